@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { AutoscaleSchema } from './sections/autoscale.js';
+import { BackupsSchema } from './sections/backups.js';
+import { CertificatesSchema } from './sections/certificates.js';
+import { DrillsSchema } from './sections/drills.js';
+import {
+  AuthConfigSchema,
+  DatabaseSchema,
+  EndpointsSchema,
+  GuardConfigSchema,
+  LimitsSchema,
+  NotifyConfigSchema,
+  ReportsSchema,
+  ServiceSchema,
+  StateConfigSchema,
+} from './sections/estate-common.js';
+import { RollbackSchema } from './sections/rollback.js';
+import { NameSchema } from './types.js';
+
+/** The whole estate config (`opsfn.yaml`), validated once at load. */
+export const EstateSchema = z
+  .strictObject({
+    estate: NameSchema.default('local'),
+    timezone: z
+      .string()
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected an IANA time zone like "Asia/Shanghai"')
+      .default('UTC'),
+    mode: z.enum(['enforce', 'dry-run']).default('enforce'),
+    state: StateConfigSchema.default('memory'),
+    auth: AuthConfigSchema.optional(),
+    endpoints: EndpointsSchema.default({}),
+    notify: NotifyConfigSchema.prefault({}),
+    guard: GuardConfigSchema.prefault({}),
+    limits: LimitsSchema.prefault({}),
+    reports: ReportsSchema.optional(),
+    services: z.record(NameSchema, ServiceSchema).default({}),
+    databases: z.record(NameSchema, DatabaseSchema).default({}),
+    backups: BackupsSchema,
+    certificates: CertificatesSchema,
+    rollback: RollbackSchema,
+    autoscale: AutoscaleSchema,
+    drills: DrillsSchema,
+  })
+  .superRefine((estate, ctx) => {
+    for (const [i, route] of estate.notify.routes.entries()) {
+      for (const [j, channel] of route.channels.entries()) {
+        if (!(channel in estate.notify.channels)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['notify', 'routes', i, 'channels', j],
+            message: `unknown channel "${channel}"`,
+          });
+        }
+      }
+    }
+  });
+
+/** The validated estate, with every default filled in. */
+export type Estate = z.infer<typeof EstateSchema>;
+/** The estate as written in YAML, before defaults. */
+export type EstateInput = z.input<typeof EstateSchema>;

@@ -1,0 +1,2 @@
+export * from './define-function.js';
+export * from './types.js';

@@ -1,0 +1,74 @@
+import type { z } from 'zod';
+import type { Logger } from '../audit/record.js';
+import type { Estate } from '../config/estate.js';
+import type { SecretRef } from '../config/types.js';
+import type { Trigger, TriggerKind } from '../events/trigger.js';
+import type { Act, ActionRecord } from '../guard/act.js';
+import type { DeliveryResult, Notification } from '../notify/notification.js';
+import type { StateStore } from '../state/state-store.js';
+
+/** A run's verdict. */
+export type Outcome = 'ok' | 'warn' | 'fail' | 'skipped' | 'rejected';
+
+/** The result envelope every run returns (DESIGN.md). */
+export interface ResultEnvelope<Item = unknown> {
+  function: string;
+  runId: string;
+  trigger: { kind: string; id: string; format?: string };
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  outcome: Outcome;
+  summary: string;
+  items: Item[];
+  actions: ActionRecord[];
+  notifications: DeliveryResult[];
+  /** Set when the state store could not be reached: read-only work ran without it. */
+  state?: 'unavailable';
+  /** Anything else a function reports beside its items (e.g. rto/rpo of a drill). */
+  [extra: string]: unknown;
+}
+
+/** What a function's `run` returns; the runtime adds the rest of the envelope. */
+export interface RunResult<Item = unknown> {
+  outcome: Exclude<Outcome, 'rejected'>;
+  summary: string;
+  items?: Item[];
+  extra?: Record<string, unknown>;
+}
+
+/** Everything a run may use. Built per run by `createContext`; nothing is module-global. */
+export interface Context {
+  readonly function: string;
+  readonly runId: string;
+  readonly trigger: Trigger;
+  readonly dryRun: boolean;
+  readonly config: Estate;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly state: StateStore;
+  /** False when the state store was unreachable at start: mutations are refused, reads go on. */
+  readonly stateAvailable: boolean;
+  now(): Date;
+  /** Runs a mutation through every guardrail (see shared/guard). */
+  act: Act;
+  /** Sends a notification through the estate's routes; the delivery is recorded in the envelope. */
+  notify(message: Notification): Promise<DeliveryResult[]>;
+  /** Resolves a secret reference to its value; the value never reaches a log line. */
+  secret(ref: SecretRef): Promise<string>;
+  /** Reports progress of long work (shown on a terminal by the CLI). */
+  progress(text: string): void;
+}
+
+/** A function as defined with `defineFunction`. */
+export interface FunctionDefinition<Input = unknown> {
+  /** Entry point name, camelCase (`backupVerify`); the HTTP path is `/<name>`. */
+  name: string;
+  /** One sentence for `opsfn` help and docs. */
+  description: string;
+  /** Trigger kinds this function accepts; others are rejected with 400. */
+  triggers: readonly TriggerKind[];
+  /** Schema of the payload of scheduled and manual triggers. */
+  input: z.ZodType<Input>;
+  run(ctx: Context, input: Input | undefined): Promise<RunResult>;
+}
