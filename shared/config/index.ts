@@ -1,4 +1,5 @@
 export * from './estate.js';
+export * from './schedule.js';
 export * from './sections/autoscale.js';
 export * from './sections/backups.js';
 export * from './sections/certificates.js';
