@@ -1,1 +1,4 @@
 export * from './act.js';
+export * from './freeze.js';
+export * from './guard.js';
+export * from './keys.js';
