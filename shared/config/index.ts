@@ -7,3 +7,4 @@ export * from './sections/drills.js';
 export * from './sections/estate-common.js';
 export * from './sections/rollback.js';
 export * from './types.js';
+export * from './zod-issues.js';

@@ -41,7 +41,7 @@ export class OpsError extends Error {
 
 /** Input that does not parse or validate: never retried. */
 export class BadInputError extends OpsError {
-  override readonly name = 'BadInputError';
+  override readonly name: string = 'BadInputError';
   constructor(message: string, options: OpsErrorOptions = {}) {
     super('badInput', message, { ...options, retryable: false });
   }
@@ -49,7 +49,7 @@ export class BadInputError extends OpsError {
 
 /** A caller without valid credentials. */
 export class UnauthorizedError extends OpsError {
-  override readonly name = 'UnauthorizedError';
+  override readonly name: string = 'UnauthorizedError';
   constructor(message = 'missing or invalid credentials', options: OpsErrorOptions = {}) {
     super('unauthorized', message, { ...options, retryable: false });
   }
@@ -57,7 +57,7 @@ export class UnauthorizedError extends OpsError {
 
 /** A named target (function, service, backup, plan) that the estate does not have. */
 export class NotFoundError extends OpsError {
-  override readonly name = 'NotFoundError';
+  override readonly name: string = 'NotFoundError';
   constructor(message: string, options: OpsErrorOptions = {}) {
     super('notFound', message, { ...options, retryable: false });
   }
@@ -65,7 +65,7 @@ export class NotFoundError extends OpsError {
 
 /** A target locked by another run. */
 export class LockedError extends OpsError {
-  override readonly name = 'LockedError';
+  override readonly name: string = 'LockedError';
   constructor(message: string, options: OpsErrorOptions = {}) {
     super('locked', message, { ...options, retryable: true });
   }
@@ -73,7 +73,7 @@ export class LockedError extends OpsError {
 
 /** A request body over the configured limit. */
 export class TooLargeError extends OpsError {
-  override readonly name = 'TooLargeError';
+  override readonly name: string = 'TooLargeError';
   constructor(message: string, options: OpsErrorOptions = {}) {
     super('tooLarge', message, { ...options, retryable: false });
   }
@@ -81,7 +81,7 @@ export class TooLargeError extends OpsError {
 
 /** Refused by a rate limit or a tripped circuit breaker. */
 export class RateLimitedError extends OpsError {
-  override readonly name = 'RateLimitedError';
+  override readonly name: string = 'RateLimitedError';
   constructor(message: string, options: OpsErrorOptions = {}) {
     super('rateLimited', message, { ...options, retryable: false });
   }
@@ -89,7 +89,7 @@ export class RateLimitedError extends OpsError {
 
 /** A dependency (state store, cloud API, database) that is down, erroring or too slow. */
 export class DependencyError extends OpsError {
-  override readonly name = 'DependencyError';
+  override readonly name: string = 'DependencyError';
   constructor(message: string, options: OpsErrorOptions = {}) {
     super('dependency', message, { retryable: true, ...options });
   }

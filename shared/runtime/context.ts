@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { createLogger, type LogSink } from '../audit/logger.js';
+import type { Logger } from '../audit/record.js';
+import { Redactor } from '../audit/redactor.js';
+import type { TraceContext } from '../audit/trace.js';
+import type { Estate } from '../config/estate.js';
+import type { Trigger } from '../events/trigger.js';
+import type { ActionRecord } from '../guard/act.js';
+import { createAct } from '../guard/guard.js';
+import type { DeliveryResult, Notification, Notifier } from '../notify/notification.js';
+import type { StateStore } from '../state/state-store.js';
+import { createSecretResolver, type SecretResolver } from './secrets.js';
+import type { Context } from './types.js';
+
+/** What a run is built from; everything but `config` and `state` has a default. */
+export interface ContextOptions {
+  config: Estate;
+  state: StateStore;
+  stateAvailable?: boolean;
+  notifier?: Notifier;
+  now?: () => Date;
+  runId?: string;
+  dryRun?: boolean;
+  logSink?: LogSink;
+  format?: string;
+  trace?: TraceContext;
+  project?: string;
+  redactor?: Redactor;
+  secret?: SecretResolver;
+  signal?: AbortSignal;
+  onProgress?: (text: string) => void;
+}
+
+/** A context plus what the runtime collects from it for the envelope. */
+export interface RunContext {
+  ctx: Context;
+  log: Logger;
+  actions: ActionRecord[];
+  notifications: DeliveryResult[];
+}
+
+/** Builds the per-run context; no module state, every dependency comes from `options`. */
+export function createContext(functionName: string, trigger: Trigger, options: ContextOptions): RunContext {
+  const now = options.now ?? (() => new Date());
+  const runId = options.runId ?? randomUUID();
+  const dryRun = options.dryRun === true || options.config.mode === 'dry-run';
+  const redactor = options.redactor ?? new Redactor();
+  const secret = options.secret ?? createSecretResolver({ redactor });
+  const actions: ActionRecord[] = [];
+  const notifications: DeliveryResult[] = [];
+  const stateAvailable = options.stateAvailable ?? true;
+  const log = createLogger({
+    redactor,
+    now,
+    ...(options.logSink ? { sink: options.logSink } : {}),
+    ...(options.trace ? { trace: options.trace } : {}),
+    ...(options.project ? { project: options.project } : {}),
+    labels: { function: functionName, runId, estate: options.config.estate },
+    run: {
+      runId,
+      function: functionName,
+      trigger: { kind: trigger.kind, id: trigger.id, ...(options.format ? { format: options.format } : {}) },
+      dryRun,
+    },
+  });
+
+  const notify = async (message: Notification): Promise<DeliveryResult[]> => {
+    if (!options.notifier) return [];
+    const results = await options.notifier.notify({ function: functionName, ...message });
+    notifications.push(...results);
+    for (const r of results) {
+      log.audit({
+        decision: 'notified',
+        target: r.channel,
+        reason: r.ok ? `${message.severity}: ${message.title}` : `delivery failed: ${r.error ?? 'unknown'}`,
+        outcome: r.ok ? 'ok' : 'error',
+      });
+    }
+    return results;
+  };
+
+  const act = createAct({
+    function: functionName,
+    guard: options.config.guard,
+    timezone: options.config.timezone,
+    dryRun,
+    state: options.state,
+    stateAvailable,
+    log,
+    now,
+    notify,
+    record: (action) => actions.push(action),
+  });
+
+  const ctx: Context = {
+    function: functionName,
+    runId,
+    trigger,
+    dryRun,
+    config: options.config,
+    signal: options.signal ?? new AbortController().signal,
+    log,
+    state: options.state,
+    stateAvailable,
+    now,
+    act,
+    notify,
+    secret,
+    progress: options.onProgress ?? (() => {}),
+  };
+  return { ctx, log, actions, notifications };
+}

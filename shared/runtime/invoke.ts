@@ -1,0 +1,155 @@
+import { formatZodIssues } from '../config/zod-issues.js';
+import { BadInputError, DependencyError, type OpsError, toOpsError } from '../errors/index.js';
+import type { Trigger } from '../events/trigger.js';
+import type { Claim } from '../state/state-store.js';
+import { type ContextOptions, createContext } from './context.js';
+import type { FunctionDefinition, ResultEnvelope, RunResult } from './types.js';
+
+/** Options of {@link runFunction}: a context's options. */
+export type RunOptions = ContextOptions;
+
+/** How long a finished run's identity is remembered: Pub/Sub keeps undelivered messages up to 7 days. */
+export const IDEMPOTENCY_TTL_MS = 7 * 86_400_000;
+
+/** The idempotency key of one trigger of one function. */
+export function idempotencyKey(functionName: string, trigger: Trigger): string {
+  return `idem:${functionName}:${trigger.id}`;
+}
+
+function validateInput<Input>(definition: FunctionDefinition<Input>, trigger: Trigger): Input | undefined {
+  if (!definition.triggers.includes(trigger.kind)) {
+    throw new BadInputError(
+      `${definition.name} does not accept ${trigger.kind} triggers (accepts: ${definition.triggers.join(', ')})`,
+    );
+  }
+  if (trigger.kind === 'alert') return undefined;
+  const parsed = definition.input.safeParse(trigger.payload);
+  if (!parsed.success) {
+    throw new BadInputError(
+      `invalid ${trigger.kind} payload for ${definition.name}: ${formatZodIssues(parsed.error).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, controller: AbortController, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new DependencyError(`${what} did not finish within ${Math.round(ms / 1000)}s`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Runs one function for one trigger: validate → claim idempotency → run (bounded by `limits.timeout`)
+ * → envelope, with an audit record on receipt and on finish. Never throws: failures become the
+ * envelope's `outcome` and `error`.
+ */
+export async function runFunction<Input>(
+  definition: FunctionDefinition<Input>,
+  trigger: Trigger,
+  options: RunOptions,
+): Promise<ResultEnvelope> {
+  const controller = new AbortController();
+  const outer = options.signal;
+  if (outer) outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+  const { ctx, log, actions, notifications } = createContext(definition.name, trigger, {
+    ...options,
+    signal: controller.signal,
+  });
+  const startedAt = ctx.now();
+  const key = idempotencyKey(definition.name, trigger);
+
+  const envelope = (result: RunResult, error?: OpsError): ResultEnvelope => ({
+    function: definition.name,
+    runId: ctx.runId,
+    trigger: { kind: trigger.kind, id: trigger.id, ...(options.format ? { format: options.format } : {}) },
+    dryRun: ctx.dryRun,
+    startedAt: startedAt.toISOString(),
+    finishedAt: ctx.now().toISOString(),
+    ...result.extra,
+    outcome: error && error.kind !== 'internal' && error.kind !== 'dependency' ? 'rejected' : result.outcome,
+    summary: result.summary,
+    items: result.items ?? [],
+    actions,
+    notifications,
+    ...(ctx.stateAvailable ? {} : { state: 'unavailable' as const }),
+    ...(error
+      ? { error: { kind: error.kind, status: error.status, message: error.message, retryable: error.retryable } }
+      : {}),
+  });
+
+  log.audit({ decision: 'received', reason: `${trigger.kind} trigger ${trigger.id}` });
+
+  let input: Input | undefined;
+  try {
+    input = validateInput(definition, trigger);
+  } catch (thrown) {
+    const error = toOpsError(thrown);
+    log.audit({ decision: 'rejected', reason: error.message, outcome: 'rejected' });
+    return envelope({ outcome: 'fail', summary: error.message }, error);
+  }
+
+  let claimed = false;
+  if (ctx.stateAvailable) {
+    let claim: Claim<ResultEnvelope>;
+    try {
+      claim = await ctx.state.claim<ResultEnvelope>(key, options.config.limits.timeout + 60_000);
+    } catch (thrown) {
+      const error = toOpsError(thrown);
+      log.audit({ decision: 'failed', reason: `idempotency claim failed: ${error.message}`, outcome: 'error' });
+      return envelope({ outcome: 'fail', summary: `state store unavailable: ${error.message}` }, error);
+    }
+    if (!claim.claimed) {
+      const reason =
+        claim.state === 'running' ? 'a run for this event is in progress' : 'this event was already handled';
+      log.audit({ decision: 'skipped', reason: `duplicate: ${reason}`, outcome: 'skipped' });
+      if (claim.state === 'done') return { ...claim.outcome, duplicate: true };
+      return envelope({ outcome: 'skipped', summary: `duplicate: ${reason}`, extra: { duplicate: true } });
+    }
+    claimed = true;
+  } else {
+    log.warn('state store unavailable: running without idempotency; mutations are refused');
+  }
+
+  let result: ResultEnvelope;
+  try {
+    const run = await withTimeout(
+      definition.run(ctx, input),
+      options.config.limits.timeout,
+      controller,
+      definition.name,
+    );
+    result = envelope(run);
+  } catch (thrown) {
+    const error = toOpsError(thrown);
+    log.error(`${definition.name} failed: ${error.message}`, {
+      error: { name: error.name, kind: error.kind, stack: error.stack },
+    });
+    result = envelope({ outcome: 'fail', summary: error.message }, error);
+  }
+
+  if (claimed) {
+    try {
+      const retryable = result.error !== undefined && (result.error as { retryable: boolean }).retryable;
+      if (retryable) await ctx.state.unclaim(key);
+      else await ctx.state.complete(key, result, IDEMPOTENCY_TTL_MS);
+    } catch (thrown) {
+      log.warn('could not record the idempotency outcome; a redelivery may run again', {
+        error: toOpsError(thrown).message,
+      });
+    }
+  }
+  log.audit({
+    decision: 'finished',
+    reason: result.summary,
+    outcome: result.outcome,
+    durationMs: Date.parse(result.finishedAt) - startedAt.getTime(),
+    evidence: { actions: actions.length, items: result.items.length },
+  });
+  return result;
+}
