@@ -1,0 +1,62 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { EstateSchema } from '../shared/config/estate.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+function listYaml(dir: string, recursive: boolean): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive })
+    .filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name))
+    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+const examples = listYaml(join(ROOT, 'examples'), false);
+const terraformExamples = listYaml(join(ROOT, 'terraform', 'examples'), true);
+
+function describeIssues(file: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const lines = issues.map((issue) => `  ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  return `${file} does not validate:\n${lines.join('\n')}`;
+}
+
+describe('examples', () => {
+  it('include the local config and one estate per seed system', () => {
+    expect(examples).toEqual(
+      expect.arrayContaining([
+        'examples/local.yaml',
+        'examples/000-marketplace.yaml',
+        'examples/001-chat.yaml',
+        'examples/002-job-hunter.yaml',
+        'examples/003-exchange.yaml',
+        'examples/004-after-sales.yaml',
+      ]),
+    );
+  });
+
+  it.each([...examples, ...terraformExamples])('%s validates against the estate schema', (file) => {
+    const result = EstateSchema.safeParse(parse(readFileSync(join(ROOT, file), 'utf8')));
+    if (!result.success) expect.fail(describeIssues(file, result.error.issues));
+    expect(result.data.estate).not.toBe('');
+  });
+
+  it('keeps the local config free of cloud dependencies', () => {
+    const local = EstateSchema.parse(parse(readFileSync(join(ROOT, 'examples/local.yaml'), 'utf8')));
+    expect(local.state).toBe('memory');
+    expect(local.mode).toBe('enforce');
+    expect(local.auth).toBeUndefined();
+    expect(Object.keys(local.services)).toEqual([]);
+    expect(Object.keys(local.databases)).toEqual([]);
+  });
+
+  it.each(examples.filter((file) => file !== 'examples/local.yaml'))(
+    '%s holds secret references, not secrets',
+    (file) => {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      expect(text).not.toMatch(/:\/\/[^/\s:@]+:[^/\s@]+@/);
+      expect(text).not.toMatch(/\b(xox[abp]-|hooks\.slack\.com\/services\/|open\.feishu\.cn\/open-apis\/bot)/);
+    },
+  );
+});
