@@ -1,0 +1,29 @@
+/** One error-rate measurement over a window. */
+export interface ErrorRateSample {
+  /** 5xx / total, in [0, 1]. */
+  ratio: number;
+  /** Requests in the window, when the source can count them. */
+  total?: number;
+  /** 5xx responses in the window, when the source can count them. */
+  errors?: number;
+}
+
+/** What to measure: the whole service or one revision, over `windowMs` ending at `end`. */
+export interface ErrorRateQuery {
+  /** Short revision (Cloud Run) or ReplicaSet name; the whole service when omitted. */
+  revision?: string;
+  end: Date;
+  windowMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The metrics port: the 5xx ratio of a service (or one revision) over a window. Returns undefined when
+ * there is no data; throws `DependencyError` when the metrics API fails or hangs. Never guesses.
+ */
+export interface MetricsSource {
+  /** Names the backend in evidence (`cloud-monitoring`, `prometheus`). */
+  readonly kind: string;
+  /** Measures the error ratio; undefined when the window holds no data. */
+  errorRate(query: ErrorRateQuery): Promise<ErrorRateSample | undefined>;
+}

@@ -1,0 +1,69 @@
+import { DependencyError } from '../errors/ops-error.js';
+import { type FetchBounds, fetchJson } from './fetch-json.js';
+import type { ErrorRateQuery, ErrorRateSample, MetricsSource } from './metrics-source.js';
+
+/** Where and what the Prometheus adapter queries. */
+export interface PrometheusMetricsOptions extends FetchBounds {
+  /** Prometheus base URL (`http://prometheus:9090`). */
+  url: string;
+  /** PromQL giving the 5xx/total ratio as one series; `$window` and `$revision` are substituted. */
+  query: string;
+  /** PromQL giving the request count over `$window`; when omitted, `total` stays unknown. */
+  totalQuery?: string;
+  headers?: Record<string, string>;
+}
+
+interface QueryResponse {
+  status?: string;
+  error?: string;
+  data?: { resultType?: string; result?: { metric?: Record<string, string>; value?: [number, string] }[] };
+}
+
+/** Fills `$window` (seconds, `300s`) and `$revision` into a PromQL template. */
+export function renderQuery(template: string, query: ErrorRateQuery): string {
+  const window = `${Math.max(1, Math.round(query.windowMs / 1000))}s`;
+  return template.replaceAll('$window', window).replaceAll('$revision', query.revision ?? '.*');
+}
+
+/** The 5xx share from the Prometheus HTTP API (`/api/v1/query`, instant vector at the window's end). */
+export class PrometheusMetrics implements MetricsSource {
+  readonly kind = 'prometheus';
+
+  constructor(private readonly options: PrometheusMetricsOptions) {}
+
+  private async instant(template: string, query: ErrorRateQuery): Promise<number[]> {
+    const params = new URLSearchParams({
+      query: renderQuery(template, query),
+      time: (query.end.getTime() / 1000).toFixed(3),
+    });
+    const url = `${this.options.url.replace(/\/+$/, '')}/api/v1/query?${params}`;
+    const body = (await fetchJson(url, this.options.headers ?? {}, this.options, query.signal)) as QueryResponse;
+    if (body.status !== 'success' || body.data?.resultType !== 'vector') {
+      throw new DependencyError(`Prometheus query failed: ${body.error ?? `resultType ${body.data?.resultType}`}`, {
+        retryable: false,
+      });
+    }
+    return (body.data.result ?? []).map((s) => Number(s.value?.[1])).filter((v) => Number.isFinite(v));
+  }
+
+  /** Evaluates the ratio (and the total, when configured) at the window's end; undefined when either is empty. */
+  async errorRate(query: ErrorRateQuery): Promise<ErrorRateSample | undefined> {
+    const { totalQuery } = this.options;
+    const [ratios, totals] = await Promise.all([
+      this.instant(this.options.query, query),
+      totalQuery ? this.instant(totalQuery, query) : Promise.resolve(undefined),
+    ]);
+    if (ratios.length > 1) {
+      throw new DependencyError(`Prometheus ratio query returned ${ratios.length} series; wrap it in sum(...)`, {
+        retryable: false,
+      });
+    }
+    const ratio = ratios[0];
+    if (ratio === undefined || (totals !== undefined && totals.length === 0)) return undefined;
+    if (ratio < 0 || ratio > 1) {
+      throw new DependencyError(`Prometheus ratio query returned ${ratio}, outside [0, 1]`, { retryable: false });
+    }
+    const total = totals?.reduce((a, b) => a + b, 0);
+    return { ratio, ...(total === undefined ? {} : { total: Math.round(total) }) };
+  }
+}

@@ -1,0 +1,206 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { run_v2 } from '@googleapis/run';
+import { BadInputError } from '../errors/ops-error.js';
+import { type RunRevision, type RunService, toServiceStatus } from './cloud-run-parse.js';
+import { PlatformOperationError, PlatformTimeoutError, wrapPlatformError } from './errors.js';
+import type { ScalingChange, ScalingState, ServicePlatform, ServiceStatus, WaitOptions } from './service-platform.js';
+
+/** How a Cloud Run adapter reaches the Admin API v2 and how long it waits. */
+export interface CloudRunPlatformOptions {
+  project: string;
+  region: string;
+  service: string;
+  /** API root (`https://run.googleapis.com/` by default); only scheme://host:port is used. */
+  rootUrl?: string;
+  /** An auth client (google-auth-library); `'none'` sends no credentials; default: application default credentials. */
+  auth?: unknown;
+  /** Per-request timeout; default 10 s. */
+  timeoutMs?: number;
+  /** Retries of reads on 5xx, 429 and timeouts; writes are never retried. Default 2. */
+  retries?: number;
+  /** First retry delay, doubled each time; default 200 ms. */
+  retryDelayMs?: number;
+  /** How long to wait for a long-running operation; default 2 min. */
+  operationTimeoutMs?: number;
+  /** Poll interval of a long-running operation; default 500 ms. */
+  pollMs?: number;
+  now?: () => number;
+}
+
+interface RunOperation {
+  name?: string | null;
+  done?: boolean | null;
+  error?: { code?: number | null; message?: string | null } | null;
+}
+
+const ALL_REVISIONS_PAGE = 100;
+const MAX_PAGES = 20;
+
+/** The {@link ServicePlatform} for a Cloud Run service, on `@googleapis/run` v2 loaded on first use. */
+export class CloudRunPlatform implements ServicePlatform {
+  readonly kind = 'cloud-run' as const;
+  readonly target: string;
+  private client: Promise<run_v2.Run> | undefined;
+
+  constructor(private readonly options: CloudRunPlatformOptions) {
+    this.target = `projects/${options.project}/locations/${options.region}/services/${options.service}`;
+  }
+
+  private api(): Promise<run_v2.Run> {
+    this.client ??= this.load();
+    return this.client;
+  }
+
+  private async load(): Promise<run_v2.Run> {
+    const { run } = await import('@googleapis/run');
+    const o = this.options;
+    let auth = o.auth;
+    if (auth === undefined) {
+      const { GoogleAuth } = await import('google-auth-library');
+      auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+    }
+    return run({
+      version: 'v2',
+      ...(o.rootUrl ? { rootUrl: `${new URL(o.rootUrl).origin}/` } : {}),
+      ...(auth === 'none' ? {} : { auth: auth as never }),
+      timeout: o.timeoutMs ?? 10_000,
+      retryConfig: {
+        retry: o.retries ?? 2,
+        retryDelay: o.retryDelayMs ?? 200,
+        noResponseRetries: o.retries ?? 2,
+        httpMethodsToRetry: ['GET'],
+      },
+    });
+  }
+
+  private async getService(): Promise<RunService> {
+    const api = await this.api();
+    try {
+      return (await api.projects.locations.services.get({ name: this.target })).data;
+    } catch (error) {
+      throw wrapPlatformError(error, `reading Cloud Run service ${this.target}`);
+    }
+  }
+
+  private async listRevisions(): Promise<RunRevision[]> {
+    const api = await this.api();
+    const all: RunRevision[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      try {
+        const { data } = await api.projects.locations.services.revisions.list({
+          parent: this.target,
+          pageSize: ALL_REVISIONS_PAGE,
+          ...(pageToken ? { pageToken } : {}),
+        });
+        all.push(...(data.revisions ?? []));
+        pageToken = data.nextPageToken ?? undefined;
+      } catch (error) {
+        throw wrapPlatformError(error, `listing revisions of ${this.target}`);
+      }
+      if (!pageToken) break;
+    }
+    return all;
+  }
+
+  /** Reads the service, its traffic and its revisions. */
+  async status(): Promise<ServiceStatus> {
+    const [service, revisions] = await Promise.all([this.getService(), this.listRevisions()]);
+    return toServiceStatus(service, revisions);
+  }
+
+  private async patch(updateMask: string, body: run_v2.Schema$GoogleCloudRunV2Service, options: WaitOptions) {
+    const api = await this.api();
+    let operation: RunOperation;
+    try {
+      // Writes are not retried: a PATCH that timed out may have been applied; the caller re-reads instead.
+      operation = (
+        await api.projects.locations.services.patch(
+          { name: this.target, updateMask, requestBody: body },
+          { retry: false, ...(options.signal ? { signal: options.signal } : {}) },
+        )
+      ).data;
+    } catch (error) {
+      throw wrapPlatformError(error, `updating ${updateMask} of ${this.target}`);
+    }
+    await this.waitFor(operation, options);
+  }
+
+  private async waitFor(first: RunOperation, options: WaitOptions): Promise<void> {
+    const now = this.options.now ?? Date.now;
+    const deadline = now() + (this.options.operationTimeoutMs ?? 120_000);
+    const api = await this.api();
+    let operation = first;
+    while (!operation.done) {
+      if (!operation.name) throw new PlatformOperationError(`Cloud Run returned an operation without a name`);
+      if (now() >= deadline) {
+        throw new PlatformTimeoutError(`operation ${operation.name} not done in time; it may still complete`, {
+          operation: operation.name,
+        });
+      }
+      await delay(this.options.pollMs ?? 500, undefined, options.signal ? { signal: options.signal } : {});
+      try {
+        operation = (await api.projects.locations.operations.get({ name: operation.name })).data;
+      } catch (error) {
+        throw wrapPlatformError(error, `polling operation ${operation.name}`);
+      }
+    }
+    if (operation.error) {
+      throw new PlatformOperationError(
+        `operation ${operation.name ?? ''} failed: ${operation.error.message ?? `code ${operation.error.code}`}`,
+        { operation: operation.name, code: operation.error.code },
+      );
+    }
+  }
+
+  /** Sends 100 % of traffic to `revision` (pinned by name) and waits for the operation. */
+  async routeAll(revision: string, options: WaitOptions = {}): Promise<ServiceStatus> {
+    const service = await this.getService();
+    await this.patch(
+      'traffic',
+      {
+        traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision, percent: 100 }],
+        // The etag makes a concurrent change fail instead of being overwritten.
+        ...(service.etag ? { etag: service.etag } : {}),
+      },
+      options,
+    );
+    return this.status();
+  }
+
+  /** Reads service-level and template scaling bounds. */
+  async scaling(): Promise<ScalingState> {
+    const service = await this.getService();
+    return {
+      platform: 'cloud-run',
+      service: bounds(service.scaling),
+      template: bounds(service.template?.scaling),
+    };
+  }
+
+  /** Changes service-level scaling (no new revision) or template scaling (creates a revision), and waits. */
+  async scale(change: ScalingChange, options: WaitOptions = {}): Promise<ScalingState> {
+    if (change.platform !== 'cloud-run') throw new BadInputError(`${this.target}: not a Cloud Run scaling change`);
+    const service = await this.getService();
+    const fields = {
+      ...(change.min === undefined ? {} : { minInstanceCount: change.min }),
+      ...(change.max === undefined ? {} : { maxInstanceCount: change.max }),
+    };
+    const prefix = change.level === 'service' ? 'scaling' : 'template.scaling';
+    const mask = Object.keys(fields)
+      .map((f) => `${prefix}.${f}`)
+      .join(',');
+    if (mask === '') return this.scaling();
+    const etag = service.etag ? { etag: service.etag } : {};
+    const body = change.level === 'service' ? { scaling: fields, ...etag } : { template: { scaling: fields }, ...etag };
+    await this.patch(mask, body, options);
+    return this.scaling();
+  }
+}
+
+function bounds(s: RunService['scaling']): { min?: number; max?: number } {
+  return {
+    ...(typeof s?.minInstanceCount === 'number' ? { min: s.minInstanceCount } : {}),
+    ...(typeof s?.maxInstanceCount === 'number' ? { max: s.maxInstanceCount } : {}),
+  };
+}

@@ -1,0 +1,59 @@
+import type { Endpoints, Service } from '../config/sections/estate-common.js';
+import type { SecretRef } from '../config/types.js';
+import { CloudRunPlatform } from './cloud-run-platform.js';
+import { KubernetesPlatform } from './kubernetes-platform.js';
+import type { ServicePlatform } from './service-platform.js';
+
+/** Timing knobs shared by the platform adapters; tests shorten them. */
+export interface PlatformTiming {
+  timeoutMs?: number;
+  retries?: number;
+  retryDelayMs?: number;
+  /** Cloud Run operation wait and Kubernetes rollout wait. */
+  waitTimeoutMs?: number;
+  pollMs?: number;
+}
+
+/** What building a platform adapter needs besides the service's own config. */
+export interface PlatformDeps {
+  endpoints: Endpoints;
+  secret(ref: SecretRef): Promise<string>;
+  /** A google-auth-library client for Cloud Run; default application default credentials. */
+  googleAuth?: unknown;
+  timing?: PlatformTiming;
+}
+
+/** Builds the adapter for one estate service: Cloud Run Admin v2 or the Kubernetes API. */
+export async function createServicePlatform(service: Service, deps: PlatformDeps): Promise<ServicePlatform> {
+  const t = deps.timing ?? {};
+  const common = {
+    ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }),
+    ...(t.retries === undefined ? {} : { retries: t.retries }),
+    ...(t.retryDelayMs === undefined ? {} : { retryDelayMs: t.retryDelayMs }),
+    ...(t.pollMs === undefined ? {} : { pollMs: t.pollMs }),
+  };
+  if (service.platform === 'cloud-run') {
+    const endpoint = deps.endpoints.run;
+    const auth = endpoint?.credentials === 'none' ? 'none' : deps.googleAuth;
+    return new CloudRunPlatform({
+      project: service.project,
+      region: service.region,
+      service: service.name,
+      ...common,
+      ...(endpoint ? { rootUrl: endpoint.url } : {}),
+      ...(auth === undefined ? {} : { auth }),
+      ...(t.waitTimeoutMs === undefined ? {} : { operationTimeoutMs: t.waitTimeoutMs }),
+    });
+  }
+  const server = service.server ?? (service.context ? undefined : deps.endpoints.kubernetes?.url);
+  const token = service.token ? await deps.secret(service.token) : undefined;
+  return new KubernetesPlatform({
+    namespace: service.namespace,
+    deployment: service.deployment,
+    ...common,
+    ...(server ? { server } : {}),
+    ...(token ? { token } : {}),
+    ...(service.context ? { context: service.context } : {}),
+    ...(t.waitTimeoutMs === undefined ? {} : { rolloutTimeoutMs: t.waitTimeoutMs }),
+  });
+}

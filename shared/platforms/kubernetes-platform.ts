@@ -1,0 +1,210 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AppsV1Api, AutoscalingV2Api, ConfigurationOptions } from '@kubernetes/client-node';
+import { BadInputError } from '../errors/ops-error.js';
+import { PlatformOperationError, PlatformTimeoutError, wrapPlatformError } from './errors.js';
+import {
+  type K8sDeployment,
+  type K8sReplicaSet,
+  ownedReplicaSets,
+  rolloutState,
+  sameTemplate,
+  selectorString,
+  toDeploymentStatus,
+  undoPatch,
+} from './kubernetes-rollout.js';
+import type { ScalingChange, ScalingState, ServicePlatform, ServiceStatus, WaitOptions } from './service-platform.js';
+
+/** How a Kubernetes adapter reaches the API server and how long it waits. */
+export interface KubernetesPlatformOptions {
+  namespace: string;
+  deployment: string;
+  /** API server URL; when omitted the kubeconfig (`KUBECONFIG` or `~/.kube/config`) is used. */
+  server?: string;
+  /** Bearer token for `server`. */
+  token?: string;
+  /** Kubeconfig context to use when no `server` is given. */
+  context?: string;
+  /** Per-request timeout; default 10 s. */
+  timeoutMs?: number;
+  /** Retries of reads on 5xx, 429 and timeouts; writes are never retried. Default 2. */
+  retries?: number;
+  retryDelayMs?: number;
+  /** How long to wait for the rollout; default 5 min. */
+  rolloutTimeoutMs?: number;
+  pollMs?: number;
+  now?: () => number;
+}
+
+interface Clients {
+  apps: AppsV1Api;
+  autoscaling: AutoscalingV2Api;
+  patchOptions: ConfigurationOptions;
+}
+
+/** The {@link ServicePlatform} for a Kubernetes Deployment, on `@kubernetes/client-node` loaded on first use. */
+export class KubernetesPlatform implements ServicePlatform {
+  readonly kind = 'kubernetes' as const;
+  readonly target: string;
+  private clients: Promise<Clients> | undefined;
+
+  constructor(private readonly options: KubernetesPlatformOptions) {
+    this.target = `${options.namespace}/${options.deployment}`;
+  }
+
+  private api(): Promise<Clients> {
+    this.clients ??= this.load();
+    return this.clients;
+  }
+
+  private async load(): Promise<Clients> {
+    const k8s = await import('@kubernetes/client-node');
+    const o = this.options;
+    const kc = new k8s.KubeConfig();
+    if (o.server) {
+      kc.loadFromOptions({
+        clusters: [{ name: 'opsfn', server: o.server, skipTLSVerify: false }],
+        users: [{ name: 'opsfn', ...(o.token ? { token: o.token } : {}) }],
+        contexts: [{ name: 'opsfn', cluster: 'opsfn', user: 'opsfn', namespace: o.namespace }],
+        currentContext: 'opsfn',
+      });
+    } else {
+      kc.loadFromDefault();
+      if (o.context) kc.setCurrentContext(o.context);
+    }
+    const timeoutMs = o.timeoutMs ?? 10_000;
+    // Each request gets its own deadline: the client has no timeout of its own and would wait forever.
+    const deadline: ConfigurationOptions = {
+      middleware: [
+        {
+          pre: (request) => {
+            request.setSignal(AbortSignal.timeout(timeoutMs));
+            return new k8s.Observable(Promise.resolve(request));
+          },
+          post: (response) => new k8s.Observable(Promise.resolve(response)),
+        },
+      ],
+      middlewareMergeStrategy: 'append',
+    };
+    return {
+      apps: kc.makeApiClient(k8s.AppsV1Api),
+      autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api),
+      patchOptions: deadline,
+    };
+  }
+
+  private async read<T>(doing: string, call: (c: Clients) => Promise<T>): Promise<T> {
+    const clients = await this.api();
+    const retries = this.options.retries ?? 2;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call(clients);
+      } catch (error) {
+        const wrapped = wrapPlatformError(error, doing);
+        if (!wrapped.retryable || attempt >= retries) throw wrapped;
+        await delay((this.options.retryDelayMs ?? 200) * 2 ** attempt);
+      }
+    }
+  }
+
+  private deployment(): Promise<K8sDeployment> {
+    const { deployment: name, namespace } = this.options;
+    return this.read(`reading deployment ${this.target}`, (c) =>
+      c.apps.readNamespacedDeployment({ name, namespace }, c.patchOptions),
+    );
+  }
+
+  private async replicaSets(d: K8sDeployment): Promise<K8sReplicaSet[]> {
+    const labelSelector = selectorString(d.spec?.selector);
+    const { namespace } = this.options;
+    const list = await this.read(`listing replicasets of ${this.target}`, (c) =>
+      c.apps.listNamespacedReplicaSet({ namespace, labelSelector }, c.patchOptions),
+    );
+    return list.items;
+  }
+
+  /** Reads the Deployment and the ReplicaSets it owns. */
+  async status(): Promise<ServiceStatus> {
+    const d = await this.deployment();
+    return toDeploymentStatus(this.target, d, await this.replicaSets(d));
+  }
+
+  /** Rolls the Deployment back to ReplicaSet `revision` the way `kubectl rollout undo` does, then waits for the rollout. */
+  async routeAll(revision: string, options: WaitOptions = {}): Promise<ServiceStatus> {
+    const d = await this.deployment();
+    if (d.spec?.paused) throw new BadInputError(`deployment ${this.target} is paused: resume it before a rollback`);
+    const rs = ownedReplicaSets(d, await this.replicaSets(d)).find((r) => r.metadata?.name === revision);
+    if (!rs) throw new BadInputError(`replicaset ${revision} is not a revision of deployment ${this.target}`);
+    if (!sameTemplate(rs.spec?.template, d.spec?.template)) {
+      const { deployment: name, namespace } = this.options;
+      const clients = await this.api();
+      try {
+        await clients.apps.patchNamespacedDeployment({ name, namespace, body: undoPatch(d, rs) }, clients.patchOptions);
+      } catch (error) {
+        throw wrapPlatformError(error, `patching deployment ${this.target}`);
+      }
+    }
+    await this.waitForRollout(options);
+    return this.status();
+  }
+
+  private async waitForRollout(options: WaitOptions): Promise<void> {
+    const now = this.options.now ?? Date.now;
+    const deadline = now() + (this.options.rolloutTimeoutMs ?? 300_000);
+    for (;;) {
+      const state = rolloutState(await this.deployment());
+      if (state.failed) throw new PlatformOperationError(`rollout of ${this.target} failed: ${state.failed}`);
+      if (state.done) return;
+      if (now() >= deadline) {
+        throw new PlatformTimeoutError(`rollout of ${this.target} not finished in time; it may still complete`);
+      }
+      await delay(this.options.pollMs ?? 1_000, undefined, options.signal ? { signal: options.signal } : {});
+    }
+  }
+
+  /** Reads desired replicas (scale subresource) and the HPA that manages the Deployment, if any. */
+  async scaling(): Promise<ScalingState> {
+    const { deployment: name, namespace } = this.options;
+    const scale = await this.read(`reading scale of ${this.target}`, (c) =>
+      c.apps.readNamespacedDeploymentScale({ name, namespace }, c.patchOptions),
+    );
+    const hpas = await this.read(`listing autoscalers in ${namespace}`, (c) =>
+      c.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, c.patchOptions),
+    );
+    const hpa = hpas.items.find(
+      (h) => h.spec?.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === name,
+    );
+    return {
+      platform: 'kubernetes',
+      ...(scale.spec?.replicas === undefined ? {} : { replicas: scale.spec.replicas }),
+      ...(hpa?.spec
+        ? {
+            hpa: {
+              name: hpa.metadata?.name ?? '',
+              max: hpa.spec.maxReplicas,
+              ...(hpa.spec.minReplicas === undefined ? {} : { min: hpa.spec.minReplicas }),
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** Sets desired replicas through the scale subresource (merge patch). */
+  async scale(change: ScalingChange): Promise<ScalingState> {
+    if (change.platform !== 'kubernetes') throw new BadInputError(`${this.target}: not a Kubernetes scaling change`);
+    if (!Number.isInteger(change.replicas) || change.replicas < 0) {
+      throw new BadInputError(`${this.target}: replicas must be a non-negative integer, got ${change.replicas}`);
+    }
+    const k8s = await import('@kubernetes/client-node');
+    const { deployment: name, namespace } = this.options;
+    const clients = await this.api();
+    try {
+      await clients.apps.patchNamespacedDeploymentScale(
+        { name, namespace, body: { spec: { replicas: change.replicas } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch, clients.patchOptions as never),
+      );
+    } catch (error) {
+      throw wrapPlatformError(error, `scaling ${this.target}`);
+    }
+    return this.scaling();
+  }
+}

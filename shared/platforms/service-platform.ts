@@ -1,0 +1,87 @@
+/** The platforms a service can run on. */
+export type PlatformKind = 'cloud-run' | 'kubernetes';
+
+/** One deployable version of a service: a Cloud Run revision or a Kubernetes ReplicaSet. */
+export interface RevisionInfo {
+  /** Short name: `web-00007-abc`, or the ReplicaSet name `web-7d9f8c6b5`. */
+  name: string;
+  /** When it was created, RFC 3339. */
+  createdAt: string;
+  /** Cloud Run: condition Ready succeeded; Kubernetes: every desired replica ready (true when scaled to 0). */
+  ready: boolean;
+  /** Share of traffic it gets now, 0–100. */
+  percent: number;
+  /** Ordering number: Kubernetes `deployment.kubernetes.io/revision`, Cloud Run the `-000NN-` part of the name. */
+  number?: number;
+  /** First container image, for notifications. */
+  image?: string;
+}
+
+/** A traffic split entry: which revision gets what percent. */
+export interface TrafficShare {
+  revision: string;
+  percent: number;
+}
+
+/** A service as the platform reports it now. */
+export interface ServiceStatus {
+  platform: PlatformKind;
+  /** Human identifier: `projects/p/locations/l/services/s` or `namespace/deployment`. */
+  target: string;
+  /** Cloud Run: Ready and not reconciling; Kubernetes: the rollout finished and every replica is available. */
+  ready: boolean;
+  /** The revision that gets the most traffic, undefined when nothing serves. */
+  serving: string | undefined;
+  traffic: TrafficShare[];
+  /** Cloud Run's latest ready revision (short name). */
+  latestReady?: string;
+  /** Every revision, newest first. */
+  revisions: RevisionInfo[];
+  /** Kubernetes: the Deployment is paused, so no rollout may happen. */
+  paused?: boolean;
+}
+
+/** Instance or replica bounds as the platform holds them now. */
+export interface ScalingState {
+  platform: PlatformKind;
+  /** Cloud Run service-level `scaling.{min,max}InstanceCount` (shared by every revision with traffic). */
+  service?: { min?: number; max?: number };
+  /** Cloud Run `template.scaling.{min,max}InstanceCount` of the serving template. */
+  template?: { min?: number; max?: number };
+  /** Kubernetes: desired replicas from the scale subresource. */
+  replicas?: number;
+  /** Kubernetes: the HorizontalPodAutoscaler that manages this Deployment, if any. */
+  hpa?: { name: string; min?: number; max: number };
+}
+
+/** A scaling change; only the given fields change. */
+export type ScalingChange =
+  | { platform: 'cloud-run'; level: 'service' | 'template'; min?: number; max?: number }
+  | { platform: 'kubernetes'; replicas: number };
+
+/** Options of a mutation that waits for the platform to finish. */
+export interface WaitOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * The service platform port, bound to one service: reads status and revisions, moves traffic back
+ * (Cloud Run) or undoes a rollout (Kubernetes), and reads or changes scaling. Errors are OpsErrors:
+ * `NotFoundError` for a missing service or revision, `DependencyError` when the API fails or hangs.
+ */
+export interface ServicePlatform {
+  readonly kind: PlatformKind;
+  /** Human identifier of the service, as in {@link ServiceStatus.target}. */
+  readonly target: string;
+  /** Reads the service, its traffic and its revisions. */
+  status(): Promise<ServiceStatus>;
+  /**
+   * Makes `revision` serve everything and waits until the platform says it is done: Cloud Run sends 100 %
+   * of traffic to it; Kubernetes rolls the Deployment back to that ReplicaSet's template (`rollout undo`).
+   */
+  routeAll(revision: string, options?: WaitOptions): Promise<ServiceStatus>;
+  /** Reads the scaling bounds. */
+  scaling(): Promise<ScalingState>;
+  /** Changes the scaling bounds and waits until the platform accepted them. */
+  scale(change: ScalingChange, options?: WaitOptions): Promise<ScalingState>;
+}
