@@ -1,6 +1,103 @@
 import { z } from 'zod';
-import { NameSchema } from '../types.js';
+import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
 
-/** `backups.<name>`: what backupVerify checks. Each kind's fields are completed by the backupVerify function. */
-export const BackupsSchema = z.record(NameSchema, z.looseObject({ kind: z.string() })).default({});
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const UrlOrSecretSchema = (pattern: RegExp, expectation: string) =>
+  z.union([z.string().regex(pattern, expectation), SecretRefSchema]);
+
+/** One SQL assertion run against a restored scratch database: the first column of the first row is compared. */
+export const AssertionSchema = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    sql: z.string().min(1, 'expected a SQL query'),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    equals: z.union([z.number(), z.string(), z.boolean()]).optional(),
+  })
+  .refine((a) => a.min !== undefined || a.max !== undefined || a.equals !== undefined, {
+    message: 'expected at least one of "min", "max" or "equals"',
+  });
+export type Assertion = z.infer<typeof AssertionSchema>;
+
+/** The scratch server a restore test creates its throwaway database on. */
+export const ScratchServerSchema = z.union([
+  z.strictObject({ postgres: UrlOrSecretSchema(/^postgres(ql)?:\/\//, 'expected a postgres:// URL') }),
+  z.strictObject({ mysql: UrlOrSecretSchema(/^(mysql|mariadb):\/\//, 'expected a mysql:// URL') }),
+]);
+export type ScratchServerConfig = z.infer<typeof ScratchServerSchema>;
+
+/** A weekly (by default) restore of the newest dump into a scratch database, followed by assertions. */
+export const RestoreTestSchema = z.strictObject({
+  scratch: ScratchServerSchema,
+  assertions: z.array(AssertionSchema).default([]),
+  restoreEvery: DurationSchema.default(7 * DAY),
+  timeout: DurationSchema.default(60 * 60_000),
+  /** A restore whose input stalls this long is aborted. */
+  idleTimeout: DurationSchema.default(2 * 60_000),
+});
+export type RestoreTest = z.infer<typeof RestoreTestSchema>;
+
+/** A Cloud SQL instance, named directly or through a `databases` entry of kind `cloud-sql`. */
+export const CloudSqlBackupSchema = z
+  .strictObject({
+    kind: z.literal('cloud-sql'),
+    database: NameSchema.optional(),
+    project: NameSchema.optional(),
+    instance: NameSchema.optional(),
+    rpo: DurationSchema.default(26 * HOUR),
+    minCount: z.number().int().min(1).default(7),
+    /** Require point-in-time recovery (binary log for MySQL). */
+    pitr: z.boolean().default(true),
+    timeout: DurationSchema.default(30_000),
+  })
+  .refine((b) => (b.database !== undefined) !== (b.project !== undefined || b.instance !== undefined), {
+    message: 'give either "database" or "project" and "instance"',
+  })
+  .refine((b) => b.database !== undefined || (b.project !== undefined && b.instance !== undefined), {
+    message: 'expected both "project" and "instance"',
+  });
+export type CloudSqlBackup = z.infer<typeof CloudSqlBackupSchema>;
+
+/** Dumps in GCS, S3 (or S3-compatible: Aliyun OSS, MinIO) or a local directory. */
+export const ObjectStoreBackupSchema = z.strictObject({
+  kind: z.literal('object-store'),
+  url: z.string().regex(/^(gs|s3|file):\/\//, 'expected gs://bucket/prefix/, s3://bucket/prefix/ or file:///dir/'),
+  endpoint: z.url().optional(),
+  forcePathStyle: z.boolean().optional(),
+  region: z.string().min(1).optional(),
+  /** Glob matched against the key below the URL's prefix: `*` within a path segment, `**` across. */
+  pattern: z.string().min(1).default('*'),
+  rpo: DurationSchema.default(26 * HOUR),
+  minBytes: SizeSchema.default(1),
+  sizeDropPercent: z.number().min(0).max(100).default(50),
+  retentionDays: z.number().int().positive().optional(),
+  timeout: DurationSchema.default(60 * 60_000),
+  /** A read that delivers no bytes this long is aborted. */
+  idleTimeout: DurationSchema.default(2 * 60_000),
+  restoreTest: RestoreTestSchema.optional(),
+});
+export type ObjectStoreBackup = z.infer<typeof ObjectStoreBackupSchema>;
+
+/** Redis persistence (RDB snapshots, AOF) checked through `INFO persistence`. */
+export const RedisBackupSchema = z.strictObject({
+  kind: z.literal('redis'),
+  url: UrlOrSecretSchema(/^rediss?:\/\//, 'expected a redis:// URL'),
+  rpo: DurationSchema.default(26 * HOUR),
+  aof: z.boolean().default(false),
+  timeout: DurationSchema.default(10_000),
+});
+export type RedisBackup = z.infer<typeof RedisBackupSchema>;
+
+/** One backup, by kind. */
+export const BackupSchema = z.discriminatedUnion('kind', [
+  CloudSqlBackupSchema,
+  ObjectStoreBackupSchema,
+  RedisBackupSchema,
+]);
+export type Backup = z.infer<typeof BackupSchema>;
+
+/** `backups.<name>`: what backupVerify checks. */
+export const BackupsSchema = z.record(NameSchema, BackupSchema).default({});
 export type Backups = z.infer<typeof BackupsSchema>;

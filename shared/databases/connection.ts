@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { BadInputError } from '../errors/ops-error.js';
+
+/** The database engines a scratch restore supports. */
+export type Engine = 'postgres' | 'mysql';
+
+/** A server where throwaway databases may be created and dropped. */
+export interface ScratchServer {
+  engine: Engine;
+  /** `postgres://user:pass@host:port/maintenance-db` or `mysql://user:pass@host:port/`. */
+  url: string;
+}
+
+/** One throwaway database on a scratch server. */
+export interface ScratchDatabase {
+  engine: Engine;
+  name: string;
+  /** The server URL with this database as its path. */
+  url: string;
+}
+
+/** Host, port and credentials taken apart from a database URL. */
+export interface ConnectionParts {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  params: URLSearchParams;
+}
+
+const DEFAULT_PORT: Record<Engine, number> = { postgres: 5432, mysql: 3306 };
+
+/** Splits a database URL into its parts, naming the URL (without password) when it is malformed. */
+export function parseDatabaseUrl(engine: Engine, url: string): ConnectionParts {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new BadInputError(`malformed ${engine} URL`, { cause });
+  }
+  if (parsed.hostname === '') throw new BadInputError(`${engine} URL has no host`);
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? DEFAULT_PORT[engine] : Number(parsed.port),
+    user: decodeURIComponent(parsed.username) || (engine === 'postgres' ? 'postgres' : 'root'),
+    password: decodeURIComponent(parsed.password),
+    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
+    params: parsed.searchParams,
+  };
+}
+
+/** The server URL pointed at another database. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+/** A host:port label for messages; never carries credentials. */
+export function describeServer(engine: Engine, url: string): string {
+  try {
+    const parts = parseDatabaseUrl(engine, url);
+    return `${engine}://${parts.host}:${parts.port}`;
+  } catch {
+    return `${engine} server`;
+  }
+}
+
+/**
+ * A database name safe on both engines (lowercase `[a-z0-9_]`, at most 63 characters):
+ * `opsfn_restore_<runId>` plus a label that keeps concurrent restores of one run apart.
+ */
+export function scratchDatabaseName(runId: string, label?: string): string {
+  const clean = (text: string) => text.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  const base = `opsfn_restore_${clean(runId)}`;
+  const name = label === undefined ? base : `${base}_${clean(label)}`;
+  if (name.length <= 63) return name;
+  // Truncating alone could give two long labels one name; a hash of the whole name keeps them apart.
+  return `${name.slice(0, 54)}_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+}

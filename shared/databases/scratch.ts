@@ -1,0 +1,143 @@
+import {
+  describeServer,
+  parseDatabaseUrl,
+  type ScratchDatabase,
+  type ScratchServer,
+  withDatabase,
+} from './connection.js';
+import { RestoreError } from './errors.js';
+
+/** Options of the admin connection that creates and drops scratch databases. */
+export interface ScratchOptions {
+  /** Bound on connecting and on each admin statement. */
+  timeoutMs?: number;
+}
+
+interface AdminSession {
+  run(sql: string, params?: unknown[]): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+const quotePg = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteMy = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+
+async function openAdmin(server: ScratchServer, timeoutMs: number): Promise<AdminSession> {
+  if (server.engine === 'postgres') {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({
+      connectionString: server.url,
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    return {
+      run: async (sql, params) => (await client.query(sql, params)).rows,
+      close: () => client.end(),
+    };
+  }
+  const mysql = await import('mysql2/promise');
+  const parts = parseDatabaseUrl('mysql', server.url);
+  const connection = await mysql.createConnection({
+    host: parts.host,
+    port: parts.port,
+    user: parts.user,
+    password: parts.password,
+    connectTimeout: timeoutMs,
+  });
+  connection.on('error', () => undefined);
+  return {
+    run: async (sql, params) => {
+      const [rows] = await connection.query({ sql, values: params, timeout: timeoutMs });
+      return Array.isArray(rows) ? rows : [];
+    },
+    close: () => connection.end(),
+  };
+}
+
+async function dropDatabase(admin: AdminSession, engine: ScratchServer['engine'], name: string): Promise<void> {
+  if (engine === 'postgres') {
+    // Sessions a killed psql left behind would block the drop.
+    await admin.run(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [name],
+    );
+    await admin.run(`DROP DATABASE IF EXISTS ${quotePg(name)}`);
+    return;
+  }
+  const sessions = await admin.run(
+    'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()',
+    [name],
+  );
+  for (const row of sessions) {
+    const id = Number((row as { id: unknown }).id);
+    // The session may end by itself between the lookup and the kill.
+    await admin.run(`KILL ${id}`).catch(() => undefined);
+  }
+  await admin.run(`DROP DATABASE IF EXISTS ${quoteMy(name)}`);
+}
+
+/**
+ * Creates database `name` on the scratch server, runs `fn` with it and ALWAYS drops it afterwards,
+ * whether `fn` returns, throws or is aborted. The drop uses a fresh connection, so a long restore
+ * cannot leave it with a dead one; when both `fn` and the drop fail, the drop error (naming the first) wins.
+ */
+export async function withScratchDatabase<T>(
+  server: ScratchServer,
+  name: string,
+  fn: (database: ScratchDatabase) => Promise<T>,
+  options: ScratchOptions = {},
+): Promise<T> {
+  if (!/^[a-z0-9_]{1,63}$/.test(name)) throw new RestoreError('create', `invalid scratch database name "${name}"`);
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const where = describeServer(server.engine, server.url);
+  await withAdmin(server, timeoutMs, async (admin) => {
+    try {
+      await admin.run(`CREATE DATABASE ${server.engine === 'postgres' ? quotePg(name) : quoteMy(name)}`);
+    } catch (cause) {
+      throw new RestoreError('create', `cannot create scratch database ${name} on ${where}: ${message(cause)}`, {
+        cause,
+      });
+    }
+  });
+  let first: unknown;
+  try {
+    return await fn({ engine: server.engine, name, url: withDatabase(server.url, name) });
+  } catch (error) {
+    first = error;
+    throw error;
+  } finally {
+    try {
+      await withAdmin(server, timeoutMs, (admin) => dropDatabase(admin, server.engine, name));
+    } catch (cause) {
+      const after = first === undefined ? '' : ` (after: ${message(first)})`;
+      // biome-ignore lint/correctness/noUnsafeFinally: a scratch database left behind must be reported above all else.
+      throw new RestoreError('drop', `cannot drop scratch database ${name} on ${where}: ${message(cause)}${after}`, {
+        cause: first ?? cause,
+      });
+    }
+  }
+}
+
+async function withAdmin<T>(
+  server: ScratchServer,
+  timeoutMs: number,
+  fn: (admin: AdminSession) => Promise<T>,
+): Promise<T> {
+  let admin: AdminSession;
+  try {
+    admin = await openAdmin(server, timeoutMs);
+  } catch (cause) {
+    const where = describeServer(server.engine, server.url);
+    throw new RestoreError('connect', `scratch server ${where} unreachable: ${message(cause)}`, { cause });
+  }
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

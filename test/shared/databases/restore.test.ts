@@ -1,0 +1,100 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import {
+  type Engine,
+  RestoreError,
+  restoreDump,
+  runAssertions,
+  type ScratchServer,
+  scratchDatabaseName,
+  withScratchDatabase,
+} from '../../../shared/databases/index.js';
+import { databaseExists, MYSQL_URL, mysqlDump, PG_URL, pgDump, suffix } from './seed.js';
+
+const servers: Record<Engine, ScratchServer> = {
+  postgres: { engine: 'postgres', url: PG_URL },
+  mysql: { engine: 'mysql', url: MYSQL_URL },
+};
+const dumps: Record<Engine, (rows: number, o?: { gzip?: boolean }) => Promise<Buffer>> = {
+  postgres: pgDump,
+  mysql: mysqlDump,
+};
+
+/** A stream that sends `head` and then never ends. */
+function stalling(head: Buffer): Readable {
+  let sent = false;
+  return new Readable({
+    read() {
+      if (!sent) {
+        sent = true;
+        this.push(head);
+      }
+    },
+  });
+}
+
+describe.each(['postgres', 'mysql'] as const)('restoreDump into %s', (engine) => {
+  it('restores a gzip dump, answers assertions and drops the scratch database', async () => {
+    const dump = await dumps[engine](1500);
+    const name = scratchDatabaseName(`t${suffix()}`);
+    const results = await withScratchDatabase(servers[engine], name, async (db) => {
+      const stats = await restoreDump(Readable.from([dump]), db, { timeoutMs: 30_000 });
+      expect(stats.gzip).toBe(true);
+      expect(stats.bytes).toBe(dump.length);
+      expect(await databaseExists(engine, name)).toBe(true);
+      return runAssertions(db, [
+        { sql: 'SELECT count(*) FROM conversations', min: 1000 },
+        { name: 'too many', sql: 'SELECT count(*) FROM conversations', max: 10 },
+        { sql: 'SELECT title FROM conversations WHERE id = 7', equals: 'conversation 7' },
+        { sql: 'SELECT count(*) FROM missing_table', min: 1 },
+      ]);
+    });
+    expect(results.map((r) => r.status)).toEqual(['ok', 'fail', 'ok', 'fail']);
+    expect(results[1]?.detail).toContain('1500 > max 10');
+    expect(results[3]?.detail).toMatch(/query failed: .*missing_table/);
+    expect(await databaseExists(engine, name)).toBe(false);
+  });
+
+  it('fails a dump with broken SQL, naming the error, and still drops the database', async () => {
+    const dump = await dumps[engine](10, { gzip: false });
+    const broken = Buffer.concat([dump.subarray(0, dump.length / 2), Buffer.from('\nTHIS IS NOT SQL;\n')]);
+    const name = scratchDatabaseName(`t${suffix()}`);
+    const attempt = withScratchDatabase(servers[engine], name, (db) =>
+      restoreDump(Readable.from([broken]), db, { timeoutMs: 30_000 }),
+    );
+    await expect(attempt).rejects.toMatchObject({ name: 'RestoreError', phase: 'load' });
+    await expect(attempt).rejects.toThrow(/syntax/i);
+    expect(await databaseExists(engine, name)).toBe(false);
+  });
+
+  it('aborts a dump that never ends and drops the database', async () => {
+    const name = scratchDatabaseName(`t${suffix()}`);
+    const started = Date.now();
+    const attempt = withScratchDatabase(servers[engine], name, (db) =>
+      restoreDump(stalling(Buffer.from('-- a dump\n')), db, { timeoutMs: 30_000, idleTimeoutMs: 400 }),
+    );
+    await expect(attempt).rejects.toMatchObject({ phase: 'stalled' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await databaseExists(engine, name)).toBe(false);
+  });
+
+  it('reports a scratch server that is down as a connect error', async () => {
+    const down: ScratchServer = {
+      engine,
+      url: engine === 'postgres' ? 'postgres://postgres@127.0.0.1:1/x' : 'mysql://root@127.0.0.1:1/',
+    };
+    const attempt = withScratchDatabase(down, scratchDatabaseName('down'), async () => 1, { timeoutMs: 2_000 });
+    await expect(attempt).rejects.toBeInstanceOf(RestoreError);
+    await expect(attempt).rejects.toMatchObject({ phase: 'connect' });
+  });
+});
+
+describe('scratchDatabaseName', () => {
+  it('keeps names short, safe and distinct', () => {
+    expect(scratchDatabaseName('Run-42', 'pg dumps')).toBe('opsfn_restore_run_42_pg_dumps');
+    const a = scratchDatabaseName('r'.repeat(40), `${'x'.repeat(40)}a`);
+    const b = scratchDatabaseName('r'.repeat(40), `${'x'.repeat(40)}b`);
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(a).not.toBe(b);
+  });
+});
