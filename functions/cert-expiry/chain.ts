@@ -1,0 +1,78 @@
+import type { ParsedCert, TrustStore } from './trust.js';
+
+/** The chain that was judged: leaf first, trust anchor last when one was reached. */
+export interface ChainPath {
+  certs: ParsedCert[];
+  /** A path to a trusted root exists whose every certificate is valid now. */
+  trusted: boolean;
+  /** The leaf signs itself (and is not itself a trusted root). */
+  selfSigned: boolean;
+}
+
+/** Signature checks already done in this run, keyed `child>parent`: chains share intermediates. */
+export type IssuedCache = Map<string, boolean>;
+
+const MAX_DEPTH = 8;
+const MAX_PATHS = 32;
+
+function issued(child: ParsedCert, parent: ParsedCert, cache: IssuedCache): boolean {
+  const key = `${child.fingerprint}>${parent.fingerprint}`;
+  let answer = cache.get(key);
+  if (answer === undefined) {
+    try {
+      answer =
+        child.issuer === parent.subject &&
+        child.x509.checkIssued(parent.x509) &&
+        child.x509.verify(parent.x509.publicKey);
+    } catch {
+      answer = false;
+    }
+    cache.set(key, answer);
+  }
+  return answer;
+}
+
+function timeValid(cert: ParsedCert, now: Date): boolean {
+  return cert.notBefore <= now && now <= cert.notAfter;
+}
+
+function earliestEnd(path: ParsedCert[]): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const cert of path.slice(1)) min = Math.min(min, cert.notAfter.getTime());
+  return min;
+}
+
+/**
+ * Finds every path from the leaf to a trusted root through the presented certificates and the store,
+ * then judges the one that verifies now and lasts longest, so an unneeded expired cross-sign is ignored.
+ */
+export function buildChain(presented: ParsedCert[], store: TrustStore, now: Date, cache: IssuedCache): ChainPath {
+  const [leaf, ...rest] = presented;
+  if (!leaf) throw new RangeError('no certificate presented');
+  const complete: ParsedCert[][] = [];
+  let longest: ParsedCert[] = [leaf];
+
+  const extend = (path: ParsedCert[]): void => {
+    if (complete.length >= MAX_PATHS) return;
+    const tip = path[path.length - 1]!;
+    if (store.anchors.has(tip.fingerprint)) {
+      complete.push(path);
+      return;
+    }
+    if (path.length > longest.length) longest = path;
+    if (path.length >= MAX_DEPTH) return;
+    const candidates = [...rest, ...(store.bySubject.get(tip.issuer) ?? [])];
+    for (const candidate of candidates) {
+      if (path.some((c) => c.fingerprint === candidate.fingerprint)) continue;
+      if (issued(tip, candidate, cache)) extend([...path, candidate]);
+    }
+  };
+  extend([leaf]);
+
+  const selfSigned = !store.anchors.has(leaf.fingerprint) && issued(leaf, leaf, cache);
+  if (complete.length === 0) return { certs: longest, trusted: false, selfSigned };
+  const valid = complete.filter((path) => path.slice(1).every((cert) => timeValid(cert, now)));
+  const pool = valid.length > 0 ? valid : complete;
+  const best = pool.reduce((a, b) => (earliestEnd(b) > earliestEnd(a) ? b : a));
+  return { certs: best, trusted: valid.length > 0, selfSigned };
+}

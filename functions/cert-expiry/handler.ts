@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { defineFunction } from '../../shared/runtime/define-function.js';
+import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { type CheckOptions, checkCertificates } from './check.js';
+import { notifyFindings, summarize } from './report.js';
+import { selectTargets, targetsOf } from './targets.js';
+
+/** Payload of a scheduled or manual run: optionally only some endpoints (`host:port`, host or servername). */
+export const CertExpiryInputSchema = z.strictObject({
+  endpoints: z.array(z.string().min(1, 'expected an endpoint like "api.example.com:443"')).max(10_000).optional(),
+});
+export type CertExpiryInput = z.infer<typeof CertExpiryInputSchema>;
+
+/** Dependencies a caller may replace: the resolver, for tests and for split-horizon DNS. */
+export type CertExpiryDeps = Pick<CheckOptions, 'lookup' | 'loadTrust'>;
+
+/** Runs one sweep with the estate's `certificates` section and notifies what is new today. */
+export async function runCertExpiry(
+  ctx: Context,
+  input: CertExpiryInput | undefined,
+  deps: CertExpiryDeps = {},
+): Promise<RunResult> {
+  const section = ctx.config.certificates;
+  const targets = selectTargets(targetsOf(section), input?.endpoints);
+  if (targets.length === 0) return { outcome: 'skipped', summary: 'no endpoints in certificates.endpoints', items: [] };
+  ctx.progress(`probing ${targets.length} endpoints`);
+  const items = await checkCertificates(targets, {
+    ...deps,
+    now: () => ctx.now(),
+    thresholds: { warnDays: section.warnDays, criticalDays: section.criticalDays },
+    timeoutMs: section.timeout,
+    concurrency: section.concurrency,
+    runTimeoutMs: section.runTimeout,
+    signal: ctx.signal,
+  });
+  const { outcome, summary } = summarize(items);
+  const notified = await notifyFindings(ctx, items);
+  ctx.log.info('certExpiry notifications', { ...notified });
+  return { outcome, summary, items, extra: { notified } };
+}
+
+/** Builds the certExpiry function with its dependencies; tests hand in a fake resolver. */
+export function createCertExpiry(deps: CertExpiryDeps = {}) {
+  return defineFunction<CertExpiryInput>({
+    name: 'certExpiry',
+    description:
+      'Probes every TLS endpoint on every address: days left on leaf and chain, trust, hostname, weak crypto.',
+    triggers: ['scheduled', 'manual'],
+    input: CertExpiryInputSchema,
+    run: (ctx, input) => runCertExpiry(ctx, input, deps),
+  });
+}
+
+/** The certExpiry entry point: the system resolver and trust store. */
+export const certExpiry = createCertExpiry();

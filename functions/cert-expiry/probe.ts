@@ -1,0 +1,107 @@
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { connect as connectTls, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
+import { NotTlsError, startTls } from './starttls.js';
+import type { ProbeFailure, ProbeResult, Target } from './types.js';
+
+/** What one probe needs: where to go, how long it may take, and the context to handshake with. */
+export interface ProbeOptions {
+  timeoutMs: number;
+  secureContext: SecureContext;
+  /** Aborted when the run's deadline passes. */
+  signal?: AbortSignal;
+}
+
+const CONNECT_ERRORS: Record<string, ProbeFailure> = {
+  ECONNREFUSED: 'refused',
+  EHOSTUNREACH: 'refused',
+  ENETUNREACH: 'refused',
+  EADDRNOTAVAIL: 'refused',
+  ETIMEDOUT: 'timeout',
+};
+
+function classify(error: NodeJS.ErrnoException, connected: boolean): { problem: ProbeFailure; error: string } {
+  if (error instanceof NotTlsError) return { problem: 'not-tls', error: error.message };
+  const byCode = error.code ? CONNECT_ERRORS[error.code] : undefined;
+  if (byCode && !connected) return { problem: byCode, error: `${error.code}: ${error.message}` };
+  if (error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+    return { problem: 'not-tls', error: 'connection reset during the TLS handshake' };
+  }
+  return { problem: 'not-tls', error: `TLS handshake failed: ${error.message}` };
+}
+
+/** The presented certificates as DER, leaf first, following the issuer links Node gives back. */
+function presentedChain(socket: TLSSocket): Buffer[] {
+  const chain: Buffer[] = [];
+  const seen = new Set<PeerCertificate>();
+  let cert: PeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert?.raw && !seen.has(cert)) {
+    seen.add(cert);
+    chain.push(cert.raw);
+    const next: PeerCertificate | undefined = (cert as { issuerCertificate?: PeerCertificate }).issuerCertificate;
+    cert = next;
+  }
+  return chain;
+}
+
+/** Connects to `address`, upgrades to TLS the protocol's way and brings back what the server presented. */
+export function probeAddress(target: Target, address: string, options: ProbeOptions): Promise<ProbeResult> {
+  return new Promise<ProbeResult>((resolve) => {
+    let raw: Socket | undefined;
+    let tls: TLSSocket | undefined;
+    let connected = false;
+    let settled = false;
+    const finish = (result: ProbeResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      tls?.destroy();
+      raw?.destroy();
+      resolve(result);
+    };
+    const fail = (error: NodeJS.ErrnoException): void => finish({ ok: false, ...classify(error, connected) });
+    const onAbort = (): void =>
+      finish({ ok: false, problem: 'timeout', error: 'run deadline reached before the probe ended' });
+    const timer = setTimeout(() => {
+      const phase = connected ? 'no TLS handshake' : 'no TCP connection';
+      finish({ ok: false, problem: 'timeout', error: `${phase} within ${options.timeoutMs}ms` });
+    }, options.timeoutMs);
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const handshake = (socket: Socket | undefined): void => {
+      tls = connectTls({
+        ...(socket ? { socket } : { host: address, port: target.port }),
+        servername: isIP(target.servername) ? undefined : target.servername,
+        secureContext: options.secureContext,
+        rejectUnauthorized: false,
+      });
+      tls.once('connect', () => {
+        connected = true;
+      });
+      tls.once('secureConnect', () => {
+        const current = tls!;
+        const error = current.authorizationError as unknown as Error | string | null;
+        finish({
+          ok: true,
+          chain: presentedChain(current),
+          protocol: current.getProtocol() ?? 'unknown',
+          authorizationError: error ? String((error as NodeJS.ErrnoException).code ?? error) : undefined,
+        });
+      });
+      tls.on('error', fail);
+      tls.once('close', () => fail(new NotTlsError('connection closed during the TLS handshake')));
+    };
+
+    if (target.protocol === 'tls') return handshake(undefined);
+    raw = connectTcp({ host: address, port: target.port });
+    raw.once('error', fail);
+    raw.once('connect', () => {
+      connected = true;
+      startTls(raw!, target.protocol).then(() => {
+        raw!.off('error', fail);
+        if (!settled) handshake(raw);
+      }, fail);
+    });
+  });
+}

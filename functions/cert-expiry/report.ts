@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import type { Notification } from '../../shared/notify/notification.js';
+import type { Context, RunResult } from '../../shared/runtime/types.js';
+import type { CertItem, CertProblem } from './types.js';
+
+/** One problem of one endpoint, over all the addresses that show it. */
+export interface Finding {
+  endpoint: string;
+  problem: CertProblem;
+  severity: 'critical' | 'warning';
+  addresses: string[];
+  detail: string;
+}
+
+const CLAIM_TTL_MS = 36 * 3_600_000;
+
+/** The run's outcome and one-line summary: any critical or error fails it, any warn warns. */
+export function summarize(items: CertItem[]): Pick<RunResult, 'outcome' | 'summary'> {
+  const count = (status: CertItem['status']) => items.filter((i) => i.status === status).length;
+  const endpoints = new Set(items.map((i) => i.endpoint)).size;
+  const counts = `${count('ok')} ok, ${count('warn')} warn, ${count('critical')} critical, ${count('error')} error`;
+  const soonest = items
+    .filter((i) => i.daysLeft !== null)
+    .reduce<CertItem | undefined>((a, b) => (a === undefined || b.daysLeft! < a.daysLeft! ? b : a), undefined);
+  const tail = soonest ? `; soonest expiry ${soonest.endpoint} in ${soonest.daysLeft} days` : '';
+  const outcome = count('critical') + count('error') > 0 ? 'fail' : count('warn') > 0 ? 'warn' : 'ok';
+  return { outcome, summary: `${items.length} addresses of ${endpoints} endpoints: ${counts}${tail}` };
+}
+
+function describe(item: CertItem, problem: CertProblem): string {
+  if (item.status === 'error') return item.error ?? problem;
+  if (problem === 'chain-expiring') return `chain certificate ends ${item.chainNotAfter}`;
+  if (problem === 'hostname-mismatch') return `certificate for ${item.sans.join(' ') || item.subject}`;
+  if (problem === 'untrusted' && item.authorizationError) return item.authorizationError;
+  if (problem === 'weak-key') return `${item.keyType} ${item.keyBits} bits`;
+  if (problem === 'weak-signature') return item.signature ?? problem;
+  if (problem === 'old-protocol') return item.protocol ?? problem;
+  return `${item.daysLeft} days left, notAfter ${item.notAfter}`;
+}
+
+/** Collapses items into one finding per endpoint and problem, at the worst level any address shows. */
+export function findingsOf(items: CertItem[]): Finding[] {
+  const byKey = new Map<string, Finding>();
+  for (const item of items) {
+    if (item.status === 'ok') continue;
+    const severity = item.status === 'warn' ? 'warning' : 'critical';
+    for (const problem of item.problems) {
+      const key = `${item.endpoint}\n${problem}`;
+      const found = byKey.get(key);
+      const address = item.address ?? '-';
+      if (!found) {
+        byKey.set(key, {
+          endpoint: item.endpoint,
+          problem,
+          severity,
+          addresses: [address],
+          detail: describe(item, problem),
+        });
+        continue;
+      }
+      found.addresses.push(address);
+      if (severity === 'critical') found.severity = 'critical';
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** The claim key that makes a finding notify once per endpoint, problem and day. */
+export function claimKey(finding: Finding, day: string): string {
+  return `certExpiry:notified:${day}:${finding.endpoint}:${finding.problem}`;
+}
+
+/** One message for every finding of a severity, naming each endpoint. */
+export function buildNotification(
+  severity: Finding['severity'],
+  findings: Finding[],
+  day: string,
+  note?: string,
+): Notification {
+  const lines = findings.map((f) => `- ${f.endpoint} (${f.addresses.join(', ')}): ${f.problem}: ${f.detail}`);
+  const endpoints = new Set(findings.map((f) => f.endpoint));
+  const digest = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
+  return {
+    severity,
+    title: `certExpiry: ${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'} ${severity}`,
+    text: [...lines, ...(note ? ['', note] : [])].join('\n'),
+    dedupKey: `certExpiry:${severity}:${day}:${digest}`,
+    fields: { endpoints: endpoints.size, findings: findings.length },
+    function: 'certExpiry',
+  };
+}
+
+/** What notifying did: messages sent and findings already told today. */
+export interface NotifyReport {
+  sent: number;
+  suppressed: number;
+  stateNote?: string;
+}
+
+/**
+ * Sends one message per severity with the findings not yet told today. Claims are taken before sending
+ * and given back when every channel failed, so a later run retries; without state it notifies and says so.
+ */
+export async function notifyFindings(
+  ctx: Pick<Context, 'state' | 'stateAvailable' | 'notify' | 'now'>,
+  items: CertItem[],
+): Promise<NotifyReport> {
+  const day = ctx.now().toISOString().slice(0, 10);
+  const fresh: { finding: Finding; key?: string }[] = [];
+  let suppressed = 0;
+  let stateNote = ctx.stateAvailable ? undefined : 'State store unavailable: repeats of today are not suppressed.';
+  for (const finding of findingsOf(items)) {
+    if (stateNote) {
+      fresh.push({ finding });
+      continue;
+    }
+    const key = claimKey(finding, day);
+    try {
+      const claim = await ctx.state.claim(key, CLAIM_TTL_MS);
+      if (claim.claimed) fresh.push({ finding, key });
+      else suppressed++;
+    } catch (error) {
+      stateNote = `State store failed (${(error as Error).message}): repeats of today are not suppressed.`;
+      fresh.push({ finding });
+    }
+  }
+  let sent = 0;
+  for (const severity of ['critical', 'warning'] as const) {
+    const group = fresh.filter((f) => f.finding.severity === severity);
+    if (group.length === 0) continue;
+    const notification = buildNotification(
+      severity,
+      group.map((g) => g.finding),
+      day,
+      stateNote,
+    );
+    const deliveries = await ctx.notify(notification);
+    sent++;
+    if (deliveries.length > 0 && deliveries.every((d) => !d.ok)) {
+      // A failed unclaim only delays the retry to tomorrow's key, so it must not hide the delivery report.
+      for (const { key } of group) if (key) await ctx.state.unclaim(key).catch(() => undefined);
+    }
+  }
+  return { sent, suppressed, ...(stateNote ? { stateNote } : {}) };
+}

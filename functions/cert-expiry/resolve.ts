@@ -1,0 +1,43 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+
+/** Resolves a host name to every A and AAAA address; the real resolver by default, a fake in tests. */
+export type Lookup = (host: string) => Promise<string[]>;
+
+/** The system resolver (getaddrinfo, so /etc/hosts counts), every address family. */
+export const systemLookup: Lookup = async (host) => {
+  const records = await dnsLookup(host, { all: true, verbatim: true });
+  return records.map((r) => r.address);
+};
+
+/** A name that could not be resolved, with the resolver's own reason. */
+export class ResolveError extends Error {
+  override readonly name = 'ResolveError';
+}
+
+/**
+ * Every distinct address of `host`, bounded by `timeoutMs`: an IP resolves to itself, a lookup that
+ * errors, hangs or finds nothing throws ResolveError.
+ */
+export async function resolveAddresses(host: string, lookup: Lookup, timeoutMs: number): Promise<string[]> {
+  if (isIP(host)) return [host];
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ResolveError(`DNS lookup of ${host} took longer than ${timeoutMs}ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    const addresses = await Promise.race([lookup(host), timeout]);
+    const unique = [...new Set(addresses)];
+    if (unique.length === 0) throw new ResolveError(`${host} has no A or AAAA record`);
+    return unique;
+  } catch (error) {
+    if (error instanceof ResolveError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ResolveError(`cannot resolve ${host}: ${code ?? (error as Error).message}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}

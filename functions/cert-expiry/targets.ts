@@ -1,0 +1,43 @@
+import type { Certificates } from '../../shared/config/sections/certificates.js';
+import { NotFoundError } from '../../shared/errors/index.js';
+import type { Target } from './types.js';
+
+function label(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Every configured endpoint with its defaults resolved. */
+export function targetsOf(section: Certificates): Target[] {
+  return section.endpoints.map((e) => {
+    const servername = 'servername' in e && e.servername ? e.servername : e.host;
+    const caFiles = [section.caFile, 'caFile' in e ? e.caFile : undefined].filter((f): f is string => !!f);
+    return {
+      endpoint: label(e.host, e.port),
+      host: e.host,
+      port: e.port,
+      servername,
+      ...('address' in e && e.address ? { address: e.address } : {}),
+      protocol: e.protocol,
+      caFiles,
+    };
+  });
+}
+
+/**
+ * Keeps the targets a request names (`host:port`, `host`, or a servername); a name that matches no
+ * configured endpoint is an error so a typo never passes as "all fine".
+ */
+export function selectTargets(targets: Target[], names: readonly string[] | undefined): Target[] {
+  if (!names || names.length === 0) return targets;
+  const unknown = names.filter((n) => !targets.some((t) => matches(t, n)));
+  if (unknown.length > 0) {
+    throw new NotFoundError(`endpoints: not in certificates.endpoints: ${unknown.join(', ')}`, {
+      details: { unknown },
+    });
+  }
+  return targets.filter((t) => names.some((n) => matches(t, n)));
+}
+
+function matches(target: Target, name: string): boolean {
+  return name === target.endpoint || name === target.host || name === target.servername;
+}

@@ -1,0 +1,8 @@
+import type { CliCommand } from '../shared/cli/command.js';
+import type { AnyFunction } from '../shared/runtime/runtime.js';
+
+/** Every ops function of opsfn, as served by `opsfn serve` and registered with functions-framework. */
+export const functions: readonly AnyFunction[] = [];
+
+/** Extra `opsfn` subcommands contributed by functions. */
+export const commands: readonly CliCommand[] = [];

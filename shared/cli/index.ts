@@ -1,0 +1,3 @@
+export * from './command.js';
+export * from './exit-codes.js';
+export * from './main.js';

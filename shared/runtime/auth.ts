@@ -1,0 +1,68 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { AuthConfig } from '../config/sections/estate-common.js';
+import { DependencyError, UnauthorizedError } from '../errors/index.js';
+import type { SecretResolver } from './secrets.js';
+
+/** Verifies a Google-signed OIDC ID token; returns the caller's email or subject. */
+export type OidcVerifier = (token: string, audience: string | string[]) => Promise<{ email?: string; subject: string }>;
+
+/** The default verifier: `google-auth-library`, loaded on first use. */
+export const verifyGoogleIdToken: OidcVerifier = async (token, audience) => {
+  const { OAuth2Client } = await import('google-auth-library');
+  const ticket = await new OAuth2Client().verifyIdToken({ idToken: token, audience });
+  const payload = ticket.getPayload();
+  if (!payload?.sub) throw new Error('token has no subject');
+  return {
+    subject: payload.sub,
+    ...(payload.email && payload.email_verified !== false ? { email: payload.email } : {}),
+  };
+};
+
+function constantTimeEquals(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  // Compare equal-length buffers even on a length mismatch so timing does not leak the length.
+  if (left.length !== right.length) {
+    timingSafeEqual(left, left);
+    return false;
+  }
+  return timingSafeEqual(left, right);
+}
+
+/**
+ * Authenticates an HTTP request by its `Authorization: Bearer` header: a configured static token
+ * (compared in constant time) or a Google OIDC ID token with the configured audience. Returns the
+ * caller's identity; throws `UnauthorizedError` without echoing anything of the request.
+ */
+export async function authenticate(
+  headers: Record<string, string | undefined>,
+  auth: AuthConfig | undefined,
+  secret: SecretResolver,
+  verifyOidc: OidcVerifier = verifyGoogleIdToken,
+): Promise<string> {
+  if (!auth || (auth.tokens.length === 0 && !auth.oidc)) return 'anonymous';
+  const header = headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!match?.[1]) throw new UnauthorizedError();
+  const presented = match[1];
+
+  for (const [i, ref] of auth.tokens.entries()) {
+    const expected = await secret(ref);
+    if (constantTimeEquals(presented, expected)) return `token:${i}`;
+  }
+  if (auth.oidc && presented.split('.').length === 3) {
+    let identity: { email?: string; subject: string };
+    try {
+      identity = await verifyOidc(presented, auth.oidc.audience);
+    } catch (error) {
+      if (error instanceof Error && /fetch|ENOTFOUND|ECONN|timeout/i.test(error.message)) {
+        throw new DependencyError('could not fetch Google signing keys to verify the ID token', { cause: error });
+      }
+      throw new UnauthorizedError();
+    }
+    const allowed = auth.oidc.emails;
+    if (allowed && !(identity.email && allowed.includes(identity.email))) throw new UnauthorizedError();
+    return identity.email ?? `oidc:${identity.subject}`;
+  }
+  throw new UnauthorizedError();
+}

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { traceFromHeaders } from '../audit/trace.js';
+import { type OpsError, TooLargeError, toOpsError } from '../errors/index.js';
+import { parseRequest } from '../events/index.js';
+import type { IncomingRequest } from '../events/trigger.js';
+import { authenticate } from './auth.js';
+import type { Runtime } from './runtime.js';
+import type { ResultEnvelope } from './types.js';
+
+/** An HTTP answer, independent of the server that sends it. */
+export interface HttpReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Reads a request body, refusing it with `TooLargeError` as soon as it passes `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw new TooLargeError(`request body of ${declared} bytes is over the ${limit}-byte limit`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new TooLargeError(`request body is over the ${limit}-byte limit`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Lower-cases header names and joins repeated values, the shape intake expects. */
+export function normalizeHeaders(headers: IncomingMessage['headers']): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers))
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  return out;
+}
+
+/** The reply for an error raised before or outside a run; an unauthenticated caller gets no detail echoed. */
+export function errorReply(error: OpsError): HttpReply {
+  const body =
+    error.kind === 'unauthorized'
+      ? { error: 'unauthorized', message: 'missing or invalid credentials' }
+      : { error: error.kind, message: error.message };
+  return {
+    status: error.status,
+    body,
+    ...(error.status === 429 || error.status === 503 ? { headers: { 'retry-after': '30' } } : {}),
+  };
+}
+
+function statusOf(envelopes: ResultEnvelope[]): number {
+  const errors = envelopes.map((e) => e.error as { status: number; retryable: boolean } | undefined);
+  // A retryable failure anywhere asks the sender to redeliver; idempotency makes the finished ones no-ops.
+  const retryable = errors.find((e) => e?.retryable);
+  if (retryable) return retryable.status >= 500 ? retryable.status : 503;
+  if (errors.every((e) => e !== undefined)) return errors[0]?.status ?? 500;
+  return 200;
+}
+
+function wantsDryRun(req: IncomingRequest): boolean {
+  const header = req.headers['x-opsfn-dry-run'];
+  const query = new URL(req.path, 'http://local').searchParams.get('dryRun');
+  return header === 'true' || header === '1' || query === 'true' || query === '1';
+}
+
+/**
+ * Handles one HTTP request for one function: authenticate → detect and parse the format → run
+ * each trigger → one reply (the envelope, or `{ results }` for a batch). Every refusal is audited.
+ */
+export async function handleHttp(runtime: Runtime, name: string, req: IncomingRequest): Promise<HttpReply> {
+  try {
+    runtime.find(name);
+  } catch (thrown) {
+    return errorReply(toOpsError(thrown));
+  }
+  let caller: string;
+  try {
+    caller = await authenticate(req.headers, runtime.config.auth, runtime.secret, runtime.verifyOidc);
+  } catch (thrown) {
+    const error = toOpsError(thrown);
+    runtime.reject(name, `${error.kind}: ${error.message}`, { path: req.path, userAgent: req.headers['user-agent'] });
+    return errorReply(error);
+  }
+  let intake: ReturnType<typeof parseRequest>;
+  try {
+    intake = parseRequest(req, { newId: randomUUID, now: () => runtime.now() });
+  } catch (thrown) {
+    const error = toOpsError(thrown);
+    runtime.reject(name, error.message, { path: req.path, bytes: req.body.length, caller });
+    return errorReply(error);
+  }
+  const trace = traceFromHeaders(req.headers);
+  const dryRun = wantsDryRun(req);
+  const envelopes: ResultEnvelope[] = [];
+  for (const trigger of intake.triggers) {
+    const withCaller = trigger.kind === 'manual' ? { ...trigger, caller } : trigger;
+    envelopes.push(
+      await runtime.invoke(name, withCaller, { format: intake.format, dryRun, ...(trace ? { trace } : {}) }),
+    );
+  }
+  const body = envelopes.length === 1 ? envelopes[0] : { results: envelopes };
+  return { status: statusOf(envelopes), body };
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { createLogger, type LogSink } from '../audit/logger.js';
+import { Redactor } from '../audit/redactor.js';
+import type { TraceContext } from '../audit/trace.js';
+import type { Estate } from '../config/estate.js';
+import { NotFoundError } from '../errors/index.js';
+import type { Trigger } from '../events/trigger.js';
+import { createNotifier } from '../notify/index.js';
+import type { Notifier } from '../notify/notification.js';
+import { createStateStore } from '../state/index.js';
+import type { StateStore } from '../state/state-store.js';
+import type { OidcVerifier } from './auth.js';
+import { runFunction } from './invoke.js';
+import { createSecretResolver, type SecretResolver } from './secrets.js';
+import type { FunctionDefinition, ResultEnvelope } from './types.js';
+
+/** Any function definition, whatever its input type. */
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds definitions of different input types
+export type AnyFunction = FunctionDefinition<any>;
+
+/** What a process-wide runtime is built from; the defaults are the production adapters. */
+export interface RuntimeOptions {
+  config: Estate;
+  functions: readonly AnyFunction[];
+  state?: StateStore;
+  notifier?: Notifier;
+  logSink?: LogSink;
+  now?: () => Date;
+  env?: NodeJS.ProcessEnv;
+  verifyOidc?: OidcVerifier;
+  /** Google Cloud project for trace ids in logs. */
+  project?: string;
+}
+
+/** Per-invocation options of {@link Runtime.invoke}. */
+export interface InvokeOptions {
+  dryRun?: boolean;
+  format?: string;
+  trace?: TraceContext;
+  runId?: string;
+  onProgress?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/** The composition root of one process: config, secrets, state, notifier and the function registry. */
+export interface Runtime {
+  readonly config: Estate;
+  readonly functions: readonly AnyFunction[];
+  readonly redactor: Redactor;
+  readonly secret: SecretResolver;
+  readonly state: StateStore;
+  readonly notifier: Notifier;
+  readonly logSink: LogSink | undefined;
+  readonly verifyOidc: OidcVerifier | undefined;
+  readonly project: string | undefined;
+  now(): Date;
+  /** The function registered under `name`; throws NotFoundError naming the known ones. */
+  find(name: string): AnyFunction;
+  /** Runs one trigger through the named function. */
+  invoke(name: string, trigger: Trigger, options?: InvokeOptions): Promise<ResultEnvelope>;
+  /** Writes an audit record for a request rejected before any function ran. */
+  reject(name: string, reason: string, evidence?: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
+
+/** Builds the runtime once per process (cold start) and reuses it for every request. */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const redactor = new Redactor();
+  const secret = createSecretResolver({ redactor, ...(options.env ? { env: options.env } : {}) });
+  const now = options.now ?? (() => new Date());
+  const state = options.state ?? (await createStateStore(options.config.state, { secret }));
+  const notifier = options.notifier ?? createNotifier(options.config.notify, { secret });
+  const byName = new Map(options.functions.map((f) => [f.name, f]));
+  const project = options.project ?? process.env.GOOGLE_CLOUD_PROJECT;
+
+  const stateAvailable = async (): Promise<boolean> => {
+    try {
+      await state.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const find = (name: string): AnyFunction => {
+    const fn = byName.get(name);
+    if (!fn) throw new NotFoundError(`unknown function "${name}" (known: ${[...byName.keys()].join(', ')})`);
+    return fn;
+  };
+
+  return {
+    config: options.config,
+    functions: options.functions,
+    redactor,
+    secret,
+    state,
+    notifier,
+    logSink: options.logSink,
+    verifyOidc: options.verifyOidc,
+    project,
+    now,
+    find,
+    async invoke(name, trigger, invokeOptions = {}) {
+      const definition = find(name);
+      const available = await stateAvailable();
+      return runFunction(definition, trigger, {
+        config: options.config,
+        state,
+        stateAvailable: available,
+        notifier,
+        redactor,
+        secret,
+        now,
+        ...(options.logSink ? { logSink: options.logSink } : {}),
+        ...(project ? { project } : {}),
+        ...invokeOptions,
+      });
+    },
+    reject(name, reason, evidence) {
+      createLogger({
+        redactor,
+        now,
+        ...(options.logSink ? { sink: options.logSink } : {}),
+        run: { runId: randomUUID(), function: name, trigger: { kind: 'unknown', id: '' }, dryRun: false },
+      }).audit({ decision: 'rejected', reason, outcome: 'rejected', ...(evidence ? { evidence } : {}) });
+    },
+    async close() {
+      await state.close();
+    },
+  };
+}
