@@ -25,6 +25,8 @@ export const AlertSchema = z.object({
   /** The observed value and threshold, when the source gives them. */
   observed: z.number().optional(),
   threshold: z.number().optional(),
+  /** Grafana: the value of each query or expression of the rule, by refID. */
+  values: z.record(z.string(), z.number()).optional(),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 

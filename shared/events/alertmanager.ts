@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { parseOrThrow } from './errors.js';
+import { BoundedAnnotationsSchema, BoundedLabelsSchema, IntakeLimits, Rfc3339Schema, toIsoTime } from './limits.js';
+import type { Alert, AlertTrigger } from './trigger.js';
+
+// Alertmanager blanks the end of an alert that has not ended to Go's zero time.
+const GO_ZERO_TIME = '0001-01-01T00:00:00';
+
+const AlertLabelsSchema = BoundedLabelsSchema.superRefine((labels, ctx) => {
+  if (!labels.alertname) ctx.addIssue({ code: 'custom', path: ['alertname'], message: 'expected a non-empty label' });
+});
+
+/** One alert of an Alertmanager webhook batch (WIRE.md §2); Grafana's alerts extend it. */
+export const AlertmanagerAlertSchema = z.object({
+  status: z.enum(['firing', 'resolved']),
+  labels: AlertLabelsSchema,
+  annotations: BoundedAnnotationsSchema.optional(),
+  startsAt: Rfc3339Schema,
+  endsAt: Rfc3339Schema.optional(),
+  generatorURL: z.string().max(8192).optional(),
+  fingerprint: z.string().regex(/^[0-9a-fA-F]{1,64}$/, 'expected a hex fingerprint'),
+});
+export type AlertmanagerAlert = z.infer<typeof AlertmanagerAlertSchema>;
+
+/** Fields shared by the Alertmanager and Grafana webhook bodies. */
+export const WebhookGroupShape = {
+  groupKey: z.string().max(8192).optional(),
+  truncatedAlerts: z.number().int().nonnegative().optional(),
+  status: z.enum(['firing', 'resolved']).optional(),
+  receiver: z.string().max(1024).optional(),
+  groupLabels: BoundedLabelsSchema.optional(),
+  commonLabels: BoundedLabelsSchema.optional(),
+  commonAnnotations: BoundedAnnotationsSchema.optional(),
+  externalURL: z.string().max(8192).optional(),
+};
+
+/** A Prometheus Alertmanager webhook body, `version: "4"`; `notification_reason` and `routeLabels` are optional. */
+export const AlertmanagerWebhookSchema = z.object({
+  ...WebhookGroupShape,
+  version: z.literal('4'),
+  notification_reason: z.string().max(256).optional(),
+  routeLabels: BoundedLabelsSchema.optional(),
+  alerts: z.array(AlertmanagerAlertSchema).min(1, 'expected at least one alert'),
+});
+
+// Checked before the full schema so a hostile batch is refused without validating every element.
+const BatchSizeSchema = z.object({
+  alerts: z
+    .array(z.unknown(), { error: 'expected an array of alerts' })
+    .max(IntakeLimits.alertsPerBatch, `expected at most ${IntakeLimits.alertsPerBatch} alerts per batch`),
+});
+
+/** Throws when a webhook batch holds more alerts than intake accepts. */
+export function checkBatchSize(body: unknown, format: string): void {
+  parseOrThrow(BatchSizeSchema, body, format);
+}
+
+/** Normalizes one webhook alert; `endedAt` is set only for a resolved alert with a real end time. */
+export function webhookAlert(source: 'alertmanager' | 'grafana', alert: AlertmanagerAlert): Alert {
+  const annotations = alert.annotations ?? {};
+  const out: Alert = {
+    source,
+    name: alert.labels.alertname ?? '',
+    state: alert.status,
+    labels: alert.labels,
+    annotations,
+    startedAt: toIsoTime(alert.startsAt),
+    fingerprint: alert.fingerprint.toLowerCase(),
+  };
+  if (alert.status === 'resolved' && alert.endsAt && !alert.endsAt.startsWith(GO_ZERO_TIME)) {
+    out.endedAt = toIsoTime(alert.endsAt);
+  }
+  if (alert.generatorURL) out.url = alert.generatorURL;
+  if (annotations.summary) out.summary = annotations.summary;
+  return out;
+}
+
+/** Builds the idempotency id `<prefix>:<fingerprint>:<startsAt>:<status>` of one webhook alert. */
+export function webhookAlertId(prefix: 'am' | 'grafana', alert: Alert): string {
+  return `${prefix}:${alert.fingerprint}:${alert.startedAt}:${alert.state}`;
+}
+
+/** Parses an Alertmanager webhook body into one alert trigger per alert of the batch. */
+export function parseAlertmanager(body: unknown): AlertTrigger[] {
+  checkBatchSize(body, 'alertmanager');
+  const webhook = parseOrThrow(AlertmanagerWebhookSchema, body, 'alertmanager');
+  return webhook.alerts.map((raw) => {
+    const alert = webhookAlert('alertmanager', raw);
+    return { kind: 'alert', id: webhookAlertId('am', alert), alert };
+  });
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { parseOrThrow } from './errors.js';
+import { BoundedLabelsSchema, IdPartSchema, parseNumeric } from './limits.js';
+import type { Alert, AlertTrigger } from './trigger.js';
+
+// Year 9999: beyond it `toISOString` throws, so a hostile epoch is rejected at the schema.
+const MAX_EPOCH_SECONDS = 253_402_300_799;
+const EpochSecondsSchema = z
+  .number({ error: 'expected epoch seconds' })
+  .nonnegative('expected epoch seconds')
+  .max(MAX_EPOCH_SECONDS, 'expected epoch seconds before year 10000');
+const NumericTextSchema = z.union([z.string().max(256), z.number()]).nullish();
+const POLICY_IN_CONDITION = /^projects\/[^/]+\/alertPolicies\/([^/]+)\/conditions\/[^/]+$/;
+
+/** The `incident` object of a Cloud Monitoring notification, schema version 1.2 (WIRE.md §1). */
+export const MonitoringIncidentSchema = z.object({
+  incident_id: IdPartSchema,
+  state: z.enum(['open', 'closed', 'acknowledged']),
+  started_at: EpochSecondsSchema,
+  ended_at: EpochSecondsSchema.nullish(),
+  url: z.string().max(4096).optional(),
+  summary: z.string().max(65_536).optional(),
+  severity: z.string().max(256).optional(),
+  observed_value: NumericTextSchema,
+  threshold_value: NumericTextSchema,
+  resource: z.object({ type: z.string().max(256).optional(), labels: BoundedLabelsSchema.optional() }).optional(),
+  metric: z.object({ type: z.string().max(1024).optional(), labels: BoundedLabelsSchema.optional() }).optional(),
+  policy_name: z.string().min(1, 'expected a non-empty string').max(1024),
+  policy_user_labels: BoundedLabelsSchema.optional(),
+  condition_name: z.string().max(1024).optional(),
+  condition: z.object({ name: z.string().max(1024).optional() }).optional(),
+  documentation: z
+    .object({ content: z.string().max(65_536).optional(), subject: z.string().max(1024).optional() })
+    .optional(),
+});
+export type MonitoringIncident = z.infer<typeof MonitoringIncidentSchema>;
+
+/** A Cloud Monitoring webhook body (or Pub/Sub channel message): `{ version: "1.2", incident }`. */
+export const MonitoringNotificationSchema = z.object({
+  version: z.literal('1.2'),
+  incident: MonitoringIncidentSchema,
+});
+
+function compact(entries: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entries)) if (value !== undefined && value !== '') out[key] = value;
+  return out;
+}
+
+/** Normalizes a validated incident into an `Alert`; policy labels win over metric and resource labels. */
+export function monitoringAlert(incident: MonitoringIncident): Alert {
+  const userLabels = incident.policy_user_labels ?? {};
+  const name = userLabels.alertname ?? incident.policy_name;
+  const policy = POLICY_IN_CONDITION.exec(incident.condition?.name ?? '')?.[1];
+  const annotations = compact({
+    summary: incident.summary,
+    severity: incident.severity,
+    policy_name: incident.policy_name,
+    condition_name: incident.condition_name,
+    resource_type: incident.resource?.type,
+    metric_type: incident.metric?.type,
+    documentation: incident.documentation?.content,
+    subject: incident.documentation?.subject,
+  });
+  const alert: Alert = {
+    source: 'cloud-monitoring',
+    name,
+    state: incident.state === 'closed' ? 'resolved' : 'firing',
+    labels: { ...incident.resource?.labels, ...incident.metric?.labels, ...userLabels, alertname: name },
+    annotations,
+    startedAt: new Date(incident.started_at * 1000).toISOString(),
+    fingerprint: incident.incident_id,
+  };
+  if (typeof incident.ended_at === 'number') alert.endedAt = new Date(incident.ended_at * 1000).toISOString();
+  if (incident.url) alert.url = incident.url;
+  if (incident.summary) alert.summary = incident.summary;
+  if (policy !== undefined) alert.policy = policy;
+  const observed = parseNumeric(incident.observed_value);
+  const threshold = parseNumeric(incident.threshold_value);
+  if (observed !== undefined) alert.observed = observed;
+  if (threshold !== undefined) alert.threshold = threshold;
+  return alert;
+}
+
+/**
+ * Parses a Cloud Monitoring notification into its one alert trigger, id `cm:<incident_id>:<state>`;
+ * `acknowledged` shares the `open` identity because it is the same firing incident, not a new one.
+ */
+export function parseCloudMonitoring(
+  body: unknown,
+  format = 'cloud-monitoring',
+  prefix: PropertyKey[] = [],
+): AlertTrigger {
+  const { incident } = parseOrThrow(MonitoringNotificationSchema, body, format, prefix);
+  const state = incident.state === 'acknowledged' ? 'open' : incident.state;
+  return { kind: 'alert', id: `cm:${incident.incident_id}:${state}`, alert: monitoringAlert(incident) };
+}
+
+/** Whether a JSON object carries the markers of a Cloud Monitoring notification. */
+export function looksLikeCloudMonitoring(body: Record<string, unknown>): boolean {
+  return 'incident' in body;
+}

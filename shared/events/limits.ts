@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/**
+ * Bounds on what one request may carry; anything beyond is hostile or broken and is rejected
+ * rather than truncated, so no alert of a batch is silently dropped.
+ */
+export const IntakeLimits = {
+  alertsPerBatch: 1000,
+  labelsPerMap: 256,
+  labelKeyLength: 256,
+  labelValueLength: 4096,
+  annotationValueLength: 65_536,
+  idLength: 512,
+} as const;
+
+function boundedMap(valueLength: number) {
+  return z
+    .record(
+      z.string().max(IntakeLimits.labelKeyLength, `expected keys of at most ${IntakeLimits.labelKeyLength} characters`),
+      z.string().max(valueLength, `expected values of at most ${valueLength} characters`),
+    )
+    .refine((map) => Object.keys(map).length <= IntakeLimits.labelsPerMap, {
+      message: `expected at most ${IntakeLimits.labelsPerMap} entries`,
+    });
+}
+
+/** A `string → string` label map of bounded size. */
+export const BoundedLabelsSchema = boundedMap(IntakeLimits.labelValueLength);
+
+/** A `string → string` annotation map of bounded size; values may be long descriptions. */
+export const BoundedAnnotationsSchema = boundedMap(IntakeLimits.annotationValueLength);
+
+/** A non-empty identifier that goes into a trigger id. */
+export const IdPartSchema = z
+  .string()
+  .min(1, 'expected a non-empty string')
+  .max(IntakeLimits.idLength, `expected at most ${IntakeLimits.idLength} characters`);
+
+/** An RFC 3339 time such as `2026-01-01T10:00:00.000Z`, any sub-second precision, any offset. */
+export const Rfc3339Schema = z.iso.datetime({ offset: true, error: 'expected RFC 3339 time' });
+
+/** Normalizes an RFC 3339 time to the ISO form `toISOString` gives (UTC, milliseconds). */
+export function toIsoTime(rfc3339: string): string {
+  return new Date(rfc3339).toISOString();
+}
+
+/** Parses a number out of a string like `"12.000"`; undefined when empty or not numeric. */
+export function parseNumeric(value: string | number | null | undefined): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { looksLikeCloudMonitoring, parseCloudMonitoring } from './cloud-monitoring.js';
+import { fieldError, formatPath, parseOrThrow } from './errors.js';
+import { BoundedLabelsSchema, IdPartSchema, Rfc3339Schema, toIsoTime } from './limits.js';
+import { isJsonObject, jsonType, tryParseJson } from './request.js';
+import type { Trigger } from './trigger.js';
+
+/** The message attribute our Scheduler jobs set to the job name. */
+export const JOB_ATTRIBUTE = 'opsfn-job';
+
+const Base64Schema = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64')
+  .refine((text) => text.length % 4 !== 1, 'expected base64');
+
+/** A Pub/Sub message as pushed or wrapped in a CloudEvent; snake_case twins and `orderingKey` are optional. */
+export const PubsubMessageSchema = z.object({
+  data: Base64Schema.optional(),
+  attributes: BoundedLabelsSchema.nullish(),
+  messageId: IdPartSchema.optional(),
+  message_id: IdPartSchema.optional(),
+  publishTime: Rfc3339Schema.optional(),
+  publish_time: Rfc3339Schema.optional(),
+  orderingKey: z.string().optional(),
+});
+export type PubsubMessage = z.infer<typeof PubsubMessageSchema>;
+
+/** A raw push-subscription body (`{ subscription, message }`, WIRE.md §8.1). */
+export const PubsubPushSchema = z.object({
+  subscription: z.string().min(1, 'expected the subscription name').max(1024),
+  message: PubsubMessageSchema,
+  deliveryAttempt: z.number().int().optional(),
+});
+
+/** The `data` of a `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent (WIRE.md §7). */
+export const MessagePublishedDataSchema = z.object({
+  message: PubsubMessageSchema,
+  subscription: z.string().max(1024).optional(),
+});
+
+/** Where a message sits in its envelope, for triggers and error messages. */
+export interface MessageScope {
+  format: string;
+  /** Path of the message object in the parsed body, e.g. `['data', 'message']`. */
+  path: PropertyKey[];
+  /** Used when the message itself carries no id (a CloudEvent's `id` is the message id). */
+  fallbackId?: string;
+  now: () => Date;
+}
+
+function decodeData(message: PubsubMessage, scope: MessageScope): unknown {
+  if (!message.data) return undefined;
+  const text = Buffer.from(message.data, 'base64').toString('utf8');
+  const parsed = tryParseJson(text);
+  if (!parsed.ok) {
+    throw fieldError(scope.format, formatPath([...scope.path, 'data']), `expected base64 JSON: ${parsed.reason}`);
+  }
+  return parsed.value;
+}
+
+/** Turns one validated Pub/Sub message into its trigger: a Monitoring alert or an `opsfn-job` scheduled run. */
+export function pubsubTriggers(message: PubsubMessage, scope: MessageScope): Trigger[] {
+  const dataPath = formatPath([...scope.path, 'data']);
+  const data = decodeData(message, scope);
+  if (isJsonObject(data) && looksLikeCloudMonitoring(data)) {
+    return [parseCloudMonitoring(data, scope.format, [...scope.path, 'data'])];
+  }
+  const job = message.attributes?.[JOB_ATTRIBUTE];
+  if (job === undefined) {
+    const what = data === undefined ? 'an empty message' : `a JSON ${jsonType(data)}`;
+    throw fieldError(
+      scope.format,
+      dataPath,
+      `expected a Cloud Monitoring incident (version 1.2) or a payload with attribute "${JOB_ATTRIBUTE}", got ${what}`,
+    );
+  }
+  const jobName = parseOrThrow(IdPartSchema, job, scope.format, [...scope.path, 'attributes', JOB_ATTRIBUTE]);
+  if (data !== undefined && !isJsonObject(data)) {
+    throw fieldError(scope.format, dataPath, `expected a JSON object payload, got ${jsonType(data)}`);
+  }
+  const messageId = message.messageId ?? message.message_id ?? scope.fallbackId;
+  if (messageId === undefined)
+    throw fieldError(scope.format, formatPath([...scope.path, 'messageId']), 'expected the message id (missing)');
+  const published = message.publishTime ?? message.publish_time;
+  return [
+    {
+      kind: 'scheduled',
+      id: `ps:${messageId}`,
+      job: jobName,
+      scheduledAt: published ? toIsoTime(published) : scope.now().toISOString(),
+      payload: data ?? {},
+    },
+  ];
+}
+
+/** Parses a raw Pub/Sub push body (emulator or push subscription) into its triggers. */
+export function parsePubsubPush(body: unknown, now: () => Date): Trigger[] {
+  const push = parseOrThrow(PubsubPushSchema, body, 'pubsub-push');
+  return pubsubTriggers(push.message, { format: 'pubsub-push', path: ['message'], now });
+}
+
+/** Whether a JSON object carries the markers of a raw Pub/Sub push body. */
+export function looksLikePubsubPush(body: Record<string, unknown>): boolean {
+  return 'subscription' in body || isJsonObject(body.message);
+}
