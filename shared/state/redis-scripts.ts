@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** A Lua script run by its SHA1, loaded on first use. */
+export interface LuaScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function lua(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * Claims KEYS[1] with ARGV[1] for ARGV[2] ms, or returns what holds it. One round trip, so a claim
+ * that expires between "SET NX failed" and "GET" cannot be misread as absent.
+ * Returns `{1}` when claimed, `{0, value}` otherwise.
+ */
+export const CLAIM_SCRIPT = lua(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {1}
+end
+return {0, redis.call('GET', KEYS[1])}
+`);
+
+/** Deletes KEYS[1] only while it still holds the owner token ARGV[1]; returns 1 when it did. */
+export const UNLOCK_SCRIPT = lua(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`);
+
+/**
+ * Adds member ARGV[3] at score ARGV[1] to the window KEYS[1], drops events at or before the cutoff
+ * ARGV[2], keeps the set alive for ARGV[4] ms and returns how many events remain.
+ */
+export const HIT_SCRIPT = lua(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return redis.call('ZCARD', KEYS[1])
+`);
+
+/** Runs a script by SHA1 and falls back to sending its source when the server does not have it cached. */
+export async function runScript(client: Redis, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+  try {
+    return await client.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return await client.eval(script.source, keys.length, ...keys, ...args);
+  }
+}
