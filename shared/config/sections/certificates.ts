@@ -1,5 +1,80 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DurationSchema } from '../types.js';
 
-/** `certificates`: the endpoints certExpiry probes. Completed by the certExpiry function. */
-export const CertificatesSchema = z.looseObject({ endpoints: z.array(z.unknown()).default([]) }).optional();
+/** How a probe reaches TLS on an endpoint: direct TLS, or an upgrade inside SMTP, PostgreSQL or MySQL. */
+export const CertProtocols = ['tls', 'smtp', 'postgres', 'mysql'] as const;
+export type CertProtocol = (typeof CertProtocols)[number];
+
+const HOST = /^(?=.{1,253}$)[A-Za-z0-9_*]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$/;
+const PortSchema = z
+  .number({ error: 'expected a port number 1-65535' })
+  .int('expected a port number 1-65535')
+  .min(1, 'expected a port number 1-65535')
+  .max(65_535, 'expected a port number 1-65535');
+const HostSchema = z
+  .string({ error: 'expected a host name or IP address' })
+  .refine((host) => isIP(host) !== 0 || HOST.test(host), 'expected a host name or IP address like "api.example.com"');
+
+/** Parses `host`, `host:port` or `[v6]:port`; undefined when malformed. */
+export function parseEndpointString(text: string): { host: string; port: number } | undefined {
+  const trimmed = text.trim();
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(trimmed);
+  if (bracketed) return checked(bracketed[1] ?? '', bracketed[2]);
+  if (isIP(trimmed) === 6) return { host: trimmed, port: 443 };
+  const m = /^([^:\s]+)(?::(\d{1,5}))?$/.exec(trimmed);
+  return m ? checked(m[1] ?? '', m[2]) : undefined;
+}
+
+function checked(host: string, port: string | undefined): { host: string; port: number } | undefined {
+  const value = port === undefined ? 443 : Number(port);
+  const valid = HostSchema.safeParse(host).success && PortSchema.safeParse(value).success;
+  return valid ? { host, port: value } : undefined;
+}
+
+const EndpointObjectSchema = z.strictObject({
+  host: HostSchema,
+  port: PortSchema.default(443),
+  /** SNI and the name the certificate must match; defaults to `host`. */
+  servername: HostSchema.optional(),
+  /** Connect here (IP or name) instead of resolving `host`. */
+  address: HostSchema.optional(),
+  protocol: z.enum(CertProtocols, { error: `expected one of ${CertProtocols.join(', ')}` }).default('tls'),
+  /** Extra trusted roots (PEM) for this endpoint only, on top of the system store and the section's `caFile`. */
+  caFile: z.string().min(1, 'expected a path to a PEM file').optional(),
+});
+
+/** One endpoint: `host:port` or a full object; strings become objects with every default filled. */
+export const CertEndpointSchema = z.union([z.string(), EndpointObjectSchema]).transform((value, ctx) => {
+  if (typeof value !== 'string') return value;
+  const parsed = parseEndpointString(value);
+  if (!parsed) {
+    ctx.addIssue({ code: 'custom', message: `expected "host:port" like "api.example.com:443", got "${value}"` });
+    return z.NEVER;
+  }
+  return { ...parsed, protocol: 'tls' as const };
+});
+export type CertEndpoint = z.infer<typeof CertEndpointSchema>;
+
+/** `certificates`: the endpoints certExpiry probes, its thresholds and its bounds. */
+export const CertificatesSchema = z
+  .strictObject({
+    endpoints: z.array(CertEndpointSchema).max(10_000, 'expected at most 10000 endpoints').default([]),
+    /** Warn when fewer days than this (or a third of the lifetime, whichever is less) are left. */
+    warnDays: z.number().positive('expected a positive number of days').max(3650).default(30),
+    /** Critical when fewer days than this (or a tenth of the lifetime, whichever is less) are left. */
+    criticalDays: z.number().positive('expected a positive number of days').max(3650).default(7),
+    /** Bound on one probe: DNS, connect, STARTTLS and handshake together. */
+    timeout: DurationSchema.default(5_000),
+    concurrency: z.number().int().min(1, 'expected at least 1').max(1_024, 'expected at most 1024').default(64),
+    /** Bound on the whole run; probes not finished by then become `timeout` errors. */
+    runTimeout: DurationSchema.default(240_000),
+    /** Extra trusted roots (PEM), added to the system store. */
+    caFile: z.string().min(1, 'expected a path to a PEM file').optional(),
+  })
+  .refine((c) => c.criticalDays <= c.warnDays, {
+    message: 'expected criticalDays <= warnDays',
+    path: ['criticalDays'],
+  })
+  .prefault({});
 export type Certificates = z.infer<typeof CertificatesSchema>;
