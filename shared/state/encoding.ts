@@ -3,7 +3,7 @@ import { BadInputError, DependencyError, TooLargeError } from '../errors/ops-err
 import type { Claim } from './state-store.js';
 
 /** Largest JSON record or claim outcome a state store accepts, in bytes of UTF-8. */
-export const MAX_RECORD_BYTES = 1024 * 1024;
+export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
 
 /** Longest key a state store accepts, in characters. */
 export const MAX_KEY_LENGTH = 1024;

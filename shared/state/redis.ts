@@ -27,7 +27,7 @@ export interface RedisStateStoreOptions extends RedisTimeouts {
   prefix: string;
   /** Shown in `CLIENT LIST` so operators can tell this connection apart. */
   connectionName?: string;
-  /** Generator of lock owner tokens and window event ids. */
+  /** Generator of lock owner tokens. */
   token?: () => string;
 }
 
@@ -115,7 +115,7 @@ export class RedisStateStore implements StateStore {
     const window = checkMs('hit', 'windowMs', windowMs);
     const at = checkTimestamp('hit', nowMs);
     // A unique member per event: ZADD with a repeated member would only move it, not count it.
-    const member = `${at}:${this.#token()}`;
+    const member = `${at}:${randomUUID()}`;
     const args = [String(at), String(at - window), member, String(window)];
     const reply = await this.#connection.run('hit', k, (c) => runScript(c, HIT_SCRIPT, [this.#full(k)], args));
     return Number(reply);

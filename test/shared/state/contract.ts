@@ -156,7 +156,7 @@ export function runStateStoreContract(name: string, make: () => Promise<StateSto
       it('refuses values JSON cannot hold and records over the size limit', async () => {
         await expect(store.put(key('u'), undefined)).rejects.toBeInstanceOf(BadInputError);
         await expect(store.put(key('b'), 10n)).rejects.toBeInstanceOf(BadInputError);
-        await expect(store.put(key('big'), 'x'.repeat(2 * 1024 * 1024))).rejects.toBeInstanceOf(TooLargeError);
+        await expect(store.put(key('big'), 'x'.repeat(5 * 1024 * 1024))).rejects.toBeInstanceOf(TooLargeError);
         expect(await store.keys(ns)).toEqual([]);
       });
 
