@@ -1,6 +1,5 @@
 import type { Endpoints } from '../config/sections/estate-common.js';
 import type { SecretRef } from '../config/types.js';
-import { BadInputError } from '../errors/ops-error.js';
 import { FileObjectStore } from './file-object-store.js';
 import type { ObjectStore, StoreLocation } from './object-store.js';
 import { parseStoreUrl } from './store-url.js';
@@ -32,12 +31,18 @@ export interface OpenedStore {
  * Opens the store a URL names, loading only the adapter (and cloud SDK) that scheme needs.
  * @example const { store, location } = await openObjectStore('file:///var/backups/pg/');
  */
-export async function openObjectStore(url: string, _options: OpenObjectStoreOptions = {}): Promise<OpenedStore> {
+export async function openObjectStore(url: string, options: OpenObjectStoreOptions = {}): Promise<OpenedStore> {
   const location = parseStoreUrl(url);
   switch (location.scheme) {
     case 'file':
       return { store: new FileObjectStore(location.bucket), location };
-    default:
-      throw new BadInputError(`store URL "${url}": the ${location.scheme}:// adapter is not available in this build`);
+    case 's3': {
+      const { openS3Store } = await import('./s3-open.js');
+      return { store: await openS3Store(location, options), location };
+    }
+    case 'gs': {
+      const { openGcsStore } = await import('./gcs-open.js');
+      return { store: await openGcsStore(location, options), location };
+    }
   }
 }
