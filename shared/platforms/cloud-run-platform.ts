@@ -3,7 +3,7 @@ import type { run_v2 } from '@googleapis/run';
 import { BadInputError } from '../errors/ops-error.js';
 import { type RunRevision, type RunService, toServiceStatus } from './cloud-run-parse.js';
 import { PlatformOperationError, PlatformTimeoutError, wrapPlatformError } from './errors.js';
-import type { ScalingChange, ScalingState, ServicePlatform, ServiceStatus, WaitOptions } from './service-platform.js';
+import type { PinnablePlatform, ScalingChange, ScalingState, ServiceStatus, WaitOptions } from './service-platform.js';
 
 /** How a Cloud Run adapter reaches the Admin API v2 and how long it waits. */
 export interface CloudRunPlatformOptions {
@@ -37,7 +37,7 @@ const ALL_REVISIONS_PAGE = 100;
 const MAX_PAGES = 20;
 
 /** The {@link ServicePlatform} for a Cloud Run service, on `@googleapis/run` v2 loaded on first use. */
-export class CloudRunPlatform implements ServicePlatform {
+export class CloudRunPlatform implements PinnablePlatform {
   readonly kind = 'cloud-run' as const;
   readonly target: string;
   private client: Promise<run_v2.Run> | undefined;
@@ -161,6 +161,20 @@ export class CloudRunPlatform implements ServicePlatform {
       {
         traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision, percent: 100 }],
         // The etag makes a concurrent change fail instead of being overwritten.
+        ...(service.etag ? { etag: service.etag } : {}),
+      },
+      options,
+    );
+    return this.status();
+  }
+
+  /** Releases a pin: 100 % to the latest ready revision (type LATEST), so new deploys get traffic again. */
+  async followLatest(options: WaitOptions = {}): Promise<ServiceStatus> {
+    const service = await this.getService();
+    await this.patch(
+      'traffic',
+      {
+        traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
         ...(service.etag ? { etag: service.etag } : {}),
       },
       options,

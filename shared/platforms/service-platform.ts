@@ -85,3 +85,14 @@ export interface ServicePlatform {
   /** Changes the scaling bounds and waits until the platform accepted them. */
   scale(change: ScalingChange, options?: WaitOptions): Promise<ScalingState>;
 }
+
+/** A platform whose traffic can be pinned to one revision (Cloud Run), and so released again. */
+export interface PinnablePlatform extends ServicePlatform {
+  /** Sends 100 % of traffic to the latest ready revision (traffic type LATEST) and waits for the operation. */
+  followLatest(options?: WaitOptions): Promise<ServiceStatus>;
+}
+
+/** Whether a platform supports {@link PinnablePlatform.followLatest}. */
+export function isPinnable(platform: ServicePlatform): platform is PinnablePlatform {
+  return typeof (platform as Partial<PinnablePlatform>).followLatest === 'function';
+}

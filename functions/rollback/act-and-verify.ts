@@ -1,0 +1,95 @@
+import type { RollbackPolicy } from '../../shared/config/sections/rollback.js';
+import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
+import type { ServicePlatform } from '../../shared/platforms/service-platform.js';
+import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { applyRollback } from './apply.js';
+import { type DecisionPolicy, judge } from './decide.js';
+import type { RollbackDeps } from './deps.js';
+import { describeReading, readErrorRate } from './evidence.js';
+import { type MessageSubject, rolledBackMessage, verifiedMessage } from './messages.js';
+
+/** A decided rollback, ready to run through the guard. */
+export interface RollbackOrder {
+  subject: MessageSubject;
+  from: string;
+  to: string;
+  reasons: string[];
+  evidence: Record<string, unknown>;
+  policy: DecisionPolicy;
+  settleMs: number;
+  cooldownMs: number;
+  chainTtlMs: number;
+}
+
+/** Default timings when a manual rollback names a service no policy covers. */
+export const MANUAL_DEFAULTS = { settleMs: 3 * 60_000, cooldownMs: 30 * 60_000, chainTtlMs: 2 * 3_600_000 };
+
+/** The decision-relevant fields of a policy. */
+export function decisionPolicy(policy: RollbackPolicy): DecisionPolicy {
+  return {
+    threshold: policy.errorRate.threshold,
+    minRequests: policy.errorRate.minRequests,
+    recentDeployMs: policy.recentDeploy,
+    onInconclusive: policy.onInconclusive,
+  };
+}
+
+/**
+ * Runs the rollback through `ctx.act` (lock, cooldown, breaker, dry-run), then waits `settle` and checks
+ * the target's error rate: recovered → info, still failing → critical escalation; never a second rollback.
+ */
+export async function actAndVerify(
+  ctx: Context,
+  deps: RollbackDeps,
+  platform: ServicePlatform,
+  metrics: MetricsSource | undefined,
+  order: RollbackOrder,
+): Promise<RunResult> {
+  const { subject, from, to } = order;
+  const item: Record<string, unknown> = { service: subject.service, from, to, reasons: order.reasons };
+  const outcome = await ctx.act(
+    'rollback',
+    subject.service,
+    () =>
+      applyRollback(ctx, platform, {
+        service: subject.service,
+        from,
+        to,
+        incident: subject.incident,
+        chainTtlMs: order.chainTtlMs,
+      }),
+    { cooldownMs: order.cooldownMs, evidence: order.evidence, change: { traffic: { from, to } } },
+  );
+  if (outcome.status === 'dry-run') {
+    return { outcome: 'ok', summary: `dry-run: would roll ${subject.service} back ${from} → ${to}`, items: [item] };
+  }
+  if (outcome.status === 'refused') {
+    const summary = `rollback of ${subject.service} refused by ${outcome.by}: ${outcome.reason}`;
+    return { outcome: 'skipped', summary, items: [{ ...item, refused: outcome.by }] };
+  }
+  if (!outcome.value.moved) {
+    return { outcome: 'skipped', summary: outcome.value.reason, items: [{ ...item, moved: false }] };
+  }
+  await ctx.notify(rolledBackMessage(subject, from, to, order.reasons));
+  if (outcome.value.stateError) item.stateError = outcome.value.stateError;
+
+  await deps.sleep(order.settleMs, ctx.signal);
+  const windowMs = Math.max(order.settleMs, 1_000);
+  const reading = await readErrorRate(metrics, { revision: to, end: ctx.now(), windowMs, signal: ctx.signal });
+  const verdict = judge(reading, order.policy);
+  ctx.log.audit({
+    decision: 'decided',
+    action: 'verify',
+    target: subject.service,
+    reason: `after ${Math.round(order.settleMs / 1000)}s on ${to}: ${verdict.reason}`,
+    evidence: { reading: describeReading(reading), state: verdict.state },
+  });
+  await ctx.notify(verifiedMessage(subject, to, verdict.state, verdict.reason));
+  const verification = { state: verdict.state, reason: verdict.reason, reading: describeReading(reading) };
+  const done = `rolled ${subject.service} back ${from} → ${to}`;
+  if (verdict.state === 'low') {
+    return { outcome: 'ok', summary: `${done}; recovered`, items: [{ ...item, verification }] };
+  }
+  const tail = verdict.state === 'high' ? 'still failing: escalated' : 'recovery unverified';
+  return { outcome: 'warn', summary: `${done}; ${tail}`, items: [{ ...item, verification }] };
+}

@@ -1,0 +1,149 @@
+import type { ErrorRateSample } from '../../shared/metrics/metrics-source.js';
+import type { RevisionInfo, ServiceStatus } from '../../shared/platforms/service-platform.js';
+
+/** A metrics reading: a sample, no data (undefined sample), or the API error that prevented it. */
+export interface Reading {
+  sample?: ErrorRateSample;
+  error?: string;
+}
+
+/** The policy fields a decision uses. */
+export interface DecisionPolicy {
+  threshold: number;
+  minRequests: number;
+  recentDeployMs: number;
+  onInconclusive: 'hold' | 'rollback';
+}
+
+/** A chain mark: the last automatic rollback of a service, kept so a second one never follows by itself. */
+export interface ChainMark {
+  at: string;
+  from: string;
+  to: string;
+  incident: string;
+}
+
+/** Everything `decide` looks at; all of it is data. */
+export interface DecideInput {
+  policy: DecisionPolicy;
+  status: ServiceStatus;
+  /** The revision the alert names (`revision_name`), if any. */
+  alertRevision?: string;
+  /** The serving revision's error rate over the window ending now. */
+  current: Reading;
+  /** The target's error rate over its last serving window (ending when the serving revision was created). */
+  previous?: Reading;
+  bad: readonly string[];
+  chain?: ChainMark;
+  now: Date;
+}
+
+/** Why a decision went the way it did. */
+export type Verdict =
+  | 'confirmed'
+  | 'inconclusive-rollback'
+  | 'inconclusive'
+  | 'recovered'
+  | 'not-serving'
+  | 'not-the-deploy'
+  | 'previous-unhealthy'
+  | 'no-target'
+  | 'chain';
+
+/** What to do: roll back, page people with the evidence, or nothing. */
+export type Decision =
+  | { kind: 'rollback'; verdict: Verdict; from: string; to: string; reasons: string[] }
+  | { kind: 'page'; verdict: Verdict; severity: 'warning' | 'critical'; from?: string; to?: string; reasons: string[] }
+  | { kind: 'none'; verdict: Verdict; reasons: string[] };
+
+const pct = (ratio: number) => `${(ratio * 100).toFixed(2)}%`;
+
+/** The rollback target: the newest revision older than the serving one that is Ready and not marked bad. */
+export function chooseTarget(status: ServiceStatus, bad: readonly string[]): RevisionInfo | undefined {
+  const serving = status.revisions.find((r) => r.name === status.serving);
+  if (!serving) return undefined;
+  const older = (r: RevisionInfo) =>
+    r.number !== undefined && serving.number !== undefined
+      ? r.number < serving.number
+      : Date.parse(r.createdAt) < Date.parse(serving.createdAt);
+  return status.revisions.find((r) => r.name !== serving.name && older(r) && r.ready && !bad.includes(r.name));
+}
+
+/** Judges a reading against the policy: above threshold, below it, or not enough to say. */
+export function judge(reading: Reading, policy: DecisionPolicy): { state: 'high' | 'low' | 'unknown'; reason: string } {
+  if (reading.error !== undefined) return { state: 'unknown', reason: `metrics error: ${reading.error}` };
+  const s = reading.sample;
+  if (s === undefined) return { state: 'unknown', reason: 'no metrics data in the window' };
+  if (s.total !== undefined && s.total < policy.minRequests) {
+    return { state: 'unknown', reason: `only ${s.total} requests in the window (minRequests ${policy.minRequests})` };
+  }
+  const counts = s.total === undefined ? '' : ` over ${s.total} requests`;
+  return s.ratio >= policy.threshold
+    ? { state: 'high', reason: `error ratio ${pct(s.ratio)}${counts} ≥ threshold ${pct(policy.threshold)}` }
+    : { state: 'low', reason: `error ratio ${pct(s.ratio)}${counts} < threshold ${pct(policy.threshold)}` };
+}
+
+/**
+ * Decides what to do about an error-rate alert: act only when metrics confirm it, the serving revision
+ * is a recent deploy, the previous one was healthy, a Ready target exists and no automatic rollback
+ * already happened in this chain.
+ */
+export function decide(input: DecideInput): Decision {
+  const { policy, status } = input;
+  const reasons: string[] = [];
+  const from = status.serving;
+  if (from === undefined)
+    return { kind: 'page', verdict: 'no-target', severity: 'critical', reasons: ['nothing serves'] };
+  if (input.alertRevision !== undefined && !status.traffic.some((t) => t.revision === input.alertRevision)) {
+    const why = `alerted revision ${input.alertRevision} no longer gets traffic (serving: ${from})`;
+    return { kind: 'none', verdict: 'not-serving', reasons: [why] };
+  }
+
+  const current = judge(input.current, policy);
+  reasons.push(`${from}: ${current.reason}`);
+  if (current.state === 'low') return { kind: 'none', verdict: 'recovered', reasons };
+  const inconclusive = current.state === 'unknown';
+  if (inconclusive && policy.onInconclusive === 'hold') {
+    reasons.push('inconclusive evidence is never proof: holding');
+    return { kind: 'page', verdict: 'inconclusive', severity: 'critical', from, reasons };
+  }
+  if (inconclusive) reasons.push('policy onInconclusive=rollback: going on without confirmation');
+
+  if (input.chain) {
+    reasons.push(
+      `already rolled back ${input.chain.from} → ${input.chain.to} at ${input.chain.at}: no second automatic rollback`,
+    );
+    return { kind: 'page', verdict: 'chain', severity: 'critical', from, reasons };
+  }
+
+  const serving = status.revisions.find((r) => r.name === from);
+  const ageMs = serving ? input.now.getTime() - Date.parse(serving.createdAt) : Number.POSITIVE_INFINITY;
+  if (!(ageMs <= policy.recentDeployMs)) {
+    const since = serving ? `became current at ${serving.createdAt}` : 'has no known creation time';
+    reasons.push(`${from} ${since}, outside recentDeploy: the problem is not the last deploy`);
+    return { kind: 'page', verdict: 'not-the-deploy', severity: 'critical', from, reasons };
+  }
+  reasons.push(`${from} deployed ${Math.round(ageMs / 60_000)}m ago`);
+
+  const target = chooseTarget(status, input.bad);
+  if (!target) {
+    reasons.push('no earlier Ready revision that is not marked bad');
+    return { kind: 'page', verdict: 'no-target', severity: 'critical', from, reasons };
+  }
+  if (input.previous) {
+    const previous = judge(input.previous, policy);
+    reasons.push(`${target.name} before the deploy: ${previous.reason}`);
+    if (previous.state === 'high') {
+      reasons.push('the previous revision failed too: the problem is not the deploy');
+      return { kind: 'page', verdict: 'previous-unhealthy', severity: 'critical', from, to: target.name, reasons };
+    }
+  }
+  reasons.push(`target ${target.name}: newest earlier Ready revision`);
+  return {
+    kind: 'rollback',
+    verdict: inconclusive ? 'inconclusive-rollback' : 'confirmed',
+    from,
+    to: target.name,
+    reasons,
+  };
+}

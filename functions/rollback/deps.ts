@@ -1,0 +1,71 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { RollbackPolicy } from '../../shared/config/sections/rollback.js';
+import { CloudMonitoringMetrics } from '../../shared/metrics/cloud-monitoring-metrics.js';
+import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
+import { PrometheusMetrics } from '../../shared/metrics/prometheus-metrics.js';
+import { createServicePlatform, type PlatformTiming } from '../../shared/platforms/create-platform.js';
+import type { ServicePlatform } from '../../shared/platforms/service-platform.js';
+import type { Context } from '../../shared/runtime/types.js';
+import type { ServiceRef } from './match.js';
+
+/** What the rollback function talks to; tests hand in their own. */
+export interface RollbackDeps {
+  platform(ref: ServiceRef, ctx: Context): Promise<ServicePlatform>;
+  /** The metrics source for a service under a policy; undefined when the estate has none for it. */
+  metrics(ref: ServiceRef, policy: RollbackPolicy | undefined, ctx: Context): MetricsSource | undefined;
+  /** Waits `ms` (the settle time); rejects when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** Options of the production dependencies. */
+export interface DefaultDepsOptions {
+  timing?: PlatformTiming;
+  /** google-auth-library client for Cloud Run and Cloud Monitoring; default application default credentials. */
+  googleAuth?: unknown;
+  metricsTimeoutMs?: number;
+  metricsRetries?: number;
+}
+
+/** Production dependencies: platform adapters from the estate, Cloud Monitoring or Prometheus, a real timer. */
+export function defaultRollbackDeps(options: DefaultDepsOptions = {}): RollbackDeps {
+  const bounds = {
+    timeoutMs: options.metricsTimeoutMs ?? 5_000,
+    retries: options.metricsRetries ?? 2,
+  };
+  return {
+    platform: (ref, ctx) =>
+      createServicePlatform(ref.service, {
+        endpoints: ctx.config.endpoints,
+        secret: (r) => ctx.secret(r),
+        ...(options.googleAuth ? { googleAuth: options.googleAuth } : {}),
+        ...(options.timing ? { timing: options.timing } : {}),
+      }),
+    metrics: (ref, policy, ctx) => {
+      const { endpoints } = ctx.config;
+      const query = policy?.errorRate.query;
+      if (query !== undefined) {
+        if (!endpoints.prometheus) return undefined;
+        const totalQuery = policy?.errorRate.totalQuery;
+        return new PrometheusMetrics({
+          url: endpoints.prometheus.url,
+          query,
+          ...bounds,
+          ...(totalQuery ? { totalQuery } : {}),
+        });
+      }
+      if (ref.service.platform !== 'cloud-run') return undefined;
+      const monitoring = endpoints.monitoring;
+      const auth = monitoring?.credentials === 'none' ? 'none' : (options.googleAuth as never);
+      return new CloudMonitoringMetrics({
+        project: ref.service.project,
+        service: ref.service.name,
+        ...bounds,
+        ...(monitoring ? { rootUrl: monitoring.url } : {}),
+        ...(auth ? { auth } : {}),
+      });
+    },
+    sleep: async (ms, signal) => {
+      await delay(ms, undefined, { signal });
+    },
+  };
+}

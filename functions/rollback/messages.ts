@@ -1,0 +1,86 @@
+import type { Notification } from '../../shared/notify/notification.js';
+import type { PlatformKind } from '../../shared/platforms/service-platform.js';
+import type { Decision } from './decide.js';
+
+/** Who and what a message is about. */
+export interface MessageSubject {
+  service: string;
+  platform: PlatformKind;
+  incident: string;
+  url?: string;
+}
+
+/** The sentence every Cloud Run rollback message carries: traffic stays pinned until someone releases it. */
+export function pinNote(subject: MessageSubject, revision: string): string {
+  return subject.platform === 'cloud-run'
+    ? `Traffic is pinned to ${revision}: new deploys get no traffic until the pin is released with \`opsfn release-pin ${subject.service}\`.`
+    : '';
+}
+
+function base(
+  subject: MessageSubject,
+  severity: Notification['severity'],
+  title: string,
+  lines: string[],
+): Notification {
+  return {
+    severity,
+    title,
+    text: lines.filter((l) => l !== '').join('\n'),
+    dedupKey: `rollback:${subject.service}:${subject.incident}`,
+    fields: { service: subject.service, incident: subject.incident },
+    ...(subject.url ? { links: [{ title: 'alert', url: subject.url }] } : {}),
+  };
+}
+
+/** The page for a decision that does not roll back, carrying its evidence. */
+export function decisionMessage(subject: MessageSubject, decision: Decision): Notification {
+  const severity = decision.kind === 'page' ? decision.severity : 'info';
+  const titles: Record<string, string> = {
+    inconclusive: 'error rate unconfirmed, holding',
+    'not-the-deploy': 'errors not caused by the last deploy, no rollback',
+    'previous-unhealthy': 'previous revision unhealthy too, no rollback',
+    'no-target': 'no rollback target',
+    chain: 'still failing after a rollback, no second rollback',
+    recovered: 'error rate below threshold, no action',
+    'not-serving': 'alerted revision no longer serves, no action',
+  };
+  return base(subject, severity, `rollback ${subject.service}: ${titles[decision.verdict] ?? decision.verdict}`, [
+    ...decision.reasons,
+  ]);
+}
+
+/** The message sent once traffic has moved back. */
+export function rolledBackMessage(subject: MessageSubject, from: string, to: string, reasons: string[]): Notification {
+  return base(subject, 'warning', `rollback ${subject.service}: rolled back ${from} → ${to}`, [
+    ...reasons,
+    `Verifying the error rate after the settle time.`,
+    pinNote(subject, to),
+  ]);
+}
+
+/** The verification result: recovered (info), still failing (critical), or unverifiable (warning). */
+export function verifiedMessage(
+  subject: MessageSubject,
+  to: string,
+  state: 'high' | 'low' | 'unknown',
+  reason: string,
+): Notification {
+  const severity = state === 'low' ? 'info' : state === 'high' ? 'critical' : 'warning';
+  const title =
+    state === 'low'
+      ? `recovered on ${to}`
+      : state === 'high'
+        ? `still failing on ${to} after the rollback: escalating, no second rollback`
+        : `recovery on ${to} could not be verified`;
+  return base(subject, severity, `rollback ${subject.service}: ${title}`, [`${to}: ${reason}`, pinNote(subject, to)]);
+}
+
+/** A resolved alert: recorded and notified, never acted on. */
+export function resolvedMessage(subject: MessageSubject, alertName: string, pinned?: string): Notification {
+  const message = base(subject, 'info', `rollback ${subject.service}: alert ${alertName} resolved`, [
+    'Resolved alerts are recorded, never acted on.',
+    pinned ? pinNote(subject, pinned) : '',
+  ]);
+  return { ...message, resolve: true };
+}

@@ -1,0 +1,115 @@
+import type { Alert } from '../../shared/events/trigger.js';
+import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { actAndVerify, decisionPolicy } from './act-and-verify.js';
+import { type ChainMark, chooseTarget, decide } from './decide.js';
+import type { RollbackDeps } from './deps.js';
+import { describeReading, readErrorRate } from './evidence.js';
+import { findPolicy, policyName, resolveService } from './match.js';
+import { decisionMessage, type MessageSubject, resolvedMessage } from './messages.js';
+import { type PinRecord, RollbackKeys } from './state-keys.js';
+
+async function readState<T>(ctx: Context, key: string): Promise<T | undefined> {
+  if (!ctx.stateAvailable) return undefined;
+  try {
+    return await ctx.state.get<T>(key);
+  } catch (error) {
+    ctx.log.warn('state read failed; going on without it', { key, error: (error as Error).message });
+    return undefined;
+  }
+}
+
+/** Handles one alert: match a policy, confirm from metrics, blame the deploy, pick a target, act, verify. */
+export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): Promise<RunResult> {
+  const policies = ctx.config.rollback?.policies ?? [];
+  const policy = findPolicy(policies, alert);
+  if (!policy) return { outcome: 'skipped', summary: `no rollback policy matches alert "${alert.name}"` };
+  const incident = `${alert.source}:${alert.fingerprint}:${alert.startedAt}`;
+  const ref = resolveService(ctx.config.services, policy, alert.labels);
+  if ('error' in ref) {
+    const text = `${policyName(policies, policy)}: ${ref.error}`;
+    await ctx.notify({ severity: 'critical', title: `rollback cannot act on ${alert.name}`, text, dedupKey: incident });
+    return { outcome: 'fail', summary: text };
+  }
+  const subject: MessageSubject = {
+    service: ref.key,
+    platform: ref.service.platform,
+    incident,
+    ...(alert.url ? { url: alert.url } : {}),
+  };
+  if (alert.state === 'resolved') {
+    const pin = await readState<PinRecord>(ctx, RollbackKeys.pin(ref.key));
+    await ctx.notify(resolvedMessage(subject, alert.name, pin?.revision));
+    return { outcome: 'ok', summary: `alert ${alert.name} resolved for ${ref.key}: recorded, no action` };
+  }
+
+  const platform = await deps.platform(ref, ctx);
+  const metrics = deps.metrics(ref, policy, ctx);
+  const status = await platform.status();
+  const bad = (await readState<string[]>(ctx, RollbackKeys.bad(ref.key))) ?? [];
+  const chain = await readState<ChainMark>(ctx, RollbackKeys.chain(ref.key));
+  const serving = status.revisions.find((r) => r.name === status.serving);
+  const target = chooseTarget(status, bad);
+  const windowMs = policy.errorRate.window;
+  const [current, previous] = await Promise.all([
+    readErrorRate(metrics, {
+      end: ctx.now(),
+      windowMs,
+      signal: ctx.signal,
+      ...(serving ? { revision: serving.name } : {}),
+    }),
+    target && serving
+      ? readErrorRate(metrics, {
+          revision: target.name,
+          end: new Date(serving.createdAt),
+          windowMs,
+          signal: ctx.signal,
+        })
+      : Promise.resolve(undefined),
+  ]);
+  const rules = decisionPolicy(policy);
+  const alertRevision = alert.labels.revision_name;
+  const decision = decide({
+    policy: rules,
+    status,
+    current,
+    bad,
+    now: ctx.now(),
+    ...(previous ? { previous } : {}),
+    ...(chain ? { chain } : {}),
+    ...(alertRevision ? { alertRevision } : {}),
+  });
+  const evidence = {
+    incident,
+    policy: policyName(policies, policy),
+    metrics: metrics?.kind ?? 'none',
+    serving: status.serving,
+    traffic: status.traffic,
+    current: describeReading(current),
+    previous: describeReading(previous),
+    bad,
+    verdict: decision.verdict,
+  };
+  ctx.log.audit({
+    decision: 'decided',
+    target: ref.key,
+    reason: `${decision.kind} (${decision.verdict}): ${decision.reasons.join('; ')}`,
+    evidence,
+  });
+  if (decision.kind !== 'rollback') {
+    await ctx.notify(decisionMessage(subject, decision));
+    const item = { service: ref.key, decision: decision.kind, verdict: decision.verdict, reasons: decision.reasons };
+    const summary = `${ref.key}: ${decision.kind === 'page' ? 'paged, no rollback' : 'no action'} (${decision.verdict})`;
+    return { outcome: decision.kind === 'page' ? 'warn' : 'ok', summary, items: [{ ...item, evidence }] };
+  }
+  return actAndVerify(ctx, deps, platform, metrics, {
+    subject,
+    from: decision.from,
+    to: decision.to,
+    reasons: decision.reasons,
+    evidence,
+    policy: rules,
+    settleMs: policy.settle,
+    cooldownMs: policy.cooldown,
+    chainTtlMs: Math.max(policy.recentDeploy, policy.cooldown),
+  });
+}

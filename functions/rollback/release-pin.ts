@@ -1,0 +1,84 @@
+import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
+import { isPinnable } from '../../shared/platforms/service-platform.js';
+import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { decisionPolicy } from './act-and-verify.js';
+import { judge } from './decide.js';
+import { defaultRollbackDeps, type RollbackDeps } from './deps.js';
+import { describeReading, readErrorRate } from './evidence.js';
+import { type PinRecord, RollbackKeys } from './state-keys.js';
+
+/**
+ * `opsfn release-pin <service>`: after a Cloud Run rollback pinned traffic to an old revision, sends 100 %
+ * to the latest ready revision again, once it is Ready, not marked bad and not failing; through `ctx.act`.
+ */
+export async function releasePin(
+  ctx: Context,
+  serviceName: string,
+  deps: RollbackDeps = defaultRollbackDeps(),
+): Promise<RunResult> {
+  const service = ctx.config.services[serviceName];
+  if (!service) throw new NotFoundError(`unknown service "${serviceName}" (not in the estate's services)`);
+  if (service.platform !== 'cloud-run') {
+    throw new BadInputError(`release-pin applies to Cloud Run services; ${serviceName} is on ${service.platform}`);
+  }
+  const ref = { key: serviceName, service };
+  const platform = await deps.platform(ref, ctx);
+  if (!isPinnable(platform)) throw new BadInputError(`${serviceName}: the platform cannot release a pin`);
+  const status = await platform.status();
+  const latest = status.revisions.find((r) => r.name === status.latestReady);
+  if (!latest) throw new BadInputError(`${serviceName}: Cloud Run reports no latest ready revision`);
+  const pin = await ctx.state.get<PinRecord>(RollbackKeys.pin(serviceName));
+  const bad = (await ctx.state.get<string[]>(RollbackKeys.bad(serviceName))) ?? [];
+  const item: Record<string, unknown> = { service: serviceName, latest: latest.name, pin: pin ?? null };
+
+  const refuse = (why: string): RunResult => ({
+    outcome: 'fail',
+    summary: `release-pin ${serviceName}: ${why}; traffic stays on ${status.serving ?? 'nothing'}`,
+    items: [{ ...item, refused: why }],
+  });
+  if (!latest.ready) return refuse(`latest revision ${latest.name} is not Ready`);
+  if (bad.includes(latest.name)) return refuse(`latest revision ${latest.name} was rolled back as bad; deploy a fix`);
+  const policy = ctx.config.rollback?.policies.find((p) => p.service === serviceName);
+  if (policy) {
+    const metrics = deps.metrics(ref, policy, ctx);
+    const windowMs = policy.errorRate.window;
+    const reading = await readErrorRate(metrics, {
+      revision: latest.name,
+      end: ctx.now(),
+      windowMs,
+      signal: ctx.signal,
+    });
+    const verdict = judge(reading, decisionPolicy(policy));
+    item.health = { state: verdict.state, reason: verdict.reason, reading: describeReading(reading) };
+    // A revision without traffic has no data: that is fine; measured errors are not.
+    if (verdict.state === 'high') return refuse(`latest revision ${latest.name} is failing: ${verdict.reason}`);
+  }
+  if (status.traffic.length === 1 && status.serving === latest.name && !pin) {
+    return { outcome: 'skipped', summary: `${serviceName} already sends all traffic to ${latest.name}`, items: [item] };
+  }
+
+  const outcome = await ctx.act(
+    'release-pin',
+    serviceName,
+    async () => {
+      const after = await platform.followLatest({ signal: ctx.signal });
+      await ctx.state.delete(RollbackKeys.pin(serviceName));
+      await ctx.state.delete(RollbackKeys.chain(serviceName));
+      return after;
+    },
+    { evidence: item, change: { traffic: { from: status.traffic, to: [{ latest: latest.name, percent: 100 }] } } },
+  );
+  if (outcome.status === 'dry-run') {
+    return { outcome: 'ok', summary: `dry-run: would send 100% of ${serviceName} to ${latest.name}`, items: [item] };
+  }
+  if (outcome.status === 'refused') {
+    return { outcome: 'skipped', summary: `release-pin refused by ${outcome.by}: ${outcome.reason}`, items: [item] };
+  }
+  await ctx.notify({
+    severity: 'info',
+    title: `rollback ${serviceName}: pin released, 100% to ${latest.name}`,
+    text: `Traffic follows the latest ready revision again (was ${status.traffic.map((t) => `${t.revision} ${t.percent}%`).join(', ')}).`,
+    dedupKey: `release-pin:${serviceName}:${latest.name}`,
+  });
+  return { outcome: 'ok', summary: `released the pin of ${serviceName}: 100% to ${latest.name}`, items: [item] };
+}
