@@ -25,8 +25,10 @@ export function mapGcsError(error: unknown, action: string, target: string, time
     return new DependencyError(`${action} ${target} timed out: ${message}`, { cause: error, details });
   }
   if (status === 404) {
-    const what = /bucket/i.test(message) ? 'the bucket does not exist' : 'no such object';
-    return new NotFoundError(`${action} ${target}: ${what}`, { cause: error, details });
+    // The API tells the two apart only in prose: "The specified bucket does not exist." vs "No such object: b/k".
+    const missing = /bucket does not exist/i.test(message) ? 'bucket' : 'object';
+    const what = missing === 'bucket' ? 'the bucket does not exist' : 'no such object';
+    return new NotFoundError(`${action} ${target}: ${what}`, { cause: error, details: { ...details, missing } });
   }
   if (status === 401 || status === 403) {
     return new StorageAccessDeniedError(`access denied: ${action} ${target}: HTTP ${status}: ${message}`, {

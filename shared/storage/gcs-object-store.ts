@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import type { OpsError } from '../errors/ops-error.js';
-import { gcsStatus, mapGcsError } from './gcs-errors.js';
+import { mapGcsError } from './gcs-errors.js';
 import { assertObjectKey } from './object-key.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
 import { deadline, guardStream } from './stream-guard.js';
@@ -115,7 +115,7 @@ export class GcsObjectStore implements ObjectStore {
       return toInfo(key, metadata as GcsMetadata);
     } catch (error) {
       const e = error as OpsError;
-      if (e.kind === 'notFound' && gcsStatus(e.cause) === 404 && !/bucket/.test(e.message)) return undefined;
+      if (e.kind === 'notFound' && e.details.missing === 'object') return undefined;
       throw error;
     }
   }
