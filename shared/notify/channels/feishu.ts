@@ -78,7 +78,7 @@ export function assertFeishuAccepted(body: string): void {
   if (code === 0) return;
   if (typeof code !== 'number') throw new DeliveryError('Feishu reply has no result code', { retryable: false });
   const msg = typeof reply.msg === 'string' ? `: ${truncate(reply.msg, 200)}` : '';
-  throw new DeliveryError(`Feishu code ${code}${msg}`, { retryable: RATE_LIMITED_CODES.has(code) });
+  throw new DeliveryError(`code ${code}${msg}`, { retryable: RATE_LIMITED_CODES.has(code) });
 }
 
 /** Feishu/Lark custom bot: webhook URL as secret, optional signing secret, success only when `code` is 0. */
