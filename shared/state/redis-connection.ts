@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import { DependencyError, OpsError } from '../errors/ops-error.js';
 
+const COMMAND_TIMED_OUT = 'Command timed out';
+
 /** How long the Redis adapter waits before it calls the store unavailable. */
 export interface RedisTimeouts {
   /** TCP connect plus handshake, in ms. */
@@ -69,10 +71,13 @@ export class RedisConnection {
   /** Runs one operation against a connected client, wrapping whatever it throws. */
   async run<T>(op: string, key: string, fn: (client: Redis) => Promise<T>): Promise<T> {
     if (this.#closed) throw new DependencyError(`state store is closed (${op} "${key}")`, { retryable: false });
+    let client: Redis | undefined;
     try {
       await this.#ready();
-      return await fn(this.#client);
+      client = this.#client;
+      return await fn(client);
     } catch (error) {
+      if (client && error instanceof Error && error.message === COMMAND_TIMED_OUT) this.#retire(client);
       throw this.#wrap(op, key, error);
     }
   }
@@ -94,6 +99,14 @@ export class RedisConnection {
       this.#connecting = undefined;
     });
     await this.#connecting;
+  }
+
+  #retire(client: Redis): void {
+    if (this.#closed || this.#client !== client) return;
+    // A command that timed out may sit on a socket TCP has not yet noticed is dead; the next call
+    // starts over on a new connection instead of timing out on this one forever.
+    client.disconnect();
+    this.#client = this.#fresh();
   }
 
   #fresh(): Redis {
