@@ -26,6 +26,8 @@ export interface CliDeps {
   io?: CliIo;
   /** Called with a started server; `serve` otherwise runs until SIGINT/SIGTERM. */
   onServing?: (serving: Awaited<ReturnType<typeof serve>>) => void;
+  /** Where `serve` writes its log lines; stdout (Cloud Logging) by default. */
+  logSink?: (line: string) => void;
 }
 
 const common = { config: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
@@ -34,7 +36,6 @@ async function withRuntime(
   deps: CliDeps,
   io: CliIo,
   config: string | undefined,
-  jsonLogs: boolean,
   use: (runtime: Runtime) => Promise<number>,
 ): Promise<number> {
   const estate = await loadConfig(config, { env: io.env });
@@ -45,7 +46,6 @@ async function withRuntime(
     env: io.env,
     logSink: (line) => io.err(`${line}\n`),
   });
-  void jsonLogs;
   try {
     return await use(runtime);
   } finally {
@@ -70,7 +70,12 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
       const estate = await loadConfig(values.config, { env: io.env });
-      const runtime = await createRuntime({ config: estate, functions: deps.functions, env: io.env });
+      const runtime = await createRuntime({
+        config: estate,
+        functions: deps.functions,
+        env: io.env,
+        ...(deps.logSink ? { logSink: deps.logSink } : {}),
+      });
       const serving = await serve(
         runtime,
         { port, scheduler: !values['no-scheduler'], ...(values.host ? { host: values.host } : {}) },
@@ -105,7 +110,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         ...(values['self-test'] ? { selfTest: true } : {}),
         ...(values.plan ? { plan: values.plan } : {}),
       };
-      return withRuntime(deps, io, values.config, values.json, (runtime) =>
+      return withRuntime(deps, io, values.config, (runtime) =>
         invokeCommand(
           runtime,
           {
@@ -138,7 +143,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         allowPositionals: true,
         options: { ...common, reason: { type: 'string' } },
       });
-      return withRuntime(deps, io, values.config, false, (runtime) =>
+      return withRuntime(deps, io, values.config, (runtime) =>
         controlCommand(runtime, command, positionals[0], values.reason, io),
       );
     }
@@ -153,7 +158,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       if (!extra) throw new UsageError(`unknown command "${command}"`);
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: false, options: common });
       const config = typeof values.config === 'string' ? values.config : undefined;
-      return withRuntime(deps, io, config, false, (runtime) => extra.run(runtime, positionals, io));
+      return withRuntime(deps, io, config, (runtime) => extra.run(runtime, positionals, io));
     }
   }
 }

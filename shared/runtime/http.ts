@@ -60,7 +60,7 @@ function statusOf(envelopes: ResultEnvelope[]): number {
   const errors = envelopes.map((e) => e.error as { status: number; retryable: boolean } | undefined);
   // A retryable failure anywhere asks the sender to redeliver; idempotency makes the finished ones no-ops.
   const retryable = errors.find((e) => e?.retryable);
-  if (retryable) return retryable.status >= 500 ? retryable.status : 503;
+  if (retryable) return retryable.status;
   if (errors.every((e) => e !== undefined)) return errors[0]?.status ?? 500;
   return 200;
 }

@@ -1,6 +1,14 @@
 import { formatZodIssues } from '../config/zod-issues.js';
-import { BadInputError, DependencyError, type OpsError, toOpsError } from '../errors/index.js';
+import {
+  BadInputError,
+  DependencyError,
+  LockedError,
+  type OpsError,
+  RateLimitedError,
+  toOpsError,
+} from '../errors/index.js';
 import type { Trigger } from '../events/trigger.js';
+import type { ActionRecord } from '../guard/act.js';
 import type { Claim } from '../state/state-store.js';
 import { type ContextOptions, createContext } from './context.js';
 import type { FunctionDefinition, ResultEnvelope, RunResult } from './types.js';
@@ -31,6 +39,36 @@ function validateInput<Input>(definition: FunctionDefinition<Input>, trigger: Tr
   }
   return parsed.data;
 }
+
+/**
+ * When every action of a run was refused by a guardrail that the caller should hear about, the
+ * error that sets the reply status: 503 when state was down (retry later), 409 for a held lock,
+ * 429 for a rate limit or an open breaker. Pause, freeze and cooldown are policy, not errors.
+ */
+function refusalError(actions: ActionRecord[]): OpsError | undefined {
+  if (actions.length === 0 || actions.some((a) => a.status !== 'refused')) return undefined;
+  const by = new Set(actions.map((a) => a.by));
+  if (by.has('state-unavailable'))
+    return new DependencyError('state store unavailable: mutation refused (fail closed)');
+  if (by.has('lock')) return new LockedError(actions.find((a) => a.by === 'lock')?.reason ?? 'target locked');
+  if (by.has('rate-limit') || by.has('breaker')) {
+    return new RateLimitedError(
+      actions.find((a) => a.by === 'rate-limit' || a.by === 'breaker')?.reason ?? 'rate limited',
+    );
+  }
+  return undefined;
+}
+
+const OUTCOME_OF_ERROR: Record<OpsError['kind'], 'rejected' | 'skipped' | 'fail'> = {
+  badInput: 'rejected',
+  unauthorized: 'rejected',
+  notFound: 'rejected',
+  tooLarge: 'rejected',
+  locked: 'skipped',
+  rateLimited: 'skipped',
+  dependency: 'fail',
+  internal: 'fail',
+};
 
 function withTimeout<T>(work: Promise<T>, ms: number, controller: AbortController, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -72,7 +110,7 @@ export async function runFunction<Input>(
     startedAt: startedAt.toISOString(),
     finishedAt: ctx.now().toISOString(),
     ...result.extra,
-    outcome: error && error.kind !== 'internal' && error.kind !== 'dependency' ? 'rejected' : result.outcome,
+    outcome: error ? OUTCOME_OF_ERROR[error.kind] : result.outcome,
     summary: result.summary,
     items: result.items ?? [],
     actions,
@@ -124,7 +162,8 @@ export async function runFunction<Input>(
       controller,
       definition.name,
     );
-    result = envelope(run);
+    const refused = refusalError(actions);
+    result = refused ? envelope({ ...run, outcome: 'fail' }, refused) : envelope(run);
   } catch (thrown) {
     const error = toOpsError(thrown);
     log.error(`${definition.name} failed: ${error.message}`, {

@@ -1,0 +1,24 @@
+import type { Estate, EstateInput } from '../../shared/config/estate.js';
+import { parseConfig } from '../../shared/config/load.js';
+
+/** A validated estate for tests: memory state, enforce mode, plus the given overrides. */
+export function testEstate(overrides: Partial<EstateInput> = {}): Estate {
+  return parseConfig({ estate: 'test', ...overrides }, 'test');
+}
+
+/** Collects log lines and parses them as JSON. */
+export function captureLogs(): {
+  sink: (line: string) => void;
+  lines: string[];
+  records: () => Record<string, unknown>[];
+  audits: () => Record<string, unknown>[];
+} {
+  const lines: string[] = [];
+  const records = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return {
+    lines,
+    sink: (line) => lines.push(line),
+    records,
+    audits: () => records().filter((r) => r.audit === true),
+  };
+}
