@@ -1,4 +1,4 @@
-import type { ParsedCert, TrustStore } from './trust.js';
+import { isAnchor, type ParsedCert, rootsNamed, type TrustStore } from './trust.js';
 
 /** The chain that was judged: leaf first, trust anchor last when one was reached. */
 export interface ChainPath {
@@ -35,7 +35,7 @@ function issued(child: ParsedCert, parent: ParsedCert, cache: IssuedCache): bool
 // Self-signed leaves rarely carry keyCertSign, which checkIssued demands, so only name and signature count.
 function signsItself(cert: ParsedCert): boolean {
   try {
-    return cert.subject === cert.issuer && cert.x509.verify(cert.x509.publicKey);
+    return cert.subjectKey === cert.issuerKey && cert.x509.verify(cert.x509.publicKey);
   } catch {
     return false;
   }
@@ -64,13 +64,13 @@ export function buildChain(presented: ParsedCert[], store: TrustStore, now: Date
   const extend = (path: ParsedCert[]): void => {
     if (complete.length >= MAX_PATHS) return;
     const tip = path[path.length - 1]!;
-    if (store.anchors.has(tip.fingerprint)) {
+    if (isAnchor(store, tip)) {
       complete.push(path);
       return;
     }
     if (path.length > longest.length) longest = path;
     if (path.length >= MAX_DEPTH) return;
-    const candidates = [...rest, ...(store.bySubject.get(tip.issuer) ?? [])];
+    const candidates = [...rest, ...rootsNamed(store, tip.issuerKey)];
     for (const candidate of candidates) {
       if (path.some((c) => c.fingerprint === candidate.fingerprint)) continue;
       if (issued(tip, candidate, cache)) extend([...path, candidate]);
@@ -78,7 +78,7 @@ export function buildChain(presented: ParsedCert[], store: TrustStore, now: Date
   };
   extend([leaf]);
 
-  const selfSigned = !store.anchors.has(leaf.fingerprint) && signsItself(leaf);
+  const selfSigned = !isAnchor(store, leaf) && signsItself(leaf);
   if (complete.length === 0) return { certs: longest, trusted: false, selfSigned };
   const valid = complete.filter((path) => path.slice(1).every((cert) => timeValid(cert, now)));
   const pool = valid.length > 0 ? valid : complete;

@@ -1,4 +1,4 @@
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { analyzeProbe, errorItem } from './analyze.js';
 import type { IssuedCache } from './chain.js';
 import { createLimiter } from './pool.js';
@@ -34,7 +34,9 @@ async function loadTrusts(targets: Target[], options: CheckOptions): Promise<Map
     const store = await load(target.caFiles);
     // Probes must see whatever is served (TLS 1.0, RSA-1024, SHA-1) to report it, so the floor is lowered here
     // and every judgement is made by the analysis instead of the handshake.
-    const context = createSecureContext({ ca: store.pems, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
+    // Without extra roots Node's cached system store serves; `ca` replaces it, so extras bring the system roots along.
+    const ca = store.extraPems.length > 0 ? { ca: [...rootCertificates, ...store.extraPems] } : {};
+    const context = createSecureContext({ ...ca, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
     trusts.set(key, { store, context });
   }
   return trusts;

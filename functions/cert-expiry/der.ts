@@ -88,6 +88,9 @@ const PSS = '1.2.840.113549.1.1.10';
 /** What the DER of a certificate says beyond Node's accessors. */
 export interface DerFacts {
   signature: string;
+  /** The issuer and subject names as hex of their DER, compared the way chain building matches names. */
+  issuerKey: string;
+  subjectKey: string;
   notBefore: Date;
   notAfter: Date;
 }
@@ -98,11 +101,29 @@ export function readDerFacts(der: Buffer): DerFacts {
   if (!tbs || !sigAlg) throw new RangeError('not a certificate');
   const tbsFields = children(der, tbs);
   const skip = tbsFields[0]?.tag === 0xa0 ? 1 : 0;
+  const issuer = tbsFields[skip + 2];
   const validity = tbsFields[skip + 3];
-  if (!validity) throw new RangeError('certificate without validity');
+  const subject = tbsFields[skip + 4];
+  if (!issuer || !validity || !subject) throw new RangeError('certificate without issuer, validity or subject');
   const [from, to] = children(der, validity);
   if (!from || !to) throw new RangeError('certificate without validity');
-  return { signature: signatureName(der, sigAlg), notBefore: readTime(der, from), notAfter: readTime(der, to) };
+  return {
+    signature: signatureName(der, sigAlg),
+    issuerKey: der.toString('hex', issuer.start, issuer.end),
+    subjectKey: der.toString('hex', subject.start, subject.end),
+    notBefore: readTime(der, from),
+    notAfter: readTime(der, to),
+  };
+}
+
+/** The subject name of a DER certificate as hex, without parsing anything else. */
+export function readSubjectKey(der: Buffer): string {
+  const [tbs] = children(der, readNode(der, 0));
+  if (!tbs) throw new RangeError('not a certificate');
+  const fields = children(der, tbs);
+  const subject = fields[(fields[0]?.tag === 0xa0 ? 1 : 0) + 4];
+  if (!subject) throw new RangeError('certificate without subject');
+  return der.toString('hex', subject.start, subject.end);
 }
 
 function signatureName(der: Buffer, sigAlg: Node): string {

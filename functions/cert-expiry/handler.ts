@@ -30,7 +30,8 @@ export async function runCertExpiry(
     thresholds: { warnDays: section.warnDays, criticalDays: section.criticalDays },
     timeoutMs: section.timeout,
     concurrency: section.concurrency,
-    runTimeoutMs: section.runTimeout,
+    // Finish before the runtime's own limit cuts the run off, so the items gathered so far are still returned.
+    runTimeoutMs: Math.min(section.runTimeout, Math.max(1_000, ctx.config.limits.timeout - 10_000)),
     signal: ctx.signal,
   });
   const { outcome, summary } = summarize(items);

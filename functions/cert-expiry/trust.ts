@@ -2,14 +2,17 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import { BadInputError } from '../../shared/errors/index.js';
-import { readDerFacts } from './der.js';
+import { readDerFacts, readSubjectKey } from './der.js';
 
 /** A certificate parsed once, with the facts every check needs. */
 export interface ParsedCert {
   x509: X509Certificate;
+  der: Buffer;
   fingerprint: string;
   subject: string;
   issuer: string;
+  subjectKey: string;
+  issuerKey: string;
   notBefore: Date;
   notAfter: Date;
   signature: string;
@@ -18,40 +21,72 @@ export interface ParsedCert {
 /** Parses a DER certificate; throws RangeError (or Node's own error) when it is not one. */
 export function parseCert(input: Buffer | X509Certificate): ParsedCert {
   const x509 = input instanceof X509Certificate ? input : new X509Certificate(input);
-  const facts = readDerFacts(x509.raw);
-  return { x509, fingerprint: x509.fingerprint256, subject: x509.subject, issuer: x509.issuer, ...facts };
+  const der = x509.raw;
+  return {
+    x509,
+    der,
+    fingerprint: x509.fingerprint256,
+    subject: x509.subject,
+    issuer: x509.issuer,
+    ...readDerFacts(der),
+  };
 }
 
-/** Trusted roots indexed by subject, so finding an issuer is a map lookup rather than a scan. */
+interface Root {
+  der: Buffer;
+  parsed?: ParsedCert;
+}
+
+/**
+ * Trusted roots indexed by subject name. Roots are parsed only when a chain reaches their name:
+ * parsing all ~150 system roots up front would cost more than probing a hundred endpoints.
+ */
 export interface TrustStore {
-  pems: string[];
-  anchors: Set<string>;
-  bySubject: Map<string, ParsedCert[]>;
+  /** PEMs beyond the system store (from `caFile`), for the handshake's own verification. */
+  extraPems: string[];
+  bySubject: Map<string, Root[]>;
 }
 
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g;
 
-/** Builds a store from PEM certificates; an unparsable one throws with `source` named. */
-export function buildTrustStore(pems: readonly string[], source = 'system store'): TrustStore {
-  const store: TrustStore = { pems: [...pems], anchors: new Set(), bySubject: new Map() };
-  for (const pem of pems) {
-    let cert: ParsedCert;
-    try {
-      cert = parseCert(new X509Certificate(pem));
-    } catch (error) {
-      throw new BadInputError(`${source}: a certificate does not parse (${(error as Error).message})`, {
-        cause: error,
-      });
-    }
-    store.anchors.add(cert.fingerprint);
-    const same = store.bySubject.get(cert.subject);
-    if (same) same.push(cert);
-    else store.bySubject.set(cert.subject, [cert]);
+function pemToDer(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[^-]+-----|\s+/g, ''), 'base64');
+}
+
+/** Builds a store from PEM certificates; an unparsable one throws naming `source`. */
+export function buildTrustStore(pems: readonly string[], extraPems: readonly string[] = []): TrustStore {
+  const store: TrustStore = { extraPems: [...extraPems], bySubject: new Map() };
+  for (const pem of [...pems, ...extraPems]) {
+    const der = pemToDer(pem);
+    const key = readSubjectKey(der);
+    const same = store.bySubject.get(key);
+    if (same) same.push({ der });
+    else store.bySubject.set(key, [{ der }]);
   }
   return store;
 }
 
-/** Reads the PEM certificates of a CA file; a missing, unreadable or certificate-less file is bad input. */
+/** The trusted roots whose subject is `issuerKey`, parsed on first use. */
+export function rootsNamed(store: TrustStore, issuerKey: string): ParsedCert[] {
+  const roots = store.bySubject.get(issuerKey) ?? [];
+  const parsed: ParsedCert[] = [];
+  for (const root of roots) {
+    try {
+      root.parsed ??= parseCert(root.der);
+      parsed.push(root.parsed);
+    } catch {
+      // A system root this Node cannot parse can anchor nothing; skipping it is what OpenSSL does too.
+    }
+  }
+  return parsed;
+}
+
+/** True when `cert` itself is one of the trusted roots (same DER, not merely the same name). */
+export function isAnchor(store: TrustStore, cert: ParsedCert): boolean {
+  return (store.bySubject.get(cert.subjectKey) ?? []).some((root) => root.der.equals(cert.der));
+}
+
+/** Reads the PEM certificates of a CA file; a missing, unreadable or malformed file is bad input. */
 export async function readCaFile(path: string): Promise<string[]> {
   let text: string;
   try {
@@ -63,16 +98,21 @@ export async function readCaFile(path: string): Promise<string[]> {
   }
   const pems = text.match(PEM_BLOCK) ?? [];
   if (pems.length === 0) throw new BadInputError(`certificates.caFile: "${path}" holds no PEM certificate`);
+  for (const [i, pem] of pems.entries()) {
+    try {
+      parseCert(new X509Certificate(pem));
+    } catch (error) {
+      throw new BadInputError(`certificates.caFile: certificate #${i + 1} of "${path}" does not parse`, {
+        cause: error,
+      });
+    }
+  }
   return pems;
 }
 
-/** The system roots plus the PEMs of `caFiles`, one store per distinct set of files. */
+/** The system roots plus the PEMs of `caFiles`. */
 export async function loadTrustStore(caFiles: readonly string[]): Promise<TrustStore> {
   const extras: string[] = [];
-  for (const file of caFiles) {
-    const pems = await readCaFile(file);
-    buildTrustStore(pems, `certificates.caFile "${file}"`);
-    extras.push(...pems);
-  }
-  return buildTrustStore([...rootCertificates, ...extras]);
+  for (const file of caFiles) extras.push(...(await readCaFile(file)));
+  return buildTrustStore(rootCertificates, extras);
 }

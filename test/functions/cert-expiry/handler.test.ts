@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certExpiry } from '../../../functions/cert-expiry/handler.js';
+import type { CertItem } from '../../../functions/cert-expiry/types.js';
+import { EstateSchema } from '../../../shared/config/estate.js';
+import type { Trigger } from '../../../shared/events/trigger.js';
+import type { DeliveryResult, Notification, Notifier } from '../../../shared/notify/notification.js';
+import { runFunction } from '../../../shared/runtime/invoke.js';
+import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { createTlsFixtures, type TlsFixtures } from '../../support/tls-fixtures.js';
+import { type RunningServer, serveOptions, startHangingServer, startTlsServer } from '../../support/tls-servers.js';
+
+// Certificates carry whole seconds; half a second past keeps day counts away from a boundary.
+const NOW = new Date(Math.floor(Date.now() / 1000) * 1000 + 500);
+let fx: TlsFixtures;
+const servers: RunningServer[] = [];
+let estate: ReturnType<typeof EstateSchema.parse>;
+
+class RecordingNotifier implements Notifier {
+  sent: Notification[] = [];
+  ok = true;
+  async notify(message: Notification): Promise<DeliveryResult[]> {
+    this.sent.push(message);
+    return [{ channel: 'test', ok: this.ok, attempts: 1, ...(this.ok ? {} : { error: 'HTTP 500' }) }];
+  }
+}
+
+let ids = 0;
+const manual = (payload: Record<string, unknown> = {}): Trigger => ({ kind: 'manual', id: `m-${++ids}`, payload });
+
+beforeAll(async () => {
+  fx = createTlsFixtures(NOW);
+  const start = async (leaf: keyof TlsFixtures['leaves']) => {
+    const server = await startTlsServer(serveOptions(fx.leaves[leaf], [fx.inter]));
+    servers.push(server);
+    return server.port;
+  };
+  const closed = await startHangingServer();
+  await closed.close();
+  estate = EstateSchema.parse({
+    certificates: {
+      caFile: fx.caFile,
+      timeout: '1s',
+      endpoints: [
+        { host: 'ok.test.local', address: '127.0.0.1', port: await start('ok') },
+        { host: 'warn.test.local', address: '127.0.0.1', port: await start('warn') },
+        { host: 'expired.test.local', address: '127.0.0.1', port: await start('expired') },
+        { host: 'down.test.local', address: '127.0.0.1', port: closed.port },
+      ],
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  fx?.pki.cleanup();
+});
+
+describe('certExpiry through runFunction', () => {
+  it('returns one item per address with the worst outcome and one message per severity', async () => {
+    const notifier = new RecordingNotifier();
+    const envelope = await runFunction(certExpiry, manual(), {
+      config: estate,
+      state: new MemoryStateStore(),
+      notifier,
+      now: () => NOW,
+    });
+    const items = envelope.items as CertItem[];
+    expect(envelope.outcome).toBe('fail');
+    expect(items.map((i) => [i.host, i.status])).toEqual([
+      ['ok.test.local', 'ok'],
+      ['warn.test.local', 'warn'],
+      ['expired.test.local', 'critical'],
+      ['down.test.local', 'error'],
+    ]);
+    expect(envelope.summary).toMatch(/^4 addresses of 4 endpoints: 1 ok, 1 warn, 1 critical, 1 error/);
+    expect(notifier.sent.map((n) => n.severity)).toEqual(['critical', 'warning']);
+    expect(notifier.sent[0]!.text).toMatch(/expired\.test\.local:\d+ \(127\.0\.0\.1\): expired/);
+    expect(notifier.sent[0]!.text).toMatch(/down\.test\.local:\d+ \(127\.0\.0\.1\): refused: ECONNREFUSED/);
+    expect(notifier.sent[1]!.text).toMatch(/warn\.test\.local:\d+ \(127\.0\.0\.1\): expiring: 19 days left/);
+    expect(envelope.notifications).toHaveLength(2);
+  });
+
+  it('tells each endpoint and problem once a day', async () => {
+    const notifier = new RecordingNotifier();
+    const state = new MemoryStateStore();
+    await runFunction(certExpiry, manual(), { config: estate, state, notifier, now: () => NOW });
+    const again = await runFunction(certExpiry, manual(), { config: estate, state, notifier, now: () => NOW });
+    expect(notifier.sent).toHaveLength(2);
+    expect(again.notified).toEqual({ sent: 0, suppressed: 3 });
+    const tomorrow = new Date(NOW.getTime() + 86_400_000);
+    await runFunction(certExpiry, manual(), { config: estate, state, notifier, now: () => tomorrow });
+    expect(notifier.sent).toHaveLength(4);
+  });
+
+  it('tells again on the next run when every channel failed', async () => {
+    const notifier = new RecordingNotifier();
+    const state = new MemoryStateStore();
+    notifier.ok = false;
+    await runFunction(certExpiry, manual(), { config: estate, state, notifier, now: () => NOW });
+    notifier.ok = true;
+    await runFunction(certExpiry, manual(), { config: estate, state, notifier, now: () => NOW });
+    expect(notifier.sent).toHaveLength(4);
+  });
+
+  it('still notifies without a state store and says repeats are not suppressed', async () => {
+    const notifier = new RecordingNotifier();
+    const envelope = await runFunction(certExpiry, manual(), {
+      config: estate,
+      state: new MemoryStateStore(),
+      stateAvailable: false,
+      notifier,
+      now: () => NOW,
+    });
+    expect(envelope.state).toBe('unavailable');
+    expect(notifier.sent).toHaveLength(2);
+    expect(notifier.sent[0]!.text).toMatch(/State store unavailable/);
+  });
+
+  it('checks only the endpoints a request names', async () => {
+    const notifier = new RecordingNotifier();
+    const envelope = await runFunction(certExpiry, manual({ endpoints: ['ok.test.local'] }), {
+      config: estate,
+      state: new MemoryStateStore(),
+      notifier,
+      now: () => NOW,
+    });
+    expect(envelope.outcome).toBe('ok');
+    expect((envelope.items as CertItem[]).map((i) => i.host)).toEqual(['ok.test.local']);
+    expect(notifier.sent).toEqual([]);
+  });
+
+  it.each([
+    [{ endpoints: ['typo.test.local'] }, /not in certificates\.endpoints: typo\.test\.local/],
+    [{ endpoints: 'ok.test.local' }, /endpoints/],
+    [{ extra: true }, /extra/],
+  ])('rejects the payload %j without probing', async (payload, message) => {
+    const notifier = new RecordingNotifier();
+    const envelope = await runFunction(certExpiry, manual(payload), {
+      config: estate,
+      state: new MemoryStateStore(),
+      notifier,
+    });
+    expect(envelope.outcome).toBe('rejected');
+    expect(envelope.summary).toMatch(message);
+    expect(envelope.items).toEqual([]);
+    expect(notifier.sent).toEqual([]);
+  });
+
+  it('rejects a CA file that cannot be read, naming it', async () => {
+    const broken = EstateSchema.parse({ certificates: { caFile: '/nonexistent/ca.pem', endpoints: ['localhost:1'] } });
+    const envelope = await runFunction(certExpiry, manual(), { config: broken, state: new MemoryStateStore() });
+    expect(envelope.outcome).toBe('rejected');
+    expect(envelope.summary).toMatch(/certificates\.caFile: cannot read "\/nonexistent\/ca\.pem" \(ENOENT\)/);
+  });
+});
