@@ -1,0 +1,203 @@
+import { isDeepStrictEqual } from 'node:util';
+import { type FakeReply, type RecordedRequest, RecordingServer } from './recording-server.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are free-form JSON in this fake
+type Json = Record<string, any>;
+
+const REV = 'deployment.kubernetes.io/revision';
+
+function status(code: number, reason: string, message: string): FakeReply {
+  return { status: code, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code } };
+}
+
+function stripHash(template: Json): Json {
+  const copy = structuredClone(template);
+  if (copy.metadata?.labels) delete copy.metadata.labels['pod-template-hash'];
+  return copy;
+}
+
+/**
+ * A Kubernetes API fake (WIRE.md §6) for Deployments, ReplicaSets, the scale subresource and HPAs, driven
+ * by `@kubernetes/client-node`. A JSON-patched pod template is rolled out like the deployment controller
+ * does: the matching ReplicaSet gets the next revision and all replicas after `rolloutPolls` reads.
+ */
+export class FakeKubernetes {
+  readonly server = new RecordingServer((r) => this.route(r));
+  readonly deployments = new Map<string, Json>();
+  readonly replicaSets: Json[] = [];
+  readonly hpas: Json[] = [];
+  /** Deployment reads before a rollout reports done. */
+  rolloutPolls = 1;
+  private pending = new Map<string, number>();
+  private uid = 1;
+
+  /** Adds a Deployment with one ReplicaSet per image (oldest first, revisions 1..n); the last one is current. */
+  addDeployment(namespace: string, name: string, images: string[], created: Date[], replicas = 2): void {
+    const uid = `uid-${this.uid++}`;
+    const labels = { app: name };
+    const template = (image: string) => ({
+      metadata: { labels: { ...labels } },
+      spec: { containers: [{ name, image }] },
+    });
+    const last = images.length - 1;
+    images.forEach((image, i) => {
+      const hash = `h${i}${name.length}`;
+      this.replicaSets.push({
+        metadata: {
+          name: `${name}-${hash}`,
+          namespace,
+          uid: `${uid}-rs${i}`,
+          labels: { ...labels, 'pod-template-hash': hash },
+          annotations: { [REV]: String(i + 1) },
+          creationTimestamp: (created[i] ?? new Date(0)).toISOString(),
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid, controller: true }],
+        },
+        spec: {
+          replicas: i === last ? replicas : 0,
+          selector: { matchLabels: labels },
+          template: { ...template(image), metadata: { labels: { ...labels, 'pod-template-hash': hash } } },
+        },
+        status: { replicas: i === last ? replicas : 0, readyReplicas: i === last ? replicas : 0 },
+      });
+    });
+    this.deployments.set(`${namespace}/${name}`, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace, uid, generation: 1, annotations: { [REV]: String(images.length) } },
+      spec: { replicas, selector: { matchLabels: labels }, template: template(images[last] ?? 'none') },
+      status: {
+        observedGeneration: 1,
+        replicas,
+        updatedReplicas: replicas,
+        availableReplicas: replicas,
+        readyReplicas: replicas,
+      },
+    });
+  }
+
+  /** The image the Deployment's pod template runs now. */
+  image(namespace: string, name: string): string | undefined {
+    return this.deployments.get(`${namespace}/${name}`)?.spec.template.spec.containers[0]?.image;
+  }
+
+  private owned(d: Json): Json[] {
+    return this.replicaSets.filter((rs) => rs.metadata.ownerReferences?.some((o: Json) => o.uid === d.metadata.uid));
+  }
+
+  private rollout(key: string, d: Json): void {
+    const owned = this.owned(d);
+    const next = Math.max(0, ...owned.map((rs) => Number(rs.metadata.annotations[REV]))) + 1;
+    let rs = owned.find((r) => isDeepStrictEqual(stripHash(r.spec.template), stripHash(d.spec.template)));
+    if (!rs) {
+      const hash = `n${next}`;
+      rs = structuredClone(owned[0] ?? {});
+      rs.metadata = { ...rs.metadata, name: `${d.metadata.name}-${hash}`, creationTimestamp: new Date().toISOString() };
+      rs.spec.template = { ...structuredClone(d.spec.template) };
+      rs.spec.template.metadata.labels['pod-template-hash'] = hash;
+      this.replicaSets.push(rs);
+    }
+    const old = rs.metadata.annotations[REV];
+    rs.metadata.annotations = {
+      ...rs.metadata.annotations,
+      [REV]: String(next),
+      'deployment.kubernetes.io/revision-history': old,
+    };
+    for (const r of owned) Object.assign(r.spec, { replicas: r === rs ? d.spec.replicas : 0 });
+    d.metadata.annotations[REV] = String(next);
+    d.metadata.generation += 1;
+    d.status = { ...d.status, updatedReplicas: 0, availableReplicas: d.spec.replicas };
+    this.pending.set(key, this.rolloutPolls);
+  }
+
+  private settle(key: string, d: Json): void {
+    const left = this.pending.get(key);
+    if (left === undefined) return;
+    if (left > 0) {
+      this.pending.set(key, left - 1);
+      return;
+    }
+    this.pending.delete(key);
+    for (const rs of this.owned(d)) rs.status = { replicas: rs.spec.replicas, readyReplicas: rs.spec.replicas };
+    const n = d.spec.replicas;
+    d.status = {
+      observedGeneration: d.metadata.generation,
+      replicas: n,
+      updatedReplicas: n,
+      availableReplicas: n,
+      readyReplicas: n,
+    };
+  }
+
+  private patchDeployment(key: string, d: Json, r: RecordedRequest): FakeReply {
+    const type = String(r.headers['content-type'] ?? '');
+    if (!type.startsWith('application/json-patch+json') || !Array.isArray(r.body)) {
+      return status(415, 'UnsupportedMediaType', `this fake takes JSON Patch, got ${type}`);
+    }
+    for (const op of r.body as Json[]) {
+      if (op.op !== 'replace') return status(422, 'Invalid', `op ${op.op} not supported`);
+      if (op.path === '/spec/template') d.spec.template = structuredClone(op.value);
+      else if (op.path === '/metadata/annotations') d.metadata.annotations = structuredClone(op.value);
+      else return status(422, 'Invalid', `path ${op.path} not supported`);
+    }
+    this.rollout(key, d);
+    return { status: 200, body: d };
+  }
+
+  private route(r: RecordedRequest): FakeReply {
+    const hpa = /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers$/.exec(r.path);
+    if (hpa && r.method === 'GET') {
+      return {
+        status: 200,
+        body: {
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscalerList',
+          metadata: {},
+          items: this.hpas.filter((h) => h.metadata.namespace === hpa[1]),
+        },
+      };
+    }
+    const rsList = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets$/.exec(r.path);
+    if (rsList && r.method === 'GET') {
+      const wanted = (r.query.get('labelSelector') ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((p) => p.split('='));
+      const items = this.replicaSets.filter(
+        (rs) =>
+          rs.metadata.namespace === rsList[1] && wanted.every(([k, v]) => rs.metadata.labels?.[k as string] === v),
+      );
+      return { status: 200, body: { apiVersion: 'apps/v1', kind: 'ReplicaSetList', metadata: {}, items } };
+    }
+    const m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)(\/scale)?$/.exec(r.path);
+    const key = m ? `${m[1]}/${m[2]}` : '';
+    const d = this.deployments.get(key);
+    if (!m || !d) return status(404, 'NotFound', `${r.path} not found`);
+    if (m[3]) {
+      if (r.method === 'PATCH' || r.method === 'PUT') {
+        const replicas = (r.body as Json)?.spec?.replicas;
+        if (!Number.isInteger(replicas) || replicas < 0) return status(422, 'Invalid', 'spec.replicas must be >= 0');
+        d.spec.replicas = replicas;
+        d.metadata.generation += 1;
+      }
+      const selector = Object.entries(d.spec.selector.matchLabels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      return {
+        status: 200,
+        body: {
+          apiVersion: 'autoscaling/v1',
+          kind: 'Scale',
+          metadata: { name: m[2], namespace: m[1] },
+          spec: { replicas: d.spec.replicas },
+          status: { replicas: d.status.replicas, selector },
+        },
+      };
+    }
+    if (r.method === 'GET') {
+      this.settle(key, d);
+      return { status: 200, body: d };
+    }
+    if (r.method === 'PATCH') return this.patchDeployment(key, d, r);
+    return status(405, 'MethodNotAllowed', `${r.method} not supported`);
+  }
+}
