@@ -8,6 +8,7 @@ import { BadInputError, DependencyError, NotFoundError, OpsError } from '../erro
 import { StorageAccessDeniedError } from './errors.js';
 import { assertObjectKey } from './object-key.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
+import { guardStream } from './stream-guard.js';
 
 const TEMP_MARK = '.opsfn-tmp-';
 
@@ -107,7 +108,7 @@ export class FileObjectStore implements ObjectStore {
         await handle.close();
         throw new NotFoundError(`not found: ${path} is not a file`);
       }
-      return handle.createReadStream({ signal: options.signal });
+      return guardStream(handle.createReadStream(), (error) => this.fail(error, 'read', path), options.signal);
     } catch (error) {
       throw this.fail(error, 'read', path);
     }

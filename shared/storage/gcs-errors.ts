@@ -21,9 +21,10 @@ export function mapGcsError(error: unknown, action: string, target: string, time
   const status = gcsStatus(error);
   const message = e.message ?? String(error);
   const details = { target, status, code: e.code };
-  if (timedOut || e.type === 'request-timeout' || e.name === 'AbortError' || e.code === 'ETIMEDOUT') {
+  if (timedOut || e.type === 'request-timeout' || e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
     return new DependencyError(`${action} ${target} timed out: ${message}`, { cause: error, details });
   }
+  if (e.name === 'AbortError') return new DependencyError(`${action} ${target} was aborted`, { cause: error, details });
   if (status === 404) {
     // The API tells the two apart only in prose: "The specified bucket does not exist." vs "No such object: b/k".
     const missing = /bucket does not exist/i.test(message) ? 'bucket' : 'object';

@@ -138,7 +138,7 @@ export class GcsObjectStore implements ObjectStore {
       });
       return s;
     });
-    return guardStream(stream, (error) => mapGcsError(error, 'read', this.target(key)));
+    return guardStream(stream, (error) => mapGcsError(error, 'read', this.target(key)), options.signal);
   }
 
   async write(

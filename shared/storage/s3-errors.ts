@@ -33,7 +33,9 @@ export function mapS3Error(error: unknown, action: string, target: string, timed
   const status = s3Status(error);
   const detail = `${code}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(error)}`;
   const details = { target, code, status };
-  if (timedOut) return new DependencyError(`${action} ${target} timed out`, { cause: error, details });
+  if (timedOut || code === 'TimeoutError')
+    return new DependencyError(`${action} ${target} timed out`, { cause: error, details });
+  if (code === 'AbortError') return new DependencyError(`${action} ${target} was aborted`, { cause: error, details });
   if (code === 'NoSuchBucket')
     return new NotFoundError(`${action} ${target}: the bucket does not exist`, { cause: error, details });
   if (code === 'NoSuchKey' || code === 'NotFound' || status === 404) {

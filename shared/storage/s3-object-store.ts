@@ -168,7 +168,7 @@ export class S3ObjectStore implements ObjectStore {
     if (!(got.Body instanceof Readable)) {
       throw new DependencyError(`read ${this.target(key)}: the response carried no readable body`);
     }
-    return guardStream(got.Body, (error) => mapS3Error(error, 'read', this.target(key)));
+    return guardStream(got.Body, (error) => mapS3Error(error, 'read', this.target(key)), options.signal);
   }
 
   async write(

@@ -87,6 +87,23 @@ export function runObjectStoreContract(
       expect((await subject.store.stat('big/dump.bin'))?.bytes).toBe(body.length);
     });
 
+    it('stops a download with a dependency error when the caller aborts', async () => {
+      const body = randomBytes(4 * 1024 * 1024);
+      await subject.store.write('abort/big.bin', body);
+      const controller = new AbortController();
+      const stream = await subject.store.read('abort/big.bin', { signal: controller.signal });
+      let seen = 0;
+      const error = await (async () => {
+        for await (const chunk of stream) {
+          seen += (chunk as Buffer).length;
+          controller.abort();
+        }
+      })().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpsError);
+      expect((error as OpsError).kind).toBe('dependency');
+      expect(seen).toBeLessThan(body.length);
+    });
+
     it('overwrites an object in place', async () => {
       await subject.store.write('over/a.txt', 'first version');
       await subject.store.write('over/a.txt', 'second');
