@@ -36,7 +36,14 @@ export function parseConfigText(text: string, source = 'config'): Estate {
       source,
       doc.errors.map((e) => `yaml: ${e.message.split('\n')[0]}`),
     );
-  return parseConfig(doc.toJS({ maxAliasCount: 100 }), source);
+  let document: unknown;
+  try {
+    document = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // The yaml library refuses alias bombs (billion laughs) by throwing while it expands them.
+    throw new ConfigError(source, [`yaml: ${(error as Error).message}`], { cause: error });
+  }
+  return parseConfig(document, source);
 }
 
 /**
