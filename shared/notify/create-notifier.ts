@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Channel, NotifyConfig } from '../config/sections/estate-common.js';
 import type { SecretRef } from '../config/types.js';
+import { formatZodIssues } from '../config/zod-issues.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ChannelDeps, PrepareChannel, PreparedDelivery, Publisher } from './channels/channel.js';
 import { prepareFeishu } from './channels/feishu.js';
@@ -9,7 +10,7 @@ import { preparePubSub, publishWithClient } from './channels/pubsub.js';
 import { prepareSlack } from './channels/slack.js';
 import { prepareWebhook } from './channels/webhook.js';
 import { createDeliveryMarks, type DeliveryMarks } from './dedup.js';
-import type { DeliveryResult, Notification, Notifier } from './notification.js';
+import { type DeliveryResult, type Notification, NotificationSchema, type Notifier } from './notification.js';
 import { createRedactor } from './redact.js';
 import { type RetryPolicy, runWithRetry, type Sleep } from './retry.js';
 import { routeChannels } from './routing.js';
@@ -27,7 +28,7 @@ export interface NotifierOptions {
   random?: () => number;
   /** When given, a message with a dedupKey goes to each channel at most once per `dedupTtlMs`. */
   state?: StateStore;
-  /** How long a delivered dedupKey suppresses repeats; default 1 hour. */
+  /** How long a delivered dedupKey suppresses repeats; default 4 hours, like Alertmanager's `repeat_interval`. */
   dedupTtlMs?: number;
   /** Backoff tuning: first delay, longest delay, longest honoured `Retry-After` (defaults 500 ms, 8 s, 30 s). */
   backoff?: { baseDelayMs?: number; maxDelayMs?: number; retryAfterCapMs?: number };
@@ -44,6 +45,9 @@ const PREPARE: { [T in Channel['type']]: PrepareChannel<Extract<Channel, { type:
 function prepareFor(channel: Channel, message: Notification, deps: ChannelDeps): Promise<PreparedDelivery> {
   return (PREPARE[channel.type] as PrepareChannel<Channel>)(channel, message, deps);
 }
+
+/** The channel name reported when the message itself is invalid and no route was consulted. */
+export const INVALID_CHANNEL = '(none)';
 
 const sleepWithSignal: Sleep = (ms, signal) => delay(ms, undefined, { signal });
 
@@ -63,7 +67,7 @@ export function createNotifier(config: NotifyConfig, options: NotifierOptions): 
     sleep: options.sleep ?? sleepWithSignal,
     random: options.random ?? Math.random,
   };
-  const marks = options.state ? createDeliveryMarks(options.state, options.dedupTtlMs ?? 3_600_000) : undefined;
+  const marks = options.state ? createDeliveryMarks(options.state, options.dedupTtlMs ?? 4 * 3_600_000) : undefined;
 
   async function deliver(name: string, message: Notification, signal?: AbortSignal): Promise<DeliveryResult> {
     const channel = config.channels[name];
@@ -106,6 +110,11 @@ export function createNotifier(config: NotifyConfig, options: NotifierOptions): 
     async notify(message, notifyOptions = {}) {
       let names: string[] = [];
       try {
+        const parsed = NotificationSchema.safeParse(message);
+        if (!parsed.success) {
+          const error = `invalid notification: ${formatZodIssues(parsed.error).join('; ')}`;
+          return [{ channel: INVALID_CHANNEL, ok: false, attempts: 0, error }];
+        }
         names = routeChannels(config.routes, message);
         return await Promise.all(names.map((name) => deliver(name, message, notifyOptions.signal)));
       } catch (error) {

@@ -1,4 +1,5 @@
-import type { Severity } from '../config/sections/estate-common.js';
+import { z } from 'zod';
+import { type Severity, SeveritySchema } from '../config/sections/estate-common.js';
 
 /** One message for people: routed to channels by severity. */
 export interface Notification {
@@ -29,3 +30,15 @@ export interface DeliveryResult {
 export interface Notifier {
   notify(message: Notification, options?: { signal?: AbortSignal }): Promise<DeliveryResult[]>;
 }
+
+/** Validates a notification at the notifier's edge, so a malformed one is reported instead of half-sent. */
+export const NotificationSchema = z.object({
+  severity: SeveritySchema,
+  title: z.string().trim().min(1, 'expected a non-empty title'),
+  text: z.string(),
+  dedupKey: z.string().min(1, 'expected a non-empty dedupKey').optional(),
+  resolve: z.boolean().optional(),
+  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  links: z.array(z.object({ title: z.string().min(1), url: z.string() })).optional(),
+  function: z.string().min(1).optional(),
+});

@@ -96,20 +96,35 @@ const ChannelSchema = z.discriminatedUnion('type', [
 export type Channel = z.infer<typeof ChannelSchema>;
 
 /** Notification channels and the routes that pick them by severity. */
-export const NotifyConfigSchema = z.strictObject({
-  channels: z.record(NameSchema, ChannelSchema).default({}),
-  routes: z
-    .array(
-      z.strictObject({
-        severity: z.union([SeveritySchema, z.array(SeveritySchema)]),
-        channels: z.array(NameSchema).min(1),
-        functions: z.array(NameSchema).optional(),
-      }),
-    )
-    .default([]),
-  timeout: DurationSchema.default(5_000),
-  retries: z.number().int().min(0).max(10).default(3),
-});
+export const NotifyConfigSchema = z
+  .strictObject({
+    channels: z.record(NameSchema, ChannelSchema).default({}),
+    routes: z
+      .array(
+        z.strictObject({
+          severity: z.union([SeveritySchema, z.array(SeveritySchema)]),
+          channels: z.array(NameSchema).min(1),
+          functions: z.array(NameSchema).optional(),
+        }),
+      )
+      .default([]),
+    timeout: DurationSchema.default(5_000),
+    retries: z.number().int().min(0).max(10).default(3),
+  })
+  .superRefine((notify, ctx) => {
+    // A typo in a route would otherwise surface only when the page it should carry is lost.
+    const defined = Object.keys(notify.channels);
+    notify.routes.forEach((route, r) => {
+      route.channels.forEach((name, c) => {
+        if (defined.includes(name)) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', r, 'channels', c],
+          message: `unknown channel "${name}" (defined: ${defined.join(', ') || 'none'})`,
+        });
+      });
+    });
+  });
 export type NotifyConfig = z.infer<typeof NotifyConfigSchema>;
 
 const WindowSchema = z.strictObject({ max: z.number().int().positive(), window: DurationSchema });

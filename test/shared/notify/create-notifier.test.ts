@@ -95,8 +95,19 @@ describe('createNotifier', () => {
     expect(result).toEqual({ channel: 'ops', ok: false, attempts: 1, error: 'slack: secret MISSING is not set' });
   });
 
+  it('reports a malformed notification, naming the field, and sends nothing', async () => {
+    const { notifier } = make();
+    const bad = { severity: 'urgent', title: '  ', text: 'x' } as unknown as typeof message;
+    const [result] = await notifier.notify(bad);
+    expect(result?.ok).toBe(false);
+    expect(result?.error).toContain('invalid notification: severity:');
+    expect(result?.error).toContain('title: expected a non-empty title');
+    expect(receiver.requests).toHaveLength(0);
+  });
+
   it('reports a route naming an undefined channel', async () => {
-    const config = notifyConfig({ routes: [{ severity: 'critical', channels: ['ghost'] }] });
+    // Built in code, past the schema that would refuse it: the notifier still reports instead of throwing.
+    const config = { ...notifyConfig({}), routes: [{ severity: 'critical' as const, channels: ['ghost'] }] };
     const notifier = createNotifier(config, { secret: secretsFrom({}) });
     expect(await notifier.notify(message)).toEqual([
       { channel: 'ghost', ok: false, attempts: 0, error: 'channel "ghost" is not defined in notify.channels' },
