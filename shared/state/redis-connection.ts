@@ -70,7 +70,7 @@ export class RedisConnection {
 
   /** Runs one operation against a connected client, wrapping whatever it throws. */
   async run<T>(op: string, key: string, fn: (client: Redis) => Promise<T>): Promise<T> {
-    if (this.#closed) throw new DependencyError(`state store is closed (${op} "${key}")`, { retryable: false });
+    if (this.#closed) throw new DependencyError(`state store is closed (${op})`, { retryable: false });
     let client: Redis | undefined;
     try {
       await this.#ready();
@@ -88,7 +88,7 @@ export class RedisConnection {
     this.#closed = true;
     if (this.#client.status === 'ready') {
       const quit = this.#client.quit().catch(() => undefined);
-      await withDeadline(quit, this.#connectTimeoutMs).catch(() => undefined);
+      await withDeadline(quit, this.#connectTimeoutMs, 'quit').catch(() => undefined);
     }
     this.#client.disconnect();
   }
@@ -130,7 +130,8 @@ export class RedisConnection {
       const connecting = this.#client.connect();
       // After the deadline the late rejection of ioredis' own promise has nobody left to hear it.
       connecting.catch(() => undefined);
-      await withDeadline(connecting, this.#connectTimeoutMs);
+      await withDeadline(connecting, this.#connectTimeoutMs, 'connect');
+      this.#lastError = undefined;
     } catch (error) {
       this.#client.disconnect();
       throw error;
@@ -140,16 +141,17 @@ export class RedisConnection {
   #wrap(op: string, key: string, error: unknown): OpsError {
     if (error instanceof OpsError) return error;
     const message = error instanceof Error ? error.message : String(error);
+    const what = key === '' ? op : `${op} "${key}"`;
     // A reply error means Redis answered and refused (wrong type, script error): retrying will not help.
     if (error instanceof Error && error.name === 'ReplyError') {
-      return new DependencyError(`state store error: ${op} "${key}": ${message}`, {
+      return new DependencyError(`state store error: ${what}: ${message}`, {
         cause: error,
         retryable: false,
         details: { store: this.#target },
       });
     }
     const last = this.#lastError && this.#lastError.message !== message ? ` (${this.#lastError.message})` : '';
-    return new DependencyError(`state store unavailable: ${op} "${key}" on ${this.#target}: ${message}${last}`, {
+    return new DependencyError(`state store unavailable: ${what} on ${this.#target}: ${message}${last}`, {
       cause: error,
       details: { store: this.#target },
     });
@@ -157,10 +159,10 @@ export class RedisConnection {
 }
 
 /** Rejects with a timeout error when `promise` has not settled after `ms`. */
-async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms}ms`)), ms);
   });
   try {
     return await Promise.race([promise, deadline]);

@@ -51,9 +51,11 @@ export class RedisStateStore implements StateStore {
 
   /** Creates a store; nothing connects until the first call. */
   static async open(options: RedisStateStoreOptions): Promise<RedisStateStore> {
+    const { connectTimeoutMs = DEFAULT_REDIS_TIMEOUTS.connectTimeoutMs } = options;
+    const { commandTimeoutMs = DEFAULT_REDIS_TIMEOUTS.commandTimeoutMs } = options;
     const timeouts = {
-      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_REDIS_TIMEOUTS.connectTimeoutMs,
-      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_REDIS_TIMEOUTS.commandTimeoutMs,
+      connectTimeoutMs: checkMs('open', 'connectTimeoutMs', connectTimeoutMs),
+      commandTimeoutMs: checkMs('open', 'commandTimeoutMs', commandTimeoutMs),
     };
     const open = await redisClientFactory(options.url, timeouts, options.connectionName ?? 'opsfn');
     const connection = new RedisConnection(open, redactRedisUrl(options.url), timeouts.connectTimeoutMs);

@@ -77,6 +77,12 @@ describe('RedisStateStore', () => {
     }
   });
 
+  it('rejects timeouts that are not positive', async () => {
+    await expect(RedisStateStore.open({ url: REDIS_URL, prefix, connectTimeoutMs: 0 })).rejects.toThrow(
+      'expected connectTimeoutMs to be a positive number of milliseconds',
+    );
+  });
+
   it('refuses calls once closed', async () => {
     const store = await RedisStateStore.open({ url: REDIS_URL, prefix });
     await store.ping();
