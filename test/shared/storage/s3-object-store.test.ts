@@ -59,6 +59,24 @@ describe('S3ObjectStore', () => {
     expect(md5FromEtag('"5d41402abc4b2a76b9719d911017c592"', 'aws:kms')).toBeUndefined();
   });
 
+  it('aborts a multipart upload and leaves no object when the source stream fails', async () => {
+    const { Readable } = await import('node:stream');
+    const store = new S3ObjectStore({
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      credentials: server.credentials,
+      bucket,
+      partSize: 5 * 1024 * 1024,
+    });
+    async function* source() {
+      yield randomBytes(6 * 1024 * 1024);
+      yield randomBytes(5 * 1024 * 1024);
+      throw new Error('dump process died');
+    }
+    await expect(store.write('torn/dump.gz', Readable.from(source()))).rejects.toThrow(/dump process died/);
+    expect(await store.stat('torn/dump.gz')).toBeUndefined();
+  });
+
   it('names the bucket when it does not exist', async () => {
     const store = new S3ObjectStore({
       endpoint: server.endpoint,
