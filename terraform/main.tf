@@ -1,0 +1,117 @@
+locals {
+  # The five functions: entry point => folder (functions/<folder>, dist/bundles/<folder>), the
+  # topics each consumes and its sizing. Scheduled functions consume their own schedules topic.
+  function_catalogue = {
+    backupVerify = { folder = "backup-verify", topics = ["schedules-backup-verify"], memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
+    certExpiry   = { folder = "cert-expiry", topics = ["schedules-cert-expiry"], memory = "256Mi", timeout_seconds = 300, min_instances = 0, max_instances = 2 }
+    autoscale    = { folder = "autoscale", topics = ["alerts"], memory = "256Mi", timeout_seconds = 120, min_instances = 1, max_instances = 5 }
+    rollback     = { folder = "rollback", topics = ["alerts"], memory = "256Mi", timeout_seconds = 300, min_instances = 1, max_instances = 5 }
+    drDrill      = { folder = "dr-drill", topics = ["schedules-dr-drill", "drill-steps"], memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 1 }
+  }
+
+  functions = {
+    for entry_point, spec in local.function_catalogue : entry_point => merge(spec, {
+      memory          = coalesce(try(var.functions[entry_point].memory, null), spec.memory)
+      timeout_seconds = coalesce(try(var.functions[entry_point].timeout_seconds, null), spec.timeout_seconds)
+      min_instances   = coalesce(try(var.functions[entry_point].min_instances, null), spec.min_instances)
+      max_instances   = coalesce(try(var.functions[entry_point].max_instances, null), spec.max_instances)
+    }) if try(var.functions[entry_point].enabled, true)
+  }
+
+  bundles_dir = coalesce(var.bundles_dir, "${path.module}/../dist/bundles")
+  labels      = merge(var.labels, { managed-by = "opsfn" })
+
+  pubsub_service_agent       = "service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  monitoring_service_agent   = "service-${data.google_project.this.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com"
+  estate_config_object       = "estate/${filesha256(var.estate_config_path)}.yaml"
+  estate_config_url          = "gs://${google_storage_bucket.config.name}/${local.estate_config_object}"
+  required_apis = [
+    "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "cloudscheduler.googleapis.com",
+    "eventarc.googleapis.com",
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
+    "pubsub.googleapis.com",
+    "redis.googleapis.com",
+    "run.googleapis.com",
+    "secretmanager.googleapis.com",
+    "sqladmin.googleapis.com",
+    "vpcaccess.googleapis.com",
+  ]
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+resource "google_project_service" "apis" {
+  for_each = toset(local.required_apis)
+
+  project = var.project_id
+  service = each.value
+  # Other workloads of the project may use the same APIs: never turn them off on destroy.
+  disable_on_destroy = false
+}
+
+resource "google_storage_bucket" "sources" {
+  project                     = var.project_id
+  name                        = "${var.project_id}-opsfn-sources"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  labels                      = local.labels
+
+  lifecycle_rule {
+    condition {
+      age = 30
+    }
+    action {
+      type = "Delete"
+    }
+  }
+}
+
+resource "google_storage_bucket" "config" {
+  project                     = var.project_id
+  name                        = "${var.project_id}-opsfn-config"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  labels                      = local.labels
+
+  versioning {
+    enabled = true
+  }
+}
+
+# Named by content hash: a config change is a new OPSFN_CONFIG value, hence a new revision of
+# every function, and the previous config stays readable for a rollback.
+resource "google_storage_bucket_object" "estate" {
+  bucket       = google_storage_bucket.config.name
+  name         = local.estate_config_object
+  source       = var.estate_config_path
+  content_type = "application/yaml"
+}
+
+resource "google_storage_bucket" "reports" {
+  count = var.create_reports_bucket ? 1 : 0
+
+  project                     = var.project_id
+  name                        = var.reports_bucket
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  labels                      = local.labels
+
+  versioning {
+    enabled = true
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.reports_bucket != null
+      error_message = "create_reports_bucket needs reports_bucket."
+    }
+  }
+}

@@ -1,0 +1,75 @@
+locals {
+  function_name = "opsfn-${var.name}"
+  # functions/index.ts registers `<name>` (HTTP: webhooks, manual runs, Pub/Sub push) and
+  # `<name>Event` (CloudEvents); Eventarc delivery needs the latter, which serves events only.
+  target = var.delivery == "eventarc" && length(var.subscriptions) > 0 ? "${var.entry_point}Event" : var.entry_point
+  # The bundle's content hash names the object, so any code change uploads a new object and redeploys.
+  source_object = "${var.name}/${data.archive_file.source.output_sha256}.zip"
+}
+
+data "archive_file" "source" {
+  type        = "zip"
+  source_dir  = var.source_dir
+  output_path = "${path.root}/.terraform/opsfn-bundles/${var.name}.zip"
+}
+
+resource "google_storage_bucket_object" "source" {
+  bucket = var.source_bucket
+  name   = local.source_object
+  source = data.archive_file.source.output_path
+}
+
+resource "google_service_account" "function" {
+  project      = var.project_id
+  account_id   = local.function_name
+  display_name = "opsfn ${var.entry_point}"
+  description  = "Runtime identity of the ${var.entry_point} function; holds only the roles that function needs."
+}
+
+resource "google_cloudfunctions2_function" "function" {
+  project     = var.project_id
+  location    = var.region
+  name        = local.function_name
+  description = "opsfn ${var.entry_point}"
+  labels      = merge(var.labels, { opsfn-function = var.name })
+
+  build_config {
+    runtime         = var.runtime
+    entry_point     = local.target
+    service_account = var.build_service_account
+
+    source {
+      storage_source {
+        bucket = var.source_bucket
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = var.memory
+    timeout_seconds                  = var.timeout_seconds
+    min_instance_count               = var.min_instances
+    max_instance_count               = var.max_instances
+    max_instance_request_concurrency = var.concurrency
+    ingress_settings                 = var.ingress
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.function.email
+    vpc_connector                    = var.vpc_connector
+    vpc_connector_egress_settings    = var.vpc_connector == null ? null : var.vpc_egress
+    environment_variables            = merge(var.environment, { LOG_EXECUTION_ID = "true" })
+
+    dynamic "secret_environment_variables" {
+      for_each = var.secret_environment
+      content {
+        key        = secret_environment_variables.key
+        project_id = var.project_id
+        secret     = secret_environment_variables.value
+        version    = "latest"
+      }
+    }
+  }
+
+  # The secrets must be readable before the first revision starts, or it fails to boot.
+  depends_on = [google_secret_manager_secret_iam_member.own]
+}

@@ -1,0 +1,70 @@
+locals {
+  create_connector = var.redis_mode == "memorystore" && var.vpc_connector == null
+  vpc_connector_id = var.redis_mode == "memorystore" ? coalesce(var.vpc_connector, try(google_vpc_access_connector.functions[0].id, null)) : var.vpc_connector
+  redis_url = (
+    var.redis_mode == "memorystore" ? "redis://:${google_redis_instance.state[0].auth_string}@${google_redis_instance.state[0].host}:${google_redis_instance.state[0].port}" :
+    var.redis_mode == "url" ? var.redis_url : null
+  )
+}
+
+# Memorystore has only a private address: the functions reach it through this connector.
+resource "google_vpc_access_connector" "functions" {
+  count = local.create_connector ? 1 : 0
+
+  project       = var.project_id
+  region        = var.region
+  name          = "opsfn-connector"
+  network       = var.vpc_network
+  ip_cidr_range = var.vpc_connector_cidr
+  min_instances = 2
+  max_instances = 3
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_redis_instance" "state" {
+  count = var.redis_mode == "memorystore" ? 1 : 0
+
+  project            = var.project_id
+  region             = var.region
+  name               = "opsfn-state"
+  display_name       = "opsfn state (locks, idempotency, cooldowns)"
+  tier               = var.memorystore.tier
+  memory_size_gb     = var.memorystore.memory_size_gb
+  redis_version      = var.memorystore.redis_version
+  authorized_network = "projects/${var.project_id}/global/networks/${var.vpc_network}"
+  connect_mode       = "DIRECT_PEERING"
+  auth_enabled       = true
+  labels             = local.labels
+
+  depends_on = [google_project_service.apis]
+}
+
+# The URL carries the AUTH string, so it travels as a secret (OPSFN_REDIS_URL), not a plain env var.
+resource "google_secret_manager_secret" "redis_url" {
+  count = var.redis_mode == "none" ? 0 : 1
+
+  project   = var.project_id
+  secret_id = "opsfn-redis-url"
+  labels    = local.labels
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_secret_manager_secret_version" "redis_url" {
+  count = var.redis_mode == "none" ? 0 : 1
+
+  secret      = google_secret_manager_secret.redis_url[0].id
+  secret_data = local.redis_url
+
+  lifecycle {
+    precondition {
+      condition     = var.redis_mode != "url" || var.redis_url != null
+      error_message = "redis_mode = \"url\" needs redis_url."
+    }
+  }
+}

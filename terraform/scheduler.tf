@@ -1,0 +1,65 @@
+locals {
+  # schedules/*.yaml is the single source shared with the embedded scheduler of `opsfn serve`;
+  # the fields and defaults mirror ScheduleSchema in shared/config/schedule.ts.
+  schedule_dir   = "${path.module}/../schedules"
+  schedule_files = fileset(local.schedule_dir, "*.yaml")
+  schedules = {
+    for file in local.schedule_files : trimsuffix(file, ".yaml") => yamldecode(file("${local.schedule_dir}/${file}"))
+  }
+
+  schedule_topic = {
+    for name, job in local.schedules : name => "schedules-${try(local.function_catalogue[job.function].folder, job.function)}"
+  }
+
+  duration_seconds = { ms = 0.001, s = 1, m = 60, h = 3600, d = 86400, w = 604800 }
+  schedule_retry = {
+    for name, job in local.schedules : name => {
+      count          = try(job.retry.count, 1)
+      max_doublings  = try(job.retry.maxDoublings, 3)
+      min_backoff_s = sum([for part in regexall("([0-9.]+)(ms|s|m|h|d|w)", try(job.retry.minBackoff, "10s")) : tonumber(part[0]) * local.duration_seconds[part[1]]])
+      max_backoff_s = sum([for part in regexall("([0-9.]+)(ms|s|m|h|d|w)", try(job.retry.maxBackoff, "300s")) : tonumber(part[0]) * local.duration_seconds[part[1]]])
+    }
+  }
+}
+
+resource "google_cloud_scheduler_job" "job" {
+  for_each = local.schedules
+
+  project     = var.project_id
+  region      = var.region
+  name        = "opsfn-${each.key}"
+  description = try(each.value.description, "")
+  schedule    = each.value.schedule
+  time_zone   = try(each.value.timeZone, var.timezone)
+  paused      = try(each.value.paused, false)
+
+  retry_config {
+    retry_count          = local.schedule_retry[each.key].count
+    min_backoff_duration = "${ceil(local.schedule_retry[each.key].min_backoff_s)}s"
+    max_backoff_duration = "${ceil(local.schedule_retry[each.key].max_backoff_s)}s"
+    max_doublings        = local.schedule_retry[each.key].max_doublings
+  }
+
+  pubsub_target {
+    topic_name = try(google_pubsub_topic.inbox[local.schedule_topic[each.key]].id, null)
+    data       = base64encode(jsonencode(try(each.value.payload, {})))
+    attributes = { "opsfn-job" = each.value.name }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = each.value.name == each.key
+      error_message = "schedules/${each.key}.yaml: name must equal the file name."
+    }
+    precondition {
+      condition     = contains(keys(local.functions), each.value.function)
+      error_message = "schedules/${each.key}.yaml: function ${each.value.function} is not an enabled opsfn function."
+    }
+    precondition {
+      condition     = contains(try(local.functions[each.value.function].topics, []), local.schedule_topic[each.key])
+      error_message = "schedules/${each.key}.yaml: function ${each.value.function} is not started by Scheduler."
+    }
+  }
+
+  depends_on = [google_project_service.apis]
+}

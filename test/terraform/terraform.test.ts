@@ -1,0 +1,274 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { type HclBody, loadTerraform, references, stringLeaves, type TerraformModule } from './load-terraform.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const TF = join(ROOT, 'terraform');
+const ENTRY_POINTS = ['backupVerify', 'certExpiry', 'autoscale', 'rollback', 'drDrill'];
+const META_ARGUMENTS = new Set(['source', 'for_each', 'count', 'depends_on', 'providers', 'version']);
+
+const loaded = await loadTerraform(TF).then(
+  (modules) => ({ modules, error: undefined }),
+  (error: unknown) => ({ modules: [] as TerraformModule[], error }),
+);
+const modules = loaded.modules;
+const byDir = new Map(modules.map((m) => [m.dir, m]));
+const root = byDir.get(TF);
+const functionModule = byDir.get(join(TF, 'modules', 'function'));
+const name = (m: TerraformModule) => relative(ROOT, m.dir);
+
+/** An HCL interpolation as hcl2json renders it: `${expr}`. */
+function hcl(expr: string): string {
+  return `\${${expr}}`;
+}
+
+const INTERPOLATION_START = hcl('').slice(0, -1);
+
+function kebab(entryPoint: string): string {
+  return entryPoint.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function catalogue(): Record<string, { folder: string; topics: string[] }> {
+  return (root?.locals.function_catalogue ?? {}) as Record<string, { folder: string; topics: string[] }>;
+}
+
+function resource(m: TerraformModule | undefined, type: string, label: string): HclBody {
+  const body = m?.resources[type]?.[label];
+  if (!body) expect.fail(`${m ? name(m) : 'module'} declares no ${type}.${label}`);
+  return body;
+}
+
+describe('terraform', () => {
+  it('parses every .tf file', () => {
+    expect(loaded.error).toBeUndefined();
+    expect(root?.files).toEqual(expect.arrayContaining(['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf']));
+    expect(functionModule?.files).toEqual(expect.arrayContaining(['main.tf', 'variables.tf', 'outputs.tf']));
+    expect(modules.some((m) => m.dir.startsWith(join(TF, 'examples')))).toBe(true);
+  });
+
+  it.each(modules.map((m) => [name(m), m] as const))(
+    '%s declares every var it uses, with type and description',
+    (_, m) => {
+      const used = references(m.text, 'var');
+      expect([...used].filter((v) => !(v in m.variables))).toEqual([]);
+      expect(Object.keys(m.variables).filter((v) => !used.has(v))).toEqual([]);
+      for (const [variable, body] of Object.entries(m.variables)) {
+        expect(body.type, `${name(m)}: variable ${variable} has no type`).toBeTypeOf('string');
+        expect(String(body.description ?? ''), `${name(m)}: variable ${variable} has no description`).not.toBe('');
+      }
+    },
+  );
+
+  it.each(modules.map((m) => [name(m), m] as const))('%s declares every local and module it references', (_, m) => {
+    expect([...references(m.text, 'local')].filter((l) => !(l in m.locals))).toEqual([]);
+    expect([...references(m.text, 'module')].filter((l) => !(l in m.modules))).toEqual([]);
+  });
+
+  it.each(modules.map((m) => [name(m), m] as const))(
+    '%s passes each module call exactly the inputs it declares',
+    (_, m) => {
+      for (const [call, body] of Object.entries(m.modules)) {
+        const target = byDir.get(resolve(m.dir, String(body.source)));
+        if (!target) expect.fail(`${name(m)}: module ${call} has no local source ${String(body.source)}`);
+        const passed = Object.keys(body).filter((key) => !META_ARGUMENTS.has(key));
+        expect(
+          passed.filter((key) => !(key in target.variables)),
+          `${call}: unknown inputs`,
+        ).toEqual([]);
+        const required = Object.entries(target.variables)
+          .filter(([, v]) => !('default' in v))
+          .map(([key]) => key);
+        expect(
+          required.filter((key) => !passed.includes(key)),
+          `${call}: missing inputs`,
+        ).toEqual([]);
+      }
+    },
+  );
+
+  it.each(modules.map((m) => [name(m), m] as const))(
+    '%s bounds every provider version and Terraform itself',
+    (_, m) => {
+      for (const block of m.terraform) {
+        if (block.required_version !== undefined) {
+          expect(String(block.required_version)).toMatch(/(>=|~>).*(<|~>)|~>/);
+        }
+        for (const providers of (block.required_providers ?? []) as Record<string, { version?: string }>[]) {
+          for (const [provider, spec] of Object.entries(providers)) {
+            const version = String(spec.version ?? '');
+            expect(version, `${name(m)}: ${provider} version "${version}" is not bounded`).toMatch(
+              /^(?=.*(>=|~>|=\s*\d))(?=.*(<|~>))/,
+            );
+            if (provider === 'google') expect(version).toMatch(/>=\s*7\.0.*<\s*8\.0/);
+          }
+        }
+      }
+    },
+  );
+
+  it.each(modules.map((m) => [name(m), m] as const))('%s hard-codes no project id or secret', (_, m) => {
+    for (const [file, parsed] of Object.entries(m.parsed)) {
+      for (const leaf of stringLeaves(parsed)) {
+        const where = `${name(m)}/${file}: ${leaf.path.join('.')}`;
+        expect(leaf.value, where).not.toMatch(/projects\/[a-z][a-z0-9-]{4,28}[a-z0-9](?![\w-])/);
+        expect(leaf.value, where).not.toMatch(
+          /-----BEGIN|AIza[0-9A-Za-z_-]{35}|AKIA[0-9A-Z]{16}|xox[abpr]-|hooks\.slack\.com\/services\//,
+        );
+        const attribute = leaf.path.at(-1) ?? '';
+        if (
+          /^(project|project_id)$/.test(attribute) ||
+          /(password|secret_data|auth_string|api_key|private_key)$/.test(attribute)
+        ) {
+          expect(leaf.value, `${where} is a literal`).toMatch(/\$\{/);
+        }
+      }
+    }
+    expect(m.text).not.toMatch(/businessexchange-468413/);
+    for (const [variable, body] of Object.entries(m.variables)) {
+      if (body.sensitive === true) expect(body.default ?? null, `${variable} has a sensitive default`).toBeNull();
+    }
+  });
+
+  it('names each of the five entry points once, in folders of the same name', () => {
+    expect(Object.keys(catalogue()).sort()).toEqual([...ENTRY_POINTS].sort());
+    for (const [entryPoint, spec] of Object.entries(catalogue())) expect(spec.folder).toBe(kebab(entryPoint));
+    const call = root?.modules.function;
+    expect(call?.source).toBe('./modules/function');
+    expect(call?.for_each).toBe(hcl('local.functions'));
+    expect(call?.entry_point).toBe(hcl('each.key'));
+    expect(call?.source_dir).toBe(`${hcl('local.bundles_dir')}/${hcl('each.value.folder')}`);
+    for (const m of modules) {
+      for (const leaf of stringLeaves(m.parsed).filter((l) => l.path.at(-1) === 'entry_point')) {
+        if (!leaf.value.includes(INTERPOLATION_START)) expect(ENTRY_POINTS).toContain(leaf.value);
+      }
+    }
+  });
+
+  it('names only entry points functions/index.ts registers, once it exists', () => {
+    const index = join(ROOT, 'functions', 'index.ts');
+    if (!existsSync(index)) return;
+    const registry = join(ROOT, 'functions', 'registry.ts');
+    const text = readFileSync(index, 'utf8') + (existsSync(registry) ? readFileSync(registry, 'utf8') : '');
+    const missing = Object.keys(catalogue()).filter((e) => !new RegExp(`\\b${e}\\b`).test(text));
+    expect(missing, 'entry points Terraform deploys but functions/index.ts does not register').toEqual([]);
+  });
+
+  it('turns every schedule file into a job on the topic of a scheduled function', () => {
+    const scheduleDir = join(ROOT, 'schedules');
+    expect(String(root?.locals.schedule_dir)).toBe(`${hcl('path.module')}/../schedules`);
+    expect(String(root?.locals.schedule_files)).toBe(hcl('fileset(local.schedule_dir, "*.yaml")'));
+    expect(String(root?.locals.schedules)).toContain('yamldecode(');
+    const job = resource(root, 'google_cloud_scheduler_job', 'job');
+    expect(job.for_each).toBe(hcl('local.schedules'));
+    const target = (job.pubsub_target as HclBody[])[0] ?? {};
+    expect(target.data).toBe(hcl('base64encode(jsonencode(try(each.value.payload, {})))'));
+    expect(JSON.stringify(target.attributes)).toContain('opsfn-job');
+    const files = existsSync(scheduleDir) ? readdirSync(scheduleDir).filter((f) => f.endsWith('.yaml')) : [];
+    for (const file of files) {
+      const schedule = parseYaml(readFileSync(join(scheduleDir, file), 'utf8')) as { function?: string };
+      const spec = catalogue()[String(schedule.function)];
+      expect(spec, `schedules/${file}: function ${schedule.function} is not deployed`).toBeDefined();
+      expect(spec?.topics, `schedules/${file}: ${schedule.function} has no schedules topic`).toContain(
+        `schedules-${spec?.folder}`,
+      );
+    }
+  });
+
+  it('gives every consumed topic a dead-letter topic, a DLQ subscription and the service agent grants', () => {
+    for (const label of ['inbox', 'dead_letter']) {
+      expect(resource(root, 'google_pubsub_topic', label).for_each).toBe(hcl('local.topics'));
+    }
+    expect(resource(root, 'google_pubsub_subscription', 'dead_letter').for_each).toBe(hcl('local.topics'));
+    expect(resource(root, 'google_pubsub_topic_iam_member', 'dead_letter_publisher').member).toContain(
+      'local.pubsub_service_agent',
+    );
+    expect(String(root?.locals.pubsub_service_agent)).toContain('@gcp-sa-pubsub.iam.gserviceaccount.com');
+    const push = resource(functionModule, 'google_pubsub_subscription', 'push');
+    expect(JSON.stringify(push.dead_letter_policy)).toContain('each.value.dead_letter_topic');
+    expect(resource(functionModule, 'google_pubsub_subscription_iam_member', 'dead_letter_forwarder').role).toBe(
+      'roles/pubsub.subscriber',
+    );
+    const trigger = resource(functionModule, 'google_eventarc_trigger', 'topic');
+    expect(JSON.stringify(trigger.matching_criteria)).toContain('google.cloud.pubsub.topic.v1.messagePublished');
+    const topics = new Set(Object.values(catalogue()).flatMap((spec) => spec.topics));
+    expect([...topics].sort()).toEqual(
+      expect.arrayContaining(['alerts', 'drill-steps', 'schedules-backup-verify', 'schedules-cert-expiry']),
+    );
+  });
+
+  it('deploys each function from a content-hashed archive as nodejs22 with its own account and secret env', () => {
+    expect(functionModule?.variables.runtime?.default).toBe('nodejs22');
+    expect(String(functionModule?.locals.source_object)).toContain('data.archive_file.source.output_sha256');
+    expect(String(root?.locals.bundles_dir)).toContain('../dist/bundles');
+    resource(functionModule, 'google_service_account', 'function');
+    const fn = resource(functionModule, 'google_cloudfunctions2_function', 'function');
+    const service = JSON.stringify(fn.service_config);
+    for (const key of ['available_memory', 'timeout_seconds', 'max_instance_count', 'secret_environment_variables']) {
+      expect(service).toContain(key);
+    }
+    expect(service).toContain('google_service_account.function.email');
+    expect(JSON.stringify(fn.build_config)).toContain('local.target');
+    expect(String(functionModule?.locals.target)).toMatch(/var\.entry_point\}Event.*: var\.entry_point/);
+    expect(JSON.stringify(root?.modules.function?.environment)).toContain('OPSFN_CONFIG');
+  });
+
+  it('grants no broad role and confines the drill to its scratch instances', () => {
+    const all = modules.map((m) => m.text).join('\n');
+    expect(all).not.toMatch(
+      /roles\/(owner|editor|cloudsql\.admin|run\.admin|iam\.serviceAccountAdmin|storage\.admin)"/,
+    );
+    const scratch = resource(root, 'google_project_iam_custom_role', 'drill_scratch');
+    expect(scratch.permissions).toEqual(
+      expect.arrayContaining(['cloudsql.instances.restoreBackup', 'cloudsql.instances.delete']),
+    );
+    const source = resource(root, 'google_project_iam_custom_role', 'drill_source');
+    expect(source.permissions).toContain('cloudsql.instances.clone');
+    expect(source.permissions).not.toContain('cloudsql.instances.delete');
+    const grant = resource(root, 'google_project_iam_member', 'drill_scratch');
+    expect(JSON.stringify(grant.condition)).toContain('var.drill_prefix');
+    expect(resource(root, 'google_cloud_run_v2_service_iam_member', 'developer').role).toBe('roles/run.developer');
+    expect(resource(root, 'google_service_account_iam_member', 'run_act_as').role).toBe('roles/iam.serviceAccountUser');
+    expect(resource(root, 'google_project_iam_member', 'backup_sql_viewer').role).toBe('roles/cloudsql.viewer');
+  });
+
+  it('routes Cloud Run 5xx-ratio alerts through a Pub/Sub channel with the runbook thresholds', () => {
+    const channel = resource(root, 'google_monitoring_notification_channel', 'alerts');
+    expect(channel.type).toBe('pubsub');
+    expect(JSON.stringify(channel.labels)).toContain('google_pubsub_topic.inbox[\\"alerts\\"].id');
+    expect(resource(root, 'google_pubsub_topic_iam_member', 'monitoring_publisher').member).toContain(
+      'local.monitoring_service_agent',
+    );
+    const policy = resource(root, 'google_monitoring_alert_policy', 'error_rate');
+    const condition = JSON.stringify(policy.conditions);
+    expect(condition).toContain('denominator_filter');
+    expect(condition).toContain('response_code_class');
+    expect(JSON.stringify(policy.user_labels)).toContain('opsfn-function');
+    const defaults = Object.values(root?.variables.error_rate_alerts?.default ?? {}) as {
+      threshold: number;
+      duration: string;
+    }[];
+    expect(defaults.map((a) => `${a.threshold}/${a.duration}`).sort()).toEqual(['0.01/300s', '0.1/120s']);
+  });
+
+  it('keeps audit records 400 days in their own log bucket', () => {
+    expect(root?.variables.audit_retention_days?.default).toBe(400);
+    expect(resource(root, 'google_logging_project_bucket_config', 'audit').retention_days).toBe(
+      hcl('var.audit_retention_days'),
+    );
+    expect(resource(root, 'google_logging_project_sink', 'audit').filter).toContain('jsonPayload.audit=true');
+  });
+
+  it('has an example root module per estate that exists in examples/', () => {
+    const examples = modules.filter((m) => dirname(m.dir) === join(TF, 'examples'));
+    expect(examples.length).toBeGreaterThan(0);
+    for (const example of examples) {
+      const config = Object.values(example.modules)
+        .map((call) => String(call.estate_config_path ?? ''))
+        .find((path) => path !== '');
+      const path = config?.replace(hcl('path.module'), example.dir) ?? '';
+      expect(existsSync(path), `${name(example)}: estate config ${config} does not exist`).toBe(true);
+    }
+  });
+});
