@@ -115,6 +115,10 @@ export async function startPubSubEmulator(
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Detached so the JVM can be signalled as a group; so it must not outlive a test process that dies early.
+  const onExit = () => signal(child, 'SIGKILL');
+  process.once('exit', onExit);
+  child.once('exit', () => process.removeListener('exit', onExit));
   let log = '';
   const collect = (chunk: Buffer) => {
     log = (log + chunk.toString('utf8')).slice(-4_000);

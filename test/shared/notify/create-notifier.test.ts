@@ -56,6 +56,26 @@ describe('createNotifier', () => {
     expect(sleep.delays).toEqual([7_000]);
   });
 
+  it('reads only the start of a huge error body and quotes at most 200 characters of it', async () => {
+    receiver.script({ status: 400, body: 'e'.repeat(5 * 1024 * 1024) });
+    const { notifier } = make();
+    const [result] = await notifier.notify(message);
+    expect(result?.ok).toBe(false);
+    expect(result?.error).toBe(`slack: HTTP 400: ${'e'.repeat(200)}`);
+  });
+
+  it('does not retry when Retry-After asks for longer than the cap', async () => {
+    receiver.script({ status: 429, headers: { 'retry-after': '3600' } });
+    const { notifier } = make();
+    const [result] = await notifier.notify(message);
+    expect(result).toEqual({
+      channel: 'ops',
+      ok: false,
+      attempts: 1,
+      error: 'slack: HTTP 429 (Retry-After 3600s exceeds the 30s cap)',
+    });
+  });
+
   it('bounds every attempt against a receiver that never answers', async () => {
     receiver.script('hang', 'hang');
     const { notifier } = make({ timeout: '200ms', retries: 1 });
