@@ -45,15 +45,19 @@ const EndpointObjectSchema = z.strictObject({
 });
 
 /** One endpoint: `host:port` or a full object; strings become objects with every default filled. */
-export const CertEndpointSchema = z.union([z.string(), EndpointObjectSchema]).transform((value, ctx) => {
+export const CertEndpointSchema = z.preprocess((value, ctx) => {
   if (typeof value !== 'string') return value;
   const parsed = parseEndpointString(value);
   if (!parsed) {
-    ctx.addIssue({ code: 'custom', message: `expected "host:port" like "api.example.com:443", got "${value}"` });
+    ctx.addIssue({
+      code: 'custom',
+      input: value,
+      message: `expected "host:port" like "api.example.com:443", got "${value}"`,
+    });
     return z.NEVER;
   }
-  return { ...parsed, protocol: 'tls' as const };
-});
+  return parsed;
+}, EndpointObjectSchema);
 export type CertEndpoint = z.infer<typeof CertEndpointSchema>;
 
 /** `certificates`: the endpoints certExpiry probes, its thresholds and its bounds. */
