@@ -2,4 +2,5 @@ export * from './assertions.js';
 export * from './connection.js';
 export * from './errors.js';
 export * from './restore.js';
+export * from './row-count.js';
 export * from './scratch.js';

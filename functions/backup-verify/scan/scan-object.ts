@@ -18,6 +18,8 @@ export interface ScanOptions {
   crc32c?: boolean;
   /** No bytes for this long fails the read. */
   idleTimeoutMs: number;
+  /** Called with the bytes read so far, after each chunk. */
+  progress?: (bytes: number) => void;
 }
 
 /** Everything one pass over an object learned. */
@@ -56,7 +58,10 @@ export async function scanStream(source: Readable, options: ScanOptions): Promis
   let idle: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(idle);
-    idle = setTimeout(() => source.destroy(new Error(`no bytes received for ${options.idleTimeoutMs} ms`)), options.idleTimeoutMs);
+    idle = setTimeout(
+      () => source.destroy(new Error(`no bytes received for ${options.idleTimeoutMs} ms`)),
+      options.idleTimeoutMs,
+    );
   };
   arm();
   try {
@@ -82,6 +87,7 @@ export async function scanStream(source: Readable, options: ScanOptions): Promis
         }
       }
       bytes += chunk.length;
+      options.progress?.(bytes);
       sha.update(chunk);
       md5?.update(chunk);
       crc?.update(chunk);
@@ -91,6 +97,9 @@ export async function scanStream(source: Readable, options: ScanOptions): Promis
         decoded.write(chunk);
       }
     }
+  } catch (error) {
+    gunzip?.destroy();
+    throw error;
   } finally {
     clearTimeout(idle);
   }
@@ -113,7 +122,8 @@ export async function scanStream(source: Readable, options: ScanOptions): Promis
 
 function gzipMessage(error: Error): string {
   const code = (error as { code?: string }).code;
-  if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(error.message)) return 'gzip stream truncated (unexpected end of file)';
+  if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(error.message))
+    return 'gzip stream truncated (unexpected end of file)';
   return `gzip data corrupt: ${error.message}`;
 }
 

@@ -1,0 +1,106 @@
+import type { ObjectInfo } from '../../../shared/storage/object-store.js';
+import type { ScanResult } from '../scan/scan-object.js';
+import { type Check, check } from '../types.js';
+
+/** `integrity`: the gzip stream decodes to its end, and a tar archive reads through to its end marker. */
+export function integrityCheck(scan: ScanResult, isTar: boolean): Check {
+  if (scan.decodeError !== undefined) return check('integrity', 'fail', scan.decodeError, { bytes: scan.bytes });
+  if (isTar && scan.tar && !scan.tar.complete) {
+    return check('integrity', 'fail', `tar archive unreadable: ${scan.tar.error ?? 'incomplete'}`, {
+      entries: scan.tar.entries,
+    });
+  }
+  const data = { bytes: scan.bytes, decodedBytes: scan.decodedBytes };
+  const tar = isTar && scan.tar ? `; tar archive of ${scan.tar.entries} entries read to its end` : '';
+  if (scan.gzip)
+    return check('integrity', 'ok', `gzip decoded to its end (${scan.bytes} → ${scan.decodedBytes} bytes)${tar}`, data);
+  return check('integrity', 'ok', `read ${scan.bytes} bytes (not compressed)${tar}`, data);
+}
+
+/** Parses a `sha256sum`-style sidecar: the first 64-hex-digit word. */
+export function parseSidecar(text: string): string | undefined {
+  return /(?:^|\s)([0-9a-f]{64})(?:\s|$)/i.exec(text)?.[1]?.toLowerCase();
+}
+
+/** `checksum`: every checksum the store keeps, and a `.sha256` sidecar, against the bytes just read. */
+export function checksumCheck(scan: ScanResult, info: ObjectInfo, sidecar: string | undefined): Check {
+  const matched: string[] = [];
+  const failed: string[] = [];
+  const warned: string[] = [];
+  const compare = (label: string, expected: string, actual: string | undefined) => {
+    if (actual === undefined) return;
+    (expected === actual ? matched : failed).push(
+      expected === actual ? label : `${label} expected ${expected}, got ${actual}`,
+    );
+  };
+  if (info.sha256) compare('store SHA-256', info.sha256.toLowerCase(), scan.sha256);
+  if (info.md5) compare('store MD5', info.md5, scan.md5);
+  if (info.crc32c) compare('store CRC32C', info.crc32c, scan.crc32c);
+  const etag = etagMd5(info);
+  if (!info.md5 && etag && scan.md5) {
+    const actual = Buffer.from(scan.md5, 'base64').toString('hex');
+    // An ETag is the MD5 only for single-part, unencrypted (or SSE-S3) uploads, so a mismatch is only a warning.
+    if (etag === actual) matched.push('ETag MD5');
+    else warned.push(`ETag ${etag} is not the MD5 ${actual} (multipart or KMS-encrypted upload?)`);
+  }
+  if (sidecar !== undefined) {
+    const expected = parseSidecar(sidecar);
+    if (expected === undefined) failed.push('sidecar .sha256 holds no SHA-256');
+    else compare('sidecar .sha256', expected, scan.sha256);
+  }
+  const data = { sha256: scan.sha256 };
+  if (failed.length > 0) return check('checksum', 'fail', `checksum mismatch: ${failed.join('; ')}`, data);
+  if (warned.length > 0)
+    return check('checksum', 'warn', [...warned, ...matched.map((m) => `${m} matches`)].join('; '), data);
+  if (matched.length > 0) return check('checksum', 'ok', `${matched.join(', ')} match`, data);
+  return check('checksum', 'skipped', `no stored checksum or sidecar to compare; sha256 ${scan.sha256}`, data);
+}
+
+function etagMd5(info: ObjectInfo): string | undefined {
+  const etag = info.etag?.replaceAll('"', '').toLowerCase();
+  return etag && /^[0-9a-f]{32}$/.test(etag) ? etag : undefined;
+}
+
+const PG_HEAD = '-- PostgreSQL database dump';
+const PG_TAIL = '-- PostgreSQL database dump complete';
+const MY_HEAD = /^-- (MySQL|MariaDB) dump/m;
+const MY_TAIL = '-- Dump completed';
+
+/** The dump format the first decoded bytes show. */
+export function dumpFormat(head: string): 'pg_dump' | 'mysqldump' | 'pg_custom' | 'unknown' {
+  if (head.startsWith('PGDMP')) return 'pg_custom';
+  if (head.includes(PG_HEAD)) return 'pg_dump';
+  if (MY_HEAD.test(head) || head.includes('mysqldump') || head.includes('mariadb-dump')) return 'mysqldump';
+  return 'unknown';
+}
+
+/** `completeness`: a plain dump ends with the trailer its tool writes last. */
+export function completenessCheck(scan: ScanResult, isTar: boolean): Check {
+  if (scan.decodeError !== undefined) return check('completeness', 'skipped', 'not judged: the object does not decode');
+  if (isTar) return check('completeness', 'skipped', 'tar archive: see integrity for the end-of-archive marker');
+  const format = dumpFormat(scan.head);
+  if (format === 'pg_dump') {
+    return scan.tail.includes(PG_TAIL)
+      ? check('completeness', 'ok', 'pg_dump trailer "dump complete" present', { format })
+      : check(
+          'completeness',
+          'fail',
+          'pg_dump trailer "-- PostgreSQL database dump complete" missing: the dump was cut short',
+          { format },
+        );
+  }
+  if (format === 'mysqldump') {
+    return scan.tail.includes(MY_TAIL)
+      ? check('completeness', 'ok', `mysqldump trailer present (${lastTrailer(scan.tail)})`, { format })
+      : check('completeness', 'fail', 'mysqldump trailer "-- Dump completed" missing: the dump was cut short', {
+          format,
+        });
+  }
+  if (format === 'pg_custom')
+    return check('completeness', 'skipped', 'pg_dump custom format has no text trailer', { format });
+  return check('completeness', 'skipped', 'not a plain pg_dump or mysqldump', { format });
+}
+
+function lastTrailer(tail: string): string {
+  return tail.slice(tail.lastIndexOf(MY_TAIL)).split('\n')[0]?.trim() ?? MY_TAIL;
+}

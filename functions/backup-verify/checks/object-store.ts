@@ -1,0 +1,123 @@
+import type { ObjectStoreBackup } from '../../../shared/config/sections/backups.js';
+import type { ObjectStore } from '../../../shared/storage/object-store.js';
+import type { OpenedStore, OpenObjectStoreOptions } from '../../../shared/storage/open-object-store.js';
+import { scanStream } from '../scan/scan-object.js';
+import { type Check, check } from '../types.js';
+import { checksumCheck, completenessCheck, integrityCheck } from './dump-checks.js';
+import { type Candidate, freshnessCheck, retentionCheck, selectCandidates, sizeCheck } from './object-listing.js';
+
+/** What the object-store checks need from outside. */
+export interface ObjectStoreDeps {
+  open(url: string, options: OpenObjectStoreOptions): Promise<OpenedStore>;
+  storeOptions: OpenObjectStoreOptions;
+  nowMs: number;
+  timeZone: string;
+  signal: AbortSignal;
+}
+
+/** The checks of one object-store backup, plus the newest object for a restore test. */
+export interface ObjectStoreOutcome {
+  checks: Check[];
+  newest?: Candidate;
+  store?: ObjectStore;
+}
+
+const SIDECAR_MAX = 4096;
+
+/** Lists the backup's objects and verifies the newest in one streaming pass. */
+export async function verifyObjectStore(backup: ObjectStoreBackup, deps: ObjectStoreDeps): Promise<ObjectStoreOutcome> {
+  let opened: OpenedStore;
+  try {
+    opened = await deps.open(backup.url, {
+      ...deps.storeOptions,
+      s3: {
+        ...deps.storeOptions.s3,
+        ...(backup.endpoint ? { endpoint: backup.endpoint } : {}),
+        ...(backup.region ? { region: backup.region } : {}),
+        ...(backup.forcePathStyle !== undefined ? { forcePathStyle: backup.forcePathStyle } : {}),
+      },
+    });
+  } catch (error) {
+    return { checks: [check('access', 'fail', `cannot open ${backup.url}: ${message(error)}`)] };
+  }
+  const { store, location } = opened;
+  const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(backup.timeout)]);
+  let listing: Awaited<ReturnType<ObjectStore['list']>>;
+  try {
+    listing = await store.list(location.prefix, { signal });
+  } catch (error) {
+    return { checks: [check('access', 'fail', `cannot list ${backup.url}: ${message(error)}`)], store };
+  }
+  const candidates = selectCandidates(listing, location.prefix, backup.pattern, deps.timeZone);
+  const newest = candidates[0];
+  if (!newest) {
+    return {
+      checks: [
+        check(
+          'freshness',
+          'fail',
+          `no object matching "${backup.pattern}" under ${backup.url} (${listing.length} objects listed)`,
+        ),
+      ],
+      store,
+    };
+  }
+  const checks = [
+    freshnessCheck(newest, deps.nowMs, backup.rpo),
+    sizeCheck(candidates, backup.minBytes, backup.sizeDropPercent),
+    ...(await scanChecks(store, newest, backup, signal)),
+    retentionCheck(candidates, deps.nowMs, backup.retentionDays, deps.timeZone),
+  ];
+  return { checks, newest, store };
+}
+
+async function scanChecks(
+  store: ObjectStore,
+  newest: Candidate,
+  backup: ObjectStoreBackup,
+  signal: AbortSignal,
+): Promise<Check[]> {
+  const key = newest.info.key;
+  const isTar = /\.(tar|tar\.gz|tgz)$/i.test(key);
+  let sidecar: string | undefined;
+  try {
+    sidecar = await readSidecar(store, `${key}.sha256`, signal);
+  } catch (error) {
+    return [check('checksum', 'fail', `cannot read sidecar ${key}.sha256: ${message(error)}`)];
+  }
+  let bytesSeen = 0;
+  try {
+    const source = await store.read(key, { signal });
+    const scan = await scanStream(source, {
+      expectGzip: /\.(gz|tgz)$/i.test(key),
+      tar: isTar,
+      md5: newest.info.md5 !== undefined || newest.info.etag !== undefined,
+      crc32c: newest.info.crc32c !== undefined,
+      idleTimeoutMs: backup.idleTimeout,
+      progress: (bytes) => {
+        bytesSeen = bytes;
+      },
+    });
+    return [integrityCheck(scan, isTar), checksumCheck(scan, newest.info, sidecar), completenessCheck(scan, isTar)];
+  } catch (error) {
+    const why = signal.aborted ? `timed out or aborted (${message(signal.reason)})` : message(error);
+    return [
+      check('integrity', 'fail', `cannot read ${key} (after ${bytesSeen} of ${newest.info.bytes} bytes): ${why}`),
+      check('checksum', 'skipped', 'not judged: the object could not be read'),
+      check('completeness', 'skipped', 'not judged: the object could not be read'),
+    ];
+  }
+}
+
+async function readSidecar(store: ObjectStore, key: string, signal: AbortSignal): Promise<string | undefined> {
+  const info = await store.stat(key, { signal });
+  if (!info) return undefined;
+  if (info.bytes > SIDECAR_MAX) return `(sidecar of ${info.bytes} bytes is too large)`;
+  const parts: Buffer[] = [];
+  for await (const chunk of await store.read(key, { signal })) parts.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(parts).toString('utf8').slice(0, SIDECAR_MAX);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,119 @@
+import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { writeUrl } from '../../shared/storage/read-url.js';
+import { localDay } from './time-zone.js';
+import type { BackupResult } from './types.js';
+import { describeProblems, runOutcome, runSummary } from './verdict.js';
+import { type VerifyDeps, verifyBackup } from './verify-backup.js';
+
+/** How many backups are verified at once: enough to overlap network waits, few enough for two cores. */
+export const DEFAULT_CONCURRENCY = 4;
+
+/** Which backups to verify and how. */
+export interface RunRequest {
+  names: string[];
+  concurrency?: number;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping the input order in the output. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Verifies the named backups concurrently, notifies once per backup and day, writes the report; the run's result. */
+export async function verifyBackups(
+  ctx: Context,
+  request: RunRequest,
+  deps: VerifyDeps,
+): Promise<RunResult<BackupResult>> {
+  const backups = ctx.config.backups;
+  const results = await mapLimit(request.names, request.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
+    ctx.progress(`verifying ${name}`);
+    const result = await verifyBackup(name, backups[name]!, deps);
+    ctx.log.info(`backup ${name}: ${result.status}`, { backup: name, status: result.status, checks: result.checks });
+    return result;
+  });
+  for (const result of results) {
+    if (result.status !== 'ok') await notifyOnce(ctx, result);
+  }
+  const report = await writeReport(ctx, results);
+  return {
+    outcome: runOutcome(results),
+    summary: runSummary(results),
+    items: results,
+    ...(report ? { extra: { report } } : {}),
+  };
+}
+
+/** Sends one notification per backup and local day: the claim in `ctx.state` makes reruns quiet. */
+async function notifyOnce(ctx: Context, result: BackupResult): Promise<void> {
+  const day = localDay(ctx.now().getTime(), ctx.config.timezone);
+  const key = `backupVerify:notified:${result.backup}:${day}`;
+  let claimed = true;
+  try {
+    claimed = (await ctx.state.claim(key, 48 * 3_600_000)).claimed;
+  } catch (error) {
+    // Without state a repeat is possible, which beats silence about a broken backup.
+    ctx.log.warn('notification claim failed; notifying anyway', { backup: result.backup, error: String(error) });
+  }
+  if (!claimed) return;
+  const deliveries = await ctx.notify({
+    severity: result.status === 'fail' ? 'critical' : 'warning',
+    title: `Backup ${result.backup}: ${result.status.toUpperCase()}`,
+    text: describeProblems(result),
+    dedupKey: `backupVerify:${result.backup}:${day}`,
+    function: 'backupVerify',
+    fields: { backup: result.backup, kind: result.kind, ...(result.object ? { object: result.object.key } : {}) },
+  });
+  if (deliveries.length > 0 && deliveries.every((d) => !d.ok)) {
+    // Nobody heard it: let the next run try again.
+    await ctx.state
+      .unclaim(key)
+      .catch((error: unknown) => ctx.log.warn('unclaim failed', { key, error: String(error) }));
+  }
+}
+
+async function writeReport(
+  ctx: Context,
+  results: BackupResult[],
+): Promise<{ url: string; error?: string } | undefined> {
+  const base = ctx.config.reports?.url;
+  if (!base) return undefined;
+  const day = localDay(ctx.now().getTime(), ctx.config.timezone);
+  const url = `${base.endsWith('/') ? base : `${base}/`}backup-verify/${day}/${ctx.runId}.json`;
+  const body = JSON.stringify(
+    {
+      function: 'backupVerify',
+      runId: ctx.runId,
+      estate: ctx.config.estate,
+      at: ctx.now().toISOString(),
+      outcome: runOutcome(results),
+      summary: runSummary(results),
+      items: results,
+    },
+    null,
+    2,
+  );
+  try {
+    await writeUrl(url, body, {
+      contentType: 'application/json',
+      endpoints: ctx.config.endpoints,
+      secret: (ref) => ctx.secret(ref),
+      signal: ctx.signal,
+      timeoutMs: 30_000,
+    });
+    return { url };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    ctx.log.warn('report not written', { url, error: message });
+    return { url, error: message };
+  }
+}

@@ -1,0 +1,117 @@
+import type { Estate } from '../../shared/config/estate.js';
+import type { Backup, CloudSqlBackup } from '../../shared/config/sections/backups.js';
+import type { SecretRef } from '../../shared/config/types.js';
+import type { StateStore } from '../../shared/state/state-store.js';
+import type { OpenedStore, OpenObjectStoreOptions } from '../../shared/storage/open-object-store.js';
+import type { SqlAdminClient } from './adapters/sqladmin-client.js';
+import { decideCloudSql, enoughRuns } from './checks/cloud-sql.js';
+import { verifyObjectStore } from './checks/object-store.js';
+import { decideRedis, parseInfo } from './checks/redis.js';
+import { restoreTestChecks } from './checks/restore-test.js';
+import { type BackupResult, type Check, check } from './types.js';
+import { backupVerdict } from './verdict.js';
+
+/** Everything verifying one backup needs: adapters come in here, so tests hand in fakes or local services. */
+export interface VerifyDeps {
+  config: Estate;
+  runId: string;
+  now: () => number;
+  signal: AbortSignal;
+  state: Pick<StateStore, 'get' | 'put'>;
+  secret(ref: SecretRef): Promise<string>;
+  openStore(url: string, options: OpenObjectStoreOptions): Promise<OpenedStore>;
+  sqlAdmin(timeoutMs: number): Promise<SqlAdminClient>;
+  redisInfo(url: string, timeoutMs: number): Promise<string>;
+  /** Restore tests run whatever `restoreEvery` says. */
+  forceRestore: boolean;
+}
+
+/** Verifies one backup; never throws, so one broken backup cannot stop the others. */
+export async function verifyBackup(name: string, backup: Backup, deps: VerifyDeps): Promise<BackupResult> {
+  let checks: Check[];
+  let object: BackupResult['object'];
+  try {
+    if (backup.kind === 'cloud-sql') checks = await cloudSql(backup, deps);
+    else if (backup.kind === 'redis') checks = await redis(backup, deps);
+    else {
+      const outcome = await verifyObjectStore(backup, {
+        open: deps.openStore,
+        storeOptions: { endpoints: deps.config.endpoints, secret: deps.secret },
+        nowMs: deps.now(),
+        timeZone: deps.config.timezone,
+        signal: deps.signal,
+      });
+      checks = outcome.checks;
+      const newest = outcome.newest;
+      if (newest) {
+        const ageHours = Math.round(((deps.now() - newest.takenAt) / 3_600_000) * 10) / 10;
+        object = { key: newest.info.key, bytes: newest.info.bytes, ageHours };
+      }
+      const restoreTest = backup.restoreTest;
+      if (restoreTest) {
+        if (newest && outcome.store && !checks.some((c) => c.status === 'fail' && c.name === 'integrity')) {
+          const restoreDeps = {
+            runId: deps.runId,
+            backupName: name,
+            nowMs: deps.now,
+            force: deps.forceRestore,
+            state: deps.state,
+            secret: deps.secret,
+            signal: deps.signal,
+          };
+          checks.push(...(await restoreTestChecks({ ...backup, restoreTest }, outcome.store, newest, restoreDeps)));
+        } else {
+          checks.push(check('restore', 'skipped', 'not attempted: no readable backup object'));
+        }
+      }
+    }
+  } catch (error) {
+    checks = [
+      check('internal', 'fail', `verification crashed: ${error instanceof Error ? error.message : String(error)}`),
+    ];
+  }
+  return { backup: name, kind: backup.kind, status: backupVerdict(checks), ...(object ? { object } : {}), checks };
+}
+
+async function cloudSql(backup: CloudSqlBackup, deps: VerifyDeps): Promise<Check[]> {
+  let project = backup.project;
+  let instance = backup.instance;
+  if (backup.database !== undefined) {
+    const db = deps.config.databases[backup.database];
+    if (db?.kind !== 'cloud-sql') {
+      const why =
+        db === undefined
+          ? 'no such entry in databases'
+          : `databases.${backup.database} is of kind ${db.kind}, not cloud-sql`;
+      return [check('status', 'fail', `database "${backup.database}": ${why}`)];
+    }
+    project = db.project;
+    instance = db.instance;
+  }
+  if (project === undefined || instance === undefined)
+    return [check('status', 'fail', 'no project and instance configured')];
+  try {
+    const client = await deps.sqlAdmin(backup.timeout);
+    const [runs, settings] = await Promise.all([
+      client.listBackupRuns(project, instance, enoughRuns(backup.minCount)),
+      client.getInstance(project, instance),
+    ]);
+    return decideCloudSql(runs, settings, backup, deps.now());
+  } catch (error) {
+    const detail = `${project}/${instance}: ${error instanceof Error ? error.message : String(error)}`;
+    return ['status', 'freshness', 'retention', 'pitr'].map((n, i) =>
+      i === 0 ? check(n, 'fail', detail) : check(n, 'skipped', 'not judged: the SQL Admin API call failed'),
+    );
+  }
+}
+
+async function redis(backup: Extract<Backup, { kind: 'redis' }>, deps: VerifyDeps): Promise<Check[]> {
+  let text: string;
+  try {
+    const url = typeof backup.url === 'string' ? backup.url : await deps.secret(backup.url);
+    text = await deps.redisInfo(url, backup.timeout);
+  } catch (error) {
+    return [check('access', 'fail', error instanceof Error ? error.message : String(error))];
+  }
+  return decideRedis(parseInfo(text), backup, deps.now());
+}

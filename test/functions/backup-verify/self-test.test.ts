@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { backupVerify } from '../../../functions/backup-verify/handler.js';
+import type { SelfTestItem } from '../../../functions/backup-verify/self-test/self-test.js';
+import type { ManualTrigger } from '../../../shared/events/trigger.js';
+import { runFunction } from '../../../shared/runtime/invoke.js';
+import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { testEstate } from '../../support/estate.js';
+
+const manual = (payload: Record<string, unknown>): ManualTrigger => ({
+  kind: 'manual',
+  id: `m-${Math.random()}`,
+  payload,
+});
+
+describe('backupVerify self-test', () => {
+  it('proves each broken copy fails the right check', async () => {
+    const envelope = await runFunction(backupVerify, manual({ selfTest: true }), {
+      config: testEstate(),
+      state: new MemoryStateStore(),
+      logSink: () => undefined,
+    });
+    const items = envelope.items as SelfTestItem[];
+    expect(items.map((i) => [i.case, i.status])).toEqual([
+      ['intact', 'pass'],
+      ['truncated', 'pass'],
+      ['corrupted', 'pass'],
+      ['emptied', 'pass'],
+      ['checksum-mismatch', 'pass'],
+      ['stale', 'pass'],
+      ['incomplete', 'pass'],
+    ]);
+    expect(envelope.outcome).toBe('ok');
+    expect(items.find((i) => i.case === 'truncated')?.detail).toMatch(/integrity: gzip stream truncated/);
+    expect(items.find((i) => i.case === 'checksum-mismatch')?.detail).toMatch(/checksum: checksum mismatch: sidecar/);
+    expect(items.find((i) => i.case === 'stale')?.detail).toMatch(/freshness: .* over the RPO/);
+  });
+});
