@@ -6,8 +6,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BadInputError, DependencyError, NotFoundError, OpsError } from '../errors/ops-error.js';
 import { StorageAccessDeniedError } from './errors.js';
-import { assertObjectKey } from './object-key.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
+import { assertObjectKey } from './store-url.js';
 import { guardStream } from './stream-guard.js';
 
 const TEMP_MARK = '.opsfn-tmp-';

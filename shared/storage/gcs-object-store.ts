@@ -3,8 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import type { OpsError } from '../errors/ops-error.js';
 import { mapGcsError } from './gcs-errors.js';
-import { assertObjectKey } from './object-key.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
+import { assertObjectKey } from './store-url.js';
 import { deadline, guardStream } from './stream-guard.js';
 
 /** How to reach one GCS bucket. */

@@ -4,10 +4,10 @@ import type { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BadInputError, DependencyError, type OpsError } from '../errors/ops-error.js';
-import { assertObjectKey } from './object-key.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
 import { mapS3Error, s3Status } from './s3-errors.js';
 import { uploadStream } from './s3-upload.js';
+import { assertObjectKey } from './store-url.js';
 import { deadline, guardStream } from './stream-guard.js';
 
 /** How to reach one S3 or S3-compatible (Aliyun OSS, MinIO) bucket. */
