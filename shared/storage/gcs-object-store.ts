@@ -102,7 +102,8 @@ export class GcsObjectStore implements ObjectStore {
         ...(pageToken ? { pageToken } : {}),
       };
       const [files, next] = await this.call('list', prefix, options.signal, (b) => b.getFiles(query));
-      for (const file of files) out.push(toInfo(file.name, file.metadata as GcsMetadata));
+      // Names ending in "/" are folder placeholders the console creates, not objects.
+      for (const file of files) if (!file.name.endsWith('/')) out.push(toInfo(file.name, file.metadata as GcsMetadata));
       pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
     } while (pageToken);
     return out;

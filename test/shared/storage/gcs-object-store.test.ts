@@ -44,6 +44,13 @@ describe('GcsObjectStore', () => {
     expect(upload.every((r) => r.authorization === undefined)).toBe(true);
   });
 
+  it('skips folder placeholders when listing', async () => {
+    const bucket = fake.buckets.get('contract-bucket')!;
+    bucket.set('folder/', { body: Buffer.alloc(0), contentType: 'text/plain', generation: 1, updated: new Date() });
+    await store('contract-bucket').write('folder/real.txt', 'r');
+    expect((await store('contract-bucket').list('folder/')).map((o) => o.key)).toEqual(['folder/real.txt']);
+  });
+
   it('follows list pages until the last token', async () => {
     const s = store('contract-bucket');
     await Promise.all(['p/1', 'p/2', 'p/3', 'p/4', 'p/5'].map((k) => s.write(k, k)));
