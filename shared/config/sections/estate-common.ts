@@ -82,7 +82,12 @@ export type Severity = z.infer<typeof SeveritySchema>;
 const ChannelSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('slack'), url: SecretRefSchema }),
   z.strictObject({ type: z.literal('pagerduty'), routingKey: SecretRefSchema, url: z.url().optional() }),
-  z.strictObject({ type: z.literal('feishu'), url: SecretRefSchema, secret: SecretRefSchema.optional() }),
+  z.strictObject({
+    type: z.literal('feishu'),
+    url: SecretRefSchema,
+    secret: SecretRefSchema.optional(),
+    msgType: z.enum(['interactive', 'text']).default('interactive'),
+  }),
   z.strictObject({
     type: z.literal('webhook'),
     url: z.union([z.url(), SecretRefSchema]),

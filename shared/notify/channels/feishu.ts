@@ -66,6 +66,16 @@ export function buildFeishuCard(message: Notification): Record<string, unknown> 
   };
 }
 
+/** Builds the plain text message: status and title, the text, then one `key: value` line per field and link. */
+export function buildFeishuText(message: Notification): Record<string, unknown> {
+  const lines = [`[${statusLabel(message)}] ${truncate(message.title, TITLE_MAX)}`];
+  if (message.text.trim() !== '') lines.push(truncate(message.text, TEXT_MAX));
+  for (const [key, value] of fieldEntries(message, MAX_FIELDS))
+    lines.push(truncate(`${key}: ${value}`, FIELD_TEXT_MAX));
+  for (const link of httpLinks(message, MAX_BUTTONS)) lines.push(`${link.title}: ${link.url}`);
+  return { msg_type: 'text', content: { text: lines.join('\n') } };
+}
+
 /** Reads the JSON answer: Feishu reports most failures as HTTP 200 with a non-zero `code`. */
 export function assertFeishuAccepted(body: string): void {
   let reply: { code?: unknown; msg?: unknown; StatusCode?: unknown };
@@ -85,7 +95,7 @@ export function assertFeishuAccepted(body: string): void {
 export const prepareFeishu: PrepareChannel<Extract<Channel, { type: 'feishu' }>> = async (channel, message, deps) => {
   const url = secretUrl(await deps.secret(channel.url), 'the Feishu webhook URL');
   const signingSecret = channel.secret ? await deps.secret(channel.secret) : undefined;
-  const card = buildFeishuCard(message);
+  const card = channel.msgType === 'text' ? buildFeishuText(message) : buildFeishuCard(message);
   return {
     async send(signal) {
       // Feishu rejects a timestamp more than an hour off, so each attempt signs afresh.

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildFeishuCard, signFeishu } from '../../../shared/notify/channels/feishu.js';
+import { buildFeishuCard, buildFeishuText, signFeishu } from '../../../shared/notify/channels/feishu.js';
 import { createNotifier } from '../../../shared/notify/create-notifier.js';
 import { fixedNow, notifyConfig, recordingSleep, secretsFrom } from './notify-config.js';
 import { type Receiver, type RecordedRequest, startReceiver } from './receiver.js';
@@ -51,6 +51,26 @@ describe('Feishu channel', () => {
     expect(result).toEqual({ channel: 'lark', ok: false, attempts: 1, error: 'feishu: code 19021: sign match fail' });
   });
 
+  it('sends a signed text message when the channel asks for text', async () => {
+    receiver = await startReceiver(verifyingReceiver(SIGNING_SECRET));
+    const config = notifyConfig({
+      channels: {
+        lark: { type: 'feishu', url: { env: 'FS_URL' }, secret: { env: 'FS_SECRET' }, msgType: 'text' },
+      },
+      routes: [{ severity: 'critical', channels: ['lark'] }],
+    });
+    const secret = secretsFrom({ FS_URL: `${receiver.url}/hook/x`, FS_SECRET: SIGNING_SECRET });
+    const results = await createNotifier(config, { secret, now: fixedNow }).notify({
+      severity: 'critical',
+      title: 't',
+      text: 'x',
+    });
+    expect(results).toEqual([{ channel: 'lark', ok: true, attempts: 1 }]);
+    const body = receiver.requests[0]?.json() as Record<string, unknown>;
+    expect(body.msg_type).toBe('text');
+    expect(body.content).toEqual({ text: '[CRITICAL] t\nx' });
+  });
+
   it('sends no timestamp or sign without a signing secret', async () => {
     receiver = await startReceiver(OK);
     await notifier(receiver.url, false).notify({ severity: 'critical', title: 't', text: 'x' });
@@ -63,6 +83,25 @@ describe('Feishu channel', () => {
     receiver.script({ status: 200, body: '{"code":11232,"msg":"frequency limited psm"}' });
     const [result] = await notifier(receiver.url, false).notify({ severity: 'critical', title: 't', text: 'x' });
     expect(result).toEqual({ channel: 'lark', ok: true, attempts: 2 });
+  });
+});
+
+describe('buildFeishuText', () => {
+  it('builds a text message with title, text, fields and links', () => {
+    expect(
+      buildFeishuText({
+        severity: 'warning',
+        title: 'Cert expires in 9 days',
+        text: 'api.example.test',
+        fields: { daysLeft: 9 },
+        links: [{ title: 'Runbook', url: 'https://runbooks.example.test/tls' }],
+      }),
+    ).toEqual({
+      msg_type: 'text',
+      content: {
+        text: '[WARNING] Cert expires in 9 days\napi.example.test\ndaysLeft: 9\nRunbook: https://runbooks.example.test/tls',
+      },
+    });
   });
 });
 
