@@ -14,24 +14,24 @@ const AlertLabelsSchema = BoundedLabelsSchema.superRefine((labels, ctx) => {
 export const AlertmanagerAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   labels: AlertLabelsSchema,
-  annotations: BoundedAnnotationsSchema.optional(),
+  annotations: BoundedAnnotationsSchema.nullish(),
   startsAt: Rfc3339Schema,
   endsAt: Rfc3339Schema.optional(),
-  generatorURL: z.string().max(8192).optional(),
+  generatorURL: z.string().max(8192).nullish(),
   fingerprint: z.string().regex(/^[0-9a-fA-F]{1,64}$/, 'expected a hex fingerprint'),
 });
 export type AlertmanagerAlert = z.infer<typeof AlertmanagerAlertSchema>;
 
 /** Fields shared by the Alertmanager and Grafana webhook bodies. */
 export const WebhookGroupShape = {
-  groupKey: z.string().max(8192).optional(),
-  truncatedAlerts: z.number().int().nonnegative().optional(),
-  status: z.enum(['firing', 'resolved']).optional(),
-  receiver: z.string().max(1024).optional(),
-  groupLabels: BoundedLabelsSchema.optional(),
-  commonLabels: BoundedLabelsSchema.optional(),
-  commonAnnotations: BoundedAnnotationsSchema.optional(),
-  externalURL: z.string().max(8192).optional(),
+  groupKey: z.string().max(8192).nullish(),
+  truncatedAlerts: z.number().int().nonnegative().nullish(),
+  status: z.enum(['firing', 'resolved']).nullish(),
+  receiver: z.string().max(1024).nullish(),
+  groupLabels: BoundedLabelsSchema.nullish(),
+  commonLabels: BoundedLabelsSchema.nullish(),
+  commonAnnotations: BoundedAnnotationsSchema.nullish(),
+  externalURL: z.string().max(8192).nullish(),
 };
 
 /** A Prometheus Alertmanager webhook body, `version: "4"`; `notification_reason` and `routeLabels` are optional. */
@@ -39,7 +39,7 @@ export const AlertmanagerWebhookSchema = z.object({
   ...WebhookGroupShape,
   version: z.literal('4'),
   notification_reason: z.string().max(256).optional(),
-  routeLabels: BoundedLabelsSchema.optional(),
+  routeLabels: BoundedLabelsSchema.nullish(),
   alerts: z.array(AlertmanagerAlertSchema).min(1, 'expected at least one alert'),
 });
 

@@ -18,20 +18,20 @@ export const MonitoringIncidentSchema = z.object({
   state: z.enum(['open', 'closed', 'acknowledged']),
   started_at: EpochSecondsSchema,
   ended_at: EpochSecondsSchema.nullish(),
-  url: z.string().max(4096).optional(),
-  summary: z.string().max(65_536).optional(),
-  severity: z.string().max(256).optional(),
+  url: z.string().max(4096).nullish(),
+  summary: z.string().max(65_536).nullish(),
+  severity: z.string().max(256).nullish(),
   observed_value: NumericTextSchema,
   threshold_value: NumericTextSchema,
-  resource: z.object({ type: z.string().max(256).optional(), labels: BoundedLabelsSchema.optional() }).optional(),
-  metric: z.object({ type: z.string().max(1024).optional(), labels: BoundedLabelsSchema.optional() }).optional(),
+  resource: z.object({ type: z.string().max(256).nullish(), labels: BoundedLabelsSchema.nullish() }).nullish(),
+  metric: z.object({ type: z.string().max(1024).nullish(), labels: BoundedLabelsSchema.nullish() }).nullish(),
   policy_name: z.string().min(1, 'expected a non-empty string').max(1024),
-  policy_user_labels: BoundedLabelsSchema.optional(),
-  condition_name: z.string().max(1024).optional(),
-  condition: z.object({ name: z.string().max(1024).optional() }).optional(),
+  policy_user_labels: BoundedLabelsSchema.nullish(),
+  condition_name: z.string().max(1024).nullish(),
+  condition: z.object({ name: z.string().max(1024).nullish() }).nullish(),
   documentation: z
-    .object({ content: z.string().max(65_536).optional(), subject: z.string().max(1024).optional() })
-    .optional(),
+    .object({ content: z.string().max(65_536).nullish(), subject: z.string().max(1024).nullish() })
+    .nullish(),
 });
 export type MonitoringIncident = z.infer<typeof MonitoringIncidentSchema>;
 
@@ -41,16 +41,16 @@ export const MonitoringNotificationSchema = z.object({
   incident: MonitoringIncidentSchema,
 });
 
-function compact(entries: Record<string, string | undefined>): Record<string, string> {
+function compact(entries: Record<string, string | null | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(entries)) if (value !== undefined && value !== '') out[key] = value;
+  for (const [key, value] of Object.entries(entries)) if (value) out[key] = value;
   return out;
 }
 
 /** Normalizes a validated incident into an `Alert`; policy labels win over metric and resource labels. */
 export function monitoringAlert(incident: MonitoringIncident): Alert {
   const userLabels = incident.policy_user_labels ?? {};
-  const name = userLabels.alertname ?? incident.policy_name;
+  const name = userLabels.alertname || incident.policy_name;
   const policy = POLICY_IN_CONDITION.exec(incident.condition?.name ?? '')?.[1];
   const annotations = compact({
     summary: incident.summary,

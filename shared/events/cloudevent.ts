@@ -54,6 +54,7 @@ function eventTriggers(
     format: scope.format,
     path: [...scope.dataPath, 'message'],
     fallbackId: attributes.id,
+    ...(attributes.time ? { fallbackTime: attributes.time } : {}),
     now: scope.now,
   });
 }
@@ -61,8 +62,7 @@ function eventTriggers(
 /** Parses a binary-mode CloudEvent: attributes from the `ce-*` headers, `data` = the parsed body. */
 export function parseBinaryCloudEvent(headers: HeaderMap, data: unknown, now: () => Date): Trigger[] {
   const format = 'cloudevent-binary';
-  const prefixed = Object.fromEntries(Object.entries(cloudEventHeaders(headers)).map(([k, v]) => [`ce-${k}`, v]));
-  const attributes = parseOrThrow(BinaryAttributesSchema, prefixed, format, ['headers']);
+  const attributes = parseOrThrow(BinaryAttributesSchema, cloudEventHeaders(headers), format, ['headers']);
   return eventTriggers(attributes, data, { format, dataPath: [], now }, 'headers.ce-type');
 }
 

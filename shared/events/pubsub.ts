@@ -45,6 +45,8 @@ export interface MessageScope {
   path: PropertyKey[];
   /** Used when the message itself carries no id (a CloudEvent's `id` is the message id). */
   fallbackId?: string;
+  /** Used when the message carries no publish time (a CloudEvent's `time` is the publish time). */
+  fallbackTime?: string;
   now: () => Date;
 }
 
@@ -81,7 +83,7 @@ export function pubsubTriggers(message: PubsubMessage, scope: MessageScope): Tri
   const messageId = message.messageId ?? message.message_id ?? scope.fallbackId;
   if (messageId === undefined)
     throw fieldError(scope.format, formatPath([...scope.path, 'messageId']), 'expected the message id (missing)');
-  const published = message.publishTime ?? message.publish_time;
+  const published = message.publishTime ?? message.publish_time ?? scope.fallbackTime;
   return [
     {
       kind: 'scheduled',

@@ -13,14 +13,14 @@ export function readHeader(headers: HeaderMap, name: string): string | undefined
   return undefined;
 }
 
-/** Collects the `ce-*` headers of a binary-mode CloudEvent as attributes without the prefix. */
+/** Collects the `ce-*` headers of a binary-mode CloudEvent, names lower-cased. */
 export function cloudEventHeaders(headers: HeaderMap): Record<string, string> {
   const attributes: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers)) {
     const lower = key.toLowerCase();
     if (!lower.startsWith('ce-') || value === undefined) continue;
     const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) attributes[lower.slice(3)] = first;
+    if (first !== undefined) attributes[lower] = first;
   }
   return attributes;
 }

@@ -45,6 +45,15 @@ describe('parseCloudMonitoring', () => {
     expect(alert).not.toHaveProperty('endedAt');
   });
 
+  it('accepts null for optional sections and falls back to the policy name for an empty alertname', () => {
+    const nulls = { url: null, summary: null, resource: null, metric: null, documentation: null, condition: null };
+    const { alert } = parseCloudMonitoring(withIncident({ ...nulls, policy_user_labels: { alertname: '' } }));
+    expect(alert.name).toBe('web 5xx rate');
+    expect(alert.labels).toEqual({ alertname: 'web 5xx rate' });
+    expect(alert).not.toHaveProperty('url');
+    expect(alert.annotations).not.toHaveProperty('summary');
+  });
+
   it('ignores a condition name that does not follow the policy resource pattern', () => {
     expect(parseCloudMonitoring(withIncident({ condition: { name: 'weird' } })).alert).not.toHaveProperty('policy');
   });

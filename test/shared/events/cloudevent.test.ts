@@ -41,6 +41,13 @@ describe('parseCloudEvent', () => {
     ]);
   });
 
+  it('takes the event time as the schedule time when the message has no publish time', () => {
+    const withTime = event({ message: jobMessage }, { time: '2026-11-22T04:00:00.250Z' });
+    expect(parseCloudEvent(withTime, intakeOptions).triggers[0]).toMatchObject({
+      scheduledAt: '2026-11-22T04:00:00.250Z',
+    });
+  });
+
   it('reads the snake_case twins when only they are present', () => {
     const message = { ...jobMessage, message_id: '91', publish_time: '2026-11-22T03:00:00Z' };
     expect(parseCloudEvent(event({ message }), intakeOptions).triggers[0]).toMatchObject({
