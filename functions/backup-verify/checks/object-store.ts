@@ -35,6 +35,7 @@ export async function verifyObjectStore(backup: ObjectStoreBackup, deps: ObjectS
         ...(backup.endpoint ? { endpoint: backup.endpoint } : {}),
         ...(backup.region ? { region: backup.region } : {}),
         ...(backup.forcePathStyle !== undefined ? { forcePathStyle: backup.forcePathStyle } : {}),
+        ...(backup.credentials ? { credentials: backup.credentials } : {}),
       },
     });
   } catch (error) {

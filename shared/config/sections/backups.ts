@@ -67,6 +67,8 @@ export const ObjectStoreBackupSchema = z.strictObject({
   endpoint: z.url().optional(),
   forcePathStyle: z.boolean().optional(),
   region: z.string().min(1).optional(),
+  /** S3 keys as secret references; without them the SDK's default chain applies. */
+  credentials: z.strictObject({ accessKeyId: SecretRefSchema, secretAccessKey: SecretRefSchema }).optional(),
   /** Glob matched against the key below the URL's prefix: `*` within a path segment, `**` across. */
   pattern: z.string().min(1).default('*'),
   rpo: DurationSchema.default(26 * HOUR),

@@ -1,0 +1,183 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { backupVerify } from '../../../functions/backup-verify/handler.js';
+import type { BackupResult } from '../../../functions/backup-verify/types.js';
+import { verifyBackup } from '../../../functions/backup-verify/verify-backup.js';
+import { ObjectStoreBackupSchema } from '../../../shared/config/sections/backups.js';
+import type { ManualTrigger } from '../../../shared/events/trigger.js';
+import { runFunction } from '../../../shared/runtime/invoke.js';
+import { MemoryStateStore } from '../../../shared/state/memory.js';
+import type { ObjectStore } from '../../../shared/storage/object-store.js';
+import { mysqlDump } from '../../shared/databases/seed.js';
+import { testEstate } from '../../support/estate.js';
+import { recordingNotifier } from '../../support/recording-notifier.js';
+import { DAY, detail, gzDump, HOUR, sha256, stamp, statuses, tarArchive, tempDir } from './fixtures.js';
+
+const manual = (payload: Record<string, unknown> = {}): ManualTrigger => ({
+  kind: 'manual',
+  id: `m-${Math.random()}`,
+  payload,
+});
+
+describe('backupVerify on file:// dumps', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => {
+    tmp = await tempDir();
+  });
+  afterEach(() => tmp.remove());
+
+  async function verify(
+    backups: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+    state = new MemoryStateStore(),
+  ) {
+    const notifier = recordingNotifier();
+    const config = testEstate({ backups: backups as never, ...extra });
+    const envelope = await runFunction(backupVerify, manual(), { config, state, notifier, logSink: () => undefined });
+    return { envelope, items: envelope.items as BackupResult[], notifier };
+  }
+
+  it('passes the newest of a week of daily dumps on every check', async () => {
+    const now = Date.now();
+    let newest = Buffer.alloc(0);
+    for (let day = 0; day < 8; day++) {
+      const body = await gzDump(2_000 + day);
+      const name = `db_${stamp(now - day * DAY - HOUR)}.sql.gz`;
+      await tmp.put(name, body, day * DAY + HOUR);
+      if (day === 0) {
+        newest = body;
+        await tmp.put(`${name}.sha256`, `${sha256(body)}  ${name}\n`);
+      }
+    }
+    const { items, envelope, notifier } = await verify({
+      pg: { kind: 'object-store', url: `file://${tmp.dir}/`, pattern: 'db_*.sql.gz', retentionDays: 7 },
+    });
+    const [result] = items;
+    expect(statuses(result)).toEqual({
+      freshness: 'ok',
+      size: 'ok',
+      integrity: 'ok',
+      checksum: 'ok',
+      completeness: 'ok',
+      retention: 'ok',
+    });
+    expect(result?.object).toMatchObject({ bytes: newest.length });
+    expect(result?.object?.ageHours).toBeCloseTo(1, 0);
+    expect(detail(result, 'checksum')).toContain('sidecar .sha256');
+    expect(envelope.outcome).toBe('ok');
+    expect(notifier.sent).toHaveLength(0);
+  });
+
+  it('flags a size drop, expired dumps and a missing day', async () => {
+    const now = Date.now();
+    const big = await gzDump(20_000);
+    for (const day of [1, 2, 4, 5, 12]) await tmp.put(`db_${stamp(now - day * DAY)}.sql.gz`, big, day * DAY);
+    await tmp.put(`db_${stamp(now - HOUR)}.sql.gz`, await gzDump(100), HOUR);
+    const { items } = await verify({
+      pg: { kind: 'object-store', url: `file://${tmp.dir}/`, pattern: '*.sql.gz', retentionDays: 7 },
+    });
+    const [result] = items;
+    expect(statuses(result)).toMatchObject({ size: 'fail', retention: 'warn', integrity: 'ok' });
+    expect(detail(result, 'size')).toMatch(/% of the median .* of the previous 5, below 50 %/);
+    expect(detail(result, 'retention')).toMatch(/1 backup\(s\) older than 7 days/);
+    expect(detail(result, 'retention')).toContain(new Date(now - 3 * DAY).toISOString().slice(0, 10));
+    expect(result?.status).toBe('fail');
+  });
+
+  it('reads tar archives through and fails one cut inside an entry', async () => {
+    await tmp.put('ok/config.tar.gz', await tarArchive(true));
+    const plain = await tarArchive(false);
+    await tmp.put('cut/config.tar', plain.subarray(0, 1024 + 300));
+    const { items } = await verify({
+      ok: { kind: 'object-store', url: `file://${tmp.dir}/ok/`, pattern: '*.tar.gz' },
+      cut: { kind: 'object-store', url: `file://${tmp.dir}/cut/`, pattern: '*.tar' },
+    });
+    expect(statuses(items[0])).toMatchObject({ integrity: 'ok', completeness: 'skipped' });
+    expect(detail(items[0], 'integrity')).toMatch(/tar archive of \d+ entries read to its end/);
+    expect(statuses(items[1])).toMatchObject({ integrity: 'fail' });
+    expect(detail(items[1], 'integrity')).toMatch(/archive ends inside entry/);
+  });
+
+  it('fails a .gz that is not gzip, a missing directory and a pattern with no match, each with a clear detail', async () => {
+    await tmp.put('plain/db.sql.gz', 'SELECT 1;\n');
+    const { items, envelope } = await verify({
+      notgz: { kind: 'object-store', url: `file://${tmp.dir}/plain/`, pattern: '*.gz' },
+      missing: { kind: 'object-store', url: `file://${tmp.dir}/nope/` },
+      nomatch: { kind: 'object-store', url: `file://${tmp.dir}/plain/`, pattern: '*.dump' },
+    });
+    expect(detail(items[0], 'integrity')).toBe('not in gzip format (no gzip magic bytes)');
+    expect(items[1]?.checks[0]).toMatchObject({ name: 'access', status: 'fail' });
+    expect(detail(items[1], 'access')).toContain(`${tmp.dir}/nope`);
+    expect(detail(items[2], 'freshness')).toMatch(/no object matching "\*\.dump"/);
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.summary).toMatch(/3 backup\(s\): 0 ok, 0 warn, 3 fail/);
+  });
+
+  it('accepts a real mysqldump trailer and fails a dump cut before it', async () => {
+    const dump = await mysqlDump(50);
+    await tmp.put('my/chat.sql.gz', dump);
+    await tmp.put('cut/chat.sql.gz', await gzDump(500, { withoutTrailer: true }));
+    const { items } = await verify({
+      my: { kind: 'object-store', url: `file://${tmp.dir}/my/` },
+      cut: { kind: 'object-store', url: `file://${tmp.dir}/cut/` },
+    });
+    expect(detail(items[0], 'completeness')).toMatch(/mysqldump trailer present \(-- Dump completed/);
+    expect(statuses(items[1])).toMatchObject({ integrity: 'ok', completeness: 'fail' });
+  });
+
+  it('notifies once per backup and day and writes the report', async () => {
+    await tmp.put('dumps/db.sql.gz', await gzDump(100), 3 * DAY);
+    const state = new MemoryStateStore();
+    const backups = { stale: { kind: 'object-store', url: `file://${tmp.dir}/dumps/` } };
+    const reports = { url: `file://${tmp.dir}/reports/` };
+    const first = await verify(backups, { reports }, state);
+    const second = await verify(backups, { reports }, state);
+    expect(first.notifier.sent).toHaveLength(1);
+    expect(first.notifier.sent[0]).toMatchObject({ severity: 'critical', title: 'Backup stale: FAIL' });
+    expect(first.notifier.sent[0]?.text).toMatch(/FAIL freshness: newest backup db.sql.gz is 72\.\dh old/);
+    expect(second.notifier.sent).toHaveLength(0);
+    const day = (await readdir(join(tmp.dir, 'reports', 'backup-verify')))[0]!;
+    const files = await readdir(join(tmp.dir, 'reports', 'backup-verify', day));
+    expect(files).toHaveLength(2);
+    const report = JSON.parse(await readFile(join(tmp.dir, 'reports', 'backup-verify', day, files[0]!), 'utf8'));
+    expect(report).toMatchObject({
+      function: 'backupVerify',
+      outcome: 'fail',
+      items: [{ backup: 'stale', status: 'fail' }],
+    });
+    expect(first.envelope.report).toMatchObject({ url: expect.stringContaining('/reports/backup-verify/') });
+  });
+
+  it('fails a read that stalls, within the idle timeout', async () => {
+    const stalling: ObjectStore = {
+      list: async () => [{ key: 'db.sql.gz', bytes: 1_000_000, updated: new Date() }],
+      stat: async () => undefined,
+      read: async () => new Readable({ read() {} }),
+      write: async () => undefined,
+      delete: async () => undefined,
+    };
+    const backup = ObjectStoreBackupSchema.parse({ kind: 'object-store', url: 'file:///x/', idleTimeout: '300ms' });
+    const started = Date.now();
+    const result = await verifyBackup('hang', backup, {
+      config: testEstate(),
+      runId: 'r1',
+      now: Date.now,
+      signal: new AbortController().signal,
+      state: new MemoryStateStore(),
+      secret: async () => '',
+      openStore: async () => ({ store: stalling, location: { scheme: 'file', bucket: '/x', prefix: '' } }),
+      sqlAdmin: async () => {
+        throw new Error('unused');
+      },
+      redisInfo: async () => '',
+      forceRestore: false,
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(detail(result, 'integrity')).toMatch(
+      /cannot read db.sql.gz \(after 0 of 1000000 bytes\): no bytes received for 300 ms/,
+    );
+    expect(result.status).toBe('fail');
+  });
+});
