@@ -40,7 +40,7 @@ resource "google_monitoring_alert_policy" "error_rate" {
   }
 
   conditions {
-    display_name = "5xx ratio above ${each.value.threshold * 100} % for ${each.value.duration}"
+    display_name = "5xx ratio above ${round(each.value.threshold * 10000) / 100} % for ${each.value.duration}"
 
     condition_threshold {
       filter = join(" AND ", compact([
@@ -88,6 +88,6 @@ resource "google_monitoring_alert_policy" "error_rate" {
   documentation {
     mime_type = "text/markdown"
     subject   = "${each.value.display_name}: $${resource.label.service_name}"
-    content   = "Cloud Run 5xx ratio above ${each.value.threshold * 100} % for ${each.value.duration}. opsfn `${each.value.function}` receives this incident from the alerts topic; see its audit records (jsonPayload.audit=true) in the opsfn-audit log bucket."
+    content   = "Cloud Run 5xx ratio above ${round(each.value.threshold * 10000) / 100} % for ${each.value.duration}. opsfn `${each.value.function}` receives this incident from the alerts topic; see its audit records (jsonPayload.audit=true) in the opsfn-audit log bucket."
   }
 }

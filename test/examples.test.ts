@@ -2,7 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { functions } from '../functions/registry.js';
+import { main } from '../shared/cli/main.js';
+import type { Serving } from '../shared/cli/serve-cmd.js';
 import { EstateSchema } from '../shared/config/estate.js';
+import { loadConfig } from '../shared/config/load.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -40,6 +44,39 @@ describe('examples', () => {
     const result = EstateSchema.safeParse(parse(readFileSync(join(ROOT, file), 'utf8')));
     if (!result.success) expect.fail(describeIssues(file, result.error.issues));
     expect(result.data.estate).not.toBe('');
+  });
+
+  it.each([...examples, ...terraformExamples])('%s loads through the config loader', async (file) => {
+    const estate = await loadConfig(join(ROOT, file), { env: {} });
+    expect(estate.estate.length).toBeGreaterThan(0);
+  });
+
+  it('serves examples/local.yaml on loopback with nothing else running, as `npm start` does', async () => {
+    let serving: Serving | undefined;
+    const errors: string[] = [];
+    const io = {
+      out: () => {},
+      err: (text: string) => errors.push(text),
+      tty: false,
+      env: {},
+      stdin: async () => Buffer.alloc(0),
+    };
+    const code = await main(['serve', '--config', join(ROOT, 'examples/local.yaml'), '--port', '0'], {
+      functions,
+      io,
+      logSink: () => {},
+      onServing: (started) => {
+        serving = started;
+      },
+    });
+    try {
+      expect(code, errors.join('')).toBe(0);
+      expect(serving?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const response = await fetch(`${serving?.url}/healthz`, { signal: AbortSignal.timeout(5_000) });
+      expect(response.status).toBe(200);
+    } finally {
+      await serving?.stop();
+    }
   });
 
   it('keeps the local config free of cloud dependencies', () => {

@@ -1,28 +1,20 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { type HclBody, loadTerraform, references, stringLeaves, type TerraformModule } from './load-terraform.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const TF = join(ROOT, 'terraform');
-const ENTRY_POINTS = ['backupVerify', 'certExpiry', 'autoscale', 'rollback', 'drDrill'];
-const META_ARGUMENTS = new Set(['source', 'for_each', 'count', 'depends_on', 'providers', 'version']);
-
-const loaded = await loadTerraform(TF).then(
-  (modules) => ({ modules, error: undefined }),
-  (error: unknown) => ({ modules: [] as TerraformModule[], error }),
-);
-const modules = loaded.modules;
-const byDir = new Map(modules.map((m) => [m.dir, m]));
-const root = byDir.get(TF);
-const functionModule = byDir.get(join(TF, 'modules', 'function'));
-const name = (m: TerraformModule) => relative(ROOT, m.dir);
-
-/** An HCL interpolation as hcl2json renders it: `${expr}`. */
-function hcl(expr: string): string {
-  return `\${${expr}}`;
-}
+import { type HclBody, stringLeaves } from './load-terraform.js';
+import {
+  catalogue,
+  ENTRY_POINTS,
+  functionModule,
+  hcl,
+  modules,
+  name,
+  ROOT,
+  resource,
+  root,
+  TF,
+} from './repo-terraform.js';
 
 const INTERPOLATION_START = hcl('').slice(0, -1);
 
@@ -30,107 +22,7 @@ function kebab(entryPoint: string): string {
   return entryPoint.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-function catalogue(): Record<string, { folder: string; topics: string[] }> {
-  return (root?.locals.function_catalogue ?? {}) as Record<string, { folder: string; topics: string[] }>;
-}
-
-function resource(m: TerraformModule | undefined, type: string, label: string): HclBody {
-  const body = m?.resources[type]?.[label];
-  if (!body) expect.fail(`${m ? name(m) : 'module'} declares no ${type}.${label}`);
-  return body;
-}
-
 describe('terraform', () => {
-  it('parses every .tf file', () => {
-    expect(loaded.error).toBeUndefined();
-    expect(root?.files).toEqual(expect.arrayContaining(['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf']));
-    expect(functionModule?.files).toEqual(expect.arrayContaining(['main.tf', 'variables.tf', 'outputs.tf']));
-    expect(modules.some((m) => m.dir.startsWith(join(TF, 'examples')))).toBe(true);
-  });
-
-  it.each(modules.map((m) => [name(m), m] as const))(
-    '%s declares every var it uses, with type and description',
-    (_, m) => {
-      const used = references(m.text, 'var');
-      expect([...used].filter((v) => !(v in m.variables))).toEqual([]);
-      expect(Object.keys(m.variables).filter((v) => !used.has(v))).toEqual([]);
-      for (const [variable, body] of Object.entries(m.variables)) {
-        expect(body.type, `${name(m)}: variable ${variable} has no type`).toBeTypeOf('string');
-        expect(String(body.description ?? ''), `${name(m)}: variable ${variable} has no description`).not.toBe('');
-      }
-    },
-  );
-
-  it.each(modules.map((m) => [name(m), m] as const))('%s declares every local and module it references', (_, m) => {
-    expect([...references(m.text, 'local')].filter((l) => !(l in m.locals))).toEqual([]);
-    expect([...references(m.text, 'module')].filter((l) => !(l in m.modules))).toEqual([]);
-  });
-
-  it.each(modules.map((m) => [name(m), m] as const))(
-    '%s passes each module call exactly the inputs it declares',
-    (_, m) => {
-      for (const [call, body] of Object.entries(m.modules)) {
-        const target = byDir.get(resolve(m.dir, String(body.source)));
-        if (!target) expect.fail(`${name(m)}: module ${call} has no local source ${String(body.source)}`);
-        const passed = Object.keys(body).filter((key) => !META_ARGUMENTS.has(key));
-        expect(
-          passed.filter((key) => !(key in target.variables)),
-          `${call}: unknown inputs`,
-        ).toEqual([]);
-        const required = Object.entries(target.variables)
-          .filter(([, v]) => !('default' in v))
-          .map(([key]) => key);
-        expect(
-          required.filter((key) => !passed.includes(key)),
-          `${call}: missing inputs`,
-        ).toEqual([]);
-      }
-    },
-  );
-
-  it.each(modules.map((m) => [name(m), m] as const))(
-    '%s bounds every provider version and Terraform itself',
-    (_, m) => {
-      for (const block of m.terraform) {
-        if (block.required_version !== undefined) {
-          expect(String(block.required_version)).toMatch(/(>=|~>).*(<|~>)|~>/);
-        }
-        for (const providers of (block.required_providers ?? []) as Record<string, { version?: string }>[]) {
-          for (const [provider, spec] of Object.entries(providers)) {
-            const version = String(spec.version ?? '');
-            expect(version, `${name(m)}: ${provider} version "${version}" is not bounded`).toMatch(
-              /^(?=.*(>=|~>|=\s*\d))(?=.*(<|~>))/,
-            );
-            if (provider === 'google') expect(version).toMatch(/>=\s*7\.0.*<\s*8\.0/);
-          }
-        }
-      }
-    },
-  );
-
-  it.each(modules.map((m) => [name(m), m] as const))('%s hard-codes no project id or secret', (_, m) => {
-    for (const [file, parsed] of Object.entries(m.parsed)) {
-      for (const leaf of stringLeaves(parsed)) {
-        const where = `${name(m)}/${file}: ${leaf.path.join('.')}`;
-        expect(leaf.value, where).not.toMatch(/projects\/[a-z][a-z0-9-]{4,28}[a-z0-9](?![\w-])/);
-        expect(leaf.value, where).not.toMatch(
-          /-----BEGIN|AIza[0-9A-Za-z_-]{35}|AKIA[0-9A-Z]{16}|xox[abpr]-|hooks\.slack\.com\/services\//,
-        );
-        const attribute = leaf.path.at(-1) ?? '';
-        if (
-          /^(project|project_id)$/.test(attribute) ||
-          /(password|secret_data|auth_string|api_key|private_key)$/.test(attribute)
-        ) {
-          expect(leaf.value, `${where} is a literal`).toMatch(/\$\{/);
-        }
-      }
-    }
-    expect(m.text).not.toMatch(/businessexchange-468413/);
-    for (const [variable, body] of Object.entries(m.variables)) {
-      if (body.sensitive === true) expect(body.default ?? null, `${variable} has a sensitive default`).toBeNull();
-    }
-  });
-
   it('names each of the five entry points once, in folders of the same name', () => {
     expect(Object.keys(catalogue()).sort()).toEqual([...ENTRY_POINTS].sort());
     for (const [entryPoint, spec] of Object.entries(catalogue())) expect(spec.folder).toBe(kebab(entryPoint));
