@@ -41,8 +41,11 @@ export class FileObjectStore implements ObjectStore {
     if (c === 'EACCES' || c === 'EPERM')
       return new StorageAccessDeniedError(`access denied: ${what}`, { cause: error });
     if (c === 'ENOENT') return new NotFoundError(`not found: ${what}`, { cause: error });
-    if (error instanceof Error && error.name === 'AbortError')
-      return new DependencyError(`aborted: ${what}`, { cause: error });
+    if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+      return new DependencyError(`${what}: ${error.name === 'TimeoutError' ? 'timed out' : 'aborted'}`, {
+        cause: error,
+      });
+    }
     return new DependencyError(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });

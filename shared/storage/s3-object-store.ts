@@ -59,6 +59,8 @@ export class S3ObjectStore implements ObjectStore {
       const o = this.options;
       const client = new sdk.S3Client({
         region: o.region ?? 'us-east-1',
+        // Without a configured region, a bucket elsewhere answers 301; follow it rather than fail the run.
+        followRegionRedirects: o.region === undefined,
         ...(o.endpoint ? { endpoint: o.endpoint } : {}),
         forcePathStyle: o.forcePathStyle ?? false,
         ...(o.credentials === 'none'
