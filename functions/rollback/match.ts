@@ -72,3 +72,8 @@ export function resolveService(
   const [key, service] = found[0] as [string, Service];
   return { key, service };
 }
+
+/** The policy that governs a service outside an alert: the one naming it, else the first label-driven one. */
+export function policyFor(policies: readonly RollbackPolicy[], serviceKey: string): RollbackPolicy | undefined {
+  return policies.find((p) => p.service === serviceKey) ?? policies.find((p) => p.service === undefined);
+}

@@ -4,6 +4,7 @@ import { actAndVerify, decisionPolicy, MANUAL_DEFAULTS } from './act-and-verify.
 import { chooseTarget, type DecisionPolicy } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import type { RollbackInput } from './input.js';
+import { policyFor } from './match.js';
 import { releasePin } from './release-pin.js';
 import { RollbackKeys } from './state-keys.js';
 
@@ -16,7 +17,7 @@ export async function onManual(ctx: Context, input: RollbackInput, deps: Rollbac
   const service = ctx.config.services[input.service];
   if (!service) throw new NotFoundError(`unknown service "${input.service}" (not in the estate's services)`);
   const ref = { key: input.service, service };
-  const policy = ctx.config.rollback?.policies.find((p) => p.service === input.service);
+  const policy = policyFor(ctx.config.rollback?.policies ?? [], input.service);
   const platform = await deps.platform(ref, ctx);
   const status = await platform.status();
   const from = status.serving;

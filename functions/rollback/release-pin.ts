@@ -5,6 +5,7 @@ import { decisionPolicy } from './act-and-verify.js';
 import { judge } from './decide.js';
 import { defaultRollbackDeps, type RollbackDeps } from './deps.js';
 import { describeReading, readErrorRate } from './evidence.js';
+import { policyFor } from './match.js';
 import { type PinRecord, RollbackKeys } from './state-keys.js';
 
 /**
@@ -38,7 +39,7 @@ export async function releasePin(
   });
   if (!latest.ready) return refuse(`latest revision ${latest.name} is not Ready`);
   if (bad.includes(latest.name)) return refuse(`latest revision ${latest.name} was rolled back as bad; deploy a fix`);
-  const policy = ctx.config.rollback?.policies.find((p) => p.service === serviceName);
+  const policy = policyFor(ctx.config.rollback?.policies ?? [], serviceName);
   if (policy) {
     const metrics = deps.metrics(ref, policy, ctx);
     const windowMs = policy.errorRate.window;

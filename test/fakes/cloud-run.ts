@@ -64,6 +64,11 @@ export class FakeCloudRun {
     });
   }
 
+  /** Adds a revision, as a deploy would (traffic pinned elsewhere stays where it is). */
+  addRevision(path: string, revision: FakeRevisionSpec): void {
+    this.services.get(path)?.revisions.push(revision);
+  }
+
   /** The current traffic of a service. */
   traffic(path: string): FakeTraffic[] {
     return this.services.get(path)?.traffic ?? [];

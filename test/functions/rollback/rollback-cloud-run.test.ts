@@ -1,0 +1,149 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
+import { alertTrigger, cloudRunHarness, minutesAgo, PATCH_PATH, SERVICE } from './harness.js';
+
+type Harness = Awaited<ReturnType<typeof cloudRunHarness>>;
+
+describe('rollback on Cloud Run', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await cloudRunHarness();
+  });
+  afterEach(() => h.stop());
+
+  const failingDeploy = () => {
+    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
+    h.monitoring.traffic('web', 'web-00002-bbb', minutesAgo(15), 1000, 1);
+  };
+  const patches = () => h.run.server.find('PATCH', PATCH_PATH);
+
+  it('rolls back a confirmed error rate to the previous revision and verifies recovery', async () => {
+    failingDeploy();
+    h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
+    const envelope = await h.invoke(alertTrigger('inc-1'));
+    expect(envelope.outcome).toBe('ok');
+    expect(envelope.summary).toBe('rolled web back web-00003-ccc → web-00002-bbb; recovered');
+    expect(patches()).toHaveLength(1);
+    expect(patches()[0]?.body).toMatchObject({
+      traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00002-bbb', percent: 100 }],
+    });
+    expect(h.settles).toEqual([180_000]);
+    expect(await h.state.get(RollbackKeys.bad('web'))).toEqual(['web-00003-ccc']);
+    expect(await h.state.get(RollbackKeys.pin('web'))).toMatchObject({
+      revision: 'web-00002-bbb',
+      from: 'web-00003-ccc',
+    });
+    expect(h.sent.map((m) => m.severity)).toEqual(['warning', 'info']);
+    for (const m of h.sent) expect(m.text).toContain('opsfn release-pin web');
+    const decisions = h.audits().map((a) => a.decision);
+    expect(decisions).toEqual(
+      expect.arrayContaining(['received', 'decided', 'intent', 'done', 'notified', 'finished']),
+    );
+  });
+
+  it('escalates when the error rate stays high after the settle time, without a second rollback', async () => {
+    failingDeploy();
+    h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 100);
+    const envelope = await h.invoke(alertTrigger('inc-2'));
+    expect(envelope.outcome).toBe('warn');
+    expect(envelope.summary).toMatch(/still failing: escalated/);
+    expect(h.sent.at(-1)?.severity).toBe('critical');
+    const again = await h.invoke(alertTrigger('inc-3'));
+    expect(again.summary).toMatch(/paged, no rollback \(chain\)/);
+    expect(patches()).toHaveLength(1);
+  });
+
+  it('takes no action when the error rate is already below the threshold', async () => {
+    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 2);
+    const envelope = await h.invoke(alertTrigger('inc-4'));
+    expect(envelope.outcome).toBe('ok');
+    expect(envelope.items).toMatchObject([{ verdict: 'recovered' }]);
+    expect(patches()).toHaveLength(0);
+  });
+
+  it('holds and pages when metrics have no data', async () => {
+    const envelope = await h.invoke(alertTrigger('inc-5'));
+    expect(envelope.outcome).toBe('warn');
+    expect(envelope.items).toMatchObject([{ verdict: 'inconclusive' }]);
+    expect(h.sent).toMatchObject([{ severity: 'critical', title: expect.stringMatching(/unconfirmed, holding/) }]);
+    expect(patches()).toHaveLength(0);
+  });
+
+  it('holds and pages when the metrics API fails, after bounded retries', async () => {
+    h.monitoring.server.failNext('GET', /timeSeries/, { status: 503, body: {} }, 100);
+    const envelope = await h.invoke(alertTrigger('inc-6'));
+    expect(envelope.items).toMatchObject([{ verdict: 'inconclusive' }]);
+    expect(JSON.stringify(envelope.items)).toMatch(/HTTP 503/);
+    expect(h.monitoring.server.requests.length).toBeLessThanOrEqual(4);
+    expect(patches()).toHaveLength(0);
+  });
+
+  it('pages without acting when the serving revision is an old deploy', async () => {
+    await h.stop();
+    h = await cloudRunHarness({
+      rollback: {
+        policies: [{ match: { alert: 'web 5xx rate' }, errorRate: { threshold: '1%' }, recentDeploy: '5m' }],
+      },
+    });
+    failingDeploy();
+    const envelope = await h.invoke(alertTrigger('inc-7'));
+    expect(envelope.items).toMatchObject([{ verdict: 'not-the-deploy' }]);
+    expect(h.sent[0]?.text).toMatch(/outside recentDeploy: the problem is not the last deploy/);
+    expect(patches()).toHaveLength(0);
+  });
+
+  it('logs the decision and calls nothing in dry-run', async () => {
+    failingDeploy();
+    const envelope = await h.invoke(alertTrigger('inc-8'), { dryRun: true });
+    expect(envelope.summary).toBe('dry-run: would roll web back web-00003-ccc → web-00002-bbb');
+    expect(envelope.actions).toMatchObject([{ action: 'rollback', status: 'dry-run' }]);
+    expect(h.audits().some((a) => a.decision === 'dry-run')).toBe(true);
+    expect(patches()).toHaveLength(0);
+    expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
+  });
+
+  it('does one rollback for 100 simultaneous deliveries of the same alert', async () => {
+    failingDeploy();
+    const envelopes = await Promise.all(Array.from({ length: 100 }, () => h.invoke(alertTrigger('inc-9'))));
+    expect(patches()).toHaveLength(1);
+    expect(envelopes.filter((e) => e.duplicate === true)).toHaveLength(99);
+  });
+
+  it('does one rollback for two different alerts about the same service at once', async () => {
+    failingDeploy();
+    h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
+    const [a, b] = await Promise.all([h.invoke(alertTrigger('inc-10')), h.invoke(alertTrigger('inc-11'))]);
+    expect(patches()).toHaveLength(1);
+    expect([a?.outcome, b?.outcome].sort()).toEqual(['ok', 'skipped']);
+  });
+
+  it('fails with nothing changed when Cloud Run keeps answering 5xx', async () => {
+    failingDeploy();
+    h.run.server.failNext('GET', /\/services\/web/, { status: 500, body: { error: { code: 500 } } }, 100);
+    const envelope = await h.invoke(alertTrigger('inc-12'));
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.error).toMatchObject({ kind: 'dependency', retryable: true });
+    expect(h.run.server.find('GET', PATCH_PATH).length).toBeLessThanOrEqual(3);
+    expect(patches()).toHaveLength(0);
+    expect(h.run.traffic(SERVICE)).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]);
+  });
+
+  it('fails without bookkeeping when the traffic PATCH fails, and is not retried', async () => {
+    failingDeploy();
+    h.run.server.failNext('PATCH', PATCH_PATH, { status: 503, body: { error: { code: 503 } } });
+    const envelope = await h.invoke(alertTrigger('inc-13'));
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.actions).toMatchObject([{ action: 'rollback', status: 'failed' }]);
+    expect(patches()).toHaveLength(1);
+    expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
+    expect(await h.state.get(RollbackKeys.pin('web'))).toBeUndefined();
+  });
+
+  it('records and notifies a resolved alert without acting', async () => {
+    const envelope = await h.invoke(alertTrigger('inc-14', 'resolved'));
+    expect(envelope.summary).toMatch(/resolved for web: recorded, no action/);
+    expect(h.sent).toMatchObject([{ severity: 'info', resolve: true }]);
+    expect(h.run.server.requests).toHaveLength(0);
+  });
+});
