@@ -41,7 +41,7 @@ describe('backupVerify on file:// dumps', () => {
 
   it('passes the newest of a week of daily dumps on every check', async () => {
     const now = Date.now();
-    let newest = Buffer.alloc(0);
+    let newest: Buffer = Buffer.alloc(0);
     for (let day = 0; day < 8; day++) {
       const body = await gzDump(2_000 + day);
       const name = `db_${stamp(now - day * DAY - HOUR)}.sql.gz`;
