@@ -66,7 +66,10 @@ export function createContext(functionName: string, trigger: Trigger, options: C
 
   const notify = async (message: Notification): Promise<DeliveryResult[]> => {
     if (!options.notifier) return [];
-    const results = await options.notifier.notify({ function: functionName, ...message });
+    const results = await options.notifier.notify(
+      { function: functionName, ...message },
+      options.signal ? { signal: options.signal } : {},
+    );
     notifications.push(...results);
     for (const r of results) {
       log.audit({

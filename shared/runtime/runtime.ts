@@ -69,7 +69,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const secret = createSecretResolver({ redactor, ...(options.env ? { env: options.env } : {}) });
   const now = options.now ?? (() => new Date());
   const state = options.state ?? (await createStateStore(options.config.state, { secret }));
-  const notifier = options.notifier ?? createNotifier(options.config.notify, { secret });
+  const notifier = options.notifier ?? createNotifier(options.config.notify, { secret, state, now });
   const byName = new Map(options.functions.map((f) => [f.name, f]));
   const project = options.project ?? process.env.GOOGLE_CLOUD_PROJECT;
 
