@@ -5,6 +5,7 @@ import { parseBinaryCloudEvent, parseStructuredCloudEvent } from './cloudevent.j
 import { parseGrafana } from './grafana.js';
 import { parseManual } from './manual.js';
 import { looksLikePubsubPush, parsePubsubPush } from './pubsub.js';
+import { isUnwrappedPush, parseUnwrappedPush } from './pubsub-unwrapped.js';
 import { cloudEventHeaders, isJsonObject, type JsonObject, jsonType, readBody, readHeader } from './request.js';
 import { isSchedulerRequest, parseSchedulerHttp } from './scheduler.js';
 import type { IncomingRequest, Intake } from './trigger.js';
@@ -50,6 +51,9 @@ export function parseRequest(req: IncomingRequest, options: IntakeOptions): Inta
   const body = readBody(req.body);
   if (Object.keys(cloudEventHeaders(req.headers)).length > 0) {
     return { format: 'cloudevent-binary', triggers: parseBinaryCloudEvent(req.headers, body, options.now) };
+  }
+  if (isUnwrappedPush(req.headers)) {
+    return { format: 'pubsub-unwrapped', triggers: parseUnwrappedPush(req.headers, body, options.now) };
   }
   if (body !== undefined && !isJsonObject(body)) {
     throw new BadInputError(`body: expected a JSON object, got ${jsonType(body)}`, {

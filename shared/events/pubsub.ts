@@ -47,7 +47,19 @@ export interface MessageScope {
   fallbackId?: string;
   /** Used when the message carries no publish time (a CloudEvent's `time` is the publish time). */
   fallbackTime?: string;
+  /** Overrides where error messages place the data, the job attribute and the message id. */
+  paths?: { data: PropertyKey[]; job: PropertyKey[]; messageId: PropertyKey[] };
   now: () => Date;
+}
+
+function pathsOf(scope: MessageScope): NonNullable<MessageScope['paths']> {
+  return (
+    scope.paths ?? {
+      data: [...scope.path, 'data'],
+      job: [...scope.path, 'attributes', JOB_ATTRIBUTE],
+      messageId: [...scope.path, 'messageId'],
+    }
+  );
 }
 
 function decodeData(message: PubsubMessage, scope: MessageScope): unknown {
@@ -55,17 +67,22 @@ function decodeData(message: PubsubMessage, scope: MessageScope): unknown {
   const text = Buffer.from(message.data, 'base64').toString('utf8');
   const parsed = tryParseJson(text);
   if (!parsed.ok) {
-    throw fieldError(scope.format, formatPath([...scope.path, 'data']), `expected base64 JSON: ${parsed.reason}`);
+    throw fieldError(scope.format, formatPath(pathsOf(scope).data), `expected base64 JSON: ${parsed.reason}`);
   }
   return parsed.value;
 }
 
 /** Turns one validated Pub/Sub message into its trigger: a Monitoring alert or an `opsfn-job` scheduled run. */
 export function pubsubTriggers(message: PubsubMessage, scope: MessageScope): Trigger[] {
-  const dataPath = formatPath([...scope.path, 'data']);
-  const data = decodeData(message, scope);
+  return messageTriggers(decodeData(message, scope), message, scope);
+}
+
+/** Same as {@link pubsubTriggers} for a message whose data is already decoded (an unwrapped push). */
+export function messageTriggers(data: unknown, message: PubsubMessage, scope: MessageScope): Trigger[] {
+  const paths = pathsOf(scope);
+  const dataPath = formatPath(paths.data);
   if (isJsonObject(data) && looksLikeCloudMonitoring(data)) {
-    return [parseCloudMonitoring(data, scope.format, [...scope.path, 'data'])];
+    return [parseCloudMonitoring(data, scope.format, paths.data)];
   }
   const job = message.attributes?.[JOB_ATTRIBUTE];
   if (job === undefined) {
@@ -76,13 +93,14 @@ export function pubsubTriggers(message: PubsubMessage, scope: MessageScope): Tri
       `expected a Cloud Monitoring incident (version 1.2) or a payload with attribute "${JOB_ATTRIBUTE}", got ${what}`,
     );
   }
-  const jobName = parseOrThrow(IdPartSchema, job, scope.format, [...scope.path, 'attributes', JOB_ATTRIBUTE]);
+  const jobName = parseOrThrow(IdPartSchema, job, scope.format, paths.job);
   if (data !== undefined && !isJsonObject(data)) {
     throw fieldError(scope.format, dataPath, `expected a JSON object payload, got ${jsonType(data)}`);
   }
   const messageId = message.messageId ?? message.message_id ?? scope.fallbackId;
-  if (messageId === undefined)
-    throw fieldError(scope.format, formatPath([...scope.path, 'messageId']), 'expected the message id (missing)');
+  if (messageId === undefined) {
+    throw fieldError(scope.format, formatPath(paths.messageId), 'expected the message id (missing)');
+  }
   const published = message.publishTime ?? message.publish_time ?? scope.fallbackTime;
   return [
     {

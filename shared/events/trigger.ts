@@ -72,6 +72,7 @@ export const WireFormats = [
   'cloudevent-binary',
   'cloudevent-structured',
   'pubsub-push',
+  'pubsub-unwrapped',
   'cloud-monitoring',
   'alertmanager',
   'grafana',

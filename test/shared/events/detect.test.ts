@@ -169,6 +169,18 @@ const rejected: [string, unknown, Record<string, string>, string | RegExp][] = [
     'scheduler-http: headers.x-cloudscheduler-jobname: expected string (missing)',
   ],
   [
+    'an unwrapped push with a bad publish time',
+    {},
+    { 'x-goog-pubsub-message-id': '1', 'x-goog-pubsub-publish-time': '1700000000', 'opsfn-job': 'j' },
+    'pubsub-unwrapped: headers.x-goog-pubsub-publish-time: expected RFC 3339 time',
+  ],
+  [
+    'an unwrapped push without the job header',
+    { a: 1 },
+    { 'x-goog-pubsub-message-id': '1' },
+    /^pubsub-unwrapped: body: expected a Cloud Monitoring incident/,
+  ],
+  [
     'a hostile idempotency key',
     { a: 1 },
     { 'idempotency-key': 'a b\nc' },
@@ -251,6 +263,21 @@ describe('parseRequest', () => {
         },
       ],
     });
+  });
+
+  it('parses an attributes-only unwrapped push as a scheduled run with an empty payload', () => {
+    const req = jsonRequest('', { 'x-goog-pubsub-message-id': '44', 'opsfn-job': 'nightly' });
+    expect(parseRequest(req, intakeOptions)).toEqual({
+      format: 'pubsub-unwrapped',
+      triggers: [
+        { kind: 'scheduled', id: 'ps:44', job: 'nightly', scheduledAt: '2026-11-22T12:00:00.000Z', payload: {} },
+      ],
+    });
+  });
+
+  it('parses a Monitoring incident pushed unwrapped under its incident identity', () => {
+    const req = jsonRequest(cm({}), { 'x-goog-pubsub-message-id': '45' });
+    expect(parseRequest(req, intakeOptions).triggers).toMatchObject([{ kind: 'alert', id: 'cm:0.opqiw61fsv7p:open' }]);
   });
 
   it('gives a forced Scheduler run without schedule time a fresh id and the current time', () => {

@@ -74,6 +74,19 @@ const cases: [string, WireFormat, object[]][] = [
     ],
   ],
   [
+    'pubsub-unwrapped/scheduler',
+    'pubsub-unwrapped',
+    [
+      {
+        kind: 'scheduled',
+        id: 'ps:31',
+        job: 'cert-expiry-weekly',
+        scheduledAt: '2026-11-22T02:33:43.965Z',
+        payload: { certificates: ['public-web'], warnDays: 14 },
+      },
+    ],
+  ],
+  [
     'alertmanager/firing-batch',
     'alertmanager',
     [

@@ -63,12 +63,17 @@ describe('intake of messages pushed by the Pub/Sub emulator', () => {
   beforeAll(async () => {
     emulator = await startPubSubEmulator();
     const topic = await emulator.createTopic(PROJECT, `intake-${suffix}`);
-    const endpoints = [`${await listen(capture)}/${topic}`, `${await listen(framework)}/${topic}`];
-    for (const [i, pushEndpoint] of endpoints.entries()) {
+    const captureUrl = await listen(capture);
+    const pushConfigs = [
+      { pushEndpoint: `${captureUrl}/wrapped/${topic}` },
+      { pushEndpoint: `${captureUrl}/unwrapped`, noWrapper: { writeMetadata: true } },
+      { pushEndpoint: `${await listen(framework)}/${topic}` },
+    ];
+    for (const [i, pushConfig] of pushConfigs.entries()) {
       await call(`${emulator.url}/v1/projects/${PROJECT}/subscriptions/intake-${i}-${suffix}`, 'PUT', {
         topic,
         ackDeadlineSeconds: 10,
-        pushConfig: { pushEndpoint },
+        pushConfig,
       });
     }
     await call(`${emulator.url}/v1/${topic}:publish`, 'POST', {
@@ -78,7 +83,7 @@ describe('intake of messages pushed by the Pub/Sub emulator', () => {
         { data: base64Json({ backups: ['pg-dumps'] }), attributes: { 'opsfn-job': 'backup-verify-daily' } },
       ],
     });
-    await until(raw, 3);
+    await until(raw, 6);
     await until(viaFramework, 3);
   }, 90_000);
 
@@ -92,9 +97,14 @@ describe('intake of messages pushed by the Pub/Sub emulator', () => {
   const summary = (t: Trigger) => (t.kind === 'scheduled' ? `${t.job} ${JSON.stringify(t.payload)}` : t.id);
   const expected = ['backup-verify-daily {"backups":["pg-dumps"]}', 'cert-expiry-daily {}', 'cm:0.opqiw61fsv7p:open'];
 
-  it('parses each raw push request as a Pub/Sub push', () => {
-    const intakes = raw.map((p) => parseRequest({ method: 'POST', ...p, headers: p.headers as never }, intakeOptions));
-    expect(intakes.map((i) => i.format)).toEqual(['pubsub-push', 'pubsub-push', 'pubsub-push']);
+  it.each([
+    ['/wrapped/', 'pubsub-push'],
+    ['/unwrapped', 'pubsub-unwrapped'],
+  ])('parses each push request to %s as %s', (prefix, format) => {
+    const intakes = raw
+      .filter((p) => p.path.startsWith(prefix))
+      .map((p) => parseRequest({ method: 'POST', ...p, headers: p.headers as never }, intakeOptions));
+    expect(intakes.map((i) => i.format)).toEqual([format, format, format]);
     expect(intakes.flatMap((i) => i.triggers.map(summary)).sort()).toEqual(expected);
   });
 
