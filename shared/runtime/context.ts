@@ -4,13 +4,14 @@ import type { Logger } from '../audit/record.js';
 import { Redactor } from '../audit/redactor.js';
 import type { TraceContext } from '../audit/trace.js';
 import type { Estate } from '../config/estate.js';
+import { DependencyError } from '../errors/index.js';
 import type { Trigger } from '../events/trigger.js';
 import type { ActionRecord } from '../guard/act.js';
 import { createAct } from '../guard/guard.js';
 import type { DeliveryResult, Notification, Notifier } from '../notify/notification.js';
 import type { StateStore } from '../state/state-store.js';
 import { createSecretResolver, type SecretResolver } from './secrets.js';
-import type { Context } from './types.js';
+import type { Context, Continuation } from './types.js';
 
 /** What a run is built from; everything but `config` and `state` has a default. */
 export interface ContextOptions {
@@ -29,6 +30,8 @@ export interface ContextOptions {
   secret?: SecretResolver;
   signal?: AbortSignal;
   onProgress?: (text: string) => void;
+  /** Where `ctx.continue` sends the next invocation. */
+  continuation?: Continuation;
 }
 
 /** A context plus what the runtime collects from it for the envelope. */
@@ -110,6 +113,11 @@ export function createContext(functionName: string, trigger: Trigger, options: C
     notify,
     secret,
     progress: options.onProgress ?? (() => {}),
+    async continue(key, payload) {
+      if (!options.continuation) throw new DependencyError('no continuation is configured for this runtime');
+      log.audit({ decision: 'decided', action: 'continue', target: key, reason: 'next step in a later invocation' });
+      await options.continuation(functionName, key, payload);
+    },
   };
   return { ctx, log, actions, notifications };
 }

@@ -41,12 +41,17 @@ export function httpHandler(definition: AnyFunction, loadRuntime: RuntimeLoader)
       res.status(reply.status).json(reply.body);
       return;
     }
-    const reply = await handleHttp(runtime, definition.name, {
-      method: req.method,
-      path: req.originalUrl ?? req.url,
-      headers: normalizeHeaders(req.headers),
-      body: raw,
-    });
+    const reply = await handleHttp(
+      runtime,
+      definition.name,
+      {
+        method: req.method,
+        path: req.originalUrl ?? req.url,
+        headers: normalizeHeaders(req.headers),
+        body: raw,
+      },
+      (req.path ?? '').replace(/^\/+|\/+$/g, ''),
+    );
     if (reply.headers) res.set(reply.headers);
     res.status(reply.status).json(reply.body);
   };

@@ -1,18 +1,53 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { traceFromHeaders } from '../audit/trace.js';
-import { type OpsError, TooLargeError, toOpsError } from '../errors/index.js';
+import { BadInputError, type OpsError, TooLargeError, toOpsError } from '../errors/index.js';
 import { parseRequest } from '../events/index.js';
 import type { IncomingRequest } from '../events/trigger.js';
 import { authenticate } from './auth.js';
 import type { Runtime } from './runtime.js';
-import type { ResultEnvelope } from './types.js';
+import type { FunctionRoute, ResultEnvelope } from './types.js';
 
 /** An HTTP answer, independent of the server that sends it. */
 export interface HttpReply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+}
+
+async function runRoute(
+  runtime: Runtime,
+  name: string,
+  route: FunctionRoute,
+  req: IncomingRequest,
+  subpath: string,
+  caller: string,
+): Promise<HttpReply> {
+  let body: unknown;
+  try {
+    body = req.body.length === 0 ? undefined : (JSON.parse(req.body.toString('utf8')) as unknown);
+  } catch (error) {
+    runtime.reject(name, `body is not valid JSON: ${(error as Error).message}`, { path: req.path, caller });
+    return errorReply(new BadInputError(`body is not valid JSON: ${(error as Error).message}`));
+  }
+  try {
+    return await route.handle({
+      method: req.method,
+      subpath,
+      query: new URL(req.path, 'http://local').searchParams,
+      body,
+      caller,
+      config: runtime.config,
+      state: runtime.state,
+      now: () => runtime.now(),
+      log: runtime.logger(name),
+      continue: (key, payload) => runtime.continuation(name, key, payload),
+    });
+  } catch (thrown) {
+    const error = toOpsError(thrown);
+    runtime.reject(name, `${req.method} ${req.path}: ${error.message}`, { caller });
+    return errorReply(error);
+  }
 }
 
 /** Reads a request body, refusing it with `TooLargeError` as soon as it passes `limit` bytes. */
@@ -57,6 +92,7 @@ export function errorReply(error: OpsError): HttpReply {
 }
 
 function statusOf(envelopes: ResultEnvelope[]): number {
+  if (envelopes.length > 0 && envelopes.every((e) => e.accepted === true)) return 202;
   const errors = envelopes.map((e) => e.error as { status: number; retryable: boolean } | undefined);
   // A retryable failure anywhere asks the sender to redeliver; idempotency makes the finished ones no-ops.
   const retryable = errors.find((e) => e?.retryable);
@@ -75,11 +111,28 @@ function wantsDryRun(req: IncomingRequest): boolean {
  * Handles one HTTP request for one function: authenticate → detect and parse the format → run
  * each trigger → one reply (the envelope, or `{ results }` for a batch). Every refusal is audited.
  */
-export async function handleHttp(runtime: Runtime, name: string, req: IncomingRequest): Promise<HttpReply> {
+export async function handleHttp(
+  runtime: Runtime,
+  name: string,
+  req: IncomingRequest,
+  subpath = '',
+): Promise<HttpReply> {
+  let definition: ReturnType<Runtime['find']>;
   try {
-    runtime.find(name);
+    definition = runtime.find(name);
   } catch (thrown) {
     return errorReply(toOpsError(thrown));
+  }
+  const route = definition.routes?.find((r) => r.method === req.method && r.subpath === subpath);
+  if (!route && (req.method !== 'POST' || subpath !== '')) {
+    const known = (definition.routes ?? []).map((r) => `${r.method} /${name}${r.subpath ? `/${r.subpath}` : ''}`);
+    return {
+      status: req.method === 'POST' || subpath !== '' ? 404 : 405,
+      body: {
+        error: 'route',
+        message: `${req.method} /${name}${subpath ? `/${subpath}` : ''} is not served (POST /${name}${known.length ? `, ${known.join(', ')}` : ''})`,
+      },
+    };
   }
   let caller: string;
   try {
@@ -89,6 +142,7 @@ export async function handleHttp(runtime: Runtime, name: string, req: IncomingRe
     runtime.reject(name, `${error.kind}: ${error.message}`, { path: req.path, userAgent: req.headers['user-agent'] });
     return errorReply(error);
   }
+  if (route) return runRoute(runtime, name, route, req, subpath, caller);
   let intake: ReturnType<typeof parseRequest>;
   try {
     intake = parseRequest(req, { newId: randomUUID, now: () => runtime.now() });

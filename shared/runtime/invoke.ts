@@ -111,6 +111,7 @@ export async function runFunction<Input>(
     finishedAt: ctx.now().toISOString(),
     ...result.extra,
     outcome: error ? OUTCOME_OF_ERROR[error.kind] : result.outcome,
+    ...(result.accepted && !error ? { accepted: true } : {}),
     summary: result.summary,
     items: result.items ?? [],
     actions,

@@ -20,7 +20,8 @@ function send(res: ServerResponse, reply: HttpReply): void {
 export function createHttpServer(runtime: Runtime): Server {
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://local');
-    const name = url.pathname.replace(/^\/+|\/+$/g, '');
+    const [name = '', ...rest] = url.pathname.replace(/^\/+|\/+$/g, '').split('/');
+    const subpath = rest.join('/');
     if (req.method === 'GET' && name === 'healthz') {
       let state = 'ok';
       try {
@@ -30,14 +31,6 @@ export function createHttpServer(runtime: Runtime): Server {
       }
       return send(res, { status: 200, body: { status: 'ok', state, functions: runtime.functions.map((f) => f.name) } });
     }
-    if (req.method !== 'POST') {
-      req.resume();
-      return send(res, {
-        status: 405,
-        body: { error: 'method', message: `use POST /<function>; ${req.method} ${url.pathname} is not served` },
-        headers: { allow: 'POST' },
-      });
-    }
     let body: Buffer;
     try {
       body = await readBody(req, runtime.config.limits.body);
@@ -46,12 +39,17 @@ export function createHttpServer(runtime: Runtime): Server {
       runtime.reject(name, error.message, { path: url.pathname });
       return send(res, errorReply(error));
     }
-    const reply = await handleHttp(runtime, name, {
-      method: req.method,
-      path: `${url.pathname}${url.search}`,
-      headers: normalizeHeaders(req.headers),
-      body,
-    });
+    const reply = await handleHttp(
+      runtime,
+      name,
+      {
+        method: req.method ?? 'GET',
+        path: `${url.pathname}${url.search}`,
+        headers: normalizeHeaders(req.headers),
+        body,
+      },
+      subpath,
+    );
     send(res, reply);
   };
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger, type LogSink } from '../audit/logger.js';
+import type { Logger } from '../audit/record.js';
 import { Redactor } from '../audit/redactor.js';
 import type { TraceContext } from '../audit/trace.js';
 import type { Estate } from '../config/estate.js';
@@ -10,9 +11,10 @@ import type { Notifier } from '../notify/notification.js';
 import { createStateStore } from '../state/index.js';
 import type { StateStore } from '../state/state-store.js';
 import type { OidcVerifier } from './auth.js';
+import { pubsubContinuation } from './continuation.js';
 import { runFunction } from './invoke.js';
 import { createSecretResolver, type SecretResolver } from './secrets.js';
-import type { FunctionDefinition, ResultEnvelope } from './types.js';
+import type { Continuation, FunctionDefinition, ResultEnvelope } from './types.js';
 
 /** Any function definition, whatever its input type. */
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds definitions of different input types
@@ -30,6 +32,8 @@ export interface RuntimeOptions {
   verifyOidc?: OidcVerifier;
   /** Google Cloud project for trace ids in logs. */
   project?: string;
+  /** Overrides where `ctx.continue` sends the next invocation (tests, other transports). */
+  continuation?: Continuation;
 }
 
 /** Per-invocation options of {@link Runtime.invoke}. */
@@ -58,6 +62,10 @@ export interface Runtime {
   find(name: string): AnyFunction;
   /** Runs one trigger through the named function. */
   invoke(name: string, trigger: Trigger, options?: InvokeOptions): Promise<ResultEnvelope>;
+  /** A logger for work outside a run (extra routes), labelled with the function. */
+  logger(name: string): Logger;
+  /** Sends the next invocation of a function: in-process by default, or the configured Pub/Sub topic. */
+  continuation: Continuation;
   /** Writes an audit record for a request rejected before any function ran. */
   reject(name: string, reason: string, evidence?: Record<string, unknown>): void;
   close(): Promise<void>;
@@ -66,6 +74,7 @@ export interface Runtime {
 /** Builds the runtime once per process (cold start) and reuses it for every request. */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const redactor = new Redactor();
+  const env = options.env ?? process.env;
   const secret = createSecretResolver({ redactor, ...(options.env ? { env: options.env } : {}) });
   const now = options.now ?? (() => new Date());
   const state = options.state ?? (await createStateStore(options.config.state, { secret }));
@@ -88,7 +97,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     return fn;
   };
 
-  return {
+  const runtime: Runtime = {
     config: options.config,
     functions: options.functions,
     redactor,
@@ -104,6 +113,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const definition = find(name);
       const available = await stateAvailable();
       return runFunction(definition, trigger, {
+        continuation: runtime.continuation,
         config: options.config,
         state,
         stateAvailable: available,
@@ -124,8 +134,35 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         run: { runId: randomUUID(), function: name, trigger: { kind: 'unknown', id: '' }, dryRun: false },
       }).audit({ decision: 'rejected', reason, outcome: 'rejected', ...(evidence ? { evidence } : {}) });
     },
+    logger(name) {
+      return createLogger({
+        redactor,
+        now,
+        ...(options.logSink ? { sink: options.logSink } : {}),
+        labels: { function: name, estate: options.config.estate },
+      });
+    },
+    continuation:
+      options.continuation ??
+      (env.OPSFN_CONTINUATION_TOPIC
+        ? pubsubContinuation(env.OPSFN_CONTINUATION_TOPIC)
+        : async (name, key, payload) => {
+            // Locally the next step runs in this process, after the current invocation has returned.
+            setImmediate(() => {
+              void runtime
+                .invoke(name, {
+                  kind: 'scheduled',
+                  id: `continue:${key}`,
+                  job: `continue:${name}`,
+                  scheduledAt: now().toISOString(),
+                  payload,
+                })
+                .catch((error: unknown) => runtime.logger(name).error('continuation failed', { key, error }));
+            });
+          }),
     async close() {
       await state.close();
     },
   };
+  return runtime;
 }

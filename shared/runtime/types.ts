@@ -32,6 +32,8 @@ export interface ResultEnvelope<Item = unknown> {
 /** What a function's `run` returns; the runtime adds the rest of the envelope. */
 export interface RunResult<Item = unknown> {
   outcome: Exclude<Outcome, 'rejected'>;
+  /** True when the work was accepted and goes on in later invocations: HTTP 202. */
+  accepted?: boolean;
   summary: string;
   items?: Item[];
   extra?: Record<string, unknown>;
@@ -58,6 +60,43 @@ export interface Context {
   secret(ref: SecretRef): Promise<string>;
   /** Reports progress of long work (shown on a terminal by the CLI). */
   progress(text: string): void;
+  /**
+   * Schedules another invocation of this function with `payload` as a manual-kind trigger whose id
+   * is `continue:<key>` (idempotent per key): in-process locally, through the continuation Pub/Sub
+   * topic on Google Cloud. Work that outlives one invocation (a DR drill) moves on this way.
+   */
+  continue(key: string, payload: Record<string, unknown>): Promise<void>;
+}
+
+/** Where `ctx.continue` sends the next invocation; the runtime picks local or Pub/Sub. */
+export type Continuation = (functionName: string, key: string, payload: Record<string, unknown>) => Promise<void>;
+
+/** What an extra HTTP route of a function receives. */
+export interface RouteRequest {
+  method: string;
+  /** The path below `/<function>/`, '' for the function's own path. */
+  subpath: string;
+  query: URLSearchParams;
+  /** The parsed JSON body, or undefined for an empty one. */
+  body: unknown;
+  /** The authenticated caller (`token:0`, an OIDC email, `anonymous`). */
+  caller: string;
+  config: Estate;
+  state: StateStore;
+  now(): Date;
+  log: Logger;
+  continue(key: string, payload: Record<string, unknown>): Promise<void>;
+}
+
+/**
+ * An extra HTTP route of a function beside its trigger intake, e.g. `GET /drDrill?id=…` or
+ * `POST /drDrill/approve`. Authenticated like every request; the reply is sent as JSON.
+ */
+export interface FunctionRoute {
+  method: 'GET' | 'POST';
+  /** The subpath below `/<function>/` ('' for the function's own path). */
+  subpath: string;
+  handle(req: RouteRequest): Promise<{ status: number; body: unknown }>;
 }
 
 /** A function as defined with `defineFunction`. */
@@ -71,4 +110,6 @@ export interface FunctionDefinition<Input = unknown> {
   /** Schema of the payload of scheduled and manual triggers. */
   input: z.ZodType<Input>;
   run(ctx: Context, input: Input | undefined): Promise<RunResult>;
+  /** Extra HTTP routes (progress, approvals); matched before trigger intake. */
+  routes?: readonly FunctionRoute[];
 }
