@@ -77,6 +77,41 @@ describe('S3ObjectStore', () => {
     expect(await store.stat('torn/dump.gz')).toBeUndefined();
   });
 
+  it('reports a full-object sha256 and no md5 for a multipart object', async () => {
+    const { createServer } = await import('node:http');
+    const sha = Buffer.alloc(32, 0xab);
+    let mode: unknown;
+    const head = createServer((req, res) => {
+      mode = req.headers['x-amz-checksum-mode'];
+      res.writeHead(200, {
+        etag: '"0123456789abcdef0123456789abcdef-4"',
+        'content-length': '42',
+        'last-modified': 'Sun, 22 Nov 2026 01:00:00 GMT',
+        'x-amz-checksum-sha256': sha.toString('base64'),
+        'x-amz-checksum-type': 'FULL_OBJECT',
+      });
+      res.end();
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => head.once('listening', resolve));
+    const port = (head.address() as { port: number }).port;
+    const store = new S3ObjectStore({
+      endpoint: `http://127.0.0.1:${port}`,
+      forcePathStyle: true,
+      credentials: server.credentials,
+      bucket,
+    });
+    const info = await store.stat('dump.gz').finally(() => head.close());
+    expect(info).toMatchObject({
+      key: 'dump.gz',
+      bytes: 42,
+      sha256: sha.toString('hex'),
+      etag: '0123456789abcdef0123456789abcdef-4',
+    });
+    expect(info?.md5).toBeUndefined();
+    expect(mode).toBe('ENABLED');
+    expect(info?.updated.toISOString()).toBe('2026-11-22T01:00:00.000Z');
+  });
+
   it('names the bucket when it does not exist', async () => {
     const store = new S3ObjectStore({
       endpoint: server.endpoint,
