@@ -21,15 +21,17 @@ locals {
   bundles_dir = coalesce(var.bundles_dir, "${path.module}/../dist/bundles")
   labels      = merge(var.labels, { managed-by = "opsfn" })
 
-  pubsub_service_agent       = "service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-  monitoring_service_agent   = "service-${data.google_project.this.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com"
-  estate_config_object       = "estate/${filesha256(var.estate_config_path)}.yaml"
-  estate_config_url          = "gs://${google_storage_bucket.config.name}/${local.estate_config_object}"
+  pubsub_service_agent     = "service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  monitoring_service_agent = "service-${data.google_project.this.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com"
+  estate_config_object     = "estate/${filesha256(var.estate_config_path)}.yaml"
+  estate_config_url        = "gs://${google_storage_bucket.config.name}/${local.estate_config_object}"
   required_apis = [
+    "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
     "cloudscheduler.googleapis.com",
     "eventarc.googleapis.com",
+    "iam.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",
     "pubsub.googleapis.com",

@@ -14,6 +14,7 @@ export interface TerraformModule {
   resources: Record<string, Record<string, HclBody>>;
   data: Record<string, Record<string, HclBody>>;
   modules: Record<string, HclBody>;
+  outputs: Record<string, HclBody>;
   terraform: HclBody[];
   text: string;
   parsed: Record<string, HclBody>;
@@ -62,6 +63,7 @@ export async function loadTerraform(root: string): Promise<TerraformModule[]> {
       resources: {},
       data: {},
       modules: {},
+      outputs: {},
       terraform: [],
       text: '',
       parsed: {},
@@ -77,6 +79,9 @@ export async function loadTerraform(root: string): Promise<TerraformModule[]> {
       for (const block of (parsed.locals ?? []) as HclBody[]) Object.assign(module.locals, block);
       for (const [name, blocks] of Object.entries((parsed.module ?? {}) as Record<string, unknown>)) {
         module.modules[name] = single(blocks);
+      }
+      for (const [name, blocks] of Object.entries((parsed.output ?? {}) as Record<string, unknown>)) {
+        module.outputs[name] = single(blocks);
       }
       mergeLabelled(module.resources, parsed.resource);
       mergeLabelled(module.data, parsed.data);

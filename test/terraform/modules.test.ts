@@ -32,6 +32,31 @@ describe('terraform modules', () => {
   });
 
   it.each(modules.map((m) => [name(m), m] as const))(
+    '%s references only resources, data sources and module outputs it declares',
+    (_, m) => {
+      const unknown: string[] = [];
+      for (const [, type, label] of m.text.matchAll(
+        /(?<![\w.])(google_[a-z0-9_]+)\.([a-z_][a-z0-9_]*)(?=[.[\s,)\]])/g,
+      )) {
+        if (type && label && !m.resources[type]?.[label]) unknown.push(`${type}.${label}`);
+      }
+      for (const [, type, label] of m.text.matchAll(/(?<![\w.])data\.([a-z0-9_]+)\.([a-z_][a-z0-9_]*)/g)) {
+        if (type && label && !m.data[type]?.[label]) unknown.push(`data.${type}.${label}`);
+      }
+      for (const [, call, output] of m.text.matchAll(
+        /(?<![\w.])module\.([a-z_][a-z0-9_]*)(?:\[[^\]]*\])?\.([a-z_][a-z0-9_]*)/g,
+      )) {
+        const target = call ? byDir.get(resolve(m.dir, String(m.modules[call]?.source))) : undefined;
+        if (!output || !target?.outputs[output]) unknown.push(`module.${call}.${output}`);
+      }
+      for (const [, output] of m.text.matchAll(/\bfn\.([a-z_][a-z0-9_]*)/g)) {
+        if (output && !functionModule?.outputs[output]) unknown.push(`fn.${output}`);
+      }
+      expect(unknown).toEqual([]);
+    },
+  );
+
+  it.each(modules.map((m) => [name(m), m] as const))(
     '%s passes each module call exactly the inputs it declares',
     (_, m) => {
       for (const [call, body] of Object.entries(m.modules)) {
