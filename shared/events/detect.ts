@@ -31,7 +31,7 @@ function parseMarkedBody(
   headers: IncomingRequest['headers'],
   options: IntakeOptions,
 ): Intake | undefined {
-  const contentType = readHeader(headers, 'content-type') ?? '';
+  const contentType = (readHeader(headers, 'content-type') ?? '').toLowerCase();
   if ('specversion' in body || contentType.startsWith('application/cloudevents+json')) {
     return { format: 'cloudevent-structured', triggers: parseStructuredCloudEvent(body, options.now) };
   }
