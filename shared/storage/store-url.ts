@@ -14,6 +14,7 @@ function badUrl(url: string, why: string): BadInputError {
 }
 
 function parseFileUrl(url: string): StoreLocation {
+  if (!/^file:\/\/(localhost)?\//.test(url)) throw badUrl(url, 'a file URL needs an absolute path (file:///dir/)');
   let path: string;
   // The URL parser silently resolves "..", so look at the raw text: a config naming ../ is a mistake worth refusing.
   if (/(^|\/)(\.|%2e){2}(\/|$)/i.test(url)) throw badUrl(url, 'the path must not contain ".."');

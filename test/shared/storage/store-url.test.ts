@@ -23,7 +23,8 @@ describe('parseStoreUrl', () => {
     ['s3://Upper/x', /valid bucket name/],
     ['s3://ab/x', /valid bucket name/],
     ['gs://bucket//abs', /must not start with "\/"/],
-    ['file://remote-host/dir/', /file URL/i],
+    ['file://remote-host/dir/', /absolute path/i],
+    ['file:relative/dir/', /absolute path/i],
     ['file:///var/../etc/', /".."/],
     ['file:///var/x?y=1', /query/],
   ])('rejects %s naming the URL', (url, why) => {
