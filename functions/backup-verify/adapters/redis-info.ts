@@ -11,13 +11,18 @@ export async function readPersistenceInfo(url: string, timeoutMs: number): Promi
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  // ioredis rejects with a bare "Connection is closed"; the socket error says why.
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    lastError = error;
+  });
   try {
     await client.connect();
     return await client.info('persistence');
   } catch (cause) {
     const where = safeUrl(url);
-    throw new DependencyError(`Redis ${where}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const reason = lastError?.message ?? (cause instanceof Error ? cause.message : String(cause));
+    throw new DependencyError(`Redis ${where}: ${reason}`, { cause: lastError ?? cause });
   } finally {
     client.disconnect();
   }

@@ -138,14 +138,12 @@ describe('backupVerify on gs:// (GCS JSON API fake)', () => {
     fake.deny('locked');
     const body = await gzDump(1_000);
     for (const [i, name] of ['a', 'b', 'c'].entries()) {
-      fake.buckets
-        .get('gdumps')
-        ?.set(`mysql/${name}.sql.gz`, {
-          body,
-          contentType: 'application/gzip',
-          generation: i + 1,
-          updated: new Date(Date.now() - (3 - i) * HOUR),
-        });
+      fake.buckets.get('gdumps')?.set(`mysql/${name}.sql.gz`, {
+        body,
+        contentType: 'application/gzip',
+        generation: i + 1,
+        updated: new Date(Date.now() - (3 - i) * HOUR),
+      });
     }
   });
   afterAll(() => fake.stop());

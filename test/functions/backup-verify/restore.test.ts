@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { restoreStateKey } from '../../../functions/backup-verify/checks/restore-test.js';
+import { backupVerify } from '../../../functions/backup-verify/handler.js';
+import type { BackupResult } from '../../../functions/backup-verify/types.js';
+import type { ManualTrigger } from '../../../shared/events/trigger.js';
+import { runFunction } from '../../../shared/runtime/invoke.js';
+import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { databaseExists, MYSQL_URL, mysqlDump, PG_URL, pgDump, suffix } from '../../shared/databases/seed.js';
+import { testEstate } from '../../support/estate.js';
+import { detail, statuses, tempDir } from './fixtures.js';
+
+const manual = (payload: Record<string, unknown> = {}): ManualTrigger => ({
+  kind: 'manual',
+  id: `m-${Math.random()}`,
+  payload,
+});
+const assertions = [
+  { sql: 'SELECT count(*) FROM conversations', min: 1000 },
+  { name: 'row 7 title', sql: 'SELECT title FROM conversations WHERE id = 7', equals: 'conversation 7' },
+];
+
+describe('backupVerify restore tests', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => {
+    tmp = await tempDir();
+  });
+  afterEach(() => tmp.remove());
+
+  async function run(backups: Record<string, unknown>, state: MemoryStateStore, payload: Record<string, unknown> = {}) {
+    const runId = `t${suffix()}`;
+    const envelope = await runFunction(backupVerify, manual(payload), {
+      config: testEstate({ backups: backups as never }),
+      state,
+      runId,
+      logSink: () => undefined,
+    });
+    return { runId, items: envelope.items as BackupResult[] };
+  }
+
+  it('restores real pg_dump and mysqldump dumps, runs the assertions and drops both scratch databases', async () => {
+    await tmp.put('pg/app.sql.gz', await pgDump(1200));
+    await tmp.put('my/chat.sql.gz', await mysqlDump(1200));
+    const state = new MemoryStateStore();
+    const backups = {
+      pg: {
+        kind: 'object-store',
+        url: `file://${tmp.dir}/pg/`,
+        restoreTest: { scratch: { postgres: PG_URL }, assertions },
+      },
+      my: {
+        kind: 'object-store',
+        url: `file://${tmp.dir}/my/`,
+        restoreTest: { scratch: { mysql: MYSQL_URL }, assertions },
+      },
+    };
+    const { runId, items } = await run(backups, state);
+    for (const result of items) {
+      expect(result.status).toBe('ok');
+      expect(result.checks.filter((c) => c.name === 'assertion').map((c) => c.status)).toEqual(['ok', 'ok']);
+      expect(detail(result, 'restore')).toMatch(
+        /restored into opsfn_restore_.* in \d+\.\ds, ≈\d+ rows \(\d+ rows\/s\)/,
+      );
+    }
+    expect(await databaseExists('postgres', `opsfn_restore_${runId}_pg`)).toBe(false);
+    expect(await databaseExists('mysql', `opsfn_restore_${runId}_my`)).toBe(false);
+    expect(await state.get(restoreStateKey('pg'))).toMatchObject({ key: 'app.sql.gz' });
+
+    const again = await run(backups, state);
+    expect(statuses(again.items[0])).toMatchObject({ restore: 'skipped' });
+    expect(detail(again.items[0], 'restore')).toMatch(/next due \d{4}-/);
+    const forced = await run({ pg: backups.pg }, state, { restore: true, backups: ['pg'] });
+    expect(statuses(forced.items[0])).toMatchObject({ restore: 'ok', assertion: 'ok' });
+  });
+
+  it('fails a failing assertion, a broken dump and a scratch server that is down, leaving no database behind', async () => {
+    const dump = await pgDump(50, { gzip: false });
+    await tmp.put('few/app.sql', dump);
+    await tmp.put(
+      'broken/app.sql',
+      Buffer.concat([dump.subarray(0, dump.length / 2), Buffer.from('\nNOT SQL AT ALL;\n')]),
+    );
+    const state = new MemoryStateStore();
+    const { runId, items } = await run(
+      {
+        few: {
+          kind: 'object-store',
+          url: `file://${tmp.dir}/few/`,
+          restoreTest: { scratch: { postgres: PG_URL }, assertions },
+        },
+        broken: {
+          kind: 'object-store',
+          url: `file://${tmp.dir}/broken/`,
+          restoreTest: { scratch: { postgres: PG_URL }, assertions },
+        },
+        down: {
+          kind: 'object-store',
+          url: `file://${tmp.dir}/few/`,
+          restoreTest: { scratch: { postgres: 'postgres://postgres@127.0.0.1:1/postgres' }, assertions },
+        },
+      },
+      state,
+    );
+    const [few, broken, down] = items;
+    expect(few?.checks.filter((c) => c.name === 'assertion').map((c) => c.status)).toEqual(['fail', 'ok']);
+    expect(detail(few, 'assertion')).toContain('50 < min 1000');
+    expect(statuses(broken)).toMatchObject({ restore: 'fail', assertion: 'skipped' });
+    expect(detail(broken, 'restore')).toMatch(/invalid input syntax|syntax error/);
+    expect(statuses(broken)).toMatchObject({ completeness: 'fail' });
+    expect(detail(down, 'restore')).toMatch(/scratch server postgres:\/\/127\.0\.0\.1:1 unreachable/);
+    expect(items.map((r) => r.status)).toEqual(['fail', 'fail', 'fail']);
+    for (const name of ['few', 'broken'])
+      expect(await databaseExists('postgres', `opsfn_restore_${runId}_${name}`)).toBe(false);
+    expect(await state.get(restoreStateKey('few'))).toBeUndefined();
+  });
+});

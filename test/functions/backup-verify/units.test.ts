@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { CRC32C } from '@google-cloud/storage';
+import { describe, expect, it } from 'vitest';
+import { backupTime, globToRegExp, selectCandidates } from '../../../functions/backup-verify/checks/object-listing.js';
+import { Crc32c } from '../../../functions/backup-verify/scan/crc32c.js';
+import { TarWalker } from '../../../functions/backup-verify/scan/tar-walker.js';
+import { check } from '../../../functions/backup-verify/types.js';
+import { backupVerdict, runOutcome, runSummary } from '../../../functions/backup-verify/verdict.js';
+import { BackupsSchema } from '../../../shared/config/sections/backups.js';
+import { tarArchive } from './fixtures.js';
+
+describe('Crc32c', () => {
+  it('matches the GCS client over odd-sized chunks', () => {
+    const data = createHash('sha512').update('x').digest();
+    const big = Buffer.concat(Array.from({ length: 999 }, () => data));
+    const ours = new Crc32c().update(big.subarray(0, 1001)).update(big.subarray(1001)).digest();
+    const theirs = new CRC32C();
+    theirs.update(big);
+    expect(ours).toBe(theirs.toString());
+    expect(new Crc32c().update(Buffer.from('123456789')).value()).toBe(0xe3069283);
+  });
+});
+
+describe('TarWalker', () => {
+  it('reads a real tar byte by byte chunks and fails a bad header checksum', async () => {
+    const tar = await tarArchive(false);
+    const walker = new TarWalker();
+    for (let i = 0; i < tar.length; i += 333) walker.write(tar.subarray(i, i + 333));
+    expect(walker.finish()).toEqual({ entries: 3, complete: true });
+    const bad = Buffer.from(tar);
+    bad[10] = bad[10]! ^ 0xff;
+    const broken = new TarWalker();
+    broken.write(bad);
+    expect(broken.finish().error).toMatch(/bad checksum/);
+  });
+});
+
+describe('object listing', () => {
+  it('matches globs within and across segments', () => {
+    expect(globToRegExp('*.sql.gz').test('db.sql.gz')).toBe(true);
+    expect(globToRegExp('*.sql.gz').test('daily/db.sql.gz')).toBe(false);
+    expect(globToRegExp('**/*.sql.gz').test('daily/x/db.sql.gz')).toBe(true);
+    expect(globToRegExp('db_????.gz').test('db_2026.gz')).toBe(true);
+  });
+
+  it('reads timestamps in names in the estate zone and caps date-only names at the end of that day', () => {
+    const updated = new Date('2026-11-22T10:00:00Z');
+    expect(backupTime('db_20261121_020000.sql.gz', updated, 'Asia/Shanghai')).toEqual({
+      takenAt: Date.parse('2026-11-20T18:00:00Z'),
+      source: 'name',
+    });
+    expect(backupTime('db_2026-11-01.sql.gz', updated, 'UTC').takenAt).toBe(Date.parse('2026-11-01T23:59:59Z'));
+    expect(backupTime('latest.sql.gz', updated, 'UTC')).toEqual({ takenAt: updated.getTime(), source: 'object' });
+  });
+
+  it('picks the newest backup and leaves sidecars out', () => {
+    const at = (iso: string) => new Date(iso);
+    const picked = selectCandidates(
+      [
+        { key: 'pg/db_20261120_020000.sql.gz', bytes: 1, updated: at('2026-11-22T00:00:00Z') },
+        { key: 'pg/db_20261121_020000.sql.gz', bytes: 1, updated: at('2026-11-21T02:05:00Z') },
+        { key: 'pg/db_20261121_020000.sql.gz.sha256', bytes: 1, updated: at('2026-11-21T02:06:00Z') },
+        { key: 'other/db_20261122_020000.sql.gz', bytes: 1, updated: at('2026-11-22T02:05:00Z') },
+      ],
+      'pg/',
+      '*',
+      'UTC',
+    );
+    expect(picked.map((c) => c.name)).toEqual(['db_20261121_020000.sql.gz', 'db_20261120_020000.sql.gz']);
+  });
+});
+
+describe('verdict', () => {
+  it('takes the worst check and summarizes the backups that are not ok', () => {
+    const ok = {
+      backup: 'a',
+      kind: 'redis' as const,
+      status: backupVerdict([check('bgsave', 'ok', ''), check('aof', 'skipped', '')]),
+      checks: [],
+    };
+    const bad = {
+      backup: 'b',
+      kind: 'redis' as const,
+      status: backupVerdict([check('bgsave', 'fail', ''), check('aof', 'warn', '')]),
+      checks: [check('bgsave', 'fail', '')],
+    };
+    expect([ok.status, bad.status]).toEqual(['ok', 'fail']);
+    expect(runOutcome([ok, bad])).toBe('fail');
+    expect(runOutcome([])).toBe('skipped');
+    expect(runSummary([ok, bad])).toBe('2 backup(s): 1 ok, 0 warn, 1 fail; b fail (bgsave)');
+  });
+});
+
+describe('BackupsSchema', () => {
+  it('names the path and the expectation of a bad entry', () => {
+    const parsed = BackupsSchema.safeParse({
+      pg: { kind: 'object-store', url: 'ftp://x/', rpo: 'soon' },
+      sql: { kind: 'cloud-sql', project: 'p' },
+    });
+    const issues = parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    expect(issues).toContain('pg.url: expected gs://bucket/prefix/, s3://bucket/prefix/ or file:///dir/');
+    expect(issues).toContain('pg.rpo: expected duration like "26h", got "soon"');
+    expect(issues.some((i) => i.startsWith('sql') && i.includes('expected both "project" and "instance"'))).toBe(true);
+  });
+
+  it('fills the defaults', () => {
+    const parsed = BackupsSchema.parse({
+      pg: { kind: 'object-store', url: 'file:///b/', restoreTest: { scratch: { postgres: 'postgres://x/' } } },
+    });
+    expect(parsed.pg).toMatchObject({
+      pattern: '*',
+      rpo: 26 * 3_600_000,
+      minBytes: 1,
+      sizeDropPercent: 50,
+      restoreTest: { restoreEvery: 7 * 86_400_000 },
+    });
+  });
+});
