@@ -14,8 +14,8 @@ locals {
   duration_seconds = { ms = 0.001, s = 1, m = 60, h = 3600, d = 86400, w = 604800 }
   schedule_retry = {
     for name, job in local.schedules : name => {
-      count          = try(job.retry.count, 1)
-      max_doublings  = try(job.retry.maxDoublings, 3)
+      count         = try(job.retry.count, 1)
+      max_doublings = try(job.retry.maxDoublings, 3)
       min_backoff_s = sum([for part in regexall("([0-9.]+)(ms|s|m|h|d|w)", try(job.retry.minBackoff, "10s")) : tonumber(part[0]) * local.duration_seconds[part[1]]])
       max_backoff_s = sum([for part in regexall("([0-9.]+)(ms|s|m|h|d|w)", try(job.retry.maxBackoff, "300s")) : tonumber(part[0]) * local.duration_seconds[part[1]]])
     }

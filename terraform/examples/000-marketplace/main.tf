@@ -63,7 +63,7 @@ module "opsfn" {
   }
 
   # Cloud SQL backups are checked through the SQL Admin API; no dump bucket in this estate.
-  backup_buckets = []
+  backup_buckets        = []
   reports_bucket        = "${var.project_id}-opsfn-reports"
   create_reports_bucket = true
 
