@@ -8,6 +8,7 @@ resource "google_logging_project_bucket_config" "audit" {
   description    = "opsfn audit records (jsonPayload.audit=true)."
 }
 
+# A sink into a log bucket of its own project writes without a writer identity or extra IAM.
 resource "google_logging_project_sink" "audit" {
   project                = var.project_id
   name                   = "opsfn-audit"
@@ -15,15 +16,4 @@ resource "google_logging_project_sink" "audit" {
   filter                 = "jsonPayload.audit=true AND resource.type=\"cloud_run_revision\" AND resource.labels.service_name:\"opsfn-\""
   unique_writer_identity = true
   description            = "Routes opsfn audit records to the opsfn-audit bucket."
-}
-
-resource "google_project_iam_member" "audit_sink_writer" {
-  project = var.project_id
-  role    = "roles/logging.bucketWriter"
-  member  = google_logging_project_sink.audit.writer_identity
-
-  condition {
-    title      = "opsfn audit bucket only"
-    expression = "resource.name.endsWith(\"locations/global/buckets/opsfn-audit\")"
-  }
 }
