@@ -1,5 +1,79 @@
 import { z } from 'zod';
+import { DurationSchema, LabelsSchema, NameSchema } from '../types.js';
 
-/** `autoscale`: the policies the autoscale function acts on. Completed by the autoscale function. */
-export const AutoscaleSchema = z.looseObject({ policies: z.array(z.unknown()).default([]) }).optional();
+/** A scaling step: a relative change (`+50%`) or an absolute one (`+2`, or a plain number of instances). */
+export type ScaleStep = { kind: 'percent'; value: number } | { kind: 'count'; value: number };
+
+const STEP = /^\s*[+-]?\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/;
+
+/** Parses `+50%`, `50%`, `+2`, `2` or `-2` (the sign is implied by the direction) into a step; undefined when malformed. */
+export function parseStep(value: string | number): ScaleStep | undefined {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && value > 0 ? { kind: 'count', value } : undefined;
+  }
+  const m = STEP.exec(value);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (m[2] === '%') return n > 0 && n <= 1000 ? { kind: 'percent', value: n } : undefined;
+  return Number.isInteger(n) && n > 0 ? { kind: 'count', value: n } : undefined;
+}
+
+const StepSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const step = parseStep(value);
+  if (!step) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a step like "+50%" (1–1000 %) or "+2" (a positive whole number), got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  return step;
+});
+
+const CountSchema = z.number({ error: 'expected a whole number' }).int('expected a whole number').min(0).max(10_000);
+
+/** Which alerts a policy answers: every given field must match. */
+export const AutoscaleMatchSchema = z
+  .strictObject({
+    alert: z.string().min(1).optional(),
+    policy: z.string().min(1).optional(),
+    labels: LabelsSchema.optional(),
+  })
+  .refine((m) => m.alert !== undefined || m.policy !== undefined || m.labels !== undefined, {
+    message: 'expected at least one of "alert", "policy" or "labels"',
+  });
+
+/** One autoscale policy: which alerts, which service, how far up, and how and when back down. */
+export const AutoscalePolicySchema = z
+  .strictObject({
+    name: NameSchema.optional(),
+    match: AutoscaleMatchSchema,
+    /** A key of `services`; when omitted the service comes from the alert's labels. */
+    service: NameSchema.optional(),
+    /** Cloud Run: which bound to step, `min` (pre-warm instances) or `max` (raise the ceiling). */
+    knob: z.enum(['min', 'max']).default('min'),
+    /** Cloud Run: service-level scaling (no new revision) or the template's (creates a revision). */
+    level: z.enum(['service', 'template']).default('service'),
+    up: z.strictObject({ step: StepSchema.default({ kind: 'percent', value: 50 }), max: CountSchema }),
+    down: z
+      .strictObject({
+        after: DurationSchema.default(30 * 60_000),
+        /** How far each step down goes; when omitted, straight back to the baseline. */
+        step: StepSchema.optional(),
+        floor: CountSchema.default(0),
+        /** A firing alert never resolved after this long counts as resolved (its `resolved` was lost). */
+        staleAfter: DurationSchema.default(6 * 3_600_000),
+      })
+      .prefault({}),
+    cooldown: DurationSchema.default(10 * 60_000),
+  })
+  .refine((p) => p.down.floor <= p.up.max, {
+    message: 'expected down.floor to be at most up.max',
+    path: ['down', 'floor'],
+  })
+  .refine((p) => p.up.max > 0, { message: 'expected up.max above 0', path: ['up', 'max'] });
+export type AutoscalePolicy = z.infer<typeof AutoscalePolicySchema>;
+
+/** `autoscale`: the policies the autoscale function acts on, first match wins. */
+export const AutoscaleSchema = z.strictObject({ policies: z.array(AutoscalePolicySchema).default([]) }).optional();
 export type Autoscale = z.infer<typeof AutoscaleSchema>;

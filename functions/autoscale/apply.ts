@@ -1,0 +1,123 @@
+import type { AutoscalePolicy } from '../../shared/config/sections/autoscale.js';
+import type { ActOutcome } from '../../shared/guard/act.js';
+import type { ScalingPlatform } from '../../shared/platforms/scaling.js';
+import type { Context } from '../../shared/runtime/types.js';
+import { type Knob, knobRequest, readKnob } from './knob.js';
+import { ALERTS_MAX, AutoscaleKeys, RECORD_TTL_MS, type ScaleRecord } from './state-keys.js';
+
+/** One guarded scaling change. */
+export interface ScalePlan {
+  action: 'scale-up' | 'scale-down' | 'reapply' | 'scale-set';
+  service: string;
+  /** Which knob (and Cloud Run level) the change is on. */
+  shape: Pick<AutoscalePolicy, 'knob' | 'level'>;
+  policyName: string;
+  /** The knob as the decision saw it; the change is dropped when it moved since. */
+  knob: Knob;
+  to: number;
+  baseline: number;
+  record: ScaleRecord | undefined;
+  /** After the change: keep tracking the scale-up, or forget it (back at baseline, or a person set it). */
+  afterwards: 'track' | 'forget';
+  alerts: string[];
+  cooldownMs?: number;
+  evidence: Record<string, unknown>;
+}
+
+/** What the mutation did once the guard let it run. */
+export type ApplyResult = { applied: true; stateError?: string } | { applied: false; reason: string };
+
+/**
+ * Runs the change through `ctx.act` (lock per service, cooldown, breaker, dry-run, audit). Under the lock
+ * it re-reads the knob, so of many concurrent alerts only the first steps; it records the baseline before
+ * the change, and puts the record back when the platform refused it, so nothing is left half-applied.
+ */
+export function applyScale(ctx: Context, platform: ScalingPlatform, plan: ScalePlan): Promise<ActOutcome<ApplyResult>> {
+  const key = AutoscaleKeys.scale(plan.service);
+  const before = plan.knob.value;
+  const change = { knob: plan.knob.label, before, after: plan.to };
+  const restore = async () => {
+    if (plan.record) await ctx.state.put(key, plan.record, RECORD_TTL_MS);
+    else await ctx.state.delete(key);
+  };
+  const finish = async (): Promise<string | undefined> => {
+    try {
+      if (plan.afterwards === 'forget') {
+        await ctx.state.delete(key);
+        return undefined;
+      }
+      const alerts = [...(plan.record?.alerts ?? []), ...plan.alerts].slice(-ALERTS_MAX);
+      const next: ScaleRecord = {
+        service: plan.service,
+        knob: plan.knob.id,
+        baseline: plan.baseline,
+        applied: plan.to,
+        appliedAt: ctx.now().toISOString(),
+        policy: plan.policyName,
+        alerts,
+      };
+      await ctx.state.put(key, next, RECORD_TTL_MS);
+      return undefined;
+    } catch (error) {
+      // The platform already changed: report the lost bookkeeping instead of failing a change that happened.
+      const message = error instanceof Error ? error.message : String(error);
+      ctx.log.error('scaling applied but its record was not written', { service: plan.service, error: message });
+      return message;
+    }
+  };
+
+  return ctx.act<ApplyResult>(
+    plan.action,
+    plan.service,
+    async () => {
+      const state = await platform.scaling();
+      const fresh = readKnob(state, plan.shape);
+      if ('error' in fresh) return { applied: false, reason: fresh.error };
+      if (fresh.id !== plan.knob.id || fresh.value !== before) {
+        return {
+          applied: false,
+          reason: `${fresh.label} is now ${fresh.value}, not ${before}: another change got there first`,
+        };
+      }
+      if (plan.afterwards === 'track') {
+        // The baseline is on record before the platform is touched: a crash mid-change still finds its way down.
+        const pending: ScaleRecord = plan.record
+          ? { ...plan.record, pending: plan.to }
+          : {
+              service: plan.service,
+              knob: plan.knob.id,
+              baseline: plan.baseline,
+              applied: before,
+              appliedAt: ctx.now().toISOString(),
+              pending: plan.to,
+              policy: plan.policyName,
+              alerts: [],
+            };
+        await ctx.state.put(key, pending, RECORD_TTL_MS);
+      }
+      try {
+        await platform.apply(knobRequest(fresh, plan.to, state), { signal: ctx.signal });
+      } catch (error) {
+        if (await landed(platform, plan)) await finish();
+        else if (plan.afterwards === 'track') await restore().catch(() => undefined);
+        throw error;
+      }
+      const stateError = await finish();
+      return stateError ? { applied: true, stateError } : { applied: true };
+    },
+    {
+      ...(plan.cooldownMs ? { cooldownMs: plan.cooldownMs } : {}),
+      evidence: { alerts: plan.alerts, before, after: plan.to, baseline: plan.baseline, ...plan.evidence },
+      change,
+    },
+  );
+}
+
+async function landed(platform: ScalingPlatform, plan: ScalePlan): Promise<boolean> {
+  try {
+    const again = readKnob(await platform.scaling(), plan.shape);
+    return !('error' in again) && again.id === plan.knob.id && again.value === plan.to;
+  } catch {
+    return false;
+  }
+}

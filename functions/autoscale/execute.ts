@@ -1,0 +1,93 @@
+import type { AutoscalePolicy } from '../../shared/config/sections/autoscale.js';
+import type { ScalingPlatform } from '../../shared/platforms/scaling.js';
+import type { Context } from '../../shared/runtime/types.js';
+import { applyScale } from './apply.js';
+import type { Decision } from './decide.js';
+import type { Knob } from './knob.js';
+import { AutoscaleKeys, type ManualMark, RECORD_TTL_MS, type ScaleRecord } from './state-keys.js';
+
+/** One service's outcome, as listed in the envelope's items. */
+export interface ScaleItem {
+  service: string;
+  decision: Decision['kind'];
+  knob?: string;
+  from?: number;
+  to?: number;
+  status: 'done' | 'dry-run' | 'refused' | 'skipped' | 'noted' | 'failed';
+  reasons: string[];
+  error?: string;
+}
+
+/** Everything needed to carry a decision out on one service. */
+export interface Subject {
+  service: string;
+  policy: AutoscalePolicy;
+  policyName: string;
+  platform: ScalingPlatform;
+  knob: Knob;
+  record: ScaleRecord | undefined;
+  alerts: string[];
+}
+
+const ACTION = { up: 'scale-up', down: 'scale-down', reapply: 'reapply' } as const;
+
+/** Carries out a decision: guarded changes for up, down and re-apply; records and notices for the rest. */
+export async function execute(ctx: Context, s: Subject, decision: Decision): Promise<ScaleItem> {
+  const base = { service: s.service, decision: decision.kind, knob: s.knob.label, reasons: decision.reasons };
+  ctx.log.audit({
+    decision: 'decided',
+    target: s.service,
+    reason: `${decision.kind}: ${decision.reasons.join('; ')}`,
+    evidence: { policy: s.policyName, knob: s.knob, record: s.record, alerts: s.alerts },
+  });
+  if (decision.kind === 'hold') return { ...base, status: 'skipped' };
+  if (decision.kind === 'release' || decision.kind === 'manual') {
+    if (ctx.dryRun) return { ...base, status: 'dry-run' };
+    await ctx.state.delete(AutoscaleKeys.scale(s.service));
+    if (decision.kind === 'release') return { ...base, status: 'noted' };
+    const mark: ManualMark = {
+      at: ctx.now().toISOString(),
+      knob: s.knob.id,
+      observed: decision.observed,
+      expected: decision.expected,
+    };
+    await ctx.state.put(AutoscaleKeys.manual(s.service), mark, RECORD_TTL_MS);
+    await ctx.notify({
+      severity: 'warning',
+      title: `autoscale: ${s.service} was scaled by hand, left alone`,
+      text: `${decision.reasons.join('; ')}. Autoscale will not scale it back down; a new alert starts over from ${decision.observed}.`,
+      dedupKey: `autoscale-manual-${s.service}-${decision.observed}`,
+      fields: { service: s.service, knob: s.knob.label, observed: decision.observed, expected: decision.expected },
+    });
+    return { ...base, status: 'noted' };
+  }
+  const outcome = await applyScale(ctx, s.platform, {
+    action: ACTION[decision.kind],
+    service: s.service,
+    shape: s.policy,
+    policyName: s.policyName,
+    knob: s.knob,
+    to: decision.to,
+    baseline: decision.kind === 'reapply' ? (s.record?.baseline ?? decision.from) : decision.baseline,
+    record: s.record,
+    afterwards: decision.kind === 'down' && decision.final ? 'forget' : 'track',
+    alerts: s.alerts,
+    cooldownMs: s.policy.cooldown,
+    evidence: { policy: s.policyName, reasons: decision.reasons },
+  });
+  const moved = { ...base, from: decision.from, to: decision.to };
+  if (outcome.status === 'dry-run') return { ...moved, status: 'dry-run' };
+  if (outcome.status === 'refused') return { ...moved, status: 'refused', reasons: [...base.reasons, outcome.reason] };
+  if (!outcome.value.applied) return { ...moved, status: 'skipped', reasons: [...base.reasons, outcome.value.reason] };
+  if (outcome.value.stateError)
+    return { ...moved, status: 'done', error: `record not written: ${outcome.value.stateError}` };
+  return { ...moved, status: 'done' };
+}
+
+/** A one-line summary of an item. */
+export function describeItem(item: ScaleItem): string {
+  const change = item.from === undefined ? '' : ` ${item.from} → ${item.to}`;
+  const status = item.status === 'done' || item.status === 'noted' ? '' : ` (${item.status})`;
+  if (item.decision === 'hold') return `${item.service}: hold — ${item.reasons.join('; ')}`;
+  return `${item.service}: ${item.decision}${change}${status}`;
+}

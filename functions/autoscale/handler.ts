@@ -1,0 +1,36 @@
+import { BadInputError } from '../../shared/errors/ops-error.js';
+import { defineFunction } from '../../shared/runtime/define-function.js';
+import type { FunctionDefinition } from '../../shared/runtime/types.js';
+import { type AutoscaleDeps, defaultAutoscaleDeps } from './deps.js';
+import { type AutoscaleInput, AutoscaleInputSchema } from './input.js';
+import { onAlert } from './on-alert.js';
+import { onManual } from './on-manual.js';
+import { onSweep } from './on-sweep.js';
+
+/** Builds the autoscale function over the given dependencies (the platform adapters). */
+export function createAutoscaleFunction(
+  deps: AutoscaleDeps = defaultAutoscaleDeps(),
+): FunctionDefinition<AutoscaleInput> {
+  return defineFunction({
+    name: 'autoscale',
+    description:
+      'Steps Cloud Run min/max instances or Kubernetes replicas (or an HPA minReplicas) up on an alert and back down after it resolves.',
+    triggers: ['alert', 'manual', 'scheduled'],
+    input: AutoscaleInputSchema,
+    run: (ctx, input) => {
+      if (ctx.trigger.kind === 'alert') return onAlert(ctx, ctx.trigger.alert, deps);
+      if (input && 'service' in input) {
+        if (ctx.trigger.kind !== 'manual')
+          throw new BadInputError('a scheduled autoscale job only sweeps: drop "service"');
+        return onManual(ctx, input, deps);
+      }
+      if (ctx.trigger.kind === 'manual' && !input?.sweep) {
+        throw new BadInputError('expected { service, replicas | min | max, reason } or { "sweep": true }');
+      }
+      return onSweep(ctx, deps);
+    },
+  });
+}
+
+/** The autoscale function with production dependencies, as registered with the runtime. */
+export const autoscale = createAutoscaleFunction();

@@ -1,0 +1,72 @@
+import { formatDuration } from '../../shared/config/types.js';
+import type { Alert } from '../../shared/events/trigger.js';
+import { GuardKeys } from '../../shared/guard/keys.js';
+import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { decideDown, decideUp } from './decide.js';
+import type { AutoscaleDeps } from './deps.js';
+import { describeItem, execute } from './execute.js';
+import { readKnob } from './knob.js';
+import { findPolicy, policyName, resolveService } from './match.js';
+import { AutoscaleKeys, type ScaleRecord } from './state-keys.js';
+import { noteAlert, readSignals } from './track.js';
+
+/** Handles one alert: record it in the service's trail, then one step up (firing) or a due step down (resolved). */
+export async function onAlert(ctx: Context, alert: Alert, deps: AutoscaleDeps): Promise<RunResult> {
+  const policies = ctx.config.autoscale?.policies ?? [];
+  const policy = findPolicy(policies, alert);
+  if (!policy) return { outcome: 'skipped', summary: `no autoscale policy matches alert "${alert.name}"` };
+  const name = policyName(policies, policy);
+  const ref = resolveService(ctx.config.services, policy, alert.labels);
+  if ('error' in ref) {
+    const text = `${name}: ${ref.error}`;
+    await ctx.notify({
+      severity: 'warning',
+      title: `autoscale cannot act on ${alert.name}`,
+      text,
+      dedupKey: `autoscale-unresolved-${alert.source}-${alert.fingerprint}`,
+    });
+    return { outcome: 'fail', summary: text };
+  }
+  const service = ref.key;
+  const incident = `${alert.source}:${alert.name}:${alert.fingerprint}`;
+  if (ctx.stateAvailable) await noteAlert(ctx, service, alert, policy);
+
+  if (alert.state === 'firing' && ctx.stateAvailable) {
+    // A storm's later alerts stop here, before any API call: the first one already stepped.
+    const coolingMs = await ctx.state.cooldownLeft(GuardKeys.cooldown('scale-up', service));
+    if (coolingMs > 0) {
+      const reasons = [`cooling down for ${formatDuration(coolingMs)} after the last step up`];
+      ctx.log.audit({ decision: 'decided', target: service, reason: `hold: ${reasons[0]}`, evidence: { incident } });
+      return {
+        outcome: 'ok',
+        summary: `${service}: hold — ${reasons[0]}`,
+        items: [{ service, decision: 'hold', status: 'skipped', reasons }],
+      };
+    }
+  }
+  const record = ctx.stateAvailable ? await ctx.state.get<ScaleRecord>(AutoscaleKeys.scale(service)) : undefined;
+  if (alert.state === 'resolved' && !record) {
+    return { outcome: 'ok', summary: `${service}: alert ${alert.name} resolved; nothing scaled up`, items: [] };
+  }
+  const platform = await deps.platform(ref, ctx);
+  const knob = readKnob(await platform.scaling(), policy);
+  if ('error' in knob) {
+    const summary = `${service}: cannot scale: ${knob.error}`;
+    await ctx.notify({ severity: 'warning', title: `autoscale cannot scale ${service}`, text: summary });
+    return { outcome: 'fail', summary };
+  }
+  const decision =
+    alert.state === 'firing'
+      ? decideUp({ policy, knob, record, coolingMs: 0 })
+      : decideDown({ policy, knob, record, signals: await readSignals(ctx, service), now: ctx.now() });
+  const item = await execute(
+    ctx,
+    { service, policy, policyName: name, platform, knob, record, alerts: [incident] },
+    decision,
+  );
+  return {
+    outcome: item.decision === 'manual' ? 'warn' : 'ok',
+    summary: describeItem(item),
+    items: [item],
+  };
+}

@@ -1,0 +1,36 @@
+import type { AutoscalePolicy } from '../../shared/config/sections/autoscale.js';
+import type { Alert } from '../../shared/events/trigger.js';
+import type { Context } from '../../shared/runtime/types.js';
+import type { Signals } from './decide.js';
+import { AutoscaleKeys, type FiringMark } from './state-keys.js';
+
+/**
+ * Records an alert in the service's trail: a firing alert gets its own mark (so concurrent alerts never
+ * overwrite each other) that expires after `down.staleAfter`, a resolved one removes its mark.
+ */
+export async function noteAlert(ctx: Context, service: string, alert: Alert, policy: AutoscalePolicy): Promise<void> {
+  const at = ctx.now().toISOString();
+  const mark = AutoscaleKeys.firing(service, alert.fingerprint);
+  if (alert.state === 'firing') {
+    const value: FiringMark = { name: alert.name, startedAt: alert.startedAt, seenAt: at };
+    await ctx.state.put(mark, value, policy.down.staleAfter);
+    await ctx.state.put(AutoscaleKeys.lastFiring(service), at, policy.down.staleAfter + policy.down.after);
+    return;
+  }
+  await ctx.state.delete(mark);
+  await ctx.state.put(AutoscaleKeys.lastResolved(service), at, policy.down.staleAfter + policy.down.after);
+}
+
+/** Reads the service's alert trail: how many alerts still fire, and when one last fired or resolved. */
+export async function readSignals(ctx: Context, service: string): Promise<Signals> {
+  const [firing, lastFiringAt, lastResolvedAt] = await Promise.all([
+    ctx.state.keys(AutoscaleKeys.firingPrefix(service)),
+    ctx.state.get<string>(AutoscaleKeys.lastFiring(service)),
+    ctx.state.get<string>(AutoscaleKeys.lastResolved(service)),
+  ]);
+  return {
+    firing: firing.length,
+    ...(lastFiringAt ? { lastFiringAt } : {}),
+    ...(lastResolvedAt ? { lastResolvedAt } : {}),
+  };
+}
