@@ -144,6 +144,23 @@ export class FakeKubernetes {
   }
 
   private route(r: RecordedRequest): FakeReply {
+    const oneHpa = /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers\/([^/]+)$/.exec(r.path);
+    if (oneHpa) {
+      const h = this.hpas.find((x) => x.metadata.namespace === oneHpa[1] && x.metadata.name === oneHpa[2]);
+      if (!h) return status(404, 'NotFound', `horizontalpodautoscalers "${oneHpa[2]}" not found`);
+      if (r.method === 'PATCH') {
+        const type = String(r.headers['content-type'] ?? '');
+        if (!type.startsWith('application/merge-patch+json')) {
+          return status(415, 'UnsupportedMediaType', `this fake takes a merge patch for HPAs, got ${type}`);
+        }
+        const min = (r.body as Json)?.spec?.minReplicas;
+        if (!Number.isInteger(min) || min < 1 || min > h.spec.maxReplicas) {
+          return status(422, 'Invalid', 'spec.minReplicas must be between 1 and spec.maxReplicas');
+        }
+        h.spec.minReplicas = min;
+      }
+      return { status: 200, body: h };
+    }
     const hpa = /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers$/.exec(r.path);
     if (hpa && r.method === 'GET') {
       return {
