@@ -4,8 +4,7 @@ import { looksLikeCloudMonitoring, parseCloudMonitoring } from './cloud-monitori
 import { parseBinaryCloudEvent, parseStructuredCloudEvent } from './cloudevent.js';
 import { parseGrafana } from './grafana.js';
 import { parseManual } from './manual.js';
-import { looksLikePubsubPush, parsePubsubPush } from './pubsub.js';
-import { isUnwrappedPush, parseUnwrappedPush } from './pubsub-unwrapped.js';
+import { isUnwrappedPush, looksLikePubsubPush, parsePubsubPush, parseUnwrappedPush } from './pubsub.js';
 import { cloudEventHeaders, isJsonObject, type JsonObject, jsonType, readBody, readHeader } from './request.js';
 import { isSchedulerRequest, parseSchedulerHttp } from './scheduler.js';
 import type { IncomingRequest, Intake } from './trigger.js';

@@ -8,6 +8,5 @@ export * from './grafana.js';
 export * from './limits.js';
 export * from './manual.js';
 export * from './pubsub.js';
-export * from './pubsub-unwrapped.js';
 export * from './scheduler.js';
 export * from './trigger.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { looksLikeCloudMonitoring, parseCloudMonitoring } from './cloud-monitoring.js';
 import { fieldError, formatPath, parseOrThrow } from './errors.js';
 import { BoundedLabelsSchema, IdPartSchema, Rfc3339Schema, toIsoTime } from './limits.js';
-import { isJsonObject, jsonType, tryParseJson } from './request.js';
+import { type HeaderMap, isJsonObject, jsonType, readHeader, tryParseJson } from './request.js';
 import type { Trigger } from './trigger.js';
 
 /** The message attribute our Scheduler jobs set to the job name. */
@@ -122,4 +122,38 @@ export function parsePubsubPush(body: unknown, now: () => Date): Trigger[] {
 /** Whether a JSON object carries the markers of a raw Pub/Sub push body. */
 export function looksLikePubsubPush(body: Record<string, unknown>): boolean {
   return 'subscription' in body || isJsonObject(body.message);
+}
+
+const UNWRAPPED = 'pubsub-unwrapped';
+const MESSAGE_ID = 'x-goog-pubsub-message-id';
+const PUBLISH_TIME = 'x-goog-pubsub-publish-time';
+
+/**
+ * Whether a request is an unwrapped push (`push_config.no_wrapper { write_metadata = true }`): the body
+ * is the message data, attributes and metadata arrive as headers (WIRE.md §8.1).
+ */
+export function isUnwrappedPush(headers: HeaderMap): boolean {
+  return readHeader(headers, MESSAGE_ID) !== undefined;
+}
+
+/**
+ * Parses an unwrapped push from its headers and already-parsed body. Only the `opsfn-job` attribute is
+ * read: every other header is indistinguishable from ordinary HTTP headers.
+ */
+export function parseUnwrappedPush(headers: HeaderMap, data: unknown, now: () => Date): Trigger[] {
+  const job = readHeader(headers, JOB_ATTRIBUTE);
+  const rawTime = readHeader(headers, PUBLISH_TIME);
+  const message: PubsubMessage = {
+    messageId: parseOrThrow(IdPartSchema, readHeader(headers, MESSAGE_ID), UNWRAPPED, ['headers', MESSAGE_ID]),
+    attributes: job === undefined ? {} : { [JOB_ATTRIBUTE]: job },
+  };
+  if (rawTime !== undefined) {
+    message.publishTime = parseOrThrow(Rfc3339Schema, rawTime, UNWRAPPED, ['headers', PUBLISH_TIME]);
+  }
+  return messageTriggers(data, message, {
+    format: UNWRAPPED,
+    path: [],
+    paths: { data: ['body'], job: ['headers', JOB_ATTRIBUTE], messageId: ['headers', MESSAGE_ID] },
+    now,
+  });
 }
