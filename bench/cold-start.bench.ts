@@ -1,0 +1,203 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildBundles, directoryBytes } from '../shared/cli/bundle-cmd.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FRAMEWORK_MAIN = join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
+const BASELINE = join(ROOT, 'bench', 'fixtures', 'googleapis-baseline');
+const FLOOR = join(ROOT, 'bench', 'fixtures', 'framework-floor');
+const TARGET_SPEEDUP = 3;
+const TARGET_RSS_MIB = 60;
+
+/** One cold start: process spawn → first served response, and the process's peak RSS then. */
+export interface ColdStart {
+  ms: number;
+  rssMiB: number;
+  status: number;
+  body: string;
+}
+
+/** What to serve: a functions-framework source directory and its target. */
+export interface ServeSpec {
+  source: string;
+  target: string;
+  env?: NodeJS.ProcessEnv;
+  /** The request body; an empty manual trigger by default. */
+  body?: string;
+  timeoutMs?: number;
+}
+
+/** A free loopback port (released before use: a small race another process could win). */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts functions-framework on `spec` in a fresh node process, POSTs one request as soon as it listens, stops it. */
+export async function measureColdStart(spec: ServeSpec): Promise<ColdStart> {
+  const port = await freePort();
+  let output = '';
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [FRAMEWORK_MAIN, `--target=${spec.target}`, `--source=${spec.source}`, `--port=${port}`],
+    { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-4_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const deadline = Date.now() + (spec.timeoutMs ?? 60_000);
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${spec.target} exited with ${child.exitCode}:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`${spec.target} served nothing within the deadline:\n${output}`);
+      let response: Response;
+      try {
+        response = await fetch(`http://127.0.0.1:${port}/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: spec.body ?? '{}',
+          signal: AbortSignal.timeout(30_000),
+        });
+      } catch {
+        // Not listening yet: the framework binds only after the function module has loaded.
+        await new Promise((wait) => setTimeout(wait, 5));
+        continue;
+      }
+      const body = await response.text();
+      const ms = performance.now() - started;
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const peakKiB = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+      return { ms, rssMiB: peakKiB / 1024, status: response.status, body };
+    }
+  } finally {
+    await stop(child);
+  }
+}
+
+/** The middle value; the mean of the two middle ones for an even count. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** One line of the report: medians, and for a function bundle whether it met the targets. */
+export interface ColdStartRow {
+  subject: string;
+  runs: number;
+  medianMs: number;
+  medianRssMiB: number;
+  maxRssMiB: number;
+  bundleKiB?: number;
+  /** Baseline median time over this subject's. */
+  speedup: number;
+  reference?: boolean;
+  fastEnough?: boolean;
+  smallEnough?: boolean;
+}
+
+interface Subject {
+  label: string;
+  spec: ServeSpec;
+  diskBytes?: number;
+  samples: ColdStart[];
+  reference?: boolean;
+}
+
+/** Runs the benchmark: `--smoke` for one run each, `--runs N` otherwise (default 5). */
+export async function main(args: string[] = process.argv.slice(2)) {
+  const smoke = args.includes('--smoke') || process.env.BENCH_SMOKE === '1';
+  const runsArg = args.indexOf('--runs');
+  const runs = smoke ? 1 : Math.max(1, Number(runsArg >= 0 ? args[runsArg + 1] : 5) || 5);
+  const env = { OPSFN_CONFIG: join(ROOT, 'examples', 'local.yaml'), NODE_ENV: 'production' };
+  const bundles = await buildBundles({ root: ROOT });
+  const subjects: Subject[] = [
+    { label: 'googleapis baseline', spec: { source: BASELINE, target: 'baseline', env }, samples: [] },
+    // Shown so the figures can be read against what functions-framework alone costs.
+    { label: 'framework floor', spec: { source: FLOOR, target: 'floor', env }, samples: [], reference: true },
+  ];
+  for (const bundle of bundles) {
+    subjects.push({
+      label: bundle.name,
+      spec: { source: bundle.dir, target: bundle.name, env },
+      diskBytes: await directoryBytes(bundle.dir),
+      samples: [],
+    });
+  }
+  // Round-robin, so a burst of load on the machine hurts every subject alike rather than one.
+  for (let run = 0; run < runs; run++) {
+    for (const subject of subjects) {
+      const sample = await measureColdStart(subject.spec);
+      if (sample.status !== 200)
+        throw new Error(`${subject.label}: HTTP ${sample.status} ${sample.body.slice(0, 300)}`);
+      subject.samples.push(sample);
+    }
+  }
+  const baseline = subjects[0] as Subject;
+  const baselineMs = median(baseline.samples.map((s) => s.ms));
+  const rows = subjects.map((subject): ColdStartRow => {
+    const ms = median(subject.samples.map((s) => s.ms));
+    const rssMiB = median(subject.samples.map((s) => s.rssMiB));
+    const speedup = baselineMs / ms;
+    return {
+      subject: subject.label,
+      runs: subject.samples.length,
+      medianMs: Math.round(ms),
+      medianRssMiB: Number(rssMiB.toFixed(1)),
+      maxRssMiB: Number(Math.max(...subject.samples.map((s) => s.rssMiB)).toFixed(1)),
+      ...(subject.diskBytes === undefined ? {} : { bundleKiB: Math.round(subject.diskBytes / 1024) }),
+      speedup: Number(speedup.toFixed(2)),
+      ...(subject === baseline || subject.reference
+        ? { reference: true }
+        : { fastEnough: speedup >= TARGET_SPEEDUP, smallEnough: rssMiB < TARGET_RSS_MIB }),
+    };
+  });
+  console.log(`cold start, process spawn → first served response (median of ${runs}; node ${process.version})`);
+  for (const row of rows) {
+    const verdict =
+      row.fastEnough === undefined
+        ? 'reference'
+        : `${row.fastEnough ? 'ok' : 'MISSED'} ≥${TARGET_SPEEDUP}×, ${row.smallEnough ? 'ok' : 'MISSED'} <${TARGET_RSS_MIB} MiB`;
+    console.log(
+      `  ${row.subject.padEnd(20)} ${String(row.medianMs).padStart(6)} ms  ${row.medianRssMiB.toFixed(1).padStart(6)} MiB` +
+        `  ${row.speedup.toFixed(2).padStart(6)}×  ${verdict}`,
+    );
+  }
+  const report = { bench: 'cold-start', at: new Date().toISOString(), node: process.version, smoke, runs, rows };
+  const out = join(ROOT, 'bench', 'results');
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'cold-start.json'), `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
