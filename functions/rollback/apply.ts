@@ -1,3 +1,4 @@
+import { ServingChangedError } from '../../shared/platforms/errors.js';
 import type { ServicePlatform, ServiceStatus } from '../../shared/platforms/service-platform.js';
 import type { Context } from '../../shared/runtime/types.js';
 import type { ChainMark } from './decide.js';
@@ -19,17 +20,18 @@ export interface RollbackPlan {
 }
 
 /**
- * The mutation run under the service lock: re-reads the service so a concurrent run that already moved
- * traffic wins, moves everything to the target and waits, then records the bad revision, the chain mark
- * and (Cloud Run) the pin.
+ * The mutation run under the service lock: moves everything to the target only if the bad revision still
+ * serves (checked on the read whose etag/resourceVersion guards the write, so a concurrent change wins),
+ * waits, then records the bad revision, the chain mark and (Cloud Run) the pin.
  */
 export async function applyRollback(ctx: Context, platform: ServicePlatform, plan: RollbackPlan): Promise<ApplyResult> {
-  const fresh = await platform.status();
-  if (fresh.serving !== plan.from) {
-    const reason = `service now serves ${fresh.serving ?? 'nothing'}, not ${plan.from}: another change got there first`;
-    return { moved: false, serving: fresh.serving, reason };
+  let after: ServiceStatus;
+  try {
+    after = await platform.routeAll(plan.to, { signal: ctx.signal, expectServing: plan.from });
+  } catch (error) {
+    if (!(error instanceof ServingChangedError)) throw error;
+    return { moved: false, serving: error.actual, reason: `${plan.service}: ${error.message}` };
   }
-  const after = await platform.routeAll(plan.to, { signal: ctx.signal });
   const at = ctx.now().toISOString();
   try {
     const bad = (await ctx.state.get<string[]>(RollbackKeys.bad(plan.service))) ?? [];

@@ -2,8 +2,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { run_v2 } from '@googleapis/run';
 import { BadInputError } from '../errors/ops-error.js';
 import { type RunRevision, type RunService, toServiceStatus } from './cloud-run-parse.js';
-import { PlatformOperationError, PlatformTimeoutError, wrapPlatformError } from './errors.js';
-import type { PinnablePlatform, ScalingChange, ScalingState, ServiceStatus, WaitOptions } from './service-platform.js';
+import { PlatformOperationError, PlatformTimeoutError, ServingChangedError, wrapPlatformError } from './errors.js';
+import type {
+  PinnablePlatform,
+  RouteOptions,
+  ScalingChange,
+  ScalingState,
+  ServiceStatus,
+  WaitOptions,
+} from './service-platform.js';
 
 /** How a Cloud Run adapter reaches the Admin API v2 and how long it waits. */
 export interface CloudRunPlatformOptions {
@@ -154,8 +161,12 @@ export class CloudRunPlatform implements PinnablePlatform {
   }
 
   /** Sends 100 % of traffic to `revision` (pinned by name) and waits for the operation. */
-  async routeAll(revision: string, options: WaitOptions = {}): Promise<ServiceStatus> {
+  async routeAll(revision: string, options: RouteOptions = {}): Promise<ServiceStatus> {
     const service = await this.getService();
+    if (options.expectServing !== undefined) {
+      const serving = toServiceStatus(service, []).serving;
+      if (serving !== options.expectServing) throw new ServingChangedError(options.expectServing, serving);
+    }
     await this.patch(
       'traffic',
       {

@@ -16,6 +16,20 @@ export class PlatformTimeoutError extends DependencyError {
   }
 }
 
+/** The service no longer serves the revision a change expected: someone else changed it first. */
+export class ServingChangedError extends OpsError {
+  override readonly name = 'ServingChangedError';
+  constructor(
+    readonly expected: string,
+    readonly actual: string | undefined,
+  ) {
+    super('locked', `expected ${expected} to serve, found ${actual ?? 'nothing'}: another change got there first`, {
+      retryable: false,
+      details: { expected, actual },
+    });
+  }
+}
+
 function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const e = error as { status?: unknown; code?: unknown; response?: { status?: unknown } };

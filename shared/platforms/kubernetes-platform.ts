@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppsV1Api, AutoscalingV2Api, ConfigurationOptions } from '@kubernetes/client-node';
 import { BadInputError } from '../errors/ops-error.js';
-import { PlatformOperationError, PlatformTimeoutError, wrapPlatformError } from './errors.js';
+import { PlatformOperationError, PlatformTimeoutError, ServingChangedError, wrapPlatformError } from './errors.js';
 import {
   type K8sDeployment,
   type K8sReplicaSet,
@@ -12,7 +12,14 @@ import {
   toDeploymentStatus,
   undoPatch,
 } from './kubernetes-rollout.js';
-import type { ScalingChange, ScalingState, ServicePlatform, ServiceStatus, WaitOptions } from './service-platform.js';
+import type {
+  RouteOptions,
+  ScalingChange,
+  ScalingState,
+  ServicePlatform,
+  ServiceStatus,
+  WaitOptions,
+} from './service-platform.js';
 
 /** How a Kubernetes adapter reaches the API server and how long it waits. */
 export interface KubernetesPlatformOptions {
@@ -131,16 +138,27 @@ export class KubernetesPlatform implements ServicePlatform {
   }
 
   /** Rolls the Deployment back to ReplicaSet `revision` the way `kubectl rollout undo` does, then waits for the rollout. */
-  async routeAll(revision: string, options: WaitOptions = {}): Promise<ServiceStatus> {
+  async routeAll(revision: string, options: RouteOptions = {}): Promise<ServiceStatus> {
     const d = await this.deployment();
     if (d.spec?.paused) throw new BadInputError(`deployment ${this.target} is paused: resume it before a rollback`);
-    const rs = ownedReplicaSets(d, await this.replicaSets(d)).find((r) => r.metadata?.name === revision);
+    const all = await this.replicaSets(d);
+    if (options.expectServing !== undefined) {
+      const serving = toDeploymentStatus(this.target, d, all).serving;
+      if (serving !== options.expectServing) throw new ServingChangedError(options.expectServing, serving);
+    }
+    const rs = ownedReplicaSets(d, all).find((r) => r.metadata?.name === revision);
     if (!rs) throw new BadInputError(`replicaset ${revision} is not a revision of deployment ${this.target}`);
     if (!sameTemplate(rs.spec?.template, d.spec?.template)) {
       const { deployment: name, namespace } = this.options;
       const clients = await this.api();
+      const version = d.metadata?.resourceVersion;
+      // A JSON Patch `test` on resourceVersion makes the write fail if the Deployment changed since the read.
+      const guard = version ? [{ op: 'test', path: '/metadata/resourceVersion', value: version }] : [];
       try {
-        await clients.apps.patchNamespacedDeployment({ name, namespace, body: undoPatch(d, rs) }, clients.patchOptions);
+        await clients.apps.patchNamespacedDeployment(
+          { name, namespace, body: [...guard, ...undoPatch(d, rs)] },
+          clients.patchOptions,
+        );
       } catch (error) {
         throw wrapPlatformError(error, `patching deployment ${this.target}`);
       }

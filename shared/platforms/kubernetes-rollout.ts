@@ -16,7 +16,13 @@ const ANNOTATIONS_TO_SKIP = new Set([
 
 /** The Deployment fields this module reads. */
 export interface K8sDeployment {
-  metadata?: { name?: string; uid?: string; generation?: number; annotations?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+  };
   spec?: { replicas?: number; paused?: boolean; template?: K8sPodTemplate; selector?: K8sSelector };
   status?: {
     observedGeneration?: number;

@@ -64,6 +64,15 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link ServicePlatform.routeAll}. */
+export interface RouteOptions extends WaitOptions {
+  /**
+   * Act only if this revision still serves, checked on the same read whose version guards the write
+   * (Cloud Run etag, Kubernetes resourceVersion); otherwise {@link ServingChangedError} and nothing changes.
+   */
+  expectServing?: string;
+}
+
 /**
  * The service platform port, bound to one service: reads status and revisions, moves traffic back
  * (Cloud Run) or undoes a rollout (Kubernetes), and reads or changes scaling. Errors are OpsErrors:
@@ -79,7 +88,7 @@ export interface ServicePlatform {
    * Makes `revision` serve everything and waits until the platform says it is done: Cloud Run sends 100 %
    * of traffic to it; Kubernetes rolls the Deployment back to that ReplicaSet's template (`rollout undo`).
    */
-  routeAll(revision: string, options?: WaitOptions): Promise<ServiceStatus>;
+  routeAll(revision: string, options?: RouteOptions): Promise<ServiceStatus>;
   /** Reads the scaling bounds. */
   scaling(): Promise<ScalingState>;
   /** Changes the scaling bounds and waits until the platform accepted them. */

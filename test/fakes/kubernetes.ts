@@ -63,7 +63,14 @@ export class FakeKubernetes {
     this.deployments.set(`${namespace}/${name}`, {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name, namespace, uid, generation: 1, annotations: { [REV]: String(images.length) } },
+      metadata: {
+        name,
+        namespace,
+        uid,
+        generation: 1,
+        resourceVersion: '1',
+        annotations: { [REV]: String(images.length) },
+      },
       spec: { replicas, selector: { matchLabels: labels }, template: template(images[last] ?? 'none') },
       status: {
         observedGeneration: 1,
@@ -105,6 +112,7 @@ export class FakeKubernetes {
     for (const r of owned) Object.assign(r.spec, { replicas: r === rs ? d.spec.replicas : 0 });
     d.metadata.annotations[REV] = String(next);
     d.metadata.generation += 1;
+    d.metadata.resourceVersion = String(Number(d.metadata.resourceVersion) + 1);
     d.status = { ...d.status, updatedReplicas: 0, availableReplicas: d.spec.replicas };
     this.pending.set(key, this.rolloutPolls);
   }
@@ -133,7 +141,12 @@ export class FakeKubernetes {
     if (!type.startsWith('application/json-patch+json') || !Array.isArray(r.body)) {
       return status(415, 'UnsupportedMediaType', `this fake takes JSON Patch, got ${type}`);
     }
-    for (const op of r.body as Json[]) {
+    const ops = r.body as Json[];
+    for (const op of ops.filter((o) => o.op === 'test')) {
+      if (op.path !== '/metadata/resourceVersion') return status(422, 'Invalid', `test of ${op.path} not supported`);
+      if (op.value !== d.metadata.resourceVersion) return status(422, 'Invalid', 'the test operation failed');
+    }
+    for (const op of ops.filter((o) => o.op !== 'test')) {
       if (op.op !== 'replace') return status(422, 'Invalid', `op ${op.op} not supported`);
       if (op.path === '/spec/template') d.spec.template = structuredClone(op.value);
       else if (op.path === '/metadata/annotations') d.metadata.annotations = structuredClone(op.value);

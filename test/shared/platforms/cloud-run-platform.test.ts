@@ -2,7 +2,7 @@ import { OAuth2Client } from 'google-auth-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BadInputError, DependencyError } from '../../../shared/errors/ops-error.js';
 import { CloudRunPlatform } from '../../../shared/platforms/cloud-run-platform.js';
-import { PlatformOperationError } from '../../../shared/platforms/errors.js';
+import { PlatformOperationError, ServingChangedError } from '../../../shared/platforms/errors.js';
 import { FakeCloudRun } from '../../fakes/cloud-run.js';
 
 const SERVICE = 'projects/p1/locations/us-central1/services/web';
@@ -56,6 +56,13 @@ describe('CloudRunPlatform', () => {
     });
     expect(fake.server.find('GET', /\/operations\//)).toHaveLength(2);
     expect(after.serving).toBe('web-00002-bbb');
+  });
+
+  it('changes nothing when another revision serves than the one expected', async () => {
+    await expect(platform.routeAll('web-00001-aaa', { expectServing: 'web-00002-bbb' })).rejects.toBeInstanceOf(
+      ServingChangedError,
+    );
+    expect(fake.server.find('PATCH', SERVICE_PATH)).toHaveLength(0);
   });
 
   it('retries a read on 5xx a bounded number of times', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BadInputError, DependencyError } from '../../../shared/errors/ops-error.js';
+import { ServingChangedError } from '../../../shared/platforms/errors.js';
 import { KubernetesPlatform } from '../../../shared/platforms/kubernetes-platform.js';
 import { FakeKubernetes } from '../../fakes/kubernetes.js';
 
@@ -45,8 +46,12 @@ describe('KubernetesPlatform', () => {
     const [patch] = fake.server.find('PATCH', DEPLOYMENT);
     expect(patch?.headers['content-type']).toMatch(/^application\/json-patch\+json/);
     const ops = patch?.body as { op: string; path: string; value: { metadata?: { labels?: object } } }[];
-    expect(ops.map((o) => `${o.op} ${o.path}`)).toEqual(['replace /spec/template', 'replace /metadata/annotations']);
-    expect(ops[0]?.value.metadata?.labels).toEqual({ app: 'backend' });
+    expect(ops.map((o) => `${o.op} ${o.path}`)).toEqual([
+      'test /metadata/resourceVersion',
+      'replace /spec/template',
+      'replace /metadata/annotations',
+    ]);
+    expect(ops[1]?.value.metadata?.labels).toEqual({ app: 'backend' });
     expect(fake.image('prod', 'backend')).toBe('app:2');
     expect(after.serving).toBe(target);
     expect(after.ready).toBe(true);
@@ -56,6 +61,14 @@ describe('KubernetesPlatform', () => {
     fake.deployments.get('prod/backend')!.spec.paused = true;
     const target = (await platform.status()).revisions[1]?.name as string;
     await expect(platform.routeAll(target)).rejects.toBeInstanceOf(BadInputError);
+    expect(fake.server.find('PATCH', DEPLOYMENT)).toHaveLength(0);
+  });
+
+  it('changes nothing when another revision serves than the one expected', async () => {
+    const target = (await platform.status()).revisions[1]?.name as string;
+    await expect(platform.routeAll(target, { expectServing: 'backend-other' })).rejects.toBeInstanceOf(
+      ServingChangedError,
+    );
     expect(fake.server.find('PATCH', DEPLOYMENT)).toHaveLength(0);
   });
 
