@@ -16,7 +16,7 @@ export const AlertmanagerAlertSchema = z.object({
   labels: AlertLabelsSchema,
   annotations: BoundedAnnotationsSchema.nullish(),
   startsAt: Rfc3339Schema,
-  endsAt: Rfc3339Schema.optional(),
+  endsAt: Rfc3339Schema.nullish(),
   generatorURL: z.string().max(8192).nullish(),
   fingerprint: z.string().regex(/^[0-9a-fA-F]{1,64}$/, 'expected a hex fingerprint'),
 });
@@ -38,7 +38,7 @@ export const WebhookGroupShape = {
 export const AlertmanagerWebhookSchema = z.object({
   ...WebhookGroupShape,
   version: z.literal('4'),
-  notification_reason: z.string().max(256).optional(),
+  notification_reason: z.string().max(256).nullish(),
   routeLabels: BoundedLabelsSchema.nullish(),
   alerts: z.array(AlertmanagerAlertSchema).min(1, 'expected at least one alert'),
 });
