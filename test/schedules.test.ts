@@ -37,6 +37,8 @@ describe('schedules', () => {
     expect(result.data.name).toBe(basename(file).replace(/\.ya?ml$/, ''));
     expect(ENTRY_POINTS).toContain(result.data.function);
     expect(result.data.retry.minBackoff).toBeLessThanOrEqual(result.data.retry.maxBackoff);
+    const { timeZone } = result.data;
+    if (timeZone !== undefined) expect(() => new Intl.DateTimeFormat('en', { timeZone })).not.toThrow();
   });
 
   it('uses every job name once', () => {
