@@ -44,6 +44,7 @@ async function run(ctx: Context, input: BackupVerifyInput | undefined) {
       sqlAdmin: (timeoutMs) => createSqlAdminClient(ctx.config.endpoints.sqladmin, timeoutMs, ctx.signal),
       redisInfo: readPersistenceInfo,
       forceRestore: input?.restore === true,
+      dryRun: ctx.dryRun,
     },
   );
 }

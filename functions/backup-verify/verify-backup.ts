@@ -24,6 +24,8 @@ export interface VerifyDeps {
   redisInfo(url: string, timeoutMs: number): Promise<string>;
   /** Restore tests run whatever `restoreEvery` says. */
   forceRestore: boolean;
+  /** Dry-run: no scratch database is created. */
+  dryRun?: boolean;
 }
 
 /** Verifies one backup; never throws, so one broken backup cannot stop the others. */
@@ -55,6 +57,7 @@ export async function verifyBackup(name: string, backup: Backup, deps: VerifyDep
             backupName: name,
             nowMs: deps.now,
             force: deps.forceRestore,
+            dryRun: deps.dryRun === true,
             state: deps.state,
             secret: deps.secret,
             signal: deps.signal,

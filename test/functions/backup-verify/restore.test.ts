@@ -26,12 +26,18 @@ describe('backupVerify restore tests', () => {
   });
   afterEach(() => tmp.remove());
 
-  async function run(backups: Record<string, unknown>, state: MemoryStateStore, payload: Record<string, unknown> = {}) {
+  async function run(
+    backups: Record<string, unknown>,
+    state: MemoryStateStore,
+    payload: Record<string, unknown> = {},
+    dryRun = false,
+  ) {
     const runId = `t${suffix()}`;
     const envelope = await runFunction(backupVerify, manual(payload), {
       config: testEstate({ backups: backups as never }),
       state,
       runId,
+      dryRun,
       logSink: () => undefined,
     });
     return { runId, items: envelope.items as BackupResult[] };
@@ -111,5 +117,20 @@ describe('backupVerify restore tests', () => {
     for (const name of ['few', 'broken'])
       expect(await databaseExists('postgres', `opsfn_restore_${runId}_${name}`)).toBe(false);
     expect(await state.get(restoreStateKey('few'))).toBeUndefined();
+  });
+
+  it('creates nothing in dry-run and says a restore is due', async () => {
+    await tmp.put('pg/app.sql.gz', await pgDump(10));
+    const backups = {
+      pg: {
+        kind: 'object-store',
+        url: `file://${tmp.dir}/pg/`,
+        restoreTest: { scratch: { postgres: PG_URL }, assertions },
+      },
+    };
+    const { runId, items } = await run(backups, new MemoryStateStore(), {}, true);
+    expect(statuses(items[0])).toMatchObject({ integrity: 'ok', restore: 'skipped' });
+    expect(detail(items[0], 'restore')).toMatch(/^dry-run: a restore of app.sql.gz is due/);
+    expect(await databaseExists('postgres', `opsfn_restore_${runId}_pg`)).toBe(false);
   });
 });
