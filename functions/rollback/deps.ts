@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RollbackPolicy } from '../../shared/config/sections/rollback.js';
-import { CloudMonitoringMetrics } from '../../shared/metrics/cloud-monitoring-metrics.js';
+import { CloudMonitoringMetrics, type HeaderSource } from '../../shared/metrics/cloud-monitoring-metrics.js';
 import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
 import { PrometheusMetrics } from '../../shared/metrics/prometheus-metrics.js';
 import { createServicePlatform, type PlatformTiming } from '../../shared/platforms/create-platform.js';
@@ -26,46 +26,82 @@ export interface DefaultDepsOptions {
   metricsRetries?: number;
 }
 
-/** Production dependencies: platform adapters from the estate, Cloud Monitoring or Prometheus, a real timer. */
+/**
+ * Production dependencies: platform adapters from the estate, Cloud Monitoring or Prometheus, a real timer.
+ * Adapters are kept per service and config, so a warm instance reuses clients and cached access tokens.
+ */
 export function defaultRollbackDeps(options: DefaultDepsOptions = {}): RollbackDeps {
   const bounds = {
     timeoutMs: options.metricsTimeoutMs ?? 5_000,
     retries: options.metricsRetries ?? 2,
   };
+  const platforms = new Map<string, Promise<ServicePlatform>>();
+  const sources = new Map<string, MetricsSource | undefined>();
+  const keyOf = (...parts: unknown[]) => JSON.stringify(parts);
+  // One credentials client for Cloud Run and Cloud Monitoring, so a warm instance reuses its access token.
+  let shared: Promise<unknown> | undefined;
+  const googleAuth = () => {
+    shared ??= options.googleAuth
+      ? Promise.resolve(options.googleAuth)
+      : import('google-auth-library').then(
+          ({ GoogleAuth }) => new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }),
+        );
+    return shared;
+  };
+  const headers: HeaderSource = {
+    getRequestHeaders: async (url) => ((await googleAuth()) as HeaderSource).getRequestHeaders(url),
+  };
   return {
-    platform: (ref, ctx) =>
-      createServicePlatform(ref.service, {
-        endpoints: ctx.config.endpoints,
-        secret: (r) => ctx.secret(r),
-        ...(options.googleAuth ? { googleAuth: options.googleAuth } : {}),
-        ...(options.timing ? { timing: options.timing } : {}),
-      }),
-    metrics: (ref, policy, ctx) => {
-      const { endpoints } = ctx.config;
-      const query = policy?.errorRate.query;
-      if (query !== undefined) {
-        if (!endpoints.prometheus) return undefined;
-        const totalQuery = policy?.errorRate.totalQuery;
-        return new PrometheusMetrics({
-          url: endpoints.prometheus.url,
-          query,
-          ...bounds,
-          ...(totalQuery ? { totalQuery } : {}),
-        });
+    platform: (ref, ctx) => {
+      const key = keyOf(ref, ctx.config.endpoints);
+      let platform = platforms.get(key);
+      if (!platform) {
+        const needsGoogle = ref.service.platform === 'cloud-run' && ctx.config.endpoints.run?.credentials !== 'none';
+        platform = (needsGoogle ? googleAuth() : Promise.resolve(undefined)).then((auth) =>
+          createServicePlatform(ref.service, {
+            endpoints: ctx.config.endpoints,
+            secret: (r) => ctx.secret(r),
+            ...(auth ? { googleAuth: auth } : {}),
+            ...(options.timing ? { timing: options.timing } : {}),
+          }),
+        );
+        // A failed build (say, an unreadable token secret) is retried on the next run, not cached.
+        platform.catch(() => platforms.delete(key));
+        platforms.set(key, platform);
       }
-      if (ref.service.platform !== 'cloud-run') return undefined;
-      const monitoring = endpoints.monitoring;
-      const auth = monitoring?.credentials === 'none' ? 'none' : (options.googleAuth as never);
-      return new CloudMonitoringMetrics({
-        project: ref.service.project,
-        service: ref.service.name,
-        ...bounds,
-        ...(monitoring ? { rootUrl: monitoring.url } : {}),
-        ...(auth ? { auth } : {}),
-      });
+      return platform;
+    },
+    metrics: (ref, policy, ctx) => {
+      const key = keyOf(ref, policy?.errorRate, ctx.config.endpoints);
+      if (!sources.has(key)) sources.set(key, buildMetrics(ref, policy, ctx));
+      return sources.get(key);
     },
     sleep: async (ms, signal) => {
       await delay(ms, undefined, { signal });
     },
   };
+
+  function buildMetrics(ref: ServiceRef, policy: RollbackPolicy | undefined, ctx: Context): MetricsSource | undefined {
+    const { endpoints } = ctx.config;
+    const query = policy?.errorRate.query;
+    if (query !== undefined) {
+      if (!endpoints.prometheus) return undefined;
+      const totalQuery = policy?.errorRate.totalQuery;
+      return new PrometheusMetrics({
+        url: endpoints.prometheus.url,
+        query,
+        ...bounds,
+        ...(totalQuery ? { totalQuery } : {}),
+      });
+    }
+    if (ref.service.platform !== 'cloud-run') return undefined;
+    const monitoring = endpoints.monitoring;
+    return new CloudMonitoringMetrics({
+      project: ref.service.project,
+      service: ref.service.name,
+      ...bounds,
+      ...(monitoring ? { rootUrl: monitoring.url } : {}),
+      auth: monitoring?.credentials === 'none' ? 'none' : headers,
+    });
+  }
 }
