@@ -141,3 +141,50 @@ async function withAdmin<T>(
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Creates database `name` on the scratch server and leaves it there, for work that spans
+ * invocations (a DR drill); the caller owns dropping it with {@link dropScratchDatabase}.
+ */
+export async function createScratchDatabase(
+  server: ScratchServer,
+  name: string,
+  options: ScratchOptions = {},
+): Promise<ScratchDatabase> {
+  if (!/^[a-z0-9_]{1,63}$/.test(name)) throw new RestoreError('create', `invalid scratch database name "${name}"`);
+  const where = describeServer(server.engine, server.url);
+  await withAdmin(server, options.timeoutMs ?? 15_000, async (admin) => {
+    try {
+      await admin.run(`CREATE DATABASE ${server.engine === 'postgres' ? quotePg(name) : quoteMy(name)}`);
+    } catch (cause) {
+      throw new RestoreError('create', `cannot create scratch database ${name} on ${where}: ${message(cause)}`, {
+        cause,
+      });
+    }
+  });
+  return { engine: server.engine, name, url: withDatabase(server.url, name) };
+}
+
+/** Drops database `name` (ending its sessions first); no error when it does not exist. */
+export async function dropScratchDatabase(
+  server: ScratchServer,
+  name: string,
+  options: ScratchOptions = {},
+): Promise<void> {
+  if (!/^[a-z0-9_]{1,63}$/.test(name)) throw new RestoreError('drop', `invalid scratch database name "${name}"`);
+  await withAdmin(server, options.timeoutMs ?? 15_000, (admin) => dropDatabase(admin, server.engine, name));
+}
+
+/** The names of the databases on the server that start with `prefix`. */
+export async function listScratchDatabases(
+  server: ScratchServer,
+  prefix: string,
+  options: ScratchOptions = {},
+): Promise<string[]> {
+  const rows = await withAdmin(server, options.timeoutMs ?? 15_000, (admin) =>
+    server.engine === 'postgres'
+      ? admin.run('SELECT datname AS name FROM pg_database')
+      : admin.run('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA'),
+  );
+  return rows.map((row) => String((row as { name: unknown }).name)).filter((name) => name.startsWith(prefix));
+}
