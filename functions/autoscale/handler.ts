@@ -2,7 +2,7 @@ import { BadInputError } from '../../shared/errors/ops-error.js';
 import { defineFunction } from '../../shared/runtime/define-function.js';
 import type { FunctionDefinition } from '../../shared/runtime/types.js';
 import { type AutoscaleDeps, defaultAutoscaleDeps } from './deps.js';
-import { type AutoscaleInput, AutoscaleInputSchema } from './input.js';
+import { type AutoscaleInput, AutoscaleInputSchema, manualRequest } from './input.js';
 import { onAlert } from './on-alert.js';
 import { onManual } from './on-manual.js';
 import { onSweep } from './on-sweep.js';
@@ -19,10 +19,12 @@ export function createAutoscaleFunction(
     input: AutoscaleInputSchema,
     run: (ctx, input) => {
       if (ctx.trigger.kind === 'alert') return onAlert(ctx, ctx.trigger.alert, deps);
-      if (input && 'service' in input) {
-        if (ctx.trigger.kind !== 'manual')
+      const request = manualRequest(input);
+      if (request) {
+        if (ctx.trigger.kind !== 'manual') {
           throw new BadInputError('a scheduled autoscale job only sweeps: drop "service"');
-        return onManual(ctx, input, deps);
+        }
+        return onManual(ctx, request, deps);
       }
       if (ctx.trigger.kind === 'manual' && !input?.sweep) {
         throw new BadInputError('expected { service, replicas | min | max, reason } or { "sweep": true }');

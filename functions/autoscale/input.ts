@@ -3,25 +3,45 @@ import { NameSchema } from '../../shared/config/types.js';
 
 const Count = z.number().int('expected a whole number').min(0).max(10_000);
 
-/** A manual request: set one bound of one service, with a reason for the audit trail. */
-export const ManualScaleSchema = z
+/**
+ * The payload of scheduled and manual triggers: a sweep (`{}` from the schedule, `{ "sweep": true }` by
+ * hand), or a manual request setting one bound of one service, with a reason for the audit trail.
+ */
+export const AutoscaleInputSchema = z
   .strictObject({
-    service: NameSchema,
+    sweep: z.literal(true).optional(),
+    service: NameSchema.optional(),
     replicas: Count.optional(),
     min: Count.optional(),
     max: Count.optional(),
-    reason: z.string().trim().min(1, 'expected a reason for the audit trail'),
+    reason: z.string().optional(),
     /** Allows a value above the policy's `up.max`. */
-    force: z.boolean().default(false),
+    force: z.boolean().optional(),
   })
-  .refine((m) => [m.replicas, m.min, m.max].filter((v) => v !== undefined).length === 1, {
-    message: 'expected exactly one of "replicas", "min" or "max"',
+  .superRefine((v, ctx) => {
+    const values = [v.replicas, v.min, v.max].filter((x) => x !== undefined).length;
+    if (v.service === undefined && values === 0 && v.reason === undefined && v.force === undefined) return;
+    if (v.sweep) ctx.addIssue({ code: 'custom', path: ['sweep'], message: 'give either "sweep" or a scaling request' });
+    if (v.service === undefined) ctx.addIssue({ code: 'custom', path: ['service'], message: 'expected the service' });
+    if (values !== 1) ctx.addIssue({ code: 'custom', message: 'expected exactly one of "replicas", "min" or "max"' });
+    if (!v.reason?.trim()) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'expected a reason for the audit trail' });
+    }
   });
-export type ManualScale = z.infer<typeof ManualScaleSchema>;
-
-/** A sweep: the scheduled job's payload (`{}`), or `{ "sweep": true }` by hand. */
-export const SweepSchema = z.strictObject({ sweep: z.literal(true).optional() });
-
-/** The payload of scheduled and manual triggers. */
-export const AutoscaleInputSchema = z.union([ManualScaleSchema, SweepSchema]);
 export type AutoscaleInput = z.infer<typeof AutoscaleInputSchema>;
+
+/** A validated manual request. */
+export interface ManualScale {
+  service: string;
+  replicas?: number;
+  min?: number;
+  max?: number;
+  reason: string;
+  force?: boolean;
+}
+
+/** The manual request in a validated input, if it is one. */
+export function manualRequest(input: AutoscaleInput | undefined): ManualScale | undefined {
+  if (input?.service === undefined || input.reason === undefined) return undefined;
+  return { ...input, service: input.service, reason: input.reason.trim() };
+}

@@ -1,0 +1,191 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
+import { googleError } from '../../fakes/recording-server.js';
+import { alert, autoscaleHarness, MINUTE, RUN_PATCH, sweep } from './harness.js';
+
+type Harness = Awaited<ReturnType<typeof autoscaleHarness>>;
+
+describe('autoscale on Cloud Run', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await autoscaleHarness();
+  });
+  afterEach(() => h.stop());
+
+  const fire = (fingerprint = 'f1') => h.invoke(alert('WebLatency', fingerprint));
+  const resolve = (fingerprint = 'f1') => h.invoke(alert('WebLatency', fingerprint, 'resolved'));
+
+  it('steps min instances up by one step and records the baseline', async () => {
+    const envelope = await fire();
+    expect(envelope.outcome).toBe('ok');
+    expect(envelope.summary).toBe('web: up 2 → 3');
+    expect(h.runPatches()).toHaveLength(1);
+    const patch = h.runPatches()[0];
+    expect(patch?.query.get('updateMask')).toBe('scaling.minInstanceCount');
+    expect(patch?.body).toMatchObject({ scaling: { minInstanceCount: 3 } });
+    expect(h.webScaling()).toEqual({ minInstanceCount: 3, maxInstanceCount: 20 });
+    expect(envelope.actions).toEqual([
+      expect.objectContaining({
+        action: 'scale-up',
+        target: 'web',
+        status: 'done',
+        change: expect.objectContaining({ before: 2, after: 3 }),
+      }),
+    ]);
+    expect(await h.state.get(AutoscaleKeys.scale('web'))).toMatchObject({
+      baseline: 2,
+      applied: 3,
+      knob: 'cloud-run:service:min',
+    });
+    const intent = h.audits().find((a) => a.decision === 'intent');
+    expect(intent?.evidence).toMatchObject({ alerts: ['alertmanager:WebLatency:f1'], before: 2, after: 3 });
+  });
+
+  it('caps the step at up.max and then holds there', async () => {
+    const s = h.webScaling();
+    if (s) s.minInstanceCount = 5;
+    expect((await fire('a')).summary).toBe('web: up 5 → 6');
+    h.advance(11 * MINUTE);
+    const again = await fire('b');
+    expect(again.summary).toBe('web: hold — minInstanceCount (service) is 6, already at up.max 6');
+    expect(h.runPatches()).toHaveLength(1);
+    expect(h.webScaling()?.minInstanceCount).toBe(6);
+  });
+
+  it('turns a storm of 50 concurrent alerts on one service into one step', async () => {
+    const envelopes = await Promise.all(Array.from({ length: 50 }, (_, i) => fire(`storm-${i}`)));
+    expect(h.runPatches()).toHaveLength(1);
+    expect(h.webScaling()?.minInstanceCount).toBe(3);
+    expect(envelopes.filter((e) => e.actions.some((a) => a.status === 'done'))).toHaveLength(1);
+    for (const e of envelopes) expect(['ok', 'skipped', 'fail']).toContain(e.outcome);
+    const later = await Promise.all(Array.from({ length: 5 }, (_, i) => fire(`late-${i}`)));
+    expect(later.map((e) => e.summary)).toEqual(
+      Array(5).fill('web: hold — cooling down for 10m after the last step up'),
+    );
+    expect(h.runPatches()).toHaveLength(1);
+    expect(await h.state.keys(AutoscaleKeys.firingPrefix('web'))).toHaveLength(55);
+  });
+
+  it('holds during the cooldown and steps again after it', async () => {
+    await fire('a');
+    h.advance(5 * MINUTE);
+    expect((await fire('b')).summary).toMatch(/cooling down for 5m/);
+    h.advance(6 * MINUTE);
+    expect((await fire('c')).summary).toBe('web: up 3 → 5');
+    expect(await h.state.get(AutoscaleKeys.scale('web'))).toMatchObject({ baseline: 2, applied: 5 });
+  });
+
+  it('scales back to the baseline only after down.after with no firing alert', async () => {
+    await fire('a');
+    await fire('b');
+    h.advance(MINUTE);
+    expect((await resolve('a')).summary).toBe('web: hold — 1 alert still firing');
+    expect((await resolve('b')).summary).toMatch(/^web: hold — no firing alert; scale-down due at 2026-03-01T10:31:00/);
+    h.advance(20 * MINUTE);
+    expect((await h.invoke(sweep())).summary).toMatch(/hold — no firing alert/);
+    h.advance(11 * MINUTE);
+    const envelope = await h.invoke(sweep());
+    expect(envelope.summary).toBe('web: down 3 → 2');
+    expect(envelope.actions).toMatchObject([{ action: 'scale-down', status: 'done', change: { before: 3, after: 2 } }]);
+    expect(h.webScaling()?.minInstanceCount).toBe(2);
+    expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
+    expect((await h.invoke(sweep())).summary).toBe('no active scale-up');
+  });
+
+  it('scales down on the sweep when the resolve was lost', async () => {
+    await fire('lost');
+    h.advance(3 * 3_600_000);
+    expect((await h.invoke(sweep())).summary).toBe('web: hold — 1 alert still firing');
+    h.advance(3 * 3_600_000 + MINUTE);
+    expect((await h.invoke(sweep())).summary).toBe('web: down 3 → 2');
+    expect(h.webScaling()?.minInstanceCount).toBe(2);
+  });
+
+  it('re-applies min instances that a deploy reset, and records it', async () => {
+    await fire();
+    const s = h.webScaling();
+    if (s) s.minInstanceCount = 2;
+    h.advance(5 * MINUTE);
+    const envelope = await h.invoke(sweep());
+    expect(envelope.summary).toBe('web: reapply 2 → 3');
+    expect(envelope.actions).toMatchObject([{ action: 'reapply', status: 'done', change: { before: 2, after: 3 } }]);
+    expect(h.webScaling()?.minInstanceCount).toBe(3);
+    expect(h.audits().filter((a) => a.decision === 'done' && a.action === 'reapply')).toHaveLength(1);
+  });
+
+  it('leaves a service scaled by hand alone, records and notifies it', async () => {
+    await fire();
+    const s = h.webScaling();
+    if (s) s.minInstanceCount = 8;
+    const envelope = await h.invoke(sweep());
+    expect(envelope.outcome).toBe('warn');
+    expect(envelope.summary).toBe('web: manual');
+    expect(h.runPatches()).toHaveLength(1);
+    expect(h.notifier.sent).toMatchObject([
+      { severity: 'warning', title: 'autoscale: web was scaled by hand, left alone' },
+    ]);
+    expect(await h.state.get(AutoscaleKeys.manual('web'))).toMatchObject({ observed: 8, expected: 3 });
+    h.advance(3_600_000);
+    expect((await h.invoke(sweep())).summary).toBe('no active scale-up');
+    expect(h.webScaling()?.minInstanceCount).toBe(8);
+  });
+
+  it('applies nothing and keeps no record when the PATCH fails', async () => {
+    h.run.server.failNext('PATCH', RUN_PATCH, googleError(500, 'INTERNAL', 'backend error'));
+    const envelope = await fire('a');
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.summary).toMatch(/HTTP 500/);
+    expect(envelope.actions).toMatchObject([{ action: 'scale-up', status: 'failed' }]);
+    expect(h.webScaling()?.minInstanceCount).toBe(2);
+    expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
+    expect((await fire('b')).summary).toBe('web: up 2 → 3');
+  });
+
+  it('never writes when reading the service fails', async () => {
+    h.run.server.failNext('GET', RUN_PATCH, googleError(503, 'UNAVAILABLE', 'try later'), 10);
+    const envelope = await fire();
+    expect(envelope.outcome).toBe('fail');
+    expect(h.runPatches()).toHaveLength(0);
+    expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
+  });
+
+  it('calls nothing in dry-run and reports what it would do', async () => {
+    const envelope = await h.invoke(alert('WebLatency', 'dry'), { dryRun: true });
+    expect(envelope.dryRun).toBe(true);
+    expect(envelope.actions).toMatchObject([
+      { action: 'scale-up', status: 'dry-run', change: { before: 2, after: 3 } },
+    ]);
+    expect(h.runPatches()).toHaveLength(0);
+    expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
+  });
+
+  it('sets min instances on a manual request and hands the service to the person', async () => {
+    await fire();
+    const trigger = { kind: 'manual' as const, id: 'm1', payload: { service: 'web', min: 4, reason: 'sale at noon' } };
+    const envelope = await h.invoke(trigger);
+    expect(envelope.summary).toBe('web: minInstanceCount (service) 3 → 4 (sale at noon)');
+    expect(envelope.actions).toMatchObject([{ action: 'scale-set', status: 'done' }]);
+    expect(h.webScaling()?.minInstanceCount).toBe(4);
+    expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
+  });
+
+  it.each([
+    [{ service: 'web', min: 9, reason: 'x' }, /above up\.max 6/],
+    [{ service: 'web', replicas: 3, reason: 'x' }, /runs on Cloud Run/],
+    [{ service: 'nope', min: 3, reason: 'x' }, /unknown service "nope"/],
+    [{ service: 'web', min: 3, max: 4, reason: 'x' }, /exactly one of/],
+    [{ service: 'web', min: 3 }, /reason/],
+  ])('rejects a bad manual request (%#)', async (payload, message) => {
+    const envelope = await h.invoke({ kind: 'manual', id: `bad-${JSON.stringify(payload)}`, payload });
+    expect(envelope.outcome).toBe('rejected');
+    expect(envelope.summary).toMatch(message);
+    expect(h.runPatches()).toHaveLength(0);
+  });
+
+  it('skips alerts no policy matches', async () => {
+    const envelope = await h.invoke(alert('DiskFull', 'd'));
+    expect(envelope.outcome).toBe('skipped');
+    expect(h.run.server.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,132 @@
+import { defaultAutoscaleDeps } from '../../../functions/autoscale/deps.js';
+import { createAutoscaleFunction } from '../../../functions/autoscale/handler.js';
+import { type EstateInput, EstateSchema } from '../../../shared/config/estate.js';
+import type { AlertTrigger, ScheduledTrigger, Trigger } from '../../../shared/events/trigger.js';
+import { runFunction } from '../../../shared/runtime/invoke.js';
+import type { ResultEnvelope } from '../../../shared/runtime/types.js';
+import { MemoryStateStore } from '../../../shared/state/memory.js';
+import type { StateStore } from '../../../shared/state/state-store.js';
+import { FakeCloudRun } from '../../fakes/cloud-run.js';
+import { FakeKubernetes } from '../../fakes/kubernetes.js';
+import { recordingNotifier } from '../../support/recording-notifier.js';
+
+/** The Cloud Run service and the paths the tests look at. */
+export const SERVICE = 'projects/p1/locations/us-central1/services/web';
+export const RUN_PATCH = /^\/v2\/projects\/p1\/locations\/us-central1\/services\/web$/;
+export const SCALE_PATCH = /^\/apis\/apps\/v1\/namespaces\/shop\/deployments\/backend\/scale$/;
+export const HPA_PATCH = /^\/apis\/autoscaling\/v2\/namespaces\/shop\/horizontalpodautoscalers\/api$/;
+export const MINUTE = 60_000;
+
+const POLICIES = [
+  { name: 'web-latency', match: { alert: 'WebLatency' }, service: 'web', up: { max: 6 } },
+  {
+    name: 'backend-slow',
+    match: { alert: 'BackendSlow' },
+    up: { step: '+2', max: 5 },
+    down: { floor: 3 },
+  },
+  { name: 'api-slow', match: { alert: 'ApiSlow' }, service: 'api', up: { step: '+2', max: 8 } },
+];
+
+let sequence = 0;
+
+/** An alert trigger as intake makes it; Kubernetes alerts carry `deployment` and `namespace` labels. */
+export function alert(
+  name: string,
+  fingerprint: string,
+  state: 'firing' | 'resolved' = 'firing',
+  labels: Record<string, string> = {},
+): AlertTrigger {
+  return {
+    kind: 'alert',
+    id: `am:${fingerprint}:${state}:${++sequence}`,
+    alert: {
+      source: 'alertmanager',
+      name,
+      state,
+      labels: { alertname: name, ...labels },
+      annotations: {},
+      startedAt: '2026-03-01T10:00:00.000Z',
+      fingerprint,
+    },
+  };
+}
+
+/** The scheduled sweep's trigger. */
+export function sweep(): ScheduledTrigger {
+  const id = `sweep-${++sequence}`;
+  return { kind: 'scheduled', id, job: 'autoscale-sweep', scheduledAt: '2026-03-01T10:00:00Z', payload: {} };
+}
+
+/**
+ * Fakes of Cloud Run (service `web`, min 2 / max 20) and Kubernetes (`shop/backend` at 3 replicas,
+ * `shop/api` under an HPA 2..10), an estate pointing at them, a test clock shared by the run and
+ * the memory state, a recording notifier, and the autoscale function over production adapters.
+ */
+export async function autoscaleHarness(options: { overrides?: Partial<EstateInput>; state?: StateStore } = {}) {
+  const clock = { now: Date.parse('2026-03-01T10:00:00.000Z') };
+  const run = new FakeCloudRun();
+  const k8s = new FakeKubernetes();
+  await Promise.all([run.server.start(), k8s.server.start()]);
+  run.addService(SERVICE, [{ name: 'web-00001-aaa', createTime: '2026-02-01T00:00:00Z' }]);
+  const scaling = run.scaling(SERVICE);
+  if (scaling) scaling.scaling.minInstanceCount = 2;
+  k8s.addDeployment('shop', 'backend', ['app:1'], [new Date('2026-02-01T00:00:00Z')], 3);
+  k8s.addDeployment('shop', 'api', ['api:1'], [new Date('2026-02-01T00:00:00Z')], 2);
+  k8s.hpas.push({
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'api', namespace: 'shop' },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+      minReplicas: 2,
+      maxReplicas: 10,
+    },
+  });
+  const config = EstateSchema.parse({
+    endpoints: { run: { url: run.server.url, credentials: 'none' } },
+    services: {
+      web: { platform: 'cloud-run', project: 'p1', region: 'us-central1', name: 'web' },
+      backend: { platform: 'kubernetes', namespace: 'shop', deployment: 'backend', server: k8s.server.url },
+      api: { platform: 'kubernetes', namespace: 'shop', deployment: 'api', server: k8s.server.url },
+    },
+    autoscale: { policies: POLICIES },
+    ...options.overrides,
+  });
+  const state = options.state ?? new MemoryStateStore({ now: () => clock.now });
+  const notifier = recordingNotifier();
+  const logs: string[] = [];
+  const definition = createAutoscaleFunction(
+    defaultAutoscaleDeps({
+      timing: { timeoutMs: 2_000, retries: 1, retryDelayMs: 5, pollMs: 5, waitTimeoutMs: 2_000 },
+    }),
+  );
+  const invoke = (trigger: Trigger, opts: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
+    runFunction(definition, trigger, {
+      config,
+      state,
+      notifier,
+      now: () => new Date(clock.now),
+      logSink: (line) => logs.push(line),
+      ...opts,
+    });
+  const audits = () => logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);
+  return {
+    clock,
+    advance: (ms: number) => {
+      clock.now += ms;
+    },
+    run,
+    k8s,
+    config,
+    state,
+    notifier,
+    definition,
+    invoke,
+    audits,
+    /** Cloud Run service-level scaling as stored by the fake. */
+    webScaling: () => run.scaling(SERVICE)?.scaling,
+    runPatches: () => run.server.find('PATCH', RUN_PATCH),
+    stop: () => Promise.all([run.server.stop(), k8s.server.stop()]),
+  };
+}
