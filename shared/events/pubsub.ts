@@ -8,6 +8,9 @@ import type { Trigger } from './trigger.js';
 /** The message attribute our Scheduler jobs set to the job name. */
 export const JOB_ATTRIBUTE = 'opsfn-job';
 
+/** The message attribute a continuation carries: its key, which is the run's identity on every path. */
+export const CONTINUE_ATTRIBUTE = 'opsfn-continue';
+
 const Base64Schema = z
   .string()
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64')
@@ -38,6 +41,14 @@ export const MessagePublishedDataSchema = z.object({
   subscription: z.string().max(1024).optional(),
 });
 
+/** Where error messages place a message's data, attributes and id. */
+export interface MessagePaths {
+  data: PropertyKey[];
+  /** Where one attribute sits is this path plus the attribute name. */
+  attributes: PropertyKey[];
+  messageId: PropertyKey[];
+}
+
 /** Where a message sits in its envelope, for triggers and error messages. */
 export interface MessageScope {
   format: string;
@@ -47,16 +58,16 @@ export interface MessageScope {
   fallbackId?: string;
   /** Used when the message carries no publish time (a CloudEvent's `time` is the publish time). */
   fallbackTime?: string;
-  /** Overrides where error messages place the data, the job attribute and the message id. */
-  paths?: { data: PropertyKey[]; job: PropertyKey[]; messageId: PropertyKey[] };
+  /** Overrides where error messages place the data, the attributes and the message id. */
+  paths?: MessagePaths;
   now: () => Date;
 }
 
-function pathsOf(scope: MessageScope): NonNullable<MessageScope['paths']> {
+function pathsOf(scope: MessageScope): MessagePaths {
   return (
     scope.paths ?? {
       data: [...scope.path, 'data'],
-      job: [...scope.path, 'attributes', JOB_ATTRIBUTE],
+      attributes: [...scope.path, 'attributes'],
       messageId: [...scope.path, 'messageId'],
     }
   );
@@ -70,6 +81,19 @@ function decodeData(message: PubsubMessage, scope: MessageScope): unknown {
     throw fieldError(scope.format, formatPath(pathsOf(scope).data), `expected base64 JSON: ${parsed.reason}`);
   }
   return parsed.value;
+}
+
+// A continuation is identified by its key, as when it runs in-process, so a re-published step runs once.
+function messageIdentity(message: PubsubMessage, scope: MessageScope, paths: MessagePaths): string {
+  const key = message.attributes?.[CONTINUE_ATTRIBUTE];
+  if (key !== undefined) {
+    return `continue:${parseOrThrow(IdPartSchema, key, scope.format, [...paths.attributes, CONTINUE_ATTRIBUTE])}`;
+  }
+  const messageId = message.messageId ?? message.message_id ?? scope.fallbackId;
+  if (messageId === undefined) {
+    throw fieldError(scope.format, formatPath(paths.messageId), 'expected the message id (missing)');
+  }
+  return `ps:${messageId}`;
 }
 
 /** Turns one validated Pub/Sub message into its trigger: a Monitoring alert or an `opsfn-job` scheduled run. */
@@ -93,19 +117,16 @@ export function messageTriggers(data: unknown, message: PubsubMessage, scope: Me
       `expected a Cloud Monitoring incident (version 1.2) or a payload with attribute "${JOB_ATTRIBUTE}", got ${what}`,
     );
   }
-  const jobName = parseOrThrow(IdPartSchema, job, scope.format, paths.job);
+  const jobName = parseOrThrow(IdPartSchema, job, scope.format, [...paths.attributes, JOB_ATTRIBUTE]);
   if (data !== undefined && !isJsonObject(data)) {
     throw fieldError(scope.format, dataPath, `expected a JSON object payload, got ${jsonType(data)}`);
   }
-  const messageId = message.messageId ?? message.message_id ?? scope.fallbackId;
-  if (messageId === undefined) {
-    throw fieldError(scope.format, formatPath(paths.messageId), 'expected the message id (missing)');
-  }
+  const id = messageIdentity(message, scope, paths);
   const published = message.publishTime ?? message.publish_time ?? scope.fallbackTime;
   return [
     {
       kind: 'scheduled',
-      id: `ps:${messageId}`,
+      id,
       job: jobName,
       scheduledAt: published ? toIsoTime(published) : scope.now().toISOString(),
       payload: data ?? {},
@@ -137,15 +158,19 @@ export function isUnwrappedPush(headers: HeaderMap): boolean {
 }
 
 /**
- * Parses an unwrapped push from its headers and already-parsed body. Only the `opsfn-job` attribute is
- * read: every other header is indistinguishable from ordinary HTTP headers.
+ * Parses an unwrapped push from its headers and already-parsed body. Only the `opsfn-job` and
+ * `opsfn-continue` attributes are read: any other header is indistinguishable from ordinary HTTP headers.
  */
 export function parseUnwrappedPush(headers: HeaderMap, data: unknown, now: () => Date): Trigger[] {
-  const job = readHeader(headers, JOB_ATTRIBUTE);
+  const attributes: Record<string, string> = {};
+  for (const name of [JOB_ATTRIBUTE, CONTINUE_ATTRIBUTE]) {
+    const value = readHeader(headers, name);
+    if (value !== undefined) attributes[name] = value;
+  }
   const rawTime = readHeader(headers, PUBLISH_TIME);
   const message: PubsubMessage = {
     messageId: parseOrThrow(IdPartSchema, readHeader(headers, MESSAGE_ID), UNWRAPPED, ['headers', MESSAGE_ID]),
-    attributes: job === undefined ? {} : { [JOB_ATTRIBUTE]: job },
+    attributes,
   };
   if (rawTime !== undefined) {
     message.publishTime = parseOrThrow(Rfc3339Schema, rawTime, UNWRAPPED, ['headers', PUBLISH_TIME]);
@@ -153,7 +178,7 @@ export function parseUnwrappedPush(headers: HeaderMap, data: unknown, now: () =>
   return messageTriggers(data, message, {
     format: UNWRAPPED,
     path: [],
-    paths: { data: ['body'], job: ['headers', JOB_ATTRIBUTE], messageId: ['headers', MESSAGE_ID] },
+    paths: { data: ['body'], attributes: ['headers'], messageId: ['headers', MESSAGE_ID] },
     now,
   });
 }

@@ -48,6 +48,17 @@ describe('parseCloudEvent', () => {
     });
   });
 
+  it('identifies a continuation by its key rather than by the message id', () => {
+    const message = {
+      ...jobMessage,
+      attributes: { 'opsfn-job': 'continue:drDrill', 'opsfn-continue': 'drill-q4:step-3' },
+    };
+    expect(parseCloudEvent(event({ message }), intakeOptions).triggers[0]).toMatchObject({
+      id: 'continue:drill-q4:step-3',
+      job: 'continue:drDrill',
+    });
+  });
+
   it('reads the snake_case twins when only they are present', () => {
     const message = { ...jobMessage, message_id: '91', publish_time: '2026-11-22T03:00:00Z' };
     expect(parseCloudEvent(event({ message }), intakeOptions).triggers[0]).toMatchObject({
@@ -83,6 +94,11 @@ describe('parseCloudEvent', () => {
       'an empty job name',
       event({ message: { ...jobMessage, attributes: { 'opsfn-job': '' } } }),
       'cloudevent-structured: data.message.attributes.opsfn-job: expected a non-empty string',
+    ],
+    [
+      'an empty continuation key',
+      event({ message: { ...jobMessage, attributes: { 'opsfn-job': 'j', 'opsfn-continue': '' } } }),
+      'cloudevent-structured: data.message.attributes.opsfn-continue: expected a non-empty string',
     ],
   ])('rejects %s naming the field', (_, input, message) => {
     expect(() => parseCloudEvent(input, intakeOptions)).toThrow(BadInputError);

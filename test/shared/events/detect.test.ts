@@ -69,6 +69,13 @@ describe('parseRequest detection', () => {
     });
   });
 
+  it('reads the continuation key of an unwrapped push from its header', () => {
+    const headers = { 'x-goog-pubsub-message-id': '46', 'opsfn-job': 'continue:drDrill', 'opsfn-continue': 'k1' };
+    expect(parseRequest(jsonRequest({ step: 3 }, headers), intakeOptions).triggers).toMatchObject([
+      { kind: 'scheduled', id: 'continue:k1', job: 'continue:drDrill', payload: { step: 3 } },
+    ]);
+  });
+
   it('parses a Monitoring incident pushed unwrapped under its incident identity', () => {
     const req = jsonRequest(fixtureJson('cloud-monitoring/open'), { 'x-goog-pubsub-message-id': '45' });
     expect(parseRequest(req, intakeOptions).triggers).toMatchObject([{ kind: 'alert', id: 'cm:0.opqiw61fsv7p:open' }]);
