@@ -1,4 +1,5 @@
 import type { Alert } from '../../shared/events/trigger.js';
+import type { ServicePlatform, ServiceStatus } from '../../shared/platforms/service-platform.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { actAndVerify, decisionPolicy } from './act-and-verify.js';
 import { type ChainMark, chooseTarget, decide } from './decide.js';
@@ -42,9 +43,23 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
     return { outcome: 'ok', summary: `alert ${alert.name} resolved for ${ref.key}: recorded, no action` };
   }
 
-  const platform = await deps.platform(ref, ctx);
+  let status: ServiceStatus;
+  let platform: ServicePlatform;
+  try {
+    platform = await deps.platform(ref, ctx);
+    status = await platform.status();
+  } catch (error) {
+    // The alert stays unhandled: people must know, and the sender retries on the 5xx that follows.
+    const text = `could not read ${ref.key}, nothing changed: ${(error as Error).message}`;
+    await ctx.notify({
+      severity: 'critical',
+      title: `rollback ${ref.key}: platform unreachable`,
+      text,
+      dedupKey: incident,
+    });
+    throw error;
+  }
   const metrics = deps.metrics(ref, policy, ctx);
-  const status = await platform.status();
   const bad = (await readState<string[]>(ctx, RollbackKeys.bad(ref.key))) ?? [];
   const chain = await readState<ChainMark>(ctx, RollbackKeys.chain(ref.key));
   const serving = status.revisions.find((r) => r.name === status.serving);

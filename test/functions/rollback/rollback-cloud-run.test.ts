@@ -127,6 +127,7 @@ describe('rollback on Cloud Run', () => {
     expect(h.run.server.find('GET', PATCH_PATH).length).toBeLessThanOrEqual(3);
     expect(patches()).toHaveLength(0);
     expect(h.run.traffic(SERVICE)).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]);
+    expect(h.sent).toMatchObject([{ severity: 'critical', title: 'rollback web: platform unreachable' }]);
   });
 
   it('fails without bookkeeping when the traffic PATCH fails, and is not retried', async () => {
