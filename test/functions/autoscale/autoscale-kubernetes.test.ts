@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
+import { createStateStore } from '../../../shared/state/create.js';
+import type { StateStore } from '../../../shared/state/state-store.js';
+import { alert, autoscaleHarness, HPA_PATCH, MINUTE, SCALE_PATCH, sweep } from './harness.js';
+
+type Harness = Awaited<ReturnType<typeof autoscaleHarness>>;
+
+const backend = { deployment: 'backend', namespace: 'shop' };
+
+describe('autoscale on Kubernetes, state in Redis', () => {
+  let state: StateStore;
+  let h: Harness;
+
+  beforeAll(async () => {
+    state = await createStateStore(
+      { redis: 'redis://127.0.0.1:6379', prefix: `opsfn-test-autoscale-${randomUUID()}:` },
+      { secret: async () => '' },
+    );
+  });
+  afterAll(async () => {
+    for (const key of await state.keys('')) await state.delete(key);
+    await state.close();
+  });
+  beforeEach(async () => {
+    for (const key of await state.keys('')) await state.delete(key);
+    h = await autoscaleHarness({ state });
+  });
+  afterEach(() => h.stop());
+
+  const replicas = () => h.k8s.deployments.get('shop/backend')?.spec.replicas;
+  const hpaMin = () => h.k8s.hpas[0]?.spec.minReplicas;
+
+  it('scales the Deployment through the scale subresource and back to the baseline (runbook 004)', async () => {
+    const up = await h.invoke(alert('BackendSlow', 'b1', 'firing', backend));
+    expect(up.summary).toBe('backend: up 3 → 5');
+    const patches = h.k8s.server.find('PATCH', SCALE_PATCH);
+    expect(patches).toHaveLength(1);
+    expect(patches[0]?.headers['content-type']).toMatch(/^application\/merge-patch\+json/);
+    expect(patches[0]?.body).toEqual({ spec: { replicas: 5 } });
+    expect(replicas()).toBe(5);
+    expect(await state.get(AutoscaleKeys.scale('backend'))).toMatchObject({ baseline: 3, applied: 5 });
+
+    await h.invoke(alert('BackendSlow', 'b1', 'resolved', backend));
+    h.advance(31 * MINUTE);
+    const down = await h.invoke(sweep());
+    expect(down.summary).toBe('backend: down 5 → 3');
+    expect(replicas()).toBe(3);
+    expect(await state.get(AutoscaleKeys.scale('backend'))).toBeUndefined();
+  });
+
+  it('takes one step for a storm of 50 concurrent alerts with the lock in Redis', async () => {
+    await Promise.all(Array.from({ length: 50 }, (_, i) => h.invoke(alert('BackendSlow', `s${i}`, 'firing', backend))));
+    expect(h.k8s.server.find('PATCH', SCALE_PATCH)).toHaveLength(1);
+    expect(replicas()).toBe(5);
+  });
+
+  it('adjusts the HPA minReplicas instead of the replicas of an HPA-managed Deployment', async () => {
+    const up = await h.invoke(alert('ApiSlow', 'a1'));
+    expect(up.summary).toBe('api: up 2 → 4');
+    const patches = h.k8s.server.find('PATCH', HPA_PATCH);
+    expect(patches).toHaveLength(1);
+    expect(patches[0]?.body).toEqual({ spec: { minReplicas: 4 } });
+    expect(hpaMin()).toBe(4);
+    expect(h.k8s.server.find('PATCH', /\/deployments\/api\/scale$/)).toHaveLength(0);
+    expect(await state.get(AutoscaleKeys.scale('api'))).toMatchObject({ knob: 'kubernetes:hpa:api:min', baseline: 2 });
+
+    await h.invoke(alert('ApiSlow', 'a1', 'resolved'));
+    h.advance(31 * MINUTE);
+    expect((await h.invoke(sweep())).summary).toBe('api: down 4 → 2');
+    expect(hpaMin()).toBe(2);
+  });
+
+  it('keeps the HPA minReplicas within its maxReplicas', async () => {
+    const hpa = h.k8s.hpas[0];
+    if (hpa) hpa.spec.maxReplicas = 3;
+    expect((await h.invoke(alert('ApiSlow', 'a2'))).summary).toBe('api: up 2 → 3');
+    expect(hpaMin()).toBe(3);
+  });
+
+  it('leaves the HPA untouched and keeps no record when its PATCH fails', async () => {
+    h.k8s.server.failNext('PATCH', HPA_PATCH, {
+      status: 500,
+      body: { kind: 'Status', code: 500, message: 'etcd down' },
+    });
+    const envelope = await h.invoke(alert('ApiSlow', 'a3'));
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.actions).toMatchObject([{ action: 'scale-up', status: 'failed' }]);
+    expect(hpaMin()).toBe(2);
+    expect(await state.get(AutoscaleKeys.scale('api'))).toBeUndefined();
+  });
+
+  it('sets replicas by hand, and refuses replicas for an HPA-managed Deployment', async () => {
+    const ok = await h.invoke({
+      kind: 'manual',
+      id: `m-${randomUUID()}`,
+      payload: { service: 'backend', replicas: 4, reason: 'runbook 004: scale out' },
+    });
+    expect(ok.summary).toBe('backend: replicas 3 → 4 (runbook 004: scale out)');
+    expect(replicas()).toBe(4);
+    const refused = await h.invoke({
+      kind: 'manual',
+      id: `m-${randomUUID()}`,
+      payload: { service: 'api', replicas: 4, reason: 'x' },
+    });
+    expect(refused.outcome).toBe('rejected');
+    expect(refused.summary).toMatch(/managed by HPA api: give "min"/);
+    expect(h.k8s.server.find('PATCH', HPA_PATCH)).toHaveLength(0);
+  });
+});
