@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { buildChain, type IssuedCache } from './chain.js';
 import { isWeakSignature } from './der.js';
-import { type ParsedCert, parseCert, type TrustStore } from './trust.js';
+import { type ParsedCache, type ParsedCert, parseCached, type TrustStore } from './trust.js';
 import type { CertItem, ProbeResult, Target } from './types.js';
 import {
   addFinding,
@@ -22,28 +22,7 @@ export interface AnalyzeOptions {
   thresholds: Thresholds;
   store: TrustStore;
   cache: IssuedCache;
-}
-
-const CURVE_BITS: Record<string, number> = {
-  prime192v1: 192,
-  secp192r1: 192,
-  secp224r1: 224,
-  prime256v1: 256,
-  secp256r1: 256,
-  secp256k1: 256,
-  secp384r1: 384,
-  secp521r1: 521,
-};
-
-function keyFacts(cert: ParsedCert): { keyType: string | null; keyBits: number | null } {
-  const key = cert.x509.publicKey;
-  const keyType = key.asymmetricKeyType ?? null;
-  const details = key.asymmetricKeyDetails ?? {};
-  if (details.modulusLength !== undefined) return { keyType, keyBits: details.modulusLength };
-  if (details.namedCurve !== undefined) return { keyType, keyBits: CURVE_BITS[details.namedCurve] ?? null };
-  if (keyType === 'ed25519') return { keyType, keyBits: 256 };
-  if (keyType === 'ed448') return { keyType, keyBits: 456 };
-  return { keyType, keyBits: null };
+  parsed: ParsedCache;
 }
 
 function sansOf(cert: ParsedCert): string[] {
@@ -92,7 +71,7 @@ export function analyzeProbe(target: Target, address: string, probe: ProbeResult
   if (!probe.ok) return errorItem(target, address, probe);
   let presented: ParsedCert[];
   try {
-    presented = probe.chain.map((der) => parseCert(der));
+    presented = probe.chain.map((cert) => parseCached(cert, options.parsed));
   } catch (error) {
     return errorItem(target, address, {
       ok: false,
@@ -110,12 +89,7 @@ export function analyzeProbe(target: Target, address: string, probe: ProbeResult
   if (!matchesName(leaf, target.servername)) addFinding(findings, 'hostname-mismatch', 'critical');
   if (!chain.trusted) addFinding(findings, 'untrusted', 'critical');
   if (chain.selfSigned) addFinding(findings, 'self-signed', 'critical');
-  const key = keyFacts(leaf);
-  const weakKey = (c: ParsedCert): boolean => {
-    const facts = keyFacts(c);
-    return isWeakKey(facts.keyType, facts.keyBits);
-  };
-  if (chain.certs.some(weakKey)) addFinding(findings, 'weak-key', 'warn');
+  if (chain.certs.some((c) => isWeakKey(c.keyType, c.keyBits))) addFinding(findings, 'weak-key', 'warn');
   // The anchor's self-signature is never checked by clients, so only certificates below it count.
   const signed = chain.trusted ? chain.certs.slice(0, -1) : chain.certs;
   if (signed.some((c) => isWeakSignature(c.signature))) addFinding(findings, 'weak-signature', 'warn');
@@ -131,12 +105,22 @@ export function analyzeProbe(target: Target, address: string, probe: ProbeResult
     subject: leaf.subject.replaceAll('\n', ', '),
     issuer: leaf.issuer.replaceAll('\n', ', '),
     sans: sansOf(leaf),
-    ...key,
+    keyType: leaf.keyType,
+    keyBits: leaf.keyBits,
     signature: leaf.signature,
     protocol: probe.protocol,
     fingerprint: leaf.fingerprint,
     trusted: chain.trusted,
-    authorizationError: probe.authorizationError ?? null,
+    authorizationError: verificationError(chain.error, findings),
     problems: problemList(findings),
   };
+}
+
+/** The first reason a strict client would refuse the connection, as Node names it; null when it would not. */
+function verificationError(chainError: string | undefined, findings: Findings): string | null {
+  if (chainError) return chainError;
+  if (findings.has('expired')) return 'CERT_HAS_EXPIRED';
+  if (findings.has('not-yet-valid')) return 'CERT_NOT_YET_VALID';
+  if (findings.has('hostname-mismatch')) return 'ERR_TLS_CERT_ALTNAME_INVALID';
+  return null;
 }

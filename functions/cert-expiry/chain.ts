@@ -7,6 +7,8 @@ export interface ChainPath {
   trusted: boolean;
   /** The leaf signs itself (and is not itself a trusted root). */
   selfSigned: boolean;
+  /** Why the chain does not verify, in the error codes Node reports as `authorizationError`. */
+  error?: string;
 }
 
 /** Signature checks already done in this run, keyed `child>parent`: chains share intermediates. */
@@ -79,9 +81,18 @@ export function buildChain(presented: ParsedCert[], store: TrustStore, now: Date
   extend([leaf]);
 
   const selfSigned = !isAnchor(store, leaf) && signsItself(leaf);
-  if (complete.length === 0) return { certs: longest, trusted: false, selfSigned };
+  if (complete.length === 0)
+    return { certs: longest, trusted: false, selfSigned, error: unreachableRoot(longest, selfSigned) };
   const valid = complete.filter((path) => path.slice(1).every((cert) => timeValid(cert, now)));
   const pool = valid.length > 0 ? valid : complete;
   const best = pool.reduce((a, b) => (earliestEnd(b) > earliestEnd(a) ? b : a));
-  return { certs: best, trusted: valid.length > 0, selfSigned };
+  if (valid.length > 0) return { certs: best, trusted: true, selfSigned };
+  const early = best.slice(1).some((cert) => now < cert.notBefore);
+  return { certs: best, trusted: false, selfSigned, error: early ? 'CERT_NOT_YET_VALID' : 'CERT_HAS_EXPIRED' };
+}
+
+function unreachableRoot(path: ParsedCert[], selfSigned: boolean): string {
+  if (selfSigned) return 'DEPTH_ZERO_SELF_SIGNED_CERT';
+  if (path.length > 1 && signsItself(path[path.length - 1]!)) return 'SELF_SIGNED_CERT_IN_CHAIN';
+  return path.length === 1 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY';
 }

@@ -16,20 +16,60 @@ export interface ParsedCert {
   notBefore: Date;
   notAfter: Date;
   signature: string;
+  keyType: string | null;
+  keyBits: number | null;
+}
+
+const CURVE_BITS: Record<string, number> = {
+  prime192v1: 192,
+  secp192r1: 192,
+  secp224r1: 224,
+  prime256v1: 256,
+  secp256r1: 256,
+  secp256k1: 256,
+  secp384r1: 384,
+  secp521r1: 521,
+};
+
+function keyFacts(x509: X509Certificate): { keyType: string | null; keyBits: number | null } {
+  const key = x509.publicKey;
+  const keyType = key.asymmetricKeyType ?? null;
+  const details = key.asymmetricKeyDetails ?? {};
+  if (details.modulusLength !== undefined) return { keyType, keyBits: details.modulusLength };
+  if (details.namedCurve !== undefined) return { keyType, keyBits: CURVE_BITS[details.namedCurve] ?? null };
+  if (keyType === 'ed25519') return { keyType, keyBits: 256 };
+  if (keyType === 'ed448') return { keyType, keyBits: 456 };
+  return { keyType, keyBits: null };
 }
 
 /** Parses a DER certificate; throws RangeError (or Node's own error) when it is not one. */
 export function parseCert(input: Buffer | X509Certificate): ParsedCert {
   const x509 = input instanceof X509Certificate ? input : new X509Certificate(input);
   const der = x509.raw;
+  const facts = readDerFacts(der);
   return {
     x509,
     der,
     fingerprint: x509.fingerprint256,
     subject: x509.subject,
     issuer: x509.issuer,
-    ...readDerFacts(der),
+    ...facts,
+    ...keyFacts(x509),
   };
+}
+
+/** Certificates already parsed in this run, by fingerprint: endpoints share intermediates and often leaves. */
+export type ParsedCache = Map<string, ParsedCert>;
+
+/** Parses a presented certificate once per run. */
+export function parseCached(cert: Pick<X509Certificate, 'fingerprint256' | 'raw'>, cache: ParsedCache): ParsedCert {
+  const fingerprint = cert.fingerprint256;
+  let parsed = cache.get(fingerprint);
+  if (!parsed) {
+    parsed = parseCert(cert instanceof X509Certificate ? cert : cert.raw);
+    cache.set(fingerprint, parsed);
+  }
+  return parsed;
 }
 
 interface Root {
@@ -42,8 +82,6 @@ interface Root {
  * parsing all ~150 system roots up front would cost more than probing a hundred endpoints.
  */
 export interface TrustStore {
-  /** PEMs beyond the system store (from `caFile`), for the handshake's own verification. */
-  extraPems: string[];
   bySubject: Map<string, Root[]>;
 }
 
@@ -53,10 +91,10 @@ function pemToDer(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----[^-]+-----|\s+/g, ''), 'base64');
 }
 
-/** Builds a store from PEM certificates; an unparsable one throws naming `source`. */
-export function buildTrustStore(pems: readonly string[], extraPems: readonly string[] = []): TrustStore {
-  const store: TrustStore = { extraPems: [...extraPems], bySubject: new Map() };
-  for (const pem of [...pems, ...extraPems]) {
+/** Builds a store from PEM certificates. */
+export function buildTrustStore(pems: readonly string[]): TrustStore {
+  const store: TrustStore = { bySubject: new Map() };
+  for (const pem of pems) {
     const der = pemToDer(pem);
     const key = readSubjectKey(der);
     const same = store.bySubject.get(key);
@@ -114,5 +152,5 @@ export async function readCaFile(path: string): Promise<string[]> {
 export async function loadTrustStore(caFiles: readonly string[]): Promise<TrustStore> {
   const extras: string[] = [];
   for (const file of caFiles) extras.push(...(await readCaFile(file)));
-  return buildTrustStore(rootCertificates, extras);
+  return buildTrustStore([...rootCertificates, ...extras]);
 }

@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { CertProtocol } from '../../shared/config/sections/certificates.js';
 
 /** Per-address verdict, worst last. */
@@ -41,16 +42,17 @@ export interface Target {
   caFiles: string[];
 }
 
+/** A presented certificate: Node's X509Certificate or its detailed peer-certificate object. */
+export type Presented = Pick<X509Certificate, 'fingerprint256' | 'raw'>;
+
 /** What one probe of one address brought back. */
 export type ProbeResult =
   | {
       ok: true;
-      /** DER of the presented certificates, leaf first, in the order the handshake linked them. */
-      chain: Buffer[];
+      /** The presented certificates, leaf first, in the order the server sent them. */
+      chain: Presented[];
       /** Negotiated TLS version (`TLSv1.3`). */
       protocol: string;
-      /** OpenSSL's own verification error, kept for the record. */
-      authorizationError?: string;
     }
   | { ok: false; problem: ProbeFailure; error: string };
 
@@ -75,6 +77,7 @@ export interface CertItem {
   protocol: string | null;
   fingerprint: string | null;
   trusted: boolean | null;
+  /** Why a strict client would refuse this certificate (Node's codes, from certExpiry's own verification). */
   authorizationError: string | null;
   problems: CertProblem[];
   /** Why the probe failed, for `error` items. */

@@ -170,6 +170,18 @@ describe('checkCertificates', () => {
     expect(self.authorizationError).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
   });
 
+  it.each([
+    ['ok.test.local', null],
+    ['expired.test.local', 'CERT_HAS_EXPIRED'],
+    ['notYet.test.local', 'CERT_NOT_YET_VALID'],
+    ['mismatch.test.local', 'ERR_TLS_CERT_ALTNAME_INVALID'],
+    ['leafOnly.test.local', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+    ['cross-old.test.local', 'CERT_HAS_EXPIRED'],
+    ['crossSign.test.local', null],
+  ])('names why a strict client would refuse %s: %s', (host, error) => {
+    expect(item(host).authorizationError).toBe(error);
+  });
+
   it('reports the weak key size and the SHA-1 signature', () => {
     expect(item('rsa1024.test.local')).toMatchObject({ keyType: 'rsa', keyBits: 1024 });
     expect(item('sha1.test.local').signature).toBe('ecdsa-with-SHA1');
