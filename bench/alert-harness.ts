@@ -65,14 +65,19 @@ export async function serveFunctions(config: Estate, functions: AnyFunction[], e
   };
 }
 
-/** What one alert benchmark needs: how to fire alert `i`, and when its platform call reached the fake. */
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one machine. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** What one alert benchmark needs: how to fire alert `i`, and when each alert's platform call reached the fake. */
 export interface AlertBench {
   warmup: number;
   count: number;
   /** Sends alert `i` and resolves when the HTTP reply is back. */
   fire(i: number): Promise<void>;
-  /** `performance.now()` at which alert `i`'s platform call arrived at the fake; undefined if it never did. */
-  arrivedAt(i: number): number | undefined;
+  /** {@link epochNow} at which each alert's platform call arrived at the fake, by alert index. */
+  arrivals(): Promise<Map<number, number>>;
 }
 
 /**
@@ -81,14 +86,17 @@ export interface AlertBench {
  */
 export async function measureAlerts(bench: AlertBench): Promise<LatencyStats> {
   for (let i = 0; i < bench.warmup; i++) await bench.fire(i);
-  const samples: number[] = [];
+  const sent = new Map<number, number>();
   for (let i = bench.warmup; i < bench.warmup + bench.count; i++) {
-    const sent = performance.now();
+    sent.set(i, epochNow());
     await bench.fire(i);
-    const arrived = bench.arrivedAt(i);
-    if (arrived === undefined) throw new Error(`alert ${i} produced no platform call`);
-    samples.push(arrived - sent);
   }
+  const arrived = await bench.arrivals();
+  const samples = [...sent].map(([i, at]) => {
+    const arrival = arrived.get(i);
+    if (arrival === undefined) throw new Error(`alert ${i} produced no platform call`);
+    return arrival - at;
+  });
   return latencyStats(samples);
 }
 
