@@ -58,6 +58,7 @@ export async function verifyBackup(name: string, backup: Backup, deps: VerifyDep
             nowMs: deps.now,
             force: deps.forceRestore,
             dryRun: deps.dryRun === true,
+            ...formatOf(checks),
             state: deps.state,
             secret: deps.secret,
             signal: deps.signal,
@@ -117,4 +118,9 @@ async function redis(backup: Extract<Backup, { kind: 'redis' }>, deps: VerifyDep
     return [check('access', 'fail', error instanceof Error ? error.message : String(error))];
   }
   return decideRedis(parseInfo(text), backup, deps.now());
+}
+
+function formatOf(checks: Check[]): { format?: string } {
+  const format = checks.find((c) => c.name === 'completeness')?.data?.format;
+  return typeof format === 'string' ? { format } : {};
 }

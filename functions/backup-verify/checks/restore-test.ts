@@ -19,6 +19,8 @@ export interface RestoreDeps {
   force: boolean;
   /** Dry-run: report that a restore is due without creating anything on the scratch server. */
   dryRun: boolean;
+  /** The dump format the verify pass saw (`pg_dump`, `mysqldump`, `pg_custom`, `unknown`), when it saw one. */
+  format?: string;
   state: Pick<StateStore, 'get' | 'put'>;
   secret(ref: SecretRef): Promise<string>;
   signal: AbortSignal;
@@ -55,6 +57,19 @@ export async function restoreTestChecks(
   }
   if (deps.dryRun) return [check('restore', 'skipped', `dry-run: a restore of ${newest.name} is due; nothing created`)];
   const engine: Engine = 'postgres' in test.scratch ? 'postgres' : 'mysql';
+  const wanted = engine === 'postgres' ? 'pg_dump' : 'mysqldump';
+  // A dump recognised as another format would fail on its first line anyway; saying why is kinder at 3 a.m.
+  // An unrecognised one (say pg_dump --no-comments) is still tried.
+  if (deps.format !== undefined && deps.format !== 'unknown' && deps.format !== wanted) {
+    const seen = `a ${deps.format} dump`;
+    return [
+      check(
+        'restore',
+        'fail',
+        `${newest.name} is ${seen}; a ${engine} scratch server restores plain ${wanted} output only`,
+      ),
+    ];
+  }
   const ref = 'postgres' in test.scratch ? test.scratch.postgres : test.scratch.mysql;
   let url: string;
   try {

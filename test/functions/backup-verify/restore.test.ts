@@ -133,4 +133,20 @@ describe('backupVerify restore tests', () => {
     expect(detail(items[0], 'restore')).toMatch(/^dry-run: a restore of app.sql.gz is due/);
     expect(await databaseExists('postgres', `opsfn_restore_${runId}_pg`)).toBe(false);
   });
+
+  it('refuses a mysqldump on a PostgreSQL scratch server before creating anything', async () => {
+    await tmp.put('my/chat.sql.gz', await mysqlDump(5));
+    const backups = {
+      my: {
+        kind: 'object-store',
+        url: `file://${tmp.dir}/my/`,
+        restoreTest: { scratch: { postgres: PG_URL }, assertions },
+      },
+    };
+    const { runId, items } = await run(backups, new MemoryStateStore());
+    expect(detail(items[0], 'restore')).toBe(
+      'chat.sql.gz is a mysqldump dump; a postgres scratch server restores plain pg_dump output only',
+    );
+    expect(await databaseExists('postgres', `opsfn_restore_${runId}_my`)).toBe(false);
+  });
 });
