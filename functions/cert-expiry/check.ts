@@ -43,7 +43,17 @@ export async function checkCertificates(targets: Target[], options: CheckOptions
   const deadline = AbortSignal.timeout(options.runTimeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const limit = createLimiter(options.concurrency);
-  const lookup = options.lookup ?? systemLookup;
+  const system = options.lookup ?? systemLookup;
+  // One answer per name per run: endpoints on several ports of one host see the same addresses.
+  const answers = new Map<string, Promise<string[]>>();
+  const lookup: Lookup = (host) => {
+    let answer = answers.get(host);
+    if (!answer) {
+      answer = system(host);
+      answers.set(host, answer);
+    }
+    return answer;
+  };
   const cache: IssuedCache = new Map();
   const parsed: ParsedCache = new Map();
   // Every running probe listens on the run's signal; that many listeners is by design, not a leak.
