@@ -1,10 +1,13 @@
 import type { CliCommand } from '../shared/cli/command.js';
 import type { AnyFunction } from '../shared/runtime/runtime.js';
+import { autoscale } from './autoscale/handler.js';
 import { backupVerify } from './backup-verify/handler.js';
 import { certExpiry } from './cert-expiry/handler.js';
+import { rollback } from './rollback/handler.js';
+import { releasePinCommand } from './rollback/release-pin-command.js';
 
 /** Every ops function of opsfn, as served by `opsfn serve` and registered with functions-framework. */
-export const functions: readonly AnyFunction[] = [backupVerify, certExpiry];
+export const functions: readonly AnyFunction[] = [backupVerify, certExpiry, autoscale, rollback];
 
 /** Extra `opsfn` subcommands contributed by functions. */
-export const commands: readonly CliCommand[] = [];
+export const commands: readonly CliCommand[] = [releasePinCommand];

@@ -4,4 +4,5 @@ export * from './handler.js';
 export * from './input.js';
 export * from './match.js';
 export * from './release-pin.js';
+export * from './release-pin-command.js';
 export * from './state-keys.js';
