@@ -34,4 +34,28 @@ describe('backupVerify self-test', () => {
     expect(items.find((i) => i.case === 'checksum-mismatch')?.detail).toMatch(/checksum: checksum mismatch: sidecar/);
     expect(items.find((i) => i.case === 'stale')?.detail).toMatch(/freshness: .* over the RPO/);
   });
+
+  it('rejects an unknown backup name before verifying anything', async () => {
+    const envelope = await runFunction(backupVerify, manual({ backups: ['ghost'] }), {
+      config: testEstate({ backups: { cache: { kind: 'redis', url: 'redis://127.0.0.1:1' } } as never }),
+      state: new MemoryStateStore(),
+      logSink: () => undefined,
+    });
+    expect(envelope.outcome).toBe('rejected');
+    expect(envelope.error).toMatchObject({ status: 404, message: 'unknown backup(s): ghost (configured: cache)' });
+    expect(envelope.items).toEqual([]);
+  });
+
+  it('skips a run with no backups configured', async () => {
+    const envelope = await runFunction(
+      backupVerify,
+      { kind: 'scheduled', id: 's1', job: 'backup-verify', scheduledAt: new Date().toISOString(), payload: {} },
+      {
+        config: testEstate(),
+        state: new MemoryStateStore(),
+        logSink: () => undefined,
+      },
+    );
+    expect(envelope).toMatchObject({ outcome: 'skipped', summary: 'no backups configured' });
+  });
 });
