@@ -26,9 +26,7 @@ export function createAutoscaleFunction(
         }
         return onManual(ctx, request, deps);
       }
-      if (ctx.trigger.kind === 'manual' && !input?.sweep) {
-        throw new BadInputError('expected { service, replicas | min | max, reason } or { "sweep": true }');
-      }
+      // Scheduled, `{}` or `{ "sweep": true }` by hand: a sweep is safe to run at any time.
       return onSweep(ctx, deps);
     },
   });
