@@ -6,7 +6,7 @@ import { applyRollback } from './apply.js';
 import { type DecisionPolicy, judge } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import { describeReading, readErrorRate } from './evidence.js';
-import { type MessageSubject, rolledBackMessage, verifiedMessage } from './messages.js';
+import { blockedMessage, type MessageSubject, rolledBackMessage, verifiedMessage } from './messages.js';
 
 /** A decided rollback, ready to run through the guard. */
 export interface RollbackOrder {
@@ -65,6 +65,10 @@ export async function actAndVerify(
   }
   if (outcome.status === 'refused') {
     const summary = `rollback of ${subject.service} refused by ${outcome.by}: ${outcome.reason}`;
+    // A held lock or a fresh cooldown means another run owns this incident; any other refusal leaves it unhandled.
+    if (outcome.by !== 'lock' && outcome.by !== 'cooldown') {
+      await ctx.notify(blockedMessage(subject, from, to, `${outcome.by}: ${outcome.reason}`, order.reasons));
+    }
     return { outcome: 'skipped', summary, items: [{ ...item, refused: outcome.by }] };
   }
   if (!outcome.value.moved) {

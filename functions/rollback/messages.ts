@@ -59,6 +59,20 @@ export function rolledBackMessage(subject: MessageSubject, from: string, to: str
   ]);
 }
 
+/** A confirmed rollback that a guardrail blocked: people must act by hand. */
+export function blockedMessage(
+  subject: MessageSubject,
+  from: string,
+  to: string,
+  why: string,
+  reasons: string[],
+): Notification {
+  return base(subject, 'critical', `rollback ${subject.service}: rollback ${from} → ${to} blocked`, [
+    `Blocked by ${why}.`,
+    ...reasons,
+  ]);
+}
+
 /** The verification result: recovered (info), still failing (critical), or unverifiable (warning). */
 export function verifiedMessage(
   subject: MessageSubject,

@@ -141,6 +141,16 @@ describe('rollback on Cloud Run', () => {
     expect(await h.state.get(RollbackKeys.pin('web'))).toBeUndefined();
   });
 
+  it('pages when a guardrail blocks a confirmed rollback', async () => {
+    failingDeploy();
+    await h.state.put('control:paused', { reason: 'maintenance', at: new Date().toISOString() });
+    const envelope = await h.invoke(alertTrigger('inc-15'));
+    expect(envelope.outcome).toBe('skipped');
+    expect(envelope.actions).toMatchObject([{ action: 'rollback', status: 'refused', by: 'kill-switch' }]);
+    expect(h.sent).toMatchObject([{ severity: 'critical', title: expect.stringMatching(/blocked/) }]);
+    expect(patches()).toHaveLength(0);
+  });
+
   it('records and notifies a resolved alert without acting', async () => {
     const envelope = await h.invoke(alertTrigger('inc-14', 'resolved'));
     expect(envelope.summary).toMatch(/resolved for web: recorded, no action/);
