@@ -78,6 +78,25 @@ describe.each(['postgres', 'mysql'] as const)('restoreDump into %s', (engine) =>
     expect(await databaseExists(engine, name)).toBe(false);
   });
 
+  it('stops a trickling dump at the overall timeout and drops the database', async () => {
+    const name = scratchDatabaseName(`t${suffix()}`);
+    let timer: NodeJS.Timeout | undefined;
+    const trickle = new Readable({
+      read() {
+        timer = setTimeout(() => this.push('-- still dumping\n'), 50);
+      },
+      destroy(error, done) {
+        clearTimeout(timer);
+        done(error);
+      },
+    });
+    const attempt = withScratchDatabase(servers[engine], name, (db) =>
+      restoreDump(trickle, db, { timeoutMs: 600, idleTimeoutMs: 5_000 }),
+    );
+    await expect(attempt).rejects.toMatchObject({ phase: 'timeout' });
+    expect(await databaseExists(engine, name)).toBe(false);
+  });
+
   it('reports a scratch server that is down as a connect error', async () => {
     const down: ScratchServer = {
       engine,
