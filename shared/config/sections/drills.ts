@@ -1,6 +1,177 @@
 import { z } from 'zod';
-import { NameSchema } from '../types.js';
+import { DurationSchema, NameSchema, SecretRefSchema } from '../types.js';
+import { AssertionSchema, ScratchServerSchema } from './backups.js';
 
-/** `drills.<plan>`: DR drill plans. Completed by the drDrill function. */
-export const DrillsSchema = z.record(NameSchema, z.looseObject({ steps: z.array(z.unknown()) })).default({});
+const MINUTE = 60_000;
+
+/** A step name: it becomes part of resource names, so short, lowercase and DNS-safe. */
+const StepNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,15}$/, 'expected a step name like "restore" (a-z0-9-, at most 16 chars)');
+
+const CloudSqlSourceSchema = {
+  /** A `databases` entry of kind `cloud-sql`, or `project` + `instance`. */
+  database: NameSchema.optional(),
+  project: NameSchema.optional(),
+  instance: NameSchema.optional(),
+  timeout: DurationSchema.default(60 * MINUTE),
+  pollInterval: DurationSchema.default(15_000),
+};
+
+const hasSource = (s: {
+  database?: string | undefined;
+  project?: string | undefined;
+  instance?: string | undefined;
+}) =>
+  s.database !== undefined
+    ? s.project === undefined && s.instance === undefined
+    : s.project !== undefined && s.instance !== undefined;
+const SOURCE_MESSAGE = { message: 'give either "database" or both "project" and "instance"' };
+
+/** `sql.clone`: Cloud SQL `instances.clone` into `opsfn-drill-<id>-<name>`, optionally at a point in time. */
+export const SqlCloneStepSchema = z
+  .strictObject({
+    step: z.literal('sql.clone'),
+    name: StepNameSchema.optional(),
+    ...CloudSqlSourceSchema,
+    pointInTime: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine(hasSource, SOURCE_MESSAGE);
+
+/** `sql.restoreBackup`: the latest SUCCESSFUL backup run restored into a fresh scratch instance. */
+export const SqlRestoreBackupStepSchema = z
+  .strictObject({
+    step: z.literal('sql.restoreBackup'),
+    name: StepNameSchema.optional(),
+    ...CloudSqlSourceSchema,
+    /** Machine tier of the scratch instance; the source's tier when omitted. */
+    tier: z.string().min(1).optional(),
+  })
+  .refine(hasSource, SOURCE_MESSAGE);
+
+/** `db.restoreDump`: the newest dump of an object-store `backups` entry into a scratch database. */
+export const RestoreDumpStepSchema = z.strictObject({
+  step: z.literal('db.restoreDump'),
+  name: StepNameSchema.optional(),
+  backup: NameSchema,
+  scratch: ScratchServerSchema,
+  timeout: DurationSchema.default(60 * MINUTE),
+  idleTimeout: DurationSchema.default(2 * MINUTE),
+});
+
+/** `db.assert`: SQL assertions against the copy restored by an earlier `db.restoreDump` (the latest by default). */
+export const AssertStepSchema = z.strictObject({
+  step: z.literal('db.assert'),
+  name: StepNameSchema.optional(),
+  of: StepNameSchema.optional(),
+  assertions: z.array(AssertionSchema).min(1, 'expected at least one assertion'),
+  timeout: DurationSchema.default(MINUTE),
+});
+
+/** `run.deploy`: a Cloud Run service `opsfn-drill-<id>-<name>` in the DR region from production's current image. */
+export const RunDeployStepSchema = z.strictObject({
+  step: z.literal('run.deploy'),
+  name: StepNameSchema.optional(),
+  /** A `services` entry of platform `cloud-run`. */
+  service: NameSchema,
+  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'expected a region like "us-west1"'),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  timeout: DurationSchema.default(15 * MINUTE),
+  pollInterval: DurationSchema.default(5_000),
+});
+
+/** `http.check`: one URL with expected status, body match and latency bound, retried until it passes `within`. */
+export const HttpCheckStepSchema = z.strictObject({
+  step: z.literal('http.check'),
+  name: StepNameSchema.optional(),
+  /** May name a deployed step's URL: `{{deploy.url}}/healthz`. */
+  url: z
+    .string()
+    .regex(/^(https?:\/\/|\{\{[a-z][a-z0-9-]*\.url\}\})/, 'expected an http(s) URL or "{{step.url}}/path"'),
+  method: z.enum(['GET', 'HEAD']).default('GET'),
+  headers: z.record(z.string(), z.union([z.string(), SecretRefSchema])).default({}),
+  expect: z
+    .strictObject({
+      status: z
+        .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
+        .default(200),
+      /** A regular expression the body must match. */
+      body: z
+        .string()
+        .min(1)
+        .refine((source) => {
+          try {
+            new RegExp(source);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'expected a valid regular expression')
+        .optional(),
+      maxLatency: DurationSchema.optional(),
+    })
+    .prefault({}),
+  within: DurationSchema.default(0),
+  interval: DurationSchema.default(5_000),
+  timeout: DurationSchema.default(10_000),
+});
+
+/** `wait`: a pause between steps (long pauses span invocations). */
+export const WaitStepSchema = z.strictObject({
+  step: z.literal('wait'),
+  name: StepNameSchema.optional(),
+  duration: DurationSchema,
+});
+
+/** `cleanup`: deletes what the drill recorded; runs at the end in any case, listed or not. */
+export const CleanupStepSchema = z.strictObject({ step: z.literal('cleanup'), name: StepNameSchema.optional() });
+
+/** One step of a drill plan, by `step`. */
+export const DrillStepSchema = z.discriminatedUnion('step', [
+  SqlCloneStepSchema,
+  SqlRestoreBackupStepSchema,
+  RestoreDumpStepSchema,
+  AssertStepSchema,
+  RunDeployStepSchema,
+  HttpCheckStepSchema,
+  WaitStepSchema,
+  CleanupStepSchema,
+]);
+export type DrillStep = z.infer<typeof DrillStepSchema>;
+
+/** One drill plan: targets, optional approval and heartbeat, the steps and the runbook checklist. */
+export const DrillPlanSchema = z
+  .strictObject({
+    description: z.string().default(''),
+    targets: z.strictObject({ rto: DurationSchema, rpo: DurationSchema }),
+    approval: z.enum(['none', 'required']).default('none'),
+    /** A drill left waiting for approval this long is cancelled by the janitor. */
+    approvalTimeout: DurationSchema.default(24 * 60 * MINUTE),
+    heartbeat: z
+      .strictObject({
+        database: NameSchema,
+        table: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a table name like "opsfn_heartbeat"')
+          .default('opsfn_heartbeat'),
+      })
+      .optional(),
+    /** Resources are labelled to expire this long after the drill starts; the janitor deletes them then. */
+    ttl: DurationSchema.default(12 * 60 * MINUTE),
+    checklist: z.array(z.strictObject({ item: z.string().min(1), step: StepNameSchema })).default([]),
+    steps: z.array(DrillStepSchema).min(1, 'expected at least one step'),
+  })
+  .superRefine((plan, ctx) => {
+    plan.steps.forEach((step, i) => {
+      if (step.step === 'cleanup' && i !== plan.steps.length - 1) {
+        ctx.addIssue({ code: 'custom', path: ['steps', i], message: 'cleanup must be the last step' });
+      }
+    });
+  });
+export type DrillPlan = z.infer<typeof DrillPlanSchema>;
+
+/** `drills.<plan>`: DR drill plans run by drDrill. */
+export const DrillsSchema = z
+  .record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'expected a plan name like "quarterly-db"'), DrillPlanSchema)
+  .default({});
 export type Drills = z.infer<typeof DrillsSchema>;

@@ -1,0 +1,89 @@
+import { parseDatabaseUrl } from '../../../shared/databases/connection.js';
+import { DependencyError } from '../../../shared/errors/ops-error.js';
+
+/** Where heartbeats are written: a production database and the table opsfn owns there. */
+export interface HeartbeatTarget {
+  engine: 'postgres' | 'mysql';
+  url: string;
+  table: string;
+}
+
+/** The query that reads the newest heartbeat (epoch milliseconds) back from a restored copy. */
+export const heartbeatQuery = (table: string) => `SELECT max(at_ms) FROM ${table}`;
+
+/**
+ * Upserts the single heartbeat row of `table` (creating the table when missing) with time `at`,
+ * taken from the function's clock so the restored copy tells how old its newest data is.
+ */
+export async function writeHeartbeat(target: HeartbeatTarget, at: Date, timeoutMs: number): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(target.table))
+    throw new DependencyError(`invalid heartbeat table "${target.table}"`);
+  const t = target.table;
+  const ms = at.getTime();
+  try {
+    if (target.engine === 'postgres') {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({
+        connectionString: target.url,
+        connectionTimeoutMillis: timeoutMs,
+        query_timeout: timeoutMs,
+        statement_timeout: timeoutMs,
+        application_name: 'opsfn-heartbeat',
+      });
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${t} (id int PRIMARY KEY, at_ms bigint NOT NULL, at timestamptz NOT NULL)`,
+        );
+        await client.query(
+          `INSERT INTO ${t} (id, at_ms, at) VALUES (1, $1, to_timestamp($1::double precision / 1000)) ON CONFLICT (id) DO UPDATE SET at_ms = EXCLUDED.at_ms, at = EXCLUDED.at`,
+          [ms],
+        );
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      return;
+    }
+    const mysql = await import('mysql2/promise');
+    const parts = parseDatabaseUrl('mysql', target.url);
+    const connection = await mysql.createConnection({
+      host: parts.host,
+      port: parts.port,
+      user: parts.user,
+      password: parts.password,
+      database: parts.database,
+      connectTimeout: timeoutMs,
+    });
+    connection.on('error', () => undefined);
+    try {
+      await connection.query({
+        sql: `CREATE TABLE IF NOT EXISTS ${t} (id int PRIMARY KEY, at_ms bigint NOT NULL, at varchar(32) NOT NULL)`,
+        timeout: timeoutMs,
+      });
+      await connection.query({
+        sql: `INSERT INTO ${t} (id, at_ms, at) VALUES (1, ?, ?) ON DUPLICATE KEY UPDATE at_ms = VALUES(at_ms), at = VALUES(at)`,
+        values: [ms, at.toISOString()],
+        timeout: timeoutMs,
+      });
+    } finally {
+      await connection.end().catch(() => undefined);
+    }
+  } catch (cause) {
+    if (cause instanceof DependencyError) throw cause;
+    const where = (() => {
+      try {
+        const p = parseDatabaseUrl(target.engine, target.url);
+        return `${target.engine}://${p.host}:${p.port}/${p.database}`;
+      } catch {
+        return target.engine;
+      }
+    })();
+    throw new DependencyError(
+      `heartbeat write to ${where} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+  }
+}

@@ -1,0 +1,68 @@
+import type { ScratchServerConfig } from '../../shared/config/sections/backups.js';
+import type { Context } from '../../shared/runtime/types.js';
+import type { ResourceRecord } from './model.js';
+import { assertDrillResource } from './naming.js';
+import type { DrillPorts } from './ports.js';
+import { scratchServer } from './steps/scratch-server.js';
+import { message } from './steps/types.js';
+
+/** How deleting one resource went: `deleted` only when it was verified gone afterwards. */
+export interface DeleteOutcome {
+  state: 'deleted' | 'leaked';
+  detail: string;
+}
+
+/**
+ * Deletes one recorded drill resource through the guard and verifies it is gone. Refuses (and
+ * reports as leaked) anything whose name lacks the drill prefix: `drillId` pins the exact drill,
+ * the janitor passes none and accepts any drill's prefix.
+ */
+export async function deleteResource(
+  ctx: Context,
+  ports: DrillPorts,
+  resource: ResourceRecord,
+  drillId: string | undefined,
+): Promise<DeleteOutcome> {
+  try {
+    assertDrillResource(resource.kind, resource.name, drillId);
+  } catch (error) {
+    return { state: 'leaked', detail: message(error) };
+  }
+  try {
+    const gone = await ctx.act(`drill.delete-${resource.kind}`, resource.name, () => remove(ctx, ports, resource), {
+      evidence: { drill: drillId, kind: resource.kind, expiresAt: resource.expiresAt },
+    });
+    if (gone.status === 'refused') return { state: 'leaked', detail: `delete refused by ${gone.by}: ${gone.reason}` };
+    if (gone.status === 'dry-run') return { state: 'leaked', detail: 'dry-run: not deleted' };
+    return gone.value
+      ? { state: 'deleted', detail: `deleted ${resource.kind} ${resource.name}` }
+      : { state: 'leaked', detail: `${resource.kind} ${resource.name} still exists after its delete` };
+  } catch (error) {
+    return { state: 'leaked', detail: `delete of ${resource.kind} ${resource.name} failed: ${message(error)}` };
+  }
+}
+
+/** Deletes and then looks again; true when the resource is gone. */
+async function remove(ctx: Context, ports: DrillPorts, resource: ResourceRecord): Promise<boolean> {
+  const budget = 10 * 60_000;
+  switch (resource.kind) {
+    case 'scratch-db': {
+      const server = await scratchServer(
+        { secret: async (ref) => (typeof ref === 'string' ? ref : ctx.secret(ref)) },
+        resource.server as ScratchServerConfig,
+      );
+      await ports.scratch.drop(server, resource.name);
+      return !(await ports.scratch.list(server, resource.name)).includes(resource.name);
+    }
+    case 'cloud-sql': {
+      const sql = await ports.cloudSql(ctx.config.endpoints.sqladmin, 60_000, ctx.signal);
+      await sql.deleteInstance(resource.project ?? '', resource.name, budget);
+      return (await sql.getInstance(resource.project ?? '', resource.name)) === undefined;
+    }
+    case 'cloud-run': {
+      const run = await ports.cloudRun(ctx.config.endpoints.run, 60_000, ctx.signal);
+      await run.deleteService(resource.project ?? '', resource.region ?? '', resource.name, budget);
+      return (await run.getService(resource.project ?? '', resource.region ?? '', resource.name)) === undefined;
+    }
+  }
+}

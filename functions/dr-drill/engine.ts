@@ -1,0 +1,136 @@
+import { NotFoundError } from '../../shared/errors/ops-error.js';
+import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { finalize } from './finalize.js';
+import { type DrillRecord, drillKey, isFinal, isOver } from './model.js';
+import { CREATING_STEPS, nameSteps } from './plan.js';
+import type { DrillPorts } from './ports.js';
+import { drillResult } from './result.js';
+import { applySignals } from './signals.js';
+import { saveDrill, stepEnv } from './step-env.js';
+import { runStep } from './steps/index.js';
+import { message } from './steps/types.js';
+
+/** A step found `running` at the start of an invocation this often (each a crash) is failed. */
+const MAX_ATTEMPTS = 3;
+
+/** The lock that keeps two invocations from advancing one drill at once. */
+export const advanceLock = (id: string) => `drDrill:advance:${id}`;
+
+type Turn = { next: 'continue' } | { next: 'stop'; result: RunResult };
+
+/**
+ * Advances drill `id`: one step per invocation (each step in its own invocation, continued through
+ * `ctx.continue`), or every step in a row when `foreground` (the CLI). Finished steps are never run
+ * again; a step found `running` was interrupted and is run again, which each step tolerates.
+ */
+export async function advance(ctx: Context, ports: DrillPorts, id: string, foreground: boolean): Promise<RunResult> {
+  const deadline = ctx.now().getTime() + Math.floor(ctx.config.limits.timeout * 0.6);
+  const token = await ctx.state.lock(advanceLock(id), ctx.config.limits.timeout + 60_000);
+  if (!token) return { outcome: 'skipped', summary: `drill ${id} is being advanced by another invocation` };
+  let turn: Turn;
+  let drill: DrillRecord | undefined;
+  try {
+    do {
+      drill = await ctx.state.get<DrillRecord>(drillKey(id));
+      if (!drill) throw new NotFoundError(`no drill ${id}`);
+      turn = await takeTurn(ctx, ports, drill, deadline);
+    } while (turn.next === 'continue' && foreground && deadline - ctx.now().getTime() > 0);
+  } finally {
+    await ctx.state.unlock(advanceLock(id), token).catch(() => undefined);
+  }
+  if (turn.next === 'stop') return turn.result;
+  // Only after the lock is released: locally the next invocation may start at once.
+  await ctx.continue(`${id}:${ctx.runId}`, { drill: id });
+  ctx.progress(`drill ${id}: continues in the next invocation`);
+  return { ...drillResult(drill), outcome: 'ok', accepted: true, summary: `drill ${id}: ${progressLine(drill)}` };
+}
+
+async function takeTurn(ctx: Context, ports: DrillPorts, drill: DrillRecord, deadline: number): Promise<Turn> {
+  if (!drill.runs.includes(ctx.runId)) drill.runs.push(ctx.runId);
+  await applySignals(ctx, drill);
+  if (isOver(drill.status)) return { next: 'stop', result: drillResult(drill) };
+  const steps = nameSteps(drill.definition);
+  const index = drill.steps.findIndex((s) => !isFinal(s.status));
+  const step = steps[index];
+  const record = drill.steps[index];
+  if (!step || !record) return { next: 'stop', result: await finalize(ctx, ports, drill) };
+
+  const stopping = drill.cancel !== undefined || drill.steps.some((s) => s.status === 'fail');
+  if (stopping && step.step !== 'cleanup') {
+    const why = drill.cancel ? `cancelled by ${drill.cancel.by}` : 'not run: an earlier step failed';
+    for (const s of drill.steps) {
+      if (isFinal(s.status) || s.step === 'cleanup') continue;
+      s.status = drill.cancel ? 'cancelled' : 'skipped';
+      s.detail = s.detail ? `${s.detail}; ${why}` : why;
+      s.finishedAt ??= s.startedAt ? ctx.now().toISOString() : undefined;
+    }
+    await saveDrill(ctx, drill);
+    return { next: 'continue' };
+  }
+  if (drill.definition.approval === 'required' && CREATING_STEPS.has(step.step) && !drill.approval?.approvedAt) {
+    if (drill.status !== 'awaiting-approval') {
+      drill.status = 'awaiting-approval';
+      drill.approval = { required: true, requestedAt: ctx.now().toISOString() };
+      await saveDrill(ctx, drill);
+      await ctx.notify({
+        severity: 'info',
+        title: `DR drill ${drill.id} (${drill.plan}) waits for approval`,
+        text: `Step ${step.name} (${step.step}) creates resources. A second person approves with POST /drDrill/approve {"id":"${drill.id}"}, or cancels with POST /drDrill/cancel.`,
+        dedupKey: `drDrill-approval-${drill.id}`,
+        function: ctx.function,
+      });
+    }
+    return {
+      next: 'stop',
+      result: {
+        ...drillResult(drill),
+        accepted: true,
+        summary: `drill ${drill.id} waits for approval before ${step.name}`,
+      },
+    };
+  }
+
+  drill.status = 'running';
+  if (record.status === 'running' && !record.pending) record.attempts++;
+  if (record.status === 'pending') record.attempts = 1;
+  if (record.attempts > MAX_ATTEMPTS) {
+    Object.assign(record, {
+      status: 'fail',
+      finishedAt: ctx.now().toISOString(),
+      detail: `interrupted ${MAX_ATTEMPTS} times; given up`,
+    });
+    await saveDrill(ctx, drill);
+    return { next: 'continue' };
+  }
+  record.status = 'running';
+  record.pending = false;
+  record.startedAt ??= ctx.now().toISOString();
+  await saveDrill(ctx, drill);
+  ctx.progress(`drill ${drill.id}: ${step.name} (${step.step}) running`);
+
+  const env = stepEnv(ctx, ports, drill, steps, deadline, step.name);
+  const result = await runStep(env, step, record).catch((error: unknown) => ({
+    status: 'fail' as const,
+    detail: message(error),
+  }));
+  record.detail = result.detail;
+  if ('data' in result && result.data) record.data = { ...record.data, ...result.data };
+  if (result.status === 'pending') {
+    record.pending = true;
+  } else {
+    record.status = result.status;
+    record.finishedAt = ctx.now().toISOString();
+    ctx.progress(`drill ${drill.id}: ${step.name} ${result.status}: ${result.detail}`);
+  }
+  await saveDrill(ctx, drill);
+  if (step.step === 'cleanup' && result.status !== 'pending')
+    return { next: 'stop', result: await finalize(ctx, ports, drill) };
+  return { next: 'continue' };
+}
+
+/** One line of where a drill stands. */
+export function progressLine(drill: DrillRecord): string {
+  const done = drill.steps.filter((s) => isFinal(s.status)).length;
+  const current = drill.steps.find((s) => !isFinal(s.status));
+  return `${done}/${drill.steps.length} steps done${current ? `, next ${current.name}` : ''}`;
+}

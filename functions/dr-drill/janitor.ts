@@ -1,0 +1,91 @@
+import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { deleteResource } from './delete-resource.js';
+import { advanceLock } from './engine.js';
+import { type DrillRecord, drillKey, isOver } from './model.js';
+import type { DrillPorts } from './ports.js';
+import { cancelKey } from './signals.js';
+import { saveDrill } from './step-env.js';
+import { message } from './steps/types.js';
+import { sweepCloud } from './sweep-cloud.js';
+
+/** One thing the janitor did or found. */
+export interface JanitorItem {
+  drill: string;
+  resource?: string;
+  kind?: string;
+  action: 'deleted' | 'leaked' | 'resumed' | 'cancelled' | 'skipped';
+  detail: string;
+}
+
+/**
+ * The daily janitor: deletes expired resources of any drill (a crashed one included), resumes
+ * drills whose invocations stopped, cancels drills left waiting for approval too long, and sweeps
+ * the cloud for labelled drill resources no record knows about.
+ */
+export async function runJanitor(ctx: Context, ports: DrillPorts): Promise<RunResult> {
+  const now = ctx.now().getTime();
+  const items: JanitorItem[] = [];
+  const resume: string[] = [];
+  const ids = (await ctx.state.keys('drill:'))
+    .map((k) => /^drill:([0-9a-f]{8})$/.exec(k)?.[1])
+    .filter((id) => id !== undefined);
+  const known = new Set<string>();
+  for (const id of ids) {
+    const token = await ctx.state.lock(advanceLock(id), 10 * 60_000);
+    if (!token) {
+      items.push({ drill: id, action: 'skipped', detail: 'being advanced right now' });
+      continue;
+    }
+    try {
+      const drill = await ctx.state.get<DrillRecord>(drillKey(id));
+      if (!drill) continue;
+      for (const r of drill.resources) known.add(r.name);
+      let changed = false;
+      for (const resource of drill.resources) {
+        if (resource.state === 'deleted' || Date.parse(resource.expiresAt) > now) continue;
+        const outcome = await deleteResource(ctx, ports, resource, drill.id);
+        Object.assign(resource, { state: outcome.state, detail: `janitor: ${outcome.detail}` });
+        if (outcome.state === 'deleted') resource.deletedAt = ctx.now().toISOString();
+        items.push({
+          drill: id,
+          resource: resource.name,
+          kind: resource.kind,
+          action: outcome.state,
+          detail: outcome.detail,
+        });
+        changed = true;
+      }
+      if (!isOver(drill.status)) {
+        const requested = Date.parse(drill.approval?.requestedAt ?? '');
+        if (drill.status === 'awaiting-approval' && now - requested > drill.definition.approvalTimeout) {
+          await ctx.state.put(
+            cancelKey(id),
+            { by: 'janitor: approval timed out', at: ctx.now().toISOString() },
+            180 * 86_400_000,
+          );
+          items.push({ drill: id, action: 'cancelled', detail: `no approval since ${drill.approval?.requestedAt}` });
+          resume.push(id);
+        } else if (drill.status === 'running' && now - Date.parse(drill.updatedAt) > 2 * ctx.config.limits.timeout) {
+          items.push({ drill: id, action: 'resumed', detail: `no progress since ${drill.updatedAt}` });
+          resume.push(id);
+        }
+      }
+      if (changed) await saveDrill(ctx, drill);
+    } finally {
+      await ctx.state.unlock(advanceLock(id), token).catch(() => undefined);
+    }
+  }
+  try {
+    items.push(...(await sweepCloud(ctx, ports, known, now)));
+  } catch (error) {
+    items.push({ drill: '-', action: 'leaked', detail: `cloud sweep failed: ${message(error)}` });
+  }
+  for (const id of resume) await ctx.continue(`${id}:janitor:${ctx.runId}`, { drill: id });
+  const leaked = items.filter((i) => i.action === 'leaked');
+  const deleted = items.filter((i) => i.action === 'deleted').length;
+  return {
+    outcome: leaked.length > 0 ? 'fail' : 'ok',
+    summary: `janitor: ${deleted} expired drill resource(s) deleted, ${leaked.length} could not be, ${resume.length} drill(s) resumed`,
+    items,
+  };
+}

@@ -1,0 +1,91 @@
+import type { DrillPlan, DrillStep } from '../../shared/config/sections/drills.js';
+
+/** Where a step stands; `ok`, `fail`, `skipped` and `cancelled` are final. */
+export type StepStatus = 'pending' | 'running' | 'ok' | 'fail' | 'skipped' | 'cancelled';
+
+/** One step of a running drill, as stored and as returned in the envelope's `items`. */
+export interface StepRecord {
+  name: string;
+  step: DrillStep['step'];
+  status: StepStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  detail?: string;
+  /** What later steps and the report use: a scratch database, a service URL, the recovered data time. */
+  data?: Record<string, unknown>;
+  attempts: number;
+  /** The last invocation left the step unfinished on purpose (a wait, a long operation). */
+  pending?: boolean;
+}
+
+/** The kinds of resource a drill creates. */
+export type ResourceKind = 'scratch-db' | 'cloud-sql' | 'cloud-run';
+
+/** One resource a drill creates, recorded before it is created. */
+export interface ResourceRecord {
+  kind: ResourceKind;
+  name: string;
+  /** The step that created it. */
+  step: string;
+  /** scratch-db: engine and the scratch server as written in config (a URL or a secret reference). */
+  engine?: 'postgres' | 'mysql';
+  server?: unknown;
+  project?: string;
+  region?: string;
+  expiresAt: string;
+  state: 'recorded' | 'created' | 'deleted' | 'leaked';
+  recordedAt: string;
+  deletedAt?: string;
+  detail?: string;
+}
+
+/** Final verdicts of a drill. */
+export type DrillStatus = 'running' | 'awaiting-approval' | 'passed' | 'failed' | 'cancelled';
+
+/** The whole state machine of one drill, kept in the state store under `drill:<id>`. */
+export interface DrillRecord {
+  id: string;
+  plan: string;
+  /** The plan as it was when the drill started, so a config change mid-drill cannot change its steps. */
+  definition: DrillPlan;
+  status: DrillStatus;
+  startedAt: string;
+  startedBy: string;
+  updatedAt: string;
+  finishedAt?: string;
+  steps: StepRecord[];
+  resources: ResourceRecord[];
+  approval?: { required: true; requestedAt?: string; approvedBy?: string; approvedAt?: string };
+  cancel?: { by: string; at: string };
+  measurements?: Measurements;
+  report?: { json?: string; html?: string; error?: string };
+  /** Runs that advanced this drill, for the audit trail. */
+  runs: string[];
+}
+
+/** RTO and RPO as measured, in seconds, beside the plan's targets. */
+export interface Measurements {
+  rto?: number;
+  rpo?: number;
+  targets: { rto: number; rpo: number };
+  rtoOk: boolean;
+  rpoOk: boolean;
+  /** What the RPO was read from. */
+  rpoSource?: 'heartbeat' | 'backup';
+  recoveredDataAt?: string;
+  /** Time spent waiting for a second person, left out of the RTO. */
+  approvalWait?: number;
+  notes: string[];
+}
+
+/** The state key of a drill. */
+export const drillKey = (id: string) => `drill:${id}`;
+/** The prefix every drill key starts with, for listing. */
+export const DRILL_KEY_PREFIX = 'drill:';
+/** How long a drill's record is kept after it started. */
+export const DRILL_RECORD_TTL_MS = 180 * 86_400_000;
+
+/** True when a step status is final. */
+export const isFinal = (status: StepStatus) => status !== 'pending' && status !== 'running';
+/** True when a drill is over. */
+export const isOver = (status: DrillStatus) => status === 'passed' || status === 'failed' || status === 'cancelled';

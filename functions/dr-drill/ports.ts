@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Endpoint } from '../../shared/config/sections/estate-common.js';
+import { type AssertionResult, runAssertions, type SqlAssertion } from '../../shared/databases/assertions.js';
+import type { ScratchDatabase, ScratchServer } from '../../shared/databases/connection.js';
+import { type RestoreOptions, type RestoreStats, restoreDump } from '../../shared/databases/restore.js';
+import { createScratchDatabase, dropScratchDatabase, listScratchDatabases } from '../../shared/databases/scratch.js';
+import {
+  type OpenedStore,
+  type OpenObjectStoreOptions,
+  openObjectStore,
+} from '../../shared/storage/open-object-store.js';
+import { writeUrl } from '../../shared/storage/read-url.js';
+import type { CloudRunDrill } from './adapters/cloud-run.js';
+import type { CloudSqlDrill } from './adapters/cloud-sql.js';
+import { type HeartbeatTarget, writeHeartbeat } from './adapters/heartbeat.js';
+
+/** Everything drDrill does to the outside world, as one port so tests hand in what they need. */
+export interface DrillPorts {
+  newId(): string;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  fetch: typeof fetch;
+  scratch: {
+    create(server: ScratchServer, name: string): Promise<ScratchDatabase>;
+    drop(server: ScratchServer, name: string): Promise<void>;
+    list(server: ScratchServer, prefix: string): Promise<string[]>;
+  };
+  openStore(url: string, options: OpenObjectStoreOptions): Promise<OpenedStore>;
+  restore(source: NodeJS.ReadableStream, db: ScratchDatabase, options: RestoreOptions): Promise<RestoreStats>;
+  assertions(db: ScratchDatabase, assertions: readonly SqlAssertion[], timeoutMs: number): Promise<AssertionResult[]>;
+  writeHeartbeat(target: HeartbeatTarget, at: Date, timeoutMs: number): Promise<void>;
+  writeReport(url: string, body: string, contentType: string, options: OpenObjectStoreOptions): Promise<void>;
+  cloudSql(endpoint: Endpoint | undefined, timeoutMs: number, signal: AbortSignal): Promise<CloudSqlDrill>;
+  cloudRun(endpoint: Endpoint | undefined, timeoutMs: number, signal: AbortSignal): Promise<CloudRunDrill>;
+}
+
+/** The production ports; cloud clients load their SDK only when a plan uses them. */
+export function defaultPorts(overrides: Partial<DrillPorts> = {}): DrillPorts {
+  return {
+    newId: () => randomBytes(4).toString('hex'),
+    sleep: async (ms, signal) => {
+      await sleep(ms, undefined, { signal }).catch(() => undefined);
+    },
+    fetch: (input, init) => fetch(input, init),
+    scratch: {
+      create: (server, name) => createScratchDatabase(server, name),
+      drop: (server, name) => dropScratchDatabase(server, name),
+      list: (server, prefix) => listScratchDatabases(server, prefix),
+    },
+    openStore: openObjectStore,
+    restore: (source, db, options) => restoreDump(source as never, db, options),
+    assertions: (db, assertions, timeoutMs) => runAssertions(db, assertions, { timeoutMs }),
+    writeHeartbeat,
+    writeReport: (url, body, contentType, options) => writeUrl(url, body, { ...options, contentType }),
+    cloudSql: async (endpoint, timeoutMs, signal) =>
+      (await import('./adapters/cloud-sql.js')).createCloudSqlDrill(endpoint, timeoutMs, signal),
+    cloudRun: async (endpoint, timeoutMs, signal) =>
+      (await import('./adapters/cloud-run.js')).createCloudRunDrill(endpoint, timeoutMs, signal),
+    ...overrides,
+  };
+}

@@ -1,0 +1,110 @@
+import type { FunctionRoute, RouteRequest } from '../../shared/runtime/types.js';
+import { measure } from './measure.js';
+import { type DrillRecord, drillKey, isOver } from './model.js';
+import { DRILL_ID } from './naming.js';
+import { drillItems } from './result.js';
+import { applySignals, approvalKey, cancelKey, type Signal } from './signals.js';
+
+const bad = (message: string) => ({ status: 400, body: { error: 'badInput', message } });
+
+function idFrom(value: unknown): string | undefined {
+  return typeof value === 'string' && DRILL_ID.test(value) ? value : undefined;
+}
+
+async function load(req: RouteRequest, id: string): Promise<DrillRecord | undefined> {
+  const drill = await req.state.get<DrillRecord>(drillKey(id));
+  if (drill) await applySignals(req, drill);
+  return drill;
+}
+
+const notFound = (id: string) => ({ status: 404, body: { error: 'notFound', message: `no drill ${id}` } });
+
+/** `GET /drDrill?id=…`: where the drill stands, step by step, with its resources and (once known) RTO/RPO. */
+const progress: FunctionRoute = {
+  method: 'GET',
+  subpath: '',
+  async handle(req) {
+    const id = idFrom(req.query.get('id'));
+    if (!id) return bad('id: expected a drill id of 8 hex digits (the one POST /drDrill answered)');
+    const drill = await load(req, id);
+    if (!drill) return notFound(id);
+    return {
+      status: 200,
+      body: {
+        id: drill.id,
+        plan: drill.plan,
+        status: drill.status,
+        startedAt: drill.startedAt,
+        updatedAt: drill.updatedAt,
+        finishedAt: drill.finishedAt ?? null,
+        steps: drillItems(drill),
+        resources: drill.resources,
+        approval: drill.approval ?? null,
+        cancel: drill.cancel ?? null,
+        measurements: drill.measurements ?? measure(drill),
+        report: drill.report ?? null,
+      },
+    };
+  },
+};
+
+/** `POST /drDrill/approve {id}`: a second caller, not the one who started the drill, lets destructive steps run. */
+const approve: FunctionRoute = {
+  method: 'POST',
+  subpath: 'approve',
+  async handle(req) {
+    const id = idFrom((req.body as { id?: unknown } | undefined)?.id);
+    if (!id) return bad('id: expected a drill id of 8 hex digits');
+    const drill = await load(req, id);
+    if (!drill) return notFound(id);
+    if (drill.definition.approval !== 'required')
+      return { status: 409, body: { error: 'conflict', message: `drill ${id} needs no approval` } };
+    if (isOver(drill.status) || drill.cancel)
+      return {
+        status: 409,
+        body: { error: 'conflict', message: `drill ${id} is ${drill.cancel ? 'cancelled' : drill.status}` },
+      };
+    if (drill.approval?.approvedAt)
+      return {
+        status: 200,
+        body: { id, approvedBy: drill.approval.approvedBy, approvedAt: drill.approval.approvedAt },
+      };
+    if (req.caller === 'anonymous')
+      return { status: 403, body: { error: 'unauthorized', message: 'approval needs an authenticated caller' } };
+    if (req.caller === drill.startedBy)
+      return {
+        status: 403,
+        body: {
+          error: 'unauthorized',
+          message: `${req.caller} started drill ${id}; a different caller must approve it`,
+        },
+      };
+    const signal: Signal = { by: req.caller, at: req.now().toISOString() };
+    await req.state.put(approvalKey(id), signal, 180 * 86_400_000);
+    req.log.audit({ decision: 'decided', action: 'drill.approve', target: id, reason: `approved by ${req.caller}` });
+    if (drill.status === 'awaiting-approval') await req.continue(`${id}:approved`, { drill: id });
+    return { status: 200, body: { id, approvedBy: signal.by, approvedAt: signal.at } };
+  },
+};
+
+/** `POST /drDrill/cancel {id}`: stops after the current step; cleanup still runs. */
+const cancel: FunctionRoute = {
+  method: 'POST',
+  subpath: 'cancel',
+  async handle(req) {
+    const id = idFrom((req.body as { id?: unknown } | undefined)?.id);
+    if (!id) return bad('id: expected a drill id of 8 hex digits');
+    const drill = await load(req, id);
+    if (!drill) return notFound(id);
+    if (isOver(drill.status))
+      return { status: 409, body: { error: 'conflict', message: `drill ${id} is already ${drill.status}` } };
+    const signal: Signal = { by: req.caller, at: req.now().toISOString() };
+    await req.state.put(cancelKey(id), signal, 180 * 86_400_000);
+    req.log.audit({ decision: 'decided', action: 'drill.cancel', target: id, reason: `cancelled by ${req.caller}` });
+    if (drill.status === 'awaiting-approval') await req.continue(`${id}:cancelled`, { drill: id });
+    return { status: 202, body: { id, cancelledBy: signal.by, note: 'remaining steps are cancelled; cleanup runs' } };
+  },
+};
+
+/** The extra routes of drDrill. */
+export const drillRoutes: readonly FunctionRoute[] = [progress, approve, cancel];

@@ -1,0 +1,54 @@
+import type { Context } from '../../shared/runtime/types.js';
+import { DRILL_RECORD_TTL_MS, type DrillRecord, drillKey, type ResourceRecord } from './model.js';
+import { assertDrillResource } from './naming.js';
+import type { NamedStep } from './plan.js';
+import type { DrillPorts } from './ports.js';
+import type { StepEnv } from './steps/types.js';
+
+/** Persists a drill record, stamping the time. */
+export async function saveDrill(ctx: Context, drill: DrillRecord): Promise<void> {
+  drill.updatedAt = ctx.now().toISOString();
+  await ctx.state.put(drillKey(drill.id), drill, DRILL_RECORD_TTL_MS);
+}
+
+/** The environment steps of one invocation run in; `deadline` is when this invocation should hand over. */
+export function stepEnv(
+  ctx: Context,
+  ports: DrillPorts,
+  drill: DrillRecord,
+  steps: readonly NamedStep[],
+  deadline: number,
+  stepName: string,
+): StepEnv {
+  const save = () => saveDrill(ctx, drill);
+  return {
+    ctx,
+    drill,
+    steps,
+    ports,
+    save,
+    async track(resource) {
+      assertDrillResource(resource.kind, resource.name, drill.id);
+      const known = drill.resources.find((r) => r.kind === resource.kind && r.name === resource.name);
+      if (known) return known;
+      const record: ResourceRecord = {
+        ...resource,
+        step: stepName,
+        expiresAt: new Date(Date.parse(drill.startedAt) + drill.definition.ttl).toISOString(),
+        state: 'recorded',
+        recordedAt: ctx.now().toISOString(),
+      };
+      drill.resources.push(record);
+      // Written before the create call: a crash right after creating must still leave a trace to clean up.
+      await save();
+      return record;
+    },
+    async created(name) {
+      const record = drill.resources.find((r) => r.name === name);
+      if (record && record.state === 'recorded') record.state = 'created';
+      await save();
+    },
+    budgetMs: () => deadline - ctx.now().getTime(),
+    secret: async (ref) => (typeof ref === 'string' ? ref : ctx.secret(ref)),
+  };
+}

@@ -1,0 +1,93 @@
+import type { z } from 'zod';
+import type { RestoreDumpStepSchema } from '../../../shared/config/sections/drills.js';
+import { withDatabase } from '../../../shared/databases/connection.js';
+import { selectCandidates } from '../../backup-verify/checks/object-listing.js';
+import { heartbeatQuery } from '../adapters/heartbeat.js';
+import { resourceName } from '../naming.js';
+import type { NamedStep } from '../plan.js';
+import { scratchServer } from './scratch-server.js';
+import { message, type StepEnv, type StepResult } from './types.js';
+
+type RestoreStep = z.infer<typeof RestoreDumpStepSchema> & NamedStep;
+
+/** `db.restoreDump`: newest dump → fresh scratch database `opsfn_drill_<id>_<step>`, then the data time for the RPO. */
+export async function runRestoreDump(env: StepEnv, step: RestoreStep): Promise<StepResult> {
+  const { ctx, drill, ports } = env;
+  const backup = ctx.config.backups[step.backup];
+  if (backup?.kind !== 'object-store')
+    return { status: 'fail', detail: `backup "${step.backup}" is not an object-store backup` };
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(step.timeout)]);
+  const { store, location } = await ports.openStore(backup.url, {
+    endpoints: ctx.config.endpoints,
+    secret: (ref) => ctx.secret(ref),
+    s3: {
+      ...(backup.endpoint ? { endpoint: backup.endpoint } : {}),
+      ...(backup.region ? { region: backup.region } : {}),
+      ...(backup.forcePathStyle !== undefined ? { forcePathStyle: backup.forcePathStyle } : {}),
+      ...(backup.credentials ? { credentials: backup.credentials } : {}),
+    },
+  });
+  const listing = await store.list(location.prefix, { signal });
+  const newest = selectCandidates(listing, location.prefix, backup.pattern, ctx.config.timezone)[0];
+  if (!newest) return { status: 'fail', detail: `no dump matching "${backup.pattern}" under ${backup.url}` };
+
+  const server = await scratchServer(env, step.scratch);
+  const name = resourceName('scratch-db', drill.id, step.name);
+  await env.track({ kind: 'scratch-db', name, engine: server.engine, server: step.scratch });
+  const made = await ctx.act(
+    'drill.create-database',
+    name,
+    async () => {
+      // A crashed earlier attempt may have left a half-loaded copy of this very database.
+      await ports.scratch.drop(server, name);
+      return ports.scratch.create(server, name);
+    },
+    { evidence: { drill: drill.id, step: step.name, backup: step.backup, dump: newest.info.key } },
+  );
+  if (made.status !== 'done')
+    return { status: 'fail', detail: `creating ${name} was ${made.status}: ${'reason' in made ? made.reason : ''}` };
+  await env.created(name);
+
+  const source = await store.read(newest.info.key, { signal });
+  const stats = await ports.restore(source, made.value, {
+    timeoutMs: step.timeout,
+    idleTimeoutMs: step.idleTimeout,
+    signal,
+  });
+  const base = {
+    database: name,
+    engine: server.engine,
+    dump: newest.info.key,
+    bytes: stats.bytes,
+    restoreSeconds: Math.round(stats.durationMs / 100) / 10,
+    backupTakenAt: new Date(newest.takenAt).toISOString(),
+  };
+  const detail = `${newest.name} (${stats.bytes} bytes) restored into ${name} in ${base.restoreSeconds}s`;
+  const heartbeat = drill.definition.heartbeat;
+  if (!heartbeat)
+    return { status: 'ok', detail, data: { ...base, recoveredDataAt: base.backupTakenAt, rpoSource: 'backup' } };
+  const [read] = await ports
+    .assertions(
+      { engine: server.engine, name, url: withDatabase(server.url, name) },
+      [{ name: 'heartbeat', sql: heartbeatQuery(heartbeat.table), min: 0 }],
+      30_000,
+    )
+    .catch((error: unknown) => [
+      { name: 'heartbeat', status: 'fail' as const, detail: message(error), value: undefined },
+    ]);
+  const ms = Number(read?.value);
+  if (read?.status !== 'ok' || !Number.isFinite(ms) || ms <= 0) {
+    const why = `no heartbeat in ${heartbeat.table} of the copy (${read?.detail ?? 'no result'}); RPO from the backup time`;
+    return {
+      status: 'ok',
+      detail: `${detail}; ${why}`,
+      data: { ...base, recoveredDataAt: base.backupTakenAt, rpoSource: 'backup', note: why },
+    };
+  }
+  const at = new Date(ms).toISOString();
+  return {
+    status: 'ok',
+    detail: `${detail}; newest heartbeat ${at}`,
+    data: { ...base, recoveredDataAt: at, rpoSource: 'heartbeat' },
+  };
+}

@@ -1,0 +1,132 @@
+import type { z } from 'zod';
+import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../../../shared/config/sections/drills.js';
+import type { StepRecord } from '../model.js';
+import { drillLabels, resourceName } from '../naming.js';
+import type { NamedStep } from '../plan.js';
+import { pollStored, remember } from './operation.js';
+import type { StepEnv, StepResult } from './types.js';
+
+type CloneStep = z.infer<typeof SqlCloneStepSchema> & NamedStep;
+type RestoreBackupStep = z.infer<typeof SqlRestoreBackupStepSchema> & NamedStep;
+
+function source(env: StepEnv, step: CloneStep | RestoreBackupStep): { project: string; instance: string } {
+  if (step.database !== undefined) {
+    const db = env.ctx.config.databases[step.database];
+    if (db?.kind === 'cloud-sql') return { project: db.project, instance: db.instance };
+  }
+  return { project: step.project ?? '', instance: step.instance ?? '' };
+}
+
+const client = (env: StepEnv, step: CloneStep | RestoreBackupStep) =>
+  env.ports.cloudSql(env.ctx.config.endpoints.sqladmin, Math.min(step.timeout, 60_000), env.ctx.signal);
+
+const labels = (env: StepEnv) =>
+  drillLabels(env.drill.id, new Date(Date.parse(env.drill.startedAt) + env.drill.definition.ttl));
+
+/** `sql.clone`: `instances.clone` into `opsfn-drill-<id>-<name>` (optionally at a point in time), polled across invocations. */
+export async function runSqlClone(env: StepEnv, step: CloneStep, record: StepRecord): Promise<StepResult> {
+  const { project, instance } = source(env, step);
+  const target = resourceName('cloud-sql', env.drill.id, step.name);
+  const sql = await client(env, step);
+  if (record.data?.operation === undefined) {
+    await env.track({ kind: 'cloud-sql', name: target, project });
+    const made = await env.ctx.act(
+      'drill.create-cloud-sql',
+      target,
+      () => sql.clone(project, instance, target, step.pointInTime),
+      {
+        evidence: { drill: env.drill.id, source: `${project}/${instance}`, pointInTime: step.pointInTime },
+      },
+    );
+    if (made.status !== 'done')
+      return {
+        status: 'fail',
+        detail: `clone into ${target} was ${made.status}${'reason' in made ? `: ${made.reason}` : ''}`,
+      };
+    await env.created(target);
+    await remember(env, record, { operation: made.value.name, instance: target, project });
+  }
+  const polled = await pollStored(env, record, 'operation', step.pollInterval, (name) => sql.operation(project, name));
+  if (polled.state === 'pending') return { status: 'pending', detail: `cloning ${project}/${instance} into ${target}` };
+  if (polled.state === 'failed') return { status: 'fail', detail: `clone into ${target} failed: ${polled.error}` };
+  // Clones carry no labels of their own; the expiry label lets the janitor find a clone whose record is lost.
+  await env.ctx
+    .act('drill.label-cloud-sql', target, () => sql.setLabels(project, target, labels(env)))
+    .catch(() => undefined);
+  const dataAt = step.pointInTime ?? record.startedAt;
+  return {
+    status: 'ok',
+    detail: `${project}/${instance} cloned into ${target}${step.pointInTime ? ` at ${step.pointInTime}` : ''}`,
+    data: { recoveredDataAt: dataAt, rpoSource: 'backup' },
+  };
+}
+
+/** `sql.restoreBackup`: a scratch instance like the source, then the latest SUCCESSFUL backup run restored into it. */
+export async function runSqlRestoreBackup(
+  env: StepEnv,
+  step: RestoreBackupStep,
+  record: StepRecord,
+): Promise<StepResult> {
+  const { project, instance } = source(env, step);
+  const target = resourceName('cloud-sql', env.drill.id, step.name);
+  const sql = await client(env, step);
+  if (record.data?.backupRun === undefined) {
+    const run = await sql.latestSuccessfulBackup(project, instance);
+    if (!run) return { status: 'fail', detail: `no SUCCESSFUL backup run of ${project}/${instance}` };
+    await remember(env, record, { backupRun: run.id, backupTakenAt: run.startTime ?? run.endTime });
+  }
+  if (record.data?.insertOperation === undefined) {
+    const like = await sql.getInstance(project, instance);
+    if (!like) return { status: 'fail', detail: `source instance ${project}/${instance} not found` };
+    await env.track({ kind: 'cloud-sql', name: target, project });
+    const made = await env.ctx.act(
+      'drill.create-cloud-sql',
+      target,
+      () => sql.insertInstance(project, like, target, step.tier, labels(env)),
+      {
+        evidence: { drill: env.drill.id, like: `${project}/${instance}`, tier: step.tier ?? like.tier },
+      },
+    );
+    if (made.status !== 'done')
+      return {
+        status: 'fail',
+        detail: `creating ${target} was ${made.status}${'reason' in made ? `: ${made.reason}` : ''}`,
+      };
+    await env.created(target);
+    await remember(env, record, { insertOperation: made.value.name, instance: target, project });
+  }
+  const inserted = await pollStored(env, record, 'insertOperation', step.pollInterval, (name) =>
+    sql.operation(project, name),
+  );
+  if (inserted.state === 'pending') return { status: 'pending', detail: `creating scratch instance ${target}` };
+  if (inserted.state === 'failed') return { status: 'fail', detail: `creating ${target} failed: ${inserted.error}` };
+  if (record.data?.restoreOperation === undefined) {
+    const backupRun = String(record.data?.backupRun);
+    const made = await env.ctx.act(
+      'drill.restore-backup',
+      target,
+      () => sql.restoreBackup(project, target, instance, backupRun),
+      {
+        evidence: { drill: env.drill.id, backupRun, source: `${project}/${instance}` },
+      },
+    );
+    if (made.status !== 'done')
+      return {
+        status: 'fail',
+        detail: `restore into ${target} was ${made.status}${'reason' in made ? `: ${made.reason}` : ''}`,
+      };
+    await remember(env, record, { restoreOperation: made.value.name });
+  }
+  const restored = await pollStored(env, record, 'restoreOperation', step.pollInterval, (name) =>
+    sql.operation(project, name),
+  );
+  if (restored.state === 'pending')
+    return { status: 'pending', detail: `restoring backup ${record.data?.backupRun} into ${target}` };
+  if (restored.state === 'failed')
+    return { status: 'fail', detail: `restore into ${target} failed: ${restored.error}` };
+  return {
+    status: 'ok',
+    detail: `backup run ${record.data?.backupRun} of ${project}/${instance} restored into ${target}`,
+    data: { recoveredDataAt: record.data?.backupTakenAt, rpoSource: 'backup' },
+  };
+}

@@ -1,0 +1,46 @@
+import type { SecretRef } from '../../../shared/config/types.js';
+import type { Context } from '../../../shared/runtime/types.js';
+import type { DrillRecord, ResourceRecord, StepRecord } from '../model.js';
+import type { NamedStep } from '../plan.js';
+import type { DrillPorts } from '../ports.js';
+
+/** What a step returns; `pending` means "not finished, run me again in the next invocation". */
+export interface StepResult {
+  status: 'ok' | 'fail' | 'pending';
+  detail: string;
+  data?: Record<string, unknown>;
+}
+
+/** What a step may use: the run's context, the drill, the ports and resource bookkeeping. */
+export interface StepEnv {
+  ctx: Context;
+  drill: DrillRecord;
+  steps: readonly NamedStep[];
+  ports: DrillPorts;
+  /** Persists the drill record now. */
+  save(): Promise<void>;
+  /**
+   * Records a resource in state BEFORE it is created (idempotent by name: a re-run after a crash
+   * gets the record it left). The name is checked against the drill prefix.
+   */
+  track(
+    resource: Pick<ResourceRecord, 'kind' | 'name' | 'engine' | 'server' | 'project' | 'region'>,
+  ): Promise<ResourceRecord>;
+  /** Marks a recorded resource as created. */
+  created(name: string): Promise<void>;
+  /** How long this invocation may still poll before handing over to the next one. */
+  budgetMs(): number;
+  secret(ref: string | SecretRef): Promise<string>;
+}
+
+/** One kind of step. */
+export type StepRunner<S extends NamedStep = NamedStep> = (
+  env: StepEnv,
+  step: S,
+  record: StepRecord,
+) => Promise<StepResult>;
+
+/** The message of any thrown value. */
+export function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
