@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../shared/config/estate.js';
+import { formatZodIssues } from '../../../shared/config/zod-issues.js';
+
+const parse = (policies: unknown[]) => EstateSchema.safeParse({ rollback: { policies } });
+
+describe('rollback config', () => {
+  it('fills the documented defaults and reads a percentage threshold', () => {
+    const result = parse([{ match: { alert: 'HighErrorRate' }, errorRate: { threshold: '1%' } }]);
+    expect(result.success && result.data.rollback?.policies[0]).toEqual({
+      match: { alert: 'HighErrorRate' },
+      errorRate: { threshold: 0.01, window: 300_000, minRequests: 100 },
+      recentDeploy: 7_200_000,
+      settle: 180_000,
+      cooldown: 1_800_000,
+      onInconclusive: 'hold',
+    });
+  });
+
+  it.each([
+    [
+      [{ match: {}, errorRate: { threshold: 0.1 } }],
+      'rollback.policies[0].match: expected at least one of "alert", "policy" or "labels"',
+    ],
+    [
+      [{ match: { alert: 'a' }, errorRate: { threshold: 5 } }],
+      'rollback.policies[0].errorRate.threshold: expected a ratio in (0, 1]',
+    ],
+    [
+      [{ match: { alert: 'a' }, errorRate: { threshold: 0.1, query: 'x' } }],
+      'rollback.policies[0].errorRate.totalQuery: expected "totalQuery"',
+    ],
+    [
+      [{ match: { alert: 'a' }, errorRate: { threshold: 0.1 }, settle: 'soon' }],
+      'rollback.policies[0].settle: expected duration',
+    ],
+    [
+      [{ match: { alert: 'a' }, errorRate: { threshold: 0.1 }, onInconclusive: 'maybe' }],
+      'rollback.policies[0].onInconclusive',
+    ],
+  ])('rejects %j naming the path', (policies, message) => {
+    const result = parse(policies);
+    expect(result.success).toBe(false);
+    if (!result.success) expect(formatZodIssues(result.error).join('\n')).toContain(message);
+  });
+});
