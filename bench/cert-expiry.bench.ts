@@ -3,8 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { connect, createSecureContext, createServer, rootCertificates, type SecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { checkCertificates } from '../functions/cert-expiry/check.js';
-import { createLimiter } from '../functions/cert-expiry/pool.js';
+import { checkCertificates, createLimiter } from '../functions/cert-expiry/check.js';
 import type { CertItem, Target } from '../functions/cert-expiry/types.js';
 import { createTlsFixtures, type TlsFixtures } from '../test/support/tls-fixtures.js';
 

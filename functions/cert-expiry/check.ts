@@ -2,7 +2,6 @@ import { setMaxListeners } from 'node:events';
 import { createSecureContext } from 'node:tls';
 import { analyzeProbe, errorItem } from './analyze.js';
 import type { IssuedCache } from './chain.js';
-import { createLimiter } from './pool.js';
 import { probeAddress } from './probe.js';
 import { type Lookup, ResolveError, resolveAddresses, systemLookup } from './resolve.js';
 import { loadTrustStore, type ParsedCache, type TrustStore } from './trust.js';
@@ -101,4 +100,20 @@ export async function checkCertificates(targets: Target[], options: CheckOptions
 
   const perTarget = await Promise.all(targets.map(checkTarget));
   return perTarget.flat();
+}
+
+/** Runs at most `limit` tasks at once; the returned function queues a task and resolves with its result. */
+export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
 }

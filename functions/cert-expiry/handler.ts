@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import type { Certificates } from '../../shared/config/sections/certificates.js';
 import { defineFunction } from '../../shared/runtime/define-function.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { type CheckOptions, checkCertificates } from './check.js';
+import { gaugeSeries, writeGauge } from './gauge.js';
 import { notifyFindings, summarize } from './report.js';
 import { selectTargets, targetsOf } from './targets.js';
+import type { CertItem } from './types.js';
 
 /** Payload of a scheduled or manual run: optionally only some endpoints (`host:port`, host or servername). */
 export const CertExpiryInputSchema = z.strictObject({
@@ -37,7 +40,32 @@ export async function runCertExpiry(
   const { outcome, summary } = summarize(items);
   const notified = await notifyFindings(ctx, items);
   ctx.log.info('certExpiry notifications', { ...notified });
-  return { outcome, summary, items, extra: { notified } };
+  const gauge = section.gauge ? await recordGauge(ctx, items, section.gauge, section.timeout) : undefined;
+  return { outcome, summary, items, extra: { notified, ...(gauge ? { gauge } : {}) } };
+}
+
+/** Writes the gauge; a Monitoring failure is reported beside the items, never in place of them. */
+async function recordGauge(
+  ctx: Context,
+  items: CertItem[],
+  gauge: NonNullable<Certificates['gauge']>,
+  timeoutMs: number,
+): Promise<{ written: number } | { error: string }> {
+  const endpoint = ctx.config.endpoints.monitoring;
+  try {
+    const series = gaugeSeries(items, ctx.now(), gauge.metricType, gauge.project);
+    const written = await writeGauge(series, {
+      project: gauge.project,
+      ...(endpoint ? { rootUrl: endpoint.url } : {}),
+      ...(endpoint?.credentials === 'none' ? { auth: 'none' as const } : {}),
+      timeoutMs,
+      signal: ctx.signal,
+    });
+    return { written };
+  } catch (error) {
+    ctx.log.warn('certExpiry gauge not written', { error: (error as Error).message });
+    return { error: (error as Error).message };
+  }
 }
 
 /** Builds the certExpiry function with its dependencies; tests hand in a fake resolver. */

@@ -75,6 +75,21 @@ export const CertificatesSchema = z
     runTimeout: DurationSchema.default(240_000),
     /** Extra trusted roots (PEM), added to the system store. */
     caFile: z.string().min(1, 'expected a path to a PEM file').optional(),
+    /** Writes a `days_to_expiry` gauge per endpoint to Cloud Monitoring when set. */
+    gauge: z
+      .strictObject({
+        project: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a Google Cloud project id like "my-project"'),
+        metricType: z
+          .string()
+          .regex(
+            /^custom\.googleapis\.com\/[A-Za-z0-9_/.-]+$/,
+            'expected a custom metric type like "custom.googleapis.com/x"',
+          )
+          .default('custom.googleapis.com/opsfn/cert/days_to_expiry'),
+      })
+      .optional(),
   })
   .refine((c) => c.criticalDays <= c.warnDays, {
     message: 'expected criticalDays <= warnDays',

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCertificates } from '../../../functions/cert-expiry/check.js';
-import { createLimiter } from '../../../functions/cert-expiry/pool.js';
+import { checkCertificates, createLimiter } from '../../../functions/cert-expiry/check.js';
 import type { Target } from '../../../functions/cert-expiry/types.js';
 import { type RunningServer, startHangingServer } from '../../support/tls-servers.js';
 
