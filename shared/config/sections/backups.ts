@@ -103,3 +103,27 @@ export type Backup = z.infer<typeof BackupSchema>;
 /** `backups.<name>`: what backupVerify checks. */
 export const BackupsSchema = z.record(NameSchema, BackupSchema).default({});
 export type Backups = z.infer<typeof BackupsSchema>;
+
+/**
+ * Cross-references a parsed `backups` section against `databases`: every `cloud-sql` backup naming a
+ * `database` must find an entry of kind `cloud-sql`. For the estate schema's `superRefine`.
+ */
+export function backupReferenceIssues(
+  backups: Backups,
+  databases: Record<string, { kind: string }>,
+): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  for (const [name, backup] of Object.entries(backups)) {
+    if (backup.kind !== 'cloud-sql' || backup.database === undefined) continue;
+    const db = databases[backup.database];
+    if (db === undefined)
+      issues.push({ path: ['backups', name, 'database'], message: `unknown database "${backup.database}"` });
+    else if (db.kind !== 'cloud-sql') {
+      issues.push({
+        path: ['backups', name, 'database'],
+        message: `expected a cloud-sql database, "${backup.database}" is ${db.kind}`,
+      });
+    }
+  }
+  return issues;
+}

@@ -6,7 +6,7 @@ import { Crc32c } from '../../../functions/backup-verify/scan/crc32c.js';
 import { TarWalker } from '../../../functions/backup-verify/scan/tar-walker.js';
 import { check } from '../../../functions/backup-verify/types.js';
 import { backupVerdict, runOutcome, runSummary } from '../../../functions/backup-verify/verdict.js';
-import { BackupsSchema } from '../../../shared/config/sections/backups.js';
+import { BackupsSchema, backupReferenceIssues } from '../../../shared/config/sections/backups.js';
 import { tarArchive } from './fixtures.js';
 
 describe('Crc32c', () => {
@@ -114,5 +114,18 @@ describe('BackupsSchema', () => {
       sizeDropPercent: 50,
       restoreTest: { restoreEvery: 7 * 86_400_000 },
     });
+  });
+
+  it('cross-checks cloud-sql backups against databases', () => {
+    const backups = BackupsSchema.parse({
+      a: { kind: 'cloud-sql', database: 'main' },
+      b: { kind: 'cloud-sql', database: 'ghost' },
+      c: { kind: 'cloud-sql', database: 'local' },
+    });
+    const issues = backupReferenceIssues(backups, { main: { kind: 'cloud-sql' }, local: { kind: 'postgres' } });
+    expect(issues).toEqual([
+      { path: ['backups', 'b', 'database'], message: 'unknown database "ghost"' },
+      { path: ['backups', 'c', 'database'], message: 'expected a cloud-sql database, "local" is postgres' },
+    ]);
   });
 });
