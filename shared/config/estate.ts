@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AutoscaleSchema } from './sections/autoscale.js';
-import { BackupsSchema } from './sections/backups.js';
+import { BackupsSchema, backupReferenceIssues } from './sections/backups.js';
 import { CertificatesSchema } from './sections/certificates.js';
 import { DrillsSchema } from './sections/drills.js';
 import {
@@ -49,6 +49,9 @@ export const EstateSchema = z
     drills: DrillsSchema,
   })
   .superRefine((estate, ctx) => {
+    for (const issue of backupReferenceIssues(estate.backups, estate.databases)) {
+      ctx.addIssue({ code: 'custom', ...issue });
+    }
     for (const [i, route] of estate.notify.routes.entries()) {
       for (const [j, channel] of route.channels.entries()) {
         if (!(channel in estate.notify.channels)) {

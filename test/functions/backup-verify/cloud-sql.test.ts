@@ -96,8 +96,9 @@ describe('backupVerify on Cloud SQL', () => {
     expect(result?.checks[0]?.detail).toMatch(/backupRuns.list failed/);
   });
 
-  it('names a databases entry that is missing', async () => {
-    const [result] = await verify({ db: { kind: 'cloud-sql', database: 'ghost' } });
-    expect(result?.checks[0]?.detail).toContain('database "ghost": no such entry in databases');
+  it('refuses at config load a backup naming a databases entry that is missing', () => {
+    expect(() => testEstate({ backups: { db: { kind: 'cloud-sql', database: 'ghost' } } as never })).toThrow(
+      /backups\.db\.database: unknown database "ghost"/,
+    );
   });
 });
