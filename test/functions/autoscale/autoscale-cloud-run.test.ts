@@ -183,6 +183,19 @@ describe('autoscale on Cloud Run', () => {
     expect(h.runPatches()).toHaveLength(0);
   });
 
+  it('steps max instances when the policy names the max knob', async () => {
+    const policies = [{ match: { alert: 'WebLatency' }, service: 'web', knob: 'max', up: { step: '+5', max: 30 } }];
+    const other = await autoscaleHarness({ overrides: { autoscale: { policies } } });
+    try {
+      const envelope = await other.invoke(alert('WebLatency', 'mx'));
+      expect(envelope.summary).toBe('web: up 20 → 25');
+      expect(other.runPatches()[0]?.query.get('updateMask')).toBe('scaling.maxInstanceCount');
+      expect(other.webScaling()).toEqual({ minInstanceCount: 2, maxInstanceCount: 25 });
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('skips alerts no policy matches', async () => {
     const envelope = await h.invoke(alert('DiskFull', 'd'));
     expect(envelope.outcome).toBe('skipped');

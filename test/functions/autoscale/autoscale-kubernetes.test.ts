@@ -107,5 +107,12 @@ describe('autoscale on Kubernetes, state in Redis', () => {
     expect(refused.outcome).toBe('rejected');
     expect(refused.summary).toMatch(/managed by HPA api: give "min"/);
     expect(h.k8s.server.find('PATCH', HPA_PATCH)).toHaveLength(0);
+    const hpa = await h.invoke({
+      kind: 'manual',
+      id: `m-${randomUUID()}`,
+      payload: { service: 'api', min: 6, reason: 'launch' },
+    });
+    expect(hpa.summary).toBe('api: HPA api minReplicas 2 → 6 (launch)');
+    expect(hpaMin()).toBe(6);
   });
 });
