@@ -184,7 +184,9 @@ describe('autoscale on Cloud Run', () => {
   });
 
   it('steps max instances when the policy names the max knob', async () => {
-    const policies = [{ match: { alert: 'WebLatency' }, service: 'web', knob: 'max', up: { step: '+5', max: 30 } }];
+    const policies = [
+      { match: { alert: 'WebLatency' }, service: 'web', knob: 'max' as const, up: { step: '+5', max: 30 } },
+    ];
     const other = await autoscaleHarness({ overrides: { autoscale: { policies } } });
     try {
       const envelope = await other.invoke(alert('WebLatency', 'mx'));
