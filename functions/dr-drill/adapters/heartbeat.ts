@@ -37,8 +37,8 @@ export async function writeHeartbeat(target: HeartbeatTarget, at: Date, timeoutM
           `CREATE TABLE IF NOT EXISTS ${t} (id int PRIMARY KEY, at_ms bigint NOT NULL, at timestamptz NOT NULL)`,
         );
         await client.query(
-          `INSERT INTO ${t} (id, at_ms, at) VALUES (1, $1, to_timestamp($1::double precision / 1000)) ON CONFLICT (id) DO UPDATE SET at_ms = EXCLUDED.at_ms, at = EXCLUDED.at`,
-          [ms],
+          `INSERT INTO ${t} (id, at_ms, at) VALUES (1, $1::bigint, to_timestamp($2::double precision / 1000)) ON CONFLICT (id) DO UPDATE SET at_ms = EXCLUDED.at_ms, at = EXCLUDED.at`,
+          [ms, ms],
         );
       } finally {
         await client.end().catch(() => undefined);

@@ -1,0 +1,92 @@
+import { type FakeReply, googleError, type RecordedRequest, RecordingServer } from './recording-server.js';
+
+/** A service of the DR fake. */
+export interface FakeDrService {
+  name: string;
+  uri?: string;
+  labels?: Record<string, string>;
+  latestReadyRevision?: string;
+  traffic?: { type?: string; revision?: string; percent?: number }[];
+  template?: { containers?: { image?: string }[] };
+}
+
+interface FakeOp {
+  name: string;
+  polls: number;
+  done?: () => void;
+  response?: unknown;
+}
+
+/**
+ * A Cloud Run Admin v2 fake for DR drills (WIRE.md §3): services get/list/create/delete,
+ * revisions.get and operations.get; operations finish after `operationPolls` polls. New services
+ * answer at `uriFor(name)`.
+ */
+export class FakeCloudRunDr {
+  readonly server = new RecordingServer((r) => this.route(r));
+  readonly services = new Map<string, FakeDrService>();
+  readonly revisions = new Map<string, { name: string; containers: { image: string }[] }>();
+  private readonly ops = new Map<string, FakeOp>();
+  private nextOp = 1;
+  operationPolls = 2;
+  uriFor: (name: string) => string = (name) => `https://${name}.a.run.app`;
+
+  start(): Promise<string> {
+    return this.server.start();
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  /** Adds a service under `projects/P/locations/L/services/S`. */
+  addService(path: string, service: Omit<FakeDrService, 'name'>): void {
+    this.services.set(path, { name: path, ...service });
+  }
+
+  private op(location: string, done: () => void): FakeReply {
+    const name = `${location}/operations/op-${this.nextOp++}`;
+    this.ops.set(name, { name, polls: 0, done });
+    return { status: 200, body: { name, done: false } };
+  }
+
+  private route(r: RecordedRequest): FakeReply {
+    const path = r.path.replace(/^\/v2\//, '');
+    const op = this.ops.get(path);
+    if (r.method === 'GET' && op) {
+      op.polls++;
+      const finished = op.polls >= this.operationPolls;
+      if (finished && op.done) {
+        op.done();
+        op.done = undefined;
+      }
+      return { status: 200, body: { name: op.name, done: finished } };
+    }
+    const m = /^(projects\/[^/]+\/locations\/[^/]+)\/services(?:\/([^/]+))?(?:\/revisions\/([^/]+))?$/.exec(path);
+    if (!m) return googleError(404, 'NOT_FOUND', `no route ${r.method} ${r.path}`);
+    const [, location = '', serviceId, revision] = m;
+    if (revision) {
+      const rev = this.revisions.get(revision);
+      return rev ? { status: 200, body: rev } : googleError(404, 'NOT_FOUND', 'no such revision');
+    }
+    if (!serviceId && r.method === 'GET') {
+      return {
+        status: 200,
+        body: { services: [...this.services.values()].filter((s) => s.name.startsWith(`${location}/`)) },
+      };
+    }
+    if (!serviceId && r.method === 'POST') {
+      const id = r.query.get('serviceId') ?? '';
+      const full = `${location}/services/${id}`;
+      if (this.services.has(full)) return googleError(409, 'ALREADY_EXISTS', 'service exists');
+      const body = r.body as FakeDrService;
+      return this.op(location, () => this.services.set(full, { ...body, name: full, uri: this.uriFor(id) }));
+    }
+    const full = `${location}/services/${serviceId}`;
+    const service = this.services.get(full);
+    if (!service) return googleError(404, 'NOT_FOUND', `Service ${serviceId} not found`);
+    if (r.method === 'GET') return { status: 200, body: service };
+    if (r.method === 'DELETE') return this.op(location, () => this.services.delete(full));
+    return googleError(404, 'NOT_FOUND', `no route ${r.method} ${r.path}`);
+  }
+}
