@@ -20,6 +20,15 @@ export function memoizeRuntime(load: RuntimeLoader): RuntimeLoader {
   };
 }
 
+// Push subscriptions append the topic to the function URL (`/projects/P/topics/T`, WIRE.md §7) so the
+// origin shows in request logs; that suffix addresses the function itself, not one of its routes.
+const PUSH_TOPIC_PATH = /^projects\/[^/]+\/topics\/[^/]+$/;
+
+function subpathOf(path: string): string {
+  const trimmed = path.replace(/^\/+|\/+$/g, '');
+  return PUSH_TOPIC_PATH.test(trimmed) ? '' : trimmed;
+}
+
 /** The functions-framework HTTP handler of one function: webhooks, manual calls, Scheduler, Pub/Sub push and binary CloudEvents. */
 export function httpHandler(definition: AnyFunction, loadRuntime: RuntimeLoader) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -50,7 +59,7 @@ export function httpHandler(definition: AnyFunction, loadRuntime: RuntimeLoader)
         headers: normalizeHeaders(req.headers),
         body: raw,
       },
-      (req.path ?? '').replace(/^\/+|\/+$/g, ''),
+      subpathOf(req.path ?? ''),
     );
     if (reply.headers) res.set(reply.headers);
     res.status(reply.status).json(reply.body);
