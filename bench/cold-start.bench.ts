@@ -121,6 +121,19 @@ export interface ColdStartRow {
   smallEnough?: boolean;
 }
 
+/**
+ * Whether the function itself answered: a result envelope naming it, run or refused (an empty manual
+ * payload is invalid for some functions, which still loaded their runtime and config to say so).
+ */
+export function answered(sample: ColdStart, target: string): boolean {
+  if (sample.status !== 200 && sample.status !== 400) return false;
+  try {
+    return (JSON.parse(sample.body) as { function?: unknown }).function === target;
+  } catch {
+    return false;
+  }
+}
+
 interface Subject {
   label: string;
   spec: ServeSpec;
@@ -153,8 +166,9 @@ export async function main(args: string[] = process.argv.slice(2)) {
   for (let run = 0; run < runs; run++) {
     for (const subject of subjects) {
       const sample = await measureColdStart(subject.spec);
-      if (sample.status !== 200)
+      if (!answered(sample, subject.spec.target)) {
         throw new Error(`${subject.label}: HTTP ${sample.status} ${sample.body.slice(0, 300)}`);
+      }
       subject.samples.push(sample);
     }
   }

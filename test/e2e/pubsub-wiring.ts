@@ -1,0 +1,103 @@
+import { createServer, type Server } from 'node:http';
+import type { PubSubEmulator } from '../support/pubsub-emulator.js';
+import type { PushSubscription } from './terraform-topology.js';
+
+async function rest(url: string, method: string, body: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
+  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** Creates a push subscription with the dead-letter policy and ack deadline the Terraform module declares. */
+export async function pushSubscribe(
+  emulator: PubSubEmulator,
+  project: string,
+  sub: PushSubscription,
+  pushEndpoint: string,
+): Promise<void> {
+  await rest(`${emulator.url}/v1/projects/${project}/subscriptions/${sub.name}`, 'PUT', {
+    topic: sub.fullTopic,
+    ackDeadlineSeconds: 60,
+    pushConfig: { pushEndpoint },
+    deadLetterPolicy: { deadLetterTopic: sub.deadLetterTopic, maxDeliveryAttempts: sub.maxDeliveryAttempts },
+  });
+}
+
+/**
+ * Publishes one message as Cloud Scheduler's Pub/Sub target does (data, and the `opsfn-job` attribute
+ * when `job` is given) and returns its message id.
+ */
+export async function publish(
+  emulator: PubSubEmulator,
+  project: string,
+  topic: string,
+  data: string,
+  job?: string,
+  encoding: BufferEncoding = 'utf8',
+): Promise<string> {
+  const body = await rest(`${emulator.url}/v1/projects/${project}/topics/${topic}:publish`, 'POST', {
+    messages: [
+      { data: Buffer.from(data, encoding).toString('base64'), ...(job ? { attributes: { 'opsfn-job': job } } : {}) },
+    ],
+  });
+  const id = (body.messageIds as string[] | undefined)?.[0];
+  if (!id) throw new Error(`publish to ${topic} returned no message id`);
+  return id;
+}
+
+/** Polls `probe` until it returns a value, or fails after `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`nothing after ${timeoutMs} ms`);
+    await new Promise((wait) => setTimeout(wait, 50));
+  }
+}
+
+/**
+ * Forwards pushes to a function and answers 500 to the first delivery of each message after the
+ * function has handled it: an ack lost on the way back, so Pub/Sub redelivers work already done.
+ */
+export class FlakyProxy {
+  readonly delivered: string[] = [];
+  readonly failed: string[] = [];
+  readonly server: Server;
+
+  constructor(private readonly upstream: string) {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        this.forward(req.url ?? '/', Buffer.concat(chunks)).then(
+          ({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(body),
+          (error: unknown) => res.writeHead(502).end(String(error)),
+        );
+      });
+    });
+  }
+
+  private async forward(path: string, body: Buffer): Promise<{ status: number; body: string }> {
+    const id = String((JSON.parse(body.toString('utf8')) as { message?: { messageId?: string } }).message?.messageId);
+    this.delivered.push(id);
+    const response = await fetch(`${this.upstream}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(body),
+      signal: AbortSignal.timeout(20_000),
+    });
+    const text = await response.text();
+    if (!this.failed.includes(id)) {
+      this.failed.push(id);
+      return { status: 500, body: '{"error":"ack lost"}' };
+    }
+    return { status: response.status, body: text };
+  }
+}
