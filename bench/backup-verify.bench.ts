@@ -174,7 +174,7 @@ async function restoreBench(dir: string, rows: number): Promise<Record<string, u
   const suffix = randomBytes(4).toString('hex');
   const ours = await timed(() =>
     withScratchDatabase({ engine: 'postgres', url: PG }, `opsfn_restore_bench_${suffix}`, async (db) => {
-      const stats = await restoreDump(createReadStream(file), db, { timeoutMs: 30 * 60_000 });
+      const stats = await restoreDump(createReadStream(file), db, { timeoutMs: 30 * 60_000, stripOwnership: true });
       const counted = await timed(() => estimateRows(db));
       return { loadMs: stats.durationMs, rowsEstimate: counted.value, statsMs: counted.ms };
     }),

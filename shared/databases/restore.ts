@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { parseDatabaseUrl, type ScratchDatabase } from './connection.js';
 import { RestoreError } from './errors.js';
+import { stripOwnership } from './ownership-filter.js';
 
 /** Options of one restore. */
 export interface RestoreOptions {
@@ -15,6 +16,8 @@ export interface RestoreOptions {
   /** A source that delivers no bytes this long is treated as a dump that never ends. */
   idleTimeoutMs?: number;
   signal?: AbortSignal;
+  /** PostgreSQL: drop owner and privilege statements, like `pg_restore --no-owner --no-acl`. */
+  stripOwnership?: boolean;
   /** Client binaries; defaults `psql` and `mariadb`. */
   psql?: string;
   mysql?: string;
@@ -71,7 +74,8 @@ export async function restoreDump(
     child.once('close', (code) => {
       if (code !== 0) control.abort(new RestoreError('load', 'client exited'));
     });
-    const stages = gzip ? [source, watchdog, createGunzip(), child.stdin] : [source, watchdog, child.stdin];
+    const filter = options.stripOwnership && scratch.engine === 'postgres' ? [stripOwnership()] : [];
+    const stages = [source, watchdog, ...(gzip ? [createGunzip()] : []), ...filter, child.stdin];
     let pipeError: unknown;
     try {
       await Promise.race([pipeline(stages, { signal: control.signal }), spawnError]);

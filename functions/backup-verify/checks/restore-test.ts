@@ -82,7 +82,12 @@ export async function restoreTestChecks(
   try {
     const checks = await withScratchDatabase({ engine, url }, name, async (db) => {
       const source = await store.read(newest.info.key, { signal });
-      const stats = await restoreDump(source, db, { timeoutMs: test.timeout, idleTimeoutMs: test.idleTimeout, signal });
+      const stats = await restoreDump(source, db, {
+        timeoutMs: test.timeout,
+        idleTimeoutMs: test.idleTimeout,
+        signal,
+        stripOwnership: test.noOwner,
+      });
       const rows = await estimateRows(db);
       const rate =
         rows === undefined

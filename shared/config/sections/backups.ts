@@ -33,6 +33,8 @@ export const RestoreTestSchema = z.strictObject({
   scratch: ScratchServerSchema,
   assertions: z.array(AssertionSchema).default([]),
   restoreEvery: DurationSchema.default(7 * DAY),
+  /** PostgreSQL: drop OWNER TO / GRANT / REVOKE lines (like `pg_restore --no-owner --no-acl`), so production roles need not exist. */
+  noOwner: z.boolean().default(true),
   timeout: DurationSchema.default(60 * 60_000),
   /** A restore whose input stalls this long is aborted. */
   idleTimeout: DurationSchema.default(2 * 60_000),

@@ -108,6 +108,28 @@ describe.each(['postgres', 'mysql'] as const)('restoreDump into %s', (engine) =>
   });
 });
 
+describe('restoreDump ownership', () => {
+  it('restores a dump owned by a role the scratch server lacks only when owner lines are stripped', async () => {
+    const dump = Buffer.from(
+      (await pgDump(20, { gzip: false }))
+        .toString('utf8')
+        .replaceAll('OWNER TO postgres', 'OWNER TO opsfn_no_such_role'),
+    );
+    expect(dump.toString()).toContain('OWNER TO opsfn_no_such_role');
+    const name = scratchDatabaseName(`t${suffix()}`);
+    const kept = withScratchDatabase(servers.postgres, name, (db) =>
+      restoreDump(Readable.from([dump]), db, { timeoutMs: 30_000 }),
+    );
+    await expect(kept).rejects.toThrow(/role "opsfn_no_such_role" does not exist/);
+    const results = await withScratchDatabase(servers.postgres, name, async (db) => {
+      await restoreDump(Readable.from([dump]), db, { timeoutMs: 30_000, stripOwnership: true });
+      return runAssertions(db, [{ sql: 'SELECT count(*) FROM conversations', equals: 20 }]);
+    });
+    expect(results[0]?.status).toBe('ok');
+    expect(await databaseExists('postgres', name)).toBe(false);
+  });
+});
+
 describe('scratchDatabaseName', () => {
   it('keeps names short, safe and distinct', () => {
     expect(scratchDatabaseName('Run-42', 'pg dumps')).toBe('opsfn_restore_run_42_pg_dumps');
