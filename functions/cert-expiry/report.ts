@@ -90,7 +90,7 @@ export function buildNotification(
   };
 }
 
-/** What notifying did: messages sent and findings already told today. */
+/** What notifying did: messages delivered to at least one channel, and findings already told today. */
 export interface NotifyReport {
   sent: number;
   suppressed: number;
@@ -135,7 +135,7 @@ export async function notifyFindings(
       stateNote,
     );
     const deliveries = await ctx.notify(notification);
-    sent++;
+    if (deliveries.some((d) => d.ok)) sent++;
     if (deliveries.length > 0 && deliveries.every((d) => !d.ok)) {
       // A failed unclaim only delays the retry to tomorrow's key, so it must not hide the delivery report.
       for (const { key } of group) if (key) await ctx.state.unclaim(key).catch(() => undefined);
