@@ -61,27 +61,48 @@ export async function execute(ctx: Context, s: Subject, decision: Decision): Pro
     });
     return { ...base, status: 'noted' };
   }
-  const outcome = await applyScale(ctx, s.platform, {
-    action: ACTION[decision.kind],
-    service: s.service,
-    shape: s.policy,
-    policyName: s.policyName,
-    knob: s.knob,
-    to: decision.to,
-    baseline: decision.kind === 'reapply' ? (s.record?.baseline ?? decision.from) : decision.baseline,
-    record: s.record,
-    afterwards: decision.kind === 'down' && decision.final ? 'forget' : 'track',
-    alerts: s.alerts,
-    cooldownMs: s.policy.cooldown,
-    evidence: { policy: s.policyName, reasons: decision.reasons },
-  });
+  const action = ACTION[decision.kind];
+  let outcome: Awaited<ReturnType<typeof applyScale>>;
+  try {
+    outcome = await applyScale(ctx, s.platform, {
+      action,
+      service: s.service,
+      shape: s.policy,
+      policyName: s.policyName,
+      knob: s.knob,
+      to: decision.to,
+      baseline: decision.kind === 'reapply' ? (s.record?.baseline ?? decision.from) : decision.baseline,
+      record: s.record,
+      afterwards: decision.kind === 'down' && decision.final ? 'forget' : 'track',
+      alerts: s.alerts,
+      cooldownMs: s.policy.cooldown,
+      evidence: { policy: s.policyName, reasons: decision.reasons },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await ctx.notify({
+      severity: 'warning',
+      title: `autoscale could not ${action} ${s.service}`,
+      text: `${decision.reasons.join('; ')}. The change failed and was not recorded: ${message}`,
+      fields: { service: s.service, knob: s.knob.label, from: decision.from, to: decision.to },
+    });
+    throw error;
+  }
   const moved = { ...base, from: decision.from, to: decision.to };
   if (outcome.status === 'dry-run') return { ...moved, status: 'dry-run' };
   if (outcome.status === 'refused') return { ...moved, status: 'refused', reasons: [...base.reasons, outcome.reason] };
   if (!outcome.value.applied) return { ...moved, status: 'skipped', reasons: [...base.reasons, outcome.value.reason] };
-  if (outcome.value.stateError)
-    return { ...moved, status: 'done', error: `record not written: ${outcome.value.stateError}` };
-  return { ...moved, status: 'done' };
+  await ctx.notify({
+    severity: 'info',
+    title: `autoscale: ${s.service} ${decision.kind} ${decision.from} → ${decision.to}`,
+    text: `${decision.reasons.join('; ')}.`,
+    dedupKey: `autoscale-${s.service}-${action}-${decision.to}-${ctx.runId}`,
+    fields: { service: s.service, knob: s.knob.label, from: decision.from, to: decision.to, policy: s.policyName },
+  });
+  const stateError = outcome.value.stateError;
+  return stateError
+    ? { ...moved, status: 'done', error: `record not written: ${stateError}` }
+    : { ...moved, status: 'done' };
 }
 
 /** A one-line summary of an item. */

@@ -122,8 +122,9 @@ describe('autoscale on Cloud Run', () => {
     expect(envelope.outcome).toBe('warn');
     expect(envelope.summary).toBe('web: manual');
     expect(h.runPatches()).toHaveLength(1);
-    expect(h.notifier.sent).toMatchObject([
-      { severity: 'warning', title: 'autoscale: web was scaled by hand, left alone' },
+    expect(h.notifier.sent.map((m) => [m.severity, m.title])).toEqual([
+      ['info', 'autoscale: web up 2 → 3'],
+      ['warning', 'autoscale: web was scaled by hand, left alone'],
     ]);
     expect(await h.state.get(AutoscaleKeys.manual('web'))).toMatchObject({ observed: 8, expected: 3 });
     h.advance(3_600_000);
@@ -137,6 +138,7 @@ describe('autoscale on Cloud Run', () => {
     expect(envelope.outcome).toBe('fail');
     expect(envelope.summary).toMatch(/HTTP 500/);
     expect(envelope.actions).toMatchObject([{ action: 'scale-up', status: 'failed' }]);
+    expect(h.notifier.sent).toMatchObject([{ severity: 'warning', title: 'autoscale could not scale-up web' }]);
     expect(h.webScaling()?.minInstanceCount).toBe(2);
     expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
     expect((await fire('b')).summary).toBe('web: up 2 → 3');
