@@ -96,7 +96,7 @@ export async function planOnly(ctx: Context, planName: string): Promise<RunResul
       step: s.step,
       status: 'skipped',
       attempts: 0,
-      detail: `would ${describeStep(s, '<id>')}`,
+      detail: `would ${describeStep(s, id).replaceAll(id, '<id>')}`,
     })),
   } as DrillRecord);
   const gate = plan.approval === 'required' ? '; a second person must approve before the first creating step' : '';

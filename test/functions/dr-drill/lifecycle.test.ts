@@ -1,0 +1,277 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { drDrill } from '../../../functions/dr-drill/handler.js';
+import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
+import type { Estate } from '../../../shared/config/estate.js';
+import type { ManualTrigger, ScheduledTrigger } from '../../../shared/events/trigger.js';
+import { runFunction } from '../../../shared/runtime/invoke.js';
+import { createRuntime } from '../../../shared/runtime/runtime.js';
+import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { suffix } from '../../shared/databases/seed.js';
+import { testEstate } from '../../support/estate.js';
+import { recordingNotifier } from '../../support/recording-notifier.js';
+import { serveRuntime } from '../../support/serve.js';
+import {
+  createDatabase,
+  databasesLike,
+  drillEstate,
+  dropDatabase,
+  PG_SERVER,
+  productionDb,
+  readyService,
+  workDir,
+} from './fixtures.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const continued = (key: string, payload: Record<string, unknown>): ScheduledTrigger => ({
+  kind: 'scheduled',
+  id: `continue:${key}`,
+  job: 'continue:drDrill',
+  scheduledAt: new Date().toISOString(),
+  payload,
+});
+const manual = (payload: Record<string, unknown>): ManualTrigger => ({
+  kind: 'manual',
+  id: `m-${suffix()}`,
+  payload,
+  caller: 'token:0',
+});
+
+async function estate(plan: Record<string, unknown> = {}): Promise<Estate> {
+  const prod = await productionDb('postgres', 20);
+  cleanups.push(() => prod.drop());
+  const work = await workDir();
+  cleanups.push(() => work.remove());
+  await work.putDump('db_prod.sql.gz', await prod.dump());
+  const svc = await readyService();
+  cleanups.push(() => svc.stop());
+  return testEstate(
+    drillEstate({
+      prod,
+      backupsUrl: work.backupsUrl,
+      reportsUrl: work.reportsUrl,
+      plan: {
+        targets: { rto: '30m', rpo: '26h' },
+        steps: [
+          { step: 'db.restoreDump', backup: 'dumps', scratch: { postgres: PG_SERVER } },
+          { step: 'db.assert', assertions: [{ sql: 'SELECT count(*) FROM conversations', equals: 20 }] },
+          { step: 'http.check', url: `${svc.url}/health` },
+        ],
+        ...plan,
+      },
+    }),
+  );
+}
+
+describe('drDrill lifecycle', () => {
+  it('resumes after a crash between steps without repeating finished work, found stalled by the janitor', async () => {
+    const config = await estate();
+    const state = new MemoryStateStore();
+    const sent: { key: string; payload: Record<string, unknown> }[] = [];
+    const make = (offsetMs: number) =>
+      createRuntime({
+        config,
+        functions: [drDrill],
+        state,
+        notifier: recordingNotifier(),
+        logSink: () => undefined,
+        now: () => new Date(Date.now() + offsetMs),
+        continuation: async (_name, key, payload) => {
+          sent.push({ key, payload });
+        },
+      });
+    const runtime = await make(0);
+    const start = await runtime.invoke('drDrill', manual({ plan: 'quarterly-db' }));
+    expect(start.accepted).toBe(true);
+    const id = start.drill as string;
+    const first = await runtime.invoke('drDrill', continued(sent[0]!.key, sent[0]!.payload));
+    expect(first.actions.map((a) => a.action)).toEqual(['drill.create-database']);
+    const afterRestore = (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
+    expect(afterRestore.steps[0]?.status).toBe('ok');
+
+    // The invocation of the assert step died mid-step: its record says running, its continuation is lost.
+    afterRestore.steps[1] = {
+      ...afterRestore.steps[1]!,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      attempts: 1,
+    };
+    await state.put(drillKey(id), afterRestore);
+    sent.length = 0;
+
+    const janitor = await (await make(3_600_000)).invoke('drDrill', manual({ task: 'janitor' }));
+    expect(janitor.items).toEqual([expect.objectContaining({ drill: id, action: 'resumed' })]);
+    expect(sent.map((s) => s.payload)).toEqual([{ drill: id }]);
+
+    const actions: string[] = [];
+    for (let i = 0; i < 10 && sent.length > 0; i++) {
+      const next = sent.shift()!;
+      const envelope = await runtime.invoke('drDrill', continued(next.key, next.payload));
+      actions.push(...envelope.actions.map((a) => a.action));
+    }
+    const done = (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
+    expect(done.status).toBe('passed');
+    expect(done.steps[0]).toMatchObject({ attempts: 1, finishedAt: afterRestore.steps[0]?.finishedAt });
+    expect(done.steps[1]).toMatchObject({ status: 'ok', attempts: 2 });
+    expect(actions).toEqual(['drill.delete-scratch-db']);
+    expect(await databasesLike('postgres', `opsfn_drill_${id}`)).toEqual([]);
+  });
+
+  it('janitor deletes the expired resources of a crashed drill and refuses names without the prefix', async () => {
+    const config = await estate();
+    const state = new MemoryStateStore();
+    const id = suffix();
+    const name = `opsfn_drill_${id}_restore`;
+    await createDatabase('postgres', name);
+    cleanups.push(() => dropDatabase('postgres', name));
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const record = {
+      id,
+      plan: 'quarterly-db',
+      definition: config.drills['quarterly-db'],
+      status: 'failed',
+      startedAt: past,
+      startedBy: 'token:0',
+      updatedAt: past,
+      steps: [],
+      runs: [],
+      resources: [
+        {
+          kind: 'scratch-db',
+          name,
+          step: 'restore',
+          engine: 'postgres',
+          server: { postgres: PG_SERVER },
+          expiresAt: past,
+          state: 'created',
+          recordedAt: past,
+        },
+        {
+          kind: 'scratch-db',
+          name: 'postgres',
+          step: 'restore',
+          engine: 'postgres',
+          server: { postgres: PG_SERVER },
+          expiresAt: past,
+          state: 'created',
+          recordedAt: past,
+        },
+      ],
+    };
+    await state.put(drillKey(id), record);
+    const envelope = await runFunction(drDrill, manual({ task: 'janitor' }), {
+      config,
+      state,
+      logSink: () => undefined,
+    });
+    expect(envelope.items).toEqual([
+      expect.objectContaining({ resource: name, action: 'deleted' }),
+      expect.objectContaining({ resource: 'postgres', action: 'leaked', detail: expect.stringContaining('refused') }),
+    ]);
+    expect(envelope.outcome).toBe('fail');
+    expect(await databasesLike('postgres', name)).toEqual([]);
+    expect(await databasesLike('postgres', 'postgres')).toContain('postgres');
+    const after = (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
+    expect(after.resources.map((r) => r.state)).toEqual(['deleted', 'leaked']);
+  });
+
+  it('holds creating steps until a second caller approves', async () => {
+    const config = {
+      ...(await estate({ approval: 'required' })),
+      auth: { tokens: [{ env: 'DR_T0' }, { env: 'DR_T1' }] },
+    };
+    const state = new MemoryStateStore();
+    const served = await serveRuntime({
+      config: config as Estate,
+      functions: [drDrill],
+      state,
+      notifier: recordingNotifier(),
+      logSink: () => undefined,
+      env: { DR_T0: 'token-zero-secret', DR_T1: 'token-one-secret' },
+    });
+    cleanups.push(() => served.stop());
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const res = await fetch(`${served.url}/drDrill`, {
+      method: 'POST',
+      headers: as('token-zero-secret'),
+      body: '{"plan":"quarterly-db"}',
+    });
+    expect(res.status).toBe(202);
+    const { drill: id } = (await res.json()) as { drill: string };
+    const status = async () =>
+      (
+        (await (
+          await fetch(`${served.url}/drDrill?id=${id}`, { headers: as('token-zero-secret') })
+        ).json()) as DrillRecord
+      ).status;
+    for (let i = 0; i < 100 && (await status()) !== 'awaiting-approval'; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await status()).toBe('awaiting-approval');
+    expect(await databasesLike('postgres', `opsfn_drill_${id}`)).toEqual([]);
+
+    const approve = (token: string) =>
+      fetch(`${served.url}/drDrill/approve`, { method: 'POST', headers: as(token), body: JSON.stringify({ id }) });
+    const self = await approve('token-zero-secret');
+    expect(self.status).toBe(403);
+    expect(((await self.json()) as { message: string }).message).toContain('a different caller must approve');
+    const other = await approve('token-one-secret');
+    expect(other.status).toBe(200);
+    expect(await other.json()).toMatchObject({ approvedBy: 'token:1' });
+    for (let i = 0; i < 300 && (await status()) !== 'passed'; i++) await new Promise((r) => setTimeout(r, 30));
+    const done = (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
+    expect(done.status).toBe('passed');
+    expect(done.approval).toMatchObject({ approvedBy: 'token:1' });
+  });
+
+  it('dry-run prints the plan and touches nothing', async () => {
+    const config = await estate();
+    const state = new MemoryStateStore();
+    const notifier = recordingNotifier();
+    const before = await databasesLike('postgres', 'opsfn_drill_');
+    const envelope = await runFunction(drDrill, manual({ plan: 'quarterly-db' }), {
+      config,
+      state,
+      notifier,
+      dryRun: true,
+      logSink: () => undefined,
+    });
+    expect(envelope.summary).toContain('dry-run');
+    expect(envelope.outcome).toBe('ok');
+    expect((envelope.items as { name: string; detail: string }[]).map((i) => i.name)).toEqual([
+      'restore',
+      'assert',
+      'check',
+      'cleanup',
+    ]);
+    expect((envelope.items as { detail: string }[])[0]?.detail).toContain(
+      'would restore the newest dump of backup dumps',
+    );
+    expect(envelope.actions).toEqual([
+      expect.objectContaining({ action: 'drill.create-scratch-db', status: 'dry-run' }),
+    ]);
+    expect((await state.keys('drill')).length).toBe(0);
+    expect(notifier.sent).toEqual([]);
+    expect(await databasesLike('postgres', 'opsfn_drill_')).toEqual(before);
+  });
+
+  it('refuses an unknown plan and a plan that names a missing backup, naming what is wrong', async () => {
+    const config = await estate({
+      steps: [{ step: 'db.restoreDump', backup: 'nope', scratch: { postgres: PG_SERVER } }],
+    });
+    const state = new MemoryStateStore();
+    const unknown = await runFunction(drDrill, manual({ plan: 'other' }), { config, state, logSink: () => undefined });
+    expect(unknown.summary).toContain('unknown drill plan "other" (known: quarterly-db)');
+    expect(unknown.outcome).toBe('rejected');
+    const broken = await runFunction(drDrill, manual({ plan: 'quarterly-db' }), {
+      config,
+      state,
+      logSink: () => undefined,
+    });
+    expect(broken.outcome).toBe('rejected');
+    expect(await state.keys('drill')).toEqual([]);
+    expect(broken.summary).toContain('drills.quarterly-db.steps[0].backup: unknown backup "nope"');
+  });
+});
