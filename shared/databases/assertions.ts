@@ -47,6 +47,7 @@ async function openSession(db: ScratchDatabase, timeoutMs: number): Promise<Read
           const result = await client.query({ text: sql, rowMode: 'array' });
           return (result.rows[0] as unknown[] | undefined)?.[0];
         } finally {
+          // Read-only: nothing to undo; a dead connection shows up on the next query.
           await client.query('ROLLBACK').catch(() => undefined);
         }
       },
@@ -73,6 +74,7 @@ async function openSession(db: ScratchDatabase, timeoutMs: number): Promise<Read
         const [rows] = await connection.query({ sql, timeout: timeoutMs, rowsAsArray: true });
         return Array.isArray(rows) ? (rows[0] as unknown[] | undefined)?.[0] : undefined;
       } finally {
+        // Read-only: nothing to undo; a dead connection shows up on the next query.
         await connection.query('ROLLBACK').catch(() => undefined);
       }
     },
@@ -138,6 +140,7 @@ export async function runAssertions(
     }
     return results;
   } finally {
+    // The results are in hand; a failed close only leaks a session the server times out.
     await session.close().catch(() => undefined);
   }
 }

@@ -31,6 +31,7 @@ async function estimatePostgres(db: ScratchDatabase, timeoutMs: number): Promise
     );
     return Number(result.rows[0]?.rows ?? 0);
   } finally {
+    // The estimate is in hand; a failed close only leaks a session the server times out.
     await client.end().catch(() => undefined);
   }
 }
@@ -63,6 +64,7 @@ async function estimateMysql(db: ScratchDatabase, timeoutMs: number): Promise<nu
     });
     return Number((rows as { n: string | number }[])[0]?.n ?? 0);
   } finally {
+    // The estimate is in hand; a failed close only leaks a session the server times out.
     await connection.end().catch(() => undefined);
   }
 }

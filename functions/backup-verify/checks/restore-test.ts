@@ -61,14 +61,8 @@ export async function restoreTestChecks(
   // A dump recognised as another format would fail on its first line anyway; saying why is kinder at 3 a.m.
   // An unrecognised one (say pg_dump --no-comments) is still tried.
   if (deps.format !== undefined && deps.format !== 'unknown' && deps.format !== wanted) {
-    const seen = `a ${deps.format} dump`;
-    return [
-      check(
-        'restore',
-        'fail',
-        `${newest.name} is ${seen}; a ${engine} scratch server restores plain ${wanted} output only`,
-      ),
-    ];
+    const detail = `${newest.name} is a ${deps.format} dump; a ${engine} scratch server restores plain ${wanted} output only`;
+    return [check('restore', 'fail', detail)];
   }
   const ref = 'postgres' in test.scratch ? test.scratch.postgres : test.scratch.mysql;
   let url: string;
@@ -112,11 +106,19 @@ export async function restoreTestChecks(
       ];
     });
     if (checks.every((c) => c.status === 'ok')) {
-      await deps.state
-        .put(restoreStateKey(deps.backupName), { at: new Date(started).toISOString(), key: newest.info.key })
-        .catch(() => undefined);
+      try {
+        await deps.state.put(restoreStateKey(deps.backupName), {
+          at: new Date(started).toISOString(),
+          key: newest.info.key,
+        });
+      } catch (error) {
+        notes.push(`not recorded, the next run restores again (state: ${message(error)})`);
+      }
     }
-    return checks;
+    const [restore, ...rest] = checks;
+    return restore && notes.length > 0
+      ? [{ ...restore, detail: `${restore.detail}; ${notes.join('; ')}` }, ...rest]
+      : checks;
   } catch (error) {
     return [
       check('restore', 'fail', message(error), { database: name }),
