@@ -66,6 +66,7 @@ beforeAll(async () => {
     endpoints: [
       ...Object.keys(fx.leaves).map((name) => local(name)),
       local('selfSigned'),
+      local('selfSigned', { host: 'pinned.test.local', caFile: fx.pki.bundle('pinned', [fx.selfSigned]) }),
       local('leafOnly'),
       local('crossSign'),
       local('crossSign', { host: 'cross-old.test.local', caFile: fx.oldRootOnly }),
@@ -126,6 +127,7 @@ describe('checkCertificates', () => {
     ['sha1.test.local', 'warn', ['weak-signature']],
     ['underSoon.test.local', 'critical', ['chain-expiring']],
     ['selfSigned.test.local', 'critical', ['untrusted', 'self-signed']],
+    ['pinned.test.local', 'ok', []],
     ['leafOnly.test.local', 'critical', ['untrusted']],
     ['crossSign.test.local', 'ok', []],
     ['cross-old.test.local', 'critical', ['chain-expiring', 'untrusted']],
