@@ -29,9 +29,9 @@ export interface DecideInput {
   status: ServiceStatus;
   /** The revision the alert names (`revision_name`), if any. */
   alertRevision?: string;
-  /** The serving revision's error rate over the window ending now. */
+  /** The blamed revision's error rate over the window ending now (see {@link blamedRevision}). */
   current: Reading;
-  /** The target's error rate over its last serving window (ending when the serving revision was created). */
+  /** The target's error rate over its last serving window (ending when the blamed revision was created). */
   previous?: Reading;
   bad: readonly string[];
   chain?: ChainMark;
@@ -58,9 +58,22 @@ export type Decision =
 
 const pct = (ratio: number) => `${(ratio * 100).toFixed(2)}%`;
 
-/** The rollback target: the newest revision older than the serving one that is Ready and not marked bad. */
-export function chooseTarget(status: ServiceStatus, bad: readonly string[]): RevisionInfo | undefined {
-  const serving = status.revisions.find((r) => r.name === status.serving);
+/**
+ * The revision an alert blames: the one it names when that one still gets traffic (a canary), else the one
+ * serving most of the traffic.
+ */
+export function blamedRevision(status: ServiceStatus, alertRevision?: string): string | undefined {
+  if (alertRevision !== undefined && status.traffic.some((t) => t.revision === alertRevision)) return alertRevision;
+  return status.serving;
+}
+
+/** The rollback target: the newest revision older than `from` (default: the serving one), Ready, not marked bad. */
+export function chooseTarget(
+  status: ServiceStatus,
+  bad: readonly string[],
+  from = status.serving,
+): RevisionInfo | undefined {
+  const serving = status.revisions.find((r) => r.name === from);
   if (!serving) return undefined;
   const older = (r: RevisionInfo) =>
     r.number !== undefined && serving.number !== undefined
@@ -84,17 +97,18 @@ export function judge(reading: Reading, policy: DecisionPolicy): { state: 'high'
 }
 
 /**
- * Decides what to do about an error-rate alert: act only when metrics confirm it, the serving revision
+ * Decides what to do about an error-rate alert: act only when metrics confirm it, the blamed revision
  * is a recent deploy, the previous one was healthy, a Ready target exists and no automatic rollback
  * already happened in this chain.
  */
 export function decide(input: DecideInput): Decision {
   const { policy, status } = input;
   const reasons: string[] = [];
-  const from = status.serving;
-  if (from === undefined)
+  const from = blamedRevision(status, input.alertRevision);
+  if (from === undefined) {
     return { kind: 'page', verdict: 'no-target', severity: 'critical', reasons: ['nothing serves'] };
-  if (input.alertRevision !== undefined && !status.traffic.some((t) => t.revision === input.alertRevision)) {
+  }
+  if (input.alertRevision !== undefined && from !== input.alertRevision) {
     const why = `alerted revision ${input.alertRevision} no longer gets traffic (serving: ${from})`;
     return { kind: 'none', verdict: 'not-serving', reasons: [why] };
   }
@@ -125,7 +139,7 @@ export function decide(input: DecideInput): Decision {
   }
   reasons.push(`${from} deployed ${Math.round(ageMs / 60_000)}m ago`);
 
-  const target = chooseTarget(status, input.bad);
+  const target = chooseTarget(status, input.bad, from);
   if (!target) {
     reasons.push('no earlier Ready revision that is not marked bad');
     return { kind: 'page', verdict: 'no-target', severity: 'critical', from, reasons };

@@ -2,7 +2,7 @@ import type { Alert } from '../../shared/events/trigger.js';
 import type { ServicePlatform, ServiceStatus } from '../../shared/platforms/service-platform.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { actAndVerify, decisionPolicy } from './act-and-verify.js';
-import { type ChainMark, chooseTarget, decide } from './decide.js';
+import { blamedRevision, type ChainMark, chooseTarget, decide } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import { describeReading, readErrorRate } from './evidence.js';
 import { findPolicy, policyName, resolveService } from './match.js';
@@ -62,27 +62,22 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
   const metrics = deps.metrics(ref, policy, ctx);
   const bad = (await readState<string[]>(ctx, RollbackKeys.bad(ref.key))) ?? [];
   const chain = await readState<ChainMark>(ctx, RollbackKeys.chain(ref.key));
-  const serving = status.revisions.find((r) => r.name === status.serving);
-  const target = chooseTarget(status, bad);
+  const alertRevision = alert.labels.revision_name;
+  const blamed = status.revisions.find((r) => r.name === blamedRevision(status, alertRevision));
+  const target = chooseTarget(status, bad, blamed?.name);
   const windowMs = policy.errorRate.window;
   const [current, previous] = await Promise.all([
     readErrorRate(metrics, {
       end: ctx.now(),
       windowMs,
       signal: ctx.signal,
-      ...(serving ? { revision: serving.name } : {}),
+      ...(blamed ? { revision: blamed.name } : {}),
     }),
-    target && serving
-      ? readErrorRate(metrics, {
-          revision: target.name,
-          end: new Date(serving.createdAt),
-          windowMs,
-          signal: ctx.signal,
-        })
+    target && blamed
+      ? readErrorRate(metrics, { revision: target.name, end: new Date(blamed.createdAt), windowMs, signal: ctx.signal })
       : Promise.resolve(undefined),
   ]);
   const rules = decisionPolicy(policy);
-  const alertRevision = alert.labels.revision_name;
   const decision = decide({
     policy: rules,
     status,

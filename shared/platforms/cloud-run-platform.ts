@@ -164,8 +164,10 @@ export class CloudRunPlatform implements PinnablePlatform {
   async routeAll(revision: string, options: RouteOptions = {}): Promise<ServiceStatus> {
     const service = await this.getService();
     if (options.expectServing !== undefined) {
-      const serving = toServiceStatus(service, []).serving;
-      if (serving !== options.expectServing) throw new ServingChangedError(options.expectServing, serving);
+      const now = toServiceStatus(service, []);
+      if (!now.traffic.some((t) => t.revision === options.expectServing)) {
+        throw new ServingChangedError(options.expectServing, now.serving);
+      }
     }
     await this.patch(
       'traffic',

@@ -143,6 +143,7 @@ export class KubernetesPlatform implements ServicePlatform {
     if (d.spec?.paused) throw new BadInputError(`deployment ${this.target} is paused: resume it before a rollback`);
     const all = await this.replicaSets(d);
     if (options.expectServing !== undefined) {
+      // The Deployment's current ReplicaSet only: an old one still draining does not count as serving.
       const serving = toDeploymentStatus(this.target, d, all).serving;
       if (serving !== options.expectServing) throw new ServingChangedError(options.expectServing, serving);
     }

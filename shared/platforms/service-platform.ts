@@ -67,7 +67,7 @@ export interface WaitOptions {
 /** Options of {@link ServicePlatform.routeAll}. */
 export interface RouteOptions extends WaitOptions {
   /**
-   * Act only if this revision still serves, checked on the same read whose version guards the write
+   * Act only if this revision still gets traffic, checked on the same read whose version guards the write
    * (Cloud Run etag, Kubernetes resourceVersion); otherwise {@link ServingChangedError} and nothing changes.
    */
   expectServing?: string;

@@ -84,6 +84,22 @@ describe('decide', () => {
       undefined,
     ],
     ['nothing serving', { status: status({ serving: undefined, traffic: [] }) }, 'page', 'no-target', undefined],
+    [
+      'a failing canary named by the alert',
+      {
+        alertRevision: 'web-00003-c',
+        status: status({
+          serving: 'web-00002-b',
+          traffic: [
+            { revision: 'web-00002-b', percent: 90 },
+            { revision: 'web-00003-c', percent: 10 },
+          ],
+        }),
+      },
+      'rollback',
+      'confirmed',
+      'web-00002-b',
+    ],
   ])('decides on %s', (_name, overrides, kind, verdict, to) => {
     const decision = decide({ ...base, ...overrides } as DecideInput);
     expect(decision.kind).toBe(kind);

@@ -54,6 +54,22 @@ describe('rollback on Cloud Run', () => {
     expect(patches()).toHaveLength(1);
   });
 
+  it('rolls back a failing canary named by the alert to the revision serving the rest', async () => {
+    h.run.setTraffic(SERVICE, [
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00002-bbb', percent: 90 },
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00003-ccc', percent: 10 },
+    ]);
+    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 500, 100);
+    h.monitoring.traffic('web', 'web-00002-bbb', minutesAgo(1), 5000, 1);
+    const trigger = alertTrigger('inc-canary');
+    trigger.alert.labels.revision_name = 'web-00003-ccc';
+    const envelope = await h.invoke(trigger);
+    expect(envelope.summary).toMatch(/^rolled web back web-00003-ccc → web-00002-bbb/);
+    expect(h.run.traffic(SERVICE)).toEqual([
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00002-bbb', percent: 100 },
+    ]);
+  });
+
   it('takes no action when the error rate is already below the threshold', async () => {
     h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 2);
     const envelope = await h.invoke(alertTrigger('inc-4'));
