@@ -1,0 +1,174 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCloudRunDrill } from '../../../functions/dr-drill/adapters/cloud-run.js';
+import { createCloudSqlDrill } from '../../../functions/dr-drill/adapters/cloud-sql.js';
+import { createDrDrill } from '../../../functions/dr-drill/handler.js';
+import type { ManualTrigger } from '../../../shared/events/trigger.js';
+import { runFunction } from '../../../shared/runtime/invoke.js';
+import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { FakeCloudRunDr } from '../../fakes/cloud-run-dr.js';
+import { FakeSqlAdminDr } from '../../fakes/sqladmin-dr.js';
+import { suffix } from '../../shared/databases/seed.js';
+import { testEstate } from '../../support/estate.js';
+import { recordingNotifier } from '../../support/recording-notifier.js';
+import { readyService } from './fixtures.js';
+
+const PROD = 'projects/p1/locations/us-central1/services/frontend';
+const cli = (payload: Record<string, unknown>): ManualTrigger => ({
+  kind: 'manual',
+  id: `cli:${suffix()}`,
+  payload,
+  caller: 'cli:tester',
+});
+const drill = createDrDrill({
+  cloudSql: (endpoint, timeoutMs, signal) => createCloudSqlDrill(endpoint, timeoutMs, signal, 10),
+  cloudRun: (endpoint, timeoutMs, signal) => createCloudRunDrill(endpoint, timeoutMs, signal, 10),
+});
+
+let sql: FakeSqlAdminDr;
+let run: FakeCloudRunDr;
+let svc: Awaited<ReturnType<typeof readyService>>;
+beforeEach(async () => {
+  sql = new FakeSqlAdminDr();
+  run = new FakeCloudRunDr();
+  svc = await readyService();
+  await Promise.all([sql.start(), run.start()]);
+  run.uriFor = () => svc.url;
+  sql.addInstance('p1', {
+    name: 'db1',
+    databaseVersion: 'MYSQL_8_0',
+    region: 'us-central1',
+    settings: { tier: 'db-custom-2-7680' },
+  });
+  const ago = (min: number) => new Date(Date.now() - min * 60_000).toISOString();
+  sql.backupRuns.set('p1/db1', [
+    { id: '300', status: 'FAILED', enqueuedTime: ago(10), startTime: ago(10) },
+    { id: '200', status: 'SUCCESSFUL', enqueuedTime: ago(30), startTime: ago(30), endTime: ago(26) },
+    { id: '100', status: 'SUCCESSFUL', enqueuedTime: ago(1470), startTime: ago(1470), endTime: ago(1466) },
+  ]);
+  run.addService(PROD, {
+    traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'frontend-00042', percent: 100 }],
+    latestReadyRevision: `${PROD}/revisions/frontend-00043`,
+    template: { containers: [{ image: 'gcr.io/p1/frontend:broken' }] },
+  });
+  run.revisions.set('frontend-00042', {
+    name: `${PROD}/revisions/frontend-00042`,
+    containers: [{ image: 'gcr.io/p1/frontend@sha256:good' }],
+  });
+});
+afterEach(async () => {
+  await Promise.all([sql.stop(), run.stop(), svc.stop()]);
+});
+
+function estate(steps: unknown[], extra: Record<string, unknown> = {}) {
+  return testEstate({
+    endpoints: {
+      sqladmin: { url: sql.server.url, credentials: 'none' },
+      run: { url: run.server.url, credentials: 'none' },
+    },
+    services: { frontend: { platform: 'cloud-run', project: 'p1', region: 'us-central1', name: 'frontend' } },
+    databases: { main: { kind: 'cloud-sql', project: 'p1', instance: 'db1' } },
+    drills: { 'quarterly-dr': { targets: { rto: '60m', rpo: '1h' }, steps, ...extra } } as never,
+  });
+}
+
+const FULL = [
+  { step: 'sql.clone', database: 'main', pollInterval: '10ms' },
+  { step: 'sql.restoreBackup', database: 'main', pollInterval: '10ms' },
+  { step: 'run.deploy', service: 'frontend', region: 'us-west1', env: { DR: '1' }, pollInterval: '10ms' },
+  { step: 'http.check', url: '{{deploy.url}}/ready', expect: { status: 200 } },
+];
+
+describe('drDrill cloud steps', () => {
+  it('clones, restores the latest successful backup, deploys the serving image in the DR region, checks it, deletes all', async () => {
+    const notifier = recordingNotifier();
+    const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
+      config: estate(FULL),
+      state: new MemoryStateStore(),
+      notifier,
+      logSink: () => undefined,
+    });
+    const id = envelope.drill as string;
+    expect(envelope.summary).toContain('passed');
+    expect(envelope.outcome).toBe('ok');
+    const clone = sql.server.find('POST', /\/instances\/db1\/clone$/)[0];
+    expect(clone?.body).toEqual({ cloneContext: { destinationInstanceName: `opsfn-drill-${id}-clone` } });
+    const restore = sql.server.find('POST', /\/restoreBackup$/)[0];
+    expect(restore?.path).toBe(`/v1/projects/p1/instances/opsfn-drill-${id}-restore-backup/restoreBackup`);
+    expect(restore?.body).toEqual({ restoreBackupContext: { backupRunId: '200', instanceId: 'db1', project: 'p1' } });
+    const insert = sql.server.find('POST', /^\/v1\/projects\/p1\/instances$/)[0]?.body as Record<string, unknown>;
+    expect(insert).toMatchObject({
+      name: `opsfn-drill-${id}-restore-backup`,
+      databaseVersion: 'MYSQL_8_0',
+      settings: { userLabels: { 'opsfn-drill': id } },
+    });
+    const created = run.server.find('POST', /\/locations\/us-west1\/services$/)[0];
+    expect(created?.query.get('serviceId')).toBe(`opsfn-drill-${id}-deploy`);
+    expect(created?.body).toMatchObject({
+      labels: { 'opsfn-drill': id },
+      template: { containers: [{ image: 'gcr.io/p1/frontend@sha256:good', env: [{ name: 'DR', value: '1' }] }] },
+    });
+    expect(svc.hits).toEqual(['/ready']);
+    expect([...sql.instances.keys()]).toEqual(['p1/db1']);
+    expect([...run.services.keys()]).toEqual([PROD]);
+    expect(envelope.resources).toEqual([
+      { kind: 'cloud-sql', name: `opsfn-drill-${id}-clone`, state: 'deleted' },
+      { kind: 'cloud-sql', name: `opsfn-drill-${id}-restore-backup`, state: 'deleted' },
+      { kind: 'cloud-run', name: `opsfn-drill-${id}-deploy`, state: 'deleted' },
+    ]);
+    // The backup restored was taken 30 minutes ago; the clone is current: the RPO is the older one.
+    expect(envelope.rpo as number).toBeGreaterThanOrEqual(1795);
+    expect(envelope.rpo as number).toBeLessThan(1900);
+  });
+
+  it('fails the drill when the clone operation fails and still cleans up', async () => {
+    sql.failNextOperation = { type: 'CLONE', message: 'PITR is not enabled' };
+    const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
+      config: estate(FULL),
+      state: new MemoryStateStore(),
+      logSink: () => undefined,
+    });
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.summary).toContain('clone into');
+    expect(envelope.summary).toContain('PITR is not enabled');
+    expect((envelope.items as { status: string }[]).map((i) => i.status)).toEqual([
+      'fail',
+      'skipped',
+      'skipped',
+      'skipped',
+      'ok',
+    ]);
+    expect(run.server.find('POST', /services$/)).toEqual([]);
+    expect([...sql.instances.keys()]).toEqual(['p1/db1']);
+  });
+
+  it('janitor sweeps expired, labelled drill resources no record knows, and nothing else', async () => {
+    const past = String(Math.floor(Date.now() / 1000) - 60);
+    const future = String(Math.floor(Date.now() / 1000) + 3600);
+    const dr = 'projects/p1/locations/us-west1/services';
+    run.addService(`${dr}/opsfn-drill-aaaaaaaa-deploy`, {
+      labels: { 'opsfn-drill': 'aaaaaaaa', 'opsfn-expires': past },
+    });
+    run.addService(`${dr}/opsfn-drill-bbbbbbbb-deploy`, {
+      labels: { 'opsfn-drill': 'bbbbbbbb', 'opsfn-expires': future },
+    });
+    run.addService(`${dr}/frontend-dr`, { labels: { 'opsfn-drill': 'cccccccc', 'opsfn-expires': past } });
+    sql.addInstance('p1', {
+      name: 'opsfn-drill-dddddddd-clone',
+      databaseVersion: 'MYSQL_8_0',
+      region: 'us-central1',
+      settings: { tier: 't', userLabels: { 'opsfn-drill': 'dddddddd', 'opsfn-expires': past } },
+    });
+    const envelope = await runFunction(drill, cli({ task: 'janitor' }), {
+      config: estate(FULL),
+      state: new MemoryStateStore(),
+      logSink: () => undefined,
+    });
+    expect(envelope.outcome).toBe('ok');
+    expect((envelope.items as { resource: string; action: string }[]).map((i) => [i.resource, i.action])).toEqual([
+      ['opsfn-drill-dddddddd-clone', 'deleted'],
+      ['opsfn-drill-aaaaaaaa-deploy', 'deleted'],
+    ]);
+    expect([...run.services.keys()].sort()).toEqual([PROD, `${dr}/frontend-dr`, `${dr}/opsfn-drill-bbbbbbbb-deploy`]);
+    expect([...sql.instances.keys()]).toEqual(['p1/db1']);
+  });
+});
