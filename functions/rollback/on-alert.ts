@@ -43,6 +43,11 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
     return { outcome: 'ok', summary: `alert ${alert.name} resolved for ${ref.key}: recorded, no action` };
   }
 
+  // State reads overlap the platform read: both are needed, neither depends on the other.
+  const marks = Promise.all([
+    readState<string[]>(ctx, RollbackKeys.bad(ref.key)),
+    readState<ChainMark>(ctx, RollbackKeys.chain(ref.key)),
+  ]);
   let status: ServiceStatus;
   let platform: ServicePlatform;
   try {
@@ -60,8 +65,8 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
     throw error;
   }
   const metrics = deps.metrics(ref, policy, ctx);
-  const bad = (await readState<string[]>(ctx, RollbackKeys.bad(ref.key))) ?? [];
-  const chain = await readState<ChainMark>(ctx, RollbackKeys.chain(ref.key));
+  const [badMarks, chain] = await marks;
+  const bad = badMarks ?? [];
   const alertRevision = alert.labels.revision_name;
   const blamed = status.revisions.find((r) => r.name === blamedRevision(status, alertRevision));
   const target = chooseTarget(status, bad, blamed?.name);
