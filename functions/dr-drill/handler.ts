@@ -49,6 +49,10 @@ export function createDrDrill(overrides: Partial<DrillPorts> = {}): FunctionDefi
       if (payload.task === 'heartbeat') return writeHeartbeats(ctx, ports);
       if (payload.drill !== undefined) return advance(ctx, ports, payload.drill, false);
       const plan = payload.plan as string;
+      // Schedules are shared by every estate; a quarterly job for a plan this estate does not define is not an error.
+      if (ctx.trigger.kind === 'scheduled' && ctx.config.drills[plan] === undefined) {
+        return { outcome: 'skipped', summary: `no drill plan "${plan}" in estate ${ctx.config.estate}: nothing to do` };
+      }
       if (payload.dryRun === true || ctx.dryRun) return planOnly(ctx, plan);
       // The CLI's manual triggers have ids `cli:<uuid>`: a person at a terminal watches the drill run.
       const foreground = payload.foreground ?? (ctx.trigger.kind === 'manual' && ctx.trigger.id.startsWith('cli:'));

@@ -172,6 +172,18 @@ export type DrillPlan = z.infer<typeof DrillPlanSchema>;
 
 /** `drills.<plan>`: DR drill plans run by drDrill. */
 export const DrillsSchema = z
-  .record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'expected a plan name like "quarterly-db"'), DrillPlanSchema)
+  .record(z.string(), DrillPlanSchema)
+  .superRefine((drills, ctx) => {
+    for (const name of Object.keys(drills)) {
+      // Plan names travel in schedules and URLs: keep them plain.
+      if (!/^[a-z][a-z0-9-]{0,39}$/.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `expected a plan name like "quarterly-db", got "${name}"`,
+        });
+      }
+    }
+  })
   .default({});
 export type Drills = z.infer<typeof DrillsSchema>;
