@@ -174,3 +174,33 @@ describe('rollback on Cloud Run', () => {
     expect(h.run.server.requests).toHaveLength(0);
   });
 });
+
+describe('rollback racing another change', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await cloudRunHarness();
+  });
+  afterEach(() => h.stop());
+
+  it('leaves traffic alone when someone moved it between the decision and the write', async () => {
+    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
+    const platform = h.deps.platform;
+    h.deps.platform = async (ref, ctx) => {
+      const real = await platform(ref, ctx);
+      return Object.assign(Object.create(real) as typeof real, {
+        routeAll: (revision: string, options: object) => {
+          h.run.setTraffic(SERVICE, [
+            { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00001-aaa', percent: 100 },
+          ]);
+          return real.routeAll(revision, options);
+        },
+      });
+    };
+    const envelope = await h.invoke(alertTrigger('inc-race'));
+    expect(envelope.outcome).toBe('skipped');
+    expect(envelope.summary).toMatch(/expected web-00003-ccc to serve, found web-00001-aaa/);
+    expect(h.run.server.find('PATCH', PATCH_PATH)).toHaveLength(0);
+    expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
+  });
+});
