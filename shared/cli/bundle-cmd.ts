@@ -3,9 +3,10 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Metafile, Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { packageRoot } from '../runtime/package-root.js';
 import type { AnyFunction } from '../runtime/runtime.js';
+import { externalDependencies, startupClosure } from './bundle-metafile.js';
 
 /**
  * Packages left out of the bundles and installed by the Cloud Functions build instead: the
@@ -104,57 +105,6 @@ function entryPlugin(root: string, name: string, handler: string): Plugin {
   };
 }
 
-function packageOf(specifier: string): string | undefined {
-  if (specifier.startsWith('node:') || specifier.startsWith('.') || specifier.startsWith('/')) return undefined;
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-}
-
-function closure(root: string, metafile: Metafile, outDir: string, entry: string) {
-  const outputs = metafile.outputs;
-  const key = (path: string) => Object.keys(outputs).find((k) => resolve(root, k) === resolve(root, path)) ?? path;
-  const startup = new Set<string>();
-  const visit = (file: string) => {
-    if (startup.has(file)) return;
-    startup.add(file);
-    for (const imported of outputs[file]?.imports ?? []) {
-      if (!imported.external && imported.kind === 'import-statement') visit(key(imported.path));
-    }
-  };
-  visit(key(join(outDir, entry)));
-  const js = Object.keys(outputs).filter((k) => k.endsWith('.js'));
-  const sum = (files: string[]) => files.reduce((total, f) => total + (outputs[f]?.bytes ?? 0), 0);
-  const lazy = js.filter((k) => !startup.has(k));
-  const absolute = (files: string[]) => files.map((f) => resolve(root, f));
-  return {
-    startup: absolute([...startup]),
-    lazy: absolute(lazy),
-    startupBytes: sum([...startup]),
-    lazyBytes: sum(lazy),
-  };
-}
-
-function dependenciesOf(root: string, metafile: Metafile): Record<string, string> {
-  const declared =
-    (
-      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-        dependencies?: Record<string, string>;
-      }
-    ).dependencies ?? {};
-  const dependencies: Record<string, string> = {};
-  for (const output of Object.values(metafile.outputs)) {
-    for (const imported of output.imports) {
-      const pkg = imported.external ? packageOf(imported.path) : undefined;
-      // Optional natives (pg-native) are not dependencies of opsfn: their importers tolerate their absence.
-      if (!pkg || declared[pkg] === undefined) continue;
-      const manifest = join(root, 'node_modules', pkg, 'package.json');
-      // The version the tests ran with, exactly, so the deployed build cannot drift to another release.
-      dependencies[pkg] = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
-    }
-  }
-  return Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b)));
-}
-
 async function buildOne(root: string, outDir: string, name: string, handler: string, minify: boolean) {
   const { build } = await import('esbuild');
   const folder = kebabCase(name);
@@ -181,7 +131,7 @@ async function buildOne(root: string, outDir: string, name: string, handler: str
     metafile: true,
     logLevel: 'silent',
   });
-  const dependencies = dependenciesOf(root, result.metafile);
+  const dependencies = externalDependencies(root, result.metafile);
   const manifest = {
     name: `opsfn-${folder}`,
     version: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
@@ -193,7 +143,7 @@ async function buildOne(root: string, outDir: string, name: string, handler: str
     dependencies,
   };
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  const sizes = closure(root, result.metafile, dir, 'index.js');
+  const sizes = startupClosure(root, result.metafile, dir, 'index.js');
   return {
     name,
     folder,
