@@ -1,4 +1,5 @@
 import type { Service } from '../config/sections/estate-common.js';
+import { BadInputError } from '../errors/ops-error.js';
 import { createServicePlatform, type PlatformDeps } from './create-platform.js';
 import { KubernetesHpaClient } from './kubernetes-hpa.js';
 import type { PlatformKind, ScalingChange, ScalingState, WaitOptions } from './service-platform.js';
@@ -42,7 +43,7 @@ export async function createScalingPlatform(service: Service, deps: PlatformDeps
     scaling: () => platform.scaling(),
     async apply(request, options = {}) {
       if ('hpa' in request) {
-        if (!hpa) throw new Error(`${platform.target}: HPA changes apply to Kubernetes services only`);
+        if (!hpa) throw new BadInputError(`${platform.target}: HPA changes apply to Kubernetes services only`);
         await hpa.setMinReplicas(request.hpa, request.min, request.max);
         return;
       }

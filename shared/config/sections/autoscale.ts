@@ -72,8 +72,10 @@ export const AutoscalePolicySchema = z
     path: ['down', 'floor'],
   })
   .refine((p) => p.up.max > 0, { message: 'expected up.max above 0', path: ['up', 'max'] });
+/** One validated autoscale policy, durations in ms and steps parsed. */
 export type AutoscalePolicy = z.infer<typeof AutoscalePolicySchema>;
 
 /** `autoscale`: the policies the autoscale function acts on, first match wins. */
 export const AutoscaleSchema = z.strictObject({ policies: z.array(AutoscalePolicySchema).default([]) }).optional();
+/** The validated `autoscale` section. */
 export type Autoscale = z.infer<typeof AutoscaleSchema>;
