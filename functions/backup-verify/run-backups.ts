@@ -38,7 +38,14 @@ export async function verifyBackups(
   const results = await mapLimit(request.names, request.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
     ctx.progress(`verifying ${name}`);
     const result = await verifyBackup(name, backups[name]!, deps);
-    ctx.log.info(`backup ${name}: ${result.status}`, { backup: name, status: result.status, checks: result.checks });
+    const notOk = result.checks.filter((c) => c.status === 'fail' || c.status === 'warn');
+    ctx.log.audit({
+      decision: 'decided',
+      target: `backup:${name}`,
+      reason: notOk.length === 0 ? 'every check ok' : notOk.map((c) => `${c.name} ${c.status}: ${c.detail}`).join('; '),
+      outcome: result.status,
+      evidence: { kind: result.kind, ...(result.object ? { object: result.object } : {}), checks: result.checks },
+    });
     return result;
   });
   for (const result of results) {

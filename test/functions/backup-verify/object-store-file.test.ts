@@ -35,8 +35,15 @@ describe('backupVerify on file:// dumps', () => {
   ) {
     const notifier = recordingNotifier();
     const config = testEstate({ backups: backups as never, ...extra });
-    const envelope = await runFunction(backupVerify, manual(), { config, state, notifier, logSink: () => undefined });
-    return { envelope, items: envelope.items as BackupResult[], notifier };
+    const lines: string[] = [];
+    const envelope = await runFunction(backupVerify, manual(), {
+      config,
+      state,
+      notifier,
+      logSink: (l) => lines.push(l),
+    });
+    const audits = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.decision === 'decided');
+    return { envelope, items: envelope.items as BackupResult[], notifier, audits };
   }
 
   it('passes the newest of a week of daily dumps on every check', async () => {
@@ -102,7 +109,7 @@ describe('backupVerify on file:// dumps', () => {
 
   it('fails a .gz that is not gzip, a missing directory and a pattern with no match, each with a clear detail', async () => {
     await tmp.put('plain/db.sql.gz', 'SELECT 1;\n');
-    const { items, envelope } = await verify({
+    const { items, envelope, audits } = await verify({
       notgz: { kind: 'object-store', url: `file://${tmp.dir}/plain/`, pattern: '*.gz' },
       missing: { kind: 'object-store', url: `file://${tmp.dir}/nope/` },
       nomatch: { kind: 'object-store', url: `file://${tmp.dir}/plain/`, pattern: '*.dump' },
@@ -113,6 +120,15 @@ describe('backupVerify on file:// dumps', () => {
     expect(detail(items[2], 'freshness')).toMatch(/no object matching "\*\.dump"/);
     expect(envelope.outcome).toBe('fail');
     expect(envelope.summary).toMatch(/3 backup\(s\): 0 ok, 0 warn, 3 fail/);
+    // Backups run concurrently, so their audit lines come in any order.
+    expect(audits.map((a) => `${a.target} ${a.outcome}`).sort()).toEqual([
+      'backup:missing fail',
+      'backup:nomatch fail',
+      'backup:notgz fail',
+    ]);
+    expect(audits.find((a) => a.target === 'backup:notgz')?.reason).toBe(
+      'integrity fail: not in gzip format (no gzip magic bytes)',
+    );
   });
 
   it('accepts a real mysqldump trailer and fails a dump cut before it', async () => {
