@@ -200,6 +200,29 @@ describe('autoscale on Cloud Run', () => {
     }
   });
 
+  it('sweeps every service on its own: one it cannot handle does not stop the others', async () => {
+    await fire();
+    await resolve();
+    const ghost = {
+      service: 'ghost',
+      knob: 'kubernetes:replicas',
+      baseline: 1,
+      applied: 2,
+      appliedAt: '2026-03-01T09:00:00.000Z',
+      policy: 'gone',
+      alerts: [],
+    };
+    await h.state.put(AutoscaleKeys.scale('ghost'), ghost);
+    h.advance(31 * MINUTE);
+    const envelope = await h.invoke(sweep());
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.items).toMatchObject([
+      { service: 'ghost', status: 'failed', reasons: ['no estate service for ghost any more: left as it is'] },
+      { service: 'web', decision: 'down', status: 'done', from: 3, to: 2 },
+    ]);
+    expect(h.webScaling()?.minInstanceCount).toBe(2);
+  });
+
   it('skips alerts no policy matches', async () => {
     const envelope = await h.invoke(alert('DiskFull', 'd'));
     expect(envelope.outcome).toBe('skipped');
