@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../shared/errors/ops-error.js';
+import { LockedError, NotFoundError } from '../../shared/errors/ops-error.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { finalize } from './finalize.js';
 import { type DrillRecord, drillKey, isFinal, isOver } from './model.js';
@@ -26,7 +26,8 @@ type Turn = { next: 'continue' } | { next: 'stop'; result: RunResult };
 export async function advance(ctx: Context, ports: DrillPorts, id: string, foreground: boolean): Promise<RunResult> {
   const deadline = ctx.now().getTime() + Math.floor(ctx.config.limits.timeout * 0.6);
   const token = await ctx.state.lock(advanceLock(id), ctx.config.limits.timeout + 60_000);
-  if (!token) return { outcome: 'skipped', summary: `drill ${id} is being advanced by another invocation` };
+  // Retryable: a redelivered continuation must not be lost while the janitor or a twin holds the lock.
+  if (!token) throw new LockedError(`drill ${id} is being advanced by another invocation`);
   let turn: Turn;
   let drill: DrillRecord | undefined;
   try {

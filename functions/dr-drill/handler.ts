@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LockedError } from '../../shared/errors/ops-error.js';
 import { defineFunction } from '../../shared/runtime/define-function.js';
 import type { FunctionDefinition } from '../../shared/runtime/types.js';
 import { advance } from './engine.js';
@@ -56,7 +57,15 @@ export function createDrDrill(overrides: Partial<DrillPorts> = {}): FunctionDefi
       if (payload.dryRun === true || ctx.dryRun) return planOnly(ctx, plan);
       // The CLI's manual triggers have ids `cli:<uuid>`: a person at a terminal watches the drill run.
       const foreground = payload.foreground ?? (ctx.trigger.kind === 'manual' && ctx.trigger.id.startsWith('cli:'));
-      const drill = await startDrill(ctx, ports, plan);
+      let drill: Awaited<ReturnType<typeof startDrill>>;
+      try {
+        drill = await startDrill(ctx, ports, plan);
+      } catch (error) {
+        // A scheduled start that finds the plan's previous drill still going is skipped, not retried.
+        if (error instanceof LockedError && ctx.trigger.kind === 'scheduled')
+          return { outcome: 'skipped', summary: error.message };
+        throw error;
+      }
       if (foreground) return advance(ctx, ports, drill.id, true);
       await ctx.continue(`${drill.id}:start`, { drill: drill.id });
       return {

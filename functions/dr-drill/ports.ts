@@ -20,6 +20,8 @@ export interface DrillPorts {
   newId(): string;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   fetch: typeof fetch;
+  /** A Google identity token for `audience` (from the function's service account). */
+  idToken(audience: string): Promise<string>;
   scratch: {
     create(server: ScratchServer, name: string): Promise<ScratchDatabase>;
     drop(server: ScratchServer, name: string): Promise<void>;
@@ -42,6 +44,11 @@ export function defaultPorts(overrides: Partial<DrillPorts> = {}): DrillPorts {
       await sleep(ms, undefined, { signal }).catch(() => undefined);
     },
     fetch: (input, init) => fetch(input, init),
+    idToken: async (audience) => {
+      const { GoogleAuth } = await import('google-auth-library');
+      const client = await new GoogleAuth().getIdTokenClient(audience);
+      return client.idTokenProvider.fetchIdToken(audience);
+    },
     scratch: {
       create: (server, name) => createScratchDatabase(server, name),
       drop: (server, name) => dropScratchDatabase(server, name),

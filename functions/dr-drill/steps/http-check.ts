@@ -22,6 +22,7 @@ export async function runHttpCheck(env: StepEnv, step: CheckStep, record: StepRe
   if (url === undefined) return { status: 'fail', detail: `${step.url}: the step it names has no URL` };
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(step.headers)) headers[name] = await env.secret(value);
+  if (step.idToken) headers.authorization = `Bearer ${await env.ports.idToken(new URL(url).origin)}`;
   const deadline = Date.parse(record.startedAt ?? env.ctx.now().toISOString()) + step.within;
   let attempt: Attempt;
   let tries = Number(record.data?.tries ?? 0);

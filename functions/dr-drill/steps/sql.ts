@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../../../shared/config/sections/drills.js';
 import type { StepRecord } from '../model.js';
-import { drillLabels, resourceName } from '../naming.js';
+import { assertDrillResource, drillLabels, resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
 import { pollStored, remember } from './operation.js';
 import type { StepEnv, StepResult } from './types.js';
@@ -50,9 +50,14 @@ export async function runSqlClone(env: StepEnv, step: CloneStep, record: StepRec
   if (polled.state === 'pending') return { status: 'pending', detail: `cloning ${project}/${instance} into ${target}` };
   if (polled.state === 'failed') return { status: 'fail', detail: `clone into ${target} failed: ${polled.error}` };
   // Clones carry no labels of their own; the expiry label lets the janitor find a clone whose record is lost.
-  await env.ctx
-    .act('drill.label-cloud-sql', target, () => sql.setLabels(project, target, labels(env)))
-    .catch(() => undefined);
+  // Only the drill's own, just-created instance is patched; outside the guard so labels spend no action budget.
+  assertDrillResource('cloud-sql', target, env.drill.id);
+  await sql.setLabels(project, target, labels(env)).catch((error: unknown) => {
+    env.ctx.log.warn('could not label the clone; the janitor finds it only through the drill record', {
+      target,
+      error: String(error),
+    });
+  });
   const dataAt = step.pointInTime ?? record.startedAt;
   return {
     status: 'ok',

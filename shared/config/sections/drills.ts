@@ -90,6 +90,8 @@ export const HttpCheckStepSchema = z.strictObject({
     .regex(/^(https?:\/\/|\{\{[a-z][a-z0-9-]*\.url\}\})/, 'expected an http(s) URL or "{{step.url}}/path"'),
   method: z.enum(['GET', 'HEAD']).default('GET'),
   headers: z.record(z.string(), z.union([z.string(), SecretRefSchema])).default({}),
+  /** Send a Google identity token for the URL's origin (a Cloud Run service that is not public). */
+  idToken: z.boolean().default(false),
   expect: z
     .strictObject({
       status: z

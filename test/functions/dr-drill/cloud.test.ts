@@ -22,6 +22,7 @@ const cli = (payload: Record<string, unknown>): ManualTrigger => ({
 const drill = createDrDrill({
   cloudSql: (endpoint, timeoutMs, signal) => createCloudSqlDrill(endpoint, timeoutMs, signal, 10),
   cloudRun: (endpoint, timeoutMs, signal) => createCloudRunDrill(endpoint, timeoutMs, signal, 10),
+  idToken: async (audience) => `id-token-for-${audience}`,
 });
 
 let sql: FakeSqlAdminDr;
@@ -75,7 +76,7 @@ const FULL = [
   { step: 'sql.clone', database: 'main', pollInterval: '10ms' },
   { step: 'sql.restoreBackup', database: 'main', pollInterval: '10ms' },
   { step: 'run.deploy', service: 'frontend', region: 'us-west1', env: { DR: '1' }, pollInterval: '10ms' },
-  { step: 'http.check', url: '{{deploy.url}}/ready', expect: { status: 200 } },
+  { step: 'http.check', url: '{{deploy.url}}/ready', idToken: true, expect: { status: 200 } },
 ];
 
 describe('drDrill cloud steps', () => {
@@ -108,6 +109,7 @@ describe('drDrill cloud steps', () => {
       template: { containers: [{ image: 'gcr.io/p1/frontend@sha256:good', env: [{ name: 'DR', value: '1' }] }] },
     });
     expect(svc.hits).toEqual(['/ready']);
+    expect(svc.auth).toEqual([`Bearer id-token-for-${svc.url}`]);
     expect([...sql.instances.keys()]).toEqual(['p1/db1']);
     expect([...run.services.keys()]).toEqual([PROD]);
     expect(envelope.resources).toEqual([

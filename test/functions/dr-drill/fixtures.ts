@@ -127,10 +127,17 @@ export async function workDir() {
 }
 
 /** A local service with `/ready` (JSON with dependency details) and `/health`; `fail` turns /ready into 503. */
-export async function readyService(): Promise<{ url: string; hits: string[]; fail: boolean; stop(): Promise<void> }> {
-  const state = { fail: false, hits: [] as string[] };
+export async function readyService(): Promise<{
+  url: string;
+  hits: string[];
+  auth: string[];
+  fail: boolean;
+  stop(): Promise<void>;
+}> {
+  const state = { fail: false, hits: [] as string[], auth: [] as string[] };
   const server: Server = createServer((req, res) => {
     state.hits.push(req.url ?? '');
+    if (req.headers.authorization) state.auth.push(req.headers.authorization);
     const status = req.url === '/ready' && state.fail ? 503 : 200;
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(
@@ -146,6 +153,9 @@ export async function readyService(): Promise<{ url: string; hits: string[]; fai
     url: `http://127.0.0.1:${port}`,
     get hits() {
       return state.hits;
+    },
+    get auth() {
+      return state.auth;
     },
     get fail() {
       return state.fail;

@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { measure } from '../../../functions/dr-drill/measure.js';
 import type { DrillRecord, StepRecord } from '../../../functions/dr-drill/model.js';
 import { assertDrillResource, drillLabels, resourceName } from '../../../functions/dr-drill/naming.js';
-import { nameSteps } from '../../../functions/dr-drill/plan.js';
+import { nameSteps, resolvePlan } from '../../../functions/dr-drill/plan.js';
 import { esc, renderHtmlReport } from '../../../functions/dr-drill/report/html.js';
+import { EstateSchema } from '../../../shared/config/estate.js';
 import { DrillPlanSchema, DrillsSchema } from '../../../shared/config/sections/drills.js';
 
 const START = '2026-01-15T02:00:00.000Z';
@@ -160,5 +164,15 @@ describe('HTML report', () => {
     expect(html).toContain('RTO target 1800s');
     expect(html).toContain('&#34;quoted&#34;');
     expect(esc(`'`)).toBe('&#39;');
+  });
+});
+
+describe('example plans', () => {
+  it.each([
+    ['examples/000-marketplace.yaml', ['clone', 'frontend', 'frontend-up', 'cleanup']],
+    ['examples/002-job-hunter.yaml', ['restore', 'data', 'health', 'smoke', 'cleanup']],
+  ])('%s has a runnable quarterly-full plan', (file, names) => {
+    const estate = EstateSchema.parse(parse(readFileSync(join(import.meta.dirname, '../../..', file), 'utf8')));
+    expect(resolvePlan(estate, 'quarterly-full').steps.map((s) => s.name)).toEqual(names);
   });
 });
