@@ -16,6 +16,8 @@ export interface ScaleItem {
   status: 'done' | 'dry-run' | 'refused' | 'skipped' | 'noted' | 'failed';
   reasons: string[];
   error?: string;
+  /** A person should look: a change made by hand, or a service autoscale stopped managing. */
+  attention?: true;
 }
 
 /** Everything needed to carry a decision out on one service. */
@@ -59,7 +61,7 @@ export async function execute(ctx: Context, s: Subject, decision: Decision): Pro
       dedupKey: `autoscale-manual-${s.service}-${decision.observed}`,
       fields: { service: s.service, knob: s.knob.label, observed: decision.observed, expected: decision.expected },
     });
-    return { ...base, status: 'noted' };
+    return { ...base, status: 'noted', attention: true };
   }
   const action = ACTION[decision.kind];
   let outcome: Awaited<ReturnType<typeof applyScale>>;

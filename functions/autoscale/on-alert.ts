@@ -65,7 +65,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: AutoscaleDeps): 
     decision,
   );
   return {
-    outcome: item.decision === 'manual' ? 'warn' : 'ok',
+    outcome: item.attention ? 'warn' : 'ok',
     summary: describeItem(item),
     items: [item],
   };

@@ -15,8 +15,17 @@ async function sweepOne(ctx: Context, deps: AutoscaleDeps, service: string): Pro
   const svc = ctx.config.services[service];
   const policy = policyFor(policies, service, record.policy);
   if (!svc || !policy) {
-    const reasons = [`${svc ? 'no autoscale policy' : 'no estate service'} for ${service} any more: left as it is`];
-    return { service, decision: 'hold', status: 'failed', reasons, error: reasons[0] as string };
+    // The config no longer covers it: hand it to a person once instead of failing every sweep.
+    const reason = `${svc ? 'no autoscale policy' : 'no estate service'} for ${service} any more`;
+    const text = `${reason}: autoscale stops managing it. It may still be scaled up to ${record.applied} (baseline ${record.baseline}).`;
+    if (!ctx.dryRun) await ctx.state.delete(AutoscaleKeys.scale(service));
+    await ctx.notify({
+      severity: 'warning',
+      title: `autoscale released ${service}`,
+      text,
+      dedupKey: `autoscale-orphan-${service}`,
+    });
+    return { service, decision: 'release', status: ctx.dryRun ? 'dry-run' : 'noted', reasons: [text], attention: true };
   }
   const platform = await deps.platform({ key: service, service: svc }, ctx);
   const knob = readKnob(await platform.scaling(), policy);
@@ -49,9 +58,9 @@ export async function onSweep(ctx: Context, deps: AutoscaleDeps): Promise<RunRes
   }
   if (items.length === 0) return { outcome: 'ok', summary: 'no active scale-up', items };
   const failed = items.filter((i) => i.status === 'failed');
-  const manual = items.some((i) => i.decision === 'manual');
+  const attention = items.some((i) => i.attention);
   return {
-    outcome: failed.length > 0 ? 'fail' : manual ? 'warn' : 'ok',
+    outcome: failed.length > 0 ? 'fail' : attention ? 'warn' : 'ok',
     summary: items.map(describeItem).join('; '),
     items,
   };

@@ -215,12 +215,23 @@ describe('autoscale on Cloud Run', () => {
     await h.state.put(AutoscaleKeys.scale('ghost'), ghost);
     h.advance(31 * MINUTE);
     const envelope = await h.invoke(sweep());
-    expect(envelope.outcome).toBe('fail');
+    expect(envelope.outcome).toBe('warn');
     expect(envelope.items).toMatchObject([
-      { service: 'ghost', status: 'failed', reasons: ['no estate service for ghost any more: left as it is'] },
+      {
+        service: 'ghost',
+        decision: 'release',
+        status: 'noted',
+        reasons: [
+          expect.stringMatching(
+            /^no estate service for ghost any more: autoscale stops managing it\. It may still be scaled up to 2/,
+          ),
+        ],
+      },
       { service: 'web', decision: 'down', status: 'done', from: 3, to: 2 },
     ]);
     expect(h.webScaling()?.minInstanceCount).toBe(2);
+    expect(await h.state.get(AutoscaleKeys.scale('ghost'))).toBeUndefined();
+    expect(h.notifier.sent.filter((m) => m.title === 'autoscale released ghost')).toHaveLength(1);
   });
 
   it('skips alerts no policy matches', async () => {
