@@ -39,6 +39,8 @@ export interface BundleReport {
   /** Bytes of `index.js` plus every chunk it imports statically: what a cold start loads. */
   startupBytes: number;
   startupFiles: string[];
+  /** npm packages in or imported by the cold-start files. */
+  startupPackages: string[];
   /** Bytes of the chunks loaded only through `import()` (cloud SDKs, database drivers). */
   lazyBytes: number;
   lazyFiles: string[];
@@ -150,6 +152,7 @@ async function buildOne(root: string, outDir: string, name: string, handler: str
     dir,
     startupBytes: sizes.startupBytes,
     startupFiles: sizes.startup,
+    startupPackages: sizes.startupPackages,
     lazyBytes: sizes.lazyBytes,
     lazyFiles: sizes.lazy,
     dependencies,
@@ -213,7 +216,8 @@ export async function main(argv: string[], root: string, write = (line: string) 
     const deps = Object.entries(r.dependencies).map(([p, v]) => `${p}@${v}`);
     write(
       `${r.folder.padEnd(14)} ${kib(await directoryBytes(r.dir)).padStart(11)} on disk; cold start loads ` +
-        `${r.startupFiles.length} file(s), ${kib(r.startupBytes)}; ${r.lazyFiles.length} lazy chunk(s), ` +
+        `${r.startupFiles.length} file(s), ${kib(r.startupBytes)} (${r.startupPackages.join(', ')}); ` +
+        `${r.lazyFiles.length} lazy chunk(s), ` +
         `${kib(r.lazyBytes)}; installs ${deps.join(', ') || 'nothing'}\n`,
     );
   }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Metafile } from 'esbuild';
 
 function packageOf(specifier: string): string | undefined {
-  if (specifier.startsWith('node:') || specifier.startsWith('.') || specifier.startsWith('/')) return undefined;
+  if (isBuiltin(specifier) || specifier.startsWith('.') || specifier.startsWith('/')) return undefined;
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
@@ -25,7 +26,20 @@ export function startupClosure(root: string, metafile: Metafile, outDir: string,
   const sum = (files: string[]) => files.reduce((total, f) => total + (outputs[f]?.bytes ?? 0), 0);
   const lazy = js.filter((k) => !startup.has(k));
   const absolute = (files: string[]) => files.map((f) => resolve(root, f));
+  const packages = new Set<string>();
+  for (const file of startup) {
+    for (const input of Object.keys(outputs[file]?.inputs ?? {})) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
+      if (pkg) packages.add(pkg);
+    }
+    for (const imported of outputs[file]?.imports ?? []) {
+      // A dynamic import() of an external loads it on first use, not at cold start.
+      const pkg = imported.external && imported.kind !== 'dynamic-import' ? packageOf(imported.path) : undefined;
+      if (pkg) packages.add(pkg);
+    }
+  }
   return {
+    startupPackages: [...packages].sort(),
     startup: absolute([...startup]),
     lazy: absolute(lazy),
     startupBytes: sum([...startup]),
