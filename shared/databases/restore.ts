@@ -161,15 +161,19 @@ async function firstChunk(source: Readable, signal: AbortSignal, idleMs: number)
   }
 }
 
-/** A pass-through that counts bytes and fails when none arrive for `idleMs`. */
+/**
+ * A pass-through that counts bytes and fails when the source delivers none for `idleMs` while the
+ * client is ready for more. Bytes still buffered here mean the client is the slow side (building an
+ * index can take minutes): that is left to the overall timeout, not called a stall.
+ */
 function idleWatchdog(idleMs: number, count: (n: number) => void): Transform {
   let timer: NodeJS.Timeout | undefined;
   const arm = (stream: Transform) => {
     clearTimeout(timer);
-    timer = setTimeout(
-      () => stream.destroy(new RestoreError('stalled', `the dump delivered no bytes for ${idleMs} ms`)),
-      idleMs,
-    );
+    timer = setTimeout(() => {
+      if (stream.readableLength > 0 || stream.writableLength > 0) arm(stream);
+      else stream.destroy(new RestoreError('stalled', `the dump delivered no bytes for ${idleMs} ms`));
+    }, idleMs);
   };
   const stream: Transform = new Transform({
     transform(chunk: Buffer, _encoding, done) {

@@ -92,7 +92,12 @@ export async function scanStream(source: Readable, options: ScanOptions): Promis
       md5?.update(chunk);
       crc?.update(chunk);
       if (gunzip) {
-        if (!gunzip.write(chunk)) await Promise.race([once(gunzip, 'drain'), decodeDone]);
+        if (!gunzip.write(chunk)) {
+          // Waiting on our own inflater is not the source stalling.
+          clearTimeout(idle);
+          await Promise.race([once(gunzip, 'drain'), decodeDone]);
+          arm();
+        }
       } else if (!gzip && decodeError === undefined) {
         decoded.write(chunk);
       }

@@ -20,6 +20,13 @@ const dumps: Record<Engine, (rows: number, o?: { gzip?: boolean }) => Promise<Bu
   mysql: mysqlDump,
 };
 
+/** Splits a buffer into chunks of `size` bytes. */
+function chunks(buffer: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < buffer.length; i += size) out.push(buffer.subarray(i, i + size));
+  return out;
+}
+
 /** A stream that sends `head` and then never ends. */
 function stalling(head: Buffer): Readable {
   let sent = false;
@@ -94,6 +101,21 @@ describe.each(['postgres', 'mysql'] as const)('restoreDump into %s', (engine) =>
       restoreDump(trickle, db, { timeoutMs: 600, idleTimeoutMs: 5_000 }),
     );
     await expect(attempt).rejects.toMatchObject({ phase: 'timeout' });
+    expect(await databaseExists(engine, name)).toBe(false);
+  });
+
+  it('does not call a busy client a stalled dump', async () => {
+    const name = scratchDatabaseName(`t${suffix()}`);
+    const pause = engine === 'postgres' ? 'SELECT pg_sleep(1.5);' : 'SELECT SLEEP(1.5);';
+    // Enough after the pause to fill the pipe, so the source waits on the client, not the other way round.
+    const filler = `${'-- filler line that the client reads after the pause ------------------------\n'.repeat(40_000)}`;
+    const dump = Buffer.from(`${pause}\n${filler}SELECT 1;\n`);
+    await withScratchDatabase(servers[engine], name, (db) =>
+      restoreDump(Readable.from(chunks(dump, 64 * 1024)), db, {
+        timeoutMs: 30_000,
+        idleTimeoutMs: 400,
+      }),
+    );
     expect(await databaseExists(engine, name)).toBe(false);
   });
 
