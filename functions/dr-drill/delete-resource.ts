@@ -3,8 +3,7 @@ import type { Context } from '../../shared/runtime/types.js';
 import type { ResourceRecord } from './model.js';
 import { assertDrillResource } from './naming.js';
 import type { DrillPorts } from './ports.js';
-import { scratchServer } from './steps/scratch-server.js';
-import { message } from './steps/types.js';
+import { message, scratchServer } from './steps/types.js';
 
 /** How deleting one resource went: `deleted` only when it was verified gone afterwards. */
 export interface DeleteOutcome {

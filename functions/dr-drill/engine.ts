@@ -1,14 +1,19 @@
 import { LockedError, NotFoundError } from '../../shared/errors/ops-error.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { finalize } from './finalize.js';
-import { type DrillRecord, drillKey, isFinal, isOver } from './model.js';
-import { CREATING_STEPS, nameSteps } from './plan.js';
+import { applySignals, type DrillRecord, drillKey, isFinal, isOver, type StepRecord } from './model.js';
+import { CREATING_STEPS, type NamedStep, nameSteps } from './plan.js';
 import type { DrillPorts } from './ports.js';
 import { drillResult } from './result.js';
-import { applySignals } from './signals.js';
 import { saveDrill, stepEnv } from './step-env.js';
-import { runStep } from './steps/index.js';
-import { message } from './steps/types.js';
+import { runAssert } from './steps/assert.js';
+import { runCleanup } from './steps/cleanup.js';
+import { runHttpCheck } from './steps/http-check.js';
+import { runWait } from './steps/pending.js';
+import { runRestoreDump } from './steps/restore-dump.js';
+import { runRunDeploy } from './steps/run-deploy.js';
+import { runSqlClone, runSqlRestoreBackup } from './steps/sql.js';
+import { message, type StepEnv, type StepResult } from './steps/types.js';
 
 /** A step found `running` at the start of an invocation this often (each a crash) is failed. */
 const MAX_ATTEMPTS = 3;
@@ -134,4 +139,26 @@ export function progressLine(drill: DrillRecord): string {
   const done = drill.steps.filter((s) => isFinal(s.status)).length;
   const current = drill.steps.find((s) => !isFinal(s.status));
   return `${done}/${drill.steps.length} steps done${current ? `, next ${current.name}` : ''}`;
+}
+
+/** Runs one step of the library by its kind. */
+export function runStep(env: StepEnv, step: NamedStep, record: StepRecord): Promise<StepResult> {
+  switch (step.step) {
+    case 'db.restoreDump':
+      return runRestoreDump(env, step);
+    case 'db.assert':
+      return runAssert(env, step);
+    case 'http.check':
+      return runHttpCheck(env, step, record);
+    case 'wait':
+      return runWait(env, step, record);
+    case 'sql.clone':
+      return runSqlClone(env, step, record);
+    case 'sql.restoreBackup':
+      return runSqlRestoreBackup(env, step, record);
+    case 'run.deploy':
+      return runRunDeploy(env, step, record);
+    case 'cleanup':
+      return runCleanup(env);
+  }
 }

@@ -1,9 +1,8 @@
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { deleteResource } from './delete-resource.js';
 import { advanceLock } from './engine.js';
-import { type DrillRecord, drillKey, isOver } from './model.js';
+import { cancelKey, type DrillRecord, drillKey, isOver } from './model.js';
 import type { DrillPorts } from './ports.js';
-import { cancelKey } from './signals.js';
 import { saveDrill } from './step-env.js';
 import { message } from './steps/types.js';
 import { sweepCloud } from './sweep-cloud.js';

@@ -1,4 +1,5 @@
 import type { DrillPlan, DrillStep } from '../../shared/config/sections/drills.js';
+import type { Context } from '../../shared/runtime/types.js';
 
 /** Where a step stands; `ok`, `fail`, `skipped` and `cancelled` are final. */
 export type StepStatus = 'pending' | 'running' | 'ok' | 'fail' | 'skipped' | 'cancelled';
@@ -89,3 +90,34 @@ export const DRILL_RECORD_TTL_MS = 180 * 86_400_000;
 export const isFinal = (status: StepStatus) => status !== 'pending' && status !== 'running';
 /** True when a drill is over. */
 export const isOver = (status: DrillStatus) => status === 'passed' || status === 'failed' || status === 'cancelled';
+
+/** Where an approval is left for the drill to pick up (routes never write the drill record itself). */
+export const approvalKey = (id: string) => `drill:${id}:approval`;
+/** Where a cancel request is left for the drill to pick up. */
+export const cancelKey = (id: string) => `drill:${id}:cancel`;
+
+/** An approval or cancel request as the routes store it. */
+export interface Signal {
+  by: string;
+  at: string;
+}
+
+/**
+ * Folds approval and cancel requests into the drill. They travel under their own keys so a route
+ * never races an invocation that is saving the drill record.
+ */
+export async function applySignals(ctx: Pick<Context, 'state'>, drill: DrillRecord): Promise<void> {
+  const [approval, cancel] = await Promise.all([
+    ctx.state.get<Signal>(approvalKey(drill.id)),
+    ctx.state.get<Signal>(cancelKey(drill.id)),
+  ]);
+  if (approval && drill.approval && !drill.approval.approvedAt) {
+    drill.approval.approvedBy = approval.by;
+    drill.approval.approvedAt = approval.at;
+    if (drill.status === 'awaiting-approval') drill.status = 'running';
+  }
+  if (cancel && !drill.cancel) {
+    drill.cancel = cancel;
+    if (drill.status === 'awaiting-approval') drill.status = 'running';
+  }
+}

@@ -1,9 +1,8 @@
 import type { FunctionRoute, RouteRequest } from '../../shared/runtime/types.js';
 import { measure } from './measure.js';
-import { type DrillRecord, drillKey, isOver } from './model.js';
+import { applySignals, approvalKey, cancelKey, type DrillRecord, drillKey, isOver, type Signal } from './model.js';
 import { DRILL_ID } from './naming.js';
 import { drillItems } from './result.js';
-import { applySignals, approvalKey, cancelKey, type Signal } from './signals.js';
 
 const bad = (message: string) => ({ status: 400, body: { error: 'badInput', message } });
 

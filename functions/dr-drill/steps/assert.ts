@@ -2,8 +2,7 @@ import type { z } from 'zod';
 import type { AssertStepSchema, RestoreDumpStepSchema } from '../../../shared/config/sections/drills.js';
 import { withDatabase } from '../../../shared/databases/connection.js';
 import type { NamedStep } from '../plan.js';
-import { scratchServer } from './scratch-server.js';
-import type { StepEnv, StepResult } from './types.js';
+import { type StepEnv, type StepResult, scratchServer } from './types.js';
 
 type AssertStep = z.infer<typeof AssertStepSchema> & NamedStep;
 type RestoreStep = z.infer<typeof RestoreDumpStepSchema> & NamedStep;

@@ -1,8 +1,7 @@
 import type { ScratchServerConfig } from '../../../shared/config/sections/backups.js';
 import { deleteResource } from '../delete-resource.js';
 import { databasePrefix } from '../naming.js';
-import { scratchServer } from './scratch-server.js';
-import { message, type StepEnv, type StepResult } from './types.js';
+import { message, type StepEnv, type StepResult, scratchServer } from './types.js';
 
 /**
  * `cleanup`: deletes exactly the recorded resources, newest first, each verified gone; then looks on

@@ -5,8 +5,7 @@ import { selectCandidates } from '../../backup-verify/checks/object-listing.js';
 import { heartbeatQuery } from '../adapters/heartbeat.js';
 import { resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
-import { scratchServer } from './scratch-server.js';
-import { message, type StepEnv, type StepResult } from './types.js';
+import { message, type StepEnv, type StepResult, scratchServer } from './types.js';
 
 type RestoreStep = z.infer<typeof RestoreDumpStepSchema> & NamedStep;
 

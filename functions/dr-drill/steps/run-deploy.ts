@@ -3,7 +3,7 @@ import type { RunDeployStepSchema } from '../../../shared/config/sections/drills
 import type { StepRecord } from '../model.js';
 import { drillLabels, resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
-import { pollStored, remember } from './operation.js';
+import { pollStored, remember } from './pending.js';
 import type { StepEnv, StepResult } from './types.js';
 
 type DeployStep = z.infer<typeof RunDeployStepSchema> & NamedStep;

@@ -3,7 +3,7 @@ import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../../../sh
 import type { StepRecord } from '../model.js';
 import { assertDrillResource, drillLabels, resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
-import { pollStored, remember } from './operation.js';
+import { pollStored, remember } from './pending.js';
 import type { StepEnv, StepResult } from './types.js';
 
 type CloneStep = z.infer<typeof SqlCloneStepSchema> & NamedStep;

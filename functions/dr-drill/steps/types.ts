@@ -1,4 +1,6 @@
+import type { ScratchServerConfig } from '../../../shared/config/sections/backups.js';
 import type { SecretRef } from '../../../shared/config/types.js';
+import type { ScratchServer } from '../../../shared/databases/connection.js';
 import type { Context } from '../../../shared/runtime/types.js';
 import type { DrillRecord, ResourceRecord, StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';
@@ -43,4 +45,14 @@ export type StepRunner<S extends NamedStep = NamedStep> = (
 /** The message of any thrown value. */
 export function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The engine a scratch server config names. */
+export const scratchEngine = (config: ScratchServerConfig): ScratchServer['engine'] =>
+  'postgres' in config ? 'postgres' : 'mysql';
+
+/** The scratch server a config names, its URL resolved when it is a secret reference. */
+export async function scratchServer(env: Pick<StepEnv, 'secret'>, config: ScratchServerConfig): Promise<ScratchServer> {
+  const ref = 'postgres' in config ? config.postgres : config.mysql;
+  return { engine: scratchEngine(config), url: await env.secret(ref) };
 }

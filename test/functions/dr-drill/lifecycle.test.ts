@@ -10,16 +10,7 @@ import { suffix } from '../../shared/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { serveRuntime } from '../../support/serve.js';
-import {
-  createDatabase,
-  databasesLike,
-  drillEstate,
-  dropDatabase,
-  PG_SERVER,
-  productionDb,
-  readyService,
-  workDir,
-} from './fixtures.js';
+import { databasesLike, drillEstate, PG_SERVER, productionDb, readyService, workDir } from './fixtures.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -120,64 +111,6 @@ describe('drDrill lifecycle', () => {
     expect(await databasesLike('postgres', `opsfn_drill_${id}`)).toEqual([]);
   });
 
-  it('janitor deletes the expired resources of a crashed drill and refuses names without the prefix', async () => {
-    const config = await estate();
-    const state = new MemoryStateStore();
-    const id = suffix();
-    const name = `opsfn_drill_${id}_restore`;
-    await createDatabase('postgres', name);
-    cleanups.push(() => dropDatabase('postgres', name));
-    const past = new Date(Date.now() - 60_000).toISOString();
-    const record = {
-      id,
-      plan: 'quarterly-db',
-      definition: config.drills['quarterly-db'],
-      status: 'failed',
-      startedAt: past,
-      startedBy: 'token:0',
-      updatedAt: past,
-      steps: [],
-      runs: [],
-      resources: [
-        {
-          kind: 'scratch-db',
-          name,
-          step: 'restore',
-          engine: 'postgres',
-          server: { postgres: PG_SERVER },
-          expiresAt: past,
-          state: 'created',
-          recordedAt: past,
-        },
-        {
-          kind: 'scratch-db',
-          name: 'postgres',
-          step: 'restore',
-          engine: 'postgres',
-          server: { postgres: PG_SERVER },
-          expiresAt: past,
-          state: 'created',
-          recordedAt: past,
-        },
-      ],
-    };
-    await state.put(drillKey(id), record);
-    const envelope = await runFunction(drDrill, manual({ task: 'janitor' }), {
-      config,
-      state,
-      logSink: () => undefined,
-    });
-    expect(envelope.items).toEqual([
-      expect.objectContaining({ resource: name, action: 'deleted' }),
-      expect.objectContaining({ resource: 'postgres', action: 'leaked', detail: expect.stringContaining('refused') }),
-    ]);
-    expect(envelope.outcome).toBe('fail');
-    expect(await databasesLike('postgres', name)).toEqual([]);
-    expect(await databasesLike('postgres', 'postgres')).toContain('postgres');
-    const after = (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
-    expect(after.resources.map((r) => r.state)).toEqual(['deleted', 'leaked']);
-  });
-
   it('holds creating steps until a second caller approves', async () => {
     const config = {
       ...(await estate({ approval: 'required' })),
@@ -255,23 +188,5 @@ describe('drDrill lifecycle', () => {
     expect((await state.keys('drill')).length).toBe(0);
     expect(notifier.sent).toEqual([]);
     expect(await databasesLike('postgres', 'opsfn_drill_')).toEqual(before);
-  });
-
-  it('refuses an unknown plan and a plan that names a missing backup, naming what is wrong', async () => {
-    const config = await estate({
-      steps: [{ step: 'db.restoreDump', backup: 'nope', scratch: { postgres: PG_SERVER } }],
-    });
-    const state = new MemoryStateStore();
-    const unknown = await runFunction(drDrill, manual({ plan: 'other' }), { config, state, logSink: () => undefined });
-    expect(unknown.summary).toContain('unknown drill plan "other" (known: quarterly-db)');
-    expect(unknown.outcome).toBe('rejected');
-    const broken = await runFunction(drDrill, manual({ plan: 'quarterly-db' }), {
-      config,
-      state,
-      logSink: () => undefined,
-    });
-    expect(broken.outcome).toBe('rejected');
-    expect(await state.keys('drill')).toEqual([]);
-    expect(broken.summary).toContain('drills.quarterly-db.steps[0].backup: unknown backup "nope"');
   });
 });

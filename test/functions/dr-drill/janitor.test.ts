@@ -1,0 +1,135 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { drDrill } from '../../../functions/dr-drill/handler.js';
+import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
+import type { Estate } from '../../../shared/config/estate.js';
+import type { ManualTrigger } from '../../../shared/events/trigger.js';
+import { runFunction } from '../../../shared/runtime/invoke.js';
+import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { suffix } from '../../shared/databases/seed.js';
+import { testEstate } from '../../support/estate.js';
+import {
+  createDatabase,
+  databasesLike,
+  drillEstate,
+  dropDatabase,
+  PG_SERVER,
+  productionDb,
+  readyService,
+  workDir,
+} from './fixtures.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const manual = (payload: Record<string, unknown>): ManualTrigger => ({
+  kind: 'manual',
+  id: `m-${suffix()}`,
+  payload,
+  caller: 'token:0',
+});
+
+async function estate(plan: Record<string, unknown> = {}): Promise<Estate> {
+  const prod = await productionDb('postgres', 20);
+  cleanups.push(() => prod.drop());
+  const work = await workDir();
+  cleanups.push(() => work.remove());
+  await work.putDump('db_prod.sql.gz', await prod.dump());
+  const svc = await readyService();
+  cleanups.push(() => svc.stop());
+  return testEstate(
+    drillEstate({
+      prod,
+      backupsUrl: work.backupsUrl,
+      reportsUrl: work.reportsUrl,
+      plan: {
+        targets: { rto: '30m', rpo: '26h' },
+        steps: [
+          { step: 'db.restoreDump', backup: 'dumps', scratch: { postgres: PG_SERVER } },
+          { step: 'db.assert', assertions: [{ sql: 'SELECT count(*) FROM conversations', equals: 20 }] },
+          { step: 'http.check', url: `${svc.url}/health` },
+        ],
+        ...plan,
+      },
+    }),
+  );
+}
+
+describe('drDrill janitor and plan checks', () => {
+  it('janitor deletes the expired resources of a crashed drill and refuses names without the prefix', async () => {
+    const config = await estate();
+    const state = new MemoryStateStore();
+    const id = suffix();
+    const name = `opsfn_drill_${id}_restore`;
+    await createDatabase('postgres', name);
+    cleanups.push(() => dropDatabase('postgres', name));
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const record = {
+      id,
+      plan: 'quarterly-db',
+      definition: config.drills['quarterly-db'],
+      status: 'failed',
+      startedAt: past,
+      startedBy: 'token:0',
+      updatedAt: past,
+      steps: [],
+      runs: [],
+      resources: [
+        {
+          kind: 'scratch-db',
+          name,
+          step: 'restore',
+          engine: 'postgres',
+          server: { postgres: PG_SERVER },
+          expiresAt: past,
+          state: 'created',
+          recordedAt: past,
+        },
+        {
+          kind: 'scratch-db',
+          name: 'postgres',
+          step: 'restore',
+          engine: 'postgres',
+          server: { postgres: PG_SERVER },
+          expiresAt: past,
+          state: 'created',
+          recordedAt: past,
+        },
+      ],
+    };
+    await state.put(drillKey(id), record);
+    const envelope = await runFunction(drDrill, manual({ task: 'janitor' }), {
+      config,
+      state,
+      logSink: () => undefined,
+    });
+    expect(envelope.items).toEqual([
+      expect.objectContaining({ resource: name, action: 'deleted' }),
+      expect.objectContaining({ resource: 'postgres', action: 'leaked', detail: expect.stringContaining('refused') }),
+    ]);
+    expect(envelope.outcome).toBe('fail');
+    expect(await databasesLike('postgres', name)).toEqual([]);
+    expect(await databasesLike('postgres', 'postgres')).toContain('postgres');
+    const after = (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
+    expect(after.resources.map((r) => r.state)).toEqual(['deleted', 'leaked']);
+  });
+
+  it('refuses an unknown plan and a plan that names a missing backup, naming what is wrong', async () => {
+    const config = await estate({
+      steps: [{ step: 'db.restoreDump', backup: 'nope', scratch: { postgres: PG_SERVER } }],
+    });
+    const state = new MemoryStateStore();
+    const unknown = await runFunction(drDrill, manual({ plan: 'other' }), { config, state, logSink: () => undefined });
+    expect(unknown.summary).toContain('unknown drill plan "other" (known: quarterly-db)');
+    expect(unknown.outcome).toBe('rejected');
+    const broken = await runFunction(drDrill, manual({ plan: 'quarterly-db' }), {
+      config,
+      state,
+      logSink: () => undefined,
+    });
+    expect(broken.outcome).toBe('rejected');
+    expect(await state.keys('drill')).toEqual([]);
+    expect(broken.summary).toContain('drills.quarterly-db.steps[0].backup: unknown backup "nope"');
+  });
+});
