@@ -148,7 +148,6 @@ describe('drDrill end to end', () => {
 
   it('fails a drill whose assertion fails, still cleans up, and says where (MariaDB, foreground)', async () => {
     const { prod, work } = await setup('mysql', 50);
-    await work.putDump('db_prod.sql.gz', await prod.dump());
     const config = testEstate(
       drillEstate({
         prod,
@@ -156,6 +155,7 @@ describe('drDrill end to end', () => {
         reportsUrl: work.reportsUrl,
         plan: {
           targets: { rto: '30m', rpo: '26h' },
+          heartbeat: { database: 'main-db', table: 'opsfn_beat' },
           steps: [
             { step: 'db.restoreDump', backup: 'dumps', scratch: { mysql: MYSQL_SERVER } },
             { step: 'db.assert', name: 'rows', assertions: [{ sql: 'SELECT count(*) FROM conversations', min: 1000 }] },
@@ -164,19 +164,28 @@ describe('drDrill end to end', () => {
         },
       }),
     );
+    const state = new MemoryStateStore();
+    const beat = await runFunction(drDrill, scheduled({ task: 'heartbeat' }), {
+      config,
+      state,
+      now: () => new Date(Date.now() - 2 * 3_600_000),
+      logSink: () => undefined,
+    });
+    expect(beat.items).toEqual([expect.objectContaining({ target: 'main-db/opsfn_beat', status: 'ok' })]);
+    await work.putDump('db_prod.sql.gz', await prod.dump());
     const notifier = recordingNotifier();
     const progress: string[] = [];
     const envelope = await runFunction(drDrill, cli({ plan: 'quarterly-db' }), {
       config,
-      state: new MemoryStateStore(),
+      state,
       notifier,
-      logSink: (line) => {
-        const rec = JSON.parse(line) as { message?: string };
-        if (rec.message?.startsWith('drill ')) progress.push(rec.message);
-      },
+      logSink: () => undefined,
+      onProgress: (text) => progress.push(text),
     });
     expect(envelope.outcome).toBe('fail');
     const id = envelope.drill as string;
+    expect(progress).toContain(`drill ${id}: rows (db.assert) running`);
+    expect(progress.some((line) => line.startsWith(`drill ${id}: rows fail: 0/1 assertions passed`))).toBe(true);
     expect((envelope.items as { name: string; status: string }[]).map((s) => [s.name, s.status])).toEqual([
       ['restore', 'ok'],
       ['rows', 'fail'],
@@ -189,7 +198,9 @@ describe('drDrill end to end', () => {
     expect(await databasesLike('mysql', `opsfn_drill_${id}`)).toEqual([]);
     const report = JSON.parse(Object.entries(await work.reports()).find(([k]) => k.endsWith('.json'))?.[1] ?? '{}');
     expect(report.reasons[0]).toContain('step rows failed');
-    expect(report.measurements.rpoSource).toBe('backup');
+    expect(report.measurements.rpoSource).toBe('heartbeat');
+    expect(envelope.rpo as number).toBeGreaterThanOrEqual(7195);
+    expect(envelope.rpo as number).toBeLessThan(7300);
     expect(notifier.sent.at(-1)?.severity).toBe('warning');
   });
 
