@@ -30,6 +30,15 @@ type Turn = { next: 'continue' } | { next: 'stop'; result: RunResult };
  */
 export async function advance(ctx: Context, ports: DrillPorts, id: string, foreground: boolean): Promise<RunResult> {
   const deadline = ctx.now().getTime() + Math.floor(ctx.config.limits.timeout * 0.6);
+  if (ctx.dryRun) {
+    const drill = await ctx.state.get<DrillRecord>(drillKey(id));
+    if (!drill) throw new NotFoundError(`no drill ${id}`);
+    return {
+      ...drillResult(drill),
+      outcome: 'skipped',
+      summary: `dry-run: drill ${id} is not advanced (${progressLine(drill)})`,
+    };
+  }
   const token = await ctx.state.lock(advanceLock(id), ctx.config.limits.timeout + 60_000);
   // Retryable: a redelivered continuation must not be lost while the janitor or a twin holds the lock.
   if (!token) throw new LockedError(`drill ${id} is being advanced by another invocation`);

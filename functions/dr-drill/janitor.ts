@@ -42,6 +42,11 @@ export async function runJanitor(ctx: Context, ports: DrillPorts): Promise<RunRe
       let changed = false;
       for (const resource of drill.resources) {
         if (resource.state === 'deleted' || Date.parse(resource.expiresAt) > now) continue;
+        if (ctx.dryRun) {
+          const detail = `dry-run: would delete expired ${resource.kind} ${resource.name}`;
+          items.push({ drill: id, resource: resource.name, kind: resource.kind, action: 'skipped', detail });
+          continue;
+        }
         const outcome = await deleteResource(ctx, ports, resource, drill.id);
         Object.assign(resource, { state: outcome.state, detail: `janitor: ${outcome.detail}` });
         if (outcome.state === 'deleted') resource.deletedAt = ctx.now().toISOString();
@@ -54,7 +59,7 @@ export async function runJanitor(ctx: Context, ports: DrillPorts): Promise<RunRe
         });
         changed = true;
       }
-      if (!isOver(drill.status)) {
+      if (!isOver(drill.status) && !ctx.dryRun) {
         const requested = Date.parse(drill.approval?.requestedAt ?? '');
         if (drill.status === 'awaiting-approval' && now - requested > drill.definition.approvalTimeout) {
           await ctx.state.put(

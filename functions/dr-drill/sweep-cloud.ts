@@ -78,6 +78,11 @@ export async function sweepCloud(
   }
   const items: JanitorItem[] = [];
   for (const resource of found) {
+    if (ctx.dryRun) {
+      const detail = `dry-run: would delete unrecorded, expired ${resource.kind} ${resource.name}`;
+      items.push({ drill: '-', resource: resource.name, kind: resource.kind, action: 'skipped', detail });
+      continue;
+    }
     const outcome = await deleteResource(ctx, ports, resource, undefined);
     items.push({
       drill: resource.name.slice(PREFIX.length, PREFIX.length + 8),

@@ -143,7 +143,7 @@ describe('drDrill cloud steps', () => {
     expect([...sql.instances.keys()]).toEqual(['p1/db1']);
   });
 
-  it('janitor sweeps expired, labelled drill resources no record knows, and nothing else', async () => {
+  it('janitor sweeps expired, labelled drill resources no record knows, and nothing else (and nothing in a dry run)', async () => {
     const past = String(Math.floor(Date.now() / 1000) - 60);
     const future = String(Math.floor(Date.now() / 1000) + 3600);
     const dr = 'projects/p1/locations/us-west1/services';
@@ -160,6 +160,15 @@ describe('drDrill cloud steps', () => {
       region: 'us-central1',
       settings: { tier: 't', userLabels: { 'opsfn-drill': 'dddddddd', 'opsfn-expires': past } },
     });
+    const dry = await runFunction(drill, cli({ task: 'janitor' }), {
+      config: estate(FULL),
+      state: new MemoryStateStore(),
+      dryRun: true,
+      logSink: () => undefined,
+    });
+    expect((dry.items as { action: string }[]).map((i) => i.action)).toEqual(['skipped', 'skipped']);
+    expect(run.server.find('DELETE', /.*/)).toEqual([]);
+    expect(sql.server.find('DELETE', /.*/)).toEqual([]);
     const envelope = await runFunction(drill, cli({ task: 'janitor' }), {
       config: estate(FULL),
       state: new MemoryStateStore(),
