@@ -6,6 +6,8 @@ import type { ResultEnvelope } from './types.js';
 /** A running embedded scheduler. */
 export interface Scheduler {
   jobs: { name: string; function: string; next: Date | null }[];
+  /** Runs a job now, as its schedule would, and resolves when it (and its retries) finished. */
+  trigger(name: string): Promise<void>;
   stop(): void;
 }
 
@@ -58,6 +60,11 @@ export function startScheduler(
   }
   return {
     jobs: crons.map(({ job, cron }) => ({ name: job.name, function: job.function, next: cron.nextRun() })),
+    async trigger(name) {
+      const entry = crons.find((c) => c.job.name === name);
+      if (!entry) throw new Error(`no scheduled job "${name}"`);
+      await entry.cron.trigger();
+    },
     stop: () => {
       for (const { cron } of crons) cron.stop();
     },
