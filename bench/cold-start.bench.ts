@@ -202,7 +202,16 @@ export async function main(args: string[] = process.argv.slice(2)) {
         `  ${row.speedup.toFixed(2).padStart(6)}×  ${verdict}`,
     );
   }
-  const report = { bench: 'cold-start', at: new Date().toISOString(), node: process.version, smoke, runs, rows };
+  const targets = { speedup: TARGET_SPEEDUP, rssMiB: TARGET_RSS_MIB };
+  const report = {
+    bench: 'cold-start',
+    at: new Date().toISOString(),
+    node: process.version,
+    smoke,
+    runs,
+    targets,
+    rows,
+  };
   const out = join(ROOT, 'bench', 'results');
   await mkdir(out, { recursive: true });
   await writeFile(join(out, 'cold-start.json'), `${JSON.stringify(report, null, 2)}\n`);
