@@ -3,5 +3,4 @@ export * from './deps.js';
 export * from './handler.js';
 export * from './input.js';
 export * from './knob.js';
-export * from './match.js';
 export * from './state-keys.js';

@@ -1,12 +1,12 @@
 import { formatDuration } from '../../shared/config/types.js';
 import type { Alert } from '../../shared/events/trigger.js';
 import { GuardKeys } from '../../shared/guard/keys.js';
+import { findPolicy, policyName, resolveService } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { decideDown, decideUp } from './decide.js';
 import type { AutoscaleDeps } from './deps.js';
 import { describeItem, execute } from './execute.js';
 import { readKnob } from './knob.js';
-import { findPolicy, policyName, resolveService } from './match.js';
 import { AutoscaleKeys, type ScaleRecord } from './state-keys.js';
 import { noteAlert, readSignals } from './track.js';
 
@@ -15,7 +15,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: AutoscaleDeps): 
   const policies = ctx.config.autoscale?.policies ?? [];
   const policy = findPolicy(policies, alert);
   if (!policy) return { outcome: 'skipped', summary: `no autoscale policy matches alert "${alert.name}"` };
-  const name = policyName(policies, policy);
+  const name = policyName('autoscale', policies, policy);
   const ref = resolveService(ctx.config.services, policy, alert.labels);
   if ('error' in ref) {
     const text = `${name}: ${ref.error}`;

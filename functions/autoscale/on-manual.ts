@@ -1,10 +1,10 @@
 import { BadInputError } from '../../shared/errors/ops-error.js';
+import { policyFor, policyName } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { applyScale } from './apply.js';
 import type { AutoscaleDeps } from './deps.js';
 import type { ManualScale } from './input.js';
 import { readKnob } from './knob.js';
-import { policyFor, policyName } from './match.js';
 import { AutoscaleKeys, type ManualMark, RECORD_TTL_MS, type ScaleRecord } from './state-keys.js';
 
 function knobOf(request: ManualScale): 'replicas' | 'min' | 'max' {
@@ -26,13 +26,13 @@ export async function onManual(ctx: Context, request: ManualScale, deps: Autosca
   const which = knobOf(request);
   const value = request[which] as number;
   const policies = ctx.config.autoscale?.policies ?? [];
-  const policy = policyFor(policies, request.service);
+  const policy = policyFor('autoscale', policies, request.service);
   if (which === 'replicas' && service.platform !== 'kubernetes') {
     throw new BadInputError(`${request.service} runs on Cloud Run: give "min" or "max" instances, not "replicas"`);
   }
   if (policy && !request.force && value > policy.up.max) {
     throw new BadInputError(
-      `${value} is above up.max ${policy.up.max} of ${policyName(policies, policy)}: add "force": true`,
+      `${value} is above up.max ${policy.up.max} of ${policyName('autoscale', policies, policy)}: add "force": true`,
     );
   }
   const platform = await deps.platform({ key: request.service, service }, ctx);

@@ -1,10 +1,10 @@
 import { toOpsError } from '../../shared/errors/index.js';
+import { policyFor, policyName } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { decideDown } from './decide.js';
 import type { AutoscaleDeps } from './deps.js';
 import { describeItem, execute, type ScaleItem } from './execute.js';
 import { readKnob } from './knob.js';
-import { policyFor, policyName } from './match.js';
 import { AutoscaleKeys, type ScaleRecord } from './state-keys.js';
 import { readSignals } from './track.js';
 
@@ -13,7 +13,7 @@ async function sweepOne(ctx: Context, deps: AutoscaleDeps, service: string): Pro
   if (!record) return undefined;
   const policies = ctx.config.autoscale?.policies ?? [];
   const svc = ctx.config.services[service];
-  const policy = policyFor(policies, service, record.policy);
+  const policy = policyFor('autoscale', policies, service, record.policy);
   if (!svc || !policy) {
     // The config no longer covers it: hand it to a person once instead of failing every sweep.
     const reason = `${svc ? 'no autoscale policy' : 'no estate service'} for ${service} any more`;
@@ -32,7 +32,7 @@ async function sweepOne(ctx: Context, deps: AutoscaleDeps, service: string): Pro
   if ('error' in knob) return { service, decision: 'hold', status: 'failed', reasons: [knob.error], error: knob.error };
   const signals = await readSignals(ctx, service);
   const decision = decideDown({ policy, knob, record, signals, now: ctx.now() });
-  const name = policyName(policies, policy);
+  const name = policyName('autoscale', policies, policy);
   return execute(ctx, { service, policy, policyName: name, platform, knob, record, alerts: [] }, decision);
 }
 

@@ -4,9 +4,10 @@ import { CloudMonitoringMetrics, type HeaderSource } from '../../shared/metrics/
 import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
 import { PrometheusMetrics } from '../../shared/metrics/prometheus-metrics.js';
 import { createServicePlatform, type PlatformTiming } from '../../shared/platforms/create-platform.js';
+import { lazyGoogleAuth, platformCache } from '../../shared/platforms/platform-cache.js';
 import type { ServicePlatform } from '../../shared/platforms/service-platform.js';
+import type { ServiceRef } from '../../shared/policy/match.js';
 import type { Context } from '../../shared/runtime/types.js';
-import type { ServiceRef } from './match.js';
 
 /** What the rollback function talks to; tests hand in their own. */
 export interface RollbackDeps {
@@ -35,42 +36,15 @@ export function defaultRollbackDeps(options: DefaultDepsOptions = {}): RollbackD
     timeoutMs: options.metricsTimeoutMs ?? 5_000,
     retries: options.metricsRetries ?? 2,
   };
-  const platforms = new Map<string, Promise<ServicePlatform>>();
   const sources = new Map<string, MetricsSource | undefined>();
   const keyOf = (...parts: unknown[]) => JSON.stringify(parts);
   // One credentials client for Cloud Run and Cloud Monitoring, so a warm instance reuses its access token.
-  let shared: Promise<unknown> | undefined;
-  const googleAuth = () => {
-    shared ??= options.googleAuth
-      ? Promise.resolve(options.googleAuth)
-      : import('google-auth-library').then(
-          ({ GoogleAuth }) => new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }),
-        );
-    return shared;
-  };
+  const googleAuth = lazyGoogleAuth(options.googleAuth);
   const headers: HeaderSource = {
     getRequestHeaders: async (url) => ((await googleAuth()) as HeaderSource).getRequestHeaders(url),
   };
   return {
-    platform: (ref, ctx) => {
-      const key = keyOf(ref, ctx.config.endpoints);
-      let platform = platforms.get(key);
-      if (!platform) {
-        const needsGoogle = ref.service.platform === 'cloud-run' && ctx.config.endpoints.run?.credentials !== 'none';
-        platform = (needsGoogle ? googleAuth() : Promise.resolve(undefined)).then((auth) =>
-          createServicePlatform(ref.service, {
-            endpoints: ctx.config.endpoints,
-            secret: (r) => ctx.secret(r),
-            ...(auth ? { googleAuth: auth } : {}),
-            ...(options.timing ? { timing: options.timing } : {}),
-          }),
-        );
-        // A failed build (say, an unreadable token secret) is retried on the next run, not cached.
-        platform.catch(() => platforms.delete(key));
-        platforms.set(key, platform);
-      }
-      return platform;
-    },
+    platform: platformCache({ build: createServicePlatform, googleAuth, timing: options.timing }),
     metrics: (ref, policy, ctx) => {
       const key = keyOf(ref, policy?.errorRate, ctx.config.endpoints);
       if (!sources.has(key)) sources.set(key, buildMetrics(ref, policy, ctx));

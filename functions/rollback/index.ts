@@ -2,7 +2,6 @@ export * from './decide.js';
 export * from './deps.js';
 export * from './handler.js';
 export * from './input.js';
-export * from './match.js';
 export * from './release-pin.js';
 export * from './release-pin-command.js';
 export * from './state-keys.js';

@@ -1,11 +1,11 @@
 import type { Alert } from '../../shared/events/trigger.js';
 import type { ServicePlatform, ServiceStatus } from '../../shared/platforms/service-platform.js';
+import { findPolicy, policyName, resolveService } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { actAndVerify, decisionPolicy } from './act-and-verify.js';
 import { blamedRevision, type ChainMark, chooseTarget, decide } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import { describeReading, readErrorRate } from './evidence.js';
-import { findPolicy, policyName, resolveService } from './match.js';
 import { decisionMessage, type MessageSubject, resolvedMessage } from './messages.js';
 import { type PinRecord, RollbackKeys } from './state-keys.js';
 
@@ -27,7 +27,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
   const incident = `${alert.source}:${alert.fingerprint}:${alert.startedAt}`;
   const ref = resolveService(ctx.config.services, policy, alert.labels);
   if ('error' in ref) {
-    const text = `${policyName(policies, policy)}: ${ref.error}`;
+    const text = `${policyName('rollback', policies, policy)}: ${ref.error}`;
     await ctx.notify({ severity: 'critical', title: `rollback cannot act on ${alert.name}`, text, dedupKey: incident });
     return { outcome: 'fail', summary: text };
   }
@@ -95,7 +95,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
   });
   const evidence = {
     incident,
-    policy: policyName(policies, policy),
+    policy: policyName('rollback', policies, policy),
     metrics: metrics?.kind ?? 'none',
     serving: status.serving,
     traffic: status.traffic,

@@ -1,10 +1,10 @@
 import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
+import { policyFor } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { actAndVerify, decisionPolicy, MANUAL_DEFAULTS } from './act-and-verify.js';
 import { chooseTarget, type DecisionPolicy } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import type { RollbackInput } from './input.js';
-import { policyFor } from './match.js';
 import { releasePin } from './release-pin.js';
 import { RollbackKeys } from './state-keys.js';
 
@@ -17,7 +17,7 @@ export async function onManual(ctx: Context, input: RollbackInput, deps: Rollbac
   const service = ctx.config.services[input.service];
   if (!service) throw new NotFoundError(`unknown service "${input.service}" (not in the estate's services)`);
   const ref = { key: input.service, service };
-  const policy = policyFor(ctx.config.rollback?.policies ?? [], input.service);
+  const policy = policyFor('rollback', ctx.config.rollback?.policies ?? [], input.service);
   const platform = await deps.platform(ref, ctx);
   const status = await platform.status();
   const from = status.serving;

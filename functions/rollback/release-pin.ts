@@ -1,11 +1,11 @@
 import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
 import { isPinnable } from '../../shared/platforms/service-platform.js';
+import { policyFor } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { decisionPolicy } from './act-and-verify.js';
 import { judge } from './decide.js';
 import { defaultRollbackDeps, type RollbackDeps } from './deps.js';
 import { describeReading, readErrorRate } from './evidence.js';
-import { policyFor } from './match.js';
 import { type PinRecord, RollbackKeys } from './state-keys.js';
 
 /**
@@ -39,7 +39,7 @@ export async function releasePin(
   });
   if (!latest.ready) return refuse(`latest revision ${latest.name} is not Ready`);
   if (bad.includes(latest.name)) return refuse(`latest revision ${latest.name} was rolled back as bad; deploy a fix`);
-  const policy = policyFor(ctx.config.rollback?.policies ?? [], serviceName);
+  const policy = policyFor('rollback', ctx.config.rollback?.policies ?? [], serviceName);
   if (policy) {
     const metrics = deps.metrics(ref, policy, ctx);
     const windowMs = policy.errorRate.window;

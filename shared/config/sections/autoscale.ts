@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DurationSchema, LabelsSchema, NameSchema } from '../types.js';
+import { DurationSchema, NameSchema } from '../types.js';
+import { PolicyMatchSchema } from './policy-match.js';
 
 /** A scaling step: a relative change (`+50%`) or an absolute one (`+2`, or a plain number of instances). */
 export type ScaleStep = { kind: 'percent'; value: number } | { kind: 'count'; value: number };
@@ -32,22 +33,11 @@ const StepSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
 
 const CountSchema = z.number({ error: 'expected a whole number' }).int('expected a whole number').min(0).max(10_000);
 
-/** Which alerts a policy answers: every given field must match. */
-export const AutoscaleMatchSchema = z
-  .strictObject({
-    alert: z.string().min(1).optional(),
-    policy: z.string().min(1).optional(),
-    labels: LabelsSchema.optional(),
-  })
-  .refine((m) => m.alert !== undefined || m.policy !== undefined || m.labels !== undefined, {
-    message: 'expected at least one of "alert", "policy" or "labels"',
-  });
-
 /** One autoscale policy: which alerts, which service, how far up, and how and when back down. */
 export const AutoscalePolicySchema = z
   .strictObject({
     name: NameSchema.optional(),
-    match: AutoscaleMatchSchema,
+    match: PolicyMatchSchema,
     /** A key of `services`; when omitted the service comes from the alert's labels. */
     service: NameSchema.optional(),
     /** Cloud Run: which bound to step, `min` (pre-warm instances) or `max` (raise the ceiling). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DurationSchema, LabelsSchema, NameSchema } from '../types.js';
+import { DurationSchema, NameSchema } from '../types.js';
+import { PolicyMatchSchema } from './policy-match.js';
 
 /** An error-rate threshold: a ratio (`0.01`) or a percentage string (`"1%"`), parsed to a ratio in (0, 1]. */
 export const RatioSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -14,17 +15,6 @@ export const RatioSchema = z.union([z.number(), z.string()]).transform((value, c
   }
   return ratio;
 });
-
-/** Which alerts a policy answers: every given field must match. */
-export const RollbackMatchSchema = z
-  .strictObject({
-    alert: z.string().min(1).optional(),
-    policy: z.string().min(1).optional(),
-    labels: LabelsSchema.optional(),
-  })
-  .refine((m) => m.alert !== undefined || m.policy !== undefined || m.labels !== undefined, {
-    message: 'expected at least one of "alert", "policy" or "labels"',
-  });
 
 /** When the error rate counts as confirmed, and how it is measured. */
 export const ErrorRateSchema = z
@@ -45,7 +35,7 @@ export const ErrorRateSchema = z
 /** One rollback policy: which alerts, which service, and the evidence needed to act. */
 export const RollbackPolicySchema = z.strictObject({
   name: NameSchema.optional(),
-  match: RollbackMatchSchema,
+  match: PolicyMatchSchema,
   /** A key of `services`; when omitted the service comes from the alert's labels. */
   service: NameSchema.optional(),
   errorRate: ErrorRateSchema,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { findPolicy, resolveService } from '../../../functions/rollback/match.js';
 import type { Service } from '../../../shared/config/sections/estate-common.js';
 import { RollbackPolicySchema } from '../../../shared/config/sections/rollback.js';
 import type { Alert } from '../../../shared/events/trigger.js';
+import { findPolicy, resolveService } from '../../../shared/policy/match.js';
 
 const policy = (input: object) => RollbackPolicySchema.parse({ errorRate: { threshold: 0.01 }, ...input });
 const alert = (labels: Record<string, string>, name = 'HighErrorRate'): Alert => ({
