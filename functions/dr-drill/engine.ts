@@ -29,7 +29,10 @@ type Turn = { next: 'continue' } | { next: 'stop'; result: RunResult };
  * again; a step found `running` was interrupted and is run again, which each step tolerates.
  */
 export async function advance(ctx: Context, ports: DrillPorts, id: string, foreground: boolean): Promise<RunResult> {
-  const deadline = ctx.now().getTime() + Math.floor(ctx.config.limits.timeout * 0.6);
+  // A background step leaves room for its hand-over; the CLI has no later invocation to hand over to.
+  const timeout = ctx.config.limits.timeout;
+  const budget = foreground ? Math.max(timeout - 30_000, timeout * 0.6) : timeout * 0.6;
+  const deadline = ctx.now().getTime() + Math.floor(budget);
   if (ctx.dryRun) {
     const drill = await ctx.state.get<DrillRecord>(drillKey(id));
     if (!drill) throw new NotFoundError(`no drill ${id}`);

@@ -139,12 +139,16 @@ export async function readyService(): Promise<{
     state.hits.push(req.url ?? '');
     if (req.headers.authorization) state.auth.push(req.headers.authorization);
     const status = req.url === '/ready' && state.fail ? 503 : 200;
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        status: status === 200 ? 'ok' : 'down',
-        checks: { database: 'ok', redis: state.fail ? 'down' : 'ok' },
-      }),
+    const body = {
+      status: status === 200 ? 'ok' : 'down',
+      checks: { database: 'ok', redis: state.fail ? 'down' : 'ok' },
+    };
+    setTimeout(
+      () => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      },
+      req.url === '/slow' ? 40 : 0,
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,6 +5,8 @@ import { stringify } from 'yaml';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
 import { main } from '../../../shared/cli/main.js';
+import type { ManualTrigger } from '../../../shared/events/trigger.js';
+import { runFunction } from '../../../shared/runtime/invoke.js';
 import { MemoryStateStore } from '../../../shared/state/memory.js';
 import { captureIo } from '../../support/cli-io.js';
 import { testEstate } from '../../support/estate.js';
@@ -15,6 +17,13 @@ import { PG_SERVER, readyService, workDir } from './fixtures.js';
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const cliTrigger = (payload: Record<string, unknown>): ManualTrigger => ({
+  kind: 'manual',
+  id: `cli:${Math.random()}`,
+  payload,
+  caller: 'cli:tester',
 });
 
 async function fixtures() {
@@ -111,5 +120,66 @@ describe('drDrill in the foreground and cancelled', () => {
     expect(done.steps.map((s) => s.status)).toEqual(['ok', 'cancelled', 'ok']);
     expect(done.resources).toEqual([]);
     expect(notifier.sent.at(-1)?.title).toContain('cancelled');
+  });
+});
+
+describe('drDrill http.check', () => {
+  it('retries a check until it passes within its window, and fails one over its latency bound', async () => {
+    const { svc } = await fixtures();
+    svc.fail = true;
+    setTimeout(() => {
+      svc.fail = false;
+    }, 150);
+    const config = testEstate({
+      drills: {
+        checks: {
+          targets: { rto: '5m', rpo: '0s' },
+          steps: [
+            { step: 'http.check', name: 'ready', url: `${svc.url}/ready`, within: '5s', interval: '50ms' },
+            {
+              step: 'http.check',
+              name: 'fast',
+              url: `${svc.url}/slow`,
+              expect: { maxLatency: '10ms', status: [200, 204] },
+            },
+          ],
+        },
+      } as never,
+    });
+    const envelope = await runFunction(drDrill, cliTrigger({ plan: 'checks' }), {
+      config,
+      state: new MemoryStateStore(),
+      logSink: () => undefined,
+    });
+    const items = envelope.items as { name: string; status: string; detail: string }[];
+    expect(items[0]).toMatchObject({ name: 'ready', status: 'ok' });
+    expect(items[0]?.detail).toMatch(/→ 200 in \d+ ms after [2-9]\d* tries/);
+    expect(svc.hits.filter((h) => h === '/ready').length).toBeGreaterThan(1);
+    expect(items[1]?.status).toBe('fail');
+    expect(items[1]?.detail).toMatch(/latency \d+ ms > 10 ms/);
+    expect(envelope.outcome).toBe('fail');
+  });
+
+  it('reports a heartbeat that cannot be written, naming the database without its credentials', async () => {
+    const config = testEstate({
+      databases: { prod: { kind: 'postgres', url: 'postgres://app:s3cret@127.0.0.1:1/app' } },
+      drills: {
+        beat: {
+          targets: { rto: '5m', rpo: '1h' },
+          heartbeat: { database: 'prod' },
+          steps: [{ step: 'wait', duration: '1ms' }],
+        },
+      } as never,
+    });
+    const envelope = await runFunction(drDrill, cliTrigger({ task: 'heartbeat' }), {
+      config,
+      state: new MemoryStateStore(),
+      logSink: () => undefined,
+    });
+    expect(envelope.outcome).toBe('fail');
+    const [item] = envelope.items as { target: string; detail: string }[];
+    expect(item?.target).toBe('prod/opsfn_heartbeat');
+    expect(item?.detail).toContain('heartbeat write to postgres://127.0.0.1:1/app failed');
+    expect(item?.detail).not.toContain('s3cret');
   });
 });
