@@ -1,6 +1,7 @@
 import type { Endpoints, Service } from '../config/sections/estate-common.js';
 import type { SecretRef } from '../config/types.js';
 import { CloudRunPlatform } from './cloud-run-platform.js';
+import { kubernetesAccess } from './kubernetes-client.js';
 import { KubernetesPlatform } from './kubernetes-platform.js';
 import type { ServicePlatform } from './service-platform.js';
 
@@ -45,15 +46,11 @@ export async function createServicePlatform(service: Service, deps: PlatformDeps
       ...(t.waitTimeoutMs === undefined ? {} : { operationTimeoutMs: t.waitTimeoutMs }),
     });
   }
-  const server = service.server ?? (service.context ? undefined : deps.endpoints.kubernetes?.url);
-  const token = service.token ? await deps.secret(service.token) : undefined;
   return new KubernetesPlatform({
     namespace: service.namespace,
     deployment: service.deployment,
     ...common,
-    ...(server ? { server } : {}),
-    ...(token ? { token } : {}),
-    ...(service.context ? { context: service.context } : {}),
+    ...(await kubernetesAccess(service, deps)),
     ...(t.waitTimeoutMs === undefined ? {} : { rolloutTimeoutMs: t.waitTimeoutMs }),
   });
 }

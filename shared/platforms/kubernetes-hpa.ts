@@ -1,6 +1,7 @@
 import type { AutoscalingV2Api, ConfigurationOptions } from '@kubernetes/client-node';
 import { BadInputError } from '../errors/ops-error.js';
 import { wrapPlatformError } from './errors.js';
+import { loadKubernetesClient } from './kubernetes-client.js';
 import type { KubernetesPlatformOptions } from './kubernetes-platform.js';
 
 interface HpaClients {
@@ -24,39 +25,11 @@ export class KubernetesHpaClient {
   }
 
   private async load(): Promise<HpaClients> {
-    const k8s = await import('@kubernetes/client-node');
-    const o = this.options;
-    const kc = new k8s.KubeConfig();
-    if (o.server) {
-      const plainHttp = new URL(o.server).protocol === 'http:';
-      kc.loadFromOptions({
-        clusters: [{ name: 'opsfn', server: o.server, skipTLSVerify: plainHttp }],
-        users: [{ name: 'opsfn', ...(o.token ? { token: o.token } : {}) }],
-        contexts: [{ name: 'opsfn', cluster: 'opsfn', user: 'opsfn', namespace: o.namespace }],
-        currentContext: 'opsfn',
-      });
-    } else {
-      kc.loadFromDefault();
-      if (o.context) kc.setCurrentContext(o.context);
-    }
-    const timeoutMs = o.timeoutMs ?? 10_000;
-    // The client has no timeout of its own: every request gets a deadline.
-    const options: ConfigurationOptions = {
-      middleware: [
-        {
-          pre: (request) => {
-            request.setSignal(AbortSignal.timeout(timeoutMs));
-            return new k8s.Observable(Promise.resolve(request));
-          },
-          post: (response) => new k8s.Observable(Promise.resolve(response)),
-        },
-      ],
-      middlewareMergeStrategy: 'append',
-    };
+    const { k8s, kc, deadline } = await loadKubernetesClient(this.options);
     return {
       autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api),
-      options,
-      mergePatch: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch, options as never),
+      options: deadline,
+      mergePatch: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch, deadline as never),
     };
   }
 

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AppsV1Api, AutoscalingV2Api, ConfigurationOptions } from '@kubernetes/client-node';
 import { BadInputError } from '../errors/ops-error.js';
 import { PlatformOperationError, PlatformTimeoutError, ServingChangedError, wrapPlatformError } from './errors.js';
+import { type KubernetesConnection, loadKubernetesClient } from './kubernetes-client.js';
 import {
   type K8sDeployment,
   type K8sReplicaSet,
@@ -22,17 +23,8 @@ import type {
 } from './service-platform.js';
 
 /** How a Kubernetes adapter reaches the API server and how long it waits. */
-export interface KubernetesPlatformOptions {
-  namespace: string;
+export interface KubernetesPlatformOptions extends KubernetesConnection {
   deployment: string;
-  /** API server URL; when omitted the kubeconfig (`KUBECONFIG` or `~/.kube/config`) is used. */
-  server?: string;
-  /** Bearer token for `server`. */
-  token?: string;
-  /** Kubeconfig context to use when no `server` is given. */
-  context?: string;
-  /** Per-request timeout; default 10 s. */
-  timeoutMs?: number;
   /** Retries of reads on 5xx, 429 and timeouts; writes are never retried. Default 2. */
   retries?: number;
   retryDelayMs?: number;
@@ -64,36 +56,7 @@ export class KubernetesPlatform implements ServicePlatform {
   }
 
   private async load(): Promise<Clients> {
-    const k8s = await import('@kubernetes/client-node');
-    const o = this.options;
-    const kc = new k8s.KubeConfig();
-    if (o.server) {
-      // The client refuses plain http unless TLS checks are off; there is no TLS to check on http (kubectl proxy).
-      const plainHttp = new URL(o.server).protocol === 'http:';
-      kc.loadFromOptions({
-        clusters: [{ name: 'opsfn', server: o.server, skipTLSVerify: plainHttp }],
-        users: [{ name: 'opsfn', ...(o.token ? { token: o.token } : {}) }],
-        contexts: [{ name: 'opsfn', cluster: 'opsfn', user: 'opsfn', namespace: o.namespace }],
-        currentContext: 'opsfn',
-      });
-    } else {
-      kc.loadFromDefault();
-      if (o.context) kc.setCurrentContext(o.context);
-    }
-    const timeoutMs = o.timeoutMs ?? 10_000;
-    // Each request gets its own deadline: the client has no timeout of its own and would wait forever.
-    const deadline: ConfigurationOptions = {
-      middleware: [
-        {
-          pre: (request) => {
-            request.setSignal(AbortSignal.timeout(timeoutMs));
-            return new k8s.Observable(Promise.resolve(request));
-          },
-          post: (response) => new k8s.Observable(Promise.resolve(response)),
-        },
-      ],
-      middlewareMergeStrategy: 'append',
-    };
+    const { k8s, kc, deadline } = await loadKubernetesClient(this.options);
     return {
       apps: kc.makeApiClient(k8s.AppsV1Api),
       autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api),

@@ -1,6 +1,7 @@
 import type { Service } from '../config/sections/estate-common.js';
 import { BadInputError } from '../errors/ops-error.js';
 import { createServicePlatform, type PlatformDeps } from './create-platform.js';
+import { kubernetesAccess } from './kubernetes-client.js';
 import { KubernetesHpaClient } from './kubernetes-hpa.js';
 import type { PlatformKind, ScalingChange, ScalingState, WaitOptions } from './service-platform.js';
 
@@ -26,15 +27,11 @@ export async function createScalingPlatform(service: Service, deps: PlatformDeps
   let hpa: KubernetesHpaClient | undefined;
   if (service.platform === 'kubernetes') {
     const t = deps.timing ?? {};
-    const server = service.server ?? (service.context ? undefined : deps.endpoints.kubernetes?.url);
-    const token = service.token ? await deps.secret(service.token) : undefined;
     hpa = new KubernetesHpaClient({
       namespace: service.namespace,
       deployment: service.deployment,
       ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }),
-      ...(server ? { server } : {}),
-      ...(token ? { token } : {}),
-      ...(service.context ? { context: service.context } : {}),
+      ...(await kubernetesAccess(service, deps)),
     });
   }
   return {
