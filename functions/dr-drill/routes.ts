@@ -16,6 +16,22 @@ async function load(req: RouteRequest, id: string): Promise<DrillRecord | undefi
   return drill;
 }
 
+/** The newest drills first (at most 50), for `GET /drDrill` without an id. */
+async function recent(req: RouteRequest) {
+  const keys = (await req.state.keys('drill:')).filter((k) => /^drill:[0-9a-f]{8}$/.test(k));
+  const drills = (await Promise.all(keys.map((k) => req.state.get<DrillRecord>(k)))).filter((d) => d !== undefined);
+  return drills
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+    .slice(0, 50)
+    .map((d) => ({
+      id: d.id,
+      plan: d.plan,
+      status: d.status,
+      startedAt: d.startedAt,
+      finishedAt: d.finishedAt ?? null,
+    }));
+}
+
 const notFound = (id: string) => ({ status: 404, body: { error: 'notFound', message: `no drill ${id}` } });
 
 /** `GET /drDrill?id=…`: where the drill stands, step by step, with its resources and (once known) RTO/RPO. */
@@ -23,6 +39,7 @@ const progress: FunctionRoute = {
   method: 'GET',
   subpath: '',
   async handle(req) {
+    if (!req.query.has('id')) return { status: 200, body: { drills: await recent(req) } };
     const id = idFrom(req.query.get('id'));
     if (!id) return bad('id: expected a drill id of 8 hex digits (the one POST /drDrill answered)');
     const drill = await load(req, id);

@@ -110,6 +110,14 @@ describe('drDrill end to end', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(progress?.status).toBe('passed');
+    const listed = (await (await fetch(`${served.url}/drDrill`)).json()) as {
+      drills: { id: string; status: string }[];
+    };
+    expect(listed.drills).toEqual([
+      expect.objectContaining({ id: started.drill, plan: 'quarterly-db', status: 'passed' }),
+    ]);
+    expect((await fetch(`${served.url}/drDrill?id=nope`)).status).toBe(400);
+    expect((await fetch(`${served.url}/drDrill?id=00000000`)).status).toBe(404);
     expect(progress?.steps.map((s) => [s.name, s.status])).toEqual([
       ['restore', 'ok'],
       ['assert', 'ok'],
