@@ -1,3 +1,4 @@
+import { createSqlAdmin } from '../../../shared/cloudsql/sql-admin.js';
 import type { Endpoint } from '../../../shared/config/sections/estate-common.js';
 import { DependencyError } from '../../../shared/errors/ops-error.js';
 
@@ -38,16 +39,9 @@ export async function createSqlAdminClient(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<SqlAdminClient> {
-  const { sqladmin, auth: authPlus } = await import('@googleapis/sqladmin');
-  // The library's own GoogleAuth, so its types and version match the client's.
-  const auth =
-    endpoint?.credentials === 'none'
-      ? undefined
-      : new authPlus.GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
-  const client = sqladmin({
-    version: 'v1',
+  const client = await createSqlAdmin({
     ...(endpoint ? { rootUrl: endpoint.url.endsWith('/') ? endpoint.url : `${endpoint.url}/` } : {}),
-    ...(auth ? { auth } : {}),
+    credentials: endpoint?.credentials,
   });
   // No library retries: the caller's timeout must bound the whole call, and a failing API is reported, not hammered.
   const options = () => ({

@@ -1,3 +1,4 @@
+import { createSqlAdmin } from '../../../shared/cloudsql/sql-admin.js';
 import type { Endpoint } from '../../../shared/config/sections/estate-common.js';
 import { DependencyError } from '../../../shared/errors/ops-error.js';
 import { callOptions, googleCall, pollUntil, statusOf } from './google-call.js';
@@ -59,15 +60,9 @@ export async function createCloudSqlDrill(
   signal: AbortSignal,
   pollMs = 5_000,
 ): Promise<CloudSqlDrill> {
-  const { sqladmin, auth: authPlus } = await import('@googleapis/sqladmin');
-  const auth =
-    endpoint?.credentials === 'none'
-      ? undefined
-      : new authPlus.GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
-  const client = sqladmin({
-    version: 'v1',
+  const client = await createSqlAdmin({
     ...(endpoint ? { rootUrl: `${new URL(endpoint.url).origin}/` } : {}),
-    ...(auth ? { auth } : {}),
+    credentials: endpoint?.credentials,
   });
   const o = () => callOptions(timeoutMs, signal);
   const call = <T>(what: string, fn: () => Promise<T>) => googleCall('SQL Admin', what, fn);
