@@ -23,9 +23,11 @@ module "function" {
   max_instances         = each.value.max_instances
   labels                = local.labels
 
-  environment = {
-    OPSFN_CONFIG = local.estate_config_url
-  }
+  # A function with a steps topic (drDrill) continues long work through it: one step per invocation.
+  environment = merge(
+    { OPSFN_CONFIG = local.estate_config_url },
+    contains(each.value.topics, "drill-steps") ? { OPSFN_CONTINUATION_TOPIC = google_pubsub_topic.inbox["drill-steps"].id } : {},
+  )
   secret_environment = merge(local.base_secret_environment, lookup(var.function_secrets, each.key, {}))
 
   vpc_connector = local.vpc_connector_id
