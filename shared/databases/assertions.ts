@@ -1,4 +1,5 @@
-import { parseDatabaseUrl, type ScratchDatabase } from './connection.js';
+import type { ScratchDatabase } from './connection.js';
+import { connectMysql, connectPostgres } from './drivers.js';
 
 /** One SQL assertion: the first column of the first row must satisfy every bound given. */
 export interface SqlAssertion {
@@ -30,15 +31,11 @@ interface ReadSession {
 
 async function openSession(db: ScratchDatabase, timeoutMs: number): Promise<ReadSession> {
   if (db.engine === 'postgres') {
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({
-      connectionString: db.url,
-      connectionTimeoutMillis: timeoutMs,
-      query_timeout: timeoutMs + 1_000,
-      statement_timeout: timeoutMs,
+    const client = await connectPostgres(db.url, {
+      connectTimeoutMs: timeoutMs,
+      queryTimeoutMs: timeoutMs + 1_000,
+      statementTimeoutMs: timeoutMs,
     });
-    client.on('error', () => undefined);
-    await client.connect();
     return {
       first: async (sql) => {
         // Read-only so an assertion cannot change what the next one sees.
@@ -54,19 +51,7 @@ async function openSession(db: ScratchDatabase, timeoutMs: number): Promise<Read
       close: () => client.end(),
     };
   }
-  const mysql = await import('mysql2/promise');
-  const parts = parseDatabaseUrl('mysql', db.url);
-  const connection = await mysql.createConnection({
-    host: parts.host,
-    port: parts.port,
-    user: parts.user,
-    password: parts.password,
-    database: db.name,
-    connectTimeout: timeoutMs,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-  });
-  connection.on('error', () => undefined);
+  const connection = await connectMysql(db.url, { connectTimeoutMs: timeoutMs, database: db.name, exactNumbers: true });
   return {
     first: async (sql) => {
       await connection.query('START TRANSACTION READ ONLY');

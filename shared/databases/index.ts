@@ -1,5 +1,6 @@
 export * from './assertions.js';
 export * from './connection.js';
+export * from './drivers.js';
 export * from './errors.js';
 export * from './ownership-filter.js';
 export * from './restore.js';

@@ -1,4 +1,5 @@
-import { parseDatabaseUrl, type ScratchDatabase } from './connection.js';
+import type { ScratchDatabase } from './connection.js';
+import { connectMysql, connectPostgres } from './drivers.js';
 
 /**
  * Estimates the rows a restore loaded, from planner statistics refreshed by ANALYZE (exact for small
@@ -14,14 +15,7 @@ export async function estimateRows(db: ScratchDatabase, timeoutMs = 120_000): Pr
 }
 
 async function estimatePostgres(db: ScratchDatabase, timeoutMs: number): Promise<number> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({
-    connectionString: db.url,
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connectPostgres(db.url, { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs });
   try {
     await client.query('ANALYZE');
     const result = await client.query<{ rows: string | null }>(
@@ -37,17 +31,7 @@ async function estimatePostgres(db: ScratchDatabase, timeoutMs: number): Promise
 }
 
 async function estimateMysql(db: ScratchDatabase, timeoutMs: number): Promise<number> {
-  const mysql = await import('mysql2/promise');
-  const parts = parseDatabaseUrl('mysql', db.url);
-  const connection = await mysql.createConnection({
-    host: parts.host,
-    port: parts.port,
-    user: parts.user,
-    password: parts.password,
-    database: db.name,
-    connectTimeout: timeoutMs,
-  });
-  connection.on('error', () => undefined);
+  const connection = await connectMysql(db.url, { connectTimeoutMs: timeoutMs, database: db.name });
   try {
     const [tables] = await connection.query({
       sql: "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'",

@@ -1,10 +1,5 @@
-import {
-  describeServer,
-  parseDatabaseUrl,
-  type ScratchDatabase,
-  type ScratchServer,
-  withDatabase,
-} from './connection.js';
+import { describeServer, type ScratchDatabase, type ScratchServer, withDatabase } from './connection.js';
+import { connectMysql, connectPostgres } from './drivers.js';
 import { RestoreError } from './errors.js';
 
 /** Options of the admin connection that creates and drops scratch databases. */
@@ -23,29 +18,13 @@ const quoteMy = (name: string) => `\`${name.replaceAll('`', '``')}\``;
 
 async function openAdmin(server: ScratchServer, timeoutMs: number): Promise<AdminSession> {
   if (server.engine === 'postgres') {
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({
-      connectionString: server.url,
-      connectionTimeoutMillis: timeoutMs,
-      query_timeout: timeoutMs,
-    });
-    client.on('error', () => undefined);
-    await client.connect();
+    const client = await connectPostgres(server.url, { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs });
     return {
       run: async (sql, params) => (await client.query(sql, params)).rows,
       close: () => client.end(),
     };
   }
-  const mysql = await import('mysql2/promise');
-  const parts = parseDatabaseUrl('mysql', server.url);
-  const connection = await mysql.createConnection({
-    host: parts.host,
-    port: parts.port,
-    user: parts.user,
-    password: parts.password,
-    connectTimeout: timeoutMs,
-  });
-  connection.on('error', () => undefined);
+  const connection = await connectMysql(server.url, { connectTimeoutMs: timeoutMs });
   return {
     run: async (sql, params) => {
       const [rows] = await connection.query({ sql, values: params, timeout: timeoutMs });
