@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type LocalProcess, spawnTracked, waitReady } from './prometheus.js';
+import { freePort, type LocalProcess, startReadyServer } from './local-process.js';
 
 /** Where the test Alertmanager delivers, and with which bearer token. */
 export interface AlertmanagerSetup {
@@ -37,7 +37,7 @@ export async function startAlertmanager(setup: AlertmanagerSetup): Promise<Local
       '',
     ].join('\n'),
   );
-  const proc = spawnTracked(
+  return startReadyServer(
     'prometheus-alertmanager',
     [
       `--config.file=${join(dir, 'alertmanager.yml')}`,
@@ -47,13 +47,6 @@ export async function startAlertmanager(setup: AlertmanagerSetup): Promise<Local
       '--log.level=warn',
     ],
     dir,
+    port,
   );
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitReady(`${url}/-/ready`, 20_000, proc.output);
-  } catch (error) {
-    await proc.stop();
-    throw error;
-  }
-  return { url, port, stop: proc.stop };
 }

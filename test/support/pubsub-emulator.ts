@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './local-process.js';
 
 /** A running Pub/Sub emulator on loopback, with small REST helpers for test setup. */
 export interface PubSubEmulator {
@@ -37,18 +37,6 @@ export function findPubSubEmulatorBinary(env: NodeJS.ProcessEnv = process.env): 
   const binary = join(sdkRoot, 'platform', 'pubsub-emulator', 'bin', 'cloud-pubsub-emulator');
   if (!existsSync(binary)) throw new Error(`Pub/Sub emulator not found at ${binary}`);
   return binary;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function rest(url: string, method: string, body?: unknown): Promise<unknown> {

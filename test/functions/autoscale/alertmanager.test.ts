@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
 import { startAlertmanager } from '../../support/alertmanager.js';
-import type { LocalProcess } from '../../support/prometheus.js';
+import type { LocalProcess } from '../../support/local-process.js';
 import { serveRuntime } from '../../support/serve.js';
 import { autoscaleHarness, SCALE_PATCH } from './harness.js';
 

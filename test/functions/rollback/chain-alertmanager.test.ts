@@ -10,7 +10,8 @@ import { createRuntime, type Runtime } from '../../../shared/runtime/runtime.js'
 import { MemoryStateStore } from '../../../shared/state/memory.js';
 import { FakeKubernetes } from '../../fakes/kubernetes.js';
 import { startAlertmanager } from '../../support/alertmanager.js';
-import { freePort, type LocalProcess, startPrometheus } from '../../support/prometheus.js';
+import { freePort, type LocalProcess } from '../../support/local-process.js';
+import { startPrometheus } from '../../support/prometheus.js';
 
 const TOKEN = 'am-webhook-token';
 const RULES = `groups:
