@@ -1,58 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDrDrill, drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
 import { runAssertions } from '../../../shared/databases/assertions.js';
-import type { ManualTrigger, ScheduledTrigger } from '../../../shared/events/trigger.js';
 import { runFunction } from '../../../shared/runtime/invoke.js';
 import { MemoryStateStore } from '../../../shared/state/memory.js';
-import { suffix } from '../../shared/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { serveRuntime } from '../../support/serve.js';
-import {
-  createDatabase,
-  databasesLike,
-  drillEstate,
-  dropDatabase,
-  MYSQL_SERVER,
-  PG_SERVER,
-  productionDb,
-  readyService,
-  workDir,
-} from './fixtures.js';
+import { createDatabase, databasesLike, drillEstate, dropDatabase, MYSQL_SERVER, PG_SERVER } from './fixtures.js';
+import { cli, scheduled, setup, useCleanups } from './harness.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-const scheduled = (payload: Record<string, unknown>): ScheduledTrigger => ({
-  kind: 'scheduled',
-  id: `s-${suffix()}`,
-  job: 'dr-drill-heartbeat',
-  scheduledAt: new Date().toISOString(),
-  payload,
-});
-const cli = (payload: Record<string, unknown>): ManualTrigger => ({
-  kind: 'manual',
-  id: `cli:${suffix()}`,
-  payload,
-  caller: 'cli:tester',
-});
-
-async function setup(engine: 'postgres' | 'mysql', rows = 1200) {
-  const prod = await productionDb(engine, rows);
-  cleanups.push(() => prod.drop());
-  const work = await workDir();
-  cleanups.push(() => work.remove());
-  const svc = await readyService();
-  cleanups.push(() => svc.stop());
-  return { prod, work, svc };
-}
+const cleanups = useCleanups();
 
 describe('drDrill end to end', () => {
   it('runs a full drill over HTTP: 202 at once, steps in later invocations, RPO from the heartbeat, reports, cleanup', async () => {
-    const { prod, work, svc } = await setup('postgres');
+    const { prod, work, svc } = await setup(cleanups, 'postgres');
     const config = testEstate(
       drillEstate({
         prod,
@@ -155,7 +117,7 @@ describe('drDrill end to end', () => {
   });
 
   it('fails a drill whose assertion fails, still cleans up, and says where (MariaDB, foreground)', async () => {
-    const { prod, work } = await setup('mysql', 50);
+    const { prod, work } = await setup(cleanups, 'mysql', 50);
     const config = testEstate(
       drillEstate({
         prod,
@@ -213,7 +175,7 @@ describe('drDrill end to end', () => {
   });
 
   it('detects a leaked resource: a database with the drill prefix left after cleanup fails the drill and is not touched', async () => {
-    const { prod, work } = await setup('postgres', 10);
+    const { prod, work } = await setup(cleanups, 'postgres', 10);
     await work.putDump('db_prod.sql.gz', await prod.dump());
     let stray = '';
     const config = testEstate(

@@ -1,60 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
-import type { Estate } from '../../../shared/config/estate.js';
-import type { ManualTrigger } from '../../../shared/events/trigger.js';
 import { runFunction } from '../../../shared/runtime/invoke.js';
 import { MemoryStateStore } from '../../../shared/state/memory.js';
 import { suffix } from '../../shared/databases/seed.js';
-import { testEstate } from '../../support/estate.js';
-import {
-  createDatabase,
-  databasesLike,
-  drillEstate,
-  dropDatabase,
-  PG_SERVER,
-  productionDb,
-  readyService,
-  workDir,
-} from './fixtures.js';
+import { createDatabase, databasesLike, dropDatabase, PG_SERVER } from './fixtures.js';
+import { manual, standardEstate, useCleanups } from './harness.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-const manual = (payload: Record<string, unknown>): ManualTrigger => ({
-  kind: 'manual',
-  id: `m-${suffix()}`,
-  payload,
-  caller: 'token:0',
-});
-
-async function estate(plan: Record<string, unknown> = {}): Promise<Estate> {
-  const prod = await productionDb('postgres', 20);
-  cleanups.push(() => prod.drop());
-  const work = await workDir();
-  cleanups.push(() => work.remove());
-  await work.putDump('db_prod.sql.gz', await prod.dump());
-  const svc = await readyService();
-  cleanups.push(() => svc.stop());
-  return testEstate(
-    drillEstate({
-      prod,
-      backupsUrl: work.backupsUrl,
-      reportsUrl: work.reportsUrl,
-      plan: {
-        targets: { rto: '30m', rpo: '26h' },
-        steps: [
-          { step: 'db.restoreDump', backup: 'dumps', scratch: { postgres: PG_SERVER } },
-          { step: 'db.assert', assertions: [{ sql: 'SELECT count(*) FROM conversations', equals: 20 }] },
-          { step: 'http.check', url: `${svc.url}/health` },
-        ],
-        ...plan,
-      },
-    }),
-  );
-}
+const cleanups = useCleanups();
+const estate = (plan?: Record<string, unknown>) => standardEstate(cleanups, plan);
 
 describe('drDrill janitor and plan checks', () => {
   it('janitor deletes the expired resources of a crashed drill and refuses names without the prefix', async () => {
