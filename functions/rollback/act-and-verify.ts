@@ -6,7 +6,7 @@ import { applyRollback } from './apply.js';
 import { type DecisionPolicy, judge } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import { describeReading, readErrorRate } from './evidence.js';
-import { blockedMessage, type MessageSubject, rolledBackMessage, verifiedMessage } from './messages.js';
+import { blockedMessage, failedMessage, type MessageSubject, rolledBackMessage, verifiedMessage } from './messages.js';
 
 /** A decided rollback, ready to run through the guard. */
 export interface RollbackOrder {
@@ -47,19 +47,25 @@ export async function actAndVerify(
 ): Promise<RunResult> {
   const { subject, from, to } = order;
   const item: Record<string, unknown> = { service: subject.service, from, to, reasons: order.reasons };
-  const outcome = await ctx.act(
-    'rollback',
-    subject.service,
-    () =>
-      applyRollback(ctx, platform, {
-        service: subject.service,
-        from,
-        to,
-        incident: subject.incident,
-        chainTtlMs: order.chainTtlMs,
-      }),
-    { cooldownMs: order.cooldownMs, evidence: order.evidence, change: { traffic: { from, to } } },
-  );
+  const outcome = await ctx
+    .act(
+      'rollback',
+      subject.service,
+      () =>
+        applyRollback(ctx, platform, {
+          service: subject.service,
+          from,
+          to,
+          incident: subject.incident,
+          chainTtlMs: order.chainTtlMs,
+        }),
+      { cooldownMs: order.cooldownMs, evidence: order.evidence, change: { traffic: { from, to } } },
+    )
+    .catch(async (error: unknown) => {
+      // A confirmed rollback that failed leaves the incident unhandled: page before the error ends the run.
+      await ctx.notify(failedMessage(subject, from, to, error, order.reasons));
+      throw error;
+    });
   if (outcome.status === 'dry-run') {
     return { outcome: 'ok', summary: `dry-run: would roll ${subject.service} back ${from} → ${to}`, items: [item] };
   }

@@ -73,6 +73,16 @@ export function blockedMessage(
   ]);
 }
 
+/** A confirmed rollback whose platform call failed: nothing is recorded and people must take over. */
+export function failedMessage(subject: MessageSubject, from: string, to: string, error: unknown, reasons: string[]) {
+  const why = error instanceof Error ? error.message : String(error);
+  return base(subject, 'critical', `rollback ${subject.service}: rollback ${from} → ${to} failed`, [
+    `The rollback failed: ${why}`,
+    'No bad mark, pin or chain mark was recorded; check what the service serves before acting by hand.',
+    ...reasons,
+  ]);
+}
+
 /** The verification result: recovered (info), still failing (critical), or unverifiable (warning). */
 export function verifiedMessage(
   subject: MessageSubject,

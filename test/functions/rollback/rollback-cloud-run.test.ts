@@ -146,7 +146,7 @@ describe('rollback on Cloud Run', () => {
     expect(h.sent).toMatchObject([{ severity: 'critical', title: 'rollback web: platform unreachable' }]);
   });
 
-  it('fails without bookkeeping when the traffic PATCH fails, and is not retried', async () => {
+  it('fails without bookkeeping when the traffic PATCH fails, is not retried and pages', async () => {
     failingDeploy();
     h.run.server.failNext('PATCH', PATCH_PATH, { status: 503, body: { error: { code: 503 } } });
     const envelope = await h.invoke(alertTrigger('inc-13'));
@@ -155,6 +155,13 @@ describe('rollback on Cloud Run', () => {
     expect(patches()).toHaveLength(1);
     expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
     expect(await h.state.get(RollbackKeys.pin('web'))).toBeUndefined();
+    expect(h.sent).toMatchObject([
+      {
+        severity: 'critical',
+        title: 'rollback web: rollback web-00003-ccc → web-00002-bbb failed',
+        text: expect.stringMatching(/HTTP 503[\s\S]*error ratio 20\.00%/),
+      },
+    ]);
   });
 
   it('pages when a guardrail blocks a confirmed rollback', async () => {

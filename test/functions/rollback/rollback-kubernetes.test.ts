@@ -119,6 +119,18 @@ describe('rollback on Kubernetes with Prometheus', () => {
     expect(k8s.image('prod', 'backend')).toBe('app:2');
   });
 
+  it('pages and patches nothing when the Deployment is paused', async () => {
+    const deployment = k8s.deployments.get('prod/backend');
+    if (deployment) deployment.spec.paused = true;
+    const envelope = await invoke(alert('f5'));
+    expect(envelope.actions).toMatchObject([{ action: 'rollback', status: 'failed' }]);
+    expect(k8s.server.find('PATCH', DEPLOYMENT)).toHaveLength(0);
+    expect(sent).toMatchObject([
+      { severity: 'critical', title: expect.stringMatching(/rollback backend-h17 → backend-h07 failed$/) },
+    ]);
+    expect(sent[0]?.text).toMatch(/is paused: resume it before a rollback/);
+  });
+
   it('fails with nothing changed when the API server hangs', async () => {
     k8s.server.failNext('GET', DEPLOYMENT, { hang: true }, 100);
     const envelope = await invoke(alert('f4'));
