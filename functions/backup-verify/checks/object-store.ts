@@ -86,6 +86,17 @@ async function scanChecks(
   } catch (error) {
     return [check('checksum', 'fail', `cannot read sidecar ${key}.sha256: ${message(error)}`)];
   }
+  // A listing carries no SHA-256 (S3 returns x-amz-checksum-sha256 on HEAD only), so ask for the object's own metadata.
+  let info = newest.info;
+  let statNote: string | undefined;
+  if (info.sha256 === undefined) {
+    try {
+      const sha256 = (await store.stat(key, { signal }))?.sha256;
+      if (sha256 !== undefined) info = { ...info, sha256 };
+    } catch (error) {
+      statNote = `store SHA-256 not read: ${message(error)}`;
+    }
+  }
   let bytesSeen = 0;
   try {
     const source = await store.read(key, { signal });
@@ -99,7 +110,12 @@ async function scanChecks(
         bytesSeen = bytes;
       },
     });
-    return [integrityCheck(scan, isTar), checksumCheck(scan, newest.info, sidecar), completenessCheck(scan, isTar)];
+    const checksum = checksumCheck(scan, info, sidecar);
+    return [
+      integrityCheck(scan, isTar),
+      statNote ? { ...checksum, detail: `${checksum.detail}; ${statNote}` } : checksum,
+      completenessCheck(scan, isTar),
+    ];
   } catch (error) {
     const why = signal.aborted ? `timed out or aborted (${message(signal.reason)})` : message(error);
     return [
