@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { analyzeProbe, errorItem } from './analyze.js';
 import type { IssuedCache } from './chain.js';
@@ -65,11 +66,19 @@ export async function checkCertificates(targets: Target[], options: CheckOptions
 
   const checkTarget = async (target: Target): Promise<CertItem[]> => {
     const store = stores.get(target.caFiles.join('\n'))!;
+    const name = target.address ?? target.host;
     let addresses: string[];
+    // The timeout bounds DNS and the probe together, so the lookup's time comes out of each probe's budget.
+    let dnsMs = 0;
     try {
-      addresses = await limit(() => {
+      addresses = await limit(async () => {
         if (signal.aborted) throw new ResolveError('run deadline reached before DNS lookup');
-        return resolveAddresses(target.address ?? target.host, lookup, options.timeoutMs);
+        const started = Date.now();
+        try {
+          return await resolveAddresses(name, lookup, options.timeoutMs);
+        } finally {
+          if (!isIP(name)) dnsMs = Date.now() - started;
+        }
       });
     } catch (error) {
       const problem = signal.aborted ? 'timeout' : 'dns';
@@ -81,6 +90,7 @@ export async function checkCertificates(targets: Target[], options: CheckOptions
           if (signal.aborted) return errorItem(target, address, late);
           const probe = await probeAddress(target, address, {
             timeoutMs: options.timeoutMs,
+            spentMs: dnsMs,
             secureContext,
             signal,
           });

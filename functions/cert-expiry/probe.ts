@@ -7,6 +7,8 @@ import type { Presented, ProbeFailure, ProbeResult, Target } from './types.js';
 /** What one probe needs: where to go, how long it may take, and the context to handshake with. */
 export interface ProbeOptions {
   timeoutMs: number;
+  /** Already spent on this endpoint's DNS lookup; the probe gets what is left of `timeoutMs`. */
+  spentMs?: number;
   secureContext: SecureContext;
   /** Aborted when the run's deadline passes. */
   signal?: AbortSignal;
@@ -65,10 +67,15 @@ export function probeAddress(target: Target, address: string, options: ProbeOpti
     const fail = (error: NodeJS.ErrnoException): void => finish({ ok: false, ...classify(error, connected) });
     const onAbort = (): void =>
       finish({ ok: false, problem: 'timeout', error: 'run deadline reached before the probe ended' });
-    const timer = setTimeout(() => {
-      const phase = connected ? 'no TLS handshake' : 'no TCP connection';
-      finish({ ok: false, problem: 'timeout', error: `${phase} within ${options.timeoutMs}ms` });
-    }, options.timeoutMs);
+    const spent = options.spentMs ?? 0;
+    const timer = setTimeout(
+      () => {
+        const phase = connected ? 'no TLS handshake' : 'no TCP connection';
+        const dns = spent > 0 ? ` (${spent}ms of it on DNS)` : '';
+        finish({ ok: false, problem: 'timeout', error: `${phase} within ${options.timeoutMs}ms${dns}` });
+      },
+      Math.max(1, options.timeoutMs - spent),
+    );
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 

@@ -87,6 +87,26 @@ describe('checkCertificates bounds', () => {
     ).toBe(true);
   });
 
+  it('bounds DNS and the probe together by one timeout', async () => {
+    const slowLookup = async () => {
+      await new Promise((r) => setTimeout(r, 1_200));
+      return ['127.0.0.1'];
+    };
+    const started = Date.now();
+    const [item] = await checkCertificates([target('late.test.local', hanging.port)], {
+      ...base,
+      timeoutMs: 2_000,
+      concurrency: 2,
+      runTimeoutMs: 10_000,
+      lookup: slowLookup,
+    });
+    const elapsed = Date.now() - started;
+    expect(item).toMatchObject({ status: 'error', problems: ['timeout'] });
+    expect(item?.error).toMatch(/^no TLS handshake within 2000ms \(1[12]\d\dms of it on DNS\)$/);
+    expect(elapsed).toBeGreaterThanOrEqual(1_950);
+    expect(elapsed).toBeLessThan(2_700);
+  });
+
   it('turns a resolver that hangs or fails into dns items', async () => {
     const items = await checkCertificates([target('slow.test.local', 443), target('gone.test.local', 443)], {
       ...base,
