@@ -123,14 +123,18 @@ export function decide(input: DecideInput): Decision {
   }
   if (inconclusive) reasons.push('policy onInconclusive=rollback: going on without confirmation');
 
+  const serving = status.revisions.find((r) => r.name === from);
   if (input.chain) {
-    reasons.push(
-      `already rolled back ${input.chain.from} → ${input.chain.to} at ${input.chain.at}: no second automatic rollback`,
-    );
-    return { kind: 'page', verdict: 'chain', severity: 'critical', from, reasons };
+    const { chain } = input;
+    // A revision deployed after the last rollback starts a new chain; anything older is still the same incident.
+    if (serving && Date.parse(serving.createdAt) > Date.parse(chain.at)) {
+      reasons.push(`${from} was deployed after the rollback ${chain.from} → ${chain.to} at ${chain.at}: a new chain`);
+    } else {
+      reasons.push(`already rolled back ${chain.from} → ${chain.to} at ${chain.at}: no second automatic rollback`);
+      return { kind: 'page', verdict: 'chain', severity: 'critical', from, reasons };
+    }
   }
 
-  const serving = status.revisions.find((r) => r.name === from);
   const ageMs = serving ? input.now.getTime() - Date.parse(serving.createdAt) : Number.POSITIVE_INFINITY;
   if (!(ageMs <= policy.recentDeployMs)) {
     const since = serving ? `became current at ${serving.createdAt}` : 'has no known creation time';

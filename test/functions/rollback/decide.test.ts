@@ -77,6 +77,13 @@ describe('decide', () => {
       undefined,
     ],
     [
+      'a chain mark older than the serving deploy',
+      { chain: { at: ago(30), from: 'web-00002-b', to: 'web-00001-a', incident: 'i1' }, bad: ['web-00002-b'] },
+      'rollback',
+      'confirmed',
+      'web-00001-a',
+    ],
+    [
       'an alert for a revision that no longer serves',
       { alertRevision: 'web-00009-z' },
       'none',
