@@ -46,7 +46,8 @@ export async function runHttpCheck(env: StepEnv, step: CheckStep, record: StepRe
     latencyMs: attempt.latencyMs,
     ...(attempt.dependencies !== undefined ? { dependencies: attempt.dependencies } : {}),
   };
-  const summary = `${step.method} ${url} → ${attempt.status ?? 'no answer'} in ${attempt.latencyMs} ms after ${tries} ${tries === 1 ? 'try' : 'tries'}`;
+  const deps = describeDependencies(attempt.dependencies);
+  const summary = `${step.method} ${url} → ${attempt.status ?? 'no answer'} in ${attempt.latencyMs} ms after ${tries} ${tries === 1 ? 'try' : 'tries'}${deps ? ` (dependencies: ${deps})` : ''}`;
   return attempt.ok
     ? { status: 'ok', detail: summary, data }
     : { status: 'fail', detail: `${summary}: ${attempt.problems.join('; ')}`, data };
@@ -101,4 +102,16 @@ function dependenciesOf(res: Response, body: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** `database ok, redis down` from a readiness answer's dependency map, so the step detail says which one is down. */
+export function describeDependencies(dependencies: unknown): string | undefined {
+  if (typeof dependencies !== 'object' || dependencies === null || Array.isArray(dependencies)) return undefined;
+  const parts = Object.entries(dependencies).map(([name, value]) => {
+    const status =
+      typeof value === 'object' && value !== null && 'status' in value ? (value as { status: unknown }).status : value;
+    return `${name} ${typeof status === 'string' ? status : JSON.stringify(status)}`.slice(0, 120);
+  });
+  if (parts.length === 0) return undefined;
+  return parts.length > 10 ? `${parts.slice(0, 10).join(', ')} and ${parts.length - 10} more` : parts.join(', ');
 }

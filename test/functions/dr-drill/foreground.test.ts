@@ -160,6 +160,28 @@ describe('drDrill http.check', () => {
     expect(envelope.outcome).toBe('fail');
   });
 
+  it('names the dependencies a /ready answer reports, so a failing check says which one is down', async () => {
+    const { svc } = await fixtures();
+    svc.fail = true;
+    const config = testEstate({
+      drills: {
+        ready: {
+          targets: { rto: '5m', rpo: '0s' },
+          steps: [{ step: 'http.check', url: `${svc.url}/ready` }],
+        },
+      } as never,
+    });
+    const envelope = await runFunction(drDrill, cliTrigger({ plan: 'ready' }), {
+      config,
+      state: new MemoryStateStore(),
+      logSink: () => undefined,
+    });
+    const [check] = envelope.items as { status: string; detail: string }[];
+    expect(check?.status).toBe('fail');
+    expect(check?.detail).toContain('→ 503');
+    expect(check?.detail).toContain('(dependencies: database ok, redis down)');
+  });
+
   it('reports a heartbeat that cannot be written, naming the database without its credentials', async () => {
     const config = testEstate({
       databases: { prod: { kind: 'postgres', url: 'postgres://app:s3cret@127.0.0.1:1/app' } },
