@@ -122,6 +122,30 @@ describe('drDrill cloud steps', () => {
     expect(envelope.rpo as number).toBeLessThan(1900);
   });
 
+  it('clones at a point in time, labels the clone with the drill id and its expiry, and takes the RPO from that time', async () => {
+    const pointInTime = new Date(Date.now() - 45 * 60_000).toISOString();
+    const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
+      config: estate([{ step: 'sql.clone', database: 'main', pointInTime, pollInterval: '10ms' }]),
+      state: new MemoryStateStore(),
+      logSink: () => undefined,
+    });
+    const id = envelope.drill as string;
+    expect(envelope.outcome).toBe('ok');
+    const target = `opsfn-drill-${id}-clone`;
+    expect(sql.server.find('POST', /\/instances\/db1\/clone$/)[0]?.body).toEqual({
+      cloneContext: { destinationInstanceName: target, pointInTime },
+    });
+    const patch = sql.server.find('PATCH', new RegExp(`/instances/${target}$`))[0]?.body as {
+      settings: { userLabels: Record<string, string> };
+    };
+    expect(patch.settings.userLabels['opsfn-drill']).toBe(id);
+    const expires = Number(patch.settings.userLabels['opsfn-expires']) * 1000;
+    expect(Math.abs(expires - (Date.now() + 12 * 3_600_000))).toBeLessThan(60_000);
+    expect(envelope.rpo as number).toBeGreaterThanOrEqual(2695);
+    expect(envelope.rpo as number).toBeLessThan(2800);
+    expect([...sql.instances.keys()]).toEqual(['p1/db1']);
+  });
+
   it('fails the drill when the clone operation fails and still cleans up', async () => {
     sql.failNextOperation = { type: 'CLONE', message: 'PITR is not enabled' };
     const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
