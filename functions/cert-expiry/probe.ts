@@ -32,6 +32,8 @@ function classify(error: NodeJS.ErrnoException, connected: boolean): { problem: 
   return { problem: 'not-tls', error: `TLS handshake failed: ${error.message}` };
 }
 
+const PROTOCOL_NAMES = { tls: 'TLS', smtp: 'SMTP', postgres: 'PostgreSQL', mysql: 'MySQL' } as const;
+
 const MAX_PRESENTED = 16;
 
 /**
@@ -54,6 +56,8 @@ export function probeAddress(target: Target, address: string, options: ProbeOpti
     let raw: Socket | undefined;
     let tls: TLSSocket | undefined;
     let connected = false;
+    // Where a probe that runs out of time was stuck, so the timeout names the step that never finished.
+    let phase = 'no TCP connection';
     let settled = false;
     const finish = (result: ProbeResult): void => {
       if (settled) return;
@@ -70,7 +74,6 @@ export function probeAddress(target: Target, address: string, options: ProbeOpti
     const spent = options.spentMs ?? 0;
     const timer = setTimeout(
       () => {
-        const phase = connected ? 'no TLS handshake' : 'no TCP connection';
         const dns = spent > 0 ? ` (${spent}ms of it on DNS)` : '';
         finish({ ok: false, problem: 'timeout', error: `${phase} within ${options.timeoutMs}ms${dns}` });
       },
@@ -80,6 +83,7 @@ export function probeAddress(target: Target, address: string, options: ProbeOpti
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     const handshake = (socket: Socket | undefined): void => {
+      if (socket) phase = 'no TLS handshake';
       tls = connectTls({
         ...(socket ? { socket } : { host: address, port: target.port }),
         servername: isIP(target.servername) ? undefined : target.servername,
@@ -88,6 +92,7 @@ export function probeAddress(target: Target, address: string, options: ProbeOpti
       });
       tls.once('connect', () => {
         connected = true;
+        phase = 'no TLS handshake';
       });
       tls.once('secureConnect', () => {
         const current = tls!;
@@ -104,6 +109,7 @@ export function probeAddress(target: Target, address: string, options: ProbeOpti
     raw.once('error', fail);
     raw.once('connect', () => {
       connected = true;
+      phase = `STARTTLS (${PROTOCOL_NAMES[target.protocol]}) not completed`;
       startTls(raw!, target.protocol).then(() => {
         raw!.off('error', fail);
         if (!settled) handshake(raw);

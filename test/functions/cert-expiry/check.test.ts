@@ -77,6 +77,7 @@ beforeAll(async () => {
       local('smtp', { protocol: 'smtp' }),
       local('smtpPlain', { protocol: 'smtp' }),
       local('hanging'),
+      local('hanging', { host: 'hanging-smtp.test.local', protocol: 'smtp' }),
       local('http'),
       local('refused'),
       { host: 'nowhere.invalid', port: 443 },
@@ -135,6 +136,7 @@ describe('checkCertificates', () => {
     ['smtp.test.local', 'ok', []],
     ['smtpPlain.test.local', 'error', ['not-tls']],
     ['hanging.test.local', 'error', ['timeout']],
+    ['hanging-smtp.test.local', 'error', ['timeout']],
     ['http.test.local', 'error', ['not-tls']],
     ['refused.test.local', 'error', ['refused']],
     ['nowhere.invalid', 'error', ['dns']],
@@ -207,7 +209,8 @@ describe('checkCertificates', () => {
   });
 
   it('names why a probe failed', () => {
-    expect(item('hanging.test.local').error).toMatch(/no TLS handshake within 2000ms/);
+    expect(item('hanging.test.local').error).toBe('no TLS handshake within 2000ms');
+    expect(item('hanging-smtp.test.local').error).toBe('STARTTLS (SMTP) not completed within 2000ms');
     expect(item('refused.test.local').error).toMatch(/ECONNREFUSED/);
     expect(item('smtpPlain.test.local').error).toMatch(/does not offer STARTTLS/);
     expect(item('nowhere.invalid')).toMatchObject({ address: null, daysLeft: null });

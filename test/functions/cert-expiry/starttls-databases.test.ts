@@ -66,7 +66,11 @@ describe('STARTTLS against real database servers', () => {
   });
 
   it('reports a server that speaks another protocol as an error', () => {
-    expect(byHost('pg-as-mysql.test.local')).toMatchObject({ status: 'error', problems: ['timeout'] });
+    expect(byHost('pg-as-mysql.test.local')).toMatchObject({
+      status: 'error',
+      problems: ['timeout'],
+      error: 'STARTTLS (MySQL) not completed within 3000ms',
+    });
     expect(byHost('maria-as-pg.test.local')).toMatchObject({ status: 'error', problems: ['not-tls'] });
   });
 });
