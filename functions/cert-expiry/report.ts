@@ -29,6 +29,9 @@ export function summarize(items: CertItem[]): Pick<RunResult, 'outcome' | 'summa
 
 function describe(item: CertItem, problem: CertProblem): string {
   if (item.status === 'error') return item.error ?? problem;
+  if (problem === 'not-yet-valid') return `valid only from ${item.notBefore}`;
+  if (problem === 'self-signed') return `${item.subject} signs itself`;
+  if (problem === 'inconsistent') return `${item.address} serves ${item.fingerprint?.slice(0, 23)}…`;
   if (problem === 'chain-expiring') return `chain certificate ends ${item.chainNotAfter}`;
   if (problem === 'hostname-mismatch') return `certificate for ${item.sans.join(' ') || item.subject}`;
   if (problem === 'untrusted' && item.authorizationError) return item.authorizationError;
@@ -59,6 +62,8 @@ export function findingsOf(items: CertItem[]): Finding[] {
         continue;
       }
       found.addresses.push(address);
+      // Which address serves which certificate is the whole point of this finding.
+      if (problem === 'inconsistent') found.detail += `, ${describe(item, problem)}`;
       if (severity === 'critical') found.severity = 'critical';
     }
   }

@@ -65,6 +65,25 @@ describe('findingsOf', () => {
     expect(findings[1]!.detail).toBe('-2 days left, notAfter 2027-01-01T00:00:00.000Z');
   });
 
+  it('says which address serves which certificate, when a certificate starts, and who signed a self-signed one', () => {
+    const [inconsistent, early, self] = findingsOf([
+      item({ status: 'warn', problems: ['inconsistent'], fingerprint: 'AA:11:22:33:44:55:66:77:88:99' }),
+      item({
+        address: '192.0.2.2',
+        status: 'warn',
+        problems: ['inconsistent'],
+        fingerprint: 'BB:11:22:33:44:55:66:77',
+      }),
+      item({ endpoint: 'b:443', status: 'critical', problems: ['not-yet-valid'] }),
+      item({ endpoint: 'c:443', status: 'critical', problems: ['self-signed'] }),
+    ]);
+    expect(inconsistent!.detail).toBe(
+      '192.0.2.1 serves AA:11:22:33:44:55:66:77…, 192.0.2.2 serves BB:11:22:33:44:55:66:77…',
+    );
+    expect(early!.detail).toBe('valid only from 2026-01-01T00:00:00.000Z');
+    expect(self!.detail).toBe('CN=api.example.com signs itself');
+  });
+
   it('describes a failed probe by its error and a weak key by its size', () => {
     const [down, weak] = findingsOf([
       item({ status: 'error', address: null, problems: ['dns'], error: 'cannot resolve api.example.com: ENOTFOUND' }),
