@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CloudEvent, Request, Response } from '@google-cloud/functions-framework';
 import { TooLargeError, toOpsError } from '../errors/index.js';
 import { parseCloudEvent } from '../events/index.js';
-import { errorReply, handleHttp, normalizeHeaders } from './http.js';
+import { errorReply, handleHttp, normalizeHeaders, subpathOf } from './http.js';
 import type { AnyFunction, Runtime } from './runtime.js';
 
 /** Builds (once per instance) the runtime a registered function serves with. */
@@ -18,15 +18,6 @@ export function memoizeRuntime(load: RuntimeLoader): RuntimeLoader {
     });
     return pending;
   };
-}
-
-// Push subscriptions append the topic to the function URL (`/projects/P/topics/T`, WIRE.md §7) so the
-// origin shows in request logs; that suffix addresses the function itself, not one of its routes.
-const PUSH_TOPIC_PATH = /^projects\/[^/]+\/topics\/[^/]+$/;
-
-function subpathOf(path: string): string {
-  const trimmed = path.replace(/^\/+|\/+$/g, '');
-  return PUSH_TOPIC_PATH.test(trimmed) ? '' : trimmed;
 }
 
 /** The functions-framework HTTP handler of one function: webhooks, manual calls, Scheduler, Pub/Sub push and binary CloudEvents. */

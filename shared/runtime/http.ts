@@ -50,6 +50,16 @@ async function runRoute(
   }
 }
 
+// Push subscriptions append the topic to the function URL (`/projects/P/topics/T`, WIRE.md §7) so the
+// origin shows in request logs; that suffix addresses the function itself, not one of its routes.
+const PUSH_TOPIC_PATH = /^projects\/[^/]+\/topics\/[^/]+$/;
+
+/** The route below a function's own path: '' for the function itself, also for a Pub/Sub push topic suffix. */
+export function subpathOf(path: string): string {
+  const trimmed = path.replace(/^\/+|\/+$/g, '');
+  return PUSH_TOPIC_PATH.test(trimmed) ? '' : trimmed;
+}
+
 /** Reads a request body, refusing it with `TooLargeError` as soon as it passes `limit` bytes. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { toOpsError } from '../errors/index.js';
-import { errorReply, type HttpReply, handleHttp, normalizeHeaders, readBody } from './http.js';
+import { errorReply, type HttpReply, handleHttp, normalizeHeaders, readBody, subpathOf } from './http.js';
 import type { Runtime } from './runtime.js';
 
 function send(res: ServerResponse, reply: HttpReply): void {
@@ -21,7 +21,7 @@ export function createHttpServer(runtime: Runtime): Server {
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://local');
     const [name = '', ...rest] = url.pathname.replace(/^\/+|\/+$/g, '').split('/');
-    const subpath = rest.join('/');
+    const subpath = subpathOf(rest.join('/'));
     if (req.method === 'GET' && name === 'healthz') {
       let state = 'ok';
       try {

@@ -89,6 +89,15 @@ describe('function routes, accepted runs and continuations', () => {
     expect((await fetch(`${url}/job/approve`, { method: 'POST', body: '{bad' })).status).toBe(400);
   });
 
+  it('takes a Pub/Sub push topic suffix as the function itself, not a route', async () => {
+    const { url } = await start();
+    const res = await fetch(`${url}/job/projects/p1/topics/opsfn-drill-steps`, {
+      method: 'POST',
+      body: JSON.stringify({ id: 'p9' }),
+    });
+    expect(res.status).toBe(202);
+  });
+
   it('answers 405 for a method the function does not serve', async () => {
     const { url } = await start();
     expect((await fetch(`${url}/job`, { method: 'DELETE' })).status).toBe(405);
