@@ -6,17 +6,31 @@ import type { SecretResolver } from './secrets.js';
 /** Verifies a Google-signed OIDC ID token; returns the caller's email or subject. */
 export type OidcVerifier = (token: string, audience: string | string[]) => Promise<{ email?: string; subject: string }>;
 
-/** The default verifier: `google-auth-library`, loaded on first use. */
-export const verifyGoogleIdToken: OidcVerifier = async (token, audience) => {
-  const { OAuth2Client } = await import('google-auth-library');
-  const ticket = await new OAuth2Client().verifyIdToken({ idToken: token, audience });
-  const payload = ticket.getPayload();
-  if (!payload?.sub) throw new Error('token has no subject');
-  return {
-    subject: payload.sub,
-    ...(payload.email && payload.email_verified !== false ? { email: payload.email } : {}),
+/** Google's ID-token issuers. */
+const GOOGLE_ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
+
+/**
+ * Builds a verifier of Google-signed OIDC ID tokens on `google-auth-library` (loaded on first use):
+ * signature against Google's signing certificates, issuer, audience and expiry. `certs` replaces the
+ * download of Google's certificates (tests sign with a local key).
+ */
+export function googleIdTokenVerifier(options: { certs?: () => Promise<Record<string, string>> } = {}): OidcVerifier {
+  return async (token, audience) => {
+    const { OAuth2Client } = await import('google-auth-library');
+    const client = new OAuth2Client();
+    const certs = options.certs ? await options.certs() : (await client.getFederatedSignonCertsAsync()).certs;
+    const ticket = await client.verifySignedJwtWithCertsAsync(token, certs, audience, GOOGLE_ISSUERS);
+    const payload = ticket.getPayload();
+    if (!payload?.sub) throw new Error('token has no subject');
+    return {
+      subject: payload.sub,
+      ...(payload.email && payload.email_verified !== false ? { email: payload.email } : {}),
+    };
   };
-};
+}
+
+/** The default verifier: Google's published signing certificates. */
+export const verifyGoogleIdToken: OidcVerifier = googleIdTokenVerifier();
 
 function constantTimeEquals(a: string, b: string): boolean {
   const left = Buffer.from(a);
