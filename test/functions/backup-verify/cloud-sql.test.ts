@@ -79,6 +79,30 @@ describe('backupVerify on Cloud SQL', () => {
     expect(result?.checks.find((c) => c.name === 'freshness')?.detail).toMatch(/50\.0h ago.*over the RPO of 26h/);
   });
 
+  it('warns on an overdue run since the last success and fails an instance with automated backups disabled', async () => {
+    const overdue = backupRun(2000, 'OVERDUE', new Date(NOW.getTime() - HOUR));
+    fake.instances.set('p1/late', {
+      databaseVersion: 'MYSQL_8_0',
+      binaryLogEnabled: true,
+      runs: [overdue, ...daily(8)],
+    });
+    fake.instances.set('p1/off', {
+      databaseVersion: 'MYSQL_8_0',
+      binaryLogEnabled: true,
+      backupEnabled: false,
+      runs: daily(8),
+    });
+    const [late, off] = await verify({
+      late: { kind: 'cloud-sql', project: 'p1', instance: 'late' },
+      off: { kind: 'cloud-sql', project: 'p1', instance: 'off' },
+    });
+    expect(statuses(late)).toEqual({ status: 'warn', freshness: 'ok', retention: 'ok', pitr: 'ok' });
+    expect(late?.status).toBe('warn');
+    expect(late?.checks[0]?.detail).toMatch(/^1 run\(s\) since the last success: OVERDUE /);
+    expect(off?.checks[0]).toMatchObject({ status: 'fail', detail: 'automated backups are disabled on the instance' });
+    expect(off?.status).toBe('fail');
+  });
+
   it('fails the status check with the API error when the instance is unknown', async () => {
     const [result] = await verify({ db: { kind: 'cloud-sql', project: 'p1', instance: 'nope' } });
     expect(result?.status).toBe('fail');
