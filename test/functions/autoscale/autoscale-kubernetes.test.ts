@@ -72,6 +72,28 @@ describe('autoscale on Kubernetes, state in Redis', () => {
     expect(hpaMin()).toBe(2);
   });
 
+  it('re-applies replicas and an HPA minReplicas that a redeploy reset to the baseline', async () => {
+    await h.invoke(alert('BackendSlow', 'd1', 'firing', backend));
+    await h.invoke(alert('ApiSlow', 'd2'));
+    const deployment = h.k8s.deployments.get('shop/backend');
+    const hpa = h.k8s.hpas[0];
+    if (deployment) deployment.spec.replicas = 3;
+    if (hpa) hpa.spec.minReplicas = 2;
+    h.advance(5 * MINUTE);
+    const envelope = await h.invoke(sweep());
+    expect(envelope.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ service: 'backend', decision: 'reapply', status: 'done', from: 3, to: 5 }),
+        expect.objectContaining({ service: 'api', decision: 'reapply', status: 'done', from: 2, to: 4 }),
+      ]),
+    );
+    expect(replicas()).toBe(5);
+    expect(hpaMin()).toBe(4);
+    expect(h.k8s.server.find('PATCH', SCALE_PATCH)).toHaveLength(2);
+    expect(await state.get(AutoscaleKeys.scale('backend'))).toMatchObject({ baseline: 3, applied: 5 });
+    expect(await state.get(AutoscaleKeys.scale('api'))).toMatchObject({ baseline: 2, applied: 4 });
+  });
+
   it('keeps the HPA minReplicas within its maxReplicas', async () => {
     const hpa = h.k8s.hpas[0];
     if (hpa) hpa.spec.maxReplicas = 3;
