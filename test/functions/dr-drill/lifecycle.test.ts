@@ -115,6 +115,28 @@ describe('drDrill lifecycle', () => {
     expect(done.approval).toMatchObject({ approvedBy: 'token:1' });
   });
 
+  it('answers POST /drDrill with dryRun in the body with the plan, and starts nothing', async () => {
+    const config = await estate();
+    const state = new MemoryStateStore();
+    const notifier = recordingNotifier();
+    const served = await serveRuntime({ config, functions: [drDrill], state, notifier, logSink: () => undefined });
+    cleanups.push(() => served.stop());
+    const before = await databasesLike('postgres', 'opsfn_drill_');
+    const res = await fetch(`${served.url}/drDrill`, {
+      method: 'POST',
+      body: JSON.stringify({ plan: 'quarterly-db', dryRun: true }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { summary: string; items: { name: string; detail: string }[] };
+    expect(body.summary).toContain('dry-run: drill plan quarterly-db has 4 steps');
+    expect(body.items.map((i) => i.name)).toEqual(['restore', 'assert', 'check', 'cleanup']);
+    expect(body.items[0]?.detail).toContain('would restore the newest dump of backup dumps');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await state.keys('drill')).toEqual([]);
+    expect(notifier.sent).toEqual([]);
+    expect(await databasesLike('postgres', 'opsfn_drill_')).toEqual(before);
+  });
+
   it('dry-run prints the plan and touches nothing', async () => {
     const config = await estate();
     const state = new MemoryStateStore();
