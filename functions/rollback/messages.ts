@@ -33,8 +33,8 @@ function base(
   };
 }
 
-/** The page for a decision that does not roll back, carrying its evidence. */
-export function decisionMessage(subject: MessageSubject, decision: Decision): Notification {
+/** The page for a decision that does not roll back, carrying its evidence and the pin an earlier rollback left. */
+export function decisionMessage(subject: MessageSubject, decision: Decision, pinned?: string): Notification {
   const severity = decision.kind === 'page' ? decision.severity : 'info';
   const titles: Record<string, string> = {
     inconclusive: 'error rate unconfirmed, holding',
@@ -47,6 +47,7 @@ export function decisionMessage(subject: MessageSubject, decision: Decision): No
   };
   return base(subject, severity, `rollback ${subject.service}: ${titles[decision.verdict] ?? decision.verdict}`, [
     ...decision.reasons,
+    pinned ? pinNote(subject, pinned) : '',
   ]);
 }
 

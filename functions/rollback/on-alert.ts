@@ -47,6 +47,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
   const marks = Promise.all([
     readState<string[]>(ctx, RollbackKeys.bad(ref.key)),
     readState<ChainMark>(ctx, RollbackKeys.chain(ref.key)),
+    readState<PinRecord>(ctx, RollbackKeys.pin(ref.key)),
   ]);
   let status: ServiceStatus;
   let platform: ServicePlatform;
@@ -65,7 +66,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
     throw error;
   }
   const metrics = deps.metrics(ref, policy, ctx);
-  const [badMarks, chain] = await marks;
+  const [badMarks, chain, pin] = await marks;
   const bad = badMarks ?? [];
   const alertRevision = alert.labels.revision_name;
   const blamed = status.revisions.find((r) => r.name === blamedRevision(status, alertRevision));
@@ -111,7 +112,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
     evidence,
   });
   if (decision.kind !== 'rollback') {
-    await ctx.notify(decisionMessage(subject, decision));
+    await ctx.notify(decisionMessage(subject, decision, pin?.revision));
     const item = { service: ref.key, decision: decision.kind, verdict: decision.verdict, reasons: decision.reasons };
     const summary = `${ref.key}: ${decision.kind === 'page' ? 'paged, no rollback' : 'no action'} (${decision.verdict})`;
     return { outcome: decision.kind === 'page' ? 'warn' : 'ok', summary, items: [{ ...item, evidence }] };

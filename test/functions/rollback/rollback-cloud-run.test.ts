@@ -52,6 +52,8 @@ describe('rollback on Cloud Run', () => {
     const again = await h.invoke(alertTrigger('inc-3'));
     expect(again.summary).toMatch(/paged, no rollback \(chain\)/);
     expect(patches()).toHaveLength(1);
+    expect(h.sent.at(-1)?.text).toContain('Traffic is pinned to web-00002-bbb');
+    expect(h.sent.at(-1)?.text).toContain('opsfn release-pin web');
   });
 
   it('rolls back a failing canary named by the alert to the revision serving the rest', async () => {
