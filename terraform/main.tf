@@ -5,7 +5,7 @@ locals {
     backupVerify = { folder = "backup-verify", topics = ["schedules-backup-verify"], memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
     certExpiry   = { folder = "cert-expiry", topics = ["schedules-cert-expiry"], memory = "256Mi", timeout_seconds = 300, min_instances = 0, max_instances = 2 }
     autoscale    = { folder = "autoscale", topics = ["alerts", "schedules-autoscale"], memory = "256Mi", timeout_seconds = 120, min_instances = 1, max_instances = 5 }
-    rollback     = { folder = "rollback", topics = ["alerts"], memory = "256Mi", timeout_seconds = 300, min_instances = 1, max_instances = 5 }
+    rollback     = { folder = "rollback", topics = ["alerts"], memory = "256Mi", timeout_seconds = 540, min_instances = 1, max_instances = 5 }
     drDrill      = { folder = "dr-drill", topics = ["schedules-dr-drill", "drill-steps"], memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 1 }
   }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EstateSchema } from '../../../shared/config/estate.js';
 import { formatZodIssues } from '../../../shared/config/zod-issues.js';
@@ -42,5 +43,18 @@ describe('rollback config', () => {
     const result = parse(policies);
     expect(result.success).toBe(false);
     if (!result.success) expect(formatZodIssues(result.error).join('\n')).toContain(message);
+  });
+
+  it('gives the deployed function time for the longest rollout wait plus the default settle and verification', () => {
+    const main = readFileSync(new URL('../../../terraform/main.tf', import.meta.url), 'utf8');
+    const seconds = Number(/^\s*rollback\s*=\s*\{[^}]*timeout_seconds\s*=\s*(\d+)/m.exec(main)?.[1]);
+    const defaults = EstateSchema.parse({
+      rollback: { policies: [{ match: { alert: 'a' }, errorRate: { threshold: 0.1 } }] },
+    });
+    const settle = defaults.rollback?.policies[0]?.settle ?? 0;
+    // A Kubernetes rollout may take 5 min (a Cloud Run operation 2 min); reads and notifications get 1 min.
+    expect(seconds * 1000).toBeGreaterThanOrEqual(300_000 + settle + 60_000);
+    // The runtime's own run limit must end the run before the platform kills it.
+    expect(seconds * 1000).toBeGreaterThanOrEqual(defaults.limits.timeout);
   });
 });
