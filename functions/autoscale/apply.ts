@@ -109,6 +109,7 @@ export function applyScale(ctx: Context, platform: ScalingPlatform, plan: ScaleP
       ...(plan.cooldownMs ? { cooldownMs: plan.cooldownMs } : {}),
       evidence: { alerts: plan.alerts, before, after: plan.to, baseline: plan.baseline, ...plan.evidence },
       change,
+      unchanged: (result) => (result.applied ? undefined : result.reason),
     },
   );
 }

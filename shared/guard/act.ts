@@ -2,7 +2,7 @@
 export type RefusedBy = 'kill-switch' | 'freeze' | 'lock' | 'cooldown' | 'rate-limit' | 'breaker' | 'state-unavailable';
 
 /** Options of one guarded action. */
-export interface ActOptions {
+export interface ActOptions<T = unknown> {
   /** Cooldown after success, per target and action; none when omitted. */
   cooldownMs?: number;
   /** Lock key; defaults to the target. */
@@ -11,6 +11,12 @@ export interface ActOptions {
   evidence?: Record<string, unknown>;
   /** What the action will change (before/after values), recorded with the intent. */
   change?: Record<string, unknown>;
+  /**
+   * Tells, from `fn`'s result, that it found nothing to change (e.g. a re-read under the lock saw
+   * another run had already done it): the reason, or undefined when it did change something. An
+   * unchanged action is audited as such and starts no cooldown.
+   */
+  unchanged?: (value: T) => string | undefined;
 }
 
 /** What happened to one guarded action. `fn` errors are recorded and rethrown, not returned. */
@@ -23,7 +29,7 @@ export type ActOutcome<T> =
 export interface ActionRecord {
   action: string;
   target: string;
-  status: 'done' | 'dry-run' | 'refused' | 'failed';
+  status: 'done' | 'unchanged' | 'dry-run' | 'refused' | 'failed';
   reason?: string;
   by?: RefusedBy;
   durationMs?: number;
@@ -35,5 +41,5 @@ export type Act = <T>(
   action: string,
   target: string,
   fn: () => Promise<T>,
-  options?: ActOptions,
+  options?: ActOptions<T>,
 ) => Promise<ActOutcome<T>>;

@@ -34,7 +34,7 @@ export function createAct(deps: GuardDeps): Act {
     target: string,
     by: RefusedBy,
     reason: string,
-    options: ActOptions,
+    options: ActOptions<T>,
   ): ActOutcome<T> => {
     log.audit({ decision: 'refused', action, target, reason: `${by}: ${reason}`, evidence: options.evidence });
     deps.record({
@@ -52,7 +52,7 @@ export function createAct(deps: GuardDeps): Act {
     action: string,
     target: string,
     fn: () => Promise<T>,
-    options: ActOptions = {},
+    options: ActOptions<T> = {},
   ): Promise<ActOutcome<T>> => {
     const now = deps.now();
     if (!deps.stateAvailable && !deps.dryRun) {
@@ -141,6 +141,26 @@ export function createAct(deps: GuardDeps): Act {
       try {
         const value = await fn();
         const durationMs = Date.now() - started;
+        const unchanged = options.unchanged?.(value);
+        if (unchanged !== undefined) {
+          log.audit({
+            decision: 'skipped',
+            action,
+            target,
+            reason: `no change: ${unchanged}`,
+            durationMs,
+            outcome: 'unchanged',
+          });
+          deps.record({
+            action,
+            target,
+            status: 'unchanged',
+            reason: unchanged,
+            durationMs,
+            ...(options.change ? { change: options.change } : {}),
+          });
+          return { status: 'done', value, durationMs };
+        }
         if (options.cooldownMs) await state.setCooldown(GuardKeys.cooldown(action, target), options.cooldownMs);
         log.audit({ decision: 'done', action, target, reason: 'applied', durationMs, outcome: 'ok' });
         deps.record({

@@ -152,6 +152,20 @@ describe('ctx.act', () => {
     expect(logs.audits()[0]).toMatchObject({ decision: 'refused' });
   });
 
+  it('audits a mutation that found nothing to change as unchanged and starts no cooldown', async () => {
+    const { make, logs } = setup();
+    const { ctx, actions } = make();
+    const outcome = await ctx.act('scale', 'web', async () => ({ applied: false, reason: 'already at 5' }), {
+      cooldownMs: 600_000,
+      unchanged: (r) => (r.applied ? undefined : r.reason),
+    });
+    expect(outcome).toMatchObject({ status: 'done', value: { applied: false } });
+    expect(actions[0]).toMatchObject({ status: 'unchanged', reason: 'already at 5' });
+    expect(logs.audits().map((a) => a.decision)).toEqual(['intent', 'skipped']);
+    expect(logs.audits()[1]).toMatchObject({ reason: 'no change: already at 5', outcome: 'unchanged' });
+    expect((await make().ctx.act('scale', 'web', async () => 1)).status).toBe('done');
+  });
+
   it('records a failed mutation, releases the lock and rethrows', async () => {
     const { make, logs } = setup();
     const { ctx, actions } = make();
