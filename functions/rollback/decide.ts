@@ -34,6 +34,8 @@ export interface DecideInput {
   /** The target's error rate over its last serving window (ending when the blamed revision was created). */
   previous?: Reading;
   bad: readonly string[];
+  /** Ready earlier revisions that served no requests before the deploy, so never the known-good target. */
+  unproven?: readonly string[];
   chain?: ChainMark;
   now: Date;
 }
@@ -143,7 +145,9 @@ export function decide(input: DecideInput): Decision {
   }
   reasons.push(`${from} deployed ${Math.round(ageMs / 60_000)}m ago`);
 
-  const target = chooseTarget(status, input.bad, from);
+  const unproven = input.unproven ?? [];
+  if (unproven.length > 0) reasons.push(`skipped ${unproven.join(', ')}: no requests before the deploy (never served)`);
+  const target = chooseTarget(status, [...input.bad, ...unproven], from);
   if (!target) {
     reasons.push('no earlier Ready revision that is not marked bad');
     return { kind: 'page', verdict: 'no-target', severity: 'critical', from, reasons };

@@ -3,10 +3,11 @@ import type { ServicePlatform, ServiceStatus } from '../../shared/platforms/serv
 import { findPolicy, policyName, resolveService } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { actAndVerify, decisionPolicy } from './act-and-verify.js';
-import { blamedRevision, type ChainMark, chooseTarget, decide } from './decide.js';
+import { blamedRevision, type ChainMark, decide } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import { describeReading, readErrorRate } from './evidence.js';
 import { decisionMessage, type MessageSubject, resolvedMessage } from './messages.js';
+import { findPrevious } from './previous.js';
 import { type PinRecord, RollbackKeys } from './state-keys.js';
 
 async function readState<T>(ctx: Context, key: string): Promise<T | undefined> {
@@ -70,18 +71,15 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
   const bad = badMarks ?? [];
   const alertRevision = alert.labels.revision_name;
   const blamed = status.revisions.find((r) => r.name === blamedRevision(status, alertRevision));
-  const target = chooseTarget(status, bad, blamed?.name);
   const windowMs = policy.errorRate.window;
-  const [current, previous] = await Promise.all([
+  const [current, { previous, unproven }] = await Promise.all([
     readErrorRate(metrics, {
       end: ctx.now(),
       windowMs,
       signal: ctx.signal,
       ...(blamed ? { revision: blamed.name } : {}),
     }),
-    target && blamed
-      ? readErrorRate(metrics, { revision: target.name, end: new Date(blamed.createdAt), windowMs, signal: ctx.signal })
-      : Promise.resolve(undefined),
+    findPrevious(metrics, status, bad, blamed, { windowMs, signal: ctx.signal }),
   ]);
   const rules = decisionPolicy(policy);
   const decision = decide({
@@ -89,6 +87,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
     status,
     current,
     bad,
+    unproven,
     now: ctx.now(),
     ...(previous ? { previous } : {}),
     ...(chain ? { chain } : {}),
@@ -103,6 +102,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
     current: describeReading(current),
     previous: describeReading(previous),
     bad,
+    unproven,
     verdict: decision.verdict,
   };
   ctx.log.audit({

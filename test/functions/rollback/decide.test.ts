@@ -68,6 +68,13 @@ describe('decide', () => {
     ],
     ['a previous revision without data', { previous: {} }, 'rollback', 'confirmed', 'web-00002-b'],
     ['the previous revision marked bad', { bad: ['web-00002-b'] }, 'rollback', 'confirmed', 'web-00001-a'],
+    [
+      'a newer earlier revision that never served',
+      { unproven: ['web-00002-b'] },
+      'rollback',
+      'confirmed',
+      'web-00001-a',
+    ],
     ['every earlier revision marked bad', { bad: ['web-00002-b', 'web-00001-a'] }, 'page', 'no-target', undefined],
     [
       'a chain mark from an earlier rollback',

@@ -72,6 +72,16 @@ describe('rollback on Cloud Run', () => {
     ]);
   });
 
+  it('skips an earlier revision that never served and rolls back to the one serving before the deploy', async () => {
+    // web-00002-bbb was deployed without traffic: only web-00001-aaa served until web-00003-ccc took over.
+    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
+    h.monitoring.traffic('web', 'web-00001-aaa', minutesAgo(12), 1000, 1);
+    const envelope = await h.invoke(alertTrigger('inc-unproven'));
+    expect(envelope.summary).toMatch(/^rolled web back web-00003-ccc → web-00001-aaa/);
+    expect(patches()[0]?.body).toMatchObject({ traffic: [{ revision: 'web-00001-aaa', percent: 100 }] });
+    expect(JSON.stringify(envelope.items)).toContain('skipped web-00002-bbb: no requests before the deploy');
+  });
+
   it('takes no action when the error rate is already below the threshold', async () => {
     h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 2);
     const envelope = await h.invoke(alertTrigger('inc-4'));
