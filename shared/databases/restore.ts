@@ -30,9 +30,12 @@ export interface RestoreStats {
   /** Bytes read from the source (compressed when it was gzip). */
   bytes: number;
   gzip: boolean;
+  /** Rows loaded, exact: the sum of psql's `COPY <n>` command tags (PostgreSQL only). */
+  rows?: number;
 }
 
 const STDERR_KEEP = 4096;
+const COPY_TAG = /^COPY (\d+)$/;
 
 /**
  * Streams a plain pg_dump or mysqldump (gzip or not, detected from its first bytes) into an existing
@@ -68,6 +71,17 @@ export async function restoreDump(
     child.stderr.setEncoding('utf8').on('data', (text: string) => {
       stderr = (stderr + text).slice(-STDERR_KEEP);
     });
+    // psql prints one command tag per statement; the COPY tags count the loaded rows exactly, for free.
+    let rows: number | undefined;
+    let partial = '';
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const copy = COPY_TAG.exec(line);
+        if (copy) rows = (rows ?? 0) + Number(copy[1]);
+      }
+    });
     const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
     const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
     // A client that dies early must end the load at once, not at the next write.
@@ -94,7 +108,7 @@ export async function restoreDump(
         details: { exitCode: code, stderr },
       });
     }
-    return { durationMs: now() - started, bytes, gzip };
+    return { durationMs: now() - started, bytes, gzip, ...(rows === undefined ? {} : { rows }) };
   } catch (error) {
     const reason = control.signal.aborted ? control.signal.reason : undefined;
     if (reason instanceof RestoreError && reason.phase !== 'load') throw reason;
@@ -123,8 +137,9 @@ function spawnClient(scratch: ScratchDatabase, options: RestoreOptions) {
       PGSSLMODE: parts.params.get('sslmode') ?? process.env.PGSSLMODE ?? 'prefer',
       PGAPPNAME: 'opsfn-restore',
     };
-    const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-o', '/dev/null'];
-    return spawn(options.psql ?? 'psql', args, { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    // Not quiet: the command tags on stdout carry the row counts (query results there are ignored).
+    const args = ['-X', '-v', 'ON_ERROR_STOP=1', '--single-transaction'];
+    return spawn(options.psql ?? 'psql', args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   }
   const env = { ...process.env, MYSQL_PWD: parts.password };
   const args = [
