@@ -15,7 +15,7 @@ import {
   StateConfigSchema,
 } from './sections/estate-common.js';
 import { RollbackSchema } from './sections/rollback.js';
-import { NameSchema } from './types.js';
+import { formatDuration, NameSchema } from './types.js';
 
 /** The whole estate config (`opsfn.yaml`), validated once at load. */
 export const EstateSchema = z
@@ -51,6 +51,17 @@ export const EstateSchema = z
   .superRefine((estate, ctx) => {
     for (const issue of backupReferenceIssues(estate.backups, estate.databases)) {
       ctx.addIssue({ code: 'custom', ...issue });
+    }
+    // A rollback waits `settle` inside its run before it verifies; a settle past the run budget would
+    // roll back and then be cut off before anyone learns whether the service recovered.
+    for (const [i, policy] of (estate.rollback?.policies ?? []).entries()) {
+      if (policy.settle >= estate.limits.timeout) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rollback', 'policies', i, 'settle'],
+          message: `expected less than limits.timeout (${formatDuration(estate.limits.timeout)}) so the run can verify recovery`,
+        });
+      }
     }
     for (const [i, route] of estate.notify.routes.entries()) {
       for (const [j, channel] of route.channels.entries()) {

@@ -94,6 +94,10 @@ describe('loadConfig', () => {
       'notify.routes[0].channels[0]: unknown channel "pager"',
     ],
     ['limits: { body: huge }', 'limits.body: expected size like "1MiB"'],
+    [
+      'limits: { timeout: 5m }\nrollback: { policies: [ { match: { alert: HighErrorRate }, errorRate: { threshold: 0.01 }, settle: 5m } ] }',
+      'rollback.policies[0].settle: expected less than limits.timeout (5m)',
+    ],
     ['unknown_key: 1', 'unknown_key'],
     ['estate: [', 'yaml:'],
   ])('rejects %s naming %s', async (text, expected) => {
