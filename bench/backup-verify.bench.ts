@@ -15,7 +15,6 @@ import { verifyBackup } from '../functions/backup-verify/verify-backup.js';
 import { parseConfig } from '../shared/config/load.js';
 import { ObjectStoreBackupSchema } from '../shared/config/sections/backups.js';
 import { restoreDump } from '../shared/databases/restore.js';
-import { estimateRows } from '../shared/databases/row-count.js';
 import { withScratchDatabase } from '../shared/databases/scratch.js';
 import { MemoryStateStore } from '../shared/state/memory.js';
 import { openObjectStore } from '../shared/storage/open-object-store.js';
@@ -174,9 +173,9 @@ async function restoreBench(dir: string, rows: number): Promise<Record<string, u
   const suffix = randomBytes(4).toString('hex');
   const ours = await timed(() =>
     withScratchDatabase({ engine: 'postgres', url: PG }, `opsfn_restore_bench_${suffix}`, async (db) => {
+      // The rows come from psql's COPY tags during the load, as in a restore test: no statistics pass.
       const stats = await restoreDump(createReadStream(file), db, { timeoutMs: 30 * 60_000, stripOwnership: true });
-      const counted = await timed(() => estimateRows(db));
-      return { loadMs: stats.durationMs, rowsEstimate: counted.value, statsMs: counted.ms };
+      return { loadMs: stats.durationMs, rowsLoaded: stats.rows };
     }),
   );
   const baseDb = `opsfn_bench_base_${suffix}`;
@@ -202,8 +201,7 @@ async function restoreBench(dir: string, rows: number): Promise<Record<string, u
     gzipBytes: (await stat(file)).size,
     restoreLoadMs: Math.round(ours.value.loadMs),
     restoreTotalMs: Math.round(ours.ms),
-    rowsEstimate: ours.value.rowsEstimate,
-    statsMs: Math.round(ours.value.statsMs),
+    rowsLoaded: ours.value.rowsLoaded,
     baselineMs: Math.round(baselineMs),
     ratio: Number((ours.value.loadMs / baselineMs).toFixed(2)),
     ratioTotal: Number((ours.ms / baselineMs).toFixed(2)),
@@ -225,7 +223,7 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<Reco
     );
     const restore = await restoreBench(dir, smoke ? 100_000 : 1_000_000);
     console.log(
-      `restore of ${restore.rows} rows: load ${restore.restoreLoadMs} ms (with create, ANALYZE, drop: ${restore.restoreTotalMs} ms) vs gunzip -c | psql ${restore.baselineMs} ms; ratio ${restore.ratio} (target <= 1.2)`,
+      `restore of ${restore.rows} rows: load ${restore.restoreLoadMs} ms (with create and drop: ${restore.restoreTotalMs} ms) vs gunzip -c | psql ${restore.baselineMs} ms; ratio ${restore.ratio} (target <= 1.2)`,
     );
     const result = { smoke, verify, restore, node: process.version, at: new Date().toISOString() };
     mkdirSync(join(HERE, 'results'), { recursive: true });
