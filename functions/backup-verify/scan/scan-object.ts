@@ -71,7 +71,7 @@ export async function scanStream(source: Readable, options: ScanOptions): Promis
       if (bytes === 0 && chunk.length > 0) {
         gzip = chunk[0] === 0x1f && (chunk.length < 2 || chunk[1] === 0x8b);
         if (gzip) {
-          gunzip = createGunzip({ chunkSize: 256 * 1024, writableHighWaterMark: 8 * 1024 * 1024 });
+          gunzip = createGunzip({ chunkSize: 256 * 1024 });
           const inflater = gunzip;
           inflater.on('data', (out: Buffer) => decoded.write(out));
           decodeDone = new Promise((resolve) => {
