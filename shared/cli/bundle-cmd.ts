@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Plugin } from 'esbuild';
+import { errorMessage } from '../errors/ops-error.js';
 import { packageRoot } from '../runtime/package-root.js';
 import type { AnyFunction } from '../runtime/runtime.js';
 import { externalDependencies, startupClosure } from './bundle-metafile.js';
@@ -230,7 +231,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`bundle: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`bundle: ${errorMessage(error)}\n`);
       process.exitCode = 1;
     },
   );

@@ -1,3 +1,4 @@
+import { errorMessage as message } from '../errors/ops-error.js';
 import { describeServer, type ScratchDatabase, type ScratchServer, withDatabase } from './connection.js';
 import { connectMysql, connectPostgres } from './drivers.js';
 import { RestoreError } from './errors.js';
@@ -116,10 +117,6 @@ async function withAdmin<T>(
     // The statement's outcome is known; a failed close only leaks a session the server times out.
     await admin.close().catch(() => undefined);
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

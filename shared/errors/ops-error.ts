@@ -95,9 +95,13 @@ export class DependencyError extends OpsError {
   }
 }
 
+/** The message of anything thrown: an Error's message, or the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Wraps anything thrown into an OpsError, keeping OpsErrors as they are. */
 export function toOpsError(error: unknown): OpsError {
   if (error instanceof OpsError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new OpsError('internal', message, { cause: error });
+  return new OpsError('internal', errorMessage(error), { cause: error });
 }

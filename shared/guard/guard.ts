@@ -1,5 +1,6 @@
 import type { Logger } from '../audit/record.js';
 import type { GuardConfig } from '../config/sections/estate-common.js';
+import { errorMessage } from '../errors/ops-error.js';
 import type { Notification } from '../notify/notification.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Act, ActionRecord, ActOptions, ActOutcome, RefusedBy } from './act.js';
@@ -173,7 +174,7 @@ export function createAct(deps: GuardDeps): Act {
         return { status: 'done', value, durationMs };
       } catch (error) {
         const durationMs = Date.now() - started;
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         log.audit({ decision: 'failed', action, target, reason, durationMs, outcome: 'error' });
         deps.record({
           action,

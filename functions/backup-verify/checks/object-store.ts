@@ -1,4 +1,5 @@
 import type { ObjectStoreBackup } from '../../../shared/config/sections/backups.js';
+import { errorMessage as message } from '../../../shared/errors/ops-error.js';
 import type { ObjectStore } from '../../../shared/storage/object-store.js';
 import type { OpenedStore, OpenObjectStoreOptions } from '../../../shared/storage/open-object-store.js';
 import { scanStream } from '../scan/scan-object.js';
@@ -133,8 +134,4 @@ async function readSidecar(store: ObjectStore, key: string, signal: AbortSignal)
   const parts: Buffer[] = [];
   for await (const chunk of await store.read(key, { signal })) parts.push(Buffer.from(chunk as Uint8Array));
   return Buffer.concat(parts).toString('utf8').slice(0, SIDECAR_MAX);
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -5,6 +5,7 @@ import { type Engine, scratchDatabaseName } from '../../../shared/databases/conn
 import { restoreDump } from '../../../shared/databases/restore.js';
 import { estimateRows } from '../../../shared/databases/row-count.js';
 import { withScratchDatabase } from '../../../shared/databases/scratch.js';
+import { errorMessage as message } from '../../../shared/errors/ops-error.js';
 import type { StateStore } from '../../../shared/state/state-store.js';
 import type { ObjectStore } from '../../../shared/storage/object-store.js';
 import { type Check, check } from '../types.js';
@@ -127,8 +128,4 @@ export async function restoreTestChecks(
       ...test.assertions.map((a) => check('assertion', 'skipped', `${a.name ?? a.sql}: not run, the restore failed`)),
     ];
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -43,9 +43,7 @@ export type StepRunner<S extends NamedStep = NamedStep> = (
 ) => Promise<StepResult>;
 
 /** The message of any thrown value. */
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { errorMessage as message } from '../../../shared/errors/ops-error.js';
 
 /** The engine a scratch server config names. */
 export const scratchEngine = (config: ScratchServerConfig): ScratchServer['engine'] =>
