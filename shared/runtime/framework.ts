@@ -78,8 +78,8 @@ export function cloudEventHandler(definition: AnyFunction, loadRuntime: RuntimeL
     }
     for (const trigger of triggers) {
       const envelope = await runtime.invoke(definition.name, trigger, { format });
-      const error = envelope.error as { retryable?: boolean; message?: string } | undefined;
-      if (error?.retryable) throw new Error(`retryable failure: ${error.message ?? envelope.summary}`);
+      const error = envelope.error;
+      if (error?.retryable) throw new Error(`retryable failure: ${error.message}`);
     }
   };
 }

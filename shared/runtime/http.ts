@@ -103,7 +103,7 @@ export function errorReply(error: OpsError): HttpReply {
 
 function statusOf(envelopes: ResultEnvelope[]): number {
   if (envelopes.length > 0 && envelopes.every((e) => e.accepted === true)) return 202;
-  const errors = envelopes.map((e) => e.error as { status: number; retryable: boolean } | undefined);
+  const errors = envelopes.map((e) => e.error);
   // A retryable failure anywhere asks the sender to redeliver; idempotency makes the finished ones no-ops.
   const retryable = errors.find((e) => e?.retryable);
   if (retryable) return retryable.status;

@@ -175,7 +175,7 @@ export async function runFunction<Input>(
 
   if (claimed) {
     try {
-      const retryable = result.error !== undefined && (result.error as { retryable: boolean }).retryable;
+      const retryable = result.error?.retryable === true;
       if (retryable) await ctx.state.unclaim(key);
       else await ctx.state.complete(key, result, IDEMPOTENCY_TTL_MS);
     } catch (thrown) {

@@ -49,7 +49,7 @@ export function startScheduler(
             payload: job.payload,
           });
           onResult(job, envelope);
-          const retryable = (envelope.error as { retryable?: boolean } | undefined)?.retryable === true;
+          const retryable = envelope.error?.retryable === true;
           if (!retryable || attempt >= job.retry.count) return;
           await sleep(backoff);
           backoff = Math.min(backoff * 2, job.retry.maxBackoff);

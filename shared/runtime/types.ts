@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../audit/record.js';
 import type { Estate } from '../config/estate.js';
 import type { SecretRef } from '../config/types.js';
+import type { ErrorKind } from '../errors/ops-error.js';
 import type { Trigger, TriggerKind } from '../events/trigger.js';
 import type { Act, ActionRecord } from '../guard/act.js';
 import type { DeliveryResult, Notification } from '../notify/notification.js';
@@ -9,6 +10,14 @@ import type { StateStore } from '../state/state-store.js';
 
 /** A run's verdict. */
 export type Outcome = 'ok' | 'warn' | 'fail' | 'skipped' | 'rejected';
+
+/** The error part of an envelope. */
+export interface EnvelopeError {
+  kind: ErrorKind;
+  status: number;
+  message: string;
+  retryable: boolean;
+}
 
 /** The result envelope every run returns (DESIGN.md). */
 export interface ResultEnvelope<Item = unknown> {
@@ -25,6 +34,12 @@ export interface ResultEnvelope<Item = unknown> {
   notifications: DeliveryResult[];
   /** Set when the state store could not be reached: read-only work ran without it. */
   state?: 'unavailable';
+  /** Why a run was rejected or failed; sets the HTTP status and whether a redelivery could help. */
+  error?: EnvelopeError;
+  /** The work was accepted and goes on in later invocations (HTTP 202). */
+  accepted?: boolean;
+  /** A redelivery of an event already handled or in progress. */
+  duplicate?: boolean;
   /** Anything else a function reports beside its items (e.g. rto/rpo of a drill). */
   [extra: string]: unknown;
 }
