@@ -30,6 +30,14 @@ export interface GuardDeps {
 export function createAct(deps: GuardDeps): Act {
   const { log, state } = deps;
 
+  /** Records one action for the envelope, with the change it makes (or would make) when there is one. */
+  const note = (
+    action: string,
+    target: string,
+    change: Record<string, unknown> | undefined,
+    entry: Omit<ActionRecord, 'action' | 'target' | 'change'>,
+  ): void => deps.record({ action, target, ...entry, ...(change ? { change } : {}) });
+
   const refuse = <T>(
     action: string,
     target: string,
@@ -38,14 +46,7 @@ export function createAct(deps: GuardDeps): Act {
     options: ActOptions<T>,
   ): ActOutcome<T> => {
     log.audit({ decision: 'refused', action, target, reason: `${by}: ${reason}`, evidence: options.evidence });
-    deps.record({
-      action,
-      target,
-      status: 'refused',
-      by,
-      reason,
-      ...(options.change ? { change: options.change } : {}),
-    });
+    note(action, target, options.change, { status: 'refused', by, reason });
     return { status: 'refused', by, reason };
   };
 
@@ -77,7 +78,7 @@ export function createAct(deps: GuardDeps): Act {
         reason: 'dry-run: would act, called nothing',
         evidence: { ...options.evidence, change: options.change },
       });
-      deps.record({ action, target, status: 'dry-run', ...(options.change ? { change: options.change } : {}) });
+      note(action, target, options.change, { status: 'dry-run' });
       return { status: 'dry-run' };
     }
 
@@ -152,38 +153,18 @@ export function createAct(deps: GuardDeps): Act {
             durationMs,
             outcome: 'unchanged',
           });
-          deps.record({
-            action,
-            target,
-            status: 'unchanged',
-            reason: unchanged,
-            durationMs,
-            ...(options.change ? { change: options.change } : {}),
-          });
+          note(action, target, options.change, { status: 'unchanged', reason: unchanged, durationMs });
           return { status: 'done', value, durationMs };
         }
         if (options.cooldownMs) await state.setCooldown(GuardKeys.cooldown(action, target), options.cooldownMs);
         log.audit({ decision: 'done', action, target, reason: 'applied', durationMs, outcome: 'ok' });
-        deps.record({
-          action,
-          target,
-          status: 'done',
-          durationMs,
-          ...(options.change ? { change: options.change } : {}),
-        });
+        note(action, target, options.change, { status: 'done', durationMs });
         return { status: 'done', value, durationMs };
       } catch (error) {
         const durationMs = Date.now() - started;
         const reason = errorMessage(error);
         log.audit({ decision: 'failed', action, target, reason, durationMs, outcome: 'error' });
-        deps.record({
-          action,
-          target,
-          status: 'failed',
-          reason,
-          durationMs,
-          ...(options.change ? { change: options.change } : {}),
-        });
+        note(action, target, options.change, { status: 'failed', reason, durationMs });
         throw error;
       }
     } finally {
