@@ -35,6 +35,8 @@ export interface RestoreStats {
 }
 
 const STDERR_KEEP = 4096;
+// zlib pays a threadpool round trip per output chunk: its 16 KiB default costs more than psql's load.
+const INFLATE_CHUNK_BYTES = 256 * 1024;
 const COPY_TAG = /^COPY (\d+)$/;
 
 /**
@@ -89,7 +91,13 @@ export async function restoreDump(
       if (code !== 0) control.abort(new RestoreError('load', 'client exited'));
     });
     const filter = options.stripOwnership && scratch.engine === 'postgres' ? [stripOwnership()] : [];
-    const stages = [source, watchdog, ...(gzip ? [createGunzip()] : []), ...filter, child.stdin];
+    const stages = [
+      source,
+      watchdog,
+      ...(gzip ? [createGunzip({ chunkSize: INFLATE_CHUNK_BYTES })] : []),
+      ...filter,
+      child.stdin,
+    ];
     let pipeError: unknown;
     try {
       await Promise.race([pipeline(stages, { signal: control.signal }), spawnError]);
