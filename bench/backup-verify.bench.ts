@@ -10,16 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { sampleDump } from '../functions/backup-verify/self-test/sample-dump.js';
-import type { BackupResult } from '../functions/backup-verify/types.js';
-import { verifyBackup } from '../functions/backup-verify/verify-backup.js';
-import { parseConfig } from '../shared/config/load.js';
-import { ObjectStoreBackupSchema } from '../shared/config/sections/backups.js';
 import { restoreDump } from '../shared/databases/restore.js';
 import { withScratchDatabase } from '../shared/databases/scratch.js';
-import { MemoryStateStore } from '../shared/state/memory.js';
-import { openObjectStore } from '../shared/storage/open-object-store.js';
 import { S3ObjectStore } from '../shared/storage/s3-object-store.js';
 import { startS3Server } from '../test/support/s3-server.js';
+import type { ChildReport } from './fixtures/backup-verify-child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
@@ -66,62 +61,30 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
   return { ms: performance.now() - started, value };
 }
 
-interface ChildReport {
-  ms: number;
-  maxRssMiB: number;
-  /** Peak RSS before the verify started: Node, the TypeScript loader and the modules. */
-  startRssMiB: number;
-  result: BackupResult;
+/** Bundles the verify child with esbuild as the function bundles are built, so it runs on plain Node without the TypeScript loader. */
+async function bundleChild(dir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = join(dir, 'verify-child.mjs');
+  await build({
+    entryPoints: [join(HERE, 'fixtures', 'backup-verify-child.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'silent',
+  });
+  return outfile;
 }
 
-/** Runs one verify in a fresh child process, so its peak RSS is the verifier's alone. */
-function verifyInChild(endpoint: string): Promise<ChildReport> {
-  const child = fork(fileURLToPath(import.meta.url), ['--verify'], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_S3: endpoint },
-  });
+/** Runs one verify in a fresh Node process, so its peak RSS is the verifier's alone. */
+function verifyInChild(script: string, endpoint: string): Promise<ChildReport> {
+  const child = fork(script, [], { execArgv: [], stdio: 'inherit', env: { ...process.env, BENCH_S3: endpoint } });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as ChildReport));
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`verify child exited ${code}`))));
   });
-}
-
-async function childVerify(): Promise<void> {
-  const endpoint = process.env.BENCH_S3 ?? '';
-  const startRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-  const backup = ObjectStoreBackupSchema.parse({ kind: 'object-store', url: 's3://bench/dumps/', pattern: '*.sql.gz' });
-  const started = performance.now();
-  const result = await verifyBackup('bench', backup, {
-    config: parseConfig({ estate: 'bench' }, 'bench'),
-    runId: 'bench',
-    now: Date.now,
-    signal: new AbortController().signal,
-    state: new MemoryStateStore(),
-    secret: async () => '',
-    openStore: (url, options) =>
-      openObjectStore(url, {
-        ...options,
-        s3: {
-          endpoint,
-          forcePathStyle: true,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-        },
-      }),
-    sqlAdmin: async () => {
-      throw new Error('unused');
-    },
-    redisInfo: async () => '',
-    forceRestore: false,
-  });
-  const ms = performance.now() - started;
-  process.send?.({
-    ms,
-    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    startRssMiB,
-    result,
-  } satisfies ChildReport);
-  process.disconnect?.();
 }
 
 async function verifyBench(dir: string, gzipMiB: number): Promise<Record<string, unknown>> {
@@ -138,10 +101,11 @@ async function verifyBench(dir: string, gzipMiB: number): Promise<Record<string,
       timeoutMs: 120_000,
     });
     await store.write('dumps/db_dump.sql.gz', createReadStream(file));
+    const script = await bundleChild(dir);
     const ours: ChildReport[] = [];
     const baseline: number[] = [];
     for (let round = 0; round < 2; round++) {
-      ours.push(await verifyInChild(server.endpoint));
+      ours.push(await verifyInChild(script, server.endpoint));
       baseline.push(
         (await timed(() => run('sh', ['-c', 'gunzip -t "$1" && sha256sum "$1" >/dev/null', 'sh', file]))).ms,
       );
@@ -237,8 +201,6 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<Reco
   }
 }
 
-if (process.argv.includes('--verify')) {
-  await childVerify();
-} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await main();
 }
