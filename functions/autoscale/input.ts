@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NameSchema } from '../../shared/config/types.js';
 
 const Count = z.number().int('expected a whole number').min(0).max(10_000);

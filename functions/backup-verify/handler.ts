@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NameSchema } from '../../shared/config/types.js';
 import { NotFoundError } from '../../shared/errors/ops-error.js';
 import { defineFunction } from '../../shared/runtime/define-function.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Certificates } from '../../shared/config/sections/certificates.js';
 import { defineFunction } from '../../shared/runtime/define-function.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LockedError } from '../../shared/errors/ops-error.js';
 import { defineFunction } from '../../shared/runtime/define-function.js';
 import type { FunctionDefinition } from '../../shared/runtime/types.js';

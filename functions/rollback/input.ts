@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A manual request: roll a service back (optionally to a named revision), or release a Cloud Run pin. */
 export const RollbackInputSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AutoscaleSchema } from './sections/autoscale.js';
 import { BackupsSchema, backupReferenceIssues } from './sections/backups.js';
 import { CertificatesSchema } from './sections/certificates.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** Renders zod issues as `path.to.field: expectation` lines, the form every opsfn error uses. */
 export function formatZodIssues(error: z.ZodError, prefix = ''): string[] {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from './errors.js';
 import { BoundedAnnotationsSchema, BoundedLabelsSchema, IntakeLimits, Rfc3339Schema, toIsoTime } from './limits.js';
 import type { Alert, AlertTrigger } from './trigger.js';

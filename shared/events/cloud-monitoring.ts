@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from './errors.js';
 import { BoundedLabelsSchema, IdPartSchema, parseNumeric } from './limits.js';
 import type { Alert, AlertTrigger } from './trigger.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fieldError, formatPath, parseOrThrow } from './errors.js';
 import { IdPartSchema, Rfc3339Schema } from './limits.js';
 import { looksLikePubsubPush, MessagePublishedDataSchema, parsePubsubPush, pubsubTriggers } from './pubsub.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { BadInputError } from '../errors/ops-error.js';
 
 /** One rejected field of an intake body: its dotted path and what was expected there. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Bounds on what one request may carry; anything beyond is hostile or broken and is rejected

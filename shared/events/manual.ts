@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fieldError, parseOrThrow } from './errors.js';
 import { type HeaderMap, isJsonObject, jsonType, readHeader } from './request.js';
 import type { ManualTrigger } from './trigger.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { looksLikeCloudMonitoring, parseCloudMonitoring } from './cloud-monitoring.js';
 import { fieldError, formatPath, parseOrThrow } from './errors.js';
 import { BoundedLabelsSchema, IdPartSchema, Rfc3339Schema, toIsoTime } from './limits.js';

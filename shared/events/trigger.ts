@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabelsSchema } from '../config/types.js';
 
 /** Where an alert came from. */

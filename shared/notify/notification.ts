@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Severity, SeveritySchema } from '../config/sections/estate-common.js';
 
 /** One message for people: routed to channels by severity. */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Logger } from '../audit/record.js';
 import type { Estate } from '../config/estate.js';
 import type { SecretRef } from '../config/types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadInputError, DependencyError, TooLargeError } from '../errors/ops-error.js';
 import type { Claim } from './state-store.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { measureColdStart } from '../../bench/cold-start.bench.js';
 import { functions } from '../../functions/registry.js';
 import { type BundleReport, buildBundles, kebabCase, locateHandlers } from '../../shared/cli/bundle-cmd.js';

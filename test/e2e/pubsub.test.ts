@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { functions as registry } from '../../functions/registry.js';
 import { kebabCase } from '../../shared/cli/bundle-cmd.js';
 import { loadSchedules } from '../../shared/config/schedules-load.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineFunction } from '../../shared/runtime/define-function.js';
 
 /** Calls made by {@link makeMutateFunction}'s mutation, per target. */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { AssertStepSchema, RestoreDumpStepSchema } from '../../../shared/config/sections/drills.js';
 import { withDatabase } from '../../../shared/databases/connection.js';
 import type { NamedStep } from '../plan.js';

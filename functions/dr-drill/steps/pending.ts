@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { WaitStepSchema } from '../../../shared/config/sections/drills.js';
 import type { StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { RunDeployStepSchema } from '../../../shared/config/sections/drills.js';
 import type { StepRecord } from '../model.js';
 import { drillLabels, resourceName } from '../naming.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../../../shared/config/sections/drills.js';
 import type { StepRecord } from '../model.js';
 import { assertDrillResource, drillLabels, resourceName } from '../naming.js';

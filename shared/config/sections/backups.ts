@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema } from '../types.js';
 
 /** How a probe reaches TLS on an endpoint: direct TLS, or an upgrade inside SMTP, PostgreSQL or MySQL. */

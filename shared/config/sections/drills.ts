@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema, NameSchema, SecretRefSchema } from '../types.js';
 import { AssertionSchema, ScratchServerSchema } from './backups.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
 
 /** A Cloud Run service addressed through the Cloud Run Admin API v2. */

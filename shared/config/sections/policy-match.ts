@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LabelsSchema } from '../types.js';
 
 /** Which alerts a policy answers: every given field must match. */

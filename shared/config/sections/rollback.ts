@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema, NameSchema } from '../types.js';
 import { PolicyMatchSchema } from './policy-match.js';
 

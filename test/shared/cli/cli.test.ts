@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { schedulesCommand } from '../../../shared/cli/admin-cmds.js';
 import { main } from '../../../shared/cli/main.js';
 import { defineFunction } from '../../../shared/runtime/define-function.js';

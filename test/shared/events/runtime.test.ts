@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRequest, type Trigger } from '../../../shared/events/index.js';
 import { defineFunction } from '../../../shared/runtime/define-function.js';
 import { runFunction } from '../../../shared/runtime/invoke.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createNotifier } from '../../../shared/notify/create-notifier.js';
 import { defineFunction } from '../../../shared/runtime/define-function.js';
 import { runFunction } from '../../../shared/runtime/invoke.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import * as framework from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DependencyError } from '../../../shared/errors/index.js';
 import type { Trigger } from '../../../shared/events/trigger.js';
 import { defineFunction } from '../../../shared/runtime/define-function.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EstateInput } from '../../../shared/config/estate.js';
 import { defineFunction } from '../../../shared/runtime/define-function.js';
 import type { RuntimeOptions } from '../../../shared/runtime/runtime.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineFunction } from '../../../shared/runtime/define-function.js';
 import { MemoryStateStore } from '../../../shared/state/memory.js';
 import { captureLogs, testEstate } from '../../support/estate.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ScheduleSchema } from '../../../shared/config/schedule.js';
 import { DependencyError } from '../../../shared/errors/index.js';
 import type { Trigger } from '../../../shared/events/trigger.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EstateSchema } from '../../../shared/config/estate.js';
 import type { Trigger } from '../../../shared/events/trigger.js';
 import { defineFunction } from '../../../shared/runtime/define-function.js';
