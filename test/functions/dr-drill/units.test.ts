@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -169,10 +169,30 @@ describe('HTML report', () => {
 
 describe('example plans', () => {
   it.each([
-    ['examples/000-marketplace.yaml', ['clone', 'frontend', 'frontend-up', 'cleanup']],
-    ['examples/002-job-hunter.yaml', ['restore', 'data', 'health', 'smoke', 'cleanup']],
-  ])('%s has a runnable quarterly-full plan', (file, names) => {
+    ['examples/000-marketplace.yaml', 'quarterly-full', ['clone', 'frontend', 'frontend-up', 'cleanup']],
+    ['examples/002-job-hunter.yaml', 'quarterly-full', ['restore', 'data', 'health', 'smoke', 'cleanup']],
+    ['examples/004-after-sales.yaml', 'quarter-end', ['restore', 'data', 'health', 'cleanup']],
+  ])('%s has a runnable %s plan', (file, plan, names) => {
     const estate = EstateSchema.parse(parse(readFileSync(join(import.meta.dirname, '../../..', file), 'utf8')));
-    expect(resolvePlan(estate, 'quarterly-full').steps.map((s) => s.name)).toEqual(names);
+    expect(resolvePlan(estate, plan).steps.map((s) => s.name)).toEqual(names);
+  });
+
+  it('every drill plan in the examples has a schedule that names it', () => {
+    const root = join(import.meta.dirname, '../../..');
+    const scheduled = new Set(
+      readdirSync(join(root, 'schedules'))
+        .filter((f) => f.startsWith('dr-drill-'))
+        .map(
+          (f) =>
+            (parse(readFileSync(join(root, 'schedules', f), 'utf8')) as { payload?: { plan?: string } }).payload?.plan,
+        ),
+    );
+    const plans = readdirSync(join(root, 'examples'))
+      .filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) =>
+        Object.keys(EstateSchema.parse(parse(readFileSync(join(root, 'examples', f), 'utf8'))).drills ?? {}),
+      );
+    expect(plans.length).toBeGreaterThan(0);
+    for (const plan of plans) expect(scheduled, `plan ${plan}`).toContain(plan);
   });
 });
