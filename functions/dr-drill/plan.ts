@@ -5,6 +5,12 @@ import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
 /** A plan step with its name settled. */
 export type NamedStep = DrillStep & { name: string };
 
+/** Whether a step leaves a copy a later step can read: a restored dump, or a Cloud SQL copy with `connect`. */
+export function leavesReadableCopy(step: NamedStep): boolean {
+  if (step.step === 'db.restoreDump') return true;
+  return (step.step === 'sql.clone' || step.step === 'sql.restoreBackup') && step.connect !== undefined;
+}
+
 const DEFAULT_NAME: Record<DrillStep['step'], string> = {
   'sql.clone': 'clone',
   'sql.restoreBackup': 'restore-backup',
@@ -68,11 +74,15 @@ export function resolvePlan(estate: Estate, planName: string): { plan: DrillPlan
         break;
       }
       case 'db.assert': {
-        const restores = earlier.filter((s) => s.step === 'db.restoreDump');
-        if (step.of !== undefined && !restores.some((s) => s.name === step.of))
-          problems.push(`${at(i)}.of: "${step.of}" is not an earlier db.restoreDump step`);
-        if (step.of === undefined && restores.length === 0)
-          problems.push(`${at(i)}: db.assert needs an earlier db.restoreDump step`);
+        const copies = earlier.filter(leavesReadableCopy);
+        if (step.of !== undefined && !copies.some((s) => s.name === step.of))
+          problems.push(
+            `${at(i)}.of: "${step.of}" is not an earlier db.restoreDump, or sql.clone / sql.restoreBackup with connect`,
+          );
+        if (step.of === undefined && copies.length === 0)
+          problems.push(
+            `${at(i)}: db.assert needs an earlier db.restoreDump, or sql.clone / sql.restoreBackup with connect`,
+          );
         break;
       }
       case 'sql.clone':

@@ -1,3 +1,4 @@
+import type { CopyConnect } from '../../shared/config/sections/drills.js';
 import { LockedError } from '../../shared/errors/ops-error.js';
 import type { Trigger } from '../../shared/events/trigger.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
@@ -57,16 +58,19 @@ export async function startDrill(ctx: Context, ports: DrillPorts, planName: stri
   return drill;
 }
 
+const connectsTo = (connect: CopyConnect | undefined) =>
+  connect ? `, then connect to its ${connect.ipType} address` : '';
+
 function describeStep(step: NamedStep, id: string): string {
   switch (step.step) {
     case 'db.restoreDump':
       return `restore the newest dump of backup ${step.backup} into scratch database ${resourceName('scratch-db', id, step.name)}`;
     case 'db.assert':
-      return `${step.assertions.length} SQL assertion(s) on the restored copy`;
+      return `${step.assertions.length} read-only SQL assertion(s) on the recovered copy${step.of ? ` of step ${step.of}` : ''}`;
     case 'sql.clone':
-      return `clone Cloud SQL ${step.database ?? `${step.project}/${step.instance}`} into ${resourceName('cloud-sql', id, step.name)}${step.pointInTime ? ` at ${step.pointInTime}` : ''}`;
+      return `clone Cloud SQL ${step.database ?? `${step.project}/${step.instance}`} into ${resourceName('cloud-sql', id, step.name)}${step.pointInTime ? ` at ${step.pointInTime}` : ''}${connectsTo(step.connect)}`;
     case 'sql.restoreBackup':
-      return `restore the latest successful backup of ${step.database ?? `${step.project}/${step.instance}`} into ${resourceName('cloud-sql', id, step.name)}`;
+      return `restore the latest successful backup of ${step.database ?? `${step.project}/${step.instance}`} into ${resourceName('cloud-sql', id, step.name)}${connectsTo(step.connect)}`;
     case 'run.deploy':
       return `deploy ${resourceName('cloud-run', id, step.name)} in ${step.region} from the current image of service ${step.service}`;
     case 'http.check':

@@ -6,6 +6,7 @@ export interface FakeDrInstance {
   databaseVersion: string;
   region: string;
   settings: { tier: string; userLabels?: Record<string, string> };
+  ipAddresses?: { type: string; ipAddress: string }[];
 }
 
 interface FakeOp {
@@ -30,6 +31,10 @@ export class FakeSqlAdminDr {
   private readonly ops = new Map<string, FakeOp>();
   private nextOp = 1;
   operationPolls = 2;
+  /** The addresses a new instance (clone, insert) gets: a private one on loopback by default. */
+  addressesFor: (name: string) => { type: string; ipAddress: string }[] = () => [
+    { type: 'PRIVATE', ipAddress: '127.0.0.1' },
+  ];
   /** When set, the next operation of this type finishes with this error. */
   failNextOperation: { type: string; message: string } | undefined;
 
@@ -111,7 +116,7 @@ export class FakeSqlAdminDr {
       const wanted = body as unknown as FakeDrInstance;
       if (this.instances.has(`${project}/${wanted.name}`)) return googleError(409, 'ALREADY_EXISTS', 'instance exists');
       return this.op(project, 'CREATE', wanted.name, () =>
-        this.instances.set(`${project}/${wanted.name}`, { ...wanted }),
+        this.instances.set(`${project}/${wanted.name}`, { ...wanted, ipAddresses: this.addressesFor(wanted.name) }),
       );
     }
     const instance = this.instances.get(key);
@@ -132,6 +137,7 @@ export class FakeSqlAdminDr {
           ...instance,
           name: target,
           settings: { tier: instance.settings.tier },
+          ipAddresses: this.addressesFor(target),
         }),
       );
     }

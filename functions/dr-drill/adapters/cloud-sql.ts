@@ -10,6 +10,8 @@ export interface SqlInstance {
   region?: string;
   tier?: string;
   labels: Record<string, string>;
+  /** `ipAddresses`: `PRIMARY` (public), `PRIVATE` (VPC) and `OUTGOING` addresses. */
+  addresses: { type: string; ip: string }[];
 }
 
 /** A SQL Admin operation as far as a drill cares. */
@@ -74,6 +76,9 @@ export async function createCloudSqlDrill(
       ...(typeof d.region === 'string' ? { region: d.region } : {}),
       ...(settings.tier ? { tier: settings.tier } : {}),
       labels: settings.userLabels ?? {},
+      addresses: ((d.ipAddresses ?? []) as { type?: string; ipAddress?: string }[])
+        .filter((a) => typeof a.ipAddress === 'string' && a.ipAddress !== '')
+        .map((a) => ({ type: a.type ?? 'PRIMARY', ip: String(a.ipAddress) })),
     };
   };
   const api: CloudSqlDrill = {

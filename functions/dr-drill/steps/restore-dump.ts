@@ -2,10 +2,10 @@ import type * as z from 'zod';
 import type { RestoreDumpStepSchema } from '../../../shared/config/sections/drills.js';
 import { withDatabase } from '../../../shared/databases/connection.js';
 import { selectCandidates } from '../../backup-verify/checks/object-listing.js';
-import { heartbeatQuery } from '../adapters/heartbeat.js';
 import { resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
-import { message, type StepEnv, type StepResult, scratchServer } from './types.js';
+import { recoveredAt } from './copy.js';
+import { type StepEnv, type StepResult, scratchServer } from './types.js';
 
 type RestoreStep = z.infer<typeof RestoreDumpStepSchema> & NamedStep;
 
@@ -62,31 +62,7 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep): Promise<S
     backupTakenAt: new Date(newest.takenAt).toISOString(),
   };
   const detail = `${newest.name} (${stats.bytes} bytes) restored into ${name} in ${base.restoreSeconds}s`;
-  const heartbeat = drill.definition.heartbeat;
-  if (!heartbeat)
-    return { status: 'ok', detail, data: { ...base, recoveredDataAt: base.backupTakenAt, rpoSource: 'backup' } };
-  const [read] = await ports
-    .assertions(
-      { engine: server.engine, name, url: withDatabase(server.url, name) },
-      [{ name: 'heartbeat', sql: heartbeatQuery(heartbeat.table), min: 0 }],
-      30_000,
-    )
-    .catch((error: unknown) => [
-      { name: 'heartbeat', status: 'fail' as const, detail: message(error), value: undefined },
-    ]);
-  const ms = Number(read?.value);
-  if (read?.status !== 'ok' || !Number.isFinite(ms) || ms <= 0) {
-    const why = `no heartbeat in ${heartbeat.table} of the copy (${read?.detail ?? 'no result'}); RPO from the backup time`;
-    return {
-      status: 'ok',
-      detail: `${detail}; ${why}`,
-      data: { ...base, recoveredDataAt: base.backupTakenAt, rpoSource: 'backup', note: why },
-    };
-  }
-  const at = new Date(ms).toISOString();
-  return {
-    status: 'ok',
-    detail: `${detail}; newest heartbeat ${at}`,
-    data: { ...base, recoveredDataAt: at, rpoSource: 'heartbeat' },
-  };
+  const copy = { engine: server.engine, name, url: withDatabase(server.url, name) };
+  const read = await recoveredAt(env, copy, base.backupTakenAt, detail);
+  return { status: 'ok', detail: read.detail, data: { ...base, ...read.data } };
 }

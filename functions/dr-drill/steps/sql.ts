@@ -1,10 +1,12 @@
 import type * as z from 'zod';
 import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../../../shared/config/sections/drills.js';
+import type { CloudSqlDrill } from '../adapters/cloud-sql.js';
 import type { StepRecord } from '../model.js';
 import { assertDrillResource, drillLabels, resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
+import { connectToCopy, recoveredAt } from './copy.js';
 import { pollStored, remember } from './pending.js';
-import type { StepEnv, StepResult } from './types.js';
+import { message, type StepEnv, type StepResult } from './types.js';
 
 type CloneStep = z.infer<typeof SqlCloneStepSchema> & NamedStep;
 type RestoreBackupStep = z.infer<typeof SqlRestoreBackupStepSchema> & NamedStep;
@@ -59,11 +61,45 @@ export async function runSqlClone(env: StepEnv, step: CloneStep, record: StepRec
     });
   });
   const dataAt = step.pointInTime ?? record.startedAt;
-  return {
-    status: 'ok',
-    detail: `${project}/${instance} cloned into ${target}${step.pointInTime ? ` at ${step.pointInTime}` : ''}`,
-    data: { recoveredDataAt: dataAt, rpoSource: 'backup' },
-  };
+  const detail = `${project}/${instance} cloned into ${target}${step.pointInTime ? ` at ${step.pointInTime}` : ''}`;
+  return copyResult(env, step, sql, project, target, dataAt, detail);
+}
+
+/**
+ * The result of a finished Cloud SQL copy. With `connect`, the copy's address of `connect.ipType` is
+ * looked up and recorded (for `db.assert`) and the heartbeat read from it; a copy without such an
+ * address, or of another engine than `connect` names, fails the step.
+ */
+async function copyResult(
+  env: StepEnv,
+  step: CloneStep | RestoreBackupStep,
+  sql: CloudSqlDrill,
+  project: string,
+  target: string,
+  dataAt: string | undefined,
+  detail: string,
+): Promise<StepResult> {
+  if (!step.connect) return { status: 'ok', detail, data: { recoveredDataAt: dataAt, rpoSource: 'backup' } };
+  const ipType = step.connect.ipType;
+  const copy = await sql.getInstance(project, target);
+  const address = copy?.addresses.find((a) => a.type === ipType)?.ip;
+  if (!copy || address === undefined) {
+    const has = copy?.addresses.map((a) => `${a.type} ${a.ip}`).join(', ') || 'none';
+    return {
+      status: 'fail',
+      detail: `${detail}, but ${target} has no ${ipType} address to connect to (it has: ${has}); set connect.ipType`,
+    };
+  }
+  try {
+    const db = await connectToCopy(env, step.connect, address);
+    const version = copy.databaseVersion ?? '';
+    if (version !== '' && !version.startsWith(db.engine === 'postgres' ? 'POSTGRES' : 'MYSQL'))
+      return { status: 'fail', detail: `${detail}, but connect names ${db.engine} and ${target} runs ${version}` };
+    const read = await recoveredAt(env, db, dataAt, `${detail}; reachable at ${ipType} ${address}`);
+    return { status: 'ok', detail: read.detail, data: { address, database: db.name, ...read.data } };
+  } catch (error) {
+    return { status: 'fail', detail: `${detail}, but its connect settings are unusable: ${message(error)}` };
+  }
 }
 
 /** `sql.restoreBackup`: a scratch instance like the source, then the latest SUCCESSFUL backup run restored into it. */
@@ -129,9 +165,7 @@ export async function runSqlRestoreBackup(
     return { status: 'pending', detail: `restoring backup ${record.data?.backupRun} into ${target}` };
   if (restored.state === 'failed')
     return { status: 'fail', detail: `restore into ${target} failed: ${restored.error}` };
-  return {
-    status: 'ok',
-    detail: `backup run ${record.data?.backupRun} of ${project}/${instance} restored into ${target}`,
-    data: { recoveredDataAt: record.data?.backupTakenAt, rpoSource: 'backup' },
-  };
+  const detail = `backup run ${record.data?.backupRun} of ${project}/${instance} restored into ${target}`;
+  const takenAt = record.data?.backupTakenAt;
+  return copyResult(env, step, sql, project, target, typeof takenAt === 'string' ? takenAt : undefined, detail);
 }

@@ -4,7 +4,8 @@ import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../type
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const UrlOrSecretSchema = (pattern: RegExp, expectation: string) =>
+/** A URL matching `pattern`, or a secret reference resolved at run time (it may carry a password). */
+export const UrlOrSecretSchema = (pattern: RegExp, expectation: string) =>
   z.union([z.string().regex(pattern, expectation), SecretRefSchema]);
 
 /** One SQL assertion run against a restored scratch database: the first column of the first row is compared. */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { DurationSchema, NameSchema, SecretRefSchema } from '../types.js';
-import { AssertionSchema, ScratchServerSchema } from './backups.js';
+import { AssertionSchema, ScratchServerSchema, UrlOrSecretSchema } from './backups.js';
 
 const MINUTE = 60_000;
 
@@ -9,6 +9,25 @@ const StepNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,15}$/, 'expected a step name like "restore" (a-z0-9-, at most 16 chars)');
 
+/** Which address of a Cloud SQL copy to connect to: its private (VPC) one by default, or its public one. */
+const IpTypeSchema = z.enum(['PRIVATE', 'PRIMARY']).default('PRIVATE');
+
+/**
+ * How a drill reaches the copy a Cloud SQL step made, for `db.assert` and the heartbeat: a URL like
+ * production's (user, password, database, options), whose host is ALWAYS replaced by the copy's
+ * address, so it can never reach production.
+ */
+export const CopyConnectSchema = z
+  .strictObject({
+    postgres: UrlOrSecretSchema(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    mysql: UrlOrSecretSchema(/^(mysql|mariadb):\/\//, 'expected a mysql:// URL').optional(),
+    ipType: IpTypeSchema,
+  })
+  .refine((c) => (c.postgres === undefined) !== (c.mysql === undefined), {
+    message: 'give exactly one of "postgres" or "mysql"',
+  });
+export type CopyConnect = z.infer<typeof CopyConnectSchema>;
+
 const CloudSqlSourceSchema = {
   /** A `databases` entry of kind `cloud-sql`, or `project` + `instance`. */
   database: NameSchema.optional(),
@@ -16,6 +35,8 @@ const CloudSqlSourceSchema = {
   instance: NameSchema.optional(),
   timeout: DurationSchema.default(60 * MINUTE),
   pollInterval: DurationSchema.default(15_000),
+  /** Connect to the copy once it is up, so `db.assert` can check it and the heartbeat can be read from it. */
+  connect: CopyConnectSchema.optional(),
 };
 
 const hasSource = (s: {
@@ -59,7 +80,10 @@ export const RestoreDumpStepSchema = z.strictObject({
   idleTimeout: DurationSchema.default(2 * MINUTE),
 });
 
-/** `db.assert`: SQL assertions against the copy restored by an earlier `db.restoreDump` (the latest by default). */
+/**
+ * `db.assert`: SQL assertions against the copy made by an earlier `db.restoreDump`, or by an earlier
+ * `sql.clone` / `sql.restoreBackup` with `connect` (the latest such step by default, or the one `of` names).
+ */
 export const AssertStepSchema = z.strictObject({
   step: z.literal('db.assert'),
   name: StepNameSchema.optional(),

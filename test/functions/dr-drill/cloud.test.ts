@@ -10,7 +10,7 @@ import { FakeSqlAdminDr } from '../../fakes/sqladmin-dr.js';
 import { suffix } from '../../shared/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
-import { readyService } from './fixtures.js';
+import { type ProductionDb, productionDb, readyService } from './fixtures.js';
 
 const PROD = 'projects/p1/locations/us-central1/services/frontend';
 const cli = (payload: Record<string, unknown>): ManualTrigger => ({
@@ -165,6 +165,105 @@ describe('drDrill cloud steps', () => {
     ]);
     expect(run.server.find('POST', /services$/)).toEqual([]);
     expect([...sql.instances.keys()]).toEqual(['p1/db1']);
+  });
+
+  describe('checking the data of a Cloud SQL copy through connect', () => {
+    let prod: ProductionDb;
+    beforeEach(async () => {
+      // The clone's data: a real PostgreSQL database the fake's copies are reachable at (127.0.0.1).
+      prod = await productionDb('postgres', 1_200);
+      sql.addInstance('p1', {
+        name: 'pg1',
+        databaseVersion: 'POSTGRES_16',
+        region: 'us-central1',
+        settings: { tier: 'db-custom-2-7680' },
+        // Production's own address: nothing may ever connect to it.
+        ipAddresses: [{ type: 'PRIVATE', ipAddress: '10.255.255.1' }],
+      });
+    });
+    afterEach(() => prod.drop());
+
+    const pgEstate = (steps: unknown[], extra: Record<string, unknown> = {}) =>
+      testEstate({
+        endpoints: { sqladmin: { url: sql.server.url, credentials: 'none' } },
+        databases: {
+          pg: { kind: 'cloud-sql', project: 'p1', instance: 'pg1' },
+          main: { kind: 'cloud-sql', project: 'p1', instance: 'db1' },
+          'pg-direct': { kind: 'postgres', url: prod.url },
+        },
+        drills: { 'quarterly-dr': { targets: { rto: '60m', rpo: '1h' }, steps, ...extra } } as never,
+      });
+    const connect = () => ({ postgres: `postgres://postgres@prod-db.invalid:5432/${prod.name}` });
+
+    it('asserts on the clone at its private address and reads the RPO from its heartbeat row', async () => {
+      const state = new MemoryStateStore();
+      const config = pgEstate(
+        [
+          { step: 'sql.clone', database: 'pg', pollInterval: '10ms', connect: connect() },
+          {
+            step: 'db.assert',
+            assertions: [{ name: 'conversations', sql: 'SELECT count(*) FROM conversations', min: 1000 }],
+          },
+        ],
+        { heartbeat: { database: 'pg-direct', table: 'opsfn_heartbeat' } },
+      );
+      // The heartbeat job last ran 20 minutes before the drill: the clone's newest data is that old.
+      const beat = await runFunction(drill, cli({ task: 'heartbeat' }), {
+        config,
+        state,
+        now: () => new Date(Date.now() - 20 * 60_000),
+        logSink: () => undefined,
+      });
+      expect(beat.outcome).toBe('ok');
+      const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
+        config,
+        state,
+        logSink: () => undefined,
+      });
+      const id = envelope.drill as string;
+      expect(envelope.summary).toContain('passed');
+      expect(envelope.outcome).toBe('ok');
+      const items = envelope.items as { name: string; status: string; detail: string }[];
+      expect(items.map((i) => [i.name, i.status])).toEqual([
+        ['clone', 'ok'],
+        ['assert', 'ok'],
+        ['cleanup', 'ok'],
+      ]);
+      expect(items[0]?.detail).toContain(`cloned into opsfn-drill-${id}-clone; reachable at PRIVATE 127.0.0.1`);
+      expect(items[0]?.detail).toContain('newest heartbeat');
+      expect(items[1]?.detail).toContain(`1/1 assertions passed on ${prod.name}: ✓ conversations: "1200"`);
+      expect(envelope.rpo as number).toBeGreaterThanOrEqual(1195);
+      expect(envelope.rpo as number).toBeLessThan(1300);
+      expect([...sql.instances.keys()].sort()).toEqual(['p1/db1', 'p1/pg1']);
+    });
+
+    it.each([
+      [
+        'a copy without an address of connect.ipType',
+        () => {
+          sql.addressesFor = () => [{ type: 'PRIMARY', ipAddress: '127.0.0.1' }];
+        },
+        'pg',
+        'has no PRIVATE address to connect to (it has: PRIMARY 127.0.0.1); set connect.ipType',
+      ],
+      ['a copy of another engine than connect names', () => undefined, 'main', 'connect names postgres'],
+    ])('fails on %s, asserts nothing, and still deletes the copy', async (_case, arrange, database, why) => {
+      arrange();
+      const config = pgEstate([
+        { step: 'sql.clone', database, pollInterval: '10ms', connect: connect() },
+        { step: 'db.assert', assertions: [{ sql: 'SELECT count(*) FROM conversations', min: 1 }] },
+      ]);
+      const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
+        config,
+        state: new MemoryStateStore(),
+        logSink: () => undefined,
+      });
+      expect(envelope.outcome).toBe('fail');
+      const items = envelope.items as { status: string; detail: string }[];
+      expect(items.map((i) => i.status)).toEqual(['fail', 'skipped', 'ok']);
+      expect(items[0]?.detail).toContain(why);
+      expect([...sql.instances.keys()].sort()).toEqual(['p1/db1', 'p1/pg1']);
+    });
   });
 
   it('janitor sweeps expired, labelled drill resources no record knows, and nothing else (and nothing in a dry run)', async () => {

@@ -139,6 +139,56 @@ describe('plan schema', () => {
   });
 });
 
+describe('which steps db.assert can check', () => {
+  const estateWith = (steps: unknown[]) =>
+    EstateSchema.parse({
+      estate: 't',
+      databases: { main: { kind: 'cloud-sql', project: 'p', instance: 'db' } },
+      drills: { p: { targets: { rto: '1h', rpo: '1h' }, steps } },
+    });
+  const assert = { step: 'db.assert', assertions: [{ sql: 'SELECT 1', equals: 1 }] };
+
+  it('accepts a Cloud SQL copy with connect, and names which steps would do when there is none', () => {
+    const connect = { postgres: 'postgres://reader@prod.internal/app' };
+    expect(
+      resolvePlan(estateWith([{ step: 'sql.clone', database: 'main', connect }, assert]), 'p').steps.map((s) => s.step),
+    ).toEqual(['sql.clone', 'db.assert', 'cleanup']);
+    expect(() => resolvePlan(estateWith([{ step: 'sql.clone', database: 'main' }, assert]), 'p')).toThrow(
+      'steps[1]: db.assert needs an earlier db.restoreDump, or sql.clone / sql.restoreBackup with connect',
+    );
+    expect(() =>
+      resolvePlan(
+        estateWith([
+          { step: 'sql.restoreBackup', database: 'main', connect },
+          { ...assert, of: 'clone' },
+        ]),
+        'p',
+      ),
+    ).toThrow('steps[1].of: "clone" is not an earlier db.restoreDump, or sql.clone / sql.restoreBackup with connect');
+  });
+
+  it('rejects a connect that is not a database URL, names no engine or both, or an unknown address type', () => {
+    const step = (connect: unknown) => ({ step: 'sql.clone', instance: 'db', project: 'p', connect });
+    const parsed = DrillsSchema.safeParse({
+      p: {
+        targets: { rto: '1h', rpo: '1h' },
+        steps: [
+          step({ postgres: 'http://x' }),
+          step({ mysql: 'mysql://r@h/app', ipType: 'PUBLIC' }),
+          step({}),
+          step({ mysql: 'mysql://r@h/app', postgres: 'postgres://r@h/app' }),
+        ],
+      },
+    });
+    expect(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'p.steps.0.connect.postgres: expected a postgres:// URL',
+      'p.steps.1.connect.ipType: Invalid option: expected one of "PRIVATE"|"PRIMARY"',
+      'p.steps.2.connect: give exactly one of "postgres" or "mysql"',
+      'p.steps.3.connect: give exactly one of "postgres" or "mysql"',
+    ]);
+  });
+});
+
 describe('HTML report', () => {
   it('escapes every interpolated value and draws the RTO target on the timeline', () => {
     const d = drill([{ name: 'x', detail: '<script>alert(1)</script>', startedAt: at(1), finishedAt: at(20) }], {
@@ -169,7 +219,7 @@ describe('HTML report', () => {
 
 describe('example plans', () => {
   it.each([
-    ['examples/000-marketplace.yaml', 'quarterly-full', ['clone', 'frontend', 'frontend-up', 'cleanup']],
+    ['examples/000-marketplace.yaml', 'quarterly-full', ['clone', 'data', 'frontend', 'frontend-up', 'cleanup']],
     ['examples/002-job-hunter.yaml', 'quarterly-full', ['restore', 'data', 'health', 'smoke', 'cleanup']],
     ['examples/004-after-sales.yaml', 'quarter-end', ['restore', 'data', 'health', 'cleanup']],
   ])('%s has a runnable %s plan', (file, plan, names) => {
