@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/config/errors.js';
+import { isTimeZone } from '../../../shared/config/estate.js';
 import { loadConfig, parseConfigText } from '../../../shared/config/load.js';
 import { parseDuration, parseSize } from '../../../shared/config/types.js';
 
@@ -42,6 +43,15 @@ describe('durations and sizes', () => {
     ['lots', undefined],
     ['5XB', undefined],
   ])('parses size %s → %s', (text, bytes) => expect(parseSize(text)).toBe(bytes));
+});
+
+describe('time zones', () => {
+  it('knows canonical zones, UTC and aliases the runtime accepts, and nothing else', () => {
+    for (const tz of ['Asia/Shanghai', 'America/Sao_Paulo', 'UTC', 'Etc/UTC', 'Asia/Calcutta', 'US/Pacific']) {
+      expect(isTimeZone(tz), tz).toBe(true);
+    }
+    for (const tz of ['Mars/Olympus', '', 'asia/nowhere', 'UTC+25']) expect(isTimeZone(tz), tz).toBe(false);
+  });
 });
 
 describe('loadConfig', () => {
