@@ -57,6 +57,11 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
+/** Database `name` on `server`. */
+export function databaseOn(server: ScratchServer, name: string): ScratchDatabase {
+  return { engine: server.engine, name, url: withDatabase(server.url, name) };
+}
+
 /** A host:port label for messages; never carries credentials. */
 export function describeServer(engine: Engine, url: string): string {
   try {

@@ -1,5 +1,5 @@
 import { errorMessage as message } from '../errors/ops-error.js';
-import { describeServer, type ScratchDatabase, type ScratchServer, withDatabase } from './connection.js';
+import { databaseOn, describeServer, type ScratchDatabase, type ScratchServer } from './connection.js';
 import { connectMysql, connectPostgres } from './drivers.js';
 import { RestoreError } from './errors.js';
 
@@ -82,7 +82,7 @@ export async function withScratchDatabase<T>(
   });
   let first: unknown;
   try {
-    return await fn({ engine: server.engine, name, url: withDatabase(server.url, name) });
+    return await fn(databaseOn(server, name));
   } catch (error) {
     first = error;
     throw error;
@@ -139,7 +139,7 @@ export async function createScratchDatabase(
       });
     }
   });
-  return { engine: server.engine, name, url: withDatabase(server.url, name) };
+  return databaseOn(server, name);
 }
 
 /** Drops database `name` (ending its sessions first); no error when it does not exist. */

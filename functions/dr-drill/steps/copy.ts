@@ -1,5 +1,5 @@
 import type { CopyConnect } from '../../../shared/config/sections/drills.js';
-import { parseDatabaseUrl, type ScratchDatabase, withDatabase } from '../../../shared/databases/connection.js';
+import { databaseOn, parseDatabaseUrl, type ScratchDatabase } from '../../../shared/databases/connection.js';
 import { BadInputError } from '../../../shared/errors/ops-error.js';
 import { heartbeatQuery } from '../adapters/heartbeat.js';
 import type { StepRecord } from '../model.js';
@@ -17,7 +17,7 @@ export async function copyDatabase(
     const database = record.data?.database;
     if (typeof database !== 'string') return { missing: `step "${step.name}" recorded no database` };
     const server = await scratchServer(env, step.scratch);
-    return { engine: server.engine, name: database, url: withDatabase(server.url, database) };
+    return databaseOn(server, database);
   }
   if ((step.step === 'sql.clone' || step.step === 'sql.restoreBackup') && step.connect) {
     const address = record.data?.address;

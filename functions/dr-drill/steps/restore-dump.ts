@@ -1,6 +1,5 @@
 import type * as z from 'zod';
 import type { RestoreDumpStepSchema } from '../../../shared/config/sections/drills.js';
-import { withDatabase } from '../../../shared/databases/connection.js';
 import { selectCandidates } from '../../backup-verify/checks/object-listing.js';
 import { resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
@@ -62,7 +61,6 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep): Promise<S
     backupTakenAt: new Date(newest.takenAt).toISOString(),
   };
   const detail = `${newest.name} (${stats.bytes} bytes) restored into ${name} in ${base.restoreSeconds}s`;
-  const copy = { engine: server.engine, name, url: withDatabase(server.url, name) };
-  const read = await recoveredAt(env, copy, base.backupTakenAt, detail);
+  const read = await recoveredAt(env, made.value, base.backupTakenAt, detail);
   return { status: 'ok', detail: read.detail, data: { ...base, ...read.data } };
 }
