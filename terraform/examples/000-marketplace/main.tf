@@ -44,6 +44,12 @@ module "opsfn" {
   # The Slack and PagerDuty references of the estate's notify channels.
   notify_secrets = ["pagerduty-routing-key", "slack-incidents-webhook", "slack-alerts-webhook"]
 
+  # The read-only MySQL URL the quarterly drill checks its clone with (drills.quarterly-full, step clone);
+  # the clone's private address is reached through the Memorystore VPC connector.
+  function_secrets = {
+    drDrill = { DR_READER_MYSQL_URL = "dr-reader-mysql-url" }
+  }
+
   run_targets = {
     frontend = {
       service                 = "business-exchange-frontend"
