@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { BadInputError, NotFoundError, TooLargeError } from '../errors/ops-error.js';
+import { collectBounded } from './collect.js';
 import type { StoreLocation } from './object-store.js';
 import { type OpenObjectStoreOptions, openObjectStore } from './open-object-store.js';
 import { formatStoreUrl } from './store-url.js';
@@ -31,26 +32,6 @@ export async function readUrl(
   if (info.bytes > options.maxBytes) throw tooLarge(info.bytes);
   const stream = await store.read(key, signal);
   return collectBounded(stream, options.maxBytes, tooLarge);
-}
-
-/** Buffers a stream, destroying it as soon as it passes `maxBytes` (the object may have grown since it was stat-ed). */
-export async function collectBounded(
-  stream: Readable,
-  maxBytes: number,
-  tooLarge: (bytes: number) => Error,
-): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const buffer = Buffer.from(chunk as Uint8Array);
-    total += buffer.length;
-    if (total > maxBytes) {
-      stream.destroy();
-      throw tooLarge(total);
-    }
-    parts.push(buffer);
-  }
-  return Buffer.concat(parts, total);
 }
 
 /**

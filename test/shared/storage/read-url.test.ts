@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadInputError, NotFoundError, TooLargeError } from '../../../shared/errors/ops-error.js';
-import { collectBounded, readUrl, writeUrl } from '../../../shared/storage/read-url.js';
+import { collectBounded } from '../../../shared/storage/collect.js';
+import { readUrl, writeUrl } from '../../../shared/storage/read-url.js';
 import { type FakeGcs, startFakeGcs } from '../../fakes/gcs.js';
 import { type S3TestServer, startS3Server } from '../../support/s3-server.js';
 
