@@ -16,10 +16,16 @@ export interface LoadConfigOptions {
   readRemote?: RemoteReader;
 }
 
-const defaultRemoteReader: RemoteReader = async (url, maxBytes) => {
+// gs:// (how deployed functions get their config) is one plain request, not the Storage client.
+async function defaultRemoteReader(url: string, maxBytes: number, env: NodeJS.ProcessEnv): Promise<Buffer> {
+  const gs = /^gs:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (gs?.[1] && gs[2] && !gs[2].endsWith('/')) {
+    const { readGcsObject } = await import('../storage/gcs-read.js');
+    return readGcsObject(gs[1], gs[2], { maxBytes, env });
+  }
   const { readUrl } = await import('../storage/index.js');
   return readUrl(url, { maxBytes });
-};
+}
 
 /** Validates an already parsed config document; throws ConfigError naming each bad path. */
 export function parseConfig(document: unknown, source = 'config'): Estate {
@@ -56,7 +62,9 @@ export async function loadConfig(source?: string, options: LoadConfigOptions = {
   let bytes: Buffer;
   try {
     if (/^(gs|s3):\/\//.test(where)) {
-      bytes = await (options.readRemote ?? defaultRemoteReader)(where, MAX_CONFIG_BYTES);
+      bytes = await (options.readRemote
+        ? options.readRemote(where, MAX_CONFIG_BYTES)
+        : defaultRemoteReader(where, MAX_CONFIG_BYTES, env));
     } else {
       const path = where.startsWith('file://') ? new URL(where) : where;
       bytes = await readFile(path);
