@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildBundles, directoryBytes } from '../shared/cli/bundle-cmd.js';
+import { startFakeGcs } from '../test/fakes/gcs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FRAMEWORK_MAIN = join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
@@ -162,15 +163,40 @@ export async function main(args: string[] = process.argv.slice(2)) {
       samples: [],
     });
   }
+  // As deployed, the config comes from gs:// (here the GCS fake); shown for one bundle beside the file-config rows.
+  const gcs = await startFakeGcs();
+  gcs.createBucket('estate');
+  gcs.buckets.get('estate')?.set('opsfn.yaml', {
+    body: readFileSync(env.OPSFN_CONFIG),
+    contentType: 'application/yaml',
+    generation: 1,
+    updated: new Date(),
+  });
+  const deployed = bundles.find((b) => b.name === 'rollback') ?? bundles[0];
+  if (deployed) {
+    subjects.push({
+      label: `${deployed.name} (gs:// config)`,
+      spec: {
+        source: deployed.dir,
+        target: deployed.name,
+        env: { ...env, OPSFN_CONFIG: 'gs://estate/opsfn.yaml', STORAGE_EMULATOR_HOST: gcs.url },
+      },
+      samples: [],
+    });
+  }
   // Round-robin, so a burst of load on the machine hurts every subject alike rather than one.
-  for (let run = 0; run < runs; run++) {
-    for (const subject of subjects) {
-      const sample = await measureColdStart(subject.spec);
-      if (!answered(sample, subject.spec.target)) {
-        throw new Error(`${subject.label}: HTTP ${sample.status} ${sample.body.slice(0, 300)}`);
+  try {
+    for (let run = 0; run < runs; run++) {
+      for (const subject of subjects) {
+        const sample = await measureColdStart(subject.spec);
+        if (!answered(sample, subject.spec.target)) {
+          throw new Error(`${subject.label}: HTTP ${sample.status} ${sample.body.slice(0, 300)}`);
+        }
+        subject.samples.push(sample);
       }
-      subject.samples.push(sample);
     }
+  } finally {
+    await gcs.stop();
   }
   const baseline = subjects[0] as Subject;
   const baselineMs = median(baseline.samples.map((s) => s.ms));
@@ -198,7 +224,7 @@ export async function main(args: string[] = process.argv.slice(2)) {
         ? 'reference'
         : `${row.fastEnough ? 'ok' : 'MISSED'} ≥${TARGET_SPEEDUP}×, ${row.smallEnough ? 'ok' : 'MISSED'} <${TARGET_RSS_MIB} MiB`;
     console.log(
-      `  ${row.subject.padEnd(20)} ${String(row.medianMs).padStart(6)} ms  ${row.medianRssMiB.toFixed(1).padStart(6)} MiB` +
+      `  ${row.subject.padEnd(24)} ${String(row.medianMs).padStart(6)} ms  ${row.medianRssMiB.toFixed(1).padStart(6)} MiB` +
         `  ${row.speedup.toFixed(2).padStart(6)}×  ${verdict}`,
     );
   }
