@@ -4,6 +4,7 @@ import type { ResourceRecord } from './model.js';
 import { assertDrillResource } from './naming.js';
 import type { DrillPorts } from './ports.js';
 import { message, scratchServer } from './steps/types.js';
+import { drillSecret } from './unseal.js';
 
 /** How deleting one resource went: `deleted` only when it was verified gone afterwards. */
 export interface DeleteOutcome {
@@ -47,7 +48,7 @@ async function remove(ctx: Context, ports: DrillPorts, resource: ResourceRecord)
   switch (resource.kind) {
     case 'scratch-db': {
       const server = await scratchServer(
-        { secret: async (ref) => (typeof ref === 'string' ? ref : ctx.secret(ref)) },
+        { secret: drillSecret(ctx, undefined) },
         resource.server as ScratchServerConfig,
       );
       await ports.scratch.drop(server, resource.name);

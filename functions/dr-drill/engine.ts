@@ -1,7 +1,7 @@
 import { LockedError, NotFoundError } from '../../shared/errors/ops-error.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { finalize } from './finalize.js';
-import { applySignals, type DrillRecord, drillKey, isFinal, isOver, type StepRecord } from './model.js';
+import { applySignals, type DrillRecord, isFinal, isOver, type StepRecord } from './model.js';
 import { CREATING_STEPS, type NamedStep, nameSteps } from './plan.js';
 import type { DrillPorts } from './ports.js';
 import { drillResult } from './result.js';
@@ -14,6 +14,7 @@ import { runRestoreDump } from './steps/restore-dump.js';
 import { runRunDeploy } from './steps/run-deploy.js';
 import { runSqlClone, runSqlRestoreBackup } from './steps/sql.js';
 import { message, type StepEnv, type StepResult } from './steps/types.js';
+import { loadDrill } from './unseal.js';
 
 /** A step found `running` at the start of an invocation this often (each a crash) is failed. */
 const MAX_ATTEMPTS = 3;
@@ -34,7 +35,7 @@ export async function advance(ctx: Context, ports: DrillPorts, id: string, foreg
   const budget = foreground ? Math.max(timeout - 30_000, timeout * 0.6) : timeout * 0.6;
   const deadline = ctx.now().getTime() + Math.floor(budget);
   if (ctx.dryRun) {
-    const drill = await ctx.state.get<DrillRecord>(drillKey(id));
+    const drill = await loadDrill(ctx, id);
     if (!drill) throw new NotFoundError(`no drill ${id}`);
     return {
       ...drillResult(drill),
@@ -49,7 +50,7 @@ export async function advance(ctx: Context, ports: DrillPorts, id: string, foreg
   let drill: DrillRecord | undefined;
   try {
     do {
-      drill = await ctx.state.get<DrillRecord>(drillKey(id));
+      drill = await loadDrill(ctx, id);
       if (!drill) throw new NotFoundError(`no drill ${id}`);
       turn = await takeTurn(ctx, ports, drill, deadline);
     } while (turn.next === 'continue' && foreground && deadline - ctx.now().getTime() > 0);

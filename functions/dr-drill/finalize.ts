@@ -43,11 +43,12 @@ export async function finalize(ctx: Context, ports: DrillPorts, drill: DrillReco
       drill.report = urls;
       await ports.writeReport(
         urls.json,
-        `${JSON.stringify(buildJsonReport(drill, reasons), null, 2)}\n`,
+        `${JSON.stringify(ctx.redact(buildJsonReport(drill, reasons)), null, 2)}\n`,
         'application/json',
         options,
       );
-      await ports.writeReport(urls.html, renderHtmlReport(drill, reasons), 'text/html; charset=utf-8', options);
+      const html = ctx.redact(renderHtmlReport(drill, reasons));
+      await ports.writeReport(urls.html, html, 'text/html; charset=utf-8', options);
     } catch (error) {
       drill.report = { error: `report not written: ${message(error)}` };
       ctx.log.warn('drill report not written', { drill: drill.id, error: message(error) });

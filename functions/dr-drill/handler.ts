@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { LockedError } from '../../shared/errors/ops-error.js';
 import { defineFunction } from '../../shared/runtime/define-function.js';
+import { PayloadLimits } from '../../shared/runtime/payload.js';
 import type { FunctionDefinition } from '../../shared/runtime/types.js';
 import { advance } from './engine.js';
 import { writeHeartbeats } from './heartbeat.js';
@@ -14,7 +15,7 @@ import { planOnly, startDrill } from './start.js';
 /** What drDrill accepts: a plan to start, a drill to advance (continuations), or a janitor/heartbeat task. */
 export const DrDrillInputSchema = z
   .strictObject({
-    plan: z.string().min(1).optional(),
+    plan: z.string().min(1).max(PayloadLimits.nameLength).optional(),
     drill: z.string().regex(DRILL_ID, 'expected a drill id of 8 hex digits').optional(),
     task: z.enum(['janitor', 'heartbeat']).optional(),
     dryRun: z.boolean().optional(),

@@ -1,11 +1,12 @@
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { deleteResource } from './delete-resource.js';
 import { advanceLock } from './engine.js';
-import { cancelKey, type DrillRecord, drillKey, isOver } from './model.js';
+import { cancelKey, isOver } from './model.js';
 import type { DrillPorts } from './ports.js';
 import { saveDrill } from './step-env.js';
 import { message } from './steps/types.js';
 import { sweepCloud } from './sweep-cloud.js';
+import { loadDrill } from './unseal.js';
 
 /** One thing the janitor did or found. */
 export interface JanitorItem {
@@ -36,7 +37,7 @@ export async function runJanitor(ctx: Context, ports: DrillPorts): Promise<RunRe
       continue;
     }
     try {
-      const drill = await ctx.state.get<DrillRecord>(drillKey(id));
+      const drill = await loadDrill(ctx, id);
       if (!drill) continue;
       for (const r of drill.resources) known.add(r.name);
       let changed = false;

@@ -4,6 +4,7 @@ import { assertDrillResource } from './naming.js';
 import type { NamedStep } from './plan.js';
 import type { DrillPorts } from './ports.js';
 import type { StepEnv } from './steps/types.js';
+import { drillSecret } from './unseal.js';
 
 /** Persists a drill record, stamping the time. */
 export async function saveDrill(ctx: Context, drill: DrillRecord): Promise<void> {
@@ -49,6 +50,6 @@ export function stepEnv(
       await save();
     },
     budgetMs: () => deadline - ctx.now().getTime(),
-    secret: async (ref) => (typeof ref === 'string' ? ref : ctx.secret(ref)),
+    secret: drillSecret(ctx, drill.plan),
   };
 }

@@ -1,7 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { Redactor } from '../audit/redactor.js';
+import { literalSecrets } from '../config/literal-secrets.js';
 import type { Channel, NotifyConfig } from '../config/sections/estate-common.js';
 import type { SecretRef } from '../config/types.js';
-import { formatZodIssues } from '../config/zod-issues.js';
+import { summarizeZodIssues } from '../config/zod-issues.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ChannelDeps, PrepareChannel, PreparedDelivery, Publisher } from './channels/channel.js';
 import { prepareFeishu } from './channels/feishu.js';
@@ -11,7 +13,6 @@ import { prepareSlack } from './channels/slack.js';
 import { prepareWebhook } from './channels/webhook.js';
 import { createDeliveryMarks, type DeliveryMarks } from './dedup.js';
 import { type DeliveryResult, type Notification, NotificationSchema, type Notifier } from './notification.js';
-import { createRedactor } from './redact.js';
 import { type RetryPolicy, runWithRetry, type Sleep } from './retry.js';
 import { routeChannels } from './routing.js';
 
@@ -30,6 +31,8 @@ export interface NotifierOptions {
   state?: StateStore;
   /** How long a delivered dedupKey suppresses repeats; default 4 hours, like Alertmanager's `repeat_interval`. */
   dedupTtlMs?: number;
+  /** The process's redactor; channel secrets join it as they are read. A notifier of its own when omitted. */
+  redactor?: Redactor;
   /** Backoff tuning: first delay, longest delay, longest honoured `Retry-After` (defaults 500 ms, 8 s, 30 s). */
   backoff?: { baseDelayMs?: number; maxDelayMs?: number; retryAfterCapMs?: number };
 }
@@ -67,6 +70,9 @@ export function createNotifier(config: NotifyConfig, options: NotifierOptions): 
     sleep: options.sleep ?? sleepWithSignal,
     random: options.random ?? Math.random,
   };
+  const redactor = options.redactor ?? new Redactor();
+  // Literal webhook URLs and header values are as secret as referenced ones: a receiver may echo them.
+  for (const { value, url } of literalSecrets(config.channels)) redactor.add(value, { url });
   const marks = options.state ? createDeliveryMarks(options.state, options.dedupTtlMs ?? 4 * 3_600_000) : undefined;
 
   async function deliver(name: string, message: Notification, signal?: AbortSignal): Promise<DeliveryResult> {
@@ -75,14 +81,13 @@ export function createNotifier(config: NotifyConfig, options: NotifierOptions): 
       return { channel: name, ok: false, attempts: 0, error: `channel "${name}" is not defined in notify.channels` };
     }
     if (marks && !(await marks.claim(name, message))) return { channel: name, ok: true, attempts: 0, duplicate: true };
-    const secrets: string[] = [];
     const deps: ChannelDeps = {
       fetch: options.fetch ?? fetch,
       now,
       publish: options.publish ?? publishWithClient,
       secret: async (ref) => {
         const value = await options.secret(ref);
-        secrets.push(value);
+        redactor.add(value, { url: true });
         return value;
       },
     };
@@ -102,7 +107,7 @@ export function createNotifier(config: NotifyConfig, options: NotifierOptions): 
       channel: name,
       ok: false,
       attempts: outcome.attempts,
-      error: createRedactor(secrets)(`${channel.type}: ${detail}`),
+      error: redactor.scrub(`${channel.type}: ${detail}`),
     };
   }
 
@@ -112,7 +117,7 @@ export function createNotifier(config: NotifyConfig, options: NotifierOptions): 
       try {
         const parsed = NotificationSchema.safeParse(message);
         if (!parsed.success) {
-          const error = `invalid notification: ${formatZodIssues(parsed.error).join('; ')}`;
+          const error = `invalid notification: ${summarizeZodIssues(parsed.error)}`;
           return [{ channel: INVALID_CHANNEL, ok: false, attempts: 0, error }];
         }
         names = routeChannels(config.routes, message);

@@ -10,6 +10,5 @@ export * from './errors.js';
 export * from './http-post.js';
 export * from './message-text.js';
 export * from './notification.js';
-export * from './redact.js';
 export * from './retry.js';
 export * from './routing.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger, type LogSink } from '../audit/logger.js';
 import type { Logger } from '../audit/record.js';
-import { Redactor } from '../audit/redactor.js';
+import type { Redactor } from '../audit/redactor.js';
 import type { TraceContext } from '../audit/trace.js';
 import type { Estate } from '../config/estate.js';
 import { DependencyError } from '../errors/index.js';
@@ -10,7 +10,8 @@ import type { ActionRecord } from '../guard/act.js';
 import { createAct } from '../guard/guard.js';
 import type { DeliveryResult, Notification, Notifier } from '../notify/notification.js';
 import type { StateStore } from '../state/state-store.js';
-import { createSecretResolver, type SecretResolver } from './secrets.js';
+import { type HeldLocks, runState } from './run-state.js';
+import { configRedactor, createSecretResolver, type SecretResolver } from './secrets.js';
 import type { Context, Continuation } from './types.js';
 
 /** What a run is built from; everything but `config` and `state` has a default. */
@@ -32,6 +33,8 @@ export interface ContextOptions {
   onProgress?: (text: string) => void;
   /** Where `ctx.continue` sends the next invocation. */
   continuation?: Continuation;
+  /** Where the locks the run takes are noted, so a shutdown can release them. */
+  locks?: HeldLocks;
 }
 
 /** A context plus what the runtime collects from it for the envelope. */
@@ -40,6 +43,7 @@ export interface RunContext {
   log: Logger;
   actions: ActionRecord[];
   notifications: DeliveryResult[];
+  redactor: Redactor;
 }
 
 /** Builds the per-run context; no module state, every dependency comes from `options`. */
@@ -47,11 +51,13 @@ export function createContext(functionName: string, trigger: Trigger, options: C
   const now = options.now ?? (() => new Date());
   const runId = options.runId ?? randomUUID();
   const dryRun = options.dryRun === true || options.config.mode === 'dry-run';
-  const redactor = options.redactor ?? new Redactor();
+  const redactor = options.redactor ?? configRedactor(options.config);
   const secret = options.secret ?? createSecretResolver({ redactor });
   const actions: ActionRecord[] = [];
   const notifications: DeliveryResult[] = [];
   const stateAvailable = options.stateAvailable ?? true;
+  const redact = <T>(value: T): T => redactor.scrubValue(value);
+  const state = runState(options.state, { scrub: redact, ...(options.locks ? { locks: options.locks } : {}) });
   const log = createLogger({
     redactor,
     now,
@@ -70,7 +76,7 @@ export function createContext(functionName: string, trigger: Trigger, options: C
   const notify = async (message: Notification): Promise<DeliveryResult[]> => {
     if (!options.notifier) return [];
     const results = await options.notifier.notify(
-      { function: functionName, ...message },
+      redact({ function: functionName, ...message }),
       options.signal ? { signal: options.signal } : {},
     );
     notifications.push(...results);
@@ -90,7 +96,7 @@ export function createContext(functionName: string, trigger: Trigger, options: C
     guard: options.config.guard,
     timezone: options.config.timezone,
     dryRun,
-    state: options.state,
+    state,
     stateAvailable,
     log,
     now,
@@ -106,12 +112,13 @@ export function createContext(functionName: string, trigger: Trigger, options: C
     config: options.config,
     signal: options.signal ?? new AbortController().signal,
     log,
-    state: options.state,
+    state,
     stateAvailable,
     now,
     act,
     notify,
     secret,
+    redact,
     progress: options.onProgress ?? (() => {}),
     async continue(key, payload) {
       if (!options.continuation) throw new DependencyError('no continuation is configured for this runtime');
@@ -119,5 +126,5 @@ export function createContext(functionName: string, trigger: Trigger, options: C
       await options.continuation(functionName, key, payload);
     },
   };
-  return { ctx, log, actions, notifications };
+  return { ctx, log, actions, notifications, redactor };
 }

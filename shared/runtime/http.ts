@@ -31,7 +31,7 @@ async function runRoute(
     return errorReply(new BadInputError(`body is not valid JSON: ${(error as Error).message}`));
   }
   try {
-    return await route.handle({
+    const reply = await route.handle({
       method: req.method,
       subpath,
       query: new URL(req.path, 'http://local').searchParams,
@@ -43,6 +43,8 @@ async function runRoute(
       log: runtime.logger(name),
       continue: (key, payload) => runtime.continuation(name, key, payload),
     });
+    // A route answers from state, which holds references only; scrub anyway, a reply is the last gate.
+    return { ...reply, body: runtime.redactor.scrubValue(reply.body) };
   } catch (thrown) {
     const error = toOpsError(thrown);
     runtime.reject(name, `${req.method} ${req.path}: ${error.message}`, { caller });

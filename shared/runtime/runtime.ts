@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger, type LogSink } from '../audit/logger.js';
 import type { Logger } from '../audit/record.js';
-import { Redactor } from '../audit/redactor.js';
+import type { Redactor } from '../audit/redactor.js';
 import type { TraceContext } from '../audit/trace.js';
 import type { Estate } from '../config/estate.js';
 import { NotFoundError } from '../errors/index.js';
@@ -13,7 +13,7 @@ import type { StateStore } from '../state/state-store.js';
 import type { OidcVerifier } from './auth.js';
 import { pubsubContinuation } from './continuation.js';
 import { runFunction } from './invoke.js';
-import { createSecretResolver, type SecretResolver } from './secrets.js';
+import { configRedactor, createSecretResolver, type SecretResolver } from './secrets.js';
 import type { Continuation, FunctionDefinition, ResultEnvelope } from './types.js';
 
 /** Any function definition, whatever its input type. */
@@ -73,12 +73,13 @@ export interface Runtime {
 
 /** Builds the runtime once per process (cold start) and reuses it for every request. */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const redactor = new Redactor();
+  // Literal secrets of the config are known from the start; resolved ones join as they are read.
+  const redactor = configRedactor(options.config);
   const env = options.env ?? process.env;
   const secret = createSecretResolver({ redactor, ...(options.env ? { env: options.env } : {}) });
   const now = options.now ?? (() => new Date());
   const state = options.state ?? (await createStateStore(options.config.state, { secret }));
-  const notifier = options.notifier ?? createNotifier(options.config.notify, { secret, state, now });
+  const notifier = options.notifier ?? createNotifier(options.config.notify, { secret, state, now, redactor });
   const byName = new Map(options.functions.map((f) => [f.name, f]));
   const project = options.project ?? process.env.GOOGLE_CLOUD_PROJECT;
 

@@ -1,4 +1,5 @@
-import type { Redactor } from '../audit/redactor.js';
+import { Redactor } from '../audit/redactor.js';
+import { literalSecrets } from '../config/literal-secrets.js';
 import type { SecretRef } from '../config/types.js';
 import { BadInputError, DependencyError, OpsError } from '../errors/index.js';
 
@@ -67,4 +68,11 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
     cache.set(ref.secret, { value, until: now() + cacheMs });
     return value;
   };
+}
+
+/** A redactor that already knows every literal secret written in `config`, built once at load. */
+export function configRedactor(config: unknown): Redactor {
+  const redactor = new Redactor();
+  for (const { value, url } of literalSecrets(config)) redactor.add(value, { url });
+  return redactor;
 }

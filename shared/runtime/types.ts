@@ -73,6 +73,8 @@ export interface Context {
   notify(message: Notification): Promise<DeliveryResult[]>;
   /** Resolves a secret reference to its value; the value never reaches a log line. */
   secret(ref: SecretRef): Promise<string>;
+  /** A copy of `value` with every known secret and URL password replaced by `[REDACTED]`, for what leaves the run (reports). */
+  redact<T>(value: T): T;
   /** Reports progress of long work (shown on a terminal by the CLI). */
   progress(text: string): void;
   /**

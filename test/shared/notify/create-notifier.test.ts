@@ -89,7 +89,7 @@ describe('createNotifier', () => {
     receiver.script({ status: 400, body: `unknown webhook ${receiver.url}${SLACK_PATH} (${SLACK_PATH})` });
     const { notifier } = make();
     const [result] = await notifier.notify(message);
-    expect(result?.error).toContain('[redacted]');
+    expect(result?.error).toContain('[REDACTED]');
     expect(result?.error).not.toContain('very-secret-slack-token');
   });
 

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { createNotifier } from '../../../shared/notify/create-notifier.js';
 import { defineFunction } from '../../../shared/runtime/define-function.js';
 import { runFunction } from '../../../shared/runtime/invoke.js';
+import { createRuntime } from '../../../shared/runtime/runtime.js';
 import { MemoryStateStore } from '../../../shared/state/memory.js';
 import { captureLogs, testEstate } from '../../support/estate.js';
 import { recordingSleep, secretsFrom } from './notify-config.js';
@@ -77,5 +78,36 @@ describe('notifications through runFunction', () => {
     const result = await run('warning', 'n3').envelope;
     expect(result.notifications).toEqual([]);
     expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('refuses to echo a literal webhook URL or header value back from the receiver: envelope, audit line', async () => {
+    const hook = `${receiver.url}/hooks/literal-path-token-4711`;
+    const header = 'Token literal-header-secret-0815';
+    // A careless receiver quotes what it got: its own URL and the credential header.
+    receiver.script({ status: 400, body: `rejected POST ${hook} with x-api-key=${header}` });
+    const logs = captureLogs();
+    const runtime = await createRuntime({
+      config: testEstate({
+        notify: {
+          channels: { hook: { type: 'webhook', url: hook, headers: { 'x-api-key': header } } },
+          routes: [{ severity: 'critical', channels: ['hook'] }],
+          retries: 0,
+        },
+      }),
+      functions: [reporter],
+      logSink: logs.sink,
+    });
+    const result = await runtime.invoke('reporter', { kind: 'manual', id: 'n4', payload: { severity: 'critical' } });
+    await runtime.close();
+    expect(receiver.requests[0]?.headers['x-api-key']).toBe(header);
+    const [delivery] = result.notifications;
+    expect(delivery).toMatchObject({ channel: 'hook', ok: false });
+    expect(delivery?.error).toContain('[REDACTED]');
+    const audit = logs.audits().find((a) => a.decision === 'notified' && a.target === 'hook');
+    expect(audit?.reason).toContain('delivery failed: webhook: HTTP 400: rejected POST [REDACTED]');
+    for (const text of [JSON.stringify(result), ...logs.lines]) {
+      expect(text).not.toContain('literal-path-token-4711');
+      expect(text).not.toContain('literal-header-secret-0815');
+    }
   });
 });
