@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { NameSchema } from '../../shared/config/types.js';
+import { PayloadTextSchema } from '../../shared/runtime/payload.js';
 
 const Count = z.number().int('expected a whole number').min(0).max(10_000);
 
@@ -14,7 +15,7 @@ export const AutoscaleInputSchema = z
     replicas: Count.optional(),
     min: Count.optional(),
     max: Count.optional(),
-    reason: z.string().optional(),
+    reason: PayloadTextSchema.optional(),
     /** Allows a value above the policy's `up.max`. */
     force: z.boolean().optional(),
   })

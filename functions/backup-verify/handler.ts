@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { NameSchema } from '../../shared/config/types.js';
 import { NotFoundError } from '../../shared/errors/ops-error.js';
 import { defineFunction } from '../../shared/runtime/define-function.js';
+import { describeSome, uniqueList } from '../../shared/runtime/payload.js';
 import type { Context } from '../../shared/runtime/types.js';
 import { openObjectStore } from '../../shared/storage/open-object-store.js';
 import { readPersistenceInfo } from './adapters/redis-info.js';
@@ -11,8 +12,8 @@ import { selfTest } from './self-test/self-test.js';
 
 /** Payload of a scheduled or manual run. */
 export const BackupVerifyInputSchema = z.strictObject({
-  /** Verify only these backups (default: all). */
-  backups: z.array(NameSchema).min(1).optional(),
+  /** Verify only these backups (default: all); a name given twice is verified once. */
+  backups: uniqueList(NameSchema, 'backups', 1).optional(),
   /** Run the self-test instead of verifying backups. */
   selfTest: z.boolean().optional(),
   /** Run restore tests now, whatever `restoreEvery` says. */
@@ -27,7 +28,7 @@ async function run(ctx: Context, input: BackupVerifyInput | undefined) {
   const unknown = names.filter((n) => !configured.includes(n));
   if (unknown.length > 0) {
     throw new NotFoundError(
-      `unknown backup(s): ${unknown.join(', ')} (configured: ${configured.join(', ') || 'none'})`,
+      `unknown backup(s): ${describeSome(unknown)} (configured: ${describeSome(configured) || 'none'})`,
     );
   }
   return verifyBackups(

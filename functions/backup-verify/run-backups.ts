@@ -1,3 +1,4 @@
+import { boundList, ResultLimits } from '../../shared/runtime/result-bounds.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { writeUrl } from '../../shared/storage/read-url.js';
 import { localDay } from './time-zone.js';
@@ -96,6 +97,7 @@ async function writeReport(
   if (!base) return undefined;
   const day = localDay(ctx.now().getTime(), ctx.config.timezone);
   const url = `${base.endsWith('/') ? base : `${base}/`}backup-verify/${day}/${ctx.runId}.json`;
+  const items = boundList(ctx.redact(results), ResultLimits.listEntries, ResultLimits.reportBytes);
   const body = JSON.stringify(
     {
       function: 'backupVerify',
@@ -103,8 +105,9 @@ async function writeReport(
       estate: ctx.config.estate,
       at: ctx.now().toISOString(),
       outcome: runOutcome(results),
-      summary: runSummary(results),
-      items: results,
+      summary: ctx.redact(runSummary(results)),
+      items: items.kept,
+      ...(items.omitted > 0 ? { omitted: { items: items.omitted } } : {}),
     },
     null,
     2,

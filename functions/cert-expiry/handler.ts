@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Certificates } from '../../shared/config/sections/certificates.js';
 import { defineFunction } from '../../shared/runtime/define-function.js';
+import { uniqueList } from '../../shared/runtime/payload.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { type CheckOptions, checkCertificates } from './check.js';
 import { gaugeSeries, writeGauge } from './gauge.js';
@@ -10,7 +11,14 @@ import type { CertItem } from './types.js';
 
 /** Payload of a scheduled or manual run: optionally only some endpoints (`host:port`, host or servername). */
 export const CertExpiryInputSchema = z.strictObject({
-  endpoints: z.array(z.string().min(1, 'expected an endpoint like "api.example.com:443"')).max(10_000).optional(),
+  endpoints: uniqueList(
+    z
+      .string()
+      .min(1, 'expected an endpoint like "api.example.com:443"')
+      // A DNS name is at most 253 characters; with brackets and a port the label stays under 300.
+      .max(300, 'expected an endpoint of at most 300 characters'),
+    'endpoints',
+  ).optional(),
 });
 export type CertExpiryInput = z.infer<typeof CertExpiryInputSchema>;
 

@@ -1,5 +1,6 @@
 import type { Certificates } from '../../shared/config/sections/certificates.js';
 import { NotFoundError } from '../../shared/errors/index.js';
+import { describeSome } from '../../shared/runtime/payload.js';
 import type { Target } from './types.js';
 
 function label(host: string, port: number): string {
@@ -31,8 +32,8 @@ export function selectTargets(targets: Target[], names: readonly string[] | unde
   if (!names || names.length === 0) return targets;
   const unknown = names.filter((n) => !targets.some((t) => matches(t, n)));
   if (unknown.length > 0) {
-    throw new NotFoundError(`endpoints: not in certificates.endpoints: ${unknown.join(', ')}`, {
-      details: { unknown },
+    throw new NotFoundError(`endpoints: not in certificates.endpoints: ${describeSome(unknown)}`, {
+      details: { unknown: unknown.slice(0, 20) },
     });
   }
   return targets.filter((t) => names.some((n) => matches(t, n)));

@@ -1,4 +1,4 @@
-import { formatZodIssues } from '../config/zod-issues.js';
+import { summarizeZodIssues } from '../config/zod-issues.js';
 import {
   BadInputError,
   DependencyError,
@@ -11,6 +11,7 @@ import type { Trigger } from '../events/trigger.js';
 import type { ActionRecord } from '../guard/act.js';
 import type { Claim } from '../state/state-store.js';
 import { type ContextOptions, createContext } from './context.js';
+import { boundEnvelope } from './result-bounds.js';
 import type { FunctionDefinition, ResultEnvelope, RunResult } from './types.js';
 
 /** Options of {@link runFunction}: a context's options. */
@@ -34,7 +35,7 @@ function validateInput<Input>(definition: FunctionDefinition<Input>, trigger: Tr
   const parsed = definition.input.safeParse(trigger.payload);
   if (!parsed.success) {
     throw new BadInputError(
-      `invalid ${trigger.kind} payload for ${definition.name}: ${formatZodIssues(parsed.error).join('; ')}`,
+      `invalid ${trigger.kind} payload for ${definition.name}: ${summarizeZodIssues(parsed.error)}`,
     );
   }
   return parsed.data;
@@ -95,14 +96,17 @@ export async function runFunction<Input>(
   const controller = new AbortController();
   const outer = options.signal;
   if (outer) outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
-  const { ctx, log, actions, notifications } = createContext(definition.name, trigger, {
+  const { ctx, log, actions, notifications, redactor } = createContext(definition.name, trigger, {
     ...options,
     signal: controller.signal,
   });
   const startedAt = ctx.now();
   const key = idempotencyKey(definition.name, trigger);
 
-  const envelope = (result: RunResult, error?: OpsError): ResultEnvelope => ({
+  // Every envelope leaves scrubbed of secrets and within bounds: it is a reply, a state record and a log line.
+  const envelope = (result: RunResult, error?: OpsError): ResultEnvelope =>
+    boundEnvelope(build(result, error), (e) => redactor.scrubValue(e));
+  const build = (result: RunResult, error?: OpsError): ResultEnvelope => ({
     function: definition.name,
     runId: ctx.runId,
     trigger: { kind: trigger.kind, id: trigger.id, ...(options.format ? { format: options.format } : {}) },

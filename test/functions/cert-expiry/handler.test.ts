@@ -116,9 +116,9 @@ describe('certExpiry through runFunction', () => {
     expect(notifier.sent[0]!.text).toMatch(/State store unavailable/);
   });
 
-  it('checks only the endpoints a request names', async () => {
+  it('checks only the endpoints a request names, each once however often it is named', async () => {
     const notifier = new RecordingNotifier();
-    const envelope = await runFunction(certExpiry, manual({ endpoints: ['ok.test.local'] }), {
+    const envelope = await runFunction(certExpiry, manual({ endpoints: ['ok.test.local', 'ok.test.local'] }), {
       config: estate,
       state: new MemoryStateStore(),
       notifier,
@@ -133,6 +133,8 @@ describe('certExpiry through runFunction', () => {
     [{ endpoints: ['typo.test.local'] }, /not in certificates\.endpoints: typo\.test\.local/],
     [{ endpoints: 'ok.test.local' }, /endpoints/],
     [{ extra: true }, /extra/],
+    [{ endpoints: new Array(1001).fill('ok.test.local') }, /endpoints: expected at most 1000 endpoints/],
+    [{ endpoints: [`${'a'.repeat(300)}.test`] }, /expected an endpoint of at most 300 characters/],
   ])('rejects the payload %j without probing', async (payload, message) => {
     const notifier = new RecordingNotifier();
     const envelope = await runFunction(certExpiry, manual(payload), {
