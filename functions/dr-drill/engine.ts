@@ -1,4 +1,5 @@
 import { LockedError, NotFoundError } from '../../shared/errors/ops-error.js';
+import { type ShutdownError, shutdownOf } from '../../shared/runtime/errors.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { finalize } from './finalize.js';
 import { applySignals, type DrillRecord, isFinal, isOver, type StepRecord } from './model.js';
@@ -65,6 +66,9 @@ export async function advance(ctx: Context, ports: DrillPorts, id: string, foreg
 }
 
 async function takeTurn(ctx: Context, ports: DrillPorts, drill: DrillRecord, deadline: number): Promise<Turn> {
+  // A process that is stopping starts no further step; the redelivered invocation will.
+  const shutdown = shutdownOf(ctx.signal);
+  if (shutdown) throw shutdown;
   if (!drill.runs.includes(ctx.runId)) drill.runs.push(ctx.runId);
   await applySignals(ctx, drill);
   if (isOver(drill.status)) return { next: 'stop', result: drillResult(drill) };
@@ -132,6 +136,8 @@ async function takeTurn(ctx: Context, ports: DrillPorts, drill: DrillRecord, dea
     status: 'fail' as const,
     detail: message(error),
   }));
+  const stopped = shutdownOf(ctx.signal);
+  if (stopped) return interrupted(ctx, drill, record, stopped);
   record.detail = result.detail;
   if ('data' in result && result.data) record.data = { ...record.data, ...result.data };
   if (result.status === 'pending') {
@@ -145,6 +151,29 @@ async function takeTurn(ctx: Context, ports: DrillPorts, drill: DrillRecord, dea
   if (step.step === 'cleanup' && result.status !== 'pending')
     return { next: 'stop', result: await finalize(ctx, ports, drill) };
   return { next: 'continue' };
+}
+
+/**
+ * The step was cut off by a shutdown, not failed: it stays `running` (the next invocation runs it
+ * again, as after a crash, and the drill's resources stay recorded for cleanup) and the run ends
+ * with the retryable shutdown error, so its trigger is delivered again.
+ */
+async function interrupted(
+  ctx: Context,
+  drill: DrillRecord,
+  record: StepRecord,
+  reason: ShutdownError,
+): Promise<never> {
+  record.detail = `interrupted at ${ctx.now().toISOString()} (${reason.message}); runs again when the drill resumes`;
+  await saveDrill(ctx, drill);
+  ctx.log.audit({
+    decision: 'failed',
+    action: 'drill.step',
+    target: `${drill.id}/${record.name}`,
+    reason: record.detail,
+    outcome: 'interrupted',
+  });
+  throw reason;
 }
 
 /** One line of where a drill stands. */

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
+import { parseDuration } from '../config/types.js';
 import { OpsError } from '../errors/index.js';
 import { type AnyFunction, createRuntime, type Runtime } from '../runtime/runtime.js';
 import { controlCommand, schedulesCommand, validateCommand } from './admin-cmds.js';
@@ -11,7 +12,7 @@ import { type CliIo, processIo } from './io.js';
 import { serve } from './serve-cmd.js';
 
 const USAGE = `usage:
-  opsfn serve     [--config F] [--port 8080] [--host H] [--no-scheduler]
+  opsfn serve     [--config F] [--port 8080] [--host H] [--no-scheduler] [--grace 8s]
   opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--self-test] [--plan NAME]
   opsfn config    validate [F...]
   opsfn schedules [--json] [--config F]
@@ -64,11 +65,14 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
           port: { type: 'string', default: '8080' },
           host: { type: 'string' },
           'no-scheduler': { type: 'boolean', default: false },
+          grace: { type: 'string', default: '8s' },
         },
       });
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
+      const graceMs = parseDuration(values.grace);
+      if (graceMs === undefined) throw new UsageError(`--grace: expected a duration like "8s", got "${values.grace}"`);
       const estate = await loadConfig(values.config, { env: io.env });
       const runtime = await createRuntime({
         config: estate,
@@ -78,7 +82,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       });
       const serving = await serve(
         runtime,
-        { port, scheduler: !values['no-scheduler'], ...(values.host ? { host: values.host } : {}) },
+        { port, graceMs, scheduler: !values['no-scheduler'], ...(values.host ? { host: values.host } : {}) },
         io,
       );
       if (deps.onServing) {

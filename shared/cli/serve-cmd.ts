@@ -13,11 +13,17 @@ export interface ServeArgs {
   host?: string;
   schedules?: string;
   scheduler: boolean;
+  /** How long running work may take to finish once a stop is asked for; 8 s by default. */
+  graceMs?: number;
 }
+
+/** The default grace period: inside the 10 s that Cloud Run and `docker stop` allow after SIGTERM. */
+export const DEFAULT_GRACE_MS = 8_000;
 
 /** A running `opsfn serve`. */
 export interface Serving {
   url: string;
+  /** Stops taking work, lets running work finish within the grace period (interrupting the rest), then closes. */
   stop(): Promise<void>;
 }
 
@@ -47,10 +53,19 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   io.err(`opsfn serving ${runtime.functions.map((f) => `/${f.name}`).join(' ')} at ${url} (GET /healthz)\n`);
   for (const job of scheduler.jobs)
     io.err(`  schedule ${job.name} → ${job.function}, next ${job.next?.toISOString() ?? 'never'}\n`);
+  const redelivered = await runtime.redeliver();
+  if (redelivered > 0) io.err(`  delivering again ${redelivered} invocation(s) the last shutdown interrupted\n`);
   return {
     url,
     async stop() {
       scheduler.stop();
+      const graceMs = args.graceMs ?? DEFAULT_GRACE_MS;
+      // The server keeps listening while draining, so new requests get a 503 instead of a refused connection.
+      const report = await runtime.drain({ graceMs });
+      const cut = report.interrupted.map((r) => `${r.function}:${r.trigger}`);
+      io.err(
+        `opsfn stopping: ${report.finished} run(s) finished within ${graceMs / 1000}s${cut.length > 0 ? `, interrupted and kept for the next start: ${cut.join(', ')}` : ''}\n`,
+      );
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await runtime.close();

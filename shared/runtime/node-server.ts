@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { toOpsError } from '../errors/index.js';
+import { ShutdownError } from './errors.js';
 import { errorReply, type HttpReply, handleHttp, normalizeHeaders, readBody, subpathOf } from './http.js';
 import type { Runtime } from './runtime.js';
 
@@ -30,6 +31,11 @@ export function createHttpServer(runtime: Runtime): Server {
         state = 'unavailable';
       }
       return send(res, { status: 200, body: { status: 'ok', state, functions: runtime.functions.map((f) => f.name) } });
+    }
+    if (runtime.draining) {
+      req.resume();
+      runtime.reject(name, 'refused: opsfn is shutting down', { method: req.method, path: url.pathname });
+      return send(res, errorReply(new ShutdownError()));
     }
     let body: Buffer;
     try {

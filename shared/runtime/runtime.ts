@@ -12,6 +12,7 @@ import { createStateStore } from '../state/index.js';
 import type { StateStore } from '../state/state-store.js';
 import type { OidcVerifier } from './auth.js';
 import { pubsubContinuation } from './continuation.js';
+import { type DrainReport, InflightRuns, recordRedelivery, takeRedeliveries } from './drain.js';
 import { runFunction } from './invoke.js';
 import { configRedactor, createSecretResolver, type SecretResolver } from './secrets.js';
 import type { Continuation, FunctionDefinition, ResultEnvelope } from './types.js';
@@ -68,6 +69,15 @@ export interface Runtime {
   continuation: Continuation;
   /** Writes an audit record for a request rejected before any function ran. */
   reject(name: string, reason: string, evidence?: Record<string, unknown>): void;
+  /** True once {@link Runtime.drain} started: `invoke` refuses new work with a retryable `ShutdownError`. */
+  readonly draining: boolean;
+  /**
+   * Stops taking work and lets running invocations finish within `graceMs`; the rest are interrupted,
+   * their locks released and their triggers stored for {@link Runtime.redeliver} at the next start.
+   */
+  drain(options: { graceMs: number; abortGraceMs?: number }): Promise<DrainReport>;
+  /** Runs again, in the background, the work a previous shutdown interrupted; returns how many. */
+  redeliver(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -81,6 +91,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const state = options.state ?? (await createStateStore(options.config.state, { secret }));
   const notifier = options.notifier ?? createNotifier(options.config.notify, { secret, state, now, redactor });
   const byName = new Map(options.functions.map((f) => [f.name, f]));
+  const inflight = new InflightRuns();
   const project = options.project ?? process.env.GOOGLE_CLOUD_PROJECT;
 
   const stateAvailable = async (): Promise<boolean> => {
@@ -112,20 +123,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     find,
     async invoke(name, trigger, invokeOptions = {}) {
       const definition = find(name);
-      const available = await stateAvailable();
-      return runFunction(definition, trigger, {
-        continuation: runtime.continuation,
-        config: options.config,
-        state,
-        stateAvailable: available,
-        notifier,
-        redactor,
-        secret,
-        now,
-        ...(options.logSink ? { logSink: options.logSink } : {}),
-        ...(project ? { project } : {}),
-        ...invokeOptions,
-      });
+      return inflight.track(name, trigger, async (signal, locks) =>
+        runFunction(definition, trigger, {
+          continuation: runtime.continuation,
+          config: options.config,
+          state,
+          stateAvailable: await stateAvailable(),
+          notifier,
+          redactor,
+          secret,
+          now,
+          ...(options.logSink ? { logSink: options.logSink } : {}),
+          ...(project ? { project } : {}),
+          ...invokeOptions,
+          signal: invokeOptions.signal ? AbortSignal.any([invokeOptions.signal, signal]) : signal,
+          locks,
+        }),
+      );
     },
     reject(name, reason, evidence) {
       createLogger({
@@ -148,19 +162,42 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       (env.OPSFN_CONTINUATION_TOPIC
         ? pubsubContinuation(env.OPSFN_CONTINUATION_TOPIC)
         : async (name, key, payload) => {
-            // Locally the next step runs in this process, after the current invocation has returned.
+            const trigger: Trigger = {
+              kind: 'scheduled',
+              id: `continue:${key}`,
+              job: `continue:${name}`,
+              scheduledAt: now().toISOString(),
+              payload,
+            };
+            // Locally the next step runs in this process, after the current invocation has returned;
+            // a process that is stopping keeps it for its next start instead.
             setImmediate(() => {
-              void runtime
-                .invoke(name, {
-                  kind: 'scheduled',
-                  id: `continue:${key}`,
-                  job: `continue:${name}`,
-                  scheduledAt: now().toISOString(),
-                  payload,
-                })
-                .catch((error: unknown) => runtime.logger(name).error('continuation failed', { key, error }));
+              const next = inflight.draining
+                ? recordRedelivery(state, name, trigger, now())
+                : runtime.invoke(name, trigger);
+              void next.catch((error: unknown) => runtime.logger(name).error('continuation failed', { key, error }));
             });
           }),
+    get draining() {
+      return inflight.draining;
+    },
+    drain: ({ graceMs, abortGraceMs = 5_000 }) =>
+      inflight.drain({ graceMs, abortGraceMs, state, now, log: (name) => runtime.logger(name) }),
+    async redeliver() {
+      const pending = await takeRedeliveries(state);
+      for (const { function: name, trigger } of pending) {
+        runtime.logger(name).audit({
+          decision: 'decided',
+          action: 'redeliver',
+          target: `${name}:${trigger.id}`,
+          reason: 'interrupted by the last shutdown; delivered again',
+        });
+        void runtime
+          .invoke(name, trigger)
+          .catch((error: unknown) => runtime.logger(name).error('redelivery failed', { trigger: trigger.id, error }));
+      }
+      return pending.length;
+    },
     async close() {
       await state.close();
     },
