@@ -89,8 +89,14 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         deps.onServing(serving);
         return ExitCodes.ok;
       }
+      const signals = ['SIGINT', 'SIGTERM'] as const;
       await new Promise<void>((resolve) => {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+        // Only the first signal drains; with the handlers gone, a second one stops the process at once.
+        const stop = () => {
+          for (const signal of signals) process.off(signal, stop);
+          resolve();
+        };
+        for (const signal of signals) process.on(signal, stop);
       });
       await serving.stop();
       return ExitCodes.ok;
