@@ -40,6 +40,8 @@ export interface ResultEnvelope<Item = unknown> {
   accepted?: boolean;
   /** A redelivery of an event already handled or in progress. */
   duplicate?: boolean;
+  /** How many entries of each list the result bounds left out (see `result-bounds.ts`). */
+  omitted?: Record<string, number>;
   /** Anything else a function reports beside its items (e.g. rto/rpo of a drill). */
   [extra: string]: unknown;
 }

@@ -49,6 +49,8 @@ describe('drDrill with secrets written as literals', () => {
             // The local server trusts loopback, so the password is carried but never checked.
             {
               step: 'db.restoreDump',
+              // Not "restore": other test files look for new databases ending in _restore meanwhile.
+              name: 'copy',
               backup: 'dumps',
               scratch: { postgres: `postgres://postgres:${PASSWORD}@127.0.0.1:5432/postgres` },
             },

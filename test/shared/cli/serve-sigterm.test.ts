@@ -104,8 +104,10 @@ describe('opsfn serve on SIGTERM', () => {
           'quarterly-db': {
             targets: { rto: '30m', rpo: '26h' },
             steps: [
+              // Not "restore": other test files look for new databases ending in _restore meanwhile.
               {
                 step: 'db.restoreDump',
+                name: 'copy',
                 backup: 'dumps',
                 scratch: { postgres: 'postgres://postgres@127.0.0.1:5432/postgres' },
               },
@@ -122,7 +124,7 @@ describe('opsfn serve on SIGTERM', () => {
     expect(res.status).toBe(202);
     const { drill: id } = (await res.json()) as { drill: string };
     await until('the ready step to block', async () => (ready.state.hits > 0 ? true : undefined));
-    const scratch = `opsfn_drill_${id}_restore`;
+    const scratch = `opsfn_drill_${id}_copy`;
     cleanups.push(() => dropDatabase('postgres', scratch));
     expect(await databasesLike('postgres', scratch)).toEqual([scratch]);
 
