@@ -103,7 +103,7 @@ export async function runFunction<Input>(
   const startedAt = ctx.now();
   const key = idempotencyKey(definition.name, trigger);
 
-  // Every envelope leaves scrubbed of secrets and within bounds: it is a reply, a state record and a log line.
+  // Every envelope leaves scrubbed of secrets and within bounds: it becomes a reply and an idempotency record.
   const envelope = (result: RunResult, error?: OpsError): ResultEnvelope =>
     boundEnvelope(build(result, error), (e) => redactor.scrubValue(e));
   const build = (result: RunResult, error?: OpsError): ResultEnvelope => ({
