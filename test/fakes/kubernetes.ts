@@ -26,6 +26,8 @@ export class FakeKubernetes {
   readonly deployments = new Map<string, Json>();
   readonly replicaSets: Json[] = [];
   readonly hpas: Json[] = [];
+  /** Pods, listed by label selector; tests set their phase, readiness and restarts. */
+  readonly pods: Json[] = [];
   /** Deployment reads before a rollout reports done. */
   rolloutPolls = 1;
   private pending = new Map<string, number>();
@@ -78,6 +80,27 @@ export class FakeKubernetes {
         updatedReplicas: replicas,
         availableReplicas: replicas,
         readyReplicas: replicas,
+      },
+    });
+  }
+
+  /** Adds a pod of Deployment `name` (labelled like its template) in the given state. */
+  addPod(
+    namespace: string,
+    name: string,
+    pod: { name: string; phase?: string; ready?: boolean; restarts?: number; waiting?: string },
+  ): void {
+    const containerState = pod.waiting ? { waiting: { reason: pod.waiting } } : { running: {} };
+    this.pods.push({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: pod.name, namespace, labels: { app: name } },
+      status: {
+        phase: pod.phase ?? 'Running',
+        conditions: [{ type: 'Ready', status: pod.ready === false ? 'False' : 'True' }],
+        containerStatuses: [
+          { name, ready: pod.ready !== false, restartCount: pod.restarts ?? 0, state: containerState },
+        ],
       },
     });
   }
@@ -185,6 +208,17 @@ export class FakeKubernetes {
           items: this.hpas.filter((h) => h.metadata.namespace === hpa[1]),
         },
       };
+    }
+    const podList = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(r.path);
+    if (podList && r.method === 'GET') {
+      const wanted = (r.query.get('labelSelector') ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((p) => p.split('='));
+      const items = this.pods.filter(
+        (p) => p.metadata.namespace === podList[1] && wanted.every(([k, v]) => p.metadata.labels?.[k as string] === v),
+      );
+      return { status: 200, body: { apiVersion: 'v1', kind: 'PodList', metadata: {}, items } };
     }
     const rsList = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets$/.exec(r.path);
     if (rsList && r.method === 'GET') {
