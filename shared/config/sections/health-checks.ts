@@ -118,10 +118,7 @@ export const RedisStreamCheckSchema = z
     /** A consumer with pending entries idle longer than this is dead. */
     maxIdle: DurationSchema.optional(),
     /** Dead-letter streams: entries added since the previous sweep. */
-    dlq: z
-      .strictObject({ warn: CountSchema.default(1), fail: CountSchema.optional() })
-      .prefault({})
-      .optional(),
+    dlq: z.strictObject({ warn: CountSchema.default(1), fail: CountSchema.optional() }).optional(),
   })
   .refine((c) => c.dlq !== undefined || c.pending || c.lag || c.maxIdle !== undefined, {
     message: 'expected at least one of "pending", "lag", "maxIdle" or "dlq"',

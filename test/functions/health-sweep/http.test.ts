@@ -51,7 +51,12 @@ describe('healthSweep http checks against real servers', () => {
           { name: 'healthy', kind: 'http', url: `${app.url}/healthz`, expect: { body: '^ok$' } },
           { name: 'slow', kind: 'http', url: `${app.url}/slow`, expect: { maxLatency: '100ms' } },
           { name: 'error', kind: 'http', url: `${app.url}/500` },
-          { name: 'json', kind: 'http', url: `${app.url}/json`, expect: { json: { status: 'UP', 'build.version': '1.2.3' } } },
+          {
+            name: 'json',
+            kind: 'http',
+            url: `${app.url}/json`,
+            expect: { json: { status: 'UP', 'build.version': '1.2.3' } },
+          },
           { name: 'spring', kind: 'http', url: `${app.url}/actuator/health/readiness` },
           { name: 'microprofile', kind: 'http', url: `${app.url}/mp/health/ready` },
           { name: 'exchange', kind: 'http', url: `${app.url}/ready`, internal: ['eventStreamConsumer'] },
@@ -117,7 +122,16 @@ describe('healthSweep http checks against real servers', () => {
     try {
       process.env.OPSFN_TEST_HEALTH_TOKEN = 's3cret';
       const h = healthHarness({
-        health: { checks: [{ name: 'private', kind: 'http', url: `${server.url}/`, headers: { 'X-Token': { env: 'OPSFN_TEST_HEALTH_TOKEN' } } }] },
+        health: {
+          checks: [
+            {
+              name: 'private',
+              kind: 'http',
+              url: `${server.url}/`,
+              headers: { 'X-Token': { env: 'OPSFN_TEST_HEALTH_TOKEN' } },
+            },
+          ],
+        },
       });
       const envelope = await h.invoke();
       expect(envelope.outcome).toBe('ok');
