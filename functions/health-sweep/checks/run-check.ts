@@ -68,17 +68,44 @@ export async function runCheck(entry: CheckEntry, env: CheckRunEnv): Promise<Che
   if (entry.kind === 'invalid') return { status: 'fail', latencyMs: 0, detail: `invalid check: ${entry.problem}` };
   const problem = referenceProblem(entry, env.ctx.config);
   if (problem) return { status: 'fail', latencyMs: 0, detail: `invalid check: ${problem}` };
-  const timeout = AbortSignal.timeout(entry.timeout);
-  const signal = AbortSignal.any([env.signal, timeout]);
+  const deadline = checkDeadline(env.signal, entry.timeout);
+  const { signal } = deadline;
   const started = performance.now();
   try {
     return await Promise.race([probe(entry, { ...env, signal }), aborted(signal)]);
   } catch (error) {
     const latencyMs = Math.round(performance.now() - started);
-    if (timeout.aborted) {
+    if (deadline.timedOut()) {
       return { status: 'fail', latencyMs, detail: `no answer within ${formatDuration(entry.timeout)}` };
     }
     if (env.signal.aborted) return { status: 'fail', latencyMs, detail: 'the sweep ran out of time before an answer' };
     return { status: 'fail', latencyMs, detail: describeNetworkError(error, '') };
+  } finally {
+    deadline.dispose();
   }
+}
+
+/**
+ * A signal that aborts after `ms` or with `parent`, whichever comes first. Its timer and its listener on the
+ * parent are dropped by `dispose`, so a sweep of many quick checks holds no timers or listeners afterwards
+ * (`AbortSignal.timeout` keeps each one until it fires).
+ */
+function checkDeadline(parent: AbortSignal, ms: number) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onParent = () => controller.abort(parent.reason);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('check timed out', 'TimeoutError'));
+  }, ms);
+  if (parent.aborted) onParent();
+  else parent.addEventListener('abort', onParent, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onParent);
+    },
+  };
 }
