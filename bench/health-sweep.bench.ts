@@ -12,6 +12,7 @@ import { EstateSchema } from '../shared/config/estate.js';
 import { runFunction } from '../shared/runtime/invoke.js';
 import { MemoryStateStore } from '../shared/state/memory.js';
 import { freePort, spawnTracked, waitReady } from '../test/support/local-process.js';
+import { timed } from './measure.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
 const CHECKS = SMOKE ? 200 : 1_000;
@@ -88,14 +89,6 @@ async function startBlackbox(): Promise<{ url: string; stop: () => Promise<void>
     throw error;
   }
   return { url, stop: proc.stop };
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const value = await work();
-  const used = process.cpuUsage(cpu);
-  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1_000, value };
 }
 
 /** Runs healthSweep and blackbox_exporter against the same loopback targets, prints the ratio and the memory. */

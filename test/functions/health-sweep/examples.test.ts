@@ -21,7 +21,8 @@ describe('health sections of the example estates', () => {
       if (check.kind === 'query' && check.source === 'prometheus') expect(estate.endpoints.prometheus).toBeDefined();
     }
     for (const alert of estate.health?.alerts ?? []) {
-      if (alert.service !== undefined) expect(estate.services[alert.service], `${file}: alert ${alert.name}`).toBeDefined();
+      if (alert.service !== undefined)
+        expect(estate.services[alert.service], `${file}: alert ${alert.name}`).toBeDefined();
     }
   });
 });

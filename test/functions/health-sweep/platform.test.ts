@@ -129,9 +129,10 @@ describe('healthSweep remediation', () => {
     await h.invoke();
     await h.invoke();
     const patch = run.server.find('PATCH', /services\/web$/)[0];
-    expect(patch?.query.get('forceNewRevision')).toBe('true');
-    expect(patch?.query.get('updateMask')).toBe('template');
-    expect((patch?.body as { template: Record<string, unknown> }).template).not.toHaveProperty('revision');
+    if (!patch) throw new Error('no PATCH reached the Cloud Run fake');
+    expect(patch.query.get('forceNewRevision')).toBe('true');
+    expect(patch.query.get('updateMask')).toBe('template');
+    expect((patch.body as { template: Record<string, unknown> }).template).not.toHaveProperty('revision');
     expect((await h.invoke()).actions).toEqual([]);
     // Still failing after the verify window: escalated once, no second restart.
     expect(h.sent.map((m) => m.title)).toEqual(['run down: run-ready', 'run still failing 30s after a restart']);
