@@ -11,7 +11,7 @@ import type { SweepItem } from '../functions/health-sweep/sweep-types.js';
 import { EstateSchema } from '../shared/config/estate.js';
 import { runFunction } from '../shared/runtime/invoke.js';
 import { MemoryStateStore } from '../shared/state/memory.js';
-import { freePort, spawnTracked, waitReady } from '../test/support/local-process.js';
+import { freePort, type LocalProcess, startReadyServer } from '../test/support/local-process.js';
 import { timed } from './measure.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
@@ -69,26 +69,20 @@ async function blackboxSweep(base: string, urls: string[]): Promise<number> {
   return ok;
 }
 
-async function startBlackbox(): Promise<{ url: string; stop: () => Promise<void> }> {
+function startBlackbox(): Promise<LocalProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'opsfn-blackbox-'));
-  const port = await freePort();
   writeFileSync(
     join(dir, 'blackbox.yml'),
     'modules:\n  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n      preferred_ip_protocol: ip4\n',
   );
-  const proc = spawnTracked(
-    BLACKBOX,
-    [`--config.file=${join(dir, 'blackbox.yml')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-    dir,
+  return freePort().then((port) =>
+    startReadyServer(
+      BLACKBOX,
+      [`--config.file=${join(dir, 'blackbox.yml')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      dir,
+      port,
+    ),
   );
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitReady(`${url}/-/healthy`, 20_000, proc.output);
-  } catch (error) {
-    await proc.stop();
-    throw error;
-  }
-  return { url, stop: proc.stop };
 }
 
 /** Runs healthSweep and blackbox_exporter against the same loopback targets, prints the ratio and the memory. */
@@ -98,7 +92,7 @@ export async function main(): Promise<Record<string, unknown>> {
   const children = Array.from({ length: SERVER_PROCESSES }, () =>
     fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: 'inherit' }),
   );
-  let blackbox: Awaited<ReturnType<typeof startBlackbox>> | undefined;
+  let blackbox: LocalProcess | undefined;
   try {
     const ports = (
       await Promise.all(children.map((c) => new Promise<number[]>((r) => c.once('message', (m) => r(m as number[])))))

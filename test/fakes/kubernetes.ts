@@ -10,6 +10,17 @@ function status(code: number, reason: string, message: string): FakeReply {
   return { status: code, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code } };
 }
 
+/** The objects of `namespace` whose labels match the request's `labelSelector` (equality terms only). */
+function selected(objects: Json[], namespace: string, query: URLSearchParams): Json[] {
+  const wanted = (query.get('labelSelector') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((p) => p.split('='));
+  return objects.filter(
+    (o) => o.metadata.namespace === namespace && wanted.every(([k, v]) => o.metadata.labels?.[k as string] === v),
+  );
+}
+
 function stripHash(template: Json): Json {
   const copy = structuredClone(template);
   if (copy.metadata?.labels) delete copy.metadata.labels['pod-template-hash'];
@@ -211,25 +222,12 @@ export class FakeKubernetes {
     }
     const podList = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(r.path);
     if (podList && r.method === 'GET') {
-      const wanted = (r.query.get('labelSelector') ?? '')
-        .split(',')
-        .filter(Boolean)
-        .map((p) => p.split('='));
-      const items = this.pods.filter(
-        (p) => p.metadata.namespace === podList[1] && wanted.every(([k, v]) => p.metadata.labels?.[k as string] === v),
-      );
+      const items = selected(this.pods, podList[1] as string, r.query);
       return { status: 200, body: { apiVersion: 'v1', kind: 'PodList', metadata: {}, items } };
     }
     const rsList = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets$/.exec(r.path);
     if (rsList && r.method === 'GET') {
-      const wanted = (r.query.get('labelSelector') ?? '')
-        .split(',')
-        .filter(Boolean)
-        .map((p) => p.split('='));
-      const items = this.replicaSets.filter(
-        (rs) =>
-          rs.metadata.namespace === rsList[1] && wanted.every(([k, v]) => rs.metadata.labels?.[k as string] === v),
-      );
+      const items = selected(this.replicaSets, rsList[1] as string, r.query);
       return { status: 200, body: { apiVersion: 'apps/v1', kind: 'ReplicaSetList', metadata: {}, items } };
     }
     const m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)(\/scale)?$/.exec(r.path);
