@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { checkCertificates, createLimiter } from '../functions/cert-expiry/check.js';
 import type { CertItem, Target } from '../functions/cert-expiry/types.js';
 import { createTlsFixtures, type TlsFixtures } from '../test/support/tls-fixtures.js';
+import { timed } from './measure.js';
 
 const ENDPOINTS = 1_000;
 const PORTS = 50;
@@ -121,15 +122,6 @@ async function opensslLoop(targets: Target[]): Promise<number> {
     if (out.includes('notAfter=')) ok++;
   }
   return ok;
-}
-
-/** Wall time, and CPU time of this (client) process: the server runs elsewhere, so CPU shows the client's own cost. */
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const value = await work();
-  const used = process.cpuUsage(cpu);
-  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1_000, value };
 }
 
 /** Runs the three sweeps against the same 1,000 loopback endpoints, prints the figures and writes the JSON. */

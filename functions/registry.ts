@@ -4,11 +4,12 @@ import { autoscale } from './autoscale/handler.js';
 import { backupVerify } from './backup-verify/handler.js';
 import { certExpiry } from './cert-expiry/handler.js';
 import { drDrill } from './dr-drill/handler.js';
+import { healthSweep } from './health-sweep/handler.js';
 import { rollback } from './rollback/handler.js';
 import { releasePinCommand } from './rollback/release-pin-command.js';
 
 /** Every ops function of opsfn, as served by `opsfn serve` and registered with functions-framework. */
-export const functions: readonly AnyFunction[] = [backupVerify, certExpiry, autoscale, rollback, drDrill];
+export const functions: readonly AnyFunction[] = [backupVerify, certExpiry, autoscale, rollback, drDrill, healthSweep];
 
 /** Extra `opsfn` subcommands contributed by functions. */
 export const commands: readonly CliCommand[] = [releasePinCommand];

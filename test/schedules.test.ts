@@ -5,9 +5,14 @@ import { parse } from 'yaml';
 import { ScheduleSchema } from '../shared/config/schedule.js';
 
 const DIR = join(import.meta.dirname, '..', 'schedules');
-const ENTRY_POINTS = ['backupVerify', 'certExpiry', 'autoscale', 'rollback', 'drDrill'];
+const ENTRY_POINTS = ['backupVerify', 'certExpiry', 'autoscale', 'rollback', 'drDrill', 'healthSweep'];
 // The functions DESIGN.md starts from Cloud Scheduler, by folder: each needs a job once its handler exists.
-const SCHEDULED = { backupVerify: 'backup-verify', certExpiry: 'cert-expiry', drDrill: 'dr-drill' } as const;
+const SCHEDULED = {
+  backupVerify: 'backup-verify',
+  certExpiry: 'cert-expiry',
+  drDrill: 'dr-drill',
+  healthSweep: 'health-sweep',
+} as const;
 const presentScheduled = Object.entries(SCHEDULED)
   .filter(([, folder]) => existsSync(join(import.meta.dirname, '..', 'functions', folder, 'handler.ts')))
   .map(([entryPoint]) => entryPoint);

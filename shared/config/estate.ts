@@ -14,6 +14,7 @@ import {
   ServiceSchema,
   StateConfigSchema,
 } from './sections/estate-common.js';
+import { HealthSchema } from './sections/health.js';
 import { RollbackSchema } from './sections/rollback.js';
 import { formatDuration, NameSchema } from './types.js';
 
@@ -55,6 +56,7 @@ export const EstateSchema = z
     rollback: RollbackSchema,
     autoscale: AutoscaleSchema,
     drills: DrillsSchema,
+    health: HealthSchema,
   })
   .superRefine((estate, ctx) => {
     for (const issue of backupReferenceIssues(estate.backups, estate.databases)) {

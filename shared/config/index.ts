@@ -8,6 +8,7 @@ export * from './sections/backups.js';
 export * from './sections/certificates.js';
 export * from './sections/drills.js';
 export * from './sections/estate-common.js';
+export * from './sections/health.js';
 export * from './sections/rollback.js';
 export * from './types.js';
 export * from './zod-issues.js';

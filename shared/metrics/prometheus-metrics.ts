@@ -1,6 +1,7 @@
 import { DependencyError } from '../errors/ops-error.js';
-import { type FetchBounds, fetchJson } from './fetch-json.js';
+import type { FetchBounds } from './fetch-json.js';
 import type { ErrorRateQuery, ErrorRateSample, MetricsSource } from './metrics-source.js';
+import { queryInstant } from './prometheus-query.js';
 
 /** Where and what the Prometheus adapter queries. */
 export interface PrometheusMetricsOptions extends FetchBounds {
@@ -11,12 +12,6 @@ export interface PrometheusMetricsOptions extends FetchBounds {
   /** PromQL giving the request count over `$window`; when omitted, `total` stays unknown. */
   totalQuery?: string;
   headers?: Record<string, string>;
-}
-
-interface QueryResponse {
-  status?: string;
-  error?: string;
-  data?: { resultType?: string; result?: { metric?: Record<string, string>; value?: [number, string] }[] };
 }
 
 /** Fills `$window` (seconds, `300s`) and `$revision` into a PromQL template. */
@@ -32,18 +27,12 @@ export class PrometheusMetrics implements MetricsSource {
   constructor(private readonly options: PrometheusMetricsOptions) {}
 
   private async instant(template: string, query: ErrorRateQuery): Promise<number[]> {
-    const params = new URLSearchParams({
-      query: renderQuery(template, query),
-      time: (query.end.getTime() / 1000).toFixed(3),
-    });
-    const url = `${this.options.url.replace(/\/+$/, '')}/api/v1/query?${params}`;
-    const body = (await fetchJson(url, this.options.headers ?? {}, this.options, query.signal)) as QueryResponse;
-    if (body.status !== 'success' || body.data?.resultType !== 'vector') {
-      throw new DependencyError(`Prometheus query failed: ${body.error ?? `resultType ${body.data?.resultType}`}`, {
-        retryable: false,
-      });
-    }
-    return (body.data.result ?? []).map((s) => Number(s.value?.[1])).filter((v) => Number.isFinite(v));
+    const samples = await queryInstant(
+      { ...this.options, headers: this.options.headers ?? {} },
+      renderQuery(template, query),
+      { time: query.end, ...(query.signal ? { signal: query.signal } : {}) },
+    );
+    return samples.map((s) => s.value);
   }
 
   /** Evaluates the ratio (and the total, when configured) at the window's end; undefined when either is empty. */

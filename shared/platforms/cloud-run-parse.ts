@@ -4,6 +4,7 @@ import type { RevisionInfo, ServiceStatus, TrafficShare } from './service-platfo
 export interface RunCondition {
   type?: string | null;
   state?: string | null;
+  message?: string | null;
 }
 
 /** The Cloud Run Admin v2 Service fields this module reads. */
@@ -12,6 +13,7 @@ export interface RunService {
   etag?: string | null;
   reconciling?: boolean | null;
   latestReadyRevision?: string | null;
+  latestCreatedRevision?: string | null;
   terminalCondition?: RunCondition | null;
   traffic?: RunTraffic[] | null;
   trafficStatuses?: RunTraffic[] | null;

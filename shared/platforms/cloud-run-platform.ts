@@ -1,10 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { run_v2 } from '@googleapis/run';
 import { BadInputError } from '../errors/ops-error.js';
+import { toCloudRunHealth } from './cloud-run-health.js';
 import { type RunRevision, type RunService, toServiceStatus } from './cloud-run-parse.js';
 import { PlatformOperationError, PlatformTimeoutError, ServingChangedError, wrapPlatformError } from './errors.js';
 import type {
   PinnablePlatform,
+  PlatformHealth,
+  RestartOptions,
   RouteOptions,
   ScalingChange,
   ScalingState,
@@ -116,14 +119,19 @@ export class CloudRunPlatform implements PinnablePlatform {
     return toServiceStatus(service, revisions);
   }
 
-  private async patch(updateMask: string, body: run_v2.Schema$GoogleCloudRunV2Service, options: WaitOptions) {
+  private async patch(
+    updateMask: string,
+    body: run_v2.Schema$GoogleCloudRunV2Service,
+    options: WaitOptions,
+    forceNewRevision = false,
+  ) {
     const api = await this.api();
     let operation: RunOperation;
     try {
       // Writes are not retried: a PATCH that timed out may have been applied; the caller re-reads instead.
       operation = (
         await api.projects.locations.services.patch(
-          { name: this.target, updateMask, requestBody: body },
+          { name: this.target, updateMask, requestBody: body, ...(forceNewRevision ? { forceNewRevision } : {}) },
           { retry: false, ...(options.signal ? { signal: options.signal } : {}) },
         )
       ).data;
@@ -193,6 +201,27 @@ export class CloudRunPlatform implements PinnablePlatform {
       options,
     );
     return this.status();
+  }
+
+  /** Reads the Ready condition, the latest created and latest ready revisions, and whether traffic follows them. */
+  async health(): Promise<PlatformHealth> {
+    return toCloudRunHealth(await this.getService());
+  }
+
+  /**
+   * Deploys a new revision from the unchanged template (`forceNewRevision`) and waits for the operation. Refused
+   * when traffic is pinned: the new revision would get none. A template revision name is dropped, so Cloud Run
+   * names the new revision itself instead of failing on a name already taken.
+   */
+  async restart(options: RestartOptions): Promise<PlatformHealth> {
+    const service = (await this.getService()) as run_v2.Schema$GoogleCloudRunV2Service;
+    if (!toCloudRunHealth(service).followsLatest) {
+      throw new BadInputError(`${this.target}: traffic is pinned to a revision, so a new revision would get none`);
+    }
+    const { revision: _named, ...template } = service.template ?? {};
+    const etag = service.etag ? { etag: service.etag } : {};
+    await this.patch('template', { template, ...etag }, options, true);
+    return this.health();
   }
 
   /** Reads service-level and template scaling bounds. */

@@ -1,8 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AppsV1Api, AutoscalingV2Api, ConfigurationOptions } from '@kubernetes/client-node';
+import type { AppsV1Api, AutoscalingV2Api, ConfigurationOptions, CoreV1Api } from '@kubernetes/client-node';
 import { BadInputError } from '../errors/ops-error.js';
 import { PlatformOperationError, PlatformTimeoutError, ServingChangedError, wrapPlatformError } from './errors.js';
 import { type KubernetesConnection, loadKubernetesClient } from './kubernetes-client.js';
+import { type K8sPod, restartedTemplate, toKubernetesHealth } from './kubernetes-health.js';
 import {
   type K8sDeployment,
   type K8sReplicaSet,
@@ -14,6 +15,8 @@ import {
   undoPatch,
 } from './kubernetes-rollout.js';
 import type {
+  PlatformHealth,
+  RestartOptions,
   RouteOptions,
   ScalingChange,
   ScalingState,
@@ -37,6 +40,7 @@ export interface KubernetesPlatformOptions extends KubernetesConnection {
 interface Clients {
   apps: AppsV1Api;
   autoscaling: AutoscalingV2Api;
+  core: CoreV1Api;
   patchOptions: ConfigurationOptions;
 }
 
@@ -60,6 +64,7 @@ export class KubernetesPlatform implements ServicePlatform {
     return {
       apps: kc.makeApiClient(k8s.AppsV1Api),
       autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api),
+      core: kc.makeApiClient(k8s.CoreV1Api),
       patchOptions: deadline,
     };
   }
@@ -143,6 +148,41 @@ export class KubernetesPlatform implements ServicePlatform {
       }
       await delay(this.options.pollMs ?? 1_000, undefined, options.signal ? { signal: options.signal } : {});
     }
+  }
+
+  /** Reads the Deployment's replicas and the pods its selector picks (phase, readiness, restarts, waiting reason). */
+  async health(): Promise<PlatformHealth> {
+    const d = await this.deployment();
+    const labelSelector = selectorString(d.spec?.selector);
+    const { namespace } = this.options;
+    const pods = await this.read(`listing pods of ${this.target}`, (c) =>
+      c.core.listNamespacedPod({ namespace, labelSelector }, c.patchOptions),
+    );
+    return toKubernetesHealth(this.target, d, pods.items as K8sPod[]);
+  }
+
+  /**
+   * `kubectl rollout restart`: sets the pod template's `restartedAt` annotation (a JSON Patch guarded by the
+   * read's resourceVersion) and waits for the rollout. Refused on a paused Deployment, which would not roll out.
+   */
+  async restart(options: RestartOptions): Promise<PlatformHealth> {
+    const d = await this.deployment();
+    if (d.spec?.paused) throw new BadInputError(`deployment ${this.target} is paused: resume it before a restart`);
+    const { deployment: name, namespace } = this.options;
+    const clients = await this.api();
+    const version = d.metadata?.resourceVersion;
+    const guard = version ? [{ op: 'test', path: '/metadata/resourceVersion', value: version }] : [];
+    const replace = { op: 'replace', path: '/spec/template', value: restartedTemplate(d, options.at) };
+    try {
+      await clients.apps.patchNamespacedDeployment(
+        { name, namespace, body: [...guard, replace] },
+        clients.patchOptions,
+      );
+    } catch (error) {
+      throw wrapPlatformError(error, `restarting deployment ${this.target}`);
+    }
+    await this.waitForRollout(options);
+    return this.health();
   }
 
   /** Reads desired replicas (scale subresource) and the HPA that manages the Deployment, if any. */

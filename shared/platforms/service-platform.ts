@@ -93,6 +93,52 @@ export interface ServicePlatform {
   scaling(): Promise<ScalingState>;
   /** Changes the scaling bounds and waits until the platform accepted them. */
   scale(change: ScalingChange, options?: WaitOptions): Promise<ScalingState>;
+  /** Reads what a health check judges: readiness, failed deploys, replicas and pods. */
+  health(): Promise<PlatformHealth>;
+  /**
+   * Restarts the service with its configuration unchanged and waits until the platform is done: Kubernetes a
+   * rollout restart (the pod template's `kubectl.kubernetes.io/restartedAt` annotation), Cloud Run a new revision.
+   */
+  restart(options: RestartOptions): Promise<PlatformHealth>;
+}
+
+/** One pod of a Kubernetes Deployment, as a health check reads it. */
+export interface PodHealth {
+  name: string;
+  /** `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`. */
+  phase: string;
+  /** The pod's Ready condition. */
+  ready: boolean;
+  /** Container restarts, summed over the pod's containers. */
+  restarts: number;
+  /** Why a container waits (`CrashLoopBackOff`, `ImagePullBackOff`), when one does. */
+  waiting?: string;
+}
+
+/** A service's health as its platform reports it now. */
+export interface PlatformHealth {
+  platform: PlatformKind;
+  target: string;
+  /** Cloud Run: Ready and not reconciling; Kubernetes: every desired replica available. */
+  ready: boolean;
+  /** Why it is not ready, as the platform words it. */
+  message?: string;
+  /** Cloud Run: the newest revision and the newest Ready one (short names); they differ after a failed deploy. */
+  latestCreated?: string;
+  latestReady?: string;
+  /** Cloud Run: all traffic follows the latest ready revision, so a new revision gets it. */
+  followsLatest?: boolean;
+  /** Kubernetes: desired, available, ready and updated replicas. */
+  replicas?: { desired: number; available: number; ready: number; updated: number };
+  pods?: PodHealth[];
+  /** Kubernetes: the Deployment is paused. */
+  paused?: boolean;
+}
+
+/** Options of {@link ServicePlatform.restart}. */
+export interface RestartOptions extends WaitOptions {
+  /** The restart time recorded on the platform (the `restartedAt` annotation). */
+  at: Date;
 }
 
 /** A platform whose traffic can be pinned to one revision (Cloud Run), and so released again. */

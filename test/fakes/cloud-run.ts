@@ -44,6 +44,8 @@ export class FakeCloudRun {
   operationPolls = 1;
   /** When set, the next finished operation carries this error. */
   failOperationWith: string | undefined;
+  /** Per service: a terminal condition that overrides the Ready one (a service that fails to serve). */
+  readonly conditions = new Map<string, { state: string; message?: string }>();
 
   /** Adds a service whose traffic goes 100 % to `serving` (pinned) or to the latest revision. */
   addService(path: string, revisions: FakeRevisionSpec[], serving?: string): void {
@@ -86,10 +88,11 @@ export class FakeCloudRun {
   }
 
   private view(s: FakeService): Record<string, unknown> {
-    const latest = s.revisions
-      .filter((r) => r.ready !== false)
-      .sort((a, b) => Date.parse(b.createTime) - Date.parse(a.createTime))[0];
+    const newest = [...s.revisions].sort((a, b) => Date.parse(b.createTime) - Date.parse(a.createTime));
+    const latest = newest.filter((r) => r.ready !== false)[0];
+    const created = newest[0];
     const full = (r: string) => `${s.name}/revisions/${r}`;
+    const condition = this.conditions.get(s.name);
     return {
       name: s.name,
       generation: String(s.generation),
@@ -99,8 +102,9 @@ export class FakeCloudRun {
       trafficStatuses: s.traffic,
       scaling: s.scaling,
       template: s.template,
-      ...(latest ? { latestReadyRevision: full(latest.name), latestCreatedRevision: full(latest.name) } : {}),
-      terminalCondition: { type: 'Ready', state: 'CONDITION_SUCCEEDED' },
+      ...(latest ? { latestReadyRevision: full(latest.name) } : {}),
+      ...(created ? { latestCreatedRevision: full(created.name) } : {}),
+      terminalCondition: { type: 'Ready', state: 'CONDITION_SUCCEEDED', ...condition },
       reconciling: false,
     };
   }
@@ -143,6 +147,8 @@ export class FakeCloudRun {
           | undefined;
         const target = level === 'template' ? s.template.scaling : s.scaling;
         (target as Record<string, number | undefined>)[key] = source?.[key];
+      } else if (field === 'template' && r.query.get('forceNewRevision') === 'true') {
+        this.newRevision(s);
       } else {
         return googleError(400, 'INVALID_ARGUMENT', `updateMask field ${field} not supported by this fake`);
       }
@@ -153,6 +159,16 @@ export class FakeCloudRun {
     const opName = `${s.name.replace(/\/services\/.*/, '')}/operations/${id}`;
     this.operations.set(opName, { polls: this.operationPolls, service: s.name });
     return { status: 200, body: this.operation(opName) };
+  }
+
+  /** A redeploy of the unchanged template: the next revision number, Ready, created now. */
+  private newRevision(s: FakeService): void {
+    const numbers = s.revisions.map((r) => Number(/-(\d{5})-/.exec(r.name)?.[1] ?? 0));
+    const next = String(Math.max(0, ...numbers) + 1).padStart(5, '0');
+    const base = s.name.slice(s.name.lastIndexOf('/') + 1);
+    const name = `${base}-${next}-r${next.slice(-2)}`;
+    s.revisions.push({ name, createTime: new Date().toISOString() });
+    s.template.revision = name;
   }
 
   private operation(name: string): Record<string, unknown> {

@@ -10,6 +10,17 @@ function status(code: number, reason: string, message: string): FakeReply {
   return { status: code, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code } };
 }
 
+/** The objects of `namespace` whose labels match the request's `labelSelector` (equality terms only). */
+function selected(objects: Json[], namespace: string, query: URLSearchParams): Json[] {
+  const wanted = (query.get('labelSelector') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((p) => p.split('='));
+  return objects.filter(
+    (o) => o.metadata.namespace === namespace && wanted.every(([k, v]) => o.metadata.labels?.[k as string] === v),
+  );
+}
+
 function stripHash(template: Json): Json {
   const copy = structuredClone(template);
   if (copy.metadata?.labels) delete copy.metadata.labels['pod-template-hash'];
@@ -26,6 +37,8 @@ export class FakeKubernetes {
   readonly deployments = new Map<string, Json>();
   readonly replicaSets: Json[] = [];
   readonly hpas: Json[] = [];
+  /** Pods, listed by label selector; tests set their phase, readiness and restarts. */
+  readonly pods: Json[] = [];
   /** Deployment reads before a rollout reports done. */
   rolloutPolls = 1;
   private pending = new Map<string, number>();
@@ -78,6 +91,27 @@ export class FakeKubernetes {
         updatedReplicas: replicas,
         availableReplicas: replicas,
         readyReplicas: replicas,
+      },
+    });
+  }
+
+  /** Adds a pod of Deployment `name` (labelled like its template) in the given state. */
+  addPod(
+    namespace: string,
+    name: string,
+    pod: { name: string; phase?: string; ready?: boolean; restarts?: number; waiting?: string },
+  ): void {
+    const containerState = pod.waiting ? { waiting: { reason: pod.waiting } } : { running: {} };
+    this.pods.push({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: pod.name, namespace, labels: { app: name } },
+      status: {
+        phase: pod.phase ?? 'Running',
+        conditions: [{ type: 'Ready', status: pod.ready === false ? 'False' : 'True' }],
+        containerStatuses: [
+          { name, ready: pod.ready !== false, restartCount: pod.restarts ?? 0, state: containerState },
+        ],
       },
     });
   }
@@ -186,16 +220,14 @@ export class FakeKubernetes {
         },
       };
     }
+    const podList = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(r.path);
+    if (podList && r.method === 'GET') {
+      const items = selected(this.pods, podList[1] as string, r.query);
+      return { status: 200, body: { apiVersion: 'v1', kind: 'PodList', metadata: {}, items } };
+    }
     const rsList = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets$/.exec(r.path);
     if (rsList && r.method === 'GET') {
-      const wanted = (r.query.get('labelSelector') ?? '')
-        .split(',')
-        .filter(Boolean)
-        .map((p) => p.split('='));
-      const items = this.replicaSets.filter(
-        (rs) =>
-          rs.metadata.namespace === rsList[1] && wanted.every(([k, v]) => rs.metadata.labels?.[k as string] === v),
-      );
+      const items = selected(this.replicaSets, rsList[1] as string, r.query);
       return { status: 200, body: { apiVersion: 'apps/v1', kind: 'ReplicaSetList', metadata: {}, items } };
     }
     const m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)(\/scale)?$/.exec(r.path);

@@ -1,0 +1,22 @@
+import type { Redis } from 'ioredis';
+import { withRedis as withRedisSession } from '../../../shared/databases/redis-session.js';
+
+/** Runs `fn` on one fresh, bounded Redis connection that the check's deadline drops. */
+export function withRedis<T>(
+  url: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+  fn: (client: Redis) => Promise<T>,
+): Promise<T> {
+  return withRedisSession(url, timeoutMs, fn, signal);
+}
+
+/** The `key:value` lines of an `INFO` section as a map. */
+export function parseInfo(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const at = line.indexOf(':');
+    if (at > 0 && !line.startsWith('#')) fields[line.slice(0, at)] = line.slice(at + 1).trim();
+  }
+  return fields;
+}

@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { PlatformTiming } from '../../shared/platforms/create-platform.js';
+import { createServicePlatform } from '../../shared/platforms/create-platform.js';
+import { lazyGoogleAuth, platformCache } from '../../shared/platforms/platform-cache.js';
+import type { ServicePlatform } from '../../shared/platforms/service-platform.js';
+import type { ServiceRef } from '../../shared/policy/match.js';
+import type { Context } from '../../shared/runtime/types.js';
+
+/** What the health sweep talks to besides the probed targets themselves; tests hand in their own. */
+export interface HealthSweepDeps {
+  platform(ref: ServiceRef, ctx: Context): Promise<ServicePlatform>;
+  /** A Google-signed ID token for `audience` (a private Cloud Run service's URL). */
+  idToken(audience: string): Promise<string>;
+  /** Authorization headers for Google APIs (Cloud Monitoring's PromQL API). */
+  googleHeaders(): Promise<Record<string, string>>;
+  /** Keep-alive agents the HTTP checks share, so a sweep reuses connections to the same hosts. */
+  agents: { http: HttpAgent; https: HttpsAgent };
+  /** Reads a CA bundle named by an HTTP check's `caFile`. */
+  readCa(path: string): Promise<Buffer>;
+  /** Waits `ms` between re-checks after a restart; rejects when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** Options of the production dependencies. */
+export interface DefaultHealthSweepDepsOptions {
+  timing?: PlatformTiming;
+  /** google-auth-library client for Cloud Run, Cloud Monitoring and ID tokens; default application default credentials. */
+  googleAuth?: unknown;
+}
+
+interface GoogleAuthLike {
+  getRequestHeaders(): Promise<Headers | Record<string, string>>;
+  getIdTokenClient(audience: string): Promise<{ getRequestHeaders(): Promise<Headers | Record<string, string>> }>;
+}
+
+const headersOf = async (source: { getRequestHeaders(): Promise<Headers | Record<string, string>> }) =>
+  Object.fromEntries(new Headers(await source.getRequestHeaders()).entries());
+
+/**
+ * Production dependencies, built once per process: platform adapters kept per service, one credentials client
+ * (its access and ID tokens cached until they expire), keep-alive HTTP agents, CA bundles read once.
+ */
+export function defaultHealthSweepDeps(options: DefaultHealthSweepDepsOptions = {}): HealthSweepDeps {
+  const googleAuth = lazyGoogleAuth(options.googleAuth);
+  const idClients = new Map<string, ReturnType<GoogleAuthLike['getIdTokenClient']>>();
+  const cas = new Map<string, Promise<Buffer>>();
+  // Restarts wait for a Cloud Run operation or a rollout; a sweep's budget bounds them further.
+  const timing: PlatformTiming = { timeoutMs: 10_000, waitTimeoutMs: 5 * 60_000, ...options.timing };
+  return {
+    platform: platformCache({ build: createServicePlatform, googleAuth, timing }),
+    async idToken(audience) {
+      let client = idClients.get(audience);
+      if (!client) {
+        client = googleAuth().then((auth) => (auth as GoogleAuthLike).getIdTokenClient(audience));
+        client.catch(() => idClients.delete(audience));
+        idClients.set(audience, client);
+      }
+      const headers = await headersOf(await client);
+      return (headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    },
+    async googleHeaders() {
+      return headersOf((await googleAuth()) as GoogleAuthLike);
+    },
+    agents: {
+      http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+      https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    },
+    readCa(path) {
+      let ca = cas.get(path);
+      if (!ca) {
+        ca = readFile(path);
+        ca.catch(() => cas.delete(path));
+        cas.set(path, ca);
+      }
+      return ca;
+    },
+    sleep: async (ms, signal) => {
+      await delay(ms, undefined, { signal });
+    },
+  };
+}

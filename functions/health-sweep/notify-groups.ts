@@ -1,0 +1,66 @@
+import type { CheckEntry, HealthConfig } from '../../shared/config/sections/health.js';
+import type { Context } from '../../shared/runtime/types.js';
+import { type CheckMemory, type IncidentMemory, planGroup } from './decide.js';
+import type { SweepMemory } from './memory.js';
+import {
+  downMessage,
+  flappingMessage,
+  type MessageCheck,
+  moreMessage,
+  recoveredMessage,
+  remindMessage,
+} from './messages.js';
+import { HealthKeys } from './state-keys.js';
+import { type CheckRun, groupOf } from './sweep-types.js';
+
+const severityOf = (entry: CheckEntry) => (entry.kind === 'invalid' ? 'warning' : entry.severity);
+
+/**
+ * Tells people about every group a run touched: the page when it goes down, more checks failing, reminders
+ * while it stays down, the recovery; and once about each check that starts flapping.
+ */
+export async function notifyGroups(
+  ctx: Context,
+  memory: SweepMemory,
+  health: HealthConfig,
+  entries: readonly CheckEntry[],
+  runs: readonly CheckRun[],
+  memories: Map<string, CheckMemory>,
+): Promise<void> {
+  const now = ctx.now();
+  const all = health.checks;
+  const byName = new Map(all.map((e) => [e.name, e]));
+  const describe = (name: string): MessageCheck => {
+    const entry = byName.get(name);
+    return { name, severity: entry ? severityOf(entry) : 'warning', memory: memories.get(name) };
+  };
+  for (const run of runs.filter((r) => r.event === 'flapping')) {
+    await ctx.notify(flappingMessage(describe(run.entry.name), run.memory.transitions.length, health.flapping.window));
+  }
+  const groups = [...new Set(runs.map((r) => groupOf(r.entry)))];
+  for (const group of groups) {
+    // Every check of the group counts, also those not run now: one that is still down keeps the incident open.
+    const members = all.filter((e) => groupOf(e) === group);
+    const unread = members.filter((e) => !entries.includes(e)).map((e) => e.name);
+    for (const [name, value] of await memory.checks(unread)) memories.set(name, value);
+    const open = await memory.get<IncidentMemory>(HealthKeys.incident(group));
+    const plan = planGroup(
+      group,
+      open,
+      members.map((e) => ({ name: e.name, memory: memories.get(e.name) })),
+      health.remindEvery,
+      now,
+    );
+    if (plan.kind === 'none') continue;
+    if (plan.kind === 'recovered') {
+      await memory.delete(HealthKeys.incident(group));
+      await ctx.notify(recoveredMessage(group, plan.closed, plan.outageMs));
+      continue;
+    }
+    await memory.put(HealthKeys.incident(group), plan.incident);
+    const checks = plan.checks.map(describe);
+    if (plan.kind === 'open') await ctx.notify(downMessage(group, plan.incident, checks));
+    else if (plan.kind === 'more') await ctx.notify(moreMessage(group, checks));
+    else await ctx.notify(remindMessage(group, plan.incident, checks, now));
+  }
+}

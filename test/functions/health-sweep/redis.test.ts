@@ -1,0 +1,120 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { judgeRedis } from '../../../functions/health-sweep/checks/redis.js';
+import { suffix } from '../../shared/databases/seed.js';
+import { healthHarness, itemsOf } from './harness.js';
+
+const URL = 'redis://127.0.0.1:6379';
+const p = `opsfn-hs-${suffix()}:`;
+let redis: Redis;
+
+beforeAll(async () => {
+  redis = new Redis(URL);
+  await redis.xgroup('CREATE', `${p}orders`, 'matching', '$', 'MKSTREAM');
+  await redis.xgroup('CREATE', `${p}trades`, 'clearing', '$', 'MKSTREAM');
+});
+
+afterAll(async () => {
+  const keys = await redis.keys(`${p}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe('healthSweep redis checks on a real server', () => {
+  it('PINGs and reads memory, and judges memory against maxmemory', async () => {
+    const h = healthHarness({ health: { checks: [{ name: 'cache', kind: 'redis', url: URL }] } });
+    const item = itemsOf(await h.invoke()).cache;
+    expect(item?.status).toBe('ok');
+    expect(item?.detail).toMatch(/^Redis \d+\.\d+\.\d+ PONG in \d+ ms; memory \d+ MiB/);
+    const reading = { version: '7', pingMs: 1, usedMemory: 85, maxMemory: 100, role: 'master' };
+    expect(judgeRedis(reading, { memory: { warn: 0.8, fail: 0.9 } }).status).toBe('warn');
+    expect(judgeRedis({ ...reading, usedMemory: 95 }, { memory: { warn: 0.8, fail: 0.9 } }).status).toBe('fail');
+    const replica = { ...reading, usedMemory: 1, role: 'slave', link: { up: false } };
+    expect(judgeRedis(replica, { memory: { warn: 0.8, fail: 0.9 } }).parts).toContain(
+      'replica link to its primary is down',
+    );
+  });
+
+  it('finds a consumer that stopped reading: pending entries, lag and an idle consumer', async () => {
+    await redis.xadd(`${p}orders`, '*', 'id', '1');
+    await redis.xadd(`${p}orders`, '*', 'id', '2');
+    await redis.xreadgroup('GROUP', 'matching', 'engine-1', 'COUNT', 2, 'STREAMS', `${p}orders`, '>');
+    await redis.xadd(`${p}orders`, '*', 'id', '3');
+    await delay(120);
+    const h = healthHarness({
+      health: {
+        checks: [
+          {
+            name: 'backlog',
+            kind: 'redis-stream',
+            url: URL,
+            stream: `${p}orders`,
+            group: 'matching',
+            pending: { warn: 2, fail: 100 },
+          },
+          { name: 'alive', kind: 'redis-stream', url: URL, stream: `${p}orders`, group: 'matching', maxIdle: '50ms' },
+          { name: 'lagging', kind: 'redis-stream', url: URL, stream: `${p}*`, lag: { warn: 1 } },
+        ],
+      },
+    });
+    const items = itemsOf(await h.invoke());
+    expect(items.backlog?.status).toBe('warn');
+    expect(items.backlog?.detail).toContain(`${p}orders/matching: 2 pending, lag 1`);
+    expect(items.alive?.status).toBe('fail');
+    expect(items.alive?.detail).toMatch(/consumer engine-1 idle \d+ms with 2 pending/);
+    expect(items.lagging?.status).toBe('warn');
+    expect(items.lagging?.detail).toMatch(/^2 group\(s\): /);
+  });
+
+  it('counts dead letters added since the previous sweep', async () => {
+    await redis.xadd(`${p}orders:dlq`, '*', 'id', 'old');
+    const h = healthHarness({
+      health: {
+        checks: [{ name: 'dlq', kind: 'redis-stream', url: URL, stream: `${p}*:dlq`, dlq: { warn: 1, fail: 50 } }],
+      },
+    });
+    expect(itemsOf(await h.invoke()).dlq).toMatchObject({ status: 'ok' });
+    await redis.xadd(`${p}orders:dlq`, '*', 'id', 'a');
+    await redis.xadd(`${p}trades:dlq`, '*', 'id', 'b');
+    const grew = itemsOf(await h.invoke()).dlq;
+    expect(grew).toMatchObject({
+      status: 'warn',
+      detail: '2 new dead letter(s) in 2 stream(s) since the previous sweep',
+    });
+    // Trimming the stream does not hide new dead letters: growth counts entries added, not the length.
+    await redis.xtrim(`${p}orders:dlq`, 'MAXLEN', 0);
+    for (let i = 0; i < 50; i++) await redis.xadd(`${p}orders:dlq`, '*', 'id', String(i));
+    expect(itemsOf(await h.invoke()).dlq).toMatchObject({ status: 'fail' });
+    expect(itemsOf(await h.invoke()).dlq).toMatchObject({
+      status: 'ok',
+      detail: '0 new dead letter(s) in 2 stream(s) since the previous sweep',
+    });
+  });
+
+  it('fails a pattern that matches nothing, a missing stream, a missing group and an unreachable server', async () => {
+    const h = healthHarness({
+      health: {
+        checks: [
+          { name: 'none', kind: 'redis-stream', url: URL, stream: `${p}nothing:*`, pending: { warn: 1 } },
+          { name: 'missing', kind: 'redis-stream', url: URL, stream: `${p}missing`, pending: { warn: 1 } },
+          {
+            name: 'nogroup',
+            kind: 'redis-stream',
+            url: URL,
+            stream: `${p}orders`,
+            group: 'ghost',
+            pending: { warn: 1 },
+          },
+          { name: 'down', kind: 'redis', url: 'redis://127.0.0.1:1', timeout: '1s' },
+        ],
+      },
+    });
+    const envelope = await h.invoke();
+    const items = itemsOf(envelope);
+    expect(items.none).toMatchObject({ status: 'fail', detail: `no stream matches ${p}nothing:*` });
+    expect(items.missing).toMatchObject({ status: 'fail', detail: `stream ${p}missing does not exist` });
+    expect(items.nogroup).toMatchObject({ status: 'fail', detail: `no group ghost on ${p}orders` });
+    expect(items.down?.detail).toMatch(/^Redis 127\.0\.0\.1:1: .*ECONNREFUSED/);
+  });
+});
