@@ -11,8 +11,8 @@ export interface ProbeMetricsOptions {
   now?: () => number;
 }
 
-/** How far in the past a window may end and still be measured now (the run's own clock drift). */
-const NOW_SLACK_MS = 5_000;
+/** How far in the past a window may end and still count as ending now (the time the run took to get here). */
+const NOW_SLACK_MS = 1_000;
 
 /**
  * The error ratio measured by requesting the service itself: `samples` GETs spread over the window, where a 5xx
