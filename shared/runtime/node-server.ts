@@ -14,8 +14,8 @@ function send(res: ServerResponse, reply: HttpReply): void {
 }
 
 /**
- * Serves every registered function at `POST /<entryPoint>` and `GET /healthz` on one port; the
- * local equivalent of the deployed functions.
+ * Serves every registered function at `POST /<entryPoint>`, `GET /healthz` and `GET /readyz` on one port;
+ * the local equivalent of the deployed functions.
  */
 export function createHttpServer(runtime: Runtime): Server {
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -30,6 +30,14 @@ export function createHttpServer(runtime: Runtime): Server {
         state = 'unavailable';
       }
       return send(res, { status: 200, body: { status: 'ok', state, functions: runtime.functions.map((f) => f.name) } });
+    }
+    if (req.method === 'GET' && name === 'readyz') {
+      // Without its state store a replica refuses every mutation: out of rotation until the store is back.
+      const ready = await runtime.state.ping().then(
+        () => true,
+        () => false,
+      );
+      return send(res, { status: ready ? 200 : 503, body: { status: ready ? 'ok' : 'state unavailable' } });
     }
     let body: Buffer;
     try {

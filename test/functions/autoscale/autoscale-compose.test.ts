@@ -50,7 +50,9 @@ describe('autoscale on docker compose (runbook 002: scale out on latency and err
         ],
       },
     });
-    const definition = createAutoscaleFunction(defaultAutoscaleDeps({ timing: { waitTimeoutMs: 30_000, pollMs: 200 } }));
+    const definition = createAutoscaleFunction(
+      defaultAutoscaleDeps({ timing: { waitTimeoutMs: 30_000, pollMs: 200 } }),
+    );
     invoke = (trigger, dryRun = false) =>
       runFunction(definition, trigger, {
         config,
@@ -113,7 +115,10 @@ describe('autoscale on docker compose (runbook 002: scale out on latency and err
     expect(set.summary).toBe('api: containers 1 → 2 (load test)');
     expect(await running()).toBe(2);
     const refused = await invoke(manual({ service: 'api', min: 3, reason: 'wrong knob' }));
-    expect(refused).toMatchObject({ outcome: 'rejected', error: { message: expect.stringMatching(/give "replicas"/) } });
+    expect(refused).toMatchObject({
+      outcome: 'rejected',
+      error: { message: expect.stringMatching(/give "replicas"/) },
+    });
     expect(await running()).toBe(2);
   }, 60_000);
 });

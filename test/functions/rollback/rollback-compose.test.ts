@@ -86,7 +86,13 @@ describe('rollback on docker compose, confirmed by a probe', () => {
       },
     });
     const deps = defaultRollbackDeps({ timing: { waitTimeoutMs: 30_000, pollMs: 200 } });
-    runtime = await createRuntime({ config, functions: [createRollbackFunction(deps)], state, notifier, logSink: () => {} });
+    runtime = await createRuntime({
+      config,
+      functions: [createRollbackFunction(deps)],
+      state,
+      notifier,
+      logSink: () => {},
+    });
     // Deploy v1, let opsfn see it serve, then deploy the broken v2 by hand as a person would.
     file = await writeComposeFile(dir, { app: appService(`${repo}:v1`, port) });
     await composeUp(project, file);
@@ -155,7 +161,10 @@ describe('rollback on docker compose, confirmed by a probe', () => {
     const io = captureIo({ USER: 'oncall' });
     const code = await releasePinCommand.run(runtime, ['app', '--reason', 'v3 fixes it', '--json'], io);
     expect(code, io.stdout()).toBe(0);
-    expect(JSON.parse(io.stdout())).toMatchObject({ outcome: 'ok', actions: [{ action: 'release-pin', status: 'done' }] });
+    expect(JSON.parse(io.stdout())).toMatchObject({
+      outcome: 'ok',
+      actions: [{ action: 'release-pin', status: 'done' }],
+    });
     expect(await images()).toEqual([`${repo}:v3`]);
     expect(existsSync(join(dir, `.opsfn-pin.${project}.app.yml`))).toBe(false);
     expect(await state.get(RollbackKeys.pin('app'))).toBeUndefined();

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { EstateSchema } from '../../../shared/config/estate.js';
 
-const service = { platform: 'compose', project: 'exchange', service: 'gateway', files: ['/srv/exchange/docker-compose.yml'] };
+const service = {
+  platform: 'compose',
+  project: 'exchange',
+  service: 'gateway',
+  files: ['/srv/exchange/docker-compose.yml'],
+};
 const issues = (input: unknown) =>
   EstateSchema.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
 

@@ -12,7 +12,7 @@ describe('ProbeMetrics', () => {
   beforeEach(async () => {
     hits = 0;
     answers = [];
-    server = createServer((req, res) => {
+    server = createServer((_req, res) => {
       const status = answers[hits++] ?? 200;
       if (status === 0) return; // never answers: the probe's timeout counts it as an error
       res.writeHead(status).end('x');
