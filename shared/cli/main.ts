@@ -11,7 +11,7 @@ import { type CliIo, processIo } from './io.js';
 import { serve } from './serve-cmd.js';
 
 const USAGE = `usage:
-  opsfn serve     [--config F] [--port 8080] [--host H] [--no-scheduler]
+  opsfn serve     [--config F] [--port 8080] [--host H] [--no-scheduler] [--schedules DIR]
   opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--self-test] [--plan NAME]
   opsfn config    validate [F...]
   opsfn schedules [--json] [--config F]
@@ -64,6 +64,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
           port: { type: 'string', default: '8080' },
           host: { type: 'string' },
           'no-scheduler': { type: 'boolean', default: false },
+          schedules: { type: 'string' },
         },
       });
       const port = Number(values.port);
@@ -78,7 +79,12 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       });
       const serving = await serve(
         runtime,
-        { port, scheduler: !values['no-scheduler'], ...(values.host ? { host: values.host } : {}) },
+        {
+          port,
+          scheduler: !values['no-scheduler'],
+          ...(values.host ? { host: values.host } : {}),
+          ...(values.schedules ? { schedules: values.schedules } : {}),
+        },
         io,
       );
       if (deps.onServing) {
