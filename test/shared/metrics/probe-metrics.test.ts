@@ -27,7 +27,7 @@ describe('ProbeMetrics', () => {
 
   it('counts 5xx answers and failed requests as errors over the samples it takes', async () => {
     answers = [200, 500, 503, 404, 0];
-    const probe = new ProbeMetrics({ url, samples: 5, timeoutMs: 200 });
+    const probe = new ProbeMetrics({ url, samples: 5, timeoutMs: 1_000 });
     const sample = await probe.errorRate({ end: new Date(), windowMs: 100 });
     expect(sample).toEqual({ ratio: 3 / 5, total: 5, errors: 3 });
     expect(hits).toBe(5);
