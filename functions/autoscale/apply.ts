@@ -1,5 +1,6 @@
 import type { AutoscalePolicy } from '../../shared/config/sections/autoscale.js';
 import type { ActOutcome } from '../../shared/guard/act.js';
+import { previewChange } from '../../shared/platforms/change-preview.js';
 import type { ScalingPlatform } from '../../shared/platforms/scaling.js';
 import type { Context } from '../../shared/runtime/types.js';
 import { type Knob, knobRequest, readKnob } from './knob.js';
@@ -32,10 +33,15 @@ export type ApplyResult = { applied: true; stateError?: string } | { applied: fa
  * it re-reads the knob, so of many concurrent alerts only the first steps; it records the baseline before
  * the change, and puts the record back when the platform refused it, so nothing is left half-applied.
  */
-export function applyScale(ctx: Context, platform: ScalingPlatform, plan: ScalePlan): Promise<ActOutcome<ApplyResult>> {
+export async function applyScale(
+  ctx: Context,
+  platform: ScalingPlatform,
+  plan: ScalePlan,
+): Promise<ActOutcome<ApplyResult>> {
   const key = AutoscaleKeys.scale(plan.service);
   const before = plan.knob.value;
-  const change = { knob: plan.knob.label, before, after: plan.to };
+  const command = await previewChange(platform, { kind: 'scale', replicas: plan.to });
+  const change = { knob: plan.knob.label, before, after: plan.to, ...command };
   const restore = async () => {
     if (plan.record) await ctx.state.put(key, plan.record, RECORD_TTL_MS);
     else await ctx.state.delete(key);

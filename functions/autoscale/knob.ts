@@ -4,7 +4,7 @@ import type { ScalingState } from '../../shared/platforms/service-platform.js';
 
 /** The one bound a policy steps on a service, as read now. */
 export interface Knob {
-  /** `cloud-run:service:min`, `cloud-run:template:max`, `kubernetes:replicas` or `kubernetes:hpa:<name>:min`. */
+  /** `cloud-run:service:min`, `cloud-run:template:max`, `kubernetes:replicas`, `kubernetes:hpa:<name>:min` or `compose:replicas`. */
   id: string;
   /** Its current value. */
   value: number;
@@ -43,6 +43,10 @@ export function readKnob(
       label: `maxInstanceCount (${where})`,
     };
   }
+  if (state.platform === 'compose') {
+    if (state.replicas === undefined) return { error: 'Docker reports no container count' };
+    return { id: 'compose:replicas', value: state.replicas, bottom: 0, label: 'containers' };
+  }
   if (state.hpa) {
     return {
       id: `kubernetes:hpa:${state.hpa.name}:min`,
@@ -59,6 +63,7 @@ export function readKnob(
 /** The platform request that sets `knob` to `value`. */
 export function knobRequest(knob: Knob, value: number, state: ScalingState): ScaleRequest {
   const [platform, level, kind] = knob.id.split(':');
+  if (platform === 'compose') return { platform: 'compose', replicas: value };
   if (platform === 'cloud-run') {
     const field = kind === 'max' ? { max: value } : { min: value };
     return { platform: 'cloud-run', level: level === 'template' ? 'template' : 'service', ...field };

@@ -27,8 +27,11 @@ export async function onManual(ctx: Context, request: ManualScale, deps: Autosca
   const value = request[which] as number;
   const policies = ctx.config.autoscale?.policies ?? [];
   const policy = policyFor('autoscale', policies, request.service);
-  if (which === 'replicas' && service.platform !== 'kubernetes') {
+  if (which === 'replicas' && service.platform === 'cloud-run') {
     throw new BadInputError(`${request.service} runs on Cloud Run: give "min" or "max" instances, not "replicas"`);
+  }
+  if (which !== 'replicas' && service.platform === 'compose') {
+    throw new BadInputError(`${request.service} runs on docker compose: give "replicas" (its containers)`);
   }
   if (policy && !request.force && value > policy.up.max) {
     throw new BadInputError(

@@ -1,5 +1,6 @@
 import type { RollbackPolicy } from '../../shared/config/sections/rollback.js';
 import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
+import { previewChange } from '../../shared/platforms/change-preview.js';
 import type { ServicePlatform } from '../../shared/platforms/service-platform.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { applyRollback } from './apply.js';
@@ -47,6 +48,7 @@ export async function actAndVerify(
 ): Promise<RunResult> {
   const { subject, from, to } = order;
   const item: Record<string, unknown> = { service: subject.service, from, to, reasons: order.reasons };
+  const command = await previewChange(platform, { kind: 'route', revision: to });
   const outcome = await ctx
     .act(
       'rollback',
@@ -59,7 +61,7 @@ export async function actAndVerify(
           incident: subject.incident,
           chainTtlMs: order.chainTtlMs,
         }),
-      { cooldownMs: order.cooldownMs, evidence: order.evidence, change: { traffic: { from, to } } },
+      { cooldownMs: order.cooldownMs, evidence: order.evidence, change: { traffic: { from, to }, ...command } },
     )
     .catch(async (error: unknown) => {
       // A confirmed rollback that failed leaves the incident unhandled: page before the error ends the run.
@@ -67,7 +69,12 @@ export async function actAndVerify(
       throw error;
     });
   if (outcome.status === 'dry-run') {
-    return { outcome: 'ok', summary: `dry-run: would roll ${subject.service} back ${from} → ${to}`, items: [item] };
+    const run = command.command ? ` by running ${command.command}` : '';
+    return {
+      outcome: 'ok',
+      summary: `dry-run: would roll ${subject.service} back ${from} → ${to}${run}`,
+      items: [item],
+    };
   }
   if (outcome.status === 'refused') {
     const summary = `rollback of ${subject.service} refused by ${outcome.by}: ${outcome.reason}`;

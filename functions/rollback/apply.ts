@@ -1,5 +1,5 @@
 import { ServingChangedError } from '../../shared/platforms/errors.js';
-import type { ServicePlatform, ServiceStatus } from '../../shared/platforms/service-platform.js';
+import { isPinnable, type ServicePlatform, type ServiceStatus } from '../../shared/platforms/service-platform.js';
 import type { Context } from '../../shared/runtime/types.js';
 import type { ChainMark } from './decide.js';
 import { BAD_MAX, BAD_TTL_MS, type PinRecord, RollbackKeys } from './state-keys.js';
@@ -22,7 +22,7 @@ export interface RollbackPlan {
 /**
  * The mutation run under the service lock: moves everything to the target only if the bad revision still
  * serves (checked on the read whose etag/resourceVersion guards the write, so a concurrent change wins),
- * waits, then records the bad revision, the chain mark and (Cloud Run) the pin.
+ * waits, then records the bad revision, the chain mark and (Cloud Run, compose) the pin.
  */
 export async function applyRollback(ctx: Context, platform: ServicePlatform, plan: RollbackPlan): Promise<ApplyResult> {
   let after: ServiceStatus;
@@ -39,7 +39,7 @@ export async function applyRollback(ctx: Context, platform: ServicePlatform, pla
     await ctx.state.put(RollbackKeys.bad(plan.service), next, BAD_TTL_MS);
     const chain: ChainMark = { at, from: plan.from, to: plan.to, incident: plan.incident };
     await ctx.state.put(RollbackKeys.chain(plan.service), chain, plan.chainTtlMs);
-    if (platform.kind === 'cloud-run') {
+    if (isPinnable(platform)) {
       const pin: PinRecord = { revision: plan.to, from: plan.from, at, incident: plan.incident };
       await ctx.state.put(RollbackKeys.pin(plan.service), pin);
     }

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { RollbackPolicy } from '../../shared/config/sections/rollback.js';
 import { CloudMonitoringMetrics, type HeaderSource } from '../../shared/metrics/cloud-monitoring-metrics.js';
 import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
+import { ProbeMetrics } from '../../shared/metrics/probe-metrics.js';
 import { PrometheusMetrics } from '../../shared/metrics/prometheus-metrics.js';
 import { createServicePlatform, type PlatformTiming } from '../../shared/platforms/create-platform.js';
 import { lazyGoogleAuth, platformCache } from '../../shared/platforms/platform-cache.js';
@@ -28,7 +29,7 @@ export interface DefaultDepsOptions {
 }
 
 /**
- * Production dependencies: platform adapters from the estate, Cloud Monitoring or Prometheus, a real timer.
+ * Production dependencies: platform adapters from the estate, Cloud Monitoring, Prometheus or a probe, a real timer.
  * Adapters are kept per service and config, so a warm instance reuses clients and cached access tokens.
  */
 export function defaultRollbackDeps(options: DefaultDepsOptions = {}): RollbackDeps {
@@ -57,6 +58,8 @@ export function defaultRollbackDeps(options: DefaultDepsOptions = {}): RollbackD
 
   function buildMetrics(ref: ServiceRef, policy: RollbackPolicy | undefined, ctx: Context): MetricsSource | undefined {
     const { endpoints } = ctx.config;
+    const probe = policy?.errorRate.probe;
+    if (probe) return new ProbeMetrics({ url: probe.url, samples: probe.samples, timeoutMs: probe.timeout });
     const query = policy?.errorRate.query;
     if (query !== undefined) {
       if (!endpoints.prometheus) return undefined;

@@ -10,8 +10,11 @@ export interface MessageSubject {
   url?: string;
 }
 
-/** The sentence every Cloud Run rollback message carries: traffic stays pinned until someone releases it. */
+/** The sentence every Cloud Run or compose rollback message carries: the service stays pinned until someone releases it. */
 export function pinNote(subject: MessageSubject, revision: string): string {
+  if (subject.platform === 'compose') {
+    return `The service is pinned to ${revision}: opsfn's compose commands keep it there until the pin is released with \`opsfn release-pin ${subject.service}\` (a \`docker compose up\` without opsfn's override replaces it).`;
+  }
   return subject.platform === 'cloud-run'
     ? `Traffic is pinned to ${revision}: new deploys get no traffic until the pin is released with \`opsfn release-pin ${subject.service}\`.`
     : '';

@@ -1,4 +1,5 @@
 import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
+import { previewChange } from '../../shared/platforms/change-preview.js';
 import { isPinnable } from '../../shared/platforms/service-platform.js';
 import { policyFor } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
@@ -9,8 +10,9 @@ import { describeReading, readErrorRate } from './evidence.js';
 import { type PinRecord, RollbackKeys } from './state-keys.js';
 
 /**
- * `opsfn release-pin <service>`: after a Cloud Run rollback pinned traffic to an old revision, sends 100 %
- * to the latest ready revision again, once it is Ready, not marked bad and not failing; through `ctx.act`.
+ * `opsfn release-pin <service>`: after a rollback pinned a Cloud Run service's traffic to an old revision (or a
+ * compose service to an old image), sends 100 % to the latest ready revision again (compose: the image its files
+ * name), once it is Ready, not marked bad and not failing; through `ctx.act`.
  */
 export async function releasePin(
   ctx: Context,
@@ -19,15 +21,15 @@ export async function releasePin(
 ): Promise<RunResult> {
   const service = ctx.config.services[serviceName];
   if (!service) throw new NotFoundError(`unknown service "${serviceName}" (not in the estate's services)`);
-  if (service.platform !== 'cloud-run') {
-    throw new BadInputError(`release-pin applies to Cloud Run services; ${serviceName} is on ${service.platform}`);
+  if (service.platform === 'kubernetes') {
+    throw new BadInputError(`release-pin applies to Cloud Run and compose services; ${serviceName} is on kubernetes`);
   }
   const ref = { key: serviceName, service };
   const platform = await deps.platform(ref, ctx);
   if (!isPinnable(platform)) throw new BadInputError(`${serviceName}: the platform cannot release a pin`);
   const status = await platform.status();
   const latest = status.revisions.find((r) => r.name === status.latestReady);
-  if (!latest) throw new BadInputError(`${serviceName}: Cloud Run reports no latest ready revision`);
+  if (!latest) throw new BadInputError(`${serviceName}: the platform reports no latest ready revision`);
   const pin = await ctx.state.get<PinRecord>(RollbackKeys.pin(serviceName));
   const bad = (await ctx.state.get<string[]>(RollbackKeys.bad(serviceName))) ?? [];
   const item: Record<string, unknown> = { service: serviceName, latest: latest.name, pin: pin ?? null };
@@ -40,8 +42,9 @@ export async function releasePin(
   if (!latest.ready) return refuse(`latest revision ${latest.name} is not Ready`);
   if (bad.includes(latest.name)) return refuse(`latest revision ${latest.name} was rolled back as bad; deploy a fix`);
   const policy = policyFor('rollback', ctx.config.rollback?.policies ?? [], serviceName);
-  if (policy) {
-    const metrics = deps.metrics(ref, policy, ctx);
+  const metrics = policy ? deps.metrics(ref, policy, ctx) : undefined;
+  // A probe measures whatever serves now, which while pinned is not the latest image: it would vouch for the wrong one.
+  if (policy && !(metrics?.kind === 'probe' && latest.percent === 0)) {
     const windowMs = policy.errorRate.window;
     const reading = await readErrorRate(metrics, {
       revision: latest.name,
@@ -58,6 +61,7 @@ export async function releasePin(
     return { outcome: 'skipped', summary: `${serviceName} already sends all traffic to ${latest.name}`, items: [item] };
   }
 
+  const command = await previewChange(platform, { kind: 'release' });
   const outcome = await ctx.act(
     'release-pin',
     serviceName,
@@ -67,7 +71,10 @@ export async function releasePin(
       await ctx.state.delete(RollbackKeys.chain(serviceName));
       return after;
     },
-    { evidence: item, change: { traffic: { from: status.traffic, to: [{ latest: latest.name, percent: 100 }] } } },
+    {
+      evidence: item,
+      change: { traffic: { from: status.traffic, to: [{ latest: latest.name, percent: 100 }] }, ...command },
+    },
   );
   if (outcome.status === 'dry-run') {
     return { outcome: 'ok', summary: `dry-run: would send 100% of ${serviceName} to ${latest.name}`, items: [item] };

@@ -20,6 +20,8 @@ export const BUNDLE_EXTERNALS = [
   '@google-cloud/monitoring',
   'google-gax',
   'pg-native',
+  // The Docker Engine client, for compose estates (served by `opsfn serve`); its ssh2 carries native modules.
+  'dockerode',
 ] as const;
 
 // CJS dependencies inside an ESM bundle still call require() and read __dirname.

@@ -12,7 +12,7 @@ import { type CliIo, processIo } from './io.js';
 import { serve } from './serve-cmd.js';
 
 const USAGE = `usage:
-  opsfn serve     [--config F] [--port 8080] [--host H] [--no-scheduler] [--grace 8s]
+  opsfn serve     [--config F] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
   opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--self-test] [--plan NAME]
   opsfn config    validate [F...]
   opsfn schedules [--json] [--config F]
@@ -66,6 +66,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
           host: { type: 'string' },
           'no-scheduler': { type: 'boolean', default: false },
           grace: { type: 'string', default: '8s' },
+          schedules: { type: 'string' },
         },
       });
       const port = Number(values.port);
@@ -82,7 +83,13 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       });
       const serving = await serve(
         runtime,
-        { port, graceMs, scheduler: !values['no-scheduler'], ...(values.host ? { host: values.host } : {}) },
+        {
+          port,
+          graceMs,
+          scheduler: !values['no-scheduler'],
+          ...(values.host ? { host: values.host } : {}),
+          ...(values.schedules ? { schedules: values.schedules } : {}),
+        },
         io,
       );
       if (deps.onServing) {

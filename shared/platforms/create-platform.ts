@@ -1,6 +1,8 @@
 import type { Endpoints, Service } from '../config/sections/estate-common.js';
 import type { SecretRef } from '../config/types.js';
+import type { StateStore } from '../state/state-store.js';
 import { CloudRunPlatform } from './cloud-run-platform.js';
+import { ComposePlatform } from './compose-platform.js';
 import { kubernetesAccess } from './kubernetes-client.js';
 import { KubernetesPlatform } from './kubernetes-platform.js';
 import type { ServicePlatform } from './service-platform.js';
@@ -22,9 +24,11 @@ export interface PlatformDeps {
   /** A google-auth-library client for Cloud Run; default application default credentials. */
   googleAuth?: unknown;
   timing?: PlatformTiming;
+  /** Where a compose service's image history is kept (compose keeps none of its own). */
+  state?: StateStore;
 }
 
-/** Builds the adapter for one estate service: Cloud Run Admin v2 or the Kubernetes API. */
+/** Builds the adapter for one estate service: Cloud Run Admin v2, the Kubernetes API, or Docker and compose. */
 export async function createServicePlatform(service: Service, deps: PlatformDeps): Promise<ServicePlatform> {
   const t = deps.timing ?? {};
   const common = {
@@ -44,6 +48,16 @@ export async function createServicePlatform(service: Service, deps: PlatformDeps
       ...(endpoint ? { rootUrl: endpoint.url } : {}),
       ...(auth === undefined ? {} : { auth }),
       ...(t.waitTimeoutMs === undefined ? {} : { operationTimeoutMs: t.waitTimeoutMs }),
+    });
+  }
+  if (service.platform === 'compose') {
+    const { platform: _, ...config } = service;
+    return new ComposePlatform({
+      ...config,
+      ...(deps.state ? { history: deps.state } : {}),
+      ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }),
+      ...(t.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: t.waitTimeoutMs }),
+      ...(t.pollMs === undefined ? {} : { pollMs: t.pollMs }),
     });
   }
   return new KubernetesPlatform({

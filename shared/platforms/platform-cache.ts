@@ -1,5 +1,6 @@
 import type { Endpoints, Service } from '../config/sections/estate-common.js';
 import type { SecretRef } from '../config/types.js';
+import type { StateStore } from '../state/state-store.js';
 import type { PlatformDeps, PlatformTiming } from './create-platform.js';
 
 /**
@@ -22,6 +23,8 @@ export function lazyGoogleAuth(given?: unknown): () => Promise<unknown> {
 export interface PlatformRunContext {
   config: { endpoints: Endpoints };
   secret(ref: SecretRef): Promise<string>;
+  /** The run's state store, where a compose adapter keeps its image history. */
+  state?: StateStore;
 }
 
 /** How a {@link platformCache} builds an adapter it does not hold yet. */
@@ -39,10 +42,18 @@ export interface PlatformCacheOptions<P> {
 export function platformCache<P>(
   options: PlatformCacheOptions<P>,
 ): (ref: { service: Service }, ctx: PlatformRunContext) => Promise<P> {
-  const platforms = new Map<string, Promise<P>>();
+  // Kept per state store too: a compose adapter writes its history to the store it was built with.
+  const byState = new WeakMap<object, Map<string, Promise<P>>>();
+  const stateless = new Map<string, Promise<P>>();
   const { timing } = options;
   return (ref, ctx) => {
     const key = JSON.stringify([ref, ctx.config.endpoints]);
+    let platforms = ctx.state ? byState.get(ctx.state) : stateless;
+    if (!platforms) {
+      platforms = new Map();
+      if (ctx.state) byState.set(ctx.state, platforms);
+    }
+    const cache = platforms;
     let platform = platforms.get(key);
     if (!platform) {
       const needsGoogle = ref.service.platform === 'cloud-run' && ctx.config.endpoints.run?.credentials !== 'none';
@@ -52,10 +63,11 @@ export function platformCache<P>(
           secret: (r) => ctx.secret(r),
           ...(auth ? { googleAuth: auth } : {}),
           ...(timing ? { timing } : {}),
+          ...(ctx.state ? { state: ctx.state } : {}),
         }),
       );
       // A failed build (an unreadable token secret, say) is retried on the next run, not cached.
-      platform.catch(() => platforms.delete(key));
+      platform.catch(() => cache.delete(key));
       platforms.set(key, platform);
     }
     return platform;

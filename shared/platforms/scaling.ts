@@ -1,5 +1,6 @@
 import type { Service } from '../config/sections/estate-common.js';
 import { BadInputError } from '../errors/ops-error.js';
+import { type ChangePreview, canPreview } from './change-preview.js';
 import { createServicePlatform, type PlatformDeps } from './create-platform.js';
 import { kubernetesAccess } from './kubernetes-client.js';
 import { KubernetesHpaClient } from './kubernetes-hpa.js';
@@ -19,6 +20,8 @@ export interface ScalingPlatform {
   scaling(): Promise<ScalingState>;
   /** Applies one change and waits until the platform accepted it. */
   apply(request: ScaleRequest, options?: WaitOptions): Promise<void>;
+  /** The command a change runs, on platforms changed through a CLI (compose). */
+  preview?: ChangePreview['preview'];
 }
 
 /** Builds the scaling adapter for one estate service: Cloud Run Admin v2, or the Kubernetes API (scale subresource, HPA). */
@@ -37,6 +40,7 @@ export async function createScalingPlatform(service: Service, deps: PlatformDeps
   return {
     kind: platform.kind,
     target: platform.target,
+    ...(canPreview(platform) ? { preview: (change) => platform.preview(change) } : {}),
     scaling: () => platform.scaling(),
     async apply(request, options = {}) {
       if ('hpa' in request) {

@@ -1,5 +1,5 @@
 /** The platforms a service can run on. */
-export type PlatformKind = 'cloud-run' | 'kubernetes';
+export type PlatformKind = 'cloud-run' | 'kubernetes' | 'compose';
 
 /** One deployable version of a service: a Cloud Run revision or a Kubernetes ReplicaSet. */
 export interface RevisionInfo {
@@ -48,7 +48,7 @@ export interface ScalingState {
   service?: { min?: number; max?: number };
   /** Cloud Run `template.scaling.{min,max}InstanceCount` of the serving template. */
   template?: { min?: number; max?: number };
-  /** Kubernetes: desired replicas from the scale subresource. */
+  /** Kubernetes: desired replicas from the scale subresource; compose: the service's containers. */
   replicas?: number;
   /** Kubernetes: the HorizontalPodAutoscaler that manages this Deployment, if any. */
   hpa?: { name: string; min?: number; max: number };
@@ -57,7 +57,8 @@ export interface ScalingState {
 /** A scaling change; only the given fields change. */
 export type ScalingChange =
   | { platform: 'cloud-run'; level: 'service' | 'template'; min?: number; max?: number }
-  | { platform: 'kubernetes'; replicas: number };
+  | { platform: 'kubernetes'; replicas: number }
+  | { platform: 'compose'; replicas: number };
 
 /** Options of a mutation that waits for the platform to finish. */
 export interface WaitOptions {

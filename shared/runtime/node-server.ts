@@ -15,8 +15,8 @@ function send(res: ServerResponse, reply: HttpReply): void {
 }
 
 /**
- * Serves every registered function at `POST /<entryPoint>` and `GET /healthz` on one port; the
- * local equivalent of the deployed functions.
+ * Serves every registered function at `POST /<entryPoint>`, `GET /healthz` and `GET /readyz` on one port;
+ * the local equivalent of the deployed functions.
  */
 export function createHttpServer(runtime: Runtime): Server {
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -31,6 +31,19 @@ export function createHttpServer(runtime: Runtime): Server {
         state = 'unavailable';
       }
       return send(res, { status: 200, body: { status: 'ok', state, functions: runtime.functions.map((f) => f.name) } });
+    }
+    if (req.method === 'GET' && name === 'readyz') {
+      // Draining, or without its state store, a replica takes no new work: out of rotation until the store is back.
+      const ready =
+        !runtime.draining &&
+        (await runtime.state.ping().then(
+          () => true,
+          () => false,
+        ));
+      return send(res, {
+        status: ready ? 200 : 503,
+        body: { status: ready ? 'ok' : runtime.draining ? 'shutting down' : 'state unavailable' },
+      });
     }
     if (runtime.draining) {
       req.resume();

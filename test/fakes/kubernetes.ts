@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { authorize, type FakeRbac } from './kubernetes-rbac.js';
 import { type FakeReply, type RecordedRequest, RecordingServer } from './recording-server.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are free-form JSON in this fake
@@ -33,7 +34,9 @@ function stripHash(template: Json): Json {
  * does: the matching ReplicaSet gets the next revision and all replicas after `rolloutPolls` reads.
  */
 export class FakeKubernetes {
-  readonly server = new RecordingServer((r) => this.route(r));
+  /** RBAC for every fake built while it is set (a suite run under a Role); off by default. */
+  static rbacByDefault: FakeRbac | undefined;
+  readonly server = new RecordingServer((r) => (this.rbac && authorize(this.rbac, r)) || this.route(r));
   readonly deployments = new Map<string, Json>();
   readonly replicaSets: Json[] = [];
   readonly hpas: Json[] = [];
@@ -43,6 +46,9 @@ export class FakeKubernetes {
   rolloutPolls = 1;
   private pending = new Map<string, number>();
   private uid = 1;
+
+  /** With `rbac`, a request no rule allows gets 403 Forbidden, as from an API server enforcing that Role. */
+  constructor(private readonly rbac: FakeRbac | undefined = FakeKubernetes.rbacByDefault) {}
 
   /** Adds a Deployment with one ReplicaSet per image (oldest first, revisions 1..n); the last one is current. */
   addDeployment(namespace: string, name: string, images: string[], created: Date[], replicas = 2): void {

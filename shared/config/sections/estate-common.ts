@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
+import { ComposeServiceSchema } from './compose-service.js';
 
 /** A Cloud Run service addressed through the Cloud Run Admin API v2. */
 export const CloudRunServiceSchema = z.strictObject({
@@ -22,7 +23,11 @@ export const KubernetesServiceSchema = z
   .refine((s) => !(s.context && s.server), { message: 'give either "context" or "server", not both' });
 
 /** One service of the estate, by platform. */
-export const ServiceSchema = z.discriminatedUnion('platform', [CloudRunServiceSchema, KubernetesServiceSchema]);
+export const ServiceSchema = z.discriminatedUnion('platform', [
+  CloudRunServiceSchema,
+  KubernetesServiceSchema,
+  ComposeServiceSchema,
+]);
 export type Service = z.infer<typeof ServiceSchema>;
 export type CloudRunService = z.infer<typeof CloudRunServiceSchema>;
 export type KubernetesService = z.infer<typeof KubernetesServiceSchema>;

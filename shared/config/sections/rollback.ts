@@ -16,6 +16,14 @@ export const RatioSchema = z.union([z.number(), z.string()]).transform((value, c
   return ratio;
 });
 
+/** A probe of the service itself, for estates without a metrics backend: `samples` requests spread over the window. */
+export const ProbeSchema = z.strictObject({
+  url: z.url().regex(/^https?:\/\//, 'expected an http:// or https:// URL'),
+  samples: z.number().int().min(1).max(1_000).default(10),
+  /** Per-request timeout; a request that times out counts as an error. */
+  timeout: DurationSchema.default(5_000),
+});
+
 /** When the error rate counts as confirmed, and how it is measured. */
 export const ErrorRateSchema = z
   .strictObject({
@@ -26,6 +34,13 @@ export const ErrorRateSchema = z
     query: z.string().min(1).optional(),
     /** PromQL giving the request count over `$window`, to enforce `minRequests`. */
     totalQuery: z.string().min(1).optional(),
+    /** Measure by requesting a URL instead of querying metrics: errors are 5xx answers and failed requests. */
+    probe: ProbeSchema.optional(),
+  })
+  .refine((e) => !(e.probe && e.query), { message: 'give either "query" or "probe", not both', path: ['probe'] })
+  .refine((e) => !e.probe || e.minRequests <= e.probe.samples, {
+    message: 'expected minRequests at most probe.samples: a probe counts its own requests',
+    path: ['minRequests'],
   })
   .refine((e) => e.query === undefined || e.minRequests === 0 || e.totalQuery !== undefined, {
     message: 'expected "totalQuery" beside "query" so "minRequests" can be enforced (or set minRequests: 0)',
