@@ -82,8 +82,9 @@ export function httpHandler(definition: AnyFunction, loadRuntime: RuntimeLoader)
   return async (req: Request, res: Response): Promise<void> => {
     const subpath = subpathOf(req.path ?? '');
     if (req.method === 'GET' && subpath === 'readyz') {
+      // A config this handler refuses to serve (no auth) is as unusable as one that does not load.
       const loaded = await loadRuntime().catch(() => undefined);
-      return send(req, res, loaded ? await readiness(loaded) : unusableConfig());
+      return send(req, res, loaded?.config.auth ? await readiness(loaded) : unusableConfig());
     }
     const runtime = await deployedRuntime(definition.name, loadRuntime);
     if (!('config' in runtime)) return send(req, res, runtime);

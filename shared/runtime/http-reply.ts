@@ -22,26 +22,31 @@ export function subpathOf(path: string): string {
 
 /**
  * Reads a request body, refusing it with `TooLargeError` before reading when its declared length is
- * over `limit`, and as soon as it passes `limit` bytes otherwise. `declared` overrides the
+ * over `limit`, and as soon as it passes `limit` bytes otherwise. A refused body is left unread: the
+ * server drains it after sending the refusal. `declared` overrides the
  * `Content-Length` header (a server that hid it from its own body parsers passes it here).
  */
-export async function readBody(req: IncomingMessage, limit: number, declared?: string): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, declared?: string): Promise<Buffer> {
   const length = Number(declared ?? req.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(length) && length > limit) {
-    req.resume();
-    throw new TooLargeError(`request body of ${length} bytes is over the ${limit}-byte limit`);
+    return Promise.reject(new TooLargeError(`request body of ${length} bytes is over the ${limit}-byte limit`));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      throw new TooLargeError(`request body is over the ${limit}-byte limit`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      // Stop keeping it; the rest is drained and dropped once the refusal is sent.
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+      req.pause();
+      chunks.length = 0;
+      reject(new TooLargeError(`request body is over the ${limit}-byte limit`));
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    const onError = (error: Error) => reject(error);
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
 }
 
 /** Lower-cases header names and joins repeated values, the shape intake expects. */
