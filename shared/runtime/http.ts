@@ -192,5 +192,11 @@ export async function handleHttp(
   if (admitted.route) return runRoute(runtime, name, head, subpath, { ...admitted, route: admitted.route });
   const envelopes = await runIntake(runtime, name, head, admitted, options.formats);
   if (!Array.isArray(envelopes)) return envelopes;
-  return { status: statusOf(envelopes), body: envelopes.length === 1 ? envelopes[0] : { results: envelopes } };
+  const status = statusOf(envelopes);
+  return {
+    status,
+    body: envelopes.length === 1 ? envelopes[0] : { results: envelopes },
+    // A redelivery after this long finds a run in progress finished or its claim expired.
+    ...(status === 409 || status === 429 || status === 503 ? { headers: { 'retry-after': '30' } } : {}),
+  };
 }

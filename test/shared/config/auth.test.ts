@@ -3,19 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../shared/cli/main.js';
-import { ConfigError } from '../../../shared/config/errors.js';
-import { parseConfigText } from '../../../shared/config/load.js';
 import { captureIo } from '../../support/cli-io.js';
-
-function issuesOf(text: string): string[] {
-  try {
-    parseConfigText(text, 'x.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  return [];
-}
+import { configIssues } from '../../support/estate.js';
 
 describe('auth config', () => {
   it.each([
@@ -36,12 +25,12 @@ describe('auth config', () => {
     ],
     ['limits: { timeout: 2h }', 'limits.timeout: expected at most 1h'],
   ])('rejects %s naming %s', (text, expected) => {
-    expect(issuesOf(text).join('\n')).toContain(expected);
+    expect(configIssues(text).join('\n')).toContain(expected);
   });
 
   it('accepts legacy token refs, scoped tokens, platform mode and every OIDC allow list', () => {
     expect(
-      issuesOf(`
+      configIssues(`
 auth:
   tokens:
     - env: OPSFN_TOKEN
@@ -58,7 +47,7 @@ auth:
     scheduler: [opsfn-invoker@p.iam.gserviceaccount.com]
 `),
     ).toEqual([]);
-    expect(issuesOf('auth: { mode: platform }')).toEqual([]);
+    expect(configIssues('auth: { mode: platform }')).toEqual([]);
   });
 
   it('makes `opsfn config validate` exit 2 naming auth.oidc for an audience-only OIDC config', async () => {
