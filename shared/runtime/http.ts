@@ -4,6 +4,7 @@ import { BadInputError, ForbiddenError, type OpsError, toOpsError } from '../err
 import { parseRequest } from '../events/index.js';
 import type { IncomingRequest, WireFormat } from '../events/trigger.js';
 import { authenticate, type Caller } from './auth.js';
+import { continuationKey } from './continuation.js';
 import { callerMay } from './grants.js';
 import { errorReply, type HttpReply, refusalReply, statusOf } from './http-reply.js';
 import { guardRequest } from './request-guard.js';
@@ -132,7 +133,7 @@ async function runRoute(
       state: runtime.state,
       now: () => runtime.now(),
       log: runtime.logger(name),
-      continue: (key, payload) => runtime.continuation(name, key, payload),
+      continue: (key, payload) => runtime.continuation(name, continuationKey(key), payload),
     });
   } catch (thrown) {
     return refuse(runtime, name, head, toOpsError(thrown), { caller: caller.id });

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createLogger, type LogSink } from '../audit/logger.js';
 import type { Logger } from '../audit/record.js';
 import { Redactor } from '../audit/redactor.js';
@@ -69,17 +69,6 @@ export interface Runtime {
   /** Writes an audit record for a request rejected before any function ran. */
   reject(name: string, reason: string, evidence?: Record<string, unknown>): void;
   close(): Promise<void>;
-}
-
-/**
- * Appends a random suffix to every continuation key: the key is the next invocation's idempotency
- * identity, and one a caller could predict (`<drill>:approved`) could be claimed first by a forged
- * message, so the real continuation would be dropped as a duplicate. A redelivery of the same
- * message keeps its key and still runs once.
- */
-function unguessable(continuation: Continuation): Continuation {
-  return (functionName, key, payload) =>
-    continuation(functionName, `${key}:${randomBytes(8).toString('hex')}`, payload);
 }
 
 /** Builds the runtime once per process (cold start) and reuses it for every request. */
@@ -154,25 +143,24 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         run: { runId: '', function: name, trigger: { kind: 'none', id: '' }, dryRun: false },
       });
     },
-    continuation: unguessable(
+    continuation:
       options.continuation ??
-        (env.OPSFN_CONTINUATION_TOPIC
-          ? pubsubContinuation(env.OPSFN_CONTINUATION_TOPIC)
-          : async (name, key, payload) => {
-              // Locally the next step runs in this process, after the current invocation has returned.
-              setImmediate(() => {
-                void runtime
-                  .invoke(name, {
-                    kind: 'scheduled',
-                    id: `continue:${key}`,
-                    job: `continue:${name}`,
-                    scheduledAt: now().toISOString(),
-                    payload,
-                  })
-                  .catch((error: unknown) => runtime.logger(name).error('continuation failed', { key, error }));
-              });
-            }),
-    ),
+      (env.OPSFN_CONTINUATION_TOPIC
+        ? pubsubContinuation(env.OPSFN_CONTINUATION_TOPIC)
+        : async (name, key, payload) => {
+            // Locally the next step runs in this process, after the current invocation has returned.
+            setImmediate(() => {
+              void runtime
+                .invoke(name, {
+                  kind: 'scheduled',
+                  id: `continue:${key}`,
+                  job: `continue:${name}`,
+                  scheduledAt: now().toISOString(),
+                  payload,
+                })
+                .catch((error: unknown) => runtime.logger(name).error('continuation failed', { key, error }));
+            });
+          }),
     async close() {
       await state.close();
     },

@@ -63,8 +63,8 @@ async function start() {
 }
 
 describe('function routes, accepted runs and continuations', () => {
-  it('answers 202 for accepted work and runs the continuation in-process', async () => {
-    const { url } = await start();
+  it('answers 202 for accepted work and runs the continuation in-process under an unguessable key', async () => {
+    const { url, logs } = await start();
     const res = await fetch(`${url}/job`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -79,6 +79,10 @@ describe('function routes, accepted runs and continuations', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(progress).toMatchObject({ step: 2 });
+    const received = logs.audits().filter((a) => a.decision === 'received');
+    expect(received.map((a) => a.reason)).toContainEqual(
+      expect.stringMatching(/^scheduled trigger continue:a1:2:[0-9a-f]{16}$/),
+    );
   });
 
   it('serves extra routes and names the served ones for an unknown path', async () => {
