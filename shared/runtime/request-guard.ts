@@ -26,8 +26,11 @@ export function isLoopbackHost(hostname: string): boolean {
   return isIP(name) === 6 && (name === '::1' || name === '0:0:0:0:0:0:0:1');
 }
 
+// A name or an IPv4/bracketed IPv6 address with an optional port; nothing URL parsing would reinterpret (`a@b`).
+const HOST_HEADER = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 function hostOf(value: string | undefined): URL | undefined {
-  if (!value) return undefined;
+  if (!value || !HOST_HEADER.test(value)) return undefined;
   try {
     return new URL(`http://${value}`);
   } catch {
