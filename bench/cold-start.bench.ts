@@ -148,7 +148,7 @@ export async function main(args: string[] = process.argv.slice(2)) {
   const smoke = args.includes('--smoke') || process.env.BENCH_SMOKE === '1';
   const runsArg = args.indexOf('--runs');
   const runs = smoke ? 1 : Math.max(1, Number(runsArg >= 0 ? args[runsArg + 1] : 5) || 5);
-  const env = { OPSFN_CONFIG: join(ROOT, 'examples', 'local.yaml'), NODE_ENV: 'production' };
+  const env = { OPSFN_CONFIG: join(ROOT, 'bench', 'fixtures', 'deployed.yaml'), NODE_ENV: 'production' };
   const bundles = await buildBundles({ root: ROOT });
   const subjects: Subject[] = [
     { label: 'googleapis baseline', spec: { source: BASELINE, target: 'baseline', env }, samples: [] },

@@ -1,4 +1,5 @@
-import { BadInputError } from '../../shared/errors/ops-error.js';
+import { entryOf } from '../../shared/config/lookup.js';
+import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
 import { policyFor, policyName } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { applyScale } from './apply.js';
@@ -18,10 +19,10 @@ function knobOf(request: ManualScale): 'replicas' | 'min' | 'max' {
  * `up.max` unless `force`; any active automatic scale-up is handed over to the person.
  */
 export async function onManual(ctx: Context, request: ManualScale, deps: AutoscaleDeps): Promise<RunResult> {
-  const service = ctx.config.services[request.service];
+  const service = entryOf(ctx.config.services, request.service);
   if (!service) {
     const known = Object.keys(ctx.config.services).join(', ') || 'none';
-    throw new BadInputError(`unknown service "${request.service}" (known: ${known})`);
+    throw new NotFoundError(`unknown service "${request.service}" (known: ${known})`);
   }
   const which = knobOf(request);
   const value = request[which] as number;

@@ -1,3 +1,4 @@
+import { entryOf } from '../../shared/config/lookup.js';
 import { toOpsError } from '../../shared/errors/index.js';
 import { policyFor, policyName } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
@@ -12,7 +13,7 @@ async function sweepOne(ctx: Context, deps: AutoscaleDeps, service: string): Pro
   const record = await ctx.state.get<ScaleRecord>(AutoscaleKeys.scale(service));
   if (!record) return undefined;
   const policies = ctx.config.autoscale?.policies ?? [];
-  const svc = ctx.config.services[service];
+  const svc = entryOf(ctx.config.services, service);
   const policy = policyFor('autoscale', policies, service, record.policy);
   if (!svc || !policy) {
     // The config no longer covers it: hand it to a person once instead of failing every sweep.

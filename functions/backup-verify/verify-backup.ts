@@ -1,4 +1,5 @@
 import type { Estate } from '../../shared/config/estate.js';
+import { entryOf } from '../../shared/config/lookup.js';
 import type { Backup, CloudSqlBackup } from '../../shared/config/sections/backups.js';
 import type { SecretRef } from '../../shared/config/types.js';
 import type { StateStore } from '../../shared/state/state-store.js';
@@ -81,7 +82,7 @@ async function cloudSql(backup: CloudSqlBackup, deps: VerifyDeps): Promise<Check
   let project = backup.project;
   let instance = backup.instance;
   if (backup.database !== undefined) {
-    const db = deps.config.databases[backup.database];
+    const db = entryOf(deps.config.databases, backup.database);
     if (db?.kind !== 'cloud-sql') {
       const why =
         db === undefined

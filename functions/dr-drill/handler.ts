@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { entryOf } from '../../shared/config/lookup.js';
 import { LockedError } from '../../shared/errors/ops-error.js';
 import { defineFunction } from '../../shared/runtime/define-function.js';
 import { PayloadLimits } from '../../shared/runtime/payload.js';
@@ -52,7 +53,7 @@ export function createDrDrill(overrides: Partial<DrillPorts> = {}): FunctionDefi
       if (payload.drill !== undefined) return advance(ctx, ports, payload.drill, false);
       const plan = payload.plan as string;
       // Schedules are shared by every estate; a quarterly job for a plan this estate does not define is not an error.
-      if (ctx.trigger.kind === 'scheduled' && ctx.config.drills[plan] === undefined) {
+      if (ctx.trigger.kind === 'scheduled' && entryOf(ctx.config.drills, plan) === undefined) {
         return { outcome: 'skipped', summary: `no drill plan "${plan}" in estate ${ctx.config.estate}: nothing to do` };
       }
       if (payload.dryRun === true || ctx.dryRun) return planOnly(ctx, plan);

@@ -1,3 +1,4 @@
+import { entryOf } from '../../shared/config/lookup.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import type { DrillPorts } from './ports.js';
 import { message } from './steps/types.js';
@@ -15,7 +16,7 @@ export async function writeHeartbeats(ctx: Context, ports: DrillPorts): Promise<
   const at = ctx.now();
   const items: { target: string; status: 'ok' | 'fail' | 'skipped'; detail: string }[] = [];
   for (const [target, { database, table }] of targets) {
-    const db = ctx.config.databases[database];
+    const db = entryOf(ctx.config.databases, database);
     if (!db || db.kind === 'cloud-sql') {
       items.push({ target, status: 'fail', detail: `databases.${database} is not a postgres or mysql entry` });
       continue;

@@ -1,4 +1,5 @@
 import type { Estate } from '../../shared/config/estate.js';
+import { entryOf } from '../../shared/config/lookup.js';
 import type { DrillPlan, DrillStep } from '../../shared/config/sections/drills.js';
 import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
 
@@ -50,7 +51,7 @@ export function nameSteps(plan: DrillPlan): NamedStep[] {
  * right kind, step names are unique, references point at earlier steps. Every problem is named.
  */
 export function resolvePlan(estate: Estate, planName: string): { plan: DrillPlan; steps: NamedStep[] } {
-  const plan = estate.drills[planName];
+  const plan = entryOf(estate.drills, planName);
   if (!plan) {
     const known = Object.keys(estate.drills);
     throw new NotFoundError(`unknown drill plan "${planName}" (known: ${known.join(', ') || 'none'})`);
@@ -65,7 +66,7 @@ export function resolvePlan(estate: Estate, planName: string): { plan: DrillPlan
     const earlier = steps.slice(0, i);
     switch (step.step) {
       case 'db.restoreDump': {
-        const backup = estate.backups[step.backup];
+        const backup = entryOf(estate.backups, step.backup);
         if (!backup) problems.push(`${at(i)}.backup: unknown backup "${step.backup}"`);
         else if (backup.kind !== 'object-store')
           problems.push(
@@ -88,13 +89,13 @@ export function resolvePlan(estate: Estate, planName: string): { plan: DrillPlan
       case 'sql.clone':
       case 'sql.restoreBackup': {
         if (step.database === undefined) break;
-        const db = estate.databases[step.database];
+        const db = entryOf(estate.databases, step.database);
         if (db?.kind !== 'cloud-sql')
           problems.push(`${at(i)}.database: "${step.database}" is not a cloud-sql entry of databases`);
         break;
       }
       case 'run.deploy': {
-        const service = estate.services[step.service];
+        const service = entryOf(estate.services, step.service);
         if (service?.platform !== 'cloud-run')
           problems.push(`${at(i)}.service: "${step.service}" is not a cloud-run entry of services`);
         break;
@@ -110,7 +111,7 @@ export function resolvePlan(estate: Estate, planName: string): { plan: DrillPlan
     }
   });
   if (plan.heartbeat) {
-    const db = estate.databases[plan.heartbeat.database];
+    const db = entryOf(estate.databases, plan.heartbeat.database);
     if (!db || db.kind === 'cloud-sql')
       problems.push(
         `drills.${planName}.heartbeat.database: "${plan.heartbeat.database}" is not a postgres or mysql entry of databases`,

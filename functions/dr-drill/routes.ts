@@ -32,6 +32,11 @@ async function recent(req: RouteRequest) {
     }));
 }
 
+function refused(req: RouteRequest, id: string, message: string) {
+  req.log.audit({ decision: 'rejected', action: 'drill.approve', target: id, reason: message, outcome: 'rejected' });
+  return { status: 403, body: { error: 'forbidden', message } };
+}
+
 const notFound = (id: string) => ({ status: 404, body: { error: 'notFound', message: `no drill ${id}` } });
 
 /** `GET /drDrill?id=…`: where the drill stands, step by step, with its resources and (once known) RTO/RPO. */
@@ -85,16 +90,11 @@ const approve: FunctionRoute = {
         status: 200,
         body: { id, approvedBy: drill.approval.approvedBy, approvedAt: drill.approval.approvedAt },
       };
-    if (req.caller === 'anonymous')
-      return { status: 403, body: { error: 'unauthorized', message: 'approval needs an authenticated caller' } };
+    // Two people means two identities opsfn told apart: not nobody, not "whoever Cloud Run IAM let in".
+    if (req.caller === 'anonymous' || req.caller === 'platform')
+      return refused(req, id, 'approval needs a caller opsfn authenticates (auth.tokens or auth.oidc)');
     if (req.caller === drill.startedBy)
-      return {
-        status: 403,
-        body: {
-          error: 'unauthorized',
-          message: `${req.caller} started drill ${id}; a different caller must approve it`,
-        },
-      };
+      return refused(req, id, `${req.caller} started drill ${id}; a different caller must approve it`);
     const signal: Signal = { by: req.caller, at: req.now().toISOString() };
     await req.state.put(approvalKey(id), signal, 180 * 86_400_000);
     req.log.audit({ decision: 'decided', action: 'drill.approve', target: id, reason: `approved by ${req.caller}` });

@@ -1,3 +1,4 @@
+import { entryOf } from '../../shared/config/lookup.js';
 import type { Context } from '../../shared/runtime/types.js';
 import { deleteResource } from './delete-resource.js';
 import type { JanitorItem } from './janitor.js';
@@ -13,12 +14,12 @@ function places(ctx: Context): { sql: Set<string>; run: Set<string> } {
   for (const plan of Object.values(ctx.config.drills)) {
     for (const step of plan.steps) {
       if (step.step === 'sql.clone' || step.step === 'sql.restoreBackup') {
-        const db = step.database === undefined ? undefined : ctx.config.databases[step.database];
+        const db = step.database === undefined ? undefined : entryOf(ctx.config.databases, step.database);
         const project = db?.kind === 'cloud-sql' ? db.project : step.project;
         if (project) sql.add(project);
       }
       if (step.step === 'run.deploy') {
-        const service = ctx.config.services[step.service];
+        const service = entryOf(ctx.config.services, step.service);
         if (service?.platform === 'cloud-run') run.add(`${service.project}/${step.region}`);
       }
     }

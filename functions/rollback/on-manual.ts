@@ -1,3 +1,4 @@
+import { entryOf } from '../../shared/config/lookup.js';
 import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
 import { policyFor } from '../../shared/policy/match.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
@@ -14,7 +15,7 @@ const NO_POLICY: DecisionPolicy = { threshold: 0.05, minRequests: 0, recentDeplo
 /** Handles a manual request: a person chose to roll back (optionally to a named revision) or to release a pin. */
 export async function onManual(ctx: Context, input: RollbackInput, deps: RollbackDeps): Promise<RunResult> {
   if (input.action === 'release-pin') return releasePin(ctx, input.service, deps);
-  const service = ctx.config.services[input.service];
+  const service = entryOf(ctx.config.services, input.service);
   if (!service) throw new NotFoundError(`unknown service "${input.service}" (not in the estate's services)`);
   const ref = { key: input.service, service };
   const policy = policyFor('rollback', ctx.config.rollback?.policies ?? [], input.service);

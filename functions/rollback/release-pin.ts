@@ -1,3 +1,4 @@
+import { entryOf } from '../../shared/config/lookup.js';
 import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
 import { previewChange } from '../../shared/platforms/change-preview.js';
 import { isPinnable } from '../../shared/platforms/service-platform.js';
@@ -19,7 +20,7 @@ export async function releasePin(
   serviceName: string,
   deps: RollbackDeps = defaultRollbackDeps(),
 ): Promise<RunResult> {
-  const service = ctx.config.services[serviceName];
+  const service = entryOf(ctx.config.services, serviceName);
   if (!service) throw new NotFoundError(`unknown service "${serviceName}" (not in the estate's services)`);
   if (service.platform === 'kubernetes') {
     throw new BadInputError(`release-pin applies to Cloud Run and compose services; ${serviceName} is on kubernetes`);

@@ -1,10 +1,10 @@
 import * as z from 'zod';
+import { AuthConfigSchema } from './sections/auth.js';
 import { AutoscaleSchema } from './sections/autoscale.js';
 import { BackupsSchema, backupReferenceIssues } from './sections/backups.js';
 import { CertificatesSchema } from './sections/certificates.js';
 import { DrillsSchema } from './sections/drills.js';
 import {
-  AuthConfigSchema,
   DatabaseSchema,
   EndpointsSchema,
   GuardConfigSchema,

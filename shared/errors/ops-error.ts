@@ -2,6 +2,7 @@
 export const ErrorKinds = {
   badInput: 400,
   unauthorized: 401,
+  forbidden: 403,
   notFound: 404,
   locked: 409,
   tooLarge: 413,
@@ -52,6 +53,14 @@ export class UnauthorizedError extends OpsError {
   override readonly name: string = 'UnauthorizedError';
   constructor(message = 'missing or invalid credentials', options: OpsErrorOptions = {}) {
     super('unauthorized', message, { ...options, retryable: false });
+  }
+}
+
+/** An authenticated caller, or a request, that may not do what it asks (a scoped token, a cross-site request). */
+export class ForbiddenError extends OpsError {
+  override readonly name: string = 'ForbiddenError';
+  constructor(message: string, options: OpsErrorOptions = {}) {
+    super('forbidden', message, { ...options, retryable: false });
   }
 }
 

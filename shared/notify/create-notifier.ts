@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redactor } from '../audit/redactor.js';
 import { literalSecrets } from '../config/literal-secrets.js';
+import { entryOf } from '../config/lookup.js';
 import type { Channel, NotifyConfig } from '../config/sections/estate-common.js';
 import type { SecretRef } from '../config/types.js';
 import { summarizeZodIssues } from '../config/zod-issues.js';
@@ -76,7 +77,7 @@ export function createNotifier(config: NotifyConfig, options: NotifierOptions): 
   const marks = options.state ? createDeliveryMarks(options.state, options.dedupTtlMs ?? 4 * 3_600_000) : undefined;
 
   async function deliver(name: string, message: Notification, signal?: AbortSignal): Promise<DeliveryResult> {
-    const channel = config.channels[name];
+    const channel = entryOf(config.channels, name);
     if (channel === undefined) {
       return { channel: name, ok: false, attempts: 0, error: `channel "${name}" is not defined in notify.channels` };
     }

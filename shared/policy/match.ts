@@ -1,3 +1,4 @@
+import { entryOf } from '../config/lookup.js';
 import type { Service } from '../config/sections/estate-common.js';
 import type { PolicyMatch } from '../config/sections/policy-match.js';
 import type { Alert } from '../events/trigger.js';
@@ -49,7 +50,7 @@ export function resolveService(
   labels: Record<string, string>,
 ): ServiceRef | { error: string } {
   if (policy.service !== undefined) {
-    const service = services[policy.service];
+    const service = entryOf(services, policy.service);
     return service ? { key: policy.service, service } : { error: `policy names unknown service "${policy.service}"` };
   }
   const entries = Object.entries(services);

@@ -1,36 +1,25 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { AuthConfig } from '../config/sections/estate-common.js';
+import type { AuthConfig, Grant, OidcConfig } from '../config/sections/auth.js';
+import type { SecretRef } from '../config/types.js';
 import { DependencyError, UnauthorizedError } from '../errors/index.js';
+import { looksLikeGoogleIdToken, type OidcIdentity, type OidcVerifier, verifyGoogleIdToken } from './oidc.js';
 import type { SecretResolver } from './secrets.js';
 
-/** Verifies a Google-signed OIDC ID token; returns the caller's email or subject. */
-export type OidcVerifier = (token: string, audience: string | string[]) => Promise<{ email?: string; subject: string }>;
-
-/** Google's ID-token issuers. */
-const GOOGLE_ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
-
-/**
- * Builds a verifier of Google-signed OIDC ID tokens on `google-auth-library` (loaded on first use):
- * signature against Google's signing certificates, issuer, audience and expiry. `certs` replaces the
- * download of Google's certificates (tests sign with a local key).
- */
-export function googleIdTokenVerifier(options: { certs?: () => Promise<Record<string, string>> } = {}): OidcVerifier {
-  return async (token, audience) => {
-    const { OAuth2Client } = await import('google-auth-library');
-    const client = new OAuth2Client();
-    const certs = options.certs ? await options.certs() : (await client.getFederatedSignonCertsAsync()).certs;
-    const ticket = await client.verifySignedJwtWithCertsAsync(token, certs, audience, GOOGLE_ISSUERS);
-    const payload = ticket.getPayload();
-    if (!payload?.sub) throw new Error('token has no subject');
-    return {
-      subject: payload.sub,
-      ...(payload.email && payload.email_verified !== false ? { email: payload.email } : {}),
-    };
-  };
+/** Who sent a request, as opsfn established it. */
+export interface Caller {
+  /** `token:<name>` (or `token:<index>`), an OIDC email, `oidc:<subject>`, `platform` or `anonymous`. */
+  id: string;
+  /** May carry scheduled triggers (Scheduler jobs, Pub/Sub pushes, continuations). */
+  scheduler: boolean;
+  /** The routes a scoped token may call; absent means every route. */
+  allow?: readonly Grant[];
 }
 
-/** The default verifier: Google's published signing certificates. */
-export const verifyGoogleIdToken: OidcVerifier = googleIdTokenVerifier();
+/** A caller nobody authenticated: `opsfn serve` on loopback without `auth`. */
+export const ANONYMOUS: Caller = { id: 'anonymous', scheduler: false };
+
+/** Whoever Cloud Run IAM let in (`auth.mode: platform`, and the Eventarc CloudEvent targets). */
+export const PLATFORM: Caller = { id: 'platform', scheduler: true };
 
 function constantTimeEquals(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -43,40 +32,85 @@ function constantTimeEquals(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
+const describeRef = (ref: SecretRef) => ('env' in ref ? `env ${ref.env}` : `secret ${ref.secret}`);
+
+function allowedByOidc(identity: OidcIdentity, oidc: OidcConfig): boolean {
+  const email = identity.email?.toLowerCase();
+  const domain = email?.split('@')[1];
+  const has = (list: string[] | undefined, value: string | undefined) =>
+    value !== undefined && (list ?? []).some((v) => v.toLowerCase() === value);
+  return (
+    has(oidc.emails, email) ||
+    has(oidc.scheduler, email) ||
+    has(oidc.domains, identity.hostedDomain?.toLowerCase()) ||
+    has(oidc.domains, domain) ||
+    (oidc.subjects ?? []).includes(identity.subject)
+  );
+}
+
+async function matchToken(
+  presented: string,
+  tokens: AuthConfig['tokens'],
+  secret: SecretResolver,
+): Promise<{ caller?: Caller; unresolved: string[] }> {
+  const unresolved: string[] = [];
+  for (const [i, entry] of tokens.entries()) {
+    const ref = 'name' in entry ? entry.token : entry;
+    let expected: string;
+    try {
+      expected = await secret(ref);
+    } catch {
+      // One unset secret must not lock out callers whose own token resolves.
+      unresolved.push(describeRef(ref));
+      continue;
+    }
+    if (!constantTimeEquals(presented, expected)) continue;
+    const caller: Caller =
+      'name' in entry
+        ? { id: `token:${entry.name}`, scheduler: false, ...(entry.allow ? { allow: entry.allow } : {}) }
+        : { id: `token:${i}`, scheduler: false };
+    return { caller, unresolved };
+  }
+  return { unresolved };
+}
+
 /**
- * Authenticates an HTTP request by its `Authorization: Bearer` header: a configured static token
- * (compared in constant time) or a Google OIDC ID token with the configured audience. Returns the
- * caller's identity; throws `UnauthorizedError` without echoing anything of the request.
+ * Authenticates a request by its `Authorization: Bearer` header: a configured token (compared in
+ * constant time) or a Google ID token from an allowed identity. Throws `UnauthorizedError` without
+ * echoing anything of the request; when a configured secret cannot be read and nothing else
+ * matched, a `DependencyError` whose details name the secret for the operator's logs only.
  */
 export async function authenticate(
   headers: Record<string, string | undefined>,
   auth: AuthConfig | undefined,
   secret: SecretResolver,
   verifyOidc: OidcVerifier = verifyGoogleIdToken,
-): Promise<string> {
-  if (!auth || (auth.tokens.length === 0 && !auth.oidc)) return 'anonymous';
-  const header = headers.authorization ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-  if (!match?.[1]) throw new UnauthorizedError();
-  const presented = match[1];
+): Promise<Caller> {
+  if (!auth) return ANONYMOUS;
+  if (auth.mode === 'platform') return PLATFORM;
+  const match = /^Bearer\s+(\S+)$/i.exec((headers.authorization ?? '').trim());
+  const presented = match?.[1];
+  if (!presented) throw new UnauthorizedError();
 
-  for (const [i, ref] of auth.tokens.entries()) {
-    const expected = await secret(ref);
-    if (constantTimeEquals(presented, expected)) return `token:${i}`;
-  }
-  if (auth.oidc && presented.split('.').length === 3) {
-    let identity: { email?: string; subject: string };
+  const { caller, unresolved } = await matchToken(presented, auth.tokens, secret);
+  if (caller) return caller;
+  if (auth.oidc && looksLikeGoogleIdToken(presented)) {
+    let identity: OidcIdentity;
     try {
       identity = await verifyOidc(presented, auth.oidc.audience);
     } catch (error) {
-      if (error instanceof Error && /fetch|ENOTFOUND|ECONN|timeout/i.test(error.message)) {
-        throw new DependencyError('could not fetch Google signing keys to verify the ID token', { cause: error });
-      }
+      if (error instanceof DependencyError) throw error;
       throw new UnauthorizedError();
     }
-    const allowed = auth.oidc.emails;
-    if (allowed && !(identity.email && allowed.includes(identity.email))) throw new UnauthorizedError();
-    return identity.email ?? `oidc:${identity.subject}`;
+    if (!allowedByOidc(identity, auth.oidc)) throw new UnauthorizedError();
+    const email = identity.email?.toLowerCase();
+    const scheduler = email !== undefined && (auth.oidc.scheduler ?? []).some((s) => s.toLowerCase() === email);
+    return { id: identity.email ?? `oidc:${identity.subject}`, scheduler };
+  }
+  if (unresolved.length > 0) {
+    throw new DependencyError('the server cannot check credentials: a configured secret is unavailable', {
+      details: { unresolved },
+    });
   }
   throw new UnauthorizedError();
 }

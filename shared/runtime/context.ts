@@ -10,6 +10,7 @@ import type { ActionRecord } from '../guard/act.js';
 import { createAct } from '../guard/guard.js';
 import type { DeliveryResult, Notification, Notifier } from '../notify/notification.js';
 import type { StateStore } from '../state/state-store.js';
+import { continuationKey } from './continuation.js';
 import { type HeldLocks, runState } from './run-state.js';
 import { configRedactor, createSecretResolver, type SecretResolver } from './secrets.js';
 import type { Context, Continuation } from './types.js';
@@ -123,7 +124,7 @@ export function createContext(functionName: string, trigger: Trigger, options: C
     async continue(key, payload) {
       if (!options.continuation) throw new DependencyError('no continuation is configured for this runtime');
       log.audit({ decision: 'decided', action: 'continue', target: key, reason: 'next step in a later invocation' });
-      await options.continuation(functionName, key, payload);
+      await options.continuation(functionName, continuationKey(key), payload);
     },
   };
   return { ctx, log, actions, notifications, redactor };

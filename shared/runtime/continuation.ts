@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DependencyError } from '../errors/index.js';
 import type { Continuation } from './types.js';
 
@@ -23,4 +24,14 @@ export function pubsubContinuation(topic: string): Continuation {
       });
     }
   };
+}
+
+/**
+ * The key a continuation is sent under: the caller's key plus a random suffix. The key is the next
+ * invocation's idempotency identity; one a caller could predict (`<drill>:approved`) could be claimed
+ * first by a forged message, and the real continuation would be dropped as a duplicate. A
+ * redelivery of the same message keeps its key and still runs once.
+ */
+export function continuationKey(key: string): string {
+  return `${key}:${randomBytes(8).toString('hex')}`;
 }

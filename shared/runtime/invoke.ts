@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { summarizeZodIssues } from '../config/zod-issues.js';
 import {
   BadInputError,
@@ -20,9 +21,36 @@ export type RunOptions = ContextOptions;
 /** How long a finished run's identity is remembered: Pub/Sub keeps undelivered messages up to 7 days. */
 export const IDEMPOTENCY_TTL_MS = 7 * 86_400_000;
 
-/** The idempotency key of one trigger of one function. */
+// Key order must not change the hash: {"a":1,"b":2} and {"b":2,"a":1} are one payload.
+function canonicalJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalJson);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((k) => [k, canonicalJson(record[k])]),
+  );
+}
+
+/**
+ * The idempotency key of one trigger of one function. A delivery's id (Pub/Sub message, alert,
+ * continuation) is its identity; a manual trigger's id is chosen by its caller (`Idempotency-Key`),
+ * so its key is scoped by the caller and a hash of the payload: one caller cannot replay or block
+ * another's request, nor a different payload under a reused key.
+ */
 export function idempotencyKey(functionName: string, trigger: Trigger): string {
-  return `idem:${functionName}:${trigger.id}`;
+  if (trigger.kind !== 'manual') return `idem:${functionName}:${trigger.id}`;
+  const scope = createHash('sha256')
+    .update(JSON.stringify([trigger.caller ?? '', trigger.id, canonicalJson(trigger.payload)]))
+    .digest('hex')
+    .slice(0, 40);
+  return `idem:${functionName}:manual:${scope}`;
+}
+
+/** How long an idempotency claim of a run in progress lives: the run's time limit plus a minute. */
+export function claimTtl(timeoutMs: number): number {
+  return timeoutMs + 60_000;
 }
 
 function validateInput<Input>(definition: FunctionDefinition<Input>, trigger: Trigger): Input | undefined {
@@ -63,6 +91,7 @@ function refusalError(actions: ActionRecord[]): OpsError | undefined {
 const OUTCOME_OF_ERROR: Record<OpsError['kind'], 'rejected' | 'skipped' | 'fail'> = {
   badInput: 'rejected',
   unauthorized: 'rejected',
+  forbidden: 'rejected',
   notFound: 'rejected',
   tooLarge: 'rejected',
   locked: 'skipped',
@@ -141,7 +170,7 @@ export async function runFunction<Input>(
   if (ctx.stateAvailable) {
     let claim: Claim<ResultEnvelope>;
     try {
-      claim = await ctx.state.claim<ResultEnvelope>(key, options.config.limits.timeout + 60_000);
+      claim = await ctx.state.claim<ResultEnvelope>(key, claimTtl(options.config.limits.timeout));
     } catch (thrown) {
       const error = toOpsError(thrown);
       log.audit({ decision: 'failed', reason: `idempotency claim failed: ${error.message}`, outcome: 'error' });
@@ -152,7 +181,10 @@ export async function runFunction<Input>(
         claim.state === 'running' ? 'a run for this event is in progress' : 'this event was already handled';
       log.audit({ decision: 'skipped', reason: `duplicate: ${reason}`, outcome: 'skipped' });
       if (claim.state === 'done') return { ...claim.outcome, duplicate: true };
-      return envelope({ outcome: 'skipped', summary: `duplicate: ${reason}`, extra: { duplicate: true } });
+      // Not acknowledged: the first run may have crashed, and its claim expires within claimTtl, so a
+      // redelivery after that runs the event instead of losing it.
+      const busy = new LockedError(`duplicate: ${reason}; redeliver later`);
+      return envelope({ outcome: 'skipped', summary: busy.message, extra: { duplicate: true } }, busy);
     }
     claimed = true;
   } else {

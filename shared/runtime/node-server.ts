@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { toOpsError } from '../errors/index.js';
 import { ShutdownError } from './errors.js';
-import { errorReply, type HttpReply, handleHttp, normalizeHeaders, readBody, subpathOf } from './http.js';
+import { handleHttp } from './http.js';
+import { errorReply, type HttpReply, normalizeHeaders, readBody, subpathOf } from './http-reply.js';
+import { readiness } from './readiness.js';
 import type { Runtime } from './runtime.js';
 
 function send(res: ServerResponse, reply: HttpReply): void {
@@ -14,61 +16,40 @@ function send(res: ServerResponse, reply: HttpReply): void {
   res.end(body);
 }
 
+/** Options of {@link createHttpServer}. */
+export interface HttpServerOptions {
+  /** The server listens on loopback only: requests naming another `Host` are refused (DNS rebinding). */
+  loopback?: boolean;
+}
+
 /**
- * Serves every registered function at `POST /<entryPoint>`, `GET /healthz` and `GET /readyz` on one port;
- * the local equivalent of the deployed functions.
+ * Serves every registered function at `POST /<entryPoint>`, liveness at `GET /healthz` and
+ * readiness at `GET /readyz` on one port; the local equivalent of the deployed functions.
  */
-export function createHttpServer(runtime: Runtime): Server {
+export function createHttpServer(runtime: Runtime, options: HttpServerOptions = {}): Server {
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://local');
     const [name = '', ...rest] = url.pathname.replace(/^\/+|\/+$/g, '').split('/');
-    const subpath = subpathOf(rest.join('/'));
-    if (req.method === 'GET' && name === 'healthz') {
-      let state = 'ok';
-      try {
-        await runtime.state.ping();
-      } catch {
-        state = 'unavailable';
-      }
-      return send(res, { status: 200, body: { status: 'ok', state, functions: runtime.functions.map((f) => f.name) } });
+    if (req.method === 'GET' && name === 'healthz' && rest.length === 0) {
+      // Liveness only: the process answers. Whether it can work is /readyz.
+      return send(res, { status: 200, body: { status: 'ok', functions: runtime.functions.map((f) => f.name) } });
     }
-    if (req.method === 'GET' && name === 'readyz') {
-      // Draining, or without its state store, a replica takes no new work: out of rotation until the store is back.
-      const ready =
-        !runtime.draining &&
-        (await runtime.state.ping().then(
-          () => true,
-          () => false,
-        ));
-      return send(res, {
-        status: ready ? 200 : 503,
-        body: { status: ready ? 'ok' : runtime.draining ? 'shutting down' : 'state unavailable' },
-      });
-    }
+    if (req.method === 'GET' && name === 'readyz' && rest.length === 0) return send(res, await readiness(runtime));
     if (runtime.draining) {
       req.resume();
       runtime.reject(name, 'refused: opsfn is shutting down', { method: req.method, path: url.pathname });
       return send(res, errorReply(new ShutdownError()));
     }
-    let body: Buffer;
-    try {
-      body = await readBody(req, runtime.config.limits.body);
-    } catch (thrown) {
-      const error = toOpsError(thrown);
-      runtime.reject(name, error.message, { path: url.pathname });
-      return send(res, errorReply(error));
-    }
     const reply = await handleHttp(
       runtime,
       name,
-      {
-        method: req.method ?? 'GET',
-        path: `${url.pathname}${url.search}`,
-        headers: normalizeHeaders(req.headers),
-        body,
-      },
-      subpath,
+      { method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: normalizeHeaders(req.headers) },
+      (limit) => readBody(req, limit),
+      subpathOf(rest.join('/')),
+      { loopback: options.loopback === true },
     );
+    // A body nobody read (a refused request) is drained so the connection can be reused.
+    if (!req.readableEnded) req.resume();
     send(res, reply);
   };
 

@@ -1,12 +1,11 @@
 import * as framework from '@google-cloud/functions-framework';
 import { loadConfig } from '../config/load.js';
-import { cloudEventHandler, httpHandler, memoizeRuntime, type RuntimeLoader } from './framework.js';
+import { eventHandler, httpHandler, memoizeRuntime, type RuntimeLoader } from './framework.js';
 import { type AnyFunction, createRuntime } from './runtime.js';
 
-/** The two registration calls of functions-framework that opsfn uses; tests hand in a recorder. */
+/** The registration call of functions-framework that opsfn uses; tests hand in a recorder. */
 export interface FrameworkRegistrar {
   http(name: string, handler: ReturnType<typeof httpHandler>): void;
-  cloudEvent(name: string, handler: ReturnType<typeof cloudEventHandler>): void;
 }
 
 /** Options of {@link registerFunctions}; the defaults are those of a deployed instance. */
@@ -16,13 +15,17 @@ export interface RegisterOptions {
   registrar?: FrameworkRegistrar;
 }
 
-/** The functions-framework target names of one function: its HTTP and its CloudEvent entry points. */
+/**
+ * The functions-framework target names of one function: its HTTP entry point and the one Eventarc
+ * delivers CloudEvents to. Both use the HTTP signature, so opsfn reads every body itself, bounded,
+ * after its checks (the framework's CloudEvent signature needs the body parsed before the handler).
+ */
 export function targetNames(definition: AnyFunction): { http: string; cloudEvent: string } {
   return { http: definition.name, cloudEvent: `${definition.name}Event` };
 }
 
 /**
- * Registers every definition with functions-framework as `http(<name>)` and `cloudEvent(<name>Event)`,
+ * Registers every definition with functions-framework as `http(<name>)` and `http(<name>Event)`,
  * all sharing one runtime built lazily on the first request, and returns that runtime's loader.
  */
 export function registerFunctions(functions: readonly AnyFunction[], options: RegisterOptions = {}): RuntimeLoader {
@@ -38,7 +41,7 @@ export function registerFunctions(functions: readonly AnyFunction[], options: Re
   for (const definition of functions) {
     const names = targetNames(definition);
     registrar.http(names.http, httpHandler(definition, loadRuntime));
-    registrar.cloudEvent(names.cloudEvent, cloudEventHandler(definition, loadRuntime));
+    registrar.http(names.cloudEvent, eventHandler(definition, loadRuntime));
   }
   return loadRuntime;
 }

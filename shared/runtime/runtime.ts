@@ -10,10 +10,10 @@ import { createNotifier } from '../notify/index.js';
 import type { Notifier } from '../notify/notification.js';
 import { createStateStore } from '../state/index.js';
 import type { StateStore } from '../state/state-store.js';
-import type { OidcVerifier } from './auth.js';
 import { pubsubContinuation } from './continuation.js';
 import { type DrainReport, InflightRuns, recordRedelivery, takeRedeliveries } from './drain.js';
 import { runFunction } from './invoke.js';
+import type { OidcVerifier } from './oidc.js';
 import { configRedactor, createSecretResolver, type SecretResolver } from './secrets.js';
 import type { Continuation, FunctionDefinition, ResultEnvelope } from './types.js';
 
@@ -155,6 +155,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         now,
         ...(options.logSink ? { sink: options.logSink } : {}),
         labels: { function: name, estate: options.config.estate },
+        run: { runId: '', function: name, trigger: { kind: 'none', id: '' }, dryRun: false },
       });
     },
     continuation:

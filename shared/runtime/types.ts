@@ -80,9 +80,10 @@ export interface Context {
   /** Reports progress of long work (shown on a terminal by the CLI). */
   progress(text: string): void;
   /**
-   * Schedules another invocation of this function with `payload` as a manual-kind trigger whose id
-   * is `continue:<key>` (idempotent per key): in-process locally, through the continuation Pub/Sub
-   * topic on Google Cloud. Work that outlives one invocation (a DR drill) moves on this way.
+   * Schedules another invocation of this function with `payload` as a scheduled trigger whose id
+   * is `continue:<key>:<random suffix>` (a redelivery of it runs once; nobody can claim it first):
+   * in-process locally, through the continuation Pub/Sub topic on Google Cloud. Work that outlives
+   * one invocation (a DR drill) moves on this way.
    */
   continue(key: string, payload: Record<string, unknown>): Promise<void>;
 }

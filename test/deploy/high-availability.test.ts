@@ -132,16 +132,27 @@ describe('two opsfn serve replicas on one Redis', () => {
         },
       ],
     });
-    const replies = await Promise.all(
-      replicas.map((r) =>
-        fetch(`${r.url}/autoscale`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
-      ),
-    );
+    // Each replica answers as Alertmanager needs: the one that runs it 200, the other 409 while that run is in
+    // progress (retryable), so Alertmanager redelivers; the redelivery then finds it done.
+    const deliver = (r: (typeof replicas)[number]) =>
+      fetch(`${r.url}/autoscale`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const replies = await Promise.all(replicas.map(deliver));
     const answers = await Promise.all(replies.map(async (r) => `${r.status} ${await r.text()}`));
     expect(
-      replies.map((r) => r.status).every((s) => s < 300),
+      replies.map((r) => r.status).every((s) => s === 200 || s === 409),
       answers.join('\n'),
     ).toBe(true);
+    for (const [i, reply] of replies.entries()) {
+      const replica = replicas[i];
+      if (reply.status !== 409 || !replica) continue;
+      let again = await deliver(replica);
+      for (let n = 0; again.status === 409 && n < 50; n++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        again = await deliver(replica);
+      }
+      expect(again.status).toBe(200);
+      expect(((await again.json()) as { duplicate?: boolean }).duplicate).toBe(true);
+    }
     expect(k8s.server.find('PATCH', SCALE)).toHaveLength(1);
     expect(k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
     const acted = replicas.flatMap((r) => audits(r).filter((a) => a.decision === 'intent'));

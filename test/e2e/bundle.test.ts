@@ -72,7 +72,7 @@ describe('buildBundles', () => {
   }, 120_000);
 
   it('loads each bundle in a fresh node process and serves a manual trigger through functions-framework', async () => {
-    const env = { OPSFN_CONFIG: join(ROOT, 'examples', 'local.yaml') };
+    const env = { OPSFN_CONFIG: join(ROOT, 'bench', 'fixtures', 'deployed.yaml') };
     for (const bundle of bundles) {
       const served = await measureColdStart({ source: bundle.dir, target: bundle.name, env, timeoutMs: 30_000 });
       // An empty payload is valid for some functions and refused by others; either way the runtime answered.

@@ -87,6 +87,8 @@ beforeAll(async () => {
   });
   apiUrl = await listen(api);
   const config = testEstate({
+    // Deployed behind Cloud Run IAM: the push subscriptions' OIDC tokens are checked by the platform.
+    auth: { mode: 'platform' },
     certificates: { caFile: ca.path, endpoints: [{ host: 'ok.test.local', address: '127.0.0.1', port: tls.port }] },
   });
   const loadRuntime = memoizeRuntime(() =>

@@ -1,9 +1,21 @@
+import { ConfigError } from '../../shared/config/errors.js';
 import type { Estate, EstateInput } from '../../shared/config/estate.js';
-import { parseConfig } from '../../shared/config/load.js';
+import { parseConfig, parseConfigText } from '../../shared/config/load.js';
 
 /** A validated estate for tests: memory state, enforce mode, plus the given overrides. */
 export function testEstate(overrides: Partial<EstateInput> = {}): Estate {
   return parseConfig({ estate: 'test', ...overrides }, 'test');
+}
+
+/** The `path: expectation` lines config validation reports for YAML `text`; none when it is valid. */
+export function configIssues(text: string): string[] {
+  try {
+    parseConfigText(text, 'x.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  return [];
 }
 
 /** Collects log lines and parses them as JSON. */

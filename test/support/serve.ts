@@ -2,10 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '../../shared/runtime/node-server.js';
 import { createRuntime, type RuntimeOptions } from '../../shared/runtime/runtime.js';
 
-/** Serves a runtime on 127.0.0.1:0 and returns its URL, the runtime and a stop function. */
+/** Serves a runtime on 127.0.0.1:0 (answering loopback `Host`s only) and returns its URL, the runtime and a stop function. */
 export async function serveRuntime(options: RuntimeOptions) {
   const runtime = await createRuntime(options);
-  const server = createHttpServer(runtime);
+  const server = createHttpServer(runtime, { loopback: true });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

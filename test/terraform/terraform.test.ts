@@ -47,7 +47,7 @@ describe('terraform', () => {
     const targets: string[] = [];
     registerFunctions(functions, {
       loadRuntime: () => Promise.reject(new Error('not served in this test')),
-      registrar: { http: (target) => targets.push(target), cloudEvent: (target) => targets.push(target) },
+      registrar: { http: (target) => targets.push(target) },
     });
     // Push delivery deploys the HTTP target `<name>`, Eventarc delivery the CloudEvent target `<name>Event`.
     const missing = Object.keys(catalogue()).flatMap((entryPoint) =>

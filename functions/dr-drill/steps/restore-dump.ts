@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { entryOf } from '../../../shared/config/lookup.js';
 import type { RestoreDumpStepSchema } from '../../../shared/config/sections/drills.js';
 import { selectCandidates } from '../../backup-verify/checks/object-listing.js';
 import { resourceName } from '../naming.js';
@@ -11,7 +12,7 @@ type RestoreStep = z.infer<typeof RestoreDumpStepSchema> & NamedStep;
 /** `db.restoreDump`: newest dump → fresh scratch database `opsfn_drill_<id>_<step>`, then the data time for the RPO. */
 export async function runRestoreDump(env: StepEnv, step: RestoreStep): Promise<StepResult> {
   const { ctx, drill, ports } = env;
-  const backup = ctx.config.backups[step.backup];
+  const backup = entryOf(ctx.config.backups, step.backup);
   if (backup?.kind !== 'object-store')
     return { status: 'fail', detail: `backup "${step.backup}" is not an object-store backup` };
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(step.timeout)]);

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { entryOf } from '../../../shared/config/lookup.js';
 import type { RunDeployStepSchema } from '../../../shared/config/sections/drills.js';
 import type { StepRecord } from '../model.js';
 import { drillLabels, resourceName } from '../naming.js';
@@ -10,7 +11,7 @@ type DeployStep = z.infer<typeof RunDeployStepSchema> & NamedStep;
 
 /** `run.deploy`: `opsfn-drill-<id>-<name>` in the DR region from the image production serves now. */
 export async function runRunDeploy(env: StepEnv, step: DeployStep, record: StepRecord): Promise<StepResult> {
-  const service = env.ctx.config.services[step.service];
+  const service = entryOf(env.ctx.config.services, step.service);
   if (service?.platform !== 'cloud-run')
     return { status: 'fail', detail: `service "${step.service}" is not on Cloud Run` };
   const target = resourceName('cloud-run', env.drill.id, step.name);

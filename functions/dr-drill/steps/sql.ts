@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { entryOf } from '../../../shared/config/lookup.js';
 import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../../../shared/config/sections/drills.js';
 import type { CloudSqlDrill } from '../adapters/cloud-sql.js';
 import type { StepRecord } from '../model.js';
@@ -13,7 +14,7 @@ type RestoreBackupStep = z.infer<typeof SqlRestoreBackupStepSchema> & NamedStep;
 
 function source(env: StepEnv, step: CloneStep | RestoreBackupStep): { project: string; instance: string } {
   if (step.database !== undefined) {
-    const db = env.ctx.config.databases[step.database];
+    const db = entryOf(env.ctx.config.databases, step.database);
     if (db?.kind === 'cloud-sql') return { project: db.project, instance: db.instance };
   }
   return { project: step.project ?? '', instance: step.instance ?? '' };

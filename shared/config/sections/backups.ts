@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { entryOf } from '../lookup.js';
 import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
 
 const HOUR = 3_600_000;
@@ -118,7 +119,7 @@ export function backupReferenceIssues(
   const issues: { path: (string | number)[]; message: string }[] = [];
   for (const [name, backup] of Object.entries(backups)) {
     if (backup.kind !== 'cloud-sql' || backup.database === undefined) continue;
-    const db = databases[backup.database];
+    const db = entryOf(databases, backup.database);
     if (db === undefined)
       issues.push({ path: ['backups', name, 'database'], message: `unknown database "${backup.database}"` });
     else if (db.kind !== 'cloud-sql') {

@@ -52,18 +52,6 @@ export const StateConfigSchema = z.union([
 ]);
 export type StateConfig = z.infer<typeof StateConfigSchema>;
 
-/** Who may call the HTTP entry points. */
-export const AuthConfigSchema = z.strictObject({
-  tokens: z.array(SecretRefSchema).default([]),
-  oidc: z
-    .strictObject({
-      audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-      emails: z.array(z.string()).optional(),
-    })
-    .optional(),
-});
-export type AuthConfig = z.infer<typeof AuthConfigSchema>;
-
 const EndpointSchema = z.strictObject({ url: z.url(), credentials: z.literal('none').optional() });
 export type Endpoint = z.infer<typeof EndpointSchema>;
 
@@ -169,7 +157,12 @@ export type GuardConfig = z.infer<typeof GuardConfigSchema>;
 /** Runtime limits of the HTTP intake. */
 export const LimitsSchema = z.strictObject({
   body: SizeSchema.default(1024 * 1024),
-  timeout: DurationSchema.default(540_000),
+  // The idempotency claim lives for timeout + 1 min; it must expire well inside Pub/Sub's redelivery
+  // window (message retention, at least 10 min) so a crashed run's message is run again.
+  timeout: DurationSchema.refine(
+    (ms) => ms <= 3_600_000,
+    'expected at most 1h (the longest Cloud Run request)',
+  ).default(540_000),
 });
 
 /** Where run reports are written: gs://, s3:// or file://. */

@@ -56,6 +56,7 @@ describe('drDrill end to end', () => {
     cleanups.push(() => served.stop());
     const res = await fetch(`${served.url}/drDrill`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ plan: 'quarterly-db' }),
     });
     expect(res.status).toBe(202);

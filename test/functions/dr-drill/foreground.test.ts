@@ -101,17 +101,29 @@ describe('drDrill in the foreground and cancelled', () => {
     const notifier = recordingNotifier();
     const served = await serveRuntime({ config, functions: [drDrill], state, notifier, logSink: () => undefined });
     cleanups.push(() => served.stop());
-    const res = await fetch(`${served.url}/drDrill`, { method: 'POST', body: '{"plan":"gated"}' });
+    const res = await fetch(`${served.url}/drDrill`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"plan":"gated"}',
+    });
     const { drill: id } = (await res.json()) as { drill: string };
     const read = async () => (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
     for (let i = 0; i < 100 && (await read()).status !== 'awaiting-approval'; i++)
       await new Promise((r) => setTimeout(r, 20));
     expect((await read()).steps.map((s) => s.status)).toEqual(['ok', 'pending', 'pending']);
     expect(notifier.sent.at(-1)?.title).toContain('waits for approval');
-    const anonymous = await fetch(`${served.url}/drDrill/approve`, { method: 'POST', body: JSON.stringify({ id }) });
+    const anonymous = await fetch(`${served.url}/drDrill/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id }),
+    });
     expect(anonymous.status).toBe(403);
 
-    const cancel = await fetch(`${served.url}/drDrill/cancel`, { method: 'POST', body: JSON.stringify({ id }) });
+    const cancel = await fetch(`${served.url}/drDrill/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id }),
+    });
     expect(cancel.status).toBe(202);
     for (let i = 0; i < 100 && !['passed', 'failed', 'cancelled'].includes((await read()).status); i++)
       await new Promise((r) => setTimeout(r, 20));

@@ -90,7 +90,7 @@ describe('drDrill lifecycle', () => {
       env: { DR_T0: 'token-zero-secret', DR_T1: 'token-one-secret' },
     });
     cleanups.push(() => served.stop());
-    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
     const res = await fetch(`${served.url}/drDrill`, {
       method: 'POST',
       headers: as('token-zero-secret'),
@@ -132,6 +132,7 @@ describe('drDrill lifecycle', () => {
     const before = await databasesLike('postgres', 'opsfn_drill_');
     const res = await fetch(`${served.url}/drDrill`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ plan: 'quarterly-db', dryRun: true }),
     });
     expect(res.status).toBe(200);

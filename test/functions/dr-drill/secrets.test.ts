@@ -73,6 +73,7 @@ describe('drDrill with secrets written as literals', () => {
 
     const res = await fetch(`${served.url}/drDrill`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ plan: 'quarterly-db' }),
     });
     expect(res.status).toBe(202);

@@ -125,7 +125,10 @@ describe('opsfn serve', () => {
     expect(code).toBe(0);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ status: 'ok' });
-    expect((await fetch(`${url}/mutate`, { method: 'POST', body: '{}' })).status).toBe(200);
+    expect(
+      (await fetch(`${url}/mutate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))
+        .status,
+    ).toBe(200);
     await stop?.();
   });
 

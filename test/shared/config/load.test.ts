@@ -3,24 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../shared/config/errors.js';
 import { isTimeZone } from '../../../shared/config/estate.js';
-import { loadConfig, parseConfigText } from '../../../shared/config/load.js';
+import { loadConfig } from '../../../shared/config/load.js';
 import { parseDuration, parseSize } from '../../../shared/config/types.js';
+import { configIssues } from '../../support/estate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opsfn-config-'));
 const file = join(dir, 'opsfn.yaml');
 writeFileSync(file, 'estate: from-file\n');
-
-async function issuesOf(text: string): Promise<string[]> {
-  try {
-    parseConfigText(text, 'x.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  return [];
-}
 
 describe('durations and sizes', () => {
   it.each([
@@ -111,7 +101,7 @@ describe('loadConfig', () => {
     ['unknown_key: 1', 'unknown_key'],
     ['estate: [', 'yaml:'],
   ])('rejects %s naming %s', async (text, expected) => {
-    const issues = await issuesOf(text);
+    const issues = configIssues(text);
     expect(issues.join('\n')).toContain(expected);
   });
 
@@ -120,6 +110,6 @@ describe('loadConfig', () => {
       'a: &a [x, x, x, x, x, x, x, x, x]',
       ...'bcdefghij'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(',')}]`),
     ].join('\n');
-    expect((await issuesOf(bomb)).join('\n')).toMatch(/yaml|alias|unknown/i);
+    expect(configIssues(bomb).join('\n')).toMatch(/yaml|alias|unknown/i);
   });
 });

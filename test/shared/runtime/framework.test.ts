@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { DependencyError } from '../../../shared/errors/index.js';
 import type { Trigger } from '../../../shared/events/trigger.js';
 import { defineFunction } from '../../../shared/runtime/define-function.js';
-import { cloudEventHandler, httpHandler, memoizeRuntime } from '../../../shared/runtime/framework.js';
+import { eventHandler, httpHandler, memoizeRuntime } from '../../../shared/runtime/framework.js';
 import { createRuntime } from '../../../shared/runtime/runtime.js';
 import { MemoryStateStore } from '../../../shared/state/memory.js';
 import { captureLogs, testEstate } from '../../support/estate.js';
@@ -33,7 +33,7 @@ const probe = defineFunction({
 const logs = captureLogs();
 const loadRuntime = memoizeRuntime(() =>
   createRuntime({
-    config: testEstate(),
+    config: testEstate({ auth: { mode: 'platform' } }),
     functions: [probe],
     state: new MemoryStateStore(),
     notifier: recordingNotifier(),
@@ -41,7 +41,7 @@ const loadRuntime = memoizeRuntime(() =>
   }),
 );
 framework.http('probe', httpHandler(probe, loadRuntime));
-framework.cloudEvent('probeEvent', cloudEventHandler(probe, loadRuntime));
+framework.http('probeEvent', eventHandler(probe, loadRuntime));
 
 const servers: { url: string; close: () => void }[] = [];
 async function listen(name: string) {
@@ -90,7 +90,7 @@ describe('functions-framework registration', () => {
     expect(seen.at(-1)).toMatchObject({ kind: 'alert', alert: { source: 'cloud-monitoring' } });
   });
 
-  it('nacks a retryable failure so Pub/Sub redelivers, then acks the redelivery', async () => {
+  it('nacks a retryable failure with its status so Pub/Sub redelivers, then acks the redelivery', async () => {
     const event = {
       ...(JSON.parse(fixture('cloudevent/scheduler-structured.json')) as Record<string, unknown>),
       id: 'retry-1',
@@ -101,7 +101,7 @@ describe('functions-framework registration', () => {
       headers: { 'content-type': 'application/cloudevents+json' },
       body: JSON.stringify(event),
     });
-    expect(first.status).toBe(500);
+    expect(first.status).toBe(503);
     const second = await fetch(`${events}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/cloudevents+json' },
@@ -110,7 +110,7 @@ describe('functions-framework registration', () => {
     expect(second.status).toBe(204);
   });
 
-  it('nacks an unparseable event (towards the dead-letter topic) and audits it', async () => {
+  it('refuses an unparseable event (so it is nacked towards the dead-letter topic) and audits it', async () => {
     const before = logs.audits().length;
     const res = await fetch(`${events}/`, {
       method: 'POST',
@@ -123,7 +123,7 @@ describe('functions-framework registration', () => {
         data: { message: { data: Buffer.from('not json').toString('base64'), messageId: 'p1' } },
       }),
     });
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(400);
     expect(logs.audits().slice(before)).toEqual([expect.objectContaining({ decision: 'rejected' })]);
   });
 });

@@ -6,6 +6,7 @@ import { defineFunction } from '../../../shared/runtime/define-function.js';
 import type { RuntimeOptions } from '../../../shared/runtime/runtime.js';
 import { MemoryStateStore } from '../../../shared/state/memory.js';
 import { captureLogs, testEstate } from '../../support/estate.js';
+import { unsignedIdToken } from '../../support/id-tokens.js';
 import { type CallLog, makeMutateFunction } from '../../support/mutate-function.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { serveRuntime } from '../../support/serve.js';
@@ -45,11 +46,14 @@ const alertmanager = JSON.parse(
 };
 
 describe('HTTP intake', () => {
-  it('answers /healthz', async () => {
+  it('answers /healthz for liveness and /readyz for readiness', async () => {
     const { url } = await start();
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', state: 'ok', functions: ['mutate'] });
+    expect(await res.json()).toEqual({ status: 'ok', functions: ['mutate'] });
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { state: 'ok', auth: 'ok' } });
   });
 
   it('runs a manual request with a valid token and returns the envelope', async () => {
@@ -111,19 +115,21 @@ describe('HTTP intake', () => {
   });
 
   it('accepts a Google OIDC token for the configured audience', async () => {
+    const good = unsignedIdToken({ sub: '1' }, 'good');
+    const bad = unsignedIdToken({ sub: '1' }, 'bad');
     const audiences: unknown[] = [];
     const { post } = await start(
       { auth: { oidc: { audience: 'https://fn.example/mutate', emails: ['scheduler@p1.iam.gserviceaccount.com'] } } },
       {
         verifyOidc: async (token, audience) => {
           audiences.push(audience);
-          if (token !== 'h.p.s') throw new Error('bad signature');
+          if (token !== good) throw new Error('bad signature');
           return { subject: '1', email: 'scheduler@p1.iam.gserviceaccount.com' };
         },
       },
     );
-    expect((await post('/mutate', '{}', { authorization: 'Bearer h.p.s' })).status).toBe(200);
-    expect((await post('/mutate', '{}', { authorization: 'Bearer h.p.x' })).status).toBe(401);
+    expect((await post('/mutate', '{}', { authorization: `Bearer ${good}` })).status).toBe(200);
+    expect((await post('/mutate', '{}', { authorization: `Bearer ${bad}` })).status).toBe(401);
     expect(audiences[0]).toBe('https://fn.example/mutate');
   });
 

@@ -17,23 +17,20 @@ const make = (name: string) =>
   });
 
 function recorder() {
-  const registered: { kind: 'http' | 'cloudEvent'; name: string }[] = [];
-  const registrar: FrameworkRegistrar = {
-    http: (name) => registered.push({ kind: 'http', name }),
-    cloudEvent: (name) => registered.push({ kind: 'cloudEvent', name }),
-  };
+  const registered: { kind: 'http'; name: string }[] = [];
+  const registrar: FrameworkRegistrar = { http: (name) => registered.push({ kind: 'http', name }) };
   return { registered, registrar };
 }
 
 describe('registerFunctions', () => {
-  it('registers an HTTP target named after each function and a CloudEvent target with the Event suffix', () => {
+  it('registers an HTTP target named after each function and an event target with the Event suffix, both on the HTTP signature', () => {
     const { registered, registrar } = recorder();
     registerFunctions([make('alpha'), make('betaGamma')], { registrar, loadRuntime: () => Promise.reject() });
     expect(registered).toEqual([
       { kind: 'http', name: 'alpha' },
-      { kind: 'cloudEvent', name: 'alphaEvent' },
+      { kind: 'http', name: 'alphaEvent' },
       { kind: 'http', name: 'betaGamma' },
-      { kind: 'cloudEvent', name: 'betaGammaEvent' },
+      { kind: 'http', name: 'betaGammaEvent' },
     ]);
     expect(targetNames(make('alpha'))).toEqual({ http: 'alpha', cloudEvent: 'alphaEvent' });
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { defineFunction } from '../../../shared/runtime/define-function.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
+import { idempotencyKey, runFunction } from '../../../shared/runtime/invoke.js';
 import { boundEnvelope, boundList, boundText, ResultLimits } from '../../../shared/runtime/result-bounds.js';
 import type { ResultEnvelope } from '../../../shared/runtime/types.js';
 import { MemoryStateStore } from '../../../shared/state/memory.js';
@@ -66,7 +66,9 @@ describe('result bounds', () => {
     expect(envelope.items.length).toBeGreaterThan(50);
     expect(envelope.items.length + (envelope.omitted?.items ?? 0)).toBe(800);
     expect(envelope.summary).toMatch(/… \(46000 more characters\)$/);
-    const stored = await state.get<{ outcome: ResultEnvelope }>('idem:flood:big');
+    const stored = await state.get<{ outcome: ResultEnvelope }>(
+      idempotencyKey('flood', { kind: 'manual', id: 'big', payload: { items: 800, size: 20_000 } }),
+    );
     expect(stored).toBeDefined();
     expect(bytes(stored)).toBeLessThan(ResultLimits.bytes + 1024);
     expect(logs.audits().find((a) => a.decision === 'finished')?.evidence).toMatchObject({

@@ -63,9 +63,13 @@ async function start() {
 }
 
 describe('function routes, accepted runs and continuations', () => {
-  it('answers 202 for accepted work and runs the continuation in-process', async () => {
-    const { url } = await start();
-    const res = await fetch(`${url}/job`, { method: 'POST', body: JSON.stringify({ id: 'a1' }) });
+  it('answers 202 for accepted work and runs the continuation in-process under an unguessable key', async () => {
+    const { url, logs } = await start();
+    const res = await fetch(`${url}/job`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'a1' }),
+    });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ accepted: true, summary: 'job a1 accepted' });
     let progress: unknown;
@@ -75,24 +79,45 @@ describe('function routes, accepted runs and continuations', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(progress).toMatchObject({ step: 2 });
+    const received = logs.audits().filter((a) => a.decision === 'received');
+    expect(received.map((a) => a.reason)).toContainEqual(
+      expect.stringMatching(/^scheduled trigger continue:a1:2:[0-9a-f]{16}$/),
+    );
   });
 
   it('serves extra routes and names the served ones for an unknown path', async () => {
     const { url } = await start();
     expect((await fetch(`${url}/job?id=nope`)).status).toBe(404);
     expect((await fetch(`${url}/job`)).status).toBe(400);
-    const approve = await fetch(`${url}/job/approve`, { method: 'POST', body: '{"drill":"d1"}' });
+    const approve = await fetch(`${url}/job/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"drill":"d1"}',
+    });
     expect(await approve.json()).toEqual({ approvedBy: 'anonymous', body: { drill: 'd1' } });
-    const missing = await fetch(`${url}/job/cancel`, { method: 'POST', body: '{}' });
+    const missing = await fetch(`${url}/job/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { message: string }).message).toContain('POST /job/approve');
-    expect((await fetch(`${url}/job/approve`, { method: 'POST', body: '{bad' })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${url}/job/approve`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{bad',
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('takes a Pub/Sub push topic suffix as the function itself, not a route', async () => {
     const { url } = await start();
     const res = await fetch(`${url}/job/projects/p1/topics/opsfn-drill-steps`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ id: 'p9' }),
     });
     expect(res.status).toBe(202);

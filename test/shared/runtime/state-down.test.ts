@@ -5,6 +5,7 @@ import { createRuntime } from '../../../shared/runtime/runtime.js';
 import { captureLogs, testEstate } from '../../support/estate.js';
 import { type CallLog, makeMutateFunction } from '../../support/mutate-function.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
+import { serveRuntime } from '../../support/serve.js';
 
 // Port 1 on loopback refuses connections: a Redis that is down.
 const deadRedis = { state: { redis: 'redis://127.0.0.1:1', prefix: 'opsfn-down:' } } as const;
@@ -49,5 +50,22 @@ describe('runtime with the state store down', () => {
     expect(envelope.actions).toEqual([expect.objectContaining({ status: 'refused', by: 'state-unavailable' })]);
     expect(logs.audits().some((a) => a.decision === 'refused' && a.target === 'web')).toBe(true);
     await runtime.close();
+  });
+
+  it('stays live on /healthz and answers 503 on /readyz over HTTP', async () => {
+    const served = await serveRuntime({
+      config: testEstate(deadRedis),
+      functions: [readOnly],
+      notifier: recordingNotifier(),
+      logSink: () => undefined,
+    });
+    try {
+      expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${served.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'unready', checks: { state: 'unavailable', auth: 'ok' } });
+    } finally {
+      await served.stop();
+    }
   });
 });

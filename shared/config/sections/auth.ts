@@ -1,0 +1,88 @@
+import * as z from 'zod';
+import { SecretRefSchema } from '../types.js';
+
+/**
+ * One route a scoped token may call, as `METHOD /subpath`: `"POST /"` is the function's trigger
+ * intake, `"POST /approve"` one extra route, `"GET /*"` every GET route of the function.
+ */
+export const RoutePatternSchema = z
+  .string()
+  .regex(/^(GET|POST) \/[A-Za-z0-9_./-]*\*?$/, 'expected "METHOD /path" like "POST /", "POST /approve" or "GET /*"');
+
+/** What a scoped token may call: one function, all of its routes unless `routes` narrows them. */
+export const GrantSchema = z.strictObject({
+  function: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'expected a function entry point like "rollback"'),
+  routes: z.array(RoutePatternSchema).min(1).optional(),
+});
+export type Grant = z.infer<typeof GrantSchema>;
+
+/** A named bearer token; the caller becomes `token:<name>`, limited to `allow` when it is given. */
+export const ScopedTokenSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case name like "alertmanager"'),
+  token: SecretRefSchema,
+  allow: z.array(GrantSchema).min(1).optional(),
+});
+export type ScopedToken = z.infer<typeof ScopedTokenSchema>;
+
+/** An entry of `auth.tokens`: a bare secret ref (caller `token:<index>`, every route) or a scoped token. */
+export const TokenEntrySchema = z.union([SecretRefSchema, ScopedTokenSchema]);
+export type TokenEntry = z.infer<typeof TokenEntrySchema>;
+
+const Emails = z.array(z.email({ error: 'expected an email address' })).optional();
+
+/**
+ * Google-signed ID tokens. Anyone can mint one for any audience, so the callers are named: `emails`,
+ * `domains` (the token's hosted domain or its verified email's domain), `subjects`, and `scheduler`,
+ * the service accounts of Cloud Scheduler and Pub/Sub push whose triggers may claim to be scheduled.
+ */
+export const OidcConfigSchema = z
+  .strictObject({
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    emails: Emails,
+    domains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'expected a domain like "example.com"')).optional(),
+    subjects: z.array(z.string().min(1)).optional(),
+    scheduler: Emails,
+  })
+  .refine(
+    (oidc) => [oidc.emails, oidc.domains, oidc.subjects, oidc.scheduler].some((list) => (list?.length ?? 0) > 0),
+    {
+      message:
+        'name who may call: emails, domains, subjects or scheduler (any Google identity can mint a token for any audience)',
+    },
+  );
+export type OidcConfig = z.infer<typeof OidcConfigSchema>;
+
+/**
+ * Who may call the HTTP entry points: bearer `tokens` and/or Google `oidc` tokens checked by opsfn,
+ * or `mode: platform`, where Cloud Run IAM alone decides and opsfn checks nothing.
+ */
+export const AuthConfigSchema = z
+  .strictObject({
+    mode: z.enum(['app', 'platform']).default('app'),
+    tokens: z.array(TokenEntrySchema).default([]),
+    oidc: OidcConfigSchema.optional(),
+  })
+  .superRefine((auth, ctx) => {
+    if (auth.mode === 'platform' && (auth.tokens.length > 0 || auth.oidc)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mode'],
+        message: 'platform mode checks no credentials in opsfn: drop tokens and oidc, or drop mode',
+      });
+    }
+    if (auth.mode === 'app' && auth.tokens.length === 0 && !auth.oidc) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'give tokens or oidc, or mode: platform (Cloud Run IAM only)',
+      });
+    }
+    const seen = new Set<string>();
+    for (const [i, entry] of auth.tokens.entries()) {
+      if (!('name' in entry)) continue;
+      if (seen.has(entry.name))
+        ctx.addIssue({ code: 'custom', path: ['tokens', i, 'name'], message: `duplicate token name "${entry.name}"` });
+      seen.add(entry.name);
+    }
+  });
+export type AuthConfig = z.infer<typeof AuthConfigSchema>;

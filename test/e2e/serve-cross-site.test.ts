@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functions } from '../../functions/registry.js';
+import { main } from '../../shared/cli/main.js';
+import type { Serving } from '../../shared/cli/serve-cmd.js';
+import { FakeKubernetes } from '../fakes/kubernetes.js';
+import { captureIo } from '../support/cli-io.js';
+import { rawRequest } from '../support/framework-process.js';
+
+// `opsfn serve` without auth, as on an operator's laptop, and what a web page the operator visits
+// can make the browser send to it: each is refused, audited, and the Deployment keeps its replicas.
+const SCALE = /\/deployments\/backend\/scale$/;
+const dir = mkdtempSync(join(tmpdir(), 'opsfn-serve-xsite-'));
+const k8s = new FakeKubernetes();
+const lines: string[] = [];
+let serving: Serving | undefined;
+let url = '';
+
+beforeAll(async () => {
+  await k8s.server.start();
+  k8s.addDeployment('shop', 'backend', ['app:1'], [new Date('2026-02-01T00:00:00Z')], 3);
+  const config = join(dir, 'opsfn.yaml');
+  writeFileSync(
+    config,
+    `estate: laptop
+services:
+  backend: { platform: kubernetes, namespace: shop, deployment: backend, server: "${k8s.server.url}" }
+autoscale:
+  policies:
+    - { name: backend-slow, match: { alert: BackendSlow }, service: backend, up: { step: "+2", max: 5 } }
+`,
+  );
+  const code = await main(['serve', '--config', config, '--port', '0', '--no-scheduler'], {
+    functions,
+    io: captureIo({}),
+    logSink: (line) => lines.push(line),
+    onServing: (started) => {
+      serving = started;
+      url = started.url;
+    },
+  });
+  expect(code).toBe(0);
+});
+
+afterAll(async () => {
+  await serving?.stop();
+  await k8s.server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const scale = JSON.stringify({ service: 'backend', replicas: 5, reason: 'load test' });
+const audits = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.audit === true);
+const port = () => new URL(url).port;
+
+describe('opsfn serve on loopback against a web page', () => {
+  it.each([
+    [
+      "a no-cors text/plain POST from another site's page",
+      { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      403,
+    ],
+    ['a text/plain POST from a browser that sends no Origin', { 'content-type': 'text/plain' }, 415],
+    ['a form POST', { 'content-type': 'application/x-www-form-urlencoded' }, 415],
+    ['a JSON POST from a foreign Origin', { 'content-type': 'application/json', origin: 'http://127.0.0.1:1' }, 403],
+    ['a JSON POST from a sandboxed page (Origin: null)', { 'content-type': 'application/json', origin: 'null' }, 403],
+    ['a JSON POST a sibling site made', { 'content-type': 'application/json', 'sec-fetch-site': 'same-site' }, 403],
+  ])('refuses %s, audits it and scales nothing', async (_what, headers, status) => {
+    const before = audits().length;
+    const reply = await rawRequest(`${url}/autoscale`, { headers, body: scale });
+    expect(reply.status).toBe(status);
+    expect(audits().slice(before)).toEqual([
+      expect.objectContaining({
+        decision: 'rejected',
+        function: 'autoscale',
+        reason: expect.stringMatching(/^refused: /),
+      }),
+    ]);
+    expect(k8s.server.find('PATCH', SCALE)).toEqual([]);
+  });
+
+  it('refuses a DNS-rebinding Host with 421, audits it and scales nothing', async () => {
+    const before = audits().length;
+    const reply = await rawRequest(`${url}/autoscale`, {
+      headers: { host: `rebind.evil.example:${port()}`, 'content-type': 'application/json' },
+      body: scale,
+    });
+    expect(reply.status).toBe(421);
+    expect(reply.headers.connection).toBe('close');
+    expect(audits().slice(before)).toEqual([
+      expect.objectContaining({
+        decision: 'rejected',
+        evidence: expect.objectContaining({ host: `rebind.evil.example:${port()}` }),
+      }),
+    ]);
+    const read = await rawRequest(`${url}/drDrill`, { method: 'GET', headers: { host: 'rebind.evil.example' } });
+    expect(read.status).toBe(421);
+    expect(k8s.server.find('PATCH', SCALE)).toEqual([]);
+    expect(k8s.deployments.get('shop/backend')?.spec.replicas).toBe(3);
+  });
+
+  it('serves its own page and the command line: a loopback Host, its own Origin, JSON', async () => {
+    const reply = await rawRequest(`${url}/autoscale`, {
+      headers: {
+        host: `localhost:${port()}`,
+        origin: `http://localhost:${port()}`,
+        'sec-fetch-site': 'same-origin',
+        'content-type': 'application/json',
+      },
+      body: scale,
+    });
+    expect(reply.status).toBe(200);
+    expect(k8s.server.find('PATCH', SCALE)).toHaveLength(1);
+    expect(k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
+  });
+});
