@@ -38,7 +38,7 @@ beforeEach(async () => {
     name: 'db1',
     databaseVersion: 'MYSQL_8_0',
     region: 'us-central1',
-    settings: { tier: 'db-custom-2-7680' },
+    settings: { tier: 'db-custom-2-7680', backupConfiguration: { binaryLogEnabled: true } },
   });
   const ago = (min: number) => new Date(Date.now() - min * 60_000).toISOString();
   sql.backupRuns.set('p1/db1', [
@@ -123,18 +123,19 @@ describe('drDrill cloud steps', () => {
   });
 
   it('clones at a point in time, labels the clone with the drill id and its expiry, and takes the RPO from that time', async () => {
-    const pointInTime = new Date(Date.now() - 45 * 60_000).toISOString();
     const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
-      config: estate([{ step: 'sql.clone', database: 'main', pointInTime, pollInterval: '10ms' }]),
+      config: estate([{ step: 'sql.clone', database: 'main', pointInTime: '45m', pollInterval: '10ms' }]),
       state: new MemoryStateStore(),
       logSink: () => undefined,
     });
     const id = envelope.drill as string;
     expect(envelope.outcome).toBe('ok');
     const target = `opsfn-drill-${id}-clone`;
-    expect(sql.server.find('POST', /\/instances\/db1\/clone$/)[0]?.body).toEqual({
-      cloneContext: { destinationInstanceName: target, pointInTime },
-    });
+    const clone = sql.server.find('POST', /\/instances\/db1\/clone$/)[0]?.body as {
+      cloneContext: { destinationInstanceName: string; pointInTime: string };
+    };
+    expect(clone.cloneContext.destinationInstanceName).toBe(target);
+    expect(Math.abs(Date.parse(clone.cloneContext.pointInTime) - (Date.now() - 45 * 60_000))).toBeLessThan(60_000);
     const patch = sql.server.find('PATCH', new RegExp(`/instances/${target}$`))[0]?.body as {
       settings: { userLabels: Record<string, string> };
     };
@@ -176,7 +177,7 @@ describe('drDrill cloud steps', () => {
         name: 'pg1',
         databaseVersion: 'POSTGRES_16',
         region: 'us-central1',
-        settings: { tier: 'db-custom-2-7680' },
+        settings: { tier: 'db-custom-2-7680', ipConfiguration: { privateNetwork: 'projects/p1/global/networks/prod' } },
         // Production's own address: nothing may ever connect to it.
         ipAddresses: [{ type: 'PRIVATE', ipAddress: '10.255.255.1' }],
       });
@@ -246,7 +247,15 @@ describe('drDrill cloud steps', () => {
         'pg',
         'has no PRIVATE address to connect to (it has: PRIMARY 127.0.0.1); set connect.ipType',
       ],
-      ['a copy of another engine than connect names', () => undefined, 'main', 'connect names postgres'],
+      [
+        'a copy of another engine than connect names',
+        () => {
+          const db1 = sql.instances.get('p1/db1');
+          if (db1) db1.settings.ipConfiguration = { privateNetwork: 'projects/p1/global/networks/prod' };
+        },
+        'main',
+        'connect names postgres',
+      ],
     ])('fails on %s, asserts nothing, and still deletes the copy', async (_case, arrange, database, why) => {
       arrange();
       const config = pgEstate([
