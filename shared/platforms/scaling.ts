@@ -17,8 +17,8 @@ export interface ScalingPlatform {
   readonly target: string;
   /** Reads the scaling bounds. */
   scaling(): Promise<ScalingState>;
-  /** Applies one change and waits until the platform accepted it. */
-  apply(request: ScaleRequest, options?: WaitOptions): Promise<void>;
+  /** Applies one change and waits until the platform accepted it; says which revision a template change reached. */
+  apply(request: ScaleRequest, options?: WaitOptions): Promise<Pick<ScalingState, 'reached'>>;
 }
 
 /** Builds the scaling adapter for one estate service: Cloud Run Admin v2, or the Kubernetes API (scale subresource, HPA). */
@@ -42,9 +42,10 @@ export async function createScalingPlatform(service: Service, deps: PlatformDeps
       if ('hpa' in request) {
         if (!hpa) throw new BadInputError(`${platform.target}: HPA changes apply to Kubernetes services only`);
         await hpa.setMinReplicas(request.hpa, request.min, request.max);
-        return;
+        return {};
       }
-      await platform.scale(request, options);
+      const { reached } = await platform.scale(request, options);
+      return reached ? { reached } : {};
     },
   };
 }
