@@ -1,4 +1,5 @@
 import { DependencyError } from '../errors/ops-error.js';
+import type { HeaderSource } from './cloud-monitoring-metrics.js';
 import { type FetchBounds, fetchJson } from './fetch-json.js';
 import type { ErrorRateQuery, ErrorRateSample, MetricsSource } from './metrics-source.js';
 
@@ -11,6 +12,8 @@ export interface PrometheusMetricsOptions extends FetchBounds {
   /** PromQL giving the request count over `$window`; when omitted, `total` stays unknown. */
   totalQuery?: string;
   headers?: Record<string, string>;
+  /** Adds the Authorization header to each request (Managed Service for Prometheus needs a Google token). */
+  auth?: HeaderSource;
 }
 
 interface QueryResponse {
@@ -37,13 +40,23 @@ export class PrometheusMetrics implements MetricsSource {
       time: (query.end.getTime() / 1000).toFixed(3),
     });
     const url = `${this.options.url.replace(/\/+$/, '')}/api/v1/query?${params}`;
-    const body = (await fetchJson(url, this.options.headers ?? {}, this.options, query.signal)) as QueryResponse;
+    const headers = { ...this.options.headers, ...(await this.authHeaders(url)) };
+    const body = (await fetchJson(url, headers, this.options, query.signal)) as QueryResponse;
     if (body.status !== 'success' || body.data?.resultType !== 'vector') {
       throw new DependencyError(`Prometheus query failed: ${body.error ?? `resultType ${body.data?.resultType}`}`, {
         retryable: false,
       });
     }
     return (body.data.result ?? []).map((s) => Number(s.value?.[1])).filter((v) => Number.isFinite(v));
+  }
+
+  private async authHeaders(url: string): Promise<Record<string, string>> {
+    if (!this.options.auth) return {};
+    try {
+      return Object.fromEntries(new Headers(await this.options.auth.getRequestHeaders(url)).entries());
+    } catch (cause) {
+      throw new DependencyError(`Prometheus credentials: ${(cause as Error).message}`, { cause });
+    }
   }
 
   /** Evaluates the ratio (and the total, when configured) at the window's end; undefined when either is empty. */

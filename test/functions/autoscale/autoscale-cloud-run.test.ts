@@ -243,7 +243,13 @@ describe('autoscale on Cloud Run', () => {
 
 describe('autoscale on Cloud Run at template level', () => {
   let h: Harness;
-  const policy = { name: 'web-max', match: { alert: 'WebLatency' }, service: 'web', level: 'template', knob: 'max' };
+  const policy = {
+    name: 'web-max',
+    match: { alert: 'WebLatency' },
+    service: 'web',
+    level: 'template',
+    knob: 'max',
+  } as const;
 
   beforeEach(async () => {
     h = await autoscaleHarness({
