@@ -1,5 +1,5 @@
 locals {
-  # Least privilege per function (WIRE.md 10.5); common roles (log writer, metric writer, its own
+  # Least privilege per function (the permissions of each call the code makes); common roles (log writer, metric writer, its own
   # secrets) are granted inside modules/function.
   sa = { for entry_point, fn in module.function : entry_point => fn.service_account_member }
 

@@ -80,7 +80,7 @@ export const SqlRestoreBackupStepSchema = z
     network: z
       .string()
       .regex(
-        /^projects\/[^/]+\/global\/networks\/[^/]+$/,
+        /^\/?projects\/[^/]+\/global\/networks\/[^/]+$/,
         'expected a network like "projects/p/global/networks/default"',
       )
       .optional(),

@@ -274,44 +274,4 @@ describe('drDrill cloud steps', () => {
       expect([...sql.instances.keys()].sort()).toEqual(['p1/db1', 'p1/pg1']);
     });
   });
-
-  it('janitor sweeps expired, labelled drill resources no record knows, and nothing else (and nothing in a dry run)', async () => {
-    const past = String(Math.floor(Date.now() / 1000) - 60);
-    const future = String(Math.floor(Date.now() / 1000) + 3600);
-    const dr = 'projects/p1/locations/us-west1/services';
-    run.addService(`${dr}/opsfn-drill-aaaaaaaa-deploy`, {
-      labels: { 'opsfn-drill': 'aaaaaaaa', 'opsfn-expires': past },
-    });
-    run.addService(`${dr}/opsfn-drill-bbbbbbbb-deploy`, {
-      labels: { 'opsfn-drill': 'bbbbbbbb', 'opsfn-expires': future },
-    });
-    run.addService(`${dr}/frontend-dr`, { labels: { 'opsfn-drill': 'cccccccc', 'opsfn-expires': past } });
-    sql.addInstance('p1', {
-      name: 'opsfn-drill-dddddddd-clone',
-      databaseVersion: 'MYSQL_8_0',
-      region: 'us-central1',
-      settings: { tier: 't', userLabels: { 'opsfn-drill': 'dddddddd', 'opsfn-expires': past } },
-    });
-    const dry = await runFunction(drill, cli({ task: 'janitor' }), {
-      config: estate(FULL),
-      state: new MemoryStateStore(),
-      dryRun: true,
-      logSink: () => undefined,
-    });
-    expect((dry.items as { action: string }[]).map((i) => i.action)).toEqual(['skipped', 'skipped']);
-    expect(run.server.find('DELETE', /.*/)).toEqual([]);
-    expect(sql.server.find('DELETE', /.*/)).toEqual([]);
-    const envelope = await runFunction(drill, cli({ task: 'janitor' }), {
-      config: estate(FULL),
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
-    });
-    expect(envelope.outcome).toBe('ok');
-    expect((envelope.items as { resource: string; action: string }[]).map((i) => [i.resource, i.action])).toEqual([
-      ['opsfn-drill-dddddddd-clone', 'deleted'],
-      ['opsfn-drill-aaaaaaaa-deploy', 'deleted'],
-    ]);
-    expect([...run.services.keys()].sort()).toEqual([PROD, `${dr}/frontend-dr`, `${dr}/opsfn-drill-bbbbbbbb-deploy`]);
-    expect([...sql.instances.keys()]).toEqual(['p1/db1']);
-  });
 });

@@ -163,33 +163,4 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
       expect([...sql.instances.keys()]).toHaveLength(2);
     });
   });
-
-  describe('the janitor', () => {
-    const past = String(Math.floor(Date.now() / 1000) - 60);
-    const cleanupPlan = [{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }];
-    const janitor = () =>
-      runFunction(drill, cli({ task: 'janitor' }), {
-        config: testEstate({
-          endpoints: { sqladmin: { url: sql.server.url, credentials: 'none' } },
-          databases: { pg: { kind: 'cloud-sql', project: 'p1', instance: 'pg1' } },
-          drills: { dr: { targets: { rto: '60m', rpo: '1d' }, steps: cleanupPlan } } as never,
-        }),
-        state: new MemoryStateStore(),
-        logSink: () => undefined,
-      });
-
-    it('follows the listing to its last page and never matches an instance by copied labels alone', async () => {
-      const expired = { 'opsfn-drill': 'aaaaaaaa', 'opsfn-expires': past };
-      addSource('pg1', 'POSTGRES_16', { userLabels: expired });
-      addSource('pg2', 'POSTGRES_16');
-      addSource('opsfn-drill-bbbbbbbb-clone', 'POSTGRES_16', { userLabels: expired });
-      addSource('opsfn-drill-aaaaaaaa-clone', 'POSTGRES_16', { userLabels: expired });
-      const envelope = await janitor();
-      expect((envelope.items as { resource: string; action: string }[]).map((i) => [i.resource, i.action])).toEqual([
-        ['opsfn-drill-aaaaaaaa-clone', 'deleted'],
-      ]);
-      expect([...sql.instances.keys()].sort()).toEqual(['p1/opsfn-drill-bbbbbbbb-clone', 'p1/pg1', 'p1/pg2']);
-      expect(sql.server.find('GET', /^\/v1\/projects\/p1\/instances$/).length).toBeGreaterThan(1);
-    });
-  });
 });
