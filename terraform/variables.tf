@@ -13,9 +13,10 @@ variable "region" {
   description = "Region of the functions, topics' consumers, Scheduler jobs, connector and Memorystore."
   default     = "us-central1"
 
+  # A pattern, not a list: regions are added over time (europe-west10, europe-west12, ...).
   validation {
-    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
-    error_message = "region must look like us-central1 or asia-east1."
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]{1,2}$", var.region))
+    error_message = "region must look like us-central1 or europe-west10."
   }
 }
 
@@ -228,8 +229,8 @@ variable "dr_region" {
   default     = null
 
   validation {
-    condition     = var.dr_region == null || can(regex("^[a-z]+-[a-z]+[0-9]$", var.dr_region))
-    error_message = "dr_region must look like us-west1."
+    condition     = var.dr_region == null || can(regex("^[a-z]+-[a-z]+[0-9]{1,2}$", var.dr_region))
+    error_message = "dr_region must look like us-west1 or europe-west12."
   }
 }
 
@@ -281,10 +282,12 @@ variable "error_rate_alerts" {
     condition = alltrue([for a in values(var.error_rate_alerts) :
       a.threshold > 0 && a.threshold < 1 &&
       can(regex("^[0-9]+s$", a.duration)) &&
+      # Cloud Monitoring takes threshold durations in whole minutes only (0s, 60s, 120s, ...).
+      try(tonumber(trimsuffix(a.duration, "s")) % 60 == 0, false) &&
       contains(["CRITICAL", "ERROR", "WARNING"], a.severity) &&
       contains(["rollback", "autoscale"], a.function)
     ])
-    error_message = "error_rate_alerts need 0 < threshold < 1, duration like 300s, severity CRITICAL|ERROR|WARNING and function rollback|autoscale."
+    error_message = "error_rate_alerts need 0 < threshold < 1, duration a whole number of minutes in seconds (0s, 60s, 300s), severity CRITICAL|ERROR|WARNING and function rollback|autoscale."
   }
 }
 

@@ -62,7 +62,7 @@ describe('terraform', () => {
     expect(String(root?.locals.schedule_files)).toBe(hcl('fileset(local.schedule_dir, "*.yaml")'));
     expect(String(root?.locals.schedules)).toContain('yamldecode(');
     const job = resource(root, 'google_cloud_scheduler_job', 'job');
-    expect(job.for_each).toBe(hcl('local.schedules'));
+    expect(job.for_each).toBe(hcl('local.scheduled_jobs'));
     const target = (job.pubsub_target as HclBody[])[0] ?? {};
     expect(target.data).toBe(hcl('base64encode(jsonencode(try(each.value.payload, {})))'));
     expect(JSON.stringify(target.attributes)).toContain('opsfn-job');

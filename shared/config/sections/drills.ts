@@ -115,7 +115,7 @@ export const RunDeployStepSchema = z.strictObject({
   name: StepNameSchema.optional(),
   /** A `services` entry of platform `cloud-run`. */
   service: NameSchema,
-  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'expected a region like "us-west1"'),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d{1,2}$/, 'expected a region like "us-west1" or "europe-west10"'),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   timeout: DurationSchema.default(15 * MINUTE),
   pollInterval: DurationSchema.default(5_000),
