@@ -47,3 +47,13 @@ output "audit_log_bucket" {
   description = "Log bucket holding the audit records."
   value       = google_logging_project_bucket_config.audit.id
 }
+
+output "caller_token_env" {
+  description = "The environment variable holding each caller's token, by caller: the estate's auth.tokens[].token is { env: <this> }."
+  value       = { for name, caller in var.caller_tokens : name => "OPSFN_TOKEN_${upper(replace(name, "-", "_"))}" }
+}
+
+output "build_service_account" {
+  description = "Account Cloud Build builds the functions as; whoever runs Terraform needs actAs on it."
+  value       = local.build_service_account
+}

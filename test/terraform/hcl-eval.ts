@@ -12,6 +12,25 @@ import { type Node, parseTemplate } from './hcl-parse.js';
 type Value = unknown;
 type Scope = (name: string) => Value;
 
+const UNKNOWN = Symbol('known after apply');
+
+/** A value known only after apply (a resource attribute): any attribute of it, and anything computed from it, is too. */
+export function afterApply(): Value {
+  return new Proxy(
+    {},
+    {
+      has: () => true,
+      get: (_, k) =>
+        k === UNKNOWN ? true : k === Symbol.toPrimitive || k === 'toJSON' ? () => '(known after apply)' : afterApply(),
+    },
+  );
+}
+
+/** Whether a value is known only after apply. */
+export function isUnknown(v: Value): boolean {
+  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[UNKNOWN] === true;
+}
+
 const sorted = (o: object) => Object.keys(o).sort();
 const isObject = (v: Value): v is Record<string, Value> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -96,13 +115,15 @@ export function evaluate(node: Node, scope: Scope, dir: string): Value {
         return n.v;
       case 'tpl': {
         if (n.parts.length === 1 && typeof n.parts[0] !== 'string') return ev(n.parts[0] as Node, s);
-        return n.parts.map((p) => (typeof p === 'string' ? p : String(ev(p, s)))).join('');
+        const parts = n.parts.map((p) => (typeof p === 'string' ? p : ev(p, s)));
+        return parts.some(isUnknown) ? afterApply() : parts.map(String).join('');
       }
       case 'ref':
         return s(n.name);
       case 'get': {
         const of = ev(n.of, s);
         const key = ev(n.key, s);
+        if (isUnknown(of) || isUnknown(key)) return afterApply();
         if (Array.isArray(of) && typeof key === 'number' && key < of.length) return of[key];
         if (isObject(of) && typeof key === 'string' && key in of) return of[key];
         return fail(`no ${JSON.stringify(key)} in ${JSON.stringify(of)?.slice(0, 200)}`);
@@ -121,6 +142,7 @@ export function evaluate(node: Node, scope: Scope, dir: string): Value {
         }
         const fn = fns[n.fn] ?? fail(`unsupported function ${n.fn}()`);
         const args = n.args.map((a) => ev(a, s));
+        if (args.some(isUnknown)) return afterApply();
         return fn(...(n.expand ? [...args.slice(0, -1), ...(args.at(-1) as Value[])] : args));
       }
       case 'un': {
@@ -130,6 +152,7 @@ export function evaluate(node: Node, scope: Scope, dir: string): Value {
       case 'bin': {
         const a = ev(n.a, s);
         const b = ev(n.b, s);
+        if (isUnknown(a) || isUnknown(b)) return afterApply();
         const num = (v: Value) => (typeof v === 'number' ? v : fail(`${n.op} needs numbers, got ${JSON.stringify(v)}`));
         const ops: Record<string, () => Value> = {
           '||': () => a === true || b === true,
@@ -148,15 +171,19 @@ export function evaluate(node: Node, scope: Scope, dir: string): Value {
         };
         return (ops[n.op] ?? (() => fail(`operator ${n.op}`)))();
       }
-      case 'cond':
-        return ev(n.c, s) === true ? ev(n.a, s) : ev(n.b, s);
+      case 'cond': {
+        const c = ev(n.c, s);
+        return isUnknown(c) ? afterApply() : c === true ? ev(n.a, s) : ev(n.b, s);
+      }
       case 'tuple':
         return n.items.map((i) => ev(i, s));
       case 'object':
         return Object.fromEntries(n.items.map(([k, v]) => [String(ev(k, s)), ev(v, s)]));
       case 'for': {
         const out: [Value, Value][] = [];
-        for (const [k, v] of entries(ev(n.coll, s))) {
+        const coll = ev(n.coll, s);
+        if (isUnknown(coll)) return afterApply();
+        for (const [k, v] of entries(coll)) {
           const inner: Scope = (name) => (name === n.v ? v : name === n.k ? k : s(name));
           if (n.cond && ev(n.cond, inner) !== true) continue;
           out.push([n.key ? ev(n.key, inner) : undefined, ev(n.val, inner)]);

@@ -1,4 +1,4 @@
-import { evaluate, evaluateAttribute } from './hcl-eval.js';
+import { afterApply, evaluate, evaluateAttribute } from './hcl-eval.js';
 import { type Node, parseExpression, parseTemplate } from './hcl-parse.js';
 import type { TerraformModule } from './load-terraform.js';
 
@@ -65,7 +65,13 @@ export function planModule(module: TerraformModule, given: Record<string, unknow
   };
   const memo = new Map<string, unknown>();
   const lazy = (get: (name: string) => unknown, has: (name: string) => boolean) =>
-    new Proxy({}, { has: (_, k) => has(String(k)), get: (_, k) => get(String(k)) });
+    new Proxy(
+      {},
+      {
+        has: (_, k) => typeof k === 'string' && has(k),
+        get: (_, k) => (typeof k === 'string' ? get(k) : undefined),
+      },
+    );
   const scope = (name: string): unknown => {
     if (name === 'var') return lazy(variable, (n) => n in module.variables);
     if (name === 'local') return lazy(local, (n) => n in module.locals);
@@ -106,17 +112,4 @@ export function planModule(module: TerraformModule, given: Record<string, unknow
         .map((v) => v.error_message);
     },
   };
-}
-
-/** What a resource attribute is while planning: any attribute or index of it is also known only after apply. */
-export const AFTER_APPLY = '(known after apply)';
-
-function afterApply(): unknown {
-  return new Proxy(
-    {},
-    {
-      has: () => true,
-      get: (_, k) => (k === Symbol.toPrimitive || k === 'toJSON' ? () => AFTER_APPLY : afterApply()),
-    },
-  );
 }
