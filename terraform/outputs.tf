@@ -3,6 +3,11 @@ output "function_urls" {
   value       = { for entry_point, fn in module.function : entry_point => fn.url }
 }
 
+output "function_names" {
+  description = "Name of each function's Cloud Run service by entry point: grant a caller's account roles/run.invoker on it."
+  value       = { for entry_point, fn in module.function : entry_point => fn.function_name }
+}
+
 output "function_service_accounts" {
   description = "Runtime service account of each function, by entry point."
   value       = { for entry_point, fn in module.function : entry_point => fn.service_account_email }
