@@ -1,61 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCloudRunDrill } from '../../../functions/dr-drill/adapters/cloud-run.js';
-import { createCloudSqlDrill } from '../../../functions/dr-drill/adapters/cloud-sql.js';
-import { createDrDrill } from '../../../functions/dr-drill/handler.js';
-import type { ManualTrigger } from '../../../shared/events/trigger.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
-import { FakeCloudRunDr } from '../../fakes/cloud-run-dr.js';
-import { type FakeDrSettings, FakeSqlAdminDr } from '../../fakes/sqladmin-dr.js';
-import { suffix } from '../../shared/databases/seed.js';
-import { testEstate } from '../../support/estate.js';
+import { useCloudFakes } from './cloud-harness.js';
 import { type ProductionDb, productionDb } from './fixtures.js';
 
 const VPC = 'projects/p1/global/networks/prod';
-const drill = createDrDrill({
-  cloudSql: (endpoint, timeoutMs, signal) => createCloudSqlDrill(endpoint, timeoutMs, signal, 10),
-  cloudRun: (endpoint, timeoutMs, signal) => createCloudRunDrill(endpoint, timeoutMs, signal, 10),
-});
 const ago = (min: number) => new Date(Date.now() - min * 60_000).toISOString();
-const cli = (payload: Record<string, unknown>): ManualTrigger => ({
-  kind: 'manual',
-  id: `cli:${suffix()}`,
-  payload,
-  caller: 'cli:tester',
-});
 
 type Item = { name: string; status: string; detail: string };
 type Resource = { name: string; state: string };
 
-let sql: FakeSqlAdminDr;
-let run: FakeCloudRunDr;
-beforeEach(async () => {
-  sql = new FakeSqlAdminDr();
-  run = new FakeCloudRunDr();
-  await Promise.all([sql.start(), run.start()]);
-});
-afterEach(() => Promise.all([sql.stop(), run.stop()]));
-
-const addSource = (name: string, version: string, settings: Partial<FakeDrSettings> = {}) =>
-  sql.addInstance('p1', {
-    name,
-    databaseVersion: version,
-    region: 'us-central1',
-    settings: { tier: 't', ...settings },
-  });
-
-function start(steps: unknown[]) {
-  const config = testEstate({
-    endpoints: {
-      sqladmin: { url: sql.server.url, credentials: 'none' },
-      run: { url: run.server.url, credentials: 'none' },
-    },
-    services: { web: { platform: 'cloud-run', project: 'p1', region: 'us-central1', name: 'web' } },
-    databases: { pg: { kind: 'cloud-sql', project: 'p1', instance: 'pg1' } },
-    drills: { dr: { targets: { rto: '60m', rpo: '1d' }, steps } } as never,
-  });
-  return runFunction(drill, cli({ plan: 'dr' }), { config, state: new MemoryStateStore(), logSink: () => undefined });
-}
+const cloud = useCloudFakes();
+const addSource = cloud.addInstance;
+const start = (steps: unknown[]) => cloud.invoke({ plan: 'dr' }, steps);
 
 describe('drDrill Cloud SQL steps against the API as it behaves', () => {
   describe('sql.restoreBackup', () => {
@@ -63,7 +18,7 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
     beforeEach(async () => {
       prod = await productionDb('postgres', 10);
       // Newest first, two pages of failures before the latest success.
-      sql.backupRuns.set('p1/pg1', [
+      cloud.sql().backupRuns.set('p1/pg1', [
         { id: '5', status: 'FAILED', enqueuedTime: ago(5) },
         { id: '4', status: 'FAILED', enqueuedTime: ago(10) },
         { id: '3', status: 'SKIPPED', enqueuedTime: ago(15) },
@@ -86,16 +41,16 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
       expect(items[0]?.status).toBe('ok');
       expect(items[0]?.detail).toContain('backup run 2 of p1/pg1 restored');
       expect(items[0]?.detail).toContain('reachable at PRIVATE 127.0.0.1');
-      const insert = sql.server.find('POST', /^\/v1\/projects\/p1\/instances$/)[0]?.body;
+      const insert = cloud.sql().server.find('POST', /^\/v1\/projects\/p1\/instances$/)[0]?.body;
       expect(insert).toMatchObject({ settings: { ipConfiguration: { privateNetwork: VPC, ipv4Enabled: false } } });
-      expect(sql.server.find('GET', /\/backupRuns$/).length).toBeGreaterThan(1);
+      expect(cloud.sql().server.find('GET', /\/backupRuns$/).length).toBeGreaterThan(1);
     });
 
     it('takes a configured network over the source one', async () => {
       addSource('pg1', 'POSTGRES_16');
       const envelope = await start([step({ network: 'projects/p1/global/networks/dr' })]);
       expect((envelope.items as Item[])[0]?.status).toBe('ok');
-      expect(sql.server.find('POST', /^\/v1\/projects\/p1\/instances$/)[0]?.body).toMatchObject({
+      expect(cloud.sql().server.find('POST', /^\/v1\/projects\/p1\/instances$/)[0]?.body).toMatchObject({
         settings: { ipConfiguration: { privateNetwork: 'projects/p1/global/networks/dr' } },
       });
     });
@@ -105,7 +60,7 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
       const envelope = await start([step()]);
       expect(envelope.outcome).toBe('fail');
       expect((envelope.items as Item[])[0]?.detail).toContain('is on no VPC, so a copy would have no PRIVATE address');
-      expect(sql.server.find('POST', /instances/)).toEqual([]);
+      expect(cloud.sql().server.find('POST', /instances/)).toEqual([]);
     });
   });
 
@@ -116,31 +71,31 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
       expect((off.items as Item[])[0]?.detail).toBe(
         'not cloned: source pg1 has no point-in-time recovery enabled, so it cannot be cloned to a point in time',
       );
-      sql.instances.get('p1/pg1')!.settings.backupConfiguration = {
+      cloud.sql().instances.get('p1/pg1')!.settings.backupConfiguration = {
         pointInTimeRecoveryEnabled: true,
         transactionLogRetentionDays: 1,
       };
       const far = await start([{ step: 'sql.clone', database: 'pg', pointInTime: '2d', pollInterval: '10ms' }]);
       expect((far.items as Item[])[0]?.detail).toContain('keeps 1 day(s) of logs, fewer than pointInTime reaches back');
-      expect(sql.server.find('POST', /\/clone$/)).toEqual([]);
+      expect(cloud.sql().server.find('POST', /\/clone$/)).toEqual([]);
     });
 
     it("replaces production's labels on the clone with the drill's own", async () => {
       addSource('pg1', 'POSTGRES_16', { userLabels: { env: 'prod', team: 'core' } });
       let labelsWhenDeleted: Record<string, string> | undefined;
-      sql.server.listeners.push((r) => {
+      cloud.sql().server.listeners.push((r) => {
         const name = /\/instances\/([^/]+)$/.exec(r.path)?.[1];
-        if (r.method === 'DELETE') labelsWhenDeleted = sql.instances.get(`p1/${name}`)?.settings.userLabels;
+        if (r.method === 'DELETE') labelsWhenDeleted = cloud.sql().instances.get(`p1/${name}`)?.settings.userLabels;
       });
       const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
       const id = envelope.drill as string;
       expect((envelope.items as Item[])[0]?.status).toBe('ok');
-      const patch = sql.server.find('PATCH', /instances\/opsfn-drill-/)[0]?.body as {
+      const patch = cloud.sql().server.find('PATCH', /instances\/opsfn-drill-/)[0]?.body as {
         settings: { userLabels: object };
       };
       expect(patch.settings.userLabels).toMatchObject({ env: null, team: null, 'opsfn-drill': id });
       expect(Object.keys(labelsWhenDeleted ?? {}).sort()).toEqual(['opsfn-drill', 'opsfn-expires']);
-      expect(sql.instances.get('p1/pg1')?.settings.userLabels).toEqual({ env: 'prod', team: 'core' });
+      expect(cloud.sql().instances.get('p1/pg1')?.settings.userLabels).toEqual({ env: 'prod', team: 'core' });
     });
   });
 
@@ -155,12 +110,12 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
     it('reports a 403 on an instance still listed as a leak, after one delete and no loop', async () => {
       addSource('pg1', 'POSTGRES_16');
       const denied = { status: 403, body: { error: { code: 403, message: 'The client is not authorized.' } } };
-      sql.server.failNext('DELETE', /\/instances\/opsfn-drill-/, denied, 10);
+      cloud.sql().server.failNext('DELETE', /\/instances\/opsfn-drill-/, denied, 10);
       const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
       expect(envelope.outcome).toBe('fail');
       expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['leaked']);
-      expect(sql.server.find('DELETE', /instances/)).toHaveLength(1);
-      expect([...sql.instances.keys()]).toHaveLength(2);
+      expect(cloud.sql().server.find('DELETE', /instances/)).toHaveLength(1);
+      expect([...cloud.sql().instances.keys()]).toHaveLength(2);
     });
   });
 });

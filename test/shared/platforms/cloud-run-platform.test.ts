@@ -145,48 +145,27 @@ describe('CloudRunPlatform', () => {
     expect((await platform.status()).revisions).toHaveLength(6);
     expect(fake.server.find('GET', /\/revisions$/).length).toBeGreaterThanOrEqual(3);
   });
-});
 
-describe('CloudRunPlatform against writers the etag does not stop', () => {
-  let fake: FakeCloudRun;
-  let platform: CloudRunPlatform;
+  describe('against writers the etag does not stop', () => {
+    const pinTo = (revision: string) =>
+      fake.setTraffic(SERVICE, [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision, percent: 100 }]);
 
-  beforeEach(async () => {
-    fake = new FakeCloudRun();
-    fake.addService(SERVICE, [
-      { name: 'web-00001-aaa', createTime: ago(600) },
-      { name: 'web-00002-bbb', createTime: ago(300) },
-      { name: 'web-00003-ccc', createTime: ago(10) },
-    ]);
-    platform = new CloudRunPlatform({
-      project: 'p1',
-      region: 'us-central1',
-      service: 'web',
-      rootUrl: await fake.server.start(),
-      auth: 'none',
-      pollMs: 5,
+    it('reports a change that landed between its read and its write, which its write replaced', async () => {
+      fake.server.listeners.push((r) => {
+        if (r.method === 'PATCH') pinTo('web-00001-aaa');
+      });
+      await expect(platform.routeAll('web-00002-bbb', { expectServing: 'web-00003-ccc' })).rejects.toThrow(
+        /another change to .*services\/web landed around this one \(generation 1 → 3\)/,
+      );
     });
-  });
-  afterEach(() => fake.server.stop());
 
-  const pinTo = (revision: string) =>
-    fake.setTraffic(SERVICE, [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision, percent: 100 }]);
-
-  it('reports a change that landed between its read and its write, which its write replaced', async () => {
-    fake.server.listeners.push((r) => {
-      if (r.method === 'PATCH') pinTo('web-00001-aaa');
+    it('reports traffic that did not stay where it put it', async () => {
+      fake.server.listeners.push((r) => {
+        if (r.method === 'GET' && r.path.includes('/operations/')) pinTo('web-00001-aaa');
+      });
+      await expect(platform.routeAll('web-00002-bbb')).rejects.toThrow(
+        /traffic is web-00001-aaa 100 %, not web-00002-bbb/,
+      );
     });
-    await expect(platform.routeAll('web-00002-bbb', { expectServing: 'web-00003-ccc' })).rejects.toThrow(
-      /another change to .*services\/web landed around this one \(generation 1 → 3\)/,
-    );
-  });
-
-  it('reports traffic that did not stay where it put it', async () => {
-    fake.server.listeners.push((r) => {
-      if (r.method === 'GET' && r.path.includes('/operations/')) pinTo('web-00001-aaa');
-    });
-    await expect(platform.routeAll('web-00002-bbb')).rejects.toThrow(
-      /traffic is web-00001-aaa 100 %, not web-00002-bbb/,
-    );
   });
 });
