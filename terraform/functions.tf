@@ -1,6 +1,13 @@
 locals {
+  # OPSFN_TOKEN is the full-access token; each caller's own token is OPSFN_TOKEN_<NAME>. Every function can
+  # resolve every entry of the estate's auth.tokens (one config for all), and `allow` there decides which
+  # function and route each caller may reach.
+  caller_token_environment = {
+    for name, caller in var.caller_tokens : "OPSFN_TOKEN_${upper(replace(name, "-", "_"))}" => caller.secret
+  }
   base_secret_environment = merge(
-    { OPSFN_TOKEN = var.token_secret },
+    var.token_secret == null ? {} : { OPSFN_TOKEN = var.token_secret },
+    local.caller_token_environment,
     var.redis_mode == "none" ? {} : { OPSFN_REDIS_URL = google_secret_manager_secret.redis_url[0].secret_id },
   )
 }
@@ -16,7 +23,7 @@ module "function" {
   source_dir  = "${local.bundles_dir}/${each.value.folder}"
 
   source_bucket         = google_storage_bucket.sources.name
-  build_service_account = var.build_service_account
+  build_service_account = local.build_service_account
   memory                = each.value.memory
   timeout_seconds       = each.value.timeout_seconds
   min_instances         = each.value.min_instances
@@ -26,6 +33,7 @@ module "function" {
   # A function with a steps topic (drDrill) continues long work through it: one step per invocation.
   environment = merge(
     { OPSFN_CONFIG = local.estate_config_url },
+    var.redis_mode == "memorystore" || (var.redis_mode == "url" && var.redis_ca != null) ? { OPSFN_REDIS_CA = local.redis_ca } : {},
     contains(each.value.topics, "drill-steps") ? { OPSFN_CONTINUATION_TOPIC = google_pubsub_topic.inbox["drill-steps"].id } : {},
   )
   secret_environment = merge(local.base_secret_environment, lookup(var.function_secrets, each.key, {}))
@@ -47,5 +55,7 @@ module "function" {
     google_project_service.apis,
     google_secret_manager_secret_version.redis_url,
     google_pubsub_topic_iam_member.dead_letter_publisher,
+    google_project_iam_member.build,
+    google_storage_bucket_iam_member.build_source_reader,
   ]
 }

@@ -2,12 +2,14 @@
 # over anything else: the source role reads and clones, the scratch role acts only on instances
 # named with drill_prefix (IAM condition on resource.name).
 resource "google_project_iam_custom_role" "drill_source" {
-  count = local.has_drill ? 1 : 0
+  count      = local.has_drill ? 1 : 0
+  depends_on = [google_project_service.apis]
 
   project     = var.project_id
   role_id     = "opsfnDrillSource"
   title       = "opsfn DR drill: read and clone"
   description = "Lets drDrill read Cloud SQL instances and backups and clone them."
+  # list: Cloud SQL answers 403 for a missing instance, so a deletion is confirmed by listing.
   permissions = [
     "cloudsql.backupRuns.get",
     "cloudsql.backupRuns.list",
@@ -18,17 +20,20 @@ resource "google_project_iam_custom_role" "drill_source" {
 }
 
 resource "google_project_iam_custom_role" "drill_scratch" {
-  count = local.has_drill ? 1 : 0
+  count      = local.has_drill ? 1 : 0
+  depends_on = [google_project_service.apis]
 
   project     = var.project_id
   role_id     = "opsfnDrillScratch"
   title       = "opsfn DR drill: manage scratch instances"
-  description = "Lets drDrill create, restore into and delete its own scratch Cloud SQL instances."
+  description = "Lets drDrill create, label, restore into and delete its own scratch Cloud SQL instances."
+  # update: a clone keeps its source's labels until the drill replaces them with its own (instances.patch).
   permissions = [
     "cloudsql.instances.create",
     "cloudsql.instances.delete",
     "cloudsql.instances.get",
     "cloudsql.instances.restoreBackup",
+    "cloudsql.instances.update",
   ]
 }
 

@@ -1,9 +1,9 @@
 locals {
-  # Least privilege per function (WIRE.md 10.5); common roles (log writer, metric writer, its own
+  # Least privilege per function (the permissions of each call the code makes); common roles (log writer, metric writer, its own
   # secrets) are granted inside modules/function.
   sa = { for entry_point, fn in module.function : entry_point => fn.service_account_member }
 
-  changes_cloud_run = [for entry_point in ["rollback", "autoscale"] : entry_point if contains(keys(local.functions), entry_point)]
+  changes_cloud_run = [for entry_point in ["rollback", "autoscale", "healthSweep"] : entry_point if contains(keys(local.functions), entry_point)]
   run_grants = {
     for pair in setproduct(local.changes_cloud_run, keys(var.run_targets)) : "${pair[0]}/${pair[1]}" => {
       member = local.sa[pair[0]]
@@ -23,6 +23,8 @@ locals {
 # One identity for Pub/Sub push (OIDC) and Eventarc to invoke the functions, separate from the
 # functions' own runtime accounts.
 resource "google_service_account" "invoker" {
+  depends_on = [google_project_service.apis]
+
   project      = var.project_id
   account_id   = "opsfn-invoker"
   display_name = "opsfn invoker"
@@ -69,31 +71,13 @@ resource "google_secret_manager_secret_iam_member" "notify" {
   member    = each.value.member
 }
 
-# rollback and autoscale: confirm from metrics, then patch only the listed services.
+# rollback, autoscale and healthSweep: confirm from metrics (or a PromQL check), then patch only the listed services (iam-run.tf).
 resource "google_project_iam_member" "metrics_reader" {
   for_each = toset(local.changes_cloud_run)
 
   project = var.project_id
   role    = "roles/monitoring.viewer"
   member  = local.sa[each.value]
-}
-
-resource "google_cloud_run_v2_service_iam_member" "developer" {
-  for_each = local.run_grants
-
-  project  = var.project_id
-  location = each.value.target.region
-  name     = each.value.target.service
-  role     = "roles/run.developer"
-  member   = each.value.member
-}
-
-resource "google_service_account_iam_member" "run_act_as" {
-  for_each = local.run_actas_grants
-
-  service_account_id = "projects/${var.project_id}/serviceAccounts/${each.value.account}"
-  role               = "roles/iam.serviceAccountUser"
-  member             = each.value.member
 }
 
 # backupVerify: read backup runs and dumps, nothing else.

@@ -6,6 +6,8 @@ resource "google_logging_project_bucket_config" "audit" {
   bucket_id      = "opsfn-audit"
   retention_days = var.audit_retention_days
   description    = "opsfn audit records (jsonPayload.audit=true)."
+
+  depends_on = [google_project_service.apis]
 }
 
 # A sink into a log bucket of its own project writes without a writer identity or extra IAM.

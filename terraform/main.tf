@@ -1,5 +1,5 @@
 locals {
-  # The five functions: entry point => folder (functions/<folder>, dist/bundles/<folder>), the
+  # The six functions: entry point => folder (functions/<folder>, dist/bundles/<folder>), the
   # topics each consumes and its sizing. Scheduled functions consume their own schedules topic.
   function_catalogue = {
     backupVerify = { folder = "backup-verify", topics = ["schedules-backup-verify"], memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
@@ -7,6 +7,7 @@ locals {
     autoscale    = { folder = "autoscale", topics = ["alerts", "schedules-autoscale"], memory = "256Mi", timeout_seconds = 120, min_instances = 1, max_instances = 5 }
     rollback     = { folder = "rollback", topics = ["alerts"], memory = "256Mi", timeout_seconds = 540, min_instances = 1, max_instances = 5 }
     drDrill      = { folder = "dr-drill", topics = ["schedules-dr-drill", "drill-steps"], memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 1 }
+    healthSweep  = { folder = "health-sweep", topics = ["alerts", "schedules-health-sweep"], memory = "256Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
   }
 
   functions = {
@@ -25,11 +26,15 @@ locals {
   monitoring_service_agent = "service-${data.google_project.this.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com"
   estate_config_object     = "estate/${filesha256(var.estate_config_path)}.yaml"
   estate_config_url        = "gs://${google_storage_bucket.config.name}/${local.estate_config_object}"
+  # Every resource waits for these (test/terraform/dependencies.test.ts maps each resource type to its API):
+  # compute for the VPC connector and Memorystore's network, cloudresourcemanager for project IAM.
   required_apis = [
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
     "cloudscheduler.googleapis.com",
+    "compute.googleapis.com",
     "eventarc.googleapis.com",
     "iam.googleapis.com",
     "logging.googleapis.com",
@@ -39,6 +44,7 @@ locals {
     "run.googleapis.com",
     "secretmanager.googleapis.com",
     "sqladmin.googleapis.com",
+    "storage.googleapis.com",
     "vpcaccess.googleapis.com",
   ]
 }
@@ -57,6 +63,8 @@ resource "google_project_service" "apis" {
 }
 
 resource "google_storage_bucket" "sources" {
+  depends_on = [google_project_service.apis]
+
   project                     = var.project_id
   name                        = "${var.project_id}-opsfn-sources"
   location                    = var.region
@@ -75,6 +83,8 @@ resource "google_storage_bucket" "sources" {
 }
 
 resource "google_storage_bucket" "config" {
+  depends_on = [google_project_service.apis]
+
   project                     = var.project_id
   name                        = "${var.project_id}-opsfn-config"
   location                    = var.region
@@ -97,7 +107,8 @@ resource "google_storage_bucket_object" "estate" {
 }
 
 resource "google_storage_bucket" "reports" {
-  count = var.create_reports_bucket ? 1 : 0
+  count      = var.create_reports_bucket ? 1 : 0
+  depends_on = [google_project_service.apis]
 
   project                     = var.project_id
   name                        = var.reports_bucket

@@ -12,15 +12,18 @@ resource "google_monitoring_notification_channel" "alerts" {
     topic = google_pubsub_topic.inbox["alerts"].id
   }
   user_labels = local.labels
-
-  depends_on = [google_pubsub_topic_iam_member.monitoring_publisher]
 }
 
+# The project's Monitoring notification service agent is created with the first Pub/Sub channel
+# (https://cloud.google.com/monitoring/support/notification-options#pubsub): grant it after the channel,
+# and let the policies that could notify through the channel wait for the grant.
 resource "google_pubsub_topic_iam_member" "monitoring_publisher" {
   project = var.project_id
   topic   = google_pubsub_topic.inbox["alerts"].name
   role    = "roles/pubsub.publisher"
   member  = "serviceAccount:${local.monitoring_service_agent}"
+
+  depends_on = [google_monitoring_notification_channel.alerts]
 }
 
 resource "google_monitoring_alert_policy" "error_rate" {
@@ -38,6 +41,8 @@ resource "google_monitoring_alert_policy" "error_rate" {
     opsfn-function = each.value.function
     opsfn-alert    = each.key
   }
+
+  depends_on = [google_pubsub_topic_iam_member.monitoring_publisher]
 
   conditions {
     display_name = "5xx ratio above ${round(each.value.threshold * 10000) / 100} % for ${each.value.duration}"

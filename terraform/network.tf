@@ -1,9 +1,16 @@
 locals {
   create_connector = var.redis_mode == "memorystore" && var.vpc_connector == null
   vpc_connector_id = var.redis_mode == "memorystore" ? coalesce(var.vpc_connector, try(google_vpc_access_connector.functions[0].id, null)) : var.vpc_connector
+  # With transit encryption Memorystore speaks only TLS (port 6378), with a certificate from its own CA:
+  # https://cloud.google.com/memorystore/docs/redis/about-in-transit-encryption
   redis_url = (
-    var.redis_mode == "memorystore" ? "redis://:${google_redis_instance.state[0].auth_string}@${google_redis_instance.state[0].host}:${google_redis_instance.state[0].port}" :
+    var.redis_mode == "memorystore" ? "rediss://:${google_redis_instance.state[0].auth_string}@${google_redis_instance.state[0].host}:${google_redis_instance.state[0].port}" :
     var.redis_mode == "url" ? var.redis_url : null
+  )
+  # Public certificates, so a plain environment variable (OPSFN_REDIS_CA) carries them.
+  redis_ca = (
+    var.redis_mode == "memorystore" ? join("\n", [for ca in google_redis_instance.state[0].server_ca_certs : ca.cert]) :
+    var.redis_mode == "url" ? var.redis_ca : null
   )
 }
 
@@ -35,6 +42,8 @@ resource "google_redis_instance" "state" {
   authorized_network = "projects/${var.project_id}/global/networks/${var.vpc_network}"
   connect_mode       = "DIRECT_PEERING"
   auth_enabled       = true
+  # TLS between the functions and Redis: the AUTH string and the state never cross the VPC in clear.
+  transit_encryption_mode = "SERVER_AUTHENTICATION"
   labels             = local.labels
 
   depends_on = [google_project_service.apis]

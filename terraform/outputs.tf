@@ -3,6 +3,11 @@ output "function_urls" {
   value       = { for entry_point, fn in module.function : entry_point => fn.url }
 }
 
+output "function_names" {
+  description = "Name of each function's Cloud Run service by entry point: grant a caller's account roles/run.invoker on it."
+  value       = { for entry_point, fn in module.function : entry_point => fn.function_name }
+}
+
 output "function_service_accounts" {
   description = "Runtime service account of each function, by entry point."
   value       = { for entry_point, fn in module.function : entry_point => fn.service_account_email }
@@ -46,4 +51,14 @@ output "invoker_service_account" {
 output "audit_log_bucket" {
   description = "Log bucket holding the audit records."
   value       = google_logging_project_bucket_config.audit.id
+}
+
+output "caller_token_env" {
+  description = "The environment variable holding each caller's token, by caller: the estate's auth.tokens[].token is { env: <this> }."
+  value       = { for name, caller in var.caller_tokens : name => "OPSFN_TOKEN_${upper(replace(name, "-", "_"))}" }
+}
+
+output "build_service_account" {
+  description = "Account Cloud Build builds the functions as; whoever runs Terraform needs actAs on it."
+  value       = local.build_service_account
 }

@@ -7,6 +7,12 @@ locals {
     for file in local.schedule_files : trimsuffix(file, ".yaml") => yamldecode(file("${local.schedule_dir}/${file}"))
   }
 
+  # A disabled function (`functions = { X = { enabled = false } }`) has no topic to start it on, so its
+  # jobs are left out; a job naming no opsfn function at all is kept, for its precondition to refuse it.
+  scheduled_jobs = {
+    for name, job in local.schedules : name => job if try(var.functions[job.function].enabled, true)
+  }
+
   schedule_topic = {
     for name, job in local.schedules : name => "schedules-${try(local.function_catalogue[job.function].folder, job.function)}"
   }
@@ -23,7 +29,7 @@ locals {
 }
 
 resource "google_cloud_scheduler_job" "job" {
-  for_each = local.schedules
+  for_each = local.scheduled_jobs
 
   project     = var.project_id
   region      = var.region
@@ -52,8 +58,8 @@ resource "google_cloud_scheduler_job" "job" {
       error_message = "schedules/${each.key}.yaml: name must equal the file name."
     }
     precondition {
-      condition     = contains(keys(local.functions), each.value.function)
-      error_message = "schedules/${each.key}.yaml: function ${each.value.function} is not an enabled opsfn function."
+      condition     = contains(keys(local.function_catalogue), each.value.function)
+      error_message = "schedules/${each.key}.yaml: function ${each.value.function} is not an opsfn function."
     }
     precondition {
       condition     = contains(try(local.functions[each.value.function].topics, []), local.schedule_topic[each.key])

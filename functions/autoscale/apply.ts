@@ -26,7 +26,9 @@ export interface ScalePlan {
 }
 
 /** What the mutation did once the guard let it run. */
-export type ApplyResult = { applied: true; stateError?: string } | { applied: false; reason: string };
+export type ApplyResult =
+  | { applied: true; stateError?: string; reached?: { revision: string; percent: number } }
+  | { applied: false; reason: string };
 
 /**
  * Runs the change through `ctx.act` (lock per service, cooldown, breaker, dry-run, audit). Under the lock
@@ -101,15 +103,16 @@ export async function applyScale(
             };
         await ctx.state.put(key, pending, RECORD_TTL_MS);
       }
+      let reached: { revision: string; percent: number } | undefined;
       try {
-        await platform.apply(knobRequest(fresh, plan.to, state), { signal: ctx.signal });
+        ({ reached } = await platform.apply(knobRequest(fresh, plan.to, state), { signal: ctx.signal }));
       } catch (error) {
         if (await landed(platform, plan)) await finish();
         else if (plan.afterwards === 'track') await restore().catch(() => undefined);
         throw error;
       }
       const stateError = await finish();
-      return stateError ? { applied: true, stateError } : { applied: true };
+      return { applied: true, ...(stateError ? { stateError } : {}), ...(reached ? { reached } : {}) };
     },
     {
       ...(plan.cooldownMs ? { cooldownMs: plan.cooldownMs } : {}),

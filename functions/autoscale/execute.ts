@@ -94,17 +94,23 @@ export async function execute(ctx: Context, s: Subject, decision: Decision): Pro
   if (outcome.status === 'dry-run') return { ...moved, status: 'dry-run' };
   if (outcome.status === 'refused') return { ...moved, status: 'refused', reasons: [...base.reasons, outcome.reason] };
   if (!outcome.value.applied) return { ...moved, status: 'skipped', reasons: [...base.reasons, outcome.value.reason] };
+  // A template change lands in a new revision: say which, and how much traffic it serves.
+  const { reached, stateError } = outcome.value;
+  const reasons = reached
+    ? [
+        ...decision.reasons,
+        `the change created revision ${reached.revision}, which serves ${reached.percent} % of traffic`,
+      ]
+    : decision.reasons;
   await ctx.notify({
     severity: 'info',
     title: `autoscale: ${s.service} ${decision.kind} ${decision.from} → ${decision.to}`,
-    text: `${decision.reasons.join('; ')}.`,
+    text: `${reasons.join('; ')}.`,
     dedupKey: `autoscale-${s.service}-${action}-${decision.to}-${ctx.runId}`,
     fields: { service: s.service, knob: s.knob.label, from: decision.from, to: decision.to, policy: s.policyName },
   });
-  const stateError = outcome.value.stateError;
-  return stateError
-    ? { ...moved, status: 'done', error: `record not written: ${stateError}` }
-    : { ...moved, status: 'done' };
+  const done = { ...moved, reasons, status: 'done' as const };
+  return stateError ? { ...done, error: `record not written: ${stateError}` } : done;
 }
 
 /** A one-line summary of an item. */

@@ -27,9 +27,14 @@ function places(ctx: Context): { sql: Set<string>; run: Set<string> } {
   return { sql, run };
 }
 
-function expired(labels: Record<string, string>, nowMs: number): boolean {
+/**
+ * Whether a resource is an expired drill resource: its name carries a drill id and its labels name the SAME
+ * drill with an expiry in the past. Labels alone are never enough, since a clone copies its source's labels.
+ */
+function expired(name: string, labels: Record<string, string>, nowMs: number): boolean {
+  const id = new RegExp(`^${PREFIX}([0-9a-f]{8})-`).exec(name)?.[1];
   const at = Number(labels['opsfn-expires']);
-  return Number.isFinite(at) && at * 1000 < nowMs && labels['opsfn-drill'] !== undefined;
+  return id !== undefined && labels['opsfn-drill'] === id && Number.isFinite(at) && at * 1000 < nowMs;
 }
 
 /**
@@ -49,7 +54,7 @@ export async function sweepCloud(
     const client = await ports.cloudSql(ctx.config.endpoints.sqladmin, 60_000, ctx.signal);
     for (const project of sql) {
       for (const i of await client.listInstances(project)) {
-        if (!i.name.startsWith(PREFIX) || known.has(i.name) || !expired(i.labels, nowMs)) continue;
+        if (known.has(i.name) || !expired(i.name, i.labels, nowMs)) continue;
         found.push({
           ...base,
           kind: 'cloud-sql',
@@ -65,7 +70,7 @@ export async function sweepCloud(
     for (const place of run) {
       const [project = '', region = ''] = place.split('/');
       for (const s of await client.listServices(project, region)) {
-        if (!s.name.startsWith(PREFIX) || known.has(s.name) || !expired(s.labels, nowMs)) continue;
+        if (known.has(s.name) || !expired(s.name, s.labels, nowMs)) continue;
         found.push({
           ...base,
           kind: 'cloud-run',

@@ -3,6 +3,7 @@ import type { RollbackPolicy } from '../../shared/config/sections/rollback.js';
 import { CloudMonitoringMetrics, type HeaderSource } from '../../shared/metrics/cloud-monitoring-metrics.js';
 import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
 import { ProbeMetrics } from '../../shared/metrics/probe-metrics.js';
+import { prometheusAuth } from '../../shared/metrics/prometheus-auth.js';
 import { PrometheusMetrics } from '../../shared/metrics/prometheus-metrics.js';
 import { createServicePlatform, type PlatformTiming } from '../../shared/platforms/create-platform.js';
 import { lazyGoogleAuth, platformCache } from '../../shared/platforms/platform-cache.js';
@@ -47,6 +48,8 @@ export function defaultRollbackDeps(options: DefaultDepsOptions = {}): RollbackD
   return {
     platform: platformCache({ build: createServicePlatform, googleAuth, timing: options.timing }),
     metrics: (ref, policy, ctx) => {
+      // Built per run: its credentials resolve through this run's secret resolver (and redactor).
+      if (policy?.errorRate.query !== undefined) return buildPrometheus(policy, ctx);
       const key = keyOf(ref, policy?.errorRate, ctx.config.endpoints);
       if (!sources.has(key)) sources.set(key, buildMetrics(ref, policy, ctx));
       return sources.get(key);
@@ -56,21 +59,24 @@ export function defaultRollbackDeps(options: DefaultDepsOptions = {}): RollbackD
     },
   };
 
+  function buildPrometheus(policy: RollbackPolicy, ctx: Context): MetricsSource | undefined {
+    const { prometheus } = ctx.config.endpoints;
+    const { query, totalQuery } = policy.errorRate;
+    if (!prometheus || query === undefined) return undefined;
+    const auth = prometheusAuth(prometheus.credentials, headers, (ref) => ctx.secret(ref));
+    return new PrometheusMetrics({
+      url: prometheus.url,
+      query,
+      ...bounds,
+      ...(totalQuery ? { totalQuery } : {}),
+      ...(auth ? { auth } : {}),
+    });
+  }
+
   function buildMetrics(ref: ServiceRef, policy: RollbackPolicy | undefined, ctx: Context): MetricsSource | undefined {
     const { endpoints } = ctx.config;
     const probe = policy?.errorRate.probe;
     if (probe) return new ProbeMetrics({ url: probe.url, samples: probe.samples, timeoutMs: probe.timeout });
-    const query = policy?.errorRate.query;
-    if (query !== undefined) {
-      if (!endpoints.prometheus) return undefined;
-      const totalQuery = policy?.errorRate.totalQuery;
-      return new PrometheusMetrics({
-        url: endpoints.prometheus.url,
-        query,
-        ...bounds,
-        ...(totalQuery ? { totalQuery } : {}),
-      });
-    }
     if (ref.service.platform !== 'cloud-run') return undefined;
     const monitoring = endpoints.monitoring;
     return new CloudMonitoringMetrics({

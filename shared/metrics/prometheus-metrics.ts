@@ -1,4 +1,5 @@
 import { DependencyError } from '../errors/ops-error.js';
+import type { HeaderSource } from './cloud-monitoring-metrics.js';
 import type { FetchBounds } from './fetch-json.js';
 import type { ErrorRateQuery, ErrorRateSample, MetricsSource } from './metrics-source.js';
 import { queryInstant } from './prometheus-query.js';
@@ -12,6 +13,8 @@ export interface PrometheusMetricsOptions extends FetchBounds {
   /** PromQL giving the request count over `$window`; when omitted, `total` stays unknown. */
   totalQuery?: string;
   headers?: Record<string, string>;
+  /** Adds the Authorization header to each request (Managed Service for Prometheus needs a Google token). */
+  auth?: HeaderSource;
 }
 
 /** Fills `$window` (seconds, `300s`) and `$revision` into a PromQL template. */

@@ -1,4 +1,5 @@
 import { DependencyError } from '../errors/ops-error.js';
+import type { HeaderSource } from './cloud-monitoring-metrics.js';
 import { type FetchBounds, fetchJson } from './fetch-json.js';
 
 /** One series of an instant query's result: its labels and its value. */
@@ -12,6 +13,17 @@ export interface PromQueryTarget extends FetchBounds {
   /** The root below which `/api/v1/query` lives (`http://prometheus:9090`). */
   url: string;
   headers?: Record<string, string>;
+  /** Adds the Authorization header to each request (Managed Service for Prometheus needs a Google token). */
+  auth?: HeaderSource;
+}
+
+async function authHeaders(auth: HeaderSource | undefined, url: string): Promise<Record<string, string>> {
+  if (!auth) return {};
+  try {
+    return Object.fromEntries(new Headers(await auth.getRequestHeaders(url)).entries());
+  } catch (cause) {
+    throw new DependencyError(`Prometheus credentials: ${(cause as Error).message}`, { cause });
+  }
 }
 
 interface QueryResponse {
@@ -35,7 +47,8 @@ export async function queryInstant(
   const params = new URLSearchParams({ query: promql });
   if (options.time) params.set('time', (options.time.getTime() / 1000).toFixed(3));
   const url = `${target.url.replace(/\/+$/, '')}/api/v1/query?${params}`;
-  const body = (await fetchJson(url, target.headers ?? {}, target, options.signal)) as QueryResponse;
+  const headers = { ...target.headers, ...(await authHeaders(target.auth, url)) };
+  const body = (await fetchJson(url, headers, target, options.signal)) as QueryResponse;
   const type = body.data?.resultType;
   if (body.status !== 'success' || (type !== 'vector' && type !== 'scalar')) {
     throw new DependencyError(`Prometheus query failed: ${body.error ?? `resultType ${type}`}`, { retryable: false });

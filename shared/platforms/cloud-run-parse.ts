@@ -11,14 +11,19 @@ export interface RunCondition {
 export interface RunService {
   name?: string | null;
   etag?: string | null;
+  /** int64 as a string; every write to the service's spec raises it by one. */
+  generation?: string | null;
+  latestCreatedRevision?: string | null;
   reconciling?: boolean | null;
   latestReadyRevision?: string | null;
-  latestCreatedRevision?: string | null;
   terminalCondition?: RunCondition | null;
   traffic?: RunTraffic[] | null;
   trafficStatuses?: RunTraffic[] | null;
   scaling?: { minInstanceCount?: number | null; maxInstanceCount?: number | null } | null;
-  template?: { scaling?: { minInstanceCount?: number | null; maxInstanceCount?: number | null } | null } | null;
+  template?: {
+    revision?: string | null;
+    scaling?: { minInstanceCount?: number | null; maxInstanceCount?: number | null } | null;
+  } | null;
 }
 
 /** A Cloud Run v2 TrafficTarget or TrafficTargetStatus. */

@@ -2,7 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { run_v2 } from '@googleapis/run';
 import { BadInputError } from '../errors/ops-error.js';
 import { toCloudRunHealth } from './cloud-run-health.js';
-import { type RunRevision, type RunService, toServiceStatus } from './cloud-run-parse.js';
+import { type RunRevision, type RunService, shortRevision, toServiceStatus } from './cloud-run-parse.js';
+import { checkWrite, describeTraffic, scalingHeld, scalingWrite } from './cloud-run-write.js';
 import { PlatformOperationError, PlatformTimeoutError, ServingChangedError, wrapPlatformError } from './errors.js';
 import type {
   PinnablePlatform,
@@ -119,19 +120,31 @@ export class CloudRunPlatform implements PinnablePlatform {
     return toServiceStatus(service, revisions);
   }
 
-  private async patch(
+  /**
+   * PATCHes, waits for the operation, then reads the service back: `wrong` says what is not as written. The
+   * etag in the body is output-only in the proto and no reference says a stale one is refused, so this
+   * read-back, not the etag, is what catches a concurrent writer.
+   */
+  private async write(
     updateMask: string,
     body: run_v2.Schema$GoogleCloudRunV2Service,
+    before: RunService,
     options: WaitOptions,
+    wrong: (after: RunService) => string | undefined,
     forceNewRevision = false,
-  ) {
+  ): Promise<RunService> {
     const api = await this.api();
     let operation: RunOperation;
     try {
       // Writes are not retried: a PATCH that timed out may have been applied; the caller re-reads instead.
       operation = (
         await api.projects.locations.services.patch(
-          { name: this.target, updateMask, requestBody: body, ...(forceNewRevision ? { forceNewRevision } : {}) },
+          {
+            name: this.target,
+            updateMask,
+            requestBody: { ...body, ...(before.etag ? { etag: before.etag } : {}) },
+            ...(forceNewRevision ? { forceNewRevision } : {}),
+          },
           { retry: false, ...(options.signal ? { signal: options.signal } : {}) },
         )
       ).data;
@@ -139,6 +152,9 @@ export class CloudRunPlatform implements PinnablePlatform {
       throw wrapPlatformError(error, `updating ${updateMask} of ${this.target}`);
     }
     await this.waitFor(operation, options);
+    const after = await this.getService();
+    checkWrite(this.target, before, after, wrong(after));
+    return after;
   }
 
   private async waitFor(first: RunOperation, options: WaitOptions): Promise<void> {
@@ -168,7 +184,7 @@ export class CloudRunPlatform implements PinnablePlatform {
     }
   }
 
-  /** Sends 100 % of traffic to `revision` (pinned by name) and waits for the operation. */
+  /** Sends 100 % of traffic to `revision` (pinned by name), waits for the operation and checks it held. */
   async routeAll(revision: string, options: RouteOptions = {}): Promise<ServiceStatus> {
     const service = await this.getService();
     if (options.expectServing !== undefined) {
@@ -177,29 +193,23 @@ export class CloudRunPlatform implements PinnablePlatform {
         throw new ServingChangedError(options.expectServing, now.serving);
       }
     }
-    await this.patch(
-      'traffic',
-      {
-        traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision, percent: 100 }],
-        // The etag makes a concurrent change fail instead of being overwritten.
-        ...(service.etag ? { etag: service.etag } : {}),
-      },
-      options,
-    );
+    const traffic = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision, percent: 100 }];
+    await this.write('traffic', { traffic }, service, options, (after) => {
+      const now = toServiceStatus(after, []).traffic;
+      const held = now.length === 1 && now[0]?.revision === revision && now[0].percent === 100;
+      return held ? undefined : `traffic is ${describeTraffic(after)}, not ${revision} 100 %`;
+    });
     return this.status();
   }
 
   /** Releases a pin: 100 % to the latest ready revision (type LATEST), so new deploys get traffic again. */
   async followLatest(options: WaitOptions = {}): Promise<ServiceStatus> {
     const service = await this.getService();
-    await this.patch(
-      'traffic',
-      {
-        traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
-        ...(service.etag ? { etag: service.etag } : {}),
-      },
-      options,
-    );
+    const traffic = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }];
+    await this.write('traffic', { traffic }, service, options, (after) => {
+      const latest = (after.traffic ?? []).every((t) => t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST');
+      return latest ? undefined : `traffic is ${describeTraffic(after)}, not the latest revision 100 %`;
+    });
     return this.status();
   }
 
@@ -214,44 +224,53 @@ export class CloudRunPlatform implements PinnablePlatform {
    * names the new revision itself instead of failing on a name already taken.
    */
   async restart(options: RestartOptions): Promise<PlatformHealth> {
-    const service = (await this.getService()) as run_v2.Schema$GoogleCloudRunV2Service;
+    const service = await this.getService();
     if (!toCloudRunHealth(service).followsLatest) {
       throw new BadInputError(`${this.target}: traffic is pinned to a revision, so a new revision would get none`);
     }
-    const { revision: _named, ...template } = service.template ?? {};
-    const etag = service.etag ? { etag: service.etag } : {};
-    await this.patch('template', { template, ...etag }, options, true);
-    return this.health();
+    const { revision: _named, ...template } = (service as run_v2.Schema$GoogleCloudRunV2Service).template ?? {};
+    const after = await this.write(
+      'template',
+      { template },
+      service,
+      options,
+      (s) =>
+        s.latestCreatedRevision && s.latestCreatedRevision !== service.latestCreatedRevision
+          ? undefined
+          : 'no new revision was created',
+      true,
+    );
+    return toCloudRunHealth(after);
   }
 
   /** Reads service-level and template scaling bounds. */
   async scaling(): Promise<ScalingState> {
-    const service = await this.getService();
-    return {
-      platform: 'cloud-run',
-      service: bounds(service.scaling),
-      template: bounds(service.template?.scaling),
-    };
+    return stateOf(await this.getService());
   }
 
-  /** Changes service-level scaling (no new revision) or template scaling (creates a revision), and waits. */
+  /**
+   * Changes service-level scaling (no new revision) or template scaling, which creates a revision: refused while
+   * traffic is pinned (the new revision would serve nothing); the result names that revision and its share.
+   */
   async scale(change: ScalingChange, options: WaitOptions = {}): Promise<ScalingState> {
     if (change.platform !== 'cloud-run') throw new BadInputError(`${this.target}: not a Cloud Run scaling change`);
     const service = await this.getService();
-    const fields = {
-      ...(change.min === undefined ? {} : { minInstanceCount: change.min }),
-      ...(change.max === undefined ? {} : { maxInstanceCount: change.max }),
-    };
-    const prefix = change.level === 'service' ? 'scaling' : 'template.scaling';
-    const mask = Object.keys(fields)
-      .map((f) => `${prefix}.${f}`)
-      .join(',');
-    if (mask === '') return this.scaling();
-    const etag = service.etag ? { etag: service.etag } : {};
-    const body = change.level === 'service' ? { scaling: fields, ...etag } : { template: { scaling: fields }, ...etag };
-    await this.patch(mask, body, options);
-    return this.scaling();
+    const write = scalingWrite(this.target, service, change);
+    if (!write) return this.scaling();
+    const after = await this.write(write.mask, write.body, service, options, (s) => {
+      const state = stateOf(s);
+      return scalingHeld(state, change) ? undefined : `scaling is ${JSON.stringify(state)}`;
+    });
+    const state = stateOf(after);
+    if (change.level === 'service' || !after.latestCreatedRevision) return state;
+    const revision = shortRevision(after.latestCreatedRevision);
+    const percent = toServiceStatus(after, []).traffic.find((t) => t.revision === revision)?.percent ?? 0;
+    return { ...state, reached: { revision, percent } };
   }
+}
+
+function stateOf(service: RunService): ScalingState {
+  return { platform: 'cloud-run', service: bounds(service.scaling), template: bounds(service.template?.scaling) };
 }
 
 function bounds(s: RunService['scaling']): { min?: number; max?: number } {

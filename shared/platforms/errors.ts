@@ -30,6 +30,17 @@ export class ServingChangedError extends OpsError {
   }
 }
 
+/**
+ * A change that did not end as written: on the read after it, someone else's write had replaced it or had
+ * landed around it. Cloud Run's etag is output-only, so only this read-back catches such a race.
+ */
+export class ConcurrentChangeError extends OpsError {
+  override readonly name = 'ConcurrentChangeError';
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('locked', message, { retryable: false, details });
+  }
+}
+
 function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const e = error as { status?: unknown; code?: unknown; response?: { status?: unknown } };

@@ -118,16 +118,20 @@ export function undoPatch(
   ];
 }
 
-/** Where a rollout stands, as `kubectl rollout status` judges it. */
+/**
+ * Where a rollout stands, as `kubectl rollout status` judges it (kubectl `polymorphichelpers/rollout_status.go`,
+ * `DeploymentStatusViewer.Status`): nothing in `status` counts until the controller has observed the latest
+ * generation, because until then its conditions and counts describe the previous rollout.
+ */
 export function rolloutState(d: K8sDeployment): { done: boolean; failed?: string } {
-  const progressing = d.status?.conditions?.find((c) => c.type === 'Progressing');
+  const s = d.status ?? {};
+  if ((d.metadata?.generation ?? 0) > (s.observedGeneration ?? 0)) return { done: false };
+  const progressing = s.conditions?.find((c) => c.type === 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
     return { done: false, failed: progressing.message ?? 'progress deadline exceeded' };
   }
   const want = d.spec?.replicas ?? 1;
-  const s = d.status ?? {};
   const done =
-    (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
     (s.updatedReplicas ?? 0) >= want &&
     (s.replicas ?? 0) <= (s.updatedReplicas ?? 0) &&
     (s.availableReplicas ?? 0) >= (s.updatedReplicas ?? 0);

@@ -18,8 +18,8 @@ export interface ScalingPlatform {
   readonly target: string;
   /** Reads the scaling bounds. */
   scaling(): Promise<ScalingState>;
-  /** Applies one change and waits until the platform accepted it. */
-  apply(request: ScaleRequest, options?: WaitOptions): Promise<void>;
+  /** Applies one change and waits until the platform accepted it; says which revision a template change reached. */
+  apply(request: ScaleRequest, options?: WaitOptions): Promise<Pick<ScalingState, 'reached'>>;
   /** The command a change runs, on platforms changed through a CLI (compose). */
   preview?: ChangePreview['preview'];
 }
@@ -46,9 +46,10 @@ export async function createScalingPlatform(service: Service, deps: PlatformDeps
       if ('hpa' in request) {
         if (!hpa) throw new BadInputError(`${platform.target}: HPA changes apply to Kubernetes services only`);
         await hpa.setMinReplicas(request.hpa, request.min, request.max);
-        return;
+        return {};
       }
-      await platform.scale(request, options);
+      const { reached } = await platform.scale(request, options);
+      return reached ? { reached } : {};
     },
   };
 }

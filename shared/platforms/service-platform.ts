@@ -52,6 +52,8 @@ export interface ScalingState {
   replicas?: number;
   /** Kubernetes: the HorizontalPodAutoscaler that manages this Deployment, if any. */
   hpa?: { name: string; min?: number; max: number };
+  /** Cloud Run, after a template change: the revision it created and the share of traffic that revision gets. */
+  reached?: { revision: string; percent: number };
 }
 
 /** A scaling change; only the given fields change. */

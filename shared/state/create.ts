@@ -12,13 +12,16 @@ export interface CreateStateStoreOptions extends RedisTimeouts {
   secret: (ref: SecretRef) => Promise<string>;
   /** Clock of the memory store, in epoch milliseconds. */
   now?: () => number;
+  /** Where `OPSFN_REDIS_CA` (PEM of the CA of a `rediss://` server, such as Memorystore's) is read; default the process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const REDIS_URL = /^rediss?:\/\/[^/?#]/;
 
 /**
  * Builds the state store the estate config asks for: `'memory'` or `{ redis, prefix }`, where the
- * URL may be a secret reference. The Redis client connects on first use, not here.
+ * URL may be a secret reference, verified over TLS against `OPSFN_REDIS_CA` when that is set. The
+ * Redis client connects on first use, not here.
  * @example
  * const state = await createStateStore(estate.state, { secret: resolveSecret });
  */
@@ -32,9 +35,14 @@ export async function createStateStore(config: StateConfig, options: CreateState
     const source = typeof config.redis === 'string' ? 'the config' : `secret ${describeRef(config.redis)}`;
     throw new BadInputError(`state.redis: expected a redis:// or rediss:// URL from ${source}`);
   }
+  const ca = (options.env ?? process.env).OPSFN_REDIS_CA?.trim() || undefined;
+  if (ca !== undefined && !url.trim().startsWith('rediss://')) {
+    throw new BadInputError('OPSFN_REDIS_CA is set but state.redis is a redis:// URL: use rediss:// so the CA is used');
+  }
   return await RedisStateStore.open({
     url: url.trim(),
     prefix: config.prefix,
+    ...(ca === undefined ? {} : { ca }),
     ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
   });

@@ -24,15 +24,21 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
-/** Loads ioredis and returns a maker of clients that never queue, never retry on their own and connect only when asked. */
+/**
+ * Loads ioredis and returns a maker of clients that never queue, never retry on their own and connect only
+ * when asked. A `rediss://` URL verifies the server against `ca` (PEM) when given, else the system CAs.
+ */
 export async function redisClientFactory(
   url: string,
   timeouts: Required<RedisTimeouts>,
   connectionName: string,
+  ca?: string,
 ): Promise<() => Redis> {
   const { Redis } = await import('ioredis');
+  const tls = ca !== undefined && /^rediss:/i.test(url) ? { tls: { ca } } : {};
   return () =>
     new Redis(url, {
+      ...tls,
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

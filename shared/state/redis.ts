@@ -29,6 +29,8 @@ export interface RedisStateStoreOptions extends RedisTimeouts {
   connectionName?: string;
   /** Generator of lock owner tokens. */
   token?: () => string;
+  /** PEM of the CA that signed a `rediss://` server's certificate (Memorystore's own CA); default the system CAs. */
+  ca?: string;
 }
 
 const SCAN_BATCH = 500;
@@ -57,7 +59,7 @@ export class RedisStateStore implements StateStore {
       connectTimeoutMs: checkMs('open', 'connectTimeoutMs', connectTimeoutMs),
       commandTimeoutMs: checkMs('open', 'commandTimeoutMs', commandTimeoutMs),
     };
-    const open = await redisClientFactory(options.url, timeouts, options.connectionName ?? 'opsfn');
+    const open = await redisClientFactory(options.url, timeouts, options.connectionName ?? 'opsfn', options.ca);
     const connection = new RedisConnection(open, redactRedisUrl(options.url), timeouts.connectTimeoutMs);
     return new RedisStateStore(connection, options.prefix, options.token ?? randomUUID);
   }

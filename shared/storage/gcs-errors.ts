@@ -6,7 +6,11 @@ interface ApiErrorLike {
   message?: string;
   type?: string;
   name?: string;
+  errors?: { reason?: string }[];
 }
+
+/** Calls on the bucket itself (list, upload): a 404 there means the bucket is missing. */
+const BUCKET_CALLS = new Set(['list', 'write']);
 
 /** The HTTP status of a `@google-cloud/storage` error, when the API answered. */
 export function gcsStatus(error: unknown): number | undefined {
@@ -14,7 +18,11 @@ export function gcsStatus(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** Maps a `@google-cloud/storage` error once into the OpsError family, naming the action and the object. */
+/**
+ * Maps a `@google-cloud/storage` error once into the OpsError family, naming the action and the object, by the
+ * HTTP status, the API's `reason` and which call failed, never by the message: object calls on a missing bucket
+ * answer "No such object" like a missing object, so a 404 from them says only `missing: 'object'`.
+ */
 export function mapGcsError(error: unknown, action: string, target: string, timedOut = false): OpsError {
   if (error instanceof OpsError) return error;
   const e = (error ?? {}) as ApiErrorLike;
@@ -26,10 +34,11 @@ export function mapGcsError(error: unknown, action: string, target: string, time
   }
   if (e.name === 'AbortError') return new DependencyError(`${action} ${target} was aborted`, { cause: error, details });
   if (status === 404) {
-    // The API tells the two apart only in prose: "The specified bucket does not exist." vs "No such object: b/k".
-    const missing = /bucket does not exist/i.test(message) ? 'bucket' : 'object';
-    const what = missing === 'bucket' ? 'the bucket does not exist' : 'no such object';
-    return new NotFoundError(`${action} ${target}: ${what}`, { cause: error, details: { ...details, missing } });
+    const missing = BUCKET_CALLS.has(action) ? 'bucket' : 'object';
+    return missingError(action, target, missing, {
+      cause: error,
+      details: { ...details, reason: e.errors?.[0]?.reason },
+    });
   }
   if (status === 401 || status === 403) {
     return new StorageAccessDeniedError(`access denied: ${action} ${target}: HTTP ${status}: ${message}`, {
@@ -45,4 +54,18 @@ export function mapGcsError(error: unknown, action: string, target: string, time
     });
   }
   return new DependencyError(`${action} ${target} failed: ${message}`, { cause: error, details });
+}
+
+/** The NotFoundError of a missing bucket or object, in the words the store uses for each. */
+export function missingError(
+  action: string,
+  target: string,
+  missing: 'bucket' | 'object',
+  options: { cause?: unknown; details?: Record<string, unknown> } = {},
+): NotFoundError {
+  const what = missing === 'bucket' ? 'the bucket does not exist' : 'no such object';
+  return new NotFoundError(`${action} ${target}: ${what}`, {
+    ...options,
+    details: { ...options.details, target, missing },
+  });
 }

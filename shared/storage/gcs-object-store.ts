@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import type { OpsError } from '../errors/ops-error.js';
-import { mapGcsError } from './gcs-errors.js';
+import { mapGcsError, missingError } from './gcs-errors.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
 import { assertObjectKey } from './store-url.js';
 import { deadline, guardStream } from './stream-guard.js';
@@ -85,9 +85,26 @@ export class GcsObjectStore implements ObjectStore {
     try {
       return await Promise.race([run(bucket), aborted]);
     } catch (error) {
-      throw mapGcsError(error, action, this.target(key), limit.timedOut());
+      const mapped = mapGcsError(error, action, this.target(key), limit.timedOut());
+      if (mapped.details.missing === 'object' && !(await this.bucketExists(bucket))) {
+        throw missingError(action, this.target(key), 'bucket', { cause: error });
+      }
+      throw mapped;
     } finally {
       limit.clear();
+    }
+  }
+
+  /**
+   * Whether the bucket exists, by a one-item listing: object calls cannot tell (a missing bucket answers them
+   * "No such object"), and listing needs only the storage.objects.list an object reader has anyway.
+   */
+  private async bucketExists(bucket: Bucket): Promise<boolean> {
+    try {
+      await bucket.getFiles({ maxResults: 1, autoPaginate: false });
+      return true;
+    } catch (error) {
+      return mapGcsError(error, 'list', this.target()).details.missing !== 'bucket';
     }
   }
 

@@ -51,7 +51,17 @@ export async function readGcsObject(bucket: string, key: string, options: GcsRea
   if (status < 200 || status >= 300) {
     const text = (await collectBounded(res, 4096, tooLong).catch(() => Buffer.alloc(0))).toString('utf8').slice(0, 300);
     const detail = `GCS answered ${status}${text ? `: ${text}` : ''}`;
-    if (status === 404) throw new NotFoundError(`${where}: no such object (${detail})`);
+    if (status === 404) {
+      // An object read on a missing bucket also answers "No such object": a bucket-level listing tells them apart.
+      const listing = await get(`${root}/storage/v1/b/${encodeURIComponent(bucket)}/o?maxResults=1`, headers, signal)
+        .then((r) => {
+          r.resume();
+          return r.statusCode;
+        })
+        .catch(() => undefined);
+      const what = listing === 404 ? 'the bucket does not exist' : 'no such object';
+      throw new NotFoundError(`${where}: ${what} (${detail})`);
+    }
     if (status === 401 || status === 403) throw new StorageAccessDeniedError(`access denied: ${where}: ${detail}`);
     throw new DependencyError(`${where}: ${detail}`);
   }

@@ -18,9 +18,9 @@ interface FakeOp {
 }
 
 /**
- * A Cloud Run Admin v2 fake for DR drills (WIRE.md §3): services get/list/create/delete,
- * revisions.get and operations.get; operations finish after `operationPolls` polls. New services
- * answer at `uriFor(name)`.
+ * A Cloud Run Admin v2 fake for DR drills: services get/list/create/delete, revisions.get and
+ * operations.get; operations finish after `operationPolls` polls, services.list pages at `pageSize`
+ * (test/fakes/README.md). New services answer at `uriFor(name)`.
  */
 export class FakeCloudRunDr {
   readonly server = new RecordingServer((r) => this.route(r));
@@ -29,6 +29,8 @@ export class FakeCloudRunDr {
   private readonly ops = new Map<string, FakeOp>();
   private nextOp = 1;
   operationPolls = 2;
+  /** Services per list page, small so that callers must follow `nextPageToken`. */
+  pageSize = 2;
   uriFor: (name: string) => string = (name) => `https://${name}.a.run.app`;
 
   start(): Promise<string> {
@@ -70,10 +72,11 @@ export class FakeCloudRunDr {
       return rev ? { status: 200, body: rev } : googleError(404, 'NOT_FOUND', 'no such revision');
     }
     if (!serviceId && r.method === 'GET') {
-      return {
-        status: 200,
-        body: { services: [...this.services.values()].filter((s) => s.name.startsWith(`${location}/`)) },
-      };
+      const all = [...this.services.values()].filter((s) => s.name.startsWith(`${location}/`));
+      const size = Math.min(Number(r.query.get('pageSize') ?? this.pageSize), this.pageSize);
+      const start = Number(r.query.get('pageToken') ?? 0);
+      const next = start + size < all.length ? { nextPageToken: String(start + size) } : {};
+      return { status: 200, body: { services: all.slice(start, start + size), ...next } };
     }
     if (!serviceId && r.method === 'POST') {
       const id = r.query.get('serviceId') ?? '';

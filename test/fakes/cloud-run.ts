@@ -6,6 +6,8 @@ export interface FakeRevisionSpec {
   createTime: string;
   ready?: boolean;
   image?: string;
+  /** The revision's own `scaling` (its template's, when it was created). */
+  scaling?: { minInstanceCount?: number; maxInstanceCount?: number };
 }
 
 interface FakeTraffic {
@@ -24,6 +26,8 @@ interface FakeService {
   revisions: FakeRevisionSpec[];
 }
 
+const SCALING = /^(template\.)?scaling\.(min|max)InstanceCount$/;
+
 const TYPES: Record<string | number, string> = {
   0: 'TRAFFIC_TARGET_ALLOCATION_TYPE_UNSPECIFIED',
   1: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST',
@@ -31,9 +35,12 @@ const TYPES: Record<string | number, string> = {
 };
 
 /**
- * A Cloud Run Admin API v2 fake (WIRE.md §3): services.get/patch, revisions.list and operations.get,
- * driven by the real `@googleapis/run` client. PATCH honours `updateMask` and `etag`, validates the
- * traffic split and returns an operation that finishes after `operationPolls` polls.
+ * A Cloud Run Admin API v2 fake: services.get/patch, revisions.list and operations.get, driven by the
+ * real `@googleapis/run` client. PATCH honours `updateMask`, validates the traffic split and returns an
+ * operation that finishes after `operationPolls` polls. As the real API (test/fakes/README.md): a template
+ * change creates a revision, which gets no traffic while traffic is pinned, and is refused (409) while
+ * `template.revision` names an existing revision; `etag` is output-only and never checked; revisions.list
+ * pages at `pageSize`.
  */
 export class FakeCloudRun {
   readonly server = new RecordingServer((r) => this.route(r));
@@ -44,6 +51,8 @@ export class FakeCloudRun {
   operationPolls = 1;
   /** When set, the next finished operation carries this error. */
   failOperationWith: string | undefined;
+  /** Revisions per list page, small so that callers must follow `nextPageToken`. */
+  pageSize = 2;
   /** Per service: a terminal condition that overrides the Ready one (a service that fails to serve). */
   readonly conditions = new Map<string, { state: string; message?: string }>();
 
@@ -88,9 +97,10 @@ export class FakeCloudRun {
   }
 
   private view(s: FakeService): Record<string, unknown> {
-    const newest = [...s.revisions].sort((a, b) => Date.parse(b.createTime) - Date.parse(a.createTime));
-    const latest = newest.filter((r) => r.ready !== false)[0];
-    const created = newest[0];
+    const latest = s.revisions
+      .filter((r) => r.ready !== false)
+      .sort((a, b) => Date.parse(b.createTime) - Date.parse(a.createTime))[0];
+    const created = [...s.revisions].sort((a, b) => Date.parse(b.createTime) - Date.parse(a.createTime))[0];
     const full = (r: string) => `${s.name}/revisions/${r}`;
     const condition = this.conditions.get(s.name);
     return {
@@ -115,14 +125,46 @@ export class FakeCloudRun {
       createTime: r.createTime,
       conditions: [{ type: 'Ready', state: r.ready === false ? 'CONDITION_FAILED' : 'CONDITION_SUCCEEDED' }],
       containers: [{ image: r.image ?? `us-docker.pkg.dev/p/r/app:${r.name}` }],
+      ...(r.scaling ? { scaling: r.scaling } : {}),
     };
+  }
+
+  /**
+   * A template change is a new revision (revision.proto: "each mutation of the template creates a
+   * revision"): named `template.revision` when set, which must not exist yet, else `<service>-000NN-xyz`.
+   */
+  private newRevision(s: FakeService, mask: string[], body: Record<string, unknown>): FakeReply | undefined {
+    const asked = (body.template as { revision?: string } | undefined)?.revision;
+    // The whole template (`template`, with forceNewRevision) or its revision field replaces the name.
+    const replaced = mask.includes('template.revision') || mask.includes('template');
+    const named = replaced ? asked || undefined : s.template.revision;
+    if (named !== undefined && s.revisions.some((x) => x.name === named)) {
+      return googleError(
+        409,
+        'ALREADY_EXISTS',
+        `Revision named '${named}' with different configuration already exists.`,
+      );
+    }
+    const short = s.name.split('/').pop() ?? 'service';
+    const next = Math.max(0, ...s.revisions.map((x) => Number(/-(\d{5})-/.exec(x.name)?.[1] ?? 0))) + 1;
+    const name = named ?? `${short}-${String(next).padStart(5, '0')}-n${next}x`;
+    s.template.revision = named;
+    s.revisions.push({ name, createTime: new Date().toISOString(), scaling: { ...s.template.scaling } });
+    return undefined;
   }
 
   private patch(s: FakeService, r: RecordedRequest): FakeReply {
     const body = (r.body ?? {}) as Record<string, unknown>;
     const mask = (r.query.get('updateMask') ?? '').split(',').filter(Boolean);
     if (mask.length === 0) return googleError(400, 'INVALID_ARGUMENT', 'updateMask is required by this fake');
-    if (typeof body.etag === 'string' && body.etag !== s.etag) return googleError(409, 'ABORTED', 'etag mismatch');
+    // A whole-template write is a redeploy of the unchanged template: only with forceNewRevision, as a restart sends.
+    const redeploy = r.query.get('forceNewRevision') === 'true';
+    const unsupported = mask.find(
+      (f) => f !== 'traffic' && f !== 'template.revision' && !SCALING.test(f) && !(f === 'template' && redeploy),
+    );
+    if (unsupported)
+      return googleError(400, 'INVALID_ARGUMENT', `updateMask field ${unsupported} not supported by this fake`);
+    const before = structuredClone({ template: s.template, revisions: s.revisions });
     for (const field of mask) {
       if (field === 'traffic') {
         const traffic = ((body.traffic ?? []) as { type?: string | number; revision?: string; percent?: number }[]).map(
@@ -138,7 +180,7 @@ export class FakeCloudRun {
         const unknown = traffic.find((t) => t.revision && !s.revisions.some((x) => x.name === t.revision));
         if (unknown) return googleError(400, 'INVALID_ARGUMENT', `revision ${unknown.revision} not found`);
         s.traffic = traffic;
-      } else if (/^(template\.)?scaling\.(min|max)InstanceCount$/.test(field)) {
+      } else if (SCALING.test(field)) {
         const [level, key] = field.startsWith('template.')
           ? ['template', field.slice(17)]
           : ['service', field.slice(8)];
@@ -147,10 +189,13 @@ export class FakeCloudRun {
           | undefined;
         const target = level === 'template' ? s.template.scaling : s.scaling;
         (target as Record<string, number | undefined>)[key] = source?.[key];
-      } else if (field === 'template' && r.query.get('forceNewRevision') === 'true') {
-        this.newRevision(s);
-      } else {
-        return googleError(400, 'INVALID_ARGUMENT', `updateMask field ${field} not supported by this fake`);
+      }
+    }
+    if (mask.some((f) => f.startsWith('template.') || f === 'template')) {
+      const refused = this.newRevision(s, mask, body);
+      if (refused) {
+        Object.assign(s, before);
+        return refused;
       }
     }
     s.generation += 1;
@@ -159,16 +204,6 @@ export class FakeCloudRun {
     const opName = `${s.name.replace(/\/services\/.*/, '')}/operations/${id}`;
     this.operations.set(opName, { polls: this.operationPolls, service: s.name });
     return { status: 200, body: this.operation(opName) };
-  }
-
-  /** A redeploy of the unchanged template: the next revision number, Ready, created now. */
-  private newRevision(s: FakeService): void {
-    const numbers = s.revisions.map((r) => Number(/-(\d{5})-/.exec(r.name)?.[1] ?? 0));
-    const next = String(Math.max(0, ...numbers) + 1).padStart(5, '0');
-    const base = s.name.slice(s.name.lastIndexOf('/') + 1);
-    const name = `${base}-${next}-r${next.slice(-2)}`;
-    s.revisions.push({ name, createTime: new Date().toISOString() });
-    s.template.revision = name;
   }
 
   private operation(name: string): Record<string, unknown> {
@@ -202,7 +237,11 @@ export class FakeCloudRun {
     const s = m ? this.services.get(m[1] as string) : undefined;
     if (!m || !s) return googleError(404, 'NOT_FOUND', `${r.path} not found`);
     if (m[2] && r.method === 'GET') {
-      return { status: 200, body: { revisions: s.revisions.map((x) => this.revisionView(s, x)) } };
+      const size = Math.min(Number(r.query.get('pageSize') ?? this.pageSize), this.pageSize);
+      const start = Number(r.query.get('pageToken') ?? 0);
+      const next = start + size < s.revisions.length ? { nextPageToken: String(start + size) } : {};
+      const revisions = s.revisions.slice(start, start + size).map((x) => this.revisionView(s, x));
+      return { status: 200, body: { revisions, ...next } };
     }
     if (r.method === 'GET') return { status: 200, body: this.view(s) };
     if (r.method === 'PATCH') return this.patch(s, r);

@@ -12,7 +12,11 @@ export interface FakeGcsObject {
   updated: Date;
 }
 
-/** A GCS JSON API fake on loopback, for `@google-cloud/storage` pointed at `apiEndpoint: url`. */
+/**
+ * A GCS JSON API fake on loopback, for `@google-cloud/storage` pointed at `apiEndpoint: url`: lists page at
+ * `pageSize`, and a missing bucket answers object calls "No such object: bucket/key" as the real API does
+ * (test/fakes/README.md).
+ */
 export interface FakeGcs {
   url: string;
   buckets: Map<string, Map<string, FakeGcsObject>>;
@@ -92,6 +96,9 @@ export async function startFakeGcs(options: { pageSize?: number } = {}): Promise
       );
     }
     const bucket = buckets.get(bucketName);
+    // Object calls on a missing bucket answer like a missing object: only bucket-level calls (list, upload)
+    // say the bucket does not exist, and both carry reason notFound.
+    if (!bucket && name !== undefined) return sendError(res, 404, 'notFound', `No such object: ${bucketName}/${name}`);
     if (!bucket) return sendError(res, 404, 'notFound', 'The specified bucket does not exist.');
 
     if (upload && req.method === 'POST' && name === undefined) {

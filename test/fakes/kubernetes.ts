@@ -28,10 +28,21 @@ function stripHash(template: Json): Json {
   return copy;
 }
 
+// Deployment conditions as the deployment controller writes them (pkg/controller/deployment/util/deployment_util.go).
+const progressing = (status: string, reason: string, message: string): Json => ({
+  type: 'Progressing',
+  status,
+  reason,
+  message,
+});
+const AVAILABLE = { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' };
+
 /**
- * A Kubernetes API fake (WIRE.md §6) for Deployments, ReplicaSets, the scale subresource and HPAs, driven
- * by `@kubernetes/client-node`. A JSON-patched pod template is rolled out like the deployment controller
+ * A Kubernetes API fake for Deployments, ReplicaSets, the scale subresource and HPAs, driven by
+ * `@kubernetes/client-node`. A JSON-patched pod template is rolled out like the deployment controller
  * does: the matching ReplicaSet gets the next revision and all replicas after `rolloutPolls` reads.
+ * Like the real controller, it observes a new generation only after the write (the first read still
+ * shows the previous rollout's `status`, conditions included); see test/fakes/README.md.
  */
 export class FakeKubernetes {
   /** RBAC for every fake built while it is set (a suite run under a Role); off by default. */
@@ -97,6 +108,10 @@ export class FakeKubernetes {
         updatedReplicas: replicas,
         availableReplicas: replicas,
         readyReplicas: replicas,
+        conditions: [
+          AVAILABLE,
+          progressing('True', 'NewReplicaSetAvailable', `ReplicaSet "${name}" has successfully progressed.`),
+        ],
       },
     });
   }
@@ -120,6 +135,16 @@ export class FakeKubernetes {
         ],
       },
     });
+  }
+
+  /** Marks the Deployment's current rollout as stuck past its progressDeadlineSeconds, as the controller does. */
+  failRollout(namespace: string, name: string): void {
+    const d = this.deployments.get(`${namespace}/${name}`);
+    if (!d) return;
+    d.status.conditions = [
+      AVAILABLE,
+      progressing('False', 'ProgressDeadlineExceeded', `ReplicaSet "${name}" has timed out progressing.`),
+    ];
   }
 
   /** The image the Deployment's pod template runs now. */
@@ -153,15 +178,18 @@ export class FakeKubernetes {
     d.metadata.annotations[REV] = String(next);
     d.metadata.generation += 1;
     d.metadata.resourceVersion = String(Number(d.metadata.resourceVersion) + 1);
-    d.status = { ...d.status, updatedReplicas: 0, availableReplicas: d.spec.replicas };
+    // `status` stays as it was (observedGeneration, counts, conditions) until the controller observes the write.
     this.pending.set(key, this.rolloutPolls);
   }
 
   private settle(key: string, d: Json): void {
     const left = this.pending.get(key);
     if (left === undefined) return;
+    const observed = d.status.observedGeneration === d.metadata.generation;
     if (left > 0) {
       this.pending.set(key, left - 1);
+      // The first read after the write still sees the old status; the controller observes it by the next one.
+      if (!observed && left < this.rolloutPolls) this.observe(d);
       return;
     }
     this.pending.delete(key);
@@ -173,6 +201,22 @@ export class FakeKubernetes {
       updatedReplicas: n,
       availableReplicas: n,
       readyReplicas: n,
+      conditions: [
+        AVAILABLE,
+        progressing('True', 'NewReplicaSetAvailable', `ReplicaSet "${d.metadata.name}" has successfully progressed.`),
+      ],
+    };
+  }
+
+  private observe(d: Json): void {
+    d.status = {
+      ...d.status,
+      observedGeneration: d.metadata.generation,
+      updatedReplicas: 0,
+      conditions: [
+        AVAILABLE,
+        progressing('True', 'ReplicaSetUpdated', `ReplicaSet "${d.metadata.name}" is progressing.`),
+      ],
     };
   }
 

@@ -9,13 +9,16 @@ interface Count {
 }
 
 /**
- * A Cloud Monitoring API v3 `timeSeries.list` fake (WIRE.md §5) for `run.googleapis.com/request_count`:
- * the test records request counts per service, revision and response class at a time; the fake filters by
- * `service_name` / `revision_name` and the interval, and answers one summed point per response class.
+ * A Cloud Monitoring API v3 `timeSeries.list` fake for `run.googleapis.com/request_count`: the test records
+ * request counts per service, revision and response class at a time; the fake filters by `service_name` /
+ * `revision_name` and the interval, and answers one summed point per response class, `int64Value` as a
+ * string, one series per page so callers must follow `nextPageToken` (test/fakes/README.md).
  */
 export class FakeMonitoring {
   readonly server = new RecordingServer((r) => this.route(r));
   private readonly counts: Count[] = [];
+  /** Time series per page. */
+  pageSize = 1;
 
   /** Records `value` requests of `codeClass` (`2xx`, `5xx`) served by a revision at time `at`. */
   record(service: string, revision: string, codeClass: string, at: Date, value: number): void {
@@ -61,6 +64,11 @@ export class FakeMonitoring {
       valueType: 'INT64',
       points: [{ interval, value: { int64Value: String(value) } }],
     }));
-    return { status: 200, body: { timeSeries, nextPageToken: '', unit: '1' } };
+    const from = Number(r.query.get('pageToken') || 0);
+    const next = from + this.pageSize < timeSeries.length ? String(from + this.pageSize) : '';
+    return {
+      status: 200,
+      body: { timeSeries: timeSeries.slice(from, from + this.pageSize), nextPageToken: next, unit: '1' },
+    };
   }
 }

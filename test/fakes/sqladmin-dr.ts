@@ -1,11 +1,23 @@
 import { type FakeReply, googleError, type RecordedRequest, RecordingServer } from './recording-server.js';
 
+/** The settings of a fake instance that the drill reads or the real API acts on. */
+export interface FakeDrSettings {
+  tier: string;
+  userLabels?: Record<string, string>;
+  ipConfiguration?: { privateNetwork?: string; ipv4Enabled?: boolean };
+  backupConfiguration?: {
+    pointInTimeRecoveryEnabled?: boolean;
+    binaryLogEnabled?: boolean;
+    transactionLogRetentionDays?: number;
+  };
+}
+
 /** One instance of the DR fake. */
 export interface FakeDrInstance {
   name: string;
   databaseVersion: string;
   region: string;
-  settings: { tier: string; userLabels?: Record<string, string> };
+  settings: FakeDrSettings;
   ipAddresses?: { type: string; ipAddress: string }[];
 }
 
@@ -19,10 +31,34 @@ interface FakeOp {
   error?: string;
 }
 
+const DAY = 86_400_000;
+
+/** The addresses the real API gives an instance: PRIVATE only on a VPC (`privateNetwork`), PRIMARY unless `ipv4Enabled: false`. */
+export function addressesOf(settings: FakeDrSettings): { type: string; ipAddress: string }[] {
+  const ip = settings.ipConfiguration;
+  return [
+    ...(ip?.privateNetwork ? [{ type: 'PRIVATE', ipAddress: '127.0.0.1' }] : []),
+    ...(ip?.ipv4Enabled === false ? [] : [{ type: 'PRIMARY', ipAddress: '127.0.0.1' }]),
+  ];
+}
+
+/** `settings` merged as instances.patch does: labels key by key, a null label value removes the label. */
+function patchSettings(current: FakeDrSettings, patch: Record<string, unknown>): FakeDrSettings {
+  const labels: Record<string, string> = { ...(current.userLabels ?? {}) };
+  for (const [k, v] of Object.entries((patch.userLabels ?? {}) as Record<string, string | null>)) {
+    if (v === null) delete labels[k];
+    else labels[k] = v;
+  }
+  return { ...current, ...(patch as Partial<FakeDrSettings>), userLabels: labels };
+}
+
 /**
- * A SQL Admin v1 fake for DR drills (WIRE.md §4): instances get/list/insert/patch/delete/clone/
- * restoreBackup, backupRuns.list and operations.get, where each operation finishes after
- * `operationPolls` polls and only then changes the instances.
+ * A SQL Admin v1 fake for DR drills: instances get/list/insert/patch/delete/clone/restoreBackup,
+ * backupRuns.list and operations.get, where each operation finishes after `operationPolls` polls and only
+ * then changes the instances. It holds to the real API where a drill depends on it (test/fakes/README.md):
+ * lists page at `pageSize`, a missing instance answers 403, a clone copies the source's settings (labels,
+ * network), a private address needs `ipConfiguration.privateNetwork`, a point-in-time clone needs PITR
+ * (binary logs for MySQL) and a time within the log retention, and patched labels merge.
  */
 export class FakeSqlAdminDr {
   readonly server = new RecordingServer((r) => this.route(r));
@@ -31,10 +67,11 @@ export class FakeSqlAdminDr {
   private readonly ops = new Map<string, FakeOp>();
   private nextOp = 1;
   operationPolls = 2;
-  /** The addresses a new instance (clone, insert) gets: a private one on loopback by default. */
-  addressesFor: (name: string) => { type: string; ipAddress: string }[] = () => [
-    { type: 'PRIVATE', ipAddress: '127.0.0.1' },
-  ];
+  /** Items per list page (instances, backup runs), small so that callers must follow `nextPageToken`. */
+  pageSize = 2;
+  /** The addresses a new instance (clone, insert) gets; by default what its settings give it. */
+  addressesFor: (name: string, settings: FakeDrSettings) => { type: string; ipAddress: string }[] = (_, settings) =>
+    addressesOf(settings);
   /** When set, the next operation of this type finishes with this error. */
   failNextOperation: { type: string; message: string } | undefined;
 
@@ -51,7 +88,10 @@ export class FakeSqlAdminDr {
   }
 
   addInstance(project: string, instance: FakeDrInstance): void {
-    this.instances.set(`${project}/${instance.name}`, instance);
+    this.instances.set(`${project}/${instance.name}`, {
+      ...instance,
+      ipAddresses: instance.ipAddresses ?? addressesOf(instance.settings),
+    });
   }
 
   private op(project: string, type: string, target: string, done?: () => void): FakeReply {
@@ -67,15 +107,52 @@ export class FakeSqlAdminDr {
       ...(done ? { done } : {}),
       ...(failing ? { error: failing.message } : {}),
     });
+    const body = { kind: 'sql#operation', name, status: 'PENDING', operationType: type, targetProject: project };
+    return { status: 200, body: { ...body, targetId: target } };
+  }
+
+  private page(r: RecordedRequest, all: unknown[], kind: string): FakeReply {
+    const size = Math.min(Number(r.query.get('maxResults') ?? this.pageSize), this.pageSize);
+    const start = Number(r.query.get('pageToken') ?? 0);
+    const items = all.slice(start, start + size);
+    const next = start + size < all.length ? { nextPageToken: String(start + size) } : {};
+    return { status: 200, body: { kind, ...(items.length ? { items } : {}), ...next } };
+  }
+
+  /** Why `instances.clone` would refuse this point in time, or undefined when it is recoverable. */
+  private pitrRefusal(source: FakeDrInstance, pointInTime: unknown): string | undefined {
+    if (pointInTime === undefined) return undefined;
+    const at = Date.parse(String(pointInTime));
+    const backup = source.settings.backupConfiguration ?? {};
+    const mysql = source.databaseVersion.startsWith('MYSQL');
+    if (mysql ? !backup.binaryLogEnabled : !backup.pointInTimeRecoveryEnabled) {
+      return `Point-in-time recovery is not enabled on instance ${source.name}.`;
+    }
+    const retention = (backup.transactionLogRetentionDays ?? 7) * DAY;
+    if (!Number.isFinite(at) || at > Date.now() || at < Date.now() - retention) {
+      return `pointInTime ${String(pointInTime)} is outside the recovery window of ${source.name}.`;
+    }
+    return undefined;
+  }
+
+  private pollOperation(id: string): FakeReply {
+    const op = this.ops.get(id);
+    if (!op) return googleError(404, 'NOT_FOUND', 'no such operation');
+    op.polls++;
+    const finished = op.polls >= this.operationPolls;
+    if (finished && op.done && !op.error) {
+      op.done();
+      op.done = undefined;
+    }
+    const error = { kind: 'sql#operationErrors', errors: [{ code: 'ERROR', message: op.error }] };
     return {
       status: 200,
       body: {
         kind: 'sql#operation',
-        name,
-        status: 'PENDING',
-        operationType: type,
-        targetId: target,
-        targetProject: project,
+        name: op.name,
+        operationType: op.type,
+        status: finished ? 'DONE' : 'RUNNING',
+        ...(finished && op.error ? { error } : {}),
       },
     };
   }
@@ -86,58 +163,50 @@ export class FakeSqlAdminDr {
     const [, project = '', collection, id, verb] = m;
     const key = `${project}/${id}`;
     const body = (r.body ?? {}) as Record<string, Record<string, unknown>>;
-    if (collection === 'operations' && r.method === 'GET' && id) {
-      const op = this.ops.get(id);
-      if (!op) return googleError(404, 'NOT_FOUND', 'no such operation');
-      op.polls++;
-      const finished = op.polls >= this.operationPolls;
-      if (finished && op.done && !op.error) {
-        op.done();
-        op.done = undefined;
-      }
-      return {
-        status: 200,
-        body: {
-          kind: 'sql#operation',
-          name: op.name,
-          operationType: op.type,
-          status: finished ? 'DONE' : 'RUNNING',
-          ...(finished && op.error
-            ? { error: { kind: 'sql#operationErrors', errors: [{ code: 'ERROR', message: op.error }] } }
-            : {}),
-        },
-      };
-    }
+    if (collection === 'operations' && r.method === 'GET' && id) return this.pollOperation(id);
     if (r.method === 'GET' && !id) {
       const items = [...this.instances.entries()].filter(([k]) => k.startsWith(`${project}/`)).map(([, v]) => v);
-      return { status: 200, body: { items } };
+      return this.page(r, items, 'sql#instancesList');
     }
     if (r.method === 'POST' && !id) {
       const wanted = body as unknown as FakeDrInstance;
       if (this.instances.has(`${project}/${wanted.name}`)) return googleError(409, 'ALREADY_EXISTS', 'instance exists');
+      const settings = wanted.settings ?? { tier: 'db-f1-micro' };
       return this.op(project, 'CREATE', wanted.name, () =>
-        this.instances.set(`${project}/${wanted.name}`, { ...wanted, ipAddresses: this.addressesFor(wanted.name) }),
+        this.instances.set(`${project}/${wanted.name}`, {
+          ...wanted,
+          settings,
+          ipAddresses: this.addressesFor(wanted.name, settings),
+        }),
       );
     }
     const instance = this.instances.get(key);
-    if (r.method === 'GET' && verb === 'backupRuns')
-      return { status: 200, body: { items: this.backupRuns.get(key) ?? [] } };
-    if (!instance) return googleError(404, 'NOT_FOUND', 'The Cloud SQL instance does not exist.');
+    // Cloud SQL answers 403 notAuthorized, not 404, for an instance that does not exist.
+    if (!instance) return googleError(403, 'PERMISSION_DENIED', 'The client is not authorized to make this request.');
+    if (r.method === 'GET' && verb === 'backupRuns') {
+      const runs = [...(this.backupRuns.get(key) ?? [])].sort((a, b) =>
+        String(b.enqueuedTime).localeCompare(String(a.enqueuedTime)),
+      );
+      return this.page(r, runs, 'sql#backupRunsList');
+    }
     if (r.method === 'GET' && !verb) return { status: 200, body: instance };
     if (r.method === 'DELETE' && !verb) return this.op(project, 'DELETE', id ?? '', () => this.instances.delete(key));
     if (r.method === 'PATCH' && !verb) {
-      Object.assign(instance.settings, body.settings ?? {});
-      return this.op(project, 'UPDATE', id ?? '');
+      const settings = patchSettings(instance.settings, body.settings ?? {});
+      return this.op(project, 'UPDATE', id ?? '', () => Object.assign(instance, { settings }));
     }
     if (r.method === 'POST' && verb === 'clone') {
       const target = String(body.cloneContext?.destinationInstanceName ?? '');
       if (this.instances.has(`${project}/${target}`)) return googleError(409, 'ALREADY_EXISTS', 'instance exists');
+      const refusal = this.pitrRefusal(instance, body.cloneContext?.pointInTime);
+      if (refusal) return googleError(400, 'INVALID_ARGUMENT', refusal);
+      const settings = structuredClone(instance.settings);
       return this.op(project, 'CLONE', target, () =>
         this.instances.set(`${project}/${target}`, {
-          ...instance,
+          ...structuredClone(instance),
           name: target,
-          settings: { tier: instance.settings.tier },
-          ipAddresses: this.addressesFor(target),
+          settings,
+          ipAddresses: this.addressesFor(target, settings),
         }),
       );
     }

@@ -1,6 +1,6 @@
 import { type FakeReply, googleError, RecordingServer } from './recording-server.js';
 
-/** One fake Cloud SQL instance: its settings and backup runs (WIRE.md §4 shapes). */
+/** One fake Cloud SQL instance: its settings and backup runs, shaped as the SQL Admin v1 reference gives them. */
 export interface FakeSqlInstance {
   databaseVersion: string;
   backupEnabled?: boolean;
@@ -10,13 +10,19 @@ export interface FakeSqlInstance {
   runs: Record<string, unknown>[];
 }
 
-/** A SQL Admin v1 fake: `backupRuns.list` (paged, newest first) and `instances.get`, recording requests. */
+/**
+ * A SQL Admin v1 fake: `backupRuns.list` (paged, newest first) and `instances.get`, recording requests; a
+ * missing instance answers 403 as the real API does (test/fakes/README.md).
+ */
 export interface FakeSqlAdmin {
   server: RecordingServer;
   url: string;
   instances: Map<string, FakeSqlInstance>;
   stop(): Promise<void>;
 }
+
+// Cloud SQL answers 403 notAuthorized, not 404, for an instance that does not exist.
+const NO_INSTANCE = googleError(403, 'PERMISSION_DENIED', 'The client is not authorized to make this request.');
 
 const LIST = /^\/v1\/projects\/([^/]+)\/instances\/([^/]+)\/backupRuns$/;
 const GET = /^\/v1\/projects\/([^/]+)\/instances\/([^/]+)$/;
@@ -52,7 +58,7 @@ export async function startFakeSqlAdmin(options: { pageSize?: number } = {}): Pr
     const list = LIST.exec(request.path);
     if (request.method === 'GET' && list) {
       const instance = instances.get(`${list[1]}/${list[2]}`);
-      if (!instance) return googleError(404, 'NOT_FOUND', 'The Cloud SQL instance does not exist.');
+      if (!instance) return NO_INSTANCE;
       const runs = [...instance.runs].sort((a, b) => String(b.enqueuedTime).localeCompare(String(a.enqueuedTime)));
       const size = Math.min(Number(request.query.get('maxResults') ?? pageSize), pageSize);
       const start = Number(request.query.get('pageToken') ?? 0);
@@ -70,7 +76,7 @@ export async function startFakeSqlAdmin(options: { pageSize?: number } = {}): Pr
     const get = GET.exec(request.path);
     if (request.method === 'GET' && get) {
       const instance = instances.get(`${get[1]}/${get[2]}`);
-      if (!instance) return googleError(404, 'NOT_FOUND', 'The Cloud SQL instance does not exist.');
+      if (!instance) return NO_INSTANCE;
       return {
         status: 200,
         body: {

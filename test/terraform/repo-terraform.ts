@@ -7,7 +7,7 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 /** The Terraform root module. */
 export const TF = join(ROOT, 'terraform');
 /** The entry points Terraform may deploy. */
-export const ENTRY_POINTS = ['backupVerify', 'certExpiry', 'autoscale', 'rollback', 'drDrill'];
+export const ENTRY_POINTS = ['backupVerify', 'certExpiry', 'autoscale', 'rollback', 'drDrill', 'healthSweep'];
 
 /** Every module under terraform/, or the parse error that stopped loading them. */
 export const loaded = await loadTerraform(TF).then(

@@ -62,7 +62,7 @@ describe('terraform', () => {
     expect(String(root?.locals.schedule_files)).toBe(hcl('fileset(local.schedule_dir, "*.yaml")'));
     expect(String(root?.locals.schedules)).toContain('yamldecode(');
     const job = resource(root, 'google_cloud_scheduler_job', 'job');
-    expect(job.for_each).toBe(hcl('local.schedules'));
+    expect(job.for_each).toBe(hcl('local.scheduled_jobs'));
     const target = (job.pubsub_target as HclBody[])[0] ?? {};
     expect(target.data).toBe(hcl('base64encode(jsonencode(try(each.value.payload, {})))'));
     expect(JSON.stringify(target.attributes)).toContain('opsfn-job');
@@ -129,7 +129,9 @@ describe('terraform', () => {
     expect(source.permissions).not.toContain('cloudsql.instances.delete');
     const grant = resource(root, 'google_project_iam_member', 'drill_scratch');
     expect(JSON.stringify(grant.condition)).toContain('var.drill_prefix');
-    expect(resource(root, 'google_cloud_run_v2_service_iam_member', 'developer').role).toBe('roles/run.developer');
+    expect(resource(root, 'google_cloud_run_v2_service_iam_member', 'run_change').role).toBe(
+      hcl('google_project_iam_custom_role.run_change[0].id'),
+    );
     expect(resource(root, 'google_service_account_iam_member', 'run_act_as').role).toBe('roles/iam.serviceAccountUser');
     expect(resource(root, 'google_project_iam_member', 'backup_sql_viewer').role).toBe('roles/cloudsql.viewer');
   });

@@ -97,6 +97,8 @@ function describe(error: unknown): string {
   };
   const status = e.response?.status;
   const apiMessage = e.response?.data?.error?.message;
-  if (status !== undefined) return `HTTP ${status}${apiMessage ? `: ${apiMessage}` : ''}`;
+  // Cloud SQL answers 403 both for a denied caller and for an instance that does not exist.
+  const hint = status === 403 ? ': no such instance, or no permission to read it' : '';
+  if (status !== undefined) return `HTTP ${status}${apiMessage ? `: ${apiMessage}` : ''}${hint}`;
   return e.message ?? String(error);
 }

@@ -35,6 +35,8 @@ export interface CloudRunDrill {
   deleteService(project: string, region: string, name: string, budgetMs: number): Promise<void>;
 }
 
+const MAX_PAGES = 20;
+
 type Op = { name?: string | null; done?: boolean | null; error?: { message?: string | null } | null };
 const toOperation = (op: Op): RunOperation => ({
   name: op.name ?? '',
@@ -84,10 +86,16 @@ export async function createCloudRunDrill(
       }
     },
     async listServices(project, region) {
-      const res = await call('services.list', () =>
-        client.projects.locations.services.list({ parent: path(project, region), pageSize: 500 }, o()),
-      );
-      return (res.data.services ?? []).map(toService);
+      const all: RunService[] = [];
+      let pageToken: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const params = { parent: path(project, region), pageSize: 500, ...(pageToken ? { pageToken } : {}) };
+        const res = await call('services.list', () => client.projects.locations.services.list(params, o()));
+        all.push(...(res.data.services ?? []).map(toService));
+        pageToken = res.data.nextPageToken ?? undefined;
+        if (!pageToken) return all;
+      }
+      throw new DependencyError(`Cloud Run services.list of ${path(project, region)} has more than ${MAX_PAGES} pages`);
     },
     async currentImage(project, region, name) {
       const service = (

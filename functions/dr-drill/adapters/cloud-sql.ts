@@ -1,59 +1,41 @@
+import type { sqladmin_v1 } from '@googleapis/sqladmin';
 import { createSqlAdmin } from '../../../shared/cloudsql/sql-admin.js';
 import type { Endpoint } from '../../../shared/config/sections/estate-common.js';
 import { DependencyError } from '../../../shared/errors/ops-error.js';
+import { type SqlInstance, type SqlOperation, toInstance, toOperation } from './cloud-sql-instance.js';
 import { callOptions, googleCall, pollUntil, statusOf } from './google-call.js';
 
-/** The parts of a Cloud SQL instance a drill reads. */
-export interface SqlInstance {
-  name: string;
-  databaseVersion?: string;
-  region?: string;
-  tier?: string;
-  labels: Record<string, string>;
-  /** `ipAddresses`: `PRIMARY` (public), `PRIVATE` (VPC) and `OUTGOING` addresses. */
-  addresses: { type: string; ip: string }[];
-}
-
-/** A SQL Admin operation as far as a drill cares. */
-export interface SqlOperation {
-  name: string;
-  done: boolean;
-  error?: string;
-}
+export type { SqlInstance, SqlOperation } from './cloud-sql-instance.js';
 
 /** The SQL Admin v1 calls a drill makes; every call bounded, no library retries. */
 export interface CloudSqlDrill {
   getInstance(project: string, name: string): Promise<SqlInstance | undefined>;
+  /** Every instance of the project, following `nextPageToken`. */
   listInstances(project: string): Promise<SqlInstance[]>;
   clone(project: string, source: string, target: string, pointInTime?: string): Promise<SqlOperation>;
+  /** A new instance like `like` (version, region, tier, network) with only `labels`. */
   insertInstance(
     project: string,
     like: SqlInstance,
     name: string,
-    tier: string | undefined,
-    labels: Record<string, string>,
+    options: { tier?: string | undefined; network?: string | undefined; labels: Record<string, string> },
   ): Promise<SqlOperation>;
-  setLabels(project: string, name: string, labels: Record<string, string>): Promise<SqlOperation>;
+  /** Makes `labels` the instance's only labels: patch merges labels, so every other one is sent as null. */
+  replaceLabels(project: string, instance: SqlInstance, labels: Record<string, string>): Promise<SqlOperation>;
   restoreBackup(project: string, target: string, source: string, backupRunId: string): Promise<SqlOperation>;
   latestSuccessfulBackup(
     project: string,
     instance: string,
   ): Promise<{ id: string; startTime?: string; endTime?: string } | undefined>;
   operation(project: string, name: string): Promise<SqlOperation>;
-  /** Deletes and waits for the operation (up to `budgetMs`); no error when the instance is already gone. */
+  /**
+   * Deletes and waits for the operation (up to `budgetMs`); no error when the instance is already gone, which a
+   * 403 means only once a listing confirms it.
+   */
   deleteInstance(project: string, name: string, budgetMs: number): Promise<void>;
 }
 
-type Op = {
-  name?: string | null;
-  status?: string | null;
-  error?: { errors?: { message?: string | null }[] | null } | null;
-};
-
-function toOperation(op: Op): SqlOperation {
-  const error = op.error?.errors?.map((e) => e.message).join('; ');
-  return { name: op.name ?? '', done: op.status === 'DONE', ...(error ? { error } : {}) };
-}
+const MAX_PAGES = 20;
 
 /** A SQL Admin v1 client (`@googleapis/sqladmin`, loaded lazily) for drill steps. */
 export async function createCloudSqlDrill(
@@ -68,31 +50,33 @@ export async function createCloudSqlDrill(
   });
   const o = () => callOptions(timeoutMs, signal);
   const call = <T>(what: string, fn: () => Promise<T>) => googleCall('SQL Admin', what, fn);
-  const toInstance = (d: Record<string, unknown>): SqlInstance => {
-    const settings = (d.settings ?? {}) as { tier?: string; userLabels?: Record<string, string> };
-    return {
-      name: String(d.name),
-      ...(typeof d.databaseVersion === 'string' ? { databaseVersion: d.databaseVersion } : {}),
-      ...(typeof d.region === 'string' ? { region: d.region } : {}),
-      ...(settings.tier ? { tier: settings.tier } : {}),
-      labels: settings.userLabels ?? {},
-      addresses: ((d.ipAddresses ?? []) as { type?: string; ipAddress?: string }[])
-        .filter((a) => typeof a.ipAddress === 'string' && a.ipAddress !== '')
-        .map((a) => ({ type: a.type ?? 'PRIMARY', ip: String(a.ipAddress) })),
-    };
+  // Cloud SQL answers 403, not 404, for an instance that does not exist: only a listing tells it from a denial.
+  const gone = async (project: string, instance: string, error: unknown): Promise<boolean> => {
+    const status = statusOf(error);
+    if (status === 404) return true;
+    if (status !== 403) return false;
+    return !(await api.listInstances(project)).some((i) => i.name === instance);
   };
   const api: CloudSqlDrill = {
     async getInstance(project, instance) {
       try {
         return toInstance((await client.instances.get({ project, instance }, o())).data as Record<string, unknown>);
       } catch (error) {
-        if (statusOf(error) === 404) return undefined;
+        if (await gone(project, instance, error)) return undefined;
         return call('instances.get', () => Promise.reject(error));
       }
     },
     async listInstances(project) {
-      const res = await call('instances.list', () => client.instances.list({ project, maxResults: 500 }, o()));
-      return (res.data.items ?? []).map((d) => toInstance(d as Record<string, unknown>));
+      const all: SqlInstance[] = [];
+      let pageToken: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const params = { project, maxResults: 500, ...(pageToken ? { pageToken } : {}) };
+        const res = await call('instances.list', () => client.instances.list(params, o()));
+        all.push(...(res.data.items ?? []).map((d) => toInstance(d as Record<string, unknown>)));
+        pageToken = res.data.nextPageToken ?? undefined;
+        if (!pageToken) return all;
+      }
+      throw new DependencyError(`SQL Admin instances.list of ${project} has more than ${MAX_PAGES} pages`);
     },
     async clone(project, instance, target, pointInTime) {
       const requestBody = {
@@ -102,19 +86,28 @@ export async function createCloudSqlDrill(
         (await call('instances.clone', () => client.instances.clone({ project, instance, requestBody }, o()))).data,
       );
     },
-    async insertInstance(project, like, name, tier, labels) {
+    async insertInstance(project, like, name, options) {
+      const network = options.network ?? like.network;
       const requestBody = {
         name,
         databaseVersion: like.databaseVersion,
         region: like.region,
-        settings: { tier: tier ?? like.tier, userLabels: labels },
+        settings: {
+          tier: options.tier ?? like.tier,
+          userLabels: options.labels,
+          // Without privateNetwork the instance gets no PRIVATE address (IpConfiguration in the v1 reference).
+          ipConfiguration: { ipv4Enabled: like.publicIp, ...(network ? { privateNetwork: network } : {}) },
+        },
       };
       return toOperation(
         (await call('instances.insert', () => client.instances.insert({ project, requestBody }, o()))).data,
       );
     },
-    async setLabels(project, instance, labels) {
-      const requestBody = { settings: { userLabels: labels } };
+    async replaceLabels(project, { name: instance, labels: current }, labels) {
+      // A null value deletes a label (https://cloud.google.com/sql/docs/mysql/label-instance); the typings lack null.
+      const removed = Object.fromEntries(Object.keys(current).map((k) => [k, null]));
+      const userLabels = { ...removed, ...labels } as Record<string, string>;
+      const requestBody = { settings: { userLabels } };
       return toOperation(
         (await call('instances.patch', () => client.instances.patch({ project, instance, requestBody }, o()))).data,
       );
@@ -130,12 +123,18 @@ export async function createCloudSqlDrill(
       );
     },
     async latestSuccessfulBackup(project, instance) {
-      const res = await call('backupRuns.list', () =>
-        client.backupRuns.list({ project, instance, maxResults: 50 }, o()),
-      );
-      const run = (res.data.items ?? [])
-        .filter((r) => r.status === 'SUCCESSFUL' && r.id)
-        .sort((a, b) => String(b.enqueuedTime ?? '').localeCompare(String(a.enqueuedTime ?? '')))[0];
+      let run: sqladmin_v1.Schema$BackupRun | undefined;
+      let pageToken: string | undefined;
+      // Runs come newest first: the first page holding a SUCCESSFUL one ends the search.
+      for (let page = 0; page < MAX_PAGES && !run; page++) {
+        const params = { project, instance, maxResults: 50, ...(pageToken ? { pageToken } : {}) };
+        const res = await call('backupRuns.list', () => client.backupRuns.list(params, o()));
+        run = (res.data.items ?? [])
+          .filter((r) => r.status === 'SUCCESSFUL' && r.id)
+          .sort((a, b) => String(b.enqueuedTime ?? '').localeCompare(String(a.enqueuedTime ?? '')))[0];
+        pageToken = res.data.nextPageToken ?? undefined;
+        if (!pageToken) break;
+      }
       return run
         ? {
             id: String(run.id),
@@ -152,7 +151,7 @@ export async function createCloudSqlDrill(
       try {
         op = toOperation((await client.instances.delete({ project, instance }, o())).data);
       } catch (error) {
-        if (statusOf(error) === 404) return;
+        if (await gone(project, instance, error)) return;
         return call('instances.delete', () => Promise.reject(error));
       }
       const done = await pollUntil(

@@ -55,7 +55,13 @@ export const SqlCloneStepSchema = z
     step: z.literal('sql.clone'),
     name: StepNameSchema.optional(),
     ...CloudSqlSourceSchema,
-    pointInTime: z.iso.datetime({ offset: true }).optional(),
+    /**
+     * Point-in-time recovery to this long before the clone starts (`15m`): a fixed timestamp would fall out
+     * of the source's log retention (1–7 days) as the plan ages. Needs PITR (binary logs on MySQL).
+     */
+    pointInTime: DurationSchema.refine((ms) => ms >= MINUTE && ms <= 7 * 24 * 60 * MINUTE, {
+      message: 'expected a point in time between 1m and 7d ago, like "15m"',
+    }).optional(),
   })
   .refine(hasSource, SOURCE_MESSAGE);
 
@@ -67,6 +73,17 @@ export const SqlRestoreBackupStepSchema = z
     ...CloudSqlSourceSchema,
     /** Machine tier of the scratch instance; the source's tier when omitted. */
     tier: z.string().min(1).optional(),
+    /**
+     * VPC of the scratch instance (`projects/P/global/networks/N`), for its PRIVATE address; the source's
+     * network when omitted. Cloud SQL gives an instance a private address only on such a network.
+     */
+    network: z
+      .string()
+      .regex(
+        /^\/?projects\/[^/]+\/global\/networks\/[^/]+$/,
+        'expected a network like "projects/p/global/networks/default"',
+      )
+      .optional(),
   })
   .refine(hasSource, SOURCE_MESSAGE);
 
@@ -98,7 +115,7 @@ export const RunDeployStepSchema = z.strictObject({
   name: StepNameSchema.optional(),
   /** A `services` entry of platform `cloud-run`. */
   service: NameSchema,
-  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'expected a region like "us-west1"'),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d{1,2}$/, 'expected a region like "us-west1" or "europe-west10"'),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   timeout: DurationSchema.default(15 * MINUTE),
   pollInterval: DurationSchema.default(5_000),

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
 import { ComposeServiceSchema } from './compose-service.js';
+import { PrometheusEndpointSchema } from './prometheus-endpoint.js';
 
 /** A Cloud Run service addressed through the Cloud Run Admin API v2. */
 export const CloudRunServiceSchema = z.strictObject({
@@ -63,7 +64,7 @@ export const EndpointsSchema = z.strictObject({
   storage: EndpointSchema.optional(),
   s3: EndpointSchema.optional(),
   kubernetes: EndpointSchema.optional(),
-  prometheus: EndpointSchema.optional(),
+  prometheus: PrometheusEndpointSchema.optional(),
 });
 export type Endpoints = z.infer<typeof EndpointsSchema>;
 

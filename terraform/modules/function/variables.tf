@@ -23,8 +23,8 @@ variable "entry_point" {
   description = "The functions-framework target the bundle registers (backupVerify)."
 
   validation {
-    condition     = contains(["backupVerify", "certExpiry", "autoscale", "rollback", "drDrill"], var.entry_point)
-    error_message = "entry_point must be one of backupVerify, certExpiry, autoscale, rollback, drDrill."
+    condition     = contains(["backupVerify", "certExpiry", "autoscale", "rollback", "drDrill", "healthSweep"], var.entry_point)
+    error_message = "entry_point must be one of backupVerify, certExpiry, autoscale, rollback, drDrill, healthSweep."
   }
 }
 

@@ -107,7 +107,9 @@ describe('backupVerify on Cloud SQL', () => {
     const [result] = await verify({ db: { kind: 'cloud-sql', project: 'p1', instance: 'nope' } });
     expect(result?.status).toBe('fail');
     expect(result?.checks[0]).toMatchObject({ name: 'status', status: 'fail' });
-    expect(result?.checks[0]?.detail).toMatch(/p1\/nope: SQL Admin .* failed: HTTP 404/);
+    expect(result?.checks[0]?.detail).toMatch(
+      /p1\/nope: SQL Admin .* failed: HTTP 403: .*: no such instance, or no permission to read it/,
+    );
   });
 
   it('fails with a clear detail when the API hangs, within the timeout', async () => {

@@ -79,7 +79,11 @@ describe('the estate config from gs:// without the Storage client', () => {
       'gs://ops-config/estate/nope.yaml',
       /cannot read: gs:\/\/ops-config\/estate\/nope\.yaml: no such object/,
     ],
-    ['a missing bucket', 'gs://no-bucket/opsfn.yaml', /no such object \(GCS answered 404: .*bucket does not exist/],
+    [
+      'a missing bucket',
+      'gs://no-bucket/opsfn.yaml',
+      /no-bucket\/opsfn\.yaml: the bucket does not exist \(GCS answered 404/,
+    ],
     [
       'a denied bucket',
       'gs://secret-config/opsfn.yaml',

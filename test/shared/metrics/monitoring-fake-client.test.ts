@@ -55,7 +55,8 @@ describe('FakeMonitoring driven by @google-cloud/monitoring', () => {
         },
         view: 'FULL',
       },
-      { autoPaginate: false },
+      // The fake answers one series per page: the official client follows nextPageToken itself.
+      { autoPaginate: true },
     );
     return Object.fromEntries(
       series.map((s) => [

@@ -121,11 +121,51 @@ describe('CloudRunPlatform', () => {
     expect(state.template).toEqual({ min: 1, max: 10 });
   });
 
-  it('changes template scaling through its update mask', async () => {
+  it('clears template.revision so the new revision gets its own name, and says which revision the change reaches', async () => {
     const state = await platform.scale({ platform: 'cloud-run', level: 'template', max: 40 });
-    expect(fake.server.find('PATCH', SERVICE_PATH)[0]?.query.get('updateMask')).toBe(
-      'template.scaling.maxInstanceCount',
-    );
+    const [patch] = fake.server.find('PATCH', SERVICE_PATH);
+    expect(patch?.query.get('updateMask')).toBe('template.scaling.maxInstanceCount,template.revision');
+    expect(patch?.body).toMatchObject({ template: { revision: '', scaling: { maxInstanceCount: 40 } } });
     expect(state.template).toEqual({ min: 1, max: 40 });
+    expect(state.reached).toEqual({ revision: 'web-00004-n4x', percent: 100 });
+  });
+
+  it('refuses a template change while traffic is pinned, since the revision it creates would get none', async () => {
+    fake.setTraffic(SERVICE, [
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00002-bbb', percent: 100 },
+    ]);
+    await expect(platform.scale({ platform: 'cloud-run', level: 'template', max: 40 })).rejects.toThrow(
+      /pinned: .*web-00002-bbb 100 %.*a new revision would get 0 % of traffic; scale at level service/,
+    );
+    expect(fake.server.find('PATCH', SERVICE_PATH)).toHaveLength(0);
+  });
+
+  it('lists every revision across pages', async () => {
+    for (const n of [4, 5, 6]) fake.addRevision(SERVICE, { name: `web-0000${n}-x${n}`, createTime: ago(5 - n) });
+    expect((await platform.status()).revisions).toHaveLength(6);
+    expect(fake.server.find('GET', /\/revisions$/).length).toBeGreaterThanOrEqual(3);
+  });
+
+  describe('against writers the etag does not stop', () => {
+    const pinTo = (revision: string) =>
+      fake.setTraffic(SERVICE, [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision, percent: 100 }]);
+
+    it('reports a change that landed between its read and its write, which its write replaced', async () => {
+      fake.server.listeners.push((r) => {
+        if (r.method === 'PATCH') pinTo('web-00001-aaa');
+      });
+      await expect(platform.routeAll('web-00002-bbb', { expectServing: 'web-00003-ccc' })).rejects.toThrow(
+        /another change to .*services\/web landed around this one \(generation 1 → 3\)/,
+      );
+    });
+
+    it('reports traffic that did not stay where it put it', async () => {
+      fake.server.listeners.push((r) => {
+        if (r.method === 'GET' && r.path.includes('/operations/')) pinTo('web-00001-aaa');
+      });
+      await expect(platform.routeAll('web-00002-bbb')).rejects.toThrow(
+        /traffic is web-00001-aaa 100 %, not web-00002-bbb/,
+      );
+    });
   });
 });

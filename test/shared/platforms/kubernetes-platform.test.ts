@@ -57,6 +57,27 @@ describe('KubernetesPlatform', () => {
     expect(after.ready).toBe(true);
   });
 
+  it('rolls back a rollout stuck past its deadline, judging conditions only once the new generation is observed', async () => {
+    fake.failRollout('prod', 'backend');
+    const target = (await platform.status()).revisions[1]?.name as string;
+    const after = await platform.routeAll(target);
+    expect(fake.image('prod', 'backend')).toBe('app:2');
+    expect(after.ready).toBe(true);
+    expect(fake.server.find('GET', DEPLOYMENT).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reports a rollback that itself exceeds its progress deadline as failed', async () => {
+    fake.rolloutPolls = 3;
+    const target = (await platform.status()).revisions[1]?.name as string;
+    fake.server.listeners.push((r) => {
+      const d = fake.deployments.get('prod/backend');
+      if (r.method === 'GET' && DEPLOYMENT.test(r.path) && d?.status.observedGeneration === d?.metadata.generation) {
+        fake.failRollout('prod', 'backend');
+      }
+    });
+    await expect(platform.routeAll(target)).rejects.toThrow(/rollout of prod\/backend failed: .*timed out progressing/);
+  });
+
   it('refuses to roll back a paused Deployment and patches nothing', async () => {
     fake.deployments.get('prod/backend')!.spec.paused = true;
     const target = (await platform.status()).revisions[1]?.name as string;

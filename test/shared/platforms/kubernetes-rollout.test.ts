@@ -41,6 +41,17 @@ describe('rolloutState', () => {
     expect(rolloutState({ metadata: { generation: 2 }, spec: { replicas: 3 }, status }).done).toBe(done);
   });
 
+  it('ignores a stale ProgressDeadlineExceeded until the controller observes the new generation', () => {
+    const stale = { type: 'Progressing', reason: 'ProgressDeadlineExceeded', message: 'old rollout stuck' };
+    const d = (observedGeneration: number) => ({
+      metadata: { generation: 3 },
+      spec: { replicas: 2 },
+      status: { observedGeneration, replicas: 2, updatedReplicas: 2, availableReplicas: 2, conditions: [stale] },
+    });
+    expect(rolloutState(d(2))).toEqual({ done: false });
+    expect(rolloutState(d(3))).toEqual({ done: false, failed: 'old rollout stuck' });
+  });
+
   it('reports a rollout past its progress deadline as failed', () => {
     const d = {
       status: { conditions: [{ type: 'Progressing', reason: 'ProgressDeadlineExceeded', message: 'stuck' }] },

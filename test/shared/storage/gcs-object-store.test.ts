@@ -37,6 +37,14 @@ runObjectStoreContract(
 );
 
 describe('GcsObjectStore', () => {
+  it('tells a missing bucket from a missing object, which the object calls of the API do not', async () => {
+    const missing = store('no-such-bucket');
+    await expect(missing.stat('a.txt')).rejects.toMatchObject({ kind: 'notFound', details: { missing: 'bucket' } });
+    await expect(missing.read('a.txt')).rejects.toThrow(/gs:\/\/no-such-bucket\/a\.txt: the bucket does not exist/);
+    await expect(store('contract-bucket').stat('none/such.txt')).resolves.toBeUndefined();
+    await expect(store('contract-bucket').read('none/such.txt')).rejects.toThrow(/no such object/);
+  });
+
   it('sends no credentials to an endpoint configured with credentials none', async () => {
     await store('contract-bucket').write('auth/probe.txt', 'x');
     const upload = fake.requests.filter((r) => r.line.includes('auth'));

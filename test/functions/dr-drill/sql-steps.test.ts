@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useCloudFakes } from './cloud-harness.js';
+import { type ProductionDb, productionDb } from './fixtures.js';
+
+const VPC = 'projects/p1/global/networks/prod';
+const ago = (min: number) => new Date(Date.now() - min * 60_000).toISOString();
+
+type Item = { name: string; status: string; detail: string };
+type Resource = { name: string; state: string };
+
+const cloud = useCloudFakes();
+const addSource = cloud.addInstance;
+const start = (steps: unknown[]) => cloud.invoke({ plan: 'dr' }, steps);
+
+describe('drDrill Cloud SQL steps against the API as it behaves', () => {
+  describe('sql.restoreBackup', () => {
+    let prod: ProductionDb;
+    beforeEach(async () => {
+      prod = await productionDb('postgres', 10);
+      // Newest first, two pages of failures before the latest success.
+      cloud.sql().backupRuns.set('p1/pg1', [
+        { id: '5', status: 'FAILED', enqueuedTime: ago(5) },
+        { id: '4', status: 'FAILED', enqueuedTime: ago(10) },
+        { id: '3', status: 'SKIPPED', enqueuedTime: ago(15) },
+        { id: '2', status: 'SUCCESSFUL', enqueuedTime: ago(30), startTime: ago(30), endTime: ago(26) },
+      ]);
+    });
+    afterEach(() => prod.drop());
+    const step = (extra: Record<string, unknown> = {}) => ({
+      step: 'sql.restoreBackup',
+      database: 'pg',
+      pollInterval: '10ms',
+      connect: { postgres: `postgres://postgres@prod-db.invalid:5432/${prod.name}` },
+      ...extra,
+    });
+
+    it("creates the scratch instance on the source's VPC, so it has the PRIVATE address connect needs", async () => {
+      addSource('pg1', 'POSTGRES_16', { ipConfiguration: { privateNetwork: VPC, ipv4Enabled: false } });
+      const envelope = await start([step()]);
+      const items = envelope.items as Item[];
+      expect(items[0]?.status).toBe('ok');
+      expect(items[0]?.detail).toContain('backup run 2 of p1/pg1 restored');
+      expect(items[0]?.detail).toContain('reachable at PRIVATE 127.0.0.1');
+      const insert = cloud.sql().server.find('POST', /^\/v1\/projects\/p1\/instances$/)[0]?.body;
+      expect(insert).toMatchObject({ settings: { ipConfiguration: { privateNetwork: VPC, ipv4Enabled: false } } });
+      expect(cloud.sql().server.find('GET', /\/backupRuns$/).length).toBeGreaterThan(1);
+    });
+
+    it('takes a configured network over the source one', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      const envelope = await start([step({ network: 'projects/p1/global/networks/dr' })]);
+      expect((envelope.items as Item[])[0]?.status).toBe('ok');
+      expect(cloud.sql().server.find('POST', /^\/v1\/projects\/p1\/instances$/)[0]?.body).toMatchObject({
+        settings: { ipConfiguration: { privateNetwork: 'projects/p1/global/networks/dr' } },
+      });
+    });
+
+    it('refuses before creating anything when no network would give the copy a PRIVATE address', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      const envelope = await start([step()]);
+      expect(envelope.outcome).toBe('fail');
+      expect((envelope.items as Item[])[0]?.detail).toContain('is on no VPC, so a copy would have no PRIVATE address');
+      expect(cloud.sql().server.find('POST', /instances/)).toEqual([]);
+    });
+  });
+
+  describe('sql.clone', () => {
+    it('refuses a point in time the source cannot recover to, and creates nothing', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      const off = await start([{ step: 'sql.clone', database: 'pg', pointInTime: '15m', pollInterval: '10ms' }]);
+      expect((off.items as Item[])[0]?.detail).toBe(
+        'not cloned: source pg1 has no point-in-time recovery enabled, so it cannot be cloned to a point in time',
+      );
+      cloud.sql().instances.get('p1/pg1')!.settings.backupConfiguration = {
+        pointInTimeRecoveryEnabled: true,
+        transactionLogRetentionDays: 1,
+      };
+      const far = await start([{ step: 'sql.clone', database: 'pg', pointInTime: '2d', pollInterval: '10ms' }]);
+      expect((far.items as Item[])[0]?.detail).toContain('keeps 1 day(s) of logs, fewer than pointInTime reaches back');
+      expect(cloud.sql().server.find('POST', /\/clone$/)).toEqual([]);
+    });
+
+    it("replaces production's labels on the clone with the drill's own", async () => {
+      addSource('pg1', 'POSTGRES_16', { userLabels: { env: 'prod', team: 'core' } });
+      let labelsWhenDeleted: Record<string, string> | undefined;
+      cloud.sql().server.listeners.push((r) => {
+        const name = /\/instances\/([^/]+)$/.exec(r.path)?.[1];
+        if (r.method === 'DELETE') labelsWhenDeleted = cloud.sql().instances.get(`p1/${name}`)?.settings.userLabels;
+      });
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
+      const id = envelope.drill as string;
+      expect((envelope.items as Item[])[0]?.status).toBe('ok');
+      const patch = cloud.sql().server.find('PATCH', /instances\/opsfn-drill-/)[0]?.body as {
+        settings: { userLabels: object };
+      };
+      expect(patch.settings.userLabels).toMatchObject({ env: null, team: null, 'opsfn-drill': id });
+      expect(Object.keys(labelsWhenDeleted ?? {}).sort()).toEqual(['opsfn-drill', 'opsfn-expires']);
+      expect(cloud.sql().instances.get('p1/pg1')?.settings.userLabels).toEqual({ env: 'prod', team: 'core' });
+    });
+  });
+
+  describe('deleting what the drill made', () => {
+    it('counts a 403 on its own instance as gone once the listing no longer has it', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
+      expect(envelope.outcome).toBe('ok');
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+    });
+
+    it('reports a 403 on an instance still listed as a leak, after one delete and no loop', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      const denied = { status: 403, body: { error: { code: 403, message: 'The client is not authorized.' } } };
+      cloud.sql().server.failNext('DELETE', /\/instances\/opsfn-drill-/, denied, 10);
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
+      expect(envelope.outcome).toBe('fail');
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['leaked']);
+      expect(cloud.sql().server.find('DELETE', /instances/)).toHaveLength(1);
+      expect([...cloud.sql().instances.keys()]).toHaveLength(2);
+    });
+  });
+});

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hcl, ROOT, resource, root } from './repo-terraform.js';
+import { planModule } from './tf-eval.js';
+
+const VERBS: Record<string, string> = { get: 'get', list: 'list', patch: 'update', create: 'create', delete: 'delete' };
+
+/** The IAM permission of every Cloud Run Admin v2 call the platform adapter makes (`run.<collection>.<verb>`). */
+function cloudRunPermissions(): string[] {
+  const source = readFileSync(join(ROOT, 'shared', 'platforms', 'cloud-run-platform.ts'), 'utf8');
+  const calls = [...source.matchAll(/api\.projects\.locations\.([a-z.]+)\.(get|list|patch|create|delete)\(/g)];
+  return [...new Set(calls.map(([, path, verb]) => `run.${path?.split('.').at(-1)}.${VERBS[verb ?? '']}`))].sort();
+}
+
+const BASE = { project_id: 'opsfn-prod-1', estate_config_path: 'estate.yaml' };
+
+describe('terraform IAM against what the code calls', () => {
+  it('gives rollback and autoscale exactly the Cloud Run permissions their adapter uses, no predefined role', () => {
+    const perService = resource(root, 'google_project_iam_custom_role', 'run_change');
+    const perProject = resource(root, 'google_project_iam_custom_role', 'run_operations');
+    const granted = [...(perService.permissions as string[]), ...(perProject.permissions as string[])].sort();
+    expect(cloudRunPermissions()).toEqual([
+      'run.operations.get',
+      'run.revisions.list',
+      'run.services.get',
+      'run.services.update',
+    ]);
+    expect(granted).toEqual(cloudRunPermissions());
+    // Operations are children of the location, not of a service: only a project-level grant reaches them.
+    expect(perProject.permissions).toEqual(['run.operations.get']);
+    expect(resource(root, 'google_cloud_run_v2_service_iam_member', 'run_change').role).toBe(
+      hcl('google_project_iam_custom_role.run_change[0].id'),
+    );
+    expect(resource(root, 'google_project_iam_member', 'run_operations').role).toBe(
+      hcl('google_project_iam_custom_role.run_operations[0].id'),
+    );
+    expect(root?.text).not.toContain('roles/run.developer"\n  member   = each.value.member');
+    expect(root?.resources.google_cloud_run_v2_service_iam_member?.developer).toBeUndefined();
+  });
+
+  it('lets the drill label its clones and confirm a deletion by listing', () => {
+    const scratch = resource(root, 'google_project_iam_custom_role', 'drill_scratch').permissions as string[];
+    expect(scratch).toEqual(expect.arrayContaining(['cloudsql.instances.update', 'cloudsql.instances.create']));
+    const source = resource(root, 'google_project_iam_custom_role', 'drill_source').permissions as string[];
+    expect(source).toEqual(expect.arrayContaining(['cloudsql.instances.list', 'cloudsql.instances.clone']));
+  });
+
+  it('builds the functions with a build service account of their own unless one is given', () => {
+    // Cloud Functions builds as a custom account: https://cloud.google.com/functions/docs/securing/build-custom-sa
+    expect(resource(root, 'google_service_account', 'build').count).toBe(
+      hcl('var.build_service_account == null ? 1 : 0'),
+    );
+    const roles = plan().attribute(resource(root, 'google_project_iam_member', 'build').for_each);
+    expect(roles).toEqual(['roles/artifactregistry.writer', 'roles/logging.logWriter']);
+    const given = 'projects/p/serviceAccounts/b@p.iam.gserviceaccount.com';
+    expect(
+      plan({ build_service_account: given }).attribute(resource(root, 'google_project_iam_member', 'build').for_each),
+    ).toEqual([]);
+    expect(resource(root, 'google_storage_bucket_iam_member', 'build_source_reader').role).toBe(
+      'roles/storage.objectViewer',
+    );
+    expect(root?.modules.function?.build_service_account).toBe(hcl('local.build_service_account'));
+    expect(plan({ build_service_account: given }).local('build_service_account')).toBe(given);
+  });
+});
+
+const plan = (vars: Record<string, unknown> = {}) => planModule(root!, { ...BASE, ...vars });
+
+describe('terraform state store', () => {
+  it('encrypts Memorystore traffic and hands the functions a rediss:// URL and the server CA', () => {
+    const redis = resource(root, 'google_redis_instance', 'state');
+    expect(redis.transit_encryption_mode).toBe('SERVER_AUTHENTICATION');
+    expect(String(root?.locals.redis_url)).toMatch(
+      /memorystore" \? "rediss:\/\/:\$\{google_redis_instance\.state\[0\]\.auth_string\}@/,
+    );
+    const rollback = (plan().local('functions') as Record<string, unknown>).rollback;
+    const env = plan().attribute(root?.modules.function?.environment, { key: 'rollback', value: rollback });
+    expect(env).toBeTypeOf('object');
+    expect(Object.keys(env as object)).toContain('OPSFN_REDIS_CA');
+    expect(JSON.stringify(root?.locals.redis_ca)).toContain('server_ca_certs');
+  });
+});
+
+describe('terraform caller tokens', () => {
+  const callers = {
+    alertmanager: { secret: 'opsfn-token-alertmanager', functions: ['rollback', 'autoscale'] },
+    'drill-approver': { secret: 'opsfn-token-drill-approver', functions: ['drDrill'] },
+  };
+  const secretEnv = (vars: Record<string, unknown>, fn: string) =>
+    plan(vars).attribute(root?.modules.function?.secret_environment, { key: fn, value: {} }) as Record<string, string>;
+
+  it('gives each caller its own secret as OPSFN_TOKEN_<NAME>, beside the full-access OPSFN_TOKEN', () => {
+    expect(plan({ caller_tokens: callers }).rejects('caller_tokens')).toEqual([]);
+    const env = secretEnv({ caller_tokens: callers }, 'rollback');
+    expect(env).toMatchObject({
+      OPSFN_TOKEN: 'opsfn-token',
+      OPSFN_TOKEN_ALERTMANAGER: 'opsfn-token-alertmanager',
+      OPSFN_TOKEN_DRILL_APPROVER: 'opsfn-token-drill-approver',
+    });
+    expect(secretEnv({ caller_tokens: callers, token_secret: null }, 'drDrill')).not.toHaveProperty('OPSFN_TOKEN');
+  });
+
+  it.each([
+    [{ Alertmanager: { secret: 's', functions: ['rollback'] } }],
+    [{ alertmanager: { secret: 'projects/p/secrets/s', functions: ['rollback'] } }],
+    [{ alertmanager: { secret: 's', functions: ['rollbackk'] } }],
+    [{ alertmanager: { secret: 's', functions: [] } }],
+  ])('refuses %o', (caller_tokens) => {
+    expect(plan({ caller_tokens }).rejects('caller_tokens')).toHaveLength(1);
+  });
+});
