@@ -1,5 +1,6 @@
 import type { QueryCheck } from '../../../shared/config/sections/health-checks.js';
 import { BadInputError } from '../../../shared/errors/ops-error.js';
+import { prometheusAuth } from '../../../shared/metrics/prometheus-auth.js';
 import { type PromSample, queryInstant } from '../../../shared/metrics/prometheus-query.js';
 import { type CheckResult, type CheckStatus, type ProbeEnv, since, worst } from './types.js';
 
@@ -24,8 +25,12 @@ async function targetOf(check: QueryCheck, env: ProbeEnv) {
   const { endpoints } = env.ctx.config;
   const bounds = { timeoutMs: check.timeout, retries: 1 };
   if (check.source === 'prometheus') {
-    if (!endpoints.prometheus) throw new BadInputError('no endpoints.prometheus in the estate for a prometheus query');
-    return { url: endpoints.prometheus.url, ...bounds };
+    const { prometheus } = endpoints;
+    if (!prometheus) throw new BadInputError('no endpoints.prometheus in the estate for a prometheus query');
+    // The endpoint's own credentials: Managed Service for Prometheus needs a Google token, others bearer/basic.
+    const google = { getRequestHeaders: async () => env.deps.googleHeaders() };
+    const auth = prometheusAuth(prometheus.credentials, google, (ref) => env.ctx.secret(ref));
+    return { url: prometheus.url, ...bounds, ...(auth ? { auth } : {}) };
   }
   // Cloud Monitoring answers PromQL on a Prometheus-compatible API per project.
   const root = (endpoints.monitoring?.url ?? 'https://monitoring.googleapis.com').replace(/\/+$/, '');

@@ -71,6 +71,43 @@ describe('healthSweep query checks against a real Prometheus', () => {
     expect(items.broken?.detail).toMatch(/HTTP 400.*parse error/);
   });
 
+  it.each([
+    ['a bearer token from a secret ref', { bearer: { env: 'HEALTH_PROM_TOKEN' } }, 'Bearer s3cret'],
+    ['Google credentials (Managed Service for Prometheus)', 'google', 'Bearer ya29.google'],
+  ] as const)(
+    'sends the endpoint credentials (%s) to a Prometheus that requires them',
+    async (_, credentials, expected) => {
+      const seen: (string | undefined)[] = [];
+      // An authenticating front for the real Prometheus: 401 without the expected header, as Google's API answers.
+      const front = await httpServer(async (req, res) => {
+        seen.push(req.headers.authorization);
+        if (req.headers.authorization !== expected) {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end('{"error":"unauthenticated"}');
+          return;
+        }
+        const upstream = await fetch(`${prometheus.url}${req.url ?? '/'}`);
+        res.writeHead(upstream.status, { 'content-type': 'application/json' });
+        res.end(await upstream.text());
+      });
+      process.env.HEALTH_PROM_TOKEN = 's3cret';
+      try {
+        const h = healthHarness(
+          {
+            endpoints: { prometheus: { url: front.url, credentials } },
+            health: { checks: [{ name: 'cpu', kind: 'query', query: 'app_cpu_ratio', warn: 0.7, fail: 0.85 }] },
+          },
+          { googleHeaders: async () => ({ authorization: 'Bearer ya29.google' }) },
+        );
+        expect(itemsOf(await h.invoke()).cpu).toMatchObject({ status: 'ok' });
+        expect(seen).toEqual([expected]);
+      } finally {
+        delete process.env.HEALTH_PROM_TOKEN;
+        await front.stop();
+      }
+    },
+  );
+
   it('fails a prometheus query when the estate names no Prometheus', async () => {
     const h = healthHarness({ health: { checks: [{ name: 'cpu', kind: 'query', query: 'up', fail: 1 }] } });
     expect(itemsOf(await h.invoke()).cpu?.detail).toBe('no endpoints.prometheus in the estate for a prometheus query');
