@@ -12,14 +12,9 @@ import { RestoreError } from './errors.js';
 import { scanMysqlDump } from './mysql-scan.js';
 import { stripOwnership } from './ownership-filter.js';
 import { restrictPsql } from './psql-restrict.js';
-import {
-  checkRestoreClient,
-  endClientSessions,
-  type RestoreClients,
-  spawnClient,
-  stopClient,
-} from './restore-client.js';
+import { checkRestoreClient, type RestoreClients, spawnClient } from './restore-client.js';
 import { clientProblem, describeLoadFailure, formatLoadFailure } from './restore-failure.js';
+import { endClientSessions, stopClient } from './restore-session.js';
 import { firstChunk, idleWatchdog } from './restore-stream.js';
 
 /** Options of one restore. */

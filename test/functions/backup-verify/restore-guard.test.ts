@@ -78,6 +78,37 @@ async function cli(argv: string[]): Promise<{ code: number; envelope?: ResultEnv
   };
 }
 
+/** backupVerify over one backup `b` with a restore test on `scratch`, in-process; its envelope and audit records. */
+async function verify(
+  dir: string,
+  restoreTest: Record<string, unknown>,
+  options: {
+    payload?: Record<string, unknown>;
+    now?: () => Date;
+    dryRun?: boolean;
+    limits?: Record<string, unknown>;
+  } = {},
+) {
+  const runId = `t${suffix()}`;
+  const logs = captureLogs();
+  const envelope = await runFunction(
+    backupVerify,
+    { kind: 'manual', id: `m-${suffix()}`, payload: options.payload ?? {} },
+    {
+      config: testEstate({
+        ...(options.limits ? { limits: options.limits } : {}),
+        backups: { b: { kind: 'object-store', url: `file://${tmp.dir}/${dir}/`, restoreTest } } as never,
+      }),
+      state: new MemoryStateStore(),
+      runId,
+      logSink: logs.sink,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.dryRun ? { dryRun: true } : {}),
+    },
+  );
+  return { runId, envelope, logs, item: (envelope.items as BackupResult[])[0] };
+}
+
 describe('backupVerify restore tests under the guard', () => {
   it('creates no scratch database under `opsfn pause`, and says why', async () => {
     const config = await configFile(`{ redis: "redis://127.0.0.1:6379", prefix: "${prefix}" }`);
@@ -121,24 +152,8 @@ describe('backupVerify restore tests under the guard', () => {
   ] as const)(
     'stops a %s restore at restoreTest.timeout: fail: timeout, and the database dropped',
     async (dir, scratch, engine) => {
-      const runId = `t${suffix()}`;
-      const logs = captureLogs();
       const started = Date.now();
-      const envelope = await runFunction(
-        backupVerify,
-        { kind: 'manual', id: `m-${suffix()}`, payload: {} },
-        {
-          config: testEstate({
-            backups: {
-              slow: { kind: 'object-store', url: `file://${tmp.dir}/${dir}/`, restoreTest: { scratch, timeout: '3s' } },
-            } as never,
-          }),
-          state: new MemoryStateStore(),
-          runId,
-          logSink: logs.sink,
-        },
-      );
-      const [item] = envelope.items as BackupResult[];
+      const { runId, item, logs } = await verify(dir, { scratch, timeout: '3s' });
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(detail(item, 'restore')).toMatch(/^timeout: the restore exceeded 3000 ms; opsfn_restore_\w+ dropped$/);
       expect(item?.status).toBe('fail');
@@ -153,26 +168,10 @@ describe('backupVerify restore tests under the guard', () => {
   );
 
   it('stops a restore at limits.timeout and still drops its database', async () => {
-    const runId = `t${suffix()}`;
-    const logs = captureLogs();
-    const envelope = await runFunction(
-      backupVerify,
-      { kind: 'manual', id: `m-${suffix()}`, payload: {} },
-      {
-        config: testEstate({
-          limits: { timeout: '4s' },
-          backups: {
-            slow: {
-              kind: 'object-store',
-              url: `file://${tmp.dir}/pg-sleep/`,
-              restoreTest: { scratch: { postgres: PG_URL } },
-            },
-          } as never,
-        }),
-        state: new MemoryStateStore(),
-        runId,
-        logSink: logs.sink,
-      },
+    const { runId, envelope, logs } = await verify(
+      'pg-sleep',
+      { scratch: { postgres: PG_URL } },
+      { limits: { timeout: '4s' } },
     );
     expect(envelope).toMatchObject({ outcome: 'fail', error: { message: 'backupVerify did not finish within 4s' } });
     // The envelope leaves at the deadline; the run's own work stops and cleans up right after.
@@ -199,28 +198,13 @@ describe('backupVerify restore tests under the guard', () => {
     await createScratchDatabase(server, crashed);
     await createScratchDatabase(server, live);
     try {
-      const sweep = (dryRun: boolean) => {
-        const logs = captureLogs();
-        const run = runFunction(
-          backupVerify,
-          { kind: 'manual', id: `m-${suffix()}`, payload: { sweep: true } },
-          {
-            config: testEstate({
-              backups: {
-                pg: {
-                  kind: 'object-store',
-                  url: `file://${tmp.dir}/pg/`,
-                  restoreTest: { scratch: { postgres: PG_URL } },
-                },
-              } as never,
-            }),
-            state: new MemoryStateStore(),
-            now: later,
-            dryRun,
-            logSink: logs.sink,
-          },
+      const sweep = async (dryRun: boolean) => {
+        const { envelope, logs } = await verify(
+          'pg',
+          { scratch: { postgres: PG_URL } },
+          { payload: { sweep: true }, now: later, dryRun },
         );
-        return run.then((envelope) => ({ envelope, audits: logs.audits() }));
+        return { envelope, audits: logs.audits() };
       };
       const dry = await sweep(true);
       expect(dry.envelope.items).toContainEqual(expect.objectContaining({ database: crashed, action: 'dry-run' }));
@@ -245,24 +229,7 @@ describe('backupVerify restore tests under the guard', () => {
     const crashed = scratchDatabaseName(`crashed${suffix()}`, 'pg', Date.now() + 2 * MINUTE);
     await createScratchDatabase(server, crashed);
     try {
-      const envelope = await runFunction(
-        backupVerify,
-        { kind: 'manual', id: `m-${suffix()}`, payload: {} },
-        {
-          config: testEstate({
-            backups: {
-              pg: {
-                kind: 'object-store',
-                url: `file://${tmp.dir}/pg/`,
-                restoreTest: { scratch: { postgres: PG_URL } },
-              },
-            } as never,
-          }),
-          state: new MemoryStateStore(),
-          now: later,
-          logSink: () => undefined,
-        },
-      );
+      const { envelope } = await verify('pg', { scratch: { postgres: PG_URL } }, { now: later });
       expect(envelope.summary).toMatch(/sweep: \d+ left-behind scratch database\(s\) dropped/);
       expect(envelope.sweep).toContainEqual(expect.objectContaining({ database: crashed, action: 'dropped' }));
       expect(await databaseExists('postgres', crashed)).toBe(false);

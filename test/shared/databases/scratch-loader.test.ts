@@ -93,3 +93,37 @@ describe('scratch database loaders', () => {
     }
   });
 });
+
+describe('scratch users with the grants the README documents', () => {
+  it.each(['postgres', 'mysql'] as const)('restore on %s through a loader and drop everything', async (engine) => {
+    const user = `opsfn_sc_${suffix()}`;
+    if (engine === 'postgres') {
+      await adminSql('postgres', `CREATE ROLE ${user} LOGIN CREATEDB CREATEROLE`);
+      undo.push(() => adminSql('postgres', `DROP ROLE IF EXISTS ${user}`));
+    } else {
+      await adminSql(
+        'mysql',
+        `CREATE USER '${user}'@'%'; GRANT CREATE USER ON *.* TO '${user}'@'%'; GRANT ALL PRIVILEGES ON \`opsfn\\_restore\\_%\`.* TO '${user}'@'%' WITH GRANT OPTION`,
+      );
+      undo.push(() => adminSql('mysql', `DROP USER IF EXISTS '${user}'@'%'`));
+    }
+    const server = {
+      engine,
+      url: engine === 'postgres' ? `postgres://${user}@127.0.0.1:5432/postgres` : `mysql://${user}@127.0.0.1:3306/`,
+    };
+    const name = scratchDatabaseName(`t${suffix()}`);
+    const dump = await (engine === 'postgres' ? pgDump : mysqlDump)(10);
+    const results = await withScratchDatabase(server, name, async (db) => {
+      expect(db.loader).toBe(loaderName(name));
+      await restoreDump(Readable.from([dump]), db, { timeoutMs: 30_000, stripOwnership: true });
+      return runAssertions(db, [{ sql: 'SELECT count(*) FROM conversations', equals: 10 }]);
+    });
+    expect(results[0]?.status).toBe('ok');
+    expect(await databaseExists(engine, name)).toBe(false);
+    const loaders =
+      engine === 'postgres'
+        ? await adminSql('postgres', `SELECT 1 FROM pg_roles WHERE rolname = '${loaderName(name)}'`)
+        : await adminSql('mysql', `SELECT 1 FROM mysql.user WHERE User = '${loaderName(name)}'`);
+    expect(loaders).toEqual([]);
+  });
+});

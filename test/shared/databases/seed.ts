@@ -59,30 +59,7 @@ export async function mysqlDump(rows: number, options: { gzip?: boolean } = {}):
 
 /** Whether a database of that name exists on the shared servers. */
 export async function databaseExists(engine: 'postgres' | 'mysql', name: string): Promise<boolean> {
-  if (engine === 'postgres') {
-    const { stdout } = await run('psql', [
-      '-X',
-      '-tA',
-      '-h',
-      '127.0.0.1',
-      '-U',
-      'postgres',
-      '-c',
-      `SELECT 1 FROM pg_database WHERE datname = '${name}'`,
-    ]);
-    return stdout.trim() === '1';
-  }
-  const { stdout } = await run('mariadb', [
-    '-h',
-    '127.0.0.1',
-    '-u',
-    'root',
-    '--protocol=TCP',
-    '-N',
-    '-e',
-    `SHOW DATABASES LIKE '${name}'`,
-  ]);
-  return stdout.trim() === name;
+  return (await databasesLike(engine, name)).includes(name);
 }
 
 /** The databases on the shared server whose name contains `fragment` (a run id), so a test sees what its run left. */
