@@ -7,7 +7,7 @@ import type { Context } from '../../shared/runtime/types.js';
 import { openObjectStore } from '../../shared/storage/open-object-store.js';
 import { readPersistenceInfo } from './adapters/redis-info.js';
 import { createSqlAdminClient } from './adapters/sqladmin-client.js';
-import { verifyBackups } from './run-backups.js';
+import { sweepOnly, verifyBackups } from './run-backups.js';
 import { selfTest } from './self-test/self-test.js';
 
 /** Payload of a scheduled or manual run. */
@@ -18,11 +18,14 @@ export const BackupVerifyInputSchema = z.strictObject({
   selfTest: z.boolean().optional(),
   /** Run restore tests now, whatever `restoreEvery` says. */
   restore: z.boolean().optional(),
+  /** Only drop scratch databases that runs left behind past their deadline (`opsfn sweep`). */
+  sweep: z.boolean().optional(),
 });
 export type BackupVerifyInput = z.infer<typeof BackupVerifyInputSchema>;
 
 async function run(ctx: Context, input: BackupVerifyInput | undefined) {
   if (input?.selfTest) return selfTest(ctx);
+  if (input?.sweep) return sweepOnly(ctx);
   const configured = Object.keys(ctx.config.backups);
   const names = input?.backups ?? configured;
   const unknown = names.filter((n) => !configured.includes(n));
@@ -45,7 +48,7 @@ async function run(ctx: Context, input: BackupVerifyInput | undefined) {
       sqlAdmin: (timeoutMs) => createSqlAdminClient(ctx.config.endpoints.sqladmin, timeoutMs, ctx.signal),
       redisInfo: readPersistenceInfo,
       forceRestore: input?.restore === true,
-      dryRun: ctx.dryRun,
+      act: ctx.act,
     },
   );
 }

@@ -1,6 +1,7 @@
 import { boundList, ResultLimits } from '../../shared/runtime/result-bounds.js';
 import type { Context, RunResult } from '../../shared/runtime/types.js';
 import { writeUrl } from '../../shared/storage/read-url.js';
+import { describeSweep, restoreServers, type SweepItem, sweepRestoreDatabases } from './checks/restore-sweep.js';
 import { localDay } from './time-zone.js';
 import type { BackupResult } from './types.js';
 import { describeProblems, runOutcome, runSummary } from './verdict.js';
@@ -36,6 +37,9 @@ export async function verifyBackups(
   deps: VerifyDeps,
 ): Promise<RunResult<BackupResult>> {
   const backups = ctx.config.backups;
+  // Before this run makes scratch databases of its own: drop those that crashed runs left behind.
+  const servers = restoreServers(backups, request.names);
+  const swept = servers.length === 0 ? [] : await sweep(ctx, servers);
   const results = await mapLimit(request.names, request.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
     ctx.progress(`verifying ${name}`);
     const result = await verifyBackup(name, backups[name]!, deps);
@@ -53,11 +57,32 @@ export async function verifyBackups(
     if (result.status !== 'ok') await notifyOnce(ctx, result);
   }
   const report = await writeReport(ctx, results);
+  const sweepLine = describeSweep(swept);
   return {
     outcome: runOutcome(results),
-    summary: runSummary(results),
+    summary: sweepLine === undefined ? runSummary(results) : `${runSummary(results)}; ${sweepLine}`,
     items: results,
-    ...(report ? { extra: { report } } : {}),
+    ...(report || swept.length > 0
+      ? { extra: { ...(report ? { report } : {}), ...(swept.length > 0 ? { sweep: swept } : {}) } }
+      : {}),
+  };
+}
+
+function sweep(ctx: Context, servers: Parameters<typeof sweepRestoreDatabases>[0]): Promise<SweepItem[]> {
+  return sweepRestoreDatabases(servers, { act: ctx.act, nowMs: ctx.now().getTime(), secret: (ref) => ctx.secret(ref) });
+}
+
+/** `opsfn sweep`: only the sweep, over every restore test's scratch server; `fail` when something could not be dropped. */
+export async function sweepOnly(ctx: Context): Promise<RunResult<SweepItem>> {
+  const servers = restoreServers(ctx.config.backups, Object.keys(ctx.config.backups));
+  const items = await sweep(ctx, servers);
+  const stuck = items.filter((i) => i.action === 'failed' || i.action === 'refused');
+  return {
+    outcome: stuck.length > 0 ? 'fail' : 'ok',
+    summary:
+      describeSweep(items) ??
+      `sweep: nothing left behind on ${servers.length} scratch server(s) (${items.length} database(s) kept)`,
+    items,
   };
 }
 

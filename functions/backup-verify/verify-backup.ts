@@ -2,6 +2,7 @@ import type { Estate } from '../../shared/config/estate.js';
 import { entryOf } from '../../shared/config/lookup.js';
 import type { Backup, CloudSqlBackup } from '../../shared/config/sections/backups.js';
 import type { SecretRef } from '../../shared/config/types.js';
+import type { Act } from '../../shared/guard/act.js';
 import type { StateStore } from '../../shared/state/state-store.js';
 import type { OpenedStore, OpenObjectStoreOptions } from '../../shared/storage/open-object-store.js';
 import type { SqlAdminClient } from './adapters/sqladmin-client.js';
@@ -25,8 +26,8 @@ export interface VerifyDeps {
   redisInfo(url: string, timeoutMs: number): Promise<string>;
   /** Restore tests run whatever `restoreEvery` says. */
   forceRestore: boolean;
-  /** Dry-run: no scratch database is created. */
-  dryRun?: boolean;
+  /** The run's guard: scratch databases are created and dropped through it (dry-run included). */
+  act: Act;
 }
 
 /** Verifies one backup; never throws, so one broken backup cannot stop the others. */
@@ -58,10 +59,11 @@ export async function verifyBackup(name: string, backup: Backup, deps: VerifyDep
             backupName: name,
             nowMs: deps.now,
             force: deps.forceRestore,
-            dryRun: deps.dryRun === true,
             ...formatOf(checks),
+            runTimeoutMs: deps.config.limits.timeout,
             state: deps.state,
             secret: deps.secret,
+            act: deps.act,
             signal: deps.signal,
           };
           checks.push(...(await restoreTestChecks({ ...backup, restoreTest }, outcome.store, newest, restoreDeps)));

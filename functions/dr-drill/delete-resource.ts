@@ -29,6 +29,10 @@ export async function deleteResource(
     return { state: 'leaked', detail: message(error) };
   }
   try {
+    // Recorded but never confirmed created (a create the kill switch refused, a crash before it):
+    // when it is not there, there is nothing to delete and nothing leaked.
+    if (resource.state === 'recorded' && !(await exists(ctx, ports, resource)))
+      return { state: 'deleted', detail: `${resource.kind} ${resource.name} was never created: nothing to delete` };
     const gone = await ctx.act(`drill.delete-${resource.kind}`, resource.name, () => remove(ctx, ports, resource), {
       evidence: { drill: drillId, kind: resource.kind, expiresAt: resource.expiresAt },
     });
@@ -46,23 +50,39 @@ export async function deleteResource(
 async function remove(ctx: Context, ports: DrillPorts, resource: ResourceRecord): Promise<boolean> {
   const budget = 10 * 60_000;
   switch (resource.kind) {
-    case 'scratch-db': {
-      const server = await scratchServer(
-        { secret: drillSecret(ctx, undefined) },
-        resource.server as ScratchServerConfig,
-      );
-      await ports.scratch.drop(server, resource.name);
-      return !(await ports.scratch.list(server, resource.name)).includes(resource.name);
-    }
+    case 'scratch-db':
+      await ports.scratch.drop(await serverOf(ctx, resource), resource.name);
+      break;
     case 'cloud-sql': {
       const sql = await ports.cloudSql(ctx.config.endpoints.sqladmin, 60_000, ctx.signal);
       await sql.deleteInstance(resource.project ?? '', resource.name, budget);
-      return (await sql.getInstance(resource.project ?? '', resource.name)) === undefined;
+      break;
     }
     case 'cloud-run': {
       const run = await ports.cloudRun(ctx.config.endpoints.run, 60_000, ctx.signal);
       await run.deleteService(resource.project ?? '', resource.region ?? '', resource.name, budget);
-      return (await run.getService(resource.project ?? '', resource.region ?? '', resource.name)) === undefined;
+      break;
     }
   }
+  return !(await exists(ctx, ports, resource));
+}
+
+/** Whether the resource is there now: a read, never a change, so the guard is not asked. */
+async function exists(ctx: Context, ports: DrillPorts, resource: ResourceRecord): Promise<boolean> {
+  switch (resource.kind) {
+    case 'scratch-db':
+      return (await ports.scratch.list(await serverOf(ctx, resource), resource.name)).includes(resource.name);
+    case 'cloud-sql': {
+      const sql = await ports.cloudSql(ctx.config.endpoints.sqladmin, 60_000, ctx.signal);
+      return (await sql.getInstance(resource.project ?? '', resource.name)) !== undefined;
+    }
+    case 'cloud-run': {
+      const run = await ports.cloudRun(ctx.config.endpoints.run, 60_000, ctx.signal);
+      return (await run.getService(resource.project ?? '', resource.region ?? '', resource.name)) !== undefined;
+    }
+  }
+}
+
+function serverOf(ctx: Context, resource: ResourceRecord) {
+  return scratchServer({ secret: drillSecret(ctx, undefined) }, resource.server as ScratchServerConfig);
 }

@@ -4,6 +4,7 @@ import type { Endpoint } from '../../shared/config/sections/estate-common.js';
 import { type AssertionResult, runAssertions, type SqlAssertion } from '../../shared/databases/assertions.js';
 import type { ScratchDatabase, ScratchServer } from '../../shared/databases/connection.js';
 import { type RestoreOptions, type RestoreStats, restoreDump } from '../../shared/databases/restore.js';
+import { checkRestoreClient } from '../../shared/databases/restore-client.js';
 import { createScratchDatabase, dropScratchDatabase, listScratchDatabases } from '../../shared/databases/scratch.js';
 import {
   type OpenedStore,
@@ -28,6 +29,8 @@ export interface DrillPorts {
     list(server: ScratchServer, prefix: string): Promise<string[]>;
   };
   openStore(url: string, options: OpenObjectStoreOptions): Promise<OpenedStore>;
+  /** Refuses a restore client that cannot be restricted (psql without `\restrict`, a client without `--sandbox`). */
+  checkClient(engine: ScratchServer['engine']): Promise<void>;
   restore(source: NodeJS.ReadableStream, db: ScratchDatabase, options: RestoreOptions): Promise<RestoreStats>;
   assertions(db: ScratchDatabase, assertions: readonly SqlAssertion[], timeoutMs: number): Promise<AssertionResult[]>;
   writeHeartbeat(target: HeartbeatTarget, at: Date, timeoutMs: number): Promise<void>;
@@ -55,6 +58,7 @@ export function defaultPorts(overrides: Partial<DrillPorts> = {}): DrillPorts {
       list: (server, prefix) => listScratchDatabases(server, prefix),
     },
     openStore: openObjectStore,
+    checkClient: (engine) => checkRestoreClient(engine),
     restore: (source, db, options) => restoreDump(source as never, db, options),
     assertions: (db, assertions, timeoutMs) => runAssertions(db, assertions, { timeoutMs }),
     writeHeartbeat,

@@ -8,6 +8,7 @@ import { GuardKeys, type PauseRecord } from '../guard/keys.js';
 import { packageRoot } from '../runtime/package-root.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
+import { invokeCommand } from './invoke-cmd.js';
 import type { CliIo } from './io.js';
 
 /** `opsfn config validate [F...]`: 0 when every file validates, 2 with each error otherwise. */
@@ -84,4 +85,21 @@ export async function controlCommand(
     io.out(`resumed ${fn ?? 'every function'}\n`);
   }
   return ExitCodes.ok;
+}
+
+/**
+ * `opsfn sweep [--dry-run] [--json]`: drops, through the guard and audited, the `opsfn_restore_*`
+ * scratch databases that backupVerify runs left behind past their deadline; it is backupVerify run
+ * with `{ "sweep": true }`, so it obeys the kill switch and the rate limits like any run.
+ */
+export function sweepCommand(
+  runtime: Runtime,
+  options: { dryRun: boolean; json: boolean },
+  io: CliIo,
+): Promise<number> {
+  return invokeCommand(
+    runtime,
+    { function: 'backupVerify', dryRun: options.dryRun, json: options.json, extra: { sweep: true } },
+    io,
+  );
 }

@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { parseDuration } from '../config/types.js';
 import { OpsError } from '../errors/index.js';
 import { type AnyFunction, createRuntime, type Runtime } from '../runtime/runtime.js';
-import { controlCommand, schedulesCommand, validateCommand } from './admin-cmds.js';
+import { controlCommand, schedulesCommand, sweepCommand, validateCommand } from './admin-cmds.js';
 import type { CliCommand } from './command.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
 import { invokeCommand } from './invoke-cmd.js';
@@ -18,6 +18,7 @@ const USAGE = `usage:
   opsfn schedules [--json] [--config F]
   opsfn pause     [function] [--reason R] [--config F]
   opsfn resume    [function] [--config F]
+  opsfn sweep     [--config F] [--dry-run] [--json]   drop scratch databases left behind by restore tests
 `;
 
 /** What the CLI is built from: the function registry and its extra commands; the rest from the environment. */
@@ -162,6 +163,15 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       });
       return withRuntime(deps, io, values.config, (runtime) =>
         controlCommand(runtime, command, positionals[0], values.reason, io),
+      );
+    }
+    case 'sweep': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { ...common, 'dry-run': { type: 'boolean', default: false } },
+      });
+      return withRuntime(deps, io, values.config, (runtime) =>
+        sweepCommand(runtime, { dryRun: values['dry-run'], json: values.json }, io),
       );
     }
     case undefined:

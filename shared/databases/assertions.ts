@@ -1,3 +1,4 @@
+import type { QueryArrayConfig } from 'pg';
 import type { ScratchDatabase } from './connection.js';
 import { connectMysql, connectPostgres } from './drivers.js';
 
@@ -29,6 +30,11 @@ interface ReadSession {
   close(): Promise<void>;
 }
 
+/**
+ * Each assertion runs as one statement through the extended query protocol (PostgreSQL) or a
+ * prepared statement (MySQL), both of which refuse `COMMIT; DELETE …`, inside a read-only
+ * transaction, as the database's loader: no assertion can change what the next one sees.
+ */
 async function openSession(db: ScratchDatabase, timeoutMs: number): Promise<ReadSession> {
   if (db.engine === 'postgres') {
     const client = await connectPostgres(db.url, {
@@ -38,10 +44,14 @@ async function openSession(db: ScratchDatabase, timeoutMs: number): Promise<Read
     });
     return {
       first: async (sql) => {
-        // Read-only so an assertion cannot change what the next one sees.
         await client.query('BEGIN READ ONLY');
         try {
-          const result = await client.query({ text: sql, rowMode: 'array' });
+          const query: QueryArrayConfig & { queryMode: 'extended' } = {
+            text: sql,
+            rowMode: 'array',
+            queryMode: 'extended',
+          };
+          const result = await client.query(query);
           return (result.rows[0] as unknown[] | undefined)?.[0];
         } finally {
           // Read-only: nothing to undo; a dead connection shows up on the next query.
@@ -56,7 +66,7 @@ async function openSession(db: ScratchDatabase, timeoutMs: number): Promise<Read
     first: async (sql) => {
       await connection.query('START TRANSACTION READ ONLY');
       try {
-        const [rows] = await connection.query({ sql, timeout: timeoutMs, rowsAsArray: true });
+        const [rows] = await connection.execute({ sql, timeout: timeoutMs, rowsAsArray: true });
         return Array.isArray(rows) ? (rows[0] as unknown[] | undefined)?.[0] : undefined;
       } finally {
         // Read-only: nothing to undo; a dead connection shows up on the next query.
@@ -96,8 +106,8 @@ function sameValue(expected: number | string | boolean, value: unknown): boolean
 }
 
 /**
- * Runs each assertion against the scratch database with the `pg` / `mysql2` driver, read-only and
- * bounded by `timeoutMs`. A connection failure fails every assertion with its message.
+ * Runs each assertion against the scratch database with the `pg` / `mysql2` driver: one statement
+ * each, read-only, bounded by `timeoutMs`. A connection failure fails every assertion with its message.
  */
 export async function runAssertions(
   db: ScratchDatabase,

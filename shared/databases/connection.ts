@@ -15,8 +15,10 @@ export interface ScratchServer {
 export interface ScratchDatabase {
   engine: Engine;
   name: string;
-  /** The server URL with this database as its path. */
+  /** The URL that loads and reads this database: the loader's login when there is one. */
   url: string;
+  /** The throwaway login that owns this database and alone may reach it, when the server allowed making one. */
+  loader?: string;
 }
 
 /** Host, port and credentials taken apart from a database URL. */
@@ -72,15 +74,27 @@ export function describeServer(engine: Engine, url: string): string {
   }
 }
 
+/** Every restore test's scratch database starts with this. */
+export const RESTORE_PREFIX = 'opsfn_restore_';
+
 /**
  * A database name safe on both engines (lowercase `[a-z0-9_]`, at most 63 characters):
- * `opsfn_restore_<runId>` plus a label that keeps concurrent restores of one run apart.
+ * `opsfn_restore_` plus, when given, `e<deadline in base-36 Unix seconds>_` so a sweeper can tell an
+ * abandoned database from a live one by its name alone, then the run id and a label that keeps
+ * concurrent restores of one run apart.
  */
-export function scratchDatabaseName(runId: string, label?: string): string {
+export function scratchDatabaseName(runId: string, label?: string, deadlineMs?: number): string {
   const clean = (text: string) => text.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
-  const base = `opsfn_restore_${clean(runId)}`;
+  const deadline = deadlineMs === undefined ? '' : `e${Math.ceil(deadlineMs / 1000).toString(36)}_`;
+  const base = `${RESTORE_PREFIX}${deadline}${clean(runId)}`;
   const name = label === undefined ? base : `${base}_${clean(label)}`;
   if (name.length <= 63) return name;
   // Truncating alone could give two long labels one name; a hash of the whole name keeps them apart.
   return `${name.slice(0, 54)}_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+}
+
+/** The deadline (ms) a restore database's name carries, or undefined for a name without one. */
+export function scratchDeadline(name: string): number | undefined {
+  const m = /^opsfn_restore_e([0-9a-z]{6,8})_/.exec(name);
+  return m?.[1] === undefined ? undefined : Number.parseInt(m[1], 36) * 1000;
 }

@@ -53,6 +53,8 @@ export async function connectMysql(url: string, options: MysqlConnectOptions): P
     password: parts.password,
     ...(options.database === undefined ? {} : { database: options.database }),
     connectTimeout: options.connectTimeoutMs,
+    // One statement per call, always: `SELECT 1; DROP …` is an error, never two statements.
+    multipleStatements: false,
     ...(options.exactNumbers ? { supportBigNumbers: true, bigNumberStrings: true } : {}),
   });
   connection.on('error', () => undefined);

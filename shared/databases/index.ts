@@ -5,5 +5,8 @@ export * from './errors.js';
 export * from './ownership-filter.js';
 export * from './redis-session.js';
 export * from './restore.js';
+export * from './restore-client.js';
+export * from './restore-failure.js';
 export * from './row-count.js';
 export * from './scratch.js';
+export * from './scratch-loader.js';

@@ -5,9 +5,9 @@ const DROP = /^(ALTER\s.*\sOWNER TO\s|GRANT\s|REVOKE\s|ALTER DEFAULT PRIVILEGES\
 const COPY_START = /^COPY\s.*\sFROM stdin;$/;
 
 /**
- * A plain pg_dump filter with the effect of `pg_restore --no-owner --no-acl`: drops `ALTER … OWNER TO`,
+ * A plain pg_dump filter with the effect of `pg_restore --no-owner --no-acl`: empties `ALTER … OWNER TO`,
  * `GRANT`, `REVOKE` and `ALTER DEFAULT PRIVILEGES` lines so a scratch server without the production
- * roles can restore the dump. COPY data passes through as bytes, scanned natively for its `\.`
+ * roles can restore the dump; the line ends stay, so psql's line numbers are the dump's. COPY data passes through as bytes, scanned natively for its `\.`
  * terminator only, so the filter costs little on row-heavy dumps; text is handled as latin1, which
  * round-trips every byte whatever the dump's encoding.
  */
@@ -26,7 +26,10 @@ export function stripOwnership(): Transform {
       if (nl < 0) return text.slice(start);
       const line = text.slice(start, nl);
       start = nl + 1;
-      if (DROP.test(line)) continue;
+      if (DROP.test(line)) {
+        push('\n');
+        continue;
+      }
       push(`${line}\n`);
       if (COPY_START.test(line)) {
         inCopy = true;

@@ -1,26 +1,33 @@
-import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { parseDatabaseUrl, type ScratchDatabase } from './connection.js';
+import { errorMessage as describe } from '../errors/ops-error.js';
+import type { ScratchDatabase } from './connection.js';
 import { RestoreError } from './errors.js';
+import { scanMysqlDump } from './mysql-scan.js';
 import { stripOwnership } from './ownership-filter.js';
+import { restrictPsql } from './psql-restrict.js';
+import { checkRestoreClient, type RestoreClients, spawnClient } from './restore-client.js';
+import { clientProblem, describeLoadFailure, formatLoadFailure } from './restore-failure.js';
+import { endClientSessions, stopClient } from './restore-session.js';
+import { firstChunk, idleWatchdog } from './restore-stream.js';
 
 /** Options of one restore. */
-export interface RestoreOptions {
+export interface RestoreOptions extends RestoreClients {
   /** Bound on the whole load. */
   timeoutMs: number;
   /** A source that delivers no bytes this long is treated as a dump that never ends. */
   idleTimeoutMs?: number;
   signal?: AbortSignal;
-  /** PostgreSQL: drop owner and privilege statements, like `pg_restore --no-owner --no-acl`. */
+  /** PostgreSQL: drop owner and privilege statements (`pg_restore --no-owner --no-acl`); MySQL: blank DEFINER clauses. */
   stripOwnership?: boolean;
-  /** Client binaries; defaults `psql` and `mariadb`. */
-  psql?: string;
-  mysql?: string;
+  /** How long a client gets between SIGTERM and SIGKILL. */
+  killGraceMs?: number;
   now?: () => number;
 }
 
@@ -41,8 +48,11 @@ const COPY_TAG = /^COPY (\d+)$/;
 
 /**
  * Streams a plain pg_dump or mysqldump (gzip or not, detected from its first bytes) into an existing
- * scratch database through `psql -v ON_ERROR_STOP=1` or the MariaDB/MySQL client. Memory stays flat;
- * a stall, the timeout or an abort kills the client and throws {@link RestoreError}.
+ * scratch database through a restricted client: psql under a random `\restrict` key, the MariaDB
+ * client with `--sandbox --binary-mode` behind a scan for statements naming another database. The
+ * client gets a minimal environment. A stall, the timeout or an abort stops the client (SIGTERM,
+ * then SIGKILL), ends its server session and throws {@link RestoreError}; a failed load names the
+ * line and the error code, never the data.
  */
 export async function restoreDump(
   source: Readable,
@@ -51,13 +61,17 @@ export async function restoreDump(
 ): Promise<RestoreStats> {
   const now = options.now ?? Date.now;
   const started = now();
+  await checkRestoreClient(scratch.engine, options);
   const control = new AbortController();
   const timer = setTimeout(
-    () => control.abort(new RestoreError('timeout', `restore exceeded ${options.timeoutMs} ms`)),
+    () => control.abort(new RestoreError('timeout', `timeout: the restore exceeded ${options.timeoutMs} ms`)),
     options.timeoutMs,
   );
-  const onOuterAbort = () => control.abort(options.signal?.reason);
+  const onOuterAbort = () => control.abort(outerReason(options.signal?.reason));
+  if (options.signal?.aborted) onOuterAbort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const home = await mkdtemp(join(tmpdir(), 'opsfn-restore-'));
+  const appName = `opsfn-restore-${randomBytes(6).toString('hex')}`;
   let bytes = 0;
   let watchdog: Transform | undefined;
   try {
@@ -68,7 +82,16 @@ export async function restoreDump(
       bytes += n;
     });
     const gzip = first[0] === 0x1f && first[1] === 0x8b;
-    const child = spawnClient(scratch, options);
+    const child = spawnClient(scratch, { ...options, home, appName });
+    // Registered before the pipeline's own listener: the client dies before its input closes, so
+    // it never runs a half-sent statement at end of input.
+    const onAbort = () =>
+      stopClient(
+        child,
+        options.killGraceMs ?? 2_000,
+        (control.signal.reason as RestoreError | undefined)?.phase === 'refused',
+      );
+    control.signal.addEventListener('abort', onAbort, { once: true });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (text: string) => {
       stderr = (stderr + text).slice(-STDERR_KEEP);
@@ -76,7 +99,8 @@ export async function restoreDump(
     // psql prints one command tag per statement; the COPY tags count the loaded rows exactly, for free.
     let rows: number | undefined;
     let partial = '';
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      if (scratch.engine !== 'postgres') return;
       const lines = (partial + text).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
@@ -90,12 +114,21 @@ export async function restoreDump(
     child.once('close', (code) => {
       if (code !== 0) control.abort(new RestoreError('load', 'client exited'));
     });
-    const filter = options.stripOwnership && scratch.engine === 'postgres' ? [stripOwnership()] : [];
+    const guard =
+      scratch.engine === 'postgres'
+        ? restrictPsql(randomBytes(24).toString('hex'))
+        : scanMysqlDump({
+            database: scratch.name,
+            stripDefiners: options.stripOwnership === true,
+            onViolation: ({ line, reason }) =>
+              control.abort(new RestoreError('refused', `refused at line ${line}: ${reason}`, { line })),
+          });
     const stages = [
       source,
       watchdog,
       ...(gzip ? [createGunzip({ chunkSize: INFLATE_CHUNK_BYTES })] : []),
-      ...filter,
+      ...(options.stripOwnership && scratch.engine === 'postgres' ? [stripOwnership()] : []),
+      guard,
       child.stdin,
     ];
     let pipeError: unknown;
@@ -103,19 +136,19 @@ export async function restoreDump(
       await Promise.race([pipeline(stages, { signal: control.signal }), spawnError]);
     } catch (error) {
       pipeError = error;
-      child.kill('SIGKILL');
+      if (!control.signal.aborted) stopClient(child, 0, true);
     }
+    // The whole dump may be written while the client still runs its last statement (a `pg_sleep`):
+    // an abort stops it all the same, through `onAbort`.
     const [code, signal] = await Promise.race([exited, spawnError]);
-    for (const reason of [control.signal.aborted ? control.signal.reason : undefined, pipeError]) {
-      if (reason instanceof RestoreError && reason.phase !== 'load') throw reason;
+    const reason = control.signal.aborted ? control.signal.reason : undefined;
+    if (reason instanceof RestoreError && reason.phase !== 'load') {
+      const left = await endClientSessions(scratch, appName, 5_000);
+      if (reason.phase !== 'timeout' || left === undefined) throw reason;
+      throw new RestoreError('timeout', `${reason.message}; its server session could not be ended: ${left}`);
     }
-    if (code !== 0 || pipeError !== undefined) {
-      const detail = lastLine(stderr) || describe(pipeError) || `client exited with ${code ?? signal}`;
-      throw new RestoreError('load', `restore into ${scratch.name} failed: ${detail}`, {
-        cause: pipeError,
-        details: { exitCode: code, stderr },
-      });
-    }
+    if (pipeError instanceof RestoreError && pipeError.phase !== 'load') throw pipeError;
+    if (code !== 0 || pipeError !== undefined) throw loadError(scratch, stderr, code ?? signal, pipeError);
     return { durationMs: now() - started, bytes, gzip, ...(rows === undefined ? {} : { rows }) };
   } catch (error) {
     const reason = control.signal.aborted ? control.signal.reason : undefined;
@@ -127,120 +160,28 @@ export async function restoreDump(
     watchdog?.destroy();
     if (!source.destroyed) source.destroy();
     options.signal?.removeEventListener('abort', onOuterAbort);
+    await rm(home, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
-function spawnClient(scratch: ScratchDatabase, options: RestoreOptions) {
-  const parts = parseDatabaseUrl(scratch.engine, scratch.url);
-  // Credentials travel in the environment, never on the command line where `ps` shows them.
-  if (scratch.engine === 'postgres') {
-    const env = {
-      ...process.env,
-      PGHOST: parts.host,
-      PGPORT: String(parts.port),
-      PGUSER: parts.user,
-      PGPASSWORD: parts.password,
-      PGDATABASE: scratch.name,
-      PGCONNECT_TIMEOUT: '15',
-      PGSSLMODE: parts.params.get('sslmode') ?? process.env.PGSSLMODE ?? 'prefer',
-      PGAPPNAME: 'opsfn-restore',
-    };
-    // Not quiet: the command tags on stdout carry the row counts (query results there are ignored).
-    const args = ['-X', '-v', 'ON_ERROR_STOP=1', '--single-transaction'];
-    return spawn(options.psql ?? 'psql', args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+/** The run was stopped from outside (its `limits.timeout`, a shutdown): a timeout of the restore. */
+function outerReason(reason: unknown): RestoreError {
+  if (reason instanceof RestoreError) return reason;
+  return new RestoreError('timeout', `timeout: the run was stopped (${describe(reason ?? 'aborted')})`);
+}
+
+function loadError(scratch: ScratchDatabase, stderr: string, exit: unknown, cause: unknown): RestoreError {
+  const offset = scratch.engine === 'postgres' ? 1 : 0;
+  const failure = describeLoadFailure(scratch.engine, stderr, offset);
+  if (failure) {
+    const message = `restore into ${scratch.name} ${failure.refused ? 'refused' : 'failed'} at ${formatLoadFailure(failure)}`;
+    return new RestoreError(failure.refused ? 'refused' : 'load', message, {
+      cause,
+      ...(failure.line === undefined ? {} : { line: failure.line }),
+      ...(failure.code === undefined ? {} : { code: failure.code }),
+    });
   }
-  const env = { ...process.env, MYSQL_PWD: parts.password };
-  const args = [
-    `--host=${parts.host}`,
-    `--port=${parts.port}`,
-    `--user=${parts.user}`,
-    '--protocol=TCP',
-    '--connect-timeout=15',
-    '--batch',
-    // Statements after a `USE other_db` are ignored, so a multi-database dump cannot touch real databases.
-    '--one-database',
-    scratch.name,
-  ];
-  return spawn(options.mysql ?? findOnPath(['mariadb', 'mysql']) ?? 'mariadb', args, {
-    env,
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-}
-
-async function firstChunk(source: Readable, signal: AbortSignal, idleMs: number): Promise<Buffer | undefined> {
-  const stall = AbortSignal.timeout(idleMs);
-  while (true) {
-    const chunk: Buffer | null = source.read();
-    if (chunk !== null) return chunk;
-    if (source.readableEnded) return undefined;
-    const [event] = (await Promise.race([
-      once(source, 'readable', { signal: AbortSignal.any([signal, stall]) }).then(() => ['readable']),
-      once(source, 'end').then(() => ['end']),
-    ]).catch((error: unknown) => {
-      if (stall.aborted) throw new RestoreError('stalled', `the dump delivered no bytes for ${idleMs} ms`);
-      throw error;
-    })) as [string];
-    if (event === 'end') return undefined;
-  }
-}
-
-/**
- * A pass-through that counts bytes and fails when the source delivers none for `idleMs` while the
- * client is ready for more. Bytes still buffered here mean the client is the slow side (building an
- * index can take minutes): that is left to the overall timeout, not called a stall.
- */
-function idleWatchdog(idleMs: number, count: (n: number) => void): Transform {
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (stream: Transform) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      if (stream.readableLength > 0 || stream.writableLength > 0) arm(stream);
-      else stream.destroy(new RestoreError('stalled', `the dump delivered no bytes for ${idleMs} ms`));
-    }, idleMs);
-  };
-  const stream: Transform = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      count(chunk.length);
-      arm(stream);
-      done(null, chunk);
-    },
-    flush(done) {
-      clearTimeout(timer);
-      done();
-    },
-    destroy(error, done) {
-      clearTimeout(timer);
-      done(error);
-    },
-  });
-  arm(stream);
-  return stream;
-}
-
-function findOnPath(names: string[]): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
-  for (const name of names) {
-    for (const dir of dirs) {
-      try {
-        accessSync(join(dir, name), constants.X_OK);
-        return name;
-      } catch {
-        // not in this directory
-      }
-    }
-  }
-  return undefined;
-}
-
-function lastLine(text: string): string {
-  const lines = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^(DETAIL|HINT|CONTEXT|LINE \d+):/.test(l));
-  return lines.slice(-2).join(' / ');
-}
-
-function describe(error: unknown): string {
-  if (error === undefined) return '';
-  return error instanceof Error ? error.message : String(error);
+  const detail =
+    clientProblem(stderr) ?? (cause === undefined ? `client exited with ${String(exit)}` : describe(cause));
+  return new RestoreError('load', `restore into ${scratch.name} failed: ${detail}`, { cause });
 }

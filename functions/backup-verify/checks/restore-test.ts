@@ -1,15 +1,15 @@
 import type { ObjectStoreBackup, RestoreTest } from '../../../shared/config/sections/backups.js';
 import type { SecretRef } from '../../../shared/config/types.js';
-import { runAssertions } from '../../../shared/databases/assertions.js';
 import { type Engine, scratchDatabaseName } from '../../../shared/databases/connection.js';
-import { restoreDump } from '../../../shared/databases/restore.js';
-import { estimateRows } from '../../../shared/databases/row-count.js';
-import { withScratchDatabase } from '../../../shared/databases/scratch.js';
+import { checkRestoreClient } from '../../../shared/databases/restore-client.js';
 import { errorMessage as message } from '../../../shared/errors/ops-error.js';
+import type { Act } from '../../../shared/guard/act.js';
 import type { StateStore } from '../../../shared/state/state-store.js';
 import type { ObjectStore } from '../../../shared/storage/object-store.js';
 import { type Check, check } from '../types.js';
 import type { Candidate } from './object-listing.js';
+import { loadAndAssert } from './restore-load.js';
+import { createGuarded, dropGuarded } from './scratch-guard.js';
 
 /** What a restore test needs from the run. */
 export interface RestoreDeps {
@@ -18,12 +18,14 @@ export interface RestoreDeps {
   nowMs: () => number;
   /** Restore even when the last one is younger than `restoreEvery`. */
   force: boolean;
-  /** Dry-run: report that a restore is due without creating anything on the scratch server. */
-  dryRun: boolean;
   /** The dump format the verify pass saw (`pg_dump`, `mysqldump`, `pg_custom`, `unknown`), when it saw one. */
   format?: string;
+  /** The run's own bound (`limits.timeout`): no restore outlives it. */
+  runTimeoutMs: number;
   state: Pick<StateStore, 'get' | 'put'>;
   secret(ref: SecretRef): Promise<string>;
+  /** The run's guard: every scratch database is created and dropped through it. */
+  act: Act;
   signal: AbortSignal;
 }
 
@@ -34,6 +36,9 @@ interface LastRestore {
 
 /** The state key remembering a backup's last successful restore. */
 export const restoreStateKey = (backup: string) => `backupVerify:restore:${backup}`;
+
+/** After the load: a minute per assertion, two for row statistics, one for the drop, five to spare. */
+const afterLoadMs = (assertions: number) => (assertions + 8) * 60_000;
 
 /** `restore` and one `assertion` check per assertion: the newest dump streamed into a fresh scratch database. */
 export async function restoreTestChecks(
@@ -56,7 +61,6 @@ export async function restoreTestChecks(
     const due = new Date(Date.parse(last.at) + test.restoreEvery).toISOString();
     return [check('restore', 'skipped', `last restore ${last.at} of ${last.key}; next due ${due}`, { nextDue: due })];
   }
-  if (deps.dryRun) return [check('restore', 'skipped', `dry-run: a restore of ${newest.name} is due; nothing created`)];
   const engine: Engine = 'postgres' in test.scratch ? 'postgres' : 'mysql';
   const wanted = engine === 'postgres' ? 'pg_dump' : 'mysqldump';
   // A dump recognised as another format would fail on its first line anyway; saying why is kinder at 3 a.m.
@@ -65,67 +69,58 @@ export async function restoreTestChecks(
     const detail = `${newest.name} is a ${deps.format} dump; a ${engine} scratch server restores plain ${wanted} output only`;
     return [check('restore', 'fail', detail)];
   }
+  const skipped = (why: string) =>
+    test.assertions.map((a) => check('assertion', 'skipped', `${a.name ?? a.sql}: not run, ${why}`));
   const ref = 'postgres' in test.scratch ? test.scratch.postgres : test.scratch.mysql;
   let url: string;
   try {
     url = typeof ref === 'string' ? ref : await deps.secret(ref);
+    // Before anything exists: a client that cannot be restricted never gets a dump.
+    await checkRestoreClient(engine);
   } catch (error) {
-    return [check('restore', 'fail', `cannot resolve the scratch ${engine} URL: ${message(error)}`)];
+    return [check('restore', 'fail', message(error)), ...skipped('the restore could not start')];
   }
-  const name = scratchDatabaseName(deps.runId, deps.backupName);
-  const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(test.timeout)]);
+  const deadline = started + Math.min(test.timeout, deps.runTimeoutMs) + afterLoadMs(test.assertions.length);
+  const name = scratchDatabaseName(deps.runId, deps.backupName, deadline);
+  const server = { engine, url };
+  const evidence = { backup: deps.backupName, dump: newest.info.key, deadline: new Date(deadline).toISOString() };
+  const created = await createGuarded(deps.act, server, name, evidence);
+  if (created.status !== 'created') {
+    const status = created.status === 'failed' ? 'fail' : created.status === 'warn' ? 'warn' : 'skipped';
+    const detail =
+      created.status === 'dry-run' ? `dry-run: a restore of ${newest.name} is due; nothing created` : created.detail;
+    return [check('restore', status, detail, { database: name }), ...skipped('no scratch database')];
+  }
+  let checks: Check[];
   try {
-    const checks = await withScratchDatabase({ engine, url }, name, async (db) => {
-      const source = await store.read(newest.info.key, { signal });
-      const stats = await restoreDump(source, db, {
-        timeoutMs: test.timeout,
-        idleTimeoutMs: test.idleTimeout,
-        signal,
-        stripOwnership: test.noOwner,
-      });
-      // PostgreSQL reports exact counts while loading; MySQL's client does not, so its tables are analyzed.
-      const rows = stats.rows ?? (await estimateRows(db));
-      const approx = stats.rows === undefined ? '≈' : '';
-      const rate =
-        rows === undefined
-          ? ''
-          : `, ${approx}${rows} rows (${Math.round(rows / Math.max(stats.durationMs / 1000, 0.001))} rows/s)`;
-      const restore = check(
-        'restore',
-        'ok',
-        `${newest.name} restored into ${name} in ${(stats.durationMs / 1000).toFixed(1)}s${rate}`,
-        {
-          durationMs: stats.durationMs,
-          bytes: stats.bytes,
-          ...(rows === undefined
-            ? {}
-            : { rows, rowsPerSecond: Math.round(rows / Math.max(stats.durationMs / 1000, 0.001)) }),
-        },
-      );
-      const results = await runAssertions(db, test.assertions, { timeoutMs: 60_000 });
-      return [
-        restore,
-        ...results.map((r) => check('assertion', r.status, `${r.name}: ${r.detail}`, { value: r.value })),
-      ];
-    });
-    if (checks.every((c) => c.status === 'ok')) {
-      try {
-        await deps.state.put(restoreStateKey(deps.backupName), {
-          at: new Date(started).toISOString(),
-          key: newest.info.key,
-        });
-      } catch (error) {
-        notes.push(`not recorded, the next run restores again (state: ${message(error)})`);
-      }
-    }
-    const [restore, ...rest] = checks;
-    return restore && notes.length > 0
-      ? [{ ...restore, detail: `${restore.detail}; ${notes.join('; ')}` }, ...rest]
-      : checks;
+    checks = await loadAndAssert(created.db, store, newest, test, deps.signal);
   } catch (error) {
-    return [
-      check('restore', 'fail', message(error), { database: name }),
-      ...test.assertions.map((a) => check('assertion', 'skipped', `${a.name ?? a.sql}: not run, the restore failed`)),
+    checks = [check('restore', 'fail', message(error), { database: name }), ...skipped('the restore failed')];
+  }
+  const dropped = await dropGuarded(deps.act, server, name, evidence);
+  if (dropped.status === 'dropped' && checks[0]?.status === 'fail') {
+    const [first, ...rest] = checks;
+    checks = [{ ...first, detail: `${first.detail}; ${name} dropped` }, ...rest];
+  } else if (dropped.status !== 'dropped') {
+    const [first, ...rest] = checks;
+    const status = dropped.status === 'failed' || first?.status === 'fail' ? 'fail' : 'warn';
+    checks = [
+      { ...(first ?? check('restore', status, '')), status, detail: `${first?.detail}; ${dropped.detail}` },
+      ...rest,
     ];
   }
+  if (checks.every((c) => c.status === 'ok')) {
+    try {
+      await deps.state.put(restoreStateKey(deps.backupName), {
+        at: new Date(started).toISOString(),
+        key: newest.info.key,
+      });
+    } catch (error) {
+      notes.push(`not recorded, the next run restores again (state: ${message(error)})`);
+    }
+  }
+  const [restore, ...rest] = checks;
+  return restore && notes.length > 0
+    ? [{ ...restore, detail: `${restore.detail}; ${notes.join('; ')}` }, ...rest]
+    : checks;
 }

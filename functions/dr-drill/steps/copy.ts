@@ -1,5 +1,6 @@
 import type { CopyConnect } from '../../../shared/config/sections/drills.js';
-import { databaseOn, parseDatabaseUrl, type ScratchDatabase } from '../../../shared/databases/connection.js';
+import { parseDatabaseUrl, type ScratchDatabase } from '../../../shared/databases/connection.js';
+import { scratchDatabaseAs } from '../../../shared/databases/scratch-loader.js';
 import { BadInputError } from '../../../shared/errors/ops-error.js';
 import { heartbeatQuery } from '../adapters/heartbeat.js';
 import type { StepRecord } from '../model.js';
@@ -17,7 +18,9 @@ export async function copyDatabase(
     const database = record.data?.database;
     if (typeof database !== 'string') return { missing: `step "${step.name}" recorded no database` };
     const server = await scratchServer(env, step.scratch);
-    return databaseOn(server, database);
+    // Read as the loader that restored it, never as the scratch server's user: the dump's code runs as its owner.
+    const loader = record.data?.loader;
+    return scratchDatabaseAs(server, database, typeof loader === 'string' ? loader : undefined);
   }
   if ((step.step === 'sql.clone' || step.step === 'sql.restoreBackup') && step.connect) {
     const address = record.data?.address;

@@ -5,7 +5,7 @@ import { selectCandidates } from '../../backup-verify/checks/object-listing.js';
 import { resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
 import { recoveredAt } from './copy.js';
-import { type StepEnv, type StepResult, scratchServer } from './types.js';
+import { message, type StepEnv, type StepResult, scratchServer } from './types.js';
 
 type RestoreStep = z.infer<typeof RestoreDumpStepSchema> & NamedStep;
 
@@ -31,6 +31,12 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep): Promise<S
   if (!newest) return { status: 'fail', detail: `no dump matching "${backup.pattern}" under ${backup.url}` };
 
   const server = await scratchServer(env, step.scratch);
+  // Before anything exists: a client that cannot be restricted never gets a dump.
+  try {
+    await ports.checkClient(server.engine);
+  } catch (error) {
+    return { status: 'fail', detail: message(error) };
+  }
   const name = resourceName('scratch-db', drill.id, step.name);
   await env.track({ kind: 'scratch-db', name, engine: server.engine, server: step.scratch });
   const made = await ctx.act(
@@ -47,11 +53,14 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep): Promise<S
     return { status: 'fail', detail: `creating ${name} was ${made.status}: ${'reason' in made ? made.reason : ''}` };
   await env.created(name);
 
-  const source = await store.read(newest.info.key, { signal });
+  // The restore's own timer stops the read: a second timer on the read could hide its `timeout`.
+  const source = await store.read(newest.info.key, { signal: ctx.signal });
   const stats = await ports.restore(source, made.value, {
     timeoutMs: step.timeout,
     idleTimeoutMs: step.idleTimeout,
-    signal,
+    signal: ctx.signal,
+    // The loader owns only the scratch database: production's owners and grants cannot apply.
+    stripOwnership: true,
   });
   const base = {
     database: name,
@@ -60,6 +69,8 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep): Promise<S
     bytes: stats.bytes,
     restoreSeconds: Math.round(stats.durationMs / 100) / 10,
     backupTakenAt: new Date(newest.takenAt).toISOString(),
+    // Not a secret: `db.assert` logs in as this loader again with a password derived from the scratch URL.
+    ...(made.value.loader === undefined ? {} : { loader: made.value.loader }),
   };
   const detail = `${newest.name} (${stats.bytes} bytes) restored into ${name} in ${base.restoreSeconds}s`;
   const read = await recoveredAt(env, made.value, base.backupTakenAt, detail);

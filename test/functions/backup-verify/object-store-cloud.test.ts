@@ -81,6 +81,8 @@ describe('backupVerify on s3:// (loopback S3 server)', () => {
       signal: new AbortController().signal,
       state: new MemoryStateStore(),
       secret: async () => '',
+      // No restore test here: nothing to guard.
+      act: async () => ({ status: 'refused', by: 'kill-switch', reason: 'no restore test' }),
       openStore: async (url) => ({
         location: parseStoreUrl(url),
         store: new S3ObjectStore({

@@ -183,6 +183,8 @@ describe('backupVerify on file:// dumps', () => {
       signal: new AbortController().signal,
       state: new MemoryStateStore(),
       secret: async () => '',
+      // No restore test here: nothing to guard.
+      act: async () => ({ status: 'refused', by: 'kill-switch', reason: 'no restore test' }),
       openStore: async () => ({ store: stalling, location: { scheme: 'file', bucket: '/x', prefix: '' } }),
       sqlAdmin: async () => {
         throw new Error('unused');

@@ -59,28 +59,70 @@ export async function mysqlDump(rows: number, options: { gzip?: boolean } = {}):
 
 /** Whether a database of that name exists on the shared servers. */
 export async function databaseExists(engine: 'postgres' | 'mysql', name: string): Promise<boolean> {
-  if (engine === 'postgres') {
-    const { stdout } = await run('psql', [
-      '-X',
-      '-tA',
-      '-h',
-      '127.0.0.1',
-      '-U',
-      'postgres',
-      '-c',
-      `SELECT 1 FROM pg_database WHERE datname = '${name}'`,
-    ]);
-    return stdout.trim() === '1';
-  }
-  const { stdout } = await run('mariadb', [
-    '-h',
-    '127.0.0.1',
-    '-u',
-    'root',
-    '--protocol=TCP',
-    '-N',
-    '-e',
-    `SHOW DATABASES LIKE '${name}'`,
-  ]);
-  return stdout.trim() === name;
+  return (await databasesLike(engine, name)).includes(name);
+}
+
+/** The databases on the shared server whose name contains `fragment` (a run id), so a test sees what its run left. */
+export async function databasesLike(engine: 'postgres' | 'mysql', fragment: string): Promise<string[]> {
+  const { stdout } =
+    engine === 'postgres'
+      ? await run('psql', ['-X', '-tA', '-h', '127.0.0.1', '-U', 'postgres', '-c', 'SELECT datname FROM pg_database'])
+      : await run('mariadb', ['-h', '127.0.0.1', '-u', 'root', '--protocol=TCP', '-N', '-e', 'SHOW DATABASES']);
+  const clean = fragment.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  return stdout.split('\n').filter((name) => name.includes(clean));
+}
+
+/** Runs SQL as the shared servers' administrator (postgres / root) and returns the first column of each row. */
+export async function adminSql(engine: 'postgres' | 'mysql', sql: string, database?: string): Promise<string[]> {
+  const { stdout } =
+    engine === 'postgres'
+      ? await run('psql', [
+          '-X',
+          '-tA',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-h',
+          '127.0.0.1',
+          '-U',
+          'postgres',
+          '-d',
+          database ?? 'postgres',
+          '-c',
+          sql,
+        ])
+      : await run('mariadb', [
+          '-h',
+          '127.0.0.1',
+          '-u',
+          'root',
+          '--protocol=TCP',
+          '-N',
+          ...(database ? [database] : []),
+          '-e',
+          sql,
+        ]);
+  return stdout.split('\n').filter((l) => l !== '');
+}
+
+/** A database other than the scratch one, with a `canary` table of one row, that a dump must not reach. */
+export async function otherDatabase(engine: 'postgres' | 'mysql'): Promise<{
+  name: string;
+  tables(): Promise<string[]>;
+  canary(): Promise<string[]>;
+  drop(): Promise<void>;
+}> {
+  const name = `opsfn_other_${suffix()}`;
+  await adminSql(engine, `CREATE DATABASE ${name}`);
+  await adminSql(engine, "CREATE TABLE canary (v varchar(20)); INSERT INTO canary VALUES ('alive');", name);
+  return {
+    name,
+    tables: () =>
+      engine === 'postgres'
+        ? adminSql(engine, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", name)
+        : adminSql(engine, 'SHOW TABLES', name),
+    canary: () => adminSql(engine, 'SELECT v FROM canary', name),
+    drop: async () => {
+      await adminSql(engine, `DROP DATABASE IF EXISTS ${name}`);
+    },
+  };
 }

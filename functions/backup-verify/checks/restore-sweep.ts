@@ -1,0 +1,93 @@
+import type { Backup, ScratchServerConfig } from '../../../shared/config/sections/backups.js';
+import type { SecretRef } from '../../../shared/config/types.js';
+import {
+  describeServer,
+  RESTORE_PREFIX,
+  type ScratchServer,
+  scratchDeadline,
+} from '../../../shared/databases/connection.js';
+import { listScratchDatabases } from '../../../shared/databases/scratch.js';
+import { errorMessage as message } from '../../../shared/errors/ops-error.js';
+import type { Act } from '../../../shared/guard/act.js';
+import { dropGuarded, ScratchActions } from './scratch-guard.js';
+
+/** One scratch database the sweep looked at, or a server it could not look on. */
+export interface SweepItem {
+  server: string;
+  database?: string;
+  action: 'dropped' | 'kept' | 'dry-run' | 'refused' | 'failed';
+  detail: string;
+}
+
+/** What the sweep needs from the run. */
+export interface SweepDeps {
+  act: Act;
+  nowMs: number;
+  secret(ref: SecretRef): Promise<string>;
+}
+
+/** The scratch servers of the named backups' restore tests, each once. */
+export function restoreServers(backups: Record<string, Backup>, names: readonly string[]): ScratchServerConfig[] {
+  const seen = new Map<string, ScratchServerConfig>();
+  for (const name of names) {
+    const backup = backups[name];
+    if (backup?.kind === 'object-store' && backup.restoreTest)
+      seen.set(JSON.stringify(backup.restoreTest.scratch), backup.restoreTest.scratch);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Drops, through the guard, every `opsfn_restore_*` database whose name carries a deadline already
+ * past: a run that crashed or was killed left it. A database still inside its deadline may belong to
+ * a live run and is kept; one without a deadline (made before names carried one) is reported, not dropped.
+ */
+export async function sweepRestoreDatabases(configs: ScratchServerConfig[], deps: SweepDeps): Promise<SweepItem[]> {
+  const items: SweepItem[] = [];
+  const done = new Set<string>();
+  for (const config of configs) {
+    const engine = 'postgres' in config ? 'postgres' : 'mysql';
+    const ref = 'postgres' in config ? config.postgres : config.mysql;
+    let server: ScratchServer;
+    let names: string[];
+    try {
+      server = { engine, url: typeof ref === 'string' ? ref : await deps.secret(ref) };
+      if (done.has(server.url)) continue;
+      done.add(server.url);
+      names = await listScratchDatabases(server, RESTORE_PREFIX);
+    } catch (error) {
+      items.push({ server: engine, action: 'failed', detail: `cannot list scratch databases: ${message(error)}` });
+      continue;
+    }
+    const where = describeServer(engine, server.url);
+    for (const database of names) {
+      const deadline = scratchDeadline(database);
+      if (deadline === undefined || deadline > deps.nowMs) {
+        const detail =
+          deadline === undefined
+            ? 'its name carries no deadline: drop it by hand once no restore test runs'
+            : `within its run's deadline ${new Date(deadline).toISOString()}: may be in use`;
+        items.push({ server: where, database, action: 'kept', detail });
+        continue;
+      }
+      const evidence = { deadline: new Date(deadline).toISOString(), reason: 'left behind past its deadline' };
+      const gone = await dropGuarded(deps.act, server, database, evidence, ScratchActions.sweep);
+      items.push({ server: where, database, action: gone.status, detail: gone.detail });
+    }
+  }
+  return items;
+}
+
+/** One line for a run's summary, or undefined when the sweep found nothing worth a mention. */
+export function describeSweep(items: SweepItem[]): string | undefined {
+  const count = (action: SweepItem['action'], listed = true) =>
+    items.filter((i) => i.action === action && (i.database !== undefined) === listed).length;
+  const stuck = count('refused') + count('failed');
+  const parts = [
+    count('dropped') > 0 && `${count('dropped')} left-behind scratch database(s) dropped`,
+    count('dry-run') > 0 && `${count('dry-run')} would be dropped`,
+    stuck > 0 && `${stuck} could not be dropped`,
+    count('failed', false) > 0 && `could not look on ${count('failed', false)} scratch server(s)`,
+  ].filter((p) => typeof p === 'string');
+  return parts.length === 0 ? undefined : `sweep: ${parts.join(', ')}`;
+}

@@ -1,0 +1,70 @@
+import { describeServer, type ScratchServer } from '../../../shared/databases/connection.js';
+import { type CreatedScratch, createScratchDatabase, dropScratchDatabase } from '../../../shared/databases/scratch.js';
+import { errorMessage as message } from '../../../shared/errors/ops-error.js';
+import type { Act, ActOutcome } from '../../../shared/guard/act.js';
+
+/** The guard's actions on scratch databases, as the audit log and the envelope name them. */
+export const ScratchActions = {
+  create: 'backupVerify.create-scratch-database',
+  drop: 'backupVerify.drop-scratch-database',
+  sweep: 'backupVerify.sweep-scratch-database',
+} as const;
+
+/** How a guarded create went: a database, or a sentence saying why there is none. */
+export type GuardedCreate =
+  | { status: 'created'; db: CreatedScratch }
+  | { status: 'dry-run' }
+  /** `skipped`: policy said no (kill switch, freeze); `warn`: a guardrail did (lock, rate limit, state down). */
+  | { status: 'skipped' | 'warn' | 'failed'; detail: string };
+
+/** How a guarded drop went. */
+export type GuardedDrop = { status: 'dropped' | 'dry-run' | 'refused' | 'failed'; detail: string };
+
+const POLICY = new Set(['kill-switch', 'freeze']);
+
+function refusal(outcome: Extract<ActOutcome<unknown>, { status: 'refused' }>): string {
+  return `refused by ${outcome.by}: ${outcome.reason}`;
+}
+
+/** Creates scratch database `name` through the guard (kill switch, lock, rate limit, dry-run, audit). */
+export async function createGuarded(
+  act: Act,
+  server: ScratchServer,
+  name: string,
+  evidence: Record<string, unknown>,
+): Promise<GuardedCreate> {
+  try {
+    const made = await act(ScratchActions.create, name, () => createScratchDatabase(server, name), {
+      evidence: { ...evidence, server: describeServer(server.engine, server.url) },
+    });
+    if (made.status === 'done') return { status: 'created', db: made.value };
+    if (made.status === 'dry-run') return { status: 'dry-run' };
+    const detail = `not restored: creating ${name} was ${refusal(made)}`;
+    return { status: POLICY.has(made.by) ? 'skipped' : 'warn', detail };
+  } catch (error) {
+    return { status: 'failed', detail: message(error) };
+  }
+}
+
+/** Drops scratch database `name` (and its loader) through the guard; a refusal leaves it for the sweep. */
+export async function dropGuarded(
+  act: Act,
+  server: ScratchServer,
+  name: string,
+  evidence: Record<string, unknown>,
+  action: string = ScratchActions.drop,
+): Promise<GuardedDrop> {
+  try {
+    const gone = await act(action, name, () => dropScratchDatabase(server, name), {
+      evidence: { ...evidence, server: describeServer(server.engine, server.url) },
+    });
+    if (gone.status === 'done') return { status: 'dropped', detail: `${name} dropped` };
+    if (gone.status === 'dry-run') return { status: 'dry-run', detail: `dry-run: would drop ${name}` };
+    return {
+      status: 'refused',
+      detail: `${name} left in place: its drop was ${refusal(gone)}; a later sweep drops it`,
+    };
+  } catch (error) {
+    return { status: 'failed', detail: `${name} left in place: ${message(error)}` };
+  }
+}
