@@ -2,11 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Estate } from '../shared/config/estate.js';
-import type { Notifier } from '../shared/notify/notification.js';
-import { createHttpServer } from '../shared/runtime/node-server.js';
-import { type AnyFunction, createRuntime } from '../shared/runtime/runtime.js';
-import { MemoryStateStore } from '../shared/state/memory.js';
+import type { Estate } from '../shared/core/config/estate.js';
+import type { Notifier } from '../shared/core/notify/notification.js';
+import { MemoryStateStore } from '../shared/core/state/memory.js';
+import { createHttpServer } from '../shared/host/runtime/node-server.js';
+import { type AnyFunction, createRuntime } from '../shared/host/runtime/runtime.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultAutoscaleDeps } from '../functions/autoscale/deps.js';
 import { createAutoscaleFunction } from '../functions/autoscale/handler.js';
-import { type Estate, EstateSchema } from '../shared/config/estate.js';
+import { type Estate, EstateSchema } from '../shared/core/config/estate.js';
 import { FakeCloudRun } from '../test/fakes/cloud-run.js';
 import { FakeKubernetes } from '../test/fakes/kubernetes.js';
 import { epochNow, type LatencyStats, measureAlerts, postJson, report, serveFunctions } from './alert-harness.js';

@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { sampleDump } from '../functions/backup-verify/self-test/sample-dump.js';
-import { restoreDump } from '../shared/databases/restore.js';
-import { withScratchDatabase } from '../shared/databases/scratch.js';
-import { S3ObjectStore } from '../shared/storage/s3-object-store.js';
+import { restoreDump } from '../shared/adapters/databases/restore.js';
+import { withScratchDatabase } from '../shared/adapters/databases/scratch.js';
+import { S3ObjectStore } from '../shared/adapters/storage/s3-object-store.js';
 import { startS3Server } from '../test/support/s3-server.js';
 import type { ChildReport } from './fixtures/backup-verify-child.js';
 

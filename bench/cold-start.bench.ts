@@ -4,8 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildBundles, directoryBytes } from '../shared/cli/bundle-cmd.js';
 import { startFakeGcs } from '../test/fakes/gcs.js';
+import { buildBundles, directoryBytes } from '../tools/bundle/bundle-cmd.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FRAMEWORK_MAIN = join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');

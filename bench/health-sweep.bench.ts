@@ -8,9 +8,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createHealthSweep } from '../functions/health-sweep/handler.js';
 import type { SweepItem } from '../functions/health-sweep/sweep-types.js';
-import { EstateSchema } from '../shared/config/estate.js';
-import { runFunction } from '../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../shared/state/memory.js';
+import { EstateSchema } from '../shared/core/config/estate.js';
+import { MemoryStateStore } from '../shared/core/state/memory.js';
+import { runFunction } from '../shared/host/runtime/invoke.js';
 import { freePort, type LocalProcess, startReadyServer } from '../test/support/local-process.js';
 import { timed } from './measure.js';
 

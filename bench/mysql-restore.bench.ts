@@ -9,9 +9,9 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createGunzip, createGzip } from 'node:zlib';
-import { scanMysqlDump } from '../shared/databases/mysql-scan.js';
-import { restoreDump } from '../shared/databases/restore.js';
-import { withScratchDatabase } from '../shared/databases/scratch.js';
+import { scanMysqlDump } from '../shared/adapters/databases/mysql-scan.js';
+import { restoreDump } from '../shared/adapters/databases/restore.js';
+import { withScratchDatabase } from '../shared/adapters/databases/scratch.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MYSQL = 'mysql://root@127.0.0.1:3306/';

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultRollbackDeps } from '../functions/rollback/deps.js';
 import { createRollbackFunction } from '../functions/rollback/handler.js';
-import { EstateSchema } from '../shared/config/estate.js';
+import { EstateSchema } from '../shared/core/config/estate.js';
 import { FakeCloudRun } from '../test/fakes/cloud-run.js';
 import { FakeMonitoring } from '../test/fakes/monitoring.js';
 import { epochNow, measureAlerts, postJson, report, serveFunctions } from './alert-harness.js';

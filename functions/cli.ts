@@ -1,4 +1,4 @@
-import { main } from '../shared/cli/main.js';
+import { main } from '../shared/host/cli/index.js';
 import { commands, functions } from './registry.js';
 
 /** The `opsfn` binary: the shared CLI with every function and its extra commands. */

@@ -1,4 +1,4 @@
-# rollback and autoscale change Cloud Run services through shared/platforms/cloud-run-platform.ts, whose
+# rollback and autoscale change Cloud Run services through shared/adapters/platforms/cloud-run-platform.ts, whose
 # calls need exactly: services.get, services.patch (run.services.update), revisions.list, and
 # operations.get to wait for each write (test/terraform/iam.test.ts derives the list from the code).
 # Operations belong to the location, not to a service, so that one permission is granted on the

@@ -1,6 +1,6 @@
 locals {
   # schedules/*.yaml is the single source shared with the embedded scheduler of `opsfn serve`;
-  # the fields and defaults mirror ScheduleSchema in shared/config/schedule.ts.
+  # the fields and defaults mirror ScheduleSchema in shared/core/config/schedule.ts.
   schedule_dir   = "${path.module}/../schedules"
   schedule_files = fileset(local.schedule_dir, "*.yaml")
   schedules = {

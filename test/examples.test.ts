@@ -3,10 +3,10 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { functions } from '../functions/registry.js';
-import { main } from '../shared/cli/main.js';
-import type { Serving } from '../shared/cli/serve-cmd.js';
-import { EstateSchema } from '../shared/config/estate.js';
-import { loadConfig } from '../shared/config/load.js';
+import { EstateSchema } from '../shared/core/config/estate.js';
+import { main } from '../shared/host/cli/main.js';
+import type { Serving } from '../shared/host/cli/serve-cmd.js';
+import { loadConfig } from '../shared/host/runtime/load-config.js';
 
 const ROOT = join(import.meta.dirname, '..');
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ScheduleSchema } from '../shared/config/schedule.js';
+import { ScheduleSchema } from '../shared/core/config/schedule.js';
 
 const DIR = join(import.meta.dirname, '..', 'schedules');
 const ENTRY_POINTS = ['backupVerify', 'certExpiry', 'autoscale', 'rollback', 'drDrill', 'healthSweep'];

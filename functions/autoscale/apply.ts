@@ -1,8 +1,8 @@
-import type { AutoscalePolicy } from '../../shared/config/sections/autoscale.js';
-import type { ActOutcome } from '../../shared/guard/act.js';
-import { previewChange } from '../../shared/platforms/change-preview.js';
-import type { ScalingPlatform } from '../../shared/platforms/scaling.js';
-import type { Context } from '../../shared/runtime/types.js';
+import type { ScalingPlatform } from '../../shared/adapters/platforms/index.js';
+import { previewChange } from '../../shared/adapters/platforms/index.js';
+import type { AutoscalePolicy } from '../../shared/core/config/index.js';
+import type { ActOutcome } from '../../shared/core/guard/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 import { type Knob, knobRequest, readKnob } from './knob.js';
 import { ALERTS_MAX, AutoscaleKeys, RECORD_TTL_MS, type ScaleRecord } from './state-keys.js';
 

@@ -1,5 +1,5 @@
-import type { AutoscalePolicy, ScaleStep } from '../../shared/config/sections/autoscale.js';
-import { formatDuration } from '../../shared/config/types.js';
+import type { AutoscalePolicy, ScaleStep } from '../../shared/core/config/index.js';
+import { formatDuration } from '../../shared/core/config/index.js';
 import type { Knob } from './knob.js';
 import type { ScaleRecord } from './state-keys.js';
 

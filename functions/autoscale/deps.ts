@@ -1,8 +1,12 @@
-import type { PlatformTiming } from '../../shared/platforms/create-platform.js';
-import { lazyGoogleAuth, platformCache } from '../../shared/platforms/platform-cache.js';
-import { createScalingPlatform, type ScalingPlatform } from '../../shared/platforms/scaling.js';
-import type { ServiceRef } from '../../shared/policy/match.js';
-import type { Context } from '../../shared/runtime/types.js';
+import type { PlatformTiming } from '../../shared/adapters/platforms/index.js';
+import {
+  createScalingPlatform,
+  lazyGoogleAuth,
+  platformCache,
+  type ScalingPlatform,
+} from '../../shared/adapters/platforms/index.js';
+import type { ServiceRef } from '../../shared/core/policy/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 
 /** What the autoscale function talks to; tests hand in their own. */
 export interface AutoscaleDeps {

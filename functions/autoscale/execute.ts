@@ -1,6 +1,6 @@
-import type { AutoscalePolicy } from '../../shared/config/sections/autoscale.js';
-import type { ScalingPlatform } from '../../shared/platforms/scaling.js';
-import type { Context } from '../../shared/runtime/types.js';
+import type { ScalingPlatform } from '../../shared/adapters/platforms/index.js';
+import type { AutoscalePolicy } from '../../shared/core/config/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 import { applyScale } from './apply.js';
 import type { Decision } from './decide.js';
 import type { Knob } from './knob.js';

@@ -1,6 +1,6 @@
-import { BadInputError } from '../../shared/errors/ops-error.js';
-import { defineFunction } from '../../shared/runtime/define-function.js';
-import type { FunctionDefinition } from '../../shared/runtime/types.js';
+import { BadInputError } from '../../shared/core/errors/index.js';
+import type { FunctionDefinition } from '../../shared/core/run/index.js';
+import { defineFunction } from '../../shared/core/run/index.js';
 import { type AutoscaleDeps, defaultAutoscaleDeps } from './deps.js';
 import { type AutoscaleInput, AutoscaleInputSchema, manualRequest } from './input.js';
 import { onAlert } from './on-alert.js';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { NameSchema } from '../../shared/config/types.js';
-import { PayloadTextSchema } from '../../shared/runtime/payload.js';
+import { NameSchema } from '../../shared/core/config/index.js';
+import { PayloadTextSchema } from '../../shared/core/run/index.js';
 
 const Count = z.number().int('expected a whole number').min(0).max(10_000);
 

@@ -1,6 +1,5 @@
-import type { AutoscalePolicy } from '../../shared/config/sections/autoscale.js';
-import type { ScaleRequest } from '../../shared/platforms/scaling.js';
-import type { ScalingState } from '../../shared/platforms/service-platform.js';
+import type { ScaleRequest, ScalingState } from '../../shared/adapters/platforms/index.js';
+import type { AutoscalePolicy } from '../../shared/core/config/index.js';
 
 /** The one bound a policy steps on a service, as read now. */
 export interface Knob {

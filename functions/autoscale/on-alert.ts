@@ -1,8 +1,8 @@
-import { formatDuration } from '../../shared/config/types.js';
-import type { Alert } from '../../shared/events/trigger.js';
-import { GuardKeys } from '../../shared/guard/keys.js';
-import { findPolicy, policyName, resolveService } from '../../shared/policy/match.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { formatDuration } from '../../shared/core/config/index.js';
+import type { Alert } from '../../shared/core/events/index.js';
+import { GuardKeys } from '../../shared/core/guard/index.js';
+import { findPolicy, policyName, resolveService } from '../../shared/core/policy/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { decideDown, decideUp } from './decide.js';
 import type { AutoscaleDeps } from './deps.js';
 import { describeItem, execute } from './execute.js';

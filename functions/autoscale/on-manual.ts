@@ -1,7 +1,7 @@
-import { entryOf } from '../../shared/config/lookup.js';
-import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
-import { policyFor, policyName } from '../../shared/policy/match.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { entryOf } from '../../shared/core/config/index.js';
+import { BadInputError, NotFoundError } from '../../shared/core/errors/index.js';
+import { policyFor, policyName } from '../../shared/core/policy/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { applyScale } from './apply.js';
 import type { AutoscaleDeps } from './deps.js';
 import type { ManualScale } from './input.js';

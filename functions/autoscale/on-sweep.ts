@@ -1,7 +1,7 @@
-import { entryOf } from '../../shared/config/lookup.js';
-import { toOpsError } from '../../shared/errors/index.js';
-import { policyFor, policyName } from '../../shared/policy/match.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { entryOf } from '../../shared/core/config/index.js';
+import { toOpsError } from '../../shared/core/errors/index.js';
+import { policyFor, policyName } from '../../shared/core/policy/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { decideDown } from './decide.js';
 import type { AutoscaleDeps } from './deps.js';
 import { describeItem, execute, type ScaleItem } from './execute.js';

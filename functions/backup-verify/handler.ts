@@ -1,10 +1,9 @@
 import * as z from 'zod';
-import { NameSchema } from '../../shared/config/types.js';
-import { NotFoundError } from '../../shared/errors/ops-error.js';
-import { defineFunction } from '../../shared/runtime/define-function.js';
-import { describeSome, uniqueList } from '../../shared/runtime/payload.js';
-import type { Context } from '../../shared/runtime/types.js';
-import { openObjectStore } from '../../shared/storage/open-object-store.js';
+import { openObjectStore } from '../../shared/adapters/storage/index.js';
+import { NameSchema } from '../../shared/core/config/index.js';
+import { NotFoundError } from '../../shared/core/errors/index.js';
+import type { Context } from '../../shared/core/run/index.js';
+import { defineFunction, describeSome, uniqueList } from '../../shared/core/run/index.js';
 import { readPersistenceInfo } from './adapters/redis-info.js';
 import { createSqlAdminClient } from './adapters/sqladmin-client.js';
 import { sweepOnly, verifyBackups } from './run-backups.js';

@@ -1,8 +1,8 @@
-import { boundList, ResultLimits } from '../../shared/runtime/result-bounds.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
-import { writeUrl } from '../../shared/storage/read-url.js';
+import { writeUrl } from '../../shared/adapters/storage/index.js';
+import { localDay } from '../../shared/core/config/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
+import { boundList, ResultLimits } from '../../shared/core/run/index.js';
 import { describeSweep, restoreServers, type SweepItem, sweepRestoreDatabases } from './checks/restore-sweep.js';
-import { localDay } from './time-zone.js';
 import type { BackupResult } from './types.js';
 import { describeProblems, runOutcome, runSummary } from './verdict.js';
 import { type VerifyDeps, verifyBackup } from './verify-backup.js';

@@ -1,10 +1,8 @@
-import type { Estate } from '../../shared/config/estate.js';
-import { entryOf } from '../../shared/config/lookup.js';
-import type { Backup, CloudSqlBackup } from '../../shared/config/sections/backups.js';
-import type { SecretRef } from '../../shared/config/types.js';
-import type { Act } from '../../shared/guard/act.js';
-import type { StateStore } from '../../shared/state/state-store.js';
-import type { OpenedStore, OpenObjectStoreOptions } from '../../shared/storage/open-object-store.js';
+import type { OpenedStore, OpenObjectStoreOptions } from '../../shared/adapters/storage/index.js';
+import type { Backup, CloudSqlBackup, Estate, SecretRef } from '../../shared/core/config/index.js';
+import { entryOf } from '../../shared/core/config/index.js';
+import type { Act } from '../../shared/core/guard/index.js';
+import type { StateStore } from '../../shared/core/state/index.js';
 import type { SqlAdminClient } from './adapters/sqladmin-client.js';
 import { decideCloudSql, enoughRuns } from './checks/cloud-sql.js';
 import { verifyObjectStore } from './checks/object-store.js';

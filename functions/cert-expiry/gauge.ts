@@ -1,5 +1,5 @@
-import { DependencyError } from '../../shared/errors/index.js';
-import type { HeaderSource } from '../../shared/metrics/cloud-monitoring-metrics.js';
+import type { HeaderSource } from '../../shared/adapters/metrics/index.js';
+import { DependencyError } from '../../shared/core/errors/index.js';
 import type { CertItem } from './types.js';
 
 const DAY_MS = 86_400_000;

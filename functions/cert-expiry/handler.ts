@@ -1,8 +1,7 @@
 import * as z from 'zod';
-import type { Certificates } from '../../shared/config/sections/certificates.js';
-import { defineFunction } from '../../shared/runtime/define-function.js';
-import { uniqueList } from '../../shared/runtime/payload.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import type { Certificates } from '../../shared/core/config/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
+import { defineFunction, uniqueList } from '../../shared/core/run/index.js';
 import { type CheckOptions, checkCertificates } from './check.js';
 import { gaugeSeries, writeGauge } from './gauge.js';
 import { notifyFindings, summarize } from './report.js';

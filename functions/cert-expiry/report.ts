@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Notification } from '../../shared/notify/notification.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import type { Notification } from '../../shared/core/notify/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import type { CertItem, CertProblem } from './types.js';
 
 /** One problem of one endpoint, over all the addresses that show it. */

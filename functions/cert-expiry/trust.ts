@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
-import { BadInputError } from '../../shared/errors/index.js';
+import { BadInputError } from '../../shared/core/errors/index.js';
 import { readDerFacts, readSubjectKey } from './der.js';
 
 /** A certificate parsed once, with the facts every check needs. */

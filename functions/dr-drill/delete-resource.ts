@@ -1,5 +1,5 @@
-import type { ScratchServerConfig } from '../../shared/config/sections/backups.js';
-import type { Context } from '../../shared/runtime/types.js';
+import type { ScratchServerConfig } from '../../shared/core/config/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 import type { ResourceRecord } from './model.js';
 import { assertDrillResource } from './naming.js';
 import type { DrillPorts } from './ports.js';

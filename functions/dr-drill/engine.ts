@@ -1,6 +1,6 @@
-import { LockedError, NotFoundError } from '../../shared/errors/ops-error.js';
-import { type ShutdownError, shutdownOf } from '../../shared/runtime/errors.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { LockedError, NotFoundError } from '../../shared/core/errors/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
+import { type ShutdownError, shutdownOf } from '../../shared/host/runtime/index.js';
 import { finalize } from './finalize.js';
 import { applySignals, type DrillRecord, isFinal, isOver, type StepRecord } from './model.js';
 import { CREATING_STEPS, type NamedStep, nameSteps } from './plan.js';

@@ -1,4 +1,4 @@
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { measure } from './measure.js';
 import type { DrillRecord } from './model.js';
 import type { DrillPorts } from './ports.js';

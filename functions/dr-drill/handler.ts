@@ -1,9 +1,8 @@
 import * as z from 'zod';
-import { entryOf } from '../../shared/config/lookup.js';
-import { LockedError } from '../../shared/errors/ops-error.js';
-import { defineFunction } from '../../shared/runtime/define-function.js';
-import { PayloadLimits } from '../../shared/runtime/payload.js';
-import type { FunctionDefinition } from '../../shared/runtime/types.js';
+import { entryOf } from '../../shared/core/config/index.js';
+import { LockedError } from '../../shared/core/errors/index.js';
+import type { FunctionDefinition } from '../../shared/core/run/index.js';
+import { defineFunction, PayloadLimits } from '../../shared/core/run/index.js';
 import { advance } from './engine.js';
 import { writeHeartbeats } from './heartbeat.js';
 import { runJanitor } from './janitor.js';

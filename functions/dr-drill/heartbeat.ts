@@ -1,5 +1,5 @@
-import { entryOf } from '../../shared/config/lookup.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { entryOf } from '../../shared/core/config/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import type { DrillPorts } from './ports.js';
 import { message } from './steps/types.js';
 

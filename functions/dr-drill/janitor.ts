@@ -1,21 +1,15 @@
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { deleteResource } from './delete-resource.js';
 import { advanceLock } from './engine.js';
-import { cancelKey, isOver } from './model.js';
+import { cancelKey, isOver, type JanitorItem } from './model.js';
+
+export type { JanitorItem } from './model.js';
+
 import type { DrillPorts } from './ports.js';
 import { saveDrill } from './step-env.js';
 import { message } from './steps/types.js';
 import { sweepCloud } from './sweep-cloud.js';
 import { loadDrill } from './unseal.js';
-
-/** One thing the janitor did or found. */
-export interface JanitorItem {
-  drill: string;
-  resource?: string;
-  kind?: string;
-  action: 'deleted' | 'leaked' | 'resumed' | 'cancelled' | 'skipped';
-  detail: string;
-}
 
 /**
  * The daily janitor: deletes expired resources of any drill (a crashed one included), resumes

@@ -1,5 +1,5 @@
-import type { DrillPlan, DrillStep } from '../../shared/config/sections/drills.js';
-import type { Context } from '../../shared/runtime/types.js';
+import type { DrillPlan, DrillStep } from '../../shared/core/config/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 
 /** Where a step stands; `ok`, `fail`, `skipped` and `cancelled` are final. */
 export type StepStatus = 'pending' | 'running' | 'ok' | 'fail' | 'skipped' | 'cancelled';
@@ -120,4 +120,13 @@ export async function applySignals(ctx: Pick<Context, 'state'>, drill: DrillReco
     drill.cancel = cancel;
     if (drill.status === 'awaiting-approval') drill.status = 'running';
   }
+}
+
+/** One thing the janitor did or found. */
+export interface JanitorItem {
+  drill: string;
+  resource?: string;
+  kind?: string;
+  action: 'deleted' | 'leaked' | 'resumed' | 'cancelled' | 'skipped';
+  detail: string;
 }

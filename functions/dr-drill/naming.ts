@@ -1,4 +1,4 @@
-import { BadInputError } from '../../shared/errors/ops-error.js';
+import { BadInputError } from '../../shared/core/errors/index.js';
 import type { ResourceKind } from './model.js';
 
 /** Drill ids: eight lowercase hex digits, short enough for Cloud Run's 49-character names. */

@@ -1,7 +1,6 @@
-import type { Estate } from '../../shared/config/estate.js';
-import { entryOf } from '../../shared/config/lookup.js';
-import type { DrillPlan, DrillStep } from '../../shared/config/sections/drills.js';
-import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
+import type { DrillPlan, DrillStep, Estate } from '../../shared/core/config/index.js';
+import { entryOf } from '../../shared/core/config/index.js';
+import { BadInputError, NotFoundError } from '../../shared/core/errors/index.js';
 
 /** A plan step with its name settled. */
 export type NamedStep = DrillStep & { name: string };

@@ -1,17 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Endpoint } from '../../shared/config/sections/estate-common.js';
-import { type AssertionResult, runAssertions, type SqlAssertion } from '../../shared/databases/assertions.js';
-import type { ScratchDatabase, ScratchServer } from '../../shared/databases/connection.js';
-import { type RestoreOptions, type RestoreStats, restoreDump } from '../../shared/databases/restore.js';
-import { checkRestoreClient } from '../../shared/databases/restore-client.js';
-import { createScratchDatabase, dropScratchDatabase, listScratchDatabases } from '../../shared/databases/scratch.js';
+import type { ScratchDatabase, ScratchServer } from '../../shared/adapters/databases/index.js';
+import {
+  type AssertionResult,
+  checkRestoreClient,
+  createScratchDatabase,
+  dropScratchDatabase,
+  listScratchDatabases,
+  type RestoreOptions,
+  type RestoreStats,
+  restoreDump,
+  runAssertions,
+  type SqlAssertion,
+} from '../../shared/adapters/databases/index.js';
 import {
   type OpenedStore,
   type OpenObjectStoreOptions,
   openObjectStore,
-} from '../../shared/storage/open-object-store.js';
-import { writeUrl } from '../../shared/storage/read-url.js';
+  writeUrl,
+} from '../../shared/adapters/storage/index.js';
+import type { Endpoint } from '../../shared/core/config/index.js';
 import type { CloudRunDrill } from './adapters/cloud-run.js';
 import type { CloudSqlDrill } from './adapters/cloud-sql.js';
 import { type HeartbeatTarget, writeHeartbeat } from './adapters/heartbeat.js';

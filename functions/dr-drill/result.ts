@@ -1,4 +1,4 @@
-import type { RunResult } from '../../shared/runtime/types.js';
+import type { RunResult } from '../../shared/core/run/index.js';
 import type { DrillRecord } from './model.js';
 
 /** One step as the envelope's `items` list it. */

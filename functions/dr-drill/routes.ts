@@ -1,4 +1,4 @@
-import type { FunctionRoute, RouteRequest } from '../../shared/runtime/types.js';
+import type { FunctionRoute, RouteRequest } from '../../shared/core/run/index.js';
 import { measure } from './measure.js';
 import { applySignals, approvalKey, cancelKey, type DrillRecord, drillKey, isOver, type Signal } from './model.js';
 import { DRILL_ID } from './naming.js';

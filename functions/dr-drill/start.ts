@@ -1,7 +1,7 @@
-import type { CopyConnect } from '../../shared/config/sections/drills.js';
-import { LockedError } from '../../shared/errors/ops-error.js';
-import type { Trigger } from '../../shared/events/trigger.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import type { CopyConnect } from '../../shared/core/config/index.js';
+import { LockedError } from '../../shared/core/errors/index.js';
+import type { Trigger } from '../../shared/core/events/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { DRILL_RECORD_TTL_MS, type DrillRecord, drillKey, isOver } from './model.js';
 import { cloudPrefix, databasePrefix, resourceName } from './naming.js';
 import { CREATING_STEPS, type NamedStep, resolvePlan } from './plan.js';

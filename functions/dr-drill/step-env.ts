@@ -1,4 +1,4 @@
-import type { Context } from '../../shared/runtime/types.js';
+import type { Context } from '../../shared/core/run/index.js';
 import { DRILL_RECORD_TTL_MS, type DrillRecord, drillKey, type ResourceRecord } from './model.js';
 import { assertDrillResource } from './naming.js';
 import type { NamedStep } from './plan.js';

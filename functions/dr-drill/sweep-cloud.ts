@@ -1,8 +1,7 @@
-import { entryOf } from '../../shared/config/lookup.js';
-import type { Context } from '../../shared/runtime/types.js';
+import { entryOf } from '../../shared/core/config/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 import { deleteResource } from './delete-resource.js';
-import type { JanitorItem } from './janitor.js';
-import type { ResourceRecord } from './model.js';
+import type { JanitorItem, ResourceRecord } from './model.js';
 import type { DrillPorts } from './ports.js';
 
 const PREFIX = 'opsfn-drill-';

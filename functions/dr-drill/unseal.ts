@@ -1,8 +1,7 @@
-import { REDACTED } from '../../shared/audit/redactor.js';
-import type { Estate } from '../../shared/config/estate.js';
-import type { SecretRef } from '../../shared/config/types.js';
-import { BadInputError } from '../../shared/errors/ops-error.js';
-import type { Context } from '../../shared/runtime/types.js';
+import { REDACTED } from '../../shared/core/audit/index.js';
+import type { Estate, SecretRef } from '../../shared/core/config/index.js';
+import { BadInputError } from '../../shared/core/errors/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 import { type DrillRecord, drillKey } from './model.js';
 
 /*

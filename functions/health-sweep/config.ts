@@ -1,4 +1,6 @@
 // The section schema lives with the estate schema until every function contributes its own section.
+
+export * from '../../shared/core/config/index.js';
 export {
   type CheckEntry,
   type Health,
@@ -8,5 +10,4 @@ export {
   HealthSchema,
   type InvalidCheck,
   parseCheckEntry,
-} from '../../shared/config/sections/health.js';
-export * from '../../shared/config/sections/health-checks.js';
+} from '../../shared/core/config/index.js';

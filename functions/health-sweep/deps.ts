@@ -2,12 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { PlatformTiming } from '../../shared/platforms/create-platform.js';
-import { createServicePlatform } from '../../shared/platforms/create-platform.js';
-import { lazyGoogleAuth, platformCache } from '../../shared/platforms/platform-cache.js';
-import type { ServicePlatform } from '../../shared/platforms/service-platform.js';
-import type { ServiceRef } from '../../shared/policy/match.js';
-import type { Context } from '../../shared/runtime/types.js';
+import type { PlatformTiming, ServicePlatform } from '../../shared/adapters/platforms/index.js';
+import { createServicePlatform, lazyGoogleAuth, platformCache } from '../../shared/adapters/platforms/index.js';
+import type { ServiceRef } from '../../shared/core/policy/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 
 /** What the health sweep talks to besides the probed targets themselves; tests hand in their own. */
 export interface HealthSweepDeps {

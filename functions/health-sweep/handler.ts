@@ -1,5 +1,5 @@
-import { defineFunction } from '../../shared/runtime/define-function.js';
-import type { FunctionDefinition } from '../../shared/runtime/types.js';
+import type { FunctionDefinition } from '../../shared/core/run/index.js';
+import { defineFunction } from '../../shared/core/run/index.js';
 import { defaultHealthSweepDeps, type HealthSweepDeps } from './deps.js';
 import { type HealthSweepInput, HealthSweepInputSchema } from './input.js';
 import { onAlert } from './on-alert.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { NameSchema } from '../../shared/config/types.js';
+import { NameSchema } from '../../shared/core/config/index.js';
 
 /**
  * The payload of scheduled and manual triggers: `{}` sweeps every due check; a manual run may name a `service`

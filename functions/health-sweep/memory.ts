@@ -1,5 +1,5 @@
-import { errorMessage } from '../../shared/errors/ops-error.js';
-import type { Context } from '../../shared/runtime/types.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 import type { CheckMemory } from './decide.js';
 import { HealthKeys, MEMORY_TTL_MS } from './state-keys.js';
 

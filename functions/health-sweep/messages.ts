@@ -1,5 +1,5 @@
-import { formatDuration } from '../../shared/config/types.js';
-import type { Notification } from '../../shared/notify/notification.js';
+import { formatDuration } from '../../shared/core/config/index.js';
+import type { Notification } from '../../shared/core/notify/index.js';
 import type { CheckMemory, IncidentMemory } from './decide.js';
 
 /** A check as a message lists it. */

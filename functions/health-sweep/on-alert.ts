@@ -1,6 +1,6 @@
-import type { Alert } from '../../shared/events/trigger.js';
-import { findPolicy, policyName, resolveService } from '../../shared/policy/match.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import type { Alert } from '../../shared/core/events/index.js';
+import { findPolicy, policyName, resolveService } from '../../shared/core/policy/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import type { HealthSweepDeps } from './deps.js';
 import { sweep } from './sweep.js';
 

@@ -1,5 +1,5 @@
-import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { BadInputError, NotFoundError } from '../../shared/core/errors/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import type { HealthSweepDeps } from './deps.js';
 import type { HealthSweepInput } from './input.js';
 import { sweep } from './sweep.js';

@@ -1,8 +1,7 @@
-import type { CheckEntry, HealthConfig } from '../../shared/config/sections/health.js';
-import type { HealthCheck } from '../../shared/config/sections/health-checks.js';
-import { formatDuration } from '../../shared/config/types.js';
-import { errorMessage } from '../../shared/errors/ops-error.js';
-import type { Context } from '../../shared/runtime/types.js';
+import type { CheckEntry, HealthCheck, HealthConfig } from '../../shared/core/config/index.js';
+import { formatDuration } from '../../shared/core/config/index.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 import type { CheckMemory } from './decide.js';
 import type { HealthSweepDeps } from './deps.js';
 import type { SweepMemory } from './memory.js';

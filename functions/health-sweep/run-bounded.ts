@@ -1,5 +1,5 @@
-import type { CheckEntry, HealthConfig } from '../../shared/config/sections/health.js';
-import type { Context } from '../../shared/runtime/types.js';
+import type { CheckEntry, HealthConfig } from '../../shared/core/config/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 import { type CheckRunEnv, runCheck } from './checks/run-check.js';
 import type { CheckResult } from './checks/types.js';
 import type { CheckMemory } from './decide.js';

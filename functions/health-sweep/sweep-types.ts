@@ -1,4 +1,4 @@
-import type { CheckEntry } from '../../shared/config/sections/health.js';
+import type { CheckEntry } from '../../shared/core/config/index.js';
 import type { CheckResult, CheckStatus } from './checks/types.js';
 import type { Advance, CheckMemory } from './decide.js';
 

@@ -1,5 +1,5 @@
-import { formatDuration } from '../../shared/config/types.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { formatDuration } from '../../shared/core/config/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { type CheckResult, type CheckStatus, worst } from './checks/types.js';
 import { advance, isDue } from './decide.js';
 import type { HealthSweepDeps } from './deps.js';

@@ -1,8 +1,8 @@
-import type { RollbackPolicy } from '../../shared/config/sections/rollback.js';
-import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
-import { previewChange } from '../../shared/platforms/change-preview.js';
-import type { ServicePlatform } from '../../shared/platforms/service-platform.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import type { MetricsSource } from '../../shared/adapters/metrics/index.js';
+import type { ServicePlatform } from '../../shared/adapters/platforms/index.js';
+import { previewChange } from '../../shared/adapters/platforms/index.js';
+import type { RollbackPolicy } from '../../shared/core/config/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { applyRollback } from './apply.js';
 import { type DecisionPolicy, judge } from './decide.js';
 import type { RollbackDeps } from './deps.js';

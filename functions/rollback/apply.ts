@@ -1,6 +1,10 @@
-import { ServingChangedError } from '../../shared/platforms/errors.js';
-import { isPinnable, type ServicePlatform, type ServiceStatus } from '../../shared/platforms/service-platform.js';
-import type { Context } from '../../shared/runtime/types.js';
+import {
+  isPinnable,
+  type ServicePlatform,
+  type ServiceStatus,
+  ServingChangedError,
+} from '../../shared/adapters/platforms/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 import type { ChainMark } from './decide.js';
 import { BAD_MAX, BAD_TTL_MS, type PinRecord, RollbackKeys } from './state-keys.js';
 

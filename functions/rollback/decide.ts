@@ -1,5 +1,5 @@
-import type { ErrorRateSample } from '../../shared/metrics/metrics-source.js';
-import type { RevisionInfo, ServiceStatus } from '../../shared/platforms/service-platform.js';
+import type { ErrorRateSample } from '../../shared/adapters/metrics/index.js';
+import type { RevisionInfo, ServiceStatus } from '../../shared/adapters/platforms/index.js';
 
 /** A metrics reading: a sample, no data (undefined sample), or the API error that prevented it. */
 export interface Reading {

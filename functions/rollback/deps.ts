@@ -1,15 +1,22 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { RollbackPolicy } from '../../shared/config/sections/rollback.js';
-import { CloudMonitoringMetrics, type HeaderSource } from '../../shared/metrics/cloud-monitoring-metrics.js';
-import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
-import { ProbeMetrics } from '../../shared/metrics/probe-metrics.js';
-import { prometheusAuth } from '../../shared/metrics/prometheus-auth.js';
-import { PrometheusMetrics } from '../../shared/metrics/prometheus-metrics.js';
-import { createServicePlatform, type PlatformTiming } from '../../shared/platforms/create-platform.js';
-import { lazyGoogleAuth, platformCache } from '../../shared/platforms/platform-cache.js';
-import type { ServicePlatform } from '../../shared/platforms/service-platform.js';
-import type { ServiceRef } from '../../shared/policy/match.js';
-import type { Context } from '../../shared/runtime/types.js';
+import type { MetricsSource } from '../../shared/adapters/metrics/index.js';
+import {
+  CloudMonitoringMetrics,
+  type HeaderSource,
+  ProbeMetrics,
+  PrometheusMetrics,
+  prometheusAuth,
+} from '../../shared/adapters/metrics/index.js';
+import type { ServicePlatform } from '../../shared/adapters/platforms/index.js';
+import {
+  createServicePlatform,
+  lazyGoogleAuth,
+  type PlatformTiming,
+  platformCache,
+} from '../../shared/adapters/platforms/index.js';
+import type { RollbackPolicy } from '../../shared/core/config/index.js';
+import type { ServiceRef } from '../../shared/core/policy/index.js';
+import type { Context } from '../../shared/core/run/index.js';
 
 /** What the rollback function talks to; tests hand in their own. */
 export interface RollbackDeps {

@@ -1,4 +1,4 @@
-import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
+import type { MetricsSource } from '../../shared/adapters/metrics/index.js';
 import type { Reading } from './decide.js';
 
 /** Reads one error rate through the metrics port; an error or a missing source becomes a reading, never a throw. */

@@ -1,5 +1,5 @@
-import { defineFunction } from '../../shared/runtime/define-function.js';
-import type { FunctionDefinition } from '../../shared/runtime/types.js';
+import type { FunctionDefinition } from '../../shared/core/run/index.js';
+import { defineFunction } from '../../shared/core/run/index.js';
 import { defaultRollbackDeps, type RollbackDeps } from './deps.js';
 import { type RollbackInput, RollbackInputSchema } from './input.js';
 import { onAlert } from './on-alert.js';

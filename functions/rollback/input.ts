@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { PayloadLimits, PayloadTextSchema } from '../../shared/runtime/payload.js';
+import { PayloadLimits, PayloadTextSchema } from '../../shared/core/run/index.js';
 
 /** A manual request: roll a service back (optionally to a named revision or compose image), or release a pin. */
 export const RollbackInputSchema = z.strictObject({

@@ -1,5 +1,5 @@
-import type { Notification } from '../../shared/notify/notification.js';
-import type { PlatformKind } from '../../shared/platforms/service-platform.js';
+import type { PlatformKind } from '../../shared/adapters/platforms/index.js';
+import type { Notification } from '../../shared/core/notify/index.js';
 import type { Decision } from './decide.js';
 
 /** Who and what a message is about. */

@@ -1,7 +1,7 @@
-import type { Alert } from '../../shared/events/trigger.js';
-import type { ServicePlatform, ServiceStatus } from '../../shared/platforms/service-platform.js';
-import { findPolicy, policyName, resolveService } from '../../shared/policy/match.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import type { ServicePlatform, ServiceStatus } from '../../shared/adapters/platforms/index.js';
+import type { Alert } from '../../shared/core/events/index.js';
+import { findPolicy, policyName, resolveService } from '../../shared/core/policy/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { actAndVerify, decisionPolicy } from './act-and-verify.js';
 import { blamedRevision, type ChainMark, decide } from './decide.js';
 import type { RollbackDeps } from './deps.js';

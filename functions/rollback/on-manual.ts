@@ -1,7 +1,7 @@
-import { entryOf } from '../../shared/config/lookup.js';
-import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
-import { policyFor } from '../../shared/policy/match.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { entryOf } from '../../shared/core/config/index.js';
+import { BadInputError, NotFoundError } from '../../shared/core/errors/index.js';
+import { policyFor } from '../../shared/core/policy/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { actAndVerify, decisionPolicy, MANUAL_DEFAULTS } from './act-and-verify.js';
 import { chooseTarget, type DecisionPolicy } from './decide.js';
 import type { RollbackDeps } from './deps.js';

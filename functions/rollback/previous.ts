@@ -1,5 +1,5 @@
-import type { MetricsSource } from '../../shared/metrics/metrics-source.js';
-import type { RevisionInfo, ServiceStatus } from '../../shared/platforms/service-platform.js';
+import type { MetricsSource } from '../../shared/adapters/metrics/index.js';
+import type { RevisionInfo, ServiceStatus } from '../../shared/adapters/platforms/index.js';
 import { chooseTarget, type Reading } from './decide.js';
 import { readErrorRate } from './evidence.js';
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CliCommand } from '../../shared/cli/command.js';
-import { ExitCodes, exitCodeOf } from '../../shared/cli/exit-codes.js';
-import { formatEnvelope } from '../../shared/cli/format.js';
+import type { CliCommand } from '../../shared/host/cli/index.js';
+import { ExitCodes, exitCodeOf, formatEnvelope } from '../../shared/host/cli/index.js';
 
 const USAGE = 'opsfn release-pin <service> [--reason TEXT] [--dry-run] [--json]';
 

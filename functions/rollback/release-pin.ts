@@ -1,9 +1,8 @@
-import { entryOf } from '../../shared/config/lookup.js';
-import { BadInputError, NotFoundError } from '../../shared/errors/ops-error.js';
-import { previewChange } from '../../shared/platforms/change-preview.js';
-import { isPinnable } from '../../shared/platforms/service-platform.js';
-import { policyFor } from '../../shared/policy/match.js';
-import type { Context, RunResult } from '../../shared/runtime/types.js';
+import { isPinnable, previewChange } from '../../shared/adapters/platforms/index.js';
+import { entryOf } from '../../shared/core/config/index.js';
+import { BadInputError, NotFoundError } from '../../shared/core/errors/index.js';
+import { policyFor } from '../../shared/core/policy/index.js';
+import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { decisionPolicy } from './act-and-verify.js';
 import { judge } from './decide.js';
 import { defaultRollbackDeps, type RollbackDeps } from './deps.js';

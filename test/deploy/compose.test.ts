@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig } from '../../shared/config/load.js';
+import { loadConfig } from '../../shared/host/runtime/load-config.js';
 import { composeCli } from '../support/docker.js';
 
 const run = promisify(execFile);

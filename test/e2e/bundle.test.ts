@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { measureColdStart } from '../../bench/cold-start.bench.js';
 import { functions } from '../../functions/registry.js';
-import { type BundleReport, buildBundles, kebabCase, locateHandlers } from '../../shared/cli/bundle-cmd.js';
-import { defineFunction } from '../../shared/runtime/define-function.js';
+import { defineFunction } from '../../shared/core/run/define-function.js';
+import { type BundleReport, buildBundles, kebabCase, locateHandlers } from '../../tools/bundle/bundle-cmd.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let out = '';

@@ -1,4 +1,4 @@
-import type { CliIo } from '../../shared/cli/io.js';
+import type { CliIo } from '../../shared/host/cli/io.js';
 
 /** A CLI io that captures stdout and stderr. */
 export function captureIo(

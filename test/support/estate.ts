@@ -1,6 +1,6 @@
-import { ConfigError } from '../../shared/config/errors.js';
-import type { Estate, EstateInput } from '../../shared/config/estate.js';
-import { parseConfig, parseConfigText } from '../../shared/config/load.js';
+import { ConfigError } from '../../shared/core/config/errors.js';
+import type { Estate, EstateInput } from '../../shared/core/config/estate.js';
+import { parseConfig, parseConfigText } from '../../shared/host/runtime/load-config.js';
 
 /** A validated estate for tests: memory state, enforce mode, plus the given overrides. */
 export function testEstate(overrides: Partial<EstateInput> = {}): Estate {

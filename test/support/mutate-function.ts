@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineFunction } from '../../shared/runtime/define-function.js';
+import { defineFunction } from '../../shared/core/run/define-function.js';
 
 /** Calls made by {@link makeMutateFunction}'s mutation, per target. */
 export type CallLog = Map<string, number>;

@@ -1,4 +1,4 @@
-import type { DeliveryResult, Notification, Notifier } from '../../shared/notify/notification.js';
+import type { DeliveryResult, Notification, Notifier } from '../../shared/core/notify/notification.js';
 
 /** A notifier that records every message and reports a successful delivery to channel `test`. */
 export function recordingNotifier(): Notifier & { sent: Notification[] } {

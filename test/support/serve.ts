@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { createHttpServer } from '../../shared/runtime/node-server.js';
-import { createRuntime, type RuntimeOptions } from '../../shared/runtime/runtime.js';
+import { createHttpServer } from '../../shared/host/runtime/node-server.js';
+import { createRuntime, type RuntimeOptions } from '../../shared/host/runtime/runtime.js';
 
 /** Serves a runtime on 127.0.0.1:0 (answering loopback `Host`s only) and returns its URL, the runtime and a stop function. */
 export async function serveRuntime(options: RuntimeOptions) {

@@ -76,9 +76,9 @@ function sources(...dirs: string[]): string {
 /** What a command run in a step needs: packages for the programs its code spawns, services it connects to. */
 function needs(command: string): { packages: string[]; services: string[]; files: string[] } {
   const code = /vitest run/.test(command)
-    ? sources('test', 'shared', 'functions')
+    ? sources('test', 'shared', 'functions', 'tools')
     : /npm run bench/.test(command)
-      ? sources('bench', 'shared', 'functions')
+      ? sources('bench', 'shared', 'functions', 'tools')
       : '';
   const spawned = Object.keys(PROGRAMS).filter((p) => code.includes(`'${p}'`) || code.includes(`'${p}')`));
   const services = Object.entries(SERVICES)
@@ -141,7 +141,7 @@ describe('cloudbuild.yaml', () => {
   });
 
   it('knows every program the code spawns', () => {
-    const code = sources('test', 'bench', 'shared', 'functions');
+    const code = sources('test', 'bench', 'shared', 'functions', 'tools');
     const spawnedLiterals = [
       ...code.matchAll(/(?:spawn|spawnSync|execFile|execFileSync|spawnTracked|startReadyServer)\(\s*'([a-z0-9_.-]+)'/g),
     ].map((m) => m[1] ?? '');

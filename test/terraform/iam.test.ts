@@ -8,7 +8,7 @@ const VERBS: Record<string, string> = { get: 'get', list: 'list', patch: 'update
 
 /** The IAM permission of every Cloud Run Admin v2 call the platform adapter makes (`run.<collection>.<verb>`). */
 function cloudRunPermissions(): string[] {
-  const source = readFileSync(join(ROOT, 'shared', 'platforms', 'cloud-run-platform.ts'), 'utf8');
+  const source = readFileSync(join(ROOT, 'shared', 'adapters', 'platforms', 'cloud-run-platform.ts'), 'utf8');
   const calls = [...source.matchAll(/api\.projects\.locations\.([a-z.]+)\.(get|list|patch|create|delete)\(/g)];
   return [...new Set(calls.map(([, path, verb]) => `run.${path?.split('.').at(-1)}.${VERBS[verb ?? '']}`))].sort();
 }

@@ -43,7 +43,7 @@ describe('terraform', () => {
     if (!existsSync(index)) return;
     expect(readFileSync(index, 'utf8')).toMatch(/registerFunctions\(functions\)/);
     const { functions } = await import('../../functions/registry.js');
-    const { registerFunctions } = await import('../../shared/runtime/register.js');
+    const { registerFunctions } = await import('../../shared/host/runtime/register.js');
     const targets: string[] = [];
     registerFunctions(functions, {
       loadRuntime: () => Promise.reject(new Error('not served in this test')),

@@ -1,4 +1,4 @@
-import { withRedis } from '../../../shared/databases/redis-session.js';
+import { withRedis } from '../../../shared/adapters/databases/index.js';
 
 /** Runs `INFO persistence` on a Redis URL with one bounded connection, and closes it. */
 export function readPersistenceInfo(url: string, timeoutMs: number): Promise<string> {

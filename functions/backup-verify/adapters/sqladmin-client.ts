@@ -1,6 +1,6 @@
-import { createSqlAdmin } from '../../../shared/cloudsql/sql-admin.js';
-import type { Endpoint } from '../../../shared/config/sections/estate-common.js';
-import { DependencyError } from '../../../shared/errors/ops-error.js';
+import { createSqlAdmin } from '../../../shared/adapters/google/index.js';
+import type { Endpoint } from '../../../shared/core/config/index.js';
+import { DependencyError } from '../../../shared/core/errors/index.js';
 
 /** One Cloud SQL backup run as the SQL Admin API lists it (times as RFC 3339 strings). */
 export interface BackupRun {

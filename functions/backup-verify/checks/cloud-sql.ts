@@ -1,4 +1,4 @@
-import type { CloudSqlBackup } from '../../../shared/config/sections/backups.js';
+import type { CloudSqlBackup } from '../../../shared/core/config/index.js';
 import type { BackupRun, InstanceSettings } from '../adapters/sqladmin-client.js';
 import { type Check, check } from '../types.js';
 

@@ -1,4 +1,4 @@
-import type { ObjectInfo } from '../../../shared/storage/object-store.js';
+import type { ObjectInfo } from '../../../shared/adapters/storage/index.js';
 import type { ScanResult } from '../scan/scan-object.js';
 import { type Check, check } from '../types.js';
 

@@ -1,11 +1,11 @@
-import type { ObjectStoreBackup } from '../../../shared/config/sections/backups.js';
-import { errorMessage as message } from '../../../shared/errors/ops-error.js';
-import type { ObjectStore } from '../../../shared/storage/object-store.js';
-import type { OpenedStore, OpenObjectStoreOptions } from '../../../shared/storage/open-object-store.js';
+import type { ObjectStore, OpenedStore, OpenObjectStoreOptions } from '../../../shared/adapters/storage/index.js';
+import { selectCandidates } from '../../../shared/adapters/storage/index.js';
+import type { ObjectStoreBackup } from '../../../shared/core/config/index.js';
+import { errorMessage as message } from '../../../shared/core/errors/index.js';
 import { scanStream } from '../scan/scan-object.js';
 import { type Check, check } from '../types.js';
 import { checksumCheck, completenessCheck, integrityCheck } from './dump-checks.js';
-import { type Candidate, freshnessCheck, retentionCheck, selectCandidates, sizeCheck } from './object-listing.js';
+import { type Candidate, freshnessCheck, retentionCheck, sizeCheck } from './object-listing.js';
 
 /** What the object-store checks need from outside. */
 export interface ObjectStoreDeps {

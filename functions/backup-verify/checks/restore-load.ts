@@ -1,9 +1,7 @@
-import type { RestoreTest } from '../../../shared/config/sections/backups.js';
-import { runAssertions } from '../../../shared/databases/assertions.js';
-import { restoreDump } from '../../../shared/databases/restore.js';
-import { estimateRows } from '../../../shared/databases/row-count.js';
-import type { CreatedScratch } from '../../../shared/databases/scratch.js';
-import type { ObjectStore } from '../../../shared/storage/object-store.js';
+import type { CreatedScratch } from '../../../shared/adapters/databases/index.js';
+import { estimateRows, restoreDump, runAssertions } from '../../../shared/adapters/databases/index.js';
+import type { ObjectStore } from '../../../shared/adapters/storage/index.js';
+import type { RestoreTest } from '../../../shared/core/config/index.js';
 import { type Check, check } from '../types.js';
 import type { Candidate } from './object-listing.js';
 

@@ -1,14 +1,13 @@
-import type { Backup, ScratchServerConfig } from '../../../shared/config/sections/backups.js';
-import type { SecretRef } from '../../../shared/config/types.js';
 import {
   describeServer,
+  listScratchDatabases,
   RESTORE_PREFIX,
   type ScratchServer,
   scratchDeadline,
-} from '../../../shared/databases/connection.js';
-import { listScratchDatabases } from '../../../shared/databases/scratch.js';
-import { errorMessage as message } from '../../../shared/errors/ops-error.js';
-import type { Act } from '../../../shared/guard/act.js';
+} from '../../../shared/adapters/databases/index.js';
+import type { Backup, ScratchServerConfig, SecretRef } from '../../../shared/core/config/index.js';
+import { errorMessage as message } from '../../../shared/core/errors/index.js';
+import type { Act } from '../../../shared/core/guard/index.js';
 import { dropGuarded, ScratchActions } from './scratch-guard.js';
 
 /** One scratch database the sweep looked at, or a server it could not look on. */

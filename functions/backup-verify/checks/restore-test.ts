@@ -1,11 +1,9 @@
-import type { ObjectStoreBackup, RestoreTest } from '../../../shared/config/sections/backups.js';
-import type { SecretRef } from '../../../shared/config/types.js';
-import { type Engine, scratchDatabaseName } from '../../../shared/databases/connection.js';
-import { checkRestoreClient } from '../../../shared/databases/restore-client.js';
-import { errorMessage as message } from '../../../shared/errors/ops-error.js';
-import type { Act } from '../../../shared/guard/act.js';
-import type { StateStore } from '../../../shared/state/state-store.js';
-import type { ObjectStore } from '../../../shared/storage/object-store.js';
+import { checkRestoreClient, type Engine, scratchDatabaseName } from '../../../shared/adapters/databases/index.js';
+import type { ObjectStore } from '../../../shared/adapters/storage/index.js';
+import type { ObjectStoreBackup, RestoreTest, SecretRef } from '../../../shared/core/config/index.js';
+import { errorMessage as message } from '../../../shared/core/errors/index.js';
+import type { Act } from '../../../shared/core/guard/index.js';
+import type { StateStore } from '../../../shared/core/state/index.js';
 import { type Check, check } from '../types.js';
 import type { Candidate } from './object-listing.js';
 import { loadAndAssert } from './restore-load.js';

@@ -1,7 +1,12 @@
-import { describeServer, type ScratchServer } from '../../../shared/databases/connection.js';
-import { type CreatedScratch, createScratchDatabase, dropScratchDatabase } from '../../../shared/databases/scratch.js';
-import { errorMessage as message } from '../../../shared/errors/ops-error.js';
-import type { Act, ActOutcome } from '../../../shared/guard/act.js';
+import {
+  type CreatedScratch,
+  createScratchDatabase,
+  describeServer,
+  dropScratchDatabase,
+  type ScratchServer,
+} from '../../../shared/adapters/databases/index.js';
+import { errorMessage as message } from '../../../shared/core/errors/index.js';
+import type { Act, ActOutcome } from '../../../shared/core/guard/index.js';
 
 /** The guard's actions on scratch databases, as the audit log and the envelope name them. */
 export const ScratchActions = {

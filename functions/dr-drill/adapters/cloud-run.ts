@@ -1,5 +1,5 @@
-import type { Endpoint } from '../../../shared/config/sections/estate-common.js';
-import { DependencyError } from '../../../shared/errors/ops-error.js';
+import type { Endpoint } from '../../../shared/core/config/index.js';
+import { DependencyError } from '../../../shared/core/errors/index.js';
 import { callOptions, googleCall, pollUntil, statusOf } from './google-call.js';
 
 /** The parts of a Cloud Run service a drill reads. */

@@ -1,7 +1,7 @@
 import type { sqladmin_v1 } from '@googleapis/sqladmin';
-import { createSqlAdmin } from '../../../shared/cloudsql/sql-admin.js';
-import type { Endpoint } from '../../../shared/config/sections/estate-common.js';
-import { DependencyError } from '../../../shared/errors/ops-error.js';
+import { createSqlAdmin } from '../../../shared/adapters/google/index.js';
+import type { Endpoint } from '../../../shared/core/config/index.js';
+import { DependencyError } from '../../../shared/core/errors/index.js';
 import { type SqlInstance, type SqlOperation, toInstance, toOperation } from './cloud-sql-instance.js';
 import { callOptions, googleCall, pollUntil, statusOf } from './google-call.js';
 

@@ -1,4 +1,4 @@
-import { DependencyError } from '../../../shared/errors/ops-error.js';
+import { DependencyError } from '../../../shared/core/errors/index.js';
 
 /** Per-call options of a Google API client: bounded, no library retries (a failing API is reported, not hammered). */
 export function callOptions(timeoutMs: number, signal: AbortSignal) {

@@ -1,5 +1,5 @@
-import { parseDatabaseUrl } from '../../../shared/databases/connection.js';
-import { DependencyError } from '../../../shared/errors/ops-error.js';
+import { parseDatabaseUrl } from '../../../shared/adapters/databases/index.js';
+import { DependencyError } from '../../../shared/core/errors/index.js';
 
 /** Where heartbeats are written: a production database and the table opsfn owns there. */
 export interface HeartbeatTarget {

@@ -1,4 +1,4 @@
-import type { ScratchServerConfig } from '../../../shared/config/sections/backups.js';
+import type { ScratchServerConfig } from '../../../shared/core/config/index.js';
 import { deleteResource } from '../delete-resource.js';
 import { databasePrefix } from '../naming.js';
 import { message, type StepEnv, type StepResult, scratchServer } from './types.js';

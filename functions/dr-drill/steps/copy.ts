@@ -1,7 +1,6 @@
-import type { CopyConnect } from '../../../shared/config/sections/drills.js';
-import { parseDatabaseUrl, type ScratchDatabase } from '../../../shared/databases/connection.js';
-import { scratchDatabaseAs } from '../../../shared/databases/scratch-loader.js';
-import { BadInputError } from '../../../shared/errors/ops-error.js';
+import { parseDatabaseUrl, type ScratchDatabase, scratchDatabaseAs } from '../../../shared/adapters/databases/index.js';
+import type { CopyConnect } from '../../../shared/core/config/index.js';
+import { BadInputError } from '../../../shared/core/errors/index.js';
 import { heartbeatQuery } from '../adapters/heartbeat.js';
 import type { StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';

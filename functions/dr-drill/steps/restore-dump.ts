@@ -1,7 +1,7 @@
 import type * as z from 'zod';
-import { entryOf } from '../../../shared/config/lookup.js';
-import type { RestoreDumpStepSchema } from '../../../shared/config/sections/drills.js';
-import { selectCandidates } from '../../backup-verify/checks/object-listing.js';
+import { selectCandidates } from '../../../shared/adapters/storage/index.js';
+import type { RestoreDumpStepSchema } from '../../../shared/core/config/index.js';
+import { entryOf } from '../../../shared/core/config/index.js';
 import { resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
 import { recoveredAt } from './copy.js';

@@ -1,6 +1,6 @@
 import type * as z from 'zod';
-import { entryOf } from '../../../shared/config/lookup.js';
-import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../../../shared/config/sections/drills.js';
+import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../../../shared/core/config/index.js';
+import { entryOf } from '../../../shared/core/config/index.js';
 import type { CloudSqlDrill, SqlInstance } from '../adapters/cloud-sql.js';
 import type { StepRecord } from '../model.js';
 import { assertDrillResource, drillLabels } from '../naming.js';

@@ -1,7 +1,6 @@
-import type { ScratchServerConfig } from '../../../shared/config/sections/backups.js';
-import type { SecretRef } from '../../../shared/config/types.js';
-import type { ScratchServer } from '../../../shared/databases/connection.js';
-import type { Context } from '../../../shared/runtime/types.js';
+import type { ScratchServer } from '../../../shared/adapters/databases/index.js';
+import type { ScratchServerConfig, SecretRef } from '../../../shared/core/config/index.js';
+import type { Context } from '../../../shared/core/run/index.js';
 import type { DrillRecord, ResourceRecord, StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';
 import type { DrillPorts } from '../ports.js';
@@ -43,7 +42,7 @@ export type StepRunner<S extends NamedStep = NamedStep> = (
 ) => Promise<StepResult>;
 
 /** The message of any thrown value. */
-export { errorMessage as message } from '../../../shared/errors/ops-error.js';
+export { errorMessage as message } from '../../../shared/core/errors/index.js';
 
 /** The engine a scratch server config names. */
 export const scratchEngine = (config: ScratchServerConfig): ScratchServer['engine'] =>

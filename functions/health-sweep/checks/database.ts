@@ -1,6 +1,6 @@
-import type { DatabaseCheck } from '../../../shared/config/sections/health-checks.js';
-import { connectMysql, connectPostgres } from '../../../shared/databases/drivers.js';
-import { BadInputError } from '../../../shared/errors/ops-error.js';
+import { connectMysql, connectPostgres } from '../../../shared/adapters/databases/index.js';
+import type { DatabaseCheck } from '../../../shared/core/config/index.js';
+import { BadInputError } from '../../../shared/core/errors/index.js';
 import { closeOnAbort } from './abort.js';
 import { against, type CheckResult, type CheckStatus, type ProbeEnv, percent, since, worst } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { withRedis as withRedisSession } from '../../../shared/databases/redis-session.js';
+import { withRedis as withRedisSession } from '../../../shared/adapters/databases/index.js';
 
 /** Runs `fn` on one fresh, bounded Redis connection that the check's deadline drops. */
 export function withRedis<T>(

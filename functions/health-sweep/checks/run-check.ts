@@ -1,8 +1,6 @@
-import type { Estate } from '../../../shared/config/estate.js';
-import type { CheckEntry } from '../../../shared/config/sections/health.js';
-import type { HealthCheck } from '../../../shared/config/sections/health-checks.js';
-import { formatDuration } from '../../../shared/config/types.js';
-import type { Context } from '../../../shared/runtime/types.js';
+import type { CheckEntry, Estate, HealthCheck } from '../../../shared/core/config/index.js';
+import { formatDuration } from '../../../shared/core/config/index.js';
+import type { Context } from '../../../shared/core/run/index.js';
 import type { HealthSweepDeps } from '../deps.js';
 import { probeDatabase } from './database.js';
 import { probeHttp } from './http.js';

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { TcpCheck } from '../../../shared/config/sections/health-checks.js';
+import type { TcpCheck } from '../../../shared/core/config/index.js';
 import { closeOnAbort } from './abort.js';
 import { describeNetworkError } from './http-request.js';
 import { type CheckResult, type ProbeEnv, since } from './types.js';

@@ -1,4 +1,4 @@
-import type { Context } from '../../../shared/runtime/types.js';
+import type { Context } from '../../../shared/core/run/index.js';
 import type { HealthSweepDeps } from '../deps.js';
 
 /** A check's verdict, worst last. */

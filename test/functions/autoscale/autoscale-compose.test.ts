@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultAutoscaleDeps } from '../../../functions/autoscale/deps.js';
 import { createAutoscaleFunction } from '../../../functions/autoscale/handler.js';
 import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
-import { EstateSchema } from '../../../shared/config/estate.js';
-import type { Trigger } from '../../../shared/events/trigger.js';
-import { DockerEngine } from '../../../shared/platforms/docker-engine.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { DockerEngine } from '../../../shared/adapters/platforms/docker-engine.js';
+import { EstateSchema } from '../../../shared/core/config/estate.js';
+import type { Trigger } from '../../../shared/core/events/trigger.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import {
   composeCli,
   composeUp,

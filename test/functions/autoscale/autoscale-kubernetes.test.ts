@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
-import { createStateStore } from '../../../shared/state/create.js';
-import type { StateStore } from '../../../shared/state/state-store.js';
+import { createStateStore } from '../../../shared/core/state/create.js';
+import type { StateStore } from '../../../shared/core/state/state-store.js';
 import { alert, autoscaleHarness, HPA_PATCH, MINUTE, SCALE_PATCH, sweep } from './harness.js';
 
 type Harness = Awaited<ReturnType<typeof autoscaleHarness>>;

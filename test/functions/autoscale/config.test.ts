@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../shared/config/load.js';
+import { parseConfig } from '../../../shared/host/runtime/load-config.js';
 
 const estate = (autoscale: unknown) => ({ estate: 't', autoscale });
 

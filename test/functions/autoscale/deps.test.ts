@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultAutoscaleDeps } from '../../../functions/autoscale/deps.js';
-import type { Context } from '../../../shared/runtime/types.js';
+import type { Context } from '../../../shared/core/run/types.js';
 import { testEstate } from '../../support/estate.js';
 
 describe('defaultAutoscaleDeps', () => {

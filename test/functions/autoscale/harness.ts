@@ -1,11 +1,11 @@
 import { defaultAutoscaleDeps } from '../../../functions/autoscale/deps.js';
 import { createAutoscaleFunction } from '../../../functions/autoscale/handler.js';
-import { type EstateInput, EstateSchema } from '../../../shared/config/estate.js';
-import type { AlertTrigger, ScheduledTrigger, Trigger } from '../../../shared/events/trigger.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import type { ResultEnvelope } from '../../../shared/runtime/types.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
-import type { StateStore } from '../../../shared/state/state-store.js';
+import { type EstateInput, EstateSchema } from '../../../shared/core/config/estate.js';
+import type { AlertTrigger, ScheduledTrigger, Trigger } from '../../../shared/core/events/trigger.js';
+import type { ResultEnvelope } from '../../../shared/core/run/types.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import type { StateStore } from '../../../shared/core/state/state-store.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { FakeCloudRun } from '../../fakes/cloud-run.js';
 import { FakeKubernetes } from '../../fakes/kubernetes.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';

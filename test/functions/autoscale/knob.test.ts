@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { knobRequest, readKnob } from '../../../functions/autoscale/knob.js';
-import type { ScalingState } from '../../../shared/platforms/service-platform.js';
+import type { ScalingState } from '../../../shared/adapters/platforms/service-platform.js';
 
 const run: ScalingState = { platform: 'cloud-run', service: { min: 2, max: 20 }, template: { min: 1, max: 10 } };
 const deployment: ScalingState = { platform: 'kubernetes', replicas: 3 };

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
-import { databaseExists, PG_URL, pgDump, suffix } from '../../shared/databases/seed.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { databaseExists, PG_URL, pgDump, suffix } from '../../shared/adapters/databases/seed.js';
 import { captureLogs, testEstate } from '../../support/estate.js';
 import { serveRuntime } from '../../support/serve.js';
 import { statuses, tempDir } from './fixtures.js';

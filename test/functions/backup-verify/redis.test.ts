@@ -3,10 +3,10 @@ import { readPersistenceInfo } from '../../../functions/backup-verify/adapters/r
 import { decideRedis, parseInfo } from '../../../functions/backup-verify/checks/redis.js';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
-import { RedisBackupSchema } from '../../../shared/config/sections/backups.js';
-import type { ManualTrigger } from '../../../shared/events/trigger.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { RedisBackupSchema } from '../../../shared/core/config/sections/backups.js';
+import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { testEstate } from '../../support/estate.js';
 
 const NOW = Date.parse('2026-11-22T04:00:00Z');

@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import {
   adminSql,
   databasesLike,
@@ -13,7 +13,7 @@ import {
   PG_URL,
   pgDump,
   suffix,
-} from '../../shared/databases/seed.js';
+} from '../../shared/adapters/databases/seed.js';
 import { captureLogs, testEstate } from '../../support/estate.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { detail, tempDir } from './fixtures.js';

@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
 import { functions } from '../../../functions/registry.js';
-import { main } from '../../../shared/cli/main.js';
-import { scratchDatabaseName } from '../../../shared/databases/connection.js';
-import { createScratchDatabase, dropScratchDatabase } from '../../../shared/databases/scratch.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import type { ResultEnvelope } from '../../../shared/runtime/types.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { scratchDatabaseName } from '../../../shared/adapters/databases/connection.js';
+import { createScratchDatabase, dropScratchDatabase } from '../../../shared/adapters/databases/scratch.js';
+import type { ResultEnvelope } from '../../../shared/core/run/types.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { main } from '../../../shared/host/cli/main.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import {
   databaseExists,
   databasesLike,
@@ -19,7 +19,7 @@ import {
   PG_URL,
   pgDump,
   suffix,
-} from '../../shared/databases/seed.js';
+} from '../../shared/adapters/databases/seed.js';
 import { captureIo } from '../../support/cli-io.js';
 import { captureLogs, testEstate } from '../../support/estate.js';
 import { detail, tempDir } from './fixtures.js';

@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { restoreStateKey } from '../../../functions/backup-verify/checks/restore-test.js';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
-import type { ManualTrigger } from '../../../shared/events/trigger.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
-import { databasesLike, MYSQL_URL, mysqlDump, PG_URL, pgDump, suffix } from '../../shared/databases/seed.js';
+import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { databasesLike, MYSQL_URL, mysqlDump, PG_URL, pgDump, suffix } from '../../shared/adapters/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
 import { detail, statuses, tempDir } from './fixtures.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { SelfTestItem } from '../../../functions/backup-verify/self-test/self-test.js';
-import type { ManualTrigger } from '../../../shared/events/trigger.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { testEstate } from '../../support/estate.js';
 
 const manual = (payload: Record<string, unknown>): ManualTrigger => ({

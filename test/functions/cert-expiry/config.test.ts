@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { selectTargets, targetsOf } from '../../../functions/cert-expiry/targets.js';
-import { EstateSchema } from '../../../shared/config/estate.js';
-import { CertificatesSchema, parseEndpointString } from '../../../shared/config/sections/certificates.js';
+import { EstateSchema } from '../../../shared/core/config/estate.js';
+import { CertificatesSchema, parseEndpointString } from '../../../shared/core/config/sections/certificates.js';
 
 describe('CertificatesSchema', () => {
   it('fills every default', () => {

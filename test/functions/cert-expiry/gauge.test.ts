@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gaugeSeries, writeGauge } from '../../../functions/cert-expiry/gauge.js';
 import { certExpiry } from '../../../functions/cert-expiry/handler.js';
 import type { CertItem } from '../../../functions/cert-expiry/types.js';
-import { EstateSchema } from '../../../shared/config/estate.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { EstateSchema } from '../../../shared/core/config/estate.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { createTlsFixtures, type TlsFixtures } from '../../support/tls-fixtures.js';
 import { type RunningServer, serveOptions, startTlsServer } from '../../support/tls-servers.js';
 

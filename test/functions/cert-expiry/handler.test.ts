@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certExpiry } from '../../../functions/cert-expiry/handler.js';
 import type { CertItem } from '../../../functions/cert-expiry/types.js';
-import { EstateSchema } from '../../../shared/config/estate.js';
-import type { Trigger } from '../../../shared/events/trigger.js';
-import type { DeliveryResult, Notification, Notifier } from '../../../shared/notify/notification.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { EstateSchema } from '../../../shared/core/config/estate.js';
+import type { Trigger } from '../../../shared/core/events/trigger.js';
+import type { DeliveryResult, Notification, Notifier } from '../../../shared/core/notify/notification.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { createTlsFixtures, type TlsFixtures } from '../../support/tls-fixtures.js';
 import { type RunningServer, serveOptions, startHangingServer, startTlsServer } from '../../support/tls-servers.js';
 

@@ -2,13 +2,13 @@ import { afterEach, beforeEach } from 'vitest';
 import { createCloudRunDrill } from '../../../functions/dr-drill/adapters/cloud-run.js';
 import { createCloudSqlDrill } from '../../../functions/dr-drill/adapters/cloud-sql.js';
 import { createDrDrill } from '../../../functions/dr-drill/handler.js';
-import type { ManualTrigger } from '../../../shared/events/trigger.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import type { ResultEnvelope } from '../../../shared/runtime/types.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
+import type { ResultEnvelope } from '../../../shared/core/run/types.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { FakeCloudRunDr } from '../../fakes/cloud-run-dr.js';
 import { type FakeDrSettings, FakeSqlAdminDr } from '../../fakes/sqladmin-dr.js';
-import { suffix } from '../../shared/databases/seed.js';
+import { suffix } from '../../shared/adapters/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
 
 /** drDrill over the real Cloud SQL and Cloud Run adapters, polling every 10 ms. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createDrDrill, drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
-import { runAssertions } from '../../../shared/databases/assertions.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { runAssertions } from '../../../shared/adapters/databases/assertions.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { testEstate } from '../../support/estate.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { serveRuntime } from '../../support/serve.js';

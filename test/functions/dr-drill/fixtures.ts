@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import type { EstateInput } from '../../../shared/config/estate.js';
-import { suffix } from '../../shared/databases/seed.js';
+import type { EstateInput } from '../../../shared/core/config/estate.js';
+import { suffix } from '../../shared/adapters/databases/seed.js';
 
 const run = promisify(execFile);
 

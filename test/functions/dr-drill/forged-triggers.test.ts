@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
-import type { Estate } from '../../../shared/config/estate.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import type { Estate } from '../../../shared/core/config/estate.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { captureLogs } from '../../support/estate.js';
 import { unsignedIdToken } from '../../support/id-tokens.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';

@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
-import type { Estate } from '../../../shared/config/estate.js';
-import type { ManualTrigger, ScheduledTrigger } from '../../../shared/events/trigger.js';
-import { suffix } from '../../shared/databases/seed.js';
+import type { Estate } from '../../../shared/core/config/estate.js';
+import type { ManualTrigger, ScheduledTrigger } from '../../../shared/core/events/trigger.js';
+import { suffix } from '../../shared/adapters/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
 import { drillEstate, PG_SERVER, productionDb, readyService, workDir } from './fixtures.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
-import { suffix } from '../../shared/databases/seed.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { suffix } from '../../shared/adapters/databases/seed.js';
 import { createDatabase, databasesLike, dropDatabase, PG_SERVER } from './fixtures.js';
 import { manual, standardEstate, useCleanups } from './harness.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
-import type { Estate } from '../../../shared/config/estate.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { createRuntime } from '../../../shared/runtime/runtime.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import type { Estate } from '../../../shared/core/config/estate.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { createRuntime } from '../../../shared/host/runtime/runtime.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { serveRuntime } from '../../support/serve.js';
 import { databasesLike } from './fixtures.js';

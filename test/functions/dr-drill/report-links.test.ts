@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { cli, standardEstate, useCleanups } from './harness.js';
 

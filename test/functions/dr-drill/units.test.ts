@@ -7,8 +7,8 @@ import type { DrillRecord, StepRecord } from '../../../functions/dr-drill/model.
 import { assertDrillResource, drillLabels, resourceName } from '../../../functions/dr-drill/naming.js';
 import { nameSteps, resolvePlan } from '../../../functions/dr-drill/plan.js';
 import { esc, renderHtmlReport } from '../../../functions/dr-drill/report/html.js';
-import { EstateSchema } from '../../../shared/config/estate.js';
-import { DrillPlanSchema, DrillsSchema } from '../../../shared/config/sections/drills.js';
+import { EstateSchema } from '../../../shared/core/config/estate.js';
+import { DrillPlanSchema, DrillsSchema } from '../../../shared/core/config/sections/drills.js';
 
 const START = '2026-01-15T02:00:00.000Z';
 const at = (s: number) => new Date(Date.parse(START) + s * 1000).toISOString();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertTrigger } from '../../../shared/events/trigger.js';
+import type { AlertTrigger } from '../../../shared/core/events/trigger.js';
 import { healthHarness, httpServer, itemsOf, manual } from './harness.js';
 
 const state = { up: false };

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeDatabase } from '../../../functions/health-sweep/checks/database.js';
-import { connectMysql, connectPostgres } from '../../../shared/databases/drivers.js';
-import { MYSQL_URL, PG_URL, suffix } from '../../shared/databases/seed.js';
+import { connectMysql, connectPostgres } from '../../../shared/adapters/databases/drivers.js';
+import { MYSQL_URL, PG_URL, suffix } from '../../shared/adapters/databases/seed.js';
 import { healthHarness, itemsOf } from './harness.js';
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceProblem } from '../../../functions/health-sweep/checks/run-check.js';
-import { loadConfig } from '../../../shared/config/load.js';
+import { loadConfig } from '../../../shared/host/runtime/load-config.js';
 
 const DIR = join(import.meta.dirname, '..', '..', '..', 'examples');
 const estates = readdirSync(DIR).filter((f) => /^\d{3}-.*\.yaml$/.test(f));

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { defaultHealthSweepDeps, type HealthSweepDeps } from '../../../functions/health-sweep/deps.js';
 import { createHealthSweep } from '../../../functions/health-sweep/handler.js';
 import type { SweepItem } from '../../../functions/health-sweep/sweep-types.js';
-import { type EstateInput, EstateSchema } from '../../../shared/config/estate.js';
-import type { Trigger } from '../../../shared/events/trigger.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import type { ResultEnvelope } from '../../../shared/runtime/types.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { type EstateInput, EstateSchema } from '../../../shared/core/config/estate.js';
+import type { Trigger } from '../../../shared/core/events/trigger.js';
+import type { ResultEnvelope } from '../../../shared/core/run/types.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 
 /** A scheduled trigger, as the health-sweep schedule sends it. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RESTARTED_AT_ANNOTATION } from '../../../shared/platforms/kubernetes-health.js';
+import { RESTARTED_AT_ANNOTATION } from '../../../shared/adapters/platforms/kubernetes-health.js';
 import { FakeCloudRun } from '../../fakes/cloud-run.js';
 import { FakeKubernetes } from '../../fakes/kubernetes.js';
 import { healthHarness, httpServer, itemsOf, json } from './harness.js';

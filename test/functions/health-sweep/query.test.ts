@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryInstant } from '../../../shared/metrics/prometheus-query.js';
+import { queryInstant } from '../../../shared/adapters/metrics/prometheus-query.js';
 import type { LocalProcess } from '../../support/local-process.js';
 import { startPrometheus } from '../../support/prometheus.js';
 import { healthHarness, httpServer, itemsOf } from './harness.js';

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeRedis } from '../../../functions/health-sweep/checks/redis.js';
-import { suffix } from '../../shared/databases/seed.js';
+import { suffix } from '../../shared/adapters/databases/seed.js';
 import { healthHarness, itemsOf } from './harness.js';
 
 const URL = 'redis://127.0.0.1:6379';

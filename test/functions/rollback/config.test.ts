@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EstateSchema } from '../../../shared/config/estate.js';
-import { formatZodIssues } from '../../../shared/config/zod-issues.js';
+import { EstateSchema } from '../../../shared/core/config/estate.js';
+import { formatZodIssues } from '../../../shared/core/config/zod-issues.js';
 
 const parse = (policies: unknown[]) => EstateSchema.safeParse({ rollback: { policies } });
 

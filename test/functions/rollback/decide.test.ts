@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseTarget, type DecideInput, decide } from '../../../functions/rollback/decide.js';
-import type { ServiceStatus } from '../../../shared/platforms/service-platform.js';
+import type { ServiceStatus } from '../../../shared/adapters/platforms/service-platform.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const ago = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();

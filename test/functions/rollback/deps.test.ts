@@ -1,8 +1,8 @@
 import { OAuth2Client } from 'google-auth-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
-import type { RollbackPolicy } from '../../../shared/config/sections/rollback.js';
-import type { Context } from '../../../shared/runtime/types.js';
+import type { RollbackPolicy } from '../../../shared/core/config/sections/rollback.js';
+import type { Context } from '../../../shared/core/run/types.js';
 import { FakeManagedPrometheus, vector } from '../../fakes/managed-prometheus.js';
 import { RecordingServer } from '../../fakes/recording-server.js';
 import { testEstate } from '../../support/estate.js';

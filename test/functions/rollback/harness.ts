@@ -1,11 +1,11 @@
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
 import { createRollbackFunction } from '../../../functions/rollback/handler.js';
-import { type EstateInput, EstateSchema } from '../../../shared/config/estate.js';
-import type { AlertTrigger, Trigger } from '../../../shared/events/trigger.js';
-import type { Notification, Notifier } from '../../../shared/notify/notification.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import type { ResultEnvelope } from '../../../shared/runtime/types.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { type EstateInput, EstateSchema } from '../../../shared/core/config/estate.js';
+import type { AlertTrigger, Trigger } from '../../../shared/core/events/trigger.js';
+import type { Notification, Notifier } from '../../../shared/core/notify/notification.js';
+import type { ResultEnvelope } from '../../../shared/core/run/types.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { FakeCloudRun } from '../../fakes/cloud-run.js';
 import { FakeMonitoring } from '../../fakes/monitoring.js';
 

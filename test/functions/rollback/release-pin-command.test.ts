@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRollbackFunction } from '../../../functions/rollback/handler.js';
 import { releasePinCommand } from '../../../functions/rollback/release-pin-command.js';
-import { createRuntime, type Runtime } from '../../../shared/runtime/runtime.js';
+import { createRuntime, type Runtime } from '../../../shared/host/runtime/runtime.js';
 import { captureIo } from '../../support/cli-io.js';
 import { alertTrigger, cloudRunHarness, minutesAgo, SERVICE } from './harness.js';
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { releasePin } from '../../../functions/rollback/release-pin.js';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
-import type { ManualTrigger } from '../../../shared/events/trigger.js';
-import { createContext } from '../../../shared/runtime/context.js';
+import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
+import { createContext } from '../../../shared/host/runtime/context.js';
 import { alertTrigger, cloudRunHarness, minutesAgo, PATCH_PATH, SERVICE } from './harness.js';
 
 type Harness = Awaited<ReturnType<typeof cloudRunHarness>>;

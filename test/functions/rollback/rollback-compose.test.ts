@@ -7,12 +7,12 @@ import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
 import { createRollbackFunction } from '../../../functions/rollback/handler.js';
 import { releasePinCommand } from '../../../functions/rollback/release-pin-command.js';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
-import { EstateSchema } from '../../../shared/config/estate.js';
-import type { AlertTrigger } from '../../../shared/events/trigger.js';
-import { GuardKeys } from '../../../shared/guard/keys.js';
-import { DockerEngine } from '../../../shared/platforms/docker-engine.js';
-import { createRuntime, type Runtime } from '../../../shared/runtime/runtime.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { DockerEngine } from '../../../shared/adapters/platforms/docker-engine.js';
+import { EstateSchema } from '../../../shared/core/config/estate.js';
+import type { AlertTrigger } from '../../../shared/core/events/trigger.js';
+import { GuardKeys } from '../../../shared/core/guard/keys.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { createRuntime, type Runtime } from '../../../shared/host/runtime/runtime.js';
 import { captureIo } from '../../support/cli-io.js';
 import {
   appService,

@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
 import { createRollbackFunction } from '../../../functions/rollback/handler.js';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
-import { EstateSchema } from '../../../shared/config/estate.js';
-import type { AlertTrigger } from '../../../shared/events/trigger.js';
-import type { Notification } from '../../../shared/notify/notification.js';
-import { runFunction } from '../../../shared/runtime/invoke.js';
-import { MemoryStateStore } from '../../../shared/state/memory.js';
+import { EstateSchema } from '../../../shared/core/config/estate.js';
+import type { AlertTrigger } from '../../../shared/core/events/trigger.js';
+import type { Notification } from '../../../shared/core/notify/notification.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { FakeKubernetes } from '../../fakes/kubernetes.js';
 import { type FakeReply, RecordingServer } from '../../fakes/recording-server.js';
 

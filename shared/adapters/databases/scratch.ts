@@ -1,0 +1,118 @@
+import { errorMessage as message } from '../../core/errors/index.js';
+import { describeServer, type ScratchDatabase, type ScratchServer } from './connection.js';
+import { RestoreError } from './errors.js';
+import { type AdminSession, endSessions, quoteIdent, SAFE_NAME, withAdmin } from './scratch-admin.js';
+import { createLoader, dropLoader, grantLoader, scratchDatabaseAs } from './scratch-loader.js';
+
+/** Options of the admin connection that creates and drops scratch databases. */
+export interface ScratchOptions {
+  /** Bound on connecting and on each admin statement. */
+  timeoutMs?: number;
+}
+
+/** A new scratch database and, when the server allowed none, why no loader owns it. */
+export type CreatedScratch = ScratchDatabase & { noLoader?: string };
+
+async function createIn(admin: AdminSession, server: ScratchServer, name: string): Promise<CreatedScratch> {
+  const where = describeServer(server.engine, server.url);
+  try {
+    let made = await createLoader(admin, server, name);
+    const owner =
+      made.loader !== undefined && server.engine === 'postgres' ? ` OWNER ${quoteIdent('postgres', made.loader)}` : '';
+    await admin.run(`CREATE DATABASE ${quoteIdent(server.engine, name)}${owner}`);
+    if (made.loader !== undefined) {
+      try {
+        await grantLoader(admin, name);
+      } catch (error) {
+        await dropLoader(admin, name);
+        made = { reason: `the scratch user may not grant on ${name} (${message(error)})` };
+      }
+    }
+    const db = scratchDatabaseAs(server, name, made.loader);
+    return made.loader === undefined ? { ...db, noLoader: made.reason } : db;
+  } catch (cause) {
+    throw new RestoreError('create', `cannot create scratch database ${name} on ${where}: ${message(cause)}`, {
+      cause,
+    });
+  }
+}
+
+async function dropIn(admin: AdminSession, name: string): Promise<void> {
+  // Sessions a killed client left behind would block the drop.
+  await endSessions(admin, name);
+  await admin.run(`DROP DATABASE IF EXISTS ${quoteIdent(admin.engine, name)}`);
+  await dropLoader(admin, name);
+}
+
+function checkName(name: string, phase: 'create' | 'drop'): void {
+  if (!SAFE_NAME.test(name)) throw new RestoreError(phase, `invalid scratch database name "${name}"`);
+}
+
+/**
+ * Creates database `name` on the scratch server, owned by a throwaway loader login when the server's
+ * user may create one, and leaves it there; the caller owns dropping it with {@link dropScratchDatabase}.
+ */
+export async function createScratchDatabase(
+  server: ScratchServer,
+  name: string,
+  options: ScratchOptions = {},
+): Promise<CreatedScratch> {
+  checkName(name, 'create');
+  return withAdmin(server, options.timeoutMs ?? 15_000, (admin) => createIn(admin, server, name));
+}
+
+/** Drops database `name` (ending its sessions first) and its loader; no error when neither exists. */
+export async function dropScratchDatabase(
+  server: ScratchServer,
+  name: string,
+  options: ScratchOptions = {},
+): Promise<void> {
+  checkName(name, 'drop');
+  await withAdmin(server, options.timeoutMs ?? 15_000, (admin) => dropIn(admin, name));
+}
+
+/**
+ * Creates database `name`, runs `fn` with it and ALWAYS drops it afterwards, whether `fn` returns,
+ * throws or is aborted. The drop uses a fresh connection, so a long restore cannot leave it with a
+ * dead one; when both `fn` and the drop fail, the drop error (naming the first) wins.
+ */
+export async function withScratchDatabase<T>(
+  server: ScratchServer,
+  name: string,
+  fn: (database: CreatedScratch) => Promise<T>,
+  options: ScratchOptions = {},
+): Promise<T> {
+  const db = await createScratchDatabase(server, name, options);
+  let first: unknown;
+  try {
+    return await fn(db);
+  } catch (error) {
+    first = error;
+    throw error;
+  } finally {
+    try {
+      await dropScratchDatabase(server, name, options);
+    } catch (cause) {
+      const after = first === undefined ? '' : ` (after: ${message(first)})`;
+      const where = describeServer(server.engine, server.url);
+      // biome-ignore lint/correctness/noUnsafeFinally: a scratch database left behind must be reported above all else.
+      throw new RestoreError('drop', `cannot drop scratch database ${name} on ${where}: ${message(cause)}${after}`, {
+        cause: first ?? cause,
+      });
+    }
+  }
+}
+
+/** The names of the databases on the server that start with `prefix`. */
+export async function listScratchDatabases(
+  server: ScratchServer,
+  prefix: string,
+  options: ScratchOptions = {},
+): Promise<string[]> {
+  const rows = await withAdmin(server, options.timeoutMs ?? 15_000, (admin) =>
+    server.engine === 'postgres'
+      ? admin.run('SELECT datname AS name FROM pg_database')
+      : admin.run('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA'),
+  );
+  return rows.map((row) => String((row as { name: unknown }).name)).filter((name) => name.startsWith(prefix));
+}

@@ -1,0 +1,195 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ComposeService } from '../../core/config/index.js';
+import { BadInputError } from '../../core/errors/index.js';
+import type { StateStore } from '../../core/state/index.js';
+import type { ChangePreview, PlannedChange } from './change-preview.js';
+import { showCall } from './compose-cli.js';
+import { historyKey, ImageHistory } from './compose-history.js';
+import { defaultPinFile } from './compose-pin.js';
+import { ComposeProject } from './compose-project.js';
+import {
+  containersReady,
+  imageShares,
+  observation,
+  runningContainers,
+  toComposeHealth,
+  toComposeStatus,
+} from './compose-status.js';
+import { type ContainerView, DockerEngine } from './docker-engine.js';
+import { PlatformTimeoutError, ServingChangedError } from './errors.js';
+import type {
+  PinnablePlatform,
+  PlatformHealth,
+  RestartOptions,
+  RouteOptions,
+  ScalingChange,
+  ScalingState,
+  ServiceStatus,
+  WaitOptions,
+} from './service-platform.js';
+
+/** A compose service's config plus the adapter's timing and the store that keeps its image history. */
+export interface ComposePlatformOptions extends Omit<ComposeService, 'platform'> {
+  /** Where the image history lives; without it only the image serving now is known. */
+  history?: StateStore;
+  /** Per Docker API request; default 10 s. */
+  timeoutMs?: number;
+  /** How long a compose command, and then the wait for its containers, may take; default 2 min each. */
+  waitTimeoutMs?: number;
+  /** Poll interval while waiting for containers; default 1 s. */
+  pollMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * The {@link ServicePlatform} for a docker compose service: status from the Docker Engine API, every change
+ * through the compose CLI so the project stays what compose manages. A rollback pins the image (an override
+ * file, or the image variable) until {@link followLatest} releases it, and every later command carries the pin.
+ */
+export class ComposePlatform implements PinnablePlatform, ChangePreview {
+  readonly kind = 'compose' as const;
+  readonly target: string;
+  private readonly engine: DockerEngine;
+  private readonly compose: ComposeProject;
+
+  constructor(private readonly o: ComposePlatformOptions) {
+    this.target = `${o.project}/${o.service}`;
+    this.engine = new DockerEngine({
+      ...(o.dockerHost ? { host: o.dockerHost } : {}),
+      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+    });
+    this.compose = new ComposeProject({
+      ...o,
+      dockerHost: this.engine.host,
+      pinFile: o.pinFile ?? defaultPinFile(o.files, o.project, o.service),
+      timeoutMs: o.waitTimeoutMs ?? 120_000,
+    });
+  }
+
+  private now(): Date {
+    return this.o.now?.() ?? new Date();
+  }
+
+  private containers(): Promise<ContainerView[]> {
+    return this.engine.containers(this.o.project, this.o.service);
+  }
+
+  /** Reads the containers, the image history (recording what serves now) and, while pinned, the files' own image. */
+  async status(): Promise<ServiceStatus> {
+    const now = this.now();
+    const containers = await this.containers();
+    const pin = await this.compose.pin();
+    const seen = observation(containers, now);
+    const store = this.o.history;
+    const history = store ? new ImageHistory(store, historyKey(this.o.project, this.o.service)) : undefined;
+    const entries = history ? await (seen ? history.record(seen) : history.read()) : [];
+    const deployable = new Set<string>();
+    for (const entry of entries) {
+      if ((await this.engine.image(entry.image))?.id === entry.imageId) deployable.add(entry.image);
+    }
+    const image = pin ? await this.compose.image() : undefined;
+    const latest = image ? { image, deployable: (await this.engine.image(image)) !== undefined } : undefined;
+    return toComposeStatus({
+      target: this.target,
+      containers,
+      history: entries,
+      deployable,
+      now,
+      ...(latest ? { latest } : {}),
+    });
+  }
+
+  /** Pins `revision` (an image) and recreates the containers on it, as many as run now; waits until they serve. */
+  async routeAll(revision: string, options: RouteOptions = {}): Promise<ServiceStatus> {
+    const containers = await this.containers();
+    const shares = imageShares(containers);
+    if (options.expectServing !== undefined && !shares.some((t) => t.revision === options.expectServing)) {
+      throw new ServingChangedError(options.expectServing, shares[0]?.revision);
+    }
+    const pin = this.compose.pinFor(revision, this.now());
+    if (pin.variable && (await this.compose.image(pin)) !== revision) {
+      throw new BadInputError(
+        `${this.target}: with ${pin.variable.name}=${pin.variable.value} the compose files do not name ${revision}`,
+      );
+    }
+    const replicas = Math.max(1, runningContainers(containers).length);
+    await this.compose.runPinned(pin, this.compose.up(replicas, true), options.signal);
+    await this.waitFor(replicas, revision, options.signal);
+    return this.status();
+  }
+
+  /** Removes the pin and recreates the containers on the image the compose files name; waits until they serve. */
+  async followLatest(options: WaitOptions = {}): Promise<ServiceStatus> {
+    const replicas = Math.max(1, runningContainers(await this.containers()).length);
+    await this.compose.runPinned(undefined, this.compose.up(replicas, true), options.signal);
+    await this.waitFor(replicas, undefined, options.signal);
+    return this.status();
+  }
+
+  /** The number of running containers. */
+  async scaling(): Promise<ScalingState> {
+    return { platform: 'compose', replicas: runningContainers(await this.containers()).length };
+  }
+
+  /** `up --scale SERVICE=N --no-recreate` with the pin in effect, so running containers stay as they are. */
+  async scale(change: ScalingChange, options: WaitOptions = {}): Promise<ScalingState> {
+    if (change.platform !== 'compose') throw new BadInputError(`${this.target}: not a compose scaling change`);
+    await this.containers();
+    const pin = await this.compose.pin();
+    await this.compose.run(await this.compose.call(this.compose.up(change.replicas, false), pin), options.signal);
+    await this.waitFor(change.replicas, undefined, options.signal);
+    return this.scaling();
+  }
+
+  /** The containers as a health check reads them: each one's state, health and restart count. */
+  async health(): Promise<PlatformHealth> {
+    return toComposeHealth(this.target, await this.containers());
+  }
+
+  /**
+   * `compose restart SERVICE`, then waits until every container runs and none is unhealthy. Compose records no
+   * restart time of its own, so `at` is only the audit's.
+   */
+  async restart(options: Partial<RestartOptions> = {}): Promise<PlatformHealth> {
+    const replicas = runningContainers(await this.containers()).length;
+    const pin = await this.compose.pin();
+    await this.compose.run(await this.compose.call(['restart', this.o.service], pin), options.signal);
+    await this.waitFor(replicas, undefined, options.signal);
+    return this.health();
+  }
+
+  /** The exact compose command a change runs, with the variables set for it. */
+  async preview(change: PlannedChange): Promise<string> {
+    const running = runningContainers(await this.containers()).length;
+    const current = await this.compose.pin();
+    const shown = this.o.imageVariable ? [this.o.imageVariable] : [];
+    if (change.kind === 'route') {
+      const pin = this.compose.pinFor(change.revision, this.now());
+      return showCall(await this.compose.call(this.compose.up(Math.max(1, running), true), pin), shown);
+    }
+    if (change.kind === 'release') {
+      return showCall(await this.compose.call(this.compose.up(Math.max(1, running), true), undefined), shown);
+    }
+    const sub = change.kind === 'scale' ? this.compose.up(change.replicas, false) : ['restart', this.o.service];
+    return showCall(await this.compose.call(sub, current), shown);
+  }
+
+  /** Polls until `replicas` containers run (on `image`, when given) and none is starting or unhealthy. */
+  private async waitFor(replicas: number, image: string | undefined, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + (this.o.waitTimeoutMs ?? 120_000);
+    let last: ContainerView[] = [];
+    for (;;) {
+      last = await this.containers();
+      const running = runningContainers(last);
+      const onImage = image === undefined || running.every((c) => c.image === image);
+      if (running.length === replicas && onImage && (replicas === 0 || containersReady(last))) return;
+      if (Date.now() >= deadline) break;
+      await delay(this.o.pollMs ?? 1_000, undefined, signal ? { signal } : {});
+    }
+    const seen = last.map((c) => `${c.name} ${c.image} ${c.state}${c.health ? `/${c.health}` : ''}`).join(', ');
+    throw new PlatformTimeoutError(
+      `${this.target}: compose applied the change but ${replicas} container(s)${image ? ` on ${image}` : ''} were not running and healthy within ${Math.round((this.o.waitTimeoutMs ?? 120_000) / 1000)}s (seen: ${seen || 'none'})`,
+      { replicas, image },
+    );
+  }
+}

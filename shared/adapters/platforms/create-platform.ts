@@ -1,0 +1,49 @@
+import type { Service } from '../../core/config/index.js';
+import { CloudRunPlatform } from './cloud-run-platform.js';
+import { ComposePlatform } from './compose-platform.js';
+import { kubernetesAccess } from './kubernetes-client.js';
+import { KubernetesPlatform } from './kubernetes-platform.js';
+import type { PlatformDeps, ServicePlatform } from './service-platform.js';
+
+export type { PlatformDeps, PlatformTiming } from './service-platform.js';
+
+/** Builds the adapter for one estate service: Cloud Run Admin v2, the Kubernetes API, or Docker and compose. */
+export async function createServicePlatform(service: Service, deps: PlatformDeps): Promise<ServicePlatform> {
+  const t = deps.timing ?? {};
+  const common = {
+    ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }),
+    ...(t.retries === undefined ? {} : { retries: t.retries }),
+    ...(t.retryDelayMs === undefined ? {} : { retryDelayMs: t.retryDelayMs }),
+    ...(t.pollMs === undefined ? {} : { pollMs: t.pollMs }),
+  };
+  if (service.platform === 'cloud-run') {
+    const endpoint = deps.endpoints.run;
+    const auth = endpoint?.credentials === 'none' ? 'none' : deps.googleAuth;
+    return new CloudRunPlatform({
+      project: service.project,
+      region: service.region,
+      service: service.name,
+      ...common,
+      ...(endpoint ? { rootUrl: endpoint.url } : {}),
+      ...(auth === undefined ? {} : { auth }),
+      ...(t.waitTimeoutMs === undefined ? {} : { operationTimeoutMs: t.waitTimeoutMs }),
+    });
+  }
+  if (service.platform === 'compose') {
+    const { platform: _, ...config } = service;
+    return new ComposePlatform({
+      ...config,
+      ...(deps.state ? { history: deps.state } : {}),
+      ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }),
+      ...(t.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: t.waitTimeoutMs }),
+      ...(t.pollMs === undefined ? {} : { pollMs: t.pollMs }),
+    });
+  }
+  return new KubernetesPlatform({
+    namespace: service.namespace,
+    deployment: service.deployment,
+    ...common,
+    ...(await kubernetesAccess(service, deps)),
+    ...(t.waitTimeoutMs === undefined ? {} : { rolloutTimeoutMs: t.waitTimeoutMs }),
+  });
+}

@@ -1,0 +1,234 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AppsV1Api, AutoscalingV2Api, ConfigurationOptions, CoreV1Api } from '@kubernetes/client-node';
+import { BadInputError } from '../../core/errors/index.js';
+import { PlatformOperationError, PlatformTimeoutError, ServingChangedError, wrapPlatformError } from './errors.js';
+import { type KubernetesConnection, loadKubernetesClient } from './kubernetes-client.js';
+import { type K8sPod, restartedTemplate, toKubernetesHealth } from './kubernetes-health.js';
+import {
+  type K8sDeployment,
+  type K8sReplicaSet,
+  ownedReplicaSets,
+  rolloutState,
+  sameTemplate,
+  selectorString,
+  toDeploymentStatus,
+  undoPatch,
+} from './kubernetes-rollout.js';
+import type {
+  PlatformHealth,
+  RestartOptions,
+  RouteOptions,
+  ScalingChange,
+  ScalingState,
+  ServicePlatform,
+  ServiceStatus,
+  WaitOptions,
+} from './service-platform.js';
+
+/** How a Kubernetes adapter reaches the API server and how long it waits. */
+export interface KubernetesPlatformOptions extends KubernetesConnection {
+  deployment: string;
+  /** Retries of reads on 5xx, 429 and timeouts; writes are never retried. Default 2. */
+  retries?: number;
+  retryDelayMs?: number;
+  /** How long to wait for the rollout; default 5 min. */
+  rolloutTimeoutMs?: number;
+  pollMs?: number;
+  now?: () => number;
+}
+
+interface Clients {
+  apps: AppsV1Api;
+  autoscaling: AutoscalingV2Api;
+  core: CoreV1Api;
+  patchOptions: ConfigurationOptions;
+}
+
+/** The {@link ServicePlatform} for a Kubernetes Deployment, on `@kubernetes/client-node` loaded on first use. */
+export class KubernetesPlatform implements ServicePlatform {
+  readonly kind = 'kubernetes' as const;
+  readonly target: string;
+  private clients: Promise<Clients> | undefined;
+
+  constructor(private readonly options: KubernetesPlatformOptions) {
+    this.target = `${options.namespace}/${options.deployment}`;
+  }
+
+  private api(): Promise<Clients> {
+    this.clients ??= this.load();
+    return this.clients;
+  }
+
+  private async load(): Promise<Clients> {
+    const { k8s, kc, deadline } = await loadKubernetesClient(this.options);
+    return {
+      apps: kc.makeApiClient(k8s.AppsV1Api),
+      autoscaling: kc.makeApiClient(k8s.AutoscalingV2Api),
+      core: kc.makeApiClient(k8s.CoreV1Api),
+      patchOptions: deadline,
+    };
+  }
+
+  private async read<T>(doing: string, call: (c: Clients) => Promise<T>): Promise<T> {
+    const clients = await this.api();
+    const retries = this.options.retries ?? 2;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call(clients);
+      } catch (error) {
+        const wrapped = wrapPlatformError(error, doing);
+        if (!wrapped.retryable || attempt >= retries) throw wrapped;
+        await delay((this.options.retryDelayMs ?? 200) * 2 ** attempt);
+      }
+    }
+  }
+
+  private deployment(): Promise<K8sDeployment> {
+    const { deployment: name, namespace } = this.options;
+    return this.read(`reading deployment ${this.target}`, (c) =>
+      c.apps.readNamespacedDeployment({ name, namespace }, c.patchOptions),
+    );
+  }
+
+  private async replicaSets(d: K8sDeployment): Promise<K8sReplicaSet[]> {
+    const labelSelector = selectorString(d.spec?.selector);
+    const { namespace } = this.options;
+    const list = await this.read(`listing replicasets of ${this.target}`, (c) =>
+      c.apps.listNamespacedReplicaSet({ namespace, labelSelector }, c.patchOptions),
+    );
+    return list.items;
+  }
+
+  /** Reads the Deployment and the ReplicaSets it owns. */
+  async status(): Promise<ServiceStatus> {
+    const d = await this.deployment();
+    return toDeploymentStatus(this.target, d, await this.replicaSets(d));
+  }
+
+  /** Rolls the Deployment back to ReplicaSet `revision` the way `kubectl rollout undo` does, then waits for the rollout. */
+  async routeAll(revision: string, options: RouteOptions = {}): Promise<ServiceStatus> {
+    const d = await this.deployment();
+    if (d.spec?.paused) throw new BadInputError(`deployment ${this.target} is paused: resume it before a rollback`);
+    const all = await this.replicaSets(d);
+    if (options.expectServing !== undefined) {
+      // The Deployment's current ReplicaSet only: an old one still draining does not count as serving.
+      const serving = toDeploymentStatus(this.target, d, all).serving;
+      if (serving !== options.expectServing) throw new ServingChangedError(options.expectServing, serving);
+    }
+    const rs = ownedReplicaSets(d, all).find((r) => r.metadata?.name === revision);
+    if (!rs) throw new BadInputError(`replicaset ${revision} is not a revision of deployment ${this.target}`);
+    if (!sameTemplate(rs.spec?.template, d.spec?.template)) {
+      const { deployment: name, namespace } = this.options;
+      const clients = await this.api();
+      const version = d.metadata?.resourceVersion;
+      // A JSON Patch `test` on resourceVersion makes the write fail if the Deployment changed since the read.
+      const guard = version ? [{ op: 'test', path: '/metadata/resourceVersion', value: version }] : [];
+      try {
+        await clients.apps.patchNamespacedDeployment(
+          { name, namespace, body: [...guard, ...undoPatch(d, rs)] },
+          clients.patchOptions,
+        );
+      } catch (error) {
+        throw wrapPlatformError(error, `patching deployment ${this.target}`);
+      }
+    }
+    await this.waitForRollout(options);
+    return this.status();
+  }
+
+  private async waitForRollout(options: WaitOptions): Promise<void> {
+    const now = this.options.now ?? Date.now;
+    const deadline = now() + (this.options.rolloutTimeoutMs ?? 300_000);
+    for (;;) {
+      const state = rolloutState(await this.deployment());
+      if (state.failed) throw new PlatformOperationError(`rollout of ${this.target} failed: ${state.failed}`);
+      if (state.done) return;
+      if (now() >= deadline) {
+        throw new PlatformTimeoutError(`rollout of ${this.target} not finished in time; it may still complete`);
+      }
+      await delay(this.options.pollMs ?? 1_000, undefined, options.signal ? { signal: options.signal } : {});
+    }
+  }
+
+  /** Reads the Deployment's replicas and the pods its selector picks (phase, readiness, restarts, waiting reason). */
+  async health(): Promise<PlatformHealth> {
+    const d = await this.deployment();
+    const labelSelector = selectorString(d.spec?.selector);
+    const { namespace } = this.options;
+    const pods = await this.read(`listing pods of ${this.target}`, (c) =>
+      c.core.listNamespacedPod({ namespace, labelSelector }, c.patchOptions),
+    );
+    return toKubernetesHealth(this.target, d, pods.items as K8sPod[]);
+  }
+
+  /**
+   * `kubectl rollout restart`: sets the pod template's `restartedAt` annotation (a JSON Patch guarded by the
+   * read's resourceVersion) and waits for the rollout. Refused on a paused Deployment, which would not roll out.
+   */
+  async restart(options: RestartOptions): Promise<PlatformHealth> {
+    const d = await this.deployment();
+    if (d.spec?.paused) throw new BadInputError(`deployment ${this.target} is paused: resume it before a restart`);
+    const { deployment: name, namespace } = this.options;
+    const clients = await this.api();
+    const version = d.metadata?.resourceVersion;
+    const guard = version ? [{ op: 'test', path: '/metadata/resourceVersion', value: version }] : [];
+    const replace = { op: 'replace', path: '/spec/template', value: restartedTemplate(d, options.at) };
+    try {
+      await clients.apps.patchNamespacedDeployment(
+        { name, namespace, body: [...guard, replace] },
+        clients.patchOptions,
+      );
+    } catch (error) {
+      throw wrapPlatformError(error, `restarting deployment ${this.target}`);
+    }
+    await this.waitForRollout(options);
+    return this.health();
+  }
+
+  /** Reads desired replicas (scale subresource) and the HPA that manages the Deployment, if any. */
+  async scaling(): Promise<ScalingState> {
+    const { deployment: name, namespace } = this.options;
+    const scale = await this.read(`reading scale of ${this.target}`, (c) =>
+      c.apps.readNamespacedDeploymentScale({ name, namespace }, c.patchOptions),
+    );
+    const hpas = await this.read(`listing autoscalers in ${namespace}`, (c) =>
+      c.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, c.patchOptions),
+    );
+    const hpa = hpas.items.find(
+      (h) => h.spec?.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === name,
+    );
+    return {
+      platform: 'kubernetes',
+      ...(scale.spec?.replicas === undefined ? {} : { replicas: scale.spec.replicas }),
+      ...(hpa?.spec
+        ? {
+            hpa: {
+              name: hpa.metadata?.name ?? '',
+              max: hpa.spec.maxReplicas,
+              ...(hpa.spec.minReplicas === undefined ? {} : { min: hpa.spec.minReplicas }),
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** Sets desired replicas through the scale subresource (merge patch). */
+  async scale(change: ScalingChange): Promise<ScalingState> {
+    if (change.platform !== 'kubernetes') throw new BadInputError(`${this.target}: not a Kubernetes scaling change`);
+    if (!Number.isInteger(change.replicas) || change.replicas < 0) {
+      throw new BadInputError(`${this.target}: replicas must be a non-negative integer, got ${change.replicas}`);
+    }
+    const k8s = await import('@kubernetes/client-node');
+    const { deployment: name, namespace } = this.options;
+    const clients = await this.api();
+    try {
+      await clients.apps.patchNamespacedDeploymentScale(
+        { name, namespace, body: { spec: { replicas: change.replicas } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch, clients.patchOptions as never),
+      );
+    } catch (error) {
+      throw wrapPlatformError(error, `scaling ${this.target}`);
+    }
+    return this.scaling();
+  }
+}

@@ -1,0 +1,75 @@
+import { zonedTimeToUtc } from '../../core/config/index.js';
+import type { ObjectInfo } from './object-store.js';
+
+const SIDECAR = /\.(sha256|md5|sha256sum|md5sum)$/i;
+
+/** A backup object with the time it was taken. */
+export interface Candidate {
+  info: ObjectInfo;
+  /** Key below the backup's prefix. */
+  name: string;
+  takenAt: number;
+  /** Where `takenAt` came from. */
+  source: 'name' | 'object';
+}
+
+/** A glob as a RegExp: `*` and `?` stay within a path segment, `**` crosses segments. */
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      out += '.*';
+      i += glob[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+const NAME_TIME =
+  /(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?:[T_\-.]?([01]\d|2[0-3])[:\-.]?([0-5]\d)(?:[:\-.]?([0-5]\d))?)?(?!\d)/;
+
+/** The time a backup was taken, from a timestamp in its name (read in `timeZone`) or else the object time. */
+export function backupTime(
+  name: string,
+  updated: Date,
+  timeZone: string,
+): { takenAt: number; source: Candidate['source'] } {
+  const m = NAME_TIME.exec(name.split('/').pop() ?? name) ?? NAME_TIME.exec(name);
+  if (!m) return { takenAt: updated.getTime(), source: 'object' };
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (m[4] !== undefined) {
+    const wall: [number, number, number, number, number, number] = [
+      y,
+      mo,
+      d,
+      Number(m[4]),
+      Number(m[5]),
+      Number(m[6] ?? 0),
+    ];
+    return { takenAt: zonedTimeToUtc(wall, timeZone), source: 'name' };
+  }
+  // A date without a time: the object time, but never later than the end of the named day, so a fresh copy of an old dump stays old.
+  const endOfDay = zonedTimeToUtc([y, mo, d, 23, 59, 59], timeZone);
+  return { takenAt: Math.min(updated.getTime(), endOfDay), source: 'name' };
+}
+
+/** The backup objects among a listing, newest first; checksum sidecars are left out. */
+export function selectCandidates(
+  objects: readonly ObjectInfo[],
+  prefix: string,
+  pattern: string,
+  timeZone: string,
+): Candidate[] {
+  const glob = globToRegExp(pattern);
+  const out: Candidate[] = [];
+  for (const info of objects) {
+    if (!info.key.startsWith(prefix)) continue;
+    const name = info.key.slice(prefix.length);
+    if (SIDECAR.test(name) || !glob.test(name)) continue;
+    out.push({ info, name, ...backupTime(name, info.updated, timeZone) });
+  }
+  return out.sort((a, b) => b.takenAt - a.takenAt || b.info.updated.getTime() - a.info.updated.getTime());
+}

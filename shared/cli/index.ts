@@ -1,3 +1,0 @@
-export * from './command.js';
-export * from './exit-codes.js';
-export * from './main.js';

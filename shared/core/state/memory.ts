@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { DependencyError } from '../errors/index.js';
+import {
+  checkKey,
+  checkMs,
+  checkTimestamp,
+  decodeClaim,
+  decodeJson,
+  encodeDone,
+  encodeJson,
+  RUNNING_CLAIM,
+} from './encoding.js';
+import type { Claim, StateStore } from './state-store.js';
+
+/** Options of the in-process state store. */
+export interface MemoryStateStoreOptions {
+  /** Clock for TTLs, in epoch milliseconds; tests hand in a fake one. */
+  now?: () => number;
+  /** Generator of lock owner tokens. */
+  token?: () => string;
+}
+
+// Values are kept as strings (or a list of event times) exactly like Redis holds them, so both
+// adapters fail the same way when a key is used as two different things.
+interface Entry {
+  value: string | number[];
+  expiresAt: number | undefined;
+}
+
+const SWEEP_EVERY = 256;
+
+/**
+ * A state store inside the process: for local runs, tests and single-instance `opsfn serve`.
+ * State is lost on exit and not shared between instances; TTLs follow the injected clock.
+ */
+export class MemoryStateStore implements StateStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #now: () => number;
+  readonly #token: () => string;
+  #writes = 0;
+  #closed = false;
+
+  constructor(options: MemoryStateStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#token = options.token ?? randomUUID;
+  }
+
+  /** Entries held in memory, expired ones not yet swept included; bounded by the periodic sweep. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async claim<T = unknown>(key: string, ttlMs: number): Promise<Claim<T>> {
+    const k = this.#key('claim', key);
+    const ttl = checkMs('claim', 'ttlMs', ttlMs);
+    const held = this.#string('claim', k);
+    if (held !== undefined) return decodeClaim<T>(k, held);
+    this.#set(k, RUNNING_CLAIM, ttl);
+    return { claimed: true };
+  }
+
+  async complete(key: string, outcome: unknown, ttlMs: number): Promise<void> {
+    const k = this.#key('complete', key);
+    this.#set(k, encodeDone(k, outcome), checkMs('complete', 'ttlMs', ttlMs));
+  }
+
+  async unclaim(key: string): Promise<void> {
+    this.#entries.delete(this.#key('unclaim', key));
+  }
+
+  async lock(key: string, ttlMs: number): Promise<string | undefined> {
+    const k = this.#key('lock', key);
+    const ttl = checkMs('lock', 'ttlMs', ttlMs);
+    if (this.#live(k)) return undefined;
+    const token = this.#token();
+    this.#set(k, token, ttl);
+    return token;
+  }
+
+  async unlock(key: string, token: string): Promise<boolean> {
+    const k = this.#key('unlock', key);
+    if (typeof token !== 'string' || this.#live(k)?.value !== token) return false;
+    this.#entries.delete(k);
+    return true;
+  }
+
+  async setCooldown(key: string, ttlMs: number): Promise<void> {
+    const k = this.#key('setCooldown', key);
+    this.#set(k, '1', checkMs('setCooldown', 'ttlMs', ttlMs));
+  }
+
+  async cooldownLeft(key: string): Promise<number> {
+    const entry = this.#live(this.#key('cooldownLeft', key));
+    if (entry?.expiresAt === undefined) return 0;
+    return Math.max(0, entry.expiresAt - this.#now());
+  }
+
+  async hit(key: string, windowMs: number, nowMs: number): Promise<number> {
+    const k = this.#key('hit', key);
+    const window = checkMs('hit', 'windowMs', windowMs);
+    const at = checkTimestamp('hit', nowMs);
+    const events = this.#events('hit', k).filter((t) => t > at - window);
+    events.push(at);
+    this.#set(k, events, window);
+    return events.length;
+  }
+
+  async count(key: string, windowMs: number, nowMs: number): Promise<number> {
+    const k = this.#key('count', key);
+    const window = checkMs('count', 'windowMs', windowMs);
+    const at = checkTimestamp('count', nowMs);
+    return this.#events('count', k).filter((t) => t > at - window).length;
+  }
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    const k = this.#key('get', key);
+    const text = this.#string('get', k);
+    return text === undefined ? undefined : decodeJson<T>(k, text);
+  }
+
+  async put(key: string, value: unknown, ttlMs?: number): Promise<void> {
+    const k = this.#key('put', key);
+    const ttl = ttlMs === undefined ? undefined : checkMs('put', 'ttlMs', ttlMs);
+    this.#set(k, encodeJson('put', k, value), ttl);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.#entries.delete(this.#key('delete', key));
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    this.#open();
+    return [...this.#entries.keys()].filter((k) => k.startsWith(prefix) && this.#live(k)).sort();
+  }
+
+  async ping(): Promise<void> {
+    this.#open();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#entries.clear();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new DependencyError('state store is closed', { retryable: false });
+  }
+
+  #key(op: string, key: string): string {
+    this.#open();
+    return checkKey(op, key);
+  }
+
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= this.#now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #string(op: string, key: string): string | undefined {
+    const value = this.#live(key)?.value;
+    if (value === undefined || typeof value === 'string') return value;
+    throw wrongKind(op, key);
+  }
+
+  #events(op: string, key: string): number[] {
+    const value = this.#live(key)?.value;
+    if (value === undefined) return [];
+    if (typeof value === 'string') throw wrongKind(op, key);
+    return value;
+  }
+
+  #set(key: string, value: string | number[], ttlMs: number | undefined): void {
+    this.#entries.set(key, { value, expiresAt: ttlMs === undefined ? undefined : this.#now() + ttlMs });
+    // Expired keys nobody reads again would pile up in a long-lived `serve`; sweep now and then.
+    if (++this.#writes % SWEEP_EVERY === 0) {
+      for (const k of [...this.#entries.keys()]) this.#live(k);
+    }
+  }
+}
+
+function wrongKind(op: string, key: string): DependencyError {
+  return new DependencyError(`state store error: ${op} "${key}": key holds the wrong kind of value`, {
+    retryable: false,
+  });
+}

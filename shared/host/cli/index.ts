@@ -1,0 +1,4 @@
+export * from './command.js';
+export * from './exit-codes.js';
+export * from './format.js';
+export * from './main.js';

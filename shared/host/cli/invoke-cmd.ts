@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Trigger } from '../../core/events/index.js';
+import { parseRequest } from '../../core/events/index.js';
+import type { ResultEnvelope } from '../../core/run/index.js';
+import type { Runtime } from '../runtime/index.js';
+import { exitCodeOf, UsageError } from './exit-codes.js';
+import { formatEnvelope } from './format.js';
+import { type CliIo, progressPrinter } from './io.js';
+
+/** Options of `opsfn invoke`. */
+export interface InvokeArgs {
+  function: string;
+  event?: string;
+  payload?: string;
+  dryRun: boolean;
+  json: boolean;
+  /** Extra payload fields from dedicated flags (`--self-test`, `--plan`). */
+  extra: Record<string, unknown>;
+}
+
+async function triggersFrom(
+  args: InvokeArgs,
+  io: CliIo,
+  runtime: Runtime,
+): Promise<{ triggers: Trigger[]; format: string }> {
+  if (args.event !== undefined) {
+    const body = args.event === '-' ? await io.stdin() : await readFile(args.event);
+    const intake = parseRequest(
+      { method: 'POST', path: `/${args.function}`, headers: { 'content-type': 'application/json' }, body },
+      { newId: randomUUID, now: () => runtime.now() },
+    );
+    return { triggers: intake.triggers, format: intake.format };
+  }
+  let payload: Record<string, unknown> = {};
+  if (args.payload !== undefined) {
+    const parsed: unknown = JSON.parse(args.payload);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new UsageError('--payload must be a JSON object');
+    payload = parsed as Record<string, unknown>;
+  }
+  return {
+    triggers: [
+      {
+        kind: 'manual',
+        id: `cli:${randomUUID()}`,
+        payload: { ...payload, ...args.extra },
+        caller: `cli:${io.env.USER ?? 'local'}`,
+      },
+    ],
+    format: 'manual',
+  };
+}
+
+/** `opsfn invoke`: runs one function in the foreground; `--json` prints the envelope alone on stdout. */
+export async function invokeCommand(runtime: Runtime, args: InvokeArgs, io: CliIo): Promise<number> {
+  runtime.find(args.function);
+  const { triggers, format } = await triggersFrom(args, io, runtime);
+  const progress = progressPrinter(io);
+  const envelopes: ResultEnvelope[] = [];
+  for (const trigger of triggers) {
+    envelopes.push(
+      await runtime.invoke(args.function, trigger, {
+        dryRun: args.dryRun,
+        format,
+        ...(args.json ? {} : { onProgress: progress }),
+      }),
+    );
+  }
+  if (io.tty && !args.json) io.err('\r\x1b[2K');
+  if (args.json) io.out(`${JSON.stringify(envelopes.length === 1 ? envelopes[0] : { results: envelopes }, null, 2)}\n`);
+  else for (const envelope of envelopes) io.out(formatEnvelope(envelope));
+  return Math.max(...envelopes.map((e) => exitCodeOf(e.outcome)));
+}

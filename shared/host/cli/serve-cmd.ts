@@ -1,0 +1,79 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { loadSchedules } from '../../core/config/index.js';
+import type { Runtime } from '../runtime/index.js';
+import { createHttpServer, isLoopbackHost, packageRoot, startScheduler } from '../runtime/index.js';
+import type { CliIo } from './io.js';
+
+/** Options of `opsfn serve`. */
+export interface ServeArgs {
+  port: number;
+  host?: string;
+  schedules?: string;
+  scheduler: boolean;
+  /** How long running work may take to finish once a stop is asked for; 8 s by default. */
+  graceMs?: number;
+}
+
+/** The default grace period: inside the 10 s that Cloud Run and `docker stop` allow after SIGTERM. */
+export const DEFAULT_GRACE_MS = 8_000;
+
+/** A running `opsfn serve`. */
+export interface Serving {
+  url: string;
+  /** Stops taking work, lets running work finish within the grace period (interrupting the rest), then closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `opsfn serve`: every function over HTTP plus the embedded scheduler. Without credentials checked
+ * by opsfn (`auth.tokens` / `auth.oidc`) it binds loopback only, so an unauthenticated endpoint is
+ * never exposed; on loopback it answers only to a loopback `Host`, so a web page cannot reach it
+ * through DNS rebinding.
+ */
+export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promise<Serving> {
+  const auth = runtime.config.auth;
+  const checked = auth !== undefined && auth.mode === 'app';
+  const host = args.host ?? (checked ? '0.0.0.0' : '127.0.0.1');
+  const loopback = isLoopbackHost(host);
+  if (!checked && !loopback && auth?.mode !== 'platform') {
+    throw new Error(`refusing to listen on ${host} without auth in the config; add auth.tokens or auth.oidc`);
+  }
+  if (!checked && !loopback) {
+    io.err(`auth.mode is platform: opsfn checks no credentials on ${host}; something in front of it must\n`);
+  }
+  const server = createHttpServer(runtime, { loopback });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(args.port, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const schedules = args.scheduler ? await loadSchedules(args.schedules ?? join(packageRoot(), 'schedules')) : [];
+  const scheduler = startScheduler(runtime, schedules, (job, envelope) => {
+    io.err(`scheduled ${job.name}: ${envelope.outcome}: ${envelope.summary}\n`);
+  });
+  io.err(
+    `opsfn serving ${runtime.functions.map((f) => `/${f.name}`).join(' ')} at ${url} (GET /healthz, GET /readyz)\n`,
+  );
+  for (const job of scheduler.jobs)
+    io.err(`  schedule ${job.name} → ${job.function}, next ${job.next?.toISOString() ?? 'never'}\n`);
+  const redelivered = await runtime.redeliver();
+  if (redelivered > 0) io.err(`  delivering again ${redelivered} invocation(s) the last shutdown interrupted\n`);
+  return {
+    url,
+    async stop() {
+      scheduler.stop();
+      const graceMs = args.graceMs ?? DEFAULT_GRACE_MS;
+      // The server keeps listening while draining, so new requests get a 503 instead of a refused connection.
+      const report = await runtime.drain({ graceMs });
+      const cut = report.interrupted.map((r) => `${r.function}:${r.trigger}`);
+      io.err(
+        `opsfn stopping: ${report.finished} run(s) finished within ${graceMs / 1000}s${cut.length > 0 ? `, interrupted and kept for the next start: ${cut.join(', ')}` : ''}\n`,
+      );
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await runtime.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { ConfigError, type Estate, EstateSchema, formatZodIssues } from '../../core/config/index.js';
+
+/** Config files are small; anything larger is a mistake or an attack. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Reads a remote config object (`gs://`, `s3://`); injected so tests and the CLI share one loader. */
+export type RemoteReader = (url: string, maxBytes: number) => Promise<Buffer>;
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  readRemote?: RemoteReader;
+}
+
+// gs:// (how deployed functions get their config) is one plain request, not the Storage client.
+async function defaultRemoteReader(url: string, maxBytes: number, env: NodeJS.ProcessEnv): Promise<Buffer> {
+  const gs = /^gs:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (gs?.[1] && gs[2] && !gs[2].endsWith('/')) {
+    const { readGcsObject } = await import('../../adapters/storage/index.js');
+    return readGcsObject(gs[1], gs[2], { maxBytes, env });
+  }
+  const { readUrl } = await import('../../adapters/storage/index.js');
+  return readUrl(url, { maxBytes });
+}
+
+/** Validates an already parsed config document; throws ConfigError naming each bad path. */
+export function parseConfig(document: unknown, source = 'config'): Estate {
+  const parsed = EstateSchema.safeParse(document ?? {});
+  if (!parsed.success) throw new ConfigError(source, formatZodIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Parses YAML (or JSON) text and validates it. */
+export function parseConfigText(text: string, source = 'config'): Estate {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0)
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => `yaml: ${e.message.split('\n')[0]}`),
+    );
+  let document: unknown;
+  try {
+    document = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // The yaml library refuses alias bombs (billion laughs) by throwing while it expands them.
+    throw new ConfigError(source, [`yaml: ${(error as Error).message}`], { cause: error });
+  }
+  return parseConfig(document, source);
+}
+
+/**
+ * Loads the estate config from a path, `file://`, `gs://` or `s3://` URL; with no source, from
+ * `OPSFN_CONFIG`, else `./opsfn.yaml`.
+ */
+export async function loadConfig(source?: string, options: LoadConfigOptions = {}): Promise<Estate> {
+  const env = options.env ?? process.env;
+  const where = source ?? env.OPSFN_CONFIG ?? 'opsfn.yaml';
+  let bytes: Buffer;
+  try {
+    if (/^(gs|s3):\/\//.test(where)) {
+      bytes = await (options.readRemote
+        ? options.readRemote(where, MAX_CONFIG_BYTES)
+        : defaultRemoteReader(where, MAX_CONFIG_BYTES, env));
+    } else {
+      const path = where.startsWith('file://') ? new URL(where) : where;
+      bytes = await readFile(path);
+    }
+  } catch (error) {
+    throw new ConfigError(where, [`cannot read: ${(error as Error).message}`], { cause: error });
+  }
+  if (bytes.length > MAX_CONFIG_BYTES)
+    throw new ConfigError(where, [`file is ${bytes.length} bytes; the limit is ${MAX_CONFIG_BYTES}`]);
+  return parseConfigText(bytes.toString('utf8'), where);
+}

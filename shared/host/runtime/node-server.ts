@@ -1,0 +1,63 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { toOpsError } from '../../core/errors/index.js';
+import { ShutdownError } from './errors.js';
+import { handleHttp } from './http.js';
+import { errorReply, type HttpReply, normalizeHeaders, readBody, subpathOf } from './http-reply.js';
+import { readiness } from './readiness.js';
+import type { Runtime } from './runtime.js';
+
+function send(res: ServerResponse, reply: HttpReply): void {
+  const body = JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...reply.headers,
+  });
+  res.end(body);
+}
+
+/** Options of {@link createHttpServer}. */
+export interface HttpServerOptions {
+  /** The server listens on loopback only: requests naming another `Host` are refused (DNS rebinding). */
+  loopback?: boolean;
+}
+
+/**
+ * Serves every registered function at `POST /<entryPoint>`, liveness at `GET /healthz` and
+ * readiness at `GET /readyz` on one port; the local equivalent of the deployed functions.
+ */
+export function createHttpServer(runtime: Runtime, options: HttpServerOptions = {}): Server {
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const [name = '', ...rest] = url.pathname.replace(/^\/+|\/+$/g, '').split('/');
+    if (req.method === 'GET' && name === 'healthz' && rest.length === 0) {
+      // Liveness only: the process answers. Whether it can work is /readyz.
+      return send(res, { status: 200, body: { status: 'ok', functions: runtime.functions.map((f) => f.name) } });
+    }
+    if (req.method === 'GET' && name === 'readyz' && rest.length === 0) return send(res, await readiness(runtime));
+    if (runtime.draining) {
+      req.resume();
+      runtime.reject(name, 'refused: opsfn is shutting down', { method: req.method, path: url.pathname });
+      return send(res, errorReply(new ShutdownError()));
+    }
+    const reply = await handleHttp(
+      runtime,
+      name,
+      { method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: normalizeHeaders(req.headers) },
+      (limit) => readBody(req, limit),
+      subpathOf(rest.join('/')),
+      { loopback: options.loopback === true },
+    );
+    // A body nobody read (a refused request) is drained so the connection can be reused.
+    if (!req.readableEnded) req.resume();
+    send(res, reply);
+  };
+
+  return createServer((req, res) => {
+    route(req, res).catch((thrown: unknown) => {
+      const error = toOpsError(thrown);
+      if (!res.headersSent) send(res, errorReply(error));
+      else res.destroy(error);
+    });
+  });
+}

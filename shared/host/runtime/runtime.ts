@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger, Redactor, TraceContext } from '../../core/audit/index.js';
+import { createLogger, type LogSink } from '../../core/audit/index.js';
+import type { Estate } from '../../core/config/index.js';
+import { NotFoundError } from '../../core/errors/index.js';
+import type { Trigger } from '../../core/events/index.js';
+import type { Notifier } from '../../core/notify/index.js';
+import { createNotifier } from '../../core/notify/index.js';
+import type { Continuation, FunctionDefinition, ResultEnvelope } from '../../core/run/index.js';
+import type { StateStore } from '../../core/state/index.js';
+import { createStateStore } from '../../core/state/index.js';
+import { pubsubContinuation } from './continuation.js';
+import { type DrainReport, InflightRuns, recordRedelivery, takeRedeliveries } from './drain.js';
+import { runFunction } from './invoke.js';
+import type { OidcVerifier } from './oidc.js';
+import { configRedactor, createSecretResolver, type SecretResolver } from './secrets.js';
+
+/** Any function definition, whatever its input type. */
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds definitions of different input types
+export type AnyFunction = FunctionDefinition<any>;
+
+/** What a process-wide runtime is built from; the defaults are the production adapters. */
+export interface RuntimeOptions {
+  config: Estate;
+  functions: readonly AnyFunction[];
+  state?: StateStore;
+  notifier?: Notifier;
+  logSink?: LogSink;
+  now?: () => Date;
+  env?: NodeJS.ProcessEnv;
+  verifyOidc?: OidcVerifier;
+  /** Google Cloud project for trace ids in logs. */
+  project?: string;
+  /** Overrides where `ctx.continue` sends the next invocation (tests, other transports). */
+  continuation?: Continuation;
+}
+
+/** Per-invocation options of {@link Runtime.invoke}. */
+export interface InvokeOptions {
+  dryRun?: boolean;
+  format?: string;
+  trace?: TraceContext;
+  runId?: string;
+  onProgress?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/** The composition root of one process: config, secrets, state, notifier and the function registry. */
+export interface Runtime {
+  readonly config: Estate;
+  readonly functions: readonly AnyFunction[];
+  readonly redactor: Redactor;
+  readonly secret: SecretResolver;
+  readonly state: StateStore;
+  readonly notifier: Notifier;
+  readonly logSink: LogSink | undefined;
+  readonly verifyOidc: OidcVerifier | undefined;
+  readonly project: string | undefined;
+  now(): Date;
+  /** The function registered under `name`; throws NotFoundError naming the known ones. */
+  find(name: string): AnyFunction;
+  /** Runs one trigger through the named function. */
+  invoke(name: string, trigger: Trigger, options?: InvokeOptions): Promise<ResultEnvelope>;
+  /** A logger for work outside a run (extra routes), labelled with the function. */
+  logger(name: string): Logger;
+  /** Sends the next invocation of a function: in-process by default, or the configured Pub/Sub topic. */
+  continuation: Continuation;
+  /** Writes an audit record for a request rejected before any function ran. */
+  reject(name: string, reason: string, evidence?: Record<string, unknown>): void;
+  /** True once {@link Runtime.drain} started: `invoke` refuses new work with a retryable `ShutdownError`. */
+  readonly draining: boolean;
+  /**
+   * Stops taking work and lets running invocations finish within `graceMs`; the rest are interrupted,
+   * their locks released and their triggers stored for {@link Runtime.redeliver} at the next start.
+   */
+  drain(options: { graceMs: number; abortGraceMs?: number }): Promise<DrainReport>;
+  /** Runs again, in the background, the work a previous shutdown interrupted; returns how many. */
+  redeliver(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Builds the runtime once per process (cold start) and reuses it for every request. */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  // Literal secrets of the config are known from the start; resolved ones join as they are read.
+  const redactor = configRedactor(options.config);
+  const env = options.env ?? process.env;
+  const secret = createSecretResolver({ redactor, ...(options.env ? { env: options.env } : {}) });
+  const now = options.now ?? (() => new Date());
+  const state = options.state ?? (await createStateStore(options.config.state, { secret }));
+  const notifier = options.notifier ?? createNotifier(options.config.notify, { secret, state, now, redactor });
+  const byName = new Map(options.functions.map((f) => [f.name, f]));
+  const inflight = new InflightRuns();
+  const project = options.project ?? process.env.GOOGLE_CLOUD_PROJECT;
+
+  const stateAvailable = async (): Promise<boolean> => {
+    try {
+      await state.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const find = (name: string): AnyFunction => {
+    const fn = byName.get(name);
+    if (!fn) throw new NotFoundError(`unknown function "${name}" (known: ${[...byName.keys()].join(', ')})`);
+    return fn;
+  };
+
+  const runtime: Runtime = {
+    config: options.config,
+    functions: options.functions,
+    redactor,
+    secret,
+    state,
+    notifier,
+    logSink: options.logSink,
+    verifyOidc: options.verifyOidc,
+    project,
+    now,
+    find,
+    async invoke(name, trigger, invokeOptions = {}) {
+      const definition = find(name);
+      return inflight.track(name, trigger, async (signal, locks) =>
+        runFunction(definition, trigger, {
+          continuation: runtime.continuation,
+          config: options.config,
+          state,
+          stateAvailable: await stateAvailable(),
+          notifier,
+          redactor,
+          secret,
+          now,
+          ...(options.logSink ? { logSink: options.logSink } : {}),
+          ...(project ? { project } : {}),
+          ...invokeOptions,
+          signal: invokeOptions.signal ? AbortSignal.any([invokeOptions.signal, signal]) : signal,
+          locks,
+        }),
+      );
+    },
+    reject(name, reason, evidence) {
+      createLogger({
+        redactor,
+        now,
+        ...(options.logSink ? { sink: options.logSink } : {}),
+        run: { runId: randomUUID(), function: name, trigger: { kind: 'unknown', id: '' }, dryRun: false },
+      }).audit({ decision: 'rejected', reason, outcome: 'rejected', ...(evidence ? { evidence } : {}) });
+    },
+    logger(name) {
+      return createLogger({
+        redactor,
+        now,
+        ...(options.logSink ? { sink: options.logSink } : {}),
+        labels: { function: name, estate: options.config.estate },
+        run: { runId: '', function: name, trigger: { kind: 'none', id: '' }, dryRun: false },
+      });
+    },
+    continuation:
+      options.continuation ??
+      (env.OPSFN_CONTINUATION_TOPIC
+        ? pubsubContinuation(env.OPSFN_CONTINUATION_TOPIC)
+        : async (name, key, payload) => {
+            const trigger: Trigger = {
+              kind: 'scheduled',
+              id: `continue:${key}`,
+              job: `continue:${name}`,
+              scheduledAt: now().toISOString(),
+              payload,
+            };
+            // Locally the next step runs in this process, after the current invocation has returned;
+            // a process that is stopping keeps it for its next start instead.
+            setImmediate(() => {
+              const next = inflight.draining
+                ? recordRedelivery(state, name, trigger, now())
+                : runtime.invoke(name, trigger);
+              void next.catch((error: unknown) => runtime.logger(name).error('continuation failed', { key, error }));
+            });
+          }),
+    get draining() {
+      return inflight.draining;
+    },
+    drain: ({ graceMs, abortGraceMs = 5_000 }) =>
+      inflight.drain({ graceMs, abortGraceMs, state, now, log: (name) => runtime.logger(name) }),
+    async redeliver() {
+      const pending = await takeRedeliveries(state);
+      for (const { function: name, trigger } of pending) {
+        runtime.logger(name).audit({
+          decision: 'decided',
+          action: 'redeliver',
+          target: `${name}:${trigger.id}`,
+          reason: 'interrupted by the last shutdown; delivered again',
+        });
+        void runtime
+          .invoke(name, trigger)
+          .catch((error: unknown) => runtime.logger(name).error('redelivery failed', { trigger: trigger.id, error }));
+      }
+      return pending.length;
+    },
+    async close() {
+      await state.close();
+    },
+  };
+  return runtime;
+}

@@ -1,0 +1,78 @@
+import { Redactor } from '../../core/audit/index.js';
+import type { SecretRef } from '../../core/config/index.js';
+import { literalSecrets } from '../../core/config/index.js';
+import { BadInputError, DependencyError, OpsError } from '../../core/errors/index.js';
+
+/** Resolves secret references; every value it returns is registered with the redactor first. */
+export type SecretResolver = (ref: SecretRef) => Promise<string>;
+
+/** Options of {@link createSecretResolver}. */
+export interface SecretResolverOptions {
+  redactor: Redactor;
+  env?: NodeJS.ProcessEnv;
+  /** Secret Manager API root; tests point it at a fake. */
+  secretManagerUrl?: string;
+  /** Reads a Secret Manager version; injected in tests. Defaults to the REST API with ADC credentials. */
+  accessSecret?: (name: string) => Promise<string>;
+  timeoutMs?: number;
+  cacheMs?: number;
+  now?: () => number;
+}
+
+async function accessWithAdc(root: string, name: string, timeoutMs: number): Promise<string> {
+  const { GoogleAuth } = await import('google-auth-library');
+  const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+  const client = await auth.getClient();
+  const res = await client.request<{ payload?: { data?: string } }>({
+    url: `${root.replace(/\/$/, '')}/v1/${name}:access`,
+    timeout: timeoutMs,
+    retry: false,
+  });
+  const data = res.data.payload?.data;
+  if (data === undefined) throw new Error('response has no payload.data');
+  return Buffer.from(data, 'base64').toString('utf8');
+}
+
+/**
+ * Builds the resolver for `{ env: NAME }` and `{ secret: projects/…/secrets/…/versions/… }` references.
+ * Values are cached for `cacheMs` (5 min) so a warm function does not call Secret Manager per request.
+ */
+export function createSecretResolver(options: SecretResolverOptions): SecretResolver {
+  const env = options.env ?? process.env;
+  const now = options.now ?? Date.now;
+  const cacheMs = options.cacheMs ?? 300_000;
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const root = options.secretManagerUrl ?? 'https://secretmanager.googleapis.com';
+  const access = options.accessSecret ?? ((name: string) => accessWithAdc(root, name, timeoutMs));
+  const cache = new Map<string, { value: string; until: number }>();
+
+  return async (ref) => {
+    if ('env' in ref) {
+      const value = env[ref.env];
+      if (value === undefined || value === '') throw new BadInputError(`secret env ${ref.env} is not set`);
+      options.redactor.add(value);
+      return value;
+    }
+    const hit = cache.get(ref.secret);
+    if (hit && hit.until > now()) return hit.value;
+    let value: string;
+    try {
+      value = await access(ref.secret);
+    } catch (error) {
+      if (error instanceof OpsError) throw error;
+      throw new DependencyError(`secret ${ref.secret} could not be read: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    options.redactor.add(value);
+    cache.set(ref.secret, { value, until: now() + cacheMs });
+    return value;
+  };
+}
+
+/** A redactor that already knows every literal secret written in `config`, built once at load. */
+export function configRedactor(config: unknown): Redactor {
+  const redactor = new Redactor();
+  for (const { value, url } of literalSecrets(config)) redactor.add(value, { url });
+  return redactor;
+}

@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CloudMonitoringMetrics } from '../../../../shared/adapters/metrics/cloud-monitoring-metrics.js';
+import { DependencyError } from '../../../../shared/core/errors/ops-error.js';
+import { FakeMonitoring } from '../../../fakes/monitoring.js';
+
+const END = new Date('2026-01-01T12:00:00Z');
+const minutesBefore = (m: number) => new Date(END.getTime() - m * 60_000);
+const TS = /^\/v3\/projects\/p1\/timeSeries$/;
+
+describe('CloudMonitoringMetrics', () => {
+  let fake: FakeMonitoring;
+  let metrics: CloudMonitoringMetrics;
+
+  beforeEach(async () => {
+    fake = new FakeMonitoring();
+    metrics = new CloudMonitoringMetrics({
+      project: 'p1',
+      service: 'web',
+      rootUrl: await fake.server.start(),
+      auth: { getRequestHeaders: async () => ({ authorization: 'Bearer mon-token' }) },
+      timeoutMs: 300,
+      retries: 2,
+      retryDelayMs: 5,
+    });
+  });
+  afterEach(() => fake.server.stop());
+
+  it('sums 5xx and all classes of one revision over the window', async () => {
+    fake.traffic('web', 'web-2', minutesBefore(2), 400, 40);
+    fake.traffic('web', 'web-2', minutesBefore(1), 600, 60);
+    fake.traffic('web', 'web-1', minutesBefore(1), 1000, 0);
+    fake.traffic('web', 'web-2', minutesBefore(30), 1000, 1000);
+    const sample = await metrics.errorRate({ revision: 'web-2', end: END, windowMs: 300_000 });
+    expect(sample).toEqual({ ratio: 0.1, total: 1000, errors: 100 });
+  });
+
+  it('asks timeSeries.list for request_count per response class, aligned over the window', async () => {
+    await metrics.errorRate({ revision: 'web-2', end: END, windowMs: 300_000 });
+    const [request] = fake.server.find('GET', TS);
+    expect(request?.headers.authorization).toBe('Bearer mon-token');
+    expect(request?.query.get('filter')).toBe(
+      'metric.type = "run.googleapis.com/request_count" AND resource.type = "cloud_run_revision" AND resource.labels.service_name = "web" AND resource.labels.revision_name = "web-2"',
+    );
+    expect(Object.fromEntries(request?.query ?? [])).toMatchObject({
+      'interval.startTime': '2026-01-01T11:55:00.000Z',
+      'interval.endTime': '2026-01-01T12:00:00.000Z',
+      'aggregation.alignmentPeriod': '300s',
+      'aggregation.perSeriesAligner': 'ALIGN_DELTA',
+      'aggregation.crossSeriesReducer': 'REDUCE_SUM',
+      'aggregation.groupByFields': 'metric.labels.response_code_class',
+    });
+  });
+
+  it('returns undefined when the window holds no requests', async () => {
+    await expect(metrics.errorRate({ end: END, windowMs: 300_000 })).resolves.toBeUndefined();
+  });
+
+  it('retries 5xx within its bound, then throws a DependencyError', async () => {
+    fake.server.failNext('GET', TS, { status: 503, body: {} }, 10);
+    await expect(metrics.errorRate({ end: END, windowMs: 300_000 })).rejects.toBeInstanceOf(DependencyError);
+    expect(fake.server.find('GET', TS)).toHaveLength(3);
+  });
+
+  it('does not retry a 403', async () => {
+    fake.server.failNext('GET', TS, { status: 403, body: { error: { code: 403 } } }, 10);
+    await expect(metrics.errorRate({ end: END, windowMs: 300_000 })).rejects.toThrow(/HTTP 403/);
+    expect(fake.server.find('GET', TS)).toHaveLength(1);
+  });
+
+  it('times out a hanging API', async () => {
+    fake.server.failNext('GET', TS, { hang: true }, 10);
+    await expect(metrics.errorRate({ end: END, windowMs: 300_000 })).rejects.toThrow(/timed out/);
+    expect(fake.server.find('GET', TS)).toHaveLength(3);
+  });
+});

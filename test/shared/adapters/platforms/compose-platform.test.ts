@@ -1,0 +1,164 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ComposePlatform,
+  type ComposePlatformOptions,
+} from '../../../../shared/adapters/platforms/compose-platform.js';
+import { DockerEngine } from '../../../../shared/adapters/platforms/docker-engine.js';
+import { DependencyError } from '../../../../shared/core/errors/ops-error.js';
+import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
+import {
+  appService,
+  composeCli,
+  composeUp,
+  importAppImage,
+  removeImages,
+  removeProject,
+  uniqueSuffix,
+  writeComposeFile,
+} from '../../../support/docker.js';
+import { freePort } from '../../../support/local-process.js';
+
+const suffix = uniqueSuffix();
+const repo = `opsfn-test-${suffix}/app`;
+const project = `opsfn-platform-${suffix}`;
+let dir: string;
+let file: string;
+let port: number;
+let services: (image: string) => Record<string, unknown>;
+const state = new MemoryStateStore();
+
+function platform(service: string, extra: Partial<ComposePlatformOptions> = {}): ComposePlatform {
+  return new ComposePlatform({
+    project,
+    service,
+    files: [file],
+    history: state,
+    waitTimeoutMs: 30_000,
+    pollMs: 200,
+    ...extra,
+  });
+}
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await delay(200);
+  }
+}
+
+describe('ComposePlatform against a real Docker daemon', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'opsfn-compose-'));
+    port = await freePort();
+    await Promise.all([importAppImage(repo, 'v1', 200), importAppImage(repo, 'v2', 500)]);
+    services = (image) => ({
+      app: appService(image, port),
+      worker: { image: `${repo}:v1`, network_mode: 'host', init: true, command: ['sleep', '3600'] },
+    });
+    file = await writeComposeFile(dir, services(`${repo}:v1`));
+    await composeUp(project, file);
+  }, 60_000);
+
+  afterAll(async () => {
+    await removeProject(project);
+    await removeImages(`${repo}:v1`, `${repo}:v2`);
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('reads the containers and their health, and records each image that serves', async () => {
+    const app = platform('app');
+    const first = await until(
+      () => app.status(),
+      (s) => s.ready,
+    );
+    expect(first).toMatchObject({ platform: 'compose', target: `${project}/app`, ready: true, serving: `${repo}:v1` });
+    expect(first.revisions).toMatchObject([{ name: `${repo}:v1`, number: 1, ready: true, percent: 100 }]);
+
+    await writeComposeFile(dir, services(`${repo}:v2`));
+    await composeUp(project, file);
+    const second = await until(
+      () => app.status(),
+      (s) => s.serving === `${repo}:v2` && !s.ready,
+    );
+    expect(second.ready).toBe(false);
+    expect(second.revisions).toMatchObject([
+      { name: `${repo}:v2`, number: 2, ready: false, percent: 100 },
+      { name: `${repo}:v1`, number: 1, ready: true, percent: 0 },
+    ]);
+    expect(Date.parse(second.revisions[0]?.createdAt ?? '')).toBeGreaterThan(
+      Date.parse(first.revisions[0]?.createdAt ?? ''),
+    );
+  });
+
+  it('pins an older image through an override file, waits until it is healthy, and releases the pin', async () => {
+    const app = platform('app');
+    const [cli] = await composeCli();
+    const pinFile = join(dir, `.opsfn-pin.${project}.app.yml`);
+    expect(await app.preview({ kind: 'route', revision: `${repo}:v1` })).toBe(
+      `${cli === 'docker' ? 'docker compose' : cli} -p ${project} -f ${file} -f ${pinFile} up -d --no-deps --force-recreate --scale app=1 app`,
+    );
+    const pinned = await app.routeAll(`${repo}:v1`, { expectServing: `${repo}:v2` });
+    expect(pinned).toMatchObject({ ready: true, serving: `${repo}:v1`, latestReady: `${repo}:v2` });
+    expect(await readFile(pinFile, 'utf8')).toContain(`image: ${repo}:v1`);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+
+    await writeComposeFile(dir, services(`${repo}:v1`));
+    const released = await app.followLatest();
+    expect(released).toMatchObject({ ready: true, serving: `${repo}:v1` });
+    expect(existsSync(pinFile)).toBe(false);
+  });
+
+  it('refuses to pin when the serving image is no longer the one the decision saw', async () => {
+    const app = platform('app');
+    await expect(app.routeAll(`${repo}:v2`, { expectServing: `${repo}:v2` })).rejects.toThrow(
+      /another change got there first/,
+    );
+    expect(existsSync(join(dir, `.opsfn-pin.${project}.app.yml`))).toBe(false);
+  });
+
+  it('scales with --scale up and down, and restarts in place', async () => {
+    const worker = platform('worker');
+    expect(await worker.scaling()).toEqual({ platform: 'compose', replicas: 1 });
+    expect(await worker.scale({ platform: 'compose', replicas: 3 })).toEqual({ platform: 'compose', replicas: 3 });
+    expect(await worker.scale({ platform: 'compose', replicas: 1 })).toEqual({ platform: 'compose', replicas: 1 });
+
+    const engine = new DockerEngine();
+    const [before] = await engine.containers(project, 'worker');
+    await worker.restart();
+    const [after] = await engine.containers(project, 'worker');
+    expect(after?.id).toBe(before?.id);
+    expect(Date.parse(after?.startedAt ?? '')).toBeGreaterThan(Date.parse(before?.startedAt ?? ''));
+  }, 60_000);
+
+  it('fails with a clear error and changes nothing when the Docker daemon is down', async () => {
+    const app = platform('app', { dockerHost: `unix://${join(dir, 'no-daemon.sock')}` });
+    await expect(app.status()).rejects.toThrow(/Docker daemon at unix:\/\/.*no-daemon\.sock is not answering/);
+    await expect(app.routeAll(`${repo}:v2`)).rejects.toBeInstanceOf(DependencyError);
+    expect(existsSync(join(dir, `.opsfn-pin.${project}.app.yml`))).toBe(false);
+  });
+
+  it('fails with a clear error and changes nothing when the Docker daemon hangs', async () => {
+    const path = join(dir, 'hung.sock');
+    const held: Socket[] = [];
+    const hung: Server = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => hung.listen(path, resolve));
+    try {
+      const worker = platform('worker', { dockerHost: `unix://${path}`, timeoutMs: 500 });
+      await expect(worker.scale({ platform: 'compose', replicas: 2 })).rejects.toThrow(/did not answer within 1s/);
+      await expect(worker.routeAll(`${repo}:v2`)).rejects.toThrow(/did not answer/);
+      expect(await platform('worker').scaling()).toEqual({ platform: 'compose', replicas: 1 });
+      expect(existsSync(join(dir, `.opsfn-pin.${project}.worker.yml`))).toBe(false);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
+    }
+  });
+});

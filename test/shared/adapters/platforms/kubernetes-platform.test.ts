@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ServingChangedError } from '../../../../shared/adapters/platforms/errors.js';
+import { KubernetesPlatform } from '../../../../shared/adapters/platforms/kubernetes-platform.js';
+import { BadInputError, DependencyError } from '../../../../shared/core/errors/ops-error.js';
+import { FakeKubernetes } from '../../../fakes/kubernetes.js';
+
+const DEPLOYMENT = /^\/apis\/apps\/v1\/namespaces\/prod\/deployments\/backend$/;
+const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+
+describe('KubernetesPlatform', () => {
+  let fake: FakeKubernetes;
+  let platform: KubernetesPlatform;
+
+  beforeEach(async () => {
+    fake = new FakeKubernetes();
+    fake.addDeployment('prod', 'backend', ['app:1', 'app:2', 'app:3'], [ago(600), ago(300), ago(5)]);
+    platform = new KubernetesPlatform({
+      namespace: 'prod',
+      deployment: 'backend',
+      server: await fake.server.start(),
+      token: 'k8s-token',
+      timeoutMs: 300,
+      retries: 2,
+      retryDelayMs: 5,
+      pollMs: 5,
+    });
+  });
+  afterEach(() => fake.server.stop());
+
+  it('serves from the newest ReplicaSet and lists the others by revision', async () => {
+    const status = await platform.status();
+    expect(status.serving).toBe(status.revisions[0]?.name);
+    expect(status.revisions.map((r) => r.number)).toEqual([3, 2, 1]);
+    expect(status.revisions[0]?.image).toBe('app:3');
+    expect(status.ready).toBe(true);
+    const list = fake.server.find('GET', /\/replicasets$/)[0];
+    expect(list?.query.get('labelSelector')).toBe('app=backend');
+    expect(list?.headers.authorization).toBe('Bearer k8s-token');
+  });
+
+  it('undoes the rollout with a JSON Patch like kubectl and waits for it', async () => {
+    fake.rolloutPolls = 2;
+    const before = await platform.status();
+    const target = before.revisions[1]?.name as string;
+    const after = await platform.routeAll(target);
+    const [patch] = fake.server.find('PATCH', DEPLOYMENT);
+    expect(patch?.headers['content-type']).toMatch(/^application\/json-patch\+json/);
+    const ops = patch?.body as { op: string; path: string; value: { metadata?: { labels?: object } } }[];
+    expect(ops.map((o) => `${o.op} ${o.path}`)).toEqual([
+      'test /metadata/resourceVersion',
+      'replace /spec/template',
+      'replace /metadata/annotations',
+    ]);
+    expect(ops[1]?.value.metadata?.labels).toEqual({ app: 'backend' });
+    expect(fake.image('prod', 'backend')).toBe('app:2');
+    expect(after.serving).toBe(target);
+    expect(after.ready).toBe(true);
+  });
+
+  it('rolls back a rollout stuck past its deadline, judging conditions only once the new generation is observed', async () => {
+    fake.failRollout('prod', 'backend');
+    const target = (await platform.status()).revisions[1]?.name as string;
+    const after = await platform.routeAll(target);
+    expect(fake.image('prod', 'backend')).toBe('app:2');
+    expect(after.ready).toBe(true);
+    expect(fake.server.find('GET', DEPLOYMENT).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reports a rollback that itself exceeds its progress deadline as failed', async () => {
+    fake.rolloutPolls = 3;
+    const target = (await platform.status()).revisions[1]?.name as string;
+    fake.server.listeners.push((r) => {
+      const d = fake.deployments.get('prod/backend');
+      if (r.method === 'GET' && DEPLOYMENT.test(r.path) && d?.status.observedGeneration === d?.metadata.generation) {
+        fake.failRollout('prod', 'backend');
+      }
+    });
+    await expect(platform.routeAll(target)).rejects.toThrow(/rollout of prod\/backend failed: .*timed out progressing/);
+  });
+
+  it('refuses to roll back a paused Deployment and patches nothing', async () => {
+    fake.deployments.get('prod/backend')!.spec.paused = true;
+    const target = (await platform.status()).revisions[1]?.name as string;
+    await expect(platform.routeAll(target)).rejects.toBeInstanceOf(BadInputError);
+    expect(fake.server.find('PATCH', DEPLOYMENT)).toHaveLength(0);
+  });
+
+  it('changes nothing when another revision serves than the one expected', async () => {
+    const target = (await platform.status()).revisions[1]?.name as string;
+    await expect(platform.routeAll(target, { expectServing: 'backend-other' })).rejects.toBeInstanceOf(
+      ServingChangedError,
+    );
+    expect(fake.server.find('PATCH', DEPLOYMENT)).toHaveLength(0);
+  });
+
+  it('refuses a ReplicaSet that the Deployment does not own', async () => {
+    await expect(platform.routeAll('other-rs')).rejects.toThrow(/not a revision of deployment prod\/backend/);
+  });
+
+  it('retries reads on 5xx within its bound, then fails', async () => {
+    fake.server.failNext('GET', DEPLOYMENT, { status: 500, body: { kind: 'Status', code: 500 } }, 2);
+    await expect(platform.status()).resolves.toMatchObject({ ready: true });
+    fake.server.failNext('GET', DEPLOYMENT, { status: 503, body: { kind: 'Status', code: 503 } }, 10);
+    const before = fake.server.find('GET', DEPLOYMENT).length;
+    await expect(platform.status()).rejects.toBeInstanceOf(DependencyError);
+    expect(fake.server.find('GET', DEPLOYMENT).length - before).toBe(3);
+  });
+
+  it('times out a hanging API server', async () => {
+    fake.server.failNext('GET', DEPLOYMENT, { hang: true }, 10);
+    const started = Date.now();
+    await expect(platform.status()).rejects.toBeInstanceOf(DependencyError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('reads replicas from the scale subresource and detects an HPA', async () => {
+    fake.hpas.push({
+      metadata: { name: 'backend-hpa', namespace: 'prod' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'backend' },
+        minReplicas: 2,
+        maxReplicas: 8,
+      },
+    });
+    await expect(platform.scaling()).resolves.toEqual({
+      platform: 'kubernetes',
+      replicas: 2,
+      hpa: { name: 'backend-hpa', min: 2, max: 8 },
+    });
+  });
+
+  it('sets replicas with a merge patch on the scale subresource', async () => {
+    const state = await platform.scale({ platform: 'kubernetes', replicas: 5 });
+    const [patch] = fake.server.find('PATCH', /\/deployments\/backend\/scale$/);
+    expect(patch?.headers['content-type']).toMatch(/^application\/merge-patch\+json/);
+    expect(patch?.body).toEqual({ spec: { replicas: 5 } });
+    expect(state.replicas).toBe(5);
+  });
+});

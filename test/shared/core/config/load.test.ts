@@ -1,0 +1,115 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { isTimeZone } from '../../../../shared/core/config/estate.js';
+import { parseDuration, parseSize } from '../../../../shared/core/config/types.js';
+import { loadConfig } from '../../../../shared/host/runtime/load-config.js';
+import { configIssues } from '../../../support/estate.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'opsfn-config-'));
+const file = join(dir, 'opsfn.yaml');
+writeFileSync(file, 'estate: from-file\n');
+
+describe('durations and sizes', () => {
+  it.each([
+    ['26h', 93_600_000],
+    ['1h30m', 5_400_000],
+    ['500ms', 500],
+    ['7d', 604_800_000],
+    ['2w', 1_209_600_000],
+    ['1.5s', 1_500],
+    ['soon', undefined],
+    ['', undefined],
+    ['5 m', undefined],
+  ])('parses duration %s → %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  it.each([
+    ['1MiB', 1_048_576],
+    ['200MB', 200_000_000],
+    ['1024', 1024],
+    ['1 KiB', 1024],
+    ['lots', undefined],
+    ['5XB', undefined],
+  ])('parses size %s → %s', (text, bytes) => expect(parseSize(text)).toBe(bytes));
+});
+
+describe('time zones', () => {
+  it('knows canonical zones, UTC and aliases the runtime accepts, and nothing else', () => {
+    for (const tz of ['Asia/Shanghai', 'America/Sao_Paulo', 'UTC', 'Etc/UTC', 'Asia/Calcutta', 'US/Pacific']) {
+      expect(isTimeZone(tz), tz).toBe(true);
+    }
+    for (const tz of ['Mars/Olympus', '', 'asia/nowhere', 'UTC+25']) expect(isTimeZone(tz), tz).toBe(false);
+  });
+});
+
+describe('loadConfig', () => {
+  it('loads a path, a file:// URL and OPSFN_CONFIG', async () => {
+    expect((await loadConfig(file)).estate).toBe('from-file');
+    expect((await loadConfig(pathToFileURL(file).href)).estate).toBe('from-file');
+    expect((await loadConfig(undefined, { env: { OPSFN_CONFIG: file } })).estate).toBe('from-file');
+  });
+
+  it('fills every default', async () => {
+    const estate = await loadConfig(file);
+    expect(estate).toMatchObject({ mode: 'enforce', state: 'memory', timezone: 'UTC', limits: { body: 1_048_576 } });
+    expect(estate.guard.rateLimit.perTarget).toEqual({ max: 3, window: 3_600_000 });
+    expect(estate.guard.breaker).toMatchObject({ max: 20, window: 3_600_000 });
+  });
+
+  it.each(['gs://ops-config/opsfn.yaml', 's3://ops-config/prod/opsfn.yaml'])(
+    'loads %s through the remote reader',
+    async (url) => {
+      const asked: string[] = [];
+      const estate = await loadConfig(url, {
+        readRemote: async (u, max) => {
+          asked.push(u);
+          expect(max).toBe(1_048_576);
+          return Buffer.from('estate: remote\n');
+        },
+      });
+      expect(estate.estate).toBe('remote');
+      expect(asked).toEqual([url]);
+    },
+  );
+
+  it('names the source when it cannot be read', async () => {
+    await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(
+      /missing\.yaml: invalid config[\s\S]*cannot read/,
+    );
+  });
+
+  it.each([
+    ['state: { redis: "http://x" }', 'state'],
+    ['guard: { lockTtl: soon }', 'guard.lockTtl: expected duration like "26h"'],
+    ['timezone: Mars/Olympus', 'timezone: expected an IANA time zone'],
+    ['mode: yolo', 'mode'],
+    ['services: { web: { platform: cloud-run, project: p1 } }', 'services.web.region'],
+    ['services: { web: { platform: kubernetes, deployment: web, context: a, server: "https://k" } }', 'services.web'],
+    ['databases: { main: { kind: oracle } }', 'databases.main.kind'],
+    ['auth: { tokens: [ { value: hunter2 } ] }', 'auth.tokens[0]'],
+    [
+      'notify: { routes: [ { severity: critical, channels: [pager] } ] }',
+      'notify.routes[0].channels[0]: unknown channel "pager"',
+    ],
+    ['limits: { body: huge }', 'limits.body: expected size like "1MiB"'],
+    [
+      'limits: { timeout: 5m }\nrollback: { policies: [ { match: { alert: HighErrorRate }, errorRate: { threshold: 0.01 }, settle: 5m } ] }',
+      'rollback.policies[0].settle: expected less than limits.timeout (5m)',
+    ],
+    ['unknown_key: 1', 'unknown_key'],
+    ['estate: [', 'yaml:'],
+  ])('rejects %s naming %s', async (text, expected) => {
+    const issues = configIssues(text);
+    expect(issues.join('\n')).toContain(expected);
+  });
+
+  it('refuses YAML alias bombs', async () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefghij'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(',')}]`),
+    ].join('\n');
+    expect(configIssues(bomb).join('\n')).toMatch(/yaml|alias|unknown/i);
+  });
+});

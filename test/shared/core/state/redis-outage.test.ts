@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DependencyError } from '../../../../shared/core/errors/ops-error.js';
+import { RedisStateStore } from '../../../../shared/core/state/redis.js';
+
+const prefix = `opsfn-test:state-outage:${randomUUID()}:`;
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/**
+ * A TCP proxy to the real Redis whose existing connections can go dead silently (requests
+ * swallowed, no FIN, no RST), as on a broken network path; new connections still get through.
+ */
+function blackholingProxy() {
+  const sockets = new Set<Socket>();
+  const dead = new WeakSet<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(6379, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.on('data', (chunk) => {
+      if (!dead.has(client)) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => client.write(chunk));
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+    }
+  });
+  return {
+    server,
+    blackholeExisting: () => {
+      for (const socket of sockets) dead.add(socket);
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('RedisStateStore when Redis is unreachable', () => {
+  const sockets = new Set<Socket>();
+  // Accepts connections and never answers: the hung-Redis case.
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  let silentPort = 0;
+
+  beforeAll(async () => {
+    silentPort = await listen(silent);
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it.each([
+    ['a closed port', () => 'redis://127.0.0.1:1'],
+    ['a server that never answers', () => `redis://127.0.0.1:${silentPort}`],
+  ])('rejects with DependencyError quickly against %s', async (_label, url) => {
+    const store = await RedisStateStore.open({ url: url(), prefix });
+    try {
+      for (const call of [() => store.ping(), () => store.claim('k', 1_000)]) {
+        const started = Date.now();
+        const error = await call().catch((e: unknown) => e);
+        expect(Date.now() - started).toBeLessThan(3_000);
+        expect(error).toBeInstanceOf(DependencyError);
+        expect((error as DependencyError).message).toMatch(/^state store unavailable: /);
+        expect((error as DependencyError).retryable).toBe(true);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps the password out of error messages', async () => {
+    const store = await RedisStateStore.open({ url: 'redis://:hunter2-secret@127.0.0.1:1/0', prefix });
+    try {
+      const error = await store.ping().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as Error).message).not.toContain('hunter2');
+      expect((error as Error).message).toContain('redis://127.0.0.1:1');
+      expect(JSON.stringify((error as DependencyError).details)).not.toContain('hunter2');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('times out a command on a dead connection, then carries on over a new one', async () => {
+    const proxy = blackholingProxy();
+    const port = await listen(proxy.server);
+    const store = await RedisStateStore.open({ url: `redis://127.0.0.1:${port}`, prefix });
+    try {
+      await store.put('p', 'before', 10_000);
+      proxy.blackholeExisting();
+      const started = Date.now();
+      const error = await store.get('p').catch((e: unknown) => e);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as Error).message).toContain('Command timed out');
+      expect(await store.get('p')).toBe('before');
+    } finally {
+      await store.delete('p').catch(() => undefined);
+      await store.close();
+      await proxy.close();
+    }
+  });
+});

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import { schedulesCommand } from '../../../../shared/host/cli/admin-cmds.js';
+import { main } from '../../../../shared/host/cli/main.js';
+import { captureIo } from '../../../support/cli-io.js';
+import { type CallLog, makeMutateFunction } from '../../../support/mutate-function.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'opsfn-cli-'));
+const write = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const valid = write('valid.yaml', 'estate: cli-test\ntimezone: Asia/Shanghai\n');
+const failing = defineFunction({
+  name: 'failing',
+  description: '',
+  triggers: ['manual'],
+  input: z.object({}),
+  run: async () => ({ outcome: 'fail', summary: 'backup is stale' }),
+});
+
+function cli(calls: CallLog = new Map(), env: NodeJS.ProcessEnv = {}) {
+  const io = captureIo(env);
+  return { io, run: (argv: string[]) => main(argv, { functions: [makeMutateFunction(calls), failing], io }) };
+}
+
+describe('opsfn config validate', () => {
+  it('exits 0 for a valid file', async () => {
+    const { io, run } = cli();
+    expect(await run(['config', 'validate', valid])).toBe(0);
+    expect(io.stdout()).toContain('valid');
+  });
+
+  it('exits 2 naming the path and the expectation', async () => {
+    const bad = write('bad.yaml', 'guard:\n  lockTtl: soon\nservices:\n  web: { platform: heroku }\n');
+    const { io, run } = cli();
+    expect(await run(['config', 'validate', valid, bad])).toBe(2);
+    expect(io.stderr()).toContain('guard.lockTtl: expected duration like "26h"');
+    expect(io.stderr()).toMatch(/services\.web\.platform/);
+  });
+
+  it('reads OPSFN_CONFIG when no file is named', async () => {
+    const { run } = cli(new Map(), { OPSFN_CONFIG: valid });
+    expect(await run(['config', 'validate'])).toBe(0);
+  });
+});
+
+describe('opsfn invoke', () => {
+  it('prints the envelope alone on stdout with --json and exits 0', async () => {
+    const calls: CallLog = new Map();
+    const { io, run } = cli(calls);
+    expect(await run(['invoke', 'mutate', '--config', valid, '--json', '--payload', '{"target":"web"}'])).toBe(0);
+    const envelope = JSON.parse(io.stdout()) as { outcome: string; function: string };
+    expect(envelope).toMatchObject({ function: 'mutate', outcome: 'ok' });
+    expect(calls.get('web')).toBe(1);
+    expect(io.stderr()).toContain('"audit":true');
+  });
+
+  it('exits 1 for a fail outcome and 2 for bad input or an unknown function', async () => {
+    expect(await cli().run(['invoke', 'failing', '--config', valid])).toBe(1);
+    expect(await cli().run(['invoke', 'mutate', '--config', valid, '--payload', '{"target":5}'])).toBe(2);
+    expect(await cli().run(['invoke', 'nope', '--config', valid])).toBe(2);
+    expect(await cli().run(['invoke', '--config', valid])).toBe(2);
+  });
+
+  it('dry-runs without calling anything', async () => {
+    const calls: CallLog = new Map();
+    const { io, run } = cli(calls);
+    expect(await run(['invoke', 'mutate', '--config', valid, '--dry-run'])).toBe(0);
+    expect(calls.size).toBe(0);
+    expect(io.stdout()).toContain('(dry-run)');
+  });
+
+  it('replays a wire-format event file', async () => {
+    const calls: CallLog = new Map();
+    const { io, run } = cli(calls);
+    const event = new URL('../../../fixtures/alertmanager/firing-batch.json', import.meta.url).pathname;
+    expect(await run(['invoke', 'mutate', '--config', valid, '--event', event, '--json'])).toBe(0);
+    expect((JSON.parse(io.stdout()) as { results: unknown[] }).results.length).toBeGreaterThan(1);
+  });
+});
+
+describe('opsfn pause / resume', () => {
+  it('refuses with memory state, where a pause would be a no-op', async () => {
+    const { io, run } = cli();
+    expect(await run(['pause', '--config', valid])).toBe(2);
+    expect(io.stderr()).toContain('shared state store');
+  });
+
+  it('pauses and resumes through Redis so every instance sees it', async () => {
+    const prefix = `opsfn-test-${randomUUID()}:`;
+    const redis = write('redis.yaml', `state: { redis: "redis://127.0.0.1:6379", prefix: "${prefix}" }\n`);
+    const calls: CallLog = new Map();
+    expect(await cli().run(['pause', 'mutate', '--config', redis, '--reason', 'game day'])).toBe(0);
+    const paused = cli(calls);
+    expect(await paused.run(['invoke', 'mutate', '--config', redis, '--json'])).toBe(0);
+    expect(JSON.parse(paused.io.stdout())).toMatchObject({ actions: [{ status: 'refused', by: 'kill-switch' }] });
+    expect(calls.size).toBe(0);
+    expect(await cli().run(['resume', 'mutate', '--config', redis])).toBe(0);
+    expect(await cli(calls).run(['invoke', 'mutate', '--config', redis])).toBe(0);
+    expect(calls.get('svc')).toBe(1);
+  });
+});
+
+describe('opsfn serve', () => {
+  it('serves /healthz and the functions on loopback', async () => {
+    const io = captureIo();
+    let stop: (() => Promise<void>) | undefined;
+    let url = '';
+    const code = await main(['serve', '--config', valid, '--port', '0', '--no-scheduler'], {
+      functions: [makeMutateFunction(new Map())],
+      io,
+      logSink: () => {},
+      onServing: (s) => {
+        stop = s.stop;
+        url = s.url;
+      },
+    });
+    expect(code).toBe(0);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ status: 'ok' });
+    expect(
+      (await fetch(`${url}/mutate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))
+        .status,
+    ).toBe(200);
+    await stop?.();
+  });
+
+  it('refuses a non-loopback address without auth', async () => {
+    const io = captureIo();
+    expect(
+      await main(['serve', '--config', valid, '--port', '0', '--host', '0.0.0.0'], {
+        functions: [],
+        io,
+        onServing: () => {},
+      }),
+    ).toBe(1);
+    expect(io.stderr()).toContain('without auth');
+  });
+});
+
+describe('opsfn schedules', () => {
+  it('lists jobs with their next run in their time zone', async () => {
+    const schedules = mkdtempSync(join(tmpdir(), 'opsfn-sched-'));
+    writeFileSync(
+      join(schedules, 'backup-verify.yaml'),
+      'name: backup-verify\nschedule: "30 3 * * *"\nfunction: backupVerify\n',
+    );
+    const io = captureIo();
+    expect(await schedulesCommand(true, 'Asia/Shanghai', io, schedules)).toBe(0);
+    const [job] = JSON.parse(io.stdout()) as { name: string; timeZone: string; next: string }[];
+    expect(job).toMatchObject({ name: 'backup-verify', timeZone: 'Asia/Shanghai' });
+    // 03:30 in Shanghai is 19:30 UTC.
+    expect(new Date(job!.next).getUTCHours()).toBe(19);
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
+import { type FrameworkRegistrar, registerFunctions, targetNames } from '../../../../shared/host/runtime/register.js';
+import { createRuntime } from '../../../../shared/host/runtime/runtime.js';
+import { testEstate } from '../../../support/estate.js';
+import { recordingNotifier } from '../../../support/recording-notifier.js';
+
+const make = (name: string) =>
+  defineFunction({
+    name,
+    description: 'test function',
+    triggers: ['manual'],
+    input: z.object({}),
+    run: async () => ({ outcome: 'ok', summary: name }),
+  });
+
+function recorder() {
+  const registered: { kind: 'http'; name: string }[] = [];
+  const registrar: FrameworkRegistrar = { http: (name) => registered.push({ kind: 'http', name }) };
+  return { registered, registrar };
+}
+
+describe('registerFunctions', () => {
+  it('registers an HTTP target named after each function and an event target with the Event suffix, both on the HTTP signature', () => {
+    const { registered, registrar } = recorder();
+    registerFunctions([make('alpha'), make('betaGamma')], { registrar, loadRuntime: () => Promise.reject() });
+    expect(registered).toEqual([
+      { kind: 'http', name: 'alpha' },
+      { kind: 'http', name: 'alphaEvent' },
+      { kind: 'http', name: 'betaGamma' },
+      { kind: 'http', name: 'betaGammaEvent' },
+    ]);
+    expect(targetNames(make('alpha'))).toEqual({ http: 'alpha', cloudEvent: 'alphaEvent' });
+  });
+
+  it('refuses a registry that names one function twice, before registering anything', () => {
+    const { registered, registrar } = recorder();
+    expect(() => registerFunctions([make('alpha'), make('alpha')], { registrar })).toThrow(
+      /"alpha" is registered twice/,
+    );
+    expect(registered).toEqual([]);
+  });
+
+  it('returns the loader it registered with, which builds nothing until the first request', async () => {
+    const { registrar } = recorder();
+    let built = 0;
+    const loader = registerFunctions([make('alpha')], {
+      registrar,
+      loadRuntime: async () => {
+        built += 1;
+        return createRuntime({
+          config: testEstate(),
+          functions: [make('alpha')],
+          state: new MemoryStateStore(),
+          notifier: recordingNotifier(),
+        });
+      },
+    });
+    expect(built).toBe(0);
+    const runtime = await loader();
+    expect(runtime.find('alpha').name).toBe('alpha');
+    expect(built).toBe(1);
+  });
+});

@@ -1,0 +1,240 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Plugin } from 'esbuild';
+import { errorMessage } from '../../shared/core/errors/index.js';
+import type { AnyFunction } from '../../shared/host/runtime/index.js';
+import { packageRoot } from '../../shared/host/runtime/index.js';
+import { externalDependencies, startupClosure } from './bundle-metafile.js';
+
+/**
+ * Packages left out of the bundles and installed by the Cloud Functions build instead: the
+ * framework the buildpack starts, google-gax clients (they read proto JSON from disk at run
+ * time) and native optional modules.
+ */
+export const BUNDLE_EXTERNALS = [
+  '@google-cloud/functions-framework',
+  '@google-cloud/pubsub',
+  '@google-cloud/monitoring',
+  'google-gax',
+  'pg-native',
+  // The Docker Engine client, for compose estates (served by `opsfn serve`); its ssh2 carries native modules.
+  'dockerode',
+] as const;
+
+// CJS dependencies inside an ESM bundle still call require() and read __dirname.
+const BANNER = [
+  "import { createRequire as __opsfnCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __opsfnFileURLToPath } from 'node:url';",
+  "import { dirname as __opsfnDirname } from 'node:path';",
+  'const require = __opsfnCreateRequire(import.meta.url);',
+  'const __filename = __opsfnFileURLToPath(import.meta.url);',
+  'const __dirname = __opsfnDirname(__filename);',
+].join('\n');
+
+/** One function's bundle as built: sizes, what loads at cold start, and its installed dependencies. */
+export interface BundleReport {
+  name: string;
+  folder: string;
+  dir: string;
+  /** Bytes of `index.js` plus every chunk it imports statically: what a cold start loads. */
+  startupBytes: number;
+  startupFiles: string[];
+  /** npm packages in or imported by the cold-start files. */
+  startupPackages: string[];
+  /** Bytes of the chunks loaded only through `import()` (cloud SDKs, database drivers). */
+  lazyBytes: number;
+  lazyFiles: string[];
+  dependencies: Record<string, string>;
+}
+
+/** Options of {@link buildBundles}; by default the registry of this checkout into `dist/bundles`. */
+export interface BundleOptions {
+  root: string;
+  outDir?: string;
+  functions?: readonly AnyFunction[];
+  minify?: boolean;
+}
+
+/** The folder of an entry point: `backupVerify` → `backup-verify`. */
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** Checks each registry entry follows the convention and returns its handler file; throws naming every violation. */
+export async function locateHandlers(root: string, functions: readonly AnyFunction[]): Promise<Map<string, string>> {
+  const problems: string[] = [];
+  const handlers = new Map<string, string>();
+  for (const definition of functions) {
+    const name = String(definition?.name);
+    if (!/^[a-z][a-zA-Z0-9]*$/.test(name)) {
+      problems.push(`registry entry "${name}": the name must be a camelCase entry point like "certExpiry"`);
+      continue;
+    }
+    const file = join(root, 'functions', kebabCase(name), 'handler.ts');
+    if (!existsSync(file)) {
+      problems.push(
+        `${name}: expected its definition in functions/${kebabCase(name)}/handler.ts, which does not exist`,
+      );
+      continue;
+    }
+    const exported = ((await import(pathToFileURL(file).href)) as Record<string, unknown>)[name];
+    if (exported !== definition) {
+      problems.push(
+        `${name}: functions/${kebabCase(name)}/handler.ts must export the registered definition as \`export const ${name}\``,
+      );
+      continue;
+    }
+    if (handlers.has(name)) problems.push(`${name}: listed twice in the registry`);
+    handlers.set(name, file);
+  }
+  if (problems.length > 0) throw new Error(`cannot bundle the function registry:\n  - ${problems.join('\n  - ')}`);
+  return handlers;
+}
+
+function entryPlugin(root: string, name: string, handler: string): Plugin {
+  const register = join(root, 'shared', 'host', 'runtime', 'register.ts');
+  const contents = [
+    `import { registerFunctions } from ${JSON.stringify(register)};`,
+    `import { ${name} } from ${JSON.stringify(handler)};`,
+    `registerFunctions([${name}]);`,
+  ].join('\n');
+  return {
+    name: 'opsfn-entry',
+    setup(build) {
+      build.onResolve({ filter: /^opsfn-entry:/ }, (args) => ({ path: args.path, namespace: 'opsfn-entry' }));
+      build.onLoad({ filter: /.*/, namespace: 'opsfn-entry' }, () => ({ contents, loader: 'ts', resolveDir: root }));
+    },
+  };
+}
+
+async function buildOne(root: string, outDir: string, name: string, handler: string, minify: boolean) {
+  const { build } = await import('esbuild');
+  const folder = kebabCase(name);
+  const dir = join(outDir, folder);
+  await rm(dir, { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { index: `opsfn-entry:${name}` },
+    plugins: [entryPlugin(root, name, handler)],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir: dir,
+    chunkNames: 'chunks/[name]-[hash]',
+    external: [...BUNDLE_EXTERNALS],
+    banner: { js: BANNER },
+    treeShaking: true,
+    // Identifiers are kept so stack traces in Cloud Logging still name the functions.
+    minifySyntax: minify,
+    minifyWhitespace: minify,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const dependencies = externalDependencies(root, result.metafile);
+  const manifest = {
+    name: `opsfn-${folder}`,
+    version: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
+    private: true,
+    description: `opsfn ${name}, bundled; entry points ${name} (HTTP) and ${name}Event (CloudEvent)`,
+    type: 'module',
+    main: 'index.js',
+    engines: { node: '>=20' },
+    dependencies,
+  };
+  await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const sizes = startupClosure(root, result.metafile, dir, 'index.js');
+  return {
+    name,
+    folder,
+    dir,
+    startupBytes: sizes.startupBytes,
+    startupFiles: sizes.startup,
+    startupPackages: sizes.startupPackages,
+    lazyBytes: sizes.lazyBytes,
+    lazyFiles: sizes.lazy,
+    dependencies,
+  } satisfies BundleReport;
+}
+
+/** Removes bundles of functions no longer registered; only directories this command wrote. */
+async function removeStale(outDir: string, keep: Set<string>): Promise<void> {
+  if (!existsSync(outDir)) return;
+  for (const entry of await readdir(outDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || keep.has(entry.name)) continue;
+    const manifest = join(outDir, entry.name, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const { name } = JSON.parse(await readFile(manifest, 'utf8')) as { name?: string };
+    if (name === `opsfn-${entry.name}`) await rm(join(outDir, entry.name), { recursive: true, force: true });
+  }
+}
+
+/** Builds one bundle per registered function into `<outDir>/<kebab-name>/` (index.js + package.json). */
+export async function buildBundles(options: BundleOptions): Promise<BundleReport[]> {
+  const root = options.root;
+  const outDir = resolve(root, options.outDir ?? join('dist', 'bundles'));
+  const functions =
+    options.functions ??
+    ((await import(pathToFileURL(join(root, 'functions', 'registry.ts')).href)) as { functions: AnyFunction[] })
+      .functions;
+  if (functions.length === 0) throw new Error('functions/registry.ts lists no functions: nothing to bundle');
+  const handlers = await locateHandlers(root, functions);
+  await mkdir(outDir, { recursive: true });
+  await removeStale(outDir, new Set([...handlers.keys()].map(kebabCase)));
+  const reports: BundleReport[] = [];
+  for (const [name, handler] of handlers) {
+    reports.push(await buildOne(root, outDir, name, handler, options.minify ?? true));
+  }
+  return reports;
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** Sums the sizes of every file under a bundle directory. */
+export async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+/** `npm run bundle [-- --out DIR] [--no-minify]`: builds every bundle and prints its sizes; returns the exit code. */
+export async function main(argv: string[], root: string, write = (line: string) => process.stdout.write(line)) {
+  const { values } = parseArgs({
+    args: argv,
+    options: { out: { type: 'string' }, 'no-minify': { type: 'boolean', default: false } },
+  });
+  const reports = await buildBundles({
+    root,
+    ...(values.out ? { outDir: values.out } : {}),
+    minify: !values['no-minify'],
+  });
+  for (const r of reports) {
+    const deps = Object.entries(r.dependencies).map(([p, v]) => `${p}@${v}`);
+    write(
+      `${r.folder.padEnd(14)} ${kib(await directoryBytes(r.dir)).padStart(11)} on disk; cold start loads ` +
+        `${r.startupFiles.length} file(s), ${kib(r.startupBytes)} (${r.startupPackages.join(', ')}); ` +
+        `${r.lazyFiles.length} lazy chunk(s), ` +
+        `${kib(r.lazyBytes)}; installs ${deps.join(', ') || 'nothing'}\n`,
+    );
+  }
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2), packageRoot(import.meta.url)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`bundle: ${errorMessage(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
