@@ -1,0 +1,194 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { isMainThread, type MessagePort, parentPort, Worker, workerData } from 'node:worker_threads';
+import { createSweepState, type ProbeJob, runProbeJob, type SweepSettings, type SweepState } from './probe-job.js';
+import { exportTrustStore, importTrustStore, type PortableTrustStore, type TrustStore } from './trust.js';
+import type { CertItem } from './types.js';
+
+// Worker threads that probe and judge addresses, so a sweep uses every core: TLS handshakes and certificate
+// parsing run on the thread that owns the socket. A worker is this very module started again with
+// `workerData.role` set, so it works unchanged from the sources, the compiled output and the bundle (where
+// this module is a chunk of its own, loaded by `import()`). Workers outlive a sweep for a while, unreferenced,
+// so the next sweep does not pay for starting them; each sweep's state lives in them only while it runs.
+
+const ROLE = 'opsfn-cert-expiry-probe';
+const IDLE_MS = 60_000;
+
+type Request =
+  | { open: number; settings: SweepSettings; stores: [key: string, store: PortableTrustStore][] }
+  | { run: number; id: number; job: ProbeJob }
+  | { abort: number }
+  | { close: number };
+type Reply = { id: number; item: CertItem } | { id: number; error: string };
+
+/** One sweep's use of the workers: its size, its settings, and what to do with jobs of a worker that failed. */
+export interface SweepPoolOptions {
+  size: number;
+  settings: SweepSettings;
+  stores: Map<string, TrustStore>;
+  signal: AbortSignal;
+  /** Runs a job on the calling thread: the jobs of a worker that failed, or every job when none is left. */
+  inline: (job: ProbeJob) => Promise<CertItem>;
+  onWorkerError: (error: Error) => void;
+  /** How long idle workers are kept for the next sweep. */
+  idleMs?: number;
+}
+
+/** The workers serving one sweep. */
+export interface SweepPool {
+  /** Workers of this sweep still serving (a failed one is retired and its jobs run inline). */
+  readonly threads: number;
+  run(job: ProbeJob): Promise<CertItem>;
+  close(): void;
+}
+
+interface Pending {
+  job: ProbeJob;
+  owner: SweepPoolOptions;
+  resolve: (item: CertItem) => void;
+  reject: (error: Error) => void;
+}
+
+interface Lane {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  alive: boolean;
+}
+
+const lanes: Lane[] = [];
+let openSweeps = 0;
+let nextId = 0;
+let idleTimer: NodeJS.Timeout | undefined;
+
+function spawnWorker(): Worker {
+  const self = new URL(import.meta.url);
+  const workerData = { role: ROLE };
+  if (!self.pathname.endsWith('.ts')) return new Worker(self, { workerData });
+  // Sources run through tsx (tests, benches); a worker thread does not inherit the loader, so it registers it.
+  const manifest = createRequire(self).resolve('tsx/package.json');
+  const api = pathToFileURL(manifest.replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
+  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+function retire(lane: Lane, error: Error): void {
+  if (!lane.alive) return;
+  lane.alive = false;
+  lanes.splice(lanes.indexOf(lane), 1);
+  const owners = new Set<SweepPoolOptions>();
+  for (const { job, owner, resolve, reject } of lane.pending.values()) {
+    owners.add(owner);
+    owner.inline(job).then(resolve, reject);
+  }
+  for (const owner of owners) owner.onWorkerError(error);
+  lane.pending.clear();
+  void lane.worker.terminate();
+}
+
+function addLane(): Lane {
+  const lane: Lane = { worker: spawnWorker(), pending: new Map(), alive: true };
+  lane.worker.on('message', (reply: Reply) => {
+    const waiting = lane.pending.get(reply.id);
+    if (!waiting) return;
+    lane.pending.delete(reply.id);
+    if ('item' in reply) waiting.resolve(reply.item);
+    else waiting.reject(new Error(reply.error));
+  });
+  lane.worker.once('error', (error) => retire(lane, error));
+  lane.worker.once('exit', (code) => retire(lane, new Error(`probe worker thread exited with code ${code}`)));
+  lanes.push(lane);
+  return lane;
+}
+
+/** Stops every worker now; the probes they were running are run again on the calling thread. */
+export function stopProbeWorkers(): void {
+  clearTimeout(idleTimer);
+  for (const lane of [...lanes]) retire(lane, new Error('probe worker threads stopped'));
+}
+
+/** Opens a sweep on `size` workers, starting those not already running; jobs go to the least busy one. */
+export function openSweepPool(options: SweepPoolOptions): SweepPool {
+  clearTimeout(idleTimer);
+  const startErrors: Error[] = [];
+  while (lanes.length < options.size && startErrors.length === 0) {
+    try {
+      addLane();
+    } catch (error) {
+      startErrors.push(error as Error);
+    }
+  }
+  for (const error of startErrors) options.onWorkerError(error);
+  const mine = lanes.slice(0, options.size);
+  const sweep = nextId++;
+  const stores = [...options.stores].map(([key, store]): [string, PortableTrustStore] => [
+    key,
+    exportTrustStore(store),
+  ]);
+  openSweeps++;
+  for (const lane of mine) {
+    lane.worker.ref();
+    lane.worker.postMessage({ open: sweep, settings: options.settings, stores } satisfies Request);
+  }
+  const onAbort = (): void => {
+    for (const lane of mine) if (lane.alive) lane.worker.postMessage({ abort: sweep } satisfies Request);
+  };
+  if (options.signal.aborted) onAbort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
+
+  return {
+    get threads() {
+      return mine.filter((lane) => lane.alive).length;
+    },
+    run(job) {
+      let best: Lane | undefined;
+      for (const lane of mine) if (lane.alive && (!best || lane.pending.size < best.pending.size)) best = lane;
+      const lane = best;
+      if (!lane) return options.inline(job);
+      return new Promise<CertItem>((resolve, reject) => {
+        const id = nextId++;
+        lane.pending.set(id, { job, owner: options, resolve, reject });
+        lane.worker.postMessage({ run: sweep, id, job } satisfies Request);
+      });
+    },
+    close() {
+      options.signal.removeEventListener('abort', onAbort);
+      for (const lane of mine) if (lane.alive) lane.worker.postMessage({ close: sweep } satisfies Request);
+      if (--openSweeps > 0) return;
+      // Idle workers must not keep the process alive; they are stopped if no sweep comes soon.
+      for (const lane of lanes) lane.worker.unref();
+      idleTimer = setTimeout(stopProbeWorkers, options.idleMs ?? IDLE_MS).unref();
+    },
+  };
+}
+
+/** Worker threads running now, busy or idle. */
+export function probeWorkerCount(): number {
+  return lanes.length;
+}
+
+/** The worker side: each open sweep's state, a probe per request, the run's deadline relayed as an abort. */
+function serve(port: MessagePort): void {
+  const sweeps = new Map<number, { state: SweepState; controller: AbortController }>();
+  port.on('message', (request: Request) => {
+    if ('open' in request) {
+      const controller = new AbortController();
+      const stores = new Map(request.stores.map(([key, store]) => [key, importTrustStore(store)]));
+      sweeps.set(request.open, { state: createSweepState(request.settings, stores, controller.signal), controller });
+    } else if ('abort' in request) {
+      sweeps.get(request.abort)?.controller.abort();
+    } else if ('close' in request) {
+      // Nothing is left running after a sweep that ended normally; after one that failed, its probes stop here.
+      sweeps.get(request.close)?.controller.abort();
+      sweeps.delete(request.close);
+    } else {
+      const sweep = sweeps.get(request.run);
+      const work = sweep ? runProbeJob(request.job, sweep.state) : Promise.reject(new Error('sweep not open'));
+      work.then(
+        (item) => port.postMessage({ id: request.id, item } satisfies Reply),
+        (error: unknown) => port.postMessage({ id: request.id, error: (error as Error).message } satisfies Reply),
+      );
+    }
+  });
+}
+
+if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) serve(parentPort);
