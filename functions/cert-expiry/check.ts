@@ -19,14 +19,14 @@ export interface CheckOptions {
   lookup?: Lookup;
   signal?: AbortSignal;
   loadTrust?: (caFiles: readonly string[]) => Promise<TrustStore>;
-  /** Worker threads to probe on; 0 probes on the calling thread. Default: {@link defaultThreads}. */
+  /** Worker threads to probe on beside the calling thread; 0 probes on it alone. Default: {@link defaultThreads}. */
   threads?: number;
 }
 
 /** A sweep's items, with the worker threads it ran on and why any of them failed. */
 export interface Sweep {
   items: CertItem[];
-  /** Worker threads that served to the end; 0 when every probe ran on the calling thread. */
+  /** Worker threads that probed beside the calling thread to the end; 0 when it probed alone. */
   threads: number;
   workerErrors: string[];
 }
@@ -34,10 +34,13 @@ export interface Sweep {
 // Starting a worker costs about as much as a few dozen probes; fewer targets than this per thread are probed inline.
 const TARGETS_PER_THREAD = 32;
 
-/** One worker thread per core, when there are two or more and enough targets to pay for starting them. */
+/**
+ * Worker threads beside the calling thread, which probes too: one thread per core in all, when there are
+ * two cores or more and enough targets to pay for starting them.
+ */
 export function defaultThreads(targets: number, concurrency: number, cores = availableParallelism()): number {
   const threads = Math.min(cores, concurrency, Math.floor(targets / TARGETS_PER_THREAD));
-  return threads >= 2 ? threads : 0;
+  return threads >= 2 ? threads - 1 : 0;
 }
 
 async function loadTrusts(targets: Target[], options: CheckOptions): Promise<Map<string, TrustStore>> {

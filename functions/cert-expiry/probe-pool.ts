@@ -53,6 +53,23 @@ interface Lane {
   worker: Worker;
   pending: Map<number, Pending>;
   alive: boolean;
+  send: (request: Request) => void;
+}
+
+/**
+ * Queues messages and posts them as one array per turn of the event loop: a message costs about as much
+ * to post as a small probe's analysis, and finished probes free several slots at once.
+ */
+function batcher<T>(post: (batch: T[]) => void): (message: T) => void {
+  let queue: T[] = [];
+  const flush = (): void => {
+    const batch = queue;
+    queue = [];
+    post(batch);
+  };
+  return (message) => {
+    if (queue.push(message) === 1) setImmediate(flush);
+  };
 }
 
 const lanes: Lane[] = [];
@@ -86,13 +103,23 @@ function retire(lane: Lane, error: Error): void {
 }
 
 function addLane(): Lane {
-  const lane: Lane = { worker: spawnWorker(), pending: new Map(), alive: true };
-  lane.worker.on('message', (reply: Reply) => {
-    const waiting = lane.pending.get(reply.id);
-    if (!waiting) return;
-    lane.pending.delete(reply.id);
-    if ('item' in reply) waiting.resolve(reply.item);
-    else waiting.reject(new Error(reply.error));
+  const worker = spawnWorker();
+  const lane: Lane = {
+    worker,
+    pending: new Map(),
+    alive: true,
+    send: batcher((batch) => {
+      if (lane.alive) worker.postMessage(batch);
+    }),
+  };
+  worker.on('message', (replies: Reply[]) => {
+    for (const reply of replies) {
+      const waiting = lane.pending.get(reply.id);
+      if (!waiting) continue;
+      lane.pending.delete(reply.id);
+      if ('item' in reply) waiting.resolve(reply.item);
+      else waiting.reject(new Error(reply.error));
+    }
   });
   lane.worker.once('error', (error) => retire(lane, error));
   lane.worker.once('exit', (code) => retire(lane, new Error(`probe worker thread exited with code ${code}`)));
@@ -120,6 +147,7 @@ export function openSweepPool(options: SweepPoolOptions): SweepPool {
   for (const error of startErrors) options.onWorkerError(error);
   const mine = lanes.slice(0, options.size);
   const sweep = nextId++;
+  let inlineActive = 0;
   const stores = [...options.stores].map(([key, store]): [string, PortableTrustStore] => [
     key,
     exportTrustStore(store),
@@ -127,10 +155,10 @@ export function openSweepPool(options: SweepPoolOptions): SweepPool {
   openSweeps++;
   for (const lane of mine) {
     lane.worker.ref();
-    lane.worker.postMessage({ open: sweep, settings: options.settings, stores } satisfies Request);
+    lane.send({ open: sweep, settings: options.settings, stores });
   }
   const onAbort = (): void => {
-    for (const lane of mine) if (lane.alive) lane.worker.postMessage({ abort: sweep } satisfies Request);
+    for (const lane of mine) if (lane.alive) lane.send({ abort: sweep });
   };
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
@@ -140,19 +168,31 @@ export function openSweepPool(options: SweepPoolOptions): SweepPool {
       return mine.filter((lane) => lane.alive).length;
     },
     run(job) {
+      // The calling thread probes too: it is a lane like the others, and its jobs cost no message.
       let best: Lane | undefined;
-      for (const lane of mine) if (lane.alive && (!best || lane.pending.size < best.pending.size)) best = lane;
+      let fewest = inlineActive;
+      for (const lane of mine) {
+        if (lane.alive && lane.pending.size < fewest) {
+          best = lane;
+          fewest = lane.pending.size;
+        }
+      }
       const lane = best;
-      if (!lane) return options.inline(job);
+      if (!lane) {
+        inlineActive++;
+        return options.inline(job).finally(() => {
+          inlineActive--;
+        });
+      }
       return new Promise<CertItem>((resolve, reject) => {
         const id = nextId++;
         lane.pending.set(id, { job, owner: options, resolve, reject });
-        lane.worker.postMessage({ run: sweep, id, job } satisfies Request);
+        lane.send({ run: sweep, id, job });
       });
     },
     close() {
       options.signal.removeEventListener('abort', onAbort);
-      for (const lane of mine) if (lane.alive) lane.worker.postMessage({ close: sweep } satisfies Request);
+      for (const lane of mine) if (lane.alive) lane.send({ close: sweep });
       if (--openSweeps > 0) return;
       // Idle workers must not keep the process alive; they are stopped if no sweep comes soon.
       for (const lane of lanes) lane.worker.unref();
@@ -169,7 +209,8 @@ export function probeWorkerCount(): number {
 /** The worker side: each open sweep's state, a probe per request, the run's deadline relayed as an abort. */
 function serve(port: MessagePort): void {
   const sweeps = new Map<number, { state: SweepState; controller: AbortController }>();
-  port.on('message', (request: Request) => {
+  const reply = batcher<Reply>((batch) => port.postMessage(batch));
+  const handle = (request: Request): void => {
     if ('open' in request) {
       const controller = new AbortController();
       const stores = new Map(request.stores.map(([key, store]) => [key, importTrustStore(store)]));
@@ -184,10 +225,13 @@ function serve(port: MessagePort): void {
       const sweep = sweeps.get(request.run);
       const work = sweep ? runProbeJob(request.job, sweep.state) : Promise.reject(new Error('sweep not open'));
       work.then(
-        (item) => port.postMessage({ id: request.id, item } satisfies Reply),
-        (error: unknown) => port.postMessage({ id: request.id, error: (error as Error).message } satisfies Reply),
+        (item) => reply({ id: request.id, item }),
+        (error: unknown) => reply({ id: request.id, error: (error as Error).message }),
       );
     }
+  };
+  port.on('message', (requests: Request[]) => {
+    for (const request of requests) handle(request);
   });
 }
 

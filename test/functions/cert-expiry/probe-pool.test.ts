@@ -43,15 +43,18 @@ const options = (extra: Partial<CheckOptions> = {}): CheckOptions => ({
 
 describe('defaultThreads', () => {
   it.each([
-    [1_000, 64, 2, 2],
-    [1_000, 64, 8, 8],
-    [100, 64, 8, 3],
+    [1_000, 64, 2, 1],
+    [1_000, 64, 8, 7],
+    [100, 64, 8, 2],
     [63, 64, 2, 0],
     [1_000, 64, 1, 0],
     [1_000, 1, 8, 0],
-  ])('gives %i targets at concurrency %i on %i cores %i worker threads', (count, concurrency, cores, threads) => {
-    expect(defaultThreads(count, concurrency, cores)).toBe(threads);
-  });
+  ])(
+    'gives %i targets at concurrency %i on %i cores %i worker threads beside the calling one',
+    (count, concurrency, cores, threads) => {
+      expect(defaultThreads(count, concurrency, cores)).toBe(threads);
+    },
+  );
 });
 
 describe('probe worker threads', () => {
