@@ -18,7 +18,7 @@ const SERVER_PROCESSES = 2;
 const CONCURRENCY = 64;
 const TIMEOUT_MS = 5_000;
 const OPENSSL_SAMPLE = SMOKE ? 3 : 10;
-const ROUNDS = SMOKE ? 1 : 3;
+const ROUNDS = SMOKE ? 1 : 5;
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 interface Timed<T> {

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { analyzeProbe, errorItem } from './analyze.js';
-import type { IssuedCache } from './chain.js';
+import type { ChainCache, IssuedCache } from './chain.js';
 import { probeAddress } from './probe.js';
 import type { ParsedCache, TrustStore } from './trust.js';
 import type { CertItem, Target } from './types.js';
@@ -32,6 +32,7 @@ export interface SweepState {
   /** Trust stores by `caFiles` key (see {@link trustKey}). */
   stores: Map<string, TrustStore>;
   cache: IssuedCache;
+  chains: ChainCache;
   parsed: ParsedCache;
   signal: AbortSignal;
 }
@@ -59,6 +60,7 @@ export function createSweepState(
     secureContext: createSecureContext({ ca: [], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }),
     stores,
     cache: new Map(),
+    chains: new WeakMap(),
     parsed: new Map(),
     signal,
   };
@@ -90,6 +92,7 @@ export async function runProbeJob(job: ProbeJob, state: SweepState): Promise<Cer
     thresholds: state.settings.thresholds,
     store: state.stores.get(trustKey(target))!,
     cache: state.cache,
+    chains: state.chains,
     parsed: state.parsed,
   });
 }
