@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { isMainThread, type MessagePort, parentPort, Worker, workerData } from 'node:worker_threads';
-import { createSweepState, type ProbeJob, runProbeJob, type SweepSettings, type SweepState } from './probe-job.js';
-import { exportTrustStore, importTrustStore, type PortableTrustStore, type TrustStore } from './trust.js';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { ProbeJob, SweepSettings } from './probe-job.js';
+import { batcher, type Reply, type Request, serveProbes } from './probe-worker.js';
+import { exportTrustStore, type PortableTrustStore, type TrustStore } from './trust.js';
 import type { CertItem } from './types.js';
 
 // Worker threads that probe and judge addresses, so a sweep uses every core: TLS handshakes and certificate
@@ -13,13 +14,6 @@ import type { CertItem } from './types.js';
 
 const ROLE = 'opsfn-cert-expiry-probe';
 const IDLE_MS = 60_000;
-
-type Request =
-  | { open: number; settings: SweepSettings; stores: [key: string, store: PortableTrustStore][] }
-  | { run: number; id: number; job: ProbeJob }
-  | { abort: number }
-  | { close: number };
-type Reply = { id: number; item: CertItem } | { id: number; error: string };
 
 /** One sweep's use of the workers: its size, its settings, and what to do with jobs of a worker that failed. */
 export interface SweepPoolOptions {
@@ -54,22 +48,6 @@ interface Lane {
   pending: Map<number, Pending>;
   alive: boolean;
   send: (request: Request) => void;
-}
-
-/**
- * Queues messages and posts them as one array per turn of the event loop: a message costs about as much
- * to post as a small probe's analysis, and finished probes free several slots at once.
- */
-function batcher<T>(post: (batch: T[]) => void): (message: T) => void {
-  let queue: T[] = [];
-  const flush = (): void => {
-    const batch = queue;
-    queue = [];
-    post(batch);
-  };
-  return (message) => {
-    if (queue.push(message) === 1) setImmediate(flush);
-  };
 }
 
 const lanes: Lane[] = [];
@@ -206,33 +184,4 @@ export function probeWorkerCount(): number {
   return lanes.length;
 }
 
-/** The worker side: each open sweep's state, a probe per request, the run's deadline relayed as an abort. */
-function serve(port: MessagePort): void {
-  const sweeps = new Map<number, { state: SweepState; controller: AbortController }>();
-  const reply = batcher<Reply>((batch) => port.postMessage(batch));
-  const handle = (request: Request): void => {
-    if ('open' in request) {
-      const controller = new AbortController();
-      const stores = new Map(request.stores.map(([key, store]) => [key, importTrustStore(store)]));
-      sweeps.set(request.open, { state: createSweepState(request.settings, stores, controller.signal), controller });
-    } else if ('abort' in request) {
-      sweeps.get(request.abort)?.controller.abort();
-    } else if ('close' in request) {
-      // Nothing is left running after a sweep that ended normally; after one that failed, its probes stop here.
-      sweeps.get(request.close)?.controller.abort();
-      sweeps.delete(request.close);
-    } else {
-      const sweep = sweeps.get(request.run);
-      const work = sweep ? runProbeJob(request.job, sweep.state) : Promise.reject(new Error('sweep not open'));
-      work.then(
-        (item) => reply({ id: request.id, item }),
-        (error: unknown) => reply({ id: request.id, error: (error as Error).message }),
-      );
-    }
-  };
-  port.on('message', (requests: Request[]) => {
-    for (const request of requests) handle(request);
-  });
-}
-
-if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) serve(parentPort);
+if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) serveProbes(parentPort);
