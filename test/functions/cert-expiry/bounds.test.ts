@@ -90,6 +90,24 @@ describe.each([0, 2])('checkCertificates bounds on %i worker threads', (threads)
     ).toBe(true);
   });
 
+  it('ends the run when the caller aborts it', async () => {
+    const targets = Array.from({ length: 4 }, (_, i) => target(`a${i}.test.local`, hanging.port));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 500);
+    const started = Date.now();
+    const items = await checkCertificates(targets, {
+      ...base,
+      threads,
+      timeoutMs: 30_000,
+      concurrency: 4,
+      runTimeoutMs: 60_000,
+      signal: controller.signal,
+      lookup: async () => ['127.0.0.1'],
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(items.map((i) => [i.host, i.problems])).toEqual(targets.map((t) => [t.host, ['timeout']]));
+  });
+
   it('bounds DNS and the probe together by one timeout', async () => {
     const slowLookup = async () => {
       await new Promise((r) => setTimeout(r, 1_200));
