@@ -15,6 +15,7 @@ import { withScratchDatabase } from '../shared/adapters/databases/scratch.js';
 import { S3ObjectStore } from '../shared/adapters/storage/s3-object-store.js';
 import { startS3Server } from '../test/support/s3-server.js';
 import type { ChildReport } from './fixtures/backup-verify-child.js';
+import { timed } from './measure.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
@@ -53,12 +54,6 @@ async function writeGzipDump(path: string, minGzipBytes: number): Promise<number
   });
   await pipeline(source, gzip, out);
   return id;
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const started = performance.now();
-  const value = await work();
-  return { ms: performance.now() - started, value };
 }
 
 /** Bundles the verify child with esbuild as the function bundles are built, so it runs on plain Node without the TypeScript loader. */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { buildChain, type IssuedCache } from './chain.js';
+import { buildChainOnce, type ChainCache, type IssuedCache } from './chain.js';
 import { isWeakSignature } from './der.js';
 import { type ParsedCache, type ParsedCert, parseCached, type TrustStore } from './trust.js';
 import type { CertItem, ProbeResult, Target } from './types.js';
@@ -16,12 +16,13 @@ import {
   type Thresholds,
 } from './verdict.js';
 
-/** What analysis needs beside the probe: the clock, the thresholds, the roots and the run's signature cache. */
+/** What analysis needs beside the probe: the clock, the thresholds, the roots and the run's caches. */
 export interface AnalyzeOptions {
   now: Date;
   thresholds: Thresholds;
   store: TrustStore;
   cache: IssuedCache;
+  chains: ChainCache;
   parsed: ParsedCache;
 }
 
@@ -80,7 +81,7 @@ export function analyzeProbe(target: Target, address: string, probe: ProbeResult
     });
   }
   const { now, thresholds } = options;
-  const chain = buildChain(presented, options.store, now, options.cache);
+  const chain = buildChainOnce(presented, options.store, now, options);
   const leaf = chain.certs[0]!;
   const above = chain.certs.slice(1);
   const findings: Findings = new Map();

@@ -14,6 +14,9 @@ export interface ChainPath {
 /** Signature checks already done in this run, keyed `child>parent`: chains share intermediates. */
 export type IssuedCache = Map<string, boolean>;
 
+/** Chains already judged in this run, per trust store and presented certificates, leaf first. */
+export type ChainCache = WeakMap<TrustStore, Map<string, ChainPath>>;
+
 const MAX_DEPTH = 8;
 const MAX_PATHS = 32;
 
@@ -89,6 +92,30 @@ export function buildChain(presented: ParsedCert[], store: TrustStore, now: Date
   if (valid.length > 0) return { certs: best, trusted: true, selfSigned };
   const early = best.slice(1).some((cert) => now < cert.notBefore);
   return { certs: best, trusted: false, selfSigned, error: early ? 'CERT_NOT_YET_VALID' : 'CERT_HAS_EXPIRED' };
+}
+
+/**
+ * {@link buildChain} once per run for each chain presented: the addresses of one name, and endpoints behind
+ * one wildcard or load balancer, present the same certificates.
+ */
+export function buildChainOnce(
+  presented: ParsedCert[],
+  store: TrustStore,
+  now: Date,
+  caches: { cache: IssuedCache; chains: ChainCache },
+): ChainPath {
+  let judged = caches.chains.get(store);
+  if (!judged) {
+    judged = new Map();
+    caches.chains.set(store, judged);
+  }
+  const key = presented.map((cert) => cert.fingerprint).join(',');
+  let chain = judged.get(key);
+  if (!chain) {
+    chain = buildChain(presented, store, now, caches.cache);
+    judged.set(key, chain);
+  }
+  return chain;
 }
 
 function unreachableRoot(path: ParsedCert[], selfSigned: boolean): string {

@@ -1,11 +1,10 @@
-import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
-import { createSecureContext } from 'node:tls';
-import { analyzeProbe, errorItem } from './analyze.js';
-import type { IssuedCache } from './chain.js';
-import { probeAddress } from './probe.js';
+import { availableParallelism } from 'node:os';
+import { errorItem } from './analyze.js';
+import { createSweepState, lateItem, type ProbeJob, runProbeJob, type SweepSettings, trustKey } from './probe-job.js';
+import type { SweepPool } from './probe-pool.js';
 import { type Lookup, ResolveError, resolveAddresses, systemLookup } from './resolve.js';
-import { loadTrustStore, type ParsedCache, type TrustStore } from './trust.js';
+import { loadTrustStore, type TrustStore } from './trust.js';
 import type { CertItem, Target } from './types.js';
 import { markInconsistent, type Thresholds } from './verdict.js';
 
@@ -14,18 +13,41 @@ export interface CheckOptions {
   now: () => Date;
   thresholds: Thresholds;
   timeoutMs: number;
+  /** Probes and lookups in flight at once, across every thread. */
   concurrency: number;
   runTimeoutMs: number;
   lookup?: Lookup;
   signal?: AbortSignal;
   loadTrust?: (caFiles: readonly string[]) => Promise<TrustStore>;
+  /** Worker threads to probe on beside the calling thread; 0 probes on it alone. Default: {@link defaultThreads}. */
+  threads?: number;
+}
+
+/** A sweep's items, with the worker threads it ran on and why any of them failed. */
+export interface Sweep {
+  items: CertItem[];
+  /** Worker threads that probed beside the calling thread to the end; 0 when it probed alone. */
+  threads: number;
+  workerErrors: string[];
+}
+
+// Starting a worker costs about as much as a few dozen probes; fewer targets than this per thread are probed inline.
+const TARGETS_PER_THREAD = 32;
+
+/**
+ * Worker threads beside the calling thread, which probes too: one thread per core in all, when there are
+ * two cores or more and enough targets to pay for starting them.
+ */
+export function defaultThreads(targets: number, concurrency: number, cores = availableParallelism()): number {
+  const threads = Math.min(cores, concurrency, Math.floor(targets / TARGETS_PER_THREAD));
+  return threads >= 2 ? threads - 1 : 0;
 }
 
 async function loadTrusts(targets: Target[], options: CheckOptions): Promise<Map<string, TrustStore>> {
   const load = options.loadTrust ?? loadTrustStore;
   const stores = new Map<string, TrustStore>();
   for (const target of targets) {
-    const key = target.caFiles.join('\n');
+    const key = trustKey(target);
     if (!stores.has(key)) stores.set(key, await load(target.caFiles));
   }
   return stores;
@@ -33,15 +55,37 @@ async function loadTrusts(targets: Target[], options: CheckOptions): Promise<Map
 
 /** Probes every address of every target within the run's bounds and returns one item per address. */
 export async function checkCertificates(targets: Target[], options: CheckOptions): Promise<CertItem[]> {
+  return (await sweepCertificates(targets, options)).items;
+}
+
+/** {@link checkCertificates}, also telling which threads did the probing. */
+export async function sweepCertificates(targets: Target[], options: CheckOptions): Promise<Sweep> {
   const stores = await loadTrusts(targets, options);
-  // The context trusts nothing, so OpenSSL's verification always stops early and Node skips building the
-  // detailed chain objects it needs only after a successful verification (about 2 ms per handshake); the
-  // analysis verifies the chain itself. The floor is lowered so TLS 1.0, RSA-1024 and SHA-1 are seen and
-  // reported rather than refused.
-  const secureContext = createSecureContext({ ca: [], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
-  const now = options.now();
   const deadline = AbortSignal.timeout(options.runTimeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const settings: SweepSettings = {
+    now: options.now().getTime(),
+    thresholds: options.thresholds,
+    timeoutMs: options.timeoutMs,
+    concurrency: options.concurrency,
+  };
+  const local = createSweepState(settings, stores, signal);
+  const inline = (job: ProbeJob) => runProbeJob(job, local);
+  const workerErrors: string[] = [];
+  const threads = options.threads ?? defaultThreads(targets.length, options.concurrency);
+  let pool: SweepPool | undefined;
+  if (threads > 0) {
+    // Loaded on demand: the pool's module is also each worker's entry, so it stays a file of its own when bundled.
+    const { openSweepPool } = await import('./probe-pool.js');
+    pool = openSweepPool({
+      size: threads,
+      settings,
+      stores,
+      signal,
+      inline,
+      onWorkerError: (error) => workerErrors.push(error.message),
+    });
+  }
   const limit = createLimiter(options.concurrency);
   const system = options.lookup ?? systemLookup;
   // One answer per name per run: endpoints on several ports of one host see the same addresses.
@@ -54,18 +98,8 @@ export async function checkCertificates(targets: Target[], options: CheckOptions
     }
     return answer;
   };
-  const cache: IssuedCache = new Map();
-  const parsed: ParsedCache = new Map();
-  // Every running probe listens on the run's signal; that many listeners is by design, not a leak.
-  setMaxListeners(options.concurrency + 16, signal);
-  const late = {
-    ok: false as const,
-    problem: 'timeout' as const,
-    error: 'run deadline reached before the probe started',
-  };
 
   const checkTarget = async (target: Target): Promise<CertItem[]> => {
-    const store = stores.get(target.caFiles.join('\n'))!;
     const name = target.address ?? target.host;
     let addresses: string[];
     // The timeout bounds DNS and the probe together, so the lookup's time comes out of each probe's budget.
@@ -87,20 +121,9 @@ export async function checkCertificates(targets: Target[], options: CheckOptions
     const items = await Promise.all(
       addresses.map((address) =>
         limit(async () => {
-          if (signal.aborted) return errorItem(target, address, late);
-          const probe = await probeAddress(target, address, {
-            timeoutMs: options.timeoutMs,
-            spentMs: dnsMs,
-            secureContext,
-            signal,
-          });
-          return analyzeProbe(target, address, probe, {
-            now,
-            thresholds: options.thresholds,
-            store,
-            cache,
-            parsed,
-          });
+          const job: ProbeJob = { target, address, spentMs: dnsMs };
+          if (signal.aborted) return lateItem(job);
+          return pool ? pool.run(job) : inline(job);
         }),
       ),
     );
@@ -108,8 +131,12 @@ export async function checkCertificates(targets: Target[], options: CheckOptions
     return items;
   };
 
-  const perTarget = await Promise.all(targets.map(checkTarget));
-  return perTarget.flat();
+  try {
+    const perTarget = await Promise.all(targets.map(checkTarget));
+    return { items: perTarget.flat(), threads: pool?.threads ?? 0, workerErrors };
+  } finally {
+    pool?.close();
+  }
 }
 
 /** Runs at most `limit` tasks at once; the returned function queues a task and resolves with its result. */

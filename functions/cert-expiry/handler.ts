@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { Certificates } from '../../shared/core/config/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { defineFunction, uniqueList } from '../../shared/core/run/index.js';
-import { type CheckOptions, checkCertificates } from './check.js';
+import { type CheckOptions, sweepCertificates } from './check.js';
 import { gaugeSeries, writeGauge } from './gauge.js';
 import { notifyFindings, summarize } from './report.js';
 import { selectTargets, targetsOf } from './targets.js';
@@ -34,7 +34,7 @@ export async function runCertExpiry(
   const targets = selectTargets(targetsOf(section), input?.endpoints);
   if (targets.length === 0) return { outcome: 'skipped', summary: 'no endpoints in certificates.endpoints', items: [] };
   ctx.progress(`probing ${targets.length} endpoints`);
-  const items = await checkCertificates(targets, {
+  const { items, threads, workerErrors } = await sweepCertificates(targets, {
     ...deps,
     now: () => ctx.now(),
     thresholds: { warnDays: section.warnDays, criticalDays: section.criticalDays },
@@ -44,11 +44,13 @@ export async function runCertExpiry(
     runTimeoutMs: Math.min(section.runTimeout, Math.max(1_000, ctx.config.limits.timeout - 10_000)),
     signal: ctx.signal,
   });
+  // A worker that failed had its probes rerun on this thread, so the items are complete; it is still worth a look.
+  for (const error of workerErrors) ctx.log.warn('certExpiry probe worker failed', { error });
   const { outcome, summary } = summarize(items);
   const notified = await notifyFindings(ctx, items);
   ctx.log.info('certExpiry notifications', { ...notified });
   const gauge = section.gauge ? await recordGauge(ctx, items, section.gauge, section.timeout) : undefined;
-  return { outcome, summary, items, extra: { notified, ...(gauge ? { gauge } : {}) } };
+  return { outcome, summary, items, extra: { notified, threads, ...(gauge ? { gauge } : {}) } };
 }
 
 /** Writes the gauge; a Monitoring failure is reported beside the items, never in place of them. */

@@ -29,7 +29,15 @@ function classify(error: NodeJS.ErrnoException, connected: boolean): { problem: 
   if (error.code === 'ECONNRESET' || error.code === 'EPIPE') {
     return { problem: 'not-tls', error: 'connection reset during the TLS handshake' };
   }
-  return { problem: 'not-tls', error: `TLS handshake failed: ${error.message}` };
+  return { problem: 'not-tls', error: `TLS handshake failed: ${opensslReason(error.message)}` };
+}
+
+/**
+ * OpenSSL 3 prefixes its errors with the id of the thread that saw them and ends them with its source
+ * location; both are dropped so one failure reads the same whichever thread probed it.
+ */
+function opensslReason(message: string): string {
+  return message.replace(/^[0-9A-F]+:(error:)/, '$1').replace(/:[^:\s]+\.c:\d+:\s*$/, '');
 }
 
 const PROTOCOL_NAMES = { tls: 'TLS', smtp: 'SMTP', postgres: 'PostgreSQL', mysql: 'MySQL' } as const;

@@ -104,6 +104,26 @@ export function buildTrustStore(pems: readonly string[]): TrustStore {
   return store;
 }
 
+/** A trust store as plain data for another thread: each subject with its roots' DER. */
+export type PortableTrustStore = [subject: string, ders: Uint8Array[]][];
+
+/** The store's roots, each copied into its own bytes so only they cross the thread boundary, not Buffer's pool. */
+export function exportTrustStore(store: TrustStore): PortableTrustStore {
+  return [...store.bySubject].map(([subject, roots]) => [subject, roots.map((root) => new Uint8Array(root.der))]);
+}
+
+/** Rebuilds a store sent by {@link exportTrustStore}; roots are parsed on first use, as in the sending thread. */
+export function importTrustStore(portable: PortableTrustStore): TrustStore {
+  return {
+    bySubject: new Map(
+      portable.map(([subject, ders]) => [
+        subject,
+        ders.map((der) => ({ der: Buffer.from(der.buffer, der.byteOffset, der.byteLength) })),
+      ]),
+    ),
+  };
+}
+
 /** The trusted roots whose subject is `issuerKey`, parsed on first use. */
 export function rootsNamed(store: TrustStore, issuerKey: string): ParsedCert[] {
   const roots = store.bySubject.get(issuerKey) ?? [];

@@ -1,15 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { measureColdStart } from '../../bench/cold-start.bench.js';
+import { defaultThreads } from '../../functions/cert-expiry/check.js';
 import { functions } from '../../functions/registry.js';
 import { defineFunction } from '../../shared/core/run/define-function.js';
 import { type BundleReport, buildBundles, kebabCase, locateHandlers } from '../../tools/bundle/bundle-cmd.js';
+import { createTlsFixtures } from '../support/tls-fixtures.js';
+import { serveOptions, startTlsServer } from '../support/tls-servers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let out = '';
@@ -79,6 +82,51 @@ describe('buildBundles', () => {
       expect([200, 400], served.body).toContain(served.status);
       expect(JSON.parse(served.body)).toMatchObject({ function: bundle.name, trigger: { kind: 'manual' } });
       expect(JSON.parse(served.body).runId).toEqual(expect.any(String));
+    }
+  }, 120_000);
+});
+
+describe('the certExpiry bundle', () => {
+  it('probes a large sweep on worker threads started from the bundled files', async () => {
+    const fx = createTlsFixtures();
+    const server = await startTlsServer(serveOptions(fx.leaves.ok, [fx.inter]));
+    try {
+      const count = 70;
+      const endpoints = Array.from(
+        { length: count },
+        (_, i) => `    - { host: e${i}.test.local, address: 127.0.0.1, port: ${server.port} }`,
+      );
+      const config = join(out, 'cert-expiry.yaml');
+      await writeFile(
+        config,
+        [
+          'estate: bundle-test',
+          'state: memory',
+          // Deployed, a function serves only with auth; Cloud Run IAM admits callers here.
+          'auth: { mode: platform }',
+          'notify: { channels: {}, routes: [] }',
+          'certificates:',
+          `  caFile: ${fx.caFile}`,
+          '  endpoints:',
+          ...endpoints,
+        ].join('\n'),
+      );
+      const bundle = bundles.find((b) => b.name === 'certExpiry')!;
+      const served = await measureColdStart({
+        source: bundle.dir,
+        target: bundle.name,
+        env: { OPSFN_CONFIG: config },
+        timeoutMs: 60_000,
+      });
+      const envelope = JSON.parse(served.body) as { threads: number; items: { status: string }[] };
+      expect(served.status, served.body).toBe(200);
+      expect(envelope.items.map((i) => i.status)).toEqual(Array(count).fill('ok'));
+      // A worker that fails to start is retired and its probes rerun inline, which would show as fewer threads.
+      expect(envelope.threads).toBe(defaultThreads(count, 64));
+      if (availableParallelism() > 1) expect(envelope.threads).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+      fx.pki.cleanup();
     }
   }, 120_000);
 });

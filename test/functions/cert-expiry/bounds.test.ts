@@ -48,7 +48,8 @@ describe('createLimiter', () => {
   });
 });
 
-describe('checkCertificates bounds', () => {
+// Each bound holds on the calling thread and on worker threads alike.
+describe.each([0, 2])('checkCertificates bounds on %i worker threads', (threads) => {
   it('keeps lookups and probes within the concurrency', async () => {
     let active = 0;
     let peak = 0;
@@ -61,6 +62,7 @@ describe('checkCertificates bounds', () => {
     const targets = Array.from({ length: 10 }, (_, i) => target(`n${i}.test.local`, closedPort));
     const items = await checkCertificates(targets, {
       ...base,
+      threads,
       timeoutMs: 2_000,
       concurrency: 3,
       runTimeoutMs: 10_000,
@@ -75,6 +77,7 @@ describe('checkCertificates bounds', () => {
     const started = Date.now();
     const items = await checkCertificates(targets, {
       ...base,
+      threads,
       timeoutMs: 30_000,
       concurrency: 2,
       runTimeoutMs: 800,
@@ -87,6 +90,24 @@ describe('checkCertificates bounds', () => {
     ).toBe(true);
   });
 
+  it('ends the run when the caller aborts it', async () => {
+    const targets = Array.from({ length: 4 }, (_, i) => target(`a${i}.test.local`, hanging.port));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 500);
+    const started = Date.now();
+    const items = await checkCertificates(targets, {
+      ...base,
+      threads,
+      timeoutMs: 30_000,
+      concurrency: 4,
+      runTimeoutMs: 60_000,
+      signal: controller.signal,
+      lookup: async () => ['127.0.0.1'],
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(items.map((i) => [i.host, i.problems])).toEqual(targets.map((t) => [t.host, ['timeout']]));
+  });
+
   it('bounds DNS and the probe together by one timeout', async () => {
     const slowLookup = async () => {
       await new Promise((r) => setTimeout(r, 1_200));
@@ -95,6 +116,7 @@ describe('checkCertificates bounds', () => {
     const started = Date.now();
     const [item] = await checkCertificates([target('late.test.local', hanging.port)], {
       ...base,
+      threads,
       timeoutMs: 2_000,
       concurrency: 2,
       runTimeoutMs: 10_000,
@@ -110,6 +132,7 @@ describe('checkCertificates bounds', () => {
   it('turns a resolver that hangs or fails into dns items', async () => {
     const items = await checkCertificates([target('slow.test.local', 443), target('gone.test.local', 443)], {
       ...base,
+      threads,
       timeoutMs: 300,
       concurrency: 2,
       runTimeoutMs: 10_000,

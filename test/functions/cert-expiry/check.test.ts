@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCertificates } from '../../../functions/cert-expiry/check.js';
+import { type CheckOptions, type Sweep, sweepCertificates } from '../../../functions/cert-expiry/check.js';
 import { targetsOf } from '../../../functions/cert-expiry/targets.js';
 import type { CertItem } from '../../../functions/cert-expiry/types.js';
 import { CertificatesSchema } from '../../../shared/core/config/sections/certificates.js';
@@ -21,6 +21,7 @@ let fx: TlsFixtures;
 const servers: RunningServer[] = [];
 const ports: Record<string, number> = {};
 let items: CertItem[] = [];
+let pooled: Sweep;
 let elapsedMs = 0;
 
 async function serve(name: string, start: Promise<RunningServer>): Promise<void> {
@@ -87,8 +88,7 @@ beforeAll(async () => {
   const targets = targetsOf(section).map((t) =>
     t.host === 'cross-old.test.local' ? { ...t, caFiles: [fx.oldRootOnly] } : t,
   );
-  const started = Date.now();
-  items = await checkCertificates(targets, {
+  const options: CheckOptions = {
     now: () => NOW,
     thresholds: { warnDays: section.warnDays, criticalDays: section.criticalDays },
     timeoutMs: section.timeout,
@@ -99,7 +99,15 @@ beforeAll(async () => {
       const { systemLookup } = await import('../../../functions/cert-expiry/resolve.js');
       return systemLookup(host);
     },
-  });
+  };
+  const started = Date.now();
+  // The same sweep on the calling thread and on two worker threads, side by side.
+  const [inline, onWorkers] = await Promise.all([
+    sweepCertificates(targets, { ...options, threads: 0 }),
+    sweepCertificates(targets, { ...options, threads: 2 }),
+  ]);
+  items = inline.items;
+  pooled = onWorkers;
   elapsedMs = Date.now() - started;
 }, 60_000);
 
@@ -213,7 +221,16 @@ describe('checkCertificates', () => {
     expect(item('hanging-smtp.test.local').error).toBe('STARTTLS (SMTP) not completed within 2000ms');
     expect(item('refused.test.local').error).toMatch(/ECONNREFUSED/);
     expect(item('smtpPlain.test.local').error).toMatch(/does not offer STARTTLS/);
+    // OpenSSL's thread id and source location are left out, so the text is the same on every thread.
+    expect(item('http.test.local').error).toMatch(
+      /^TLS handshake failed: error:[0-9A-F]+:SSL routines:\w+:wrong version number$/,
+    );
     expect(item('nowhere.invalid')).toMatchObject({ address: null, daysLeft: null });
+  });
+
+  it('returns the same items, in the same order, when probing on worker threads', () => {
+    expect(pooled).toMatchObject({ threads: 2, workerErrors: [] });
+    expect(pooled.items).toEqual(items);
   });
 
   it('finishes within the probe timeout rounds', () => {

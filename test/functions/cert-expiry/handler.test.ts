@@ -78,6 +78,8 @@ describe('certExpiry through runFunction', () => {
     expect(notifier.sent[0]!.text).toMatch(/down\.test\.local:\d+ \(127\.0\.0\.1\): refused: ECONNREFUSED/);
     expect(notifier.sent[1]!.text).toMatch(/warn\.test\.local:\d+ \(127\.0\.0\.1\): expiring: 19 days left/);
     expect(envelope.notifications).toHaveLength(2);
+    // Four endpoints are not worth starting a worker thread for.
+    expect(envelope.threads).toBe(0);
   });
 
   it('tells each endpoint and problem once a day', async () => {
