@@ -8,5 +8,6 @@ export * from './grafana.js';
 export * from './limits.js';
 export * from './manual.js';
 export * from './pubsub.js';
+export { readBody } from './request.js';
 export * from './scheduler.js';
 export * from './trigger.js';

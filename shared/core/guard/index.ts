@@ -1,4 +1,5 @@
 export * from './act.js';
 export * from './freeze.js';
 export * from './guard.js';
+export * from './guardrails.js';
 export * from './keys.js';

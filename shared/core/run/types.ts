@@ -18,7 +18,7 @@ export interface EnvelopeError {
   retryable: boolean;
 }
 
-/** The result envelope every run returns (DESIGN.md). */
+/** The result envelope every run returns. */
 export interface ResultEnvelope<Item = unknown> {
   function: string;
   runId: string;
@@ -55,7 +55,7 @@ export interface RunResult<Item = unknown> {
   extra?: Record<string, unknown>;
 }
 
-/** Everything a run may use. Built per run by `createContext`; nothing is module-global. */
+/** Everything a run may use. Built per run from the process's services; nothing is module-global. */
 export interface Context {
   readonly function: string;
   readonly runId: string;
@@ -70,6 +70,11 @@ export interface Context {
   now(): Date;
   /** Runs a mutation through every guardrail (see shared/core/guard). */
   act: Act;
+  /**
+   * Milliseconds left on the cooldown `ctx.act` keeps for `action` on `target`, 0 when none: for a
+   * decision that should stop before any API call while a step is cooling down.
+   */
+  cooldownLeft(action: string, target: string): Promise<number>;
   /** Sends a notification through the estate's routes; the delivery is recorded in the envelope. */
   notify(message: Notification): Promise<DeliveryResult[]>;
   /** Resolves a secret reference to its value; the value never reaches a log line. */
@@ -81,13 +86,14 @@ export interface Context {
   /**
    * Schedules another invocation of this function with `payload` as a scheduled trigger whose id
    * is `continue:<key>:<random suffix>` (a redelivery of it runs once; nobody can claim it first):
-   * in-process locally, through the continuation Pub/Sub topic on Google Cloud. Work that outlives
-   * one invocation (a DR drill) moves on this way.
+   * published to `OPSFN_CONTINUATION_TOPIC` when it is set, else started in this process as an
+   * invocation of its own (kept for the next start when the process is stopping). Work that
+   * outlives one invocation (a DR drill) moves on this way.
    */
   continue(key: string, payload: Record<string, unknown>): Promise<void>;
 }
 
-/** Where `ctx.continue` sends the next invocation; the runtime picks local or Pub/Sub. */
+/** Where `ctx.continue` sends the next invocation: the runtime's Pub/Sub topic or its own process. */
 export type Continuation = (functionName: string, key: string, payload: Record<string, unknown>) => Promise<void>;
 
 /** What an extra HTTP route of a function receives. */

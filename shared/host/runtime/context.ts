@@ -1,40 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger, Redactor, TraceContext } from '../../core/audit/index.js';
-import { createLogger, type LogSink } from '../../core/audit/index.js';
-import type { Estate } from '../../core/config/index.js';
+import type { Logger } from '../../core/audit/index.js';
+import { createLogger } from '../../core/audit/index.js';
 import { DependencyError } from '../../core/errors/index.js';
 import type { Trigger } from '../../core/events/index.js';
 import type { ActionRecord } from '../../core/guard/index.js';
-import { createAct } from '../../core/guard/index.js';
-import type { DeliveryResult, Notification, Notifier } from '../../core/notify/index.js';
-import type { Context, Continuation } from '../../core/run/index.js';
-import type { StateStore } from '../../core/state/index.js';
+import { cooldownLeft, createAct } from '../../core/guard/index.js';
+import type { DeliveryResult, Notification } from '../../core/notify/index.js';
+import type { Context } from '../../core/run/index.js';
 import { continuationKey } from './continuation.js';
-import { type HeldLocks, runState } from './run-state.js';
-import { configRedactor, createSecretResolver, type SecretResolver } from './secrets.js';
-
-/** What a run is built from; everything but `config` and `state` has a default. */
-export interface ContextOptions {
-  config: Estate;
-  state: StateStore;
-  stateAvailable?: boolean;
-  notifier?: Notifier;
-  now?: () => Date;
-  runId?: string;
-  dryRun?: boolean;
-  logSink?: LogSink;
-  format?: string;
-  trace?: TraceContext;
-  project?: string;
-  redactor?: Redactor;
-  secret?: SecretResolver;
-  signal?: AbortSignal;
-  onProgress?: (text: string) => void;
-  /** Where `ctx.continue` sends the next invocation. */
-  continuation?: Continuation;
-  /** Where the locks the run takes are noted, so a shutdown can release them. */
-  locks?: HeldLocks;
-}
+import { runState } from './run-state.js';
+import type { RunOptions, Services } from './services.js';
 
 /** A context plus what the runtime collects from it for the envelope. */
 export interface RunContext {
@@ -42,28 +17,31 @@ export interface RunContext {
   log: Logger;
   actions: ActionRecord[];
   notifications: DeliveryResult[];
-  redactor: Redactor;
 }
 
-/** Builds the per-run context; no module state, every dependency comes from `options`. */
-export function createContext(functionName: string, trigger: Trigger, options: ContextOptions): RunContext {
-  const now = options.now ?? (() => new Date());
+/** Builds the context of one run of `functionName` from the process's services and this run's options. */
+export function createContext(
+  services: Services,
+  functionName: string,
+  trigger: Trigger,
+  options: RunOptions = {},
+): RunContext {
+  const { config, redactor, notifier, continuation } = services;
+  const now = () => services.now();
   const runId = options.runId ?? randomUUID();
-  const dryRun = options.dryRun === true || options.config.mode === 'dry-run';
-  const redactor = options.redactor ?? configRedactor(options.config);
-  const secret = options.secret ?? createSecretResolver({ redactor });
+  const dryRun = options.dryRun === true || config.mode === 'dry-run';
   const actions: ActionRecord[] = [];
   const notifications: DeliveryResult[] = [];
   const stateAvailable = options.stateAvailable ?? true;
   const redact = <T>(value: T): T => redactor.scrubValue(value);
-  const state = runState(options.state, { scrub: redact, ...(options.locks ? { locks: options.locks } : {}) });
+  const state = runState(services.state, { scrub: redact, ...(options.locks ? { locks: options.locks } : {}) });
   const log = createLogger({
     redactor,
     now,
-    ...(options.logSink ? { sink: options.logSink } : {}),
+    ...(services.logSink ? { sink: services.logSink } : {}),
     ...(options.trace ? { trace: options.trace } : {}),
-    ...(options.project ? { project: options.project } : {}),
-    labels: { function: functionName, runId, estate: options.config.estate },
+    ...(services.project ? { project: services.project } : {}),
+    labels: { function: functionName, runId, estate: config.estate },
     run: {
       runId,
       function: functionName,
@@ -73,8 +51,8 @@ export function createContext(functionName: string, trigger: Trigger, options: C
   });
 
   const notify = async (message: Notification): Promise<DeliveryResult[]> => {
-    if (!options.notifier) return [];
-    const results = await options.notifier.notify(
+    if (!notifier) return [];
+    const results = await notifier.notify(
       redact({ function: functionName, ...message }),
       options.signal ? { signal: options.signal } : {},
     );
@@ -90,40 +68,39 @@ export function createContext(functionName: string, trigger: Trigger, options: C
     return results;
   };
 
-  const act = createAct({
-    function: functionName,
-    guard: options.config.guard,
-    timezone: options.config.timezone,
-    dryRun,
-    state,
-    stateAvailable,
-    log,
-    now,
-    notify,
-    record: (action) => actions.push(action),
-  });
-
   const ctx: Context = {
     function: functionName,
     runId,
     trigger,
     dryRun,
-    config: options.config,
+    config,
     signal: options.signal ?? new AbortController().signal,
     log,
     state,
     stateAvailable,
     now,
-    act,
+    act: createAct({
+      function: functionName,
+      guard: config.guard,
+      timezone: config.timezone,
+      dryRun,
+      state,
+      stateAvailable,
+      log,
+      now,
+      notify,
+      record: (action) => actions.push(action),
+    }),
+    cooldownLeft: (action, target) => cooldownLeft(state, action, target),
     notify,
-    secret,
+    secret: services.secret,
     redact,
     progress: options.onProgress ?? (() => {}),
     async continue(key, payload) {
-      if (!options.continuation) throw new DependencyError('no continuation is configured for this runtime');
+      if (!continuation) throw new DependencyError('no continuation is configured for this runtime');
       log.audit({ decision: 'decided', action: 'continue', target: key, reason: 'next step in a later invocation' });
-      await options.continuation(functionName, continuationKey(key), payload);
+      await continuation(functionName, continuationKey(key), payload);
     },
   };
-  return { ctx, log, actions, notifications, redactor };
+  return { ctx, log, actions, notifications };
 }

@@ -3,7 +3,7 @@ import type { Trigger } from '../../core/events/index.js';
 import type { ResultEnvelope } from '../../core/run/index.js';
 import type { StateStore } from '../../core/state/index.js';
 import { ShutdownError } from './errors.js';
-import { IDEMPOTENCY_TTL_MS, idempotencyKey } from './invoke.js';
+import { IDEMPOTENCY_TTL_MS, idempotencyKey } from './idempotency.js';
 import { HeldLocks } from './run-state.js';
 
 /** One invocation in progress. */

@@ -4,7 +4,7 @@ import type { WireFormat } from '../../core/events/index.js';
 import { PLATFORM } from './auth.js';
 import { hiddenFraming, installBodyGate } from './body-gate.js';
 import { admit, handleHttp, type RequestHead, runIntake } from './http.js';
-import { errorReply, type HttpReply, normalizeHeaders, readBody, subpathOf } from './http-reply.js';
+import { errorReply, type HttpReply, normalizeHeaders, readBodyUpTo, subpathOf } from './http-reply.js';
 import { readiness, unusableConfig } from './readiness.js';
 import type { AnyFunction, Runtime } from './runtime.js';
 
@@ -47,7 +47,7 @@ function headOf(req: Request): RequestHead {
 // framework has parsed the body already and only its size can still be checked.
 function bodyOf(req: Request, limit: number): Promise<Buffer> {
   const framing = hiddenFraming(req);
-  if (framing) return readBody(req, limit, framing.contentLength);
+  if (framing) return readBodyUpTo(req, limit, framing.contentLength);
   const raw = req.rawBody ?? Buffer.from(req.body === undefined ? '' : JSON.stringify(req.body));
   if (raw.length > limit)
     return Promise.reject(new TooLargeError(`request body of ${raw.length} bytes is over the ${limit}-byte limit`));

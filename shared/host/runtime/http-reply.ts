@@ -26,7 +26,7 @@ export function subpathOf(path: string): string {
  * server drains it after sending the refusal. `declared` overrides the
  * `Content-Length` header (a server that hid it from its own body parsers passes it here).
  */
-export function readBody(req: IncomingMessage, limit: number, declared?: string): Promise<Buffer> {
+export function readBodyUpTo(req: IncomingMessage, limit: number, declared?: string): Promise<Buffer> {
   const length = Number(declared ?? req.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(length) && length > limit) {
     return Promise.reject(new TooLargeError(`request body of ${length} bytes is over the ${limit}-byte limit`));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { traceFromHeaders } from '../../core/audit/index.js';
 import { BadInputError, ForbiddenError, type OpsError, toOpsError } from '../../core/errors/index.js';
 import type { IncomingRequest, WireFormat } from '../../core/events/index.js';
-import { parseRequest } from '../../core/events/index.js';
+import { parseRequest, readBody } from '../../core/events/index.js';
 import type { FunctionRoute, ResultEnvelope } from '../../core/run/index.js';
 import { authenticate, type Caller } from './auth.js';
 import { continuationKey } from './continuation.js';
@@ -63,7 +63,7 @@ export async function admit(
   runtime: Runtime,
   name: string,
   head: RequestHead,
-  readBody: BodyReader,
+  bodyReader: BodyReader,
   subpath: string,
   options: HttpOptions = {},
 ): Promise<Admitted | HttpReply> {
@@ -101,7 +101,7 @@ export async function admit(
     return refuse(runtime, name, head, new ForbiddenError(`${caller.id} may not call ${what}`), { caller: caller.id });
   }
   try {
-    return { caller, route, body: await readBody(runtime.config.limits.body) };
+    return { caller, route, body: await bodyReader(runtime.config.limits.body) };
   } catch (thrown) {
     return refuse(runtime, name, head, toOpsError(thrown), { caller: caller.id });
   }
@@ -116,11 +116,9 @@ async function runRoute(
 ): Promise<HttpReply> {
   let parsed: unknown;
   try {
-    parsed = body.length === 0 ? undefined : (JSON.parse(body.toString('utf8')) as unknown);
-  } catch (error) {
-    return refuse(runtime, name, head, new BadInputError(`body is not valid JSON: ${(error as Error).message}`), {
-      caller: caller.id,
-    });
+    parsed = readBody(body);
+  } catch (thrown) {
+    return refuse(runtime, name, head, toOpsError(thrown), { caller: caller.id });
   }
   try {
     const reply = await route.handle({
@@ -186,11 +184,11 @@ export async function handleHttp(
   runtime: Runtime,
   name: string,
   head: RequestHead,
-  readBody: BodyReader,
+  bodyReader: BodyReader,
   subpath = '',
   options: HttpOptions = {},
 ): Promise<HttpReply> {
-  const admitted = await admit(runtime, name, head, readBody, subpath, options);
+  const admitted = await admit(runtime, name, head, bodyReader, subpath, options);
   if (!('caller' in admitted)) return admitted;
   if (admitted.route) return runRoute(runtime, name, head, subpath, { ...admitted, route: admitted.route });
   const envelopes = await runIntake(runtime, name, head, admitted, options.formats);

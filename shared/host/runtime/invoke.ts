@@ -1,73 +1,26 @@
-import { createHash } from 'node:crypto';
-import { summarizeZodIssues } from '../../core/config/index.js';
-import {
-  BadInputError,
-  DependencyError,
-  LockedError,
-  type OpsError,
-  RateLimitedError,
-  toOpsError,
-} from '../../core/errors/index.js';
-import type { Trigger } from '../../core/events/index.js';
+import { DependencyError, LockedError, type OpsError, RateLimitedError, toOpsError } from '../../core/errors/index.js';
+import { describeTrigger, type Trigger } from '../../core/events/index.js';
 import type { ActionRecord } from '../../core/guard/index.js';
 import type { FunctionDefinition, ResultEnvelope, RunResult } from '../../core/run/index.js';
 import { boundEnvelope } from '../../core/run/index.js';
-import type { Claim } from '../../core/state/index.js';
-import { type ContextOptions, createContext } from './context.js';
-
-/** Options of {@link runFunction}: a context's options. */
-export type RunOptions = ContextOptions;
-
-/** How long a finished run's identity is remembered: Pub/Sub keeps undelivered messages up to 7 days. */
-export const IDEMPOTENCY_TTL_MS = 7 * 86_400_000;
-
-// Key order must not change the hash: {"a":1,"b":2} and {"b":2,"a":1} are one payload.
-function canonicalJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonicalJson);
-  if (typeof value !== 'object' || value === null) return value;
-  const record = value as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.keys(record)
-      .sort()
-      .map((k) => [k, canonicalJson(record[k])]),
-  );
-}
+import { createContext } from './context.js';
+import { idempotencyStep } from './idempotency.js';
+import { type Invocation, type RunStep, validateStep } from './run-step.js';
+import { createServices, type RunOptions, type Services, type ServicesOptions } from './services.js';
 
 /**
- * The idempotency key of one trigger of one function. A delivery's id (Pub/Sub message, alert,
- * continuation) is its identity; a manual trigger's id is chosen by its caller (`Idempotency-Key`),
- * so its key is scoped by the caller and a hash of the payload: one caller cannot replay or block
- * another's request, nor a different payload under a reused key.
+ * The steps of every run around the function, in order: validate the trigger, then claim its
+ * idempotency key. Running the function (bounded by `limits.timeout`) and making the envelope
+ * (scrubbed, bounded) are the runner's own.
  */
-export function idempotencyKey(functionName: string, trigger: Trigger): string {
-  if (trigger.kind !== 'manual') return `idem:${functionName}:${trigger.id}`;
-  const scope = createHash('sha256')
-    .update(JSON.stringify([trigger.caller ?? '', trigger.id, canonicalJson(trigger.payload)]))
-    .digest('hex')
-    .slice(0, 40);
-  return `idem:${functionName}:manual:${scope}`;
-}
+export const RUN_STEPS: readonly RunStep[] = [validateStep, idempotencyStep];
 
-/** How long an idempotency claim of a run in progress lives: the run's time limit plus a minute. */
-export function claimTtl(timeoutMs: number): number {
-  return timeoutMs + 60_000;
-}
-
-function validateInput<Input>(definition: FunctionDefinition<Input>, trigger: Trigger): Input | undefined {
-  if (!definition.triggers.includes(trigger.kind)) {
-    throw new BadInputError(
-      `${definition.name} does not accept ${trigger.kind} triggers (accepts: ${definition.triggers.join(', ')})`,
-    );
-  }
-  if (trigger.kind === 'alert') return undefined;
-  const parsed = definition.input.safeParse(trigger.payload);
-  if (!parsed.success) {
-    throw new BadInputError(
-      `invalid ${trigger.kind} payload for ${definition.name}: ${summarizeZodIssues(parsed.error)}`,
-    );
-  }
-  return parsed.data;
-}
+/** Runs one trigger through one function with the services it was built with; never throws. */
+export type Runner = <Input>(
+  definition: FunctionDefinition<Input>,
+  trigger: Trigger,
+  options?: RunOptions,
+) => Promise<ResultEnvelope>;
 
 /**
  * When every action of a run was refused by a guardrail that the caller should hear about, the
@@ -112,120 +65,110 @@ function withTimeout<T>(work: Promise<T>, ms: number, controller: AbortControlle
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/**
- * Runs one function for one trigger: validate → claim idempotency → run (bounded by `limits.timeout`)
- * → envelope, with an audit record on receipt and on finish. Never throws: failures become the
- * envelope's `outcome` and `error`.
- */
-export async function runFunction<Input>(
-  definition: FunctionDefinition<Input>,
-  trigger: Trigger,
-  options: RunOptions,
+/** Runs the function itself, bounded by `limits.timeout`; its error, or every action refused, becomes the envelope's. */
+async function runBounded<Input>(
+  run: Invocation<Input>,
+  controller: AbortController,
+  actions: ActionRecord[],
 ): Promise<ResultEnvelope> {
-  const controller = new AbortController();
-  const outer = options.signal;
-  if (outer) outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
-  const { ctx, log, actions, notifications, redactor } = createContext(definition.name, trigger, {
-    ...options,
-    signal: controller.signal,
-  });
-  const startedAt = ctx.now();
-  const key = idempotencyKey(definition.name, trigger);
-
-  // Every envelope leaves scrubbed of secrets and within bounds: it becomes a reply and an idempotency record.
-  const envelope = (result: RunResult, error?: OpsError): ResultEnvelope =>
-    boundEnvelope(build(result, error), (e) => redactor.scrubValue(e));
-  const build = (result: RunResult, error?: OpsError): ResultEnvelope => ({
-    function: definition.name,
-    runId: ctx.runId,
-    trigger: { kind: trigger.kind, id: trigger.id, ...(options.format ? { format: options.format } : {}) },
-    dryRun: ctx.dryRun,
-    startedAt: startedAt.toISOString(),
-    finishedAt: ctx.now().toISOString(),
-    ...result.extra,
-    outcome: error ? OUTCOME_OF_ERROR[error.kind] : result.outcome,
-    ...(result.accepted && !error ? { accepted: true } : {}),
-    summary: result.summary,
-    items: result.items ?? [],
-    actions,
-    notifications,
-    ...(ctx.stateAvailable ? {} : { state: 'unavailable' as const }),
-    ...(error
-      ? { error: { kind: error.kind, status: error.status, message: error.message, retryable: error.retryable } }
-      : {}),
-  });
-
-  log.audit({ decision: 'received', reason: `${trigger.kind} trigger ${trigger.id}` });
-
-  let input: Input | undefined;
+  const { definition, ctx } = run;
   try {
-    input = validateInput(definition, trigger);
-  } catch (thrown) {
-    const error = toOpsError(thrown);
-    log.audit({ decision: 'rejected', reason: error.message, outcome: 'rejected' });
-    return envelope({ outcome: 'fail', summary: error.message }, error);
-  }
-
-  let claimed = false;
-  if (ctx.stateAvailable) {
-    let claim: Claim<ResultEnvelope>;
-    try {
-      claim = await ctx.state.claim<ResultEnvelope>(key, claimTtl(options.config.limits.timeout));
-    } catch (thrown) {
-      const error = toOpsError(thrown);
-      log.audit({ decision: 'failed', reason: `idempotency claim failed: ${error.message}`, outcome: 'error' });
-      return envelope({ outcome: 'fail', summary: `state store unavailable: ${error.message}` }, error);
-    }
-    if (!claim.claimed) {
-      const reason =
-        claim.state === 'running' ? 'a run for this event is in progress' : 'this event was already handled';
-      log.audit({ decision: 'skipped', reason: `duplicate: ${reason}`, outcome: 'skipped' });
-      if (claim.state === 'done') return { ...claim.outcome, duplicate: true };
-      // Not acknowledged: the first run may have crashed, and its claim expires within claimTtl, so a
-      // redelivery after that runs the event instead of losing it.
-      const busy = new LockedError(`duplicate: ${reason}; redeliver later`);
-      return envelope({ outcome: 'skipped', summary: busy.message, extra: { duplicate: true } }, busy);
-    }
-    claimed = true;
-  } else {
-    log.warn('state store unavailable: running without idempotency; mutations are refused');
-  }
-
-  let result: ResultEnvelope;
-  try {
-    const run = await withTimeout(
-      definition.run(ctx, input),
-      options.config.limits.timeout,
+    const result = await withTimeout(
+      definition.run(ctx, run.input),
+      ctx.config.limits.timeout,
       controller,
       definition.name,
     );
     const refused = refusalError(actions);
-    result = refused ? envelope({ ...run, outcome: 'fail' }, refused) : envelope(run);
+    return refused ? run.envelope({ ...result, outcome: 'fail' }, refused) : run.envelope(result);
   } catch (thrown) {
     const error = toOpsError(thrown);
-    log.error(`${definition.name} failed: ${error.message}`, {
+    run.log.error(`${definition.name} failed: ${error.message}`, {
       error: { name: error.name, kind: error.kind, stack: error.stack },
     });
-    result = envelope({ outcome: 'fail', summary: error.message }, error);
+    return run.envelope({ outcome: 'fail', summary: error.message }, error);
   }
+}
 
-  if (claimed) {
-    try {
-      const retryable = result.error?.retryable === true;
-      if (retryable) await ctx.state.unclaim(key);
-      else await ctx.state.complete(key, result, IDEMPOTENCY_TTL_MS);
-    } catch (thrown) {
-      log.warn('could not record the idempotency outcome; a redelivery may run again', {
-        error: toOpsError(thrown).message,
-      });
+/**
+ * The runner of a process, built once with its services: each run audits its receipt, takes the
+ * `steps` that apply to it ({@link RUN_STEPS}: validate, idempotency) before the function, runs the
+ * function bounded by `limits.timeout`, gives the envelope to the steps' `after`s in reverse order
+ * and audits its finish. Failures become the envelope's `outcome` and `error`.
+ */
+export function createRunner(services: Services, steps: readonly RunStep[] = RUN_STEPS): Runner {
+  return async <Input>(definition: FunctionDefinition<Input>, trigger: Trigger, options: RunOptions = {}) => {
+    const controller = new AbortController();
+    const outer = options.signal;
+    if (outer) outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+    const { ctx, log, actions, notifications } = createContext(services, definition.name, trigger, {
+      ...options,
+      signal: controller.signal,
+    });
+    const startedAt = ctx.now();
+    const build = (result: RunResult, error?: OpsError): ResultEnvelope => ({
+      function: definition.name,
+      runId: ctx.runId,
+      trigger: { kind: trigger.kind, id: trigger.id, ...(options.format ? { format: options.format } : {}) },
+      dryRun: ctx.dryRun,
+      startedAt: startedAt.toISOString(),
+      finishedAt: ctx.now().toISOString(),
+      ...result.extra,
+      outcome: error ? OUTCOME_OF_ERROR[error.kind] : result.outcome,
+      ...(result.accepted && !error ? { accepted: true } : {}),
+      summary: result.summary,
+      items: result.items ?? [],
+      actions,
+      notifications,
+      ...(ctx.stateAvailable ? {} : { state: 'unavailable' as const }),
+      ...(error
+        ? { error: { kind: error.kind, status: error.status, message: error.message, retryable: error.retryable } }
+        : {}),
+    });
+    const run: Invocation<Input> = {
+      definition,
+      trigger,
+      options,
+      services,
+      ctx,
+      log,
+      input: undefined,
+      // Every envelope leaves scrubbed of secrets and within bounds: it becomes a reply and an idempotency record.
+      envelope: (result, error) => boundEnvelope(build(result, error), (e) => services.redactor.scrubValue(e)),
+    };
+
+    log.audit({
+      decision: 'received',
+      reason: `${trigger.kind} trigger ${trigger.id}`,
+      evidence: { trigger: describeTrigger(trigger) },
+    });
+    const taken = steps.filter((step) => step.when?.(run) ?? true);
+    for (const step of taken) {
+      const early = await step.before?.(run);
+      if (early) return early;
     }
-  }
-  log.audit({
-    decision: 'finished',
-    reason: result.summary,
-    outcome: result.outcome,
-    durationMs: Date.parse(result.finishedAt) - startedAt.getTime(),
-    evidence: { actions: actions.length, items: result.items.length },
-  });
-  return result;
+    if (!ctx.stateAvailable) log.warn('state store unavailable: running without idempotency; mutations are refused');
+    const result = await runBounded(run, controller, actions);
+    for (const step of [...taken].reverse()) await step.after?.(run, result);
+    log.audit({
+      decision: 'finished',
+      reason: result.summary,
+      outcome: result.outcome,
+      durationMs: Date.parse(result.finishedAt) - startedAt.getTime(),
+      evidence: { actions: actions.length, items: result.items.length },
+    });
+    return result;
+  };
+}
+
+/**
+ * Runs one function once with services built from `options` alone: for a test, a benchmark or a
+ * one-off call. A process that runs many builds its services once and uses {@link createRunner}.
+ */
+export function runFunction<Input>(
+  definition: FunctionDefinition<Input>,
+  trigger: Trigger,
+  options: ServicesOptions & RunOptions,
+): Promise<ResultEnvelope> {
+  return createRunner(createServices(options))(definition, trigger, options);
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { toOpsError } from '../../core/errors/index.js';
 import { ShutdownError } from './errors.js';
 import { handleHttp } from './http.js';
-import { errorReply, type HttpReply, normalizeHeaders, readBody, subpathOf } from './http-reply.js';
+import { errorReply, type HttpReply, normalizeHeaders, readBodyUpTo, subpathOf } from './http-reply.js';
 import { readiness } from './readiness.js';
 import type { Runtime } from './runtime.js';
 
@@ -44,7 +44,7 @@ export function createHttpServer(runtime: Runtime, options: HttpServerOptions = 
       runtime,
       name,
       { method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: normalizeHeaders(req.headers) },
-      (limit) => readBody(req, limit),
+      (limit) => readBodyUpTo(req, limit),
       subpathOf(rest.join('/')),
       { loopback: options.loopback === true },
     );

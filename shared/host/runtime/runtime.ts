@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger, Redactor, TraceContext } from '../../core/audit/index.js';
-import { createLogger, type LogSink } from '../../core/audit/index.js';
-import type { Estate } from '../../core/config/index.js';
+import type { Logger } from '../../core/audit/index.js';
+import { createLogger } from '../../core/audit/index.js';
 import { NotFoundError } from '../../core/errors/index.js';
 import type { Trigger } from '../../core/events/index.js';
 import type { Notifier } from '../../core/notify/index.js';
@@ -11,60 +10,38 @@ import type { StateStore } from '../../core/state/index.js';
 import { createStateStore } from '../../core/state/index.js';
 import { pubsubContinuation } from './continuation.js';
 import { type DrainReport, InflightRuns, recordRedelivery, takeRedeliveries } from './drain.js';
-import { runFunction } from './invoke.js';
-import type { OidcVerifier } from './oidc.js';
-import { configRedactor, createSecretResolver, type SecretResolver } from './secrets.js';
+import { createRunner } from './invoke.js';
+import { type RunOptions, type Services, type ServicesOptions, secretsOf } from './services.js';
 
 /** Any function definition, whatever its input type. */
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds definitions of different input types
 export type AnyFunction = FunctionDefinition<any>;
 
 /** What a process-wide runtime is built from; the defaults are the production adapters. */
-export interface RuntimeOptions {
-  config: Estate;
+export type RuntimeOptions = Omit<ServicesOptions, 'state'> & {
   functions: readonly AnyFunction[];
+  /** Defaults to the store `config.state` names. */
   state?: StateStore;
-  notifier?: Notifier;
-  logSink?: LogSink;
-  now?: () => Date;
-  env?: NodeJS.ProcessEnv;
-  verifyOidc?: OidcVerifier;
-  /** Google Cloud project for trace ids in logs. */
-  project?: string;
-  /** Overrides where `ctx.continue` sends the next invocation (tests, other transports). */
-  continuation?: Continuation;
-}
+};
 
-/** Per-invocation options of {@link Runtime.invoke}. */
-export interface InvokeOptions {
-  dryRun?: boolean;
-  format?: string;
-  trace?: TraceContext;
-  runId?: string;
-  onProgress?: (text: string) => void;
-  signal?: AbortSignal;
-}
+/** Per-invocation options of {@link Runtime.invoke}: only what varies per run. */
+export type InvokeOptions = Pick<
+  RunOptions,
+  'dryRun' | 'format' | 'trace' | 'runId' | 'onProgress' | 'signal' | 'idempotency'
+>;
 
-/** The composition root of one process: config, secrets, state, notifier and the function registry. */
-export interface Runtime {
-  readonly config: Estate;
+/** The composition root of one process: its services, built once, and the function registry. */
+export interface Runtime extends Services {
   readonly functions: readonly AnyFunction[];
-  readonly redactor: Redactor;
-  readonly secret: SecretResolver;
-  readonly state: StateStore;
   readonly notifier: Notifier;
-  readonly logSink: LogSink | undefined;
-  readonly verifyOidc: OidcVerifier | undefined;
-  readonly project: string | undefined;
-  now(): Date;
+  /** Sends the next invocation of a function: in-process by default, or the configured Pub/Sub topic. */
+  readonly continuation: Continuation;
   /** The function registered under `name`; throws NotFoundError naming the known ones. */
   find(name: string): AnyFunction;
   /** Runs one trigger through the named function. */
   invoke(name: string, trigger: Trigger, options?: InvokeOptions): Promise<ResultEnvelope>;
   /** A logger for work outside a run (extra routes), labelled with the function. */
   logger(name: string): Logger;
-  /** Sends the next invocation of a function: in-process by default, or the configured Pub/Sub topic. */
-  continuation: Continuation;
   /** Writes an audit record for a request rejected before any function ran. */
   reject(name: string, reason: string, evidence?: Record<string, unknown>): void;
   /** True once {@link Runtime.drain} started: `invoke` refuses new work with a retryable `ShutdownError`. */
@@ -81,16 +58,13 @@ export interface Runtime {
 
 /** Builds the runtime once per process (cold start) and reuses it for every request. */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  // Literal secrets of the config are known from the start; resolved ones join as they are read.
-  const redactor = configRedactor(options.config);
+  const { redactor, secret } = secretsOf(options);
   const env = options.env ?? process.env;
-  const secret = createSecretResolver({ redactor, ...(options.env ? { env: options.env } : {}) });
   const now = options.now ?? (() => new Date());
   const state = options.state ?? (await createStateStore(options.config.state, { secret }));
   const notifier = options.notifier ?? createNotifier(options.config.notify, { secret, state, now, redactor });
   const byName = new Map(options.functions.map((f) => [f.name, f]));
   const inflight = new InflightRuns();
-  const project = options.project ?? process.env.GOOGLE_CLOUD_PROJECT;
 
   const stateAvailable = async (): Promise<boolean> => {
     try {
@@ -116,24 +90,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     notifier,
     logSink: options.logSink,
     verifyOidc: options.verifyOidc,
-    project,
+    project: options.project ?? process.env.GOOGLE_CLOUD_PROJECT,
     now,
     find,
-    async invoke(name, trigger, invokeOptions = {}) {
+    invoke(name, trigger, invokeOptions = {}) {
       const definition = find(name);
       return inflight.track(name, trigger, async (signal, locks) =>
-        runFunction(definition, trigger, {
-          continuation: runtime.continuation,
-          config: options.config,
-          state,
-          stateAvailable: await stateAvailable(),
-          notifier,
-          redactor,
-          secret,
-          now,
-          ...(options.logSink ? { logSink: options.logSink } : {}),
-          ...(project ? { project } : {}),
+        run(definition, trigger, {
           ...invokeOptions,
+          stateAvailable: await stateAvailable(),
           signal: invokeOptions.signal ? AbortSignal.any([invokeOptions.signal, signal]) : signal,
           locks,
         }),
@@ -201,5 +166,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await state.close();
     },
   };
+  // The runtime is the services every run shares: built once here, never re-spread per call.
+  const run = createRunner(runtime);
   return runtime;
 }

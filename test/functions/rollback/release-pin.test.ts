@@ -3,6 +3,7 @@ import { releasePin } from '../../../functions/rollback/release-pin.js';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { createContext } from '../../../shared/host/runtime/context.js';
+import { createServices } from '../../../shared/host/runtime/services.js';
 import { alertTrigger, cloudRunHarness, minutesAgo, PATCH_PATH, SERVICE } from './harness.js';
 
 type Harness = Awaited<ReturnType<typeof cloudRunHarness>>;
@@ -50,7 +51,7 @@ describe('manual rollback and release-pin', () => {
     expect(refused.summary).toMatch(/was rolled back as bad; deploy a fix/);
 
     h.run.addRevision(SERVICE, { name: 'web-00004-ddd', createTime: new Date().toISOString() });
-    const { ctx } = createContext('rollback', manual('m4', {}), { config: h.config, state: h.state });
+    const { ctx } = createContext(createServices({ config: h.config, state: h.state }), 'rollback', manual('m4', {}));
     const released = await releasePin(ctx, 'web', h.deps);
     expect(released.outcome).toBe('ok');
     expect(h.run.traffic(SERVICE)).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]);

@@ -4,6 +4,7 @@ import { GuardKeys } from '../../../../shared/core/guard/keys.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import type { StateStore } from '../../../../shared/core/state/state-store.js';
 import { createContext } from '../../../../shared/host/runtime/context.js';
+import { createServices } from '../../../../shared/host/runtime/services.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';
 import { recordingNotifier } from '../../../support/recording-notifier.js';
 
@@ -17,17 +18,10 @@ function setup(
   const notifier = recordingNotifier();
   const make = () =>
     createContext(
+      createServices({ config: testEstate(options.estate), state, notifier, now: () => NOW, logSink: logs.sink }),
       'mutate',
       { kind: 'manual', id: 'm1', payload: {} },
-      {
-        config: testEstate(options.estate),
-        state,
-        stateAvailable: options.stateAvailable ?? true,
-        notifier,
-        now: () => NOW,
-        dryRun: options.dryRun ?? false,
-        logSink: logs.sink,
-      },
+      { stateAvailable: options.stateAvailable ?? true, dryRun: options.dryRun ?? false },
     );
   return { state, logs, notifier, make };
 }

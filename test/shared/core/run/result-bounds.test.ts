@@ -4,7 +4,8 @@ import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { boundEnvelope, boundList, boundText, ResultLimits } from '../../../../shared/core/run/result-bounds.js';
 import type { ResultEnvelope } from '../../../../shared/core/run/types.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
-import { idempotencyKey, runFunction } from '../../../../shared/host/runtime/invoke.js';
+import { idempotencyKey } from '../../../../shared/host/runtime/idempotency.js';
+import { runFunction } from '../../../../shared/host/runtime/invoke.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';
 
 const base: ResultEnvelope = {
