@@ -3,6 +3,7 @@ import { OpsError, TooLargeError, toOpsError } from '../../core/errors/index.js'
 import type { WireFormat } from '../../core/events/index.js';
 import { PLATFORM } from './auth.js';
 import { hiddenFraming, installBodyGate } from './body-gate.js';
+import { discardUnread } from './discard-body.js';
 import { admit, handleHttp, type RequestHead, runIntake } from './http.js';
 import { errorReply, type HttpReply, normalizeHeaders, readBodyUpTo, subpathOf } from './http-reply.js';
 import { readiness, unusableConfig } from './readiness.js';
@@ -32,8 +33,8 @@ const EVENT_FORMATS: readonly WireFormat[] = [
 ];
 
 function send(req: Request, res: Response, reply: HttpReply): void {
-  // A body nobody read (a refused request) is drained and discarded, never buffered.
-  if (!req.readableEnded) req.resume();
+  // A body nobody read (a refused request) is drained briefly and never buffered, then its connection closed.
+  discardUnread(req, res);
   if (reply.headers) res.set(reply.headers);
   if (reply.status === 204) res.status(204).end();
   else res.status(reply.status).json(reply.body);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { toOpsError } from '../../core/errors/index.js';
+import { discardUnread } from './discard-body.js';
 import { ShutdownError } from './errors.js';
 import { handleHttp } from './http.js';
 import { errorReply, type HttpReply, normalizeHeaders, readBodyUpTo, subpathOf } from './http-reply.js';
@@ -36,7 +37,7 @@ export function createHttpServer(runtime: Runtime, options: HttpServerOptions = 
     }
     if (req.method === 'GET' && name === 'readyz' && rest.length === 0) return send(res, await readiness(runtime));
     if (runtime.draining) {
-      req.resume();
+      discardUnread(req, res);
       runtime.reject(name, 'refused: opsfn is shutting down', { method: req.method, path: url.pathname });
       return send(res, errorReply(new ShutdownError()));
     }
@@ -48,8 +49,8 @@ export function createHttpServer(runtime: Runtime, options: HttpServerOptions = 
       subpathOf(rest.join('/')),
       { loopback: options.loopback === true },
     );
-    // A body nobody read (a refused request) is drained so the connection can be reused.
-    if (!req.readableEnded) req.resume();
+    // A body nobody read (a refused request) is drained briefly, then its connection closed.
+    discardUnread(req, res);
     send(res, reply);
   };
 
