@@ -43,8 +43,10 @@ export function rawRequest(
         );
       },
     );
-    // The server may answer and drop an oversized upload before it is all sent; the reply is what counts.
+    // The server may answer and stop reading an oversized upload before it is all sent: the reply is what
+    // counts, and the failed write that follows it is expected.
     req.on('error', reject);
+    req.on('socket', (socket) => socket.on('error', () => undefined));
     if (options.chunks) {
       for (const chunk of options.chunks) req.write(chunk);
       req.end();
