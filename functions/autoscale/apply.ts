@@ -1,8 +1,8 @@
 import type { ScalingPlatform } from '../../shared/adapters/platforms/index.js';
 import { previewChange } from '../../shared/adapters/platforms/index.js';
-import type { AutoscalePolicy } from '../../shared/core/config/index.js';
 import type { ActOutcome } from '../../shared/core/guard/index.js';
 import type { Context } from '../../shared/core/run/index.js';
+import type { AutoscalePolicy } from './config.js';
 import { type Knob, knobRequest, readKnob } from './knob.js';
 import { ALERTS_MAX, AutoscaleKeys, RECORD_TTL_MS, type ScaleRecord } from './state-keys.js';
 

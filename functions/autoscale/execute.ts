@@ -1,7 +1,7 @@
 import type { ScalingPlatform } from '../../shared/adapters/platforms/index.js';
-import type { AutoscalePolicy } from '../../shared/core/config/index.js';
 import type { Context } from '../../shared/core/run/index.js';
 import { applyScale } from './apply.js';
+import type { AutoscalePolicy } from './config.js';
 import type { Decision } from './decide.js';
 import type { Knob } from './knob.js';
 import { AutoscaleKeys, type ManualMark, RECORD_TTL_MS, type ScaleRecord } from './state-keys.js';

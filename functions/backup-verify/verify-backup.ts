@@ -1,5 +1,5 @@
 import type { OpenedStore, OpenObjectStoreOptions } from '../../shared/adapters/storage/index.js';
-import type { Backup, CloudSqlBackup, Estate, SecretRef } from '../../shared/core/config/index.js';
+import type { Estate, SecretRef } from '../../shared/core/config/index.js';
 import { entryOf } from '../../shared/core/config/index.js';
 import type { Act } from '../../shared/core/guard/index.js';
 import type { StateStore } from '../../shared/core/state/index.js';
@@ -8,6 +8,7 @@ import { decideCloudSql, enoughRuns } from './checks/cloud-sql.js';
 import { verifyObjectStore } from './checks/object-store.js';
 import { decideRedis, parseInfo } from './checks/redis.js';
 import { restoreTestChecks } from './checks/restore-test.js';
+import type { Backup, CloudSqlBackup } from './config.js';
 import { type BackupResult, type Check, check } from './types.js';
 import { backupVerdict } from './verdict.js';
 

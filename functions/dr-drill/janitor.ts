@@ -5,7 +5,7 @@ import { cancelKey, isOver, type JanitorItem } from './model.js';
 
 export type { JanitorItem } from './model.js';
 
-import type { DrillPorts } from './ports.js';
+import type { DrDrillDeps } from './deps.js';
 import { saveDrill } from './step-env.js';
 import { message } from './steps/types.js';
 import { sweepCloud } from './sweep-cloud.js';
@@ -16,7 +16,7 @@ import { loadDrill } from './unseal.js';
  * drills whose invocations stopped, cancels drills left waiting for approval too long, and sweeps
  * the cloud for labelled drill resources no record knows about.
  */
-export async function runJanitor(ctx: Context, ports: DrillPorts): Promise<RunResult> {
+export async function runJanitor(ctx: Context, ports: DrDrillDeps): Promise<RunResult> {
   const now = ctx.now().getTime();
   const items: JanitorItem[] = [];
   const resume: string[] = [];

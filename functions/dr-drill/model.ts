@@ -1,5 +1,5 @@
-import type { DrillPlan, DrillStep } from '../../shared/core/config/index.js';
 import type { Context } from '../../shared/core/run/index.js';
+import type { DrillPlan, DrillStep } from './config.js';
 
 /** Where a step stands; `ok`, `fail`, `skipped` and `cancelled` are final. */
 export type StepStatus = 'pending' | 'running' | 'ok' | 'fail' | 'skipped' | 'cancelled';
