@@ -1,7 +1,7 @@
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { deleteResource } from './delete-resource.js';
 import { advanceLock } from './engine.js';
-import { cancelKey, isOver, type JanitorItem } from './model.js';
+import { cancelKey, drillIds, isOver, type JanitorItem } from './model.js';
 
 export type { JanitorItem } from './model.js';
 
@@ -20,9 +20,7 @@ export async function runJanitor(ctx: Context, ports: DrDrillDeps): Promise<RunR
   const now = ctx.now().getTime();
   const items: JanitorItem[] = [];
   const resume: string[] = [];
-  const ids = (await ctx.state.keys('drill:'))
-    .map((k) => /^drill:([0-9a-f]{8})$/.exec(k)?.[1])
-    .filter((id) => id !== undefined);
+  const ids = await drillIds(ctx.state);
   const known = new Set<string>();
   for (const id of ids) {
     const token = await ctx.state.lock(advanceLock(id), 10 * 60_000);
