@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Estate } from '../shared/core/config/estate.js';
+import type { Estate } from '../functions/estate.js';
 import type { Notifier } from '../shared/core/notify/notification.js';
 import { MemoryStateStore } from '../shared/core/state/memory.js';
 import { createHttpServer } from '../shared/host/runtime/node-server.js';

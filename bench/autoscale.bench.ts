@@ -1,8 +1,8 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultAutoscaleDeps } from '../functions/autoscale/deps.js';
-import { createAutoscaleFunction } from '../functions/autoscale/handler.js';
-import { type Estate, EstateSchema } from '../shared/core/config/estate.js';
+import { createAutoscale } from '../functions/autoscale/handler.js';
+import { type Estate, EstateSchema } from '../functions/estate.js';
 import { FakeCloudRun } from '../test/fakes/cloud-run.js';
 import { FakeKubernetes } from '../test/fakes/kubernetes.js';
 import { epochNow, type LatencyStats, measureAlerts, postJson, report, serveFunctions } from './alert-harness.js';
@@ -82,7 +82,7 @@ async function measure(
   labels: (i: number) => Record<string, string>,
   arrivals: () => Promise<Map<number, number>>,
 ): Promise<LatencyStats> {
-  const fn = createAutoscaleFunction(defaultAutoscaleDeps());
+  const fn = createAutoscale(defaultAutoscaleDeps());
   const served = await serveFunctions(config, [fn], { AUTOSCALE_BENCH_TOKEN: TOKEN });
   try {
     return await measureAlerts({

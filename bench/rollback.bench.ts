@@ -1,8 +1,8 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { EstateSchema } from '../functions/estate.js';
 import { defaultRollbackDeps } from '../functions/rollback/deps.js';
-import { createRollbackFunction } from '../functions/rollback/handler.js';
-import { EstateSchema } from '../shared/core/config/estate.js';
+import { createRollback } from '../functions/rollback/handler.js';
 import { FakeCloudRun } from '../test/fakes/cloud-run.js';
 import { FakeMonitoring } from '../test/fakes/monitoring.js';
 import { epochNow, measureAlerts, postJson, report, serveFunctions } from './alert-harness.js';
@@ -94,7 +94,7 @@ export async function main(): Promise<Record<string, unknown>> {
     rollback: { policies: [{ match: { policy: '1' }, errorRate: { threshold: '1%' }, settle: '0s' }] },
   });
   const deps = { ...defaultRollbackDeps(), sleep: async () => {} };
-  const served = await serveFunctions(config, [createRollbackFunction(deps)], { ROLLBACK_BENCH_TOKEN: TOKEN });
+  const served = await serveFunctions(config, [createRollback(deps)], { ROLLBACK_BENCH_TOKEN: TOKEN });
   try {
     const stats = await measureAlerts({
       warmup: WARMUP,

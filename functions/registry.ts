@@ -1,15 +1,52 @@
-import type { CliCommand } from '../shared/host/cli/index.js';
-import type { AnyFunction } from '../shared/host/runtime/index.js';
-import { autoscale } from './autoscale/handler.js';
-import { backupVerify } from './backup-verify/handler.js';
-import { certExpiry } from './cert-expiry/handler.js';
-import { drDrill } from './dr-drill/handler.js';
-import { healthSweep } from './health-sweep/handler.js';
-import { rollback } from './rollback/handler.js';
-import { releasePinCommand } from './rollback/index.js';
+import type { FunctionDescriptor } from './catalogue.js';
 
-/** Every ops function of opsfn, as served by `opsfn serve` and registered with functions-framework. */
-export const functions: readonly AnyFunction[] = [backupVerify, certExpiry, autoscale, rollback, drDrill, healthSweep];
-
-/** Extra `opsfn` subcommands contributed by functions. */
-export const commands: readonly CliCommand[] = [releasePinCommand];
+/**
+ * Every ops function of opsfn, in the order they are served and registered with functions-framework.
+ * A new function adds its entry here (see "Adding a function" in the README).
+ */
+export const registry: readonly FunctionDescriptor[] = [
+  {
+    name: 'backupVerify',
+    folder: 'backup-verify',
+    configKey: 'backups',
+    config: async () => (await import('./backup-verify/config.js')).backupVerifySection,
+    definition: async () => (await import('./backup-verify/handler.js')).backupVerify,
+    commands: async () => [(await import('./backup-verify/index.js')).sweepCommand],
+  },
+  {
+    name: 'certExpiry',
+    folder: 'cert-expiry',
+    configKey: 'certificates',
+    config: async () => (await import('./cert-expiry/config.js')).certExpirySection,
+    definition: async () => (await import('./cert-expiry/handler.js')).certExpiry,
+  },
+  {
+    name: 'autoscale',
+    folder: 'autoscale',
+    configKey: 'autoscale',
+    config: async () => (await import('./autoscale/config.js')).autoscaleSection,
+    definition: async () => (await import('./autoscale/handler.js')).autoscale,
+  },
+  {
+    name: 'rollback',
+    folder: 'rollback',
+    configKey: 'rollback',
+    config: async () => (await import('./rollback/config.js')).rollbackSection,
+    definition: async () => (await import('./rollback/handler.js')).rollback,
+    commands: async () => [(await import('./rollback/index.js')).releasePinCommand],
+  },
+  {
+    name: 'drDrill',
+    folder: 'dr-drill',
+    configKey: 'drills',
+    config: async () => (await import('./dr-drill/config.js')).drDrillSection,
+    definition: async () => (await import('./dr-drill/handler.js')).drDrill,
+  },
+  {
+    name: 'healthSweep',
+    folder: 'health-sweep',
+    configKey: 'health',
+    config: async () => (await import('./health-sweep/config.js')).healthSweepSection,
+    definition: async () => (await import('./health-sweep/handler.js')).healthSweep,
+  },
+];

@@ -2,11 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { functions } from '../functions/registry.js';
-import { EstateSchema } from '../shared/core/config/estate.js';
+import { EstateSchema } from '../functions/estate.js';
 import { main } from '../shared/host/cli/main.js';
 import type { Serving } from '../shared/host/cli/serve-cmd.js';
 import { loadConfig } from '../shared/host/runtime/load-config.js';
+import { estate, functions } from './support/catalogue.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -47,7 +47,7 @@ describe('examples', () => {
   });
 
   it.each([...examples, ...terraformExamples])('%s loads through the config loader', async (file) => {
-    const estate = await loadConfig(join(ROOT, file), { env: {} });
+    const estate = await loadConfig(EstateSchema, join(ROOT, file), { env: {} });
     expect(estate.estate.length).toBeGreaterThan(0);
   });
 
@@ -63,6 +63,7 @@ describe('examples', () => {
     };
     const code = await main(['serve', '--config', join(ROOT, 'examples/local.yaml'), '--port', '0'], {
       functions,
+      estate,
       io,
       logSink: () => {},
       onServing: (started) => {

@@ -2,20 +2,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { registry } from '../functions/registry.js';
 import { ScheduleSchema } from '../shared/core/config/schedule.js';
+import { functions } from './support/catalogue.js';
 
 const DIR = join(import.meta.dirname, '..', 'schedules');
-const ENTRY_POINTS = ['backupVerify', 'certExpiry', 'autoscale', 'rollback', 'drDrill', 'healthSweep'];
-// The functions DESIGN.md starts from Cloud Scheduler, by folder: each needs a job once its handler exists.
-const SCHEDULED = {
-  backupVerify: 'backup-verify',
-  certExpiry: 'cert-expiry',
-  drDrill: 'dr-drill',
-  healthSweep: 'health-sweep',
-} as const;
-const presentScheduled = Object.entries(SCHEDULED)
-  .filter(([, folder]) => existsSync(join(import.meta.dirname, '..', 'functions', folder, 'handler.ts')))
-  .map(([entryPoint]) => entryPoint);
+const ENTRY_POINTS = registry.map((d) => d.name);
+// Every function that takes scheduled triggers needs a job.
+const presentScheduled = functions.filter((f) => f.triggers.includes('scheduled')).map((f) => f.name);
 
 const files = existsSync(DIR)
   ? readdirSync(DIR)

@@ -1,8 +1,9 @@
 import type { ScalingPlatform } from '../../shared/adapters/platforms/index.js';
 import { previewChange } from '../../shared/adapters/platforms/index.js';
-import type { AutoscalePolicy } from '../../shared/core/config/index.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import type { ActOutcome } from '../../shared/core/guard/index.js';
 import type { Context } from '../../shared/core/run/index.js';
+import type { AutoscalePolicy } from './config.js';
 import { type Knob, knobRequest, readKnob } from './knob.js';
 import { ALERTS_MAX, AutoscaleKeys, RECORD_TTL_MS, type ScaleRecord } from './state-keys.js';
 
@@ -68,7 +69,7 @@ export async function applyScale(
       return undefined;
     } catch (error) {
       // The platform already changed: report the lost bookkeeping instead of failing a change that happened.
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       ctx.log.error('scaling applied but its record was not written', { service: plan.service, error: message });
       return message;
     }

@@ -1,5 +1,5 @@
-import type { AutoscalePolicy, ScaleStep } from '../../shared/core/config/index.js';
 import { formatDuration } from '../../shared/core/config/index.js';
+import type { AutoscalePolicy, ScaleStep } from './config.js';
 import type { Knob } from './knob.js';
 import type { ScaleRecord } from './state-keys.js';
 

@@ -1,7 +1,8 @@
 import type { ScalingPlatform } from '../../shared/adapters/platforms/index.js';
-import type { AutoscalePolicy } from '../../shared/core/config/index.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Context } from '../../shared/core/run/index.js';
 import { applyScale } from './apply.js';
+import type { AutoscalePolicy } from './config.js';
 import type { Decision } from './decide.js';
 import type { Knob } from './knob.js';
 import { AutoscaleKeys, type ManualMark, RECORD_TTL_MS, type ScaleRecord } from './state-keys.js';
@@ -81,7 +82,7 @@ export async function execute(ctx: Context, s: Subject, decision: Decision): Pro
       evidence: { policy: s.policyName, reasons: decision.reasons },
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     await ctx.notify({
       severity: 'warning',
       title: `autoscale could not ${action} ${s.service}`,

@@ -8,9 +8,7 @@ import { onManual } from './on-manual.js';
 import { onSweep } from './on-sweep.js';
 
 /** Builds the autoscale function over the given dependencies (the platform adapters). */
-export function createAutoscaleFunction(
-  deps: AutoscaleDeps = defaultAutoscaleDeps(),
-): FunctionDefinition<AutoscaleInput> {
+export function createAutoscale(deps: AutoscaleDeps = defaultAutoscaleDeps()): FunctionDefinition<AutoscaleInput> {
   return defineFunction({
     name: 'autoscale',
     description:
@@ -33,4 +31,4 @@ export function createAutoscaleFunction(
 }
 
 /** The autoscale function with production dependencies, as registered with the runtime. */
-export const autoscale = createAutoscaleFunction();
+export const autoscale = createAutoscale();

@@ -1,5 +1,5 @@
 import type { ScaleRequest, ScalingState } from '../../shared/adapters/platforms/index.js';
-import type { AutoscalePolicy } from '../../shared/core/config/index.js';
+import type { AutoscalePolicy } from './config.js';
 
 /** The one bound a policy steps on a service, as read now. */
 export interface Knob {

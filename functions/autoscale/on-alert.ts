@@ -1,6 +1,5 @@
 import { formatDuration } from '../../shared/core/config/index.js';
 import type { Alert } from '../../shared/core/events/index.js';
-import { GuardKeys } from '../../shared/core/guard/index.js';
 import { findPolicy, policyName, resolveService } from '../../shared/core/policy/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { decideDown, decideUp } from './decide.js';
@@ -33,7 +32,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: AutoscaleDeps): 
 
   if (alert.state === 'firing' && ctx.stateAvailable) {
     // A storm's later alerts stop here, before any API call: the first one already stepped.
-    const coolingMs = await ctx.state.cooldownLeft(GuardKeys.cooldown('scale-up', service));
+    const coolingMs = await ctx.cooldownLeft('scale-up', service);
     if (coolingMs > 0) {
       const reasons = [`cooling down for ${formatDuration(coolingMs)} after the last step up`];
       ctx.log.audit({ decision: 'decided', target: service, reason: `hold: ${reasons[0]}`, evidence: { incident } });

@@ -1,6 +1,6 @@
-import type { AutoscalePolicy } from '../../shared/core/config/index.js';
 import type { Alert } from '../../shared/core/events/index.js';
 import type { Context } from '../../shared/core/run/index.js';
+import type { AutoscalePolicy } from './config.js';
 import type { Signals } from './decide.js';
 import { AutoscaleKeys, type FiringMark } from './state-keys.js';
 

@@ -1,28 +1,12 @@
-import * as z from 'zod';
-import { openObjectStore } from '../../shared/adapters/storage/index.js';
-import { NameSchema } from '../../shared/core/config/index.js';
 import { NotFoundError } from '../../shared/core/errors/index.js';
-import type { Context } from '../../shared/core/run/index.js';
-import { defineFunction, describeSome, uniqueList } from '../../shared/core/run/index.js';
-import { readPersistenceInfo } from './adapters/redis-info.js';
-import { createSqlAdminClient } from './adapters/sqladmin-client.js';
+import type { Context, FunctionDefinition } from '../../shared/core/run/index.js';
+import { defineFunction, describeSome } from '../../shared/core/run/index.js';
+import { type BackupVerifyDeps, defaultBackupVerifyDeps } from './deps.js';
+import { type BackupVerifyInput, BackupVerifyInputSchema } from './input.js';
 import { sweepOnly, verifyBackups } from './run-backups.js';
 import { selfTest } from './self-test/self-test.js';
 
-/** Payload of a scheduled or manual run. */
-export const BackupVerifyInputSchema = z.strictObject({
-  /** Verify only these backups (default: all); a name given twice is verified once. */
-  backups: uniqueList(NameSchema, 'backups', 1).optional(),
-  /** Run the self-test instead of verifying backups. */
-  selfTest: z.boolean().optional(),
-  /** Run restore tests now, whatever `restoreEvery` says. */
-  restore: z.boolean().optional(),
-  /** Only drop scratch databases that runs left behind past their deadline (`opsfn sweep`). */
-  sweep: z.boolean().optional(),
-});
-export type BackupVerifyInput = z.infer<typeof BackupVerifyInputSchema>;
-
-async function run(ctx: Context, input: BackupVerifyInput | undefined) {
+async function run(ctx: Context, input: BackupVerifyInput | undefined, deps: BackupVerifyDeps) {
   if (input?.selfTest) return selfTest(ctx);
   if (input?.sweep) return sweepOnly(ctx);
   const configured = Object.keys(ctx.config.backups);
@@ -43,23 +27,29 @@ async function run(ctx: Context, input: BackupVerifyInput | undefined) {
       signal: ctx.signal,
       state: ctx.state,
       secret: (ref) => ctx.secret(ref),
-      openStore: openObjectStore,
-      sqlAdmin: (timeoutMs) => createSqlAdminClient(ctx.config.endpoints.sqladmin, timeoutMs, ctx.signal),
-      redisInfo: readPersistenceInfo,
+      openStore: deps.openStore,
+      sqlAdmin: (timeoutMs) => deps.sqlAdmin(ctx.config.endpoints.sqladmin, timeoutMs, ctx.signal),
+      redisInfo: deps.redisInfo,
       forceRestore: input?.restore === true,
       act: ctx.act,
     },
   );
 }
 
-/** backupVerify: proves every configured backup is fresh, complete and restorable. */
-export const backupVerify = defineFunction<BackupVerifyInput>({
-  name: 'backupVerify',
-  description:
-    'Prove every backup is fresh, complete and restorable (Cloud SQL, object-store dumps, Redis, restore tests).',
-  triggers: ['scheduled', 'manual'],
-  input: BackupVerifyInputSchema,
-  run,
-});
+/** Builds backupVerify over the given dependencies (object stores, SQL Admin, Redis). */
+export function createBackupVerify(
+  deps: BackupVerifyDeps = defaultBackupVerifyDeps(),
+): FunctionDefinition<BackupVerifyInput> {
+  return defineFunction<BackupVerifyInput>({
+    name: 'backupVerify',
+    description:
+      'Prove every backup is fresh, complete and restorable (Cloud SQL, object-store dumps, Redis, restore tests).',
+    triggers: ['scheduled', 'manual'],
+    input: BackupVerifyInputSchema,
+    flags: [{ flag: 'self-test', field: 'selfTest', type: 'boolean' }],
+    run: (ctx, input) => run(ctx, input, deps),
+  });
+}
 
-export { selfTest };
+/** backupVerify with production dependencies, as registered with the runtime. */
+export const backupVerify = createBackupVerify();

@@ -1,5 +1,6 @@
 import { writeUrl } from '../../shared/adapters/storage/index.js';
 import { localDay } from '../../shared/core/config/index.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { boundList, ResultLimits } from '../../shared/core/run/index.js';
 import { describeSweep, restoreServers, type SweepItem, sweepRestoreDatabases } from './checks/restore-sweep.js';
@@ -147,7 +148,7 @@ async function writeReport(
     });
     return { url };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     ctx.log.warn('report not written', { url, error: message });
     return { url, error: message };
   }

@@ -1,4 +1,4 @@
-import type { Backup } from '../../shared/core/config/index.js';
+import type { Backup } from './config.js';
 
 /** How one check of a backup went. */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';

@@ -1,6 +1,7 @@
 import type { OpenedStore, OpenObjectStoreOptions } from '../../shared/adapters/storage/index.js';
-import type { Backup, CloudSqlBackup, Estate, SecretRef } from '../../shared/core/config/index.js';
+import type { Estate, SecretRef } from '../../shared/core/config/index.js';
 import { entryOf } from '../../shared/core/config/index.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Act } from '../../shared/core/guard/index.js';
 import type { StateStore } from '../../shared/core/state/index.js';
 import type { SqlAdminClient } from './adapters/sqladmin-client.js';
@@ -8,6 +9,7 @@ import { decideCloudSql, enoughRuns } from './checks/cloud-sql.js';
 import { verifyObjectStore } from './checks/object-store.js';
 import { decideRedis, parseInfo } from './checks/redis.js';
 import { restoreTestChecks } from './checks/restore-test.js';
+import type { Backup, CloudSqlBackup } from './config.js';
 import { type BackupResult, type Check, check } from './types.js';
 import { backupVerdict } from './verdict.js';
 
@@ -71,9 +73,7 @@ export async function verifyBackup(name: string, backup: Backup, deps: VerifyDep
       }
     }
   } catch (error) {
-    checks = [
-      check('internal', 'fail', `verification crashed: ${error instanceof Error ? error.message : String(error)}`),
-    ];
+    checks = [check('internal', 'fail', `verification crashed: ${errorMessage(error)}`)];
   }
   return { backup: name, kind: backup.kind, status: backupVerdict(checks), ...(object ? { object } : {}), checks };
 }
@@ -103,7 +103,7 @@ async function cloudSql(backup: CloudSqlBackup, deps: VerifyDeps): Promise<Check
     ]);
     return decideCloudSql(runs, settings, backup, deps.now());
   } catch (error) {
-    const detail = `${project}/${instance}: ${error instanceof Error ? error.message : String(error)}`;
+    const detail = `${project}/${instance}: ${errorMessage(error)}`;
     return ['status', 'freshness', 'retention', 'pitr'].map((n, i) =>
       i === 0 ? check(n, 'fail', detail) : check(n, 'skipped', 'not judged: the SQL Admin API call failed'),
     );
@@ -116,7 +116,7 @@ async function redis(backup: Extract<Backup, { kind: 'redis' }>, deps: VerifyDep
     const url = typeof backup.url === 'string' ? backup.url : await deps.secret(backup.url);
     text = await deps.redisInfo(url, backup.timeout);
   } catch (error) {
-    return [check('access', 'fail', error instanceof Error ? error.message : String(error))];
+    return [check('access', 'fail', errorMessage(error))];
   }
   return decideRedis(parseInfo(text), backup, deps.now());
 }

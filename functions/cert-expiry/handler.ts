@@ -1,41 +1,27 @@
-import * as z from 'zod';
-import type { Certificates } from '../../shared/core/config/index.js';
-import type { Context, RunResult } from '../../shared/core/run/index.js';
-import { defineFunction, uniqueList } from '../../shared/core/run/index.js';
-import { type CheckOptions, sweepCertificates } from './check.js';
-import { gaugeSeries, writeGauge } from './gauge.js';
+import type { Context, FunctionDefinition, RunResult } from '../../shared/core/run/index.js';
+import { defineFunction } from '../../shared/core/run/index.js';
+import { sweepCertificates } from './check.js';
+import type { Certificates } from './config.js';
+import { type CertExpiryDeps, defaultCertExpiryDeps } from './deps.js';
+import { gaugeSeries } from './gauge.js';
+import { type CertExpiryInput, CertExpiryInputSchema } from './input.js';
 import { notifyFindings, summarize } from './report.js';
 import { selectTargets, targetsOf } from './targets.js';
 import type { CertItem } from './types.js';
-
-/** Payload of a scheduled or manual run: optionally only some endpoints (`host:port`, host or servername). */
-export const CertExpiryInputSchema = z.strictObject({
-  endpoints: uniqueList(
-    z
-      .string()
-      .min(1, 'expected an endpoint like "api.example.com:443"')
-      // A DNS name is at most 253 characters; with brackets and a port the label stays under 300.
-      .max(300, 'expected an endpoint of at most 300 characters'),
-    'endpoints',
-  ).optional(),
-});
-export type CertExpiryInput = z.infer<typeof CertExpiryInputSchema>;
-
-/** Dependencies a caller may replace: the resolver, for tests and for split-horizon DNS. */
-export type CertExpiryDeps = Pick<CheckOptions, 'lookup' | 'loadTrust'>;
 
 /** Runs one sweep with the estate's `certificates` section and notifies what is new today. */
 export async function runCertExpiry(
   ctx: Context,
   input: CertExpiryInput | undefined,
-  deps: CertExpiryDeps = {},
+  deps: CertExpiryDeps,
 ): Promise<RunResult> {
   const section = ctx.config.certificates;
   const targets = selectTargets(targetsOf(section), input?.endpoints);
   if (targets.length === 0) return { outcome: 'skipped', summary: 'no endpoints in certificates.endpoints', items: [] };
   ctx.progress(`probing ${targets.length} endpoints`);
   const { items, threads, workerErrors } = await sweepCertificates(targets, {
-    ...deps,
+    lookup: deps.lookup,
+    loadTrust: deps.loadTrust,
     now: () => ctx.now(),
     thresholds: { warnDays: section.warnDays, criticalDays: section.criticalDays },
     timeoutMs: section.timeout,
@@ -49,13 +35,14 @@ export async function runCertExpiry(
   const { outcome, summary } = summarize(items);
   const notified = await notifyFindings(ctx, items);
   ctx.log.info('certExpiry notifications', { ...notified });
-  const gauge = section.gauge ? await recordGauge(ctx, items, section.gauge, section.timeout) : undefined;
+  const gauge = section.gauge ? await recordGauge(ctx, deps, items, section.gauge, section.timeout) : undefined;
   return { outcome, summary, items, extra: { notified, threads, ...(gauge ? { gauge } : {}) } };
 }
 
 /** Writes the gauge; a Monitoring failure is reported beside the items, never in place of them. */
 async function recordGauge(
   ctx: Context,
+  deps: CertExpiryDeps,
   items: CertItem[],
   gauge: NonNullable<Certificates['gauge']>,
   timeoutMs: number,
@@ -63,7 +50,7 @@ async function recordGauge(
   const endpoint = ctx.config.endpoints.monitoring;
   try {
     const series = gaugeSeries(items, ctx.now(), gauge.metricType, gauge.project);
-    const written = await writeGauge(series, {
+    const written = await deps.writeGauge(series, {
       project: gauge.project,
       ...(endpoint ? { rootUrl: endpoint.url } : {}),
       ...(endpoint?.credentials === 'none' ? { auth: 'none' as const } : {}),
@@ -77,8 +64,8 @@ async function recordGauge(
   }
 }
 
-/** Builds the certExpiry function with its dependencies; tests hand in a fake resolver. */
-export function createCertExpiry(deps: CertExpiryDeps = {}) {
+/** Builds certExpiry over the given dependencies (resolver, trust store, Cloud Monitoring); tests hand in their own. */
+export function createCertExpiry(deps: CertExpiryDeps = defaultCertExpiryDeps()): FunctionDefinition<CertExpiryInput> {
   return defineFunction<CertExpiryInput>({
     name: 'certExpiry',
     description:
@@ -89,5 +76,5 @@ export function createCertExpiry(deps: CertExpiryDeps = {}) {
   });
 }
 
-/** The certExpiry entry point: the system resolver and trust store. */
+/** certExpiry with production dependencies, as registered with the runtime. */
 export const certExpiry = createCertExpiry();

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { CertProtocol } from '../../shared/core/config/index.js';
+import type { CertProtocol } from './config.js';
 
 /** The server spoke, but not the protocol that leads to TLS. */
 export class NotTlsError extends Error {

@@ -1,6 +1,6 @@
-import type { Certificates } from '../../shared/core/config/index.js';
 import { NotFoundError } from '../../shared/core/errors/index.js';
 import { describeSome } from '../../shared/core/run/index.js';
+import type { Certificates } from './config.js';
 import type { Target } from './types.js';
 
 function label(host: string, port: number): string {

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import type { CertProtocol } from '../../shared/core/config/index.js';
+import type { CertProtocol } from './config.js';
 
 /** Per-address verdict, worst last. */
 export const CertStatuses = ['ok', 'warn', 'critical', 'error'] as const;

@@ -1,8 +1,8 @@
 import type { ScratchServerConfig } from '../../shared/core/config/index.js';
 import type { Context } from '../../shared/core/run/index.js';
+import type { DrDrillDeps } from './deps.js';
 import type { ResourceRecord } from './model.js';
 import { assertDrillResource } from './naming.js';
-import type { DrillPorts } from './ports.js';
 import { message, scratchServer } from './steps/types.js';
 import { drillSecret } from './unseal.js';
 
@@ -19,7 +19,7 @@ export interface DeleteOutcome {
  */
 export async function deleteResource(
   ctx: Context,
-  ports: DrillPorts,
+  ports: DrDrillDeps,
   resource: ResourceRecord,
   drillId: string | undefined,
 ): Promise<DeleteOutcome> {
@@ -47,7 +47,7 @@ export async function deleteResource(
 }
 
 /** Deletes and then looks again; true when the resource is gone. */
-async function remove(ctx: Context, ports: DrillPorts, resource: ResourceRecord): Promise<boolean> {
+async function remove(ctx: Context, ports: DrDrillDeps, resource: ResourceRecord): Promise<boolean> {
   const budget = 10 * 60_000;
   switch (resource.kind) {
     case 'scratch-db':
@@ -68,7 +68,7 @@ async function remove(ctx: Context, ports: DrillPorts, resource: ResourceRecord)
 }
 
 /** Whether the resource is there now: a read, never a change, so the guard is not asked. */
-async function exists(ctx: Context, ports: DrillPorts, resource: ResourceRecord): Promise<boolean> {
+async function exists(ctx: Context, ports: DrDrillDeps, resource: ResourceRecord): Promise<boolean> {
   switch (resource.kind) {
     case 'scratch-db':
       return (await ports.scratch.list(await serverOf(ctx, resource), resource.name)).includes(resource.name);

@@ -1,10 +1,10 @@
 import { LockedError, NotFoundError } from '../../shared/core/errors/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { type ShutdownError, shutdownOf } from '../../shared/host/runtime/index.js';
+import type { DrDrillDeps } from './deps.js';
 import { finalize } from './finalize.js';
 import { applySignals, type DrillRecord, isFinal, isOver, type StepRecord } from './model.js';
 import { CREATING_STEPS, type NamedStep, nameSteps } from './plan.js';
-import type { DrillPorts } from './ports.js';
 import { drillResult } from './result.js';
 import { saveDrill, stepEnv } from './step-env.js';
 import { runAssert } from './steps/assert.js';
@@ -30,7 +30,7 @@ type Turn = { next: 'continue' } | { next: 'stop'; result: RunResult };
  * `ctx.continue`), or every step in a row when `foreground` (the CLI). Finished steps are never run
  * again; a step found `running` was interrupted and is run again, which each step tolerates.
  */
-export async function advance(ctx: Context, ports: DrillPorts, id: string, foreground: boolean): Promise<RunResult> {
+export async function advance(ctx: Context, ports: DrDrillDeps, id: string, foreground: boolean): Promise<RunResult> {
   // A background step leaves room for its hand-over; the CLI has no later invocation to hand over to.
   const timeout = ctx.config.limits.timeout;
   const budget = foreground ? Math.max(timeout - 30_000, timeout * 0.6) : timeout * 0.6;
@@ -65,7 +65,7 @@ export async function advance(ctx: Context, ports: DrillPorts, id: string, foreg
   return { ...drillResult(drill), outcome: 'ok', accepted: true, summary: `drill ${id}: ${progressLine(drill)}` };
 }
 
-async function takeTurn(ctx: Context, ports: DrillPorts, drill: DrillRecord, deadline: number): Promise<Turn> {
+async function takeTurn(ctx: Context, ports: DrDrillDeps, drill: DrillRecord, deadline: number): Promise<Turn> {
   // A process that is stopping starts no further step; the redelivered invocation will.
   const shutdown = shutdownOf(ctx.signal);
   if (shutdown) throw shutdown;

@@ -1,7 +1,7 @@
 import type { Context, RunResult } from '../../shared/core/run/index.js';
+import type { DrDrillDeps } from './deps.js';
 import { measure } from './measure.js';
 import type { DrillRecord } from './model.js';
-import type { DrillPorts } from './ports.js';
 import { renderHtmlReport } from './report/html.js';
 import { buildJsonReport } from './report/json.js';
 import { drillResult } from './result.js';
@@ -20,7 +20,7 @@ export function reportUrls(reportsUrl: string, drill: DrillRecord): { json: stri
  * left behind or a missed target fails it), writes the JSON and HTML reports, notifies with their
  * link and leaves an audit record naming them.
  */
-export async function finalize(ctx: Context, ports: DrillPorts, drill: DrillRecord): Promise<RunResult> {
+export async function finalize(ctx: Context, ports: DrDrillDeps, drill: DrillRecord): Promise<RunResult> {
   drill.finishedAt = ctx.now().toISOString();
   drill.measurements = measure(drill);
   const m = drill.measurements;

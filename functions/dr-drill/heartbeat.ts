@@ -1,6 +1,6 @@
 import { entryOf } from '../../shared/core/config/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
-import type { DrillPorts } from './ports.js';
+import type { DrDrillDeps } from './deps.js';
 import { message } from './steps/types.js';
 
 /**
@@ -8,7 +8,7 @@ import { message } from './steps/types.js';
  * production, so a restored copy tells how fresh its data is. Only opsfn's own table is written;
  * a dry run writes nothing.
  */
-export async function writeHeartbeats(ctx: Context, ports: DrillPorts): Promise<RunResult> {
+export async function writeHeartbeats(ctx: Context, ports: DrDrillDeps): Promise<RunResult> {
   const targets = new Map<string, { database: string; table: string }>();
   for (const plan of Object.values(ctx.config.drills)) {
     if (plan.heartbeat) targets.set(`${plan.heartbeat.database}/${plan.heartbeat.table}`, plan.heartbeat);

@@ -1,11 +1,11 @@
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { deleteResource } from './delete-resource.js';
 import { advanceLock } from './engine.js';
-import { cancelKey, isOver, type JanitorItem } from './model.js';
+import { cancelKey, drillIds, isOver, type JanitorItem } from './model.js';
 
 export type { JanitorItem } from './model.js';
 
-import type { DrillPorts } from './ports.js';
+import type { DrDrillDeps } from './deps.js';
 import { saveDrill } from './step-env.js';
 import { message } from './steps/types.js';
 import { sweepCloud } from './sweep-cloud.js';
@@ -16,13 +16,11 @@ import { loadDrill } from './unseal.js';
  * drills whose invocations stopped, cancels drills left waiting for approval too long, and sweeps
  * the cloud for labelled drill resources no record knows about.
  */
-export async function runJanitor(ctx: Context, ports: DrillPorts): Promise<RunResult> {
+export async function runJanitor(ctx: Context, ports: DrDrillDeps): Promise<RunResult> {
   const now = ctx.now().getTime();
   const items: JanitorItem[] = [];
   const resume: string[] = [];
-  const ids = (await ctx.state.keys('drill:'))
-    .map((k) => /^drill:([0-9a-f]{8})$/.exec(k)?.[1])
-    .filter((id) => id !== undefined);
+  const ids = await drillIds(ctx.state);
   const known = new Set<string>();
   for (const id of ids) {
     const token = await ctx.state.lock(advanceLock(id), 10 * 60_000);

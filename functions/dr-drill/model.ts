@@ -1,5 +1,6 @@
-import type { DrillPlan, DrillStep } from '../../shared/core/config/index.js';
 import type { Context } from '../../shared/core/run/index.js';
+import type { StateStore } from '../../shared/core/state/index.js';
+import type { DrillPlan, DrillStep } from './config.js';
 
 /** Where a step stands; `ok`, `fail`, `skipped` and `cancelled` are final. */
 export type StepStatus = 'pending' | 'running' | 'ok' | 'fail' | 'skipped' | 'cancelled';
@@ -79,10 +80,17 @@ export interface Measurements {
   notes: string[];
 }
 
-/** The state key of a drill. */
-export const drillKey = (id: string) => `drill:${id}`;
 /** The prefix every drill key starts with, for listing. */
 export const DRILL_KEY_PREFIX = 'drill:';
+/** The state key of a drill. */
+export const drillKey = (id: string) => `${DRILL_KEY_PREFIX}${id}`;
+const DRILL_KEY = /^drill:([0-9a-f]{8})$/;
+
+/** The ids of every drill in state: their records' keys, not the approval or cancel signals beside them. */
+export async function drillIds(state: Pick<StateStore, 'keys'>): Promise<string[]> {
+  return (await state.keys(DRILL_KEY_PREFIX)).flatMap((key) => DRILL_KEY.exec(key)?.[1] ?? []);
+}
+
 /** How long a drill's record is kept after it started. */
 export const DRILL_RECORD_TTL_MS = 180 * 86_400_000;
 

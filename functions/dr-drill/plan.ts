@@ -1,6 +1,7 @@
-import type { DrillPlan, DrillStep, Estate } from '../../shared/core/config/index.js';
+import type { Estate } from '../../shared/core/config/index.js';
 import { entryOf } from '../../shared/core/config/index.js';
 import { BadInputError, NotFoundError } from '../../shared/core/errors/index.js';
+import type { DrillPlan, DrillStep } from './config.js';
 
 /** A plan step with its name settled. */
 export type NamedStep = DrillStep & { name: string };

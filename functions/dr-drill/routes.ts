@@ -1,6 +1,15 @@
 import type { FunctionRoute, RouteRequest } from '../../shared/core/run/index.js';
 import { measure } from './measure.js';
-import { applySignals, approvalKey, cancelKey, type DrillRecord, drillKey, isOver, type Signal } from './model.js';
+import {
+  applySignals,
+  approvalKey,
+  cancelKey,
+  type DrillRecord,
+  drillIds,
+  drillKey,
+  isOver,
+  type Signal,
+} from './model.js';
 import { DRILL_ID } from './naming.js';
 import { drillItems } from './result.js';
 
@@ -18,8 +27,10 @@ async function load(req: RouteRequest, id: string): Promise<DrillRecord | undefi
 
 /** The newest drills first (at most 50), for `GET /drDrill` without an id. */
 async function recent(req: RouteRequest) {
-  const keys = (await req.state.keys('drill:')).filter((k) => /^drill:[0-9a-f]{8}$/.test(k));
-  const drills = (await Promise.all(keys.map((k) => req.state.get<DrillRecord>(k)))).filter((d) => d !== undefined);
+  const ids = await drillIds(req.state);
+  const drills = (await Promise.all(ids.map((id) => req.state.get<DrillRecord>(drillKey(id))))).filter(
+    (d) => d !== undefined,
+  );
   return drills
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
     .slice(0, 50)

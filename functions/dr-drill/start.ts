@@ -1,11 +1,11 @@
-import type { CopyConnect } from '../../shared/core/config/index.js';
 import { LockedError } from '../../shared/core/errors/index.js';
 import type { Trigger } from '../../shared/core/events/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
+import type { CopyConnect } from './config.js';
+import type { DrDrillDeps } from './deps.js';
 import { DRILL_RECORD_TTL_MS, type DrillRecord, drillKey, isOver } from './model.js';
 import { cloudPrefix, databasePrefix, resourceName } from './naming.js';
 import { CREATING_STEPS, type NamedStep, resolvePlan } from './plan.js';
-import type { DrillPorts } from './ports.js';
 import { drillItems } from './result.js';
 
 /** Marks the one drill of a plan that may run at a time. */
@@ -22,7 +22,7 @@ export function callerOf(trigger: Trigger): string {
  * Starts a drill of `planName`: checks the plan against the estate, refuses a second concurrent
  * drill of the same plan, and stores the state machine. Returns the new record.
  */
-export async function startDrill(ctx: Context, ports: DrillPorts, planName: string): Promise<DrillRecord> {
+export async function startDrill(ctx: Context, ports: DrDrillDeps, planName: string): Promise<DrillRecord> {
   const { plan, steps } = resolvePlan(ctx.config, planName);
   const running = await ctx.state.get<string>(activeKey(planName));
   if (running) {

@@ -1,8 +1,8 @@
 import type { Context } from '../../shared/core/run/index.js';
+import type { DrDrillDeps } from './deps.js';
 import { DRILL_RECORD_TTL_MS, type DrillRecord, drillKey, type ResourceRecord } from './model.js';
 import { assertDrillResource } from './naming.js';
 import type { NamedStep } from './plan.js';
-import type { DrillPorts } from './ports.js';
 import type { StepEnv } from './steps/types.js';
 import { drillSecret } from './unseal.js';
 
@@ -15,7 +15,7 @@ export async function saveDrill(ctx: Context, drill: DrillRecord): Promise<void>
 /** The environment steps of one invocation run in; `deadline` is when this invocation should hand over. */
 export function stepEnv(
   ctx: Context,
-  ports: DrillPorts,
+  ports: DrDrillDeps,
   drill: DrillRecord,
   steps: readonly NamedStep[],
   deadline: number,

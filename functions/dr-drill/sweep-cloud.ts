@@ -1,8 +1,8 @@
 import { entryOf } from '../../shared/core/config/index.js';
 import type { Context } from '../../shared/core/run/index.js';
 import { deleteResource } from './delete-resource.js';
+import type { DrDrillDeps } from './deps.js';
 import type { JanitorItem, ResourceRecord } from './model.js';
-import type { DrillPorts } from './ports.js';
 
 const PREFIX = 'opsfn-drill-';
 
@@ -42,7 +42,7 @@ function expired(name: string, labels: Record<string, string>, nowMs: number): b
  */
 export async function sweepCloud(
   ctx: Context,
-  ports: DrillPorts,
+  ports: DrDrillDeps,
   known: ReadonlySet<string>,
   nowMs: number,
 ): Promise<JanitorItem[]> {

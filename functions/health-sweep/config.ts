@@ -1,13 +1,124 @@
-// The section schema lives with the estate schema until every function contributes its own section.
-
-export * from '../../shared/core/config/index.js';
-export {
-  type CheckEntry,
-  type Health,
-  type HealthAlert,
-  HealthAlertSchema,
-  type HealthConfig,
-  HealthSchema,
-  type InvalidCheck,
-  parseCheckEntry,
+import * as z from 'zod';
+import {
+  type ConfigSection,
+  DurationSchema,
+  formatZodIssues,
+  NameSchema,
+  PolicyMatchSchema,
 } from '../../shared/core/config/index.js';
+import {
+  CHECK_KINDS,
+  DatabaseCheckSchema,
+  type HealthCheck,
+  HttpCheckSchema,
+  PlatformCheckSchema,
+  QueryCheckSchema,
+  RedisCheckSchema,
+  RedisStreamCheckSchema,
+  TcpCheckSchema,
+} from './config-checks.js';
+
+export * from './config-checks.js';
+
+const SCHEMA_OF: Record<(typeof CHECK_KINDS)[number], z.ZodType<HealthCheck>> = {
+  http: HttpCheckSchema,
+  postgres: DatabaseCheckSchema,
+  mysql: DatabaseCheckSchema,
+  redis: RedisCheckSchema,
+  'redis-stream': RedisStreamCheckSchema,
+  tcp: TcpCheckSchema,
+  query: QueryCheckSchema,
+  platform: PlatformCheckSchema,
+};
+
+/**
+ * A check entry that does not validate: kept (not rejected with the whole estate) so every sweep reports it as
+ * a failing check naming what is wrong, while the other checks go on.
+ */
+export interface InvalidCheck {
+  kind: 'invalid';
+  name: string;
+  /** The kind the entry declared, if any. */
+  declared?: string;
+  service?: string;
+  problem: string;
+}
+
+/** A validated check or one that is reported as invalid. */
+export type CheckEntry = HealthCheck | InvalidCheck;
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value.slice(0, 100) : undefined;
+}
+
+/** Validates one `health.checks[i]` entry; a bad one becomes an {@link InvalidCheck} instead of an error. */
+export function parseCheckEntry(value: unknown, index: number, taken: ReadonlySet<string>): CheckEntry {
+  const raw = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const name = text(raw.name) ?? `checks[${index}]`;
+  const declared = text(raw.kind);
+  const service = text(raw.service);
+  const invalid = (problem: string): InvalidCheck => ({
+    kind: 'invalid',
+    name,
+    problem,
+    ...(declared ? { declared } : {}),
+    ...(service ? { service } : {}),
+  });
+  if (taken.has(name)) return invalid(`duplicate check name "${name}"`);
+  const schema = declared === undefined ? undefined : SCHEMA_OF[declared as keyof typeof SCHEMA_OF];
+  if (!schema) {
+    const got = declared === undefined ? 'no kind' : `unknown check kind "${declared}"`;
+    return invalid(`${got} (expected one of ${CHECK_KINDS.join(', ')})`);
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : invalid(formatZodIssues(parsed.error).join('; '));
+}
+
+/** An alert that makes the sweep run a service's checks at once, so opsfn's own probe confirms it. */
+export const HealthAlertSchema = z.strictObject({
+  name: NameSchema.optional(),
+  match: PolicyMatchSchema,
+  /** A key of `services`; when omitted the service comes from the alert's labels. */
+  service: NameSchema.optional(),
+});
+export type HealthAlert = z.infer<typeof HealthAlertSchema>;
+
+/** `health`: the checks healthSweep runs, how the sweep is bounded, and when people hear about it. */
+export const HealthSchema = z
+  .strictObject({
+    /** Checks run at once at most. */
+    concurrency: z.number().int().min(1).max(256).default(16),
+    /** The whole sweep's time bound; a check still running then fails as timed out. */
+    budget: DurationSchema.default(2 * 60_000),
+    remindEvery: DurationSchema.default(4 * 3_600_000),
+    flapping: z
+      .strictObject({ transitions: z.number().int().min(2).default(4), window: DurationSchema.default(3_600_000) })
+      .prefault({}),
+    /** Pause between re-checks after a restart. */
+    verifyInterval: DurationSchema.default(15_000),
+    alerts: z.array(HealthAlertSchema).default([]),
+    checks: z.array(z.unknown()).default([]),
+  })
+  .transform((section) => {
+    const taken = new Set<string>();
+    const checks = section.checks.map((value, i) => {
+      const entry = parseCheckEntry(value, i, taken);
+      taken.add(entry.name);
+      return entry;
+    });
+    return { ...section, checks };
+  })
+  .optional();
+/** The validated `health` section. */
+export type Health = z.infer<typeof HealthSchema>;
+/** The validated `health` section, when present. */
+export type HealthConfig = NonNullable<Health>;
+
+declare module '../../shared/core/config/index.js' {
+  interface EstateSections {
+    health: typeof HealthSchema;
+  }
+}
+
+/** The `health` section of the estate. */
+export const healthSweepSection: ConfigSection<'health'> = { key: 'health', schema: HealthSchema };

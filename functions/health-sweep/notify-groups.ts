@@ -1,5 +1,5 @@
-import type { CheckEntry, HealthConfig } from '../../shared/core/config/index.js';
 import type { Context } from '../../shared/core/run/index.js';
+import type { CheckEntry, HealthConfig } from './config.js';
 import { type CheckMemory, type IncidentMemory, planGroup } from './decide.js';
 import type { SweepMemory } from './memory.js';
 import {

@@ -1,7 +1,7 @@
-import type { CheckEntry, HealthCheck, HealthConfig } from '../../shared/core/config/index.js';
 import { formatDuration } from '../../shared/core/config/index.js';
 import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Context } from '../../shared/core/run/index.js';
+import type { CheckEntry, HealthCheck, HealthConfig } from './config.js';
 import type { CheckMemory } from './decide.js';
 import type { HealthSweepDeps } from './deps.js';
 import type { SweepMemory } from './memory.js';

@@ -1,7 +1,7 @@
-import type { CheckEntry, HealthConfig } from '../../shared/core/config/index.js';
 import type { Context } from '../../shared/core/run/index.js';
 import { type CheckRunEnv, runCheck } from './checks/run-check.js';
 import type { CheckResult } from './checks/types.js';
+import type { CheckEntry, HealthConfig } from './config.js';
 import type { CheckMemory } from './decide.js';
 import type { HealthSweepDeps } from './deps.js';
 import { mapBounded } from './pool.js';

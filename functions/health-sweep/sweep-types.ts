@@ -1,5 +1,5 @@
-import type { CheckEntry } from '../../shared/core/config/index.js';
 import type { CheckResult, CheckStatus } from './checks/types.js';
+import type { CheckEntry } from './config.js';
 import type { Advance, CheckMemory } from './decide.js';
 
 /** One check in the envelope. */

@@ -1,9 +1,9 @@
 import type { MetricsSource } from '../../shared/adapters/metrics/index.js';
 import type { ServicePlatform } from '../../shared/adapters/platforms/index.js';
 import { previewChange } from '../../shared/adapters/platforms/index.js';
-import type { RollbackPolicy } from '../../shared/core/config/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { applyRollback } from './apply.js';
+import type { RollbackPolicy } from './config.js';
 import { type DecisionPolicy, judge } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import { describeReading, readErrorRate } from './evidence.js';

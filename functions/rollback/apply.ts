@@ -4,6 +4,7 @@ import {
   type ServiceStatus,
   ServingChangedError,
 } from '../../shared/adapters/platforms/index.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Context } from '../../shared/core/run/index.js';
 import type { ChainMark } from './decide.js';
 import { BAD_MAX, BAD_TTL_MS, type PinRecord, RollbackKeys } from './state-keys.js';
@@ -49,7 +50,7 @@ export async function applyRollback(ctx: Context, platform: ServicePlatform, pla
     }
   } catch (error) {
     // Traffic already moved: report the lost bookkeeping instead of failing a rollback that happened.
-    const stateError = error instanceof Error ? error.message : String(error);
+    const stateError = errorMessage(error);
     ctx.log.error('rollback applied but its state was not recorded', { service: plan.service, error: stateError });
     return { moved: true, after, stateError };
   }

@@ -14,9 +14,9 @@ import {
   type PlatformTiming,
   platformCache,
 } from '../../shared/adapters/platforms/index.js';
-import type { RollbackPolicy } from '../../shared/core/config/index.js';
 import type { ServiceRef } from '../../shared/core/policy/index.js';
 import type { Context } from '../../shared/core/run/index.js';
+import type { RollbackPolicy } from './config.js';
 
 /** What the rollback function talks to; tests hand in their own. */
 export interface RollbackDeps {
@@ -28,7 +28,7 @@ export interface RollbackDeps {
 }
 
 /** Options of the production dependencies. */
-export interface DefaultDepsOptions {
+export interface DefaultRollbackDepsOptions {
   timing?: PlatformTiming;
   /** google-auth-library client for Cloud Run and Cloud Monitoring; default application default credentials. */
   googleAuth?: unknown;
@@ -40,7 +40,7 @@ export interface DefaultDepsOptions {
  * Production dependencies: platform adapters from the estate, Cloud Monitoring, Prometheus or a probe, a real timer.
  * Adapters are kept per service and config, so a warm instance reuses clients and cached access tokens.
  */
-export function defaultRollbackDeps(options: DefaultDepsOptions = {}): RollbackDeps {
+export function defaultRollbackDeps(options: DefaultRollbackDepsOptions = {}): RollbackDeps {
   const bounds = {
     timeoutMs: options.metricsTimeoutMs ?? 5_000,
     retries: options.metricsRetries ?? 2,

@@ -1,4 +1,5 @@
 import type { MetricsSource } from '../../shared/adapters/metrics/index.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Reading } from './decide.js';
 
 /** Reads one error rate through the metrics port; an error or a missing source becomes a reading, never a throw. */
@@ -11,7 +12,7 @@ export async function readErrorRate(
     const sample = await metrics.errorRate(query);
     return sample ? { sample } : {};
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { error: errorMessage(error) };
   }
 }
 

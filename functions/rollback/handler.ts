@@ -6,7 +6,7 @@ import { onAlert } from './on-alert.js';
 import { onManual } from './on-manual.js';
 
 /** Builds the rollback function over the given dependencies (platforms, metrics, clock for the settle wait). */
-export function createRollbackFunction(deps: RollbackDeps = defaultRollbackDeps()): FunctionDefinition<RollbackInput> {
+export function createRollback(deps: RollbackDeps = defaultRollbackDeps()): FunctionDefinition<RollbackInput> {
   return defineFunction({
     name: 'rollback',
     description:
@@ -22,4 +22,4 @@ export function createRollbackFunction(deps: RollbackDeps = defaultRollbackDeps(
 }
 
 /** The rollback function with production dependencies, as registered with the runtime. */
-export const rollback = createRollbackFunction();
+export const rollback = createRollback();

@@ -1,3 +1,4 @@
+export * from './config.js';
 export * from './decide.js';
 export * from './deps.js';
 export * from './handler.js';

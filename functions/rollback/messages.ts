@@ -1,4 +1,5 @@
 import type { PlatformKind } from '../../shared/adapters/platforms/index.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Notification } from '../../shared/core/notify/index.js';
 import type { Decision } from './decide.js';
 
@@ -79,7 +80,7 @@ export function blockedMessage(
 
 /** A confirmed rollback whose platform call failed: nothing is recorded and people must take over. */
 export function failedMessage(subject: MessageSubject, from: string, to: string, error: unknown, reasons: string[]) {
-  const why = error instanceof Error ? error.message : String(error);
+  const why = errorMessage(error);
   return base(subject, 'critical', `rollback ${subject.service}: rollback ${from} → ${to} failed`, [
     `The rollback failed: ${why}`,
     'No bad mark, pin or chain mark was recorded; check what the service serves before acting by hand.',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { EstateSchema } from '../../functions/estate.js';
 import { loadConfig } from '../../shared/host/runtime/load-config.js';
 import { composeCli } from '../support/docker.js';
 
@@ -26,7 +27,7 @@ describe('deploy/compose', () => {
     );
     expect(mounts).toContain('/var/run/docker.sock:/var/run/docker.sock');
     const config = mounts.find((m) => m.endsWith(':/etc/opsfn/opsfn.yaml'))?.split(':')[0] as string;
-    const estate = await loadConfig(config, { env: {} });
+    const estate = await loadConfig(EstateSchema, config, { env: {} });
     expect(estate.services.api).toMatchObject({
       platform: 'compose',
       files: ['/srv/mba-job-hunter/docker-compose.yml'],

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { EstateSchema } from '../../shared/core/config/estate.js';
+import { EstateSchema } from '../../functions/estate.js';
 import { FakeKubernetes } from '../fakes/kubernetes.js';
 import type { FakeRbac, RbacRule } from '../fakes/kubernetes-rbac.js';
 

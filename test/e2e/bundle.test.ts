@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { measureColdStart } from '../../bench/cold-start.bench.js';
 import { defaultThreads } from '../../functions/cert-expiry/check.js';
-import { functions } from '../../functions/registry.js';
+import { registry } from '../../functions/registry.js';
 import { defineFunction } from '../../shared/core/run/define-function.js';
 import { type BundleReport, buildBundles, kebabCase, locateHandlers } from '../../tools/bundle/bundle-cmd.js';
+import { functions } from '../support/catalogue.js';
 import { createTlsFixtures } from '../support/tls-fixtures.js';
 import { serveOptions, startTlsServer } from '../support/tls-servers.js';
 
@@ -32,6 +33,7 @@ afterAll(async () => {
 describe('buildBundles', () => {
   it('writes one bundle per registered function in its kebab-case folder', () => {
     expect(bundles.map((b) => b.folder).sort()).toEqual(functions.map((f) => kebabCase(f.name)).sort());
+    expect(bundles.map((b) => b.folder).sort()).toEqual(registry.map((d) => d.folder).sort());
     for (const bundle of bundles) {
       expect(existsSync(join(bundle.dir, 'index.js')), bundle.dir).toBe(true);
     }

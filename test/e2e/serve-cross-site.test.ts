@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functions } from '../../functions/registry.js';
 import { main } from '../../shared/host/cli/main.js';
 import type { Serving } from '../../shared/host/cli/serve-cmd.js';
 import { FakeKubernetes } from '../fakes/kubernetes.js';
+import { estate, functions } from '../support/catalogue.js';
 import { captureIo } from '../support/cli-io.js';
 import { rawRequest } from '../support/framework-process.js';
 
@@ -34,6 +34,7 @@ autoscale:
   );
   const code = await main(['serve', '--config', config, '--port', '0', '--no-scheduler'], {
     functions,
+    estate,
     io: captureIo({}),
     logSink: (line) => lines.push(line),
     onServing: (started) => {

@@ -1,16 +1,17 @@
+import type { Estate, EstateInput } from '../../functions/estate.js';
+import { EstateSchema } from '../../functions/estate.js';
 import { ConfigError } from '../../shared/core/config/errors.js';
-import type { Estate, EstateInput } from '../../shared/core/config/estate.js';
 import { parseConfig, parseConfigText } from '../../shared/host/runtime/load-config.js';
 
 /** A validated estate for tests: memory state, enforce mode, plus the given overrides. */
 export function testEstate(overrides: Partial<EstateInput> = {}): Estate {
-  return parseConfig({ estate: 'test', ...overrides }, 'test');
+  return parseConfig(EstateSchema, { estate: 'test', ...overrides }, 'test');
 }
 
 /** The `path: expectation` lines config validation reports for YAML `text`; none when it is valid. */
 export function configIssues(text: string): string[] {
   try {
-    parseConfigText(text, 'x.yaml');
+    parseConfigText(EstateSchema, text, 'x.yaml');
   } catch (error) {
     if (error instanceof ConfigError) return error.issues;
     throw error;

@@ -1,13 +1,14 @@
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
+import { registry } from '../../functions/registry.js';
 import { type HclBody, loadTerraform, type TerraformModule } from './load-terraform.js';
 
 /** The repository root. */
 export const ROOT = join(import.meta.dirname, '..', '..');
 /** The Terraform root module. */
 export const TF = join(ROOT, 'terraform');
-/** The entry points Terraform may deploy. */
-export const ENTRY_POINTS = ['backupVerify', 'certExpiry', 'autoscale', 'rollback', 'drDrill', 'healthSweep'];
+/** The entry points Terraform may deploy: those of the function registry. */
+export const ENTRY_POINTS = registry.map((d) => d.name);
 
 /** Every module under terraform/, or the parse error that stopped loading them. */
 export const loaded = await loadTerraform(TF).then(

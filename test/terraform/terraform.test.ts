@@ -41,8 +41,8 @@ describe('terraform', () => {
   it('names only entry points functions/index.ts registers, once it exists', async () => {
     const index = join(ROOT, 'functions', 'index.ts');
     if (!existsSync(index)) return;
-    expect(readFileSync(index, 'utf8')).toMatch(/registerFunctions\(functions\)/);
-    const { functions } = await import('../../functions/registry.js');
+    expect(readFileSync(index, 'utf8')).toMatch(/registerFunctions\(functions, \{ estate \}\)/);
+    const { functions } = await import('../support/catalogue.js');
     const { registerFunctions } = await import('../../shared/host/runtime/register.js');
     const targets: string[] = [];
     registerFunctions(functions, {

@@ -8,6 +8,12 @@ import { errorMessage } from '../../shared/core/errors/index.js';
 import type { AnyFunction } from '../../shared/host/runtime/index.js';
 import { packageRoot } from '../../shared/host/runtime/index.js';
 import { externalDependencies, startupClosure } from './bundle-metafile.js';
+import { kebabCase, type LocatedSection, locateHandlers, locateSections } from './locate.js';
+
+export { kebabCase, locateHandlers, locateSections } from './locate.js';
+
+type Registry = typeof import('../../functions/registry.js');
+type Catalogue = typeof import('../../functions/catalogue.js');
 
 /**
  * Packages left out of the bundles and installed by the Cloud Functions build instead: the
@@ -58,48 +64,16 @@ export interface BundleOptions {
   minify?: boolean;
 }
 
-/** The folder of an entry point: `backupVerify` → `backup-verify`. */
-export function kebabCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-}
-
-/** Checks each registry entry follows the convention and returns its handler file; throws naming every violation. */
-export async function locateHandlers(root: string, functions: readonly AnyFunction[]): Promise<Map<string, string>> {
-  const problems: string[] = [];
-  const handlers = new Map<string, string>();
-  for (const definition of functions) {
-    const name = String(definition?.name);
-    if (!/^[a-z][a-zA-Z0-9]*$/.test(name)) {
-      problems.push(`registry entry "${name}": the name must be a camelCase entry point like "certExpiry"`);
-      continue;
-    }
-    const file = join(root, 'functions', kebabCase(name), 'handler.ts');
-    if (!existsSync(file)) {
-      problems.push(
-        `${name}: expected its definition in functions/${kebabCase(name)}/handler.ts, which does not exist`,
-      );
-      continue;
-    }
-    const exported = ((await import(pathToFileURL(file).href)) as Record<string, unknown>)[name];
-    if (exported !== definition) {
-      problems.push(
-        `${name}: functions/${kebabCase(name)}/handler.ts must export the registered definition as \`export const ${name}\``,
-      );
-      continue;
-    }
-    if (handlers.has(name)) problems.push(`${name}: listed twice in the registry`);
-    handlers.set(name, file);
-  }
-  if (problems.length > 0) throw new Error(`cannot bundle the function registry:\n  - ${problems.join('\n  - ')}`);
-  return handlers;
-}
-
-function entryPlugin(root: string, name: string, handler: string): Plugin {
+// The entry registers the one function, with the estate schema of every function: the config file is shared.
+function entryPlugin(root: string, name: string, handler: string, sections: readonly LocatedSection[]): Plugin {
   const register = join(root, 'shared', 'host', 'runtime', 'register.ts');
+  const config = join(root, 'shared', 'core', 'config', 'index.ts');
   const contents = [
     `import { registerFunctions } from ${JSON.stringify(register)};`,
+    `import { composeEstateSchema } from ${JSON.stringify(config)};`,
     `import { ${name} } from ${JSON.stringify(handler)};`,
-    `registerFunctions([${name}]);`,
+    ...sections.map((s) => `import { ${s.exportName} } from ${JSON.stringify(s.file)};`),
+    `registerFunctions([${name}], { estate: composeEstateSchema([${sections.map((s) => s.exportName).join(', ')}]) });`,
   ].join('\n');
   return {
     name: 'opsfn-entry',
@@ -110,7 +84,14 @@ function entryPlugin(root: string, name: string, handler: string): Plugin {
   };
 }
 
-async function buildOne(root: string, outDir: string, name: string, handler: string, minify: boolean) {
+async function buildOne(
+  root: string,
+  outDir: string,
+  name: string,
+  handler: string,
+  sections: readonly LocatedSection[],
+  minify: boolean,
+) {
   const { build } = await import('esbuild');
   const folder = kebabCase(name);
   const dir = join(outDir, folder);
@@ -118,7 +99,7 @@ async function buildOne(root: string, outDir: string, name: string, handler: str
   const result = await build({
     absWorkingDir: root,
     entryPoints: { index: `opsfn-entry:${name}` },
-    plugins: [entryPlugin(root, name, handler)],
+    plugins: [entryPlugin(root, name, handler, sections)],
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -178,17 +159,17 @@ async function removeStale(outDir: string, keep: Set<string>): Promise<void> {
 export async function buildBundles(options: BundleOptions): Promise<BundleReport[]> {
   const root = options.root;
   const outDir = resolve(root, options.outDir ?? join('dist', 'bundles'));
-  const functions =
-    options.functions ??
-    ((await import(pathToFileURL(join(root, 'functions', 'registry.ts')).href)) as { functions: AnyFunction[] })
-      .functions;
+  const { registry } = (await import(pathToFileURL(join(root, 'functions', 'registry.ts')).href)) as Registry;
+  const { loadCatalogue } = (await import(pathToFileURL(join(root, 'functions', 'catalogue.ts')).href)) as Catalogue;
+  const functions = options.functions ?? (await loadCatalogue(registry)).functions;
   if (functions.length === 0) throw new Error('functions/registry.ts lists no functions: nothing to bundle');
   const handlers = await locateHandlers(root, functions);
+  const sections = await locateSections(root, registry);
   await mkdir(outDir, { recursive: true });
   await removeStale(outDir, new Set([...handlers.keys()].map(kebabCase)));
   const reports: BundleReport[] = [];
   for (const [name, handler] of handlers) {
-    reports.push(await buildOne(root, outDir, name, handler, options.minify ?? true));
+    reports.push(await buildOne(root, outDir, name, handler, sections, options.minify ?? true));
   }
   return reports;
 }

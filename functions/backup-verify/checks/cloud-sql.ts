@@ -1,5 +1,5 @@
-import type { CloudSqlBackup } from '../../../shared/core/config/index.js';
 import type { BackupRun, InstanceSettings } from '../adapters/sqladmin-client.js';
+import type { CloudSqlBackup } from '../config.js';
 import { type Check, check } from '../types.js';
 
 const PROBLEM = new Set(['FAILED', 'OVERDUE', 'SKIPPED']);

@@ -1,7 +1,7 @@
 import type { ObjectStore, OpenedStore, OpenObjectStoreOptions } from '../../../shared/adapters/storage/index.js';
 import { selectCandidates } from '../../../shared/adapters/storage/index.js';
-import type { ObjectStoreBackup } from '../../../shared/core/config/index.js';
 import { errorMessage as message } from '../../../shared/core/errors/index.js';
+import type { ObjectStoreBackup } from '../config.js';
 import { scanStream } from '../scan/scan-object.js';
 import { type Check, check } from '../types.js';
 import { checksumCheck, completenessCheck, integrityCheck } from './dump-checks.js';

@@ -1,4 +1,4 @@
-import type { RedisBackup } from '../../../shared/core/config/index.js';
+import type { RedisBackup } from '../config.js';
 import { type Check, check } from '../types.js';
 
 /** `INFO` text as a field map (section headers and blank lines dropped). */

@@ -1,7 +1,7 @@
 import type { CreatedScratch } from '../../../shared/adapters/databases/index.js';
 import { estimateRows, restoreDump, runAssertions } from '../../../shared/adapters/databases/index.js';
 import type { ObjectStore } from '../../../shared/adapters/storage/index.js';
-import type { RestoreTest } from '../../../shared/core/config/index.js';
+import type { RestoreTest } from '../config.js';
 import { type Check, check } from '../types.js';
 import type { Candidate } from './object-listing.js';
 

@@ -5,9 +5,10 @@ import {
   type ScratchServer,
   scratchDeadline,
 } from '../../../shared/adapters/databases/index.js';
-import type { Backup, ScratchServerConfig, SecretRef } from '../../../shared/core/config/index.js';
+import type { ScratchServerConfig, SecretRef } from '../../../shared/core/config/index.js';
 import { errorMessage as message } from '../../../shared/core/errors/index.js';
 import type { Act } from '../../../shared/core/guard/index.js';
+import type { Backup } from '../config.js';
 import { dropGuarded, ScratchActions } from './scratch-guard.js';
 
 /** One scratch database the sweep looked at, or a server it could not look on. */

@@ -1,9 +1,10 @@
 import { checkRestoreClient, type Engine, scratchDatabaseName } from '../../../shared/adapters/databases/index.js';
 import type { ObjectStore } from '../../../shared/adapters/storage/index.js';
-import type { ObjectStoreBackup, RestoreTest, SecretRef } from '../../../shared/core/config/index.js';
+import type { SecretRef } from '../../../shared/core/config/index.js';
 import { errorMessage as message } from '../../../shared/core/errors/index.js';
 import type { Act } from '../../../shared/core/guard/index.js';
 import type { StateStore } from '../../../shared/core/state/index.js';
+import type { ObjectStoreBackup, RestoreTest } from '../config.js';
 import { type Check, check } from '../types.js';
 import type { Candidate } from './object-listing.js';
 import { loadAndAssert } from './restore-load.js';

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { openObjectStore } from '../../../shared/adapters/storage/index.js';
-import { ObjectStoreBackupSchema } from '../../../shared/core/config/index.js';
 import type { Context, RunResult } from '../../../shared/core/run/index.js';
 import { verifyObjectStore } from '../checks/object-store.js';
+import { ObjectStoreBackupSchema } from '../config.js';
 import type { Check } from '../types.js';
 import { sampleDump } from './sample-dump.js';
 

@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import type { AssertStepSchema } from '../../../shared/core/config/index.js';
+import type { AssertStepSchema } from '../config.js';
 import { leavesReadableCopy, type NamedStep } from '../plan.js';
 import { copyDatabase } from './copy.js';
 import type { StepEnv, StepResult } from './types.js';

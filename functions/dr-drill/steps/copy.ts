@@ -1,7 +1,7 @@
 import { parseDatabaseUrl, type ScratchDatabase, scratchDatabaseAs } from '../../../shared/adapters/databases/index.js';
-import type { CopyConnect } from '../../../shared/core/config/index.js';
 import { BadInputError } from '../../../shared/core/errors/index.js';
 import { heartbeatQuery } from '../adapters/heartbeat.js';
+import type { CopyConnect } from '../config.js';
 import type { StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';
 import { message, type StepEnv, scratchServer } from './types.js';

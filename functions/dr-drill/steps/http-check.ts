@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import type { HttpCheckStepSchema } from '../../../shared/core/config/index.js';
+import type { HttpCheckStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';
 import { message, type StepEnv, type StepResult } from './types.js';

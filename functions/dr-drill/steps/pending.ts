@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import type { WaitStepSchema } from '../../../shared/core/config/index.js';
+import type { WaitStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';
 import type { StepEnv, StepResult } from './types.js';

@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import { selectCandidates } from '../../../shared/adapters/storage/index.js';
-import type { RestoreDumpStepSchema } from '../../../shared/core/config/index.js';
 import { entryOf } from '../../../shared/core/config/index.js';
+import type { RestoreDumpStepSchema } from '../config.js';
 import { resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
 import { recoveredAt } from './copy.js';

@@ -1,6 +1,6 @@
 import type * as z from 'zod';
-import type { RunDeployStepSchema } from '../../../shared/core/config/index.js';
 import { entryOf } from '../../../shared/core/config/index.js';
+import type { RunDeployStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
 import { drillLabels, resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';

@@ -1,7 +1,7 @@
 import type * as z from 'zod';
-import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../../../shared/core/config/index.js';
 import { entryOf } from '../../../shared/core/config/index.js';
 import type { CloudSqlDrill, SqlInstance } from '../adapters/cloud-sql.js';
+import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
 import { assertDrillResource, drillLabels } from '../naming.js';
 import type { NamedStep } from '../plan.js';

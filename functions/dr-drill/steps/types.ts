@@ -1,9 +1,9 @@
 import type { ScratchServer } from '../../../shared/adapters/databases/index.js';
 import type { ScratchServerConfig, SecretRef } from '../../../shared/core/config/index.js';
 import type { Context } from '../../../shared/core/run/index.js';
+import type { DrDrillDeps } from '../deps.js';
 import type { DrillRecord, ResourceRecord, StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';
-import type { DrillPorts } from '../ports.js';
 
 /** What a step returns; `pending` means "not finished, run me again in the next invocation". */
 export interface StepResult {
@@ -17,7 +17,7 @@ export interface StepEnv {
   ctx: Context;
   drill: DrillRecord;
   steps: readonly NamedStep[];
-  ports: DrillPorts;
+  ports: DrDrillDeps;
   /** Persists the drill record now. */
   save(): Promise<void>;
   /**

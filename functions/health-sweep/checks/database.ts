@@ -1,6 +1,6 @@
 import { connectMysql, connectPostgres } from '../../../shared/adapters/databases/index.js';
-import type { DatabaseCheck } from '../../../shared/core/config/index.js';
 import { BadInputError } from '../../../shared/core/errors/index.js';
+import type { DatabaseCheck } from '../config.js';
 import { closeOnAbort } from './abort.js';
 import { against, type CheckResult, type CheckStatus, type ProbeEnv, percent, since, worst } from './types.js';
 

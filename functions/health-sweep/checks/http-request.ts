@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { errorMessage } from '../../../shared/core/errors/index.js';
 import type { HealthSweepDeps } from '../deps.js';
 
 /** An HTTP answer as a check reads it: status, content type and the first bytes of the body. */
@@ -86,7 +87,7 @@ export function describeNetworkError(error: unknown, host: string): string {
     address?: unknown;
     port?: unknown;
   };
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const peer = host || (typeof address === 'string' ? `${address}${typeof port === 'number' ? `:${port}` : ''}` : '');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return `DNS: ${typeof hostname === 'string' ? hostname : host || 'the host'} does not resolve (${code})`;

@@ -1,4 +1,4 @@
-import type { HttpCheck } from '../../../shared/core/config/index.js';
+import type { HttpCheck } from '../config.js';
 import { describeNetworkError, sendRequest } from './http-request.js';
 import { describeDependencies, parseReadiness, stateOf } from './readiness.js';
 import { type CheckResult, type CheckStatus, type ProbeEnv, since, worst } from './types.js';

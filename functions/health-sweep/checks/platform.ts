@@ -1,6 +1,6 @@
 import type { PlatformHealth } from '../../../shared/adapters/platforms/index.js';
-import type { PlatformCheck } from '../../../shared/core/config/index.js';
 import { NotFoundError } from '../../../shared/core/errors/index.js';
+import type { PlatformCheck } from '../config.js';
 import { against, type CheckResult, type CheckStatus, type ProbeEnv, since, worst } from './types.js';
 
 const POD_NOTE = 'pod:';

@@ -1,6 +1,6 @@
 import { type PromSample, prometheusAuth, queryInstant } from '../../../shared/adapters/metrics/index.js';
-import type { QueryCheck } from '../../../shared/core/config/index.js';
 import { BadInputError } from '../../../shared/core/errors/index.js';
+import type { QueryCheck } from '../config.js';
 import { type CheckResult, type CheckStatus, type ProbeEnv, since, worst } from './types.js';
 
 /** Judges one value: `above` makes values at or over a threshold bad, `below` values at or under it. */

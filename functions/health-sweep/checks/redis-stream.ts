@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { RedisStreamCheck } from '../../../shared/core/config/index.js';
 import { formatDuration } from '../../../shared/core/config/index.js';
+import type { RedisStreamCheck } from '../config.js';
 import { withRedis } from './redis-client.js';
 import { against, type CheckResult, type CheckStatus, type ProbeEnv, since, worst } from './types.js';
 

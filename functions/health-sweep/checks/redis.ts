@@ -1,4 +1,4 @@
-import type { RedisCheck } from '../../../shared/core/config/index.js';
+import type { RedisCheck } from '../config.js';
 import { parseInfo, withRedis } from './redis-client.js';
 import { against, type CheckResult, type CheckStatus, type ProbeEnv, percent, since, worst } from './types.js';
 

@@ -1,6 +1,7 @@
-import type { CheckEntry, Estate, HealthCheck } from '../../../shared/core/config/index.js';
+import type { Estate } from '../../../shared/core/config/index.js';
 import { formatDuration } from '../../../shared/core/config/index.js';
 import type { Context } from '../../../shared/core/run/index.js';
+import type { CheckEntry, HealthCheck } from '../config.js';
 import type { HealthSweepDeps } from '../deps.js';
 import { probeDatabase } from './database.js';
 import { probeHttp } from './http.js';

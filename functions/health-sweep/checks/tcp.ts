@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { TcpCheck } from '../../../shared/core/config/index.js';
+import type { TcpCheck } from '../config.js';
 import { closeOnAbort } from './abort.js';
 import { describeNetworkError } from './http-request.js';
 import { type CheckResult, type ProbeEnv, since } from './types.js';

@@ -1,9 +1,5 @@
 import * as z from 'zod';
 import { AuthConfigSchema } from './sections/auth.js';
-import { AutoscaleSchema } from './sections/autoscale.js';
-import { BackupsSchema, backupReferenceIssues } from './sections/backups.js';
-import { CertificatesSchema } from './sections/certificates.js';
-import { DrillsSchema } from './sections/drills.js';
 import {
   DatabaseSchema,
   EndpointsSchema,
@@ -14,9 +10,7 @@ import {
   ServiceSchema,
   StateConfigSchema,
 } from './sections/estate-common.js';
-import { HealthSchema } from './sections/health.js';
-import { RollbackSchema } from './sections/rollback.js';
-import { formatDuration, NameSchema } from './types.js';
+import { NameSchema } from './types.js';
 
 let canonicalZones: Set<string> | undefined;
 
@@ -36,57 +30,41 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
-/** The whole estate config (`opsfn.yaml`), validated once at load. */
-export const EstateSchema = z
-  .strictObject({
-    estate: NameSchema.default('local'),
-    timezone: z.string().refine(isTimeZone, 'expected an IANA time zone like "Asia/Shanghai"').default('UTC'),
-    mode: z.enum(['enforce', 'dry-run']).default('enforce'),
-    state: StateConfigSchema.default('memory'),
-    auth: AuthConfigSchema.optional(),
-    endpoints: EndpointsSchema.default({}),
-    notify: NotifyConfigSchema.prefault({}),
-    guard: GuardConfigSchema.prefault({}),
-    limits: LimitsSchema.prefault({}),
-    reports: ReportsSchema.optional(),
-    services: z.record(NameSchema, ServiceSchema).default({}),
-    databases: z.record(NameSchema, DatabaseSchema).default({}),
-    backups: BackupsSchema,
-    certificates: CertificatesSchema,
-    rollback: RollbackSchema,
-    autoscale: AutoscaleSchema,
-    drills: DrillsSchema,
-    health: HealthSchema,
-  })
-  .superRefine((estate, ctx) => {
-    for (const issue of backupReferenceIssues(estate.backups, estate.databases)) {
-      ctx.addIssue({ code: 'custom', ...issue });
-    }
-    // A rollback waits `settle` inside its run before it verifies; a settle past the run budget would
-    // roll back and then be cut off before anyone learns whether the service recovered.
-    for (const [i, policy] of (estate.rollback?.policies ?? []).entries()) {
-      if (policy.settle >= estate.limits.timeout) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rollback', 'policies', i, 'settle'],
-          message: `expected less than limits.timeout (${formatDuration(estate.limits.timeout)}) so the run can verify recovery`,
-        });
-      }
-    }
-    for (const [i, route] of estate.notify.routes.entries()) {
-      for (const [j, channel] of route.channels.entries()) {
-        if (!(channel in estate.notify.channels)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['notify', 'routes', i, 'channels', j],
-            message: `unknown channel "${channel}"`,
-          });
-        }
-      }
-    }
-  });
+/** The keys of `opsfn.yaml` every estate has, whatever functions it runs; functions add their sections. */
+export const EstateBaseSchema = z.strictObject({
+  estate: NameSchema.default('local'),
+  timezone: z.string().refine(isTimeZone, 'expected an IANA time zone like "Asia/Shanghai"').default('UTC'),
+  mode: z.enum(['enforce', 'dry-run']).default('enforce'),
+  state: StateConfigSchema.default('memory'),
+  auth: AuthConfigSchema.optional(),
+  endpoints: EndpointsSchema.default({}),
+  notify: NotifyConfigSchema.prefault({}),
+  guard: GuardConfigSchema.prefault({}),
+  limits: LimitsSchema.prefault({}),
+  reports: ReportsSchema.optional(),
+  services: z.record(NameSchema, ServiceSchema).default({}),
+  databases: z.record(NameSchema, DatabaseSchema).default({}),
+});
+/** The validated keys every estate has, with every default filled in. */
+export type EstateBase = z.infer<typeof EstateBaseSchema>;
+/** The keys every estate has, as written in YAML. */
+export type EstateBaseInput = z.input<typeof EstateBaseSchema>;
 
-/** The validated estate, with every default filled in. */
-export type Estate = z.infer<typeof EstateSchema>;
-/** The estate as written in YAML, before defaults. */
-export type EstateInput = z.input<typeof EstateSchema>;
+/** A problem a cross-reference check finds in a parsed estate, at its path from the estate's root. */
+export interface ConfigIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Cross-references within the base keys: every notify route names channels that exist. */
+export function baseEstateIssues(estate: EstateBase): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [i, route] of estate.notify.routes.entries()) {
+    for (const [j, channel] of route.channels.entries()) {
+      if (!(channel in estate.notify.channels)) {
+        issues.push({ path: ['notify', 'routes', i, 'channels', j], message: `unknown channel "${channel}"` });
+      }
+    }
+  }
+  return issues;
+}

@@ -88,6 +88,20 @@ export const SecretRefSchema = z.union([
 ]);
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
+/** A ratio threshold: a number (`0.01`) or a percentage string (`"1%"`), parsed to a ratio in (0, 1]. */
+export const RatioSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : undefined;
+  const ratio = typeof value === 'number' ? value : m ? Number(m[1]) / 100 : Number.NaN;
+  if (!(ratio > 0 && ratio <= 1)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a ratio in (0, 1] like 0.01 or "1%", got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  return ratio;
+});
+
 /** A non-empty identifier used as a key or a name. */
 export const NameSchema = z.string().min(1, 'expected a non-empty name').max(200);
 

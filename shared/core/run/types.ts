@@ -124,6 +124,18 @@ export interface FunctionRoute {
   handle(req: RouteRequest): Promise<{ status: number; body: unknown }>;
 }
 
+/** A flag of `opsfn invoke <function>` that sets one payload field: `--plan NAME` sends `{ "plan": "NAME" }`. */
+export interface InvokeFlag {
+  /** The flag without its dashes (`self-test`). */
+  flag: string;
+  /** The payload field it sets (`selfTest`). */
+  field: string;
+  /** `boolean` sets `true`; `string` takes the next argument as the value. */
+  type: 'boolean' | 'string';
+  /** What the value is, in usage lines (`NAME`); only for `string` flags. */
+  value?: string;
+}
+
 /** A function as defined with `defineFunction`. */
 export interface FunctionDefinition<Input = unknown> {
   /** Entry point name, camelCase (`backupVerify`); the HTTP path is `/<name>`. */
@@ -137,4 +149,6 @@ export interface FunctionDefinition<Input = unknown> {
   run(ctx: Context, input: Input | undefined): Promise<RunResult>;
   /** Extra HTTP routes (progress, approvals); matched before trigger intake. */
   routes?: readonly FunctionRoute[];
+  /** Flags of `opsfn invoke <name>` that set payload fields (`--self-test`, `--plan NAME`). */
+  flags?: readonly InvokeFlag[];
 }

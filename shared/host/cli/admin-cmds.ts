@@ -1,21 +1,20 @@
 import { join } from 'node:path';
 import { Cron } from 'croner';
-import type { Estate } from '../../core/config/index.js';
+import type { Estate, EstateSchema } from '../../core/config/index.js';
 import { ConfigError, loadSchedules } from '../../core/config/index.js';
 import { GuardKeys, type PauseRecord } from '../../core/guard/index.js';
 import type { Runtime } from '../runtime/index.js';
 import { loadConfig, packageRoot } from '../runtime/index.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
-import { invokeCommand } from './invoke-cmd.js';
 import type { CliIo } from './io.js';
 
-/** `opsfn config validate [F...]`: 0 when every file validates, 2 with each error otherwise. */
-export async function validateCommand(files: string[], io: CliIo): Promise<number> {
+/** `opsfn config validate [F...]`: 0 when every file validates against the estate schema, 2 with each error otherwise. */
+export async function validateCommand(schema: EstateSchema, files: string[], io: CliIo): Promise<number> {
   const sources = files.length > 0 ? files : [io.env.OPSFN_CONFIG ?? 'opsfn.yaml'];
   let code: number = ExitCodes.ok;
   for (const source of sources) {
     try {
-      const estate: Estate = await loadConfig(source, { env: io.env });
+      const estate: Estate = await loadConfig(schema, source, { env: io.env });
       io.out(
         `${source}: valid (estate ${estate.estate}, ${Object.keys(estate.services).length} services, mode ${estate.mode})\n`,
       );
@@ -83,21 +82,4 @@ export async function controlCommand(
     io.out(`resumed ${fn ?? 'every function'}\n`);
   }
   return ExitCodes.ok;
-}
-
-/**
- * `opsfn sweep [--dry-run] [--json]`: drops, through the guard and audited, the `opsfn_restore_*`
- * scratch databases that backupVerify runs left behind past their deadline; it is backupVerify run
- * with `{ "sweep": true }`, so it obeys the kill switch and the rate limits like any run.
- */
-export function sweepCommand(
-  runtime: Runtime,
-  options: { dryRun: boolean; json: boolean },
-  io: CliIo,
-): Promise<number> {
-  return invokeCommand(
-    runtime,
-    { function: 'backupVerify', dryRun: options.dryRun, json: options.json, extra: { sweep: true } },
-    io,
-  );
 }

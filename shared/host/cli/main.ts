@@ -1,28 +1,31 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, parseDuration } from '../../core/config/index.js';
+import { ConfigError, type EstateSchema, parseDuration } from '../../core/config/index.js';
 import { OpsError } from '../../core/errors/index.js';
 import { type AnyFunction, createRuntime, loadConfig, type Runtime } from '../runtime/index.js';
-import { controlCommand, schedulesCommand, sweepCommand, validateCommand } from './admin-cmds.js';
+import { controlCommand, schedulesCommand, validateCommand } from './admin-cmds.js';
 import type { CliCommand } from './command.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
-import { invokeCommand } from './invoke-cmd.js';
+import { invokeCommand, invokeUsage, parseInvokeArgs } from './invoke-cmd.js';
 import { type CliIo, processIo } from './io.js';
 import { serve } from './serve-cmd.js';
 
 const USAGE = `usage:
   opsfn serve     [--config F] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
-  opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--self-test] [--plan NAME]
+  opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json]
   opsfn config    validate [F...]
   opsfn schedules [--json] [--config F]
   opsfn pause     [function] [--reason R] [--config F]
   opsfn resume    [function] [--config F]
-  opsfn sweep     [--config F] [--dry-run] [--json]   drop scratch databases left behind by restore tests
 `;
 
-/** What the CLI is built from: the function registry and its extra commands; the rest from the environment. */
+/**
+ * What the CLI is built from: the registered functions (with their `invoke` flags), their extra commands
+ * and the estate schema composed from their config sections; the rest from the environment.
+ */
 export interface CliDeps {
   functions: readonly AnyFunction[];
   commands?: readonly CliCommand[];
+  estate: EstateSchema;
   io?: CliIo;
   /** Called with a started server; `serve` otherwise runs until SIGINT/SIGTERM. */
   onServing?: (serving: Awaited<ReturnType<typeof serve>>) => void;
@@ -32,13 +35,36 @@ export interface CliDeps {
 
 const common = { config: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
 
+/** The usage text: the built-in commands, then each function's `invoke` flags and extra commands. */
+function usage(deps: CliDeps): string {
+  return USAGE + invokeUsage(deps.functions) + (deps.commands ?? []).map((c) => `  ${c.usage}\n`).join('');
+}
+
+/** Splits `--config F` (or `--config=F`) off a contributed command's arguments. */
+function takeConfig(argv: string[]): { config?: string; args: string[] } {
+  const args: string[] = [];
+  let config: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (arg === '--config' || arg.startsWith('--config=')) {
+      config = arg === '--config' ? argv[++i] : arg.slice('--config='.length);
+      if (!config) throw new UsageError('--config: expected a file');
+    } else args.push(arg);
+  }
+  return { ...(config ? { config } : {}), args };
+}
+
 async function withRuntime(
   deps: CliDeps,
   io: CliIo,
   config: string | undefined,
   use: (runtime: Runtime) => Promise<number>,
 ): Promise<number> {
-  const estate = await loadConfig(config, { env: io.env });
+  const estate = await loadConfig(deps.estate, config, { env: io.env });
   // Logs go to stderr so stdout carries only the result (`--json` prints the envelope alone).
   const runtime = await createRuntime({
     config: estate,
@@ -73,7 +99,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
       const graceMs = parseDuration(values.grace);
       if (graceMs === undefined) throw new UsageError(`--grace: expected a duration like "8s", got "${values.grace}"`);
-      const estate = await loadConfig(values.config, { env: io.env });
+      const estate = await loadConfig(deps.estate, values.config, { env: io.env });
       const runtime = await createRuntime({
         config: estate,
         functions: deps.functions,
@@ -108,48 +134,20 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       return ExitCodes.ok;
     }
     case 'invoke': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          ...common,
-          event: { type: 'string' },
-          payload: { type: 'string' },
-          'dry-run': { type: 'boolean', default: false },
-          'self-test': { type: 'boolean', default: false },
-          plan: { type: 'string' },
-        },
-      });
-      const [fn] = positionals;
-      if (!fn) throw new UsageError('invoke: name the function (e.g. opsfn invoke backupVerify)');
-      const extra: Record<string, unknown> = {
-        ...(values['self-test'] ? { selfTest: true } : {}),
-        ...(values.plan ? { plan: values.plan } : {}),
-      };
-      return withRuntime(deps, io, values.config, (runtime) =>
-        invokeCommand(
-          runtime,
-          {
-            function: fn,
-            dryRun: values['dry-run'],
-            json: values.json,
-            extra,
-            ...(values.event ? { event: values.event } : {}),
-            ...(values.payload ? { payload: values.payload } : {}),
-          },
-          io,
-        ),
-      );
+      const { config, args } = parseInvokeArgs(rest, deps.functions);
+      return withRuntime(deps, io, config, (runtime) => invokeCommand(runtime, args, io));
     }
     case 'config': {
       const [sub, ...files] = rest;
       if (sub !== 'validate') throw new UsageError('config: the only subcommand is "validate"');
-      return validateCommand(files, io);
+      return validateCommand(deps.estate, files, io);
     }
     case 'schedules': {
       const { values } = parseArgs({ args: rest, options: common });
       const timezone =
-        values.config || io.env.OPSFN_CONFIG ? (await loadConfig(values.config, { env: io.env })).timezone : 'UTC';
+        values.config || io.env.OPSFN_CONFIG
+          ? (await loadConfig(deps.estate, values.config, { env: io.env })).timezone
+          : 'UTC';
       return schedulesCommand(values.json, timezone, io);
     }
     case 'pause':
@@ -163,27 +161,18 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         controlCommand(runtime, command, positionals[0], values.reason, io),
       );
     }
-    case 'sweep': {
-      const { values } = parseArgs({
-        args: rest,
-        options: { ...common, 'dry-run': { type: 'boolean', default: false } },
-      });
-      return withRuntime(deps, io, values.config, (runtime) =>
-        sweepCommand(runtime, { dryRun: values['dry-run'], json: values.json }, io),
-      );
-    }
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      io.out(USAGE + (deps.commands ?? []).map((c) => `  ${c.usage}\n`).join(''));
+      io.out(usage(deps));
       return command === undefined ? ExitCodes.usage : ExitCodes.ok;
     default: {
       const extra = deps.commands?.find((c) => c.name === command);
       if (!extra) throw new UsageError(`unknown command "${command}"`);
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: false, options: common });
-      const config = typeof values.config === 'string' ? values.config : undefined;
-      return withRuntime(deps, io, config, (runtime) => extra.run(runtime, positionals, io));
+      // The command parses its own arguments; only the config it runs with is taken here.
+      const { config, args } = takeConfig(rest);
+      return withRuntime(deps, io, config, (runtime) => extra.run(runtime, args, io));
     }
   }
 }
@@ -198,7 +187,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
       error instanceof UsageError ||
       (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     ) {
-      io.err(`opsfn: ${error.message}\n${USAGE}`);
+      io.err(`opsfn: ${error.message}\n${usage(deps)}`);
       return ExitCodes.usage;
     }
     if (error instanceof ConfigError) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { ConfigError, type Estate, EstateSchema, formatZodIssues } from '../../core/config/index.js';
+import { ConfigError, type Estate, type EstateSchema, formatZodIssues } from '../../core/config/index.js';
 
 /** Config files are small; anything larger is a mistake or an attack. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -25,15 +25,15 @@ async function defaultRemoteReader(url: string, maxBytes: number, env: NodeJS.Pr
   return readUrl(url, { maxBytes });
 }
 
-/** Validates an already parsed config document; throws ConfigError naming each bad path. */
-export function parseConfig(document: unknown, source = 'config'): Estate {
-  const parsed = EstateSchema.safeParse(document ?? {});
+/** Validates an already parsed config document against the estate schema; throws ConfigError naming each bad path. */
+export function parseConfig(schema: EstateSchema, document: unknown, source = 'config'): Estate {
+  const parsed = schema.safeParse(document ?? {});
   if (!parsed.success) throw new ConfigError(source, formatZodIssues(parsed.error));
   return parsed.data;
 }
 
-/** Parses YAML (or JSON) text and validates it. */
-export function parseConfigText(text: string, source = 'config'): Estate {
+/** Parses YAML (or JSON) text and validates it against the estate schema. */
+export function parseConfigText(schema: EstateSchema, text: string, source = 'config'): Estate {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0)
     throw new ConfigError(
@@ -47,14 +47,18 @@ export function parseConfigText(text: string, source = 'config'): Estate {
     // The yaml library refuses alias bombs (billion laughs) by throwing while it expands them.
     throw new ConfigError(source, [`yaml: ${(error as Error).message}`], { cause: error });
   }
-  return parseConfig(document, source);
+  return parseConfig(schema, document, source);
 }
 
 /**
  * Loads the estate config from a path, `file://`, `gs://` or `s3://` URL; with no source, from
- * `OPSFN_CONFIG`, else `./opsfn.yaml`.
+ * `OPSFN_CONFIG`, else `./opsfn.yaml`; validated against the estate schema the composition root built.
  */
-export async function loadConfig(source?: string, options: LoadConfigOptions = {}): Promise<Estate> {
+export async function loadConfig(
+  schema: EstateSchema,
+  source?: string,
+  options: LoadConfigOptions = {},
+): Promise<Estate> {
   const env = options.env ?? process.env;
   const where = source ?? env.OPSFN_CONFIG ?? 'opsfn.yaml';
   let bytes: Buffer;
@@ -72,5 +76,5 @@ export async function loadConfig(source?: string, options: LoadConfigOptions = {
   }
   if (bytes.length > MAX_CONFIG_BYTES)
     throw new ConfigError(where, [`file is ${bytes.length} bytes; the limit is ${MAX_CONFIG_BYTES}`]);
-  return parseConfigText(bytes.toString('utf8'), where);
+  return parseConfigText(schema, bytes.toString('utf8'), where);
 }

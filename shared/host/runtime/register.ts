@@ -1,4 +1,5 @@
 import * as framework from '@google-cloud/functions-framework';
+import type { EstateSchema } from '../../core/config/index.js';
 import { eventHandler, httpHandler, memoizeRuntime, type RuntimeLoader } from './framework.js';
 import { loadConfig } from './load-config.js';
 import { type AnyFunction, createRuntime } from './runtime.js';
@@ -10,7 +11,9 @@ export interface FrameworkRegistrar {
 
 /** Options of {@link registerFunctions}; the defaults are those of a deployed instance. */
 export interface RegisterOptions {
-  /** Builds the runtime on the first request; defaults to one built from `OPSFN_CONFIG`. */
+  /** The estate schema composed from the function registry; what `OPSFN_CONFIG` is validated against. */
+  estate?: EstateSchema;
+  /** Builds the runtime on the first request; defaults to one built from `OPSFN_CONFIG` and `estate`. */
   loadRuntime?: RuntimeLoader;
   registrar?: FrameworkRegistrar;
 }
@@ -24,6 +27,12 @@ export function targetNames(definition: AnyFunction): { http: string; cloudEvent
   return { http: definition.name, cloudEvent: `${definition.name}Event` };
 }
 
+// Config is read on the first request, not at import: a bad config answers with an error instead of a crash loop.
+function deployedRuntime(functions: readonly AnyFunction[], estate: EstateSchema | undefined): RuntimeLoader {
+  if (!estate) throw new Error('registerFunctions needs the estate schema (or loadRuntime) to load the config');
+  return memoizeRuntime(async () => createRuntime({ config: await loadConfig(estate), functions }));
+}
+
 /**
  * Registers every definition with functions-framework as `http(<name>)` and `http(<name>Event)`,
  * all sharing one runtime built lazily on the first request, and returns that runtime's loader.
@@ -34,9 +43,7 @@ export function registerFunctions(functions: readonly AnyFunction[], options: Re
     if (seen.has(definition.name)) throw new Error(`function "${definition.name}" is registered twice`);
     seen.add(definition.name);
   }
-  // Config is read on the first request, not at import: a bad config answers with an error instead of a crash loop.
-  const loadRuntime =
-    options.loadRuntime ?? memoizeRuntime(async () => createRuntime({ config: await loadConfig(), functions }));
+  const loadRuntime = options.loadRuntime ?? deployedRuntime(functions, options.estate);
   const registrar = options.registrar ?? framework;
   for (const definition of functions) {
     const names = targetNames(definition);

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultAutoscaleDeps } from '../../../functions/autoscale/deps.js';
-import { createAutoscaleFunction } from '../../../functions/autoscale/handler.js';
+import { createAutoscale } from '../../../functions/autoscale/handler.js';
 import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
+import { EstateSchema } from '../../../functions/estate.js';
 import { DockerEngine } from '../../../shared/adapters/platforms/docker-engine.js';
-import { EstateSchema } from '../../../shared/core/config/estate.js';
 import type { Trigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { runFunction } from '../../../shared/host/runtime/invoke.js';
@@ -50,9 +50,7 @@ describe('autoscale on docker compose (runbook 002: scale out on latency and err
         ],
       },
     });
-    const definition = createAutoscaleFunction(
-      defaultAutoscaleDeps({ timing: { waitTimeoutMs: 30_000, pollMs: 200 } }),
-    );
+    const definition = createAutoscale(defaultAutoscaleDeps({ timing: { waitTimeoutMs: 30_000, pollMs: 200 } }));
     invoke = (trigger, dryRun = false) =>
       runFunction(definition, trigger, {
         config,

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../functions/estate.js';
 import { parseConfig } from '../../../shared/host/runtime/load-config.js';
 
 const estate = (autoscale: unknown) => ({ estate: 't', autoscale });
 
 describe('autoscale config', () => {
   it('fills the defaults', () => {
-    const config = parseConfig(estate({ policies: [{ match: { alert: 'lat' }, up: { max: 8 } }] }), 'test');
+    const config = parseConfig(
+      EstateSchema,
+      estate({ policies: [{ match: { alert: 'lat' }, up: { max: 8 } }] }),
+      'test',
+    );
     expect(config.autoscale?.policies[0]).toEqual({
       match: { alert: 'lat' },
       knob: 'min',
@@ -31,6 +36,6 @@ describe('autoscale config', () => {
     [{ match: { alert: 'x' }, up: { max: 3 }, knob: 'replicas' }, /policies\[0\]\.knob/],
     [{ match: { alert: 'x' }, up: { max: 3 }, extra: 1 }, /extra/],
   ])('refuses a bad policy and names the path (%#)', (policy, message) => {
-    expect(() => parseConfig(estate({ policies: [policy] }), 'test')).toThrow(message);
+    expect(() => parseConfig(EstateSchema, estate({ policies: [policy] }), 'test')).toThrow(message);
   });
 });

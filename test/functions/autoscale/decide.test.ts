@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { type AutoscalePolicy, AutoscalePolicySchema, parseStep } from '../../../functions/autoscale/config.js';
 import { decideDown, decideUp, relation, stepDown, stepUp } from '../../../functions/autoscale/decide.js';
 import type { Knob } from '../../../functions/autoscale/knob.js';
 import type { ScaleRecord } from '../../../functions/autoscale/state-keys.js';
-import {
-  type AutoscalePolicy,
-  AutoscalePolicySchema,
-  parseStep,
-} from '../../../shared/core/config/sections/autoscale.js';
 
 const policy = (over: Record<string, unknown> = {}): AutoscalePolicy =>
   AutoscalePolicySchema.parse({ match: { alert: 'latency' }, up: { max: 10 }, ...over });

@@ -1,6 +1,6 @@
 import { defaultAutoscaleDeps } from '../../../functions/autoscale/deps.js';
-import { createAutoscaleFunction } from '../../../functions/autoscale/handler.js';
-import { type EstateInput, EstateSchema } from '../../../shared/core/config/estate.js';
+import { createAutoscale } from '../../../functions/autoscale/handler.js';
+import { type EstateInput, EstateSchema } from '../../../functions/estate.js';
 import type { AlertTrigger, ScheduledTrigger, Trigger } from '../../../shared/core/events/trigger.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
@@ -96,7 +96,7 @@ export async function autoscaleHarness(options: { overrides?: Partial<EstateInpu
   const state = options.state ?? new MemoryStateStore({ now: () => clock.now });
   const notifier = recordingNotifier();
   const logs: string[] = [];
-  const definition = createAutoscaleFunction(
+  const definition = createAutoscale(
     defaultAutoscaleDeps({
       timing: { timeoutMs: 2_000, retries: 1, retryDelayMs: 5, pollMs: 5, waitTimeoutMs: 2_000 },
     }),

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObjectStoreBackupSchema } from '../../../functions/backup-verify/config.js';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
 import { verifyBackup } from '../../../functions/backup-verify/verify-backup.js';
 import { S3ObjectStore } from '../../../shared/adapters/storage/s3-object-store.js';
 import { parseStoreUrl } from '../../../shared/adapters/storage/store-url.js';
 import { Redactor } from '../../../shared/core/audit/redactor.js';
-import { ObjectStoreBackupSchema } from '../../../shared/core/config/sections/backups.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { runFunction } from '../../../shared/host/runtime/invoke.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readPersistenceInfo } from '../../../functions/backup-verify/adapters/redis-info.js';
 import { decideRedis, parseInfo } from '../../../functions/backup-verify/checks/redis.js';
+import { RedisBackupSchema } from '../../../functions/backup-verify/config.js';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
-import { RedisBackupSchema } from '../../../shared/core/config/sections/backups.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { runFunction } from '../../../shared/host/runtime/invoke.js';

@@ -4,7 +4,6 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
-import { functions } from '../../../functions/registry.js';
 import { scratchDatabaseName } from '../../../shared/adapters/databases/connection.js';
 import { createScratchDatabase, dropScratchDatabase } from '../../../shared/adapters/databases/scratch.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
@@ -20,6 +19,7 @@ import {
   pgDump,
   suffix,
 } from '../../shared/adapters/databases/seed.js';
+import { commands, estate, functions } from '../../support/catalogue.js';
 import { captureIo } from '../../support/cli-io.js';
 import { captureLogs, testEstate } from '../../support/estate.js';
 import { detail, tempDir } from './fixtures.js';
@@ -69,7 +69,7 @@ async function configFile(state: string): Promise<string> {
 
 async function cli(argv: string[]): Promise<{ code: number; envelope?: ResultEnvelope; stdout: string }> {
   const io = captureIo({ USER: 'oncall' });
-  const code = await main(argv, { functions, io });
+  const code = await main(argv, { functions, commands, estate, io });
   const stdout = io.stdout();
   return {
     code,

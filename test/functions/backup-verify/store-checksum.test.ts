@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { verifyObjectStore } from '../../../functions/backup-verify/checks/object-store.js';
+import { ObjectStoreBackupSchema } from '../../../functions/backup-verify/config.js';
 import type { ObjectInfo, ObjectStore } from '../../../shared/adapters/storage/object-store.js';
-import { ObjectStoreBackupSchema } from '../../../shared/core/config/sections/backups.js';
 import { gzDump, HOUR, sha256 } from './fixtures.js';
 
 /** A store like S3: the listing has no SHA-256, HEAD (stat) returns the one stored with the object. */

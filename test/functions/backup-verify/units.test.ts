@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { CRC32C } from '@google-cloud/storage';
 import { describe, expect, it } from 'vitest';
+import { BackupsSchema, backupReferenceIssues } from '../../../functions/backup-verify/config.js';
 import { Crc32c } from '../../../functions/backup-verify/scan/crc32c.js';
 import { TarWalker } from '../../../functions/backup-verify/scan/tar-walker.js';
 import { check } from '../../../functions/backup-verify/types.js';
 import { backupVerdict, runOutcome, runSummary } from '../../../functions/backup-verify/verdict.js';
 import { backupTime, globToRegExp, selectCandidates } from '../../../shared/adapters/storage/backup-candidates.js';
-import { BackupsSchema, backupReferenceIssues } from '../../../shared/core/config/sections/backups.js';
 import { tarArchive } from './fixtures.js';
 
 describe('Crc32c', () => {

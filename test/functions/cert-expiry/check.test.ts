@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckOptions, type Sweep, sweepCertificates } from '../../../functions/cert-expiry/check.js';
+import { CertificatesSchema } from '../../../functions/cert-expiry/config.js';
 import { targetsOf } from '../../../functions/cert-expiry/targets.js';
 import type { CertItem } from '../../../functions/cert-expiry/types.js';
-import { CertificatesSchema } from '../../../shared/core/config/sections/certificates.js';
 import { createTlsFixtures, type TlsFixtures } from '../../support/tls-fixtures.js';
 import {
   type RunningServer,

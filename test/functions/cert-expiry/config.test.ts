@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { CertificatesSchema, parseEndpointString } from '../../../functions/cert-expiry/config.js';
 import { selectTargets, targetsOf } from '../../../functions/cert-expiry/targets.js';
-import { EstateSchema } from '../../../shared/core/config/estate.js';
-import { CertificatesSchema, parseEndpointString } from '../../../shared/core/config/sections/certificates.js';
+import { EstateSchema } from '../../../functions/estate.js';
 
 describe('CertificatesSchema', () => {
   it('fills every default', () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gaugeSeries, writeGauge } from '../../../functions/cert-expiry/gauge.js';
 import { certExpiry } from '../../../functions/cert-expiry/handler.js';
 import type { CertItem } from '../../../functions/cert-expiry/types.js';
-import { EstateSchema } from '../../../shared/core/config/estate.js';
+import { EstateSchema } from '../../../functions/estate.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { createTlsFixtures, type TlsFixtures } from '../../support/tls-fixtures.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certExpiry } from '../../../functions/cert-expiry/handler.js';
 import type { CertItem } from '../../../functions/cert-expiry/types.js';
-import { EstateSchema } from '../../../shared/core/config/estate.js';
+import { EstateSchema } from '../../../functions/estate.js';
 import type { Trigger } from '../../../shared/core/events/trigger.js';
 import type { DeliveryResult, Notification, Notifier } from '../../../shared/core/notify/notification.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';

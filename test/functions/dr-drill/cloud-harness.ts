@@ -1,6 +1,7 @@
 import { afterEach, beforeEach } from 'vitest';
 import { createCloudRunDrill } from '../../../functions/dr-drill/adapters/cloud-run.js';
 import { createCloudSqlDrill } from '../../../functions/dr-drill/adapters/cloud-sql.js';
+import { defaultDrDrillDeps } from '../../../functions/dr-drill/deps.js';
 import { createDrDrill } from '../../../functions/dr-drill/handler.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
@@ -13,6 +14,7 @@ import { testEstate } from '../../support/estate.js';
 
 /** drDrill over the real Cloud SQL and Cloud Run adapters, polling every 10 ms. */
 export const cloudDrill = createDrDrill({
+  ...defaultDrDrillDeps(),
   cloudSql: (endpoint, timeoutMs, signal) => createCloudSqlDrill(endpoint, timeoutMs, signal, 10),
   cloudRun: (endpoint, timeoutMs, signal) => createCloudRunDrill(endpoint, timeoutMs, signal, 10),
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCloudRunDrill } from '../../../functions/dr-drill/adapters/cloud-run.js';
 import { createCloudSqlDrill } from '../../../functions/dr-drill/adapters/cloud-sql.js';
+import { defaultDrDrillDeps } from '../../../functions/dr-drill/deps.js';
 import { createDrDrill } from '../../../functions/dr-drill/handler.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
@@ -20,6 +21,7 @@ const cli = (payload: Record<string, unknown>): ManualTrigger => ({
   caller: 'cli:tester',
 });
 const drill = createDrDrill({
+  ...defaultDrDrillDeps(),
   cloudSql: (endpoint, timeoutMs, signal) => createCloudSqlDrill(endpoint, timeoutMs, signal, 10),
   cloudRun: (endpoint, timeoutMs, signal) => createCloudRunDrill(endpoint, timeoutMs, signal, 10),
   idToken: async (audience) => `id-token-for-${audience}`,

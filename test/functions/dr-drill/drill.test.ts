@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultDrDrillDeps } from '../../../functions/dr-drill/deps.js';
 import { createDrDrill, drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
 import { runAssertions } from '../../../shared/adapters/databases/assertions.js';
@@ -195,6 +196,7 @@ describe('drDrill end to end', () => {
     );
     // Something the drill never recorded appears under its prefix while it runs.
     const leaky = createDrDrill({
+      ...defaultDrDrillDeps(),
       assertions: async (db, assertions, timeoutMs) => {
         stray = db.name.replace(/_restore$/, '_stray');
         await createDatabase('postgres', stray);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import type { EstateInput } from '../../../shared/core/config/estate.js';
+import type { EstateInput } from '../../../functions/estate.js';
 import { suffix } from '../../shared/adapters/databases/seed.js';
 
 const run = promisify(execFile);

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
+import { EstateSchema } from '../../../functions/estate.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { main } from '../../../shared/host/cli/main.js';
@@ -58,6 +59,7 @@ describe('drDrill in the foreground and cancelled', () => {
     const io = captureIo();
     const code = await main(['invoke', 'drDrill', '--plan', 'app-only', '--config', file, '--json'], {
       functions: [drDrill],
+      estate: EstateSchema,
       io,
     });
     const envelope = JSON.parse(io.stdout()) as Record<string, unknown>;
@@ -76,6 +78,7 @@ describe('drDrill in the foreground and cancelled', () => {
     const dry = captureIo();
     await main(['invoke', 'drDrill', '--plan', 'app-only', '--config', file, '--dry-run'], {
       functions: [drDrill],
+      estate: EstateSchema,
       io: dry,
     });
     expect(dry.stdout()).toContain('dry-run: drill plan app-only has 4 steps');

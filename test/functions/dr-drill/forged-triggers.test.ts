@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
-import type { Estate } from '../../../shared/core/config/estate.js';
+import type { Estate } from '../../../functions/estate.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { captureLogs } from '../../support/estate.js';
 import { unsignedIdToken } from '../../support/id-tokens.js';

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import type { Estate } from '../../../shared/core/config/estate.js';
+import type { Estate } from '../../../functions/estate.js';
 import type { ManualTrigger, ScheduledTrigger } from '../../../shared/core/events/trigger.js';
 import { suffix } from '../../shared/adapters/databases/seed.js';
 import { testEstate } from '../../support/estate.js';

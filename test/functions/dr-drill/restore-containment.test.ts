@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { defaultDrDrillDeps } from '../../../functions/dr-drill/deps.js';
 import { createDrDrill, drDrill } from '../../../functions/dr-drill/handler.js';
 import type { DrillRecord } from '../../../functions/dr-drill/model.js';
 import { RestoreError } from '../../../shared/adapters/databases/errors.js';
@@ -117,6 +118,7 @@ describe('drDrill db.restoreDump of a hostile dump', () => {
   it('refuses a client that cannot be restricted before creating anything', async () => {
     const { config } = await hostileDrill('postgres', () => '');
     const refusing = createDrDrill({
+      ...defaultDrDrillDeps(),
       checkClient: async () => {
         throw new RestoreError('client', 'refused: psql (PostgreSQL) 15.3 has no \\restrict');
       },

@@ -2,13 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DrillPlanSchema, DrillsSchema } from '../../../functions/dr-drill/config.js';
 import { measure } from '../../../functions/dr-drill/measure.js';
 import type { DrillRecord, StepRecord } from '../../../functions/dr-drill/model.js';
 import { assertDrillResource, drillLabels, resourceName } from '../../../functions/dr-drill/naming.js';
 import { nameSteps, resolvePlan } from '../../../functions/dr-drill/plan.js';
 import { esc, renderHtmlReport } from '../../../functions/dr-drill/report/html.js';
-import { EstateSchema } from '../../../shared/core/config/estate.js';
-import { DrillPlanSchema, DrillsSchema } from '../../../shared/core/config/sections/drills.js';
+import { EstateSchema } from '../../../functions/estate.js';
 
 const START = '2026-01-15T02:00:00.000Z';
 const at = (s: number) => new Date(Date.parse(START) + s * 1000).toISOString();

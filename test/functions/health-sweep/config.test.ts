@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EstateSchema } from '../../../shared/core/config/estate.js';
+import { EstateSchema } from '../../../functions/estate.js';
 
 const parse = (checks: unknown[]) => EstateSchema.parse({ health: { checks } }).health?.checks ?? [];
 

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../functions/estate.js';
 import { referenceProblem } from '../../../functions/health-sweep/checks/run-check.js';
 import { loadConfig } from '../../../shared/host/runtime/load-config.js';
 
@@ -9,7 +10,7 @@ const estates = readdirSync(DIR).filter((f) => /^\d{3}-.*\.yaml$/.test(f));
 
 describe('health sections of the example estates', () => {
   it.each(estates)('%s has a health section whose every check is valid and names what the estate has', async (file) => {
-    const estate = await loadConfig(join(DIR, file), { env: {} });
+    const estate = await loadConfig(EstateSchema, join(DIR, file), { env: {} });
     const checks = estate.health?.checks ?? [];
     expect(checks.length).toBeGreaterThan(0);
     for (const check of checks) {

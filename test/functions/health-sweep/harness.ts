@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type EstateInput, EstateSchema } from '../../../functions/estate.js';
 import { defaultHealthSweepDeps, type HealthSweepDeps } from '../../../functions/health-sweep/deps.js';
 import { createHealthSweep } from '../../../functions/health-sweep/handler.js';
 import type { SweepItem } from '../../../functions/health-sweep/sweep-types.js';
-import { type EstateInput, EstateSchema } from '../../../shared/core/config/estate.js';
 import type { Trigger } from '../../../shared/core/events/trigger.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../functions/estate.js';
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
-import { createRollbackFunction } from '../../../functions/rollback/handler.js';
-import { EstateSchema } from '../../../shared/core/config/estate.js';
+import { createRollback } from '../../../functions/rollback/handler.js';
 import type { Notification } from '../../../shared/core/notify/notification.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { createHttpServer } from '../../../shared/host/runtime/node-server.js';
@@ -95,7 +95,7 @@ describe('rollback chain: Prometheus rule → Alertmanager → function → Kube
         ],
       },
     });
-    const definition = createRollbackFunction({
+    const definition = createRollback({
       ...defaultRollbackDeps({ timing: { timeoutMs: 5_000, pollMs: 50 } }),
     });
     runtime = await createRuntime({

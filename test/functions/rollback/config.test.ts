@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EstateSchema } from '../../../shared/core/config/estate.js';
+import { EstateSchema } from '../../../functions/estate.js';
 import { formatZodIssues } from '../../../shared/core/config/zod-issues.js';
 
 const parse = (policies: unknown[]) => EstateSchema.safeParse({ rollback: { policies } });

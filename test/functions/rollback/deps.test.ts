@@ -1,7 +1,7 @@
 import { OAuth2Client } from 'google-auth-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RollbackPolicy } from '../../../functions/rollback/config.js';
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
-import type { RollbackPolicy } from '../../../shared/core/config/sections/rollback.js';
 import type { Context } from '../../../shared/core/run/types.js';
 import { FakeManagedPrometheus, vector } from '../../fakes/managed-prometheus.js';
 import { RecordingServer } from '../../fakes/recording-server.js';

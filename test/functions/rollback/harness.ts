@@ -1,6 +1,6 @@
+import { type EstateInput, EstateSchema } from '../../../functions/estate.js';
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
-import { createRollbackFunction } from '../../../functions/rollback/handler.js';
-import { type EstateInput, EstateSchema } from '../../../shared/core/config/estate.js';
+import { createRollback } from '../../../functions/rollback/handler.js';
 import type { AlertTrigger, Trigger } from '../../../shared/core/events/trigger.js';
 import type { Notification, Notifier } from '../../../shared/core/notify/notification.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
@@ -75,7 +75,7 @@ export async function cloudRunHarness(overrides: Partial<EstateInput> = {}) {
       hooks.onSettle();
     },
   };
-  const definition = createRollbackFunction(deps);
+  const definition = createRollback(deps);
   const invoke = (trigger: Trigger, options: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
     runFunction(definition, trigger, { config, state, notifier, logSink: (l) => logs.push(l), ...options });
   const audits = () => logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);

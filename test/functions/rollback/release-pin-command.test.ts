@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRollbackFunction } from '../../../functions/rollback/handler.js';
+import { createRollback } from '../../../functions/rollback/handler.js';
 import { releasePinCommand } from '../../../functions/rollback/release-pin-command.js';
 import { createRuntime, type Runtime } from '../../../shared/host/runtime/runtime.js';
 import { captureIo } from '../../support/cli-io.js';
@@ -15,7 +15,7 @@ describe('opsfn release-pin', () => {
     h = await cloudRunHarness();
     runtime = await createRuntime({
       config: h.config,
-      functions: [createRollbackFunction(h.deps)],
+      functions: [createRollback(h.deps)],
       state: h.state,
       notifier: { notify: async () => [] },
       logSink: () => {},

@@ -3,12 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../functions/estate.js';
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
-import { createRollbackFunction } from '../../../functions/rollback/handler.js';
+import { createRollback } from '../../../functions/rollback/handler.js';
 import { releasePinCommand } from '../../../functions/rollback/release-pin-command.js';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
 import { DockerEngine } from '../../../shared/adapters/platforms/docker-engine.js';
-import { EstateSchema } from '../../../shared/core/config/estate.js';
 import type { AlertTrigger } from '../../../shared/core/events/trigger.js';
 import { GuardKeys } from '../../../shared/core/guard/keys.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
@@ -88,7 +88,7 @@ describe('rollback on docker compose, confirmed by a probe', () => {
     const deps = defaultRollbackDeps({ timing: { waitTimeoutMs: 30_000, pollMs: 200 } });
     runtime = await createRuntime({
       config,
-      functions: [createRollbackFunction(deps)],
+      functions: [createRollback(deps)],
       state,
       notifier,
       logSink: () => {},

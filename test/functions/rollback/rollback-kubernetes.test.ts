@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../functions/estate.js';
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
-import { createRollbackFunction } from '../../../functions/rollback/handler.js';
+import { createRollback } from '../../../functions/rollback/handler.js';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
-import { EstateSchema } from '../../../shared/core/config/estate.js';
 import type { AlertTrigger } from '../../../shared/core/events/trigger.js';
 import type { Notification } from '../../../shared/core/notify/notification.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
@@ -66,7 +66,7 @@ describe('rollback on Kubernetes with Prometheus', () => {
         ],
       },
     });
-    const definition = createRollbackFunction({
+    const definition = createRollback({
       ...defaultRollbackDeps({ timing: { timeoutMs: 2_000, retryDelayMs: 5, pollMs: 5 } }),
       sleep: async () => {
         ratio = () => '0.0';

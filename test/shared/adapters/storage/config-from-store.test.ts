@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../../functions/estate.js';
 import { readUrl, writeUrl } from '../../../../shared/adapters/storage/read-url.js';
 import { loadConfig } from '../../../../shared/host/runtime/load-config.js';
 import { type FakeGcs, startFakeGcs } from '../../../fakes/gcs.js';
@@ -22,10 +23,10 @@ describe('loading the estate config from an object store', () => {
     const gcsOptions = { endpoints: { storage: { url: gcs.url, credentials: 'none' as const } } };
     await writeUrl('s3://estate-config/prod/opsfn.yaml', yaml, s3Options);
     await writeUrl('gs://estate-config/prod/opsfn.yaml', yaml, gcsOptions);
-    const fromS3 = await loadConfig('s3://estate-config/prod/opsfn.yaml', {
+    const fromS3 = await loadConfig(EstateSchema, 's3://estate-config/prod/opsfn.yaml', {
       readRemote: (url, maxBytes) => readUrl(url, { ...s3Options, maxBytes }),
     });
-    const fromGs = await loadConfig('gs://estate-config/prod/opsfn.yaml', {
+    const fromGs = await loadConfig(EstateSchema, 'gs://estate-config/prod/opsfn.yaml', {
       readRemote: (url, maxBytes) => readUrl(url, { ...gcsOptions, maxBytes }),
     });
     expect(fromS3).toMatchObject({ estate: 'shop-prod', timezone: 'Asia/Shanghai', mode: 'dry-run' });
@@ -33,7 +34,7 @@ describe('loading the estate config from an object store', () => {
   });
 
   it('names the URL when the config object is missing', async () => {
-    const loading = loadConfig('s3://estate-config/absent.yaml', {
+    const loading = loadConfig(EstateSchema, 's3://estate-config/absent.yaml', {
       readRemote: (url, maxBytes) =>
         readUrl(url, { s3: { endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials }, maxBytes }),
     });

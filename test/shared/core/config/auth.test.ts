@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../../functions/estate.js';
 import { main } from '../../../../shared/host/cli/main.js';
 import { captureIo } from '../../../support/cli-io.js';
 import { configIssues } from '../../../support/estate.js';
@@ -55,7 +56,7 @@ auth:
     const file = join(dir, 'opsfn.yaml');
     writeFileSync(file, 'auth:\n  oidc:\n    audience: https://fn.example\n');
     const io = captureIo({});
-    expect(await main(['config', 'validate', file], { functions: [], io })).toBe(2);
+    expect(await main(['config', 'validate', file], { functions: [], estate: EstateSchema, io })).toBe(2);
     expect(io.stderr()).toContain('auth.oidc: name who may call');
   });
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../../functions/estate.js';
 import { readGcsObject } from '../../../../shared/adapters/storage/gcs-read.js';
 import { loadConfig } from '../../../../shared/host/runtime/load-config.js';
 import { type FakeGcs, startFakeGcs } from '../../../fakes/gcs.js';
@@ -48,7 +49,7 @@ describe('the estate config from gs:// without the Storage client', () => {
     ['a bare host', (url: string) => url.replace('http://', '')],
     ['the base URL the Node Storage client takes', (url: string) => `${url}/storage/v1`],
   ])('loads it from the emulator STORAGE_EMULATOR_HOST names as %s, sending no token', async (_form, host) => {
-    const estate = await loadConfig('gs://ops-config/estate/3f9a.yaml', {
+    const estate = await loadConfig(EstateSchema, 'gs://ops-config/estate/3f9a.yaml', {
       env: { STORAGE_EMULATOR_HOST: host(gcs.url) },
     });
     expect(estate).toMatchObject({ estate: 'from-gcs', timezone: 'Asia/Taipei' });
@@ -94,7 +95,7 @@ describe('the estate config from gs:// without the Storage client', () => {
     gcs.createBucket('secret-config');
     gcs.deny('secret-config');
     put(gcs, 'ops-config', 'huge.yaml', Buffer.alloc(1024 * 1024 + 1, 0x61));
-    await expect(loadConfig(url, { env: { STORAGE_EMULATOR_HOST: gcs.url } })).rejects.toThrow(why);
+    await expect(loadConfig(EstateSchema, url, { env: { STORAGE_EMULATOR_HOST: gcs.url } })).rejects.toThrow(why);
   });
 
   it('gives up on a store that never answers', async () => {

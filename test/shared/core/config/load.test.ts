@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../../functions/estate.js';
 import { isTimeZone } from '../../../../shared/core/config/estate.js';
 import { parseDuration, parseSize } from '../../../../shared/core/config/types.js';
 import { loadConfig } from '../../../../shared/host/runtime/load-config.js';
@@ -46,13 +47,13 @@ describe('time zones', () => {
 
 describe('loadConfig', () => {
   it('loads a path, a file:// URL and OPSFN_CONFIG', async () => {
-    expect((await loadConfig(file)).estate).toBe('from-file');
-    expect((await loadConfig(pathToFileURL(file).href)).estate).toBe('from-file');
-    expect((await loadConfig(undefined, { env: { OPSFN_CONFIG: file } })).estate).toBe('from-file');
+    expect((await loadConfig(EstateSchema, file)).estate).toBe('from-file');
+    expect((await loadConfig(EstateSchema, pathToFileURL(file).href)).estate).toBe('from-file');
+    expect((await loadConfig(EstateSchema, undefined, { env: { OPSFN_CONFIG: file } })).estate).toBe('from-file');
   });
 
   it('fills every default', async () => {
-    const estate = await loadConfig(file);
+    const estate = await loadConfig(EstateSchema, file);
     expect(estate).toMatchObject({ mode: 'enforce', state: 'memory', timezone: 'UTC', limits: { body: 1_048_576 } });
     expect(estate.guard.rateLimit.perTarget).toEqual({ max: 3, window: 3_600_000 });
     expect(estate.guard.breaker).toMatchObject({ max: 20, window: 3_600_000 });
@@ -62,7 +63,7 @@ describe('loadConfig', () => {
     'loads %s through the remote reader',
     async (url) => {
       const asked: string[] = [];
-      const estate = await loadConfig(url, {
+      const estate = await loadConfig(EstateSchema, url, {
         readRemote: async (u, max) => {
           asked.push(u);
           expect(max).toBe(1_048_576);
@@ -75,7 +76,7 @@ describe('loadConfig', () => {
   );
 
   it('names the source when it cannot be read', async () => {
-    await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(
+    await expect(loadConfig(EstateSchema, join(dir, 'missing.yaml'))).rejects.toThrow(
       /missing\.yaml: invalid config[\s\S]*cannot read/,
     );
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functions } from '../../../../functions/registry.js';
 import { entryOf } from '../../../../shared/core/config/lookup.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
+import { functions } from '../../../support/catalogue.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';
 import { recordingNotifier } from '../../../support/recording-notifier.js';
 import { serveRuntime } from '../../../support/serve.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EstateInput } from '../../../../shared/core/config/estate.js';
+import type { EstateInput } from '../../../../functions/estate.js';
 import { GUARDRAILS, type GuardrailName } from '../../../../shared/core/guard/guardrails.js';
 import { GuardKeys } from '../../../../shared/core/guard/keys.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RollbackPolicySchema } from '../../../../functions/rollback/config.js';
 import type { Service } from '../../../../shared/core/config/sections/estate-common.js';
-import { RollbackPolicySchema } from '../../../../shared/core/config/sections/rollback.js';
 import type { Alert } from '../../../../shared/core/events/trigger.js';
 import { findPolicy, resolveService } from '../../../../shared/core/policy/match.js';
 

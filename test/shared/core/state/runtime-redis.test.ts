@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { EstateSchema } from '../../../../shared/core/config/estate.js';
+import { EstateSchema } from '../../../../functions/estate.js';
 import type { Trigger } from '../../../../shared/core/events/trigger.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { RedisStateStore } from '../../../../shared/core/state/redis.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { composeEstateSchema } from '../../../../shared/core/config/compose.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { schedulesCommand } from '../../../../shared/host/cli/admin-cmds.js';
 import { main } from '../../../../shared/host/cli/main.js';
@@ -16,6 +17,8 @@ const write = (name: string, text: string) => {
   writeFileSync(path, text);
   return path;
 };
+// The shared CLI over the keys every estate has; no function contributes a section here.
+const estate = composeEstateSchema([]);
 const valid = write('valid.yaml', 'estate: cli-test\ntimezone: Asia/Shanghai\n');
 const failing = defineFunction({
   name: 'failing',
@@ -27,7 +30,7 @@ const failing = defineFunction({
 
 function cli(calls: CallLog = new Map(), env: NodeJS.ProcessEnv = {}) {
   const io = captureIo(env);
-  return { io, run: (argv: string[]) => main(argv, { functions: [makeMutateFunction(calls), failing], io }) };
+  return { io, run: (argv: string[]) => main(argv, { functions: [makeMutateFunction(calls), failing], estate, io }) };
 }
 
 describe('opsfn config validate', () => {
@@ -115,6 +118,7 @@ describe('opsfn serve', () => {
     let url = '';
     const code = await main(['serve', '--config', valid, '--port', '0', '--no-scheduler'], {
       functions: [makeMutateFunction(new Map())],
+      estate,
       io,
       logSink: () => {},
       onServing: (s) => {
@@ -137,6 +141,7 @@ describe('opsfn serve', () => {
     expect(
       await main(['serve', '--config', valid, '--port', '0', '--host', '0.0.0.0'], {
         functions: [],
+        estate,
         io,
         onServing: () => {},
       }),

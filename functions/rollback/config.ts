@@ -1,20 +1,12 @@
 import * as z from 'zod';
-import { DurationSchema, NameSchema } from '../types.js';
-import { PolicyMatchSchema } from './policy-match.js';
-
-/** An error-rate threshold: a ratio (`0.01`) or a percentage string (`"1%"`), parsed to a ratio in (0, 1]. */
-export const RatioSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : undefined;
-  const ratio = typeof value === 'number' ? value : m ? Number(m[1]) / 100 : Number.NaN;
-  if (!(ratio > 0 && ratio <= 1)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected a ratio in (0, 1] like 0.01 or "1%", got ${JSON.stringify(value)}`,
-    });
-    return z.NEVER;
-  }
-  return ratio;
-});
+import {
+  type ConfigSection,
+  DurationSchema,
+  formatDuration,
+  NameSchema,
+  PolicyMatchSchema,
+  RatioSchema,
+} from '../../shared/core/config/index.js';
 
 /** A probe of the service itself, for estates without a metrics backend: `samples` requests spread over the window. */
 export const ProbeSchema = z.strictObject({
@@ -64,3 +56,29 @@ export type RollbackPolicy = z.infer<typeof RollbackPolicySchema>;
 /** `rollback`: the policies the rollback function acts on, first match wins. */
 export const RollbackSchema = z.strictObject({ policies: z.array(RollbackPolicySchema).default([]) }).optional();
 export type Rollback = z.infer<typeof RollbackSchema>;
+
+declare module '../../shared/core/config/index.js' {
+  interface EstateSections {
+    rollback: typeof RollbackSchema;
+  }
+}
+
+/** The `rollback` section of the estate. */
+export const rollbackSection: ConfigSection<'rollback'> = {
+  key: 'rollback',
+  schema: RollbackSchema,
+  check(estate) {
+    // A rollback waits `settle` inside its run before it verifies; a settle past the run budget would
+    // roll back and then be cut off before anyone learns whether the service recovered.
+    return (estate.rollback?.policies ?? []).flatMap((policy, i) =>
+      policy.settle >= estate.limits.timeout
+        ? [
+            {
+              path: ['rollback', 'policies', i, 'settle'],
+              message: `expected less than limits.timeout (${formatDuration(estate.limits.timeout)}) so the run can verify recovery`,
+            },
+          ]
+        : [],
+    );
+  },
+};

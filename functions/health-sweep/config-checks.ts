@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import { DurationSchema, NameSchema, SecretRefSchema } from '../types.js';
-import { RatioSchema } from './rollback.js';
+import { DurationSchema, NameSchema, RatioSchema, SecretRefSchema } from '../../shared/core/config/index.js';
 
 /** A regular expression in config, checked to compile. */
 const RegexSchema = z

@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import { DurationSchema, NameSchema } from '../types.js';
-import { PolicyMatchSchema } from './policy-match.js';
+import { type ConfigSection, DurationSchema, NameSchema, PolicyMatchSchema } from '../../shared/core/config/index.js';
 
 /** A scaling step: a relative change (`+50%`) or an absolute one (`+2`, or a plain number of instances). */
 export type ScaleStep = { kind: 'percent'; value: number } | { kind: 'count'; value: number };
@@ -69,3 +68,12 @@ export type AutoscalePolicy = z.infer<typeof AutoscalePolicySchema>;
 export const AutoscaleSchema = z.strictObject({ policies: z.array(AutoscalePolicySchema).default([]) }).optional();
 /** The validated `autoscale` section. */
 export type Autoscale = z.infer<typeof AutoscaleSchema>;
+
+declare module '../../shared/core/config/index.js' {
+  interface EstateSections {
+    autoscale: typeof AutoscaleSchema;
+  }
+}
+
+/** The `autoscale` section of the estate. */
+export const autoscaleSection: ConfigSection<'autoscale'> = { key: 'autoscale', schema: AutoscaleSchema };

@@ -1,34 +1,19 @@
 import * as z from 'zod';
-import { entryOf } from '../lookup.js';
-import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
+import {
+  AssertionSchema,
+  type ConfigIssue,
+  type ConfigSection,
+  DurationSchema,
+  entryOf,
+  NameSchema,
+  ScratchServerSchema,
+  SecretRefSchema,
+  SizeSchema,
+  UrlOrSecretSchema,
+} from '../../shared/core/config/index.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/** A URL matching `pattern`, or a secret reference resolved at run time (it may carry a password). */
-export const UrlOrSecretSchema = (pattern: RegExp, expectation: string) =>
-  z.union([z.string().regex(pattern, expectation), SecretRefSchema]);
-
-/** One SQL assertion run against a restored scratch database: the first column of the first row is compared. */
-export const AssertionSchema = z
-  .strictObject({
-    name: z.string().min(1).optional(),
-    sql: z.string().min(1, 'expected a SQL query'),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    equals: z.union([z.number(), z.string(), z.boolean()]).optional(),
-  })
-  .refine((a) => a.min !== undefined || a.max !== undefined || a.equals !== undefined, {
-    message: 'expected at least one of "min", "max" or "equals"',
-  });
-export type Assertion = z.infer<typeof AssertionSchema>;
-
-/** The scratch server a restore test creates its throwaway database on. */
-export const ScratchServerSchema = z.union([
-  z.strictObject({ postgres: UrlOrSecretSchema(/^postgres(ql)?:\/\//, 'expected a postgres:// URL') }),
-  z.strictObject({ mysql: UrlOrSecretSchema(/^(mysql|mariadb):\/\//, 'expected a mysql:// URL') }),
-]);
-export type ScratchServerConfig = z.infer<typeof ScratchServerSchema>;
 
 /** A weekly (by default) restore of the newest dump into a scratch database, followed by assertions. */
 export const RestoreTestSchema = z.strictObject({
@@ -110,13 +95,10 @@ export type Backups = z.infer<typeof BackupsSchema>;
 
 /**
  * Cross-references a parsed `backups` section against `databases`: every `cloud-sql` backup naming a
- * `database` must find an entry of kind `cloud-sql`. For the estate schema's `superRefine`.
+ * `database` must find an entry of kind `cloud-sql`.
  */
-export function backupReferenceIssues(
-  backups: Backups,
-  databases: Record<string, { kind: string }>,
-): { path: (string | number)[]; message: string }[] {
-  const issues: { path: (string | number)[]; message: string }[] = [];
+export function backupReferenceIssues(backups: Backups, databases: Record<string, { kind: string }>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   for (const [name, backup] of Object.entries(backups)) {
     if (backup.kind !== 'cloud-sql' || backup.database === undefined) continue;
     const db = entryOf(databases, backup.database);
@@ -131,3 +113,16 @@ export function backupReferenceIssues(
   }
   return issues;
 }
+
+declare module '../../shared/core/config/index.js' {
+  interface EstateSections {
+    backups: typeof BackupsSchema;
+  }
+}
+
+/** The `backups` section of the estate. */
+export const backupVerifySection: ConfigSection<'backups'> = {
+  key: 'backups',
+  schema: BackupsSchema,
+  check: (estate) => backupReferenceIssues(estate.backups, estate.databases),
+};

@@ -24,8 +24,8 @@ import type { CloudRunDrill } from './adapters/cloud-run.js';
 import type { CloudSqlDrill } from './adapters/cloud-sql.js';
 import { type HeartbeatTarget, writeHeartbeat } from './adapters/heartbeat.js';
 
-/** Everything drDrill does to the outside world, as one port so tests hand in what they need. */
-export interface DrillPorts {
+/** Everything drDrill does to the outside world, as one set of ports so tests hand in what they need. */
+export interface DrDrillDeps {
   newId(): string;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   fetch: typeof fetch;
@@ -47,8 +47,8 @@ export interface DrillPorts {
   cloudRun(endpoint: Endpoint | undefined, timeoutMs: number, signal: AbortSignal): Promise<CloudRunDrill>;
 }
 
-/** The production ports; cloud clients load their SDK only when a plan uses them. */
-export function defaultPorts(overrides: Partial<DrillPorts> = {}): DrillPorts {
+/** Production dependencies, built once per process; cloud clients load their SDK only when a plan uses them. */
+export function defaultDrDrillDeps(): DrDrillDeps {
   return {
     newId: () => randomBytes(4).toString('hex'),
     sleep: async (ms, signal) => {
@@ -75,6 +75,5 @@ export function defaultPorts(overrides: Partial<DrillPorts> = {}): DrillPorts {
       (await import('./adapters/cloud-sql.js')).createCloudSqlDrill(endpoint, timeoutMs, signal),
     cloudRun: async (endpoint, timeoutMs, signal) =>
       (await import('./adapters/cloud-run.js')).createCloudRunDrill(endpoint, timeoutMs, signal),
-    ...overrides,
   };
 }

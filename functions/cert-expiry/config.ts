@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
-import { DurationSchema } from '../types.js';
+import { type ConfigSection, DurationSchema } from '../../shared/core/config/index.js';
 
 /** How a probe reaches TLS on an endpoint: direct TLS, or an upgrade inside SMTP, PostgreSQL or MySQL. */
 export const CertProtocols = ['tls', 'smtp', 'postgres', 'mysql'] as const;
@@ -97,3 +97,12 @@ export const CertificatesSchema = z
   })
   .prefault({});
 export type Certificates = z.infer<typeof CertificatesSchema>;
+
+declare module '../../shared/core/config/index.js' {
+  interface EstateSections {
+    certificates: typeof CertificatesSchema;
+  }
+}
+
+/** The `certificates` section of the estate. */
+export const certExpirySection: ConfigSection<'certificates'> = { key: 'certificates', schema: CertificatesSchema };

@@ -1,0 +1,18 @@
+import { type OpenedStore, type OpenObjectStoreOptions, openObjectStore } from '../../shared/adapters/storage/index.js';
+import type { Endpoint } from '../../shared/core/config/index.js';
+import { readPersistenceInfo } from './adapters/redis-info.js';
+import { createSqlAdminClient, type SqlAdminClient } from './adapters/sqladmin-client.js';
+
+/** What backupVerify talks to: object stores, the SQL Admin API and Redis; tests hand in their own. */
+export interface BackupVerifyDeps {
+  openStore(url: string, options: OpenObjectStoreOptions): Promise<OpenedStore>;
+  /** A SQL Admin client at `endpoint` (Google's API when undefined), every call bounded by `timeoutMs`. */
+  sqlAdmin(endpoint: Endpoint | undefined, timeoutMs: number, signal: AbortSignal): Promise<SqlAdminClient>;
+  /** The `INFO persistence` text of the Redis server at `url`. */
+  redisInfo(url: string, timeoutMs: number): Promise<string>;
+}
+
+/** Production dependencies, built once per process: the object-store opener, SQL Admin and Redis clients. */
+export function defaultBackupVerifyDeps(): BackupVerifyDeps {
+  return { openStore: openObjectStore, sqlAdmin: createSqlAdminClient, redisInfo: readPersistenceInfo };
+}

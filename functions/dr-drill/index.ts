@@ -1,0 +1,4 @@
+export * from './config.js';
+export * from './deps.js';
+export * from './handler.js';
+export * from './input.js';

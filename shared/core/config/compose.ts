@@ -1,0 +1,60 @@
+import * as z from 'zod';
+import {
+  baseEstateIssues,
+  type ConfigIssue,
+  type EstateBase,
+  type EstateBaseInput,
+  EstateBaseSchema,
+} from './estate.js';
+
+/**
+ * The config sections functions add to the estate, by key: each function's `config.ts` adds its own with
+ * `declare module` (`interface EstateSections { backups: typeof BackupsSchema }`), so `ctx.config.backups`
+ * is typed while this module names no function.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging from each function's config.ts
+export interface EstateSections {}
+
+/** The key of a section some function contributes. */
+export type SectionKey = keyof EstateSections;
+
+type SectionOutputs = { [K in SectionKey]: z.output<EstateSections[K]> };
+type MaybeAbsent<T> = { [K in keyof T]: undefined extends T[K] ? K : never }[keyof T];
+type OptionalWhereAbsent<T> = { [K in Exclude<keyof T, MaybeAbsent<T>>]: T[K] } & { [K in MaybeAbsent<T>]?: T[K] };
+
+/** The validated estate (`opsfn.yaml`), with every default filled in. */
+export type Estate = EstateBase & OptionalWhereAbsent<SectionOutputs>;
+/** The estate as written in YAML, before defaults. */
+export type EstateInput = EstateBaseInput & { [K in SectionKey]?: z.input<EstateSections[K]> };
+
+/** The schema of the whole estate, composed from the base keys and the sections of the registered functions. */
+export type EstateSchema = z.ZodType<Estate, EstateInput>;
+
+/** What one function adds to the estate: its section's key and schema, and its cross-reference checks. */
+export interface ConfigSection<K extends SectionKey = SectionKey> {
+  key: K;
+  schema: EstateSections[K];
+  /** Problems between this section and the rest of the parsed estate (paths from the estate's root). */
+  check?(estate: Estate): ConfigIssue[];
+}
+
+/** Any function's section, as a list of sections holds them. */
+export type AnyConfigSection = { [K in SectionKey]: ConfigSection<K> }[SectionKey];
+
+/**
+ * Composes the estate schema: the base keys, then each section under its key, strict about unknown keys;
+ * each section's checks run on the parsed estate in the given order, then the base's own.
+ */
+export function composeEstateSchema(sections: readonly AnyConfigSection[]): EstateSchema {
+  const shape: Record<string, z.ZodType> = { ...EstateBaseSchema.shape };
+  for (const section of sections) {
+    if (section.key in shape) throw new Error(`config section "${section.key}" is already a key of the estate`);
+    shape[section.key] = section.schema as z.ZodType;
+  }
+  const schema = z.strictObject(shape).superRefine((parsed, ctx) => {
+    const estate = parsed as Estate;
+    const issues = [...sections.flatMap((section) => section.check?.(estate) ?? []), ...baseEstateIssues(estate)];
+    for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
+  });
+  return schema as unknown as EstateSchema;
+}
