@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { endpointAuth } from '../../shared/adapters/google/index.js';
 import type { Certificates } from '../../shared/core/config/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { defineFunction, uniqueList } from '../../shared/core/run/index.js';
@@ -64,7 +65,7 @@ async function recordGauge(
     const written = await writeGauge(series, {
       project: gauge.project,
       ...(endpoint ? { rootUrl: endpoint.url } : {}),
-      ...(endpoint?.credentials === 'none' ? { auth: 'none' as const } : {}),
+      auth: endpointAuth(endpoint),
       timeoutMs,
       signal: ctx.signal,
     });
