@@ -56,11 +56,13 @@ export function googleApi<C>(build: (settings: ClientSettings) => Promise<C>, op
     return build({ ...(rootUrl ? { rootUrl } : {}), ...(auth ? { auth: auth as never } : {}) });
   };
   const loaded = () => {
-    client ??= load();
-    client.catch(() => {
-      client = undefined;
+    if (client) return client;
+    const loading = load();
+    client = loading;
+    loading.catch(() => {
+      if (client === loading) client = undefined;
     });
-    return client;
+    return loading;
   };
   const mapError = (method: string) => (error: unknown, label: string) => {
     const failure = failureOfError(error);

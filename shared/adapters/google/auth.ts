@@ -53,13 +53,14 @@ export async function headersOf(source: HeaderSource, what: string, url?: string
 function memo<T>(build: (key: string) => Promise<T>): (key: string) => Promise<T> {
   const held = new Map<string, Promise<T>>();
   return (key) => {
-    let value = held.get(key);
-    if (!value) {
-      value = build(key);
-      value.catch(() => held.delete(key));
-      held.set(key, value);
-    }
-    return value;
+    const kept = held.get(key);
+    if (kept) return kept;
+    const building = build(key);
+    building.catch(() => {
+      if (held.get(key) === building) held.delete(key);
+    });
+    held.set(key, building);
+    return building;
   };
 }
 
