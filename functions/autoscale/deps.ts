@@ -1,10 +1,6 @@
+import { createGoogleAccess, type GoogleAuthClient } from '../../shared/adapters/google/index.js';
 import type { PlatformTiming } from '../../shared/adapters/platforms/index.js';
-import {
-  createScalingPlatform,
-  lazyGoogleAuth,
-  platformCache,
-  type ScalingPlatform,
-} from '../../shared/adapters/platforms/index.js';
+import { createScalingPlatform, platformCache, type ScalingPlatform } from '../../shared/adapters/platforms/index.js';
 import type { ServiceRef } from '../../shared/core/policy/index.js';
 import type { Context } from '../../shared/core/run/index.js';
 
@@ -17,7 +13,7 @@ export interface AutoscaleDeps {
 export interface DefaultAutoscaleDepsOptions {
   timing?: PlatformTiming;
   /** google-auth-library client for Cloud Run; default application default credentials. */
-  googleAuth?: unknown;
+  googleAuth?: GoogleAuthClient;
 }
 
 /**
@@ -28,6 +24,10 @@ export function defaultAutoscaleDeps(options: DefaultAutoscaleDepsOptions = {}):
   // Scaling changes are small: an operation that takes longer than a minute is reported, not awaited.
   const timing: PlatformTiming = { waitTimeoutMs: 60_000, ...options.timing };
   return {
-    platform: platformCache({ build: createScalingPlatform, googleAuth: lazyGoogleAuth(options.googleAuth), timing }),
+    platform: platformCache({
+      build: createScalingPlatform,
+      google: createGoogleAccess({ client: options.googleAuth }),
+      timing,
+    }),
   };
 }

@@ -1,3 +1,4 @@
+import { createGoogleAccess } from '../../shared/adapters/google/index.js';
 import { type OpenedStore, type OpenObjectStoreOptions, openObjectStore } from '../../shared/adapters/storage/index.js';
 import type { Endpoint } from '../../shared/core/config/index.js';
 import { readPersistenceInfo } from './adapters/redis-info.js';
@@ -14,5 +15,11 @@ export interface BackupVerifyDeps {
 
 /** Production dependencies, built once per process: the object-store opener, SQL Admin and Redis clients. */
 export function defaultBackupVerifyDeps(): BackupVerifyDeps {
-  return { openStore: openObjectStore, sqlAdmin: createSqlAdminClient, redisInfo: readPersistenceInfo };
+  // One credentials client for every SQL Admin call, so a warm instance reuses its access token.
+  const google = createGoogleAccess();
+  return {
+    openStore: openObjectStore,
+    sqlAdmin: (endpoint, timeoutMs, signal) => createSqlAdminClient(endpoint, timeoutMs, signal, google),
+    redisInfo: readPersistenceInfo,
+  };
 }

@@ -1,10 +1,7 @@
-import type { HeaderSource } from '../../shared/adapters/metrics/index.js';
-import { DependencyError } from '../../shared/core/errors/index.js';
+import { CloudMonitoring, type GoogleAuthOption } from '../../shared/adapters/google/index.js';
 import type { CertItem } from './types.js';
 
 const DAY_MS = 86_400_000;
-// timeSeries.create takes at most 200 series per request.
-const BATCH = 200;
 
 /** One `TimeSeries` of a `timeSeries.create` body (Monitoring API v3, REST). */
 export interface GaugeSeries {
@@ -42,51 +39,17 @@ export interface GaugeWriterOptions {
   /** API root; default `https://monitoring.googleapis.com`. */
   rootUrl?: string;
   /** Auth headers; `'none'` sends none; default application default credentials, loaded on use. */
-  auth?: HeaderSource | 'none';
+  auth?: GoogleAuthOption;
   timeoutMs: number;
   signal?: AbortSignal;
 }
 
-async function headersOf(auth: GaugeWriterOptions['auth']): Promise<Record<string, string>> {
-  if (auth === 'none') return {};
-  let source = auth;
-  if (!source) {
-    const { GoogleAuth } = await import('google-auth-library');
-    source = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/monitoring.write'] });
-  }
-  try {
-    return Object.fromEntries(new Headers(await source.getRequestHeaders()).entries());
-  } catch (cause) {
-    throw new DependencyError(`Cloud Monitoring credentials: ${(cause as Error).message}`, { cause });
-  }
-}
-
 /** Writes the series with `timeSeries.create`, 200 per request, each request bounded by the timeout. */
 export async function writeGauge(series: GaugeSeries[], options: GaugeWriterOptions): Promise<number> {
-  if (series.length === 0) return 0;
-  const root = (options.rootUrl ?? 'https://monitoring.googleapis.com').replace(/\/+$/, '');
-  const url = `${root}/v3/projects/${encodeURIComponent(options.project)}/timeSeries`;
-  const headers = { ...(await headersOf(options.auth)), 'content-type': 'application/json' };
-  let written = 0;
-  for (let at = 0; at < series.length; at += BATCH) {
-    const deadline = AbortSignal.timeout(options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-    let response: Response;
-    try {
-      const body = JSON.stringify({ timeSeries: series.slice(at, at + BATCH) });
-      response = await fetch(url, { method: 'POST', headers, body, signal });
-    } catch (cause) {
-      const timedOut = (cause as Error).name === 'TimeoutError';
-      throw new DependencyError(
-        `POST ${url}: ${timedOut ? `no answer within ${options.timeoutMs}ms` : (cause as Error).message}`,
-        {
-          cause,
-        },
-      );
-    }
-    const text = await response.text();
-    if (!response.ok) throw new DependencyError(`POST ${url}: HTTP ${response.status}: ${text.slice(0, 300)}`);
-    written += Math.min(BATCH, series.length - at);
-  }
-  return written;
+  const monitoring = new CloudMonitoring({
+    rootUrl: options.rootUrl,
+    auth: options.auth,
+    timeoutMs: options.timeoutMs,
+  });
+  return monitoring.createTimeSeries(options.project, series, options.signal);
 }

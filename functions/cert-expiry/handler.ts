@@ -1,3 +1,4 @@
+import { endpointAuth } from '../../shared/adapters/google/index.js';
 import type { Context, FunctionDefinition, RunResult } from '../../shared/core/run/index.js';
 import { defineFunction } from '../../shared/core/run/index.js';
 import { sweepCertificates } from './check.js';
@@ -53,7 +54,7 @@ async function recordGauge(
     const written = await deps.writeGauge(series, {
       project: gauge.project,
       ...(endpoint ? { rootUrl: endpoint.url } : {}),
-      ...(endpoint?.credentials === 'none' ? { auth: 'none' as const } : {}),
+      auth: endpointAuth(endpoint),
       timeoutMs,
       signal: ctx.signal,
     });

@@ -13,6 +13,7 @@ import {
   runAssertions,
   type SqlAssertion,
 } from '../../shared/adapters/databases/index.js';
+import { createGoogleAccess } from '../../shared/adapters/google/index.js';
 import {
   type OpenedStore,
   type OpenObjectStoreOptions,
@@ -49,17 +50,15 @@ export interface DrDrillDeps {
 
 /** Production dependencies, built once per process; cloud clients load their SDK only when a plan uses them. */
 export function defaultDrDrillDeps(): DrDrillDeps {
+  // One credentials client for ID tokens, Cloud SQL and Cloud Run, so its tokens are reused.
+  const google = createGoogleAccess();
   return {
     newId: () => randomBytes(4).toString('hex'),
     sleep: async (ms, signal) => {
       await sleep(ms, undefined, { signal }).catch(() => undefined);
     },
     fetch: (input, init) => fetch(input, init),
-    idToken: async (audience) => {
-      const { GoogleAuth } = await import('google-auth-library');
-      const client = await new GoogleAuth().getIdTokenClient(audience);
-      return client.idTokenProvider.fetchIdToken(audience);
-    },
+    idToken: (audience) => google.idToken(audience),
     scratch: {
       create: (server, name) => createScratchDatabase(server, name),
       drop: (server, name) => dropScratchDatabase(server, name),
@@ -72,8 +71,8 @@ export function defaultDrDrillDeps(): DrDrillDeps {
     writeHeartbeat,
     writeReport: (url, body, contentType, options) => writeUrl(url, body, { ...options, contentType }),
     cloudSql: async (endpoint, timeoutMs, signal) =>
-      (await import('./adapters/cloud-sql.js')).createCloudSqlDrill(endpoint, timeoutMs, signal),
+      (await import('./adapters/cloud-sql.js')).createCloudSqlDrill(endpoint, timeoutMs, signal, undefined, google),
     cloudRun: async (endpoint, timeoutMs, signal) =>
-      (await import('./adapters/cloud-run.js')).createCloudRunDrill(endpoint, timeoutMs, signal),
+      (await import('./adapters/cloud-run.js')).createCloudRunDrill(endpoint, timeoutMs, signal, undefined, google),
   };
 }

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
+import { createGoogleAccess, type GoogleAuthClient } from '../../shared/adapters/google/index.js';
 import type { PlatformTiming, ServicePlatform } from '../../shared/adapters/platforms/index.js';
-import { createServicePlatform, lazyGoogleAuth, platformCache } from '../../shared/adapters/platforms/index.js';
+import { createServicePlatform, platformCache } from '../../shared/adapters/platforms/index.js';
 import type { ServiceRef } from '../../shared/core/policy/index.js';
 import type { Context } from '../../shared/core/run/index.js';
 
@@ -26,42 +27,22 @@ export interface HealthSweepDeps {
 export interface DefaultHealthSweepDepsOptions {
   timing?: PlatformTiming;
   /** google-auth-library client for Cloud Run, Cloud Monitoring and ID tokens; default application default credentials. */
-  googleAuth?: unknown;
+  googleAuth?: GoogleAuthClient;
 }
-
-interface GoogleAuthLike {
-  getRequestHeaders(): Promise<Headers | Record<string, string>>;
-  getIdTokenClient(audience: string): Promise<{ getRequestHeaders(): Promise<Headers | Record<string, string>> }>;
-}
-
-const headersOf = async (source: { getRequestHeaders(): Promise<Headers | Record<string, string>> }) =>
-  Object.fromEntries(new Headers(await source.getRequestHeaders()).entries());
 
 /**
  * Production dependencies, built once per process: platform adapters kept per service, one credentials client
  * (its access and ID tokens cached until they expire), keep-alive HTTP agents, CA bundles read once.
  */
 export function defaultHealthSweepDeps(options: DefaultHealthSweepDepsOptions = {}): HealthSweepDeps {
-  const googleAuth = lazyGoogleAuth(options.googleAuth);
-  const idClients = new Map<string, ReturnType<GoogleAuthLike['getIdTokenClient']>>();
+  const google = createGoogleAccess({ client: options.googleAuth });
   const cas = new Map<string, Promise<Buffer>>();
   // Restarts wait for a Cloud Run operation or a rollout; a sweep's budget bounds them further.
   const timing: PlatformTiming = { timeoutMs: 10_000, waitTimeoutMs: 5 * 60_000, ...options.timing };
   return {
-    platform: platformCache({ build: createServicePlatform, googleAuth, timing }),
-    async idToken(audience) {
-      let client = idClients.get(audience);
-      if (!client) {
-        client = googleAuth().then((auth) => (auth as GoogleAuthLike).getIdTokenClient(audience));
-        client.catch(() => idClients.delete(audience));
-        idClients.set(audience, client);
-      }
-      const headers = await headersOf(await client);
-      return (headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-    },
-    async googleHeaders() {
-      return headersOf((await googleAuth()) as GoogleAuthLike);
-    },
+    platform: platformCache({ build: createServicePlatform, google, timing }),
+    idToken: (audience) => google.idToken(audience),
+    googleHeaders: () => google.headers(),
     agents: {
       http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
       https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),

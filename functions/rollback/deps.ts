@@ -1,19 +1,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import {
+  createGoogleAccess,
+  endpointAuth,
+  type GoogleAuthClient,
+  type HeaderSource,
+} from '../../shared/adapters/google/index.js';
 import type { MetricsSource } from '../../shared/adapters/metrics/index.js';
 import {
   CloudMonitoringMetrics,
-  type HeaderSource,
   ProbeMetrics,
   PrometheusMetrics,
   prometheusAuth,
 } from '../../shared/adapters/metrics/index.js';
 import type { ServicePlatform } from '../../shared/adapters/platforms/index.js';
-import {
-  createServicePlatform,
-  lazyGoogleAuth,
-  type PlatformTiming,
-  platformCache,
-} from '../../shared/adapters/platforms/index.js';
+import { createServicePlatform, type PlatformTiming, platformCache } from '../../shared/adapters/platforms/index.js';
 import type { ServiceRef } from '../../shared/core/policy/index.js';
 import type { Context } from '../../shared/core/run/index.js';
 import type { RollbackPolicy } from './config.js';
@@ -31,7 +31,7 @@ export interface RollbackDeps {
 export interface DefaultRollbackDepsOptions {
   timing?: PlatformTiming;
   /** google-auth-library client for Cloud Run and Cloud Monitoring; default application default credentials. */
-  googleAuth?: unknown;
+  googleAuth?: GoogleAuthClient;
   metricsTimeoutMs?: number;
   metricsRetries?: number;
 }
@@ -48,12 +48,10 @@ export function defaultRollbackDeps(options: DefaultRollbackDepsOptions = {}): R
   const sources = new Map<string, MetricsSource | undefined>();
   const keyOf = (...parts: unknown[]) => JSON.stringify(parts);
   // One credentials client for Cloud Run and Cloud Monitoring, so a warm instance reuses its access token.
-  const googleAuth = lazyGoogleAuth(options.googleAuth);
-  const headers: HeaderSource = {
-    getRequestHeaders: async (url) => ((await googleAuth()) as HeaderSource).getRequestHeaders(url),
-  };
+  const google = createGoogleAccess({ client: options.googleAuth });
+  const headers: HeaderSource = { getRequestHeaders: async (url) => (await google.client()).getRequestHeaders(url) };
   return {
-    platform: platformCache({ build: createServicePlatform, googleAuth, timing: options.timing }),
+    platform: platformCache({ build: createServicePlatform, google, timing: options.timing }),
     metrics: (ref, policy, ctx) => {
       // Built per run: its credentials resolve through this run's secret resolver (and redactor).
       if (policy?.errorRate.query !== undefined) return buildPrometheus(policy, ctx);
@@ -91,7 +89,7 @@ export function defaultRollbackDeps(options: DefaultRollbackDepsOptions = {}): R
       service: ref.service.name,
       ...bounds,
       ...(monitoring ? { rootUrl: monitoring.url } : {}),
-      auth: monitoring?.credentials === 'none' ? 'none' : headers,
+      auth: endpointAuth(monitoring, headers),
     });
   }
 }

@@ -6,11 +6,31 @@ import { planModule } from './tf-eval.js';
 
 const VERBS: Record<string, string> = { get: 'get', list: 'list', patch: 'update', create: 'create', delete: 'delete' };
 
+/** The Admin API calls (`collection.verb`) each method of the Google kit's Cloud Run client makes, its own methods followed. */
+function kitCalls(): Map<string, string[]> {
+  const source = readFileSync(join(ROOT, 'shared', 'adapters', 'google', 'cloud-run.ts'), 'utf8');
+  const bodies = new Map<string, string>();
+  for (const [, name, body] of source.matchAll(/^ {2}(\w+)\([\s\S]*?\{\n([\s\S]*?)\n {2}\}$/gm)) {
+    bodies.set(name ?? '', body ?? '');
+  }
+  const calls = (name: string, seen: Set<string>): string[] => {
+    if (seen.has(name)) return [];
+    seen.add(name);
+    const body = bodies.get(name) ?? '';
+    const direct = [...body.matchAll(/\.projects\.locations\.([a-z.]+)\.(get|list|patch|create|delete)\(/g)].map(
+      ([, path, verb]) => `${path?.split('.').at(-1)}.${verb}`,
+    );
+    return [...direct, ...[...body.matchAll(/this\.(\w+)\(/g)].flatMap(([, own]) => calls(own ?? '', seen))];
+  };
+  return new Map([...bodies.keys()].map((name) => [name, calls(name, new Set())]));
+}
+
 /** The IAM permission of every Cloud Run Admin v2 call the platform adapter makes (`run.<collection>.<verb>`). */
 function cloudRunPermissions(): string[] {
   const source = readFileSync(join(ROOT, 'shared', 'adapters', 'platforms', 'cloud-run-platform.ts'), 'utf8');
-  const calls = [...source.matchAll(/api\.projects\.locations\.([a-z.]+)\.(get|list|patch|create|delete)\(/g)];
-  return [...new Set(calls.map(([, path, verb]) => `run.${path?.split('.').at(-1)}.${VERBS[verb ?? '']}`))].sort();
+  const kit = kitCalls();
+  const calls = [...source.matchAll(/this\.api\.(\w+)\(/g)].flatMap(([, method]) => kit.get(method ?? '') ?? []);
+  return [...new Set(calls.map((call) => `run.${call.split('.')[0]}.${VERBS[call.split('.')[1] ?? '']}`))].sort();
 }
 
 const BASE = { project_id: 'opsfn-prod-1', estate_config_path: 'estate.yaml' };

@@ -1,6 +1,10 @@
-import { createSqlAdmin } from '../../../shared/adapters/google/index.js';
+import {
+  createGoogleAccess,
+  endpointSigner,
+  type GoogleAccess,
+  SqlAdmin,
+} from '../../../shared/adapters/google/index.js';
 import type { Endpoint } from '../../../shared/core/config/index.js';
-import { DependencyError } from '../../../shared/core/errors/index.js';
 
 /** One Cloud SQL backup run as the SQL Admin API lists it (times as RFC 3339 strings). */
 export interface BackupRun {
@@ -33,48 +37,33 @@ export interface SqlAdminClient {
 
 const MAX_PAGES = 10;
 
-/** A SQL Admin v1 client (`@googleapis/sqladmin`, loaded lazily) with every call bounded by `timeoutMs`. */
+/** A SQL Admin v1 client on the Google kit, every call bounded by `timeoutMs` and sent once (a failing API is reported, not hammered). */
 export async function createSqlAdminClient(
   endpoint: Endpoint | undefined,
   timeoutMs: number,
   signal: AbortSignal,
+  access: GoogleAccess = createGoogleAccess(),
 ): Promise<SqlAdminClient> {
-  const client = await createSqlAdmin({
-    ...(endpoint ? { rootUrl: endpoint.url.endsWith('/') ? endpoint.url : `${endpoint.url}/` } : {}),
-    credentials: endpoint?.credentials,
+  const client = new SqlAdmin({
+    rootUrl: endpoint?.url,
+    auth: endpointSigner(endpoint, access),
+    timeoutMs,
+    signal,
   });
-  // No library retries: the caller's timeout must bound the whole call, and a failing API is reported, not hammered.
-  const options = () => ({
-    timeout: timeoutMs,
-    retry: false,
-    signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-  });
-  const wrap = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (cause) {
-      throw new DependencyError(`SQL Admin ${what} failed: ${describe(cause)}`, { cause });
-    }
-  };
   return {
     async listBackupRuns(project, instance, enough) {
-      const runs: BackupRun[] = [];
-      let pageToken: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const params = { project, instance, maxResults: 100, ...(pageToken ? { pageToken } : {}) };
-        const res = await wrap('backupRuns.list', () => client.backupRuns.list(params, options()));
-        runs.push(...((res.data.items ?? []) as BackupRun[]));
-        pageToken = res.data.nextPageToken ?? undefined;
-        if (!pageToken || enough(runs)) break;
-      }
-      return runs;
+      const runs = await client.listBackupRuns(project, instance, 100, {
+        maxPages: MAX_PAGES,
+        enough: (all) => enough(all as BackupRun[]),
+      });
+      return runs as BackupRun[];
     },
     async getInstance(project, instance) {
-      const res = await wrap('instances.get', () => client.instances.get({ project, instance }, options()));
-      const settings = res.data.settings ?? {};
+      const data = await client.getInstance(project, instance);
+      const settings = data.settings ?? {};
       const backup = settings.backupConfiguration ?? {};
       return strip({
-        databaseVersion: res.data.databaseVersion ?? undefined,
+        databaseVersion: data.databaseVersion ?? undefined,
         backupEnabled: backup.enabled ?? undefined,
         binaryLogEnabled: backup.binaryLogEnabled ?? undefined,
         pointInTimeRecoveryEnabled: backup.pointInTimeRecoveryEnabled ?? undefined,
@@ -87,18 +76,4 @@ export async function createSqlAdminClient(
 
 function strip<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-function describe(error: unknown): string {
-  const e = error as {
-    response?: { status?: number; data?: { error?: { message?: string } } };
-    message?: string;
-    code?: string;
-  };
-  const status = e.response?.status;
-  const apiMessage = e.response?.data?.error?.message;
-  // Cloud SQL answers 403 both for a denied caller and for an instance that does not exist.
-  const hint = status === 403 ? ': no such instance, or no permission to read it' : '';
-  if (status !== undefined) return `HTTP ${status}${apiMessage ? `: ${apiMessage}` : ''}${hint}`;
-  return e.message ?? String(error);
 }

@@ -1,25 +1,33 @@
+import {
+  CloudRunAdmin,
+  createGoogleAccess,
+  deadlineIn,
+  endpointSigner,
+  type GoogleAccess,
+  type RunOperation,
+  type RunService,
+} from '../../../shared/adapters/google/index.js';
 import type { Endpoint } from '../../../shared/core/config/index.js';
-import { DependencyError } from '../../../shared/core/errors/index.js';
-import { callOptions, googleCall, pollUntil, statusOf } from './google-call.js';
+import { DependencyError, NotFoundError } from '../../../shared/core/errors/index.js';
 
 /** The parts of a Cloud Run service a drill reads. */
-export interface RunService {
+export interface DrillService {
   name: string;
   uri?: string;
   labels: Record<string, string>;
 }
 
 /** A long-running Cloud Run operation. */
-export interface RunOperation {
+export interface DrillOperation {
   name: string;
   done: boolean;
   error?: string;
 }
 
-/** The Cloud Run Admin v2 calls a drill makes; every call bounded, no library retries. */
+/** The Cloud Run Admin v2 calls a drill makes; every call bounded, none retried. */
 export interface CloudRunDrill {
-  getService(project: string, region: string, name: string): Promise<RunService | undefined>;
-  listServices(project: string, region: string): Promise<RunService[]>;
+  getService(project: string, region: string, name: string): Promise<DrillService | undefined>;
+  listServices(project: string, region: string): Promise<DrillService[]>;
   /** The image of the revision that serves the service's traffic (the largest share; the latest ready one when traffic follows latest). */
   currentImage(project: string, region: string, name: string): Promise<string>;
   createService(
@@ -29,93 +37,66 @@ export interface CloudRunDrill {
     image: string,
     env: Record<string, string>,
     labels: Record<string, string>,
-  ): Promise<RunOperation>;
-  operation(name: string): Promise<RunOperation>;
+  ): Promise<DrillOperation>;
+  operation(name: string): Promise<DrillOperation>;
   /** Deletes and waits for the operation (up to `budgetMs`); no error when the service is already gone. */
   deleteService(project: string, region: string, name: string, budgetMs: number): Promise<void>;
 }
 
-const MAX_PAGES = 20;
-
-type Op = { name?: string | null; done?: boolean | null; error?: { message?: string | null } | null };
-const toOperation = (op: Op): RunOperation => ({
+const toOperation = (op: RunOperation): DrillOperation => ({
   name: op.name ?? '',
   done: op.done === true,
   ...(op.error ? { error: op.error.message ?? 'operation failed' } : {}),
 });
 
-/** A Cloud Run Admin v2 client (`@googleapis/run`, loaded lazily) for drill steps. */
+const toService = (s: RunService): DrillService => ({
+  name: (s.name ?? '').split('/').pop() ?? '',
+  ...(s.uri ? { uri: s.uri } : {}),
+  labels: s.labels ?? {},
+});
+
+/** Undefined for a resource that is not there (404); any other failure is thrown. */
+async function unlessMissing<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** The drill's port on the kit's Cloud Run Admin v2 client (`@googleapis/run`, loaded lazily). */
 export async function createCloudRunDrill(
   endpoint: Endpoint | undefined,
   timeoutMs: number,
   signal: AbortSignal,
   pollMs = 5_000,
+  access: GoogleAccess = createGoogleAccess(),
 ): Promise<CloudRunDrill> {
-  const { run, auth: authPlus } = await import('@googleapis/run');
-  const auth =
-    endpoint?.credentials === 'none'
-      ? undefined
-      : new authPlus.GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
-  const client = run({
-    version: 'v2',
-    ...(endpoint ? { rootUrl: `${new URL(endpoint.url).origin}/` } : {}),
-    ...(auth ? { auth } : {}),
+  const client = new CloudRunAdmin({
+    rootUrl: endpoint?.url,
+    auth: endpointSigner(endpoint, access),
+    timeoutMs,
+    signal,
   });
-  const o = () => callOptions(timeoutMs, signal);
-  const call = <T>(what: string, fn: () => Promise<T>) => googleCall('Cloud Run', what, fn);
   const path = (project: string, region: string, name?: string) =>
     `projects/${project}/locations/${region}${name === undefined ? '' : `/services/${name}`}`;
-  const toService = (s: {
-    name?: string | null;
-    uri?: string | null;
-    labels?: Record<string, string> | null;
-  }): RunService => ({
-    name: (s.name ?? '').split('/').pop() ?? '',
-    ...(s.uri ? { uri: s.uri } : {}),
-    labels: s.labels ?? {},
-  });
-  const api: CloudRunDrill = {
+  return {
     async getService(project, region, name) {
-      try {
-        return toService(
-          (await client.projects.locations.services.get({ name: path(project, region, name) }, o())).data,
-        );
-      } catch (error) {
-        if (statusOf(error) === 404) return undefined;
-        return call('services.get', () => Promise.reject(error));
-      }
+      const service = await unlessMissing(client.getService(path(project, region, name)));
+      return service && toService(service);
     },
     async listServices(project, region) {
-      const all: RunService[] = [];
-      let pageToken: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const params = { parent: path(project, region), pageSize: 500, ...(pageToken ? { pageToken } : {}) };
-        const res = await call('services.list', () => client.projects.locations.services.list(params, o()));
-        all.push(...(res.data.services ?? []).map(toService));
-        pageToken = res.data.nextPageToken ?? undefined;
-        if (!pageToken) return all;
-      }
-      throw new DependencyError(`Cloud Run services.list of ${path(project, region)} has more than ${MAX_PAGES} pages`);
+      return (await client.listServices(path(project, region))).map(toService);
     },
     async currentImage(project, region, name) {
-      const service = (
-        await call('services.get', () =>
-          client.projects.locations.services.get({ name: path(project, region, name) }, o()),
-        )
-      ).data;
+      const service = await client.getService(path(project, region, name));
       const pinned = (service.traffic ?? [])
         .filter((t) => t.revision && (t.percent ?? 0) > 0)
         .sort((a, b) => (b.percent ?? 0) - (a.percent ?? 0))[0]?.revision;
       const revision = pinned ?? service.latestReadyRevision?.split('/').pop();
       if (revision) {
-        const rev = (
-          await call('revisions.get', () =>
-            client.projects.locations.services.revisions.get(
-              { name: `${path(project, region, name)}/revisions/${revision}` },
-              o(),
-            ),
-          )
-        ).data;
+        const rev = await client.getRevision(`${path(project, region, name)}/revisions/${revision}`);
         const image = rev.containers?.[0]?.image;
         if (image) return image;
       }
@@ -125,48 +106,26 @@ export async function createCloudRunDrill(
       return image;
     },
     async createService(project, region, name, image, env, labels) {
-      const requestBody = {
-        labels,
-        template: {
-          labels,
-          containers: [{ image, env: Object.entries(env).map(([n, value]) => ({ name: n, value })) }],
-        },
-      };
-      const res = await call('services.create', () =>
-        client.projects.locations.services.create({ parent: path(project, region), serviceId: name, requestBody }, o()),
+      const containers = [{ image, env: Object.entries(env).map(([n, value]) => ({ name: n, value })) }];
+      return toOperation(
+        await client.createService(path(project, region), name, { labels, template: { labels, containers } }),
       );
-      return toOperation(res.data);
     },
     async operation(name) {
-      return toOperation(
-        (await call('operations.get', () => client.projects.locations.operations.get({ name }, o()))).data,
-      );
+      return toOperation(await client.getOperation(name));
     },
     async deleteService(project, region, name, budgetMs) {
-      let op: RunOperation;
-      try {
-        op = toOperation(
-          (await client.projects.locations.services.delete({ name: path(project, region, name) }, o())).data,
-        );
-      } catch (error) {
-        if (statusOf(error) === 404) return;
-        return call('services.delete', () => Promise.reject(error));
-      }
-      const done =
-        op.done ||
-        (await pollUntil(
-          async () => {
-            op = await api.operation(op.name);
-            return op.done;
-          },
-          pollMs,
-          budgetMs,
-          signal,
-        ));
-      if (!done)
+      const first = await unlessMissing(client.deleteService(path(project, region, name)));
+      if (!first) return;
+      const { operation, finished } = await client.waitOperation(first, {
+        intervalMs: pollMs,
+        timeLeft: deadlineIn(budgetMs),
+        signal,
+      });
+      if (!finished)
         throw new DependencyError(`Cloud Run delete of ${name} still running after ${Math.round(budgetMs / 1000)}s`);
+      const op = toOperation(operation);
       if (op.error) throw new DependencyError(`Cloud Run delete of ${name} failed: ${op.error}`);
     },
   };
-  return api;
 }

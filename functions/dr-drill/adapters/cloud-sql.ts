@@ -1,13 +1,19 @@
-import type { sqladmin_v1 } from '@googleapis/sqladmin';
-import { createSqlAdmin } from '../../../shared/adapters/google/index.js';
+import {
+  answerStatusOf,
+  createGoogleAccess,
+  deadlineIn,
+  endpointSigner,
+  type GoogleAccess,
+  SqlAdmin,
+  type SqlBackupRun,
+} from '../../../shared/adapters/google/index.js';
 import type { Endpoint } from '../../../shared/core/config/index.js';
-import { DependencyError } from '../../../shared/core/errors/index.js';
+import { DependencyError, NotFoundError } from '../../../shared/core/errors/index.js';
 import { type SqlInstance, type SqlOperation, toInstance, toOperation } from './cloud-sql-instance.js';
-import { callOptions, googleCall, pollUntil, statusOf } from './google-call.js';
 
 export type { SqlInstance, SqlOperation } from './cloud-sql-instance.js';
 
-/** The SQL Admin v1 calls a drill makes; every call bounded, no library retries. */
+/** The SQL Admin v1 calls a drill makes; every call bounded, none retried. */
 export interface CloudSqlDrill {
   getInstance(project: string, name: string): Promise<SqlInstance | undefined>;
   /** Every instance of the project, following `nextPageToken`. */
@@ -36,105 +42,75 @@ export interface CloudSqlDrill {
 }
 
 const MAX_PAGES = 20;
+const asInstance = (d: object) => toInstance(d as Record<string, unknown>);
 
-/** A SQL Admin v1 client (`@googleapis/sqladmin`, loaded lazily) for drill steps. */
+/** The drill's port on the kit's SQL Admin v1 client (`@googleapis/sqladmin`, loaded lazily). */
 export async function createCloudSqlDrill(
   endpoint: Endpoint | undefined,
   timeoutMs: number,
   signal: AbortSignal,
   pollMs = 5_000,
+  access: GoogleAccess = createGoogleAccess(),
 ): Promise<CloudSqlDrill> {
-  const client = await createSqlAdmin({
-    ...(endpoint ? { rootUrl: `${new URL(endpoint.url).origin}/` } : {}),
-    credentials: endpoint?.credentials,
-  });
-  const o = () => callOptions(timeoutMs, signal);
-  const call = <T>(what: string, fn: () => Promise<T>) => googleCall('SQL Admin', what, fn);
+  const client = new SqlAdmin({ rootUrl: endpoint?.url, auth: endpointSigner(endpoint, access), timeoutMs, signal });
   // Cloud SQL answers 403, not 404, for an instance that does not exist: only a listing tells it from a denial.
   const gone = async (project: string, instance: string, error: unknown): Promise<boolean> => {
-    const status = statusOf(error);
-    if (status === 404) return true;
-    if (status !== 403) return false;
+    if (error instanceof NotFoundError) return true;
+    if (answerStatusOf(error) !== 403) return false;
     return !(await api.listInstances(project)).some((i) => i.name === instance);
   };
   const api: CloudSqlDrill = {
     async getInstance(project, instance) {
       try {
-        return toInstance((await client.instances.get({ project, instance }, o())).data as Record<string, unknown>);
+        return asInstance(await client.getInstance(project, instance));
       } catch (error) {
         if (await gone(project, instance, error)) return undefined;
-        return call('instances.get', () => Promise.reject(error));
+        throw error;
       }
     },
     async listInstances(project) {
-      const all: SqlInstance[] = [];
-      let pageToken: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const params = { project, maxResults: 500, ...(pageToken ? { pageToken } : {}) };
-        const res = await call('instances.list', () => client.instances.list(params, o()));
-        all.push(...(res.data.items ?? []).map((d) => toInstance(d as Record<string, unknown>)));
-        pageToken = res.data.nextPageToken ?? undefined;
-        if (!pageToken) return all;
-      }
-      throw new DependencyError(`SQL Admin instances.list of ${project} has more than ${MAX_PAGES} pages`);
+      return (await client.listInstances(project, 500, MAX_PAGES)).map(asInstance);
     },
     async clone(project, instance, target, pointInTime) {
-      const requestBody = {
-        cloneContext: { destinationInstanceName: target, ...(pointInTime ? { pointInTime } : {}) },
-      };
-      return toOperation(
-        (await call('instances.clone', () => client.instances.clone({ project, instance, requestBody }, o()))).data,
-      );
+      const cloneContext = { destinationInstanceName: target, ...(pointInTime ? { pointInTime } : {}) };
+      return toOperation(await client.cloneInstance(project, instance, { cloneContext }));
     },
     async insertInstance(project, like, name, options) {
       const network = options.network ?? like.network;
-      const requestBody = {
-        name,
-        databaseVersion: like.databaseVersion,
-        region: like.region,
-        settings: {
-          tier: options.tier ?? like.tier,
-          userLabels: options.labels,
-          // Without privateNetwork the instance gets no PRIVATE address (IpConfiguration in the v1 reference).
-          ipConfiguration: { ipv4Enabled: like.publicIp, ...(network ? { privateNetwork: network } : {}) },
-        },
-      };
       return toOperation(
-        (await call('instances.insert', () => client.instances.insert({ project, requestBody }, o()))).data,
+        await client.insertInstance(project, {
+          name,
+          databaseVersion: like.databaseVersion,
+          region: like.region,
+          settings: {
+            tier: options.tier ?? like.tier,
+            userLabels: options.labels,
+            // Without privateNetwork the instance gets no PRIVATE address (IpConfiguration in the v1 reference).
+            ipConfiguration: { ipv4Enabled: like.publicIp, ...(network ? { privateNetwork: network } : {}) },
+          },
+        }),
       );
     },
     async replaceLabels(project, { name: instance, labels: current }, labels) {
       // A null value deletes a label (https://cloud.google.com/sql/docs/mysql/label-instance); the typings lack null.
       const removed = Object.fromEntries(Object.keys(current).map((k) => [k, null]));
       const userLabels = { ...removed, ...labels } as Record<string, string>;
-      const requestBody = { settings: { userLabels } };
-      return toOperation(
-        (await call('instances.patch', () => client.instances.patch({ project, instance, requestBody }, o()))).data,
-      );
+      return toOperation(await client.patchInstance(project, instance, { settings: { userLabels } }));
     },
     async restoreBackup(project, instance, source, backupRunId) {
-      const requestBody = { restoreBackupContext: { backupRunId, instanceId: source, project } };
-      return toOperation(
-        (
-          await call('instances.restoreBackup', () =>
-            client.instances.restoreBackup({ project, instance, requestBody }, o()),
-          )
-        ).data,
-      );
+      const restoreBackupContext = { backupRunId, instanceId: source, project };
+      return toOperation(await client.restoreBackup(project, instance, { restoreBackupContext }));
     },
     async latestSuccessfulBackup(project, instance) {
-      let run: sqladmin_v1.Schema$BackupRun | undefined;
-      let pageToken: string | undefined;
+      const successful = (runs: SqlBackupRun[]) => runs.filter((r) => r.status === 'SUCCESSFUL' && r.id);
       // Runs come newest first: the first page holding a SUCCESSFUL one ends the search.
-      for (let page = 0; page < MAX_PAGES && !run; page++) {
-        const params = { project, instance, maxResults: 50, ...(pageToken ? { pageToken } : {}) };
-        const res = await call('backupRuns.list', () => client.backupRuns.list(params, o()));
-        run = (res.data.items ?? [])
-          .filter((r) => r.status === 'SUCCESSFUL' && r.id)
-          .sort((a, b) => String(b.enqueuedTime ?? '').localeCompare(String(a.enqueuedTime ?? '')))[0];
-        pageToken = res.data.nextPageToken ?? undefined;
-        if (!pageToken) break;
-      }
+      const runs = await client.listBackupRuns(project, instance, 50, {
+        maxPages: MAX_PAGES,
+        enough: (all) => successful(all).length > 0,
+      });
+      const run = successful(runs).sort((a, b) =>
+        String(b.enqueuedTime ?? '').localeCompare(String(a.enqueuedTime ?? '')),
+      )[0];
       return run
         ? {
             id: String(run.id),
@@ -144,29 +120,26 @@ export async function createCloudSqlDrill(
         : undefined;
     },
     async operation(project, operation) {
-      return toOperation((await call('operations.get', () => client.operations.get({ project, operation }, o()))).data);
+      return toOperation(await client.getOperation(project, operation));
     },
     async deleteInstance(project, instance, budgetMs) {
-      let op: SqlOperation;
+      let first: Awaited<ReturnType<SqlAdmin['deleteInstance']>>;
       try {
-        op = toOperation((await client.instances.delete({ project, instance }, o())).data);
+        first = await client.deleteInstance(project, instance);
       } catch (error) {
         if (await gone(project, instance, error)) return;
-        return call('instances.delete', () => Promise.reject(error));
+        throw error;
       }
-      const done = await pollUntil(
-        async () => {
-          op = await api.operation(project, op.name);
-          return op.done;
-        },
-        pollMs,
-        budgetMs,
+      const { operation, finished } = await client.waitOperation(project, first, {
+        intervalMs: pollMs,
+        timeLeft: deadlineIn(budgetMs),
         signal,
-      );
-      if (!done)
+      });
+      if (!finished)
         throw new DependencyError(
           `SQL Admin delete of ${instance} still running after ${Math.round(budgetMs / 1000)}s`,
         );
+      const op = toOperation(operation);
       if (op.error) throw new DependencyError(`SQL Admin delete of ${instance} failed: ${op.error}`);
     },
   };

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { pollOperation } from '../../../shared/adapters/google/index.js';
 import type { WaitStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';
@@ -35,12 +36,14 @@ export async function pollStored(
   get: (name: string) => Promise<PolledOperation>,
 ): Promise<{ state: 'done' } | { state: 'failed'; error: string } | { state: 'pending' }> {
   const name = String(record.data?.[key] ?? '');
-  while (true) {
-    const op = await get(name);
-    if (op.done) return op.error ? { state: 'failed', error: op.error } : { state: 'done' };
-    if (env.budgetMs() < intervalMs) return { state: 'pending' };
-    await env.ports.sleep(intervalMs, env.ctx.signal);
-  }
+  // The budget, not the signal, ends the wait: what is left is polled again by the next invocation.
+  const { operation, finished } = await pollOperation(
+    () => get(name),
+    (op) => op.done,
+    { intervalMs, timeLeft: () => env.budgetMs(), sleep: (ms) => env.ports.sleep(ms, env.ctx.signal) },
+  );
+  if (!finished) return { state: 'pending' };
+  return operation.error ? { state: 'failed', error: operation.error } : { state: 'done' };
 }
 
 /** Stores a value in the step's data and persists the drill at once (an operation name must survive a crash). */

@@ -1,3 +1,4 @@
+import { promqlRoot, signsRequests } from '../../../shared/adapters/google/index.js';
 import { type PromSample, prometheusAuth, queryInstant } from '../../../shared/adapters/metrics/index.js';
 import { BadInputError } from '../../../shared/core/errors/index.js';
 import type { QueryCheck } from '../config.js';
@@ -32,9 +33,8 @@ async function targetOf(check: QueryCheck, env: ProbeEnv) {
     return { url: prometheus.url, ...bounds, ...(auth ? { auth } : {}) };
   }
   // Cloud Monitoring answers PromQL on a Prometheus-compatible API per project.
-  const root = (endpoints.monitoring?.url ?? 'https://monitoring.googleapis.com').replace(/\/+$/, '');
-  const headers = endpoints.monitoring?.credentials === 'none' ? {} : await env.deps.googleHeaders();
-  return { url: `${root}/v1/projects/${check.project}/location/global/prometheus`, headers, ...bounds };
+  const headers = signsRequests(endpoints.monitoring) ? await env.deps.googleHeaders() : {};
+  return { url: promqlRoot(endpoints.monitoring?.url, check.project ?? ''), headers, ...bounds };
 }
 
 /** `query`: evaluates PromQL now and judges every series against `warn`/`fail`; the worst series is reported. */

@@ -1,11 +1,7 @@
 import { DependencyError } from '../../core/errors/index.js';
-import { type FetchBounds, fetchJson } from './fetch-json.js';
+import { CloudMonitoring, type GoogleAuthOption, type MonitoringSeries } from '../google/index.js';
+import type { FetchBounds } from './fetch-json.js';
 import type { ErrorRateQuery, ErrorRateSample, MetricsSource } from './metrics-source.js';
-
-/** Something that yields auth headers, like google-auth-library's `GoogleAuth`. */
-export interface HeaderSource {
-  getRequestHeaders(url?: string): Promise<Headers | Record<string, string>>;
-}
 
 /** Where and how the Cloud Monitoring adapter reads `run.googleapis.com/request_count`. */
 export interface CloudMonitoringMetricsOptions extends FetchBounds {
@@ -15,45 +11,26 @@ export interface CloudMonitoringMetricsOptions extends FetchBounds {
   /** API root; default `https://monitoring.googleapis.com`. */
   rootUrl?: string;
   /** Auth headers; `'none'` sends none; default application default credentials, loaded on first use. */
-  auth?: HeaderSource | 'none';
+  auth?: GoogleAuthOption;
 }
-
-interface TimeSeriesPage {
-  timeSeries?: {
-    metric?: { labels?: Record<string, string> };
-    points?: { value?: { int64Value?: string | number; doubleValue?: number } }[];
-  }[];
-  nextPageToken?: string;
-}
-
-const MAX_PAGES = 10;
 
 /** The 5xx share from Cloud Monitoring `timeSeries.list`, summed per response code class over the window. */
 export class CloudMonitoringMetrics implements MetricsSource {
   readonly kind = 'cloud-monitoring';
-  private headers: Promise<HeaderSource | undefined> | undefined;
+  private readonly monitoring: CloudMonitoring;
 
-  constructor(private readonly options: CloudMonitoringMetricsOptions) {}
-
-  private async auth(): Promise<Record<string, string>> {
-    this.headers ??= (async () => {
-      if (this.options.auth === 'none') return undefined;
-      if (this.options.auth) return this.options.auth;
-      // Plain REST through google-auth-library instead of the gax client: no protobuf load on a cold start.
-      const { GoogleAuth } = await import('google-auth-library');
-      return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/monitoring.read'] });
-    })();
-    const source = await this.headers;
-    if (!source) return {};
-    try {
-      return Object.fromEntries(new Headers(await source.getRequestHeaders()).entries());
-    } catch (cause) {
-      throw new DependencyError(`Cloud Monitoring credentials: ${(cause as Error).message}`, { cause });
-    }
+  constructor(private readonly options: CloudMonitoringMetricsOptions) {
+    this.monitoring = new CloudMonitoring({
+      rootUrl: options.rootUrl,
+      auth: options.auth,
+      timeoutMs: options.timeoutMs ?? 5_000,
+      retries: options.retries ?? 2,
+      retryDelayMs: options.retryDelayMs,
+    });
   }
 
-  /** The URL of one `timeSeries.list` page, exported for wire tests. */
-  url(query: ErrorRateQuery, pageToken?: string): string {
+  /** The query of one `timeSeries.list` request: request_count per response class, aligned over the window. */
+  params(query: ErrorRateQuery): URLSearchParams {
     const o = this.options;
     const seconds = Math.max(60, Math.round(query.windowMs / 1000));
     const labels = [`resource.labels.service_name = "${o.service}"`];
@@ -63,7 +40,7 @@ export class CloudMonitoringMetrics implements MetricsSource {
       'resource.type = "cloud_run_revision"',
       ...labels,
     ].join(' AND ');
-    const params = new URLSearchParams({
+    return new URLSearchParams({
       filter,
       'interval.startTime': new Date(query.end.getTime() - seconds * 1000).toISOString(),
       'interval.endTime': query.end.toISOString(),
@@ -73,34 +50,30 @@ export class CloudMonitoringMetrics implements MetricsSource {
       'aggregation.groupByFields': 'metric.labels.response_code_class',
       view: 'FULL',
     });
-    if (pageToken) params.set('pageToken', pageToken);
-    const root = (o.rootUrl ?? 'https://monitoring.googleapis.com').replace(/\/+$/, '');
-    return `${root}/v3/projects/${encodeURIComponent(o.project)}/timeSeries?${params}`;
   }
 
   /** Sums 5xx and all requests over the window; undefined when no request was counted. */
   async errorRate(query: ErrorRateQuery): Promise<ErrorRateSample | undefined> {
-    const headers = await this.auth();
-    let errors = 0;
-    let total = 0;
-    let pageToken: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const body = (await fetchJson(this.url(query, pageToken), headers, this.options, query.signal)) as TimeSeriesPage;
-      for (const series of body.timeSeries ?? []) {
-        const errorClass = series.metric?.labels?.response_code_class === '5xx';
-        for (const point of series.points ?? []) {
-          const value = Number(point.value?.int64Value ?? point.value?.doubleValue ?? 0);
-          if (!Number.isFinite(value) || value < 0) {
-            throw new DependencyError('Cloud Monitoring returned a malformed point value', { retryable: false });
-          }
-          total += value;
-          if (errorClass) errors += value;
-        }
-      }
-      pageToken = body.nextPageToken || undefined;
-      if (!pageToken) break;
-    }
+    const series = await this.monitoring.listTimeSeries(this.options.project, this.params(query), query.signal);
+    const { errors, total } = sum(series);
     if (total === 0) return undefined;
     return { ratio: errors / total, total, errors };
   }
+}
+
+function sum(series: readonly MonitoringSeries[]): { errors: number; total: number } {
+  let errors = 0;
+  let total = 0;
+  for (const s of series) {
+    const errorClass = s.metric?.labels?.response_code_class === '5xx';
+    for (const point of s.points ?? []) {
+      const value = Number(point.value?.int64Value ?? point.value?.doubleValue ?? 0);
+      if (!Number.isFinite(value) || value < 0) {
+        throw new DependencyError('Cloud Monitoring returned a malformed point value', { retryable: false });
+      }
+      total += value;
+      if (errorClass) errors += value;
+    }
+  }
+  return { errors, total };
 }

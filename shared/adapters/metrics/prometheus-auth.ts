@@ -1,5 +1,5 @@
 import type { PrometheusCredentials, SecretRef } from '../../core/config/index.js';
-import type { HeaderSource } from './cloud-monitoring-metrics.js';
+import type { HeaderSource } from '../google/index.js';
 
 /**
  * The Authorization header source for `endpoints.prometheus.credentials`: Google's (application default

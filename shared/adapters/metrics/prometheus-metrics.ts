@@ -1,5 +1,5 @@
 import { DependencyError } from '../../core/errors/index.js';
-import type { HeaderSource } from './cloud-monitoring-metrics.js';
+import type { HeaderSource } from '../google/index.js';
 import type { FetchBounds } from './fetch-json.js';
 import type { ErrorRateQuery, ErrorRateSample, MetricsSource } from './metrics-source.js';
 import { queryInstant } from './prometheus-query.js';

@@ -1,5 +1,5 @@
 import { DependencyError } from '../../core/errors/index.js';
-import type { HeaderSource } from './cloud-monitoring-metrics.js';
+import { type HeaderSource, headersOf } from '../google/index.js';
 import { type FetchBounds, fetchJson } from './fetch-json.js';
 
 /** One series of an instant query's result: its labels and its value. */
@@ -15,15 +15,6 @@ export interface PromQueryTarget extends FetchBounds {
   headers?: Record<string, string>;
   /** Adds the Authorization header to each request (Managed Service for Prometheus needs a Google token). */
   auth?: HeaderSource;
-}
-
-async function authHeaders(auth: HeaderSource | undefined, url: string): Promise<Record<string, string>> {
-  if (!auth) return {};
-  try {
-    return Object.fromEntries(new Headers(await auth.getRequestHeaders(url)).entries());
-  } catch (cause) {
-    throw new DependencyError(`Prometheus credentials: ${(cause as Error).message}`, { cause });
-  }
 }
 
 interface QueryResponse {
@@ -47,7 +38,7 @@ export async function queryInstant(
   const params = new URLSearchParams({ query: promql });
   if (options.time) params.set('time', (options.time.getTime() / 1000).toFixed(3));
   const url = `${target.url.replace(/\/+$/, '')}/api/v1/query?${params}`;
-  const headers = { ...target.headers, ...(await authHeaders(target.auth, url)) };
+  const headers = { ...target.headers, ...(target.auth ? await headersOf(target.auth, 'Prometheus', url) : {}) };
   const body = (await fetchJson(url, headers, target, options.signal)) as QueryResponse;
   const type = body.data?.resultType;
   if (body.status !== 'success' || (type !== 'vector' && type !== 'scalar')) {

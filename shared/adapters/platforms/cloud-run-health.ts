@@ -1,4 +1,5 @@
-import { type RunService, shortRevision } from './cloud-run-parse.js';
+import type { RunService } from '../google/index.js';
+import { shortRevision } from './cloud-run-parse.js';
 import type { PlatformHealth } from './service-platform.js';
 
 /**

@@ -1,45 +1,5 @@
+import type { RunRevision, RunService, RunTraffic } from '../google/index.js';
 import type { RevisionInfo, ServiceStatus, TrafficShare } from './service-platform.js';
-
-/** The Cloud Run Admin v2 condition fields this module reads. */
-export interface RunCondition {
-  type?: string | null;
-  state?: string | null;
-  message?: string | null;
-}
-
-/** The Cloud Run Admin v2 Service fields this module reads. */
-export interface RunService {
-  name?: string | null;
-  etag?: string | null;
-  /** int64 as a string; every write to the service's spec raises it by one. */
-  generation?: string | null;
-  latestCreatedRevision?: string | null;
-  reconciling?: boolean | null;
-  latestReadyRevision?: string | null;
-  terminalCondition?: RunCondition | null;
-  traffic?: RunTraffic[] | null;
-  trafficStatuses?: RunTraffic[] | null;
-  scaling?: { minInstanceCount?: number | null; maxInstanceCount?: number | null } | null;
-  template?: {
-    revision?: string | null;
-    scaling?: { minInstanceCount?: number | null; maxInstanceCount?: number | null } | null;
-  } | null;
-}
-
-/** A Cloud Run v2 TrafficTarget or TrafficTargetStatus. */
-export interface RunTraffic {
-  type?: string | null;
-  revision?: string | null;
-  percent?: number | null;
-}
-
-/** The Cloud Run Admin v2 Revision fields this module reads. */
-export interface RunRevision {
-  name?: string | null;
-  createTime?: string | null;
-  conditions?: RunCondition[] | null;
-  containers?: { image?: string | null }[] | null;
-}
 
 /** The short revision name from a short or full (`projects/…/revisions/x`) name. */
 export function shortRevision(name: string): string {

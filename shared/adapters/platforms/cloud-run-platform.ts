@@ -1,10 +1,20 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import type { run_v2 } from '@googleapis/run';
 import { BadInputError } from '../../core/errors/index.js';
+import {
+  authClientFor,
+  CloudRunAdmin,
+  createGoogleAccess,
+  deadlineIn,
+  type GoogleAccess,
+  type GoogleAuthOption,
+  GoogleScopes,
+  type RunOperation,
+  type RunService,
+  type RunServiceBody,
+} from '../google/index.js';
 import { toCloudRunHealth } from './cloud-run-health.js';
-import { type RunRevision, type RunService, shortRevision, toServiceStatus } from './cloud-run-parse.js';
+import { shortRevision, toServiceStatus } from './cloud-run-parse.js';
 import { checkWrite, describeTraffic, scalingHeld, scalingWrite } from './cloud-run-write.js';
-import { PlatformOperationError, PlatformTimeoutError, ServingChangedError, wrapPlatformError } from './errors.js';
+import { PlatformOperationError, PlatformTimeoutError, ServingChangedError } from './errors.js';
 import type {
   PinnablePlatform,
   PlatformHealth,
@@ -24,7 +34,9 @@ export interface CloudRunPlatformOptions {
   /** API root (`https://run.googleapis.com/` by default); only scheme://host:port is used. */
   rootUrl?: string;
   /** An auth client (google-auth-library); `'none'` sends no credentials; default: application default credentials. */
-  auth?: unknown;
+  auth?: GoogleAuthOption;
+  /** Where the default credentials come from; default a new one. */
+  access?: GoogleAccess;
   /** Per-request timeout; default 10 s. */
   timeoutMs?: number;
   /** Retries of reads on 5xx, 429 and timeouts; writes are never retried. Default 2. */
@@ -38,85 +50,30 @@ export interface CloudRunPlatformOptions {
   now?: () => number;
 }
 
-interface RunOperation {
-  name?: string | null;
-  done?: boolean | null;
-  error?: { code?: number | null; message?: string | null } | null;
-}
-
-const ALL_REVISIONS_PAGE = 100;
-const MAX_PAGES = 20;
-
 /** The {@link ServicePlatform} for a Cloud Run service, on `@googleapis/run` v2 loaded on first use. */
 export class CloudRunPlatform implements PinnablePlatform {
   readonly kind = 'cloud-run' as const;
   readonly target: string;
-  private client: Promise<run_v2.Run> | undefined;
+  private readonly api: CloudRunAdmin;
 
   constructor(private readonly options: CloudRunPlatformOptions) {
     this.target = `projects/${options.project}/locations/${options.region}/services/${options.service}`;
-  }
-
-  private api(): Promise<run_v2.Run> {
-    this.client ??= this.load();
-    return this.client;
-  }
-
-  private async load(): Promise<run_v2.Run> {
-    const { run } = await import('@googleapis/run');
-    const o = this.options;
-    let auth = o.auth;
-    if (auth === undefined) {
-      const { GoogleAuth } = await import('google-auth-library');
-      auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
-    }
-    return run({
-      version: 'v2',
-      ...(o.rootUrl ? { rootUrl: `${new URL(o.rootUrl).origin}/` } : {}),
-      ...(auth === 'none' ? {} : { auth: auth as never }),
-      timeout: o.timeoutMs ?? 10_000,
-      retryConfig: {
-        retry: o.retries ?? 2,
-        retryDelay: o.retryDelayMs ?? 200,
-        noResponseRetries: o.retries ?? 2,
-        httpMethodsToRetry: ['GET'],
-      },
+    this.api = new CloudRunAdmin({
+      rootUrl: options.rootUrl,
+      auth: () => authClientFor(options.auth, options.access ?? createGoogleAccess(), GoogleScopes.cloudPlatform),
+      timeoutMs: options.timeoutMs ?? 10_000,
+      retries: options.retries ?? 2,
+      retryDelayMs: options.retryDelayMs ?? 200,
     });
   }
 
-  private async getService(): Promise<RunService> {
-    const api = await this.api();
-    try {
-      return (await api.projects.locations.services.get({ name: this.target })).data;
-    } catch (error) {
-      throw wrapPlatformError(error, `reading Cloud Run service ${this.target}`);
-    }
-  }
-
-  private async listRevisions(): Promise<RunRevision[]> {
-    const api = await this.api();
-    const all: RunRevision[] = [];
-    let pageToken: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      try {
-        const { data } = await api.projects.locations.services.revisions.list({
-          parent: this.target,
-          pageSize: ALL_REVISIONS_PAGE,
-          ...(pageToken ? { pageToken } : {}),
-        });
-        all.push(...(data.revisions ?? []));
-        pageToken = data.nextPageToken ?? undefined;
-      } catch (error) {
-        throw wrapPlatformError(error, `listing revisions of ${this.target}`);
-      }
-      if (!pageToken) break;
-    }
-    return all;
+  private getService(): Promise<RunService> {
+    return this.api.getService(this.target);
   }
 
   /** Reads the service, its traffic and its revisions. */
   async status(): Promise<ServiceStatus> {
-    const [service, revisions] = await Promise.all([this.getService(), this.listRevisions()]);
+    const [service, revisions] = await Promise.all([this.getService(), this.api.listRevisions(this.target)]);
     return toServiceStatus(service, revisions);
   }
 
@@ -127,30 +84,19 @@ export class CloudRunPlatform implements PinnablePlatform {
    */
   private async write(
     updateMask: string,
-    body: run_v2.Schema$GoogleCloudRunV2Service,
+    body: RunServiceBody,
     before: RunService,
     options: WaitOptions,
     wrong: (after: RunService) => string | undefined,
     forceNewRevision = false,
   ): Promise<RunService> {
-    const api = await this.api();
-    let operation: RunOperation;
-    try {
-      // Writes are not retried: a PATCH that timed out may have been applied; the caller re-reads instead.
-      operation = (
-        await api.projects.locations.services.patch(
-          {
-            name: this.target,
-            updateMask,
-            requestBody: { ...body, ...(before.etag ? { etag: before.etag } : {}) },
-            ...(forceNewRevision ? { forceNewRevision } : {}),
-          },
-          { retry: false, ...(options.signal ? { signal: options.signal } : {}) },
-        )
-      ).data;
-    } catch (error) {
-      throw wrapPlatformError(error, `updating ${updateMask} of ${this.target}`);
-    }
+    // Writes are not retried: a PATCH that timed out may have been applied; the caller re-reads instead.
+    const operation = await this.api.patchService(
+      this.target,
+      { ...body, ...(before.etag ? { etag: before.etag } : {}) },
+      { updateMask, forceNewRevision },
+      options.signal,
+    );
     await this.waitFor(operation, options);
     const after = await this.getService();
     checkWrite(this.target, before, after, wrong(after));
@@ -158,23 +104,16 @@ export class CloudRunPlatform implements PinnablePlatform {
   }
 
   private async waitFor(first: RunOperation, options: WaitOptions): Promise<void> {
-    const now = this.options.now ?? Date.now;
-    const deadline = now() + (this.options.operationTimeoutMs ?? 120_000);
-    const api = await this.api();
-    let operation = first;
-    while (!operation.done) {
-      if (!operation.name) throw new PlatformOperationError(`Cloud Run returned an operation without a name`);
-      if (now() >= deadline) {
-        throw new PlatformTimeoutError(`operation ${operation.name} not done in time; it may still complete`, {
-          operation: operation.name,
-        });
-      }
-      await delay(this.options.pollMs ?? 500, undefined, options.signal ? { signal: options.signal } : {});
-      try {
-        operation = (await api.projects.locations.operations.get({ name: operation.name })).data;
-      } catch (error) {
-        throw wrapPlatformError(error, `polling operation ${operation.name}`);
-      }
+    if (!first.done && !first.name) throw new PlatformOperationError(`Cloud Run returned an operation without a name`);
+    const { operation, finished } = await this.api.waitOperation(first, {
+      intervalMs: this.options.pollMs ?? 500,
+      timeLeft: deadlineIn(this.options.operationTimeoutMs ?? 120_000, this.options.now),
+      signal: options.signal,
+    });
+    if (!finished) {
+      throw new PlatformTimeoutError(`operation ${operation.name} not done in time; it may still complete`, {
+        operation: operation.name,
+      });
     }
     if (operation.error) {
       throw new PlatformOperationError(
@@ -228,7 +167,7 @@ export class CloudRunPlatform implements PinnablePlatform {
     if (!toCloudRunHealth(service).followsLatest) {
       throw new BadInputError(`${this.target}: traffic is pinned to a revision, so a new revision would get none`);
     }
-    const { revision: _named, ...template } = (service as run_v2.Schema$GoogleCloudRunV2Service).template ?? {};
+    const { revision: _named, ...template } = (service as RunServiceBody).template ?? {};
     const after = await this.write(
       'template',
       { template },

@@ -1,6 +1,6 @@
-import type { run_v2 } from '@googleapis/run';
 import { BadInputError } from '../../core/errors/index.js';
-import { type RunService, toServiceStatus } from './cloud-run-parse.js';
+import type { RunService, RunServiceBody } from '../google/index.js';
+import { toServiceStatus } from './cloud-run-parse.js';
 import { ConcurrentChangeError } from './errors.js';
 import type { ScalingChange, ScalingState } from './service-platform.js';
 
@@ -31,7 +31,7 @@ export function scalingWrite(
   target: string,
   service: RunService,
   change: Extract<ScalingChange, { platform: 'cloud-run' }>,
-): { mask: string; body: run_v2.Schema$GoogleCloudRunV2Service } | undefined {
+): { mask: string; body: RunServiceBody } | undefined {
   const fields = {
     ...(change.min === undefined ? {} : { minInstanceCount: change.min }),
     ...(change.max === undefined ? {} : { maxInstanceCount: change.max }),

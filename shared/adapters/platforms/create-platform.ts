@@ -1,4 +1,5 @@
 import type { Service } from '../../core/config/index.js';
+import { endpointAuth } from '../google/index.js';
 import { CloudRunPlatform } from './cloud-run-platform.js';
 import { ComposePlatform } from './compose-platform.js';
 import { kubernetesAccess } from './kubernetes-client.js';
@@ -18,7 +19,7 @@ export async function createServicePlatform(service: Service, deps: PlatformDeps
   };
   if (service.platform === 'cloud-run') {
     const endpoint = deps.endpoints.run;
-    const auth = endpoint?.credentials === 'none' ? 'none' : deps.googleAuth;
+    const auth = endpointAuth(endpoint);
     return new CloudRunPlatform({
       project: service.project,
       region: service.region,
@@ -26,6 +27,7 @@ export async function createServicePlatform(service: Service, deps: PlatformDeps
       ...common,
       ...(endpoint ? { rootUrl: endpoint.url } : {}),
       ...(auth === undefined ? {} : { auth }),
+      ...(deps.google ? { access: deps.google } : {}),
       ...(t.waitTimeoutMs === undefined ? {} : { operationTimeoutMs: t.waitTimeoutMs }),
     });
   }

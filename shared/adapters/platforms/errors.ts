@@ -1,4 +1,4 @@
-import { BadInputError, DependencyError, NotFoundError, OpsError } from '../../core/errors/index.js';
+import { DependencyError, errorForStatus, httpStatusOf, OpsError } from '../../core/errors/index.js';
 
 /** A platform operation that finished with an error (Cloud Run LRO error, Kubernetes rollout failure). */
 export class PlatformOperationError extends DependencyError {
@@ -41,26 +41,11 @@ export class ConcurrentChangeError extends OpsError {
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { status?: unknown; code?: unknown; response?: { status?: unknown } };
-  for (const candidate of [e.response?.status, e.status, e.code]) {
-    if (typeof candidate === 'number' && candidate >= 100 && candidate < 600) return candidate;
-  }
-  return undefined;
-}
-
-/** Wraps an SDK error once, naming what was being done: 404 → NotFound, 400/409/412/422 → BadInput, else Dependency. */
+/** Wraps an SDK error once, naming what was being done, by its HTTP status (see {@link errorForStatus}). */
 export function wrapPlatformError(error: unknown, doing: string): OpsError {
   if (error instanceof OpsError) return error;
-  const status = statusOf(error);
+  const status = httpStatusOf(error);
   const message = error instanceof Error ? error.message.split('\n')[0]?.slice(0, 300) : String(error);
   const text = `${doing}: ${status === undefined ? '' : `HTTP ${status}: `}${message}`;
-  const details = { status, doing };
-  if (status === 404) return new NotFoundError(text, { cause: error, details });
-  if (status === 400 || status === 409 || status === 412 || status === 422) {
-    return new BadInputError(text, { cause: error, details });
-  }
-  const retryable = status === undefined || status >= 500 || status === 429 || status === 408;
-  return new DependencyError(text, { cause: error, details, retryable });
+  return errorForStatus(status, text, { cause: error, details: { status, doing } });
 }

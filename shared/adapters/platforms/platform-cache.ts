@@ -1,22 +1,7 @@
 import type { Endpoints, SecretRef, Service } from '../../core/config/index.js';
 import type { StateStore } from '../../core/state/index.js';
+import type { GoogleAccess } from '../google/index.js';
 import type { PlatformDeps, PlatformTiming } from './create-platform.js';
-
-/**
- * One google-auth-library client (cloud-platform scope, application default credentials) built on first use,
- * or `given`; every call returns the same one, so a warm instance reuses its cached access token.
- */
-export function lazyGoogleAuth(given?: unknown): () => Promise<unknown> {
-  let client: Promise<unknown> | undefined;
-  return () => {
-    client ??= given
-      ? Promise.resolve(given)
-      : import('google-auth-library').then(
-          ({ GoogleAuth }) => new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }),
-        );
-    return client;
-  };
-}
 
 /** What building an adapter reads of a run: the estate's endpoints and its secret resolver. */
 export interface PlatformRunContext {
@@ -29,8 +14,8 @@ export interface PlatformRunContext {
 /** How a {@link platformCache} builds an adapter it does not hold yet. */
 export interface PlatformCacheOptions<P> {
   build(service: Service, deps: PlatformDeps): Promise<P>;
-  /** The credentials client for Cloud Run services, asked for only when the endpoint wants credentials. */
-  googleAuth: () => Promise<unknown>;
+  /** Google credentials for Cloud Run services, asked for a client only when a call needs one. */
+  google?: GoogleAccess | undefined;
   timing?: PlatformTiming | undefined;
 }
 
@@ -44,7 +29,7 @@ export function platformCache<P>(
   // Kept per state store too: a compose adapter writes its history to the store it was built with.
   const byState = new WeakMap<object, Map<string, Promise<P>>>();
   const stateless = new Map<string, Promise<P>>();
-  const { timing } = options;
+  const { timing, google } = options;
   return (ref, ctx) => {
     const key = JSON.stringify([ref, ctx.config.endpoints]);
     let platforms = ctx.state ? byState.get(ctx.state) : stateless;
@@ -55,16 +40,13 @@ export function platformCache<P>(
     const cache = platforms;
     let platform = platforms.get(key);
     if (!platform) {
-      const needsGoogle = ref.service.platform === 'cloud-run' && ctx.config.endpoints.run?.credentials !== 'none';
-      platform = (needsGoogle ? options.googleAuth() : Promise.resolve(undefined)).then((auth) =>
-        options.build(ref.service, {
-          endpoints: ctx.config.endpoints,
-          secret: (r) => ctx.secret(r),
-          ...(auth ? { googleAuth: auth } : {}),
-          ...(timing ? { timing } : {}),
-          ...(ctx.state ? { state: ctx.state } : {}),
-        }),
-      );
+      platform = options.build(ref.service, {
+        endpoints: ctx.config.endpoints,
+        secret: (r) => ctx.secret(r),
+        ...(google ? { google } : {}),
+        ...(timing ? { timing } : {}),
+        ...(ctx.state ? { state: ctx.state } : {}),
+      });
       // A failed build (an unreadable token secret, say) is retried on the next run, not cached.
       platform.catch(() => cache.delete(key));
       platforms.set(key, platform);

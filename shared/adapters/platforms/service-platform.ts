@@ -1,5 +1,6 @@
 import type { Endpoints, SecretRef } from '../../core/config/index.js';
 import type { StateStore } from '../../core/state/index.js';
+import type { GoogleAccess } from '../google/index.js';
 
 /** The platforms a service can run on. */
 export type PlatformKind = 'cloud-run' | 'kubernetes' | 'compose';
@@ -172,8 +173,8 @@ export interface PlatformTiming {
 export interface PlatformDeps {
   endpoints: Endpoints;
   secret(ref: SecretRef): Promise<string>;
-  /** A google-auth-library client for Cloud Run; default application default credentials. */
-  googleAuth?: unknown;
+  /** Google credentials for Cloud Run; default application default credentials. */
+  google?: GoogleAccess;
   timing?: PlatformTiming;
   /** Where a compose service's image history is kept (compose keeps none of its own). */
   state?: StateStore;

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { DependencyError, NotFoundError, TooLargeError } from '../../core/errors/index.js';
+import { createGoogleAccess, GoogleScopes } from '../google/index.js';
 import { collectBounded } from './collect.js';
 import { StorageAccessDeniedError } from './errors.js';
 
 const API_ROOT = 'https://storage.googleapis.com';
 const tooLong = (bytes: number) => new Error(`answer of ${bytes} bytes or more is longer than expected`);
 const METADATA_TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
-const READ_ONLY_SCOPE = 'https://www.googleapis.com/auth/devstorage.read_only';
 
 /** Options of {@link readGcsObject}. */
 export interface GcsReadOptions {
@@ -115,8 +115,5 @@ async function defaultAccessToken(env: NodeJS.ProcessEnv, signal: AbortSignal): 
       throw new DependencyError(`metadata server token: HTTP ${status} without an access_token`);
     return body.access_token;
   }
-  const { GoogleAuth } = await import('google-auth-library');
-  const token = await new GoogleAuth({ scopes: [READ_ONLY_SCOPE] }).getAccessToken();
-  if (!token) throw new DependencyError('Application Default Credentials gave no access token');
-  return token;
+  return createGoogleAccess().accessToken(GoogleScopes.storageRead);
 }

@@ -1,5 +1,6 @@
 import type { Endpoints, SecretRef } from '../../core/config/index.js';
 import { BadInputError } from '../../core/errors/index.js';
+import { signsRequests } from '../google/index.js';
 import { FileObjectStore } from './file-object-store.js';
 import { GcsObjectStore } from './gcs-object-store.js';
 import type { ObjectStore, StoreLocation } from './object-store.js';
@@ -85,7 +86,7 @@ function openGcsStore(location: StoreLocation, options: OpenObjectStoreOptions):
   const endpoint = options.endpoints?.storage;
   return new GcsObjectStore({
     bucket: location.bucket,
-    ...(endpoint ? { apiEndpoint: endpoint.url, credentials: endpoint.credentials ?? 'default' } : {}),
+    ...(endpoint ? { apiEndpoint: endpoint.url, credentials: signsRequests(endpoint) ? 'default' : 'none' } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
 }

@@ -1,1 +1,2 @@
+export * from './http-status.js';
 export * from './ops-error.js';

@@ -1,7 +1,8 @@
+import { accessSecretVersion, createGoogleAccess } from '../../adapters/google/index.js';
 import { Redactor } from '../../core/audit/index.js';
 import type { SecretRef } from '../../core/config/index.js';
 import { literalSecrets } from '../../core/config/index.js';
-import { BadInputError, DependencyError, OpsError } from '../../core/errors/index.js';
+import { BadInputError, DependencyError, errorMessage, OpsError } from '../../core/errors/index.js';
 
 /** Resolves secret references; every value it returns is registered with the redactor first. */
 export type SecretResolver = (ref: SecretRef) => Promise<string>;
@@ -19,18 +20,24 @@ export interface SecretResolverOptions {
   now?: () => number;
 }
 
-async function accessWithAdc(root: string, name: string, timeoutMs: number): Promise<string> {
-  const { GoogleAuth } = await import('google-auth-library');
-  const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
-  const client = await auth.getClient();
-  const res = await client.request<{ payload?: { data?: string } }>({
-    url: `${root.replace(/\/$/, '')}/v1/${name}:access`,
-    timeout: timeoutMs,
-    retry: false,
-  });
-  const data = res.data.payload?.data;
-  if (data === undefined) throw new Error('response has no payload.data');
-  return Buffer.from(data, 'base64').toString('utf8');
+/**
+ * Reads versions from Secret Manager with application default credentials, through one credentials
+ * client built (and google-auth-library loaded) on the first read.
+ */
+function secretManagerReader(rootUrl: string | undefined, timeoutMs: number): (name: string) => Promise<string> {
+  const access = createGoogleAccess();
+  return async (name) => {
+    try {
+      return await accessSecretVersion(name, { access, rootUrl, timeoutMs });
+    } catch (error) {
+      // The resolver passes OpsErrors on as they are; this one says which secret it was.
+      const retryable = error instanceof OpsError ? error.retryable : true;
+      throw new DependencyError(`secret ${name} could not be read: ${errorMessage(error)}`, {
+        cause: error,
+        retryable,
+      });
+    }
+  };
 }
 
 /**
@@ -42,8 +49,7 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
   const now = options.now ?? Date.now;
   const cacheMs = options.cacheMs ?? 300_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const root = options.secretManagerUrl ?? 'https://secretmanager.googleapis.com';
-  const access = options.accessSecret ?? ((name: string) => accessWithAdc(root, name, timeoutMs));
+  const access = options.accessSecret ?? secretManagerReader(options.secretManagerUrl, timeoutMs);
   const cache = new Map<string, { value: string; until: number }>();
 
   return async (ref) => {
