@@ -1,5 +1,5 @@
 import type { HeaderSource } from '../../shared/adapters/metrics/index.js';
-import { DependencyError } from '../../shared/core/errors/index.js';
+import { DependencyError, errorMessage } from '../../shared/core/errors/index.js';
 import type { CertItem } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -57,7 +57,7 @@ async function headersOf(auth: GaugeWriterOptions['auth']): Promise<Record<strin
   try {
     return Object.fromEntries(new Headers(await source.getRequestHeaders()).entries());
   } catch (cause) {
-    throw new DependencyError(`Cloud Monitoring credentials: ${(cause as Error).message}`, { cause });
+    throw new DependencyError(`Cloud Monitoring credentials: ${errorMessage(cause)}`, { cause });
   }
 }
 
@@ -78,7 +78,7 @@ export async function writeGauge(series: GaugeSeries[], options: GaugeWriterOpti
     } catch (cause) {
       const timedOut = (cause as Error).name === 'TimeoutError';
       throw new DependencyError(
-        `POST ${url}: ${timedOut ? `no answer within ${options.timeoutMs}ms` : (cause as Error).message}`,
+        `POST ${url}: ${timedOut ? `no answer within ${options.timeoutMs}ms` : errorMessage(cause)}`,
         {
           cause,
         },

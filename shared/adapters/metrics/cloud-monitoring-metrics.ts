@@ -1,4 +1,4 @@
-import { DependencyError } from '../../core/errors/index.js';
+import { DependencyError, errorMessage } from '../../core/errors/index.js';
 import { type FetchBounds, fetchJson } from './fetch-json.js';
 import type { ErrorRateQuery, ErrorRateSample, MetricsSource } from './metrics-source.js';
 
@@ -48,7 +48,7 @@ export class CloudMonitoringMetrics implements MetricsSource {
     try {
       return Object.fromEntries(new Headers(await source.getRequestHeaders()).entries());
     } catch (cause) {
-      throw new DependencyError(`Cloud Monitoring credentials: ${(cause as Error).message}`, { cause });
+      throw new DependencyError(`Cloud Monitoring credentials: ${errorMessage(cause)}`, { cause });
     }
   }
 

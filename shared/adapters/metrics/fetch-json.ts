@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { DependencyError } from '../../core/errors/index.js';
+import { DependencyError, errorMessage } from '../../core/errors/index.js';
 
 /** Timeout and retry bounds of a read-only HTTP call. */
 export interface FetchBounds {
@@ -50,7 +50,7 @@ export async function fetchJson(
       if (error instanceof DependencyError) throw error;
       if (signal?.aborted) throw new DependencyError(`GET ${where}: aborted`, { cause: error, retryable: false });
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      failure = new DependencyError(`GET ${where}: ${timedOut ? 'timed out' : (error as Error).message}`, {
+      failure = new DependencyError(`GET ${where}: ${timedOut ? 'timed out' : errorMessage(error)}`, {
         cause: error,
       });
     }

@@ -1,4 +1,4 @@
-import { DependencyError } from '../../core/errors/index.js';
+import { DependencyError, errorMessage } from '../../core/errors/index.js';
 import type { HeaderSource } from './cloud-monitoring-metrics.js';
 import { type FetchBounds, fetchJson } from './fetch-json.js';
 
@@ -22,7 +22,7 @@ async function authHeaders(auth: HeaderSource | undefined, url: string): Promise
   try {
     return Object.fromEntries(new Headers(await auth.getRequestHeaders(url)).entries());
   } catch (cause) {
-    throw new DependencyError(`Prometheus credentials: ${(cause as Error).message}`, { cause });
+    throw new DependencyError(`Prometheus credentials: ${errorMessage(cause)}`, { cause });
   }
 }
 

@@ -1,4 +1,4 @@
-import { BadInputError, DependencyError, NotFoundError, OpsError } from '../../core/errors/index.js';
+import { BadInputError, DependencyError, errorMessage, NotFoundError, OpsError } from '../../core/errors/index.js';
 
 /** A platform operation that finished with an error (Cloud Run LRO error, Kubernetes rollout failure). */
 export class PlatformOperationError extends DependencyError {
@@ -54,7 +54,7 @@ function statusOf(error: unknown): number | undefined {
 export function wrapPlatformError(error: unknown, doing: string): OpsError {
   if (error instanceof OpsError) return error;
   const status = statusOf(error);
-  const message = error instanceof Error ? error.message.split('\n')[0]?.slice(0, 300) : String(error);
+  const message = errorMessage(error).split('\n')[0]?.slice(0, 300);
   const text = `${doing}: ${status === undefined ? '' : `HTTP ${status}: `}${message}`;
   const details = { status, doing };
   if (status === 404) return new NotFoundError(text, { cause: error, details });

@@ -1,7 +1,7 @@
 import { Redactor } from '../../core/audit/index.js';
 import type { SecretRef } from '../../core/config/index.js';
 import { literalSecrets } from '../../core/config/index.js';
-import { BadInputError, DependencyError, OpsError } from '../../core/errors/index.js';
+import { BadInputError, DependencyError, errorMessage, OpsError } from '../../core/errors/index.js';
 
 /** Resolves secret references; every value it returns is registered with the redactor first. */
 export type SecretResolver = (ref: SecretRef) => Promise<string>;
@@ -60,7 +60,7 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
       value = await access(ref.secret);
     } catch (error) {
       if (error instanceof OpsError) throw error;
-      throw new DependencyError(`secret ${ref.secret} could not be read: ${(error as Error).message}`, {
+      throw new DependencyError(`secret ${ref.secret} could not be read: ${errorMessage(error)}`, {
         cause: error,
       });
     }
