@@ -28,7 +28,7 @@ and checked, and how secrets are written: [shared/core/config/README.md](../shar
 
 Unknown keys are errors everywhere. *required* marks a key that must be given when its parent is; a
 default is what a missing key becomes. Checks that span keys (a notify route naming a channel that
-exists, a policy's service being a key of \`services\`) run at load and in \`opsfn config validate\`.
+exists, a backup naming a database the estate has) run at load and in \`opsfn config validate\`.
 
 The same generation writes [\`opsfn.schema.json\`](../opsfn.schema.json), the JSON Schema of this file:
 an editor with YAML language support validates and completes \`opsfn.yaml\` against it when the file's
