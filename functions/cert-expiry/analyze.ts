@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import { buildChainOnce, type ChainCache, type IssuedCache } from './chain.js';
 import { isWeakSignature } from './der.js';
 import { type ParsedCache, type ParsedCert, parseCached, type TrustStore } from './trust.js';
@@ -77,7 +78,7 @@ export function analyzeProbe(target: Target, address: string, probe: ProbeResult
     return errorItem(target, address, {
       ok: false,
       problem: 'not-tls',
-      error: `presented certificate does not parse: ${(error as Error).message}`,
+      error: `presented certificate does not parse: ${errorMessage(error)}`,
     });
   }
   const { now, thresholds } = options;

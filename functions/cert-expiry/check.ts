@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import { errorItem } from './analyze.js';
 import { createSweepState, lateItem, type ProbeJob, runProbeJob, type SweepSettings, trustKey } from './probe-job.js';
 import type { SweepPool } from './probe-pool.js';
@@ -116,7 +117,7 @@ export async function sweepCertificates(targets: Target[], options: CheckOptions
       });
     } catch (error) {
       const problem = signal.aborted ? 'timeout' : 'dns';
-      return [errorItem(target, null, { ok: false, problem, error: (error as Error).message })];
+      return [errorItem(target, null, { ok: false, problem, error: errorMessage(error) })];
     }
     const items = await Promise.all(
       addresses.map((address) =>

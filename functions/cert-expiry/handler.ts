@@ -1,4 +1,5 @@
 import { endpointAuth } from '../../shared/adapters/google/index.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Context, FunctionDefinition, RunResult } from '../../shared/core/run/index.js';
 import { defineFunction } from '../../shared/core/run/index.js';
 import { sweepCertificates } from './check.js';
@@ -60,8 +61,8 @@ async function recordGauge(
     });
     return { written };
   } catch (error) {
-    ctx.log.warn('certExpiry gauge not written', { error: (error as Error).message });
-    return { error: (error as Error).message };
+    ctx.log.warn('certExpiry gauge not written', { error: errorMessage(error) });
+    return { error: errorMessage(error) };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import { createSweepState, type ProbeJob, runProbeJob, type SweepSettings, type SweepState } from './probe-job.js';
 import { importTrustStore, type PortableTrustStore } from './trust.js';
 import type { CertItem } from './types.js';
@@ -50,7 +51,7 @@ export function serveProbes(port: MessagePort): void {
       const work = sweep ? runProbeJob(request.job, sweep.state) : Promise.reject(new Error('sweep not open'));
       work.then(
         (item) => reply({ id: request.id, item }),
-        (error: unknown) => reply({ id: request.id, error: (error as Error).message }),
+        (error: unknown) => reply({ id: request.id, error: errorMessage(error) }),
       );
     }
   };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Notification } from '../../shared/core/notify/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import type { CertItem, CertProblem } from './types.js';
@@ -125,7 +126,7 @@ export async function notifyFindings(
       if (claim.claimed) fresh.push({ finding, key });
       else suppressed++;
     } catch (error) {
-      stateNote = `State store failed (${(error as Error).message}): repeats of today are not suppressed.`;
+      stateNote = `State store failed (${errorMessage(error)}): repeats of today are not suppressed.`;
       fresh.push({ finding });
     }
   }

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { errorMessage } from '../../shared/core/errors/index.js';
 
 /** Resolves a host name to every A and AAAA address; the real resolver by default, a fake in tests. */
 export type Lookup = (host: string) => Promise<string[]>;
@@ -36,7 +37,7 @@ export async function resolveAddresses(host: string, lookup: Lookup, timeoutMs: 
   } catch (error) {
     if (error instanceof ResolveError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ResolveError(`cannot resolve ${host}: ${code ?? (error as Error).message}`, { cause: error });
+    throw new ResolveError(`cannot resolve ${host}: ${code ?? errorMessage(error)}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }

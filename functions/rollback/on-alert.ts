@@ -1,4 +1,5 @@
 import type { ServicePlatform, ServiceStatus } from '../../shared/adapters/platforms/index.js';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Alert } from '../../shared/core/events/index.js';
 import { findPolicy, policyName, resolveService } from '../../shared/core/policy/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
@@ -15,7 +16,7 @@ async function readState<T>(ctx: Context, key: string): Promise<T | undefined> {
   try {
     return await ctx.state.get<T>(key);
   } catch (error) {
-    ctx.log.warn('state read failed; going on without it', { key, error: (error as Error).message });
+    ctx.log.warn('state read failed; going on without it', { key, error: errorMessage(error) });
     return undefined;
   }
 }
@@ -57,7 +58,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
     status = await platform.status();
   } catch (error) {
     // The alert stays unhandled: people must know, and the sender retries on the 5xx that follows.
-    const text = `could not read ${ref.key}, nothing changed: ${(error as Error).message}`;
+    const text = `could not read ${ref.key}, nothing changed: ${errorMessage(error)}`;
     await ctx.notify({
       severity: 'critical',
       title: `rollback ${ref.key}: platform unreachable`,

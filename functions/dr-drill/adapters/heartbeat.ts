@@ -1,5 +1,5 @@
 import { parseDatabaseUrl } from '../../../shared/adapters/databases/index.js';
-import { DependencyError } from '../../../shared/core/errors/index.js';
+import { DependencyError, errorMessage } from '../../../shared/core/errors/index.js';
 
 /** Where heartbeats are written: a production database and the table opsfn owns there. */
 export interface HeartbeatTarget {
@@ -79,11 +79,8 @@ export async function writeHeartbeat(target: HeartbeatTarget, at: Date, timeoutM
         return target.engine;
       }
     })();
-    throw new DependencyError(
-      `heartbeat write to ${where} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
-    );
+    throw new DependencyError(`heartbeat write to ${where} failed: ${errorMessage(cause)}`, {
+      cause,
+    });
   }
 }

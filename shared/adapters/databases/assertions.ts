@@ -1,4 +1,5 @@
 import type { QueryArrayConfig } from 'pg';
+import { errorMessage } from '../../core/errors/index.js';
 import type { ScratchDatabase } from './connection.js';
 import { connectMysql, connectPostgres } from './drivers.js';
 
@@ -120,7 +121,7 @@ export async function runAssertions(
   try {
     session = await openSession(db, timeoutMs);
   } catch (error) {
-    const detail = `cannot connect to ${db.name}: ${error instanceof Error ? error.message : String(error)}`;
+    const detail = `cannot connect to ${db.name}: ${errorMessage(error)}`;
     return assertions.map((a) => ({ name: a.name ?? a.sql, status: 'fail', detail }));
   }
   try {
@@ -129,7 +130,7 @@ export async function runAssertions(
       try {
         results.push(judgeAssertion(assertion, await session.first(assertion.sql)));
       } catch (error) {
-        const detail = `query failed: ${error instanceof Error ? error.message : String(error)}`;
+        const detail = `query failed: ${errorMessage(error)}`;
         results.push({ name: assertion.name ?? assertion.sql, status: 'fail', detail });
       }
     }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { DependencyError } from '../../core/errors/index.js';
+import { DependencyError, errorMessage } from '../../core/errors/index.js';
 
 /** `host:port` of a Redis URL, without credentials, for messages. */
 function hostOf(url: string): string {
@@ -43,7 +43,7 @@ export async function withRedis<T>(
     return await fn(client);
   } catch (cause) {
     if (signal?.aborted) throw cause;
-    const reason = lastError?.message ?? (cause instanceof Error ? cause.message : String(cause));
+    const reason = lastError?.message ?? errorMessage(cause);
     throw new DependencyError(`Redis ${hostOf(url)}: ${reason}`, { cause: lastError ?? cause });
   } finally {
     signal?.removeEventListener('abort', drop);

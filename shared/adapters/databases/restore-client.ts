@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { errorMessage } from '../../core/errors/index.js';
 import { type Engine, parseDatabaseUrl, type ScratchDatabase } from './connection.js';
 import { RestoreError } from './errors.js';
 
@@ -72,7 +73,7 @@ async function clientOutput(binary: string, args: string[]): Promise<string> {
     const { stdout } = await run(binary, args, { env: minimalEnv(), timeout: 10_000 });
     return stdout;
   } catch (cause) {
-    throw new RestoreError('client', `cannot run the restore client ${binary}: ${(cause as Error).message}`, {
+    throw new RestoreError('client', `cannot run the restore client ${binary}: ${errorMessage(cause)}`, {
       cause,
     });
   }

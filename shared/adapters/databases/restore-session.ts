@@ -1,4 +1,5 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { errorMessage } from '../../core/errors/index.js';
 import type { ScratchDatabase } from './connection.js';
 import { connectMysql, connectPostgres } from './drivers.js';
 
@@ -50,6 +51,6 @@ export async function endClientSessions(
     }
     return undefined;
   } catch (error) {
-    return (error as Error).message;
+    return errorMessage(error);
   }
 }

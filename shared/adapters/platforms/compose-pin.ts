@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { errorMessage } from '../../core/errors/index.js';
 import { PlatformOperationError } from './errors.js';
 
 /** A pin: the image a rollback holds a compose service on until it is released. */
@@ -35,7 +36,7 @@ export async function readPin(path: string): Promise<ComposePin | undefined> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new PlatformOperationError(`reading pin file ${path}: ${(error as Error).message}`);
+    throw new PlatformOperationError(`reading pin file ${path}: ${errorMessage(error)}`);
   }
   const record = (parse(text) as { 'x-opsfn-pin'?: ComposePin } | null)?.['x-opsfn-pin'];
   if (!record || typeof record.image !== 'string') {
@@ -81,6 +82,6 @@ export async function composeFileVersion(file: string): Promise<string | undefin
     const version = (parse(await readFile(file, 'utf8')) as { version?: unknown } | null)?.version;
     return version === undefined || version === null ? undefined : String(version);
   } catch (error) {
-    throw new PlatformOperationError(`reading compose file ${file}: ${(error as Error).message}`);
+    throw new PlatformOperationError(`reading compose file ${file}: ${errorMessage(error)}`);
   }
 }

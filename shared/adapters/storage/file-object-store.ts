@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BadInputError, DependencyError, NotFoundError, OpsError } from '../../core/errors/index.js';
+import { BadInputError, DependencyError, errorMessage, NotFoundError, OpsError } from '../../core/errors/index.js';
 import { StorageAccessDeniedError } from './errors.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
 import { assertObjectKey } from './store-url.js';
@@ -48,7 +48,7 @@ export class FileObjectStore implements ObjectStore {
         cause: error,
       });
     }
-    return new DependencyError(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, {
+    return new DependencyError(`${what} failed: ${errorMessage(error)}`, {
       cause: error,
     });
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { DependencyError, NotFoundError, TooLargeError } from '../../core/errors/index.js';
+import { DependencyError, errorMessage, NotFoundError, TooLargeError } from '../../core/errors/index.js';
 import { createGoogleAccess, GoogleScopes } from '../google/index.js';
 import { collectBounded } from './collect.js';
 import { StorageAccessDeniedError } from './errors.js';
@@ -45,7 +45,7 @@ export async function readGcsObject(bucket: string, key: string, options: GcsRea
   try {
     res = await get(url, headers, signal);
   } catch (cause) {
-    throw new DependencyError(`${where}: ${signal.aborted ? 'timed out' : (cause as Error).message}`, { cause });
+    throw new DependencyError(`${where}: ${signal.aborted ? 'timed out' : errorMessage(cause)}`, { cause });
   }
   const status = res.statusCode ?? 0;
   if (status < 200 || status >= 300) {
@@ -79,7 +79,7 @@ export async function readGcsObject(bucket: string, key: string, options: GcsRea
   } catch (error) {
     if (error instanceof TooLargeError) throw error;
     throw new DependencyError(
-      `${where}: reading the body failed: ${signal.aborted ? 'timed out' : (error as Error).message}`,
+      `${where}: reading the body failed: ${signal.aborted ? 'timed out' : errorMessage(error)}`,
       { cause: error },
     );
   }
@@ -109,7 +109,7 @@ async function defaultAccessToken(env: NodeJS.ProcessEnv, signal: AbortSignal): 
       status = res.statusCode ?? 0;
       body = JSON.parse((await collectBounded(res, 64 * 1024, tooLong)).toString('utf8')) as typeof body;
     } catch (cause) {
-      if (status === 0) throw new DependencyError(`metadata server token: ${(cause as Error).message}`, { cause });
+      if (status === 0) throw new DependencyError(`metadata server token: ${errorMessage(cause)}`, { cause });
     }
     if (status !== 200 || typeof body.access_token !== 'string')
       throw new DependencyError(`metadata server token: HTTP ${status} without an access_token`);

@@ -6,6 +6,5 @@ export * from './gcs-read.js';
 export * from './object-store.js';
 export * from './open-object-store.js';
 export * from './read-url.js';
-export * from './run-report.js';
 export * from './s3-object-store.js';
 export * from './store-url.js';

@@ -10,7 +10,10 @@ const AlertLabelsSchema = BoundedLabelsSchema.superRefine((labels, ctx) => {
   if (!labels.alertname) ctx.addIssue({ code: 'custom', path: ['alertname'], message: 'expected a non-empty label' });
 });
 
-/** One alert of an Alertmanager webhook batch (WIRE.md §2); Grafana's alerts extend it. */
+/**
+ * One alert of an Alertmanager webhook batch (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config);
+ * Grafana's alerts extend it.
+ */
 export const AlertmanagerAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   labels: AlertLabelsSchema,

@@ -12,7 +12,10 @@ const EpochSecondsSchema = z
 const NumericTextSchema = z.union([z.string().max(256), z.number()]).nullish();
 const POLICY_IN_CONDITION = /^projects\/[^/]+\/alertPolicies\/([^/]+)\/conditions\/[^/]+$/;
 
-/** The `incident` object of a Cloud Monitoring notification, schema version 1.2 (WIRE.md §1). */
+/**
+ * The `incident` object of a Cloud Monitoring notification, schema version 1.2
+ * (https://cloud.google.com/monitoring/support/notification-options#webhooks).
+ */
 export const MonitoringIncidentSchema = z.object({
   incident_id: IdPartSchema,
   state: z.enum(['open', 'closed', 'acknowledged']),

@@ -89,7 +89,8 @@ export function parseStructuredCloudEvent(event: unknown, now: () => Date): Trig
 
 /**
  * Parses what functions-framework hands a `cloudEvent` function: a CloudEvent, or the raw Pub/Sub push
- * body it passes through unconverted when `message.data` is empty (WIRE.md §7).
+ * body it passes through unconverted when `message.data` is empty, as for an attributes-only message
+ * (functions-framework's `src/pubsub_middleware.ts` converts only a push with data and a message id).
  */
 export function parseCloudEvent(event: unknown, options: { newId: () => string; now: () => Date }): Intake {
   if (!isJsonObject(event)) throw fieldError('cloudevent', formatPath([]), 'expected a CloudEvent object');

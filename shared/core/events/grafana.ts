@@ -11,7 +11,7 @@ import type { AlertTrigger } from './trigger.js';
 
 const UrlSchema = z.string().max(8192).optional();
 
-/** One alert of a Grafana webhook contact point: Alertmanager's fields plus links and query values (WIRE.md §2.1). */
+/** One alert of a Grafana webhook contact point: Alertmanager's fields plus links and the query values by refID. */
 export const GrafanaAlertSchema = AlertmanagerAlertSchema.extend({
   silenceURL: UrlSchema,
   dashboardURL: UrlSchema,

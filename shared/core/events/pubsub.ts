@@ -28,14 +28,14 @@ export const PubsubMessageSchema = z.object({
 });
 export type PubsubMessage = z.infer<typeof PubsubMessageSchema>;
 
-/** A raw push-subscription body (`{ subscription, message }`, WIRE.md §8.1). */
+/** A raw push-subscription body, `{ subscription, message }` (https://cloud.google.com/pubsub/docs/push). */
 export const PubsubPushSchema = z.object({
   subscription: z.string().min(1, 'expected the subscription name').max(1024),
   message: PubsubMessageSchema,
   deliveryAttempt: z.number().int().optional(),
 });
 
-/** The `data` of a `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent (WIRE.md §7). */
+/** The `data` of a `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent: `{ message, subscription }`, as Eventarc sends it. */
 export const MessagePublishedDataSchema = z.object({
   message: PubsubMessageSchema,
   subscription: z.string().max(1024).optional(),
@@ -151,7 +151,8 @@ const PUBLISH_TIME = 'x-goog-pubsub-publish-time';
 
 /**
  * Whether a request is an unwrapped push (`push_config.no_wrapper { write_metadata = true }`): the body
- * is the message data, attributes and metadata arrive as headers (WIRE.md §8.1).
+ * is the message data, attributes and metadata arrive as headers
+ * (https://cloud.google.com/pubsub/docs/payload-unwrapping).
  */
 export function isUnwrappedPush(headers: HeaderMap): boolean {
   return readHeader(headers, MESSAGE_ID) !== undefined;

@@ -1,4 +1,4 @@
-import { BadInputError } from '../errors/index.js';
+import { BadInputError, errorMessage } from '../errors/index.js';
 
 /** Request headers as intake receives them: names in any case, values possibly absent. */
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -52,7 +52,7 @@ export function tryParseJson(text: string): { ok: true; value: unknown } | { ok:
   try {
     return { ok: true, value: JSON.parse(clean) };
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    return { ok: false, reason: errorMessage(error) };
   }
 }
 

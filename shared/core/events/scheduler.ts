@@ -5,7 +5,7 @@ import type { ScheduledTrigger } from './trigger.js';
 
 const FORMAT = 'scheduler-http';
 
-/** Whether a request carries the headers Cloud Scheduler sets on HTTP-target jobs (WIRE.md §9.1). */
+/** Whether a request carries the headers Cloud Scheduler sets on HTTP-target jobs (`X-CloudScheduler`, `X-CloudScheduler-JobName`). */
 export function isSchedulerRequest(headers: HeaderMap): boolean {
   return (
     readHeader(headers, 'x-cloudscheduler')?.trim().toLowerCase() === 'true' ||

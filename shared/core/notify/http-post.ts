@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/index.js';
 import { DeliveryError } from './errors.js';
 
 /** What a receiver answered: status, headers and the first bytes of the body. */
@@ -48,7 +49,7 @@ export function parseRetryAfter(value: string | null, now: Date): number | undef
 function describeNetworkError(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
   if (cause && typeof cause.code === 'string') return `network error (${cause.code})`;
-  return `network error (${error instanceof Error ? error.message : String(error)})`;
+  return `network error (${errorMessage(error)})`;
 }
 
 /** Sends one JSON POST; a network failure throws a retryable DeliveryError, any HTTP answer is returned. */

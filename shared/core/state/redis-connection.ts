@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { DependencyError, OpsError } from '../errors/index.js';
+import { DependencyError, errorMessage, OpsError } from '../errors/index.js';
 
 const COMMAND_TIMED_OUT = 'Command timed out';
 
@@ -146,7 +146,7 @@ export class RedisConnection {
 
   #wrap(op: string, key: string, error: unknown): OpsError {
     if (error instanceof OpsError) return error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const what = key === '' ? op : `${op} "${key}"`;
     // A reply error means Redis answered and refused (wrong type, script error): retrying will not help.
     if (error instanceof Error && error.name === 'ReplyError') {

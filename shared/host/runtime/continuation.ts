@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DependencyError } from '../../core/errors/index.js';
+import { DependencyError, errorMessage } from '../../core/errors/index.js';
 import type { Continuation } from '../../core/run/index.js';
 
 /**
@@ -19,7 +19,7 @@ export function pubsubContinuation(topic: string): Continuation {
         attributes: { 'opsfn-job': `continue:${functionName}`, 'opsfn-continue': key },
       });
     } catch (error) {
-      throw new DependencyError(`could not publish the continuation ${key} to ${topic}: ${(error as Error).message}`, {
+      throw new DependencyError(`could not publish the continuation ${key} to ${topic}: ${errorMessage(error)}`, {
         cause: error,
       });
     }

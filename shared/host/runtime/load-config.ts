@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { ConfigError, type Estate, type EstateSchema, formatZodIssues } from '../../core/config/index.js';
+import { errorMessage } from '../../core/errors/index.js';
 
 /** Config files are small; anything larger is a mistake or an attack. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -45,7 +46,7 @@ export function parseConfigText(schema: EstateSchema, text: string, source = 'co
     document = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     // The yaml library refuses alias bombs (billion laughs) by throwing while it expands them.
-    throw new ConfigError(source, [`yaml: ${(error as Error).message}`], { cause: error });
+    throw new ConfigError(source, [`yaml: ${errorMessage(error)}`], { cause: error });
   }
   return parseConfig(schema, document, source);
 }
@@ -72,7 +73,7 @@ export async function loadConfig(
       bytes = await readFile(path);
     }
   } catch (error) {
-    throw new ConfigError(where, [`cannot read: ${(error as Error).message}`], { cause: error });
+    throw new ConfigError(where, [`cannot read: ${errorMessage(error)}`], { cause: error });
   }
   if (bytes.length > MAX_CONFIG_BYTES)
     throw new ConfigError(where, [`file is ${bytes.length} bytes; the limit is ${MAX_CONFIG_BYTES}`]);

@@ -66,7 +66,7 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
       value = await access(ref.secret);
     } catch (error) {
       if (error instanceof OpsError) throw error;
-      throw new DependencyError(`secret ${ref.secret} could not be read: ${(error as Error).message}`, {
+      throw new DependencyError(`secret ${ref.secret} could not be read: ${errorMessage(error)}`, {
         cause: error,
       });
     }

@@ -1,4 +1,4 @@
-# Root module for the Business Exchange Marketplace estate (seeds/000, examples/000-marketplace.yaml):
+# Root module for the Business Exchange Marketplace estate (examples/000-marketplace.yaml):
 # three Cloud Run services, Cloud SQL MySQL `business-exchange-db`, Memorystore for opsfn state.
 #
 #   npm run bundle

@@ -1,4 +1,5 @@
 import type { Channel } from '../../config/index.js';
+import { errorMessage } from '../../errors/index.js';
 import { DeliveryError } from '../errors.js';
 import { notificationDocument } from '../message-text.js';
 import type { Notification } from '../notification.js';
@@ -38,7 +39,7 @@ export const publishWithClient: Publisher = async (topic, data, attributes, sign
     });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new DeliveryError(`Pub/Sub publish failed: ${detail}`, {
       retryable: typeof code !== 'number' || RETRYABLE_CODES.has(code),
       cause: error,

@@ -7,7 +7,7 @@ const README = new URL('../../../../shared/core/guard/README.md', import.meta.ur
 describe('the guard README', () => {
   it('prints the guardrail table generated from GUARDRAILS', () => {
     const readme = readFileSync(README, 'utf8');
-    expect(readme, 'the table is stale: run `npx tsx tools/docs/guard-readme.ts`').toBe(withGuardrailTable(readme));
+    expect(readme, 'the table is stale: run `npm run docs`').toBe(withGuardrailTable(readme));
   });
 
   it('lists every guardrail once, in the order of GUARDRAILS', () => {
