@@ -2,10 +2,8 @@ import { type EstateInput, EstateSchema } from '../../../functions/estate.js';
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
 import { createRollback } from '../../../functions/rollback/handler.js';
 import type { AlertTrigger, Trigger } from '../../../shared/core/events/trigger.js';
-import type { Notification, Notifier } from '../../../shared/core/notify/notification.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { createTestRunner, alertTrigger as incident } from '../../../shared/testing/index.js';
 import { FakeCloudRun } from '../../fakes/cloud-run.js';
 import { FakeMonitoring } from '../../fakes/monitoring.js';
 
@@ -16,19 +14,13 @@ export const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
 /** A Cloud Monitoring alert trigger about service `web`, as intake produces it. */
 export function alertTrigger(id: string, state: 'firing' | 'resolved' = 'firing'): AlertTrigger {
-  return {
-    kind: 'alert',
+  return incident('web 5xx rate', {
     id: `cm:${id}:${state === 'firing' ? 'open' : 'closed'}`,
-    alert: {
-      source: 'cloud-monitoring',
-      name: 'web 5xx rate',
-      state,
-      labels: { service_name: 'web', project_id: 'p1', location: 'us-central1', alertname: 'web 5xx rate' },
-      annotations: {},
-      startedAt: new Date().toISOString(),
-      fingerprint: id,
-    },
-  };
+    source: 'cloud-monitoring',
+    state,
+    labels: { service_name: 'web', project_id: 'p1', location: 'us-central1' },
+    fingerprint: id,
+  });
 }
 
 /**
@@ -53,15 +45,6 @@ export async function cloudRunHarness(overrides: Partial<EstateInput> = {}) {
     rollback: { policies: [{ match: { alert: 'web 5xx rate' }, errorRate: { threshold: '1%' }, settle: '3m' }] },
     ...overrides,
   });
-  const state = new MemoryStateStore();
-  const sent: Notification[] = [];
-  const notifier: Notifier = {
-    notify: async (m) => {
-      sent.push(m);
-      return [{ channel: 'test', ok: true, attempts: 1 }];
-    },
-  };
-  const logs: string[] = [];
   const settles: number[] = [];
   const hooks = { onSettle: () => {} };
   const deps = {
@@ -76,20 +59,20 @@ export async function cloudRunHarness(overrides: Partial<EstateInput> = {}) {
     },
   };
   const definition = createRollback(deps);
-  const invoke = (trigger: Trigger, options: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
-    runFunction(definition, trigger, { config, state, notifier, logSink: (l) => logs.push(l), ...options });
-  const audits = () => logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);
+  const runner = createTestRunner(definition, { estate: config });
+  const invoke = async (trigger: Trigger, options: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
+    (await runner.run(trigger, options)).envelope;
   return {
     run,
     monitoring,
     config,
-    state,
-    sent,
+    state: runner.state,
+    sent: runner.sent,
     settles,
     hooks,
     deps,
     invoke,
-    audits,
+    audits: runner.audits,
     stop: () => Promise.all([run.server.stop(), monitoring.server.stop()]),
   };
 }
