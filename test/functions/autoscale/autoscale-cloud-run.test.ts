@@ -2,8 +2,32 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
 import { googleError } from '../../fakes/recording-server.js';
 import { alert, autoscaleHarness, MINUTE, RUN_PATCH, SERVICE, sweep } from './harness.js';
+import { runAutoscaleSuite } from './suite.js';
 
 type Harness = Awaited<ReturnType<typeof autoscaleHarness>>;
+
+runAutoscaleSuite('Cloud Run', async () => {
+  const h = await autoscaleHarness();
+  return {
+    state: h.state,
+    service: 'web',
+    alert: (fingerprint, state) => alert('WebLatency', fingerprint, state),
+    invoke: h.invoke,
+    advance: h.advance,
+    level: async () => h.webScaling()?.minInstanceCount,
+    from: 2,
+    to: 3,
+    downAfter: 30 * MINUTE,
+    manual: {
+      payload: { service: 'web', min: 4, reason: 'sale at noon' },
+      summary: 'web: minInstanceCount (service) 2 → 4 (sale at noon)',
+      level: 4,
+    },
+    refused: { payload: { service: 'web', replicas: 3, reason: 'x' }, message: /runs on Cloud Run/ },
+    unchanged: async () => expect(h.runPatches()).toHaveLength(0),
+    close: h.stop,
+  };
+});
 
 describe('autoscale on Cloud Run', () => {
   let h: Harness;
@@ -148,16 +172,6 @@ describe('autoscale on Cloud Run', () => {
     h.run.server.failNext('GET', RUN_PATCH, googleError(503, 'UNAVAILABLE', 'try later'), 10);
     const envelope = await fire();
     expect(envelope.outcome).toBe('fail');
-    expect(h.runPatches()).toHaveLength(0);
-    expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
-  });
-
-  it('calls nothing in dry-run and reports what it would do', async () => {
-    const envelope = await h.invoke(alert('WebLatency', 'dry'), { dryRun: true });
-    expect(envelope.dryRun).toBe(true);
-    expect(envelope.actions).toMatchObject([
-      { action: 'scale-up', status: 'dry-run', change: { before: 2, after: 3 } },
-    ]);
     expect(h.runPatches()).toHaveLength(0);
     expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
   });

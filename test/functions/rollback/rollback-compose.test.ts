@@ -61,7 +61,7 @@ async function images(): Promise<string[]> {
   return (await engine.containers(project, 'app')).filter((c) => c.state === 'running').map((c) => c.image);
 }
 
-describe('rollback on docker compose, confirmed by a probe', () => {
+describe('a compose deploy whose new image fails, confirmed by a probe', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'opsfn-rollback-compose-'));
     port = await freePort();
