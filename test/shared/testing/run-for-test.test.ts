@@ -135,4 +135,11 @@ describe('the opsfn/testing entry', () => {
     expect(build.include).toContain('shared');
     expect(build.compilerOptions.declaration).toBe(true);
   });
+
+  it('documents itself with the example test as it runs', () => {
+    const readme = readFileSync(join(ROOT, 'shared/testing/README.md'), 'utf8');
+    const example = readFileSync(join(ROOT, 'test/shared/testing/example.test.ts'), 'utf8');
+    const shown = /<!-- example:start -->\n```ts\n([\s\S]*?)```\n<!-- example:end -->/.exec(readme)?.[1];
+    expect(shown).toBe(example);
+  });
 });
