@@ -35,9 +35,11 @@ function importsOf(file: string): string[] {
 
 const graph = new Map(sourceFiles().map((f) => [f, importsOf(f)]));
 
-/** The layer and module of a file: `shared/<floor>/<module>/…`, `functions/<name>/…`, or a root file. */
+/** The layer and module of a file: `shared/<floor>/<module>/…` (`shared/testing/…` is one module), `functions/<name>/…`, or a root file. */
 function placeOf(file: string): { layer: string; module: string } {
   const parts = file.split('/');
+  // The testing floor is one module: `opsfn/testing`, entered through shared/testing/index.ts.
+  if (parts[0] === 'shared' && parts[1] === 'testing') return { layer: 'shared/testing', module: 'shared/testing' };
   if (parts[0] === 'shared') return { layer: `shared/${parts[1]}`, module: parts.slice(0, 3).join('/') };
   if (parts[0] === 'functions' && parts.length > 2) return { layer: 'functions', module: parts.slice(0, 2).join('/') };
   if (parts[0] === 'functions') return { layer: 'composition', module: file };

@@ -19,19 +19,4 @@ export function configIssues(text: string): string[] {
   return [];
 }
 
-/** Collects log lines and parses them as JSON. */
-export function captureLogs(): {
-  sink: (line: string) => void;
-  lines: string[];
-  records: () => Record<string, unknown>[];
-  audits: () => Record<string, unknown>[];
-} {
-  const lines: string[] = [];
-  const records = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  return {
-    lines,
-    sink: (line) => lines.push(line),
-    records,
-    audits: () => records().filter((r) => r.audit === true),
-  };
-}
+export { captureLogs } from '../../shared/testing/index.js';

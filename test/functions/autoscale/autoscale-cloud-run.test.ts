@@ -1,9 +1,33 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
 import { googleError } from '../../fakes/recording-server.js';
-import { alert, autoscaleHarness, MINUTE, RUN_PATCH, SERVICE, sweep } from './harness.js';
+import { alert, autoscaleHarness, MINUTE, RUN_PATCH, sweep } from './harness.js';
+import { runAutoscaleSuite } from './suite.js';
 
 type Harness = Awaited<ReturnType<typeof autoscaleHarness>>;
+
+runAutoscaleSuite('Cloud Run', async () => {
+  const h = await autoscaleHarness();
+  return {
+    state: h.state,
+    service: 'web',
+    alert: (fingerprint, state) => alert('WebLatency', fingerprint, state),
+    invoke: h.invoke,
+    advance: h.advance,
+    level: async () => h.webScaling()?.minInstanceCount,
+    from: 2,
+    to: 3,
+    downAfter: 30 * MINUTE,
+    manual: {
+      payload: { service: 'web', min: 4, reason: 'sale at noon' },
+      summary: 'web: minInstanceCount (service) 2 → 4 (sale at noon)',
+      level: 4,
+    },
+    refused: { payload: { service: 'web', replicas: 3, reason: 'x' }, message: /runs on Cloud Run/ },
+    unchanged: async () => expect(h.runPatches()).toHaveLength(0),
+    close: h.stop,
+  };
+});
 
 describe('autoscale on Cloud Run', () => {
   let h: Harness;
@@ -152,16 +176,6 @@ describe('autoscale on Cloud Run', () => {
     expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
   });
 
-  it('calls nothing in dry-run and reports what it would do', async () => {
-    const envelope = await h.invoke(alert('WebLatency', 'dry'), { dryRun: true });
-    expect(envelope.dryRun).toBe(true);
-    expect(envelope.actions).toMatchObject([
-      { action: 'scale-up', status: 'dry-run', change: { before: 2, after: 3 } },
-    ]);
-    expect(h.runPatches()).toHaveLength(0);
-    expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
-  });
-
   it('sets min instances on a manual request and hands the service to the person', async () => {
     await fire();
     const trigger = { kind: 'manual' as const, id: 'm1', payload: { service: 'web', min: 4, reason: 'sale at noon' } };
@@ -238,46 +252,5 @@ describe('autoscale on Cloud Run', () => {
     const envelope = await h.invoke(alert('DiskFull', 'd'));
     expect(envelope.outcome).toBe('skipped');
     expect(h.run.server.requests).toHaveLength(0);
-  });
-});
-
-describe('autoscale on Cloud Run at template level', () => {
-  let h: Harness;
-  const policy = {
-    name: 'web-max',
-    match: { alert: 'WebLatency' },
-    service: 'web',
-    level: 'template',
-    knob: 'max',
-  } as const;
-
-  beforeEach(async () => {
-    h = await autoscaleHarness({
-      overrides: { autoscale: { policies: [{ ...policy, up: { step: '+5', max: 30 } }] } },
-    });
-  });
-  afterEach(() => h.stop());
-
-  it('says which revision the template change created and how much traffic it serves', async () => {
-    const envelope = await h.invoke(alert('WebLatency', 't1'));
-    expect(envelope.summary).toBe('web: up 10 → 15');
-    expect(h.runPatches()[0]?.query.get('updateMask')).toBe('template.scaling.maxInstanceCount,template.revision');
-    expect(envelope.items).toMatchObject([
-      {
-        status: 'done',
-        reasons: expect.arrayContaining(['the change created revision web-00002-n2x, which serves 100 % of traffic']),
-      },
-    ]);
-  });
-
-  it('refuses while traffic is pinned to a revision, and changes nothing', async () => {
-    h.run.setTraffic(SERVICE, [
-      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00001-aaa', percent: 100 },
-    ]);
-    const envelope = await h.invoke(alert('WebLatency', 't2'));
-    expect(envelope.outcome).not.toBe('ok');
-    expect(JSON.stringify(envelope)).toContain('a new revision would get 0 % of traffic; scale at level service');
-    expect(h.runPatches()).toHaveLength(0);
-    expect(h.run.scaling(SERVICE)?.template.scaling.maxInstanceCount).toBe(10);
   });
 });

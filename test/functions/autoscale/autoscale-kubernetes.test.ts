@@ -4,51 +4,71 @@ import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
 import { createStateStore } from '../../../shared/core/state/create.js';
 import type { StateStore } from '../../../shared/core/state/state-store.js';
 import { alert, autoscaleHarness, HPA_PATCH, MINUTE, SCALE_PATCH, sweep } from './harness.js';
+import { runAutoscaleSuite } from './suite.js';
 
 type Harness = Awaited<ReturnType<typeof autoscaleHarness>>;
 
 const backend = { deployment: 'backend', namespace: 'shop' };
 
+let state: StateStore;
+
+beforeAll(async () => {
+  state = await createStateStore(
+    { redis: 'redis://127.0.0.1:6379', prefix: `opsfn-test-autoscale-${randomUUID()}:` },
+    { secret: async () => '' },
+  );
+});
+afterAll(async () => {
+  for (const key of await state.keys('')) await state.delete(key);
+  await state.close();
+});
+
+/** Fakes and autoscale over the Redis state, emptied first. */
+async function harness(): Promise<Harness> {
+  for (const key of await state.keys('')) await state.delete(key);
+  return autoscaleHarness({ state });
+}
+
+runAutoscaleSuite('Kubernetes, state in Redis (runbook 004)', async () => {
+  const h = await harness();
+  const scalePatches = () => h.k8s.server.find('PATCH', SCALE_PATCH);
+  return {
+    state,
+    service: 'backend',
+    alert: (fingerprint, firing) => alert('BackendSlow', fingerprint, firing, backend),
+    invoke: h.invoke,
+    advance: h.advance,
+    level: async () => h.k8s.deployments.get('shop/backend')?.spec.replicas,
+    from: 3,
+    to: 5,
+    downAfter: 30 * MINUTE,
+    manual: {
+      payload: { service: 'backend', replicas: 4, reason: 'runbook 004: scale out' },
+      summary: 'backend: replicas 3 → 4 (runbook 004: scale out)',
+      level: 4,
+    },
+    refused: { payload: { service: 'backend', min: 4, reason: 'x' }, message: /backend has no HPA: give "replicas"/ },
+    unchanged: async () => expect(scalePatches()).toHaveLength(0),
+    async steppedUp() {
+      const patches = scalePatches();
+      expect(patches).toHaveLength(1);
+      expect(patches[0]?.headers['content-type']).toMatch(/^application\/merge-patch\+json/);
+      expect(patches[0]?.body).toEqual({ spec: { replicas: 5 } });
+    },
+    close: h.stop,
+  };
+});
+
 describe('autoscale on Kubernetes, state in Redis', () => {
-  let state: StateStore;
   let h: Harness;
 
-  beforeAll(async () => {
-    state = await createStateStore(
-      { redis: 'redis://127.0.0.1:6379', prefix: `opsfn-test-autoscale-${randomUUID()}:` },
-      { secret: async () => '' },
-    );
-  });
-  afterAll(async () => {
-    for (const key of await state.keys('')) await state.delete(key);
-    await state.close();
-  });
   beforeEach(async () => {
-    for (const key of await state.keys('')) await state.delete(key);
-    h = await autoscaleHarness({ state });
+    h = await harness();
   });
   afterEach(() => h.stop());
 
   const replicas = () => h.k8s.deployments.get('shop/backend')?.spec.replicas;
   const hpaMin = () => h.k8s.hpas[0]?.spec.minReplicas;
-
-  it('scales the Deployment through the scale subresource and back to the baseline (runbook 004)', async () => {
-    const up = await h.invoke(alert('BackendSlow', 'b1', 'firing', backend));
-    expect(up.summary).toBe('backend: up 3 → 5');
-    const patches = h.k8s.server.find('PATCH', SCALE_PATCH);
-    expect(patches).toHaveLength(1);
-    expect(patches[0]?.headers['content-type']).toMatch(/^application\/merge-patch\+json/);
-    expect(patches[0]?.body).toEqual({ spec: { replicas: 5 } });
-    expect(replicas()).toBe(5);
-    expect(await state.get(AutoscaleKeys.scale('backend'))).toMatchObject({ baseline: 3, applied: 5 });
-
-    await h.invoke(alert('BackendSlow', 'b1', 'resolved', backend));
-    h.advance(31 * MINUTE);
-    const down = await h.invoke(sweep());
-    expect(down.summary).toBe('backend: down 5 → 3');
-    expect(replicas()).toBe(3);
-    expect(await state.get(AutoscaleKeys.scale('backend'))).toBeUndefined();
-  });
 
   it('takes one step for a storm of 50 concurrent alerts with the lock in Redis', async () => {
     await Promise.all(Array.from({ length: 50 }, (_, i) => h.invoke(alert('BackendSlow', `s${i}`, 'firing', backend))));
@@ -113,14 +133,7 @@ describe('autoscale on Kubernetes, state in Redis', () => {
     expect(await state.get(AutoscaleKeys.scale('api'))).toBeUndefined();
   });
 
-  it('sets replicas by hand, and refuses replicas for an HPA-managed Deployment', async () => {
-    const ok = await h.invoke({
-      kind: 'manual',
-      id: `m-${randomUUID()}`,
-      payload: { service: 'backend', replicas: 4, reason: 'runbook 004: scale out' },
-    });
-    expect(ok.summary).toBe('backend: replicas 3 → 4 (runbook 004: scale out)');
-    expect(replicas()).toBe(4);
+  it('refuses replicas for an HPA-managed Deployment, and sets its minReplicas by hand', async () => {
     const refused = await h.invoke({
       kind: 'manual',
       id: `m-${randomUUID()}`,

@@ -47,7 +47,7 @@ describe('autoscale on Cloud Monitoring incidents over HTTP', () => {
       state: h.state,
       notifier: h.notifier,
       env: { AUTOSCALE_CM_TOKEN: TOKEN },
-      now: () => new Date(h.clock.now),
+      now: h.clock.now,
       logSink: () => {},
     });
   });

@@ -3,12 +3,16 @@ import { createAutoscale } from '../../../functions/autoscale/handler.js';
 import { type EstateInput, EstateSchema } from '../../../functions/estate.js';
 import type { AlertTrigger, ScheduledTrigger, Trigger } from '../../../shared/core/events/trigger.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import type { StateStore } from '../../../shared/core/state/state-store.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import {
+  alertTrigger,
+  createTestRunner,
+  recordingNotifier,
+  scheduledTrigger,
+  testClock,
+} from '../../../shared/testing/index.js';
 import { FakeCloudRun } from '../../fakes/cloud-run.js';
 import { FakeKubernetes } from '../../fakes/kubernetes.js';
-import { recordingNotifier } from '../../support/recording-notifier.js';
 
 /** The Cloud Run service and the paths the tests look at. */
 export const SERVICE = 'projects/p1/locations/us-central1/services/web';
@@ -28,8 +32,6 @@ const POLICIES = [
   { name: 'api-slow', match: { alert: 'ApiSlow' }, service: 'api', up: { step: '+2', max: 8 } },
 ];
 
-let sequence = 0;
-
 /** An alert trigger as intake makes it; Kubernetes alerts carry `deployment` and `namespace` labels. */
 export function alert(
   name: string,
@@ -37,25 +39,12 @@ export function alert(
   state: 'firing' | 'resolved' = 'firing',
   labels: Record<string, string> = {},
 ): AlertTrigger {
-  return {
-    kind: 'alert',
-    id: `am:${fingerprint}:${state}:${++sequence}`,
-    alert: {
-      source: 'alertmanager',
-      name,
-      state,
-      labels: { alertname: name, ...labels },
-      annotations: {},
-      startedAt: '2026-03-01T10:00:00.000Z',
-      fingerprint,
-    },
-  };
+  return alertTrigger(name, { state, labels, fingerprint, startedAt: '2026-03-01T10:00:00.000Z' });
 }
 
 /** The scheduled sweep's trigger. */
 export function sweep(): ScheduledTrigger {
-  const id = `sweep-${++sequence}`;
-  return { kind: 'scheduled', id, job: 'autoscale-sweep', scheduledAt: '2026-03-01T10:00:00Z', payload: {} };
+  return scheduledTrigger({}, { job: 'autoscale-sweep', scheduledAt: '2026-03-01T10:00:00Z' });
 }
 
 /**
@@ -64,7 +53,7 @@ export function sweep(): ScheduledTrigger {
  * the memory state, a recording notifier, and the autoscale function over production adapters.
  */
 export async function autoscaleHarness(options: { overrides?: Partial<EstateInput>; state?: StateStore } = {}) {
-  const clock = { now: Date.parse('2026-03-01T10:00:00.000Z') };
+  const clock = testClock('2026-03-01T10:00:00.000Z');
   const run = new FakeCloudRun();
   const k8s = new FakeKubernetes();
   await Promise.all([run.server.start(), k8s.server.start()]);
@@ -93,37 +82,31 @@ export async function autoscaleHarness(options: { overrides?: Partial<EstateInpu
     autoscale: { policies: POLICIES },
     ...options.overrides,
   });
-  const state = options.state ?? new MemoryStateStore({ now: () => clock.now });
   const notifier = recordingNotifier();
-  const logs: string[] = [];
   const definition = createAutoscale(
     defaultAutoscaleDeps({
       timing: { timeoutMs: 2_000, retries: 1, retryDelayMs: 5, pollMs: 5, waitTimeoutMs: 2_000 },
     }),
   );
-  const invoke = (trigger: Trigger, opts: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
-    runFunction(definition, trigger, {
-      config,
-      state,
-      notifier,
-      now: () => new Date(clock.now),
-      logSink: (line) => logs.push(line),
-      ...opts,
-    });
-  const audits = () => logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);
+  const runner = createTestRunner(definition, {
+    estate: config,
+    notifier,
+    now: clock.now,
+    state: options.state,
+  });
+  const invoke = async (trigger: Trigger, opts: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
+    (await runner.run(trigger, opts)).envelope;
   return {
     clock,
-    advance: (ms: number) => {
-      clock.now += ms;
-    },
+    advance: clock.advance,
     run,
     k8s,
     config,
-    state,
+    state: runner.state,
     notifier,
     definition,
     invoke,
-    audits,
+    audits: runner.audits,
     /** Cloud Run service-level scaling as stored by the fake. */
     webScaling: () => run.scaling(SERVICE)?.scaling,
     runPatches: () => run.server.find('PATCH', RUN_PATCH),

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { backupRun, type FakeSqlAdmin, startFakeSqlAdmin } from '../../fakes/sqladmin.js';
 import { testEstate } from '../../support/estate.js';
 
@@ -34,11 +33,9 @@ describe('backupVerify on Cloud SQL', () => {
       backups: backups as never,
       ...extra,
     });
-    const envelope = await runFunction(backupVerify, manual(), {
-      config,
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(backupVerify, manual(), {
+      estate: config,
       now: () => NOW,
-      logSink: () => undefined,
     });
     return envelope.items as BackupResult[];
   }

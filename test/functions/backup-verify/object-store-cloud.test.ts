@@ -8,8 +8,8 @@ import { parseStoreUrl } from '../../../shared/adapters/storage/store-url.js';
 import { Redactor } from '../../../shared/core/audit/redactor.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { createSecretResolver } from '../../../shared/host/runtime/secrets.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { type FakeGcs, startFakeGcs } from '../../fakes/gcs.js';
 import { testEstate } from '../../support/estate.js';
 import { type S3TestServer, startS3Server } from '../../support/s3-server.js';
@@ -21,11 +21,9 @@ const creds = (key: string, secret: string) => ({ accessKeyId: { env: key }, sec
 
 async function verify(backups: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<BackupResult[]> {
   const config = testEstate({ backups: backups as never, ...extra });
-  const envelope = await runFunction(backupVerify, manual(), {
-    config,
-    state: new MemoryStateStore(),
+  const { envelope } = await runForTest(backupVerify, manual(), {
+    estate: config,
     secret: createSecretResolver({ env, redactor: new Redactor() }),
-    logSink: () => undefined,
   });
   return envelope.items as BackupResult[];
 }

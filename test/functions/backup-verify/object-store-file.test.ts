@@ -9,7 +9,7 @@ import { verifyBackup } from '../../../functions/backup-verify/verify-backup.js'
 import type { ObjectStore } from '../../../shared/adapters/storage/object-store.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { mysqlDump } from '../../shared/adapters/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
@@ -36,8 +36,8 @@ describe('backupVerify on file:// dumps', () => {
     const notifier = recordingNotifier();
     const config = testEstate({ backups: backups as never, ...extra });
     const lines: string[] = [];
-    const envelope = await runFunction(backupVerify, manual(), {
-      config,
+    const { envelope } = await runForTest(backupVerify, manual(), {
+      estate: config,
       state,
       notifier,
       logSink: (l) => lines.push(l),

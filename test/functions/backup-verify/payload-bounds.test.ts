@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { databaseExists, PG_URL, pgDump, suffix } from '../../shared/adapters/databases/seed.js';
 import { captureLogs, testEstate } from '../../support/estate.js';
 import { serveRuntime } from '../../support/serve.js';
@@ -19,11 +18,11 @@ describe('backupVerify payload bounds', () => {
     await tmp.put('pg/app.sql.gz', await pgDump(50));
     const runId = `t${suffix()}`;
     const logs = captureLogs();
-    const envelope = await runFunction(
+    const { envelope } = await runForTest(
       backupVerify,
       { kind: 'manual', id: `m-${suffix()}`, payload: { backups: ['pg', 'pg', 'pg', 'pg'], restore: true } },
       {
-        config: testEstate({
+        estate: testEstate({
           backups: {
             pg: {
               kind: 'object-store',
@@ -32,7 +31,6 @@ describe('backupVerify payload bounds', () => {
             },
           } as never,
         }),
-        state: new MemoryStateStore(),
         runId,
         logSink: logs.sink,
       },
@@ -76,10 +74,10 @@ describe('backupVerify payload bounds', () => {
 
   it('echoes the first 20 problems of a payload and counts the rest', async () => {
     const logs = captureLogs();
-    const envelope = await runFunction(
+    const { envelope } = await runForTest(
       backupVerify,
       { kind: 'manual', id: `m-${suffix()}`, payload: { backups: new Array(500).fill(7) } },
-      { config: testEstate(), state: new MemoryStateStore(), logSink: logs.sink },
+      { estate: testEstate(), logSink: logs.sink },
     );
     const message = envelope.error?.message ?? '';
     expect(envelope.error?.status).toBe(400);

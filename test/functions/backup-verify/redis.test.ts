@@ -5,8 +5,7 @@ import { RedisBackupSchema } from '../../../functions/backup-verify/config.js';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { testEstate } from '../../support/estate.js';
 
 const NOW = Date.parse('2026-11-22T04:00:00Z');
@@ -71,13 +70,11 @@ describe('backupVerify on the real Redis', () => {
         down: { kind: 'redis', url: 'redis://127.0.0.1:1', timeout: '1s' },
       },
     });
-    const envelope = await runFunction(
+    const { envelope } = await runForTest(
       backupVerify,
       { kind: 'manual', id: `m-${Math.random()}`, payload: {} } satisfies ManualTrigger,
       {
-        config,
-        state: new MemoryStateStore(),
-        logSink: () => undefined,
+        estate: config,
       },
     );
     const [cache, down] = envelope.items as BackupResult[];

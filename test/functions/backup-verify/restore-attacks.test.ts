@@ -2,8 +2,7 @@ import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import {
   adminSql,
   databasesLike,
@@ -49,11 +48,11 @@ async function restoreHostile(engine: Engine, attack: string) {
   const notifier = recordingNotifier();
   const runId = `t${suffix()}`;
   process.env.OPSFN_TEST_SECRET = `hunter2-${sfx}`;
-  const envelope = await runFunction(
+  const { envelope } = await runForTest(
     backupVerify,
     { kind: 'manual', id: `m-${suffix()}`, payload: {}, caller: 'token:0' },
     {
-      config: testEstate({
+      estate: testEstate({
         backups: {
           [name]: {
             kind: 'object-store',
@@ -62,7 +61,6 @@ async function restoreHostile(engine: Engine, attack: string) {
           },
         } as never,
       }),
-      state: new MemoryStateStore(),
       runId,
       notifier,
       logSink: logs.sink,

@@ -7,9 +7,8 @@ import type { BackupResult } from '../../../functions/backup-verify/types.js';
 import { scratchDatabaseName } from '../../../shared/adapters/databases/connection.js';
 import { createScratchDatabase, dropScratchDatabase } from '../../../shared/adapters/databases/scratch.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { main } from '../../../shared/host/cli/main.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import {
   databaseExists,
   databasesLike,
@@ -91,15 +90,14 @@ async function verify(
 ) {
   const runId = `t${suffix()}`;
   const logs = captureLogs();
-  const envelope = await runFunction(
+  const { envelope } = await runForTest(
     backupVerify,
     { kind: 'manual', id: `m-${suffix()}`, payload: options.payload ?? {} },
     {
-      config: testEstate({
+      estate: testEstate({
         ...(options.limits ? { limits: options.limits } : {}),
         backups: { b: { kind: 'object-store', url: `file://${tmp.dir}/${dir}/`, restoreTest } } as never,
       }),
-      state: new MemoryStateStore(),
       runId,
       logSink: logs.sink,
       ...(options.now ? { now: options.now } : {}),

@@ -4,7 +4,7 @@ import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { databasesLike, MYSQL_URL, mysqlDump, PG_URL, pgDump, suffix } from '../../shared/adapters/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
 import { detail, statuses, tempDir } from './fixtures.js';
@@ -33,12 +33,11 @@ describe('backupVerify restore tests', () => {
     dryRun = false,
   ) {
     const runId = `t${suffix()}`;
-    const envelope = await runFunction(backupVerify, manual(payload), {
-      config: testEstate({ backups: backups as never }),
+    const { envelope } = await runForTest(backupVerify, manual(payload), {
+      estate: testEstate({ backups: backups as never }),
       state,
       runId,
       dryRun,
-      logSink: () => undefined,
     });
     return { runId, items: envelope.items as BackupResult[] };
   }

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { SelfTestItem } from '../../../functions/backup-verify/self-test/self-test.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { testEstate } from '../../support/estate.js';
 
 const manual = (payload: Record<string, unknown>): ManualTrigger => ({
@@ -14,10 +13,8 @@ const manual = (payload: Record<string, unknown>): ManualTrigger => ({
 
 describe('backupVerify self-test', () => {
   it('proves each broken copy fails the right check', async () => {
-    const envelope = await runFunction(backupVerify, manual({ selfTest: true }), {
-      config: testEstate(),
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
+    const { envelope } = await runForTest(backupVerify, manual({ selfTest: true }), {
+      estate: testEstate(),
     });
     const items = envelope.items as SelfTestItem[];
     expect(items.map((i) => [i.case, i.status])).toEqual([
@@ -36,10 +33,8 @@ describe('backupVerify self-test', () => {
   });
 
   it('rejects an unknown backup name before verifying anything', async () => {
-    const envelope = await runFunction(backupVerify, manual({ backups: ['ghost'] }), {
-      config: testEstate({ backups: { cache: { kind: 'redis', url: 'redis://127.0.0.1:1' } } as never }),
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
+    const { envelope } = await runForTest(backupVerify, manual({ backups: ['ghost'] }), {
+      estate: testEstate({ backups: { cache: { kind: 'redis', url: 'redis://127.0.0.1:1' } } as never }),
     });
     expect(envelope.outcome).toBe('rejected');
     expect(envelope.error).toMatchObject({ status: 404, message: 'unknown backup(s): ghost (configured: cache)' });
@@ -47,13 +42,11 @@ describe('backupVerify self-test', () => {
   });
 
   it('skips a run with no backups configured', async () => {
-    const envelope = await runFunction(
+    const { envelope } = await runForTest(
       backupVerify,
       { kind: 'scheduled', id: 's1', job: 'backup-verify', scheduledAt: new Date().toISOString(), payload: {} },
       {
-        config: testEstate(),
-        state: new MemoryStateStore(),
-        logSink: () => undefined,
+        estate: testEstate(),
       },
     );
     expect(envelope).toMatchObject({ outcome: 'skipped', summary: 'no backups configured' });

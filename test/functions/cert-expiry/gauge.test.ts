@@ -4,8 +4,7 @@ import { gaugeSeries, writeGauge } from '../../../functions/cert-expiry/gauge.js
 import { certExpiry } from '../../../functions/cert-expiry/handler.js';
 import type { CertItem } from '../../../functions/cert-expiry/types.js';
 import { EstateSchema } from '../../../functions/estate.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { createTlsFixtures, type TlsFixtures } from '../../support/tls-fixtures.js';
 import { type RunningServer, serveOptions, startTlsServer } from '../../support/tls-servers.js';
 
@@ -103,10 +102,10 @@ describe('certExpiry with a gauge', () => {
   it('writes days_to_expiry per endpoint after the probes', async () => {
     requests.length = 0;
     status = 200;
-    const envelope = await runFunction(
+    const { envelope } = await runForTest(
       certExpiry,
       { kind: 'manual', id: 'g1', payload: {} },
-      { config: estate(), state: new MemoryStateStore(), now: () => NOW },
+      { estate: estate(), now: () => NOW },
     );
     expect(envelope.gauge).toEqual({ written: 2 });
     const points = requests[0]!.body.timeSeries as {
@@ -123,10 +122,10 @@ describe('certExpiry with a gauge', () => {
 
   it('keeps the items and the outcome when Monitoring fails', async () => {
     status = 500;
-    const envelope = await runFunction(
+    const { envelope } = await runForTest(
       certExpiry,
       { kind: 'manual', id: 'g2', payload: {} },
-      { config: estate(), state: new MemoryStateStore(), now: () => NOW },
+      { estate: estate(), now: () => NOW },
     );
     expect(envelope.outcome).toBe('warn');
     expect(envelope.items).toHaveLength(2);

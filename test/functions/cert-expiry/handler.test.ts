@@ -5,7 +5,7 @@ import { EstateSchema } from '../../../functions/estate.js';
 import type { Trigger } from '../../../shared/core/events/trigger.js';
 import type { DeliveryResult, Notification, Notifier } from '../../../shared/core/notify/notification.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { createTlsFixtures, type TlsFixtures } from '../../support/tls-fixtures.js';
 import { type RunningServer, serveOptions, startHangingServer, startTlsServer } from '../../support/tls-servers.js';
 
@@ -58,9 +58,8 @@ afterAll(async () => {
 describe('certExpiry through runFunction', () => {
   it('returns one item per address with the worst outcome and one message per severity', async () => {
     const notifier = new RecordingNotifier();
-    const envelope = await runFunction(certExpiry, manual(), {
-      config: estate,
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(certExpiry, manual(), {
+      estate,
       notifier,
       now: () => NOW,
     });
@@ -85,12 +84,12 @@ describe('certExpiry through runFunction', () => {
   it('tells each endpoint and problem once a day', async () => {
     const notifier = new RecordingNotifier();
     const state = new MemoryStateStore();
-    await runFunction(certExpiry, manual(), { config: estate, state, notifier, now: () => NOW });
-    const again = await runFunction(certExpiry, manual(), { config: estate, state, notifier, now: () => NOW });
+    await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
+    const { envelope: again } = await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
     expect(notifier.sent).toHaveLength(2);
     expect(again.notified).toEqual({ sent: 0, suppressed: 3 });
     const tomorrow = new Date(NOW.getTime() + 86_400_000);
-    await runFunction(certExpiry, manual(), { config: estate, state, notifier, now: () => tomorrow });
+    await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => tomorrow });
     expect(notifier.sent).toHaveLength(4);
   });
 
@@ -98,17 +97,16 @@ describe('certExpiry through runFunction', () => {
     const notifier = new RecordingNotifier();
     const state = new MemoryStateStore();
     notifier.ok = false;
-    await runFunction(certExpiry, manual(), { config: estate, state, notifier, now: () => NOW });
+    await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
     notifier.ok = true;
-    await runFunction(certExpiry, manual(), { config: estate, state, notifier, now: () => NOW });
+    await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
     expect(notifier.sent).toHaveLength(4);
   });
 
   it('still notifies without a state store and says repeats are not suppressed', async () => {
     const notifier = new RecordingNotifier();
-    const envelope = await runFunction(certExpiry, manual(), {
-      config: estate,
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(certExpiry, manual(), {
+      estate,
       stateAvailable: false,
       notifier,
       now: () => NOW,
@@ -120,9 +118,8 @@ describe('certExpiry through runFunction', () => {
 
   it('checks only the endpoints a request names, each once however often it is named', async () => {
     const notifier = new RecordingNotifier();
-    const envelope = await runFunction(certExpiry, manual({ endpoints: ['ok.test.local', 'ok.test.local'] }), {
-      config: estate,
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(certExpiry, manual({ endpoints: ['ok.test.local', 'ok.test.local'] }), {
+      estate,
       notifier,
       now: () => NOW,
     });
@@ -139,9 +136,8 @@ describe('certExpiry through runFunction', () => {
     [{ endpoints: [`${'a'.repeat(300)}.test`] }, /expected an endpoint of at most 300 characters/],
   ])('rejects the payload %j without probing', async (payload, message) => {
     const notifier = new RecordingNotifier();
-    const envelope = await runFunction(certExpiry, manual(payload), {
-      config: estate,
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(certExpiry, manual(payload), {
+      estate,
       notifier,
     });
     expect(envelope.outcome).toBe('rejected');
@@ -152,7 +148,7 @@ describe('certExpiry through runFunction', () => {
 
   it('rejects a CA file that cannot be read, naming it', async () => {
     const broken = EstateSchema.parse({ certificates: { caFile: '/nonexistent/ca.pem', endpoints: ['localhost:1'] } });
-    const envelope = await runFunction(certExpiry, manual(), { config: broken, state: new MemoryStateStore() });
+    const { envelope } = await runForTest(certExpiry, manual(), { estate: broken });
     expect(envelope.outcome).toBe('rejected');
     expect(envelope.summary).toMatch(/certificates\.caFile: cannot read "\/nonexistent\/ca\.pem" \(ENOENT\)/);
   });

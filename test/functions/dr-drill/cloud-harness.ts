@@ -3,10 +3,8 @@ import { createCloudRunDrill } from '../../../functions/dr-drill/adapters/cloud-
 import { createCloudSqlDrill } from '../../../functions/dr-drill/adapters/cloud-sql.js';
 import { defaultDrDrillDeps } from '../../../functions/dr-drill/deps.js';
 import { createDrDrill } from '../../../functions/dr-drill/handler.js';
-import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { manualTrigger, runForTest } from '../../../shared/testing/index.js';
 import { FakeCloudRunDr } from '../../fakes/cloud-run-dr.js';
 import { type FakeDrSettings, FakeSqlAdminDr } from '../../fakes/sqladmin-dr.js';
 import { suffix } from '../../shared/adapters/databases/seed.js';
@@ -53,13 +51,11 @@ export function useCloudFakes() {
         databases: { pg: { kind: 'cloud-sql', project: 'p1', instance: 'pg1' } },
         drills: { dr: { targets: { rto: '60m', rpo: '1d' }, steps } } as never,
       });
-      const trigger: ManualTrigger = { kind: 'manual', id: `cli:${suffix()}`, payload, caller: 'cli:tester' };
-      return runFunction(cloudDrill, trigger, {
-        config,
-        state: new MemoryStateStore(),
+      const trigger = manualTrigger(payload, { id: `cli:${suffix()}`, caller: 'cli:tester' });
+      return runForTest(cloudDrill, trigger, {
+        estate: config,
         dryRun,
-        logSink: () => undefined,
-      });
+      }).then((r) => r.envelope);
     },
   };
 }

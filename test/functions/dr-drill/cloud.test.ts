@@ -5,7 +5,7 @@ import { defaultDrDrillDeps } from '../../../functions/dr-drill/deps.js';
 import { createDrDrill } from '../../../functions/dr-drill/handler.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { FakeCloudRunDr } from '../../fakes/cloud-run-dr.js';
 import { FakeSqlAdminDr } from '../../fakes/sqladmin-dr.js';
 import { suffix } from '../../shared/adapters/databases/seed.js';
@@ -84,11 +84,9 @@ const FULL = [
 describe('drDrill cloud steps', () => {
   it('clones, restores the latest successful backup, deploys the serving image in the DR region, checks it, deletes all', async () => {
     const notifier = recordingNotifier();
-    const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
-      config: estate(FULL),
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(drill, cli({ plan: 'quarterly-dr' }), {
+      estate: estate(FULL),
       notifier,
-      logSink: () => undefined,
     });
     const id = envelope.drill as string;
     expect(envelope.summary).toContain('passed');
@@ -125,10 +123,8 @@ describe('drDrill cloud steps', () => {
   });
 
   it('clones at a point in time, labels the clone with the drill id and its expiry, and takes the RPO from that time', async () => {
-    const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
-      config: estate([{ step: 'sql.clone', database: 'main', pointInTime: '45m', pollInterval: '10ms' }]),
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
+    const { envelope } = await runForTest(drill, cli({ plan: 'quarterly-dr' }), {
+      estate: estate([{ step: 'sql.clone', database: 'main', pointInTime: '45m', pollInterval: '10ms' }]),
     });
     const id = envelope.drill as string;
     expect(envelope.outcome).toBe('ok');
@@ -151,10 +147,8 @@ describe('drDrill cloud steps', () => {
 
   it('fails the drill when the clone operation fails and still cleans up', async () => {
     sql.failNextOperation = { type: 'CLONE', message: 'PITR is not enabled' };
-    const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
-      config: estate(FULL),
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
+    const { envelope } = await runForTest(drill, cli({ plan: 'quarterly-dr' }), {
+      estate: estate(FULL),
     });
     expect(envelope.outcome).toBe('fail');
     expect(envelope.summary).toContain('clone into');
@@ -211,17 +205,15 @@ describe('drDrill cloud steps', () => {
         { heartbeat: { database: 'pg-direct', table: 'opsfn_heartbeat' } },
       );
       // The heartbeat job last ran 20 minutes before the drill: the clone's newest data is that old.
-      const beat = await runFunction(drill, cli({ task: 'heartbeat' }), {
-        config,
+      const { envelope: beat } = await runForTest(drill, cli({ task: 'heartbeat' }), {
+        estate: config,
         state,
         now: () => new Date(Date.now() - 20 * 60_000),
-        logSink: () => undefined,
       });
       expect(beat.outcome).toBe('ok');
-      const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
-        config,
+      const { envelope } = await runForTest(drill, cli({ plan: 'quarterly-dr' }), {
+        estate: config,
         state,
-        logSink: () => undefined,
       });
       const id = envelope.drill as string;
       expect(envelope.summary).toContain('passed');
@@ -264,10 +256,8 @@ describe('drDrill cloud steps', () => {
         { step: 'sql.clone', database, pollInterval: '10ms', connect: connect() },
         { step: 'db.assert', assertions: [{ sql: 'SELECT count(*) FROM conversations', min: 1 }] },
       ]);
-      const envelope = await runFunction(drill, cli({ plan: 'quarterly-dr' }), {
-        config,
-        state: new MemoryStateStore(),
-        logSink: () => undefined,
+      const { envelope } = await runForTest(drill, cli({ plan: 'quarterly-dr' }), {
+        estate: config,
       });
       expect(envelope.outcome).toBe('fail');
       const items = envelope.items as { status: string; detail: string }[];

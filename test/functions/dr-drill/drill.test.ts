@@ -4,7 +4,7 @@ import { createDrDrill, drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
 import { runAssertions } from '../../../shared/adapters/databases/assertions.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { testEstate } from '../../support/estate.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { serveRuntime } from '../../support/serve.js';
@@ -44,11 +44,10 @@ describe('drDrill end to end', () => {
     const state = new MemoryStateStore();
     const notifier = recordingNotifier();
     // The heartbeat job ran 30 minutes before the drill; the dump taken after it carries that row.
-    const beat = await runFunction(drDrill, scheduled({ task: 'heartbeat' }), {
-      config,
+    const { envelope: beat } = await runForTest(drDrill, scheduled({ task: 'heartbeat' }), {
+      estate: config,
       state,
       now: () => new Date(Date.now() - 30 * 60_000),
-      logSink: () => undefined,
     });
     expect(beat.items).toEqual([expect.objectContaining({ status: 'ok' })]);
     await work.putDump('db_prod.sql.gz', await prod.dump());
@@ -137,21 +136,19 @@ describe('drDrill end to end', () => {
       }),
     );
     const state = new MemoryStateStore();
-    const beat = await runFunction(drDrill, scheduled({ task: 'heartbeat' }), {
-      config,
+    const { envelope: beat } = await runForTest(drDrill, scheduled({ task: 'heartbeat' }), {
+      estate: config,
       state,
       now: () => new Date(Date.now() - 2 * 3_600_000),
-      logSink: () => undefined,
     });
     expect(beat.items).toEqual([expect.objectContaining({ target: 'main-db/opsfn_beat', status: 'ok' })]);
     await work.putDump('db_prod.sql.gz', await prod.dump());
     const notifier = recordingNotifier();
     const progress: string[] = [];
-    const envelope = await runFunction(drDrill, cli({ plan: 'quarterly-db' }), {
-      config,
+    const { envelope } = await runForTest(drDrill, cli({ plan: 'quarterly-db' }), {
+      estate: config,
       state,
       notifier,
-      logSink: () => undefined,
       onProgress: (text) => progress.push(text),
     });
     expect(envelope.outcome).toBe('fail');
@@ -205,11 +202,9 @@ describe('drDrill end to end', () => {
       },
     });
     const notifier = recordingNotifier();
-    const envelope = await runFunction(leaky, cli({ plan: 'quarterly-db' }), {
-      config,
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(leaky, cli({ plan: 'quarterly-db' }), {
+      estate: config,
       notifier,
-      logSink: () => undefined,
     });
     expect(envelope.outcome).toBe('fail');
     expect(envelope.summary).toContain(`left behind: ${stray}`);

@@ -8,7 +8,7 @@ import { EstateSchema } from '../../../functions/estate.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { main } from '../../../shared/host/cli/main.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { captureIo } from '../../support/cli-io.js';
 import { testEstate } from '../../support/estate.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
@@ -161,10 +161,8 @@ describe('drDrill http.check', () => {
         },
       } as never,
     });
-    const envelope = await runFunction(drDrill, cliTrigger({ plan: 'checks' }), {
-      config,
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
+    const { envelope } = await runForTest(drDrill, cliTrigger({ plan: 'checks' }), {
+      estate: config,
     });
     const items = envelope.items as { name: string; status: string; detail: string }[];
     expect(items[0]).toMatchObject({ name: 'ready', status: 'ok' });
@@ -186,10 +184,8 @@ describe('drDrill http.check', () => {
         },
       } as never,
     });
-    const envelope = await runFunction(drDrill, cliTrigger({ plan: 'ready' }), {
-      config,
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
+    const { envelope } = await runForTest(drDrill, cliTrigger({ plan: 'ready' }), {
+      estate: config,
     });
     const [check] = envelope.items as { status: string; detail: string }[];
     expect(check?.status).toBe('fail');
@@ -208,10 +204,8 @@ describe('drDrill http.check', () => {
         },
       } as never,
     });
-    const envelope = await runFunction(drDrill, cliTrigger({ task: 'heartbeat' }), {
-      config,
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
+    const { envelope } = await runForTest(drDrill, cliTrigger({ task: 'heartbeat' }), {
+      estate: config,
     });
     expect(envelope.outcome).toBe('fail');
     const [item] = envelope.items as { target: string; detail: string }[];

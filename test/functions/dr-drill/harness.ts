@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import type { Estate } from '../../../functions/estate.js';
 import type { ManualTrigger, ScheduledTrigger } from '../../../shared/core/events/trigger.js';
+import { manualTrigger, scheduledTrigger } from '../../../shared/testing/index.js';
 import { suffix } from '../../shared/adapters/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
 import { drillEstate, PG_SERVER, productionDb, readyService, workDir } from './fixtures.js';
@@ -18,38 +19,20 @@ export function useCleanups(): Cleanups {
 }
 
 /** An HTTP call by the first token. */
-export const manual = (payload: Record<string, unknown>): ManualTrigger => ({
-  kind: 'manual',
-  id: `m-${suffix()}`,
-  payload,
-  caller: 'token:0',
-});
+export const manual = (payload: Record<string, unknown>): ManualTrigger =>
+  manualTrigger(payload, { id: `m-${suffix()}`, caller: 'token:0' });
 
 /** A foreground `opsfn invoke` call. */
-export const cli = (payload: Record<string, unknown>): ManualTrigger => ({
-  kind: 'manual',
-  id: `cli:${suffix()}`,
-  payload,
-  caller: 'cli:tester',
-});
+export const cli = (payload: Record<string, unknown>): ManualTrigger =>
+  manualTrigger(payload, { id: `cli:${suffix()}`, caller: 'cli:tester' });
 
 /** The heartbeat schedule firing. */
-export const scheduled = (payload: Record<string, unknown>): ScheduledTrigger => ({
-  kind: 'scheduled',
-  id: `s-${suffix()}`,
-  job: 'dr-drill-heartbeat',
-  scheduledAt: new Date().toISOString(),
-  payload,
-});
+export const scheduled = (payload: Record<string, unknown>): ScheduledTrigger =>
+  scheduledTrigger(payload, { id: `s-${suffix()}`, job: 'dr-drill-heartbeat' });
 
 /** The continuation of a drill step, as the runtime delivers it. */
-export const continued = (key: string, payload: Record<string, unknown>): ScheduledTrigger => ({
-  kind: 'scheduled',
-  id: `continue:${key}`,
-  job: 'continue:drDrill',
-  scheduledAt: new Date().toISOString(),
-  payload,
-});
+export const continued = (key: string, payload: Record<string, unknown>): ScheduledTrigger =>
+  scheduledTrigger(payload, { id: `continue:${key}`, job: 'continue:drDrill' });
 
 /** A production database with `rows` conversations, a work directory and a ready service, all undone after the test. */
 export async function setup(cleanups: Cleanups, engine: 'postgres' | 'mysql', rows = 1200) {

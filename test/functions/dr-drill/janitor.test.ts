@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { suffix } from '../../shared/adapters/databases/seed.js';
 import { createDatabase, databasesLike, dropDatabase, PG_SERVER } from './fixtures.js';
 import { manual, standardEstate, useCleanups } from './harness.js';
@@ -53,10 +53,9 @@ describe('drDrill janitor and plan checks', () => {
       ],
     };
     await state.put(drillKey(id), record);
-    const envelope = await runFunction(drDrill, manual({ task: 'janitor' }), {
-      config,
+    const { envelope } = await runForTest(drDrill, manual({ task: 'janitor' }), {
+      estate: config,
       state,
-      logSink: () => undefined,
     });
     expect(envelope.items).toEqual([
       expect.objectContaining({ resource: name, action: 'deleted' }),
@@ -74,13 +73,12 @@ describe('drDrill janitor and plan checks', () => {
       steps: [{ step: 'db.restoreDump', backup: 'nope', scratch: { postgres: PG_SERVER } }],
     });
     const state = new MemoryStateStore();
-    const unknown = await runFunction(drDrill, manual({ plan: 'other' }), { config, state, logSink: () => undefined });
+    const { envelope: unknown } = await runForTest(drDrill, manual({ plan: 'other' }), { estate: config, state });
     expect(unknown.summary).toContain('unknown drill plan "other" (known: quarterly-db)');
     expect(unknown.outcome).toBe('rejected');
-    const broken = await runFunction(drDrill, manual({ plan: 'quarterly-db' }), {
-      config,
+    const { envelope: broken } = await runForTest(drDrill, manual({ plan: 'quarterly-db' }), {
+      estate: config,
       state,
-      logSink: () => undefined,
     });
     expect(broken.outcome).toBe('rejected');
     expect(await state.keys('drill')).toEqual([]);

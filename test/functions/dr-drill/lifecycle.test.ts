@@ -3,8 +3,8 @@ import { drDrill } from '../../../functions/dr-drill/handler.js';
 import { type DrillRecord, drillKey } from '../../../functions/dr-drill/model.js';
 import type { Estate } from '../../../functions/estate.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { createRuntime } from '../../../shared/host/runtime/runtime.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { serveRuntime } from '../../support/serve.js';
 import { databasesLike } from './fixtures.js';
@@ -151,12 +151,11 @@ describe('drDrill lifecycle', () => {
     const state = new MemoryStateStore();
     const notifier = recordingNotifier();
     const before = await databasesLike('postgres', 'opsfn_drill_');
-    const envelope = await runFunction(drDrill, manual({ plan: 'quarterly-db' }), {
-      config,
+    const { envelope } = await runForTest(drDrill, manual({ plan: 'quarterly-db' }), {
+      estate: config,
       state,
       notifier,
       dryRun: true,
-      logSink: () => undefined,
     });
     expect(envelope.summary).toContain('dry-run');
     expect(envelope.outcome).toBe('ok');

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { cli, standardEstate, useCleanups } from './harness.js';
 
@@ -12,9 +11,8 @@ describe('drDrill report links', () => {
     const config = await standardEstate(cleanups);
     const notifier = recordingNotifier();
     const lines: string[] = [];
-    const envelope = await runFunction(drDrill, cli({ plan: 'quarterly-db' }), {
-      config,
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(drDrill, cli({ plan: 'quarterly-db' }), {
+      estate: config,
       notifier,
       logSink: (line) => lines.push(line),
     });

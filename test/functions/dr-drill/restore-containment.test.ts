@@ -7,7 +7,7 @@ import type { DrillRecord } from '../../../functions/dr-drill/model.js';
 import { RestoreError } from '../../../shared/adapters/databases/errors.js';
 import { GuardKeys } from '../../../shared/core/guard/keys.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { otherDatabase, suffix } from '../../shared/adapters/databases/seed.js';
 import { captureLogs, testEstate } from '../../support/estate.js';
 import { databasesLike, drillEstate, MYSQL_SERVER, PG_SERVER } from './fixtures.js';
@@ -58,9 +58,8 @@ describe('drDrill db.restoreDump of a hostile dump', () => {
     const marker = `/tmp/opsfn-drill-pwned-${suffix()}`;
     const { config, text } = await hostileDrill('postgres', () => `\\! touch ${marker}`);
     const logs = captureLogs();
-    const envelope = await runFunction(drDrill, cli({ plan: 'quarterly-db' }), {
-      config,
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(drDrill, cli({ plan: 'quarterly-db' }), {
+      estate: config,
       logSink: logs.sink,
     });
     const [restore, , cleanup] = envelope.items as { name: string; status: string; detail: string }[];
@@ -83,10 +82,8 @@ describe('drDrill db.restoreDump of a hostile dump', () => {
 
   it('refuses USE of another MySQL database at its line and leaves that database alone', async () => {
     const { config, other, text } = await hostileDrill('mysql', (name) => `USE ${name};\nCREATE TABLE pwned (a int);`);
-    const envelope = await runFunction(drDrill, cli({ plan: 'quarterly-db' }), {
-      config,
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
+    const { envelope } = await runForTest(drDrill, cli({ plan: 'quarterly-db' }), {
+      estate: config,
     });
     const [restore] = envelope.items as { status: string; detail: string }[];
     const line = text.split('\n').indexOf(`USE ${other.name};`) + 1;
@@ -102,10 +99,8 @@ describe('drDrill db.restoreDump of a hostile dump', () => {
     'reads a clean %s copy as its loader, never as the scratch server’s user',
     async (engine) => {
       const { config } = await hostileDrill(engine, () => '');
-      const envelope = await runFunction(drDrill, cli({ plan: 'quarterly-db' }), {
-        config,
-        state: new MemoryStateStore(),
-        logSink: () => undefined,
+      const { envelope } = await runForTest(drDrill, cli({ plan: 'quarterly-db' }), {
+        estate: config,
       });
       expect(envelope.items).toEqual([
         expect.objectContaining({ status: 'ok' }),
@@ -123,10 +118,8 @@ describe('drDrill db.restoreDump of a hostile dump', () => {
         throw new RestoreError('client', 'refused: psql (PostgreSQL) 15.3 has no \\restrict');
       },
     });
-    const envelope = await runFunction(refusing, cli({ plan: 'quarterly-db' }), {
-      config,
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
+    const { envelope } = await runForTest(refusing, cli({ plan: 'quarterly-db' }), {
+      estate: config,
     });
     expect(envelope.items).toContainEqual(
       expect.objectContaining({ status: 'fail', detail: 'refused: psql (PostgreSQL) 15.3 has no \\restrict' }),
@@ -140,10 +133,9 @@ describe('drDrill cleanup under the kill switch', () => {
     const { config } = await hostileDrill('postgres', () => '');
     const state = new MemoryStateStore();
     await state.put(GuardKeys.paused, { reason: 'incident', at: new Date().toISOString() });
-    const envelope = await runFunction(drDrill, cli({ plan: 'quarterly-db' }), {
-      config,
+    const { envelope } = await runForTest(drDrill, cli({ plan: 'quarterly-db' }), {
+      estate: config,
       state,
-      logSink: () => undefined,
     });
     const [restore, , cleanup] = envelope.items as { name: string; status: string; detail: string }[];
     expect(restore).toMatchObject({

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../shared/testing/index.js';
 import { testEstate } from '../../support/estate.js';
 import { stamp } from '../backup-verify/fixtures.js';
 import { drillEstate, PG_SERVER } from './fixtures.js';
@@ -27,10 +26,8 @@ describe('drDrill RPO without a heartbeat in the copy', () => {
         },
       }),
     );
-    const envelope = await runFunction(drDrill, cli({ plan: 'quarterly-db' }), {
-      config,
-      state: new MemoryStateStore(),
-      logSink: () => undefined,
+    const { envelope } = await runForTest(drDrill, cli({ plan: 'quarterly-db' }), {
+      estate: config,
     });
     const [restore] = envelope.items as { status: string; detail: string }[];
     expect(restore?.status).toBe('ok');

@@ -6,18 +6,16 @@ import { createHealthSweep } from '../../../functions/health-sweep/handler.js';
 import type { SweepItem } from '../../../functions/health-sweep/sweep-types.js';
 import type { Trigger } from '../../../shared/core/events/trigger.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
-import { recordingNotifier } from '../../support/recording-notifier.js';
+import { createTestRunner, manualTrigger, scheduledTrigger, testClock } from '../../../shared/testing/index.js';
 
 /** A scheduled trigger, as the health-sweep schedule sends it. */
-export function scheduled(id = `sched:${Math.random()}`): Trigger {
-  return { kind: 'scheduled', id, job: 'health-sweep', scheduledAt: new Date().toISOString(), payload: {} };
+export function scheduled(id?: string): Trigger {
+  return scheduledTrigger({}, { job: 'health-sweep', ...(id ? { id } : {}) });
 }
 
 /** A manual trigger with a payload. */
 export function manual(payload: Record<string, unknown>): Trigger {
-  return { kind: 'manual', id: `manual:${Math.random()}`, payload, caller: 'test' };
+  return manualTrigger(payload);
 }
 
 /**
@@ -26,9 +24,7 @@ export function manual(payload: Record<string, unknown>): Trigger {
  */
 export function healthHarness(estate: Partial<EstateInput>, deps: Partial<HealthSweepDeps> = {}) {
   const config = EstateSchema.parse({ estate: 'test', ...estate });
-  const state = new MemoryStateStore();
-  const notifier = recordingNotifier();
-  const clock = { now: new Date('2026-03-02T09:00:00Z') };
+  const clock = testClock('2026-03-02T09:00:00Z');
   const sleeps: number[] = [];
   const fullDeps: HealthSweepDeps = {
     ...defaultHealthSweepDeps({ timing: { timeoutMs: 2_000, retries: 0, retryDelayMs: 5, pollMs: 5 } }),
@@ -38,21 +34,20 @@ export function healthHarness(estate: Partial<EstateInput>, deps: Partial<Health
     ...deps,
   };
   const definition = createHealthSweep(fullDeps);
-  const logs: string[] = [];
-  const invoke = (trigger: Trigger = scheduled(), options: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
-    runFunction(definition, trigger, {
-      config,
-      state,
-      notifier,
-      now: () => clock.now,
-      logSink: (l) => logs.push(l),
-      ...options,
-    });
-  const audits = () => logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);
-  const advance = (ms: number) => {
-    clock.now = new Date(clock.now.getTime() + ms);
+  const runner = createTestRunner(definition, { estate: config, now: clock.now });
+  const invoke = async (trigger: Trigger = scheduled(), options: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
+    (await runner.run(trigger, options)).envelope;
+  return {
+    config,
+    state: runner.state,
+    sent: runner.sent,
+    clock,
+    advance: clock.advance,
+    sleeps,
+    invoke,
+    audits: runner.audits,
+    deps: fullDeps,
   };
-  return { config, state, sent: notifier.sent, clock, advance, sleeps, invoke, audits, deps: fullDeps };
 }
 
 /** The envelope's items as sweep items, by check name. */

@@ -110,7 +110,7 @@ describe('healthSweep remediation', () => {
     }[];
     expect(ops[0]).toMatchObject({ op: 'test', path: '/metadata/resourceVersion' });
     expect(ops[1]?.path).toBe('/spec/template');
-    expect(ops[1]?.value.metadata.annotations[RESTARTED_AT_ANNOTATION]).toBe(h.clock.now.toISOString());
+    expect(ops[1]?.value.metadata.annotations[RESTARTED_AT_ANNOTATION]).toBe(h.clock.now().toISOString());
     expect(envelope.actions).toMatchObject([{ action: 'restart', target: 'kube', status: 'done' }]);
     expect(envelope.summary).toMatch(/restarted kube: every check passes again after 1 re-check/);
     expect(h.sleeps).toEqual([10_000]);

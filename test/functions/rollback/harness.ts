@@ -2,12 +2,12 @@ import { type EstateInput, EstateSchema } from '../../../functions/estate.js';
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
 import { createRollback } from '../../../functions/rollback/handler.js';
 import type { AlertTrigger, Trigger } from '../../../shared/core/events/trigger.js';
-import type { Notification, Notifier } from '../../../shared/core/notify/notification.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
-import { MemoryStateStore } from '../../../shared/core/state/memory.js';
-import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { createTestRunner, alertTrigger as incident } from '../../../shared/testing/index.js';
 import { FakeCloudRun } from '../../fakes/cloud-run.js';
+import { FakeKubernetes } from '../../fakes/kubernetes.js';
 import { FakeMonitoring } from '../../fakes/monitoring.js';
+import { type FakeReply, RecordingServer } from '../../fakes/recording-server.js';
 
 /** The Cloud Run service every rollback test uses. */
 export const SERVICE = 'projects/p1/locations/us-central1/services/web';
@@ -16,19 +16,13 @@ export const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
 /** A Cloud Monitoring alert trigger about service `web`, as intake produces it. */
 export function alertTrigger(id: string, state: 'firing' | 'resolved' = 'firing'): AlertTrigger {
-  return {
-    kind: 'alert',
+  return incident('web 5xx rate', {
     id: `cm:${id}:${state === 'firing' ? 'open' : 'closed'}`,
-    alert: {
-      source: 'cloud-monitoring',
-      name: 'web 5xx rate',
-      state,
-      labels: { service_name: 'web', project_id: 'p1', location: 'us-central1', alertname: 'web 5xx rate' },
-      annotations: {},
-      startedAt: new Date().toISOString(),
-      fingerprint: id,
-    },
-  };
+    source: 'cloud-monitoring',
+    state,
+    labels: { service_name: 'web', project_id: 'p1', location: 'us-central1' },
+    fingerprint: id,
+  });
 }
 
 /**
@@ -53,15 +47,6 @@ export async function cloudRunHarness(overrides: Partial<EstateInput> = {}) {
     rollback: { policies: [{ match: { alert: 'web 5xx rate' }, errorRate: { threshold: '1%' }, settle: '3m' }] },
     ...overrides,
   });
-  const state = new MemoryStateStore();
-  const sent: Notification[] = [];
-  const notifier: Notifier = {
-    notify: async (m) => {
-      sent.push(m);
-      return [{ channel: 'test', ok: true, attempts: 1 }];
-    },
-  };
-  const logs: string[] = [];
   const settles: number[] = [];
   const hooks = { onSettle: () => {} };
   const deps = {
@@ -76,20 +61,88 @@ export async function cloudRunHarness(overrides: Partial<EstateInput> = {}) {
     },
   };
   const definition = createRollback(deps);
-  const invoke = (trigger: Trigger, options: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
-    runFunction(definition, trigger, { config, state, notifier, logSink: (l) => logs.push(l), ...options });
-  const audits = () => logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);
+  const runner = createTestRunner(definition, { estate: config });
+  const invoke = async (trigger: Trigger, options: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
+    (await runner.run(trigger, options)).envelope;
   return {
     run,
     monitoring,
     config,
-    state,
-    sent,
+    state: runner.state,
+    sent: runner.sent,
     settles,
     hooks,
     deps,
     invoke,
-    audits,
+    audits: runner.audits,
     stop: () => Promise.all([run.server.stop(), monitoring.server.stop()]),
   };
+}
+
+/** Deployment prod/backend as Kubernetes runs it: ReplicaSet backend-h07 (app:1) and, since the deploy, backend-h17 (app:2). */
+export const DEPLOYMENT = /^\/apis\/apps\/v1\/namespaces\/prod\/deployments\/backend$/;
+
+const vector = (value?: string): FakeReply => ({
+  status: 200,
+  body: { status: 'success', data: { resultType: 'vector', result: value ? [{ metric: {}, value: [0, value] }] : [] } },
+});
+
+/** An Alertmanager alert about Deployment prod/backend. */
+export function kubernetesAlert(id: string): AlertTrigger {
+  return incident('HighErrorRate', {
+    id: `am:${id}`,
+    labels: { namespace: 'prod', deployment: 'backend', severity: 'page' },
+    fingerprint: id,
+  });
+}
+
+/**
+ * A fake Kubernetes API with Deployment prod/backend deployed ten minutes ago, a Prometheus whose error
+ * ratio of a ReplicaSet at a time is `h.ratio(time, revision)` (20 % since the deploy, until the
+ * settle wait ends, then none), memory state and the rollback function over production adapters.
+ */
+export async function kubernetesHarness() {
+  const k8s = new FakeKubernetes();
+  const deployedAt = Date.now() - 10 * 60_000;
+  const h = {
+    ratio: (time: number, _revision: string): string | undefined => (time > deployedAt ? '0.2' : '0.001'),
+  };
+  const prometheus = new RecordingServer((r) => {
+    const q = r.query.get('query') ?? '';
+    if (q.startsWith('total')) return vector('5000');
+    return vector(h.ratio(Number(r.query.get('time')) * 1000, /rs="([^"]*)"/.exec(q)?.[1] ?? ''));
+  });
+  await Promise.all([k8s.server.start(), prometheus.start()]);
+  k8s.addDeployment('prod', 'backend', ['app:1', 'app:2'], [new Date(deployedAt - 86_400_000), new Date(deployedAt)]);
+  const config = EstateSchema.parse({
+    endpoints: { kubernetes: { url: k8s.server.url }, prometheus: { url: prometheus.url } },
+    services: { backend: { platform: 'kubernetes', namespace: 'prod', deployment: 'backend' } },
+    rollback: {
+      policies: [
+        {
+          match: { alert: 'HighErrorRate' },
+          errorRate: { threshold: '1%', query: 'ratio{rs="$revision"}[$window]', totalQuery: 'total[$window]' },
+          settle: '1m',
+        },
+      ],
+    },
+  });
+  const definition = createRollback({
+    ...defaultRollbackDeps({ timing: { timeoutMs: 2_000, retryDelayMs: 5, pollMs: 5 } }),
+    sleep: async () => {
+      h.ratio = () => '0.0';
+    },
+  });
+  const runner = createTestRunner(definition, { estate: config });
+  return Object.assign(h, {
+    k8s,
+    prometheus,
+    deployedAt,
+    config,
+    state: runner.state,
+    sent: runner.sent,
+    audits: runner.audits,
+    invoke: async (trigger: AlertTrigger, dryRun = false) => (await runner.run(trigger, { dryRun })).envelope,
+    stop: () => Promise.all([k8s.server.stop(), prometheus.stop()]),
+  });
 }

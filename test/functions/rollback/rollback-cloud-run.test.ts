@@ -1,8 +1,44 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
 import { alertTrigger, cloudRunHarness, minutesAgo, PATCH_PATH, SERVICE } from './harness.js';
+import { runRollbackSuite } from './suite.js';
 
 type Harness = Awaited<ReturnType<typeof cloudRunHarness>>;
+
+/** web-00003-ccc, deployed a minute ago, fails a fifth of its requests; web-00002-bbb served fine before it. */
+function failingDeploy(h: Harness): void {
+  h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
+  h.monitoring.traffic('web', 'web-00002-bbb', minutesAgo(15), 1000, 1);
+}
+
+runRollbackSuite('Cloud Run', async () => {
+  const h = await cloudRunHarness();
+  failingDeploy(h);
+  h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
+  const patches = () => h.run.server.find('PATCH', PATCH_PATH);
+  return {
+    estate: h.config,
+    state: h.state,
+    service: 'web',
+    bad: 'web-00003-ccc',
+    good: 'web-00002-bbb',
+    alert: (id) => alertTrigger(`inc-${id}`),
+    invoke: h.invoke,
+    sent: h.sent,
+    audits: h.audits,
+    pins: true,
+    unchanged: async () => expect(patches()).toHaveLength(0),
+    async rolledBack(_envelope, sent) {
+      expect(patches()).toHaveLength(1);
+      expect(patches()[0]?.body).toMatchObject({
+        traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00002-bbb', percent: 100 }],
+      });
+      expect(h.settles).toEqual([180_000]);
+      expect(sent.map((m) => m.severity)).toEqual(['warning', 'info']);
+    },
+    close: h.stop,
+  };
+});
 
 describe('rollback on Cloud Run', () => {
   let h: Harness;
@@ -12,38 +48,10 @@ describe('rollback on Cloud Run', () => {
   });
   afterEach(() => h.stop());
 
-  const failingDeploy = () => {
-    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
-    h.monitoring.traffic('web', 'web-00002-bbb', minutesAgo(15), 1000, 1);
-  };
   const patches = () => h.run.server.find('PATCH', PATCH_PATH);
 
-  it('rolls back a confirmed error rate to the previous revision and verifies recovery', async () => {
-    failingDeploy();
-    h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
-    const envelope = await h.invoke(alertTrigger('inc-1'));
-    expect(envelope.outcome).toBe('ok');
-    expect(envelope.summary).toBe('rolled web back web-00003-ccc → web-00002-bbb; recovered');
-    expect(patches()).toHaveLength(1);
-    expect(patches()[0]?.body).toMatchObject({
-      traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00002-bbb', percent: 100 }],
-    });
-    expect(h.settles).toEqual([180_000]);
-    expect(await h.state.get(RollbackKeys.bad('web'))).toEqual(['web-00003-ccc']);
-    expect(await h.state.get(RollbackKeys.pin('web'))).toMatchObject({
-      revision: 'web-00002-bbb',
-      from: 'web-00003-ccc',
-    });
-    expect(h.sent.map((m) => m.severity)).toEqual(['warning', 'info']);
-    for (const m of h.sent) expect(m.text).toContain('opsfn release-pin web');
-    const decisions = h.audits().map((a) => a.decision);
-    expect(decisions).toEqual(
-      expect.arrayContaining(['received', 'decided', 'intent', 'done', 'notified', 'finished']),
-    );
-  });
-
   it('escalates when the error rate stays high after the settle time, without a second rollback', async () => {
-    failingDeploy();
+    failingDeploy(h);
     h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 100);
     const envelope = await h.invoke(alertTrigger('inc-2'));
     expect(envelope.outcome).toBe('warn');
@@ -114,32 +122,22 @@ describe('rollback on Cloud Run', () => {
         policies: [{ match: { alert: 'web 5xx rate' }, errorRate: { threshold: '1%' }, recentDeploy: '5m' }],
       },
     });
-    failingDeploy();
+    failingDeploy(h);
     const envelope = await h.invoke(alertTrigger('inc-7'));
     expect(envelope.items).toMatchObject([{ verdict: 'not-the-deploy' }]);
     expect(h.sent[0]?.text).toMatch(/outside recentDeploy: the problem is not the last deploy/);
     expect(patches()).toHaveLength(0);
   });
 
-  it('logs the decision and calls nothing in dry-run', async () => {
-    failingDeploy();
-    const envelope = await h.invoke(alertTrigger('inc-8'), { dryRun: true });
-    expect(envelope.summary).toBe('dry-run: would roll web back web-00003-ccc → web-00002-bbb');
-    expect(envelope.actions).toMatchObject([{ action: 'rollback', status: 'dry-run' }]);
-    expect(h.audits().some((a) => a.decision === 'dry-run')).toBe(true);
-    expect(patches()).toHaveLength(0);
-    expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
-  });
-
   it('does one rollback for 100 simultaneous deliveries of the same alert', async () => {
-    failingDeploy();
+    failingDeploy(h);
     const envelopes = await Promise.all(Array.from({ length: 100 }, () => h.invoke(alertTrigger('inc-9'))));
     expect(patches()).toHaveLength(1);
     expect(envelopes.filter((e) => e.duplicate === true)).toHaveLength(99);
   });
 
   it('does one rollback for two different alerts about the same service at once', async () => {
-    failingDeploy();
+    failingDeploy(h);
     h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
     const [a, b] = await Promise.all([h.invoke(alertTrigger('inc-10')), h.invoke(alertTrigger('inc-11'))]);
     expect(patches()).toHaveLength(1);
@@ -147,7 +145,7 @@ describe('rollback on Cloud Run', () => {
   });
 
   it('fails with nothing changed when Cloud Run keeps answering 5xx', async () => {
-    failingDeploy();
+    failingDeploy(h);
     h.run.server.failNext('GET', /\/services\/web/, { status: 500, body: { error: { code: 500 } } }, 100);
     const envelope = await h.invoke(alertTrigger('inc-12'));
     expect(envelope.outcome).toBe('fail');
@@ -159,7 +157,7 @@ describe('rollback on Cloud Run', () => {
   });
 
   it('fails without bookkeeping when the traffic PATCH fails, is not retried and pages', async () => {
-    failingDeploy();
+    failingDeploy(h);
     h.run.server.failNext('PATCH', PATCH_PATH, { status: 503, body: { error: { code: 503 } } });
     const envelope = await h.invoke(alertTrigger('inc-13'));
     expect(envelope.outcome).toBe('fail');
@@ -174,16 +172,6 @@ describe('rollback on Cloud Run', () => {
         text: expect.stringMatching(/HTTP 503[\s\S]*error ratio 20\.00%/),
       },
     ]);
-  });
-
-  it('pages when a guardrail blocks a confirmed rollback', async () => {
-    failingDeploy();
-    await h.state.put('control:paused', { reason: 'maintenance', at: new Date().toISOString() });
-    const envelope = await h.invoke(alertTrigger('inc-15'));
-    expect(envelope.outcome).toBe('skipped');
-    expect(envelope.actions).toMatchObject([{ action: 'rollback', status: 'refused', by: 'kill-switch' }]);
-    expect(h.sent).toMatchObject([{ severity: 'critical', title: expect.stringMatching(/blocked/) }]);
-    expect(patches()).toHaveLength(0);
   });
 
   it('records and notifies a resolved alert without acting', async () => {

@@ -3,14 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EstateSchema } from '../../../functions/estate.js';
+import { type Estate, EstateSchema } from '../../../functions/estate.js';
 import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
 import { createRollback } from '../../../functions/rollback/handler.js';
 import { releasePinCommand } from '../../../functions/rollback/release-pin-command.js';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
 import { DockerEngine } from '../../../shared/adapters/platforms/docker-engine.js';
 import type { AlertTrigger } from '../../../shared/core/events/trigger.js';
-import { GuardKeys } from '../../../shared/core/guard/keys.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { createRuntime, type Runtime } from '../../../shared/host/runtime/runtime.js';
 import { captureIo } from '../../support/cli-io.js';
@@ -24,8 +23,10 @@ import {
   uniqueSuffix,
   writeComposeFile,
 } from '../../support/docker.js';
+import { captureLogs } from '../../support/estate.js';
 import { freePort } from '../../support/local-process.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
+import { runRollbackSuite } from './suite.js';
 
 const suffix = uniqueSuffix();
 const repo = `opsfn-test-${suffix}/exchange`;
@@ -35,6 +36,8 @@ let dir: string;
 let file: string;
 let port: number;
 let runtime: Runtime;
+let config: Estate;
+const logs = captureLogs();
 const state = new MemoryStateStore();
 const notifier = recordingNotifier();
 
@@ -58,7 +61,7 @@ async function images(): Promise<string[]> {
   return (await engine.containers(project, 'app')).filter((c) => c.state === 'running').map((c) => c.image);
 }
 
-describe('rollback on docker compose, confirmed by a probe', () => {
+describe('a compose deploy whose new image fails, confirmed by a probe', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'opsfn-rollback-compose-'));
     port = await freePort();
@@ -67,7 +70,7 @@ describe('rollback on docker compose, confirmed by a probe', () => {
       importAppImage(repo, 'v2', 500),
       importAppImage(repo, 'v3', 200),
     ]);
-    const config = EstateSchema.parse({
+    config = EstateSchema.parse({
       services: { app: { platform: 'compose', project, service: 'app', files: [join(dir, 'docker-compose.yml')] } },
       rollback: {
         policies: [
@@ -91,7 +94,7 @@ describe('rollback on docker compose, confirmed by a probe', () => {
       functions: [createRollback(deps)],
       state,
       notifier,
-      logSink: () => {},
+      logSink: logs.sink,
     });
     // Deploy v1, let opsfn see it serve, then deploy the broken v2 by hand as a person would.
     file = await writeComposeFile(dir, { app: appService(`${repo}:v1`, port) });
@@ -114,47 +117,35 @@ describe('rollback on docker compose, confirmed by a probe', () => {
     await runtime?.close();
   }, 60_000);
 
-  it('shows the exact compose command in dry-run and changes nothing', async () => {
+  // The deploy above left v2 failing; the suite rolls it back to v1 last, which the release below starts from.
+  runRollbackSuite('docker compose', async () => {
     const [cli] = await composeCli();
-    const envelope = await runtime.invoke('rollback', alert('dry'), { dryRun: true });
     const pinFile = join(dir, `.opsfn-pin.${project}.app.yml`);
-    expect(envelope.actions).toEqual([
-      expect.objectContaining({
-        action: 'rollback',
-        status: 'dry-run',
-        change: {
-          traffic: { from: `${repo}:v2`, to: `${repo}:v1` },
-          command: `${cli === 'docker' ? 'docker compose' : cli} -p ${project} -f ${file} -f ${pinFile} up -d --no-deps --force-recreate --scale app=1 app`,
-        },
-      }),
-    ]);
-    expect(await images()).toEqual([`${repo}:v2`]);
-    expect(existsSync(pinFile)).toBe(false);
-  }, 30_000);
-
-  it('refuses the rollback while opsfn is paused, and changes nothing', async () => {
-    await state.put(GuardKeys.paused, { at: new Date().toISOString(), reason: 'maintenance' });
-    try {
-      const envelope = await runtime.invoke('rollback', alert('paused'));
-      expect(envelope.actions).toMatchObject([{ action: 'rollback', status: 'refused', by: 'kill-switch' }]);
-      expect(await images()).toEqual([`${repo}:v2`]);
-      expect(await state.get(RollbackKeys.pin('app'))).toBeUndefined();
-    } finally {
-      await state.delete(GuardKeys.paused);
-    }
-  }, 30_000);
-
-  it('confirms the errors with the probe, rolls back to the previous image and verifies recovery', async () => {
-    const envelope = await runtime.invoke('rollback', alert('incident'));
-    expect(envelope.outcome).toBe('ok');
-    expect(envelope.summary).toBe(`rolled app back ${repo}:v2 → ${repo}:v1; recovered`);
-    expect(envelope.items).toMatchObject([{ verification: { state: 'low', reading: { ratio: 0, total: 4 } } }]);
-    expect(await images()).toEqual([`${repo}:v1`]);
-    expect((await fetch(`http://127.0.0.1:${port}/health/`)).status).toBe(200);
-    expect(await state.get(RollbackKeys.pin('app'))).toMatchObject({ revision: `${repo}:v1`, from: `${repo}:v2` });
-    expect(await state.get(RollbackKeys.bad('app'))).toEqual([`${repo}:v2`]);
-    expect(notifier.sent.map((m) => m.text).join('\n')).toContain('opsfn release-pin app');
-  }, 60_000);
+    return {
+      estate: config,
+      state,
+      service: 'app',
+      bad: `${repo}:v2`,
+      good: `${repo}:v1`,
+      alert,
+      invoke: (trigger, options) => runtime.invoke('rollback', trigger, options),
+      sent: notifier.sent,
+      audits: logs.audits,
+      pins: true,
+      change: {
+        command: `${cli === 'docker' ? 'docker compose' : cli} -p ${project} -f ${file} -f ${pinFile} up -d --no-deps --force-recreate --scale app=1 app`,
+      },
+      async unchanged() {
+        expect(await images()).toEqual([`${repo}:v2`]);
+        expect(existsSync(pinFile)).toBe(false);
+      },
+      async rolledBack(envelope) {
+        expect(envelope.items).toMatchObject([{ verification: { state: 'low', reading: { ratio: 0, total: 4 } } }]);
+        expect(await images()).toEqual([`${repo}:v1`]);
+        expect((await fetch(`http://127.0.0.1:${port}/health/`)).status).toBe(200);
+      },
+    };
+  });
 
   it('releases the pin with `opsfn release-pin` once the compose file names a fixed image', async () => {
     await writeComposeFile(dir, { app: appService(`${repo}:v3`, port) });

@@ -1,38 +1,67 @@
 import { OAuth2Client } from 'google-auth-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloudRunPlatform } from '../../../../shared/adapters/platforms/cloud-run-platform.js';
-import { PlatformOperationError, ServingChangedError } from '../../../../shared/adapters/platforms/errors.js';
+import { PlatformOperationError } from '../../../../shared/adapters/platforms/errors.js';
 import { BadInputError, DependencyError } from '../../../../shared/core/errors/ops-error.js';
 import { FakeCloudRun } from '../../../fakes/cloud-run.js';
+import { httpFaults, runPlatformContract } from './contract.js';
 
 const SERVICE = 'projects/p1/locations/us-central1/services/web';
 const SERVICE_PATH = /^\/v2\/projects\/p1\/locations\/us-central1\/services\/web$/;
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+/** A fake Cloud Run with service `web` of three revisions, and the adapter bound to it. */
+async function cloudRun(): Promise<{ fake: FakeCloudRun; platform: CloudRunPlatform }> {
+  const fake = new FakeCloudRun();
+  fake.addService(SERVICE, [
+    { name: 'web-00001-aaa', createTime: ago(600) },
+    { name: 'web-00002-bbb', createTime: ago(300) },
+    { name: 'web-00003-ccc', createTime: ago(10) },
+  ]);
+  return { fake, platform: bind(await fake.server.start()) };
+}
+
+function bind(rootUrl: string): CloudRunPlatform {
+  const auth = new OAuth2Client();
+  auth.setCredentials({ access_token: 'fake-token', expiry_date: Date.now() + 3_600_000 });
+  return new CloudRunPlatform({
+    project: 'p1',
+    region: 'us-central1',
+    service: 'web',
+    rootUrl,
+    auth,
+    timeoutMs: 300,
+    retries: 2,
+    retryDelayMs: 5,
+    pollMs: 5,
+  });
+}
+
+runPlatformContract(
+  'CloudRunPlatform',
+  async () => {
+    const { fake, platform } = await cloudRun();
+    return {
+      platform,
+      serving: 'web-00003-ccc',
+      previous: 'web-00002-bbb',
+      scale: {
+        change: { platform: 'cloud-run', level: 'service', min: 3, max: 30 },
+        expect: { platform: 'cloud-run', service: { min: 3, max: 30 } },
+      },
+      ...(await httpFaults(bind, fake.server, SERVICE_PATH, { status: 503, body: { error: { code: 503 } } })),
+      close: () => fake.server.stop(),
+    };
+  },
+  { retriesReads: true },
+);
 
 describe('CloudRunPlatform', () => {
   let fake: FakeCloudRun;
   let platform: CloudRunPlatform;
 
   beforeEach(async () => {
-    fake = new FakeCloudRun();
-    fake.addService(SERVICE, [
-      { name: 'web-00001-aaa', createTime: ago(600) },
-      { name: 'web-00002-bbb', createTime: ago(300) },
-      { name: 'web-00003-ccc', createTime: ago(10) },
-    ]);
-    const auth = new OAuth2Client();
-    auth.setCredentials({ access_token: 'fake-token', expiry_date: Date.now() + 3_600_000 });
-    platform = new CloudRunPlatform({
-      project: 'p1',
-      region: 'us-central1',
-      service: 'web',
-      rootUrl: await fake.server.start(),
-      auth,
-      timeoutMs: 300,
-      retries: 2,
-      retryDelayMs: 5,
-      pollMs: 5,
-    });
+    ({ fake, platform } = await cloudRun());
   });
   afterEach(() => fake.server.stop());
 
@@ -56,33 +85,6 @@ describe('CloudRunPlatform', () => {
     });
     expect(fake.server.find('GET', /\/operations\//)).toHaveLength(2);
     expect(after.serving).toBe('web-00002-bbb');
-  });
-
-  it('changes nothing when another revision serves than the one expected', async () => {
-    await expect(platform.routeAll('web-00001-aaa', { expectServing: 'web-00002-bbb' })).rejects.toBeInstanceOf(
-      ServingChangedError,
-    );
-    expect(fake.server.find('PATCH', SERVICE_PATH)).toHaveLength(0);
-  });
-
-  it('retries a read on 5xx a bounded number of times', async () => {
-    fake.server.failNext('GET', SERVICE_PATH, { status: 503, body: { error: { code: 503 } } }, 2);
-    await expect(platform.scaling()).resolves.toMatchObject({ service: { min: 0, max: 20 } });
-    expect(fake.server.find('GET', SERVICE_PATH)).toHaveLength(3);
-  });
-
-  it('gives up after the retries with a DependencyError', async () => {
-    fake.server.failNext('GET', SERVICE_PATH, { status: 500, body: { error: { code: 500 } } }, 10);
-    await expect(platform.scaling()).rejects.toBeInstanceOf(DependencyError);
-    expect(fake.server.find('GET', SERVICE_PATH)).toHaveLength(3);
-  });
-
-  it('times out a hanging read and fails after bounded attempts', async () => {
-    fake.server.failNext('GET', SERVICE_PATH, { hang: true }, 10);
-    const started = Date.now();
-    await expect(platform.scaling()).rejects.toBeInstanceOf(DependencyError);
-    expect(Date.now() - started).toBeLessThan(5_000);
-    expect(fake.server.find('GET', SERVICE_PATH).length).toBeLessThanOrEqual(3);
   });
 
   it('never retries a failed PATCH and leaves traffic as it was', async () => {

@@ -1,29 +1,54 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ServingChangedError } from '../../../../shared/adapters/platforms/errors.js';
 import { KubernetesPlatform } from '../../../../shared/adapters/platforms/kubernetes-platform.js';
-import { BadInputError, DependencyError } from '../../../../shared/core/errors/ops-error.js';
+import { BadInputError } from '../../../../shared/core/errors/ops-error.js';
 import { FakeKubernetes } from '../../../fakes/kubernetes.js';
+import { httpFaults, runPlatformContract } from './contract.js';
 
 const DEPLOYMENT = /^\/apis\/apps\/v1\/namespaces\/prod\/deployments\/backend$/;
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+
+/** A fake API server with Deployment prod/backend of three ReplicaSets, and the adapter bound to it. */
+async function kubernetes(): Promise<{ fake: FakeKubernetes; platform: KubernetesPlatform }> {
+  const fake = new FakeKubernetes();
+  fake.addDeployment('prod', 'backend', ['app:1', 'app:2', 'app:3'], [ago(600), ago(300), ago(5)]);
+  return { fake, platform: bind(await fake.server.start()) };
+}
+
+function bind(server: string): KubernetesPlatform {
+  return new KubernetesPlatform({
+    namespace: 'prod',
+    deployment: 'backend',
+    server,
+    token: 'k8s-token',
+    timeoutMs: 300,
+    retries: 2,
+    retryDelayMs: 5,
+    pollMs: 5,
+  });
+}
+
+runPlatformContract(
+  'KubernetesPlatform',
+  async () => {
+    const { fake, platform } = await kubernetes();
+    return {
+      platform,
+      serving: 'backend-h27',
+      previous: 'backend-h17',
+      scale: { change: { platform: 'kubernetes', replicas: 5 }, expect: { platform: 'kubernetes', replicas: 5 } },
+      ...(await httpFaults(bind, fake.server, DEPLOYMENT, { status: 503, body: { kind: 'Status', code: 503 } })),
+      close: () => fake.server.stop(),
+    };
+  },
+  { retriesReads: true },
+);
 
 describe('KubernetesPlatform', () => {
   let fake: FakeKubernetes;
   let platform: KubernetesPlatform;
 
   beforeEach(async () => {
-    fake = new FakeKubernetes();
-    fake.addDeployment('prod', 'backend', ['app:1', 'app:2', 'app:3'], [ago(600), ago(300), ago(5)]);
-    platform = new KubernetesPlatform({
-      namespace: 'prod',
-      deployment: 'backend',
-      server: await fake.server.start(),
-      token: 'k8s-token',
-      timeoutMs: 300,
-      retries: 2,
-      retryDelayMs: 5,
-      pollMs: 5,
-    });
+    ({ fake, platform } = await kubernetes());
   });
   afterEach(() => fake.server.stop());
 
@@ -85,32 +110,8 @@ describe('KubernetesPlatform', () => {
     expect(fake.server.find('PATCH', DEPLOYMENT)).toHaveLength(0);
   });
 
-  it('changes nothing when another revision serves than the one expected', async () => {
-    const target = (await platform.status()).revisions[1]?.name as string;
-    await expect(platform.routeAll(target, { expectServing: 'backend-other' })).rejects.toBeInstanceOf(
-      ServingChangedError,
-    );
-    expect(fake.server.find('PATCH', DEPLOYMENT)).toHaveLength(0);
-  });
-
   it('refuses a ReplicaSet that the Deployment does not own', async () => {
     await expect(platform.routeAll('other-rs')).rejects.toThrow(/not a revision of deployment prod\/backend/);
-  });
-
-  it('retries reads on 5xx within its bound, then fails', async () => {
-    fake.server.failNext('GET', DEPLOYMENT, { status: 500, body: { kind: 'Status', code: 500 } }, 2);
-    await expect(platform.status()).resolves.toMatchObject({ ready: true });
-    fake.server.failNext('GET', DEPLOYMENT, { status: 503, body: { kind: 'Status', code: 503 } }, 10);
-    const before = fake.server.find('GET', DEPLOYMENT).length;
-    await expect(platform.status()).rejects.toBeInstanceOf(DependencyError);
-    expect(fake.server.find('GET', DEPLOYMENT).length - before).toBe(3);
-  });
-
-  it('times out a hanging API server', async () => {
-    fake.server.failNext('GET', DEPLOYMENT, { hang: true }, 10);
-    const started = Date.now();
-    await expect(platform.status()).rejects.toBeInstanceOf(DependencyError);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('reads replicas from the scale subresource and detects an HPA', async () => {

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { parseRequest, type Trigger } from '../../../../shared/core/events/index.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
-import { runFunction } from '../../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../../shared/testing/index.js';
 import { testEstate } from '../../../support/estate.js';
 import { fixtureJson, fixtureRequest, intakeOptions, jsonRequest } from './load-fixture.js';
 
@@ -22,8 +22,8 @@ function recorder(seen: string[]) {
 }
 
 async function deliver(fn: ReturnType<typeof recorder>, triggers: Trigger[], state: MemoryStateStore) {
-  const options = { config: testEstate(), state, logSink: () => {} };
-  return Promise.all(triggers.map((trigger) => runFunction(fn, trigger, options)));
+  const options = { estate: testEstate(), state };
+  return Promise.all(triggers.map((trigger) => runForTest(fn, trigger, options).then((r) => r.envelope)));
 }
 
 describe('intake through runFunction', () => {

@@ -2,9 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createNotifier } from '../../../../shared/core/notify/create-notifier.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
-import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
-import { runFunction } from '../../../../shared/host/runtime/invoke.js';
 import { createRuntime } from '../../../../shared/host/runtime/runtime.js';
+import { runForTest } from '../../../../shared/testing/index.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';
 import { recordingSleep, secretsFrom } from './notify-config.js';
 import { type Receiver, startReceiver } from './receiver.js';
@@ -42,16 +41,15 @@ describe('notifications through runFunction', () => {
       sleep: recordingSleep(),
     });
     const logs = captureLogs();
-    const envelope = runFunction(
+    const envelope = runForTest(
       reporter,
       { kind: 'manual', id, payload: { severity } },
       {
-        config,
-        state: new MemoryStateStore(),
+        estate: config,
         notifier,
         logSink: logs.sink,
       },
-    );
+    ).then((r) => r.envelope);
     return { envelope, logs };
   }
 

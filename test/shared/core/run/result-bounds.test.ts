@@ -5,7 +5,7 @@ import { boundEnvelope, boundList, boundText, ResultLimits } from '../../../../s
 import type { ResultEnvelope } from '../../../../shared/core/run/types.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { idempotencyKey } from '../../../../shared/host/runtime/idempotency.js';
-import { runFunction } from '../../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../../shared/testing/index.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';
 
 const base: ResultEnvelope = {
@@ -58,10 +58,10 @@ describe('result bounds', () => {
   it('never answers or stores a result over 2 MiB, whatever the run returned', async () => {
     const state = new MemoryStateStore();
     const logs = captureLogs();
-    const envelope = await runFunction(
+    const { envelope } = await runForTest(
       flood,
       { kind: 'manual', id: 'big', payload: { items: 800, size: 20_000 } },
-      { config: testEstate(), state, logSink: logs.sink },
+      { estate: testEstate(), state, logSink: logs.sink },
     );
     expect(bytes(envelope)).toBeLessThanOrEqual(ResultLimits.bytes);
     expect(envelope.items.length).toBeGreaterThan(50);

@@ -6,12 +6,11 @@ import { EstateSchema } from '../../../../functions/estate.js';
 import type { Trigger } from '../../../../shared/core/events/trigger.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { RedisStateStore } from '../../../../shared/core/state/redis.js';
-import { runFunction } from '../../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../../shared/testing/index.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `opsfn-test:state-e2e:${randomUUID()}:`;
 const config = EstateSchema.parse({});
-const quiet = () => undefined;
 
 const manual = (id: string, payload: Record<string, unknown> = {}): Trigger => ({ kind: 'manual', id, payload });
 
@@ -50,8 +49,8 @@ describe('runFunction on the Redis state store', () => {
       run: async () => ({ outcome: 'ok', summary: `run ${++runs}` }),
     });
     const id = `evt-${randomUUID()}`;
-    const first = await runFunction(fn, manual(id), { config, state, logSink: quiet });
-    const second = await runFunction(fn, manual(id), { config, state, logSink: quiet });
+    const { envelope: first } = await runForTest(fn, manual(id), { estate: config, state });
+    const { envelope: second } = await runForTest(fn, manual(id), { estate: config, state });
     expect(runs).toBe(1);
     expect(first.summary).toBe('run 1');
     expect(second).toMatchObject({ summary: 'run 1', runId: first.runId, duplicate: true });
@@ -73,8 +72,8 @@ describe('runFunction on the Redis state store', () => {
         return { outcome: 'ok', summary: result.status };
       },
     });
-    const a = runFunction(fn, manual(`a-${randomUUID()}`), { config, state, logSink: quiet });
-    const b = runFunction(fn, manual(`b-${randomUUID()}`), { config, state, logSink: quiet });
+    const a = runForTest(fn, manual(`a-${randomUUID()}`), { estate: config, state }).then((r) => r.envelope);
+    const b = runForTest(fn, manual(`b-${randomUUID()}`), { estate: config, state }).then((r) => r.envelope);
     setTimeout(release, 200);
     const summaries = (await Promise.all([a, b])).map((r) => r.summary).sort();
     expect(summaries).toEqual(['done', 'refused']);
@@ -97,7 +96,7 @@ describe('runFunction on the Redis state store', () => {
       },
     });
     const started = Date.now();
-    const envelope = await runFunction(fn, manual(`d-${randomUUID()}`), { config, state: dead, logSink: quiet });
+    const { envelope } = await runForTest(fn, manual(`d-${randomUUID()}`), { estate: config, state: dead });
     await dead.close();
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(ran).toBe(false);

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { DependencyError, NotFoundError } from '../../../../shared/core/errors/index.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
-import { runFunction } from '../../../../shared/host/runtime/invoke.js';
+import { runForTest } from '../../../../shared/testing/index.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';
 import { type CallLog, makeMutateFunction } from '../../../support/mutate-function.js';
 
@@ -13,9 +13,8 @@ describe('runFunction', () => {
   it('returns the full envelope of a run', async () => {
     const calls: CallLog = new Map();
     const logs = captureLogs();
-    const envelope = await runFunction(makeMutateFunction(calls), manual('m1', { target: 'web' }), {
-      config: testEstate(),
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(makeMutateFunction(calls), manual('m1', { target: 'web' }), {
+      estate: testEstate(),
       logSink: logs.sink,
       runId: 'run-1',
     });
@@ -37,8 +36,8 @@ describe('runFunction', () => {
     const calls: CallLog = new Map();
     const state = new MemoryStateStore();
     const fn = makeMutateFunction(calls);
-    const first = await runFunction(fn, manual('same'), { config: testEstate(), state, logSink: () => {} });
-    const second = await runFunction(fn, manual('same'), { config: testEstate(), state, logSink: () => {} });
+    const { envelope: first } = await runForTest(fn, manual('same'), { estate: testEstate(), state });
+    const { envelope: second } = await runForTest(fn, manual('same'), { estate: testEstate(), state });
     expect(calls.get('svc')).toBe(1);
     expect(second).toMatchObject({ runId: first.runId, duplicate: true, outcome: 'ok' });
   });
@@ -49,7 +48,7 @@ describe('runFunction', () => {
     const fn = makeMutateFunction(calls, { delayMs: 20 });
     const results = await Promise.all(
       Array.from({ length: 100 }, () =>
-        runFunction(fn, manual('storm'), { config: testEstate(), state, logSink: () => {} }),
+        runForTest(fn, manual('storm'), { estate: testEstate(), state }).then((r) => r.envelope),
       ),
     );
     expect(calls.get('svc')).toBe(1);
@@ -59,9 +58,8 @@ describe('runFunction', () => {
   it('rejects a payload that fails the input schema, naming the field, with no action', async () => {
     const calls: CallLog = new Map();
     const logs = captureLogs();
-    const envelope = await runFunction(makeMutateFunction(calls), manual('bad', { target: 7 }), {
-      config: testEstate(),
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(makeMutateFunction(calls), manual('bad', { target: 7 }), {
+      estate: testEstate(),
       logSink: logs.sink,
     });
     expect(envelope.outcome).toBe('rejected');
@@ -79,10 +77,10 @@ describe('runFunction', () => {
       input: z.object({}),
       run: async () => ({ outcome: 'ok', summary: '' }),
     });
-    const envelope = await runFunction(
+    const { envelope } = await runForTest(
       fn,
       { kind: 'scheduled', id: 's', job: 'j', scheduledAt: '2026-01-01T00:00:00Z', payload: {} },
-      { config: testEstate(), state: new MemoryStateStore(), logSink: () => {} },
+      { estate: testEstate() },
     );
     expect(envelope.outcome).toBe('rejected');
     expect(envelope.summary).toContain('does not accept scheduled');
@@ -98,10 +96,8 @@ describe('runFunction', () => {
         throw new NotFoundError('unknown service "nope"');
       },
     });
-    const envelope = await runFunction(fn, manual('x'), {
-      config: testEstate(),
-      state: new MemoryStateStore(),
-      logSink: () => {},
+    const { envelope } = await runForTest(fn, manual('x'), {
+      estate: testEstate(),
     });
     expect(envelope).toMatchObject({ outcome: 'rejected', error: { status: 404, retryable: false } });
   });
@@ -120,9 +116,9 @@ describe('runFunction', () => {
         return { outcome: 'ok', summary: 'fine' };
       },
     });
-    const first = await runFunction(fn, manual('r'), { config: testEstate(), state, logSink: () => {} });
+    const { envelope: first } = await runForTest(fn, manual('r'), { estate: testEstate(), state });
     expect(first).toMatchObject({ outcome: 'fail', error: { retryable: true, status: 503 } });
-    const second = await runFunction(fn, manual('r'), { config: testEstate(), state, logSink: () => {} });
+    const { envelope: second } = await runForTest(fn, manual('r'), { estate: testEstate(), state });
     expect(second.outcome).toBe('ok');
     expect(attempts).toBe(2);
   });
@@ -139,10 +135,8 @@ describe('runFunction', () => {
           ctx.signal.addEventListener('abort', () => (aborted = true));
         }),
     });
-    const envelope = await runFunction(fn, manual('h'), {
-      config: testEstate({ limits: { timeout: '100ms' } }),
-      state: new MemoryStateStore(),
-      logSink: () => {},
+    const { envelope } = await runForTest(fn, manual('h'), {
+      estate: testEstate({ limits: { timeout: '100ms' } }),
     });
     expect(envelope).toMatchObject({ outcome: 'fail', error: { kind: 'dependency', retryable: true } });
     expect(envelope.summary).toContain('did not finish');
@@ -151,11 +145,9 @@ describe('runFunction', () => {
 
   it('runs read-only work without state and refuses mutations when the store is down', async () => {
     const calls: CallLog = new Map();
-    const envelope = await runFunction(makeMutateFunction(calls), manual('nostate'), {
-      config: testEstate(),
-      state: new MemoryStateStore(),
+    const { envelope } = await runForTest(makeMutateFunction(calls), manual('nostate'), {
+      estate: testEstate(),
       stateAvailable: false,
-      logSink: () => {},
     });
     expect(envelope.state).toBe('unavailable');
     expect(envelope).toMatchObject({ outcome: 'fail', error: { status: 503, retryable: true } });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { describeTrigger } from '../../../../shared/core/events/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
-import { createRunner, RUN_STEPS, runFunction } from '../../../../shared/host/runtime/invoke.js';
+import { createRunner, RUN_STEPS } from '../../../../shared/host/runtime/invoke.js';
 import type { RunStep } from '../../../../shared/host/runtime/run-step.js';
 import { createServices } from '../../../../shared/host/runtime/services.js';
+import { runForTest } from '../../../../shared/testing/index.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';
 import { type CallLog, makeMutateFunction } from '../../../support/mutate-function.js';
 
@@ -32,9 +33,9 @@ describe('the steps of a run', () => {
     const calls: CallLog = new Map();
     const state = new MemoryStateStore();
     const fn = makeMutateFunction(calls);
-    const options = { config: testEstate(), state, logSink: () => {}, idempotency: false };
-    const first = await runFunction(fn, manual('same'), options);
-    const second = await runFunction(fn, manual('same'), options);
+    const options = { estate: testEstate(), state, idempotency: false };
+    const { envelope: first } = await runForTest(fn, manual('same'), options);
+    const { envelope: second } = await runForTest(fn, manual('same'), options);
     expect(calls.get('svc')).toBe(2);
     expect(second.duplicate).toBeUndefined();
     expect(second.runId).not.toBe(first.runId);
@@ -44,8 +45,8 @@ describe('the steps of a run', () => {
   it('leaves idempotency out when the state store is down', async () => {
     const state = new MemoryStateStore();
     const logs = captureLogs();
-    const envelope = await runFunction(makeMutateFunction(new Map()), manual('down'), {
-      config: testEstate(),
+    const { envelope } = await runForTest(makeMutateFunction(new Map()), manual('down'), {
+      estate: testEstate(),
       state,
       stateAvailable: false,
       logSink: logs.sink,
@@ -83,9 +84,8 @@ describe('the steps of a run', () => {
   it('audits the receipt with the trigger described in one line', async () => {
     const logs = captureLogs();
     const trigger = { kind: 'manual' as const, id: 'd1', payload: {}, caller: 'oncall@example.com' };
-    await runFunction(makeMutateFunction(new Map()), trigger, {
-      config: testEstate(),
-      state: new MemoryStateStore(),
+    await runForTest(makeMutateFunction(new Map()), trigger, {
+      estate: testEstate(),
       logSink: logs.sink,
     });
     expect(logs.audits()[0]).toMatchObject({
