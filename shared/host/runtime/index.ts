@@ -7,6 +7,7 @@ export * from './node-server.js';
 export * from './package-root.js';
 export * from './register.js';
 export * from './request-guard.js';
+export * from './run-history.js';
 export * from './run-step.js';
 export * from './runtime.js';
 export * from './scheduler.js';
