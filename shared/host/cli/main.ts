@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, parseDuration } from '../../core/config/index.js';
 import { OpsError } from '../../core/errors/index.js';
-import { type AnyFunction, createRuntime, loadConfig, type Runtime } from '../runtime/index.js';
+import { createOpsMetrics } from '../metrics/index.js';
+import { type AnyFunction, createRuntime, loadConfig, RUN_STEPS, type Runtime } from '../runtime/index.js';
 import { controlCommand, schedulesCommand, sweepCommand, validateCommand } from './admin-cmds.js';
 import type { CliCommand } from './command.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
@@ -74,10 +75,12 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       const graceMs = parseDuration(values.grace);
       if (graceMs === undefined) throw new UsageError(`--grace: expected a duration like "8s", got "${values.grace}"`);
       const estate = await loadConfig(values.config, { env: io.env });
+      const metrics = createOpsMetrics({ config: estate, functions: deps.functions });
       const runtime = await createRuntime({
         config: estate,
         functions: deps.functions,
         env: io.env,
+        steps: [...RUN_STEPS, metrics.step],
         ...(deps.logSink ? { logSink: deps.logSink } : {}),
       });
       const serving = await serve(
@@ -85,6 +88,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         {
           port,
           graceMs,
+          metrics,
           scheduler: !values['no-scheduler'],
           ...(values.host ? { host: values.host } : {}),
           ...(values.schedules ? { schedules: values.schedules } : {}),
