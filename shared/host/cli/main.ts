@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseDuration } from '../../core/config/index.js';
 import { OpsError } from '../../core/errors/index.js';
@@ -5,13 +6,14 @@ import { createOpsMetrics } from '../metrics/index.js';
 import { type AnyFunction, createRuntime, loadConfig, RUN_STEPS, type Runtime } from '../runtime/index.js';
 import { controlCommand, schedulesCommand, sweepCommand, validateCommand } from './admin-cmds.js';
 import type { CliCommand } from './command.js';
+import type { DemoEstate, DemoStarter } from './demo-estate.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
 import { invokeCommand } from './invoke-cmd.js';
 import { type CliIo, processIo } from './io.js';
 import { serve } from './serve-cmd.js';
 
 const USAGE = `usage:
-  opsfn serve     [--config F] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
+  opsfn serve     [--config F | --demo] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
   opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--self-test] [--plan NAME]
   opsfn config    validate [F...]
   opsfn schedules [--json] [--config F]
@@ -29,6 +31,8 @@ export interface CliDeps {
   onServing?: (serving: Awaited<ReturnType<typeof serve>>) => void;
   /** Where `serve` writes its log lines; stdout (Cloud Logging) by default. */
   logSink?: (line: string) => void;
+  /** Builds the estate `serve --demo` serves when no `--config` is given. */
+  demo?: DemoStarter;
 }
 
 const common = { config: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
@@ -67,6 +71,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
           'no-scheduler': { type: 'boolean', default: false },
           grace: { type: 'string', default: '8s' },
           schedules: { type: 'string' },
+          demo: { type: 'boolean', default: false },
         },
       });
       const port = Number(values.port);
@@ -74,12 +79,19 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
       const graceMs = parseDuration(values.grace);
       if (graceMs === undefined) throw new UsageError(`--grace: expected a duration like "8s", got "${values.grace}"`);
-      const estate = await loadConfig(values.config, { env: io.env });
+      // `--config` (or OPSFN_CONFIG) always wins: the demo is only for a checkout that names no estate.
+      let demo: DemoEstate | undefined;
+      if (values.demo && !values.config && !io.env.OPSFN_CONFIG) {
+        if (!deps.demo) throw new UsageError('--demo: this build has no demo estate');
+        demo = await deps.demo(join(process.cwd(), '.opsfn', 'demo'));
+      }
+      const env = demo ? { ...io.env, ...demo.env } : io.env;
+      const estate = await loadConfig(demo?.config ?? values.config, { env });
       const metrics = createOpsMetrics({ config: estate, functions: deps.functions });
       const runtime = await createRuntime({
         config: estate,
         functions: deps.functions,
-        env: io.env,
+        env,
         steps: [...RUN_STEPS, metrics.step],
         ...(deps.logSink ? { logSink: deps.logSink } : {}),
       });
@@ -90,11 +102,22 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
           graceMs,
           metrics,
           scheduler: !values['no-scheduler'],
-          ...(values.host ? { host: values.host } : {}),
+          // The demo's tokens are printed on the terminal: it listens on this machine only.
+          ...(values.host ? { host: values.host } : demo ? { host: '127.0.0.1' } : {}),
           ...(values.schedules ? { schedules: values.schedules } : {}),
         },
         io,
       );
+      if (demo) {
+        for (const line of demo.banner) io.err(`  ${line}\n`);
+        demo.started(runtime, (line) => io.err(`${line}\n`));
+        const stop = serving.stop;
+        const built = demo;
+        serving.stop = async () => {
+          await stop();
+          await built.stop();
+        };
+      }
       if (deps.onServing) {
         deps.onServing(serving);
         return ExitCodes.ok;

@@ -78,12 +78,13 @@ export function estateMetrics(registry: Registry, source: EstateSource): void {
   gauge(
     registry,
     'opsfn_health_up',
-    '1 when a health check passed in the newest sweep that ran it, else 0.',
+    '1 when a health check passed (ok or warn) in the newest sweep that ran it, 0 when it failed.',
     ['check', 'kind', 'service'],
     (g) => {
       for (const row of health()) {
         const cell = newestRan(row);
-        if (cell) g.set({ check: row.check, kind: row.kind, service: row.service ?? '' }, cell.status === 'ok' ? 1 : 0);
+        if (cell)
+          g.set({ check: row.check, kind: row.kind, service: row.service ?? '' }, cell.status === 'fail' ? 0 : 1);
       }
     },
   );
