@@ -32,10 +32,13 @@ document.addEventListener('submit', async (event) => {
 });
 for (const region of document.querySelectorAll('[data-refresh]')) {
   const every = Math.max(1, Number(region.getAttribute('data-refresh')) || 3) * 1000;
+  if (region.querySelector('[data-final]')) continue;
   const tick = async () => {
     const res = await fetch(region.getAttribute('data-src'), { credentials: 'same-origin' }).catch(() => null);
     if (res && res.ok) region.innerHTML = await res.text();
-    if (!region.querySelector('[data-final]')) setTimeout(tick, every);
+    // Once the work is over, the whole page (buttons, report) reflects it.
+    if (region.querySelector('[data-final]')) location.reload();
+    else setTimeout(tick, every);
   };
   setTimeout(tick, every);
 }

@@ -114,7 +114,7 @@ export async function drillsPage(ctx: PageContext): Promise<SafeHtml> {
     .array(DrillSchema.pick({ id: true, plan: true, status: true, startedAt: true, finishedAt: true }))
     .catch([])
     .parse(answer.body.drills);
-  const plans = Object.keys(ctx.runtime.config.drills?.plans ?? {});
+  const plans = Object.keys(ctx.runtime.config.drills ?? {});
   return html`<p>Start a drill from <a href="/console/run?function=drDrill">Run now</a>${plans.length ? html` (plans: ${plans.join(', ')})` : ''}.</p>
 ${
   drills.length === 0
