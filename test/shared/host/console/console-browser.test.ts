@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DrillRecord, drillKey } from '../../../../functions/dr-drill/model.js';
 import { resolvePlan } from '../../../../functions/dr-drill/plan.js';
 import { launchBrowser, screenshotDir } from '../../../support/browser.js';
-import { serveDemo } from './harness.js';
+import { serveDemo } from '../../../support/demo.js';
 
 type Demo = Awaited<ReturnType<typeof serveDemo>>;
 

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveDemo } from './harness.js';
+import { serveDemo } from '../../../support/demo.js';
 
 type Demo = Awaited<ReturnType<typeof serveDemo>>;
 

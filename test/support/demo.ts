@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDemo } from '../../../../demo/index.js';
-import { functions as registry } from '../../../../functions/registry.js';
-import { serve } from '../../../../shared/host/cli/serve-cmd.js';
-import { createOpsMetrics } from '../../../../shared/host/metrics/index.js';
-import { createRuntime, loadConfig, RUN_STEPS, type Runtime } from '../../../../shared/host/runtime/index.js';
-import { captureIo } from '../../../support/cli-io.js';
+import { startDemo } from '../../demo/index.js';
+import { functions as registry } from '../../functions/registry.js';
+import { serve } from '../../shared/host/cli/serve-cmd.js';
+import { createOpsMetrics } from '../../shared/host/metrics/index.js';
+import { createRuntime, loadConfig, RUN_STEPS, type Runtime } from '../../shared/host/runtime/index.js';
+import { captureIo } from './cli-io.js';
 
 /** The demo estate served as `npm start` serves it, on a free port, with its operator tokens. */
 export async function serveDemo() {
