@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/core/audit/index.js';
 import { Redactor } from '../../shared/core/audit/redactor.js';
 import { GUARDRAILS } from '../../shared/core/guard/index.js';
-import { ROOT, resource, root, TF } from './repo-terraform.js';
+import { hcl, ROOT, resource, root, TF } from './repo-terraform.js';
 
 type LogMetric = { description: string; filter: string; labels: Record<string, string> };
 const metrics = (root?.locals.log_metrics ?? {}) as Record<string, LogMetric>;
@@ -33,7 +33,7 @@ describe('opsfn figures from its audit trail on Google Cloud', () => {
     expect(Object.keys(metrics).sort()).toEqual(['actions', 'guard_refusals', 'rejected', 'runs']);
     const fields = auditFields();
     for (const metric of Object.values(metrics)) {
-      expect(metric.filter.startsWith('${local.audit_filter} AND ')).toBe(true);
+      expect(metric.filter.startsWith(`${hcl('local.audit_filter')} AND `)).toBe(true);
       for (const extractor of Object.values(metric.labels)) {
         const field = /^(?:REGEXP_)?EXTRACT\(jsonPayload\.([A-Za-z]+)/.exec(extractor)?.[1];
         expect(fields, extractor).toContain(field);
@@ -88,7 +88,7 @@ describe('opsfn figures from its audit trail on Google Cloud', () => {
   it('pages people about opsfn failing, never the alerts topic opsfn consumes', () => {
     for (const label of ['opsfn_failing', 'opsfn_breaker']) {
       const policy = resource(root, 'google_monitoring_alert_policy', label);
-      expect(policy.notification_channels).toBe('${var.human_notification_channels}');
+      expect(policy.notification_channels).toBe(hcl('var.human_notification_channels'));
     }
     expect(root?.variables.failed_runs_alert?.default).toEqual({ count: 3, window: '3600s' });
   });
