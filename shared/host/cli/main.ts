@@ -10,11 +10,12 @@ import type { DemoEstate, DemoStarter } from './demo-estate.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
 import { invokeCommand } from './invoke-cmd.js';
 import { type CliIo, processIo } from './io.js';
+import { logModeOf, logSinkFor } from './log-mode.js';
 import { serve } from './serve-cmd.js';
 
 const USAGE = `usage:
   opsfn serve     [--config F | --demo] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
-  opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--self-test] [--plan NAME]
+  opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--log json|text] [--self-test] [--plan NAME]
   opsfn config    validate [F...]
   opsfn schedules [--json] [--config F]
   opsfn pause     [function] [--reason R] [--config F]
@@ -35,22 +36,22 @@ export interface CliDeps {
   demo?: DemoStarter;
 }
 
-const common = { config: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+const common = {
+  config: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  log: { type: 'string' },
+} as const;
 
 async function withRuntime(
   deps: CliDeps,
   io: CliIo,
-  config: string | undefined,
+  options: { config?: unknown; log?: unknown },
   use: (runtime: Runtime) => Promise<number>,
 ): Promise<number> {
-  const estate = await loadConfig(config, { env: io.env });
+  const logSink = logSinkFor(logModeOf(options.log, io), io);
+  const estate = await loadConfig(typeof options.config === 'string' ? options.config : undefined, { env: io.env });
   // Logs go to stderr so stdout carries only the result (`--json` prints the envelope alone).
-  const runtime = await createRuntime({
-    config: estate,
-    functions: deps.functions,
-    env: io.env,
-    logSink: (line) => io.err(`${line}\n`),
-  });
+  const runtime = await createRuntime({ config: estate, functions: deps.functions, env: io.env, logSink });
   try {
     return await use(runtime);
   } finally {
@@ -153,7 +154,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         ...(values['self-test'] ? { selfTest: true } : {}),
         ...(values.plan ? { plan: values.plan } : {}),
       };
-      return withRuntime(deps, io, values.config, (runtime) =>
+      return withRuntime(deps, io, values, (runtime) =>
         invokeCommand(
           runtime,
           {
@@ -186,7 +187,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         allowPositionals: true,
         options: { ...common, reason: { type: 'string' } },
       });
-      return withRuntime(deps, io, values.config, (runtime) =>
+      return withRuntime(deps, io, values, (runtime) =>
         controlCommand(runtime, command, positionals[0], values.reason, io),
       );
     }
@@ -195,7 +196,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         args: rest,
         options: { ...common, 'dry-run': { type: 'boolean', default: false } },
       });
-      return withRuntime(deps, io, values.config, (runtime) =>
+      return withRuntime(deps, io, values, (runtime) =>
         sweepCommand(runtime, { dryRun: values['dry-run'], json: values.json }, io),
       );
     }
@@ -209,8 +210,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       const extra = deps.commands?.find((c) => c.name === command);
       if (!extra) throw new UsageError(`unknown command "${command}"`);
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: false, options: common });
-      const config = typeof values.config === 'string' ? values.config : undefined;
-      return withRuntime(deps, io, config, (runtime) => extra.run(runtime, positionals, io));
+      return withRuntime(deps, io, values, (runtime) => extra.run(runtime, positionals, io));
     }
   }
 }

@@ -4,4 +4,5 @@ export * from './certificates.js';
 export * from './controls.js';
 export * from './drills.js';
 export * from './health.js';
+export * from './item-table.js';
 export * from './items.js';

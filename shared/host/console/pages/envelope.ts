@@ -1,4 +1,5 @@
 import type { ResultEnvelope } from '../../../core/run/index.js';
+import { cellText, itemTable } from '../../views/index.js';
 import { badge, duration, html, type SafeHtml } from '../html.js';
 
 const CORE = new Set([
@@ -20,34 +21,9 @@ const CORE = new Set([
   'omitted',
 ]);
 
-function cellText(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  const text = JSON.stringify(value);
-  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
-}
-
-// The columns worth a table: the keys most items have, status-like ones first, at most eight.
-function columnsOf(items: Record<string, unknown>[]): string[] {
-  const counts = new Map<string, number>();
-  for (const item of items) for (const key of Object.keys(item)) counts.set(key, (counts.get(key) ?? 0) + 1);
-  const first = ['backup', 'endpoint', 'check', 'service', 'name', 'step', 'target', 'status', 'outcome', 'decision'];
-  return [...counts.keys()]
-    .sort((a, b) => {
-      const ia = first.indexOf(a);
-      const ib = first.indexOf(b);
-      return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib) || (counts.get(b) ?? 0) - (counts.get(a) ?? 0);
-    })
-    .slice(0, 8);
-}
-
 /** A result envelope as a readable page: verdict, items as a table, actions, notifications and the rest. */
 export function envelopeView(envelope: ResultEnvelope): SafeHtml {
-  const items = envelope.items.map((i) =>
-    typeof i === 'object' && i !== null ? (i as Record<string, unknown>) : { value: i },
-  );
-  const columns = columnsOf(items);
+  const { columns, rows } = itemTable(envelope.items);
   const extra = Object.entries(envelope).filter(([k]) => !CORE.has(k));
   const took = Date.parse(envelope.finishedAt) - Date.parse(envelope.startedAt);
   return html`<div class="card"><h3>${envelope.function} ${badge(envelope.outcome)}${envelope.dryRun ? html` <span class="badge info">dry-run</span>` : ''}${envelope.accepted ? html` <span class="badge info">accepted, goes on</span>` : ''}</h3>
@@ -57,12 +33,12 @@ ${envelope.error ? html`<p class="banner">${envelope.error.kind} (${envelope.err
 <dt>started</dt><dd>${envelope.startedAt}</dd><dt>took</dt><dd>${Number.isFinite(took) ? duration(took) : '—'}</dd>
 ${envelope.state ? html`<dt>state store</dt><dd>${envelope.state}</dd>` : ''}
 ${envelope.omitted ? html`<dt>left out</dt><dd>${JSON.stringify(envelope.omitted)}</dd>` : ''}</dl></div>
-<h2>Items (${items.length})</h2>
+<h2>Items (${rows.length})</h2>
 ${
-  items.length === 0
+  rows.length === 0
     ? html`<p class="muted">none</p>`
     : html`<table><thead><tr>${columns.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>
-${items.map((item) => html`<tr>${columns.map((c) => html`<td>${c === 'status' || c === 'outcome' ? badge(cellText(item[c])) : cellText(item[c])}</td>`)}</tr>`)}</tbody></table>`
+${rows.map((row) => html`<tr>${row.map((cell, i) => html`<td>${columns[i] === 'status' || columns[i] === 'outcome' ? badge(cell) : cell}</td>`)}</tr>`)}</tbody></table>`
 }
 <h2>Actions (${envelope.actions.length})</h2>
 ${
