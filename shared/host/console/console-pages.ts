@@ -1,8 +1,8 @@
 import { NotFoundError } from '../../core/errors/index.js';
 import type { Runtime } from '../runtime/index.js';
 import type { ConsoleReply } from './console-actions.js';
-import { html, type SafeHtml } from './html.js';
-import { bare, layout, type PageContext, type ScheduledJob } from './page.js';
+import type { SafeHtml } from './html.js';
+import { layout, type PageContext, type ScheduledJob } from './page.js';
 import { actionsPage } from './pages/actions.js';
 import { backupsPage } from './pages/backups.js';
 import { certificatesPage } from './pages/certificates.js';
@@ -66,6 +66,3 @@ export async function renderPage(
   const body = await page.render(ctx, match);
   return { status: 200, type: 'html', body: page.fragment ? body.text : layout(ctx, page.title, body) };
 }
-
-/** The page for a request the console refuses before any session: kept plain, nothing echoed. */
-export const refusedPage = (message: string) => bare('Refused', html`<p>${message}</p>`);

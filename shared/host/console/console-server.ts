@@ -65,12 +65,17 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
   const open = auth === undefined || auth.mode === 'platform';
   const jobs = options.jobs ?? (() => []);
 
+  // Without credentials to check, every browser is the same caller: one session for the process keeps
+  // the store from growing by one record per cookieless request.
+  let shared: { id: string; session: Session } | undefined;
   const sessionOf = async (headers: Record<string, string | undefined>) => {
     const id = parseCookies(headers.cookie).get(SESSION_COOKIE);
     const session = await sessions.find(id);
     if (session || !open) return { id, session, setCookie: undefined };
-    const fresh = await sessions.create((auth === undefined ? ANONYMOUS : PLATFORM).id);
-    return { id: fresh.id, session: fresh.session, setCookie: cookie(SESSION_COOKIE, fresh.id, SESSION_TTL_MS, false) };
+    if (!shared || !(await sessions.find(shared.id))) {
+      shared = await sessions.create((auth === undefined ? ANONYMOUS : PLATFORM).id);
+    }
+    return { ...shared, setCookie: cookie(SESSION_COOKIE, shared.id, SESSION_TTL_MS, false) };
   };
 
   return async (req: IncomingMessage, res: ServerResponse, url: URL) => {

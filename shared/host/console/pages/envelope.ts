@@ -1,30 +1,11 @@
-import type { ResultEnvelope } from '../../../core/run/index.js';
+import { ENVELOPE_FIELDS, type ResultEnvelope } from '../../../core/run/index.js';
 import { cellText, itemTable } from '../../views/index.js';
 import { badge, duration, html, type SafeHtml } from '../html.js';
-
-const CORE = new Set([
-  'function',
-  'runId',
-  'trigger',
-  'dryRun',
-  'startedAt',
-  'finishedAt',
-  'outcome',
-  'summary',
-  'items',
-  'actions',
-  'notifications',
-  'state',
-  'error',
-  'accepted',
-  'duplicate',
-  'omitted',
-]);
 
 /** A result envelope as a readable page: verdict, items as a table, actions, notifications and the rest. */
 export function envelopeView(envelope: ResultEnvelope): SafeHtml {
   const { columns, rows } = itemTable(envelope.items);
-  const extra = Object.entries(envelope).filter(([k]) => !CORE.has(k));
+  const extra = Object.entries(envelope).filter(([k]) => !ENVELOPE_FIELDS.has(k));
   const took = Date.parse(envelope.finishedAt) - Date.parse(envelope.startedAt);
   return html`<div class="card"><h3>${envelope.function} ${badge(envelope.outcome)}${envelope.dryRun ? html` <span class="badge info">dry-run</span>` : ''}${envelope.accepted ? html` <span class="badge info">accepted, goes on</span>` : ''}</h3>
 <p>${envelope.summary}</p>

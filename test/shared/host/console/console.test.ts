@@ -1,6 +1,11 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functions } from '../../../../functions/registry.js';
+import { serve } from '../../../../shared/host/cli/serve-cmd.js';
+import { createRuntime } from '../../../../shared/host/runtime/index.js';
+import { captureIo } from '../../../support/cli-io.js';
 import { serveDemo } from '../../../support/demo.js';
+import { testEstate } from '../../../support/estate.js';
 
 type Demo = Awaited<ReturnType<typeof serveDemo>>;
 
@@ -110,5 +115,22 @@ describe('the console over HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(await res.text()).toMatch(/^opsfn_runs_total\{function="certExpiry",outcome="(ok|fail)"\} \d+$/m);
+  });
+});
+
+describe('the console of a loopback serve without auth', () => {
+  it('opens as the anonymous caller, with one session for every browser', async () => {
+    const runtime = await createRuntime({ config: testEstate(), functions, logSink: () => {} });
+    const serving = await serve(runtime, { port: 0, scheduler: false }, captureIo());
+    try {
+      const first = await fetch(`${serving.url}/`, { redirect: 'manual' });
+      const second = await fetch(`${serving.url}/console/backups`, { redirect: 'manual' });
+      expect(first.status).toBe(200);
+      expect(await first.text()).toContain('anonymous');
+      expect(second.headers.get('set-cookie')?.split(';')[0]).toBe(first.headers.get('set-cookie')?.split(';')[0]);
+      expect((await runtime.state.keys('console:session:')).length).toBe(1);
+    } finally {
+      await serving.stop();
+    }
   });
 });
