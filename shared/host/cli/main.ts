@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseDuration } from '../../core/config/index.js';
 import { OpsError } from '../../core/errors/index.js';
-import { createOpsMetrics } from '../metrics/index.js';
 import { type AnyFunction, createRuntime, loadConfig, RUN_STEPS, type Runtime } from '../runtime/index.js';
 import { controlCommand, schedulesCommand, sweepCommand, validateCommand } from './admin-cmds.js';
 import type { CliCommand } from './command.js';
@@ -11,7 +10,7 @@ import { ExitCodes, UsageError } from './exit-codes.js';
 import { invokeCommand } from './invoke-cmd.js';
 import { type CliIo, processIo } from './io.js';
 import { logModeOf, logSinkFor } from './log-mode.js';
-import { serve } from './serve-cmd.js';
+import type { Serving } from './serve-cmd.js';
 
 const USAGE = `usage:
   opsfn serve     [--config F | --demo] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
@@ -29,7 +28,7 @@ export interface CliDeps {
   commands?: readonly CliCommand[];
   io?: CliIo;
   /** Called with a started server; `serve` otherwise runs until SIGINT/SIGTERM. */
-  onServing?: (serving: Awaited<ReturnType<typeof serve>>) => void;
+  onServing?: (serving: Serving) => void;
   /** Where `serve` writes its log lines; stdout (Cloud Logging) by default. */
   logSink?: (line: string) => void;
   /** Builds the estate `serve --demo` serves when no `--config` is given. */
@@ -88,6 +87,11 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       }
       const env = demo ? { ...io.env, ...demo.env } : io.env;
       const estate = await loadConfig(demo?.config ?? values.config, { env });
+      // The server's parts (console, prom-client) load only for `serve`: every other command starts without them.
+      const [{ serve }, { createOpsMetrics }] = await Promise.all([
+        import('./serve-cmd.js'),
+        import('../metrics/index.js'),
+      ]);
       const metrics = createOpsMetrics({ config: estate, functions: deps.functions });
       const runtime = await createRuntime({
         config: estate,
