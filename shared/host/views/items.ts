@@ -52,6 +52,7 @@ export const DecisionItemSchema = z
   .object({
     service: z.string(),
     decision: z.string().optional(),
+    policy: z.string().optional(),
     verdict: z.string().optional(),
     status: z.string().optional(),
     from: z.union([z.string(), z.number()]).optional(),

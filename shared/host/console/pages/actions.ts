@@ -9,6 +9,10 @@ function evidenceList(evidence: Record<string, unknown> | undefined): SafeHtml |
   return html`<dl>${shown.map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v)}</dd>`)}</dl>`;
 }
 
+// Autoscale names its policy on the item; rollback within the evidence it decided on.
+const policyOf = (d: TimelineEntry['decision']): string | undefined =>
+  d?.policy ?? (typeof d?.evidence?.policy === 'string' ? d.evidence.policy : undefined);
+
 function entryCard(entry: TimelineEntry, ctx: PageContext): SafeHtml {
   const d = entry.decision;
   const change =
@@ -20,7 +24,7 @@ function entryCard(entry: TimelineEntry, ctx: PageContext): SafeHtml {
 <dl>
 ${d?.reasons.length ? html`<dt>reasons</dt><dd>${d.reasons.join('; ')}</dd>` : ''}
 ${d?.verdict ? html`<dt>verdict</dt><dd>${d.verdict}</dd>` : ''}
-${typeof d?.evidence?.policy === 'string' ? html`<dt>policy</dt><dd>${d.evidence.policy}</dd>` : ''}
+${policyOf(d) ? html`<dt>policy</dt><dd>${policyOf(d)}</dd>` : ''}
 <dt>guard</dt><dd>${
     entry.actions.length === 0
       ? html`<span class="muted">no guarded action</span>`

@@ -88,7 +88,8 @@ describe('the console in Chromium', () => {
     await page.waitForURL(/\/console\/actions$/);
     const checkout = page.locator('.card', { hasText: 'checkout · rollback' });
     expect(await checkout.textContent()).toMatch(/verification.*recovered|recovered/s);
-    expect(await checkout.textContent()).toContain('rollback');
+    expect(await checkout.textContent()).toContain('checkout-5xx');
+    expect(await page.locator('.card', { hasText: 'search · autoscale' }).textContent()).toContain('search-slow');
     await shot('actions');
     await page.fill('#service', 'search');
     await Promise.all([page.waitForURL(/service=search/), page.click('button:has-text("Filter")')]);
