@@ -74,7 +74,7 @@ async function signIn(
   runtime
     .logger('console')
     .audit({ decision: 'decided', action: 'sign-in', target: caller.id, reason: 'console session started' });
-  return json(200, { location: '/' }, { 'set-cookie': cookie(SESSION_COOKIE, id, SESSION_TTL_MS, false) });
+  return json(200, { location: '/' }, { 'set-cookie': cookie(SESSION_COOKIE, id, SESSION_TTL_MS, headers) });
 }
 
 /**
@@ -102,7 +102,7 @@ export async function handleAction(
   switch (url.pathname) {
     case '/console/sign-out':
       await request.sessions.destroy(request.sessionId);
-      return json(200, { location: '/console/sign-in' }, { 'set-cookie': cookie(SESSION_COOKIE, '', 0, false) });
+      return json(200, { location: '/console/sign-in' }, { 'set-cookie': cookie(SESSION_COOKIE, '', 0, headers) });
     case '/console/run': {
       const mode = text(body, 'mode') === 'run' ? 'run' : 'dry-run';
       const after = text(body, 'after');

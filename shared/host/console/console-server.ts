@@ -75,7 +75,7 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
     if (!shared || !(await sessions.find(shared.id))) {
       shared = await sessions.create((auth === undefined ? ANONYMOUS : PLATFORM).id);
     }
-    return { ...shared, setCookie: cookie(SESSION_COOKIE, shared.id, SESSION_TTL_MS, false) };
+    return { ...shared, setCookie: cookie(SESSION_COOKIE, shared.id, SESSION_TTL_MS, headers) };
   };
 
   return async (req: IncomingMessage, res: ServerResponse, url: URL) => {

@@ -34,9 +34,19 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return cookies;
 }
 
-/** A `Set-Cookie` value: HttpOnly, `SameSite=Strict`, whole site; `maxAgeMs` 0 deletes it. */
-export function cookie(name: string, value: string, maxAgeMs: number, secure: boolean): string {
+/**
+ * A `Set-Cookie` value: HttpOnly, `SameSite=Strict`, whole site, `Secure` when the browser reached opsfn
+ * over HTTPS through a proxy (`X-Forwarded-Proto: https`; a forged header only makes the cookie stricter);
+ * `maxAgeMs` 0 deletes it.
+ */
+export function cookie(
+  name: string,
+  value: string,
+  maxAgeMs: number,
+  headers: Record<string, string | undefined>,
+): string {
   const age = Math.max(0, Math.floor(maxAgeMs / 1000));
+  const secure = headers['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase() === 'https';
   return `${name}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${age}${secure ? '; Secure' : ''}`;
 }
 

@@ -23,6 +23,6 @@ export function signInPage(runtime: Runtime, open: boolean, headers: Record<stri
     status: 200,
     type: 'html',
     body,
-    headers: { 'set-cookie': cookie(SIGN_IN_COOKIE, token, SIGN_IN_TTL_MS, false) },
+    headers: { 'set-cookie': cookie(SIGN_IN_COOKIE, token, SIGN_IN_TTL_MS, headers) },
   };
 }

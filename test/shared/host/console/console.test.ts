@@ -55,6 +55,18 @@ describe('the console over HTTP', () => {
     expect(await res.json()).toEqual({ location: '/' });
   });
 
+  it('marks the session cookie Secure when a proxy says the browser came over HTTPS', async () => {
+    const form = await get('/console/sign-in', { 'x-forwarded-proto': 'https' });
+    expect(form.headers.get('set-cookie')).toMatch(/; Secure$/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    const res = await post(
+      '/console/sign-in',
+      { token: demo.tokens.alice, csrf },
+      { cookie: cookieOf(form), 'x-forwarded-proto': 'https' },
+    );
+    expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict; Max-Age=28800; Secure$/);
+  });
+
   it('refuses a sign-in with a wrong token, or without the form cookie its CSRF token is bound to', async () => {
     const form = await get('/console/sign-in');
     const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
