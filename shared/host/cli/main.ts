@@ -1,16 +1,14 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, parseDuration } from '../../core/config/index.js';
+import { ConfigError } from '../../core/config/index.js';
 import { OpsError } from '../../core/errors/index.js';
-import { type AnyFunction, createRuntime, loadConfig, RUN_STEPS, type Runtime } from '../runtime/index.js';
+import { createRuntime, loadConfig, type Runtime } from '../runtime/index.js';
 import { controlCommand, schedulesCommand, sweepCommand, validateCommand } from './admin-cmds.js';
-import type { CliCommand } from './command.js';
-import type { DemoEstate, DemoStarter } from './demo-estate.js';
+import { type CliCommand, COMMON_OPTIONS } from './command.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
 import { invokeCommand } from './invoke-cmd.js';
 import { type CliIo, processIo } from './io.js';
 import { logModeOf, logSinkFor } from './log-mode.js';
-import type { Serving } from './serve-cmd.js';
+import type { ServeDeps } from './serve-main.js';
 
 const USAGE = `usage:
   opsfn serve     [--config F | --demo] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
@@ -23,23 +21,12 @@ const USAGE = `usage:
 `;
 
 /** What the CLI is built from: the function registry and its extra commands; the rest from the environment. */
-export interface CliDeps {
-  functions: readonly AnyFunction[];
+export interface CliDeps extends ServeDeps {
   commands?: readonly CliCommand[];
   io?: CliIo;
-  /** Called with a started server; `serve` otherwise runs until SIGINT/SIGTERM. */
-  onServing?: (serving: Serving) => void;
-  /** Where `serve` writes its log lines; stdout (Cloud Logging) by default. */
-  logSink?: (line: string) => void;
-  /** Builds the estate `serve --demo` serves when no `--config` is given. */
-  demo?: DemoStarter;
 }
 
-const common = {
-  config: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  log: { type: 'string' },
-} as const;
+const common = COMMON_OPTIONS;
 
 async function withRuntime(
   deps: CliDeps,
@@ -62,82 +49,9 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          ...common,
-          port: { type: 'string', default: '8080' },
-          host: { type: 'string' },
-          'no-scheduler': { type: 'boolean', default: false },
-          grace: { type: 'string', default: '8s' },
-          schedules: { type: 'string' },
-          demo: { type: 'boolean', default: false },
-        },
-      });
-      const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
-      const graceMs = parseDuration(values.grace);
-      if (graceMs === undefined) throw new UsageError(`--grace: expected a duration like "8s", got "${values.grace}"`);
-      // `--config` (or OPSFN_CONFIG) always wins: the demo is only for a checkout that names no estate.
-      let demo: DemoEstate | undefined;
-      if (values.demo && !values.config && !io.env.OPSFN_CONFIG) {
-        if (!deps.demo) throw new UsageError('--demo: this build has no demo estate');
-        demo = await deps.demo(join(process.cwd(), '.opsfn', 'demo'));
-      }
-      const env = demo ? { ...io.env, ...demo.env } : io.env;
-      const estate = await loadConfig(demo?.config ?? values.config, { env });
       // The server's parts (console, prom-client) load only for `serve`: every other command starts without them.
-      const [{ serve }, { createOpsMetrics }] = await Promise.all([
-        import('./serve-cmd.js'),
-        import('../metrics/index.js'),
-      ]);
-      const metrics = createOpsMetrics({ config: estate, functions: deps.functions });
-      const runtime = await createRuntime({
-        config: estate,
-        functions: deps.functions,
-        env,
-        steps: [...RUN_STEPS, metrics.step],
-        ...(deps.logSink ? { logSink: deps.logSink } : {}),
-      });
-      const serving = await serve(
-        runtime,
-        {
-          port,
-          graceMs,
-          metrics,
-          scheduler: !values['no-scheduler'],
-          // The demo's tokens are printed on the terminal: it listens on this machine only.
-          ...(values.host ? { host: values.host } : demo ? { host: '127.0.0.1' } : {}),
-          ...(values.schedules ? { schedules: values.schedules } : {}),
-        },
-        io,
-      );
-      if (demo) {
-        for (const line of demo.banner) io.err(`  ${line}\n`);
-        demo.started(runtime, (line) => io.err(`${line}\n`));
-        const stop = serving.stop;
-        const built = demo;
-        serving.stop = async () => {
-          await stop();
-          await built.stop();
-        };
-      }
-      if (deps.onServing) {
-        deps.onServing(serving);
-        return ExitCodes.ok;
-      }
-      const signals = ['SIGINT', 'SIGTERM'] as const;
-      await new Promise<void>((resolve) => {
-        // Only the first signal drains; with the handlers gone, a second one stops the process at once.
-        const stop = () => {
-          for (const signal of signals) process.off(signal, stop);
-          resolve();
-        };
-        for (const signal of signals) process.on(signal, stop);
-      });
-      await serving.stop();
-      return ExitCodes.ok;
+      const { serveMain } = await import('./serve-main.js');
+      return serveMain(rest, deps, io);
     }
     case 'invoke': {
       const { values, positionals } = parseArgs({
