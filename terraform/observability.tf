@@ -98,11 +98,40 @@ resource "google_logging_metric" "run_duration" {
   depends_on = [google_project_service.apis]
 }
 
+resource "google_logging_metric" "backup_age" {
+  project     = var.project_id
+  name        = "opsfn/backup_age"
+  description = "Age in hours of each backup's newest object when backupVerify looked (its decided record per backup)."
+  filter      = "${local.audit_filter} AND jsonPayload.function=\"backupVerify\" AND jsonPayload.decision=\"decided\" AND jsonPayload.evidence.object.ageHours>=0"
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "DISTRIBUTION"
+    unit        = "h"
+
+    labels {
+      key        = "backup"
+      value_type = "STRING"
+    }
+  }
+
+  value_extractor  = "EXTRACT(jsonPayload.evidence.object.ageHours)"
+  label_extractors = { backup = "REGEXP_EXTRACT(jsonPayload.target, \"^backup:(.+)$\")" }
+
+  bucket_options {
+    explicit_buckets {
+      bounds = [1, 6, 12, 24, 26, 36, 48, 72, 168]
+    }
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
 resource "google_monitoring_dashboard" "opsfn" {
   project        = var.project_id
   dashboard_json = file("${path.module}/dashboards/opsfn.json")
 
-  depends_on = [google_logging_metric.audit, google_logging_metric.run_duration]
+  depends_on = [google_logging_metric.audit, google_logging_metric.run_duration, google_logging_metric.backup_age]
 }
 
 resource "google_monitoring_alert_policy" "opsfn_failing" {

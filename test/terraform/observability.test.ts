@@ -1,9 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeDemoBackups } from '../../demo/backups.js';
+import { backupVerify } from '../../functions/backup-verify/handler.js';
 import { createLogger } from '../../shared/core/audit/index.js';
 import { Redactor } from '../../shared/core/audit/redactor.js';
+import { EstateSchema } from '../../shared/core/config/estate.js';
 import { GUARDRAILS } from '../../shared/core/guard/index.js';
+import { MemoryStateStore } from '../../shared/core/state/memory.js';
+import { runFunction } from '../../shared/host/runtime/invoke.js';
 import { hcl, ROOT, resource, root, TF } from './repo-terraform.js';
 
 type LogMetric = { description: string; filter: string; labels: Record<string, string> };
@@ -43,6 +49,41 @@ describe('opsfn figures from its audit trail on Google Cloud', () => {
     const duration = resource(root, 'google_logging_metric', 'run_duration');
     expect(duration.value_extractor).toBe('EXTRACT(jsonPayload.durationMs)');
     expect(fields).toContain('durationMs');
+    const age = resource(root, 'google_logging_metric', 'backup_age');
+    expect(age.value_extractor).toBe('EXTRACT(jsonPayload.evidence.object.ageHours)');
+    expect(JSON.stringify(age.label_extractors)).toContain('jsonPayload.target');
+  });
+
+  it('reads each backup and its age from the record backupVerify writes per backup', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsfn-tf-backups-'));
+    try {
+      await writeDemoBackups(dir, new Date());
+      const lines: string[] = [];
+      const config = EstateSchema.parse({
+        backups: { orders: { kind: 'object-store', url: `file://${dir}/orders/`, pattern: '*.sql.gz' } },
+      });
+      await runFunction(
+        backupVerify,
+        { kind: 'manual', id: 'm', payload: {} },
+        {
+          config,
+          state: new MemoryStateStore(),
+          logSink: (line) => lines.push(line),
+        },
+      );
+      const age = resource(root, 'google_logging_metric', 'backup_age');
+      const label = /REGEXP_EXTRACT\(jsonPayload\.target, \\"(.+)\\"\)/.exec(JSON.stringify(age.label_extractors))?.[1];
+      const records = lines
+        .map(
+          (l) => JSON.parse(l) as { decision?: string; target?: string; evidence?: { object?: { ageHours?: number } } },
+        )
+        .filter((r) => r.decision === 'decided' && r.target?.startsWith('backup:'));
+      expect(records).toHaveLength(1);
+      expect(new RegExp((label ?? '').replaceAll('\\\\', '\\')).exec(records[0]?.target ?? '')?.[1]).toBe('orders');
+      expect(records[0]?.evidence?.object?.ageHours).toBeCloseTo(2, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('tells every guardrail apart by the reason its refusals are written with', () => {
@@ -73,6 +114,7 @@ describe('opsfn figures from its audit trail on Google Cloud', () => {
     const labels: Record<string, string[]> = {
       ...Object.fromEntries(Object.entries(metrics).map(([k, m]) => [k, Object.keys(m.labels)])),
       run_duration: ['function'],
+      backup_age: ['backup'],
     };
     const tiles = dashboard.mosaicLayout.tiles.flatMap((t) => t.widget.xyChart.dataSets);
     expect(tiles.length).toBeGreaterThanOrEqual(6);
