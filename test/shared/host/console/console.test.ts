@@ -121,6 +121,29 @@ describe('the console over HTTP', () => {
     expect((await post('/console/run', { csrf, mode: 'run', after: runId }, { cookie })).status).toBe(409);
   });
 
+  it("cancels a drill through drDrill's own route, as the signed-in caller", async () => {
+    const { cookie, csrf } = await signIn(demo.tokens.bob);
+    const now = new Date().toISOString();
+    await demo.runtime.state.put('drill:0badc0de', {
+      id: '0badc0de',
+      plan: 'shop-failover',
+      definition: { ...demo.runtime.config.drills['shop-failover'], approval: 'required' },
+      status: 'awaiting-approval',
+      startedAt: now,
+      startedBy: 'token:alice',
+      updatedAt: now,
+      steps: [],
+      resources: [],
+      approval: { required: true, requestedAt: now },
+      runs: [],
+    });
+    const res = await post('/console/drills/cancel', { csrf, id: '0badc0de' }, { cookie });
+    expect(await res.json()).toEqual({ location: '/console/drills/0badc0de' });
+    expect(await demo.runtime.state.get('drill:0badc0de:cancel')).toMatchObject({ by: 'token:bob' });
+    const unknown = await post('/console/drills/cancel', { csrf, id: 'ffffffff' }, { cookie });
+    expect(unknown.status).toBe(404);
+  });
+
   it('serves /metrics to an authenticated caller only', async () => {
     expect((await get('/metrics')).status).toBe(401);
     const res = await get('/metrics', { authorization: `Bearer ${demo.tokens.alice}` });
