@@ -28,6 +28,7 @@ export function demoEstate(parts: DemoParts): Record<string, unknown> {
     },
     guard: { rateLimit: { perTarget: { max: 3, window: '1h' }, global: { max: 10, window: '1h' } }, lockTtl: '15m' },
     limits: { body: '1MiB', timeout: '5m' },
+    reports: { url: `file://${parts.dir}/reports/` },
     services: {
       checkout: { platform: 'cloud-run', project: 'opsfn-demo', region: 'europe-west1', name: 'checkout' },
       search: { platform: 'kubernetes', server: parts.kubernetesUrl, namespace: 'shop', deployment: 'search' },

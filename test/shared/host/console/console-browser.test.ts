@@ -142,6 +142,14 @@ describe('the console in Chromium', () => {
     await page.click('button:has-text("Approve")');
     await expect.poll(() => page.textContent('.card'), { timeout: 10_000 }).toContain('approved by token:bob');
     await expect.poll(() => page.textContent('#progress'), { timeout: 30_000 }).toContain('passed');
+    // Once over, the page reloads whole: the report's location replaces the buttons.
+    await expect
+      .poll(() => page.textContent('main'), { timeout: 10_000 })
+      .toMatch(/HTML\s*file:\/\/\S+shop-failover\.html/);
+    expect(await page.locator('button:has-text("Cancel drill")').count()).toBe(0);
+    await expect
+      .poll(() => page.textContent('main'), { timeout: 10_000 })
+      .toMatch(/HTML\s*file:\/\/\S+shop-failover\.html/);
     await shot('drill-passed');
   });
 });
