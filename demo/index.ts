@@ -51,7 +51,7 @@ export async function startDemo(dir: string): Promise<DemoEstate> {
     config,
     env,
     banner: [
-      `demo estate in ${root} (estate.yaml, backups/, tls/)`,
+      `demo estate in ${root} (estate.yaml, backups/, tls/, reports/)`,
       `sign in to the console as alice with ${env.OPSFN_DEMO_ALICE}, or as bob with ${env.OPSFN_DEMO_BOB}`,
       ...notes,
     ],
