@@ -43,3 +43,17 @@ variable "human_notification_channels" {
   description = "Existing notification channel ids (email, PagerDuty) that also receive the alert policies; opsfn is never the only one told."
   default     = []
 }
+
+variable "failed_runs_alert" {
+  type = object({
+    count  = number
+    window = string
+  })
+  description = "Alert people when one function fails this many runs within the window (needs human_notification_channels)."
+  default     = { count = 3, window = "3600s" }
+
+  validation {
+    condition     = var.failed_runs_alert.count >= 1 && can(regex("^[0-9]+s$", var.failed_runs_alert.window)) && try(tonumber(trimsuffix(var.failed_runs_alert.window, "s")) % 60 == 0, false)
+    error_message = "failed_runs_alert needs count >= 1 and a window of whole minutes in seconds (3600s)."
+  }
+}

@@ -11,6 +11,8 @@ import { AutoscaleKeys, type ManualMark, RECORD_TTL_MS, type ScaleRecord } from 
 export interface ScaleItem {
   service: string;
   decision: Decision['kind'];
+  /** The policy that decided. */
+  policy?: string;
   knob?: string;
   from?: number;
   to?: number;
@@ -36,7 +38,13 @@ const ACTION = { up: 'scale-up', down: 'scale-down', reapply: 'reapply' } as con
 
 /** Carries out a decision: guarded changes for up, down and re-apply; records and notices for the rest. */
 export async function execute(ctx: Context, s: Subject, decision: Decision): Promise<ScaleItem> {
-  const base = { service: s.service, decision: decision.kind, knob: s.knob.label, reasons: decision.reasons };
+  const base = {
+    service: s.service,
+    decision: decision.kind,
+    policy: s.policyName,
+    knob: s.knob.label,
+    reasons: decision.reasons,
+  };
   ctx.log.audit({
     decision: 'decided',
     target: s.service,

@@ -41,9 +41,16 @@ export async function verifyBackups(
   // Before this run makes scratch databases of its own: drop those that crashed runs left behind.
   const servers = restoreServers(backups, request.names);
   const swept = servers.length === 0 ? [] : await sweep(ctx, servers);
+  let verified = 0;
+  let bytesRead = 0;
   const results = await mapLimit(request.names, request.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
     ctx.progress(`verifying ${name}`);
     const result = await verifyBackup(name, backups[name]!, deps);
+    verified += 1;
+    bytesRead += result.object?.bytes ?? 0;
+    ctx.progress(
+      `backups verified ${verified}/${request.names.length}, ${(bytesRead / 1_048_576).toFixed(1)} MiB read`,
+    );
     const notOk = result.checks.filter((c) => c.status === 'fail' || c.status === 'warn');
     ctx.log.audit({
       decision: 'decided',

@@ -22,6 +22,8 @@ export interface CheckOptions {
   loadTrust?: (caFiles: readonly string[]) => Promise<TrustStore>;
   /** Worker threads to probe on beside the calling thread; 0 probes on it alone. Default: {@link defaultThreads}. */
   threads?: number;
+  /** Told each time an endpoint has every address probed, with how many are done of how many. */
+  onProbed?: (done: number, total: number) => void;
 }
 
 /** A sweep's items, with the worker threads it ran on and why any of them failed. */
@@ -133,7 +135,14 @@ export async function sweepCertificates(targets: Target[], options: CheckOptions
   };
 
   try {
-    const perTarget = await Promise.all(targets.map(checkTarget));
+    let done = 0;
+    const perTarget = await Promise.all(
+      targets.map(async (target) => {
+        const items = await checkTarget(target);
+        options.onProbed?.(++done, targets.length);
+        return items;
+      }),
+    );
     return { items: perTarget.flat(), threads: pool?.threads ?? 0, workerErrors };
   } finally {
     pool?.close();

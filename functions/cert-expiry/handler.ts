@@ -21,6 +21,9 @@ export async function runCertExpiry(
   const targets = selectTargets(targetsOf(section), input?.endpoints);
   if (targets.length === 0) return { outcome: 'skipped', summary: 'no endpoints in certificates.endpoints', items: [] };
   ctx.progress(`probing ${targets.length} endpoints`);
+  // About twenty progress lines whatever the estate's size: a terminal redraws them, a log keeps them.
+  const every = Math.max(1, Math.floor(targets.length / 20));
+  const count = (n: number) => n.toLocaleString('en');
   const { items, threads, workerErrors } = await sweepCertificates(targets, {
     lookup: deps.lookup,
     loadTrust: deps.loadTrust,
@@ -31,6 +34,9 @@ export async function runCertExpiry(
     // Finish before the runtime's own limit cuts the run off, so the items gathered so far are still returned.
     runTimeoutMs: Math.min(section.runTimeout, Math.max(1_000, ctx.config.limits.timeout - 10_000)),
     signal: ctx.signal,
+    onProbed: (done, total) => {
+      if (done % every === 0 || done === total) ctx.progress(`endpoints probed ${count(done)}/${count(total)}`);
+    },
   });
   // A worker that failed had its probes rerun on this thread, so the items are complete; it is still worth a look.
   for (const error of workerErrors) ctx.log.warn('certExpiry probe worker failed', { error });

@@ -129,7 +129,7 @@ async function takeTurn(ctx: Context, ports: DrDrillDeps, drill: DrillRecord, de
   record.pending = false;
   record.startedAt ??= ctx.now().toISOString();
   await saveDrill(ctx, drill);
-  ctx.progress(`drill ${drill.id}: ${step.name} (${step.step}) running`);
+  ctx.progress(`drill ${drill.id}: step ${index + 1}/${steps.length} ${step.name} (${step.step}) running`);
 
   const env = stepEnv(ctx, ports, drill, steps, deadline, step.name);
   const result = await runStep(env, step, record).catch((error: unknown) => ({
@@ -145,7 +145,9 @@ async function takeTurn(ctx: Context, ports: DrDrillDeps, drill: DrillRecord, de
   } else {
     record.status = result.status;
     record.finishedAt = ctx.now().toISOString();
-    ctx.progress(`drill ${drill.id}: ${step.name} ${result.status}: ${result.detail}`);
+    ctx.progress(
+      `drill ${drill.id}: step ${index + 1}/${steps.length} ${step.name} ${result.status}: ${result.detail}`,
+    );
   }
   await saveDrill(ctx, drill);
   if (step.step === 'cleanup' && result.status !== 'pending')

@@ -47,7 +47,13 @@ export async function actAndVerify(
   order: RollbackOrder,
 ): Promise<RunResult> {
   const { subject, from, to } = order;
-  const item: Record<string, unknown> = { service: subject.service, from, to, reasons: order.reasons };
+  const item: Record<string, unknown> = {
+    service: subject.service,
+    from,
+    to,
+    reasons: order.reasons,
+    evidence: order.evidence,
+  };
   const command = await previewChange(platform, { kind: 'route', revision: to });
   const outcome = await ctx
     .act(

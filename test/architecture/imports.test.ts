@@ -12,7 +12,7 @@ const IMPORT =
 
 /** Every TypeScript source file of the project (tests, benches and fixtures aside). */
 function sourceFiles(): string[] {
-  return ['shared', 'functions', 'tools']
+  return ['shared', 'functions', 'tools', 'demo']
     .flatMap((dir) =>
       readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && e.name.endsWith('.ts'))
@@ -53,7 +53,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   'shared/host': ['shared/core', 'shared/adapters', 'shared/host'],
   'shared/testing': ['shared/core', 'shared/adapters', 'shared/host', 'shared/testing'],
   functions: ['shared/core', 'shared/adapters', 'shared/host'],
-  composition: ['shared/core', 'shared/adapters', 'shared/host', 'functions', 'composition'],
+  composition: ['shared/core', 'shared/adapters', 'shared/host', 'functions', 'composition', 'demo'],
+  demo: ['shared/core', 'shared/adapters', 'shared/host', 'demo'],
   tools: ['shared/core', 'shared/adapters', 'shared/host', 'functions', 'composition', 'tools'],
 };
 

@@ -13,6 +13,8 @@ export interface PrometheusSetup {
   alertmanager?: string;
   /** Port to listen on (from {@link freePort}) when the URL must be known before the start. */
   port?: number;
+  /** A bearer token the scrape sends. */
+  bearer?: string;
 }
 
 /** Starts the Debian `prometheus` binary on a free loopback port with 1 s scrape and evaluation intervals. */
@@ -26,7 +28,8 @@ export async function startPrometheus(setup: PrometheusSetup): Promise<LocalProc
   await writeFile(
     join(dir, 'prometheus.yml'),
     `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['${join(dir, 'rules.yml')}']\n${alerting}` +
-      `scrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['${setup.scrapeTarget}']\n`,
+      `scrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['${setup.scrapeTarget}']\n` +
+      (setup.bearer ? `    authorization:\n      credentials: '${setup.bearer}'\n` : ''),
   );
   return startReadyServer(
     'prometheus',

@@ -51,6 +51,7 @@ const PROGRAMS: Record<string, string[]> = {
   'redis-server': ['redis-server'],
   openssl: ['openssl'],
   prometheus: ['prometheus'],
+  promtool: ['prometheus'],
   'prometheus-alertmanager': ['prometheus-alertmanager'],
   gcloud: ['google-cloud-cli'],
   'cloud-pubsub-emulator': ['google-cloud-cli-pubsub-emulator', 'default-jre-headless'],

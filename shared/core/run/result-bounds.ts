@@ -18,7 +18,8 @@ export interface BoundedList<T> {
   omitted: number;
 }
 
-const CORE_FIELDS = new Set([
+/** The fields every envelope has; any other is a function's own extra (a drill's `rto`, a report's URL). */
+export const ENVELOPE_FIELDS: ReadonlySet<string> = new Set([
   'function',
   'runId',
   'trigger',
@@ -95,7 +96,7 @@ export function boundEnvelope(
     out.items = cut('items', out.items, Math.max(0, limits.bytes - rest - 256));
   }
   const extras = Object.keys(out)
-    .filter((key) => !CORE_FIELDS.has(key))
+    .filter((key) => !ENVELOPE_FIELDS.has(key))
     .map((key) => ({ key, bytes: jsonBytes(out[key]) }))
     .sort((a, b) => b.bytes - a.bytes);
   for (const { key, bytes } of extras) {

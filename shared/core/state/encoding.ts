@@ -35,6 +35,14 @@ export function checkTimestamp(op: string, value: unknown): number {
   return value;
 }
 
+/** Checks the length bound of a list: a whole number from 1 to 10,000. */
+export function checkMax(op: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10_000) {
+    throw new BadInputError(`state ${op}: expected a list bound of 1 to 10000 entries, got ${String(value)}`);
+  }
+  return value;
+}
+
 /** Serializes a value to JSON, refusing what JSON cannot carry and anything over {@link MAX_RECORD_BYTES}. */
 export function encodeJson(op: string, key: string, value: unknown): string {
   let text: string | undefined;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DependencyError } from '../errors/index.js';
 import {
   checkKey,
+  checkMax,
   checkMs,
   checkTimestamp,
   decodeClaim,
@@ -20,10 +21,10 @@ export interface MemoryStateStoreOptions {
   token?: () => string;
 }
 
-// Values are kept as strings (or a list of event times) exactly like Redis holds them, so both
-// adapters fail the same way when a key is used as two different things.
+// Values are kept as strings, a sorted list of event times or a list of strings, exactly like Redis
+// holds them, so both adapters fail the same way when a key is used as two different things.
 interface Entry {
-  value: string | number[];
+  value: string | number[] | { list: string[] };
   expiresAt: number | undefined;
 }
 
@@ -124,6 +125,26 @@ export class MemoryStateStore implements StateStore {
     this.#set(k, encodeJson('put', k, value), ttl);
   }
 
+  async push(key: string, value: unknown, max: number, ttlMs?: number): Promise<void> {
+    const k = this.#key('push', key);
+    const limit = checkMax('push', max);
+    const ttl = ttlMs === undefined ? undefined : checkMs('push', 'ttlMs', ttlMs);
+    const text = encodeJson('push', k, value);
+    const entry = this.#live(k);
+    const kept = entry === undefined ? [] : this.#list('push', k);
+    const list = [text, ...kept].slice(0, limit);
+    // As PEXPIRE does, a push without a TTL leaves the list's expiry as it was.
+    this.#set(k, { list }, ttl ?? (entry?.expiresAt === undefined ? undefined : entry.expiresAt - this.#now()));
+  }
+
+  async list<T = unknown>(key: string, limit?: number): Promise<T[]> {
+    const k = this.#key('list', key);
+    const count = limit === undefined ? undefined : checkMax('list', limit);
+    return this.#list('list', k)
+      .slice(0, count)
+      .map((text) => decodeJson<T>(k, text));
+  }
+
   async delete(key: string): Promise<void> {
     this.#entries.delete(this.#key('delete', key));
   }
@@ -169,11 +190,18 @@ export class MemoryStateStore implements StateStore {
   #events(op: string, key: string): number[] {
     const value = this.#live(key)?.value;
     if (value === undefined) return [];
-    if (typeof value === 'string') throw wrongKind(op, key);
+    if (!Array.isArray(value)) throw wrongKind(op, key);
     return value;
   }
 
-  #set(key: string, value: string | number[], ttlMs: number | undefined): void {
+  #list(op: string, key: string): string[] {
+    const value = this.#live(key)?.value;
+    if (value === undefined) return [];
+    if (typeof value !== 'object' || Array.isArray(value)) throw wrongKind(op, key);
+    return value.list;
+  }
+
+  #set(key: string, value: Entry['value'], ttlMs: number | undefined): void {
     this.#entries.set(key, { value, expiresAt: ttlMs === undefined ? undefined : this.#now() + ttlMs });
     // Expired keys nobody reads again would pile up in a long-lived `serve`; sweep now and then.
     if (++this.#writes % SWEEP_EVERY === 0) {

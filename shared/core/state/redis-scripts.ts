@@ -42,6 +42,18 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return redis.call('ZCARD', KEYS[1])
 `);
 
+/**
+ * Pushes ARGV[1] at the head of the list KEYS[1], keeps its first ARGV[2] entries and, when ARGV[3]
+ * is not empty, lets the list expire ARGV[3] ms from now. One round trip, so concurrent pushers
+ * never trim each other's entries away.
+ */
+export const PUSH_SCRIPT = lua(`
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1
+`);
+
 /** Runs a script by SHA1 and falls back to sending its source when the server does not have it cached. */
 export async function runScript(client: Redis, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
   try {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   checkKey,
+  checkMax,
   checkMs,
   checkTimestamp,
   decodeClaim,
@@ -16,7 +17,7 @@ import {
   redactRedisUrl,
   redisClientFactory,
 } from './redis-connection.js';
-import { CLAIM_SCRIPT, HIT_SCRIPT, runScript, UNLOCK_SCRIPT } from './redis-scripts.js';
+import { CLAIM_SCRIPT, HIT_SCRIPT, PUSH_SCRIPT, runScript, UNLOCK_SCRIPT } from './redis-scripts.js';
 import type { Claim, StateStore } from './state-store.js';
 
 /** Options of the Redis state store. */
@@ -145,6 +146,23 @@ export class RedisStateStore implements StateStore {
     await this.#connection.run('put', k, (c) =>
       ttl === undefined ? c.set(this.#full(k), text) : c.set(this.#full(k), text, 'PX', ttl),
     );
+  }
+
+  async push(key: string, value: unknown, max: number, ttlMs?: number): Promise<void> {
+    const k = checkKey('push', key);
+    const limit = checkMax('push', max);
+    const ttl = ttlMs === undefined ? '' : String(checkMs('push', 'ttlMs', ttlMs));
+    const text = encodeJson('push', k, value);
+    await this.#connection.run('push', k, (c) =>
+      runScript(c, PUSH_SCRIPT, [this.#full(k)], [text, String(limit), ttl]),
+    );
+  }
+
+  async list<T = unknown>(key: string, limit?: number): Promise<T[]> {
+    const k = checkKey('list', key);
+    const last = limit === undefined ? -1 : checkMax('list', limit) - 1;
+    const texts = await this.#connection.run('list', k, (c) => c.lrange(this.#full(k), 0, last));
+    return texts.map((text) => decodeJson<T>(k, text));
   }
 
   async delete(key: string): Promise<void> {

@@ -38,6 +38,13 @@ export interface StateStore {
   put(key: string, value: unknown, ttlMs?: number): Promise<void>;
   /** Deletes a record, lock, cooldown or claim by key. */
   delete(key: string): Promise<void>;
+  /**
+   * Puts `value` at the head of the list at `key` and keeps its newest `max` entries, the whole list
+   * expiring `ttlMs` after this push when given: a bounded history no concurrent pusher can lose.
+   */
+  push(key: string, value: unknown, max: number, ttlMs?: number): Promise<void>;
+  /** Reads the list at `key`, newest first, at most `limit` entries; empty when absent. */
+  list<T = unknown>(key: string, limit?: number): Promise<T[]>;
   /** Lists the keys that start with `prefix` (without the adapter's own prefix). */
   keys(prefix: string): Promise<string[]>;
 

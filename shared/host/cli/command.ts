@@ -7,3 +7,10 @@ export interface CliCommand {
   usage: string;
   run(runtime: Runtime, args: string[], io: CliIo): Promise<number>;
 }
+
+/** The options every command takes: the estate file, JSON output, and how log lines are written. */
+export const COMMON_OPTIONS = {
+  config: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  log: { type: 'string' },
+} as const;

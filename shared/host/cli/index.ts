@@ -1,4 +1,5 @@
 export * from './command.js';
+export * from './demo-estate.js';
 export * from './exit-codes.js';
 export * from './format.js';
 export * from './invoke-cmd.js';

@@ -5,6 +5,7 @@ import type { Trigger } from '../../core/events/index.js';
 import { parseRequest } from '../../core/events/index.js';
 import type { InvokeFlag, ResultEnvelope } from '../../core/run/index.js';
 import type { AnyFunction, Runtime } from '../runtime/index.js';
+import { COMMON_OPTIONS } from './command.js';
 import { exitCodeOf, UsageError } from './exit-codes.js';
 import { formatEnvelope } from './format.js';
 import { type CliIo, progressPrinter } from './io.js';
@@ -21,8 +22,7 @@ export interface InvokeArgs {
 }
 
 const INVOKE_OPTIONS = {
-  config: { type: 'string' },
-  json: { type: 'boolean', default: false },
+  ...COMMON_OPTIONS,
   event: { type: 'string' },
   payload: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
@@ -34,7 +34,7 @@ const optionsOf = (flags: readonly InvokeFlag[]) => Object.fromEntries(flags.map
 export function parseInvokeArgs(
   argv: string[],
   functions: readonly AnyFunction[],
-): { config?: string; args: InvokeArgs } {
+): { config?: string; log?: string; args: InvokeArgs } {
   // Every function's flags are known to this first pass, so a flag's value is never taken for the function's name.
   const every = optionsOf(functions.flatMap((f) => f.flags ?? []));
   const [name] = parseArgs({
@@ -56,6 +56,7 @@ export function parseInvokeArgs(
   );
   return {
     ...(values.config ? { config: values.config } : {}),
+    ...(values.log ? { log: values.log } : {}),
     args: {
       function: name,
       dryRun: values['dry-run'],

@@ -1,17 +1,18 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, type EstateSchema, parseDuration } from '../../core/config/index.js';
+import { ConfigError, type EstateSchema } from '../../core/config/index.js';
 import { OpsError } from '../../core/errors/index.js';
-import { type AnyFunction, createRuntime, loadConfig, type Runtime } from '../runtime/index.js';
+import { createRuntime, loadConfig, type Runtime } from '../runtime/index.js';
 import { controlCommand, schedulesCommand, validateCommand } from './admin-cmds.js';
-import type { CliCommand } from './command.js';
+import { type CliCommand, COMMON_OPTIONS } from './command.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
 import { invokeCommand, invokeUsage, parseInvokeArgs } from './invoke-cmd.js';
 import { type CliIo, processIo } from './io.js';
-import { serve } from './serve-cmd.js';
+import { logModeOf, logSinkFor } from './log-mode.js';
+import type { ServeDeps } from './serve-main.js';
 
 const USAGE = `usage:
-  opsfn serve     [--config F] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
-  opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json]
+  opsfn serve     [--config F | --demo] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
+  opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--log json|text]
   opsfn config    validate [F...]
   opsfn schedules [--json] [--config F]
   opsfn pause     [function] [--reason R] [--config F]
@@ -22,18 +23,13 @@ const USAGE = `usage:
  * What the CLI is built from: the registered functions (with their `invoke` flags), their extra commands
  * and the estate schema composed from their config sections; the rest from the environment.
  */
-export interface CliDeps {
-  functions: readonly AnyFunction[];
+export interface CliDeps extends ServeDeps {
   commands?: readonly CliCommand[];
   estate: EstateSchema;
   io?: CliIo;
-  /** Called with a started server; `serve` otherwise runs until SIGINT/SIGTERM. */
-  onServing?: (serving: Awaited<ReturnType<typeof serve>>) => void;
-  /** Where `serve` writes its log lines; stdout (Cloud Logging) by default. */
-  logSink?: (line: string) => void;
 }
 
-const common = { config: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+const common = COMMON_OPTIONS;
 
 /** The usage text: the built-in commands, then each function's `invoke` flags and extra commands. */
 function usage(deps: CliDeps): string {
@@ -61,17 +57,14 @@ function takeConfig(argv: string[]): { config?: string; args: string[] } {
 async function withRuntime(
   deps: CliDeps,
   io: CliIo,
-  config: string | undefined,
+  options: { config?: unknown; log?: unknown },
   use: (runtime: Runtime) => Promise<number>,
 ): Promise<number> {
+  const logSink = logSinkFor(logModeOf(options.log, io), io);
+  const config = typeof options.config === 'string' ? options.config : undefined;
   const estate = await loadConfig(deps.estate, config, { env: io.env });
   // Logs go to stderr so stdout carries only the result (`--json` prints the envelope alone).
-  const runtime = await createRuntime({
-    config: estate,
-    functions: deps.functions,
-    env: io.env,
-    logSink: (line) => io.err(`${line}\n`),
-  });
+  const runtime = await createRuntime({ config: estate, functions: deps.functions, env: io.env, logSink });
   try {
     return await use(runtime);
   } finally {
@@ -83,59 +76,13 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          ...common,
-          port: { type: 'string', default: '8080' },
-          host: { type: 'string' },
-          'no-scheduler': { type: 'boolean', default: false },
-          grace: { type: 'string', default: '8s' },
-          schedules: { type: 'string' },
-        },
-      });
-      const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
-      const graceMs = parseDuration(values.grace);
-      if (graceMs === undefined) throw new UsageError(`--grace: expected a duration like "8s", got "${values.grace}"`);
-      const estate = await loadConfig(deps.estate, values.config, { env: io.env });
-      const runtime = await createRuntime({
-        config: estate,
-        functions: deps.functions,
-        env: io.env,
-        ...(deps.logSink ? { logSink: deps.logSink } : {}),
-      });
-      const serving = await serve(
-        runtime,
-        {
-          port,
-          graceMs,
-          scheduler: !values['no-scheduler'],
-          ...(values.host ? { host: values.host } : {}),
-          ...(values.schedules ? { schedules: values.schedules } : {}),
-        },
-        io,
-      );
-      if (deps.onServing) {
-        deps.onServing(serving);
-        return ExitCodes.ok;
-      }
-      const signals = ['SIGINT', 'SIGTERM'] as const;
-      await new Promise<void>((resolve) => {
-        // Only the first signal drains; with the handlers gone, a second one stops the process at once.
-        const stop = () => {
-          for (const signal of signals) process.off(signal, stop);
-          resolve();
-        };
-        for (const signal of signals) process.on(signal, stop);
-      });
-      await serving.stop();
-      return ExitCodes.ok;
+      // The server's parts (console, prom-client) load only for `serve`: every other command starts without them.
+      const { serveMain } = await import('./serve-main.js');
+      return serveMain(rest, deps, io);
     }
     case 'invoke': {
-      const { config, args } = parseInvokeArgs(rest, deps.functions);
-      return withRuntime(deps, io, config, (runtime) => invokeCommand(runtime, args, io));
+      const { config, log, args } = parseInvokeArgs(rest, deps.functions);
+      return withRuntime(deps, io, { config, log }, (runtime) => invokeCommand(runtime, args, io));
     }
     case 'config': {
       const [sub, ...files] = rest;
@@ -157,7 +104,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         allowPositionals: true,
         options: { ...common, reason: { type: 'string' } },
       });
-      return withRuntime(deps, io, values.config, (runtime) =>
+      return withRuntime(deps, io, values, (runtime) =>
         controlCommand(runtime, command, positionals[0], values.reason, io),
       );
     }
@@ -172,7 +119,7 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       if (!extra) throw new UsageError(`unknown command "${command}"`);
       // The command parses its own arguments; only the config it runs with is taken here.
       const { config, args } = takeConfig(rest);
-      return withRuntime(deps, io, config, (runtime) => extra.run(runtime, args, io));
+      return withRuntime(deps, io, { config }, (runtime) => extra.run(runtime, args, io));
     }
   }
 }

@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadSchedules } from '../../core/config/index.js';
-import type { Runtime } from '../runtime/index.js';
+import { createConsole } from '../console/index.js';
+import { metricsMount, type OpsMetrics } from '../metrics/index.js';
+import type { Runtime, Scheduler } from '../runtime/index.js';
 import { createHttpServer, isLoopbackHost, packageRoot, startScheduler } from '../runtime/index.js';
 import type { CliIo } from './io.js';
 
@@ -13,6 +15,8 @@ export interface ServeArgs {
   scheduler: boolean;
   /** How long running work may take to finish once a stop is asked for; 8 s by default. */
   graceMs?: number;
+  /** The process's metrics, served at `GET /metrics`; their run step must be among the runtime's. */
+  metrics?: OpsMetrics;
 }
 
 /** The default grace period: inside the 10 s that Cloud Run and `docker stop` allow after SIGTERM. */
@@ -42,7 +46,13 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   if (!checked && !loopback) {
     io.err(`auth.mode is platform: opsfn checks no credentials on ${host}; something in front of it must\n`);
   }
-  const server = createHttpServer(runtime, { loopback });
+  let scheduler: Scheduler | undefined;
+  await args.metrics?.load(runtime.state);
+  const mounts = [
+    createConsole(runtime, { loopback, jobs: () => scheduler?.jobs ?? [] }),
+    ...(args.metrics ? [metricsMount(runtime, args.metrics, { loopback })] : []),
+  ];
+  const server = createHttpServer(runtime, { loopback, mounts });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(args.port, host, () => resolve());
@@ -50,11 +60,11 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const schedules = args.scheduler ? await loadSchedules(args.schedules ?? join(packageRoot(), 'schedules')) : [];
-  const scheduler = startScheduler(runtime, schedules, (job, envelope) => {
+  scheduler = startScheduler(runtime, schedules, (job, envelope) => {
     io.err(`scheduled ${job.name}: ${envelope.outcome}: ${envelope.summary}\n`);
   });
   io.err(
-    `opsfn serving ${runtime.functions.map((f) => `/${f.name}`).join(' ')} at ${url} (GET /healthz, GET /readyz)\n`,
+    `opsfn serving ${runtime.functions.map((f) => `/${f.name}`).join(' ')} at ${url} (console GET /, GET /metrics, GET /healthz, GET /readyz)\n`,
   );
   for (const job of scheduler.jobs)
     io.err(`  schedule ${job.name} → ${job.function}, next ${job.next?.toISOString() ?? 'never'}\n`);
@@ -63,7 +73,7 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   return {
     url,
     async stop() {
-      scheduler.stop();
+      scheduler?.stop();
       const graceMs = args.graceMs ?? DEFAULT_GRACE_MS;
       // The server keeps listening while draining, so new requests get a 503 instead of a refused connection.
       const report = await runtime.drain({ graceMs });

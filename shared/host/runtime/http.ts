@@ -3,7 +3,7 @@ import { traceFromHeaders } from '../../core/audit/index.js';
 import { BadInputError, ForbiddenError, type OpsError, toOpsError } from '../../core/errors/index.js';
 import type { IncomingRequest, WireFormat } from '../../core/events/index.js';
 import { parseRequest, readBody } from '../../core/events/index.js';
-import type { FunctionRoute, ResultEnvelope } from '../../core/run/index.js';
+import type { FunctionRoute, ResultEnvelope, RouteRequest } from '../../core/run/index.js';
 import { authenticate, type Caller } from './auth.js';
 import { continuationKey } from './continuation.js';
 import { callerMay } from './grants.js';
@@ -107,6 +107,22 @@ export async function admit(
   }
 }
 
+/** What an extra route of function `name` gets for one admitted call: the request and the runtime's services. */
+export function routeRequest(
+  runtime: Runtime,
+  name: string,
+  call: Pick<RouteRequest, 'method' | 'subpath' | 'query' | 'body' | 'caller'>,
+): RouteRequest {
+  return {
+    ...call,
+    config: runtime.config,
+    state: runtime.state,
+    now: () => runtime.now(),
+    log: runtime.logger(name),
+    continue: (key, payload) => runtime.continuation(name, continuationKey(key), payload),
+  };
+}
+
 async function runRoute(
   runtime: Runtime,
   name: string,
@@ -121,18 +137,15 @@ async function runRoute(
     return refuse(runtime, name, head, toOpsError(thrown), { caller: caller.id });
   }
   try {
-    const reply = await route.handle({
-      method: head.method,
-      subpath,
-      query: new URL(head.path, 'http://local').searchParams,
-      body: parsed,
-      caller: caller.id,
-      config: runtime.config,
-      state: runtime.state,
-      now: () => runtime.now(),
-      log: runtime.logger(name),
-      continue: (key, payload) => runtime.continuation(name, continuationKey(key), payload),
-    });
+    const reply = await route.handle(
+      routeRequest(runtime, name, {
+        method: head.method,
+        subpath,
+        query: new URL(head.path, 'http://local').searchParams,
+        body: parsed,
+        caller: caller.id,
+      }),
+    );
     // A route answers from state, which holds references only; scrub anyway, a reply is the last gate.
     return { ...reply, body: runtime.redactor.scrubValue(reply.body) };
   } catch (thrown) {

@@ -1,5 +1,9 @@
+export * from './auth.js';
 export * from './context.js';
 export * from './errors.js';
+export * from './grants.js';
+export * from './http.js';
+export * from './http-reply.js';
 export * from './idempotency.js';
 export * from './invoke.js';
 export * from './load-config.js';
@@ -7,6 +11,7 @@ export * from './node-server.js';
 export * from './package-root.js';
 export * from './register.js';
 export * from './request-guard.js';
+export * from './run-history.js';
 export * from './run-step.js';
 export * from './runtime.js';
 export * from './scheduler.js';

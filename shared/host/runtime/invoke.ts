@@ -5,15 +5,16 @@ import type { FunctionDefinition, ResultEnvelope, RunResult } from '../../core/r
 import { boundEnvelope } from '../../core/run/index.js';
 import { createContext } from './context.js';
 import { idempotencyStep } from './idempotency.js';
+import { historyStep } from './run-history.js';
 import { type Invocation, type RunStep, validateStep } from './run-step.js';
 import { createServices, type RunOptions, type Services, type ServicesOptions } from './services.js';
 
 /**
  * The steps of every run around the function, in order: validate the trigger, then claim its
- * idempotency key. Running the function (bounded by `limits.timeout`) and making the envelope
- * (scrubbed, bounded) are the runner's own.
+ * idempotency key; once the function ran, its envelope joins the run history. Running the function
+ * (bounded by `limits.timeout`) and making the envelope (scrubbed, bounded) are the runner's own.
  */
-export const RUN_STEPS: readonly RunStep[] = [validateStep, idempotencyStep];
+export const RUN_STEPS: readonly RunStep[] = [historyStep, validateStep, idempotencyStep];
 
 /** Runs one trigger through one function with the services it was built with; never throws. */
 export type Runner = <Input>(

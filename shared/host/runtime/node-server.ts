@@ -17,10 +17,18 @@ function send(res: ServerResponse, reply: HttpReply): void {
   res.end(body);
 }
 
+/**
+ * A part of the server beside the functions (the console, `/metrics`): answers the request and
+ * resolves true when the path is its own, else resolves false without touching it.
+ */
+export type HostMount = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+
 /** Options of {@link createHttpServer}. */
 export interface HttpServerOptions {
   /** The server listens on loopback only: requests naming another `Host` are refused (DNS rebinding). */
   loopback?: boolean;
+  /** Asked in order before the functions; each applies the request guard and credentials itself. */
+  mounts?: readonly HostMount[];
 }
 
 /**
@@ -36,6 +44,7 @@ export function createHttpServer(runtime: Runtime, options: HttpServerOptions = 
       return send(res, { status: 200, body: { status: 'ok', functions: runtime.functions.map((f) => f.name) } });
     }
     if (req.method === 'GET' && name === 'readyz' && rest.length === 0) return send(res, await readiness(runtime));
+    for (const mount of options.mounts ?? []) if (await mount(req, res, url)) return;
     if (runtime.draining) {
       discardUnread(req, res);
       runtime.reject(name, 'refused: opsfn is shutting down', { method: req.method, path: url.pathname });

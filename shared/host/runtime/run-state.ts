@@ -64,6 +64,8 @@ export function runState(store: StateStore, options: RunStateOptions): StateStor
     count: (key, windowMs, nowMs) => store.count(key, windowMs, nowMs),
     get: <T>(key: string) => store.get<T>(key),
     put: (key, value, ttlMs) => store.put(key, scrub(value), ttlMs),
+    push: (key, value, max, ttlMs) => store.push(key, scrub(value), max, ttlMs),
+    list: <T>(key: string, limit?: number) => store.list<T>(key, limit),
     delete: (key) => store.delete(key),
     keys: (prefix) => store.keys(prefix),
     ping: () => store.ping(),

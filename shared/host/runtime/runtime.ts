@@ -11,6 +11,7 @@ import { createStateStore } from '../../core/state/index.js';
 import { pubsubContinuation } from './continuation.js';
 import { type DrainReport, InflightRuns, recordRedelivery, takeRedeliveries } from './drain.js';
 import { createRunner } from './invoke.js';
+import type { RunStep } from './run-step.js';
 import { type RunOptions, type Services, type ServicesOptions, secretsOf } from './services.js';
 
 /** Any function definition, whatever its input type. */
@@ -22,6 +23,8 @@ export type RuntimeOptions = Omit<ServicesOptions, 'state'> & {
   functions: readonly AnyFunction[];
   /** Defaults to the store `config.state` names. */
   state?: StateStore;
+  /** The steps around every run; `RUN_STEPS` by default (a server adds its metrics step). */
+  steps?: readonly RunStep[];
 };
 
 /** Per-invocation options of {@link Runtime.invoke}: only what varies per run. */
@@ -167,6 +170,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
   };
   // The runtime is the services every run shares: built once here, never re-spread per call.
-  const run = createRunner(runtime);
+  const run = createRunner(runtime, options.steps);
   return runtime;
 }

@@ -5,7 +5,8 @@ import type { Runtime } from './runtime.js';
 
 /** A running embedded scheduler. */
 export interface Scheduler {
-  jobs: { name: string; function: string; next: Date | null }[];
+  /** The jobs with their next run, as of now. */
+  readonly jobs: { name: string; function: string; next: Date | null }[];
   /** Runs a job now, as its schedule would, and resolves when it (and its retries) finished. */
   trigger(name: string): Promise<void>;
   stop(): void;
@@ -59,7 +60,9 @@ export function startScheduler(
     crons.push({ job, cron });
   }
   return {
-    jobs: crons.map(({ job, cron }) => ({ name: job.name, function: job.function, next: cron.nextRun() })),
+    get jobs() {
+      return crons.map(({ job, cron }) => ({ name: job.name, function: job.function, next: cron.nextRun() }));
+    },
     async trigger(name) {
       const entry = crons.find((c) => c.job.name === name);
       if (!entry) throw new Error(`no scheduled job "${name}"`);

@@ -55,7 +55,24 @@ afterAll(async () => {
   fx?.pki.cleanup();
 });
 
-describe('certExpiry through runFunction', () => {
+describe('certExpiry progress', () => {
+  it('reports how many endpoints are probed as it goes', async () => {
+    const progress: string[] = [];
+    await runForTest(certExpiry, manual(), {
+      estate,
+      state: new MemoryStateStore(),
+      now: () => NOW,
+      onProgress: (text: string) => progress.push(text),
+    });
+    expect(progress[0]).toBe('probing 4 endpoints');
+    expect(progress.slice(1)).toEqual([
+      'endpoints probed 1/4',
+      'endpoints probed 2/4',
+      'endpoints probed 3/4',
+      'endpoints probed 4/4',
+    ]);
+  });
+
   it('returns one item per address with the worst outcome and one message per severity', async () => {
     const notifier = new RecordingNotifier();
     const { envelope } = await runForTest(certExpiry, manual(), {

@@ -153,8 +153,12 @@ describe('drDrill end to end', () => {
     });
     expect(envelope.outcome).toBe('fail');
     const id = envelope.drill as string;
-    expect(progress).toContain(`drill ${id}: rows (db.assert) running`);
-    expect(progress.some((line) => line.startsWith(`drill ${id}: rows fail: 0/1 assertions passed`))).toBe(true);
+    expect(progress).toContainEqual(
+      expect.stringMatching(new RegExp(`^drill ${id}: step \\d+/\\d+ rows \\(db\\.assert\\) running$`)),
+    );
+    expect(progress.some((line) => /^drill \w+: step \d+\/\d+ rows fail: 0\/1 assertions passed/.test(line))).toBe(
+      true,
+    );
     expect((envelope.items as { name: string; status: string }[]).map((s) => [s.name, s.status])).toEqual([
       ['restore', 'ok'],
       ['rows', 'fail'],

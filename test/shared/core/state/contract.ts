@@ -172,6 +172,37 @@ export function runStateStoreContract(name: string, make: () => Promise<StateSto
       });
     });
 
+    describe('bounded lists', () => {
+      it('keeps the newest entries up to the bound, newest first', async () => {
+        expect(await store.list(key('h'))).toEqual([]);
+        for (const n of [1, 2, 3, 4]) await store.push(key('h'), { n }, 3);
+        expect(await store.list(key('h'))).toEqual([{ n: 4 }, { n: 3 }, { n: 2 }]);
+        expect(await store.list(key('h'), 2)).toEqual([{ n: 4 }, { n: 3 }]);
+      });
+
+      it('loses no entry to 50 concurrent pushes within the bound', async () => {
+        await Promise.all(Array.from({ length: 50 }, (_, n) => store.push(key('many'), n, 100)));
+        const held = await store.list<number>(key('many'));
+        expect(held.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, n) => n));
+      });
+
+      it('expires the list after the TTL of its last push', async () => {
+        await store.push(key('ttl'), 'a', 5, 60);
+        expect(await store.list(key('ttl'))).toEqual(['a']);
+        await sleep(120);
+        expect(await store.list(key('ttl'))).toEqual([]);
+      });
+
+      it('refuses a bound outside 1 to 10000 and a list read as a record', async () => {
+        await expect(store.push(key('bad'), 1, 0)).rejects.toBeInstanceOf(BadInputError);
+        await expect(store.push(key('bad'), 1, 1.5)).rejects.toBeInstanceOf(BadInputError);
+        await store.push(key('l'), 1, 2);
+        await expect(store.get(key('l'))).rejects.toBeInstanceOf(DependencyError);
+        await store.put(key('rec'), 1);
+        await expect(store.list(key('rec'))).rejects.toBeInstanceOf(DependencyError);
+      });
+    });
+
     describe('keys', () => {
       it('lists live keys by prefix, sorted, literally matching glob characters', async () => {
         await store.put(key('a:1'), 1);

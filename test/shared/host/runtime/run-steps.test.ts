@@ -12,7 +12,7 @@ const manual = (id: string, payload: Record<string, unknown> = {}) => ({ kind: '
 
 describe('the steps of a run', () => {
   it('validates the trigger, then claims its idempotency key, before the function runs', () => {
-    expect(RUN_STEPS.map((step) => step.name)).toEqual(['validate', 'idempotency']);
+    expect(RUN_STEPS.map((step) => step.name)).toEqual(['history', 'validate', 'idempotency']);
   });
 
   it('runs many triggers through one runner built once with its services', async () => {

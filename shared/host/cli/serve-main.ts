@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type EstateSchema, parseDuration } from '../../core/config/index.js';
+import { createOpsMetrics } from '../metrics/index.js';
+import { type AnyFunction, createRuntime, loadConfig, RUN_STEPS } from '../runtime/index.js';
+import { COMMON_OPTIONS } from './command.js';
+import type { DemoEstate, DemoStarter } from './demo-estate.js';
+import { ExitCodes, UsageError } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { type Serving, serve } from './serve-cmd.js';
+
+/** What `opsfn serve` is built from. */
+export interface ServeDeps {
+  functions: readonly AnyFunction[];
+  /** The estate schema, composed from the functions' config sections. */
+  estate: EstateSchema;
+  /** Called with a started server; `serve` otherwise runs until SIGINT/SIGTERM. */
+  onServing?: (serving: Serving) => void;
+  /** Where `serve` writes its log lines; stdout (Cloud Logging) by default. */
+  logSink?: (line: string) => void;
+  /** Builds the estate `serve --demo` serves when no `--config` is given. */
+  demo?: DemoStarter;
+}
+
+/**
+ * `opsfn serve` from its arguments: the estate (or the demo's), the metrics and their run step, the
+ * runtime and the server; runs until SIGINT or SIGTERM, then drains.
+ */
+export async function serveMain(args: string[], deps: ServeDeps, io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...COMMON_OPTIONS,
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string' },
+      'no-scheduler': { type: 'boolean', default: false },
+      grace: { type: 'string', default: '8s' },
+      schedules: { type: 'string' },
+      demo: { type: 'boolean', default: false },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
+  const graceMs = parseDuration(values.grace);
+  if (graceMs === undefined) throw new UsageError(`--grace: expected a duration like "8s", got "${values.grace}"`);
+  // `--config` (or OPSFN_CONFIG) always wins: the demo is only for a checkout that names no estate.
+  let demo: DemoEstate | undefined;
+  if (values.demo && !values.config && !io.env.OPSFN_CONFIG) {
+    if (!deps.demo) throw new UsageError('--demo: this build has no demo estate');
+    demo = await deps.demo(join(process.cwd(), '.opsfn', 'demo'));
+  }
+  const env = demo ? { ...io.env, ...demo.env } : io.env;
+  const estate = await loadConfig(deps.estate, demo?.config ?? values.config, { env });
+  const metrics = createOpsMetrics({ config: estate, functions: deps.functions });
+  const runtime = await createRuntime({
+    config: estate,
+    functions: deps.functions,
+    env,
+    steps: [...RUN_STEPS, metrics.step],
+    ...(deps.logSink ? { logSink: deps.logSink } : {}),
+  });
+  const serving = await serve(
+    runtime,
+    {
+      port,
+      graceMs,
+      metrics,
+      scheduler: !values['no-scheduler'],
+      // The demo's tokens are printed on the terminal: it listens on this machine only.
+      ...(values.host ? { host: values.host } : demo ? { host: '127.0.0.1' } : {}),
+      ...(values.schedules ? { schedules: values.schedules } : {}),
+    },
+    io,
+  );
+  if (demo) {
+    for (const line of demo.banner) io.err(`  ${line}\n`);
+    demo.started(runtime, (line) => io.err(`${line}\n`));
+    const stop = serving.stop;
+    const built = demo;
+    serving.stop = async () => {
+      await stop();
+      await built.stop();
+    };
+  }
+  if (deps.onServing) {
+    deps.onServing(serving);
+    return ExitCodes.ok;
+  }
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  await new Promise<void>((resolve) => {
+    // Only the first signal drains; with the handlers gone, a second one stops the process at once.
+    const stop = () => {
+      for (const signal of signals) process.off(signal, stop);
+      resolve();
+    };
+    for (const signal of signals) process.on(signal, stop);
+  });
+  await serving.stop();
+  return ExitCodes.ok;
+}

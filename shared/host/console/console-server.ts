@@ -1,0 +1,134 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toOpsError } from '../../core/errors/index.js';
+import {
+  ANONYMOUS,
+  callerMay,
+  guardRequest,
+  type HostMount,
+  normalizeHeaders,
+  PLATFORM,
+  type Runtime,
+} from '../runtime/index.js';
+import { APP_JS, STYLE_CSS } from './assets.js';
+import { type ConsoleReply, handleAction } from './console-actions.js';
+import { renderPage } from './console-pages.js';
+import { html } from './html.js';
+import { bare, type ScheduledJob } from './page.js';
+import { cookie, parseCookies, SESSION_COOKIE, SESSION_TTL_MS, type Session, Sessions } from './session.js';
+
+/** Options of {@link createConsole}. */
+export interface ConsoleOptions {
+  /** The server listens on loopback only: the request guard answers only to a loopback `Host`. */
+  loopback: boolean;
+  /** The embedded scheduler's jobs with their next run, for the overview. */
+  jobs?: () => readonly ScheduledJob[];
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const TYPES = {
+  html: 'text/html; charset=utf-8',
+  json: 'application/json',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+
+function send(res: ServerResponse, reply: ConsoleReply): void {
+  res.writeHead(reply.status, { 'content-type': TYPES[reply.type], ...SECURITY_HEADERS, ...reply.headers });
+  res.end(reply.body);
+}
+
+const ASSETS: Record<string, Pick<ConsoleReply, 'type' | 'body'>> = {
+  '/console/app.js': { type: 'js', body: APP_JS },
+  '/console/style.css': { type: 'css', body: STYLE_CSS },
+};
+
+const isConsolePath = (path: string) => path === '/' || path === '/console' || path.startsWith('/console/');
+
+/**
+ * The operator console on `GET /` and `/console/*`: server-rendered pages behind the API's own
+ * admission. Every request passes the request guard first (loopback `Host`, same `Origin`, no
+ * cross-site fetch, JSON-only POSTs), then a session: a cookie (`HttpOnly`, `SameSite=Strict`)
+ * that sign-in issues to a caller the API would authenticate, and whose CSRF token every POST carries.
+ */
+export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMount {
+  const sessions = new Sessions(runtime.state, () => runtime.now());
+  const auth = runtime.config.auth;
+  // No credentials to check (loopback without auth, or Cloud Run IAM in front): the browser gets the API's caller.
+  const open = auth === undefined || auth.mode === 'platform';
+  const jobs = options.jobs ?? (() => []);
+
+  // Without credentials to check, every browser is the same caller: one session for the process keeps
+  // the store from growing by one record per cookieless request.
+  let shared: { id: string; session: Session } | undefined;
+  const sessionOf = async (headers: Record<string, string | undefined>) => {
+    const id = parseCookies(headers.cookie).get(SESSION_COOKIE);
+    const session = await sessions.find(id);
+    if (session || !open) return { id, session, setCookie: undefined };
+    if (!shared || !(await sessions.find(shared.id))) {
+      shared = await sessions.create((auth === undefined ? ANONYMOUS : PLATFORM).id);
+    }
+    return { ...shared, setCookie: cookie(SESSION_COOKIE, shared.id, SESSION_TTL_MS, headers) };
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    if (!isConsolePath(url.pathname)) return false;
+    const method = req.method ?? 'GET';
+    const headers = normalizeHeaders(req.headers);
+    const refusal = guardRequest(method, headers, { loopback: options.loopback });
+    if (refusal) {
+      runtime.reject('console', `refused: ${refusal.message}`, { method, path: url.pathname, origin: headers.origin });
+      req.resume();
+      send(res, { status: refusal.status, type: 'html', body: bare('Refused', html`<p>${refusal.message}</p>`) });
+      return true;
+    }
+    const asset = method === 'GET' ? ASSETS[url.pathname] : undefined;
+    if (asset) {
+      send(res, { status: 200, ...asset });
+      return true;
+    }
+    let reply: ConsoleReply;
+    try {
+      const { id, session, setCookie } = await sessionOf(headers);
+      const caller = session
+        ? { id: session.caller, scheduler: false, ...(session.allow ? { allow: session.allow } : {}) }
+        : undefined;
+      const context = {
+        runtime,
+        sessions,
+        open,
+        sessionId: id,
+        session: session as Session | undefined,
+        may: (fn: string, subpath = '') =>
+          caller !== undefined && callerMay(caller, { function: fn, method: 'POST', subpath }),
+      };
+      reply =
+        method === 'POST'
+          ? await handleAction(context, req, url, headers)
+          : await renderPage({ ...context, jobs }, url, headers);
+      if (setCookie) reply.headers = { ...reply.headers, 'set-cookie': setCookie };
+    } catch (thrown) {
+      const error = toOpsError(thrown);
+      const message = runtime.redactor.scrub(error.message);
+      runtime.logger('console').warn('console request failed', { path: url.pathname, error: message });
+      reply =
+        method === 'POST'
+          ? { status: error.status, type: 'json', body: JSON.stringify({ error: error.kind, message }) }
+          : {
+              status: error.status,
+              type: 'html',
+              body: bare('Something went wrong', html`<p>${message}</p><p><a href="/">back to the overview</a></p>`),
+            };
+    }
+    if (!req.readableEnded) req.resume();
+    send(res, reply);
+    return true;
+  };
+}

@@ -1,0 +1,2 @@
+export * from './console-server.js';
+export * from './page.js';

@@ -1,0 +1,2 @@
+export * from './metrics-mount.js';
+export * from './ops-metrics.js';

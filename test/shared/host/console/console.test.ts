@@ -1,0 +1,171 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../../../../shared/host/cli/serve-cmd.js';
+import { createRuntime } from '../../../../shared/host/runtime/index.js';
+import { functions } from '../../../support/catalogue.js';
+import { captureIo } from '../../../support/cli-io.js';
+import { serveDemo } from '../../../support/demo.js';
+import { testEstate } from '../../../support/estate.js';
+
+type Demo = Awaited<ReturnType<typeof serveDemo>>;
+
+describe('the console over HTTP', () => {
+  let demo: Demo;
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${demo.url}${path}`, { headers, redirect: 'manual' });
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${demo.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      redirect: 'manual',
+    });
+  const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+
+  async function signIn(token: string): Promise<{ cookie: string; csrf: string }> {
+    const form = await get('/console/sign-in');
+    const formCookie = cookieOf(form);
+    const formCsrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    const res = await post('/console/sign-in', { token, csrf: formCsrf }, { cookie: formCookie });
+    expect(res.status).toBe(200);
+    const cookie = cookieOf(res);
+    const page = await (await get('/', { cookie })).text();
+    return { cookie, csrf: /name="csrf" value="([^"]+)"/.exec(page)?.[1] as string };
+  }
+
+  beforeAll(async () => {
+    demo = await serveDemo();
+  });
+  afterAll(() => demo.stop());
+
+  it('sends a browser without a session to sign in', async () => {
+    const res = await get('/');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/console/sign-in');
+  });
+
+  it('issues an HttpOnly SameSite=Strict session for a token the API accepts, and a CSP that forbids inline script', async () => {
+    const form = await get('/console/sign-in');
+    expect(form.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    const res = await post('/console/sign-in', { token: demo.tokens.alice, csrf }, { cookie: cookieOf(form) });
+    expect(res.headers.get('set-cookie')).toMatch(
+      /^opsfn_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=28800$/,
+    );
+    expect(await res.json()).toEqual({ location: '/' });
+  });
+
+  it('marks the session cookie Secure when a proxy says the browser came over HTTPS', async () => {
+    const form = await get('/console/sign-in', { 'x-forwarded-proto': 'https' });
+    expect(form.headers.get('set-cookie')).toMatch(/; Secure$/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    const res = await post(
+      '/console/sign-in',
+      { token: demo.tokens.alice, csrf },
+      { cookie: cookieOf(form), 'x-forwarded-proto': 'https' },
+    );
+    expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict; Max-Age=28800; Secure$/);
+  });
+
+  it('refuses a sign-in with a wrong token, or without the form cookie its CSRF token is bound to', async () => {
+    const form = await get('/console/sign-in');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    expect((await post('/console/sign-in', { token: 'nope', csrf }, { cookie: cookieOf(form) })).status).toBe(401);
+    expect((await post('/console/sign-in', { token: demo.tokens.alice, csrf })).status).toBe(403);
+  });
+
+  it('refuses what another site could make a browser send, before any session is read', async () => {
+    const { cookie, csrf } = await signIn(demo.tokens.alice);
+    const foreign = await post(
+      '/console/run',
+      { csrf, function: 'certExpiry', mode: 'dry-run' },
+      { cookie, origin: 'http://evil.example' },
+    );
+    expect(foreign.status).toBe(403);
+    const crossSite = await get('/', { cookie, 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.status).toBe(403);
+    const form = await post('/console/sign-out', `csrf=${csrf}`, {
+      cookie,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(form.status).toBe(415);
+    // fetch sets Host itself; a DNS-rebound page reaches the server under the attacker's name.
+    const rebinding = await new Promise<number | undefined>((resolve, reject) => {
+      request(`${demo.url}/`, { headers: { cookie, host: 'attacker.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(rebinding).toBe(421);
+  });
+
+  it('refuses a POST without the session CSRF token, and a real run without the same caller dry run first', async () => {
+    const { cookie, csrf } = await signIn(demo.tokens.alice);
+    expect((await post('/console/run', { function: 'certExpiry', mode: 'dry-run' }, { cookie })).status).toBe(403);
+    const real = await post('/console/run', { csrf, function: 'certExpiry', mode: 'run' }, { cookie });
+    expect(real.status).toBe(409);
+    const dry = await post(
+      '/console/run',
+      { csrf, function: 'certExpiry', mode: 'dry-run', payload: '{}' },
+      { cookie },
+    );
+    const { location } = (await dry.json()) as { location: string };
+    const runId = location.split('/').at(-1) as string;
+    const bob = await signIn(demo.tokens.bob);
+    const stolen = await post('/console/run', { csrf: bob.csrf, mode: 'run', after: runId }, { cookie: bob.cookie });
+    expect(stolen.status).toBe(409);
+    const once = await post('/console/run', { csrf, mode: 'run', after: runId }, { cookie });
+    expect(once.status).toBe(200);
+    expect((await post('/console/run', { csrf, mode: 'run', after: runId }, { cookie })).status).toBe(409);
+  });
+
+  it("cancels a drill through drDrill's own route, as the signed-in caller", async () => {
+    const { cookie, csrf } = await signIn(demo.tokens.bob);
+    const now = new Date().toISOString();
+    await demo.runtime.state.put('drill:0badc0de', {
+      id: '0badc0de',
+      plan: 'shop-failover',
+      definition: { ...demo.runtime.config.drills['shop-failover'], approval: 'required' },
+      status: 'awaiting-approval',
+      startedAt: now,
+      startedBy: 'token:alice',
+      updatedAt: now,
+      steps: [],
+      resources: [],
+      approval: { required: true, requestedAt: now },
+      runs: [],
+    });
+    const res = await post('/console/drills/cancel', { csrf, id: '0badc0de' }, { cookie });
+    expect(await res.json()).toEqual({ location: '/console/drills/0badc0de' });
+    expect(await demo.runtime.state.get('drill:0badc0de:cancel')).toMatchObject({ by: 'token:bob' });
+    const unknown = await post('/console/drills/cancel', { csrf, id: 'ffffffff' }, { cookie });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('serves /metrics to an authenticated caller only', async () => {
+    expect((await get('/metrics')).status).toBe(401);
+    const res = await get('/metrics', { authorization: `Bearer ${demo.tokens.alice}` });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await res.text()).toMatch(/^opsfn_runs_total\{function="certExpiry",outcome="(ok|fail)"\} \d+$/m);
+  });
+});
+
+describe('the console of a loopback serve without auth', () => {
+  it('opens as the anonymous caller, with one session for every browser', async () => {
+    const runtime = await createRuntime({ config: testEstate(), functions, logSink: () => {} });
+    const serving = await serve(runtime, { port: 0, scheduler: false }, captureIo());
+    try {
+      const first = await fetch(`${serving.url}/`, { redirect: 'manual' });
+      const second = await fetch(`${serving.url}/console/backups`, { redirect: 'manual' });
+      expect(first.status).toBe(200);
+      expect(await first.text()).toContain('anonymous');
+      expect(second.headers.get('set-cookie')?.split(';')[0]).toBe(first.headers.get('set-cookie')?.split(';')[0]);
+      expect((await runtime.state.keys('console:session:')).length).toBe(1);
+    } finally {
+      await serving.stop();
+    }
+  });
+});
