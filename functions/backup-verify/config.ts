@@ -4,8 +4,8 @@ import {
   type ConfigIssue,
   type ConfigSection,
   DurationSchema,
-  entryOf,
   NameSchema,
+  referenceIssues,
   ScratchServerSchema,
   SecretRefSchema,
   SizeSchema,
@@ -98,20 +98,14 @@ export type Backups = z.infer<typeof BackupsSchema>;
  * `database` must find an entry of kind `cloud-sql`.
  */
 export function backupReferenceIssues(backups: Backups, databases: Record<string, { kind: string }>): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  for (const [name, backup] of Object.entries(backups)) {
-    if (backup.kind !== 'cloud-sql' || backup.database === undefined) continue;
-    const db = entryOf(databases, backup.database);
-    if (db === undefined)
-      issues.push({ path: ['backups', name, 'database'], message: `unknown database "${backup.database}"` });
-    else if (db.kind !== 'cloud-sql') {
-      issues.push({
-        path: ['backups', name, 'database'],
-        message: `expected a cloud-sql database, "${backup.database}" is ${db.kind}`,
-      });
-    }
-  }
-  return issues;
+  return Object.entries(backups).flatMap(([name, backup]) =>
+    backup.kind !== 'cloud-sql' || backup.database === undefined
+      ? []
+      : referenceIssues(['backups', name, 'database'], 'database', backup.database, databases, {
+          test: (db) => db.kind === 'cloud-sql',
+          expected: 'a cloud-sql entry of databases',
+        }),
+  );
 }
 
 declare module '../../shared/core/config/index.js' {

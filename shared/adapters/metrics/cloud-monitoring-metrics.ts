@@ -78,7 +78,7 @@ export class CloudMonitoringMetrics implements MetricsSource {
     return `${root}/v3/projects/${encodeURIComponent(o.project)}/timeSeries?${params}`;
   }
 
-  /** Sums 5xx and all requests over the window; undefined when no request was counted. */
+  /** Sums 5xx and all requests over the window (and the 5xx rate per second); undefined when no request was counted. */
   async errorRate(query: ErrorRateQuery): Promise<ErrorRateSample | undefined> {
     const headers = await this.auth();
     let errors = 0;
@@ -101,6 +101,7 @@ export class CloudMonitoringMetrics implements MetricsSource {
       if (!pageToken) break;
     }
     if (total === 0) return undefined;
-    return { ratio: errors / total, total, errors };
+    const seconds = Math.max(60, Math.round(query.windowMs / 1000));
+    return { ratio: errors / total, perSecond: errors / seconds, total, errors };
   }
 }

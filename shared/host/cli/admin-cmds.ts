@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Cron } from 'croner';
-import type { Estate, EstateSchema } from '../../core/config/index.js';
-import { ConfigError, loadSchedules } from '../../core/config/index.js';
+import type { Estate, EstateSchema, ScheduledEstate } from '../../core/config/index.js';
+import { ConfigError, effectiveSchedules, loadSchedules } from '../../core/config/index.js';
 import { GuardKeys, type PauseRecord } from '../../core/guard/index.js';
 import type { Runtime } from '../runtime/index.js';
 import { loadConfig, packageRoot } from '../runtime/index.js';
@@ -27,27 +27,44 @@ export async function validateCommand(schema: EstateSchema, files: string[], io:
   return code;
 }
 
-/** `opsfn schedules [--json]`: the jobs of `schedules/` with their next run in their time zone. */
-export async function schedulesCommand(json: boolean, timezone: string, io: CliIo, dir?: string): Promise<number> {
-  const jobs = await loadSchedules(dir ?? join(packageRoot(), 'schedules'));
+const SOURCE_TAG = { estate: 'estate', 'job file': 'job', 'estate timezone': 'estate tz' } as const;
+
+/**
+ * `opsfn schedules [--json]`: the jobs of `schedules/` with the estate's overrides applied, their next run in
+ * their time zone, and where each value came from (the estate's `schedules`, the job file, the estate's timezone).
+ */
+export async function schedulesCommand(
+  json: boolean,
+  estate: ScheduledEstate,
+  io: CliIo,
+  dir?: string,
+): Promise<number> {
+  const jobs = effectiveSchedules(await loadSchedules(dir ?? join(packageRoot(), 'schedules')), estate);
   const rows = jobs.map((job) => {
-    const timeZone = job.timeZone ?? timezone;
-    const next = job.paused ? null : new Cron(job.schedule, { timezone: timeZone, paused: true }).nextRun();
+    const next = job.paused ? null : new Cron(job.schedule, { timezone: job.timeZone, paused: true }).nextRun();
     return {
       name: job.name,
       function: job.function,
       schedule: job.schedule,
-      timeZone,
+      timeZone: job.timeZone,
       paused: job.paused,
+      payload: job.payload,
       next: next?.toISOString() ?? null,
+      from: job.from,
     };
   });
-  if (json) io.out(`${JSON.stringify(rows, null, 2)}\n`);
-  else
-    for (const r of rows)
-      io.out(
-        `${r.name.padEnd(24)} ${r.function.padEnd(14)} ${r.schedule.padEnd(16)} ${r.timeZone.padEnd(18)} next ${r.next ?? 'paused'}\n`,
-      );
+  if (json) {
+    io.out(`${JSON.stringify(rows, null, 2)}\n`);
+    return ExitCodes.ok;
+  }
+  const tag = (source: keyof typeof SOURCE_TAG) => `(${SOURCE_TAG[source]})`;
+  for (const r of rows) {
+    const when = r.next ? `next ${r.next}` : `paused ${tag(r.from.paused)}`;
+    const payload = r.from.payload === 'estate' ? ` payload ${JSON.stringify(r.payload)} (estate)` : '';
+    io.out(
+      `${r.name.padEnd(22)} ${r.function.padEnd(13)} ${`${r.schedule} ${tag(r.from.schedule)}`.padEnd(26)} ${`${r.timeZone} ${tag(r.from.timeZone)}`.padEnd(30)} ${when}${payload}\n`,
+    );
+  }
   return ExitCodes.ok;
 }
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { loadSchedules } from '../../core/config/index.js';
+import { effectiveSchedules, loadSchedules } from '../../core/config/index.js';
 import type { Runtime } from '../runtime/index.js';
 import { createHttpServer, isLoopbackHost, packageRoot, startScheduler } from '../runtime/index.js';
 import type { CliIo } from './io.js';
@@ -42,6 +42,9 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   if (!checked && !loopback) {
     io.err(`auth.mode is platform: opsfn checks no credentials on ${host}; something in front of it must\n`);
   }
+  // The estate's overrides are applied before anything listens, so a job they name that is not there stops the start.
+  const packaged = args.scheduler ? await loadSchedules(args.schedules ?? join(packageRoot(), 'schedules')) : [];
+  const schedules = effectiveSchedules(packaged, runtime.config);
   const server = createHttpServer(runtime, { loopback });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -49,7 +52,6 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const schedules = args.scheduler ? await loadSchedules(args.schedules ?? join(packageRoot(), 'schedules')) : [];
   const scheduler = startScheduler(runtime, schedules, (job, envelope) => {
     io.err(`scheduled ${job.name}: ${envelope.outcome}: ${envelope.summary}\n`);
   });
@@ -57,7 +59,7 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
     `opsfn serving ${runtime.functions.map((f) => `/${f.name}`).join(' ')} at ${url} (GET /healthz, GET /readyz)\n`,
   );
   for (const job of scheduler.jobs)
-    io.err(`  schedule ${job.name} → ${job.function}, next ${job.next?.toISOString() ?? 'never'}\n`);
+    io.err(`  schedule ${job.name} → ${job.function}, next ${job.next?.toISOString() ?? 'never'} (${job.timeZone})\n`);
   const redelivered = await runtime.redeliver();
   if (redelivered > 0) io.err(`  delivering again ${redelivered} invocation(s) the last shutdown interrupted\n`);
   return {

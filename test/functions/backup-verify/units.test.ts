@@ -124,8 +124,11 @@ describe('BackupsSchema', () => {
     });
     const issues = backupReferenceIssues(backups, { main: { kind: 'cloud-sql' }, local: { kind: 'postgres' } });
     expect(issues).toEqual([
-      { path: ['backups', 'b', 'database'], message: 'unknown database "ghost"' },
-      { path: ['backups', 'c', 'database'], message: 'expected a cloud-sql database, "local" is postgres' },
+      { path: ['backups', 'b', 'database'], message: 'unknown database "ghost" (known: main, local)' },
+      {
+        path: ['backups', 'c', 'database'],
+        message: 'expected a cloud-sql entry of databases, "local" is not (main is)',
+      },
     ]);
   });
 });

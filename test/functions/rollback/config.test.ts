@@ -10,7 +10,7 @@ describe('rollback config', () => {
     const result = parse([{ match: { alert: 'HighErrorRate' }, errorRate: { threshold: '1%' } }]);
     expect(result.success && result.data.rollback?.policies[0]).toEqual({
       match: { alert: 'HighErrorRate' },
-      errorRate: { threshold: 0.01, window: 300_000, minRequests: 100 },
+      errorRate: { threshold: { kind: 'ratio', ratio: 0.01 }, window: 300_000, minRequests: 100 },
       recentDeploy: 7_200_000,
       settle: 180_000,
       cooldown: 1_800_000,
@@ -25,7 +25,7 @@ describe('rollback config', () => {
     ],
     [
       [{ match: { alert: 'a' }, errorRate: { threshold: 5 } }],
-      'rollback.policies[0].errorRate.threshold: expected a ratio in (0, 1]',
+      'rollback.policies[0].errorRate.threshold: expected a share of requests like "5%" or 0.05',
     ],
     [
       [{ match: { alert: 'a' }, errorRate: { threshold: 0.1, query: 'x' } }],

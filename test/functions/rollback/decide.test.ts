@@ -22,7 +22,12 @@ function status(overrides: Partial<ServiceStatus> = {}): ServiceStatus {
 }
 
 const base: DecideInput = {
-  policy: { threshold: 0.01, minRequests: 100, recentDeployMs: 2 * 3_600_000, onInconclusive: 'hold' },
+  policy: {
+    threshold: { kind: 'ratio', ratio: 0.01 },
+    minRequests: 100,
+    recentDeployMs: 2 * 3_600_000,
+    onInconclusive: 'hold',
+  },
   status: status(),
   current: { sample: { ratio: 0.2, total: 1000, errors: 200 } },
   previous: { sample: { ratio: 0.001, total: 1000, errors: 1 } },

@@ -5,7 +5,7 @@ import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { runFunction } from '../../../../shared/host/runtime/invoke.js';
 import { createRuntime } from '../../../../shared/host/runtime/runtime.js';
-import { captureLogs, testEstate } from '../../../support/estate.js';
+import { captureLogs, testEstateOf } from '../../../support/estate.js';
 import { recordingSleep, secretsFrom } from './notify-config.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
@@ -30,7 +30,7 @@ describe('notifications through runFunction', () => {
   afterEach(() => receiver.close());
 
   function run(severity: string, id: string) {
-    const config = testEstate({
+    const config = testEstateOf({
       notify: {
         channels: { ops: { type: 'slack', url: { env: 'SLACK_URL' } } },
         routes: [{ severity: 'critical', channels: ['ops'], functions: ['reporter'] }],
@@ -87,7 +87,7 @@ describe('notifications through runFunction', () => {
     receiver.script({ status: 400, body: `rejected POST ${hook} with x-api-key=${header}` });
     const logs = captureLogs();
     const runtime = await createRuntime({
-      config: testEstate({
+      config: testEstateOf({
         notify: {
           channels: { hook: { type: 'webhook', url: hook, headers: { 'x-api-key': header } } },
           routes: [{ severity: 'critical', channels: ['hook'] }],

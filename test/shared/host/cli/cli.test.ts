@@ -48,6 +48,17 @@ describe('opsfn config validate', () => {
     expect(io.stderr()).toMatch(/services\.web\.platform/);
   });
 
+  it('takes the file with --config, as every other command does, beside positional files', async () => {
+    const bad = write('bad-config.yaml', 'guard:\n  lockTtl: soon\n');
+    const { io, run } = cli();
+    expect(await run(['config', 'validate', '--config', valid])).toBe(0);
+    expect(io.stdout()).toContain(`${valid}: valid`);
+    const both = cli();
+    expect(await both.run(['config', 'validate', '--config', valid, bad])).toBe(2);
+    expect(both.io.stdout()).toContain(`${valid}: valid`);
+    expect(both.io.stderr()).toContain('guard.lockTtl');
+  });
+
   it('reads OPSFN_CONFIG when no file is named', async () => {
     const { run } = cli(new Map(), { OPSFN_CONFIG: valid });
     expect(await run(['config', 'validate'])).toBe(0);
@@ -151,17 +162,62 @@ describe('opsfn serve', () => {
 });
 
 describe('opsfn schedules', () => {
+  const schedules = mkdtempSync(join(tmpdir(), 'opsfn-sched-'));
+  writeFileSync(
+    join(schedules, 'backup-verify.yaml'),
+    'name: backup-verify\nschedule: "30 3 * * *"\nfunction: backupVerify\n',
+  );
+  writeFileSync(
+    join(schedules, 'backup-restore-test.yaml'),
+    'name: backup-restore-test\nschedule: "0 2 * * 0"\nfunction: backupVerify\npaused: true\npayload: { restore: true }\n',
+  );
+
   it('lists jobs with their next run in their time zone', async () => {
-    const schedules = mkdtempSync(join(tmpdir(), 'opsfn-sched-'));
-    writeFileSync(
-      join(schedules, 'backup-verify.yaml'),
-      'name: backup-verify\nschedule: "30 3 * * *"\nfunction: backupVerify\n',
-    );
     const io = captureIo();
-    expect(await schedulesCommand(true, 'Asia/Shanghai', io, schedules)).toBe(0);
-    const [job] = JSON.parse(io.stdout()) as { name: string; timeZone: string; next: string }[];
+    expect(await schedulesCommand(true, { timezone: 'Asia/Shanghai', schedules: {} }, io, schedules)).toBe(0);
+    const [, job] = JSON.parse(io.stdout()) as { name: string; timeZone: string; next: string }[];
     expect(job).toMatchObject({ name: 'backup-verify', timeZone: 'Asia/Shanghai' });
     // 03:30 in Shanghai is 19:30 UTC.
     expect(new Date(job!.next).getUTCHours()).toBe(19);
+  });
+
+  it("applies the estate's overrides and says where each value came from", async () => {
+    const io = captureIo();
+    const estate = {
+      timezone: 'Asia/Shanghai',
+      schedules: {
+        'backup-verify': { schedule: '0 10 * * *' },
+        'backup-restore-test': { paused: false, timeZone: 'UTC' },
+      },
+    };
+    expect(await schedulesCommand(true, estate, io, schedules)).toBe(0);
+    const [restore, verify] = JSON.parse(io.stdout()) as Record<string, unknown>[];
+    expect(verify).toMatchObject({
+      schedule: '0 10 * * *',
+      timeZone: 'Asia/Shanghai',
+      from: { schedule: 'estate', timeZone: 'estate timezone', paused: 'job file', payload: 'job file' },
+    });
+    // 10:00 in Shanghai is 02:00 UTC.
+    expect(new Date(String(verify?.next)).getUTCHours()).toBe(2);
+    expect(restore).toMatchObject({
+      paused: false,
+      timeZone: 'UTC',
+      payload: { restore: true },
+      from: { schedule: 'job file', timeZone: 'estate', paused: 'estate' },
+    });
+    expect(new Date(String(restore?.next)).getUTCDay()).toBe(0);
+    const text = captureIo();
+    await schedulesCommand(false, estate, text, schedules);
+    expect(text.stdout()).toMatch(
+      /backup-verify\s+backupVerify\s+0 10 \* \* \* \(estate\)\s+Asia\/Shanghai \(estate tz\)/,
+    );
+  });
+
+  it('refuses an override naming no job, with the names it knows', async () => {
+    const io = captureIo();
+    const estate = { timezone: 'UTC', schedules: { 'backup-verfy': { schedule: '0 10 * * *' } } };
+    await expect(schedulesCommand(true, estate, io, schedules)).rejects.toThrow(
+      /schedules\.backup-verfy: unknown job "backup-verfy" \(known: backup-restore-test, backup-verify; did you mean "backup-verify"\?\)/,
+    );
   });
 });
