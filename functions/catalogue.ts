@@ -47,8 +47,7 @@ export async function loadSections(descriptors: readonly FunctionDescriptor[]): 
  * packaged Scheduler jobs, so `schedules` overrides are checked at load, and the registered functions.
  */
 export async function estateContext(descriptors: readonly FunctionDescriptor[]): Promise<EstateContext> {
-  const functions = descriptors.map((d) => ({ name: d.name, configKey: d.configKey }));
-  return { jobs: await loadSchedules(join(packageRoot(), 'schedules')), functions };
+  return { jobs: await loadSchedules(join(packageRoot(), 'schedules')), functions: descriptors.map((d) => d.name) };
 }
 
 /** Loads every function of `descriptors` with its section and commands, and composes the estate schema. */

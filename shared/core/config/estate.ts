@@ -37,59 +37,37 @@ export type EstateBase = z.infer<typeof EstateBaseSchema>;
 /** The keys every estate has, as written in YAML. */
 export type EstateBaseInput = z.input<typeof EstateBaseSchema>;
 
-/** A registered function as the estate's checks see it: its entry point and the key of its section. */
-export interface KnownFunction {
-  name: string;
-  configKey: string;
-}
-
 /**
  * What the estate's checks know beyond the file: the packaged Scheduler jobs (`schedules/*.yaml`) and the
  * registered functions. Either may be missing (a deployed function carries no job files): its checks are skipped.
  */
 export interface EstateContext {
   jobs?: readonly Schedule[];
-  functions?: readonly KnownFunction[];
+  /** The entry points of the registered functions. */
+  functions?: readonly string[];
 }
 
 /** Names a scoped token may be allowed beside the functions: the kill switch's routes on `opsfn serve`. */
 export const CONTROL_ROUTES = 'control';
 
-function hasNothing(section: unknown): boolean {
-  return (
-    section === undefined || (typeof section === 'object' && section !== null && Object.keys(section).length === 0)
-  );
-}
-
-/** `schedules` overrides: each names a packaged job of a registered function that has something to do here. */
+/** `schedules` overrides: each names a packaged job of a registered function. */
 function scheduleIssues(estate: EstateBase, context: EstateContext): ConfigIssue[] {
   const { jobs, functions } = context;
   if (jobs === undefined) return [];
   const names = jobs.map((job) => job.name);
-  return Object.entries(estate.schedules).flatMap(([name, override]): ConfigIssue[] => {
+  return Object.keys(estate.schedules).flatMap((name): ConfigIssue[] => {
     const job = jobs.find((j) => j.name === name);
     if (!job) return [{ path: ['schedules', name], message: `unknown job "${name}" ${knownNames(name, names)}` }];
-    const fn = functions?.find((f) => f.name === job.function);
-    if (functions !== undefined && !fn) {
-      return [{ path: ['schedules', name], message: `job "${name}" starts ${job.function}, which is not registered` }];
-    }
-    const runs = !(override.paused ?? job.paused);
-    if (fn && runs && hasNothing((estate as Record<string, unknown>)[fn.configKey])) {
-      return [
-        {
-          path: ['schedules', name],
-          message: `job "${name}" starts ${fn.name}, which has nothing to do here: the estate has no "${fn.configKey}" section`,
-        },
-      ];
-    }
-    return [];
+    return functions !== undefined && !functions.includes(job.function)
+      ? [{ path: ['schedules', name], message: `job "${name}" starts ${job.function}, which is not registered` }]
+      : [];
   });
 }
 
 /** Function names in `notify.routes[].functions` and `auth.tokens[].allow[].function`: each must be registered. */
 function functionNameIssues(estate: EstateBase, context: EstateContext): ConfigIssue[] {
   if (context.functions === undefined) return [];
-  const known = context.functions.map((f) => f.name);
+  const known = context.functions;
   const issues: ConfigIssue[] = [];
   estate.notify.routes.forEach((route, r) => {
     (route.functions ?? []).forEach((name, i) => {
