@@ -56,7 +56,7 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
     io.err(`scheduled ${job.name}: ${envelope.outcome}: ${envelope.summary}\n`);
   });
   io.err(
-    `opsfn serving ${runtime.functions.map((f) => `/${f.name}`).join(' ')} at ${url} (GET /healthz, GET /readyz)\n`,
+    `opsfn serving ${runtime.functions.map((f) => `/${f.name}`).join(' ')} at ${url} (GET /healthz, GET /readyz, /control)\n`,
   );
   for (const job of scheduler.jobs)
     io.err(`  schedule ${job.name} → ${job.function}, next ${job.next?.toISOString() ?? 'never'} (${job.timeZone})\n`);
