@@ -101,10 +101,10 @@ describe('opsfn invoke', () => {
 });
 
 describe('opsfn pause / resume', () => {
-  it('refuses with memory state, where a pause would be a no-op', async () => {
+  it('refuses with memory state and no pause file, where a pause would be a no-op', async () => {
     const { io, run } = cli();
     expect(await run(['pause', '--config', valid])).toBe(2);
-    expect(io.stderr()).toContain('shared state store');
+    expect(io.stderr()).toContain('cannot reach a running opsfn serve with memory state');
   });
 
   it('pauses and resumes through Redis so every instance sees it', async () => {
