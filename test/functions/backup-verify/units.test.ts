@@ -43,6 +43,23 @@ describe('object listing', () => {
     expect(globToRegExp('db_????.gz').test('db_2026.gz')).toBe(true);
   });
 
+  it('takes either alternative of {a,b}, plain and gzipped dumps alike', () => {
+    const dumps = globToRegExp('*.{sql,sql.gz}');
+    expect(['manual_backup_20251230_020000.sql', 'latest.sql', 'x.sql.gz'].map((n) => dumps.test(n))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(['x.sql.gz.sha256', 'x.sqlite', 'daily/x.sql', 'x.sql.bz2'].map((n) => dumps.test(n))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(globToRegExp('{db,config}_*.tar.gz').test('config_20260101.tar.gz')).toBe(true);
+    expect(globToRegExp('a{b').test('a{b')).toBe(true);
+  });
+
   it('reads timestamps in names in the estate zone and caps date-only names at the end of that day', () => {
     const updated = new Date('2026-11-22T10:00:00Z');
     expect(backupTime('db_20261121_020000.sql.gz', updated, 'Asia/Shanghai')).toEqual({
