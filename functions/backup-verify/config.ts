@@ -71,14 +71,24 @@ export const ObjectStoreBackupSchema = z.strictObject({
 });
 export type ObjectStoreBackup = z.infer<typeof ObjectStoreBackupSchema>;
 
-/** Redis persistence (RDB snapshots, AOF) checked through `INFO persistence`. */
-export const RedisBackupSchema = z.strictObject({
-  kind: z.literal('redis'),
-  url: UrlOrSecretSchema(/^rediss?:\/\//, 'expected a redis:// URL'),
-  rpo: DurationSchema.default(26 * HOUR),
-  aof: z.boolean().default(false),
-  timeout: DurationSchema.default(10_000),
-});
+/** Redis persistence (RDB snapshots, AOF) checked through `INFO persistence`, or what Memorystore lets be checked. */
+export const RedisBackupSchema = z
+  .strictObject({
+    kind: z.literal('redis'),
+    url: UrlOrSecretSchema(/^rediss?:\/\//, 'expected a redis:// URL'),
+    rpo: DurationSchema.default(26 * HOUR),
+    aof: z.boolean().default(false),
+    /**
+     * `memorystore`: Google's Memorystore for Redis, which blocks BGSAVE, LASTSAVE and CONFIG and takes its own RDB
+     * snapshots: the RPO is judged on the replica's lag, the snapshots are reported as not checkable.
+     */
+    managed: z.enum(['memorystore']).optional(),
+    timeout: DurationSchema.default(10_000),
+  })
+  .refine((b) => !(b.managed === 'memorystore' && b.aof), {
+    message: 'Memorystore for Redis has no AOF: drop "aof" (its persistence is RDB snapshots)',
+    path: ['aof'],
+  });
 export type RedisBackup = z.infer<typeof RedisBackupSchema>;
 
 /** One backup, by kind. */
