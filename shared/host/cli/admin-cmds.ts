@@ -80,10 +80,11 @@ export async function schedulesCommand(
   }
   const tag = (source: keyof typeof SOURCE_TAG) => `(${SOURCE_TAG[source]})`;
   for (const r of rows) {
-    const when = r.next ? `next ${r.next}` : `paused ${tag(r.from.paused)}`;
+    const unpaused = r.from.paused === 'estate' ? ' (unpaused: estate)' : '';
+    const when = r.next ? `next ${r.next}${unpaused}` : `paused ${tag(r.from.paused)}`;
     const payload = r.from.payload === 'estate' ? ` payload ${JSON.stringify(r.payload)} (estate)` : '';
     io.out(
-      `${r.name.padEnd(22)} ${r.function.padEnd(13)} ${`${r.schedule} ${tag(r.from.schedule)}`.padEnd(26)} ${`${r.timeZone} ${tag(r.from.timeZone)}`.padEnd(30)} ${when}${payload}\n`,
+      `${r.name.padEnd(24)} ${r.function.padEnd(13)} ${`${r.schedule} ${tag(r.from.schedule)}`.padEnd(26)} ${`${r.timeZone} ${tag(r.from.timeZone)}`.padEnd(30)} ${when}${payload}\n`,
     );
   }
   return ExitCodes.ok;
