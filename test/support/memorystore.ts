@@ -28,10 +28,17 @@ export interface MemorystoreLike {
   stop(): Promise<void>;
 }
 
-async function startRedis(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'opsfn-memorystore-'));
+/**
+ * A redis-server of its own on a free loopback port (no persistence unless `args` turn it on; later arguments win),
+ * with the commands Memorystore blocks renamed away unless `memorystore` is false.
+ */
+export async function startLocalRedis(
+  args: string[],
+  memorystore = true,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'opsfn-redis-'));
   const port = await freePort();
-  const blocked = MEMORYSTORE_BLOCKED.flatMap((c) => ['--rename-command', c, '']);
+  const blocked = memorystore ? MEMORYSTORE_BLOCKED.flatMap((c) => ['--rename-command', c, '']) : [];
   const server = spawnTracked(
     'redis-server',
     [
@@ -71,10 +78,10 @@ async function startRedis(args: string[]): Promise<{ url: string; stop: () => Pr
 /** Starts a Memorystore-like Redis: Basic tier (one server) or Standard tier (a primary and an online replica). */
 export async function startMemorystoreLike(tier: 'basic' | 'standard', maxmemory = '64mb'): Promise<MemorystoreLike> {
   // No 5 s wait before the first (diskless) sync to the replica.
-  const primary = await startRedis(['--maxmemory', maxmemory, '--repl-diskless-sync-delay', '0']);
+  const primary = await startLocalRedis(['--maxmemory', maxmemory, '--repl-diskless-sync-delay', '0']);
   if (tier === 'basic') return primary;
   const port = new URL(primary.url).port;
-  const replica = await startRedis(['--maxmemory', maxmemory, '--replicaof', '127.0.0.1', port]);
+  const replica = await startLocalRedis(['--maxmemory', maxmemory, '--replicaof', '127.0.0.1', port]);
   // The primary lists the replica as online once the first sync is done.
   const client = new Redis(primary.url);
   try {
