@@ -16,10 +16,13 @@ import type { RunningEstate } from './harness.js';
 const run = promisify(execFile);
 
 /** A Prometheus HTTP API stand-in: `/api/v1/query` answers one sample, `answer(query, time)`, or an empty vector. */
-export async function startPrometheus(answer: (query: string, at: Date) => number | undefined) {
-  const server = new RecordingServer((r): FakeReply => {
+export async function startPrometheus(
+  answer: (query: string, at: Date) => number | undefined | Promise<number | undefined>,
+) {
+  const server = new RecordingServer(async (r): Promise<FakeReply> => {
     if (r.path !== '/api/v1/query') return { status: 404, body: { status: 'error', error: 'not found' } };
-    const value = answer(r.query.get('query') ?? '', new Date(Number(r.query.get('time') ?? Date.now() / 1000) * 1000));
+    const at = new Date(Number(r.query.get('time') ?? Date.now() / 1000) * 1000);
+    const value = await answer(r.query.get('query') ?? '', at);
     const result = value === undefined ? [] : [{ metric: {}, value: [Date.now() / 1000, String(value)] }];
     return { status: 200, body: { status: 'success', data: { resultType: 'vector', result } } };
   });
@@ -91,8 +94,8 @@ export function localStamp(at: Date, timeZone: string): string {
   return `${parts.year}${parts.month}${parts.day}_${parts.hour}${parts.minute}${parts.second}`;
 }
 
-/** TLS for the estate's public host names: a CA, one certificate for every name, served on one loopback port. */
-export async function startTlsHosts(hosts: string[]) {
+/** TLS for the estate's public host names: a CA, one certificate for every name, served on `ports` loopback ports. */
+export async function startTlsHosts(hosts: string[], ports = 1) {
   const pki = new TestPki();
   const caKey = pki.key('ca');
   const ca = pki.issue({ name: 'ca', cn: 'Estate Test CA', key: caKey, fromDays: -10, toDays: 3650, ca: true });
@@ -105,28 +108,31 @@ export async function startTlsHosts(hosts: string[]) {
     toDays: 200,
     sans: [...hosts.map((h) => `DNS:${h}`), 'IP:127.0.0.1'],
   });
-  const server = await startTlsServer(serveOptions(leaf, [ca]));
+  const servers = await Promise.all(Array.from({ length: ports }, () => startTlsServer(serveOptions(leaf, [ca]))));
   return {
-    port: server.port,
     caFile: ca.path,
-    /** A `certificates.endpoints` entry probing `host` on this server. */
-    endpoint: (host: string) => ({ host, port: server.port, address: '127.0.0.1' }),
+    /** A `certificates.endpoints` entry probing `host` on the `i`th server. */
+    endpoint: (host: string, i = 0) => ({ host, port: servers[i]?.port ?? 0, address: '127.0.0.1' }),
     close: async () => {
-      await server.close();
+      await Promise.all(servers.map((server) => server.close()));
       pki.cleanup();
     },
   };
 }
 
+/** One answer of {@link startApp}: a status, or a status with a JSON body (a readiness report). */
+export type AppAnswer = number | { status: number; body: unknown };
+
 /** The estate's services as HTTP answers a test sets per path (`/health` → 200), on one loopback port. */
-export async function startApp(answers: Record<string, number | (() => number)> = {}) {
+export async function startApp(answers: Record<string, AppAnswer | (() => AppAnswer)> = {}) {
   const seen: string[] = [];
   const server: Server = createHttpServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://app').pathname;
     seen.push(`${req.headers.authorization ?? ''} ${path}`);
-    const answer = answers[path];
-    const status = typeof answer === 'function' ? answer() : (answer ?? 200);
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+    const given = answers[path];
+    const answer = typeof given === 'function' ? given() : (given ?? 200);
+    const [status, body] = typeof answer === 'number' ? [answer, { status: 'ok' }] : [answer.status, answer.body];
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
