@@ -209,3 +209,32 @@ export function alertmanager(alerts: { labels: Record<string, string>; status?: 
     })),
   };
 }
+
+/**
+ * One API root in front of two fakes of the same API: a request goes to `pick(path)` (Cloud Run's production
+ * services and its DR region are separate fakes; the estate has one `endpoints.run`).
+ */
+export async function startRouter(pick: (path: string) => string) {
+  const server: Server = createHttpServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const upstream = await fetch(`${pick(req.url ?? '/')}${req.url ?? '/'}`, {
+      method: req.method ?? 'GET',
+      headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json') },
+      ...(body.length > 0 ? { body } : {}),
+    });
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
