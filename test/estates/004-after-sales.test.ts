@@ -104,7 +104,7 @@ beforeAll(async () => {
   doc.endpoints.prometheus.url = prometheus.url;
   doc.endpoints.s3 = { url: s3.endpoint };
   doc.backups['pg-oss'].endpoint = s3.endpoint;
-  doc.certificates.endpoints = HOSTS.map(tls.endpoint);
+  doc.certificates.endpoints = HOSTS.map((host) => tls.endpoint(host));
   doc.certificates.caFile = tls.caFile;
   const primary = `postgres://postgres@127.0.0.1:5432/${source.name}`;
   running = await startEstate(doc, {
