@@ -16,6 +16,7 @@ import {
   runScheduled,
   startEstate,
   startInbox,
+  stopEstate,
   waited,
 } from './harness.js';
 import { localStamp, mysqlDatabase, serveEstate, startApp, startRouter, startTlsHosts } from './stand-ins.js';
@@ -183,11 +184,7 @@ beforeAll(async () => {
   served = await serveEstate(running);
 }, 60_000);
 
-afterAll(async () => {
-  await served?.close();
-  await running?.close();
-  await Promise.allSettled(stops.map((stop) => stop()));
-}, 30_000);
+afterAll(() => stopEstate(served, running, stops), 30_000);
 
 describe('estate 000 (marketplace on Cloud Run) on local stand-ins', () => {
   it('probes the TLS of the three public hosts', async () => {

@@ -15,6 +15,7 @@ import {
   runScheduled,
   startEstate,
   startInbox,
+  stopEstate,
 } from './harness.js';
 import {
   alertmanager,
@@ -95,6 +96,10 @@ beforeAll(async () => {
     k8s.addPod(NS, `${name}-deployment`, { name: `${name}-0` });
   }
   process.env.KUBECONFIG = await kubeconfig({ 'chat-prod': k8s.server.url });
+  stops.push(
+    async () => delete process.env.KUBECONFIG,
+    () => rm(dir, { recursive: true, force: true }),
+  );
 
   const doc = exampleDoc('001-chat.yaml');
   for (const [i, name] of SERVICES.entries())
@@ -118,13 +123,7 @@ beforeAll(async () => {
   served = await serveEstate(running);
 }, 60_000);
 
-afterAll(async () => {
-  await served?.close();
-  await running?.close();
-  await Promise.allSettled(stops.map((stop) => stop()));
-  await rm(dir, { recursive: true, force: true });
-  delete process.env.KUBECONFIG;
-}, 30_000);
+afterAll(() => stopEstate(served, running, stops), 30_000);
 
 describe('estate 001 (enterprise chat on Kubernetes, one opsfn serve) on local stand-ins', () => {
   it("checks the gateway's certificate", async () => {

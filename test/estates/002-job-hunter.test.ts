@@ -28,6 +28,7 @@ import {
   runScheduled,
   startEstate,
   startInbox,
+  stopEstate,
   waited,
 } from './harness.js';
 import { alertmanager, localStamp, pgDatabase, serveEstate, startApp, startTlsHosts } from './stand-ins.js';
@@ -91,6 +92,11 @@ beforeAll(async () => {
     ),
   ]);
   stops.push(app.close, tls.close, s3.stop, () => inbox.stop(), main.drop);
+  stops.push(
+    () => removeProject(project),
+    () => removeImages(`${repo}:v1`, `${repo}:v2`),
+    () => rm(dir, { recursive: true, force: true }),
+  );
   process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
 
@@ -120,14 +126,7 @@ beforeAll(async () => {
   served = await serveEstate(running);
 }, 90_000);
 
-afterAll(async () => {
-  await served?.close();
-  await running?.close();
-  await removeProject(project);
-  await removeImages(`${repo}:v1`, `${repo}:v2`);
-  await Promise.allSettled(stops.map((stop) => stop()));
-  await rm(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => stopEstate(served, running, stops), 60_000);
 
 describe('estate 002 (MBA Job Hunter on docker compose) on local stand-ins', () => {
   it("checks yourdomain.com's certificate", async () => {

@@ -24,6 +24,7 @@ import {
   runScheduled,
   startEstate,
   startInbox,
+  stopEstate,
   waited,
 } from './harness.js';
 import { alertmanager, pgDatabase, serveEstate, startApp, startPrometheus, startTlsHosts } from './stand-ins.js';
@@ -83,6 +84,11 @@ beforeAll(async () => {
   ]);
   inbox = await startInbox();
   stops.push(prometheus.stop.bind(prometheus), app.close, tls.close, redis.stop, db.drop, () => inbox.stop());
+  stops.push(
+    () => removeProject(project),
+    () => removeImages(`${repo}:v1`, `${repo}:v2`),
+    () => rm(dir, { recursive: true, force: true }),
+  );
   // The streams the matching engine consumes: its consumer read and acknowledged what came in; one old dead letter.
   const client = new Redis(redis.url);
   await client.xgroup('CREATE', 'exchange:orders', 'matching', '$', 'MKSTREAM');
@@ -124,14 +130,7 @@ beforeAll(async () => {
   served = await serveEstate(running);
 }, 90_000);
 
-afterAll(async () => {
-  await served?.close();
-  await running?.close();
-  await removeProject(project);
-  await removeImages(`${repo}:v1`, `${repo}:v2`);
-  await Promise.allSettled(stops.map((stop) => stop()));
-  await rm(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => stopEstate(served, running, stops), 60_000);
 
 describe('estate 003 (exchange on docker compose) on local stand-ins', () => {
   it("probes the gateway's certificates on both its TLS ports", async () => {

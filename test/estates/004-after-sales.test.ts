@@ -14,6 +14,7 @@ import {
   runScheduled,
   startEstate,
   startInbox,
+  stopEstate,
   waited,
 } from './harness.js';
 import {
@@ -92,6 +93,7 @@ beforeAll(async () => {
   ] as const)
     for (let i = 0; i < n; i++) k8s.addPod(NS, name, { name: `${name}-${i}` });
   process.env.KUBECONFIG = await kubeconfig({ [NS]: k8s.server.url });
+  stops.push(async () => delete process.env.KUBECONFIG);
   // The bucket's owner role: the SDK's default chain, as on the cluster's nodes.
   process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
@@ -126,12 +128,7 @@ beforeAll(async () => {
   served = await serveEstate(running);
 }, 60_000);
 
-afterAll(async () => {
-  await served?.close();
-  await running?.close();
-  await Promise.allSettled(stops.map((stop) => stop()));
-  delete process.env.KUBECONFIG;
-}, 30_000);
+afterAll(() => stopEstate(served, running, stops), 30_000);
 
 describe('estate 004 (after-sales on Kubernetes) on local stand-ins', () => {
   it("probes the public hosts' certificates on the address they resolve to", async () => {

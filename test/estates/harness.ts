@@ -216,3 +216,14 @@ export async function runScheduled(
   if (!envelope) throw new Error(`${job} did not run at ${at.toISOString()}`);
   return { at, timeZone: effective.timeZone, envelope };
 }
+
+/** Stops what a test file started: the served estate, its runtime, then each stand-in in order, whatever fails. */
+export async function stopEstate(
+  served: { close(): Promise<void> } | undefined,
+  running: RunningEstate | undefined,
+  stops: (() => Promise<unknown>)[],
+): Promise<void> {
+  await served?.close();
+  await running?.close();
+  for (const stop of stops) await stop().catch(() => undefined);
+}

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { zonedParts } from '../../shared/core/config/time-zone.js';
 import { createHttpServer as createOpsfnServer } from '../../shared/host/runtime/node-server.js';
 import { type FakeReply, RecordingServer } from '../fakes/recording-server.js';
 import { suffix } from '../shared/adapters/databases/seed.js';
@@ -77,21 +78,22 @@ export async function mysqlDatabase(sql: string) {
 
 /** `YYYYMMDD_HHMMSS` of an instant in `timeZone`, as a backup script's `date +%Y%m%d_%H%M%S` names it there. */
 export function localStamp(at: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}${parts.month}${parts.day}_${parts.hour}${parts.minute}${parts.second}`;
+  const [y, mo, d, h, mi, se] = zonedParts(at.getTime(), timeZone).map((n) => String(n).padStart(2, '0'));
+  return `${y}${mo}${d}_${h}${mi}${se}`;
+}
+
+/** Listens on a free loopback port; the server's URL and a close that drops its connections. */
+async function listen(server: Server) {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** TLS for the estate's public host names: a CA, one certificate for every name, served on `ports` loopback ports. */
@@ -134,26 +136,12 @@ export async function startApp(answers: Record<string, AppAnswer | (() => AppAns
     const [status, body] = typeof answer === 'number' ? [answer, { status: 'ok' }] : [answer.status, answer.body];
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    answers,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listen(server)), answers, seen };
 }
 
 /** The estate served as `opsfn serve` serves it (loopback), and requests to it with a bearer token. */
 export async function serveEstate(running: RunningEstate) {
-  const server = createOpsfnServer(running.runtime, { loopback: true });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const { url, close } = await listen(createOpsfnServer(running.runtime, { loopback: true }));
   const call = async (path: string, token: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
@@ -175,16 +163,7 @@ export async function serveEstate(running: RunningEstate) {
     }
     throw new Error(`drill ${id} did not end: ${JSON.stringify(await status())}`);
   };
-  return {
-    url,
-    call,
-    drill,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url, call, drill, close };
 }
 
 /** An Alertmanager webhook (v4) carrying `alerts`, as Alertmanager posts it to the functions its routes name. */
@@ -227,14 +206,5 @@ export async function startRouter(pick: (path: string) => string) {
     res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
     res.end(Buffer.from(await upstream.arrayBuffer()));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server);
 }

@@ -16,8 +16,8 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
-/** Wall-clock parts of an instant in an IANA zone. */
-function zonedParts(ms: number, timeZone: string): number[] {
+/** Wall-clock parts of an instant in an IANA zone: `[year, month, day, hour, minute, second]`. */
+export function zonedParts(ms: number, timeZone: string): number[] {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
