@@ -147,6 +147,37 @@ describe('opsfn serve', () => {
     await stop?.();
   });
 
+  it("runs the packaged jobs with the estate's overrides, and refuses to start on an override naming no job", async () => {
+    const jobs = mkdtempSync(join(tmpdir(), 'opsfn-serve-jobs-'));
+    writeFileSync(join(jobs, 'mutate-daily.yaml'), 'name: mutate-daily\nschedule: "30 3 * * *"\nfunction: mutate\n');
+    const overridden = write(
+      'overridden.yaml',
+      'estate: cli-test\ntimezone: Asia/Shanghai\nschedules:\n  mutate-daily: { schedule: "0 10 * * *" }\n',
+    );
+    const io = captureIo();
+    let stop: (() => Promise<void>) | undefined;
+    const serveWith = (config: string, out = io) =>
+      main(['serve', '--config', config, '--port', '0', '--schedules', jobs], {
+        functions: [makeMutateFunction(new Map())],
+        estate,
+        io: out,
+        logSink: () => {},
+        onServing: (s) => {
+          stop = s.stop;
+        },
+      });
+    expect(await serveWith(overridden)).toBe(0);
+    // 10:00 in Shanghai is 02:00 UTC.
+    expect(io.stderr()).toMatch(/schedule mutate-daily → mutate, next \S+T02:00:00\.000Z \(Asia\/Shanghai\)/);
+    await stop?.();
+    stop = undefined;
+    const unknown = write('unknown-job.yaml', 'estate: cli-test\nschedules:\n  mutate-dayly: { paused: true }\n');
+    const refused = captureIo();
+    expect(await serveWith(unknown, refused)).toBe(2);
+    expect(refused.stderr()).toContain('schedules.mutate-dayly: unknown job "mutate-dayly" (known: mutate-daily;');
+    expect(stop).toBeUndefined();
+  });
+
   it('refuses a non-loopback address without auth', async () => {
     const io = captureIo();
     expect(
