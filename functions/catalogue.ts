@@ -1,7 +1,8 @@
-import type { AnyConfigSection, EstateSchema, SectionKey } from '../shared/core/config/index.js';
-import { composeEstateSchema } from '../shared/core/config/index.js';
+import { join } from 'node:path';
+import type { AnyConfigSection, EstateContext, EstateSchema, SectionKey } from '../shared/core/config/index.js';
+import { composeEstateSchema, loadSchedules } from '../shared/core/config/index.js';
 import type { CliCommand } from '../shared/host/cli/index.js';
-import type { AnyFunction } from '../shared/host/runtime/index.js';
+import { type AnyFunction, packageRoot } from '../shared/host/runtime/index.js';
 
 /**
  * One function as the registry lists it: what is known without loading it (its names) and how to load its
@@ -41,12 +42,21 @@ export async function loadSections(descriptors: readonly FunctionDescriptor[]): 
   return sections;
 }
 
+/**
+ * What the estate's checks know beyond the file when opsfn runs from its package (the CLI, `opsfn serve`): the
+ * packaged Scheduler jobs, so `schedules` overrides are checked at load, and the registered functions.
+ */
+export async function estateContext(descriptors: readonly FunctionDescriptor[]): Promise<EstateContext> {
+  return { jobs: await loadSchedules(join(packageRoot(), 'schedules')), functions: descriptors.map((d) => d.name) };
+}
+
 /** Loads every function of `descriptors` with its section and commands, and composes the estate schema. */
 export async function loadCatalogue(descriptors: readonly FunctionDescriptor[]): Promise<Catalogue> {
-  const [sections, functions, commands] = await Promise.all([
+  const [sections, functions, commands, context] = await Promise.all([
     loadSections(descriptors),
     Promise.all(descriptors.map((d) => d.definition())),
     Promise.all(descriptors.map((d) => d.commands?.() ?? [])),
+    estateContext(descriptors),
   ]);
   const wrong = descriptors.filter((d, i) => functions[i]?.name !== d.name);
   if (wrong.length > 0) {
@@ -54,5 +64,5 @@ export async function loadCatalogue(descriptors: readonly FunctionDescriptor[]):
       `handler.ts defines another function than the registry names: ${wrong.map((d) => d.name).join(', ')}`,
     );
   }
-  return { functions, commands: commands.flat(), sections, estate: composeEstateSchema(sections) };
+  return { functions, commands: commands.flat(), sections, estate: composeEstateSchema(sections, context) };
 }

@@ -25,7 +25,10 @@ locals {
   pubsub_service_agent     = "service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
   monitoring_service_agent = "service-${data.google_project.this.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com"
   estate_config_object     = "estate/${filesha256(var.estate_config_path)}.yaml"
-  estate_config_url        = "gs://${google_storage_bucket.config.name}/${local.estate_config_object}"
+  # The estate itself, read here so the Scheduler jobs and the alert policies follow it (its `schedules`
+  # overrides, its `timezone`, its rollback policies) instead of a second copy that could disagree.
+  estate            = yamldecode(file(var.estate_config_path))
+  estate_config_url = "gs://${google_storage_bucket.config.name}/${local.estate_config_object}"
   # Every resource waits for these (test/terraform/dependencies.test.ts maps each resource type to its API):
   # compute for the VPC connector and Memorystore's network, cloudresourcemanager for project IAM.
   required_apis = [
@@ -104,6 +107,13 @@ resource "google_storage_bucket_object" "estate" {
   name         = local.estate_config_object
   source       = var.estate_config_path
   content_type = "application/yaml"
+
+  lifecycle {
+    precondition {
+      condition     = length(setsubtract(keys(local.estate_schedules), keys(local.packaged_schedules))) == 0
+      error_message = "The estate's schedules name jobs that schedules/ does not have: ${join(", ", setsubtract(keys(local.estate_schedules), keys(local.packaged_schedules)))}."
+    }
+  }
 }
 
 resource "google_storage_bucket" "reports" {

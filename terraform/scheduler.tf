@@ -3,9 +3,20 @@ locals {
   # the fields and defaults mirror ScheduleSchema in shared/core/config/schedule.ts.
   schedule_dir   = "${path.module}/../schedules"
   schedule_files = fileset(local.schedule_dir, "*.yaml")
-  schedules = {
+  packaged_schedules = {
     for file in local.schedule_files : trimsuffix(file, ".yaml") => yamldecode(file("${local.schedule_dir}/${file}"))
   }
+  # The estate's `schedules` section overrides a job's schedule, timeZone, paused and payload for this estate,
+  # as `opsfn serve` applies it (effectiveSchedules in shared/core/config/schedule-overrides.ts).
+  estate_schedules = try({ for name, override in local.estate.schedules : name => override }, {})
+  schedules = {
+    for name, job in local.packaged_schedules : name => merge(job, try({
+      for key, value in local.estate_schedules[name] : key => value
+      if contains(["schedule", "timeZone", "paused", "payload"], key)
+    }, {}))
+  }
+  # A job without a timeZone runs in the estate's; var.timezone only for an estate file that names none.
+  schedule_time_zone = { for name, job in local.schedules : name => try(job.timeZone, local.estate.timezone, var.timezone) }
 
   # A disabled function (`functions = { X = { enabled = false } }`) has no topic to start it on, so its
   # jobs are left out; a job naming no opsfn function at all is kept, for its precondition to refuse it.
@@ -36,7 +47,7 @@ resource "google_cloud_scheduler_job" "job" {
   name        = "opsfn-${each.key}"
   description = try(each.value.description, "")
   schedule    = each.value.schedule
-  time_zone   = try(each.value.timeZone, var.timezone)
+  time_zone   = local.schedule_time_zone[each.key]
   paused      = try(each.value.paused, false)
 
   retry_config {

@@ -2,39 +2,52 @@ variable "error_rate_alerts" {
   type = map(object({
     display_name = string
     service      = optional(string)
+    kind         = optional(string, "ratio")
     threshold    = number
     duration     = string
     severity     = string
     function     = string
   }))
-  description = "Cloud Run 5xx-ratio alert policies published to the alerts topic; `function` (rollback | autoscale) goes into user_labels for routing."
-  default = {
-    high-error-rate = {
-      display_name = "HighErrorRate: 5xx > 1 % for 5m"
-      threshold    = 0.01
-      duration     = "300s"
-      severity     = "CRITICAL"
-      function     = "rollback"
-    }
-    error-spike = {
-      display_name = "HighErrorRate: 5xx > 10 % for 2m"
-      threshold    = 0.1
-      duration     = "120s"
-      severity     = "WARNING"
-      function     = "rollback"
-    }
-  }
+  description = "Cloud Run 5xx alert policies published to the alerts topic: `kind` ratio (5xx/all, 0 < threshold < 1) or rate (5xx per second); `function` (rollback | autoscale) goes into user_labels for routing. Null (the default) derives them from the estate's rollback policies matched on opsfn-function=rollback and measured by Cloud Monitoring, so the alert and the confirmation use one threshold and window."
+  default     = null
 
   validation {
-    condition = alltrue([for a in values(var.error_rate_alerts) :
-      a.threshold > 0 && a.threshold < 1 &&
+    condition = var.error_rate_alerts == null || alltrue([for a in values(coalesce(var.error_rate_alerts, {})) :
+      contains(["ratio", "rate"], a.kind) &&
+      a.threshold > 0 && (a.kind == "rate" || a.threshold < 1) &&
       can(regex("^[0-9]+s$", a.duration)) &&
       # Cloud Monitoring takes threshold durations in whole minutes only (0s, 60s, 120s, ...).
       try(tonumber(trimsuffix(a.duration, "s")) % 60 == 0, false) &&
       contains(["CRITICAL", "ERROR", "WARNING"], a.severity) &&
       contains(["rollback", "autoscale"], a.function)
     ])
-    error_message = "error_rate_alerts need 0 < threshold < 1, duration a whole number of minutes in seconds (0s, 60s, 300s), severity CRITICAL|ERROR|WARNING and function rollback|autoscale."
+    error_message = "error_rate_alerts need kind ratio (0 < threshold < 1) or rate (threshold > 0), duration a whole number of minutes in seconds (0s, 60s, 300s), severity CRITICAL|ERROR|WARNING and function rollback|autoscale."
+  }
+}
+
+variable "latency_alerts" {
+  type = map(object({
+    display_name = string
+    service      = optional(string)
+    percentile   = optional(number, 95)
+    threshold_ms = number
+    duration     = string
+    severity     = string
+    function     = string
+  }))
+  description = "Cloud Run request-latency alert policies (run.googleapis.com/request_latencies at a percentile, in ms) published to the alerts topic: the alert an autoscale policy matched on opsfn-function=autoscale reacts to."
+  default     = {}
+
+  validation {
+    condition = alltrue([for a in values(var.latency_alerts) :
+      contains([50, 95, 99], a.percentile) &&
+      a.threshold_ms > 0 &&
+      can(regex("^[0-9]+s$", a.duration)) &&
+      try(tonumber(trimsuffix(a.duration, "s")) % 60 == 0, false) &&
+      contains(["CRITICAL", "ERROR", "WARNING"], a.severity) &&
+      contains(["rollback", "autoscale"], a.function)
+    ])
+    error_message = "latency_alerts need percentile 50, 95 or 99, threshold_ms above 0, duration a whole number of minutes in seconds, severity CRITICAL|ERROR|WARNING and function autoscale|rollback."
   }
 }
 

@@ -22,7 +22,7 @@ variable "region" {
 
 variable "timezone" {
   type        = string
-  description = "IANA time zone for Scheduler jobs whose schedules/*.yaml sets no timeZone; keep it equal to the estate's `timezone`."
+  description = "IANA time zone for Scheduler jobs whose schedules/*.yaml and estate set no time zone; the estate's `timezone` comes first."
   default     = "UTC"
 
   validation {

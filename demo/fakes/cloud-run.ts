@@ -35,7 +35,7 @@ const TYPES: Record<string | number, string> = {
 };
 
 /**
- * A Cloud Run Admin API v2 fake: services.get/patch, revisions.list and operations.get, driven by the
+ * A Cloud Run Admin API v2 fake: services.get/patch, revisions.list/get and operations.get, driven by the
  * real `@googleapis/run` client. PATCH honours `updateMask`, validates the traffic split and returns an
  * operation that finishes after `operationPolls` polls. As the real API (test/fakes/README.md): a template
  * change creates a revision, which gets no traffic while traffic is pinned, and is refused (409) while
@@ -233,9 +233,14 @@ export class FakeCloudRun {
       entry.polls -= 1;
       return { status: 200, body: this.operation(op[1] as string) };
     }
-    const m = /^\/v2\/(projects\/[^/]+\/locations\/[^/]+\/services\/[^/]+)(\/revisions)?$/.exec(r.path);
+    const m = /^\/v2\/(projects\/[^/]+\/locations\/[^/]+\/services\/[^/]+)(\/revisions)?(?:\/([^/]+))?$/.exec(r.path);
     const s = m ? this.services.get(m[1] as string) : undefined;
     if (!m || !s) return googleError(404, 'NOT_FOUND', `${r.path} not found`);
+    if (m[2] && m[3] !== undefined) {
+      const revision = s.revisions.find((x) => x.name === m[3]);
+      if (!revision || r.method !== 'GET') return googleError(404, 'NOT_FOUND', `${r.path} not found`);
+      return { status: 200, body: this.revisionView(s, revision) };
+    }
     if (m[2] && r.method === 'GET') {
       const size = Math.min(Number(r.query.get('pageSize') ?? this.pageSize), this.pageSize);
       const start = Number(r.query.get('pageToken') ?? 0);

@@ -1,5 +1,11 @@
 import * as z from 'zod';
-import { type ConfigSection, DurationSchema, NameSchema, PolicyMatchSchema } from '../../shared/core/config/index.js';
+import {
+  type ConfigSection,
+  DurationSchema,
+  NameSchema,
+  PolicyMatchSchema,
+  referenceIssues,
+} from '../../shared/core/config/index.js';
 
 /** A scaling step: a relative change (`+50%`) or an absolute one (`+2`, or a plain number of instances). */
 export type ScaleStep = { kind: 'percent'; value: number } | { kind: 'count'; value: number };
@@ -76,4 +82,13 @@ declare module '../../shared/core/config/index.js' {
 }
 
 /** The `autoscale` section of the estate. */
-export const autoscaleSection: ConfigSection<'autoscale'> = { key: 'autoscale', schema: AutoscaleSchema };
+export const autoscaleSection: ConfigSection<'autoscale'> = {
+  key: 'autoscale',
+  schema: AutoscaleSchema,
+  check: (estate) =>
+    (estate.autoscale?.policies ?? []).flatMap((policy, i) =>
+      policy.service === undefined
+        ? []
+        : referenceIssues(['autoscale', 'policies', i, 'service'], 'service', policy.service, estate.services),
+    ),
+};

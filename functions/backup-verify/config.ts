@@ -4,8 +4,8 @@ import {
   type ConfigIssue,
   type ConfigSection,
   DurationSchema,
-  entryOf,
   NameSchema,
+  referenceIssues,
   ScratchServerSchema,
   SecretRefSchema,
   SizeSchema,
@@ -71,14 +71,24 @@ export const ObjectStoreBackupSchema = z.strictObject({
 });
 export type ObjectStoreBackup = z.infer<typeof ObjectStoreBackupSchema>;
 
-/** Redis persistence (RDB snapshots, AOF) checked through `INFO persistence`. */
-export const RedisBackupSchema = z.strictObject({
-  kind: z.literal('redis'),
-  url: UrlOrSecretSchema(/^rediss?:\/\//, 'expected a redis:// URL'),
-  rpo: DurationSchema.default(26 * HOUR),
-  aof: z.boolean().default(false),
-  timeout: DurationSchema.default(10_000),
-});
+/** Redis persistence (RDB snapshots, AOF) checked through `INFO persistence`, or what Memorystore lets be checked. */
+export const RedisBackupSchema = z
+  .strictObject({
+    kind: z.literal('redis'),
+    url: UrlOrSecretSchema(/^rediss?:\/\//, 'expected a redis:// URL'),
+    rpo: DurationSchema.default(26 * HOUR),
+    aof: z.boolean().default(false),
+    /**
+     * `memorystore`: Google's Memorystore for Redis, which blocks BGSAVE, LASTSAVE and CONFIG and takes its own RDB
+     * snapshots: the RPO is judged on the replica's lag, the snapshots are reported as not checkable.
+     */
+    managed: z.enum(['memorystore']).optional(),
+    timeout: DurationSchema.default(10_000),
+  })
+  .refine((b) => !(b.managed === 'memorystore' && b.aof), {
+    message: 'Memorystore for Redis has no AOF: drop "aof" (its persistence is RDB snapshots)',
+    path: ['aof'],
+  });
 export type RedisBackup = z.infer<typeof RedisBackupSchema>;
 
 /** One backup, by kind. */
@@ -98,20 +108,14 @@ export type Backups = z.infer<typeof BackupsSchema>;
  * `database` must find an entry of kind `cloud-sql`.
  */
 export function backupReferenceIssues(backups: Backups, databases: Record<string, { kind: string }>): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  for (const [name, backup] of Object.entries(backups)) {
-    if (backup.kind !== 'cloud-sql' || backup.database === undefined) continue;
-    const db = entryOf(databases, backup.database);
-    if (db === undefined)
-      issues.push({ path: ['backups', name, 'database'], message: `unknown database "${backup.database}"` });
-    else if (db.kind !== 'cloud-sql') {
-      issues.push({
-        path: ['backups', name, 'database'],
-        message: `expected a cloud-sql database, "${backup.database}" is ${db.kind}`,
-      });
-    }
-  }
-  return issues;
+  return Object.entries(backups).flatMap(([name, backup]) =>
+    backup.kind !== 'cloud-sql' || backup.database === undefined
+      ? []
+      : referenceIssues(['backups', name, 'database'], 'database', backup.database, databases, {
+          test: (db) => db.kind === 'cloud-sql',
+          expected: 'a cloud-sql entry of databases',
+        }),
+  );
 }
 
 declare module '../../shared/core/config/index.js' {

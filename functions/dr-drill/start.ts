@@ -66,7 +66,7 @@ function describeStep(step: NamedStep, id: string): string {
     case 'db.restoreDump':
       return `restore the newest dump of backup ${step.backup} into scratch database ${resourceName('scratch-db', id, step.name)}`;
     case 'db.assert':
-      return `${step.assertions.length} read-only SQL assertion(s) on the recovered copy${step.of ? ` of step ${step.of}` : ''}`;
+      return `run ${step.assertions.length} read-only SQL assertion${step.assertions.length === 1 ? '' : 's'} on the recovered copy${step.of ? ` of step ${step.of}` : ''}`;
     case 'sql.clone':
       return `clone Cloud SQL ${step.database ?? `${step.project}/${step.instance}`} into ${resourceName('cloud-sql', id, step.name)}${step.pointInTime ? ` at ${step.pointInTime}` : ''}${connectsTo(step.connect)}`;
     case 'sql.restoreBackup':

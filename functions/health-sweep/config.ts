@@ -1,10 +1,13 @@
 import * as z from 'zod';
 import {
+  type ConfigIssue,
   type ConfigSection,
   DurationSchema,
+  type Estate,
   formatZodIssues,
   NameSchema,
   PolicyMatchSchema,
+  referenceIssues,
 } from '../../shared/core/config/index.js';
 import {
   CHECK_KINDS,
@@ -120,5 +123,36 @@ declare module '../../shared/core/config/index.js' {
   }
 }
 
+/**
+ * The services and databases the health section names: alerts' and checks' `service`, and a database check's
+ * `database` (of its own engine). A check entry that failed its own schema is left to the sweep to report.
+ */
+export function healthReferenceIssues(estate: Estate): ConfigIssue[] {
+  const health = estate.health;
+  if (!health) return [];
+  const service = (path: (string | number)[], name: string | undefined) =>
+    name === undefined ? [] : referenceIssues(path, 'service', name, estate.services);
+  return [
+    ...health.alerts.flatMap((alert, i) => service(['health', 'alerts', i, 'service'], alert.service)),
+    ...health.checks.flatMap((check, i): ConfigIssue[] => {
+      if (check.kind === 'invalid') return [];
+      const own = service(['health', 'checks', i, 'service'], check.service);
+      if ((check.kind !== 'postgres' && check.kind !== 'mysql') || check.database === undefined) return own;
+      const { kind } = check;
+      return [
+        ...own,
+        ...referenceIssues(['health', 'checks', i, 'database'], 'database', check.database, estate.databases, {
+          test: (db) => db.kind === kind,
+          expected: `a ${kind} entry of databases for a ${kind} check`,
+        }),
+      ];
+    }),
+  ];
+}
+
 /** The `health` section of the estate. */
-export const healthSweepSection: ConfigSection<'health'> = { key: 'health', schema: HealthSchema };
+export const healthSweepSection: ConfigSection<'health'> = {
+  key: 'health',
+  schema: HealthSchema,
+  check: healthReferenceIssues,
+};

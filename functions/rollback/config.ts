@@ -1,12 +1,36 @@
 import * as z from 'zod';
 import {
+  type ConfigIssue,
   type ConfigSection,
   DurationSchema,
+  type Estate,
   formatDuration,
   NameSchema,
   PolicyMatchSchema,
   RatioSchema,
+  referenceIssues,
 } from '../../shared/core/config/index.js';
+
+/** When errors count as too many: a share of all requests, or a rate of 5xx responses per second. */
+export type ErrorThreshold = { kind: 'ratio'; ratio: number } | { kind: 'rate'; perSecond: number };
+
+const RATE = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(s|m)\s*$/;
+
+/** `"5%"` or `0.05` (a share of requests), or `"0.01/s"` / `"1/m"` (5xx responses per second or minute). */
+export const ErrorThresholdSchema = z.union([z.number(), z.string()]).transform((value, ctx): ErrorThreshold => {
+  const rate = typeof value === 'string' ? RATE.exec(value) : null;
+  if (rate) {
+    const perSecond = Number(rate[1]) / (rate[2] === 'm' ? 60 : 1);
+    if (perSecond > 0) return { kind: 'rate', perSecond };
+  }
+  const ratio = RatioSchema.safeParse(value);
+  if (!rate && ratio.success) return { kind: 'ratio', ratio: ratio.data };
+  ctx.addIssue({
+    code: 'custom',
+    message: `expected a share of requests like "5%" or 0.05, or a rate of 5xx responses like "0.01/s", got ${JSON.stringify(value)}`,
+  });
+  return z.NEVER;
+});
 
 /** A probe of the service itself, for estates without a metrics backend: `samples` requests spread over the window. */
 export const ProbeSchema = z.strictObject({
@@ -19,10 +43,13 @@ export const ProbeSchema = z.strictObject({
 /** When the error rate counts as confirmed, and how it is measured. */
 export const ErrorRateSchema = z
   .strictObject({
-    threshold: RatioSchema,
+    threshold: ErrorThresholdSchema,
     window: DurationSchema.default(5 * 60_000),
     minRequests: z.number().int().nonnegative().default(100),
-    /** PromQL giving the 5xx/total ratio; `$window` is replaced by the window (`300s`). */
+    /**
+     * PromQL giving the 5xx/total ratio, or the 5xx rate per second for a rate threshold; `$window` is replaced
+     * by the window (`300s`).
+     */
     query: z.string().min(1).optional(),
     /** PromQL giving the request count over `$window`, to enforce `minRequests`. */
     totalQuery: z.string().min(1).optional(),
@@ -30,6 +57,11 @@ export const ErrorRateSchema = z
     probe: ProbeSchema.optional(),
   })
   .refine((e) => !(e.probe && e.query), { message: 'give either "query" or "probe", not both', path: ['probe'] })
+  .refine((e) => !(e.probe && e.threshold.kind === 'rate'), {
+    message:
+      'a probe counts its own requests, not the service\'s: a rate threshold needs "query" (Prometheus) or Cloud Monitoring',
+    path: ['threshold'],
+  })
   .refine((e) => !e.probe || e.minRequests <= e.probe.samples, {
     message: 'expected minRequests at most probe.samples: a probe counts its own requests',
     path: ['minRequests'],
@@ -63,22 +95,35 @@ declare module '../../shared/core/config/index.js' {
   }
 }
 
+function policyIssues(estate: Estate): ConfigIssue[] {
+  return (estate.rollback?.policies ?? []).flatMap((policy, i) => [
+    ...(policy.service === undefined
+      ? []
+      : referenceIssues(['rollback', 'policies', i, 'service'], 'service', policy.service, estate.services)),
+    // A rollback waits `settle` inside its run before it verifies; a settle past the run budget would
+    // roll back and then be cut off before anyone learns whether the service recovered.
+    ...(policy.settle >= estate.limits.timeout
+      ? [
+          {
+            path: ['rollback', 'policies', i, 'settle'],
+            message: `expected less than limits.timeout (${formatDuration(estate.limits.timeout)}) so the run can verify recovery`,
+          },
+        ]
+      : []),
+    ...(policy.errorRate.query !== undefined && estate.endpoints.prometheus === undefined
+      ? [
+          {
+            path: ['rollback', 'policies', i, 'errorRate', 'query'],
+            message: 'expected endpoints.prometheus: the query runs there',
+          },
+        ]
+      : []),
+  ]);
+}
+
 /** The `rollback` section of the estate. */
 export const rollbackSection: ConfigSection<'rollback'> = {
   key: 'rollback',
   schema: RollbackSchema,
-  check(estate) {
-    // A rollback waits `settle` inside its run before it verifies; a settle past the run budget would
-    // roll back and then be cut off before anyone learns whether the service recovered.
-    return (estate.rollback?.policies ?? []).flatMap((policy, i) =>
-      policy.settle >= estate.limits.timeout
-        ? [
-            {
-              path: ['rollback', 'policies', i, 'settle'],
-              message: `expected less than limits.timeout (${formatDuration(estate.limits.timeout)}) so the run can verify recovery`,
-            },
-          ]
-        : [],
-    );
-  },
+  check: policyIssues,
 };

@@ -1,5 +1,6 @@
 import type { ErrorRateSample } from '../../shared/adapters/metrics/index.js';
 import type { RevisionInfo, ServiceStatus } from '../../shared/adapters/platforms/index.js';
+import type { ErrorThreshold } from './config.js';
 
 /** A metrics reading: a sample, no data (undefined sample), or the API error that prevented it. */
 export interface Reading {
@@ -9,7 +10,7 @@ export interface Reading {
 
 /** The policy fields a decision uses. */
 export interface DecisionPolicy {
-  threshold: number;
+  threshold: ErrorThreshold;
   minRequests: number;
   recentDeployMs: number;
   onInconclusive: 'hold' | 'rollback';
@@ -60,6 +61,11 @@ export type Decision =
 
 const pct = (ratio: number) => `${(ratio * 100).toFixed(2)}%`;
 
+/** A threshold as people write it: `5%`, `0.01/s`. */
+export function formatThreshold(threshold: ErrorThreshold): string {
+  return threshold.kind === 'ratio' ? pct(threshold.ratio) : `${Number(threshold.perSecond.toPrecision(3))}/s`;
+}
+
 /**
  * The revision an alert blames: the one it names when that one still gets traffic (a canary), else the one
  * serving most of the traffic.
@@ -84,7 +90,7 @@ export function chooseTarget(
   return status.revisions.find((r) => r.name !== serving.name && older(r) && r.ready && !bad.includes(r.name));
 }
 
-/** Judges a reading against the policy: above threshold, below it, or not enough to say. */
+/** Judges a reading against the policy's threshold (a share of requests, or a 5xx rate): above, below, or not enough to say. */
 export function judge(reading: Reading, policy: DecisionPolicy): { state: 'high' | 'low' | 'unknown'; reason: string } {
   if (reading.error !== undefined) return { state: 'unknown', reason: `metrics error: ${reading.error}` };
   const s = reading.sample;
@@ -93,9 +99,15 @@ export function judge(reading: Reading, policy: DecisionPolicy): { state: 'high'
     return { state: 'unknown', reason: `only ${s.total} requests in the window (minRequests ${policy.minRequests})` };
   }
   const counts = s.total === undefined ? '' : ` over ${s.total} requests`;
-  return s.ratio >= policy.threshold
-    ? { state: 'high', reason: `error ratio ${pct(s.ratio)}${counts} ≥ threshold ${pct(policy.threshold)}` }
-    : { state: 'low', reason: `error ratio ${pct(s.ratio)}${counts} < threshold ${pct(policy.threshold)}` };
+  const { threshold } = policy;
+  const [value, text, what] =
+    threshold.kind === 'ratio'
+      ? [s.ratio, s.ratio === undefined ? '' : pct(s.ratio), 'error ratio']
+      : [s.perSecond, s.perSecond === undefined ? '' : `${Number(s.perSecond.toPrecision(3))}/s`, '5xx rate'];
+  if (value === undefined) return { state: 'unknown', reason: `the metrics source gives no ${what}` };
+  return value >= (threshold.kind === 'ratio' ? threshold.ratio : threshold.perSecond)
+    ? { state: 'high', reason: `${what} ${text}${counts} ≥ threshold ${formatThreshold(threshold)}` }
+    : { state: 'low', reason: `${what} ${text}${counts} < threshold ${formatThreshold(threshold)}` };
 }
 
 /**

@@ -72,6 +72,7 @@ export function defaultRollbackDeps(options: DefaultRollbackDepsOptions = {}): R
     return new PrometheusMetrics({
       url: prometheus.url,
       query,
+      measure: policy.errorRate.threshold.kind,
       ...bounds,
       ...(totalQuery ? { totalQuery } : {}),
       ...(auth ? { auth } : {}),

@@ -10,7 +10,12 @@ import { releasePin } from './release-pin.js';
 import { RollbackKeys } from './state-keys.js';
 
 // Used only to judge verification when a manual rollback names a service without a policy.
-const NO_POLICY: DecisionPolicy = { threshold: 0.05, minRequests: 0, recentDeployMs: 0, onInconclusive: 'hold' };
+const NO_POLICY: DecisionPolicy = {
+  threshold: { kind: 'ratio', ratio: 0.05 },
+  minRequests: 0,
+  recentDeployMs: 0,
+  onInconclusive: 'hold',
+};
 
 /** Handles a manual request: a person chose to roll back (optionally to a named revision) or to release a pin. */
 export async function onManual(ctx: Context, input: RollbackInput, deps: RollbackDeps): Promise<RunResult> {

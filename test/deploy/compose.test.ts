@@ -33,6 +33,13 @@ describe('deploy/compose', () => {
       files: ['/srv/mba-job-hunter/docker-compose.yml'],
     });
     expect(mounts).toContain('/srv/mba-job-hunter:/srv/mba-job-hunter');
+    // The estate checks its config archives where the runbook keeps them, on the host.
+    const local = Object.values(estate.backups).filter((b) => b.kind === 'object-store' && b.url.startsWith('file://'));
+    expect(local.length).toBeGreaterThan(0);
+    for (const backup of local) {
+      const dir = new URL((backup as { url: string }).url).pathname.replace(/\/$/, '');
+      expect(mounts.some((m) => dir.startsWith(m.split(':')[1] ?? '?'))).toBe(true);
+    }
     expect(opsfn.command).toEqual(['serve', '--config', '/etc/opsfn/opsfn.yaml', '--port', '8080']);
   });
 

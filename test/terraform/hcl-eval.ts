@@ -80,6 +80,8 @@ function functions(dir: string): Record<string, (...a: Value[]) => Value> {
     flatten: (l) => list(l).flat(Number.POSITIVE_INFINITY),
     distinct: (l) => list(l).filter((x, i, all) => all.findIndex((y) => isDeepStrictEqual(x, y)) === i),
     toset: (l) => [...new Set(list(l))].sort(),
+    setsubtract: (a, b) => [...new Set(list(a))].filter((x) => !list(b).some((y) => isDeepStrictEqual(x, y))).sort(),
+    trimspace: (s) => str(s).trim(),
     tolist: (l) => list(l),
     tomap: (o) => o,
     compact: (l) => list(l).filter((x) => x !== null && x !== ''),

@@ -60,7 +60,7 @@ describe('terraform', () => {
     const scheduleDir = join(ROOT, 'schedules');
     expect(String(root?.locals.schedule_dir)).toBe(`${hcl('path.module')}/../schedules`);
     expect(String(root?.locals.schedule_files)).toBe(hcl('fileset(local.schedule_dir, "*.yaml")'));
-    expect(String(root?.locals.schedules)).toContain('yamldecode(');
+    expect(String(root?.locals.packaged_schedules)).toContain('yamldecode(');
     const job = resource(root, 'google_cloud_scheduler_job', 'job');
     expect(job.for_each).toBe(hcl('local.scheduled_jobs'));
     const target = (job.pubsub_target as HclBody[])[0] ?? {};
@@ -136,7 +136,7 @@ describe('terraform', () => {
     expect(resource(root, 'google_project_iam_member', 'backup_sql_viewer').role).toBe('roles/cloudsql.viewer');
   });
 
-  it('routes Cloud Run 5xx-ratio alerts through a Pub/Sub channel with the runbook thresholds', () => {
+  it("routes Cloud Run 5xx and latency alerts through a Pub/Sub channel, with the estate's thresholds", () => {
     const channel = resource(root, 'google_monitoring_notification_channel', 'alerts');
     expect(channel.type).toBe('pubsub');
     expect(JSON.stringify(channel.labels)).toContain('google_pubsub_topic.inbox[\\"alerts\\"].id');
@@ -148,11 +148,14 @@ describe('terraform', () => {
     expect(condition).toContain('denominator_filter');
     expect(condition).toContain('response_code_class');
     expect(JSON.stringify(policy.user_labels)).toContain('opsfn-function');
-    const defaults = Object.values(root?.variables.error_rate_alerts?.default ?? {}) as {
-      threshold: number;
-      duration: string;
-    }[];
-    expect(defaults.map((a) => `${a.threshold}/${a.duration}`).sort()).toEqual(['0.01/300s', '0.1/120s']);
+    // No thresholds of its own: by default they come from the estate's rollback policies (plan.test.ts).
+    expect(root?.variables.error_rate_alerts?.default).toBeNull();
+    expect(resource(root, 'google_monitoring_alert_policy', 'error_rate').for_each).toBe(
+      hcl('local.error_rate_alerts'),
+    );
+    const latency = resource(root, 'google_monitoring_alert_policy', 'latency');
+    expect(JSON.stringify(latency.conditions)).toContain('local.run_latencies');
+    expect(JSON.stringify(latency.user_labels)).toContain('opsfn-function');
   });
 
   it('keeps audit records 400 days in their own log bucket', () => {

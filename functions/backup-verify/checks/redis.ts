@@ -1,5 +1,6 @@
 import type { RedisBackup } from '../config.js';
 import { type Check, check } from '../types.js';
+import { decideMemorystore } from './redis-memorystore.js';
 
 /** `INFO` text as a field map (section headers and blank lines dropped). */
 export function parseInfo(text: string): Map<string, string> {
@@ -12,8 +13,9 @@ export function parseInfo(text: string): Map<string, string> {
   return fields;
 }
 
-/** `bgsave`, `freshness` and `aof` from `INFO persistence`; pure. */
+/** `bgsave`, `freshness` and `aof` from `INFO persistence` (on Memorystore: `replica` and `snapshots`); pure. */
 export function decideRedis(info: Map<string, string>, backup: RedisBackup, nowMs: number): Check[] {
+  if (backup.managed === 'memorystore') return decideMemorystore(info, backup);
   if (!info.has('rdb_last_bgsave_status') && !info.has('aof_enabled')) {
     return [check('bgsave', 'fail', 'INFO persistence returned no persistence fields')];
   }

@@ -52,12 +52,13 @@ export class CloudMonitoringMetrics implements MetricsSource {
     });
   }
 
-  /** Sums 5xx and all requests over the window; undefined when no request was counted. */
+  /** Sums 5xx and all requests over the window (and the 5xx rate per second); undefined when no request was counted. */
   async errorRate(query: ErrorRateQuery): Promise<ErrorRateSample | undefined> {
     const series = await this.monitoring.listTimeSeries(this.options.project, this.params(query), query.signal);
     const { errors, total } = sum(series);
     if (total === 0) return undefined;
-    return { ratio: errors / total, total, errors };
+    const seconds = Math.max(60, Math.round(query.windowMs / 1000));
+    return { ratio: errors / total, perSecond: errors / seconds, total, errors };
   }
 }
 

@@ -1,7 +1,9 @@
 /** One error-rate measurement over a window. */
 export interface ErrorRateSample {
-  /** 5xx / total, in [0, 1]. */
-  ratio: number;
+  /** 5xx / total, in [0, 1], when the source measures shares. */
+  ratio?: number;
+  /** 5xx responses per second over the window, when the source measures rates. */
+  perSecond?: number;
   /** Requests in the window, when the source can count them. */
   total?: number;
   /** 5xx responses in the window, when the source can count them. */
@@ -18,7 +20,7 @@ export interface ErrorRateQuery {
 }
 
 /**
- * The metrics port: the 5xx ratio of a service (or one revision) over a window. Returns undefined when
+ * The metrics port: the 5xx ratio (or rate) of a service (or one revision) over a window. Returns undefined when
  * there is no data; throws `DependencyError` when the metrics API fails or hangs. Never guesses.
  */
 export interface MetricsSource {

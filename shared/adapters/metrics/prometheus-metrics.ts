@@ -8,8 +8,10 @@ import { queryInstant } from './prometheus-query.js';
 export interface PrometheusMetricsOptions extends FetchBounds {
   /** Prometheus base URL (`http://prometheus:9090`). */
   url: string;
-  /** PromQL giving the 5xx/total ratio as one series; `$window` and `$revision` are substituted. */
+  /** PromQL giving the 5xx/total ratio (or, with `measure: rate`, 5xx/s) as one series; `$window` and `$revision` are substituted. */
   query: string;
+  /** What `query` answers: the share of requests that failed (default), or failed requests per second. */
+  measure?: 'ratio' | 'rate';
   /** PromQL giving the request count over `$window`; when omitted, `total` stays unknown. */
   totalQuery?: string;
   headers?: Record<string, string>;
@@ -23,7 +25,7 @@ export function renderQuery(template: string, query: ErrorRateQuery): string {
   return template.replaceAll('$window', window).replaceAll('$revision', query.revision ?? '.*');
 }
 
-/** The 5xx share from the Prometheus HTTP API (`/api/v1/query`, instant vector at the window's end). */
+/** The 5xx share (or rate) from the Prometheus HTTP API (`/api/v1/query`, instant vector at the window's end). */
 export class PrometheusMetrics implements MetricsSource {
   readonly kind = 'prometheus';
 
@@ -38,7 +40,7 @@ export class PrometheusMetrics implements MetricsSource {
     return samples.map((s) => s.value);
   }
 
-  /** Evaluates the ratio (and the total, when configured) at the window's end; undefined when either is empty. */
+  /** Evaluates the ratio or rate (and the total, when configured) at the window's end; undefined when either is empty. */
   async errorRate(query: ErrorRateQuery): Promise<ErrorRateSample | undefined> {
     const { totalQuery } = this.options;
     const [ratios, totals] = await Promise.all([
@@ -50,12 +52,19 @@ export class PrometheusMetrics implements MetricsSource {
         retryable: false,
       });
     }
-    const ratio = ratios[0];
-    if (ratio === undefined || (totals !== undefined && totals.length === 0)) return undefined;
-    if (ratio < 0 || ratio > 1) {
-      throw new DependencyError(`Prometheus ratio query returned ${ratio}, outside [0, 1]`, { retryable: false });
+    const value = ratios[0];
+    if (value === undefined || (totals !== undefined && totals.length === 0)) return undefined;
+    const rate = this.options.measure === 'rate';
+    if (value < 0 || (!rate && value > 1)) {
+      const range = rate ? 'below 0' : 'outside [0, 1]';
+      throw new DependencyError(`Prometheus ${rate ? 'rate' : 'ratio'} query returned ${value}, ${range}`, {
+        retryable: false,
+      });
     }
     const total = totals?.reduce((a, b) => a + b, 0);
-    return { ratio, ...(total === undefined ? {} : { total: Math.round(total) }) };
+    return {
+      ...(rate ? { perSecond: value } : { ratio: value }),
+      ...(total === undefined ? {} : { total: Math.round(total) }),
+    };
   }
 }

@@ -13,19 +13,34 @@ export interface Candidate {
   source: 'name' | 'object';
 }
 
-/** A glob as a RegExp: `*` and `?` stay within a path segment, `**` crosses segments. */
-export function globToRegExp(glob: string): RegExp {
+function globSource(glob: string): string {
   let out = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
+    const close = c === '{' ? glob.indexOf('}', i) : -1;
+    if (close > i) {
+      out += `(?:${glob
+        .slice(i + 1, close)
+        .split(',')
+        .map(globSource)
+        .join('|')})`;
+      i = close;
+    } else if (c === '*' && glob[i + 1] === '*') {
       out += '.*';
       i += glob[i + 2] === '/' ? 2 : 1;
     } else if (c === '*') out += '[^/]*';
     else if (c === '?') out += '[^/]';
     else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  return new RegExp(`^${out}$`);
+  return out;
+}
+
+/**
+ * A glob as a RegExp: `*` and `?` stay within a path segment, `**` crosses segments, `{a,b}` takes either.
+ * @example globToRegExp('*.{sql,sql.gz}').test('db_20260101.sql.gz') // true
+ */
+export function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^${globSource(glob)}$`);
 }
 
 const NAME_TIME =

@@ -1,11 +1,12 @@
 import * as z from 'zod';
 import {
   baseEstateIssues,
-  type ConfigIssue,
   type EstateBase,
   type EstateBaseInput,
   EstateBaseSchema,
+  type EstateContext,
 } from './estate.js';
+import type { ConfigIssue } from './references.js';
 
 /**
  * The config sections functions add to the estate, by key: each function's `config.ts` adds its own with
@@ -34,8 +35,11 @@ export type EstateSchema = z.ZodType<Estate, EstateInput>;
 export interface ConfigSection<K extends SectionKey = SectionKey> {
   key: K;
   schema: EstateSections[K];
-  /** Problems between this section and the rest of the parsed estate (paths from the estate's root). */
-  check?(estate: Estate): ConfigIssue[];
+  /**
+   * Problems between this section and the rest of the parsed estate (paths from the estate's root), each naming
+   * the key path and, for a name that is not there, the names that are.
+   */
+  check?(estate: Estate, context: EstateContext): ConfigIssue[];
 }
 
 /** Any function's section, as a list of sections holds them. */
@@ -43,9 +47,10 @@ export type AnyConfigSection = { [K in SectionKey]: ConfigSection<K> }[SectionKe
 
 /**
  * Composes the estate schema: the base keys, then each section under its key, strict about unknown keys;
- * each section's checks run on the parsed estate in the given order, then the base's own.
+ * each section's checks run on the parsed estate in the given order, then the base's own. `context` (the
+ * packaged jobs, the registered functions) lets them check schedule overrides and function names too.
  */
-export function composeEstateSchema(sections: readonly AnyConfigSection[]): EstateSchema {
+export function composeEstateSchema(sections: readonly AnyConfigSection[], context: EstateContext = {}): EstateSchema {
   const shape: Record<string, z.ZodType> = { ...EstateBaseSchema.shape };
   for (const section of sections) {
     if (section.key in shape) throw new Error(`config section "${section.key}" is already a key of the estate`);
@@ -53,7 +58,10 @@ export function composeEstateSchema(sections: readonly AnyConfigSection[]): Esta
   }
   const schema = z.strictObject(shape).superRefine((parsed, ctx) => {
     const estate = parsed as Estate;
-    const issues = [...sections.flatMap((section) => section.check?.(estate) ?? []), ...baseEstateIssues(estate)];
+    const issues = [
+      ...sections.flatMap((section) => section.check?.(estate, context) ?? []),
+      ...baseEstateIssues(estate, context),
+    ];
     for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
   });
   return schema as unknown as EstateSchema;

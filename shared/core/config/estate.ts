@@ -1,4 +1,7 @@
 import * as z from 'zod';
+import { type ConfigIssue, knownNames } from './references.js';
+import type { Schedule } from './schedule.js';
+import { ScheduleOverridesSchema } from './schedule-overrides.js';
 import { AuthConfigSchema } from './sections/auth.js';
 import {
   DatabaseSchema,
@@ -10,25 +13,8 @@ import {
   ServiceSchema,
   StateConfigSchema,
 } from './sections/estate-common.js';
+import { isTimeZone } from './time-zone.js';
 import { NameSchema } from './types.js';
-
-let canonicalZones: Set<string> | undefined;
-
-/**
- * Whether the runtime knows `tz`. The list of canonical zones answers most names in about 2 ms;
- * only other names (aliases such as "Asia/Calcutta") pay for building a formatter, whose first
- * use sets up ICU date formatting (about 20 ms on a cold start).
- */
-export function isTimeZone(tz: string): boolean {
-  canonicalZones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
-  if (canonicalZones.has(tz)) return true;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The keys of `opsfn.yaml` every estate has, whatever functions it runs; functions add their sections. */
 export const EstateBaseSchema = z.strictObject({
@@ -44,27 +30,69 @@ export const EstateBaseSchema = z.strictObject({
   reports: ReportsSchema.optional(),
   services: z.record(NameSchema, ServiceSchema).default({}),
   databases: z.record(NameSchema, DatabaseSchema).default({}),
+  schedules: ScheduleOverridesSchema,
 });
 /** The validated keys every estate has, with every default filled in. */
 export type EstateBase = z.infer<typeof EstateBaseSchema>;
 /** The keys every estate has, as written in YAML. */
 export type EstateBaseInput = z.input<typeof EstateBaseSchema>;
 
-/** A problem a cross-reference check finds in a parsed estate, at its path from the estate's root. */
-export interface ConfigIssue {
-  path: (string | number)[];
-  message: string;
+/**
+ * What the estate's checks know beyond the file: the packaged Scheduler jobs (`schedules/*.yaml`) and the
+ * registered functions. Either may be missing (a deployed function carries no job files): its checks are skipped.
+ */
+export interface EstateContext {
+  jobs?: readonly Schedule[];
+  /** The entry points of the registered functions. */
+  functions?: readonly string[];
 }
 
-/** Cross-references within the base keys: every notify route names channels that exist. */
-export function baseEstateIssues(estate: EstateBase): ConfigIssue[] {
+/** Names a scoped token may be allowed beside the functions: the kill switch's routes on `opsfn serve`. */
+export const CONTROL_ROUTES = 'control';
+
+/** `schedules` overrides: each names a packaged job of a registered function. */
+function scheduleIssues(estate: EstateBase, context: EstateContext): ConfigIssue[] {
+  const { jobs, functions } = context;
+  if (jobs === undefined) return [];
+  const names = jobs.map((job) => job.name);
+  return Object.keys(estate.schedules).flatMap((name): ConfigIssue[] => {
+    const job = jobs.find((j) => j.name === name);
+    if (!job) return [{ path: ['schedules', name], message: `unknown job "${name}" ${knownNames(name, names)}` }];
+    return functions !== undefined && !functions.includes(job.function)
+      ? [{ path: ['schedules', name], message: `job "${name}" starts ${job.function}, which is not registered` }]
+      : [];
+  });
+}
+
+/** Function names in `notify.routes[].functions` and `auth.tokens[].allow[].function`: each must be registered. */
+function functionNameIssues(estate: EstateBase, context: EstateContext): ConfigIssue[] {
+  if (context.functions === undefined) return [];
+  const known = context.functions;
   const issues: ConfigIssue[] = [];
-  for (const [i, route] of estate.notify.routes.entries()) {
-    for (const [j, channel] of route.channels.entries()) {
-      if (!(channel in estate.notify.channels)) {
-        issues.push({ path: ['notify', 'routes', i, 'channels', j], message: `unknown channel "${channel}"` });
-      }
-    }
-  }
+  estate.notify.routes.forEach((route, r) => {
+    (route.functions ?? []).forEach((name, i) => {
+      if (!known.includes(name))
+        issues.push({
+          path: ['notify', 'routes', r, 'functions', i],
+          message: `unknown function "${name}" ${knownNames(name, known)}`,
+        });
+    });
+  });
+  const grantable = [...known, CONTROL_ROUTES];
+  (estate.auth?.tokens ?? []).forEach((token, t) => {
+    if (!('allow' in token)) return;
+    (token.allow ?? []).forEach((grant, g) => {
+      if (!grantable.includes(grant.function))
+        issues.push({
+          path: ['auth', 'tokens', t, 'allow', g, 'function'],
+          message: `unknown function "${grant.function}" ${knownNames(grant.function, grantable)}`,
+        });
+    });
+  });
   return issues;
+}
+
+/** Cross-references within the base keys: schedule overrides and the function names routes and grants use. */
+export function baseEstateIssues(estate: EstateBase, context: EstateContext = {}): ConfigIssue[] {
+  return [...scheduleIssues(estate, context), ...functionNameIssues(estate, context)];
 }

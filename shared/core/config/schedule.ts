@@ -2,21 +2,29 @@ import { Cron } from 'croner';
 import * as z from 'zod';
 import { DurationSchema } from './types.js';
 
+/** A unix-cron expression croner accepts (`30 3 * * *`), as Cloud Scheduler takes it. */
+export const CronSchema = z.string().refine((expr) => {
+  try {
+    new Cron(expr, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a unix-cron expression like "30 3 * * *"');
+
+/** The name of a Scheduler job: its file name under `schedules/` and its Cloud Scheduler job's suffix. */
+export const JobNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{2,62}$/, 'expected a job name like "backup-verify" (3-63 chars, a-z0-9-)');
+
 /**
  * One Cloud Scheduler job (`schedules/<name>.yaml`): the single source for Terraform (`yamldecode`)
- * and the embedded scheduler of `opsfn serve`.
+ * and the embedded scheduler of `opsfn serve`; an estate's `schedules` section overrides it per estate.
  */
 export const ScheduleSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]{2,62}$/, 'expected a job name like "backup-verify" (3-63 chars, a-z0-9-)'),
+  name: JobNameSchema,
   description: z.string().default(''),
-  schedule: z.string().refine((expr) => {
-    try {
-      new Cron(expr, { paused: true });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected a unix-cron expression like "30 3 * * *"'),
+  schedule: CronSchema,
   /** IANA zone; when omitted the estate's `timezone` applies. */
   timeZone: z.string().optional(),
   /** The entry point the job starts (`backupVerify`). */

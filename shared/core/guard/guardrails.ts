@@ -6,6 +6,7 @@ import type { StateStore } from '../state/index.js';
 import type { RefusedBy } from './act.js';
 import { activeFreeze } from './freeze.js';
 import { GuardKeys, type PauseRecord } from './keys.js';
+import { readPauseFile } from './pause-file.js';
 
 /** What the guardrails of one run share. */
 export interface GuardRun {
@@ -72,8 +73,11 @@ export const GUARDRAILS: readonly Guardrail[] = [
   {
     name: 'kill-switch',
     summary:
-      'Refuses while `opsfn pause` is in force: `control:paused`, or `control:paused:<function>` for one function.',
+      'Refuses while `opsfn pause` is in force: `control:paused`, or `control:paused:<function>` for one function, in the state store; or while `guard.pauseFile` (every function) or `<pauseFile>.<function>` exists on the host.',
     async check({ run }) {
+      const file =
+        run.guard.pauseFile === undefined ? undefined : await readPauseFile(run.guard.pauseFile, run.function);
+      if (file) return { stop: `paused since ${file.at}: ${file.reason}` };
       if (!run.stateAvailable) return undefined;
       const paused =
         (await run.state.get<PauseRecord>(GuardKeys.pausedFunction(run.function))) ??

@@ -3,3 +3,4 @@ export * from './freeze.js';
 export * from './guard.js';
 export * from './guardrails.js';
 export * from './keys.js';
+export * from './pause-file.js';

@@ -10,7 +10,7 @@ export const GuardKeys = {
   breakerActions: 'breaker:actions',
 } as const;
 
-/** What `opsfn pause` records. */
+/** What `opsfn pause` (or `POST /control/pause`, or a pause file) records. */
 export interface PauseRecord {
   reason: string;
   at: string;

@@ -1,12 +1,32 @@
 import { join } from 'node:path';
 import { Cron } from 'croner';
-import type { Estate, EstateSchema } from '../../core/config/index.js';
-import { ConfigError, loadSchedules } from '../../core/config/index.js';
-import { GuardKeys, type PauseRecord } from '../../core/guard/index.js';
+import type { Estate, EstateSchema, ScheduledEstate } from '../../core/config/index.js';
+import { ConfigError, effectiveSchedules, loadSchedules } from '../../core/config/index.js';
+import {
+  GuardKeys,
+  type PauseRecord,
+  pauseFilePath,
+  readPauseFile,
+  removePauseFile,
+  writePauseFile,
+} from '../../core/guard/index.js';
 import type { Runtime } from '../runtime/index.js';
 import { loadConfig, packageRoot } from '../runtime/index.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
 import type { CliIo } from './io.js';
+
+/** What an estate's state store cannot do, said when its config validates, so nobody learns it from an incident. */
+export function stateNotes(estate: Estate): string[] {
+  if (estate.state !== 'memory') return [];
+  const pause = estate.guard.pauseFile
+    ? `use POST /control/pause on it, or create ${estate.guard.pauseFile} (guard.pauseFile)`
+    : 'use POST /control/pause on it, or set guard.pauseFile for a kill switch that survives restarts';
+  return [
+    'state: memory keeps locks, cooldowns, rate limits, the breaker, idempotency claims and deduplication in one process: lost when it restarts, not shared with a second replica (run one)',
+    `state: memory: "opsfn pause" from another process cannot reach a running opsfn serve: ${pause}`,
+    'state: memory: work a shutdown interrupted is not delivered again at the next start',
+  ];
+}
 
 /** `opsfn config validate [F...]`: 0 when every file validates against the estate schema, 2 with each error otherwise. */
 export async function validateCommand(schema: EstateSchema, files: string[], io: CliIo): Promise<number> {
@@ -18,6 +38,7 @@ export async function validateCommand(schema: EstateSchema, files: string[], io:
       io.out(
         `${source}: valid (estate ${estate.estate}, ${Object.keys(estate.services).length} services, mode ${estate.mode})\n`,
       );
+      for (const note of stateNotes(estate)) io.out(`  note: ${note}\n`);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       io.err(`${error.message}\n`);
@@ -27,33 +48,52 @@ export async function validateCommand(schema: EstateSchema, files: string[], io:
   return code;
 }
 
-/** `opsfn schedules [--json]`: the jobs of `schedules/` with their next run in their time zone. */
-export async function schedulesCommand(json: boolean, timezone: string, io: CliIo, dir?: string): Promise<number> {
-  const jobs = await loadSchedules(dir ?? join(packageRoot(), 'schedules'));
+const SOURCE_TAG = { estate: 'estate', 'job file': 'job', 'estate timezone': 'estate tz' } as const;
+
+/**
+ * `opsfn schedules [--json]`: the jobs of `schedules/` with the estate's overrides applied, their next run in
+ * their time zone, and where each value came from (the estate's `schedules`, the job file, the estate's timezone).
+ */
+export async function schedulesCommand(
+  json: boolean,
+  estate: ScheduledEstate,
+  io: CliIo,
+  dir?: string,
+): Promise<number> {
+  const jobs = effectiveSchedules(await loadSchedules(dir ?? join(packageRoot(), 'schedules')), estate);
   const rows = jobs.map((job) => {
-    const timeZone = job.timeZone ?? timezone;
-    const next = job.paused ? null : new Cron(job.schedule, { timezone: timeZone, paused: true }).nextRun();
+    const next = job.paused ? null : new Cron(job.schedule, { timezone: job.timeZone, paused: true }).nextRun();
     return {
       name: job.name,
       function: job.function,
       schedule: job.schedule,
-      timeZone,
+      timeZone: job.timeZone,
       paused: job.paused,
+      payload: job.payload,
       next: next?.toISOString() ?? null,
+      from: job.from,
     };
   });
-  if (json) io.out(`${JSON.stringify(rows, null, 2)}\n`);
-  else
-    for (const r of rows)
-      io.out(
-        `${r.name.padEnd(24)} ${r.function.padEnd(14)} ${r.schedule.padEnd(16)} ${r.timeZone.padEnd(18)} next ${r.next ?? 'paused'}\n`,
-      );
+  if (json) {
+    io.out(`${JSON.stringify(rows, null, 2)}\n`);
+    return ExitCodes.ok;
+  }
+  const tag = (source: keyof typeof SOURCE_TAG) => `(${SOURCE_TAG[source]})`;
+  for (const r of rows) {
+    const unpaused = r.from.paused === 'estate' ? ' (unpaused: estate)' : '';
+    const when = r.next ? `next ${r.next}${unpaused}` : `paused ${tag(r.from.paused)}`;
+    const payload = r.from.payload === 'estate' ? ` payload ${JSON.stringify(r.payload)} (estate)` : '';
+    io.out(
+      `${r.name.padEnd(24)} ${r.function.padEnd(13)} ${`${r.schedule} ${tag(r.from.schedule)}`.padEnd(26)} ${`${r.timeZone} ${tag(r.from.timeZone)}`.padEnd(30)} ${when}${payload}\n`,
+    );
+  }
   return ExitCodes.ok;
 }
 
 /**
- * `opsfn pause [function] --reason R` / `opsfn resume [function]`: the kill switch, kept in the
- * shared state store so every instance sees it. Refused with memory state, where it would be a no-op.
+ * `opsfn pause [function] --reason R` / `opsfn resume [function]`: the kill switch. With a shared state store it
+ * is kept there, so every instance sees it; with memory state it is the pause file (`guard.pauseFile`) the running
+ * `opsfn serve` reads, and without one it is refused, naming what works instead.
  */
 export async function controlCommand(
   runtime: Runtime,
@@ -62,24 +102,38 @@ export async function controlCommand(
   reason: string | undefined,
   io: CliIo,
 ): Promise<number> {
-  if (runtime.config.state === 'memory') {
-    throw new UsageError(
-      `${verb} needs a shared state store: set state.redis in the config (memory state lives in one process only)`,
-    );
-  }
   if (fn) runtime.find(fn);
+  const { pauseFile } = runtime.config.guard;
+  const who = fn ?? 'every function';
+  if (runtime.config.state === 'memory') {
+    if (pauseFile === undefined) {
+      throw new UsageError(
+        `${verb} cannot reach a running opsfn serve with memory state (its kill switch lives in that process): call POST /control/${verb} on it, or set guard.pauseFile and run this again`,
+      );
+    }
+    if (verb === 'pause') {
+      const path = await writePauseFile(pauseFile, fn, pauseRecord(runtime, reason, io));
+      io.out(`paused ${who}: ${path} exists, mutations are refused until "opsfn resume${fn ? ` ${fn}` : ''}"\n`);
+    } else {
+      const removed = await removePauseFile(pauseFile, fn);
+      io.out(removed ? `resumed ${who}: removed ${pauseFilePath(pauseFile, fn)}\n` : `${who} was not paused\n`);
+    }
+    return ExitCodes.ok;
+  }
   const key = fn ? GuardKeys.pausedFunction(fn) : GuardKeys.paused;
   if (verb === 'pause') {
-    const record: PauseRecord = {
-      reason: reason ?? 'paused by an operator',
-      at: runtime.now().toISOString(),
-      by: io.env.USER ?? 'cli',
-    };
-    await runtime.state.put(key, record);
-    io.out(`paused ${fn ?? 'every function'}: mutations are refused until "opsfn resume${fn ? ` ${fn}` : ''}"\n`);
+    await runtime.state.put(key, pauseRecord(runtime, reason, io));
+    io.out(`paused ${who}: mutations are refused until "opsfn resume${fn ? ` ${fn}` : ''}"\n`);
   } else {
     await runtime.state.delete(key);
-    io.out(`resumed ${fn ?? 'every function'}\n`);
+    io.out(`resumed ${who}\n`);
+    const held = pauseFile === undefined ? undefined : await readPauseFile(pauseFile, fn);
+    if (held)
+      io.err(`note: ${held.by?.slice('file:'.length) ?? 'a pause file'} still pauses on this host: remove it too\n`);
   }
   return ExitCodes.ok;
+}
+
+function pauseRecord(runtime: Runtime, reason: string | undefined, io: CliIo): PauseRecord {
+  return { reason: reason ?? 'paused by an operator', at: runtime.now().toISOString(), by: io.env.USER ?? 'cli' };
 }

@@ -13,7 +13,7 @@ import type { ServeDeps } from './serve-main.js';
 const USAGE = `usage:
   opsfn serve     [--config F | --demo] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
   opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--log json|text]
-  opsfn config    validate [F...]
+  opsfn config    validate [--config F] [F...]
   opsfn schedules [--json] [--config F]
   opsfn pause     [function] [--reason R] [--config F]
   opsfn resume    [function] [--config F]
@@ -85,17 +85,23 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
       return withRuntime(deps, io, { config, log }, (runtime) => invokeCommand(runtime, args, io));
     }
     case 'config': {
-      const [sub, ...files] = rest;
+      const [sub, ...args] = rest;
       if (sub !== 'validate') throw new UsageError('config: the only subcommand is "validate"');
-      return validateCommand(deps.estate, files, io);
+      // Every other command takes --config; validate takes it too, beside positional files.
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { config: { type: 'string', multiple: true } },
+      });
+      return validateCommand(deps.estate, [...(values.config ?? []), ...positionals], io);
     }
     case 'schedules': {
       const { values } = parseArgs({ args: rest, options: common });
-      const timezone =
+      const estate =
         values.config || io.env.OPSFN_CONFIG
-          ? (await loadConfig(deps.estate, values.config, { env: io.env })).timezone
-          : 'UTC';
-      return schedulesCommand(values.json, timezone, io);
+          ? await loadConfig(deps.estate, values.config, { env: io.env })
+          : { timezone: 'UTC', schedules: {} };
+      return schedulesCommand(values.json, estate, io);
     }
     case 'pause':
     case 'resume': {

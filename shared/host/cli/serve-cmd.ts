@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { loadSchedules } from '../../core/config/index.js';
+import { effectiveSchedules, loadSchedules } from '../../core/config/index.js';
 import { createConsole } from '../console/index.js';
 import { metricsMount, type OpsMetrics } from '../metrics/index.js';
 import type { Runtime, Scheduler } from '../runtime/index.js';
@@ -48,6 +48,9 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   }
   let scheduler: Scheduler | undefined;
   await args.metrics?.load(runtime.state);
+  // The estate's overrides are applied before anything listens, so a job they name that is not there stops the start.
+  const packaged = args.scheduler ? await loadSchedules(args.schedules ?? join(packageRoot(), 'schedules')) : [];
+  const schedules = effectiveSchedules(packaged, runtime.config);
   const mounts = [
     createConsole(runtime, { loopback, jobs: () => scheduler?.jobs ?? [] }),
     ...(args.metrics ? [metricsMount(runtime, args.metrics, { loopback })] : []),
@@ -59,15 +62,15 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const schedules = args.scheduler ? await loadSchedules(args.schedules ?? join(packageRoot(), 'schedules')) : [];
-  scheduler = startScheduler(runtime, schedules, (job, envelope) => {
+  const started = startScheduler(runtime, schedules, (job, envelope) => {
     io.err(`scheduled ${job.name}: ${envelope.outcome}: ${envelope.summary}\n`);
   });
+  scheduler = started;
   io.err(
-    `opsfn serving ${runtime.functions.map((f) => `/${f.name}`).join(' ')} at ${url} (console GET /, GET /metrics, GET /healthz, GET /readyz)\n`,
+    `opsfn serving ${runtime.functions.map((f) => `/${f.name}`).join(' ')} at ${url} (console GET /, GET /metrics, GET /healthz, GET /readyz, /control)\n`,
   );
-  for (const job of scheduler.jobs)
-    io.err(`  schedule ${job.name} → ${job.function}, next ${job.next?.toISOString() ?? 'never'}\n`);
+  for (const job of started.jobs)
+    io.err(`  schedule ${job.name} → ${job.function}, next ${job.next?.toISOString() ?? 'never'} (${job.timeZone})\n`);
   const redelivered = await runtime.redeliver();
   if (redelivered > 0) io.err(`  delivering again ${redelivered} invocation(s) the last shutdown interrupted\n`);
   return {

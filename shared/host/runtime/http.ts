@@ -1,110 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import { traceFromHeaders } from '../../core/audit/index.js';
-import { BadInputError, ForbiddenError, type OpsError, toOpsError } from '../../core/errors/index.js';
-import type { IncomingRequest, WireFormat } from '../../core/events/index.js';
+import { BadInputError, toOpsError } from '../../core/errors/index.js';
+import type { WireFormat } from '../../core/events/index.js';
 import { parseRequest, readBody } from '../../core/events/index.js';
 import type { FunctionRoute, ResultEnvelope, RouteRequest } from '../../core/run/index.js';
-import { authenticate, type Caller } from './auth.js';
+import {
+  type Admitted,
+  admit,
+  admitTo,
+  type BodyReader,
+  type HttpOptions,
+  type RequestHead,
+  refuse,
+} from './admission.js';
 import { continuationKey } from './continuation.js';
-import { callerMay } from './grants.js';
-import { errorReply, type HttpReply, refusalReply, statusOf } from './http-reply.js';
-import { guardRequest } from './request-guard.js';
+import type { HttpReply } from './http-reply.js';
+import { statusOf } from './http-reply.js';
 import type { Runtime } from './runtime.js';
 import { admitTrigger } from './trigger-trust.js';
 
-/** A request before its body is read. */
-export type RequestHead = Omit<IncomingRequest, 'body'>;
-
-/** Reads the request body, refusing it past `limit` bytes; called only once the request is admitted. */
-export type BodyReader = (limit: number) => Promise<Buffer>;
-
-/** How a server hands requests to {@link handleHttp}. */
-export interface HttpOptions {
-  /** The server listens on loopback only: a `Host` naming anything else is refused. */
-  loopback?: boolean;
-  /** The caller when the platform already established it (Cloud Run IAM in front of a CloudEvent target). */
-  caller?: Caller;
-  /** The only wire formats this entry point takes; others are refused with 400. */
-  formats?: readonly WireFormat[];
-}
-
-/** A request admitted to a function: who sent it and, for an extra route, which one. */
-export interface Admitted {
-  caller: Caller;
-  route: FunctionRoute | undefined;
-  body: Buffer;
-}
-
-function evidenceOf(head: RequestHead, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const h = head.headers;
-  return {
-    method: head.method,
-    path: head.path,
-    ...(h.host ? { host: h.host } : {}),
-    ...(h.origin ? { origin: h.origin } : {}),
-    ...(h['sec-fetch-site'] ? { secFetchSite: h['sec-fetch-site'] } : {}),
-    ...(h['content-type'] ? { contentType: h['content-type'] } : {}),
-    ...(h['user-agent'] ? { userAgent: h['user-agent'] } : {}),
-    ...extra,
-  };
-}
-
-function refuse(runtime: Runtime, name: string, head: RequestHead, error: OpsError, extra = {}): HttpReply {
-  runtime.reject(name, `${error.kind}: ${error.message}`, evidenceOf(head, { ...error.details, ...extra }));
-  return errorReply(error);
-}
+export { type Admitted, admit, type BodyReader, type HttpOptions, type RequestHead } from './admission.js';
 
 /**
- * Admits a request to function `name` in the order that costs an attacker most and opsfn least:
- * route → request guard (Host, Origin, Sec-Fetch-Site, media type) → credentials → the caller's
- * allow list → the body, read only now and bounded by `limits.body`. Every refusal is audited.
+ * Handles a request for routes that belong to no function (the kill switch's `/control` on `opsfn serve`):
+ * admitted exactly like a function's extra routes (guard, credentials, allow list, bounded body), no intake.
  */
-export async function admit(
+export async function handleRoutes(
   runtime: Runtime,
   name: string,
+  routes: readonly FunctionRoute[],
   head: RequestHead,
   bodyReader: BodyReader,
-  subpath: string,
+  subpath = '',
   options: HttpOptions = {},
-): Promise<Admitted | HttpReply> {
-  let definition: ReturnType<Runtime['find']>;
-  try {
-    definition = runtime.find(name);
-  } catch (thrown) {
-    return errorReply(toOpsError(thrown));
-  }
-  const route = definition.routes?.find((r) => r.method === head.method && r.subpath === subpath);
-  if (!route && (head.method !== 'POST' || subpath !== '')) {
-    const known = (definition.routes ?? []).map((r) => `${r.method} /${name}${r.subpath ? `/${r.subpath}` : ''}`);
-    return {
-      status: head.method === 'POST' || subpath !== '' ? 404 : 405,
-      body: {
-        error: 'route',
-        message: `${head.method} /${name}${subpath ? `/${subpath}` : ''} is not served (POST /${name}${known.length ? `, ${known.join(', ')}` : ''})`,
-      },
-    };
-  }
-  const refusal = guardRequest(head.method, head.headers, { loopback: options.loopback === true });
-  if (refusal) {
-    runtime.reject(name, `refused: ${refusal.message}`, evidenceOf(head));
-    return refusalReply(refusal);
-  }
-  let caller: Caller;
-  try {
-    caller =
-      options.caller ?? (await authenticate(head.headers, runtime.config.auth, runtime.secret, runtime.verifyOidc));
-  } catch (thrown) {
-    return refuse(runtime, name, head, toOpsError(thrown));
-  }
-  if (!callerMay(caller, { function: name, method: head.method, subpath })) {
-    const what = `${head.method} /${name}${subpath ? `/${subpath}` : ''}`;
-    return refuse(runtime, name, head, new ForbiddenError(`${caller.id} may not call ${what}`), { caller: caller.id });
-  }
-  try {
-    return { caller, route, body: await bodyReader(runtime.config.limits.body) };
-  } catch (thrown) {
-    return refuse(runtime, name, head, toOpsError(thrown), { caller: caller.id });
-  }
+): Promise<HttpReply> {
+  const admitted = await admitTo(runtime, { name, routes, intake: false }, head, bodyReader, subpath, options);
+  if (!('caller' in admitted)) return admitted;
+  const { route } = admitted;
+  if (!route) return { status: 404, body: { error: 'route', message: `${head.method} /${name} is not served` } };
+  return runRoute(runtime, name, head, subpath, { ...admitted, route });
 }
 
 /** What an extra route of function `name` gets for one admitted call: the request and the runtime's services. */

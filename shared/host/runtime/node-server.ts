@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { toOpsError } from '../../core/errors/index.js';
+import { CONTROL_PATH, controlRoutes } from './control-routes.js';
 import { discardUnread } from './discard-body.js';
 import { ShutdownError } from './errors.js';
-import { handleHttp } from './http.js';
+import { handleHttp, handleRoutes } from './http.js';
 import { errorReply, type HttpReply, normalizeHeaders, readBodyUpTo, subpathOf } from './http-reply.js';
 import { readiness } from './readiness.js';
 import type { Runtime } from './runtime.js';
@@ -32,10 +33,11 @@ export interface HttpServerOptions {
 }
 
 /**
- * Serves every registered function at `POST /<entryPoint>`, liveness at `GET /healthz` and
- * readiness at `GET /readyz` on one port; the local equivalent of the deployed functions.
+ * Serves every registered function at `POST /<entryPoint>`, liveness at `GET /healthz`, readiness at
+ * `GET /readyz` and the kill switch at `/control` on one port; the local equivalent of the deployed functions.
  */
 export function createHttpServer(runtime: Runtime, options: HttpServerOptions = {}): Server {
+  const control = controlRoutes(runtime);
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://local');
     const [name = '', ...rest] = url.pathname.replace(/^\/+|\/+$/g, '').split('/');
@@ -50,14 +52,18 @@ export function createHttpServer(runtime: Runtime, options: HttpServerOptions = 
       runtime.reject(name, 'refused: opsfn is shutting down', { method: req.method, path: url.pathname });
       return send(res, errorReply(new ShutdownError()));
     }
-    const reply = await handleHttp(
-      runtime,
-      name,
-      { method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: normalizeHeaders(req.headers) },
-      (limit) => readBodyUpTo(req, limit),
-      subpathOf(rest.join('/')),
-      { loopback: options.loopback === true },
-    );
+    const head = {
+      method: req.method ?? 'GET',
+      path: `${url.pathname}${url.search}`,
+      headers: normalizeHeaders(req.headers),
+    };
+    const read = (limit: number) => readBodyUpTo(req, limit);
+    const http = { loopback: options.loopback === true };
+    const subpath = subpathOf(rest.join('/'));
+    const reply =
+      name === CONTROL_PATH
+        ? await handleRoutes(runtime, name, control, head, read, subpath, http)
+        : await handleHttp(runtime, name, head, read, subpath, http);
     // A body nobody read (a refused request) is drained briefly, then its connection closed.
     discardUnread(req, res);
     send(res, reply);

@@ -5,8 +5,8 @@ import type { Runtime } from './runtime.js';
 
 /** A running embedded scheduler. */
 export interface Scheduler {
-  /** The jobs with their next run, as of now. */
-  readonly jobs: { name: string; function: string; next: Date | null }[];
+  /** The jobs with their time zone and next run, as of now. */
+  readonly jobs: { name: string; function: string; timeZone: string; next: Date | null }[];
   /** Runs a job now, as its schedule would, and resolves when it (and its retries) finished. */
   trigger(name: string): Promise<void>;
   stop(): void;
@@ -15,7 +15,8 @@ export interface Scheduler {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `schedules/*.yaml` in-process with croner, in each job's time zone (else the estate's).
+ * Runs `schedules/*.yaml` (with the estate's overrides applied by the caller) in-process with croner, in each
+ * job's time zone (else the estate's).
  * A tick is skipped while the previous run of the same job is still going; a retryable failure is
  * retried with the job's backoff, as Cloud Scheduler would.
  */
@@ -25,12 +26,13 @@ export function startScheduler(
   onResult: (job: Schedule, envelope: ResultEnvelope) => void = () => {},
 ): Scheduler {
   const known = new Set(runtime.functions.map((f) => f.name));
+  const zoneOf = (job: Schedule) => job.timeZone ?? runtime.config.timezone;
   const crons: { job: Schedule; cron: Cron }[] = [];
   for (const job of schedules.filter((s) => !s.paused && known.has(s.function))) {
     const cron = new Cron(
       job.schedule,
       {
-        timezone: job.timeZone ?? runtime.config.timezone,
+        timezone: zoneOf(job),
         protect: (skipped) =>
           runtime.reject(job.function, `scheduled run of ${job.name} skipped: the previous run is still going`, {
             job: job.name,
@@ -61,7 +63,12 @@ export function startScheduler(
   }
   return {
     get jobs() {
-      return crons.map(({ job, cron }) => ({ name: job.name, function: job.function, next: cron.nextRun() }));
+      return crons.map(({ job, cron }) => ({
+        name: job.name,
+        function: job.function,
+        timeZone: zoneOf(job),
+        next: cron.nextRun(),
+      }));
     },
     async trigger(name) {
       const entry = crons.find((c) => c.job.name === name);

@@ -43,6 +43,23 @@ describe('object listing', () => {
     expect(globToRegExp('db_????.gz').test('db_2026.gz')).toBe(true);
   });
 
+  it('takes either alternative of {a,b}, plain and gzipped dumps alike', () => {
+    const dumps = globToRegExp('*.{sql,sql.gz}');
+    expect(['manual_backup_20251230_020000.sql', 'latest.sql', 'x.sql.gz'].map((n) => dumps.test(n))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(['x.sql.gz.sha256', 'x.sqlite', 'daily/x.sql', 'x.sql.bz2'].map((n) => dumps.test(n))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(globToRegExp('{db,config}_*.tar.gz').test('config_20260101.tar.gz')).toBe(true);
+    expect(globToRegExp('a{b').test('a{b')).toBe(true);
+  });
+
   it('reads timestamps in names in the estate zone and caps date-only names at the end of that day', () => {
     const updated = new Date('2026-11-22T10:00:00Z');
     expect(backupTime('db_20261121_020000.sql.gz', updated, 'Asia/Shanghai')).toEqual({
@@ -124,8 +141,11 @@ describe('BackupsSchema', () => {
     });
     const issues = backupReferenceIssues(backups, { main: { kind: 'cloud-sql' }, local: { kind: 'postgres' } });
     expect(issues).toEqual([
-      { path: ['backups', 'b', 'database'], message: 'unknown database "ghost"' },
-      { path: ['backups', 'c', 'database'], message: 'expected a cloud-sql database, "local" is postgres' },
+      { path: ['backups', 'b', 'database'], message: 'unknown database "ghost" (known: main, local)' },
+      {
+        path: ['backups', 'c', 'database'],
+        message: 'expected a cloud-sql entry of databases, "local" is not (main is)',
+      },
     ]);
   });
 });

@@ -140,6 +140,7 @@ describe('drDrill lifecycle', () => {
     expect(body.summary).toContain('dry-run: drill plan quarterly-db has 4 steps');
     expect(body.items.map((i) => i.name)).toEqual(['restore', 'assert', 'check', 'cleanup']);
     expect(body.items[0]?.detail).toContain('would restore the newest dump of backup dumps');
+    expect(body.items[1]?.detail).toMatch(/^would run \d+ read-only SQL assertions? on the recovered copy$/);
     await new Promise((r) => setTimeout(r, 100));
     expect(await state.keys('drill')).toEqual([]);
     expect(notifier.sent).toEqual([]);

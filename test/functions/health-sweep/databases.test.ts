@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EstateSchema } from '../../../functions/estate.js';
 import { judgeDatabase } from '../../../functions/health-sweep/checks/database.js';
 import { connectMysql, connectPostgres } from '../../../shared/adapters/databases/drivers.js';
+import { formatZodIssues } from '../../../shared/core/config/zod-issues.js';
 import { MYSQL_URL, PG_URL, suffix } from '../../shared/adapters/databases/seed.js';
 import { healthHarness, itemsOf } from './harness.js';
 
@@ -96,29 +98,37 @@ describe('healthSweep database checks on real servers', () => {
     expect(at(Math.ceil(max * 0.95))).toBe('fail');
   });
 
-  it('reads an estate database by key and refuses a Cloud SQL one it cannot connect to', async () => {
+  it('reads an estate database by key', async () => {
     const items = itemsOf(
       await sweepOf(
         [
           { name: 'main', kind: 'postgres', database: 'main' },
-          { name: 'cloud', kind: 'mysql', database: 'cloud' },
-          { name: 'missing', kind: 'postgres', database: 'nope' },
           { name: 'closed', kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/x', timeout: '2s' },
         ],
-        {
-          databases: {
-            main: { kind: 'postgres', url: PG_URL },
-            cloud: { kind: 'cloud-sql', project: 'p', instance: 'db' },
-          },
-        },
+        { databases: { main: { kind: 'postgres', url: PG_URL } } },
       ),
     );
     expect(items.main?.status).toBe('ok');
-    expect(items.cloud).toMatchObject({
-      status: 'fail',
-      detail: 'database "cloud" is cloud-sql, not mysql: give "url"',
-    });
-    expect(items.missing?.detail).toBe('unknown database "nope" (not in the estate\'s databases)');
     expect(items.closed?.detail).toMatch(/ECONNREFUSED|connection refused/);
+  });
+
+  it('refuses at load a check naming a Cloud SQL entry it cannot connect to, or a database that is not there', () => {
+    const estate = {
+      databases: {
+        main: { kind: 'postgres', url: PG_URL },
+        cloud: { kind: 'cloud-sql', project: 'p', instance: 'db' },
+      },
+      health: {
+        checks: [
+          { name: 'cloud', kind: 'mysql', database: 'cloud' },
+          { name: 'missing', kind: 'postgres', database: 'mian' },
+        ],
+      },
+    };
+    const parsed = EstateSchema.safeParse(estate);
+    expect(parsed.success ? [] : formatZodIssues(parsed.error)).toEqual([
+      'health.checks[0].database: expected a mysql entry of databases for a mysql check, "cloud" is not',
+      'health.checks[1].database: unknown database "mian" (known: main, cloud; did you mean "main"?)',
+    ]);
   });
 });

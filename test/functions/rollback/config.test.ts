@@ -10,7 +10,7 @@ describe('rollback config', () => {
     const result = parse([{ match: { alert: 'HighErrorRate' }, errorRate: { threshold: '1%' } }]);
     expect(result.success && result.data.rollback?.policies[0]).toEqual({
       match: { alert: 'HighErrorRate' },
-      errorRate: { threshold: 0.01, window: 300_000, minRequests: 100 },
+      errorRate: { threshold: { kind: 'ratio', ratio: 0.01 }, window: 300_000, minRequests: 100 },
       recentDeploy: 7_200_000,
       settle: 180_000,
       cooldown: 1_800_000,
@@ -19,13 +19,35 @@ describe('rollback config', () => {
   });
 
   it.each([
+    ['0.01/s', { kind: 'rate', perSecond: 0.01 }],
+    ['6/m', { kind: 'rate', perSecond: 0.1 }],
+    ['5%', { kind: 'ratio', ratio: 0.05 }],
+    [0.05, { kind: 'ratio', ratio: 0.05 }],
+  ])('reads the threshold %j', (threshold, parsed) => {
+    const result = parse([{ match: { alert: 'HighErrorRate' }, errorRate: { threshold } }]);
+    expect(result.success && result.data.rollback?.policies[0]?.errorRate.threshold).toEqual(parsed);
+  });
+
+  it.each([
+    [
+      [{ match: { alert: 'a' }, errorRate: { threshold: '0.01/s', probe: { url: 'http://api/health' } } }],
+      'rollback.policies[0].errorRate.threshold: a probe counts its own requests',
+    ],
+    [
+      [{ match: { alert: 'a' }, errorRate: { threshold: '0/s' } }],
+      'rollback.policies[0].errorRate.threshold: expected',
+    ],
+    [
+      [{ match: { alert: 'a' }, errorRate: { threshold: '1%', query: 'x', totalQuery: 'y' } }],
+      'rollback.policies[0].errorRate.query: expected endpoints.prometheus',
+    ],
     [
       [{ match: {}, errorRate: { threshold: 0.1 } }],
       'rollback.policies[0].match: expected at least one of "alert", "policy" or "labels"',
     ],
     [
       [{ match: { alert: 'a' }, errorRate: { threshold: 5 } }],
-      'rollback.policies[0].errorRate.threshold: expected a ratio in (0, 1]',
+      'rollback.policies[0].errorRate.threshold: expected a share of requests like "5%" or 0.05',
     ],
     [
       [{ match: { alert: 'a' }, errorRate: { threshold: 0.1, query: 'x' } }],

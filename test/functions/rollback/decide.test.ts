@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseTarget, type DecideInput, decide } from '../../../functions/rollback/decide.js';
+import { chooseTarget, type DecideInput, decide, judge } from '../../../functions/rollback/decide.js';
 import type { ServiceStatus } from '../../../shared/adapters/platforms/service-platform.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
@@ -22,13 +22,40 @@ function status(overrides: Partial<ServiceStatus> = {}): ServiceStatus {
 }
 
 const base: DecideInput = {
-  policy: { threshold: 0.01, minRequests: 100, recentDeployMs: 2 * 3_600_000, onInconclusive: 'hold' },
+  policy: {
+    threshold: { kind: 'ratio', ratio: 0.01 },
+    minRequests: 100,
+    recentDeployMs: 2 * 3_600_000,
+    onInconclusive: 'hold',
+  },
   status: status(),
   current: { sample: { ratio: 0.2, total: 1000, errors: 200 } },
   previous: { sample: { ratio: 0.001, total: 1000, errors: 1 } },
   bad: [],
   now: NOW,
 };
+
+describe('judge', () => {
+  const rate = { ...base.policy, threshold: { kind: 'rate' as const, perSecond: 0.01 } };
+
+  it.each([
+    [{ sample: { perSecond: 0.02, total: 600 } }, 'high', '5xx rate 0.02/s over 600 requests ≥ threshold 0.01/s'],
+    [{ sample: { perSecond: 0.005, total: 600 } }, 'low', '5xx rate 0.005/s over 600 requests < threshold 0.01/s'],
+    [{ sample: { ratio: 0.5, total: 600 } }, 'unknown', 'the metrics source gives no 5xx rate'],
+  ])('judges %j against a rate threshold', (reading, state, reason) => {
+    expect(judge(reading, rate)).toEqual({ state, reason });
+  });
+
+  it('judges a share of requests against a ratio threshold, and says so when the source gives only a rate', () => {
+    expect(judge({ sample: { ratio: 0.2, total: 1000 } }, base.policy)).toEqual({
+      state: 'high',
+      reason: 'error ratio 20.00% over 1000 requests ≥ threshold 1.00%',
+    });
+    expect(judge({ sample: { perSecond: 3, total: 1000 } }, base.policy).reason).toBe(
+      'the metrics source gives no error ratio',
+    );
+  });
+});
 
 describe('decide', () => {
   it.each([

@@ -8,7 +8,9 @@ import { RecordingServer } from '../../fakes/recording-server.js';
 import { testEstate } from '../../support/estate.js';
 
 const END = new Date('2026-01-01T12:00:00Z');
-const policy = { errorRate: { query: 'sum(rate(errors[$window]))' } } as unknown as RollbackPolicy;
+const policy = {
+  errorRate: { threshold: { kind: 'ratio', ratio: 0.1 }, query: 'sum(rate(errors[$window]))' },
+} as unknown as RollbackPolicy;
 
 function context(prometheus: Record<string, unknown>, env: Record<string, string> = {}): Context {
   const config = testEstate({

@@ -9,7 +9,10 @@ export const RoutePatternSchema = z
   .string()
   .regex(/^(GET|POST) \/[A-Za-z0-9_./-]*\*?$/, 'expected "METHOD /path" like "POST /", "POST /approve" or "GET /*"');
 
-/** What a scoped token may call: one function, all of its routes unless `routes` narrows them. */
+/**
+ * What a scoped token may call: one function (or `control`, the kill switch's routes on `opsfn serve`), all of its
+ * routes unless `routes` narrows them.
+ */
 export const GrantSchema = z.strictObject({
   function: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'expected a function entry point like "rollback"'),
   routes: z.array(RoutePatternSchema).min(1).optional(),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { knownNames } from '../references.js';
 import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
 import { ComposeServiceSchema } from './compose-service.js';
 import { PrometheusEndpointSchema } from './prometheus-endpoint.js';
@@ -119,7 +120,7 @@ export const NotifyConfigSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['routes', r, 'channels', c],
-          message: `unknown channel "${name}" (defined: ${defined.join(', ') || 'none'})`,
+          message: `unknown channel "${name}" ${knownNames(name, defined)}`,
         });
       });
     });
@@ -152,6 +153,14 @@ export const GuardConfigSchema = z.strictObject({
     .strictObject({ max: z.number().int().positive(), window: DurationSchema, open: DurationSchema })
     .prefault({ max: 20, window: '1h', open: '1h' }),
   lockTtl: DurationSchema.default(15 * 60_000),
+  /**
+   * A kill switch on the host's disk, for an estate without a shared store: while this file exists every function
+   * refuses mutations, while `<pauseFile>.<function>` exists that one does (the first line is the reason).
+   */
+  pauseFile: z
+    .string()
+    .regex(/^\/[^\0]*[^/]$/, 'expected an absolute file path like "/var/lib/opsfn/pause"')
+    .optional(),
 });
 export type GuardConfig = z.infer<typeof GuardConfigSchema>;
 

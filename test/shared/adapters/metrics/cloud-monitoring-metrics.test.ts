@@ -31,7 +31,8 @@ describe('CloudMonitoringMetrics', () => {
     fake.traffic('web', 'web-1', minutesBefore(1), 1000, 0);
     fake.traffic('web', 'web-2', minutesBefore(30), 1000, 1000);
     const sample = await metrics.errorRate({ revision: 'web-2', end: END, windowMs: 300_000 });
-    expect(sample).toEqual({ ratio: 0.1, total: 1000, errors: 100 });
+    // 100 errors over the 300 s window: a rate of 1/3 per second, for rate thresholds.
+    expect(sample).toEqual({ ratio: 0.1, perSecond: 100 / 300, total: 1000, errors: 100 });
   });
 
   it('asks timeSeries.list for request_count per response class, aligned over the window', async () => {

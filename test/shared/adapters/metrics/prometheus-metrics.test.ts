@@ -44,6 +44,16 @@ describe('PrometheusMetrics', () => {
     expect(server.requests[0]?.query.get('time')).toBe(`${String(END.getTime() / 1000)}.000`);
   });
 
+  it('reads a rate query as 5xx responses per second, which may exceed 1', async () => {
+    replies['rate[300s]'] = vector('2.5');
+    const rate = new PrometheusMetrics({ url: server.url, query: 'rate[$window]', measure: 'rate', timeoutMs: 300 });
+    await expect(rate.errorRate({ end: END, windowMs: 300_000 })).resolves.toEqual({ perSecond: 2.5 });
+    replies['rate[300s]'] = vector('-1');
+    await expect(rate.errorRate({ end: END, windowMs: 300_000 })).rejects.toThrow('rate query returned -1, below 0');
+    replies['ratio[300s]'] = vector('2.5');
+    await expect(metrics().errorRate({ end: END, windowMs: 300_000 })).rejects.toThrow('outside [0, 1]');
+  });
+
   it('returns undefined for an empty vector or NaN', async () => {
     await expect(metrics().errorRate({ end: END, windowMs: 300_000 })).resolves.toBeUndefined();
     replies['ratio[300s]'] = vector('NaN');

@@ -29,6 +29,7 @@ describe('compose services and probe error rates in the estate', () => {
 
   it('takes a probe as the error-rate source and refuses minRequests above its samples', () => {
     const policy = (errorRate: Record<string, unknown>) => ({
+      services: { gateway: service },
       rollback: { policies: [{ match: { alert: 'HighErrorRate' }, service: 'gateway', errorRate }] },
     });
     const probe = { url: 'http://gateway:8080/health', samples: 20 };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EstateSchema } from '../../../../functions/estate.js';
-import { isTimeZone } from '../../../../shared/core/config/estate.js';
+import { isTimeZone } from '../../../../shared/core/config/time-zone.js';
 import { parseDuration, parseSize } from '../../../../shared/core/config/types.js';
 import { loadConfig } from '../../../../shared/host/runtime/load-config.js';
 import { configIssues } from '../../../support/estate.js';

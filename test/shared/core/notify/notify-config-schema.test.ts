@@ -15,7 +15,7 @@ describe('NotifyConfigSchema', () => {
     expect(parsed.success).toBe(false);
     if (parsed.success) return;
     expect(formatZodIssues(parsed.error, 'notify')).toEqual([
-      'notify.routes[0].channels[1]: unknown channel "pagr" (defined: ops)',
+      'notify.routes[0].channels[1]: unknown channel "pagr" (known: ops)',
     ]);
   });
 

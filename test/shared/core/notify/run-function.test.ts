@@ -4,7 +4,7 @@ import { createNotifier } from '../../../../shared/core/notify/create-notifier.j
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { createRuntime } from '../../../../shared/host/runtime/runtime.js';
 import { runForTest } from '../../../../shared/testing/index.js';
-import { captureLogs, testEstate } from '../../../support/estate.js';
+import { captureLogs, testEstateOf } from '../../../support/estate.js';
 import { recordingSleep, secretsFrom } from './notify-config.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
@@ -29,7 +29,7 @@ describe('notifications through runFunction', () => {
   afterEach(() => receiver.close());
 
   function run(severity: string, id: string) {
-    const config = testEstate({
+    const config = testEstateOf({
       notify: {
         channels: { ops: { type: 'slack', url: { env: 'SLACK_URL' } } },
         routes: [{ severity: 'critical', channels: ['ops'], functions: ['reporter'] }],
@@ -85,7 +85,7 @@ describe('notifications through runFunction', () => {
     receiver.script({ status: 400, body: `rejected POST ${hook} with x-api-key=${header}` });
     const logs = captureLogs();
     const runtime = await createRuntime({
-      config: testEstate({
+      config: testEstateOf({
         notify: {
           channels: { hook: { type: 'webhook', url: hook, headers: { 'x-api-key': header } } },
           routes: [{ severity: 'critical', channels: ['hook'] }],

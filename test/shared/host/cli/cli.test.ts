@@ -48,6 +48,17 @@ describe('opsfn config validate', () => {
     expect(io.stderr()).toMatch(/services\.web\.platform/);
   });
 
+  it('takes the file with --config, as every other command does, beside positional files', async () => {
+    const bad = write('bad-config.yaml', 'guard:\n  lockTtl: soon\n');
+    const { io, run } = cli();
+    expect(await run(['config', 'validate', '--config', valid])).toBe(0);
+    expect(io.stdout()).toContain(`${valid}: valid`);
+    const both = cli();
+    expect(await both.run(['config', 'validate', '--config', valid, bad])).toBe(2);
+    expect(both.io.stdout()).toContain(`${valid}: valid`);
+    expect(both.io.stderr()).toContain('guard.lockTtl');
+  });
+
   it('reads OPSFN_CONFIG when no file is named', async () => {
     const { run } = cli(new Map(), { OPSFN_CONFIG: valid });
     expect(await run(['config', 'validate'])).toBe(0);
@@ -90,10 +101,10 @@ describe('opsfn invoke', () => {
 });
 
 describe('opsfn pause / resume', () => {
-  it('refuses with memory state, where a pause would be a no-op', async () => {
+  it('refuses with memory state and no pause file, where a pause would be a no-op', async () => {
     const { io, run } = cli();
     expect(await run(['pause', '--config', valid])).toBe(2);
-    expect(io.stderr()).toContain('shared state store');
+    expect(io.stderr()).toContain('cannot reach a running opsfn serve with memory state');
   });
 
   it('pauses and resumes through Redis so every instance sees it', async () => {
@@ -136,6 +147,37 @@ describe('opsfn serve', () => {
     await stop?.();
   });
 
+  it("runs the packaged jobs with the estate's overrides, and refuses to start on an override naming no job", async () => {
+    const jobs = mkdtempSync(join(tmpdir(), 'opsfn-serve-jobs-'));
+    writeFileSync(join(jobs, 'mutate-daily.yaml'), 'name: mutate-daily\nschedule: "30 3 * * *"\nfunction: mutate\n');
+    const overridden = write(
+      'overridden.yaml',
+      'estate: cli-test\ntimezone: Asia/Shanghai\nschedules:\n  mutate-daily: { schedule: "0 10 * * *" }\n',
+    );
+    const io = captureIo();
+    let stop: (() => Promise<void>) | undefined;
+    const serveWith = (config: string, out = io) =>
+      main(['serve', '--config', config, '--port', '0', '--schedules', jobs], {
+        functions: [makeMutateFunction(new Map())],
+        estate,
+        io: out,
+        logSink: () => {},
+        onServing: (s) => {
+          stop = s.stop;
+        },
+      });
+    expect(await serveWith(overridden)).toBe(0);
+    // 10:00 in Shanghai is 02:00 UTC.
+    expect(io.stderr()).toMatch(/schedule mutate-daily → mutate, next \S+T02:00:00\.000Z \(Asia\/Shanghai\)/);
+    await stop?.();
+    stop = undefined;
+    const unknown = write('unknown-job.yaml', 'estate: cli-test\nschedules:\n  mutate-dayly: { paused: true }\n');
+    const refused = captureIo();
+    expect(await serveWith(unknown, refused)).toBe(2);
+    expect(refused.stderr()).toContain('schedules.mutate-dayly: unknown job "mutate-dayly" (known: mutate-daily;');
+    expect(stop).toBeUndefined();
+  });
+
   it('refuses a non-loopback address without auth', async () => {
     const io = captureIo();
     expect(
@@ -151,17 +193,62 @@ describe('opsfn serve', () => {
 });
 
 describe('opsfn schedules', () => {
+  const schedules = mkdtempSync(join(tmpdir(), 'opsfn-sched-'));
+  writeFileSync(
+    join(schedules, 'backup-verify.yaml'),
+    'name: backup-verify\nschedule: "30 3 * * *"\nfunction: backupVerify\n',
+  );
+  writeFileSync(
+    join(schedules, 'backup-restore-test.yaml'),
+    'name: backup-restore-test\nschedule: "0 2 * * 0"\nfunction: backupVerify\npaused: true\npayload: { restore: true }\n',
+  );
+
   it('lists jobs with their next run in their time zone', async () => {
-    const schedules = mkdtempSync(join(tmpdir(), 'opsfn-sched-'));
-    writeFileSync(
-      join(schedules, 'backup-verify.yaml'),
-      'name: backup-verify\nschedule: "30 3 * * *"\nfunction: backupVerify\n',
-    );
     const io = captureIo();
-    expect(await schedulesCommand(true, 'Asia/Shanghai', io, schedules)).toBe(0);
-    const [job] = JSON.parse(io.stdout()) as { name: string; timeZone: string; next: string }[];
+    expect(await schedulesCommand(true, { timezone: 'Asia/Shanghai', schedules: {} }, io, schedules)).toBe(0);
+    const [, job] = JSON.parse(io.stdout()) as { name: string; timeZone: string; next: string }[];
     expect(job).toMatchObject({ name: 'backup-verify', timeZone: 'Asia/Shanghai' });
     // 03:30 in Shanghai is 19:30 UTC.
     expect(new Date(job!.next).getUTCHours()).toBe(19);
+  });
+
+  it("applies the estate's overrides and says where each value came from", async () => {
+    const io = captureIo();
+    const estate = {
+      timezone: 'Asia/Shanghai',
+      schedules: {
+        'backup-verify': { schedule: '0 10 * * *' },
+        'backup-restore-test': { paused: false, timeZone: 'UTC' },
+      },
+    };
+    expect(await schedulesCommand(true, estate, io, schedules)).toBe(0);
+    const [restore, verify] = JSON.parse(io.stdout()) as Record<string, unknown>[];
+    expect(verify).toMatchObject({
+      schedule: '0 10 * * *',
+      timeZone: 'Asia/Shanghai',
+      from: { schedule: 'estate', timeZone: 'estate timezone', paused: 'job file', payload: 'job file' },
+    });
+    // 10:00 in Shanghai is 02:00 UTC.
+    expect(new Date(String(verify?.next)).getUTCHours()).toBe(2);
+    expect(restore).toMatchObject({
+      paused: false,
+      timeZone: 'UTC',
+      payload: { restore: true },
+      from: { schedule: 'job file', timeZone: 'estate', paused: 'estate' },
+    });
+    expect(new Date(String(restore?.next)).getUTCDay()).toBe(0);
+    const text = captureIo();
+    await schedulesCommand(false, estate, text, schedules);
+    expect(text.stdout()).toMatch(
+      /backup-verify\s+backupVerify\s+0 10 \* \* \* \(estate\)\s+Asia\/Shanghai \(estate tz\)/,
+    );
+  });
+
+  it('refuses an override naming no job, with the names it knows', async () => {
+    const io = captureIo();
+    const estate = { timezone: 'UTC', schedules: { 'backup-verfy': { schedule: '0 10 * * *' } } };
+    await expect(schedulesCommand(true, estate, io, schedules)).rejects.toThrow(
+      /schedules\.backup-verfy: unknown job "backup-verfy" \(known: backup-restore-test, backup-verify; did you mean "backup-verify"\?\)/,
+    );
   });
 });

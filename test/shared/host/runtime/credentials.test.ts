@@ -4,7 +4,7 @@ import * as z from 'zod';
 import type { EstateInput } from '../../../../functions/estate.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
-import { captureLogs, testEstate } from '../../../support/estate.js';
+import { captureLogs, testEstateOf } from '../../../support/estate.js';
 import { type CallLog, makeMutateFunction } from '../../../support/mutate-function.js';
 import { recordingNotifier } from '../../../support/recording-notifier.js';
 import { serveRuntime } from '../../../support/serve.js';
@@ -33,7 +33,7 @@ async function start(auth: EstateInput['auth'], env: Record<string, string>) {
   const calls: CallLog = new Map();
   const logs = captureLogs();
   const served = await serveRuntime({
-    config: testEstate({ auth }),
+    config: testEstateOf({ auth }),
     functions: [makeMutateFunction(calls, { delayMs: 300 }), whoami],
     state: new MemoryStateStore(),
     notifier: recordingNotifier(),

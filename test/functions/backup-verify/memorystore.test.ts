@@ -1,0 +1,87 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupVerify } from '../../../functions/backup-verify/handler.js';
+import type { BackupResult } from '../../../functions/backup-verify/types.js';
+import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { runFunction } from '../../../shared/host/runtime/invoke.js';
+import { configIssues, testEstate } from '../../support/estate.js';
+import { type MemorystoreLike, startMemorystoreLike } from '../../support/memorystore.js';
+import { healthHarness, itemsOf } from '../health-sweep/harness.js';
+
+let standard: MemorystoreLike;
+let basic: MemorystoreLike;
+
+beforeAll(async () => {
+  [standard, basic] = await Promise.all([startMemorystoreLike('standard'), startMemorystoreLike('basic')]);
+});
+afterAll(async () => {
+  await Promise.all([standard?.stop(), basic?.stop()]);
+});
+
+async function verify(backups: Record<string, unknown>): Promise<Record<string, BackupResult>> {
+  const envelope = await runFunction(
+    backupVerify,
+    { kind: 'manual', id: `m-${Math.random()}`, payload: {} } satisfies ManualTrigger,
+    { config: testEstate({ backups: backups as never }), state: new MemoryStateStore(), logSink: () => undefined },
+  );
+  return Object.fromEntries((envelope.items as BackupResult[]).map((r) => [r.backup, r]));
+}
+
+describe('Redis checks on a Memorystore-like server (BGSAVE, LASTSAVE, CONFIG blocked)', () => {
+  it('refuses what Memorystore blocks, as the real one does', async () => {
+    const client = new Redis(standard.url);
+    try {
+      await expect(client.call('CONFIG', 'GET', 'save')).rejects.toThrow(/unknown command/);
+      await expect(client.call('LASTSAVE')).rejects.toThrow(/unknown command/);
+      await expect(client.call('BGSAVE')).rejects.toThrow(/unknown command/);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("judges a 5-minute RPO on the Standard tier's replica and says the snapshots cannot be checked there", async () => {
+    const { sessions } = await verify({
+      sessions: { kind: 'redis', url: standard.url, managed: 'memorystore', rpo: '5m' },
+    });
+    expect(sessions?.status).toBe('ok');
+    expect(sessions?.checks).toMatchObject([
+      { name: 'replica', status: 'ok', detail: expect.stringMatching(/^1 replica\(s\) online, \d+s behind at most$/) },
+      {
+        name: 'snapshots',
+        status: 'skipped',
+        detail: expect.stringContaining('LASTSAVE, BGSAVE and CONFIG are blocked'),
+      },
+    ]);
+  });
+
+  it('fails a 5-minute RPO on the Basic tier: snapshots every hour at best hold nothing tighter', async () => {
+    const { sessions, daily } = await verify({
+      sessions: { kind: 'redis', url: basic.url, managed: 'memorystore', rpo: '5m' },
+      daily: { kind: 'redis', url: basic.url, managed: 'memorystore', rpo: '26h' },
+    });
+    expect(sessions?.status).toBe('fail');
+    expect(sessions?.checks[0]?.detail).toContain('nothing holds the RPO of 0.08h');
+    expect(daily?.status).toBe('warn');
+  });
+
+  it('judges a replica endpoint by its link to the primary', async () => {
+    const { replica } = await verify({
+      replica: { kind: 'redis', url: String(standard.replicaUrl), managed: 'memorystore', rpo: '5m' },
+    });
+    expect(replica?.checks[0]).toMatchObject({ name: 'replica', status: 'ok' });
+  });
+
+  it('refuses AOF for Memorystore at load: it has none', () => {
+    expect(
+      configIssues('backups:\n  s: { kind: redis, url: "redis://m:6379", managed: memorystore, aof: true }\n'),
+    ).toEqual(['backups.s.aof: Memorystore for Redis has no AOF: drop "aof" (its persistence is RDB snapshots)']);
+  });
+
+  it("runs healthSweep's redis check with PING and INFO alone, memory judged against maxmemory", async () => {
+    const h = healthHarness({ health: { checks: [{ name: 'memorystore', kind: 'redis', url: standard.url }] } });
+    const item = itemsOf(await h.invoke()).memorystore;
+    expect(item?.status).toBe('ok');
+    expect(item?.detail).toMatch(/^Redis \d+\.\d+\.\d+ PONG in \d+ ms; memory \d+ MiB of 64 MiB \(\d+(\.\d+)?%\)$/);
+  });
+});
