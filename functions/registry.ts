@@ -9,9 +9,17 @@ export const registry: readonly FunctionDescriptor[] = [
     name: 'backupVerify',
     folder: 'backup-verify',
     configKey: 'backups',
+    flags: [{ flag: 'self-test', field: 'selfTest', type: 'boolean' }],
+    commands: [
+      {
+        name: 'sweep',
+        usage:
+          'opsfn sweep     [--config F] [--dry-run] [--json]   drop scratch databases left behind by restore tests',
+      },
+    ],
     config: async () => (await import('./backup-verify/config.js')).backupVerifySection,
     definition: async () => (await import('./backup-verify/handler.js')).backupVerify,
-    commands: async () => [(await import('./backup-verify/index.js')).sweepCommand],
+    loadCommands: async () => [(await import('./backup-verify/index.js')).sweepCommand],
   },
   {
     name: 'certExpiry',
@@ -31,14 +39,17 @@ export const registry: readonly FunctionDescriptor[] = [
     name: 'rollback',
     folder: 'rollback',
     configKey: 'rollback',
+    commands: [{ name: 'release-pin', usage: 'opsfn release-pin <service> [--reason TEXT] [--dry-run] [--json]' }],
     config: async () => (await import('./rollback/config.js')).rollbackSection,
     definition: async () => (await import('./rollback/handler.js')).rollback,
-    commands: async () => [(await import('./rollback/index.js')).releasePinCommand],
+    loadCommands: async () => [(await import('./rollback/index.js')).releasePinCommand],
   },
   {
     name: 'drDrill',
     folder: 'dr-drill',
     configKey: 'drills',
+    reads: ['backups'],
+    flags: [{ flag: 'plan', field: 'plan', type: 'string', value: 'NAME' }],
     config: async () => (await import('./dr-drill/config.js')).drDrillSection,
     definition: async () => (await import('./dr-drill/handler.js')).drDrill,
   },

@@ -30,11 +30,14 @@ module "function" {
   max_instances         = each.value.max_instances
   labels                = local.labels
 
-  # A function with a steps topic (drDrill) continues long work through it: one step per invocation.
+  # A function with a continuation topic sends the rest of its work through it: drDrill one step per
+  # invocation, backupVerify and certExpiry one shard of a large run per invocation.
   environment = merge(
     { OPSFN_CONFIG = local.estate_config_url },
     var.redis_mode == "memorystore" || (var.redis_mode == "url" && var.redis_ca != null) ? { OPSFN_REDIS_CA = local.redis_ca } : {},
-    contains(each.value.topics, "drill-steps") ? { OPSFN_CONTINUATION_TOPIC = google_pubsub_topic.inbox["drill-steps"].id } : {},
+    each.value.continuation == null ? {} : { OPSFN_CONTINUATION_TOPIC = google_pubsub_topic.inbox[each.value.continuation].id },
+    # Its restore job (jobs.tf), named, not referenced: the job's image comes from this function's service.
+    contains(["backupVerify", "drDrill"], each.key) ? { OPSFN_RESTORE_JOB = "projects/${var.project_id}/locations/${var.region}/jobs/opsfn-restore-${each.value.folder}" } : {},
   )
   secret_environment = merge(local.base_secret_environment, lookup(var.function_secrets, each.key, {}))
 

@@ -80,12 +80,3 @@ resource "google_service_account_iam_member" "drill_act_as" {
   role               = "roles/iam.serviceAccountUser"
   member             = local.sa["drDrill"]
 }
-
-resource "google_pubsub_topic_iam_member" "drill_steps_publisher" {
-  count = local.has_drill ? 1 : 0
-
-  project = var.project_id
-  topic   = google_pubsub_topic.inbox["drill-steps"].name
-  role    = "roles/pubsub.publisher"
-  member  = local.sa["drDrill"]
-}

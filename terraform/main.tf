@@ -1,13 +1,15 @@
 locals {
   # The six functions: entry point => folder (functions/<folder>, dist/bundles/<folder>), the
-  # topics each consumes and its sizing. Scheduled functions consume their own schedules topic.
+  # topics each consumes and its sizing. Scheduled functions consume their own schedules topic; a
+  # function whose work outlives one invocation continues it through its `continuation` topic
+  # (drDrill's steps, the shards of a backupVerify or certExpiry run), which it also consumes.
   function_catalogue = {
-    backupVerify = { folder = "backup-verify", topics = ["schedules-backup-verify"], memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
-    certExpiry   = { folder = "cert-expiry", topics = ["schedules-cert-expiry"], memory = "256Mi", timeout_seconds = 300, min_instances = 0, max_instances = 2 }
-    autoscale    = { folder = "autoscale", topics = ["alerts", "schedules-autoscale"], memory = "256Mi", timeout_seconds = 120, min_instances = 1, max_instances = 5 }
-    rollback     = { folder = "rollback", topics = ["alerts"], memory = "256Mi", timeout_seconds = 540, min_instances = 1, max_instances = 5 }
-    drDrill      = { folder = "dr-drill", topics = ["schedules-dr-drill", "drill-steps"], memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 1 }
-    healthSweep  = { folder = "health-sweep", topics = ["alerts", "schedules-health-sweep"], memory = "256Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
+    backupVerify = { folder = "backup-verify", topics = ["schedules-backup-verify", "shards-backup-verify"], continuation = "shards-backup-verify", memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
+    certExpiry   = { folder = "cert-expiry", topics = ["schedules-cert-expiry", "shards-cert-expiry"], continuation = "shards-cert-expiry", memory = "256Mi", timeout_seconds = 300, min_instances = 0, max_instances = 2 }
+    autoscale    = { folder = "autoscale", topics = ["alerts", "schedules-autoscale"], continuation = null, memory = "256Mi", timeout_seconds = 120, min_instances = 1, max_instances = 5 }
+    rollback     = { folder = "rollback", topics = ["alerts"], continuation = null, memory = "256Mi", timeout_seconds = 540, min_instances = 1, max_instances = 5 }
+    drDrill      = { folder = "dr-drill", topics = ["schedules-dr-drill", "drill-steps"], continuation = "drill-steps", memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 1 }
+    healthSweep  = { folder = "health-sweep", topics = ["alerts", "schedules-health-sweep"], continuation = null, memory = "256Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
   }
 
   functions = {
@@ -24,7 +26,7 @@ locals {
 
   pubsub_service_agent     = "service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
   monitoring_service_agent = "service-${data.google_project.this.number}@gcp-sa-monitoring-notification.iam.gserviceaccount.com"
-  estate_config_object     = "estate/${filesha256(var.estate_config_path)}.yaml"
+  estate_config_object     = "estate/${filesha256(var.estate_config_path)}.json"
   # The estate itself, read here so the Scheduler jobs and the alert policies follow it (its `schedules`
   # overrides, its `timezone`, its rollback policies) instead of a second copy that could disagree.
   estate            = yamldecode(file(var.estate_config_path))
@@ -101,12 +103,15 @@ resource "google_storage_bucket" "config" {
 }
 
 # Named by content hash: a config change is a new OPSFN_CONFIG value, hence a new revision of
-# every function, and the previous config stays readable for a rollback.
+# every function, and the previous config stays readable for a rollback. Uploaded as JSON (the same
+# document: YAML is a superset): a function reads it with JSON.parse and never loads a YAML parser
+# at cold start (`opsfn config validate` checks the YAML itself before a deploy).
 resource "google_storage_bucket_object" "estate" {
   bucket       = google_storage_bucket.config.name
   name         = local.estate_config_object
-  source       = var.estate_config_path
-  content_type = "application/yaml"
+  # Uploaded as JSON: a deployed function reads it without loading a YAML parser at cold start.
+  content      = jsonencode(local.estate)
+  content_type = "application/json"
 
   lifecycle {
     precondition {

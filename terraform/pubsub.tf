@@ -50,3 +50,13 @@ resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
   role    = "roles/pubsub.publisher"
   member  = "serviceAccount:${local.pubsub_service_agent}"
 }
+
+# Each function may publish the continuations of its own work to its continuation topic, and only there.
+resource "google_pubsub_topic_iam_member" "continuation_publisher" {
+  for_each = { for name, spec in local.functions : name => spec.continuation if spec.continuation != null }
+
+  project = var.project_id
+  topic   = google_pubsub_topic.inbox[each.value].name
+  role    = "roles/pubsub.publisher"
+  member  = local.sa[each.key]
+}

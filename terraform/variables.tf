@@ -114,3 +114,25 @@ variable "labels" {
   description = "Labels added to every labelled resource."
   default     = {}
 }
+
+variable "restore_job_timeout_seconds" {
+  type        = number
+  description = "Task timeout of the restore jobs (backupVerify, drDrill): the longest a dump's load may take; keep it above the longest restore `timeout` of the estate."
+  default     = 21600
+
+  validation {
+    condition     = var.restore_job_timeout_seconds >= 600 && var.restore_job_timeout_seconds <= 86400
+    error_message = "restore_job_timeout_seconds must be between 600 and 86400 (Cloud Run Jobs allow up to 24 hours)."
+  }
+}
+
+variable "restore_job_memory" {
+  type        = string
+  description = "Memory of a restore job's task, like \"1Gi\"; a load streams, so it needs little."
+  default     = "1Gi"
+
+  validation {
+    condition     = can(regex("^[0-9]+(Mi|Gi)$", var.restore_job_memory))
+    error_message = "restore_job_memory must look like 512Mi or 2Gi."
+  }
+}

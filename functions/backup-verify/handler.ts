@@ -1,39 +1,47 @@
 import { NotFoundError } from '../../shared/core/errors/index.js';
 import type { Context, FunctionDefinition } from '../../shared/core/run/index.js';
 import { defineFunction, describeSome } from '../../shared/core/run/index.js';
+import { finishRestoreJob } from './checks/restore-job.js';
 import { type BackupVerifyDeps, defaultBackupVerifyDeps } from './deps.js';
+import { fanOutBackups } from './fanout.js';
 import { type BackupVerifyInput, BackupVerifyInputSchema } from './input.js';
-import { sweepOnly, verifyBackups } from './run-backups.js';
+import { reportBackups, sweepOnly, verifyBackups } from './run-backups.js';
 import { selfTest } from './self-test/self-test.js';
+import type { VerifyDeps } from './verify-backup.js';
 
 async function run(ctx: Context, input: BackupVerifyInput | undefined, deps: BackupVerifyDeps) {
   if (input?.selfTest) return selfTest(ctx);
   if (input?.sweep) return sweepOnly(ctx);
+  if (input?.restoreJob)
+    return finishRestoreJob(ctx, input.restoreJob, (results) => reportBackups(ctx, ctx.runId, results));
+  const verify = verifyDeps(ctx, input, deps);
   const configured = Object.keys(ctx.config.backups);
   const names = input?.backups ?? configured;
-  const unknown = names.filter((n) => !configured.includes(n));
+  const unknown = input?.shard ? [] : names.filter((n) => !configured.includes(n));
   if (unknown.length > 0) {
     throw new NotFoundError(
       `unknown backup(s): ${describeSome(unknown)} (configured: ${describeSome(configured) || 'none'})`,
     );
   }
-  return verifyBackups(
-    ctx,
-    { names },
-    {
-      config: ctx.config,
-      runId: ctx.runId,
-      now: () => ctx.now().getTime(),
-      signal: ctx.signal,
-      state: ctx.state,
-      secret: (ref) => ctx.secret(ref),
-      openStore: deps.openStore,
-      sqlAdmin: (timeoutMs) => deps.sqlAdmin(ctx.config.endpoints.sqladmin, timeoutMs, ctx.signal),
-      redisInfo: deps.redisInfo,
-      forceRestore: input?.restore === true,
-      act: ctx.act,
-    },
-  );
+  return (await fanOutBackups(ctx, names, input?.shard, verify)) ?? verifyBackups(ctx, { names }, verify);
+}
+
+function verifyDeps(ctx: Context, input: BackupVerifyInput | undefined, deps: BackupVerifyDeps): VerifyDeps {
+  return {
+    config: ctx.config,
+    runId: ctx.runId,
+    now: () => ctx.now().getTime(),
+    signal: ctx.signal,
+    state: ctx.state,
+    secret: (ref) => ctx.secret(ref),
+    openStore: deps.openStore,
+    sqlAdmin: (timeoutMs) => deps.sqlAdmin(ctx.config.endpoints.sqladmin, timeoutMs, ctx.signal),
+    redisInfo: deps.redisInfo,
+    forceRestore: input?.restore === true,
+    act: ctx.act,
+    jobs: ctx.jobs,
+    continueJob: (backup) => ctx.continue(`restore-job:${backup}`, { restoreJob: backup }),
+  };
 }
 
 /** Builds backupVerify over the given dependencies (object stores, SQL Admin, Redis). */

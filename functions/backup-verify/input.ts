@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { NameSchema } from '../../shared/core/config/index.js';
-import { uniqueList } from '../../shared/core/run/index.js';
+import { ShardRefSchema, uniqueList } from '../../shared/core/run/index.js';
 
 /** Payload of a scheduled or manual run. */
 export const BackupVerifyInputSchema = z.strictObject({
@@ -12,5 +12,9 @@ export const BackupVerifyInputSchema = z.strictObject({
   restore: z.boolean().optional(),
   /** Only drop scratch databases that runs left behind past their deadline (`opsfn sweep`). */
   sweep: z.boolean().optional(),
+  /** Set by the run itself on each shard of a run split into shards (`limits.shards`); refused from callers. */
+  shard: ShardRefSchema.optional(),
+  /** Set by a restore test whose load runs as a job, on the invocations that wait for it; refused from callers. */
+  restoreJob: NameSchema.optional(),
 });
 export type BackupVerifyInput = z.infer<typeof BackupVerifyInputSchema>;

@@ -37,6 +37,22 @@ export async function verifyBackups(
   request: RunRequest,
   deps: VerifyDeps,
 ): Promise<RunResult<BackupResult>> {
+  const { results, swept } = await checkBackups(ctx, request, deps);
+  const result = await reportBackups(ctx, ctx.runId, results);
+  const sweepLine = describeSweep(swept);
+  return {
+    ...result,
+    ...(sweepLine === undefined ? {} : { summary: `${result.summary}; ${sweepLine}` }),
+    ...(swept.length > 0 ? { extra: { ...result.extra, sweep: swept } } : {}),
+  };
+}
+
+/** Drops what crashed runs left on the restore servers, then verifies the named backups concurrently: the work of a run or of one shard. */
+export async function checkBackups(
+  ctx: Context,
+  request: RunRequest,
+  deps: VerifyDeps,
+): Promise<{ results: BackupResult[]; swept: SweepItem[] }> {
   const backups = ctx.config.backups;
   // Before this run makes scratch databases of its own: drop those that crashed runs left behind.
   const servers = restoreServers(backups, request.names);
@@ -61,18 +77,24 @@ export async function verifyBackups(
     });
     return result;
   });
+  return { results, swept };
+}
+
+/** Notifies once per backup and day and writes the report of run `runId`: how a run, or its last shard, ends. */
+export async function reportBackups(
+  ctx: Context,
+  runId: string,
+  results: BackupResult[],
+): Promise<RunResult<BackupResult>> {
   for (const result of results) {
     if (result.status !== 'ok') await notifyOnce(ctx, result);
   }
-  const report = await writeReport(ctx, results);
-  const sweepLine = describeSweep(swept);
+  const report = await writeReport(ctx, runId, results);
   return {
     outcome: runOutcome(results),
-    summary: sweepLine === undefined ? runSummary(results) : `${runSummary(results)}; ${sweepLine}`,
+    summary: runSummary(results),
     items: results,
-    ...(report || swept.length > 0
-      ? { extra: { ...(report ? { report } : {}), ...(swept.length > 0 ? { sweep: swept } : {}) } }
-      : {}),
+    ...(report ? { extra: { report } } : {}),
   };
 }
 
@@ -124,17 +146,18 @@ async function notifyOnce(ctx: Context, result: BackupResult): Promise<void> {
 
 async function writeReport(
   ctx: Context,
+  runId: string,
   results: BackupResult[],
 ): Promise<{ url: string; error?: string } | undefined> {
   const base = ctx.config.reports?.url;
   if (!base) return undefined;
   const day = localDay(ctx.now().getTime(), ctx.config.timezone);
-  const url = `${base.endsWith('/') ? base : `${base}/`}backup-verify/${day}/${ctx.runId}.json`;
+  const url = `${base.endsWith('/') ? base : `${base}/`}backup-verify/${day}/${runId}.json`;
   const items = boundList(ctx.redact(results), ResultLimits.listEntries, ResultLimits.reportBytes);
   const body = JSON.stringify(
     {
       function: 'backupVerify',
-      runId: ctx.runId,
+      runId,
       estate: ctx.config.estate,
       at: ctx.now().toISOString(),
       outcome: runOutcome(results),

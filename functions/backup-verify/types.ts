@@ -17,7 +17,8 @@ export type Verdict = 'ok' | 'warn' | 'fail';
 /** One result item: a backup, its verdict and every check behind it. */
 export interface BackupResult {
   backup: string;
-  kind: Backup['kind'];
+  /** `unknown` for a backup a shard could not report (no longer configured when the run ended). */
+  kind: Backup['kind'] | 'unknown';
   status: Verdict;
   object?: { key: string; bytes: number; ageHours: number };
   checks: Check[];

@@ -3,6 +3,7 @@ import type { Estate, SecretRef } from '../../shared/core/config/index.js';
 import { entryOf } from '../../shared/core/config/index.js';
 import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Act } from '../../shared/core/guard/index.js';
+import type { JobRunner } from '../../shared/core/run/index.js';
 import type { StateStore } from '../../shared/core/state/index.js';
 import type { SqlAdminClient } from './adapters/sqladmin-client.js';
 import { decideCloudSql, enoughRuns } from './checks/cloud-sql.js';
@@ -28,6 +29,9 @@ export interface VerifyDeps {
   forceRestore: boolean;
   /** The run's guard: scratch databases are created and dropped through it (dry-run included). */
   act: Act;
+  /** Where a restore's load longer than the run goes, and how the run hands the rest of it on (see `ctx.jobs`). */
+  jobs?: JobRunner | undefined;
+  continueJob?(backup: string): Promise<void>;
 }
 
 /** Verifies one backup; never throws, so one broken backup cannot stop the others. */
@@ -65,6 +69,8 @@ export async function verifyBackup(name: string, backup: Backup, deps: VerifyDep
             secret: deps.secret,
             act: deps.act,
             signal: deps.signal,
+            jobs: deps.jobs,
+            ...(deps.continueJob ? { continueJob: deps.continueJob } : {}),
           };
           checks.push(...(await restoreTestChecks({ ...backup, restoreTest }, outcome.store, newest, restoreDeps)));
         } else {

@@ -3,7 +3,7 @@ import { errorMessage } from '../../shared/core/errors/index.js';
 import { buildChainOnce, type ChainCache, type IssuedCache } from './chain.js';
 import { isWeakSignature } from './der.js';
 import { type ParsedCache, type ParsedCert, parseCached, type TrustStore } from './trust.js';
-import type { CertItem, ProbeResult, Target } from './types.js';
+import type { CertItem, ProbeFailure, ProbeResult, Target } from './types.js';
 import {
   addFinding,
   daysLeft,
@@ -36,11 +36,11 @@ function matchesName(cert: ParsedCert, servername: string): boolean {
   return isIP(servername) ? cert.x509.checkIP(servername) !== undefined : cert.x509.checkHost(servername) !== undefined;
 }
 
-/** An item with nothing known but why the probe failed. */
+/** An item with nothing known but why the probe failed, or why there was none (`not-probed`). */
 export function errorItem(
-  target: Target,
+  target: Pick<Target, 'endpoint' | 'host' | 'port' | 'servername'>,
   address: string | null,
-  probe: Extract<ProbeResult, { ok: false }>,
+  probe: { ok?: false; problem: ProbeFailure | 'not-probed'; error: string },
 ): CertItem {
   return {
     ...identity(target, address),
@@ -64,7 +64,7 @@ export function errorItem(
   };
 }
 
-function identity(target: Target, address: string | null) {
+function identity(target: Pick<Target, 'endpoint' | 'host' | 'port' | 'servername'>, address: string | null) {
   return { endpoint: target.endpoint, host: target.host, port: target.port, address, servername: target.servername };
 }
 

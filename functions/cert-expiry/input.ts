@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { uniqueList } from '../../shared/core/run/index.js';
+import { ShardRefSchema, uniqueList } from '../../shared/core/run/index.js';
 
 /** Payload of a scheduled or manual run: optionally only some endpoints (`host:port`, host or servername). */
 export const CertExpiryInputSchema = z.strictObject({
@@ -11,5 +11,7 @@ export const CertExpiryInputSchema = z.strictObject({
       .max(300, 'expected an endpoint of at most 300 characters'),
     'endpoints',
   ).optional(),
+  /** Set by the run itself on each shard of a run split into shards (`limits.shards`); refused from callers. */
+  shard: ShardRefSchema.optional(),
 });
 export type CertExpiryInput = z.infer<typeof CertExpiryInputSchema>;

@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { analyzeProbe, errorItem } from './analyze.js';
 import type { ChainCache, IssuedCache } from './chain.js';
 import { probeAddress } from './probe.js';
+import { tlsModule } from './tls-module.js';
 import type { ParsedCache, TrustStore } from './trust.js';
 import type { CertItem, Target } from './types.js';
 import type { Thresholds } from './verdict.js';
@@ -57,7 +58,7 @@ export function createSweepState(
     // detailed chain objects it needs only after a successful verification (about 2 ms per handshake); the
     // analysis verifies the chain itself. The floor is lowered so TLS 1.0, RSA-1024 and SHA-1 are seen and
     // reported rather than refused.
-    secureContext: createSecureContext({ ca: [], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }),
+    secureContext: tlsModule().createSecureContext({ ca: [], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }),
     stores,
     cache: new Map(),
     chains: new WeakMap(),

@@ -1,7 +1,8 @@
 import type { X509Certificate } from 'node:crypto';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { connect as connectTls, type SecureContext, type TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import { NotTlsError, startTls } from './starttls.js';
+import { tlsModule } from './tls-module.js';
 import type { Presented, ProbeFailure, ProbeResult, Target } from './types.js';
 
 /** What one probe needs: where to go, how long it may take, and the context to handshake with. */
@@ -92,7 +93,7 @@ export function probeAddress(target: Target, address: string, options: ProbeOpti
 
     const handshake = (socket: Socket | undefined): void => {
       if (socket) phase = 'no TLS handshake';
-      tls = connectTls({
+      tls = tlsModule().connect({
         ...(socket ? { socket } : { host: address, port: target.port }),
         servername: isIP(target.servername) ? undefined : target.servername,
         secureContext: options.secureContext,

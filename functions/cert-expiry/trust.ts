@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { rootCertificates } from 'node:tls';
 import { BadInputError } from '../../shared/core/errors/index.js';
 import { readDerFacts, readSubjectKey } from './der.js';
 
@@ -172,5 +171,6 @@ export async function readCaFile(path: string): Promise<string[]> {
 export async function loadTrustStore(caFiles: readonly string[]): Promise<TrustStore> {
   const extras: string[] = [];
   for (const file of caFiles) extras.push(...(await readCaFile(file)));
+  const { rootCertificates } = await import('node:tls');
   return buildTrustStore([...rootCertificates, ...extras]);
 }

@@ -22,6 +22,8 @@ export const CertProblems = [
   'refused',
   'dns',
   'not-tls',
+  /** Not probed: its shard of a run split into shards failed or never reported. */
+  'not-probed',
 ] as const;
 export type CertProblem = (typeof CertProblems)[number];
 

@@ -189,7 +189,7 @@ export function progressLine(drill: DrillRecord): string {
 export function runStep(env: StepEnv, step: NamedStep, record: StepRecord): Promise<StepResult> {
   switch (step.step) {
     case 'db.restoreDump':
-      return runRestoreDump(env, step);
+      return runRestoreDump(env, step, record);
     case 'db.assert':
       return runAssert(env, step);
     case 'http.check':

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
+import { createRequire } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createGoogleAccess, type GoogleAuthClient } from '../../shared/adapters/google/index.js';
 import type { PlatformTiming, ServicePlatform } from '../../shared/adapters/platforms/index.js';
@@ -37,6 +38,7 @@ export interface DefaultHealthSweepDepsOptions {
 export function defaultHealthSweepDeps(options: DefaultHealthSweepDepsOptions = {}): HealthSweepDeps {
   const google = createGoogleAccess({ client: options.googleAuth });
   const cas = new Map<string, Promise<Buffer>>();
+  let httpsAgent: HttpsAgent | undefined;
   // Restarts wait for a Cloud Run operation or a rollout; a sweep's budget bounds them further.
   const timing: PlatformTiming = { timeoutMs: 10_000, waitTimeoutMs: 5 * 60_000, ...options.timing };
   return {
@@ -45,7 +47,14 @@ export function defaultHealthSweepDeps(options: DefaultHealthSweepDepsOptions = 
     googleHeaders: () => google.headers(),
     agents: {
       http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-      https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+      // Made on first use: node:https brings node:tls, which costs a cold start about 3 MiB.
+      get https() {
+        httpsAgent ??= new (createRequire(import.meta.url)('node:https') as typeof import('node:https')).Agent({
+          keepAlive: true,
+          maxSockets: 64,
+        });
+        return httpsAgent;
+      },
     },
     readCa(path) {
       let ca = cas.get(path);

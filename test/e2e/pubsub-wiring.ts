@@ -62,6 +62,20 @@ export async function waitFor<T>(probe: () => T | undefined, timeoutMs = 20_000)
   }
 }
 
+/** A server that hands each request's path and body to `forward` and answers what it returns (502 when it throws). */
+function forwardingServer(forward: (path: string, body: Buffer) => Promise<{ status: number; body: string }>): Server {
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      forward(req.url ?? '/', Buffer.concat(chunks)).then(
+        ({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(body),
+        (error: unknown) => res.writeHead(502).end(String(error)),
+      );
+    });
+  });
+}
+
 /**
  * Forwards pushes to a function and answers 500 to the first delivery of each message after the
  * function has handled it: an ack lost on the way back, so Pub/Sub redelivers work already done.
@@ -72,16 +86,7 @@ export class FlakyProxy {
   readonly server: Server;
 
   constructor(private readonly upstream: string) {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        this.forward(req.url ?? '/', Buffer.concat(chunks)).then(
-          ({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(body),
-          (error: unknown) => res.writeHead(502).end(String(error)),
-        );
-      });
-    });
+    this.server = forwardingServer((path, body) => this.forward(path, body));
   }
 
   private async forward(path: string, body: Buffer): Promise<{ status: number; body: string }> {
@@ -99,5 +104,57 @@ export class FlakyProxy {
       return { status: 500, body: '{"error":"ack lost"}' };
     }
     return { status: response.status, body: text };
+  }
+}
+
+/** One push the round-robin front forwarded: to which worker, and how it ended. */
+export interface Forwarded {
+  messageId: string;
+  job: string | undefined;
+  worker: number;
+  status: number;
+}
+
+/**
+ * Stands in for Cloud Run's load balancer in front of several instances of one function: each push goes to
+ * the next live worker in turn; `onForward` may act while a worker holds a push (kill it, as a crash would),
+ * and a worker that dies mid-request answers 502, so Pub/Sub delivers the message again.
+ */
+export class RoundRobinFront {
+  readonly forwarded: Forwarded[] = [];
+  readonly server: Server;
+  readonly dead = new Set<number>();
+  private next = 0;
+
+  constructor(
+    private readonly workers: string[],
+    private readonly onForward: (push: { job: string | undefined; worker: number }) => void = () => undefined,
+  ) {
+    this.server = forwardingServer((path, body) => this.forward(path, body));
+  }
+
+  private async forward(path: string, body: Buffer): Promise<{ status: number; body: string }> {
+    const push = JSON.parse(body.toString('utf8')) as {
+      message?: { messageId?: string; attributes?: Record<string, string> };
+    };
+    const live = this.workers.map((_, i) => i).filter((i) => !this.dead.has(i));
+    const worker = live[this.next++ % live.length] ?? 0;
+    const entry: Forwarded = {
+      messageId: String(push.message?.messageId),
+      job: push.message?.attributes?.['opsfn-job'],
+      worker,
+      status: 502,
+    };
+    this.forwarded.push(entry);
+    const response = fetch(`${this.workers[worker]}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    this.onForward({ job: entry.job, worker });
+    const answered = await response;
+    entry.status = answered.status;
+    return { status: answered.status, body: await answered.text() };
   }
 }

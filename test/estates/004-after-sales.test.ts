@@ -124,7 +124,7 @@ beforeAll(async () => {
       OSS_ACCESS_KEY_SECRET: s3.credentials.secretAccessKey,
     },
   });
-  outsideFreezes(running.estate);
+  await outsideFreezes(running.estate);
   served = await serveEstate(running);
 }, 60_000);
 

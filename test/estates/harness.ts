@@ -166,8 +166,8 @@ export async function startEstate(doc: Doc, options: EstateOptions = {}): Promis
  * Keeps the test's clock out of the estate's freeze windows (quarter ends, for estate 004): inside one the guard
  * rightly refuses every change, so a test run on such a day moves its clock past it.
  */
-export function outsideFreezes(estate: Estate): void {
-  const freeze = activeFreeze(estate.guard.freezeWindows, new Date(), estate.timezone);
+export async function outsideFreezes(estate: Estate): Promise<void> {
+  const freeze = await activeFreeze(estate.guard.freezeWindows, new Date(), estate.timezone);
   if (!freeze) return;
   vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
   vi.setSystemTime(freeze.until.getTime() + 3_600_000);
@@ -183,7 +183,7 @@ export async function nextRun(running: RunningEstate, job: string): Promise<{ at
   if (!effective) throw new Error(`no job ${job}`);
   const cron = new Cron(effective.schedule, { timezone: effective.timeZone, paused: true });
   let at = cron.nextRun();
-  while (at && activeFreeze(running.estate.guard.freezeWindows, at, running.estate.timezone))
+  while (at && (await activeFreeze(running.estate.guard.freezeWindows, at, running.estate.timezone)))
     at = cron.nextRun(new Date(at.getTime() + 60_000));
   if (!at) throw new Error(`${job} never runs`);
   return { at, job: effective };
@@ -211,7 +211,7 @@ export async function runScheduled(
     vi.useRealTimers();
   }
   // Back to the clock the test ran on (moved out of a freeze, or the real one).
-  if (frozenBefore) outsideFreezes(running.estate);
+  if (frozenBefore) await outsideFreezes(running.estate);
   const [envelope] = envelopes;
   if (!envelope) throw new Error(`${job} did not run at ${at.toISOString()}`);
   return { at, timeZone: effective.timeZone, envelope };

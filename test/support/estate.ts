@@ -20,9 +20,9 @@ export function testEstateOf(overrides: Partial<EstateInput> = {}): Estate {
 }
 
 /** The `path: expectation` lines config validation reports for YAML `text`; none when it is valid. */
-export function configIssues(text: string): string[] {
+export async function configIssues(text: string): Promise<string[]> {
   try {
-    parseConfigText(EstateSchema, text, 'x.yaml');
+    await parseConfigText(EstateSchema, text, 'x.yaml');
   } catch (error) {
     if (error instanceof ConfigError) return error.issues;
     throw error;

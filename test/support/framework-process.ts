@@ -61,6 +61,8 @@ export interface FrameworkProcess {
   audits(): Record<string, unknown>[];
   /** Peak resident memory of the process so far (VmHWM), in MiB. */
   peakRssMiB(): number;
+  /** Kills the process at once (SIGKILL), as a crashed instance dies: nothing is answered or cleaned up. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +110,12 @@ export async function startFrameworkProcess(target: string, env: NodeJS.ProcessE
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .filter((record) => record.audit === true),
     peakRssMiB: () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024,
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

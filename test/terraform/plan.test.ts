@@ -232,3 +232,19 @@ describe("the error-rate alert policies come from the estate's rollback policies
     });
   });
 });
+
+describe('continuations in the plan', () => {
+  it('lets each function with a continuation topic publish there, and consume it, and no other function', () => {
+    const p = plan();
+    const grants = p.attribute(resource(root, 'google_pubsub_topic_iam_member', 'continuation_publisher').for_each);
+    expect(grants).toEqual({
+      backupVerify: 'shards-backup-verify',
+      certExpiry: 'shards-cert-expiry',
+      drDrill: 'drill-steps',
+    });
+    const functions = p.attribute(root?.modules.function?.for_each) as Record<string, { topics: string[] }>;
+    for (const [name, topic] of Object.entries(grants as Record<string, string>)) {
+      expect(functions[name]?.topics, name).toContain(topic);
+    }
+  });
+});

@@ -8,37 +8,15 @@ import { errorMessage } from '../../shared/core/errors/index.js';
 import type { AnyFunction } from '../../shared/host/runtime/index.js';
 import { packageRoot } from '../../shared/host/runtime/index.js';
 import { externalDependencies, startupClosure } from './bundle-metafile.js';
+import { cjsInteropPlugin } from './cjs-interop.js';
+import { BANNER, BUNDLE_EXTERNALS } from './esbuild-options.js';
 import { kebabCase, type LocatedSection, locateHandlers, locateSections } from './locate.js';
 
+export { BUNDLE_EXTERNALS } from './esbuild-options.js';
 export { kebabCase, locateHandlers, locateSections } from './locate.js';
 
 type Registry = typeof import('../../functions/registry.js');
 type Catalogue = typeof import('../../functions/catalogue.js');
-
-/**
- * Packages left out of the bundles and installed by the Cloud Functions build instead: the
- * framework the buildpack starts, google-gax clients (they read proto JSON from disk at run
- * time) and native optional modules.
- */
-export const BUNDLE_EXTERNALS = [
-  '@google-cloud/functions-framework',
-  '@google-cloud/pubsub',
-  '@google-cloud/monitoring',
-  'google-gax',
-  'pg-native',
-  // The Docker Engine client, for compose estates (served by `opsfn serve`); its ssh2 carries native modules.
-  'dockerode',
-] as const;
-
-// CJS dependencies inside an ESM bundle still call require() and read __dirname.
-const BANNER = [
-  "import { createRequire as __opsfnCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __opsfnFileURLToPath } from 'node:url';",
-  "import { dirname as __opsfnDirname } from 'node:path';",
-  'const require = __opsfnCreateRequire(import.meta.url);',
-  'const __filename = __opsfnFileURLToPath(import.meta.url);',
-  'const __dirname = __opsfnDirname(__filename);',
-].join('\n');
 
 /** One function's bundle as built: sizes, what loads at cold start, and its installed dependencies. */
 export interface BundleReport {
@@ -64,16 +42,27 @@ export interface BundleOptions {
   minify?: boolean;
 }
 
-// The entry registers the one function, with the estate schema of every function: the config file is shared.
-function entryPlugin(root: string, name: string, handler: string, sections: readonly LocatedSection[]): Plugin {
+// The entry registers the one function with the estate schema it needs: the common part, its own section and
+// those it reads, checked; the other functions' sections are allowed unchecked (the config file is shared, and
+// loading every function's schema would cost each cold start what only `opsfn config validate` needs).
+function entryPlugin(
+  root: string,
+  name: string,
+  handler: string,
+  sections: readonly LocatedSection[],
+  checked: ReadonlySet<string>,
+): Plugin {
   const register = join(root, 'shared', 'host', 'runtime', 'register.ts');
   const config = join(root, 'shared', 'core', 'config', 'index.ts');
+  const own = sections.filter((s) => checked.has(s.key));
+  const unchecked = sections.filter((s) => !checked.has(s.key)).map((s) => s.key);
   const contents = [
     `import { registerFunctions } from ${JSON.stringify(register)};`,
     `import { composeEstateSchema } from ${JSON.stringify(config)};`,
     `import { ${name} } from ${JSON.stringify(handler)};`,
-    ...sections.map((s) => `import { ${s.exportName} } from ${JSON.stringify(s.file)};`),
-    `registerFunctions([${name}], { estate: composeEstateSchema([${sections.map((s) => s.exportName).join(', ')}]) });`,
+    ...own.map((s) => `import { ${s.exportName} } from ${JSON.stringify(s.file)};`),
+    `const estate = composeEstateSchema([${own.map((s) => s.exportName).join(', ')}], { unchecked: ${JSON.stringify(unchecked)} });`,
+    `registerFunctions([${name}], { estate });`,
   ].join('\n');
   return {
     name: 'opsfn-entry',
@@ -90,6 +79,7 @@ async function buildOne(
   name: string,
   handler: string,
   sections: readonly LocatedSection[],
+  checked: ReadonlySet<string>,
   minify: boolean,
 ) {
   const { build } = await import('esbuild');
@@ -98,8 +88,9 @@ async function buildOne(
   await rm(dir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { index: `opsfn-entry:${name}` },
-    plugins: [entryPlugin(root, name, handler, sections)],
+    // job.js: the process of the function's restore job (terraform/jobs.tf runs it from the same image).
+    entryPoints: { index: `opsfn-entry:${name}`, job: join(root, 'functions', 'job.ts') },
+    plugins: [entryPlugin(root, name, handler, sections, checked), cjsInteropPlugin(BUNDLE_EXTERNALS)],
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -130,6 +121,8 @@ async function buildOne(
   };
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const sizes = startupClosure(root, result.metafile, dir, 'index.js');
+  // job.js is the restore job's own entry, run by its process; neither the function's cold start nor a chunk it loads.
+  const lazy = sizes.lazy.filter((f) => f !== join(dir, 'job.js'));
   return {
     name,
     folder,
@@ -138,7 +131,7 @@ async function buildOne(
     startupFiles: sizes.startup,
     startupPackages: sizes.startupPackages,
     lazyBytes: sizes.lazyBytes,
-    lazyFiles: sizes.lazy,
+    lazyFiles: lazy,
     dependencies,
   } satisfies BundleReport;
 }
@@ -169,7 +162,12 @@ export async function buildBundles(options: BundleOptions): Promise<BundleReport
   await removeStale(outDir, new Set([...handlers.keys()].map(kebabCase)));
   const reports: BundleReport[] = [];
   for (const [name, handler] of handlers) {
-    reports.push(await buildOne(root, outDir, name, handler, sections, options.minify ?? true));
+    const descriptor = registry.find((d) => d.name === name);
+    // A function the registry does not list (a test's) gets every section checked, as before sections were split.
+    const checked = new Set(
+      descriptor ? [descriptor.configKey, ...(descriptor.reads ?? [])] : sections.map((s) => s.key),
+    );
+    reports.push(await buildOne(root, outDir, name, handler, sections, checked, options.minify ?? true));
   }
   return reports;
 }

@@ -44,6 +44,8 @@ export async function locateHandlers(root: string, functions: readonly AnyFuncti
 export interface LocatedSection {
   file: string;
   exportName: string;
+  /** Its key in the estate. */
+  key: string;
 }
 
 /** Checks each registry entry's `config.ts` exports its section as `<name>Section`; throws naming every violation. */
@@ -65,7 +67,7 @@ export async function locateSections(
       );
       continue;
     }
-    sections.push({ file, exportName });
+    sections.push({ file, exportName, key: descriptor.configKey });
   }
   if (problems.length > 0) throw new Error(`cannot bundle the config sections:\n  - ${problems.join('\n  - ')}`);
   return sections;

@@ -3,12 +3,14 @@ import type { ObjectStore } from '../../../shared/adapters/storage/index.js';
 import type { SecretRef } from '../../../shared/core/config/index.js';
 import { errorMessage as message } from '../../../shared/core/errors/index.js';
 import type { Act } from '../../../shared/core/guard/index.js';
+import { type JobRunner, runsAsJob } from '../../../shared/core/run/index.js';
 import type { StateStore } from '../../../shared/core/state/index.js';
 import type { ObjectStoreBackup, RestoreTest } from '../config.js';
 import { type Check, check } from '../types.js';
 import type { Candidate } from './object-listing.js';
+import { restoreStateKey, startRestoreJob } from './restore-job.js';
 import { loadAndAssert } from './restore-load.js';
-import { createGuarded, dropGuarded } from './scratch-guard.js';
+import { createGuarded, dropGuarded, settleDrop } from './scratch-guard.js';
 
 /** What a restore test needs from the run. */
 export interface RestoreDeps {
@@ -26,6 +28,9 @@ export interface RestoreDeps {
   /** The run's guard: every scratch database is created and dropped through it. */
   act: Act;
   signal: AbortSignal;
+  /** Where a load longer than the run goes (`ctx.jobs`), and how the run hands its end to a later invocation. */
+  jobs?: JobRunner | undefined;
+  continueJob?(backup: string): Promise<void>;
 }
 
 interface LastRestore {
@@ -33,8 +38,7 @@ interface LastRestore {
   key: string;
 }
 
-/** The state key remembering a backup's last successful restore. */
-export const restoreStateKey = (backup: string) => `backupVerify:restore:${backup}`;
+export { restoreStateKey } from './restore-job.js';
 
 /** After the load: a minute per assertion, two for row statistics, one for the drop, five to spare. */
 const afterLoadMs = (assertions: number) => (assertions + 8) * 60_000;
@@ -79,7 +83,9 @@ export async function restoreTestChecks(
   } catch (error) {
     return [check('restore', 'fail', message(error)), ...skipped('the restore could not start')];
   }
-  const deadline = started + Math.min(test.timeout, deps.runTimeoutMs) + afterLoadMs(test.assertions.length);
+  const asJob = runsAsJob(deps.jobs, test.timeout, deps.runTimeoutMs) && deps.continueJob !== undefined;
+  const loadMs = asJob ? test.timeout : Math.min(test.timeout, deps.runTimeoutMs);
+  const deadline = started + loadMs + afterLoadMs(test.assertions.length);
   const name = scratchDatabaseName(deps.runId, deps.backupName, deadline);
   const server = { engine, url };
   const evidence = { backup: deps.backupName, dump: newest.info.key, deadline: new Date(deadline).toISOString() };
@@ -90,24 +96,20 @@ export async function restoreTestChecks(
       created.status === 'dry-run' ? `dry-run: a restore of ${newest.name} is due; nothing created` : created.detail;
     return [check('restore', status, detail, { database: name }), ...skipped('no scratch database')];
   }
+  if (asJob && deps.jobs && deps.continueJob) {
+    return startRestoreJob({ ...deps, jobs: deps.jobs, continueJob: deps.continueJob }, test, newest, created.db, {
+      engine,
+      startedAt: new Date(started).toISOString(),
+      deadline: new Date(deadline).toISOString(),
+    });
+  }
   let checks: Check[];
   try {
     checks = await loadAndAssert(created.db, store, newest, test, deps.signal);
   } catch (error) {
     checks = [check('restore', 'fail', message(error), { database: name }), ...skipped('the restore failed')];
   }
-  const dropped = await dropGuarded(deps.act, server, name, evidence);
-  if (dropped.status === 'dropped' && checks[0]?.status === 'fail') {
-    const [first, ...rest] = checks;
-    checks = [{ ...first, detail: `${first.detail}; ${name} dropped` }, ...rest];
-  } else if (dropped.status !== 'dropped') {
-    const [first, ...rest] = checks;
-    const status = dropped.status === 'failed' || first?.status === 'fail' ? 'fail' : 'warn';
-    checks = [
-      { ...(first ?? check('restore', status, '')), status, detail: `${first?.detail}; ${dropped.detail}` },
-      ...rest,
-    ];
-  }
+  checks = settleDrop(checks, await dropGuarded(deps.act, server, name, evidence), name);
   if (checks.every((c) => c.status === 'ok')) {
     try {
       await deps.state.put(restoreStateKey(deps.backupName), {

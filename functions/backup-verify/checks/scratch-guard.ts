@@ -7,6 +7,7 @@ import {
 } from '../../../shared/adapters/databases/index.js';
 import { errorMessage as message } from '../../../shared/core/errors/index.js';
 import type { Act, ActOutcome } from '../../../shared/core/guard/index.js';
+import { type Check, check } from '../types.js';
 
 /** The guard's actions on scratch databases, as the audit log and the envelope name them. */
 export const ScratchActions = {
@@ -72,4 +73,17 @@ export async function dropGuarded(
   } catch (error) {
     return { status: 'failed', detail: `${name} left in place: ${message(error)}` };
   }
+}
+
+/** The checks of a restore once its scratch database is dropped, or why it could not be. */
+export function settleDrop(checks: Check[], dropped: GuardedDrop, name: string): Check[] {
+  const [first, ...rest] = checks;
+  if (dropped.status === 'dropped') {
+    return first?.status === 'fail' ? [{ ...first, detail: `${first.detail}; ${name} dropped` }, ...rest] : checks;
+  }
+  const status = dropped.status === 'failed' || first?.status === 'fail' ? 'fail' : 'warn';
+  return [
+    { ...(first ?? check('restore', status, '')), status, detail: `${first?.detail}; ${dropped.detail}` },
+    ...rest,
+  ];
 }

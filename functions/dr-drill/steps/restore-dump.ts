@@ -1,17 +1,26 @@
 import type * as z from 'zod';
+import { type ScratchDatabase, scratchDatabaseAs } from '../../../shared/adapters/databases/index.js';
 import { selectCandidates } from '../../../shared/adapters/storage/index.js';
 import { entryOf } from '../../../shared/core/config/index.js';
+import { type JobResult, type JobTask, jobOutcome, runsAsJob } from '../../../shared/core/run/index.js';
 import type { RestoreDumpStepSchema } from '../config.js';
+import type { StepRecord } from '../model.js';
 import { resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
 import { recoveredAt } from './copy.js';
+import { remember } from './pending.js';
 import { message, type StepEnv, type StepResult, scratchServer } from './types.js';
 
 type RestoreStep = z.infer<typeof RestoreDumpStepSchema> & NamedStep;
 
-/** `db.restoreDump`: newest dump → fresh scratch database `opsfn_drill_<id>_<step>`, then the data time for the RPO. */
-export async function runRestoreDump(env: StepEnv, step: RestoreStep): Promise<StepResult> {
+/**
+ * `db.restoreDump`: newest dump → fresh scratch database `opsfn_drill_<id>_<step>`, then the data time for the
+ * RPO. A load allowed longer than an invocation runs as a job (see `ctx.jobs`): the step stays pending, each
+ * later turn polls the execution, and the step ends like an inline one once the job has.
+ */
+export async function runRestoreDump(env: StepEnv, step: RestoreStep, record: StepRecord): Promise<StepResult> {
   const { ctx, drill, ports } = env;
+  if (typeof record.data?.job === 'string') return awaitLoad(env, step, record);
   const backup = entryOf(ctx.config.backups, step.backup);
   if (backup?.kind !== 'object-store')
     return { status: 'fail', detail: `backup "${step.backup}" is not an object-store backup` };
@@ -53,6 +62,28 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep): Promise<S
     return { status: 'fail', detail: `creating ${name} was ${made.status}: ${'reason' in made ? made.reason : ''}` };
   await env.created(name);
 
+  const task = jobTask(env, step, newest.info.key, made.value);
+  if (task && runsAsJob(ctx.jobs, step.timeout, ctx.config.limits.timeout)) {
+    const jobId = `${drill.id}-${step.name}-${ctx.runId}`;
+    const execution = await ctx.jobs.start(jobId, task);
+    await remember(env, record, {
+      job: execution.name,
+      jobId,
+      database: name,
+      engine: server.engine,
+      dump: newest.info.key,
+      backupTakenAt: new Date(newest.takenAt).toISOString(),
+      ...(made.value.loader === undefined ? {} : { loader: made.value.loader }),
+    });
+    ctx.log.audit({
+      decision: 'decided',
+      action: 'drill.restore-job',
+      target: name,
+      reason: `loading ${newest.info.key} as job execution ${execution.name}`,
+    });
+    return { status: 'pending', detail: `${newest.name} loading into ${name} as job execution ${execution.name}` };
+  }
+
   // The restore's own timer stops the read: a second timer on the read could hide its `timeout`.
   const source = await store.read(newest.info.key, { signal: ctx.signal });
   const stats = await ports.restore(source, made.value, {
@@ -75,4 +106,51 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep): Promise<S
   const detail = `${newest.name} (${stats.bytes} bytes) restored into ${name} in ${base.restoreSeconds}s`;
   const read = await recoveredAt(env, made.value, base.backupTakenAt, detail);
   return { status: 'ok', detail: read.detail, data: { ...base, ...read.data } };
+}
+
+/**
+ * The job that loads this step's dump: the backup and the scratch server named by their places in the config,
+ * never their values; undefined when the live config no longer holds the step as the drill started it.
+ */
+function jobTask(env: StepEnv, step: RestoreStep, key: string, db: ScratchDatabase): JobTask | undefined {
+  const plan = entryOf(env.ctx.config.drills, env.drill.plan);
+  const index = env.steps.findIndex((s) => s.name === step.name);
+  const live = plan?.steps[index];
+  if (live?.step !== 'db.restoreDump' || JSON.stringify(live.scratch) !== JSON.stringify(step.scratch))
+    return undefined;
+  return {
+    kind: 'restore-load',
+    store: ['backups', step.backup],
+    key,
+    scratch: ['drills', env.drill.plan, 'steps', index, 'scratch'],
+    database: db.name,
+    ...(db.loader === undefined ? {} : { loader: db.loader }),
+    timeoutMs: step.timeout,
+    idleTimeoutMs: step.idleTimeout,
+    stripOwnership: true,
+  };
+}
+
+/** How often a later turn asks where the load's job stands. */
+const JOB_POLL_MS = 10_000;
+
+/** A later turn of a step whose load runs as a job: polls it within this invocation's budget. */
+async function awaitLoad(env: StepEnv, step: RestoreStep, record: StepRecord): Promise<StepResult> {
+  const { ctx } = env;
+  const data = record.data ?? {};
+  const name = String(data.job);
+  if (!ctx.jobs)
+    return { status: 'fail', detail: `the load runs as job execution ${name}, but this process has no job runner` };
+  let outcome: JobResult | undefined;
+  for (;;) {
+    outcome = await jobOutcome(ctx.state, await ctx.jobs.get(name), String(data.jobId));
+    if (outcome || env.budgetMs() < JOB_POLL_MS) break;
+    await env.ports.sleep(JOB_POLL_MS, ctx.signal);
+  }
+  if (!outcome) return { status: 'pending', detail: `loading as job execution ${name}` };
+  if (outcome.status === 'fail') return { status: 'fail', detail: outcome.detail };
+  const loader = typeof data.loader === 'string' ? data.loader : undefined;
+  const db = scratchDatabaseAs(await scratchServer(env, step.scratch), String(data.database), loader);
+  const read = await recoveredAt(env, db, String(data.backupTakenAt), outcome.detail);
+  return { status: 'ok', detail: read.detail, data: { ...outcome.data, ...read.data } };
 }

@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import { errorMessage } from '../../../shared/core/errors/index.js';
 import type { HealthSweepDeps } from '../deps.js';
 
@@ -67,7 +67,11 @@ export function sendRequest(
         ? { agent: spec.ca ? undefined : agents.https, ...(spec.ca ? { ca: spec.ca } : {}) }
         : { agent: agents.http }),
     };
-    const req = (tls ? httpsRequest : httpRequest)(url, options, (res) => {
+    // node:https (and with it node:tls) is required on the first HTTPS check, not at every cold start.
+    const send = tls
+      ? (createRequire(import.meta.url)('node:https') as typeof import('node:https')).request
+      : httpRequest;
+    const req = send(url, options, (res) => {
       read(res, spec.method).then(
         (body) =>
           resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body }),

@@ -1,6 +1,5 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { errorMessage } from '../../core/errors/index.js';
 import { PlatformOperationError } from './errors.js';
 
@@ -38,6 +37,7 @@ export async function readPin(path: string): Promise<ComposePin | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new PlatformOperationError(`reading pin file ${path}: ${errorMessage(error)}`);
   }
+  const { parse } = await import('yaml');
   const record = (parse(text) as { 'x-opsfn-pin'?: ComposePin } | null)?.['x-opsfn-pin'];
   if (!record || typeof record.image !== 'string') {
     throw new PlatformOperationError(`pin file ${path} is not one opsfn wrote (no x-opsfn-pin.image)`);
@@ -67,6 +67,7 @@ export async function writePin(
     '# Written by opsfn: a rollback holds this service on an older image. Remove with `opsfn release-pin`.\n';
   await mkdir(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const { stringify } = await import('yaml');
   await writeFile(temp, header + stringify(doc), 'utf8');
   await rename(temp, path);
 }
@@ -79,6 +80,7 @@ export async function removePin(path: string): Promise<void> {
 /** The `version` key of a compose file, if it has one. */
 export async function composeFileVersion(file: string): Promise<string | undefined> {
   try {
+    const { parse } = await import('yaml');
     const version = (parse(await readFile(file, 'utf8')) as { version?: unknown } | null)?.version;
     return version === undefined || version === null ? undefined : String(version);
   } catch (error) {

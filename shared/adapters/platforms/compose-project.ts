@@ -1,4 +1,3 @@
-import { parse } from 'yaml';
 import type { ComposeService } from '../../core/config/index.js';
 import { BadInputError } from '../../core/errors/index.js';
 import { type ComposeCall, detectComposeCommand, runCompose } from './compose-cli.js';
@@ -71,6 +70,7 @@ export class ComposeProject {
   /** The image the compose files name for the service with `pin` in effect (none: the files' own). */
   async image(pin?: ComposePin): Promise<string> {
     const { stdout } = await this.run(await this.call(['config'], pin));
+    const { parse } = await import('yaml');
     const services = (parse(stdout) as { services?: Record<string, { image?: unknown }> } | null)?.services;
     const image = services?.[this.o.service]?.image;
     if (typeof image !== 'string') {

@@ -45,18 +45,37 @@ export interface ConfigSection<K extends SectionKey = SectionKey> {
 /** Any function's section, as a list of sections holds them. */
 export type AnyConfigSection = { [K in SectionKey]: ConfigSection<K> }[SectionKey];
 
+/** Options of {@link composeEstateSchema}. */
+export interface ComposeOptions {
+  /**
+   * Keys of sections that are allowed but not validated: those of functions a process does not run. One
+   * invocation loads and checks only its own section; `opsfn config validate` checks them all. `'any'`
+   * allows every other key (a job's process, which reads only the config paths its task names).
+   */
+  unchecked?: readonly string[] | 'any';
+}
+
 /**
  * Composes the estate schema: the base keys, then each section under its key, strict about unknown keys;
  * each section's checks run on the parsed estate in the given order, then the base's own. `context` (the
  * packaged jobs, the registered functions) lets them check schedule overrides and function names too.
  */
-export function composeEstateSchema(sections: readonly AnyConfigSection[], context: EstateContext = {}): EstateSchema {
+export function composeEstateSchema(
+  sections: readonly AnyConfigSection[],
+  context: EstateContext = {},
+  options: ComposeOptions = {},
+): EstateSchema {
   const shape: Record<string, z.ZodType> = { ...EstateBaseSchema.shape };
   for (const section of sections) {
     if (section.key in shape) throw new Error(`config section "${section.key}" is already a key of the estate`);
     shape[section.key] = section.schema as z.ZodType;
   }
-  const schema = z.strictObject(shape).superRefine((parsed, ctx) => {
+  const unchecked = options.unchecked ?? [];
+  for (const key of unchecked === 'any' ? [] : unchecked) {
+    if (!(key in shape)) shape[key] = z.unknown().optional();
+  }
+  const object = unchecked === 'any' ? z.looseObject(shape) : z.strictObject(shape);
+  const schema = object.superRefine((parsed, ctx) => {
     const estate = parsed as Estate;
     const issues = [
       ...sections.flatMap((section) => section.check?.(estate, context) ?? []),

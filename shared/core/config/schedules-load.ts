@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parse } from 'yaml';
 import { ConfigError } from './errors.js';
 import { type Schedule, ScheduleSchema } from './schedule.js';
 import { formatZodIssues } from './zod-issues.js';
@@ -9,6 +8,8 @@ import { formatZodIssues } from './zod-issues.js';
 export async function loadSchedules(dir: string): Promise<Schedule[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
   const jobs: Schedule[] = [];
+  // Loaded here, not at import: a deployed function never reads schedules, and the parser is heavy.
+  const { parse } = await import('yaml');
   for (const file of files) {
     const source = join(dir, file);
     const parsed = ScheduleSchema.safeParse(parse(await readFile(source, 'utf8')));

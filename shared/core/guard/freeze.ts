@@ -1,12 +1,14 @@
-import { Cron } from 'croner';
 import type { GuardConfig } from '../config/index.js';
 
-/** The freeze window in force at `now`, if any: absolute windows and recurring `cron` + `duration` ones. */
-export function activeFreeze(
+/**
+ * The freeze window in force at `now`, if any: absolute windows and recurring `cron` + `duration` ones
+ * (the cron library loads only for the latter, so an estate without them never pays for it).
+ */
+export async function activeFreeze(
   windows: GuardConfig['freezeWindows'],
   now: Date,
   timezone: string,
-): { reason: string; until: Date } | undefined {
+): Promise<{ reason: string; until: Date } | undefined> {
   for (const window of windows) {
     if ('start' in window) {
       const start = new Date(window.start);
@@ -14,6 +16,7 @@ export function activeFreeze(
       if (now >= start && now < end) return { reason: window.reason, until: end };
       continue;
     }
+    const { Cron } = await import('croner');
     const cron = new Cron(window.cron, { timezone, paused: true });
     const [last] = cron.previousRuns(1, now);
     if (last && now.getTime() < last.getTime() + window.duration) {

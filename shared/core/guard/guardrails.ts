@@ -90,7 +90,7 @@ export const GUARDRAILS: readonly Guardrail[] = [
     summary:
       'Refuses inside a `guard.freezeWindows` entry: absolute (`start`/`end`) or recurring (`cron` + `duration`, in the estate timezone).',
     async check({ run, now }) {
-      const freeze = activeFreeze(run.guard.freezeWindows, now, run.timezone);
+      const freeze = await activeFreeze(run.guard.freezeWindows, now, run.timezone);
       return freeze ? { stop: `${freeze.reason} until ${freeze.until.toISOString()}` } : undefined;
     },
   },

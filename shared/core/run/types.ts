@@ -6,6 +6,7 @@ import type { Trigger, TriggerKind } from '../events/index.js';
 import type { Act, ActionRecord } from '../guard/index.js';
 import type { DeliveryResult, Notification } from '../notify/index.js';
 import type { StateStore } from '../state/index.js';
+import type { JobRunner } from './jobs.js';
 
 /** A run's verdict. */
 export type Outcome = 'ok' | 'warn' | 'fail' | 'skipped' | 'rejected';
@@ -91,6 +92,12 @@ export interface Context {
    * outlives one invocation (a DR drill) moves on this way.
    */
   continue(key: string, payload: Record<string, unknown>): Promise<void>;
+  /**
+   * Runs work longer than an invocation (a restore's load) as a job: a Cloud Run Job execution when
+   * deployed (`OPSFN_RESTORE_JOB`), a child process with `OPSFN_RESTORE_JOB=local`; undefined when the
+   * process has none, and such work runs inside the invocation.
+   */
+  readonly jobs: JobRunner | undefined;
 }
 
 /** Where `ctx.continue` sends the next invocation: the runtime's Pub/Sub topic or its own process. */

@@ -24,7 +24,7 @@ export interface MemoryStateStoreOptions {
 // Values are kept as strings, a sorted list of event times or a list of strings, exactly like Redis
 // holds them, so both adapters fail the same way when a key is used as two different things.
 interface Entry {
-  value: string | number[] | { list: string[] };
+  value: string | number[] | { list: string[] } | Set<string>;
   expiresAt: number | undefined;
 }
 
@@ -113,6 +113,19 @@ export class MemoryStateStore implements StateStore {
     return this.#events('count', k).filter((t) => t > at - window).length;
   }
 
+  async addMember(key: string, member: string, ttlMs: number): Promise<{ added: boolean; size: number }> {
+    const k = this.#key('addMember', key);
+    const m = checkKey('addMember', member);
+    const ttl = checkMs('addMember', 'ttlMs', ttlMs);
+    const value = this.#live(k)?.value;
+    if (value !== undefined && !(value instanceof Set)) throw wrongKind('addMember', k);
+    const members = value ?? new Set<string>();
+    const added = !members.has(m);
+    members.add(m);
+    this.#set(k, members, ttl);
+    return { added, size: members.size };
+  }
+
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const k = this.#key('get', key);
     const text = this.#string('get', k);
@@ -197,7 +210,7 @@ export class MemoryStateStore implements StateStore {
   #list(op: string, key: string): string[] {
     const value = this.#live(key)?.value;
     if (value === undefined) return [];
-    if (typeof value !== 'object' || Array.isArray(value)) throw wrongKind(op, key);
+    if (typeof value !== 'object' || Array.isArray(value) || value instanceof Set) throw wrongKind(op, key);
     return value.list;
   }
 

@@ -54,6 +54,16 @@ if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1
 `);
 
+/**
+ * Adds member ARGV[1] to the set KEYS[1], keeps the set alive for ARGV[2] ms and returns `{added, size}`:
+ * one round trip, so no other writer's member lands between the add and the count.
+ */
+export const ADD_MEMBER_SCRIPT = lua(`
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return {added, redis.call('SCARD', KEYS[1])}
+`);
+
 /** Runs a script by SHA1 and falls back to sending its source when the server does not have it cached. */
 export async function runScript(client: Redis, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
   try {

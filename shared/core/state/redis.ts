@@ -17,7 +17,7 @@ import {
   redactRedisUrl,
   redisClientFactory,
 } from './redis-connection.js';
-import { CLAIM_SCRIPT, HIT_SCRIPT, PUSH_SCRIPT, runScript, UNLOCK_SCRIPT } from './redis-scripts.js';
+import { ADD_MEMBER_SCRIPT, CLAIM_SCRIPT, HIT_SCRIPT, PUSH_SCRIPT, runScript, UNLOCK_SCRIPT } from './redis-scripts.js';
 import type { Claim, StateStore } from './state-store.js';
 
 /** Options of the Redis state store. */
@@ -131,6 +131,17 @@ export class RedisStateStore implements StateStore {
     const window = checkMs('count', 'windowMs', windowMs);
     const at = checkTimestamp('count', nowMs);
     return await this.#connection.run('count', k, (c) => c.zcount(this.#full(k), `(${at - window}`, '+inf'));
+  }
+
+  async addMember(key: string, member: string, ttlMs: number): Promise<{ added: boolean; size: number }> {
+    const k = checkKey('addMember', key);
+    const m = checkKey('addMember', member);
+    const ttl = checkMs('addMember', 'ttlMs', ttlMs);
+    const reply = await this.#connection.run('addMember', k, (c) =>
+      runScript(c, ADD_MEMBER_SCRIPT, [this.#full(k)], [m, String(ttl)]),
+    );
+    const [added, size] = reply as [number, number];
+    return { added: added === 1, size: Number(size) };
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {

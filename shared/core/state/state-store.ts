@@ -32,6 +32,13 @@ export interface StateStore {
   /** Counts events inside the sliding window without adding one. */
   count(key: string, windowMs: number, nowMs: number): Promise<number>;
 
+  /**
+   * Adds `member` to the set at `key`, which lives `ttlMs` from this call, in one atomic step: whether it was
+   * new, and how many members the set holds now. Many writers counting distinct things (the shards of a run)
+   * learn which of them completed the set, and a repeat of one member is never counted twice.
+   */
+  addMember(key: string, member: string, ttlMs: number): Promise<{ added: boolean; size: number }>;
+
   /** Reads a JSON record; undefined when absent or expired. */
   get<T = unknown>(key: string): Promise<T | undefined>;
   /** Writes a JSON record, optionally expiring after `ttlMs`. */

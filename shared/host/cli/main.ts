@@ -1,14 +1,15 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, type EstateSchema } from '../../core/config/index.js';
-import { OpsError } from '../../core/errors/index.js';
-import { createRuntime, loadConfig, type Runtime } from '../runtime/index.js';
-import { controlCommand, schedulesCommand, validateCommand } from './admin-cmds.js';
+import type { Estate, EstateSchema } from '../../core/config/index.js';
+import { NotFoundError, OpsError } from '../../core/errors/index.js';
+import type { AnyFunction, Runtime } from '../runtime/index.js';
+import { type CliCatalogue, type CliScope, loadedCatalogue } from './catalogue.js';
 import { type CliCommand, COMMON_OPTIONS } from './command.js';
+import type { DemoStarter } from './demo-estate.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
-import { invokeCommand, invokeUsage, parseInvokeArgs } from './invoke-cmd.js';
+import { invokeUsage, parseInvokeArgs } from './invoke-args.js';
 import { type CliIo, processIo } from './io.js';
 import { logModeOf, logSinkFor } from './log-mode.js';
-import type { ServeDeps } from './serve-main.js';
+import type { Serving } from './serve-cmd.js';
 
 const USAGE = `usage:
   opsfn serve     [--config F | --demo] [--port 8080] [--host H] [--no-scheduler] [--grace 8s] [--schedules DIR]
@@ -19,21 +20,35 @@ const USAGE = `usage:
   opsfn resume    [function] [--config F]
 `;
 
-/**
- * What the CLI is built from: the registered functions (with their `invoke` flags), their extra commands
- * and the estate schema composed from their config sections; the rest from the environment.
- */
-export interface CliDeps extends ServeDeps {
-  commands?: readonly CliCommand[];
-  estate: EstateSchema;
+/** How the CLI talks to its surroundings; the defaults are the process's own. */
+export interface CliHooks {
   io?: CliIo;
+  /** Called with a started server; `serve` otherwise runs until SIGINT/SIGTERM. */
+  onServing?: (serving: Serving) => void;
+  /** Where `serve` writes its log lines; stdout (Cloud Logging) by default. */
+  logSink?: (line: string) => void;
+  /** Builds the estate `serve --demo` serves when no `--config` is given. */
+  demo?: DemoStarter;
 }
+
+/**
+ * What the CLI is built from: a catalogue that lists the functions (with their `invoke` flags) and their
+ * extra commands and loads, per command, only what that command runs; or those already loaded with the
+ * estate schema composed from their config sections. The rest comes from the environment.
+ */
+export type CliDeps = CliHooks &
+  (
+    | { catalogue: CliCatalogue }
+    | { functions: readonly AnyFunction[]; commands?: readonly CliCommand[]; estate: EstateSchema }
+  );
+
+const catalogueOf = (deps: CliDeps): CliCatalogue => ('catalogue' in deps ? deps.catalogue : loadedCatalogue(deps));
 
 const common = COMMON_OPTIONS;
 
 /** The usage text: the built-in commands, then each function's `invoke` flags and extra commands. */
-function usage(deps: CliDeps): string {
-  return USAGE + invokeUsage(deps.functions) + (deps.commands ?? []).map((c) => `  ${c.usage}\n`).join('');
+function usage(catalogue: CliCatalogue): string {
+  return USAGE + invokeUsage(catalogue.functions) + catalogue.commands.map((c) => `  ${c.usage}\n`).join('');
 }
 
 /** Splits `--config F` (or `--config=F`) off a contributed command's arguments. */
@@ -54,35 +69,56 @@ function takeConfig(argv: string[]): { config?: string; args: string[] } {
   return { ...(config ? { config } : {}), args };
 }
 
+/** Loads what `scope` needs and reads the config with the schema of the functions loaded. */
+async function loadFor(catalogue: CliCatalogue, scope: CliScope, config: string | undefined, io: CliIo) {
+  const [loaded, { loadConfig }] = await Promise.all([catalogue.load(scope), import('../runtime/index.js')]);
+  return { loaded, estate: await loadConfig(loaded.estate, config, { env: io.env }) };
+}
+
 async function withRuntime(
-  deps: CliDeps,
+  catalogue: CliCatalogue,
+  scope: CliScope,
   io: CliIo,
-  options: { config?: unknown; log?: unknown },
-  use: (runtime: Runtime) => Promise<number>,
+  options: { config?: string | undefined; log?: unknown },
+  use: (runtime: Runtime, loaded: Awaited<ReturnType<CliCatalogue['load']>>) => Promise<number>,
 ): Promise<number> {
   const logSink = logSinkFor(logModeOf(options.log, io), io);
-  const config = typeof options.config === 'string' ? options.config : undefined;
-  const estate = await loadConfig(deps.estate, config, { env: io.env });
+  const { loaded, estate } = await loadFor(catalogue, scope, options.config, io);
+  const { createRuntime } = await import('../runtime/index.js');
   // Logs go to stderr so stdout carries only the result (`--json` prints the envelope alone).
-  const runtime = await createRuntime({ config: estate, functions: deps.functions, env: io.env, logSink });
+  const runtime = await createRuntime({ config: estate, functions: loaded.functions, env: io.env, logSink });
   try {
-    return await use(runtime);
+    return await use(runtime, loaded);
   } finally {
     await runtime.close();
   }
 }
 
-async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<number> {
+/** Refuses a function name the catalogue does not list, naming the ones it does. */
+function known(catalogue: CliCatalogue, name: string | undefined): void {
+  if (name === undefined || catalogue.functions.some((f) => f.name === name)) return;
+  throw new NotFoundError(`unknown function "${name}" (known: ${catalogue.functions.map((f) => f.name).join(', ')})`);
+}
+
+async function serveCommand(rest: string[], deps: CliDeps, catalogue: CliCatalogue, io: CliIo): Promise<number> {
+  // The server's parts (console, prom-client) load only for `serve`: every other command starts without them.
+  const [loaded, { serveMain }] = await Promise.all([catalogue.load({}), import('./serve-main.js')]);
+  return serveMain(rest, { ...deps, functions: loaded.functions, estate: loaded.estate }, io);
+}
+
+// Each command imports what it runs when it runs: `opsfn --help` loads no function, no schema and no SDK.
+async function dispatch(argv: string[], deps: CliDeps, catalogue: CliCatalogue, io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'serve': {
-      // The server's parts (console, prom-client) load only for `serve`: every other command starts without them.
-      const { serveMain } = await import('./serve-main.js');
-      return serveMain(rest, deps, io);
-    }
+    case 'serve':
+      return serveCommand(rest, deps, catalogue, io);
     case 'invoke': {
-      const { config, log, args } = parseInvokeArgs(rest, deps.functions);
-      return withRuntime(deps, io, { config, log }, (runtime) => invokeCommand(runtime, args, io));
+      const { config, log, args } = parseInvokeArgs(rest, catalogue.functions);
+      known(catalogue, args.function);
+      const { invokeCommand } = await import('./invoke-cmd.js');
+      return withRuntime(catalogue, { functions: [args.function] }, io, { config, log }, (runtime) =>
+        invokeCommand(runtime, args, io),
+      );
     }
     case 'config': {
       const [sub, ...args] = rest;
@@ -93,14 +129,17 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         allowPositionals: true,
         options: { config: { type: 'string', multiple: true } },
       });
-      return validateCommand(deps.estate, [...(values.config ?? []), ...positionals], io);
+      const [loaded, { validateCommand }] = await Promise.all([catalogue.load({}), import('./admin-cmds.js')]);
+      return validateCommand(loaded.estate, [...(values.config ?? []), ...positionals], io);
     }
     case 'schedules': {
       const { values } = parseArgs({ args: rest, options: common });
-      const estate =
-        values.config || io.env.OPSFN_CONFIG
-          ? await loadConfig(deps.estate, values.config, { env: io.env })
-          : { timezone: 'UTC', schedules: {} };
+      let estate: Pick<Estate, 'timezone' | 'schedules'> = { timezone: 'UTC', schedules: {} };
+      if (values.config || io.env.OPSFN_CONFIG) {
+        // Only the common part is read (time zone, schedule overrides): no function's section is loaded or checked.
+        estate = (await loadFor(catalogue, { functions: [] }, values.config, io)).estate as Estate;
+      }
+      const { schedulesCommand } = await import('./admin-cmds.js');
       return schedulesCommand(values.json, estate, io);
     }
     case 'pause':
@@ -110,7 +149,9 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
         allowPositionals: true,
         options: { ...common, reason: { type: 'string' } },
       });
-      return withRuntime(deps, io, values, (runtime) =>
+      known(catalogue, positionals[0]);
+      const { controlCommand } = await import('./admin-cmds.js');
+      return withRuntime(catalogue, { functions: positionals.slice(0, 1) }, io, values, (runtime) =>
         controlCommand(runtime, command, positionals[0], values.reason, io),
       );
     }
@@ -118,14 +159,17 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
     case 'help':
     case '--help':
     case '-h':
-      io.out(usage(deps));
+      io.out(usage(catalogue));
       return command === undefined ? ExitCodes.usage : ExitCodes.ok;
     default: {
-      const extra = deps.commands?.find((c) => c.name === command);
-      if (!extra) throw new UsageError(`unknown command "${command}"`);
+      if (!catalogue.commands.some((c) => c.name === command)) throw new UsageError(`unknown command "${command}"`);
       // The command parses its own arguments; only the config it runs with is taken here.
       const { config, args } = takeConfig(rest);
-      return withRuntime(deps, io, { config }, (runtime) => extra.run(runtime, args, io));
+      return withRuntime(catalogue, { command }, io, { config }, async (runtime, loaded) => {
+        const extra = loaded.commands.find((c) => c.name === command);
+        if (!extra) throw new UsageError(`unknown command "${command}"`);
+        return extra.run(runtime, args, io);
+      });
     }
   }
 }
@@ -133,17 +177,19 @@ async function dispatch(argv: string[], deps: CliDeps, io: CliIo): Promise<numbe
 /** The `opsfn` command line; returns the exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[], deps: CliDeps): Promise<number> {
   const io = deps.io ?? processIo();
+  const catalogue = catalogueOf(deps);
   try {
-    return await dispatch(argv, deps, io);
+    return await dispatch(argv, deps, catalogue, io);
   } catch (error) {
     if (
       error instanceof UsageError ||
       (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     ) {
-      io.err(`opsfn: ${error.message}\n${usage(deps)}`);
+      io.err(`opsfn: ${error.message}\n${usage(catalogue)}`);
       return ExitCodes.usage;
     }
-    if (error instanceof ConfigError) {
+    // A config error names its file and each bad path itself (ConfigError, known by name: its module is not loaded here).
+    if (error instanceof OpsError && error.name === 'ConfigError') {
       io.err(`${error.message}\n`);
       return ExitCodes.usage;
     }

@@ -96,6 +96,7 @@ export function createContext(
     secret: services.secret,
     redact,
     progress: options.onProgress ?? (() => {}),
+    jobs: services.jobs,
     async continue(key, payload) {
       if (!continuation) throw new DependencyError('no continuation is configured for this runtime');
       log.audit({ decision: 'decided', action: 'continue', target: key, reason: 'next step in a later invocation' });

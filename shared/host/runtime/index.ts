@@ -6,6 +6,7 @@ export * from './http.js';
 export * from './http-reply.js';
 export * from './idempotency.js';
 export * from './invoke.js';
+export * from './jobs-env.js';
 export * from './load-config.js';
 export * from './node-server.js';
 export * from './package-root.js';

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { ConfigError, type Estate, type EstateSchema, formatZodIssues } from '../../core/config/index.js';
 import { errorMessage } from '../../core/errors/index.js';
 
@@ -33,8 +32,14 @@ export function parseConfig(schema: EstateSchema, document: unknown, source = 'c
   return parsed.data;
 }
 
-/** Parses YAML (or JSON) text and validates it against the estate schema. */
-export function parseConfigText(schema: EstateSchema, text: string, source = 'config'): Estate {
+/**
+ * Parses YAML (or JSON) text and validates it against the estate schema. JSON, which Terraform deploys, is
+ * read with `JSON.parse`; only YAML loads the YAML parser, which would otherwise weigh on every cold start.
+ */
+export async function parseConfigText(schema: EstateSchema, text: string, source = 'config'): Promise<Estate> {
+  const json = jsonDocument(text);
+  if (json !== undefined) return parseConfig(schema, json.value, source);
+  const { parseDocument } = await import('yaml');
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0)
     throw new ConfigError(
@@ -49,6 +54,25 @@ export function parseConfigText(schema: EstateSchema, text: string, source = 'co
     throw new ConfigError(source, [`yaml: ${errorMessage(error)}`], { cause: error });
   }
   return parseConfig(schema, document, source);
+}
+
+// A JSON object is YAML too; parsed as JSON it means the same, except that JSON.parse keeps the last of two
+// equal keys where YAML refuses them: text with a repeated key goes to the YAML parser, which names it.
+function jsonDocument(text: string): { value: unknown } | undefined {
+  if (!text.trimStart().startsWith('{')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return keyCount(value) === (text.match(/"(?:[^"\\]|\\.)*"\s*:/g)?.length ?? 0) ? { value } : undefined;
+}
+
+function keyCount(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + keyCount(v), 0);
+  if (typeof value !== 'object' || value === null) return 0;
+  return Object.values(value).reduce((n: number, v) => n + 1 + keyCount(v), 0);
 }
 
 /**

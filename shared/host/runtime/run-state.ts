@@ -62,6 +62,7 @@ export function runState(store: StateStore, options: RunStateOptions): StateStor
     cooldownLeft: (key) => store.cooldownLeft(key),
     hit: (key, windowMs, nowMs) => store.hit(key, windowMs, nowMs),
     count: (key, windowMs, nowMs) => store.count(key, windowMs, nowMs),
+    addMember: (key, member, ttlMs) => store.addMember(key, member, ttlMs),
     get: <T>(key: string) => store.get<T>(key),
     put: (key, value, ttlMs) => store.put(key, scrub(value), ttlMs),
     push: (key, value, max, ttlMs) => store.push(key, scrub(value), max, ttlMs),

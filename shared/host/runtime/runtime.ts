@@ -11,8 +11,12 @@ import { createStateStore } from '../../core/state/index.js';
 import { pubsubContinuation } from './continuation.js';
 import { type DrainReport, InflightRuns, recordRedelivery, takeRedeliveries } from './drain.js';
 import { createRunner } from './invoke.js';
+import { jobsFromEnv } from './jobs-env.js';
 import type { RunStep } from './run-step.js';
 import { type RunOptions, type Services, type ServicesOptions, secretsOf } from './services.js';
+
+/** Waits before each local redelivery of a continuation that failed retryably: five deliveries in all, like Pub/Sub's default. */
+const LOCAL_REDELIVERY_MS = [1_000, 2_000, 4_000, 8_000] as const;
 
 /** Any function definition, whatever its input type. */
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds definitions of different input types
@@ -94,6 +98,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     logSink: options.logSink,
     verifyOidc: options.verifyOidc,
     project: options.project ?? process.env.GOOGLE_CLOUD_PROJECT,
+    jobs: 'jobs' in options ? options.jobs : jobsFromEnv(env, options.config),
     now,
     find,
     invoke(name, trigger, invokeOptions = {}) {
@@ -136,14 +141,25 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
               scheduledAt: now().toISOString(),
               payload,
             };
-            // Locally the next step runs in this process, after the current invocation has returned;
-            // a process that is stopping keeps it for its next start instead.
-            setImmediate(() => {
+            // Locally the next step runs in this process, after the current invocation has returned; a
+            // retryable failure is delivered again a few times, as Pub/Sub would; a process that is stopping
+            // keeps it for its next start instead.
+            const deliver = (attempt: number) => {
               const next = inflight.draining
-                ? recordRedelivery(state, name, trigger, now())
+                ? recordRedelivery(state, name, trigger, now()).then(() => undefined)
                 : runtime.invoke(name, trigger);
-              void next.catch((error: unknown) => runtime.logger(name).error('continuation failed', { key, error }));
-            });
+              void next.then(
+                (envelope) => {
+                  const delay = LOCAL_REDELIVERY_MS[attempt];
+                  // A run a shutdown interrupted is already kept for the next start by the drain.
+                  if (!envelope?.error?.retryable || delay === undefined || inflight.draining) return;
+                  runtime.logger(name).warn('continuation failed; delivering it again', { key, attempt, delay });
+                  setTimeout(() => deliver(attempt + 1), delay).unref();
+                },
+                (error: unknown) => runtime.logger(name).error('continuation failed', { key, error }),
+              );
+            };
+            setImmediate(() => deliver(0));
           }),
     get draining() {
       return inflight.draining;

@@ -1,7 +1,7 @@
 import type { LogSink, Redactor, TraceContext } from '../../core/audit/index.js';
 import type { Estate } from '../../core/config/index.js';
 import type { Notifier } from '../../core/notify/index.js';
-import type { Continuation } from '../../core/run/index.js';
+import type { Continuation, JobRunner } from '../../core/run/index.js';
 import type { StateStore } from '../../core/state/index.js';
 import type { OidcVerifier } from './oidc.js';
 import type { HeldLocks } from './run-state.js';
@@ -23,6 +23,8 @@ export interface Services {
   now(): Date;
   /** Where `ctx.continue` sends the next invocation; without one it throws. */
   readonly continuation: Continuation | undefined;
+  /** Where long work runs as a job; without one it runs inside the invocation. */
+  readonly jobs: JobRunner | undefined;
   readonly verifyOidc: OidcVerifier | undefined;
   /** Google Cloud project for trace ids in logs. */
   readonly project: string | undefined;
@@ -58,6 +60,7 @@ export function createServices(options: ServicesOptions): Services {
     logSink: options.logSink,
     now: options.now ?? (() => new Date()),
     continuation: options.continuation,
+    jobs: options.jobs,
     verifyOidc: options.verifyOidc,
     project: options.project,
   };

@@ -72,9 +72,9 @@ describe('Redis checks on a Memorystore-like server (BGSAVE, LASTSAVE, CONFIG bl
     expect(replica?.checks[0]).toMatchObject({ name: 'replica', status: 'ok' });
   });
 
-  it('refuses AOF for Memorystore at load: it has none', () => {
+  it('refuses AOF for Memorystore at load: it has none', async () => {
     expect(
-      configIssues('backups:\n  s: { kind: redis, url: "redis://m:6379", managed: memorystore, aof: true }\n'),
+      await configIssues('backups:\n  s: { kind: redis, url: "redis://m:6379", managed: memorystore, aof: true }\n'),
     ).toEqual(['backups.s.aof: Memorystore for Redis has no AOF: drop "aof" (its persistence is RDB snapshots)']);
   });
 

@@ -173,6 +173,18 @@ export const LimitsSchema = z.strictObject({
     (ms) => ms <= 3_600_000,
     'expected at most 1h (the longest Cloud Run request)',
   ).default(540_000),
+  /**
+   * When a run is split into shards, each run as an invocation of its own (backupVerify and certExpiry READMEs):
+   * work per shard, and how long a run waits for its shards before reporting the missing ones failed.
+   */
+  shards: z
+    .strictObject({
+      backups: z.number().int().min(1, 'expected at least 1').max(1_000).default(16),
+      endpoints: z.number().int().min(1, 'expected at least 1').max(10_000).default(2_000),
+      // Five deliveries of a 9-minute invocation with Pub/Sub's backoff (up to 10 min) end within about 95 min.
+      deadline: DurationSchema.refine((ms) => ms >= 60_000, 'expected at least 1m').default(2 * 3_600_000),
+    })
+    .prefault({}),
 });
 
 /** Where run reports are written: gs://, s3:// or file://. */

@@ -25,13 +25,13 @@ describe('auth config', () => {
       'auth.tokens[1].name: duplicate token name "a"',
     ],
     ['limits: { timeout: 2h }', 'limits.timeout: expected at most 1h'],
-  ])('rejects %s naming %s', (text, expected) => {
-    expect(configIssues(text).join('\n')).toContain(expected);
+  ])('rejects %s naming %s', async (text, expected) => {
+    expect((await configIssues(text)).join('\n')).toContain(expected);
   });
 
-  it('accepts legacy token refs, scoped tokens, platform mode and every OIDC allow list', () => {
+  it('accepts legacy token refs, scoped tokens, platform mode and every OIDC allow list', async () => {
     expect(
-      configIssues(`
+      await configIssues(`
 auth:
   tokens:
     - env: OPSFN_TOKEN
@@ -48,7 +48,7 @@ auth:
     scheduler: [opsfn-invoker@p.iam.gserviceaccount.com]
 `),
     ).toEqual([]);
-    expect(configIssues('auth: { mode: platform }')).toEqual([]);
+    expect(await configIssues('auth: { mode: platform }')).toEqual([]);
   });
 
   it('makes `opsfn config validate` exit 2 naming auth.oidc for an audience-only OIDC config', async () => {

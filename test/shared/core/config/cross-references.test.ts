@@ -155,13 +155,13 @@ describe('cross-references checked when the estate loads', () => {
       },
       'schedules.dr-drill-quarterly-full.payload.plan: unknown drill plan "qq" (known: q; did you mean "q"?)',
     ],
-  ])('names %s', (_, estate, line) => {
-    expect(issues(estate)).toContain(line);
+  ])('names %s', async (_, estate, line) => {
+    expect(await issues(estate)).toContain(line);
   });
 
-  it('accepts overrides of known jobs', () => {
+  it('accepts overrides of known jobs', async () => {
     expect(
-      issues({
+      await issues({
         backups: { 'pg-daily': dumps({ postgres: 'postgres://s@h/x' }) },
         schedules: {
           'backup-verify': { schedule: '0 10 * * *', timeZone: 'Asia/Shanghai' },
@@ -179,7 +179,7 @@ describe('cross-references checked when the estate loads', () => {
     ],
     [{ 'backup-verify': { timeZone: 'Mars/Olympus' } }, 'schedules.backup-verify.timeZone: expected an IANA time zone'],
     [{ 'backup-verify': { function: 'rollback' } }, 'schedules.backup-verify: Unrecognized key: "function"'],
-  ])('refuses a malformed override (%#)', (schedules, line) => {
-    expect(issues({ schedules }).join('\n')).toContain(line);
+  ])('refuses a malformed override (%#)', async (schedules, line) => {
+    expect((await issues({ schedules })).join('\n')).toContain(line);
   });
 });

@@ -102,7 +102,7 @@ describe('loadConfig', () => {
     ['unknown_key: 1', 'unknown_key'],
     ['estate: [', 'yaml:'],
   ])('rejects %s naming %s', async (text, expected) => {
-    const issues = configIssues(text);
+    const issues = await configIssues(text);
     expect(issues.join('\n')).toContain(expected);
   });
 
@@ -111,6 +111,26 @@ describe('loadConfig', () => {
       'a: &a [x, x, x, x, x, x, x, x, x]',
       ...'bcdefghij'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(',')}]`),
     ].join('\n');
-    expect(configIssues(bomb).join('\n')).toMatch(/yaml|alias|unknown/i);
+    expect((await configIssues(bomb)).join('\n')).toMatch(/yaml|alias|unknown/i);
+  });
+
+  it('reads a JSON config, as Terraform deploys it, to the same estate as its YAML', async () => {
+    const yaml = 'estate: json\nlimits: { timeout: 5m }\nnotify: { channels: {}, routes: [] }\n';
+    const json = JSON.stringify({ estate: 'json', limits: { timeout: '5m' }, notify: { channels: {}, routes: [] } });
+    const dir = mkdtempSync(join(tmpdir(), 'opsfn-json-'));
+    writeFileSync(join(dir, 'a.yaml'), yaml);
+    writeFileSync(join(dir, 'a.json'), json);
+    expect(await loadConfig(EstateSchema, join(dir, 'a.json'))).toEqual(
+      await loadConfig(EstateSchema, join(dir, 'a.yaml')),
+    );
+  });
+
+  it('refuses a JSON config that repeats a key, as its YAML would be refused', async () => {
+    expect((await configIssues('{"estate": "a", "mode": "enforce", "estate": "b"}')).join('\n')).toMatch(
+      /yaml: .*[Mm]ap keys must be unique/,
+    );
+    expect(await configIssues('{"estate": "a", "auth": { "mode": "platform" }, "x": "\\"y\\": 1"}')).toEqual([
+      '(root): Unrecognized key: "x"',
+    ]);
   });
 });

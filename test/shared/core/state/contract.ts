@@ -130,6 +130,32 @@ export function runStateStoreContract(name: string, make: () => Promise<StateSto
       });
     });
 
+    describe('sets', () => {
+      it('counts each member once and tells which add was new', async () => {
+        expect(await store.addMember(key('s'), 'shard-0', 10_000)).toEqual({ added: true, size: 1 });
+        expect(await store.addMember(key('s'), 'shard-1', 10_000)).toEqual({ added: true, size: 2 });
+        expect(await store.addMember(key('s'), 'shard-0', 10_000)).toEqual({ added: false, size: 2 });
+      });
+
+      it('lets exactly one of many concurrent writers complete the set, however often each repeats', async () => {
+        const adds = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => store.addMember(key('race'), `shard-${i % 20}`, 10_000)),
+        );
+        expect(adds.filter((a) => a.added)).toHaveLength(20);
+        expect(adds.filter((a) => a.added && a.size === 20)).toHaveLength(1);
+        expect(Math.max(...adds.map((a) => a.size))).toBe(20);
+      });
+
+      it('forgets the set once its TTL passes, and refuses a key that holds another kind of value', async () => {
+        await store.addMember(key('gone'), 'a', 50);
+        await sleep(120);
+        expect(await store.addMember(key('gone'), 'a', 10_000)).toEqual({ added: true, size: 1 });
+        await store.put(key('rec'), 1);
+        await expect(store.addMember(key('rec'), 'a', 10_000)).rejects.toBeInstanceOf(DependencyError);
+        await expect(store.get(key('gone'))).rejects.toBeInstanceOf(DependencyError);
+      });
+    });
+
     describe('records', () => {
       it('reads back what was put and nothing after delete', async () => {
         expect(await store.get(key('r'))).toBeUndefined();

@@ -1,0 +1,264 @@
+import { BadInputError, errorMessage, LockedError, NotFoundError, toOpsError } from '../errors/index.js';
+import {
+  FANOUT_RETAIN_MS,
+  type Fanout,
+  FanoutKeys,
+  type FanoutRun,
+  type ShardRef,
+  type ShardResult,
+} from './fanout-types.js';
+import { boundList, ResultLimits } from './result-bounds.js';
+import type { Context, RunResult } from './types.js';
+
+/** How many shards of `keys.length` things, `perShard` each. */
+export const shardCount = (total: number, perShard: number): number => Math.ceil(total / Math.max(1, perShard));
+
+/**
+ * Whether a run of `total` things splits into shards: only past `perShard`, and never for a dry run (it reports
+ * the plan) nor for `opsfn invoke` (a person at the terminal waits for the whole run in one process).
+ */
+export function splitsIntoShards(ctx: Context, total: number, perShard: number): boolean {
+  const foreground = ctx.trigger.kind === 'manual' && ctx.trigger.id.startsWith('cli:');
+  return total > perShard && !foreground;
+}
+
+/** What a dry run of a run that would split reports instead of doing it. */
+export function shardPlan<Item>(total: number, perShard: number, what: string): RunResult<Item> {
+  return {
+    outcome: 'skipped',
+    summary: `dry-run: ${total} ${what} would be split into ${shardCount(total, perShard)} shard(s) of up to ${perShard}, each its own invocation`,
+  };
+}
+
+/** What {@link fanOut} works on: the run's keys, the shard this invocation is (if any), and the split. */
+export interface FanOutRequest {
+  keys: string[];
+  shard: ShardRef | undefined;
+  perShard: number;
+  /** What the keys are, for the plan and the audit (`backups`, `endpoints`). */
+  what: string;
+}
+
+/**
+ * The fan-out part of an invocation of a function that splits large runs: a shard runs its share; any other
+ * invocation first finishes this function's runs whose deadline passed, then splits a run of more than
+ * `perShard` keys (a dry run gets the plan). Undefined when the invocation does its work itself.
+ */
+export async function fanOut<Item>(
+  ctx: Context,
+  request: FanOutRequest,
+  fanout: Fanout<Item>,
+): Promise<RunResult<Item> | undefined> {
+  if (request.shard) return runShard(ctx, request.shard, fanout);
+  await finishOverdue(ctx, fanout);
+  const { keys, perShard, what } = request;
+  if (!splitsIntoShards(ctx, keys.length, perShard)) return undefined;
+  if (ctx.dryRun) return shardPlan(keys.length, perShard, what);
+  return startFanout(ctx, keys, { perShard, deadlineMs: ctx.config.limits.shards.deadline, what }, fanout);
+}
+
+const retain = (run: FanoutRun, now: Date) =>
+  Math.max(60_000, Date.parse(run.deadline) - now.getTime()) + FANOUT_RETAIN_MS;
+const label = (run: FanoutRun, index: number) => `shard ${index + 1}/${run.shards} of run ${run.runId}`;
+
+/**
+ * Splits this run into shards of `perShard` keys: records the run under its id, then sends one continuation
+ * per shard (each runs as an invocation of its own: Pub/Sub with its retries and dead-letter policy when
+ * deployed, this process under `opsfn serve`). A shard that cannot be sent is recorded failed at once.
+ */
+export async function startFanout<Item>(
+  ctx: Context,
+  keys: string[],
+  options: { perShard: number; deadlineMs: number; what: string },
+  fanout: Fanout<Item>,
+): Promise<RunResult<Item>> {
+  const now = ctx.now();
+  const run: FanoutRun = {
+    function: ctx.function,
+    runId: ctx.runId,
+    startedAt: now.toISOString(),
+    deadline: new Date(now.getTime() + options.deadlineMs).toISOString(),
+    keys,
+    perShard: options.perShard,
+    shards: shardCount(keys.length, options.perShard),
+    trigger: { kind: ctx.trigger.kind, id: ctx.trigger.id },
+  };
+  const ttl = retain(run, now);
+  await ctx.state.put(FanoutKeys.run(run.function, run.runId), run, ttl);
+  await ctx.state.put(FanoutKeys.open(run.function, run.runId), { deadline: run.deadline }, ttl);
+  ctx.log.audit({
+    decision: 'decided',
+    action: 'fanout',
+    target: run.runId,
+    reason: `${keys.length} ${options.what} in ${run.shards} shard(s) of up to ${run.perShard}`,
+    evidence: { shards: run.shards, deadline: run.deadline },
+  });
+  let last: RunResult<Item> | undefined;
+  for (let index = 0; index < run.shards; index++) {
+    try {
+      await ctx.continue(`${run.runId}:shard:${index}`, { shard: { run: run.runId, index } });
+    } catch (error) {
+      const why = `${label(run, index)} could not be sent: ${errorMessage(error)}`;
+      ctx.log.error(why, { error });
+      const items = shardKeys(run, index).map((key) => fanout.missing(ctx, key, why));
+      last = await record(ctx, run, { index, status: 'failed', items, detail: why }, fanout);
+    }
+  }
+  // Every shard failed to be sent: the run has already ended above, with each of them reported.
+  if (last?.extra?.fanout && (last.extra.fanout as { finished?: boolean }).finished) return last;
+  return {
+    outcome: 'ok',
+    accepted: true,
+    summary: `${keys.length} ${options.what} split into ${run.shards} shard(s) of up to ${run.perShard}; the last shard to finish reports run ${run.runId}`,
+    extra: { fanout: { run: run.runId, shards: run.shards, deadline: run.deadline } },
+  };
+}
+
+function shardKeys(run: FanoutRun, index: number): string[] {
+  return run.keys.slice(index * run.perShard, (index + 1) * run.perShard);
+}
+
+/**
+ * Runs one shard of a fanned-out run and records its items; the invocation whose shard completes the set
+ * (counted atomically, each shard once however often it is delivered) finishes the run.
+ */
+export async function runShard<Item>(ctx: Context, ref: ShardRef, fanout: Fanout<Item>): Promise<RunResult<Item>> {
+  // Shards come from this function's own continuations, never from a caller's payload.
+  if (ctx.trigger.kind !== 'scheduled' || !ctx.trigger.job.startsWith('continue:')) {
+    throw new BadInputError('shard: only a continuation of a run split into shards may name a shard');
+  }
+  const run = await ctx.state.get<FanoutRun>(FanoutKeys.run(ctx.function, ref.run));
+  if (!run) throw new NotFoundError(`shard: no run ${ref.run} of ${ctx.function} split into shards (expired?)`);
+  if (ref.index >= run.shards) throw new BadInputError(`shard: run ${run.runId} has ${run.shards} shard(s)`);
+  if ((await ctx.state.get(FanoutKeys.result(run.function, run.runId))) !== undefined) {
+    return { outcome: 'skipped', summary: `${label(run, ref.index)}: the run has already finished` };
+  }
+  const recorded = await ctx.state.get<ShardResult<Item>>(FanoutKeys.shard(run.function, run.runId, ref.index));
+  if (recorded) return record(ctx, run, recorded, fanout, true);
+  const keys = shardKeys(run, ref.index);
+  ctx.progress(`${label(run, ref.index)}: ${keys.length} to do`);
+  let result: ShardResult<Item>;
+  try {
+    result = { index: ref.index, status: 'done', items: await fanout.work(ctx, keys) };
+  } catch (thrown) {
+    const error = toOpsError(thrown);
+    // Redelivered by Pub/Sub; after the dead-letter policy the deadline sweep reports the shard failed.
+    if (error.retryable) throw error;
+    const why = `${label(run, ref.index)} failed: ${error.message}`;
+    result = { index: ref.index, status: 'failed', items: keys.map((k) => fanout.missing(ctx, k, why)), detail: why };
+  }
+  return record(ctx, run, result, fanout);
+}
+
+async function record<Item>(
+  ctx: Context,
+  run: FanoutRun,
+  result: ShardResult<Item>,
+  fanout: Fanout<Item>,
+  already = false,
+): Promise<RunResult<Item>> {
+  const ttl = retain(run, ctx.now());
+  if (!already) await ctx.state.put(FanoutKeys.shard(run.function, run.runId, result.index), result, ttl);
+  const { size } = await ctx.state.addMember(FanoutKeys.done(run.function, run.runId), String(result.index), ttl);
+  // A redelivery of the completing shard (its first delivery crashed before finishing) finishes too: the claim keeps it once.
+  if (size >= run.shards) return finishRun(ctx, run, fanout);
+  return {
+    outcome: result.status === 'failed' ? 'fail' : 'ok',
+    summary: `${label(run, result.index)} ${result.status}: ${result.items.length} item(s); ${size} of ${run.shards} shard(s) recorded`,
+    items: result.items,
+    extra: { fanout: { run: run.runId, shard: result.index, shards: run.shards, recorded: size } },
+  };
+}
+
+/**
+ * Ends a fanned-out run exactly once (a state claim): every shard's items in order, those of shards with no
+ * result reported through `fanout.missing`; the function writes the report and notifies; the run's envelope
+ * is kept under its run id.
+ */
+export async function finishRun<Item>(ctx: Context, run: FanoutRun, fanout: Fanout<Item>): Promise<RunResult<Item>> {
+  const ttl = retain(run, ctx.now());
+  const claim = await ctx.state.claim(FanoutKeys.final(run.function, run.runId), ctx.config.limits.timeout + 60_000);
+  if (!claim.claimed) {
+    if (claim.state === 'done') return { outcome: 'skipped', summary: `run ${run.runId} has already finished` };
+    throw new LockedError(`run ${run.runId} is being finished by another invocation`);
+  }
+  try {
+    const shards = await Promise.all(
+      Array.from({ length: run.shards }, (_, i) =>
+        ctx.state.get<ShardResult<Item>>(FanoutKeys.shard(run.function, run.runId, i)),
+      ),
+    );
+    const late = `no result by the deadline ${run.deadline}: every delivery failed (dead-lettered) or was lost`;
+    const items = shards.flatMap(
+      (shard, i) => shard?.items ?? shardKeys(run, i).map((k) => fanout.missing(ctx, k, `${label(run, i)}: ${late}`)),
+    );
+    const failed = shards.flatMap((s, i) => (s === undefined || s.status === 'failed' ? [i] : []));
+    const result = await fanout.finish(ctx, run, items);
+    const summary = failed.length > 0 ? `${result.summary}; ${failed.length} shard(s) failed` : result.summary;
+    const fanoutInfo = { run: run.runId, shards: run.shards, failed, finished: true, finishedBy: ctx.runId };
+    const bounded = boundList(ctx.redact(items), ResultLimits.listEntries, ResultLimits.bytes);
+    await ctx.state.put(
+      FanoutKeys.result(run.function, run.runId),
+      {
+        function: run.function,
+        runId: run.runId,
+        trigger: run.trigger,
+        startedAt: run.startedAt,
+        finishedAt: ctx.now().toISOString(),
+        outcome: result.outcome,
+        summary,
+        items: bounded.kept,
+        ...(bounded.omitted > 0 ? { omitted: { items: bounded.omitted } } : {}),
+        ...result.extra,
+        fanout: fanoutInfo,
+      },
+      ttl,
+    );
+    await ctx.state.complete(FanoutKeys.final(run.function, run.runId), { finishedBy: ctx.runId }, ttl);
+    await ctx.state.delete(FanoutKeys.open(run.function, run.runId));
+    ctx.log.audit({
+      decision: 'decided',
+      action: 'fanout.finish',
+      target: run.runId,
+      reason: summary,
+      outcome: result.outcome,
+      evidence: fanoutInfo,
+    });
+    return { ...result, summary, extra: { ...result.extra, fanout: fanoutInfo } };
+  } catch (error) {
+    await ctx.state.unclaim(FanoutKeys.final(run.function, run.runId)).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Finishes this function's fanned-out runs whose deadline has passed, their missing shards reported failed:
+ * how a shard that Pub/Sub dead-lettered (or that was lost) reaches its run's result. Every invocation of the
+ * function looks, so the next shard or the next scheduled run ends an overdue run.
+ */
+export async function finishOverdue<Item>(ctx: Context, fanout: Fanout<Item>): Promise<string[]> {
+  const finished: string[] = [];
+  if (!ctx.stateAvailable) return finished;
+  let pending: string[];
+  try {
+    pending = await ctx.state.keys(FanoutKeys.openPrefix(ctx.function));
+  } catch (error) {
+    // The run at hand goes on without state (reads only); the next invocation looks again.
+    ctx.log.warn('could not look for overdue runs split into shards', { error });
+    return finished;
+  }
+  for (const key of pending) {
+    const open = await ctx.state.get<{ deadline: string }>(key);
+    if (!open || Date.parse(open.deadline) > ctx.now().getTime()) continue;
+    const runId = key.slice(FanoutKeys.openPrefix(ctx.function).length);
+    const run = await ctx.state.get<FanoutRun>(FanoutKeys.run(ctx.function, runId));
+    try {
+      if (run) await finishRun(ctx, run, fanout);
+      else await ctx.state.delete(key);
+      finished.push(runId);
+    } catch (error) {
+      ctx.log.warn('an overdue run split into shards could not be finished now', { run: runId, error });
+    }
+  }
+  return finished;
+}

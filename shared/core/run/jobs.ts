@@ -1,0 +1,85 @@
+import * as z from 'zod';
+
+const ConfigPathSchema = z
+  .array(z.union([z.string().max(200), z.number().int().min(0)]))
+  .min(1)
+  .max(12);
+
+/**
+ * Loads one dump into a scratch database a function has already created (through its guard): the part of a
+ * restore that can outlast an invocation. Where the dump and the server are is given as paths into the estate
+ * config, never as values, so no URL or credential travels in a job execution's environment.
+ */
+export const RestoreLoadTaskSchema = z.strictObject({
+  kind: z.literal('restore-load'),
+  /** Path of the backup entry (`url`, `endpoint`, `region`, `credentials`): `['backups', 'orders']`. */
+  store: ConfigPathSchema,
+  /** The dump's object key. */
+  key: z.string().min(1).max(2_000),
+  /** Path of the scratch server (`{ postgres: … }` or `{ mysql: … }`). */
+  scratch: ConfigPathSchema,
+  database: z.string().regex(/^[a-z0-9_]{1,63}$/, 'expected a scratch database name'),
+  loader: z
+    .string()
+    .regex(/^[a-z0-9_]{1,63}$/)
+    .optional(),
+  timeoutMs: z.number().int().positive(),
+  idleTimeoutMs: z.number().int().positive(),
+  stripOwnership: z.boolean(),
+});
+export type RestoreLoadTask = z.infer<typeof RestoreLoadTaskSchema>;
+
+/** Work that runs as a job of its own (a Cloud Run Job execution, or a child process locally). */
+export const JobTaskSchema = z.discriminatedUnion('kind', [RestoreLoadTaskSchema]);
+export type JobTask = z.infer<typeof JobTaskSchema>;
+
+/** What a job writes under {@link jobResultKey} before it exits. */
+export interface JobResult {
+  status: 'ok' | 'fail';
+  detail: string;
+  data?: Record<string, unknown>;
+}
+
+/** Where a job's result is kept in the state store. */
+export const jobResultKey = (id: string): string => `job:${id}:result`;
+
+/** One execution of a job, as its runner reports it. */
+export interface JobExecution {
+  /** The runner's name for it (`projects/…/executions/…`, `local:<pid>`). */
+  name: string;
+  state: 'running' | 'succeeded' | 'failed';
+  /** Why it failed, as the platform says. */
+  message?: string;
+  /** The job's result when the runner has it at hand (a child process hands it over); else it is in state. */
+  result?: JobResult;
+}
+
+/** Starts jobs and reports on their executions: Cloud Run Jobs when deployed, child processes locally. */
+export interface JobRunner {
+  /** Starts an execution of `task`; its result is written under `jobResultKey(id)`. */
+  start(id: string, task: JobTask): Promise<JobExecution>;
+  /** Where an execution stands. */
+  get(name: string): Promise<JobExecution>;
+}
+
+/**
+ * The result of a finished execution: the one the runner handed over, else the one the job wrote to state;
+ * a failed execution fails whatever it wrote. Undefined while it runs.
+ */
+export async function jobOutcome(
+  state: { get<T>(key: string): Promise<T | undefined> },
+  execution: JobExecution,
+  id: string,
+): Promise<JobResult | undefined> {
+  if (execution.state === 'running') return undefined;
+  const result = execution.result ?? (await state.get<JobResult>(jobResultKey(id)));
+  if (execution.state === 'failed') {
+    const why = execution.message ?? 'failed';
+    return { status: 'fail', detail: `job execution ${execution.name}: ${why}${result ? `; ${result.detail}` : ''}` };
+  }
+  return result ?? { status: 'fail', detail: `job execution ${execution.name} succeeded but left no result` };
+}
+
+/** Whether work bounded by `timeoutMs` goes to a job: only past the invocation's own bound, and only with a runner. */
+export const runsAsJob = (jobs: JobRunner | undefined, timeoutMs: number, invocationMs: number): jobs is JobRunner =>
+  jobs !== undefined && timeoutMs > invocationMs;

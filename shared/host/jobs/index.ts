@@ -1,0 +1,2 @@
+export * from './job-process.js';
+export * from './restore-load.js';

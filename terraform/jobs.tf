@@ -1,0 +1,105 @@
+# Restore loads allowed longer than a function's timeout run as executions of a Cloud Run Job of their
+# function (https://cloud.google.com/run/docs/create-jobs): the image Cloud Functions built from the
+# function's bundle, running the bundle's job.js through the buildpack's launcher, with the function's
+# own identity, secrets, network and estate config. The function starts an execution with the task in its
+# environment (jobs.run with overrides), polls it and records the result like any step.
+locals {
+  restore_jobs = { for name in ["backupVerify", "drDrill"] : name => local.functions[name] if contains(keys(local.functions), name) }
+}
+
+# The image each function's Cloud Run service runs: the one built from its bundle.
+data "google_cloud_run_v2_service" "function" {
+  for_each = local.restore_jobs
+
+  project  = var.project_id
+  location = var.region
+  name     = module.function[each.key].function_name
+}
+
+resource "google_cloud_run_v2_job" "restore" {
+  for_each   = local.restore_jobs
+  depends_on = [google_project_service.apis]
+
+  project             = var.project_id
+  location            = var.region
+  name                = "opsfn-restore-${each.value.folder}"
+  labels              = merge(local.labels, { opsfn-function = each.value.folder })
+  deletion_protection = false
+
+  template {
+    task_count = 1
+
+    template {
+      timeout         = "${var.restore_job_timeout_seconds}s"
+      # A failed load is read and reported by the function, never retried blindly over a half-loaded copy.
+      max_retries     = 0
+      service_account = module.function[each.key].service_account_email
+
+      containers {
+        image   = data.google_cloud_run_v2_service.function[each.key].template[0].containers[0].image
+        command = ["/cnb/lifecycle/launcher"]
+        args    = ["node", "job.js"]
+
+        resources {
+          limits = { memory = var.restore_job_memory, cpu = "1" }
+        }
+
+        env {
+          name  = "OPSFN_CONFIG"
+          value = local.estate_config_url
+        }
+
+        dynamic "env" {
+          for_each = var.redis_mode == "memorystore" || (var.redis_mode == "url" && var.redis_ca != null) ? { OPSFN_REDIS_CA = local.redis_ca } : {}
+          content {
+            name  = env.key
+            value = env.value
+          }
+        }
+
+        dynamic "env" {
+          for_each = merge(local.base_secret_environment, lookup(var.function_secrets, each.key, {}))
+          content {
+            name = env.key
+            value_source {
+              secret_key_ref {
+                secret  = env.value
+                version = "latest"
+              }
+            }
+          }
+        }
+      }
+
+      dynamic "vpc_access" {
+        for_each = local.vpc_connector_id == null ? [] : [local.vpc_connector_id]
+        content {
+          connector = vpc_access.value
+          egress    = "PRIVATE_RANGES_ONLY"
+        }
+      }
+    }
+  }
+}
+
+# Running the job with the task in its environment, and reading its executions: on this job only.
+resource "google_project_iam_custom_role" "restore_job" {
+  count      = length(local.restore_jobs) > 0 ? 1 : 0
+  depends_on = [google_project_service.apis]
+
+  project     = var.project_id
+  role_id     = "opsfnRestoreJob"
+  title       = "opsfn: run a restore job"
+  description = "Start an execution of a Cloud Run Job with overrides and read its executions."
+  permissions = ["run.executions.get", "run.jobs.run", "run.jobs.runWithOverrides"]
+}
+
+resource "google_cloud_run_v2_job_iam_member" "restore" {
+  for_each = local.restore_jobs
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_job.restore[each.key].name
+  role     = google_project_iam_custom_role.restore_job[0].id
+  member   = module.function[each.key].service_account_member
+}

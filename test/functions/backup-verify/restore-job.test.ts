@@ -1,0 +1,109 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { restoreJobKey, restoreStateKey } from '../../../functions/backup-verify/checks/restore-job.js';
+import { backupVerify } from '../../../functions/backup-verify/handler.js';
+import type { BackupResult } from '../../../functions/backup-verify/types.js';
+import { localJobs } from '../../../shared/adapters/jobs/local-jobs.js';
+import type { JobRunner, JobTask } from '../../../shared/core/run/jobs.js';
+import type { ResultEnvelope } from '../../../shared/core/run/types.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { jobEntry } from '../../../shared/host/runtime/jobs-env.js';
+import { createRuntime, type Runtime } from '../../../shared/host/runtime/runtime.js';
+import { databasesLike, PG_URL, pgDump } from '../../shared/adapters/databases/seed.js';
+import { testEstate } from '../../support/estate.js';
+import { recordingNotifier } from '../../support/recording-notifier.js';
+import { tempDir } from './fixtures.js';
+
+// A restore test whose load may take longer than an invocation: the load runs as a job (a child process here,
+// as with OPSFN_RESTORE_JOB=local), and a continuation of the run polls it, asserts, drops and records.
+
+describe('backupVerify restore tests as jobs', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let runtime: Runtime;
+  const tasks: JobTask[] = [];
+  const envelopes: ResultEnvelope[] = [];
+  const state = new MemoryStateStore();
+  const notifier = recordingNotifier();
+
+  beforeEach(async () => {
+    tmp = await tempDir();
+    await tmp.put('pg/app.sql.gz', await pgDump(300));
+    const input = {
+      estate: 'restore-job',
+      limits: { timeout: '60s' },
+      backups: {
+        pg: {
+          kind: 'object-store',
+          url: `file://${tmp.dir}/pg/`,
+          restoreTest: {
+            scratch: { postgres: PG_URL },
+            timeout: '2h',
+            assertions: [{ sql: 'SELECT count(*) FROM conversations', equals: 300 }],
+          },
+        },
+      },
+    };
+    const file = join(tmp.dir, 'opsfn.yaml');
+    await writeFile(file, stringify(input));
+    const local = localJobs({ entry: jobEntry(), env: { ...process.env, OPSFN_CONFIG: file } });
+    const jobs: JobRunner = {
+      start: (id, task) => {
+        tasks.push(task);
+        return local.start(id, task);
+      },
+      get: (name) => local.get(name),
+    };
+    runtime = await createRuntime({
+      config: testEstate(input as never),
+      functions: [backupVerify],
+      state,
+      notifier,
+      jobs,
+      logSink: () => undefined,
+    });
+    const invoke = runtime.invoke.bind(runtime);
+    runtime.invoke = async (...args) => {
+      const envelope = await invoke(...args);
+      envelopes.push(envelope);
+      return envelope;
+    };
+  });
+  afterEach(async () => {
+    await runtime.close();
+    await tmp.remove();
+  });
+
+  it('loads in a job, then a later invocation asserts on the copy, drops it and records the restore', async () => {
+    const first = await runtime.invoke('backupVerify', { kind: 'manual', id: 'm-1', payload: { restore: true } });
+    const [started] = first.items as BackupResult[];
+    const restore = started?.checks.find((c) => c.name === 'restore');
+    expect(restore).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(/loading into opsfn_restore_.* as job execution local:/),
+    });
+    expect(tasks).toEqual([
+      expect.objectContaining({
+        kind: 'restore-load',
+        store: ['backups', 'pg'],
+        scratch: ['backups', 'pg', 'restoreTest', 'scratch'],
+      }),
+    ]);
+    const deadline = Date.now() + 60_000;
+    while (!envelopes.some((e) => e.trigger.id.startsWith('continue:') && !e.accepted) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const finished = envelopes.find((e) => e.trigger.id.startsWith('continue:') && !e.accepted);
+    const [result] = (finished?.items ?? []) as BackupResult[];
+    expect(result?.checks.map((c) => [c.name, c.status])).toEqual([
+      ['restore', 'ok'],
+      ['assertion', 'ok'],
+    ]);
+    expect(result?.checks[0]?.detail).toMatch(/app\.sql\.gz \(\d+ bytes\) restored into opsfn_restore_/);
+    expect(await state.get(restoreStateKey('pg'))).toMatchObject({ key: 'app.sql.gz' });
+    expect(await state.get(restoreJobKey('pg'))).toBeUndefined();
+    expect(await databasesLike('postgres', first.runId)).toEqual([]);
+    expect(notifier.sent).toEqual([]);
+  }, 90_000);
+});

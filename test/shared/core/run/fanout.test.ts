@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { BadInputError, DependencyError } from '../../../../shared/core/errors/ops-error.js';
+import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import { finishOverdue, runShard, startFanout } from '../../../../shared/core/run/fanout.js';
+import { type Fanout, FanoutKeys, ShardRefSchema } from '../../../../shared/core/run/fanout-types.js';
+import type { ResultEnvelope } from '../../../../shared/core/run/types.js';
+import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
+import { createRunner } from '../../../../shared/host/runtime/invoke.js';
+import { createServices } from '../../../../shared/host/runtime/services.js';
+import { captureLogs, testEstate } from '../../../support/estate.js';
+
+interface Item {
+  key: string;
+  status: 'ok' | 'fail';
+  by?: string;
+}
+
+/** A function that splits a run of `keys` three per shard, over state on a clock the test moves. */
+function harness(keys: string[], behaviour: { fail?: Map<string, Error> } = {}) {
+  const clock = { t: Date.parse('2026-12-01T00:00:00Z') };
+  const state = new MemoryStateStore({ now: () => clock.t });
+  const sent: { key: string; payload: Record<string, unknown> }[] = [];
+  const finished: Item[][] = [];
+  const worked: string[][] = [];
+  const fanout: Fanout<Item> = {
+    async work(ctx, shardKeys) {
+      worked.push(shardKeys);
+      const error = shardKeys.map((k) => behaviour.fail?.get(k)).find((e) => e !== undefined);
+      if (error) throw error;
+      return shardKeys.map((key) => ({ key, status: 'ok', by: ctx.runId }));
+    },
+    missing: (_ctx, key, why) => ({ key, status: 'fail', by: why }),
+    async finish(_ctx, _run, items) {
+      finished.push(items);
+      const failed = items.filter((i) => i.status === 'fail').length;
+      return { outcome: failed > 0 ? 'fail' : 'ok', summary: `${items.length} items, ${failed} failed`, items };
+    },
+  };
+  const fn = defineFunction({
+    name: 'fanned',
+    description: 'splits its keys into shards',
+    triggers: ['scheduled', 'manual'],
+    input: z.strictObject({ shard: ShardRefSchema.optional() }),
+    async run(ctx, input) {
+      if (input?.shard) return runShard(ctx, input.shard, fanout);
+      await finishOverdue(ctx, fanout);
+      return startFanout(ctx, keys, { perShard: 3, deadlineMs: 3_600_000, what: 'keys' }, fanout);
+    },
+  });
+  const logs = captureLogs();
+  const services = createServices({
+    config: testEstate(),
+    state,
+    logSink: logs.sink,
+    now: () => new Date(clock.t),
+    continuation: async (_name, key, payload) => {
+      sent.push({ key, payload });
+    },
+  });
+  const runner = createRunner(services);
+  let delivery = 0;
+  const deliver = (payload: Record<string, unknown>, id = `continue:${++delivery}`) =>
+    runner(fn, {
+      kind: 'scheduled',
+      id,
+      job: 'continue:fanned',
+      scheduledAt: new Date(clock.t).toISOString(),
+      payload,
+    });
+  const start = () => runner(fn, { kind: 'manual', id: `start-${++delivery}`, payload: {} });
+  return { clock, state, sent, finished, worked, deliver, start, logs };
+}
+
+const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
+const fanout = (envelope: ResultEnvelope) => envelope.fanout as { run: string; shards: number; failed?: number[] };
+
+describe('a run split into shards', () => {
+  it('sends one continuation per shard and is accepted, the run recorded under its id', async () => {
+    const h = harness(keys);
+    const started = await h.start();
+    expect(started).toMatchObject({ accepted: true, outcome: 'ok', fanout: { shards: 3 } });
+    expect(h.sent.map((s) => s.payload)).toEqual([0, 1, 2].map((index) => ({ shard: { run: started.runId, index } })));
+    expect(await h.state.get(FanoutKeys.run('fanned', started.runId))).toMatchObject({ keys, perShard: 3, shards: 3 });
+  });
+
+  it('aggregates exactly the shards’ items, in order, and the last shard finishes the run once', async () => {
+    const h = harness(keys);
+    const started = await h.start();
+    const results = [];
+    for (const { payload } of [...h.sent].reverse()) results.push(await h.deliver(payload));
+    expect(results.slice(0, 2).map((r) => r.accepted ?? r.fanout)).toEqual([
+      expect.objectContaining({ recorded: 1 }),
+      expect.objectContaining({ recorded: 2 }),
+    ]);
+    const last = results[2] as ResultEnvelope;
+    expect(last).toMatchObject({ outcome: 'ok', summary: '8 items, 0 failed' });
+    expect((last.items as Item[]).map((i) => i.key)).toEqual(keys);
+    expect(fanout(last)).toMatchObject({ run: started.runId, shards: 3, failed: [] });
+    expect(h.finished).toHaveLength(1);
+    const stored = await h.state.get<Record<string, unknown>>(FanoutKeys.result('fanned', started.runId));
+    expect(stored).toMatchObject({ runId: started.runId, outcome: 'ok', summary: '8 items, 0 failed' });
+    expect(await h.state.keys(FanoutKeys.openPrefix('fanned'))).toEqual([]);
+  });
+
+  it('counts a shard delivered twice once, without doing its work again', async () => {
+    const h = harness(keys);
+    await h.start();
+    const [first, second, third] = h.sent.map((s) => s.payload);
+    await h.deliver(first!);
+    const again = await h.deliver(first!);
+    expect(fanout(again)).toMatchObject({ recorded: 1 });
+    expect(h.worked).toHaveLength(1);
+    await h.deliver(second!);
+    const last = await h.deliver(third!);
+    expect((last.items as Item[]).map((i) => i.key)).toEqual(keys);
+    expect(await h.deliver(third!, 'continue:late')).toMatchObject({ outcome: 'skipped' });
+    expect(h.finished).toHaveLength(1);
+  });
+
+  it('leaves a shard that fails retryably to redelivery, and reports one that fails otherwise', async () => {
+    const h = harness(keys, {
+      fail: new Map<string, Error>([
+        ['k0', new DependencyError('store down')],
+        ['k4', new BadInputError('cannot be checked')],
+      ]),
+    });
+    const started = await h.start();
+    const [first, second, third] = h.sent.map((s) => s.payload);
+    const retried = await h.deliver(first!);
+    expect(retried.error).toMatchObject({ retryable: true, message: 'store down' });
+    expect(fanout(await h.deliver(second!))).toMatchObject({ recorded: 1 });
+    expect(fanout(await h.deliver(third!))).toMatchObject({ recorded: 2 });
+    expect(h.finished).toEqual([]);
+    expect(await h.state.get(FanoutKeys.shard('fanned', started.runId, 1))).toMatchObject({
+      status: 'failed',
+      detail: expect.stringContaining('cannot be checked'),
+    });
+    expect(await h.state.get(FanoutKeys.shard('fanned', started.runId, 0))).toBeUndefined();
+  });
+
+  it('finishes a run past its deadline at the next invocation, each missing shard reported failed', async () => {
+    const h = harness(keys, { fail: new Map([['k0', new DependencyError('store down')]]) });
+    const started = await h.start();
+    for (const { payload } of h.sent) await h.deliver(payload);
+    expect(h.finished).toEqual([]);
+    h.clock.t += 3_600_000 + 1;
+    h.sent.length = 0;
+    await h.start();
+    expect(h.finished).toHaveLength(1);
+    const items = h.finished[0] as Item[];
+    expect(items.map((i) => i.key)).toEqual(keys);
+    expect(items.slice(0, 3).every((i) => i.status === 'fail' && /no result by the deadline/.test(i.by ?? ''))).toBe(
+      true,
+    );
+    expect(items.slice(3).every((i) => i.status === 'ok')).toBe(true);
+    expect(await h.state.get(FanoutKeys.result('fanned', started.runId))).toMatchObject({
+      outcome: 'fail',
+      fanout: { failed: [0] },
+    });
+    const audits = h.logs.audits().filter((a) => a.action === 'fanout.finish');
+    expect(audits).toHaveLength(1);
+  });
+
+  it('refuses a shard named by a caller instead of a continuation', async () => {
+    const h = harness(keys);
+    const started = await h.start();
+    const forged = await createRunner(createServices({ config: testEstate(), state: h.state, logSink: () => {} }))(
+      defineFunction({
+        name: 'fanned',
+        description: 'forged',
+        triggers: ['manual'],
+        input: z.strictObject({ shard: ShardRefSchema }),
+        run: (ctx, input) => runShard(ctx, input!.shard, {} as Fanout<Item>),
+      }),
+      { kind: 'manual', id: 'forged', payload: { shard: { run: started.runId, index: 0 } } },
+    );
+    expect(forged).toMatchObject({ outcome: 'rejected', error: { kind: 'badInput' } });
+  });
+});
