@@ -35,8 +35,9 @@ export async function validateCommand(schema: EstateSchema, files: string[], io:
   for (const source of sources) {
     try {
       const estate: Estate = await loadConfig(schema, source, { env: io.env });
+      const services = Object.keys(estate.services).length;
       io.out(
-        `${source}: valid (estate ${estate.estate}, ${Object.keys(estate.services).length} services, mode ${estate.mode})\n`,
+        `${source}: valid (estate ${estate.estate}, ${services} service${services === 1 ? '' : 's'}, mode ${estate.mode})\n`,
       );
       for (const note of stateNotes(estate)) io.out(`  note: ${note}\n`);
     } catch (error) {

@@ -37,7 +37,14 @@ describe('opsfn config validate', () => {
   it('exits 0 for a valid file', async () => {
     const { io, run } = cli();
     expect(await run(['config', 'validate', valid])).toBe(0);
-    expect(io.stdout()).toContain('valid');
+    expect(io.stdout()).toMatch(/: valid \(estate \S+, \d+ services?, mode (enforce|dry-run)\)/);
+  });
+
+  it('counts services in words that read right for one', async () => {
+    const one = write('one.yaml', 'estate: solo\nservices:\n  web: { platform: cloud-run, project: p, region: europe-west1, name: web }\n');
+    const { io, run } = cli();
+    expect(await run(['config', 'validate', one])).toBe(0);
+    expect(io.stdout()).toContain('(estate solo, 1 service, mode enforce)');
   });
 
   it('exits 2 naming the path and the expectation', async () => {
