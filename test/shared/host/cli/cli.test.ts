@@ -41,7 +41,10 @@ describe('opsfn config validate', () => {
   });
 
   it('counts services in words that read right for one', async () => {
-    const one = write('one.yaml', 'estate: solo\nservices:\n  web: { platform: cloud-run, project: p, region: europe-west1, name: web }\n');
+    const one = write(
+      'one.yaml',
+      'estate: solo\nservices:\n  web: { platform: cloud-run, project: p, region: europe-west1, name: web }\n',
+    );
     const { io, run } = cli();
     expect(await run(['config', 'validate', one])).toBe(0);
     expect(io.stdout()).toContain('(estate solo, 1 service, mode enforce)');
