@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { BadInputError, ForbiddenError, UnauthorizedError } from '../../core/errors/index.js';
+import { BadInputError, ForbiddenError, RateLimitedError, UnauthorizedError } from '../../core/errors/index.js';
 import { readBody } from '../../core/events/index.js';
 import { authenticate, type Runtime, readBodyUpTo } from '../runtime/index.js';
 import { callFunctionRoute } from './function-routes.js';
@@ -14,6 +14,7 @@ import {
   SIGN_IN_COOKIE,
   sameSecret,
 } from './session.js';
+import { SIGN_IN_FAILURES, type SignInThrottle } from './sign-in-throttle.js';
 
 /** What the console sends back: a page, a fragment, or a JSON answer to a form. */
 export interface ConsoleReply {
@@ -31,6 +32,8 @@ export interface ActionRequest {
   session: Session | undefined;
   /** Whether the signed-in caller may call a route of a function (a scoped token's grants). */
   may: (fn: string, subpath?: string) => boolean;
+  /** Counts refused sign-ins per client address. */
+  throttle: SignInThrottle;
 }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): ConsoleReply => ({
@@ -47,8 +50,17 @@ async function signIn(
   request: ActionRequest,
   body: Record<string, unknown>,
   headers: Record<string, string | undefined>,
+  address: string,
 ) {
-  const { runtime } = request;
+  const { runtime, throttle } = request;
+  const wait = throttle.waitFor(address);
+  if (wait > 0) {
+    runtime.reject('console', `sign-in refused: ${SIGN_IN_FAILURES} failed sign-ins from ${address} in a row`, {
+      path: '/console/sign-in',
+      address,
+    });
+    throw new RateLimitedError(`too many failed sign-ins from this address; try again in ${Math.ceil(wait / 1000)}s`);
+  }
   if (!sameSecret(text(body, 'csrf'), parseCookies(headers.cookie).get(SIGN_IN_COOKIE))) {
     throw new ForbiddenError('the sign-in form expired; load it again');
   }
@@ -63,13 +75,15 @@ async function signIn(
       runtime.verifyOidc,
     );
   } catch (error) {
-    runtime.reject('console', 'sign-in refused: credentials not accepted', { path: '/console/sign-in' });
+    if (error instanceof UnauthorizedError) throttle.failed(address);
+    runtime.reject('console', 'sign-in refused: credentials not accepted', { path: '/console/sign-in', address });
     throw error instanceof UnauthorizedError ? new UnauthorizedError('that token is not accepted here') : error;
   }
   if (caller.allow) {
     runtime.reject('console', `sign-in refused: ${caller.id} is a scoped token`, { caller: caller.id });
     throw new ForbiddenError(`${caller.id} is a scoped token for a machine; sign in with an operator's token`);
   }
+  throttle.succeeded(address);
   const { id } = await request.sessions.create(caller.id);
   runtime
     .logger('console')
@@ -93,7 +107,7 @@ export async function handleAction(
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new BadInputError('expected a JSON object');
   const body = parsed as Record<string, unknown>;
-  if (url.pathname === '/console/sign-in') return signIn(request, body, headers);
+  if (url.pathname === '/console/sign-in') return signIn(request, body, headers, req.socket.remoteAddress ?? 'unknown');
   if (!session) throw new UnauthorizedError('sign in first');
   if (!sameSecret(text(body, 'csrf'), session.csrf)) {
     runtime.reject('console', `refused: ${url.pathname} without the session's CSRF token`, { caller: session.caller });

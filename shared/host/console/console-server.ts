@@ -15,6 +15,7 @@ import { renderPage } from './console-pages.js';
 import { html } from './html.js';
 import { bare, type ScheduledJob } from './page.js';
 import { cookie, parseCookies, SESSION_COOKIE, SESSION_TTL_MS, type Session, Sessions } from './session.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 
 /** Options of {@link createConsole}. */
 export interface ConsoleOptions {
@@ -60,6 +61,7 @@ const isConsolePath = (path: string) => path === '/' || path === '/console' || p
  */
 export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMount {
   const sessions = new Sessions(runtime.state, () => runtime.now());
+  const throttle = new SignInThrottle(() => runtime.now().getTime());
   const auth = runtime.config.auth;
   // No credentials to check (loopback without auth, or Cloud Run IAM in front): the browser gets the API's caller.
   const open = auth === undefined || auth.mode === 'platform';
@@ -103,6 +105,7 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
       const context = {
         runtime,
         sessions,
+        throttle,
         open,
         sessionId: id,
         session: session as Session | undefined,

@@ -169,3 +169,31 @@ describe('the console of a loopback serve without auth', () => {
     }
   });
 });
+
+describe('sign-in attempts', () => {
+  it('refuses an address after five refused tokens, the right token too, and audits it', async () => {
+    const demo = await serveDemo();
+    try {
+      const attempt = async (token: string) => {
+        const form = await fetch(`${demo.url}/console/sign-in`);
+        const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0] as string;
+        const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+        return fetch(`${demo.url}/console/sign-in`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ token, csrf }),
+        });
+      };
+      for (let i = 0; i < 5; i++) expect((await attempt(`guess-${i}`)).status).toBe(401);
+      const refused = await attempt(demo.tokens.alice);
+      expect(refused.status).toBe(429);
+      expect((await refused.json()).message).toMatch(/^too many failed sign-ins from this address; try again in \d+s$/);
+      expect(demo.logs.some((l) => l.includes('"audit":true') && l.includes('5 failed sign-ins from 127.0.0.1'))).toBe(
+        true,
+      );
+      expect(await demo.runtime.state.keys('console:session:')).toEqual([]);
+    } finally {
+      await demo.stop();
+    }
+  });
+});
