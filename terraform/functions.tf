@@ -36,8 +36,8 @@ module "function" {
     { OPSFN_CONFIG = local.estate_config_url },
     var.redis_mode == "memorystore" || (var.redis_mode == "url" && var.redis_ca != null) ? { OPSFN_REDIS_CA = local.redis_ca } : {},
     each.value.continuation == null ? {} : { OPSFN_CONTINUATION_TOPIC = google_pubsub_topic.inbox[each.value.continuation].id },
-    # Its restore job (jobs.tf), named, not referenced: the job's image comes from this function's service.
-    contains(["backupVerify", "drDrill"], each.key) ? { OPSFN_RESTORE_JOB = "projects/${var.project_id}/locations/${var.region}/jobs/opsfn-restore-${each.value.folder}" } : {},
+    # Its restore job (jobs.tf) when there is one, named rather than referenced.
+    contains(keys(local.restore_jobs), each.key) ? { OPSFN_RESTORE_JOB = "projects/${var.project_id}/locations/${var.region}/jobs/opsfn-restore-${each.value.folder}" } : {},
   )
   secret_environment = merge(local.base_secret_environment, lookup(var.function_secrets, each.key, {}))
 

@@ -1,19 +1,10 @@
-# Restore loads allowed longer than a function's timeout run as executions of a Cloud Run Job of their
-# function (https://cloud.google.com/run/docs/create-jobs): the image Cloud Functions built from the
-# function's bundle, running the bundle's job.js through the buildpack's launcher, with the function's
-# own identity, secrets, network and estate config. The function starts an execution with the task in its
-# environment (jobs.run with overrides), polls it and records the result like any step.
+# Restore loads run as executions of a Cloud Run Job of their function (https://cloud.google.com/run/docs/create-jobs):
+# Cloud Functions carry no psql or MariaDB client, so every load of a function with a job goes there. The job
+# runs `restore_job_image` (opsfn with the clients: deploy/docker's `runtime` target), its job entry, with the
+# function's own identity, secrets, network and estate config. The function starts an execution with the task
+# in its environment (jobs.run with overrides), polls it and records the result like any step.
 locals {
-  restore_jobs = { for name in ["backupVerify", "drDrill"] : name => local.functions[name] if contains(keys(local.functions), name) }
-}
-
-# The image each function's Cloud Run service runs: the one built from its bundle.
-data "google_cloud_run_v2_service" "function" {
-  for_each = local.restore_jobs
-
-  project  = var.project_id
-  location = var.region
-  name     = module.function[each.key].function_name
+  restore_jobs = var.restore_job_image == null ? {} : { for name in ["backupVerify", "drDrill"] : name => local.functions[name] if contains(keys(local.functions), name) }
 }
 
 resource "google_cloud_run_v2_job" "restore" {
@@ -36,9 +27,9 @@ resource "google_cloud_run_v2_job" "restore" {
       service_account = module.function[each.key].service_account_email
 
       containers {
-        image   = data.google_cloud_run_v2_service.function[each.key].template[0].containers[0].image
-        command = ["/cnb/lifecycle/launcher"]
-        args    = ["node", "job.js"]
+        image   = var.restore_job_image
+        command = ["node"]
+        args    = ["/app/dist/functions/job.js"]
 
         resources {
           limits = { memory = var.restore_job_memory, cpu = "1" }

@@ -115,6 +115,17 @@ variable "labels" {
   default     = {}
 }
 
+variable "restore_job_image" {
+  type        = string
+  description = "Image of the restore jobs (backupVerify, drDrill): opsfn with psql and the MariaDB client, such as deploy/docker's `runtime` target pushed to Artifact Registry. Cloud Functions carry no restore client, so with null no job is defined and restore tests and drill restores fail their client check on Google Cloud."
+  default     = null
+
+  validation {
+    condition     = var.restore_job_image == null || can(regex("^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$", var.restore_job_image))
+    error_message = "restore_job_image must be an image reference like europe-docker.pkg.dev/PROJECT/REPO/opsfn:1.2.3 or …@sha256:DIGEST."
+  }
+}
+
 variable "restore_job_timeout_seconds" {
   type        = number
   description = "Task timeout of the restore jobs (backupVerify, drDrill): the longest a dump's load may take; keep it above the longest restore `timeout` of the estate."

@@ -37,6 +37,13 @@ describe('deploy/docker: the runtime image, reproduced without a registry', () =
     expect(runtime.find((l) => l.startsWith('RUN npm ci'))).toMatch(/--omit=dev/);
   });
 
+  it('carries the restore clients, so a restore test or drill restore runs in it (and as the restore job)', () => {
+    const install = runtime.find((l) => l.startsWith('RUN apt-get')) ?? '';
+    expect(install).toMatch(/install -y --no-install-recommends [^&]*\bpostgresql-client\b/);
+    expect(install).toMatch(/install -y --no-install-recommends [^&]*\bmariadb-client\b/);
+    expect(runtime.indexOf(install)).toBeLessThan(runtime.indexOf('USER node'));
+  });
+
   it('serves `opsfn serve` as a non-root user from the production dependencies alone', async () => {
     // Lay the app out as the runtime stage's COPY lines do: the compiled output, then each copied path.
     await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(app, 'dist')], { cwd: ROOT });
@@ -97,5 +104,16 @@ describe('deploy/docker: the runtime image, reproduced without a registry', () =
     expect([...lazy]).toEqual(expect.arrayContaining(['dockerode', '@googleapis/run', '@kubernetes/client-node']));
     const probe = `for (const s of ${JSON.stringify([...lazy])}) await import(s);`;
     await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: app });
+    // The restore job's entry (terraform/jobs.tf runs it from this image) loads from the production
+    // dependencies and refuses a malformed task.
+    const job = await run(process.execPath, [join(app, 'dist/functions/job.js')], {
+      cwd: app,
+      env: { ...process.env, OPSFN_JOB_ID: 'image-test', OPSFN_JOB_TASK: '{"kind":"nope"}' },
+    }).then(
+      () => ({ code: 0, stdout: '' }),
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(job.code).toBe(2);
+    expect(job.stdout).toContain('opsfn job: bad task: OPSFN_JOB_TASK');
   }, 240_000);
 });

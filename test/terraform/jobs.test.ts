@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { hcl, ROOT, resource, root } from './repo-terraform.js';
 import { planModule } from './tf-eval.js';
 
-// The restore jobs: from the function's own image and identity, started by that function alone.
+// The restore jobs: opsfn's image with the restore clients, the function's identity, started by that function alone.
 
-const BASE = { project_id: 'opsfn-prod-1', estate_config_path: 'estate.yaml' };
+const IMAGE = 'europe-docker.pkg.dev/opsfn-prod-1/opsfn/opsfn:1.2.3';
+const BASE = { project_id: 'opsfn-prod-1', estate_config_path: 'estate.yaml', restore_job_image: IMAGE };
 const plan = (vars: Record<string, unknown> = {}) => planModule(root!, { ...BASE, ...vars });
 const job = () => resource(root, 'google_cloud_run_v2_job', 'restore');
 type Body = Record<string, unknown>;
@@ -31,20 +32,27 @@ describe('terraform restore jobs', () => {
     expect(Object.keys(without)).toEqual(['backupVerify']);
   });
 
-  it('runs the job.js of the image built from the function’s bundle, as the function, without retries', () => {
+  it('defines none, and names none to the functions, without an image that carries the restore clients', () => {
+    const without = plan({ restore_job_image: null });
+    expect(without.attribute(job().for_each)).toEqual({});
+    expect(without.attribute(hcl('local.restore_jobs'))).toEqual({});
+  });
+
+  it('runs the job entry of the image deploy/docker builds, as the function, without retries', () => {
     const container = first(template().containers);
-    expect(container.image).toBe(
-      hcl('data.google_cloud_run_v2_service.function[each.key].template[0].containers[0].image'),
-    );
-    expect(container.command).toEqual(['/cnb/lifecycle/launcher']);
-    expect(container.args).toEqual(['node', 'job.js']);
+    expect(container.image).toBe(hcl('var.restore_job_image'));
+    expect(container.command).toEqual(['node']);
+    // The runtime stage's WORKDIR and the compiled entry of functions/job.ts.
+    const dockerfile = readFileSync(join(ROOT, 'deploy', 'docker', 'Dockerfile'), 'utf8');
+    const workdir = /FROM \S+ AS runtime\n(?:.*\n)*?WORKDIR (\S+)/.exec(dockerfile)?.[1];
+    expect(container.args).toEqual([`${workdir}/dist/functions/job.js`]);
     expect(template().service_account).toBe(hcl('module.function[each.key].service_account_email'));
     expect(template().max_retries).toBe(0);
   });
 
-  it('names each function’s own job in its OPSFN_RESTORE_JOB', () => {
+  it('names each function’s own job in its OPSFN_RESTORE_JOB, when it has one', () => {
     const env = JSON.stringify(root?.modules.function?.environment);
-    expect(env).toContain('OPSFN_RESTORE_JOB');
+    expect(env).toContain('contains(keys(local.restore_jobs), each.key) ? { OPSFN_RESTORE_JOB');
     expect(env).toContain(`jobs/opsfn-restore-${FOLDER}`);
     expect(job().name).toBe(`opsfn-restore-${FOLDER}`);
   });
@@ -66,5 +74,14 @@ describe('terraform restore jobs', () => {
     expect(plan({ restore_job_timeout_seconds: seconds }).rejects('restore_job_timeout_seconds')).toHaveLength(
       rejections,
     );
+  });
+
+  it.each([
+    [IMAGE, 0],
+    [`europe-docker.pkg.dev/p/r/opsfn@sha256:${'a'.repeat(64)}`, 0],
+    ['opsfn', 1],
+    ['europe-docker.pkg.dev/p/r/opsfn', 1],
+  ])('checks the image reference %s', (image, rejections) => {
+    expect(plan({ restore_job_image: image }).rejects('restore_job_image')).toHaveLength(rejections);
   });
 });

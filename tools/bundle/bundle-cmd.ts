@@ -88,8 +88,7 @@ async function buildOne(
   await rm(dir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
-    // job.js: the process of the function's restore job (terraform/jobs.tf runs it from the same image).
-    entryPoints: { index: `opsfn-entry:${name}`, job: join(root, 'functions', 'job.ts') },
+    entryPoints: { index: `opsfn-entry:${name}` },
     plugins: [entryPlugin(root, name, handler, sections, checked), cjsInteropPlugin(BUNDLE_EXTERNALS)],
     bundle: true,
     splitting: true,
@@ -121,8 +120,6 @@ async function buildOne(
   };
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const sizes = startupClosure(root, result.metafile, dir, 'index.js');
-  // job.js is the restore job's own entry, run by its process; neither the function's cold start nor a chunk it loads.
-  const lazy = sizes.lazy.filter((f) => f !== join(dir, 'job.js'));
   return {
     name,
     folder,
@@ -131,7 +128,7 @@ async function buildOne(
     startupFiles: sizes.startup,
     startupPackages: sizes.startupPackages,
     lazyBytes: sizes.lazyBytes,
-    lazyFiles: lazy,
+    lazyFiles: sizes.lazy,
     dependencies,
   } satisfies BundleReport;
 }

@@ -75,15 +75,16 @@ export async function restoreTestChecks(
   const skipped = (why: string) =>
     test.assertions.map((a) => check('assertion', 'skipped', `${a.name ?? a.sql}: not run, ${why}`));
   const ref = 'postgres' in test.scratch ? test.scratch.postgres : test.scratch.mysql;
+  const asJob = runsAsJob(deps.jobs, test.timeout, deps.runTimeoutMs) && deps.continueJob !== undefined;
   let url: string;
   try {
     url = typeof ref === 'string' ? ref : await deps.secret(ref);
-    // Before anything exists: a client that cannot be restricted never gets a dump.
-    await checkRestoreClient(engine);
+    // Before anything exists: a client that cannot be restricted never gets a dump. A job in an image of
+    // its own checks the client there, before it reads the dump.
+    if (!(asJob && deps.jobs?.remote)) await checkRestoreClient(engine);
   } catch (error) {
     return [check('restore', 'fail', message(error)), ...skipped('the restore could not start')];
   }
-  const asJob = runsAsJob(deps.jobs, test.timeout, deps.runTimeoutMs) && deps.continueJob !== undefined;
   const loadMs = asJob ? test.timeout : Math.min(test.timeout, deps.runTimeoutMs);
   const deadline = started + loadMs + afterLoadMs(test.assertions.length);
   const name = scratchDatabaseName(deps.runId, deps.backupName, deadline);

@@ -40,9 +40,12 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep, record: St
   if (!newest) return { status: 'fail', detail: `no dump matching "${backup.pattern}" under ${backup.url}` };
 
   const server = await scratchServer(env, step.scratch);
-  // Before anything exists: a client that cannot be restricted never gets a dump.
+  const place = jobPlace(env, step);
+  const asJob = place !== undefined && runsAsJob(ctx.jobs, step.timeout, ctx.config.limits.timeout);
+  // Before anything exists: a client that cannot be restricted never gets a dump. A job in an image of its
+  // own checks the client there, before it reads the dump.
   try {
-    await ports.checkClient(server.engine);
+    if (!(asJob && ctx.jobs?.remote)) await ports.checkClient(server.engine);
   } catch (error) {
     return { status: 'fail', detail: message(error) };
   }
@@ -62,10 +65,9 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep, record: St
     return { status: 'fail', detail: `creating ${name} was ${made.status}: ${'reason' in made ? made.reason : ''}` };
   await env.created(name);
 
-  const task = jobTask(env, step, newest.info.key, made.value);
-  if (task && runsAsJob(ctx.jobs, step.timeout, ctx.config.limits.timeout)) {
+  if (asJob && place && ctx.jobs) {
     const jobId = `${drill.id}-${step.name}-${ctx.runId}`;
-    const execution = await ctx.jobs.start(jobId, task);
+    const execution = await ctx.jobs.start(jobId, jobTask(place, step, newest.info.key, made.value));
     await remember(env, record, {
       job: execution.name,
       jobId,
@@ -112,17 +114,29 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep, record: St
  * The job that loads this step's dump: the backup and the scratch server named by their places in the config,
  * never their values; undefined when the live config no longer holds the step as the drill started it.
  */
-function jobTask(env: StepEnv, step: RestoreStep, key: string, db: ScratchDatabase): JobTask | undefined {
+/**
+ * Where a job finds this step's backup and scratch server, as paths into the estate config; undefined when the
+ * drill's plan no longer holds this step as it ran (edited since), so no path names it.
+ */
+function jobPlace(env: StepEnv, step: RestoreStep): Pick<JobTask, 'store' | 'scratch'> | undefined {
   const plan = entryOf(env.ctx.config.drills, env.drill.plan);
   const index = env.steps.findIndex((s) => s.name === step.name);
   const live = plan?.steps[index];
   if (live?.step !== 'db.restoreDump' || JSON.stringify(live.scratch) !== JSON.stringify(step.scratch))
     return undefined;
+  return { store: ['backups', step.backup], scratch: ['drills', env.drill.plan, 'steps', index, 'scratch'] };
+}
+
+function jobTask(
+  place: Pick<JobTask, 'store' | 'scratch'>,
+  step: RestoreStep,
+  key: string,
+  db: ScratchDatabase,
+): JobTask {
   return {
     kind: 'restore-load',
-    store: ['backups', step.backup],
+    ...place,
     key,
-    scratch: ['drills', env.drill.plan, 'steps', index, 'scratch'],
     database: db.name,
     ...(db.loader === undefined ? {} : { loader: db.loader }),
     timeoutMs: step.timeout,

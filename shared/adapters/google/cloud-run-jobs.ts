@@ -66,6 +66,8 @@ export function cloudRunJobs(job: string, options: CloudRunJobsOptions = {}): Jo
   };
   const bounded = { timeout: timeoutMs, retry: false } as const;
   return {
+    // The job's image is not the function's: it carries the restore clients (terraform/jobs.tf).
+    remote: true,
     async start(id: string, task: JobTask): Promise<JobExecution> {
       const api = await client;
       const { data } = await call(`jobs.run ${job}`, () =>

@@ -18,6 +18,8 @@ export interface LocalJobsOptions {
 export function localJobs(options: LocalJobsOptions): JobRunner {
   const executions = new Map<string, JobExecution>();
   return {
+    // A child of this process: the same PATH, so the same restore clients.
+    remote: false,
     async start(id: string, task: JobTask): Promise<JobExecution> {
       const name = `local:${id}`;
       const args = options.entry.endsWith('.ts') ? ['--import', 'tsx', options.entry] : [options.entry];

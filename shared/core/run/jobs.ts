@@ -56,6 +56,12 @@ export interface JobExecution {
 
 /** Starts jobs and reports on their executions: Cloud Run Jobs when deployed, child processes locally. */
 export interface JobRunner {
+  /**
+   * Whether its jobs run in an image of their own (a Cloud Run Job built with the restore clients), not
+   * beside this process: then every restore load goes to a job, since this process (a Cloud Function) may
+   * have no client, and the job checks its own.
+   */
+  readonly remote: boolean;
   /** Starts an execution of `task`; its result is written under `jobResultKey(id)`. */
   start(id: string, task: JobTask): Promise<JobExecution>;
   /** Where an execution stands. */
@@ -80,6 +86,9 @@ export async function jobOutcome(
   return result ?? { status: 'fail', detail: `job execution ${execution.name} succeeded but left no result` };
 }
 
-/** Whether work bounded by `timeoutMs` goes to a job: only past the invocation's own bound, and only with a runner. */
+/**
+ * Whether work bounded by `timeoutMs` goes to a job: with a runner, when it may outlast the invocation's own
+ * bound, and always when the runner's jobs run in an image of their own (where the restore clients are).
+ */
 export const runsAsJob = (jobs: JobRunner | undefined, timeoutMs: number, invocationMs: number): jobs is JobRunner =>
-  jobs !== undefined && timeoutMs > invocationMs;
+  jobs !== undefined && (jobs.remote || timeoutMs > invocationMs);

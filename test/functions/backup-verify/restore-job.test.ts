@@ -24,12 +24,20 @@ describe('backupVerify restore tests as jobs', () => {
   let runtime: Runtime;
   const tasks: JobTask[] = [];
   const envelopes: ResultEnvelope[] = [];
-  const state = new MemoryStateStore();
-  const notifier = recordingNotifier();
+  let state: MemoryStateStore;
+  let notifier: ReturnType<typeof recordingNotifier>;
 
   beforeEach(async () => {
     tmp = await tempDir();
     await tmp.put('pg/app.sql.gz', await pgDump(300));
+    tasks.length = 0;
+    envelopes.length = 0;
+    state = new MemoryStateStore();
+    notifier = recordingNotifier();
+  });
+
+  /** The runtime with a job runner over child processes; `remote` makes it act as Cloud Run Jobs do. */
+  async function start(options: { timeout: string; remote: boolean; jobEnv?: NodeJS.ProcessEnv }) {
     const input = {
       estate: 'restore-job',
       limits: { timeout: '60s' },
@@ -39,7 +47,7 @@ describe('backupVerify restore tests as jobs', () => {
           url: `file://${tmp.dir}/pg/`,
           restoreTest: {
             scratch: { postgres: PG_URL },
-            timeout: '2h',
+            timeout: options.timeout,
             assertions: [{ sql: 'SELECT count(*) FROM conversations', equals: 300 }],
           },
         },
@@ -47,8 +55,9 @@ describe('backupVerify restore tests as jobs', () => {
     };
     const file = join(tmp.dir, 'opsfn.yaml');
     await writeFile(file, stringify(input));
-    const local = localJobs({ entry: jobEntry(), env: { ...process.env, OPSFN_CONFIG: file } });
+    const local = localJobs({ entry: jobEntry(), env: { ...(options.jobEnv ?? process.env), OPSFN_CONFIG: file } });
     const jobs: JobRunner = {
+      remote: options.remote,
       start: (id, task) => {
         tasks.push(task);
         return local.start(id, task);
@@ -69,13 +78,65 @@ describe('backupVerify restore tests as jobs', () => {
       envelopes.push(envelope);
       return envelope;
     };
-  });
+  }
+
+  /** The continuation that finished the run: its restore and assertion checks. */
+  async function finished(): Promise<BackupResult | undefined> {
+    const deadline = Date.now() + 60_000;
+    while (!envelopes.some((e) => e.trigger.id.startsWith('continue:') && !e.accepted) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const envelope = envelopes.find((e) => e.trigger.id.startsWith('continue:') && !e.accepted);
+    return (envelope?.items ?? [])[0] as BackupResult | undefined;
+  }
+
   afterEach(async () => {
     await runtime.close();
     await tmp.remove();
   });
 
+  // The two tests without a client on PATH come first: a client that passed its check is not checked again in
+  // this process (the answer is kept per binary), so they must run before any restore here succeeds.
+  it('sends every load to a job whose image is its own, even one that fits an invocation, with no client here', async () => {
+    // As on Cloud Functions: this process has no psql on PATH; the job (Cloud Run Jobs, its own image) has.
+    const jobEnv = { ...process.env };
+    const path = process.env.PATH;
+    await start({ timeout: '30s', remote: true, jobEnv });
+    process.env.PATH = tmp.dir;
+    try {
+      const first = await runtime.invoke('backupVerify', { kind: 'manual', id: 'm-2', payload: { restore: true } });
+      const restore = (first.items as BackupResult[])[0]?.checks.find((c) => c.name === 'restore');
+      expect(restore).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/as job execution local:/) });
+      const result = await finished();
+      expect(result?.checks.map((c) => [c.name, c.status])).toEqual([
+        ['restore', 'ok'],
+        ['assertion', 'ok'],
+      ]);
+      // The helper that lists databases runs psql itself.
+      process.env.PATH = path;
+      expect(await databasesLike('postgres', first.runId)).toEqual([]);
+    } finally {
+      process.env.PATH = path;
+    }
+  }, 90_000);
+
+  it('fails the restore before creating anything when this process has no client and its jobs share its PATH', async () => {
+    const path = process.env.PATH;
+    await start({ timeout: '2h', remote: false });
+    process.env.PATH = tmp.dir;
+    try {
+      const first = await runtime.invoke('backupVerify', { kind: 'manual', id: 'm-3', payload: { restore: true } });
+      const restore = (first.items as BackupResult[])[0]?.checks.find((c) => c.name === 'restore');
+      expect(restore).toMatchObject({ status: 'fail', detail: expect.stringMatching(/psql/) });
+      expect(tasks).toEqual([]);
+      process.env.PATH = path;
+      expect(await databasesLike('postgres', first.runId)).toEqual([]);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
   it('loads in a job, then a later invocation asserts on the copy, drops it and records the restore', async () => {
+    await start({ timeout: '2h', remote: false });
     const first = await runtime.invoke('backupVerify', { kind: 'manual', id: 'm-1', payload: { restore: true } });
     const [started] = first.items as BackupResult[];
     const restore = started?.checks.find((c) => c.name === 'restore');
@@ -90,12 +151,7 @@ describe('backupVerify restore tests as jobs', () => {
         scratch: ['backups', 'pg', 'restoreTest', 'scratch'],
       }),
     ]);
-    const deadline = Date.now() + 60_000;
-    while (!envelopes.some((e) => e.trigger.id.startsWith('continue:') && !e.accepted) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const finished = envelopes.find((e) => e.trigger.id.startsWith('continue:') && !e.accepted);
-    const [result] = (finished?.items ?? []) as BackupResult[];
+    const result = await finished();
     expect(result?.checks.map((c) => [c.name, c.status])).toEqual([
       ['restore', 'ok'],
       ['assertion', 'ok'],
