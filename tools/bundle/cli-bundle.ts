@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { errorMessage } from '../../shared/core/errors/index.js';
 import { cjsInteropPlugin } from './cjs-interop.js';
 import { BANNER, BUNDLE_EXTERNALS } from './esbuild-options.js';
 
@@ -40,7 +41,7 @@ export async function buildCliBundle(root: string, outDir = join(root, CLI_BUNDL
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   buildCliBundle(fileURLToPath(new URL('../..', import.meta.url))).catch((error: unknown) => {
-    process.stderr.write(`cli bundle: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`cli bundle: ${errorMessage(error)}\n`);
     process.exitCode = 1;
   });
 }
