@@ -43,12 +43,21 @@ module "function" {
 
   vpc_connector = local.vpc_connector_id
 
-  subscriptions = {
-    for topic in each.value.topics : topic => {
-      topic             = google_pubsub_topic.inbox[topic].id
-      dead_letter_topic = google_pubsub_topic.dead_letter[topic].id
-    }
-  }
+  subscriptions = merge(
+    {
+      for topic in each.value.topics : topic => {
+        topic             = google_pubsub_topic.inbox[topic].id
+        dead_letter_topic = google_pubsub_topic.dead_letter[topic].id
+      }
+    },
+    # Its continuation's dead letters come back to it (no dead-letter topic of their own: retried until kept no more).
+    each.value.dead_letters ? {
+      "${each.value.continuation}-dlq" = {
+        topic             = google_pubsub_topic.dead_letter[each.value.continuation].id
+        dead_letter_topic = null
+      }
+    } : {},
+  )
   delivery                      = var.delivery
   invoker_service_account_email = google_service_account.invoker.email
   pubsub_service_agent          = local.pubsub_service_agent

@@ -2,14 +2,16 @@ locals {
   # The six functions: entry point => folder (functions/<folder>, dist/bundles/<folder>), the
   # topics each consumes and its sizing. Scheduled functions consume their own schedules topic; a
   # function whose work outlives one invocation continues it through its `continuation` topic
-  # (drDrill's steps, the shards of a backupVerify or certExpiry run), which it also consumes.
+  # (drDrill's steps, the shards of a backupVerify or certExpiry run), which it also consumes. A function with
+  # `dead_letters` also consumes its continuation's dead-letter topic: a shard whose every delivery failed comes
+  # back there and is reported failed at once.
   function_catalogue = {
-    backupVerify = { folder = "backup-verify", topics = ["schedules-backup-verify", "shards-backup-verify"], continuation = "shards-backup-verify", memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
-    certExpiry   = { folder = "cert-expiry", topics = ["schedules-cert-expiry", "shards-cert-expiry"], continuation = "shards-cert-expiry", memory = "256Mi", timeout_seconds = 300, min_instances = 0, max_instances = 2 }
-    autoscale    = { folder = "autoscale", topics = ["alerts", "schedules-autoscale"], continuation = null, memory = "256Mi", timeout_seconds = 120, min_instances = 1, max_instances = 5 }
-    rollback     = { folder = "rollback", topics = ["alerts"], continuation = null, memory = "256Mi", timeout_seconds = 540, min_instances = 1, max_instances = 5 }
-    drDrill      = { folder = "dr-drill", topics = ["schedules-dr-drill", "drill-steps"], continuation = "drill-steps", memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 1 }
-    healthSweep  = { folder = "health-sweep", topics = ["alerts", "schedules-health-sweep"], continuation = null, memory = "256Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
+    backupVerify = { folder = "backup-verify", topics = ["schedules-backup-verify", "shards-backup-verify"], continuation = "shards-backup-verify", dead_letters = true, memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
+    certExpiry   = { folder = "cert-expiry", topics = ["schedules-cert-expiry", "shards-cert-expiry"], continuation = "shards-cert-expiry", dead_letters = true, memory = "256Mi", timeout_seconds = 300, min_instances = 0, max_instances = 2 }
+    autoscale    = { folder = "autoscale", topics = ["alerts", "schedules-autoscale"], continuation = null, dead_letters = false, memory = "256Mi", timeout_seconds = 120, min_instances = 1, max_instances = 5 }
+    rollback     = { folder = "rollback", topics = ["alerts"], continuation = null, dead_letters = false, memory = "256Mi", timeout_seconds = 540, min_instances = 1, max_instances = 5 }
+    drDrill      = { folder = "dr-drill", topics = ["schedules-dr-drill", "drill-steps"], continuation = "drill-steps", dead_letters = false, memory = "512Mi", timeout_seconds = 540, min_instances = 0, max_instances = 1 }
+    healthSweep  = { folder = "health-sweep", topics = ["alerts", "schedules-health-sweep"], continuation = null, dead_letters = false, memory = "256Mi", timeout_seconds = 540, min_instances = 0, max_instances = 2 }
   }
 
   functions = {

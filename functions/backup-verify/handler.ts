@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../shared/core/errors/index.js';
 import type { Context, FunctionDefinition } from '../../shared/core/run/index.js';
-import { defineFunction, describeSome } from '../../shared/core/run/index.js';
+import { defineFunction, describeSome, skipDeadLetter } from '../../shared/core/run/index.js';
 import { finishRestoreJob } from './checks/restore-job.js';
 import { type BackupVerifyDeps, defaultBackupVerifyDeps } from './deps.js';
 import { fanOutBackups } from './fanout.js';
@@ -10,6 +10,8 @@ import { selfTest } from './self-test/self-test.js';
 import type { VerifyDeps } from './verify-backup.js';
 
 async function run(ctx: Context, input: BackupVerifyInput | undefined, deps: BackupVerifyDeps) {
+  const dead = skipDeadLetter(ctx, input?.shard);
+  if (dead) return dead;
   if (input?.selfTest) return selfTest(ctx);
   if (input?.sweep) return sweepOnly(ctx);
   if (input?.restoreJob)
@@ -55,6 +57,8 @@ export function createBackupVerify(
     triggers: ['scheduled', 'manual'],
     input: BackupVerifyInputSchema,
     flags: [{ flag: 'self-test', field: 'selfTest', type: 'boolean' }],
+    // A shard whose every delivery failed is reported failed at once (shared/core/run/fanout.ts).
+    deadLetters: true,
     run: (ctx, input) => run(ctx, input, deps),
   });
 }

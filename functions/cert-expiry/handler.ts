@@ -1,5 +1,5 @@
 import type { Context, FunctionDefinition, RunResult } from '../../shared/core/run/index.js';
-import { defineFunction } from '../../shared/core/run/index.js';
+import { defineFunction, skipDeadLetter } from '../../shared/core/run/index.js';
 import { type CertExpiryDeps, defaultCertExpiryDeps } from './deps.js';
 import { fanOutCertificates } from './fanout.js';
 import { type CertExpiryInput, CertExpiryInputSchema } from './input.js';
@@ -12,6 +12,8 @@ export async function runCertExpiry(
   input: CertExpiryInput | undefined,
   deps: CertExpiryDeps,
 ): Promise<RunResult> {
+  const dead = skipDeadLetter(ctx, input?.shard);
+  if (dead) return dead;
   const section = ctx.config.certificates;
   const targets = input?.shard ? [] : selectTargets(targetsOf(section), input?.endpoints);
   const split = await fanOutCertificates(ctx, targets, input?.shard, deps);
@@ -30,6 +32,8 @@ export function createCertExpiry(deps: CertExpiryDeps = defaultCertExpiryDeps())
       'Probes every TLS endpoint on every address: days left on leaf and chain, trust, hostname, weak crypto.',
     triggers: ['scheduled', 'manual'],
     input: CertExpiryInputSchema,
+    // A shard whose every delivery failed is reported failed at once (shared/core/run/fanout.ts).
+    deadLetters: true,
     run: (ctx, input) => runCertExpiry(ctx, input, deps),
   });
 }

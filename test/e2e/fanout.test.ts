@@ -12,7 +12,7 @@ import { type PubSubEmulator, startPubSubEmulator } from '../support/pubsub-emul
 import { REDIS_URL, redisPrefix } from '../support/redis-prefix.js';
 import { TestPki } from '../support/tls-pki.js';
 import { type RunningServer, serveOptions, startHangingServer, startTlsServer } from '../support/tls-servers.js';
-import { publish, pushSubscribe, RoundRobinFront, waitFor } from './pubsub-wiring.js';
+import { publish, pushSubscribe, RoundRobinFront, unsubscribe, waitFor } from './pubsub-wiring.js';
 import { readTopology, type Topology } from './terraform-topology.js';
 
 // Two certExpiry instances, as functions-framework runs them when deployed, drain the shards of one run that
@@ -34,6 +34,7 @@ let front: RoundRobinFront;
 let workers: FrameworkProcess[] = [];
 let killed: number | undefined;
 let state: RedisStateStore;
+let frontUrl: string;
 
 beforeAll(async () => {
   const started = startPubSubEmulator();
@@ -97,6 +98,7 @@ beforeAll(async () => {
   );
   await new Promise<void>((done) => front.server.listen(0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(front.server.address() as AddressInfo).port}`;
+  frontUrl = url;
   // The emulator redelivers about once a second, not with the subscription's backoff: enough attempts to outlast
   // the idempotency claim the killed instance left (limits.timeout + 1 min), as production's backoff does.
   for (const sub of [shards, schedules]) {
@@ -158,4 +160,37 @@ describe('a certExpiry run split into shards over Pub/Sub', () => {
     });
     expect(audits().filter((a) => a.action === 'fanout.finish')).toHaveLength(1);
   }, 150_000);
+
+  it('reports a shard whose every delivery fails as soon as Pub/Sub dead-letters it, not at the run’s deadline', async () => {
+    // Production's policy: 5 deliveries, then the dead-letter topic, whose own push subscription the function has.
+    const shards = topology.subscriptions.find((s) => s.entryPoint === 'certExpiry' && s.topic.startsWith('shards-'));
+    const dead = topology.deadLetterPushes.find((s) => s.entryPoint === 'certExpiry');
+    if (!shards || !dead) throw new Error('terraform gives certExpiry no shards or dead-letter subscription');
+    expect(dead.fullTopic).toBe(shards.deadLetterTopic);
+    await unsubscribe(emulator, PROJECT, shards.name);
+    await pushSubscribe(emulator, PROJECT, { ...shards, maxDeliveryAttempts: 5 }, `${frontUrl}${shards.endpointPath}`);
+    await pushSubscribe(emulator, PROJECT, dead, `${frontUrl}${dead.endpointPath}`);
+    // No instance is killed this time; every instance crashes on shard 1 of the run instead.
+    killed ??= -1;
+    // The same shard coming back from the dead-letter topic reaches the function.
+    front.refuse = ({ job, data, attributes }) =>
+      job === 'continue:certExpiry' &&
+      (data as { shard?: { index?: number } }).shard?.index === 1 &&
+      attributes.CloudPubSubDeadLetterSourceDeliveryCount === undefined;
+    const before = new Set(workers.flatMap((w) => w.audits()).map((a) => a.target));
+    await publish(emulator, PROJECT, topology.topicName('schedules-cert-expiry'), '{}', 'cert-expiry');
+    const fanout = await waitFor(
+      () => workers.flatMap((w) => w.audits()).find((a) => a.action === 'fanout' && !before.has(a.target)),
+      30_000,
+    );
+    const runId = String(fanout.target);
+    const result = await poll(
+      () => state.get<{ items: unknown[]; fanout: { failed: number[] } }>(`fanout:certExpiry:${runId}:result`),
+      60_000,
+    );
+    expect(result.fanout.failed).toEqual([1]);
+    const failed = JSON.stringify(result.items.slice(PER_SHARD, 2 * PER_SHARD));
+    expect(failed).toMatch(/shard 2\/4 of run [\w-]+ failed: dead-lettered after 5 deliveries/);
+    expect(front.forwarded.filter((f) => f.worker === -1).length).toBeGreaterThanOrEqual(5);
+  }, 120_000);
 });

@@ -25,8 +25,16 @@ export async function pushSubscribe(
     topic: sub.fullTopic,
     ackDeadlineSeconds: 60,
     pushConfig: { pushEndpoint },
-    deadLetterPolicy: { deadLetterTopic: sub.deadLetterTopic, maxDeliveryAttempts: sub.maxDeliveryAttempts },
+    // A subscription on a dead-letter topic itself has no dead-letter policy.
+    ...(sub.deadLetterTopic
+      ? { deadLetterPolicy: { deadLetterTopic: sub.deadLetterTopic, maxDeliveryAttempts: sub.maxDeliveryAttempts } }
+      : {}),
   });
+}
+
+/** Deletes a subscription (its undelivered messages go with it). */
+export async function unsubscribe(emulator: PubSubEmulator, project: string, name: string): Promise<void> {
+  await rest(`${emulator.url}/v1/projects/${project}/subscriptions/${name}`, 'DELETE', undefined);
 }
 
 /**
@@ -124,6 +132,9 @@ export class RoundRobinFront {
   readonly forwarded: Forwarded[] = [];
   readonly server: Server;
   readonly dead = new Set<number>();
+  /** Pushes every instance crashes on (answered 500, never forwarded), as a message that always kills its instance. */
+  refuse: (push: { job: string | undefined; data: unknown; attributes: Record<string, string> }) => boolean = () =>
+    false;
   private next = 0;
 
   constructor(
@@ -135,8 +146,14 @@ export class RoundRobinFront {
 
   private async forward(path: string, body: Buffer): Promise<{ status: number; body: string }> {
     const push = JSON.parse(body.toString('utf8')) as {
-      message?: { messageId?: string; attributes?: Record<string, string> };
+      message?: { messageId?: string; attributes?: Record<string, string>; data?: string };
     };
+    const data: unknown = push.message?.data ? JSON.parse(Buffer.from(push.message.data, 'base64').toString()) : {};
+    const attributes = push.message?.attributes ?? {};
+    if (this.refuse({ job: attributes['opsfn-job'], data, attributes })) {
+      this.forwarded.push({ messageId: String(push.message?.messageId), job: undefined, worker: -1, status: 500 });
+      return { status: 500, body: '{"error":"the instance crashed"}' };
+    }
     const live = this.workers.map((_, i) => i).filter((i) => !this.dead.has(i));
     const worker = live[this.next++ % live.length] ?? 0;
     const entry: Forwarded = {

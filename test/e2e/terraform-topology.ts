@@ -23,6 +23,8 @@ export interface Topology {
   /** Topic key (`alerts`, `schedules-cert-expiry`) of every entry point. */
   topicsOf: Record<string, string[]>;
   subscriptions: PushSubscription[];
+  /** The push subscription of a function that takes dead letters on its continuation's dead-letter topic. */
+  deadLetterPushes: PushSubscription[];
   /** Short topic name of a topic key: `alerts` → `opsfn-alerts`. */
   topicName: (key: string) => string;
   /** Short name of the pull subscription on a topic key's dead-letter topic. */
@@ -55,7 +57,10 @@ export async function readTopology(root: string, project: string): Promise<Topol
   const modules = await loadTerraform(join(root, 'terraform'));
   const main = modules.find((m) => m.dir === join(root, 'terraform'));
   const fn = modules.find((m) => m.dir === join(root, 'terraform', 'modules', 'function'));
-  const catalogue = (main?.locals.function_catalogue ?? {}) as Record<string, { folder: string; topics: string[] }>;
+  const catalogue = (main?.locals.function_catalogue ?? {}) as Record<
+    string,
+    { folder: string; topics: string[]; continuation?: string | null; dead_letters?: boolean }
+  >;
   if (Object.keys(catalogue).length === 0) throw new Error('terraform/main.tf declares no local.function_catalogue');
   const keys = [...new Set(['alerts', ...Object.values(catalogue).flatMap((c) => c.topics)])].sort();
   const topicName = (key: string) => render(resource(main, 'google_pubsub_topic', 'inbox').name, { 'each.key': key });
@@ -67,22 +72,28 @@ export async function readTopology(root: string, project: string): Promise<Topol
   const push = resource(fn, 'google_pubsub_subscription', 'push');
   const endpoint = String(first(push.push_config).push_endpoint);
   const functionName = String(fn?.locals.function_name);
+  const pushOf = (entryPoint: string, folder: string, key: string, topic: string, deadLetterTopic: string) => {
+    const full = `projects/${project}/topics/${topic}`;
+    return {
+      entryPoint,
+      topic: key,
+      fullTopic: full,
+      name: render(push.name, { 'local.function_name': render(functionName, { 'var.name': folder }), 'each.key': key }),
+      endpointPath: `/${render(endpoint, { 'google_cloudfunctions2_function.function.url': '', 'each.value.topic': full }).replace(/^\/+/, '')}`,
+      deadLetterTopic,
+      maxDeliveryAttempts: deadLetterTopic ? attempts : 0,
+    };
+  };
   const subscriptions = Object.entries(catalogue).flatMap(([entryPoint, spec]) =>
-    spec.topics.map((key) => {
-      const full = `projects/${project}/topics/${topicName(key)}`;
-      return {
-        entryPoint,
-        topic: key,
-        fullTopic: full,
-        name: render(push.name, {
-          'local.function_name': render(functionName, { 'var.name': spec.folder }),
-          'each.key': key,
-        }),
-        endpointPath: `/${render(endpoint, { 'google_cloudfunctions2_function.function.url': '', 'each.value.topic': full }).replace(/^\/+/, '')}`,
-        deadLetterTopic: `projects/${project}/topics/${dlqName(key)}`,
-        maxDeliveryAttempts: attempts,
-      };
-    }),
+    spec.topics.map((key) =>
+      pushOf(entryPoint, spec.folder, key, topicName(key), `projects/${project}/topics/${dlqName(key)}`),
+    ),
+  );
+  // functions.tf: `<continuation>-dlq`, on the continuation's dead-letter topic, with no dead-letter policy.
+  const deadLetterPushes = Object.entries(catalogue).flatMap(([entryPoint, spec]) =>
+    spec.dead_letters && spec.continuation
+      ? [pushOf(entryPoint, spec.folder, `${spec.continuation}-dlq`, dlqName(spec.continuation), '')]
+      : [],
   );
   return {
     topics: keys.map(topicName),
@@ -90,6 +101,7 @@ export async function readTopology(root: string, project: string): Promise<Topol
     deadLetterSubscriptions: keys.map(dlqSubName),
     topicsOf: Object.fromEntries(Object.entries(catalogue).map(([e, s]) => [e, s.topics])),
     subscriptions,
+    deadLetterPushes,
     topicName,
     deadLetterSubscription: dlqSubName,
   };

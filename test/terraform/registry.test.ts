@@ -31,6 +31,17 @@ describe('the function registry, Terraform, the schedules and the bundles', () =
     }
   });
 
+  it('subscribe a function that takes dead letters to its continuation’s dead-letter topic, and no other', () => {
+    for (const fn of functions) {
+      const entry = catalogue()[fn.name];
+      expect(entry?.dead_letters, fn.name).toBe(fn.deadLetters === true);
+      if (fn.deadLetters) expect(entry?.topics, fn.name).toContain(entry?.continuation);
+    }
+    const subscriptions = JSON.stringify(root?.modules.function?.subscriptions);
+    expect(subscriptions).toContain('each.value.dead_letters ?');
+    expect(subscriptions).toContain('google_pubsub_topic.dead_letter[each.value.continuation].id');
+  });
+
   it('accept every registered entry point, and no other name, in each variable keyed by function', () => {
     const every = (value: unknown) => Object.fromEntries(names.map((n) => [n, value]));
     expect(plan({ functions: every({}) }).rejects('functions')).toEqual([]);

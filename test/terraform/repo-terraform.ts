@@ -29,8 +29,16 @@ export function hcl(expr: string): string {
 }
 
 /** The function catalogue of the root module: entry point => folder and consumed topics. */
-export function catalogue(): Record<string, { folder: string; topics: string[] }> {
-  return (root?.locals.function_catalogue ?? {}) as Record<string, { folder: string; topics: string[] }>;
+/** One function's entry of `local.function_catalogue` in terraform/main.tf. */
+export interface CatalogueEntry {
+  folder: string;
+  topics: string[];
+  continuation?: string | null;
+  dead_letters?: boolean;
+}
+
+export function catalogue(): Record<string, CatalogueEntry> {
+  return (root?.locals.function_catalogue ?? {}) as Record<string, CatalogueEntry>;
 }
 
 /** One resource block, or a failure naming what is missing. */

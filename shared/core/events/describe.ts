@@ -20,8 +20,12 @@ export function describeTrigger(trigger: Trigger): string {
       const when = alert.state === 'resolved' && alert.endedAt ? `ended ${alert.endedAt}` : `since ${alert.startedAt}`;
       return `alert ${alert.source} "${clean(alert.name)}" ${alert.state} ${when} (${clean(trigger.id)})`;
     }
-    case 'scheduled':
-      return `scheduled job "${clean(trigger.job)}" at ${clean(trigger.scheduledAt)} (${clean(trigger.id)})`;
+    case 'scheduled': {
+      const dead = trigger.deadLettered
+        ? `, dead-lettered after ${trigger.deadLettered.deliveries} deliveries to ${clean(trigger.deadLettered.subscription)}`
+        : '';
+      return `scheduled job "${clean(trigger.job)}" at ${clean(trigger.scheduledAt)} (${clean(trigger.id)}${dead})`;
+    }
     case 'manual':
       return `manual${trigger.caller ? ` by ${clean(trigger.caller)}` : ''} (${clean(trigger.id)})`;
   }

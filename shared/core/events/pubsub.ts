@@ -11,6 +11,13 @@ export const JOB_ATTRIBUTE = 'opsfn-job';
 /** The message attribute a continuation carries: its key, which is the run's identity on every path. */
 export const CONTINUE_ATTRIBUTE = 'opsfn-continue';
 
+/**
+ * Attributes Pub/Sub adds to a message it forwards to a dead-letter topic: how many deliveries failed, and the
+ * subscription they failed on (https://cloud.google.com/pubsub/docs/handling-failures).
+ */
+export const DEAD_LETTER_DELIVERIES = 'CloudPubSubDeadLetterSourceDeliveryCount';
+export const DEAD_LETTER_SUBSCRIPTION = 'CloudPubSubDeadLetterSourceSubscription';
+
 const Base64Schema = z
   .string()
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64')
@@ -123,15 +130,28 @@ export function messageTriggers(data: unknown, message: PubsubMessage, scope: Me
   }
   const id = messageIdentity(message, scope, paths);
   const published = message.publishTime ?? message.publish_time ?? scope.fallbackTime;
+  const dead = deadLetterOf(message, scope, paths);
   return [
     {
       kind: 'scheduled',
-      id,
+      // Its own identity: the failed deliveries may still hold the original's claim.
+      id: dead ? `dead:${id}` : id,
       job: jobName,
       scheduledAt: published ? toIsoTime(published) : scope.now().toISOString(),
       payload: data ?? {},
+      ...(dead ? { deadLettered: dead } : {}),
     },
   ];
+}
+
+const DeliveriesSchema = z.string().regex(/^\d{1,6}$/, 'expected a delivery count');
+
+function deadLetterOf(message: PubsubMessage, scope: MessageScope, paths: MessagePaths) {
+  const deliveries = message.attributes?.[DEAD_LETTER_DELIVERIES];
+  if (deliveries === undefined) return undefined;
+  const count = parseOrThrow(DeliveriesSchema, deliveries, scope.format, [...paths.attributes, DEAD_LETTER_DELIVERIES]);
+  const subscription = message.attributes?.[DEAD_LETTER_SUBSCRIPTION] ?? 'unknown';
+  return { deliveries: Number(count), subscription: subscription.slice(0, 300) };
 }
 
 /** Parses a raw Pub/Sub push body (emulator or push subscription) into its triggers. */
@@ -159,12 +179,12 @@ export function isUnwrappedPush(headers: HeaderMap): boolean {
 }
 
 /**
- * Parses an unwrapped push from its headers and already-parsed body. Only the `opsfn-job` and
- * `opsfn-continue` attributes are read: any other header is indistinguishable from ordinary HTTP headers.
+ * Parses an unwrapped push from its headers and already-parsed body. Only the `opsfn-job`, `opsfn-continue`
+ * and dead-letter attributes are read: any other header is indistinguishable from ordinary HTTP headers.
  */
 export function parseUnwrappedPush(headers: HeaderMap, data: unknown, now: () => Date): Trigger[] {
   const attributes: Record<string, string> = {};
-  for (const name of [JOB_ATTRIBUTE, CONTINUE_ATTRIBUTE]) {
+  for (const name of [JOB_ATTRIBUTE, CONTINUE_ATTRIBUTE, DEAD_LETTER_DELIVERIES, DEAD_LETTER_SUBSCRIPTION]) {
     const value = readHeader(headers, name);
     if (value !== undefined) attributes[name] = value;
   }

@@ -37,6 +37,11 @@ export const ScheduledTriggerSchema = z.object({
   job: z.string(),
   scheduledAt: z.string(),
   payload: z.record(z.string(), z.unknown()),
+  /**
+   * Set when the message comes back through a dead-letter topic: every delivery of it failed, so it is not
+   * worked again; a function records what it stood for as failed (a shard) or skips it.
+   */
+  deadLettered: z.object({ deliveries: z.number().int().min(0), subscription: z.string() }).optional(),
 });
 
 /** An alert notification: one per alert of a batch. */

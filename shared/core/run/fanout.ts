@@ -10,6 +10,21 @@ import {
 import { boundList, ResultLimits } from './result-bounds.js';
 import type { Context, RunResult } from './types.js';
 
+const deadLettered = (ctx: Context) => (ctx.trigger.kind === 'scheduled' ? ctx.trigger.deadLettered : undefined);
+
+/**
+ * A dead-lettered continuation that is no shard (a restore job's poll, say) is not worked again: its run ends
+ * at its own deadline. Undefined for any other invocation.
+ */
+export function skipDeadLetter(ctx: Context, shard: ShardRef | undefined): RunResult | undefined {
+  const dead = deadLettered(ctx);
+  if (!dead || shard) return undefined;
+  return {
+    outcome: 'skipped',
+    summary: `a continuation dead-lettered after ${dead.deliveries} deliveries is not worked again`,
+  };
+}
+
 /** How many shards of `keys.length` things, `perShard` each. */
 export const shardCount = (total: number, perShard: number): number => Math.ceil(total / Math.max(1, perShard));
 
@@ -136,6 +151,13 @@ export async function runShard<Item>(ctx: Context, ref: ShardRef, fanout: Fanout
   const recorded = await ctx.state.get<ShardResult<Item>>(FanoutKeys.shard(run.function, run.runId, ref.index));
   if (recorded) return record(ctx, run, recorded, fanout, true);
   const keys = shardKeys(run, ref.index);
+  const dead = deadLettered(ctx);
+  if (dead) {
+    // Every delivery failed: the shard is reported failed now rather than at the run's deadline.
+    const why = `${label(run, ref.index)} failed: dead-lettered after ${dead.deliveries} deliveries`;
+    const items = keys.map((k) => fanout.missing(ctx, k, why));
+    return record(ctx, run, { index: ref.index, status: 'failed', items, detail: why }, fanout);
+  }
   ctx.progress(`${label(run, ref.index)}: ${keys.length} to do`);
   let result: ShardResult<Item>;
   try {

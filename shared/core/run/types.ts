@@ -158,4 +158,10 @@ export interface FunctionDefinition<Input = unknown> {
   routes?: readonly FunctionRoute[];
   /** Flags of `opsfn invoke <name>` that set payload fields (`--self-test`, `--plan NAME`). */
   flags?: readonly InvokeFlag[];
+  /**
+   * Whether `run` takes a dead-lettered continuation (`ctx.trigger.deadLettered`) and records what it stood
+   * for as failed (a shard of a split run). Without it the runner answers one with a skipped envelope and an
+   * audit record: work whose every delivery failed is never worked again.
+   */
+  deadLetters?: boolean;
 }

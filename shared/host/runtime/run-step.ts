@@ -52,6 +52,13 @@ function validateInput<Input>(definition: FunctionDefinition<Input>, trigger: Tr
 export const validateStep: RunStep = {
   name: 'validate',
   async before(run) {
+    const { trigger } = run;
+    if (trigger.kind === 'scheduled' && trigger.deadLettered && !run.definition.deadLetters) {
+      const { deliveries, subscription } = trigger.deadLettered;
+      const reason = `dead-lettered after ${deliveries} failed deliveries on ${subscription}: not worked again`;
+      run.log.audit({ decision: 'skipped', reason, outcome: 'skipped' });
+      return run.envelope({ outcome: 'skipped', summary: reason });
+    }
     try {
       run.input = validateInput(run.definition, run.trigger);
       return undefined;

@@ -22,9 +22,12 @@ resource "google_pubsub_subscription" "push" {
     }
   }
 
-  dead_letter_policy {
-    dead_letter_topic     = each.value.dead_letter_topic
-    max_delivery_attempts = var.max_delivery_attempts
+  dynamic "dead_letter_policy" {
+    for_each = each.value.dead_letter_topic == null ? [] : [each.value.dead_letter_topic]
+    content {
+      dead_letter_topic     = dead_letter_policy.value
+      max_delivery_attempts = var.max_delivery_attempts
+    }
   }
 
   retry_policy {
@@ -41,7 +44,7 @@ resource "google_pubsub_subscription" "push" {
 
 # The Pub/Sub service agent must be able to pull from the source subscription to dead-letter.
 resource "google_pubsub_subscription_iam_member" "dead_letter_forwarder" {
-  for_each = google_pubsub_subscription.push
+  for_each = { for key, sub in google_pubsub_subscription.push : key => sub if var.subscriptions[key].dead_letter_topic != null }
 
   project      = var.project_id
   subscription = each.value.name

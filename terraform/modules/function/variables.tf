@@ -159,9 +159,9 @@ variable "labels" {
 variable "subscriptions" {
   type = map(object({
     topic             = string
-    dead_letter_topic = string
+    dead_letter_topic = optional(string)
   }))
-  description = "Topics the function consumes, by short key: full topic ids of the topic and of its dead-letter topic."
+  description = "Topics the function consumes, by short key: full topic ids of the topic and of its dead-letter topic (null for a subscription on a dead-letter topic itself)."
   default     = {}
 }
 

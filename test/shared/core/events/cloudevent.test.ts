@@ -59,6 +59,27 @@ describe('parseCloudEvent', () => {
     });
   });
 
+  it('marks a continuation that came back through a dead-letter topic, under an identity of its own', () => {
+    const message = {
+      ...jobMessage,
+      attributes: {
+        'opsfn-job': 'continue:certExpiry',
+        'opsfn-continue': 'run-1:shard:2:ab12',
+        CloudPubSubDeadLetterSourceDeliveryCount: '5',
+        CloudPubSubDeadLetterSourceSubscription: 'cert-expiry-shards-cert-expiry',
+      },
+    };
+    expect(parseCloudEvent(event({ message }), intakeOptions).triggers[0]).toMatchObject({
+      id: 'dead:continue:run-1:shard:2:ab12',
+      job: 'continue:certExpiry',
+      deadLettered: { deliveries: 5, subscription: 'cert-expiry-shards-cert-expiry' },
+    });
+    const bad = { ...message, attributes: { ...message.attributes, CloudPubSubDeadLetterSourceDeliveryCount: 'many' } };
+    expect(() => parseCloudEvent(event({ message: bad }), intakeOptions)).toThrow(
+      'cloudevent-structured: data.message.attributes.CloudPubSubDeadLetterSourceDeliveryCount: expected a delivery count',
+    );
+  });
+
   it('reads the snake_case twins when only they are present', () => {
     const message = { ...jobMessage, message_id: '91', publish_time: '2026-11-22T03:00:00Z' };
     expect(parseCloudEvent(event({ message }), intakeOptions).triggers[0]).toMatchObject({

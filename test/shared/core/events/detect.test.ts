@@ -76,6 +76,19 @@ describe('parseRequest detection', () => {
     ]);
   });
 
+  it('reads the dead-letter attributes of an unwrapped push from its headers', () => {
+    const headers = {
+      'x-goog-pubsub-message-id': '47',
+      'opsfn-job': 'continue:backupVerify',
+      'opsfn-continue': 'k2',
+      CloudPubSubDeadLetterSourceDeliveryCount: '7',
+      CloudPubSubDeadLetterSourceSubscription: 'backup-verify-shards',
+    };
+    expect(parseRequest(jsonRequest({ shard: { run: 'r', index: 0 } }, headers), intakeOptions).triggers).toMatchObject(
+      [{ id: 'dead:continue:k2', deadLettered: { deliveries: 7, subscription: 'backup-verify-shards' } }],
+    );
+  });
+
   it('parses a Monitoring incident pushed unwrapped under its incident identity', () => {
     const req = jsonRequest(fixtureJson('cloud-monitoring/open'), { 'x-goog-pubsub-message-id': '45' });
     expect(parseRequest(req, intakeOptions).triggers).toMatchObject([{ kind: 'alert', id: 'cm:0.opqiw61fsv7p:open' }]);

@@ -42,6 +42,7 @@ function harness(keys: string[], behaviour: { fail?: Map<string, Error> } = {}) 
     description: 'splits its keys into shards',
     triggers: ['scheduled', 'manual'],
     input: z.strictObject({ shard: ShardRefSchema.optional() }),
+    deadLetters: true,
     async run(ctx, input) {
       if (input?.shard) return runShard(ctx, input.shard, fanout);
       await finishOverdue(ctx, fanout);
@@ -68,8 +69,18 @@ function harness(keys: string[], behaviour: { fail?: Map<string, Error> } = {}) 
       scheduledAt: new Date(clock.t).toISOString(),
       payload,
     });
+  /** The same continuation back through the dead-letter topic, after `deliveries` failed. */
+  const deadLetter = (payload: Record<string, unknown>, deliveries = 5) =>
+    runner(fn, {
+      kind: 'scheduled',
+      id: `dead:continue:${++delivery}`,
+      job: 'continue:fanned',
+      scheduledAt: new Date(clock.t).toISOString(),
+      payload,
+      deadLettered: { deliveries, subscription: 'opsfn-fanned-shards' },
+    });
   const start = () => runner(fn, { kind: 'manual', id: `start-${++delivery}`, payload: {} });
-  return { clock, state, sent, finished, worked, deliver, start, logs };
+  return { clock, state, sent, finished, worked, deliver, deadLetter, start, logs, runner };
 }
 
 const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
@@ -160,6 +171,62 @@ describe('a run split into shards', () => {
     });
     const audits = h.logs.audits().filter((a) => a.action === 'fanout.finish');
     expect(audits).toHaveLength(1);
+  });
+
+  it('reports a shard failed when its message comes back dead-lettered, and the run ends then, not at its deadline', async () => {
+    const h = harness(keys, { fail: new Map([['k0', new DependencyError('store down')]]) });
+    const started = await h.start();
+    const [first, ...rest] = h.sent.map((s) => s.payload);
+    for (const payload of rest) await h.deliver(payload);
+    expect((await h.deliver(first!)).error).toMatchObject({ retryable: true });
+    expect(h.finished).toEqual([]);
+    const worked = h.worked.length;
+    const dead = await h.deadLetter(first!);
+    expect(h.worked).toHaveLength(worked);
+    expect(dead).toMatchObject({ outcome: 'fail', fanout: { failed: [0], finished: true } });
+    const items = h.finished[0] as Item[];
+    expect(items.map((i) => i.key)).toEqual(keys);
+    expect(
+      items.slice(0, 3).every((i) => i.status === 'fail' && /dead-lettered after 5 deliveries/.test(i.by ?? '')),
+    ).toBe(true);
+    expect(await h.state.get(FanoutKeys.result('fanned', started.runId))).toMatchObject({ fanout: { failed: [0] } });
+  });
+
+  it('counts a dead-lettered shard that had already reported once, as it reported', async () => {
+    const h = harness(keys);
+    await h.start();
+    const [first] = h.sent.map((s) => s.payload);
+    expect(fanout(await h.deliver(first!))).toMatchObject({ recorded: 1 });
+    expect(await h.deadLetter(first!)).toMatchObject({ outcome: 'ok', fanout: { recorded: 1 } });
+    expect(h.worked).toHaveLength(1);
+  });
+
+  it('skips a dead-lettered message of a function that does not take them, with an audit record', async () => {
+    const h = harness(keys);
+    let ran = false;
+    const plain = defineFunction({
+      name: 'plain',
+      description: 'takes no dead letters',
+      triggers: ['scheduled'],
+      input: z.strictObject({}),
+      async run() {
+        ran = true;
+        return { outcome: 'ok', summary: 'ran' };
+      },
+    });
+    const envelope = await h.runner(plain, {
+      kind: 'scheduled',
+      id: 'dead:continue:x',
+      job: 'continue:plain',
+      scheduledAt: new Date(h.clock.t).toISOString(),
+      payload: {},
+      deadLettered: { deliveries: 5, subscription: 'opsfn-plain' },
+    });
+    expect(ran).toBe(false);
+    expect(envelope).toMatchObject({ outcome: 'skipped', summary: expect.stringMatching(/^dead-lettered after 5/) });
+    expect(h.logs.audits().some((a) => a.decision === 'skipped' && /not worked again/.test(String(a.reason)))).toBe(
+      true,
+    );
   });
 
   it('refuses a shard named by a caller instead of a continuation', async () => {
