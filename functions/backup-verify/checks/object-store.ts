@@ -1,5 +1,5 @@
 import type { ObjectStore, OpenedStore, OpenObjectStoreOptions } from '../../../shared/adapters/storage/index.js';
-import { selectCandidates } from '../../../shared/adapters/storage/index.js';
+import { s3SettingsOf, selectCandidates } from '../../../shared/adapters/storage/index.js';
 import { errorMessage as message } from '../../../shared/core/errors/index.js';
 import type { ObjectStoreBackup } from '../config.js';
 import { scanStream } from '../scan/scan-object.js';
@@ -31,13 +31,7 @@ export async function verifyObjectStore(backup: ObjectStoreBackup, deps: ObjectS
   try {
     opened = await deps.open(backup.url, {
       ...deps.storeOptions,
-      s3: {
-        ...deps.storeOptions.s3,
-        ...(backup.endpoint ? { endpoint: backup.endpoint } : {}),
-        ...(backup.region ? { region: backup.region } : {}),
-        ...(backup.forcePathStyle !== undefined ? { forcePathStyle: backup.forcePathStyle } : {}),
-        ...(backup.credentials ? { credentials: backup.credentials } : {}),
-      },
+      s3: { ...deps.storeOptions.s3, ...s3SettingsOf(backup) },
     });
   } catch (error) {
     return { checks: [check('access', 'fail', `cannot open ${backup.url}: ${message(error)}`)] };

@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { type ScratchDatabase, scratchDatabaseAs } from '../../../shared/adapters/databases/index.js';
-import { selectCandidates } from '../../../shared/adapters/storage/index.js';
+import { s3SettingsOf, selectCandidates } from '../../../shared/adapters/storage/index.js';
 import { entryOf } from '../../../shared/core/config/index.js';
 import { type JobResult, type JobTask, jobOutcome, runsAsJob } from '../../../shared/core/run/index.js';
 import type { RestoreDumpStepSchema } from '../config.js';
@@ -28,12 +28,7 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep, record: St
   const { store, location } = await ports.openStore(backup.url, {
     endpoints: ctx.config.endpoints,
     secret: (ref) => ctx.secret(ref),
-    s3: {
-      ...(backup.endpoint ? { endpoint: backup.endpoint } : {}),
-      ...(backup.region ? { region: backup.region } : {}),
-      ...(backup.forcePathStyle !== undefined ? { forcePathStyle: backup.forcePathStyle } : {}),
-      ...(backup.credentials ? { credentials: backup.credentials } : {}),
-    },
+    s3: s3SettingsOf(backup),
   });
   const listing = await store.list(location.prefix, { signal });
   const newest = selectCandidates(listing, location.prefix, backup.pattern, ctx.config.timezone)[0];

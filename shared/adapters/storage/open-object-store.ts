@@ -15,6 +15,21 @@ export interface S3StoreConfig {
   credentials?: { accessKeyId: SecretRef | string; secretAccessKey: SecretRef | string; sessionToken?: SecretRef };
 }
 
+/** The S3 settings a config entry (a backup) writes beside its URL, the ones it leaves out left out. */
+export function s3SettingsOf(entry: {
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  forcePathStyle?: boolean | undefined;
+  credentials?: S3StoreConfig['credentials'] | undefined;
+}): S3StoreConfig {
+  return {
+    ...(entry.endpoint ? { endpoint: entry.endpoint } : {}),
+    ...(entry.region ? { region: entry.region } : {}),
+    ...(entry.forcePathStyle !== undefined ? { forcePathStyle: entry.forcePathStyle } : {}),
+    ...(entry.credentials ? { credentials: entry.credentials } : {}),
+  };
+}
+
 /** What {@link openObjectStore} needs besides the URL: endpoint overrides, S3 settings, a secret resolver, a timeout. */
 export interface OpenObjectStoreOptions {
   endpoints?: Endpoints;

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { restoreDump, scratchDatabaseAs } from '../../adapters/databases/index.js';
-import { openObjectStore } from '../../adapters/storage/index.js';
+import { openObjectStore, s3SettingsOf } from '../../adapters/storage/index.js';
 import { type Estate, ScratchServerSchema, type SecretRef, SecretRefSchema } from '../../core/config/index.js';
 import { BadInputError, errorMessage } from '../../core/errors/index.js';
 import type { JobResult, RestoreLoadTask } from '../../core/run/index.js';
@@ -40,12 +40,7 @@ export async function runRestoreLoad(
     const { store } = await openObjectStore(entry.url, {
       endpoints: estate.endpoints,
       secret,
-      s3: {
-        ...(entry.endpoint ? { endpoint: entry.endpoint } : {}),
-        ...(entry.region ? { region: entry.region } : {}),
-        ...(entry.forcePathStyle !== undefined ? { forcePathStyle: entry.forcePathStyle } : {}),
-        ...(entry.credentials ? { credentials: entry.credentials } : {}),
-      },
+      s3: s3SettingsOf(entry),
     });
     const source = await store.read(task.key, { signal });
     const db = scratchDatabaseAs({ engine, url }, task.database, task.loader);
