@@ -25,6 +25,20 @@ describe('describeTrigger', () => {
     );
   });
 
+  it('says a scheduled message came back dead-lettered, after how many deliveries and from where', () => {
+    const trigger: Trigger = {
+      kind: 'scheduled',
+      id: 'dead:continue:r:shard:1:ab',
+      job: 'continue:certExpiry',
+      scheduledAt: '2026-01-01T00:00:00.000Z',
+      payload: {},
+      deadLettered: { deliveries: 5, subscription: 'cert-expiry-shards-cert-expiry' },
+    };
+    expect(describeTrigger(trigger)).toBe(
+      'scheduled job "continue:certExpiry" at 2026-01-01T00:00:00.000Z (dead:continue:r:shard:1:ab, dead-lettered after 5 deliveries to cert-expiry-shards-cert-expiry)',
+    );
+  });
+
   it('strips control characters and truncates long names from the sender', () => {
     const trigger: Trigger = {
       kind: 'scheduled',
