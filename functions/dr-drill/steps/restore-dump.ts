@@ -106,12 +106,8 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep, record: St
 }
 
 /**
- * The job that loads this step's dump: the backup and the scratch server named by their places in the config,
- * never their values; undefined when the live config no longer holds the step as the drill started it.
- */
-/**
- * Where a job finds this step's backup and scratch server, as paths into the estate config; undefined when the
- * drill's plan no longer holds this step as it ran (edited since), so no path names it.
+ * Where a job finds this step's backup and scratch server: their places in the config, never their values;
+ * undefined when the live config no longer holds the step as the drill started it, so no path names it.
  */
 function jobPlace(env: StepEnv, step: RestoreStep): Pick<JobTask, 'store' | 'scratch'> | undefined {
   const plan = entryOf(env.ctx.config.drills, env.drill.plan);
@@ -122,6 +118,7 @@ function jobPlace(env: StepEnv, step: RestoreStep): Pick<JobTask, 'store' | 'scr
   return { store: ['backups', step.backup], scratch: ['drills', env.drill.plan, 'steps', index, 'scratch'] };
 }
 
+/** The job that loads this step's dump into the database the step created. */
 function jobTask(
   place: Pick<JobTask, 'store' | 'scratch'>,
   step: RestoreStep,
