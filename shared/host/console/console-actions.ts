@@ -14,7 +14,7 @@ import {
   SIGN_IN_COOKIE,
   sameSecret,
 } from './session.js';
-import { SIGN_IN_FAILURES, type SignInThrottle } from './sign-in-throttle.js';
+import { SIGN_IN_FAILURES, SIGN_IN_WINDOW_MS, type SignInThrottle } from './sign-in-throttle.js';
 
 /** What the console sends back: a page, a fragment, or a JSON answer to a form. */
 export interface ConsoleReply {
@@ -55,10 +55,14 @@ async function signIn(
   const { runtime, throttle } = request;
   const wait = throttle.waitFor(address);
   if (wait > 0) {
-    runtime.reject('console', `sign-in refused: ${SIGN_IN_FAILURES} failed sign-ins from ${address} in a row`, {
-      path: '/console/sign-in',
-      address,
-    });
+    runtime.reject(
+      'console',
+      `sign-in refused: ${SIGN_IN_FAILURES} failed sign-ins from ${address} within ${SIGN_IN_WINDOW_MS / 60_000} minutes`,
+      {
+        path: '/console/sign-in',
+        address,
+      },
+    );
     throw new RateLimitedError(`too many failed sign-ins from this address; try again in ${Math.ceil(wait / 1000)}s`);
   }
   if (!sameSecret(text(body, 'csrf'), parseCookies(headers.cookie).get(SIGN_IN_COOKIE))) {
