@@ -50,11 +50,13 @@ module "function" {
         dead_letter_topic = google_pubsub_topic.dead_letter[topic].id
       }
     },
-    # Its continuation's dead letters come back to it (no dead-letter topic of their own: retried until kept no more).
+    # Its continuation's dead letters come back to it. They have no dead-letter topic of their own: one the
+    # function cannot take is retried for an hour, then dropped here (the topic's pull subscription keeps a copy).
     each.value.dead_letters ? {
       "${each.value.continuation}-dlq" = {
         topic             = google_pubsub_topic.dead_letter[each.value.continuation].id
         dead_letter_topic = null
+        retention         = "3600s"
       }
     } : {},
   )

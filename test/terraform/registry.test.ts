@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { registry } from '../../functions/registry.js';
 import { kebabCase } from '../../tools/bundle/locate.js';
 import { functions } from '../support/catalogue.js';
-import { catalogue, ROOT, root, TF } from './repo-terraform.js';
+import { catalogue, functionModule, hcl, ROOT, resource, root, TF } from './repo-terraform.js';
 import { planModule } from './tf-eval.js';
 
 // Adding a function touches its folder, functions/registry.ts, Terraform's catalogue and a schedule file:
@@ -40,6 +40,12 @@ describe('the function registry, Terraform, the schedules and the bundles', () =
     const subscriptions = JSON.stringify(root?.modules.function?.subscriptions);
     expect(subscriptions).toContain('each.value.dead_letters ?');
     expect(subscriptions).toContain('google_pubsub_topic.dead_letter[each.value.continuation].id');
+    // Without a dead-letter topic of its own, a dead letter the function cannot take is retried for an hour only.
+    expect(String(root?.modules.function?.subscriptions)).toMatch(
+      /dead_letter_topic\s*=\s*null\s+retention\s*=\s*"3600s"/,
+    );
+    const push = resource(functionModule, 'google_pubsub_subscription', 'push');
+    expect(push.message_retention_duration).toBe(hcl('coalesce(each.value.retention, var.message_retention)'));
   });
 
   it('accept every registered entry point, and no other name, in each variable keyed by function', () => {

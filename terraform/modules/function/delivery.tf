@@ -10,7 +10,7 @@ resource "google_pubsub_subscription" "push" {
   name                       = "${local.function_name}-${each.key}"
   topic                      = each.value.topic
   ack_deadline_seconds       = min(var.timeout_seconds, 600)
-  message_retention_duration = var.message_retention
+  message_retention_duration = coalesce(each.value.retention, var.message_retention)
   labels                     = merge(var.labels, { opsfn-function = var.name })
 
   push_config {

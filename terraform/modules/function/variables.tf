@@ -160,8 +160,9 @@ variable "subscriptions" {
   type = map(object({
     topic             = string
     dead_letter_topic = optional(string)
+    retention         = optional(string)
   }))
-  description = "Topics the function consumes, by short key: full topic ids of the topic and of its dead-letter topic (null for a subscription on a dead-letter topic itself)."
+  description = "Topics the function consumes, by short key: full topic ids of the topic and of its dead-letter topic (null for a subscription on a dead-letter topic itself), and how long an undelivered message is kept when not `message_retention`."
   default     = {}
 }
 
