@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { NameSchema } from '../../shared/core/config/index.js';
 import { PayloadTextSchema } from '../../shared/core/run/index.js';
+import * as z from '../../shared/core/schema/index.js';
 
-const Count = z.number().int('expected a whole number').min(0).max(10_000);
+const Count = z.number().check(z.int('expected a whole number'), z.gte(0), z.lte(10_000));
 
 /**
  * The payload of scheduled and manual triggers: a sweep (`{}` from the schedule, `{ "sweep": true }` by
@@ -10,25 +10,28 @@ const Count = z.number().int('expected a whole number').min(0).max(10_000);
  */
 export const AutoscaleInputSchema = z
   .strictObject({
-    sweep: z.literal(true).optional(),
-    service: NameSchema.optional(),
-    replicas: Count.optional(),
-    min: Count.optional(),
-    max: Count.optional(),
-    reason: PayloadTextSchema.optional(),
+    sweep: z.optional(z.literal(true)),
+    service: z.optional(NameSchema),
+    replicas: z.optional(Count),
+    min: z.optional(Count),
+    max: z.optional(Count),
+    reason: z.optional(PayloadTextSchema),
     /** Allows a value above the policy's `up.max`. */
-    force: z.boolean().optional(),
+    force: z.optional(z.boolean()),
   })
-  .superRefine((v, ctx) => {
-    const values = [v.replicas, v.min, v.max].filter((x) => x !== undefined).length;
-    if (v.service === undefined && values === 0 && v.reason === undefined && v.force === undefined) return;
-    if (v.sweep) ctx.addIssue({ code: 'custom', path: ['sweep'], message: 'give either "sweep" or a scaling request' });
-    if (v.service === undefined) ctx.addIssue({ code: 'custom', path: ['service'], message: 'expected the service' });
-    if (values !== 1) ctx.addIssue({ code: 'custom', message: 'expected exactly one of "replicas", "min" or "max"' });
-    if (!v.reason?.trim()) {
-      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'expected a reason for the audit trail' });
-    }
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      const values = [v.replicas, v.min, v.max].filter((x) => x !== undefined).length;
+      if (v.service === undefined && values === 0 && v.reason === undefined && v.force === undefined) return;
+      if (v.sweep)
+        ctx.addIssue({ code: 'custom', path: ['sweep'], message: 'give either "sweep" or a scaling request' });
+      if (v.service === undefined) ctx.addIssue({ code: 'custom', path: ['service'], message: 'expected the service' });
+      if (values !== 1) ctx.addIssue({ code: 'custom', message: 'expected exactly one of "replicas", "min" or "max"' });
+      if (!v.reason?.trim()) {
+        ctx.addIssue({ code: 'custom', path: ['reason'], message: 'expected a reason for the audit trail' });
+      }
+    }),
+  );
 export type AutoscaleInput = z.infer<typeof AutoscaleInputSchema>;
 
 /** A validated manual request. */

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import {
   AssertionSchema,
   type ConfigIssue,
@@ -11,6 +10,7 @@ import {
   SizeSchema,
   UrlOrSecretSchema,
 } from '../../shared/core/config/index.js';
+import * as z from '../../shared/core/schema/index.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -18,13 +18,13 @@ const DAY = 24 * HOUR;
 /** A weekly (by default) restore of the newest dump into a scratch database, followed by assertions. */
 export const RestoreTestSchema = z.strictObject({
   scratch: ScratchServerSchema,
-  assertions: z.array(AssertionSchema).default([]),
-  restoreEvery: DurationSchema.default(7 * DAY),
+  assertions: z._default(z.array(AssertionSchema), []),
+  restoreEvery: z._default(DurationSchema, 7 * DAY),
   /** PostgreSQL: drop OWNER TO / GRANT / REVOKE lines (like `pg_restore --no-owner --no-acl`), so production roles need not exist. */
-  noOwner: z.boolean().default(true),
-  timeout: DurationSchema.default(60 * 60_000),
+  noOwner: z._default(z.boolean(), true),
+  timeout: z._default(DurationSchema, 60 * 60_000),
   /** A restore whose input stalls this long is aborted. */
-  idleTimeout: DurationSchema.default(2 * 60_000),
+  idleTimeout: z._default(DurationSchema, 2 * 60_000),
 });
 export type RestoreTest = z.infer<typeof RestoreTestSchema>;
 
@@ -32,42 +32,46 @@ export type RestoreTest = z.infer<typeof RestoreTestSchema>;
 export const CloudSqlBackupSchema = z
   .strictObject({
     kind: z.literal('cloud-sql'),
-    database: NameSchema.optional(),
-    project: NameSchema.optional(),
-    instance: NameSchema.optional(),
-    rpo: DurationSchema.default(26 * HOUR),
-    minCount: z.number().int().min(1).default(7),
+    database: z.optional(NameSchema),
+    project: z.optional(NameSchema),
+    instance: z.optional(NameSchema),
+    rpo: z._default(DurationSchema, 26 * HOUR),
+    minCount: z._default(z.number().check(z.int(), z.gte(1)), 7),
     /** Require point-in-time recovery (binary log for MySQL). */
-    pitr: z.boolean().default(true),
-    timeout: DurationSchema.default(30_000),
+    pitr: z._default(z.boolean(), true),
+    timeout: z._default(DurationSchema, 30_000),
   })
-  .refine((b) => (b.database !== undefined) !== (b.project !== undefined || b.instance !== undefined), {
-    message: 'give either "database" or "project" and "instance"',
-  })
-  .refine((b) => b.database !== undefined || (b.project !== undefined && b.instance !== undefined), {
-    message: 'expected both "project" and "instance"',
-  });
+  .check(
+    z.refine((b) => (b.database !== undefined) !== (b.project !== undefined || b.instance !== undefined), {
+      message: 'give either "database" or "project" and "instance"',
+    }),
+    z.refine((b) => b.database !== undefined || (b.project !== undefined && b.instance !== undefined), {
+      message: 'expected both "project" and "instance"',
+    }),
+  );
 export type CloudSqlBackup = z.infer<typeof CloudSqlBackupSchema>;
 
 /** Dumps in GCS, S3 (or S3-compatible: Aliyun OSS, MinIO) or a local directory. */
 export const ObjectStoreBackupSchema = z.strictObject({
   kind: z.literal('object-store'),
-  url: z.string().regex(/^(gs|s3|file):\/\//, 'expected gs://bucket/prefix/, s3://bucket/prefix/ or file:///dir/'),
-  endpoint: z.url().optional(),
-  forcePathStyle: z.boolean().optional(),
-  region: z.string().min(1).optional(),
+  url: z
+    .string()
+    .check(z.regex(/^(gs|s3|file):\/\//, 'expected gs://bucket/prefix/, s3://bucket/prefix/ or file:///dir/')),
+  endpoint: z.optional(z.url()),
+  forcePathStyle: z.optional(z.boolean()),
+  region: z.optional(z.string().check(z.minLength(1))),
   /** S3 keys as secret references; without them the SDK's default chain applies. */
-  credentials: z.strictObject({ accessKeyId: SecretRefSchema, secretAccessKey: SecretRefSchema }).optional(),
+  credentials: z.optional(z.strictObject({ accessKeyId: SecretRefSchema, secretAccessKey: SecretRefSchema })),
   /** Glob matched against the key below the URL's prefix: `*` within a path segment, `**` across. */
-  pattern: z.string().min(1).default('*'),
-  rpo: DurationSchema.default(26 * HOUR),
-  minBytes: SizeSchema.default(1),
-  sizeDropPercent: z.number().min(0).max(100).default(50),
-  retentionDays: z.number().int().positive().optional(),
-  timeout: DurationSchema.default(60 * 60_000),
+  pattern: z._default(z.string().check(z.minLength(1)), '*'),
+  rpo: z._default(DurationSchema, 26 * HOUR),
+  minBytes: z._default(SizeSchema, 1),
+  sizeDropPercent: z._default(z.number().check(z.gte(0), z.lte(100)), 50),
+  retentionDays: z.optional(z.number().check(z.int(), z.positive())),
+  timeout: z._default(DurationSchema, 60 * 60_000),
   /** A read that delivers no bytes this long is aborted. */
-  idleTimeout: DurationSchema.default(2 * 60_000),
-  restoreTest: RestoreTestSchema.optional(),
+  idleTimeout: z._default(DurationSchema, 2 * 60_000),
+  restoreTest: z.optional(RestoreTestSchema),
 });
 export type ObjectStoreBackup = z.infer<typeof ObjectStoreBackupSchema>;
 
@@ -76,19 +80,21 @@ export const RedisBackupSchema = z
   .strictObject({
     kind: z.literal('redis'),
     url: UrlOrSecretSchema(/^rediss?:\/\//, 'expected a redis:// URL'),
-    rpo: DurationSchema.default(26 * HOUR),
-    aof: z.boolean().default(false),
+    rpo: z._default(DurationSchema, 26 * HOUR),
+    aof: z._default(z.boolean(), false),
     /**
      * `memorystore`: Google's Memorystore for Redis, which blocks BGSAVE, LASTSAVE and CONFIG and takes its own RDB
      * snapshots: the RPO is judged on the replica's lag, the snapshots are reported as not checkable.
      */
-    managed: z.enum(['memorystore']).optional(),
-    timeout: DurationSchema.default(10_000),
+    managed: z.optional(z.enum(['memorystore'])),
+    timeout: z._default(DurationSchema, 10_000),
   })
-  .refine((b) => !(b.managed === 'memorystore' && b.aof), {
-    message: 'Memorystore for Redis has no AOF: drop "aof" (its persistence is RDB snapshots)',
-    path: ['aof'],
-  });
+  .check(
+    z.refine((b) => !(b.managed === 'memorystore' && b.aof), {
+      message: 'Memorystore for Redis has no AOF: drop "aof" (its persistence is RDB snapshots)',
+      path: ['aof'],
+    }),
+  );
 export type RedisBackup = z.infer<typeof RedisBackupSchema>;
 
 /** One backup, by kind. */
@@ -100,7 +106,7 @@ export const BackupSchema = z.discriminatedUnion('kind', [
 export type Backup = z.infer<typeof BackupSchema>;
 
 /** `backups.<name>`: what backupVerify checks. */
-export const BackupsSchema = z.record(NameSchema, BackupSchema).default({});
+export const BackupsSchema = z._default(z.record(NameSchema, BackupSchema), {});
 export type Backups = z.infer<typeof BackupsSchema>;
 
 /**

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import * as z from 'zod';
 import { type ConfigSection, DurationSchema } from '../../shared/core/config/index.js';
+import * as z from '../../shared/core/schema/index.js';
 
 /** How a probe reaches TLS on an endpoint: direct TLS, or an upgrade inside SMTP, PostgreSQL or MySQL. */
 export const CertProtocols = ['tls', 'smtp', 'postgres', 'mysql'] as const;
@@ -9,12 +9,19 @@ export type CertProtocol = (typeof CertProtocols)[number];
 const HOST = /^(?=.{1,253}$)[A-Za-z0-9_*]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$/;
 const PortSchema = z
   .number({ error: 'expected a port number 1-65535' })
-  .int('expected a port number 1-65535')
-  .min(1, 'expected a port number 1-65535')
-  .max(65_535, 'expected a port number 1-65535');
+  .check(
+    z.int('expected a port number 1-65535'),
+    z.gte(1, 'expected a port number 1-65535'),
+    z.lte(65_535, 'expected a port number 1-65535'),
+  );
 const HostSchema = z
   .string({ error: 'expected a host name or IP address' })
-  .refine((host) => isIP(host) !== 0 || HOST.test(host), 'expected a host name or IP address like "api.example.com"');
+  .check(
+    z.refine(
+      (host) => isIP(host) !== 0 || HOST.test(host),
+      'expected a host name or IP address like "api.example.com"',
+    ),
+  );
 
 /** Parses `host`, `host:port` or `[v6]:port`; undefined when malformed. */
 export function parseEndpointString(text: string): { host: string; port: number } | undefined {
@@ -34,68 +41,78 @@ function checked(host: string, port: string | undefined): { host: string; port: 
 
 const EndpointObjectSchema = z.strictObject({
   host: HostSchema,
-  port: PortSchema.default(443),
+  port: z._default(PortSchema, 443),
   /** SNI and the name the certificate must match; defaults to `host`. */
-  servername: HostSchema.optional(),
+  servername: z.optional(HostSchema),
   /** Connect here (IP or name) instead of resolving `host`. */
-  address: HostSchema.optional(),
-  protocol: z.enum(CertProtocols, { error: `expected one of ${CertProtocols.join(', ')}` }).default('tls'),
+  address: z.optional(HostSchema),
+  protocol: z._default(z.enum(CertProtocols, { error: `expected one of ${CertProtocols.join(', ')}` }), 'tls'),
   /** Extra trusted roots (PEM) for this endpoint only, on top of the system store and the section's `caFile`. */
-  caFile: z.string().min(1, 'expected a path to a PEM file').optional(),
+  caFile: z.optional(z.string().check(z.minLength(1, 'expected a path to a PEM file'))),
 });
 
 /** One endpoint: `host:port` or a full object; strings become objects with every default filled. */
-export const CertEndpointSchema = z.preprocess((value, ctx) => {
-  if (typeof value !== 'string') return value;
-  const parsed = parseEndpointString(value);
-  if (!parsed) {
-    ctx.addIssue({
-      code: 'custom',
-      input: value,
-      message: `expected "host:port" like "api.example.com:443", got "${value}"`,
-    });
-    return z.NEVER;
-  }
-  return parsed;
-}, EndpointObjectSchema);
+export const CertEndpointSchema = z.pipe(
+  z.transform((value: unknown, ctx) => {
+    if (typeof value !== 'string') return value;
+    const parsed = parseEndpointString(value);
+    if (!parsed) return z.reject(ctx, `expected "host:port" like "api.example.com:443", got "${value}"`);
+    return parsed;
+  }),
+  EndpointObjectSchema,
+);
 export type CertEndpoint = z.infer<typeof CertEndpointSchema>;
 
 /** `certificates`: the endpoints certExpiry probes, its thresholds and its bounds. */
-export const CertificatesSchema = z
-  .strictObject({
-    endpoints: z.array(CertEndpointSchema).max(10_000, 'expected at most 10000 endpoints').default([]),
-    /** Warn when fewer days than this (or a third of the lifetime, whichever is less) are left. */
-    warnDays: z.number().positive('expected a positive number of days').max(3650).default(30),
-    /** Critical when fewer days than this (or a tenth of the lifetime, whichever is less) are left. */
-    criticalDays: z.number().positive('expected a positive number of days').max(3650).default(7),
-    /** Bound on one probe: DNS, connect, STARTTLS and handshake together. */
-    timeout: DurationSchema.default(5_000),
-    concurrency: z.number().int().min(1, 'expected at least 1').max(1_024, 'expected at most 1024').default(64),
-    /** Bound on the whole run; probes not finished by then become `timeout` errors. */
-    runTimeout: DurationSchema.default(240_000),
-    /** Extra trusted roots (PEM), added to the system store. */
-    caFile: z.string().min(1, 'expected a path to a PEM file').optional(),
-    /** Writes a `days_to_expiry` gauge per endpoint to Cloud Monitoring when set. */
-    gauge: z
-      .strictObject({
-        project: z
-          .string()
-          .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a Google Cloud project id like "my-project"'),
-        metricType: z
-          .string()
-          .regex(
-            /^custom\.googleapis\.com\/[A-Za-z0-9_/.-]+$/,
-            'expected a custom metric type like "custom.googleapis.com/x"',
-          )
-          .default('custom.googleapis.com/opsfn/cert/days_to_expiry'),
-      })
-      .optional(),
-  })
-  .refine((c) => c.criticalDays <= c.warnDays, {
-    message: 'expected criticalDays <= warnDays',
-    path: ['criticalDays'],
-  })
-  .prefault({});
+export const CertificatesSchema = z.prefault(
+  z
+    .strictObject({
+      endpoints: z._default(
+        z.array(CertEndpointSchema).check(z.maxLength(10_000, 'expected at most 10000 endpoints')),
+        [],
+      ),
+      /** Warn when fewer days than this (or a third of the lifetime, whichever is less) are left. */
+      warnDays: z._default(z.number().check(z.positive('expected a positive number of days'), z.lte(3650)), 30),
+      /** Critical when fewer days than this (or a tenth of the lifetime, whichever is less) are left. */
+      criticalDays: z._default(z.number().check(z.positive('expected a positive number of days'), z.lte(3650)), 7),
+      /** Bound on one probe: DNS, connect, STARTTLS and handshake together. */
+      timeout: z._default(DurationSchema, 5_000),
+      concurrency: z._default(
+        z.number().check(z.int(), z.gte(1, 'expected at least 1'), z.lte(1_024, 'expected at most 1024')),
+        64,
+      ),
+      /** Bound on the whole run; probes not finished by then become `timeout` errors. */
+      runTimeout: z._default(DurationSchema, 240_000),
+      /** Extra trusted roots (PEM), added to the system store. */
+      caFile: z.optional(z.string().check(z.minLength(1, 'expected a path to a PEM file'))),
+      /** Writes a `days_to_expiry` gauge per endpoint to Cloud Monitoring when set. */
+      gauge: z.optional(
+        z.strictObject({
+          project: z
+            .string()
+            .check(z.regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a Google Cloud project id like "my-project"')),
+          metricType: z._default(
+            z
+              .string()
+              .check(
+                z.regex(
+                  /^custom\.googleapis\.com\/[A-Za-z0-9_/.-]+$/,
+                  'expected a custom metric type like "custom.googleapis.com/x"',
+                ),
+              ),
+            'custom.googleapis.com/opsfn/cert/days_to_expiry',
+          ),
+        }),
+      ),
+    })
+    .check(
+      z.refine((c) => c.criticalDays <= c.warnDays, {
+        message: 'expected criticalDays <= warnDays',
+        path: ['criticalDays'],
+      }),
+    ),
+  {},
+);
 export type Certificates = z.infer<typeof CertificatesSchema>;
 
 declare module '../../shared/core/config/index.js' {

@@ -1,45 +1,48 @@
-import * as z from 'zod';
 import { DurationSchema, NameSchema, RatioSchema, SecretRefSchema } from '../../shared/core/config/index.js';
+import * as z from '../../shared/core/schema/index.js';
 
 /** A regular expression in config, checked to compile. */
-const RegexSchema = z
-  .string()
-  .min(1)
-  .max(1_000)
-  .refine((text) => {
+const RegexSchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(1_000),
+  z.refine((text) => {
     try {
       new RegExp(text);
       return true;
     } catch {
       return false;
     }
-  }, 'expected a valid regular expression');
+  }, 'expected a valid regular expression'),
+);
 
 const ValueRefSchema = z.union([z.string(), SecretRefSchema]);
-const UrlRefSchema = z.union([z.string().regex(/^[a-z][a-z0-9+.-]*:\/\//i, 'expected a URL'), SecretRefSchema]);
-const CountSchema = z.number().int('expected a whole number').min(0);
+const UrlRefSchema = z.union([
+  z.string().check(z.regex(/^[a-z][a-z0-9+.-]*:\/\//i, 'expected a URL')),
+  SecretRefSchema,
+]);
+const CountSchema = z.number().check(z.int('expected a whole number'), z.gte(0));
 
 /** Opt-in remediation of a failing check: a restart of its service, through the guard, then a re-check. */
 export const RemediateSchema = z.strictObject({
   action: z.literal('restart'),
   /** Consecutive failing sweeps before the restart. */
-  after: z.number().int().min(1).max(100).default(3),
-  cooldown: DurationSchema.default(30 * 60_000),
+  after: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), 3),
+  cooldown: z._default(DurationSchema, 30 * 60_000),
   /** How long the re-check waits for the service to pass again before it escalates with a page. */
-  verifyWithin: DurationSchema.default(5 * 60_000),
+  verifyWithin: z._default(DurationSchema, 5 * 60_000),
 });
 export type Remediate = z.infer<typeof RemediateSchema>;
 
 const common = {
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'expected a check name like "api-health"'),
+  name: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'expected a check name like "api-health"')),
   /** The estate service the check belongs to: notifications group by it, alerts and restarts target it. */
-  service: NameSchema.optional(),
+  service: z.optional(NameSchema),
   /** Run at most this often; the sweep skips the check until it is due. */
-  every: DurationSchema.optional(),
-  failAfter: z.number().int().min(1).max(100).default(2),
-  severity: z.enum(['warning', 'critical']).default('critical'),
-  timeout: DurationSchema.default(10_000),
-  remediate: RemediateSchema.optional(),
+  every: z.optional(DurationSchema),
+  failAfter: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), 2),
+  severity: z._default(z.enum(['warning', 'critical']), 'critical'),
+  timeout: z._default(DurationSchema, 10_000),
+  remediate: z.optional(RemediateSchema),
 };
 
 /** `http`: a request whose status, body, JSON fields and latency are checked; `/ready` bodies name dependencies. */
@@ -47,32 +50,32 @@ export const HttpCheckSchema = z.strictObject({
   ...common,
   kind: z.literal('http'),
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
-  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
-  headers: z.record(z.string(), ValueRefSchema).default({}),
-  body: z.string().max(65_536).optional(),
-  expect: z
-    .strictObject({
-      status: z.array(z.number().int().min(100).max(599)).min(1).optional(),
-      body: RegexSchema.optional(),
+  method: z._default(z.enum(['GET', 'HEAD', 'POST']), 'GET'),
+  headers: z._default(z.record(z.string(), ValueRefSchema), {}),
+  body: z.optional(z.string().check(z.maxLength(65_536))),
+  expect: z.prefault(
+    z.strictObject({
+      status: z.optional(z.array(z.number().check(z.int(), z.gte(100), z.lte(599))).check(z.minLength(1))),
+      body: z.optional(RegexSchema),
       /** Dot paths into a JSON body (`status`, `checks.0.status`) and the value each must have. */
-      json: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-      maxLatency: DurationSchema.optional(),
-    })
-    .prefault({}),
+      json: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+      maxLatency: z.optional(DurationSchema),
+    }),
+    {},
+  ),
   /** Read the body as a readiness report; default when the path ends in ready, readyz or readiness. */
-  ready: z.boolean().optional(),
+  ready: z.optional(z.boolean()),
   /** Readiness entries that are the service's own parts (consumer loops): down, they do not hold back a restart. */
-  internal: z.array(z.string().min(1)).default([]),
-  caFile: z.string().min(1).optional(),
+  internal: z._default(z.array(z.string().check(z.minLength(1))), []),
+  caFile: z.optional(z.string().check(z.minLength(1))),
   /** A Google-signed ID token for a private Cloud Run service; audience defaults to the URL's origin. */
-  idToken: z.strictObject({ audience: z.string().min(1).optional() }).optional(),
+  idToken: z.optional(z.strictObject({ audience: z.optional(z.string().check(z.minLength(1))) })),
 });
 
 const RatioPairSchema = (warn: number, fail: number) =>
   z
-    .strictObject({ warn: RatioSchema.default(warn), fail: RatioSchema.default(fail) })
-    .prefault({})
-    .refine((t) => t.warn <= t.fail, { message: 'expected warn at most fail' });
+    .prefault(z.strictObject({ warn: z._default(RatioSchema, warn), fail: z._default(RatioSchema, fail) }), {})
+    .check(z.refine((t) => t.warn <= t.fail, { message: 'expected warn at most fail' }));
 
 /** `postgres` / `mysql`: connect, `SELECT 1`, version, connections against the limits, replica lag. */
 export const DatabaseCheckSchema = z
@@ -80,15 +83,17 @@ export const DatabaseCheckSchema = z
     ...common,
     kind: z.enum(['postgres', 'mysql']),
     /** A key of the estate's `databases` (postgres or mysql), or `url`. */
-    database: NameSchema.optional(),
-    url: UrlRefSchema.optional(),
+    database: z.optional(NameSchema),
+    url: z.optional(UrlRefSchema),
     connections: RatioPairSchema(0.8, 0.95),
     /** A replica: replay lag above this fails. */
-    maxLag: DurationSchema.optional(),
+    maxLag: z.optional(DurationSchema),
   })
-  .refine((c) => (c.database === undefined) !== (c.url === undefined), {
-    message: 'expected exactly one of "database" or "url"',
-  });
+  .check(
+    z.refine((c) => (c.database === undefined) !== (c.url === undefined), {
+      message: 'expected exactly one of "database" or "url"',
+    }),
+  );
 
 /** `redis`: PING, latency, memory against `maxmemory`, a replica's link to its primary. */
 export const RedisCheckSchema = z.strictObject({
@@ -96,12 +101,12 @@ export const RedisCheckSchema = z.strictObject({
   kind: z.literal('redis'),
   url: UrlRefSchema,
   memory: RatioPairSchema(0.8, 0.9),
-  maxLag: DurationSchema.optional(),
+  maxLag: z.optional(DurationSchema),
 });
 
 const LimitPairSchema = z
-  .strictObject({ warn: CountSchema.optional(), fail: CountSchema.optional() })
-  .refine((t) => t.warn !== undefined || t.fail !== undefined, { message: 'expected "warn" or "fail"' });
+  .strictObject({ warn: z.optional(CountSchema), fail: z.optional(CountSchema) })
+  .check(z.refine((t) => t.warn !== undefined || t.fail !== undefined, { message: 'expected "warn" or "fail"' }));
 
 /** `redis-stream`: a stream (or a pattern) and its groups: pending entries, lag, idle consumers; or DLQ growth. */
 export const RedisStreamCheckSchema = z
@@ -110,25 +115,27 @@ export const RedisStreamCheckSchema = z
     kind: z.literal('redis-stream'),
     url: UrlRefSchema,
     /** A stream key or a glob pattern (`exchange:*:dlq`). */
-    stream: z.string().min(1).max(500),
-    group: z.string().min(1).optional(),
-    pending: LimitPairSchema.optional(),
-    lag: LimitPairSchema.optional(),
+    stream: z.string().check(z.minLength(1), z.maxLength(500)),
+    group: z.optional(z.string().check(z.minLength(1))),
+    pending: z.optional(LimitPairSchema),
+    lag: z.optional(LimitPairSchema),
     /** A consumer with pending entries idle longer than this is dead. */
-    maxIdle: DurationSchema.optional(),
+    maxIdle: z.optional(DurationSchema),
     /** Dead-letter streams: entries added since the previous sweep. */
-    dlq: z.strictObject({ warn: CountSchema.default(1), fail: CountSchema.optional() }).optional(),
+    dlq: z.optional(z.strictObject({ warn: z._default(CountSchema, 1), fail: z.optional(CountSchema) })),
   })
-  .refine((c) => c.dlq !== undefined || c.pending || c.lag || c.maxIdle !== undefined, {
-    message: 'expected at least one of "pending", "lag", "maxIdle" or "dlq"',
-  });
+  .check(
+    z.refine((c) => c.dlq !== undefined || c.pending || c.lag || c.maxIdle !== undefined, {
+      message: 'expected at least one of "pending", "lag", "maxIdle" or "dlq"',
+    }),
+  );
 
 /** `tcp`: a connection to `host:port`, with its latency. */
 export const TcpCheckSchema = z.strictObject({
   ...common,
   kind: z.literal('tcp'),
-  host: z.string().min(1).max(253),
-  port: z.number().int().min(1).max(65_535),
+  host: z.string().check(z.minLength(1), z.maxLength(253)),
+  port: z.number().check(z.int(), z.gte(1), z.lte(65_535)),
 });
 
 /** `query`: a PromQL query with thresholds (Prometheus, or Cloud Monitoring's PromQL API). */
@@ -136,21 +143,23 @@ export const QueryCheckSchema = z
   .strictObject({
     ...common,
     kind: z.literal('query'),
-    query: z.string().min(1).max(10_000),
-    source: z.enum(['prometheus', 'cloud-monitoring']).default('prometheus'),
+    query: z.string().check(z.minLength(1), z.maxLength(10_000)),
+    source: z._default(z.enum(['prometheus', 'cloud-monitoring']), 'prometheus'),
     /** Cloud Monitoring: the project whose metrics scope is queried. */
-    project: NameSchema.optional(),
-    warn: z.number().optional(),
-    fail: z.number().optional(),
+    project: z.optional(NameSchema),
+    warn: z.optional(z.number()),
+    fail: z.optional(z.number()),
     /** `above`: values at or above a threshold are bad (CPU); `below`: at or below are bad (disk free). */
-    direction: z.enum(['above', 'below']).default('above'),
-    noData: z.enum(['ok', 'warn', 'fail']).default('warn'),
+    direction: z._default(z.enum(['above', 'below']), 'above'),
+    noData: z._default(z.enum(['ok', 'warn', 'fail']), 'warn'),
   })
-  .refine((c) => c.warn !== undefined || c.fail !== undefined, { message: 'expected "warn" or "fail"' })
-  .refine((c) => c.source !== 'cloud-monitoring' || c.project !== undefined, {
-    message: 'expected "project" for source cloud-monitoring',
-    path: ['project'],
-  });
+  .check(
+    z.refine((c) => c.warn !== undefined || c.fail !== undefined, { message: 'expected "warn" or "fail"' }),
+    z.refine((c) => c.source !== 'cloud-monitoring' || c.project !== undefined, {
+      message: 'expected "project" for source cloud-monitoring',
+      path: ['project'],
+    }),
+  );
 
 /** `platform`: the service as its platform reports it (Cloud Run conditions, Kubernetes replicas and pods). */
 export const PlatformCheckSchema = z.strictObject({
@@ -158,7 +167,7 @@ export const PlatformCheckSchema = z.strictObject({
   kind: z.literal('platform'),
   service: NameSchema,
   /** Container restarts since the previous sweep, across the Deployment's pods. */
-  restarts: z.strictObject({ warn: CountSchema.default(1), fail: CountSchema.default(5) }).prefault({}),
+  restarts: z.prefault(z.strictObject({ warn: z._default(CountSchema, 1), fail: z._default(CountSchema, 5) }), {}),
 });
 
 /** The check kinds, for messages. */

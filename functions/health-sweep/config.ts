@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import {
   type ConfigIssue,
   type ConfigSection,
@@ -9,6 +8,7 @@ import {
   PolicyMatchSchema,
   referenceIssues,
 } from '../../shared/core/config/index.js';
+import * as z from '../../shared/core/schema/index.js';
 import {
   CHECK_KINDS,
   DatabaseCheckSchema,
@@ -23,7 +23,7 @@ import {
 
 export * from './config-checks.js';
 
-const SCHEMA_OF: Record<(typeof CHECK_KINDS)[number], z.ZodType<HealthCheck>> = {
+const SCHEMA_OF: Record<(typeof CHECK_KINDS)[number], z.ZodMiniType<HealthCheck>> = {
   http: HttpCheckSchema,
   postgres: DatabaseCheckSchema,
   mysql: DatabaseCheckSchema,
@@ -79,39 +79,45 @@ export function parseCheckEntry(value: unknown, index: number, taken: ReadonlySe
 
 /** An alert that makes the sweep run a service's checks at once, so opsfn's own probe confirms it. */
 export const HealthAlertSchema = z.strictObject({
-  name: NameSchema.optional(),
+  name: z.optional(NameSchema),
   match: PolicyMatchSchema,
   /** A key of `services`; when omitted the service comes from the alert's labels. */
-  service: NameSchema.optional(),
+  service: z.optional(NameSchema),
 });
 export type HealthAlert = z.infer<typeof HealthAlertSchema>;
 
 /** `health`: the checks healthSweep runs, how the sweep is bounded, and when people hear about it. */
-export const HealthSchema = z
-  .strictObject({
-    /** Checks run at once at most. */
-    concurrency: z.number().int().min(1).max(256).default(16),
-    /** The whole sweep's time bound; a check still running then fails as timed out. */
-    budget: DurationSchema.default(2 * 60_000),
-    remindEvery: DurationSchema.default(4 * 3_600_000),
-    flapping: z
-      .strictObject({ transitions: z.number().int().min(2).default(4), window: DurationSchema.default(3_600_000) })
-      .prefault({}),
-    /** Pause between re-checks after a restart. */
-    verifyInterval: DurationSchema.default(15_000),
-    alerts: z.array(HealthAlertSchema).default([]),
-    checks: z.array(z.unknown()).default([]),
-  })
-  .transform((section) => {
-    const taken = new Set<string>();
-    const checks = section.checks.map((value, i) => {
-      const entry = parseCheckEntry(value, i, taken);
-      taken.add(entry.name);
-      return entry;
-    });
-    return { ...section, checks };
-  })
-  .optional();
+export const HealthSchema = z.optional(
+  z.pipe(
+    z.strictObject({
+      /** Checks run at once at most. */
+      concurrency: z._default(z.number().check(z.int(), z.gte(1), z.lte(256)), 16),
+      /** The whole sweep's time bound; a check still running then fails as timed out. */
+      budget: z._default(DurationSchema, 2 * 60_000),
+      remindEvery: z._default(DurationSchema, 4 * 3_600_000),
+      flapping: z.prefault(
+        z.strictObject({
+          transitions: z._default(z.number().check(z.int(), z.gte(2)), 4),
+          window: z._default(DurationSchema, 3_600_000),
+        }),
+        {},
+      ),
+      /** Pause between re-checks after a restart. */
+      verifyInterval: z._default(DurationSchema, 15_000),
+      alerts: z._default(z.array(HealthAlertSchema), []),
+      checks: z._default(z.array(z.unknown()), []),
+    }),
+    z.transform((section) => {
+      const taken = new Set<string>();
+      const checks = section.checks.map((value, i) => {
+        const entry = parseCheckEntry(value, i, taken);
+        taken.add(entry.name);
+        return entry;
+      });
+      return { ...section, checks };
+    }),
+  ),
+);
 /** The validated `health` section. */
 export type Health = z.infer<typeof HealthSchema>;
 /** The validated `health` section, when present. */

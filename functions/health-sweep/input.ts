@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { NameSchema } from '../../shared/core/config/index.js';
+import * as z from '../../shared/core/schema/index.js';
 
 /**
  * The payload of scheduled and manual triggers: `{}` sweeps every due check; a manual run may name a `service`
@@ -7,8 +7,8 @@ import { NameSchema } from '../../shared/core/config/index.js';
  */
 export const HealthSweepInputSchema = z.strictObject({
   /** Run the checks of this estate service now. */
-  service: NameSchema.optional(),
+  service: z.optional(NameSchema),
   /** Run these checks now. */
-  checks: z.array(NameSchema).min(1, 'expected at least one check name').max(1_000).optional(),
+  checks: z.optional(z.array(NameSchema).check(z.minLength(1, 'expected at least one check name'), z.maxLength(1_000))),
 });
 export type HealthSweepInput = z.infer<typeof HealthSweepInputSchema>;

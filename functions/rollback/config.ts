@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import {
   type ConfigIssue,
   type ConfigSection,
@@ -10,6 +9,7 @@ import {
   RatioSchema,
   referenceIssues,
 } from '../../shared/core/config/index.js';
+import * as z from '../../shared/core/schema/index.js';
 
 /** When errors count as too many: a share of all requests, or a rate of 5xx responses per second. */
 export type ErrorThreshold = { kind: 'ratio'; ratio: number } | { kind: 'rate'; perSecond: number };
@@ -17,76 +17,80 @@ export type ErrorThreshold = { kind: 'ratio'; ratio: number } | { kind: 'rate'; 
 const RATE = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(s|m)\s*$/;
 
 /** `"5%"` or `0.05` (a share of requests), or `"0.01/s"` / `"1/m"` (5xx responses per second or minute). */
-export const ErrorThresholdSchema = z.union([z.number(), z.string()]).transform((value, ctx): ErrorThreshold => {
-  const rate = typeof value === 'string' ? RATE.exec(value) : null;
-  if (rate) {
-    const perSecond = Number(rate[1]) / (rate[2] === 'm' ? 60 : 1);
-    if (perSecond > 0) return { kind: 'rate', perSecond };
-  }
-  const ratio = RatioSchema.safeParse(value);
-  if (!rate && ratio.success) return { kind: 'ratio', ratio: ratio.data };
-  ctx.addIssue({
-    code: 'custom',
-    message: `expected a share of requests like "5%" or 0.05, or a rate of 5xx responses like "0.01/s", got ${JSON.stringify(value)}`,
-  });
-  return z.NEVER;
-});
+export const ErrorThresholdSchema = z.pipe(
+  z.union([z.number(), z.string()]),
+  z.transform((value, ctx): ErrorThreshold => {
+    const rate = typeof value === 'string' ? RATE.exec(value) : null;
+    if (rate) {
+      const perSecond = Number(rate[1]) / (rate[2] === 'm' ? 60 : 1);
+      if (perSecond > 0) return { kind: 'rate', perSecond };
+    }
+    const ratio = RatioSchema.safeParse(value);
+    if (!rate && ratio.success) return { kind: 'ratio', ratio: ratio.data };
+    return z.reject(
+      ctx,
+      `expected a share of requests like "5%" or 0.05, or a rate of 5xx responses like "0.01/s", got ${JSON.stringify(value)}`,
+    );
+  }),
+);
 
 /** A probe of the service itself, for estates without a metrics backend: `samples` requests spread over the window. */
 export const ProbeSchema = z.strictObject({
-  url: z.url().regex(/^https?:\/\//, 'expected an http:// or https:// URL'),
-  samples: z.number().int().min(1).max(1_000).default(10),
+  url: z.url().check(z.regex(/^https?:\/\//, 'expected an http:// or https:// URL')),
+  samples: z._default(z.number().check(z.int(), z.gte(1), z.lte(1_000)), 10),
   /** Per-request timeout; a request that times out counts as an error. */
-  timeout: DurationSchema.default(5_000),
+  timeout: z._default(DurationSchema, 5_000),
 });
 
 /** When the error rate counts as confirmed, and how it is measured. */
 export const ErrorRateSchema = z
   .strictObject({
     threshold: ErrorThresholdSchema,
-    window: DurationSchema.default(5 * 60_000),
-    minRequests: z.number().int().nonnegative().default(100),
+    window: z._default(DurationSchema, 5 * 60_000),
+    minRequests: z._default(z.number().check(z.int(), z.nonnegative()), 100),
     /**
      * PromQL giving the 5xx/total ratio, or the 5xx rate per second for a rate threshold; `$window` is replaced
      * by the window (`300s`).
      */
-    query: z.string().min(1).optional(),
+    query: z.optional(z.string().check(z.minLength(1))),
     /** PromQL giving the request count over `$window`, to enforce `minRequests`. */
-    totalQuery: z.string().min(1).optional(),
+    totalQuery: z.optional(z.string().check(z.minLength(1))),
     /** Measure by requesting a URL instead of querying metrics: errors are 5xx answers and failed requests. */
-    probe: ProbeSchema.optional(),
+    probe: z.optional(ProbeSchema),
   })
-  .refine((e) => !(e.probe && e.query), { message: 'give either "query" or "probe", not both', path: ['probe'] })
-  .refine((e) => !(e.probe && e.threshold.kind === 'rate'), {
-    message:
-      'a probe counts its own requests, not the service\'s: a rate threshold needs "query" (Prometheus) or Cloud Monitoring',
-    path: ['threshold'],
-  })
-  .refine((e) => !e.probe || e.minRequests <= e.probe.samples, {
-    message: 'expected minRequests at most probe.samples: a probe counts its own requests',
-    path: ['minRequests'],
-  })
-  .refine((e) => e.query === undefined || e.minRequests === 0 || e.totalQuery !== undefined, {
-    message: 'expected "totalQuery" beside "query" so "minRequests" can be enforced (or set minRequests: 0)',
-    path: ['totalQuery'],
-  });
+  .check(
+    z.refine((e) => !(e.probe && e.query), { message: 'give either "query" or "probe", not both', path: ['probe'] }),
+    z.refine((e) => !(e.probe && e.threshold.kind === 'rate'), {
+      message:
+        'a probe counts its own requests, not the service\'s: a rate threshold needs "query" (Prometheus) or Cloud Monitoring',
+      path: ['threshold'],
+    }),
+    z.refine((e) => !e.probe || e.minRequests <= e.probe.samples, {
+      message: 'expected minRequests at most probe.samples: a probe counts its own requests',
+      path: ['minRequests'],
+    }),
+    z.refine((e) => e.query === undefined || e.minRequests === 0 || e.totalQuery !== undefined, {
+      message: 'expected "totalQuery" beside "query" so "minRequests" can be enforced (or set minRequests: 0)',
+      path: ['totalQuery'],
+    }),
+  );
 
 /** One rollback policy: which alerts, which service, and the evidence needed to act. */
 export const RollbackPolicySchema = z.strictObject({
-  name: NameSchema.optional(),
+  name: z.optional(NameSchema),
   match: PolicyMatchSchema,
   /** A key of `services`; when omitted the service comes from the alert's labels. */
-  service: NameSchema.optional(),
+  service: z.optional(NameSchema),
   errorRate: ErrorRateSchema,
-  recentDeploy: DurationSchema.default(2 * 3_600_000),
-  settle: DurationSchema.default(3 * 60_000),
-  cooldown: DurationSchema.default(30 * 60_000),
-  onInconclusive: z.enum(['hold', 'rollback']).default('hold'),
+  recentDeploy: z._default(DurationSchema, 2 * 3_600_000),
+  settle: z._default(DurationSchema, 3 * 60_000),
+  cooldown: z._default(DurationSchema, 30 * 60_000),
+  onInconclusive: z._default(z.enum(['hold', 'rollback']), 'hold'),
 });
 export type RollbackPolicy = z.infer<typeof RollbackPolicySchema>;
 
 /** `rollback`: the policies the rollback function acts on, first match wins. */
-export const RollbackSchema = z.strictObject({ policies: z.array(RollbackPolicySchema).default([]) }).optional();
+export const RollbackSchema = z.optional(z.strictObject({ policies: z._default(z.array(RollbackPolicySchema), []) }));
 export type Rollback = z.infer<typeof RollbackSchema>;
 
 declare module '../../shared/core/config/index.js' {

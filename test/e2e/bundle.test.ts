@@ -5,11 +5,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { measureColdStart } from '../../bench/cold-start.bench.js';
 import { defaultThreads } from '../../functions/cert-expiry/check.js';
 import { registry } from '../../functions/registry.js';
 import { defineFunction } from '../../shared/core/run/define-function.js';
+import * as z from '../../shared/core/schema/index.js';
 import { type BundleReport, buildBundles, kebabCase, locateHandlers } from '../../tools/bundle/bundle-cmd.js';
 import { functions } from '../support/catalogue.js';
 import { createTlsFixtures } from '../support/tls-fixtures.js';
@@ -84,6 +84,17 @@ describe('buildBundles', () => {
       expect([200, 400], served.body).toContain(served.status);
       expect(JSON.parse(served.body)).toMatchObject({ function: bundle.name, trigger: { kind: 'manual' } });
       expect(JSON.parse(served.body).runId).toEqual(expect.any(String));
+    }
+  }, 120_000);
+
+  it('refuses a bad payload in words: the schema kit keeps its English messages once tree-shaken', async () => {
+    const env = { OPSFN_CONFIG: join(ROOT, 'bench', 'fixtures', 'deployed.yaml') };
+    for (const bundle of bundles) {
+      const body = JSON.stringify({ opsfnProbe: 1 });
+      const served = await measureColdStart({ source: bundle.dir, target: bundle.name, env, body, timeoutMs: 30_000 });
+      expect(served.status, served.body).toBe(400);
+      // zod/mini ships no locale: without the one `shared/core/schema` sets, this would read "Invalid input".
+      expect(JSON.parse(served.body).summary, bundle.name).toContain('Unrecognized key: "opsfnProbe"');
     }
   }, 120_000);
 });

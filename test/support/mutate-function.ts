@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { defineFunction } from '../../shared/core/run/define-function.js';
+import * as z from '../../shared/core/schema/index.js';
 
 /** Calls made by {@link makeMutateFunction}'s mutation, per target. */
 export type CallLog = Map<string, number>;
@@ -16,7 +16,7 @@ export function makeMutateFunction(
     name: 'mutate',
     description: 'test mutation',
     triggers: ['manual', 'alert', 'scheduled'],
-    input: z.strictObject({ target: z.string().default('svc') }),
+    input: z.strictObject({ target: z._default(z.string(), 'svc') }),
     async run(ctx, input) {
       const target =
         input?.target ?? (ctx.trigger.kind === 'alert' ? (ctx.trigger.alert.labels.service ?? 'svc') : 'svc');

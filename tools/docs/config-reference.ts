@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../../shared/core/schema/index.js';
 import { applyNotes, type ConfigNote } from './apply-notes.js';
 import { estateJsonSchema, type JsonSchema, UNWRITTEN_MARK } from './estate-json-schema.js';
 import { NAMED_TYPES } from './named-types.js';
@@ -63,7 +63,7 @@ function renderSection(key: string, blocks: readonly Block[], intro: string[]): 
  * meaning of keys by path (see {@link applyNotes}), and also become the JSON Schema's descriptions.
  */
 export function configDocs(
-  estate: z.ZodType,
+  estate: z.ZodMiniType,
   owners: readonly SectionOwner[],
   notes: Readonly<Record<string, ConfigNote>>,
 ): ConfigDocs {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../shared/core/schema/index.js';
 import { namedTypeOf, yamlDefault } from './named-types.js';
 
 /** A JSON Schema node as the generators read and write it. */
@@ -34,7 +34,7 @@ function describeInput(
   unwritten: UnwrittenDefault[],
 ): void {
   const { zodSchema, jsonSchema } = ctx;
-  if (zodSchema instanceof z.ZodPipe && zodSchema.def.in instanceof z.ZodTransform) {
+  if (zodSchema instanceof z.ZodMiniPipe && zodSchema.def.in instanceof z.ZodMiniTransform) {
     // A preprocess turns a shorthand into its schema's shape: the estate's turn strings (`host:port`).
     const { default: given, ...shape } = jsonSchema;
     replaceContent(jsonSchema, { anyOf: [{ type: 'string' }, shape] });
@@ -45,8 +45,8 @@ function describeInput(
     if (named.json) replaceContent(jsonSchema, named.json);
     jsonSchema.title = named.name;
   }
-  if (zodSchema instanceof z.ZodDefault && jsonSchema.default === undefined) {
-    const inner = zodSchema.unwrap() as z.core.$ZodType;
+  if (zodSchema instanceof z.ZodMiniDefault && jsonSchema.default === undefined) {
+    const inner = zodSchema._zod.def.innerType as z.core.$ZodType;
     const value = zodSchema.def.defaultValue;
     const written = yamlDefault(inner, value);
     if (written !== undefined) jsonSchema.default = written;
@@ -59,7 +59,7 @@ function describeInput(
  * the zod schema, so what it checks is what a person writes. Cross-reference checks (`superRefine`)
  * have no JSON Schema form; `opsfn config validate` runs them.
  */
-export function estateJsonSchema(estate: z.ZodType): EstateJsonSchema {
+export function estateJsonSchema(estate: z.ZodMiniType): EstateJsonSchema {
   const unwritten: UnwrittenDefault[] = [];
   const schema = z.toJSONSchema(estate, {
     target: 'draft-07',

@@ -1,5 +1,4 @@
 import { isDeepStrictEqual } from 'node:util';
-import * as z from 'zod';
 import {
   DurationSchema,
   formatDuration,
@@ -7,6 +6,7 @@ import {
   SecretRefSchema,
   SizeSchema,
 } from '../../shared/core/config/index.js';
+import * as z from '../../shared/core/schema/index.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -14,7 +14,7 @@ type JsonSchema = Record<string, unknown>;
 export interface NamedType {
   /** The name the reference prints as the key's type, and the JSON Schema `title`. */
   name: string;
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
   /** How it is written, for the reference's table of value types. */
   writtenAs: string;
   /** Its JSON Schema (the input side: what a YAML file holds); none keeps what zod emits. */
@@ -92,20 +92,21 @@ function inputOf(schema: z.core.$ZodType, value: unknown): unknown {
   if (named?.name === 'duration' && typeof value === 'number') return formatDuration(value);
   if (named?.name === 'size' && typeof value === 'number') return formatSize(value);
   if (
-    schema instanceof z.ZodDefault ||
-    schema instanceof z.ZodPrefault ||
-    schema instanceof z.ZodOptional ||
-    schema instanceof z.ZodNullable
+    schema instanceof z.ZodMiniDefault ||
+    schema instanceof z.ZodMiniPrefault ||
+    schema instanceof z.ZodMiniOptional ||
+    schema instanceof z.ZodMiniNullable
   ) {
-    return inputOf(schema.unwrap() as z.core.$ZodType, value);
+    return inputOf(schema._zod.def.innerType as z.core.$ZodType, value);
   }
-  if (schema instanceof z.ZodObject && value && typeof value === 'object' && !Array.isArray(value)) {
+  if (schema instanceof z.ZodMiniObject && value && typeof value === 'object' && !Array.isArray(value)) {
     const shape = schema.shape as Record<string, z.core.$ZodType>;
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [key, shape[key] ? inputOf(shape[key], item) : item]),
     );
   }
-  if (schema instanceof z.ZodArray && Array.isArray(value)) return value.map((item) => inputOf(schema.element, item));
+  if (schema instanceof z.ZodMiniArray && Array.isArray(value))
+    return value.map((item) => inputOf(schema._zod.def.element, item));
   return value;
 }
 

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../../../shared/core/schema/index.js';
 import type { AssertStepSchema } from '../config.js';
 import { leavesReadableCopy, type NamedStep } from '../plan.js';
 import { copyDatabase } from './copy.js';

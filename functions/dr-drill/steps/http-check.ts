@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../../../shared/core/schema/index.js';
 import type { HttpCheckStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';

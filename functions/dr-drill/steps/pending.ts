@@ -1,5 +1,5 @@
-import type * as z from 'zod';
 import { pollOperation } from '../../../shared/adapters/google/index.js';
+import type * as z from '../../../shared/core/schema/index.js';
 import type { WaitStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
 import type { NamedStep } from '../plan.js';

@@ -1,8 +1,8 @@
-import type * as z from 'zod';
 import { type ScratchDatabase, scratchDatabaseAs } from '../../../shared/adapters/databases/index.js';
 import { s3SettingsOf, selectCandidates } from '../../../shared/adapters/storage/index.js';
 import { entryOf } from '../../../shared/core/config/index.js';
 import { type JobResult, type JobTask, jobOutcome, runsAsJob } from '../../../shared/core/run/index.js';
+import type * as z from '../../../shared/core/schema/index.js';
 import type { RestoreDumpStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
 import { resourceName } from '../naming.js';

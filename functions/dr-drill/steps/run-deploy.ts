@@ -1,5 +1,5 @@
-import type * as z from 'zod';
 import { entryOf } from '../../../shared/core/config/index.js';
+import type * as z from '../../../shared/core/schema/index.js';
 import type { RunDeployStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
 import { drillLabels, resourceName } from '../naming.js';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 import {
   baseEstateIssues,
   type EstateBase,
@@ -29,7 +29,7 @@ export type Estate = EstateBase & OptionalWhereAbsent<SectionOutputs>;
 export type EstateInput = EstateBaseInput & { [K in SectionKey]?: z.input<EstateSections[K]> };
 
 /** The schema of the whole estate, composed from the base keys and the sections of the registered functions. */
-export type EstateSchema = z.ZodType<Estate, EstateInput>;
+export type EstateSchema = z.ZodMiniType<Estate, EstateInput>;
 
 /** What one function adds to the estate: its section's key and schema, and its cross-reference checks. */
 export interface ConfigSection<K extends SectionKey = SectionKey> {
@@ -65,23 +65,25 @@ export function composeEstateSchema(
   context: EstateContext = {},
   options: ComposeOptions = {},
 ): EstateSchema {
-  const shape: Record<string, z.ZodType> = { ...EstateBaseSchema.shape };
+  const shape: Record<string, z.ZodMiniType> = { ...EstateBaseSchema.shape };
   for (const section of sections) {
     if (section.key in shape) throw new Error(`config section "${section.key}" is already a key of the estate`);
-    shape[section.key] = section.schema as z.ZodType;
+    shape[section.key] = section.schema as z.ZodMiniType;
   }
   const unchecked = options.unchecked ?? [];
   for (const key of unchecked === 'any' ? [] : unchecked) {
-    if (!(key in shape)) shape[key] = z.unknown().optional();
+    if (!(key in shape)) shape[key] = z.optional(z.unknown());
   }
   const object = unchecked === 'any' ? z.looseObject(shape) : z.strictObject(shape);
-  const schema = object.superRefine((parsed, ctx) => {
-    const estate = parsed as Estate;
-    const issues = [
-      ...sections.flatMap((section) => section.check?.(estate, context) ?? []),
-      ...baseEstateIssues(estate, context),
-    ];
-    for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
-  });
+  const schema = object.check(
+    z.superRefine((parsed, ctx) => {
+      const estate = parsed as Estate;
+      const issues = [
+        ...sections.flatMap((section) => section.check?.(estate, context) ?? []),
+        ...baseEstateIssues(estate, context),
+      ];
+      for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
+    }),
+  );
   return schema as unknown as EstateSchema;
 }

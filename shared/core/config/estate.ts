@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 import { type ConfigIssue, knownNames } from './references.js';
 import type { Schedule } from './schedule.js';
 import { ScheduleOverridesSchema } from './schedule-overrides.js';
@@ -18,18 +18,21 @@ import { NameSchema } from './types.js';
 
 /** The keys of `opsfn.yaml` every estate has, whatever functions it runs; functions add their sections. */
 export const EstateBaseSchema = z.strictObject({
-  estate: NameSchema.default('local'),
-  timezone: z.string().refine(isTimeZone, 'expected an IANA time zone like "Asia/Shanghai"').default('UTC'),
-  mode: z.enum(['enforce', 'dry-run']).default('enforce'),
-  state: StateConfigSchema.default('memory'),
-  auth: AuthConfigSchema.optional(),
-  endpoints: EndpointsSchema.default({}),
-  notify: NotifyConfigSchema.prefault({}),
-  guard: GuardConfigSchema.prefault({}),
-  limits: LimitsSchema.prefault({}),
-  reports: ReportsSchema.optional(),
-  services: z.record(NameSchema, ServiceSchema).default({}),
-  databases: z.record(NameSchema, DatabaseSchema).default({}),
+  estate: z._default(NameSchema, 'local'),
+  timezone: z._default(
+    z.string().check(z.refine(isTimeZone, 'expected an IANA time zone like "Asia/Shanghai"')),
+    'UTC',
+  ),
+  mode: z._default(z.enum(['enforce', 'dry-run']), 'enforce'),
+  state: z._default(StateConfigSchema, 'memory'),
+  auth: z.optional(AuthConfigSchema),
+  endpoints: z._default(EndpointsSchema, {}),
+  notify: z.prefault(NotifyConfigSchema, {}),
+  guard: z.prefault(GuardConfigSchema, {}),
+  limits: z.prefault(LimitsSchema, {}),
+  reports: z.optional(ReportsSchema),
+  services: z._default(z.record(NameSchema, ServiceSchema), {}),
+  databases: z._default(z.record(NameSchema, DatabaseSchema), {}),
   schedules: ScheduleOverridesSchema,
 });
 /** The validated keys every estate has, with every default filled in. */

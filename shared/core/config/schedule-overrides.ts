@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 import { ConfigError } from './errors.js';
 import { knownNames } from './references.js';
 import { CronSchema, JobNameSchema, type Schedule } from './schedule.js';
@@ -9,17 +9,17 @@ import { isTimeZone } from './time-zone.js';
  * `opsfn serve` and in the Terraform Scheduler jobs alike; what it leaves out stays the job file's.
  */
 export const ScheduleOverrideSchema = z.strictObject({
-  schedule: CronSchema.optional(),
-  timeZone: z.string().refine(isTimeZone, 'expected an IANA time zone like "Asia/Shanghai"').optional(),
-  paused: z.boolean().optional(),
+  schedule: z.optional(CronSchema),
+  timeZone: z.optional(z.string().check(z.refine(isTimeZone, 'expected an IANA time zone like "Asia/Shanghai"'))),
+  paused: z.optional(z.boolean()),
   /** Replaces the job's payload as a whole. */
-  payload: z.record(z.string(), z.unknown()).optional(),
+  payload: z.optional(z.record(z.string(), z.unknown())),
 });
 /** One validated override of a packaged job. */
 export type ScheduleOverride = z.infer<typeof ScheduleOverrideSchema>;
 
 /** The estate's `schedules` section: overrides by job name. */
-export const ScheduleOverridesSchema = z.record(JobNameSchema, ScheduleOverrideSchema).default({});
+export const ScheduleOverridesSchema = z._default(z.record(JobNameSchema, ScheduleOverrideSchema), {});
 
 /** Where one value of an effective job comes from. */
 export type ScheduleSource = 'estate' | 'job file' | 'estate timezone';

@@ -1,21 +1,23 @@
 import { Cron } from 'croner';
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 import { DurationSchema } from './types.js';
 
 /** A unix-cron expression croner accepts (`30 3 * * *`), as Cloud Scheduler takes it. */
-export const CronSchema = z.string().refine((expr) => {
-  try {
-    new Cron(expr, { paused: true });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a unix-cron expression like "30 3 * * *"');
+export const CronSchema = z.string().check(
+  z.refine((expr) => {
+    try {
+      new Cron(expr, { paused: true });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected a unix-cron expression like "30 3 * * *"'),
+);
 
 /** The name of a Scheduler job: its file name under `schedules/` and its Cloud Scheduler job's suffix. */
 export const JobNameSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{2,62}$/, 'expected a job name like "backup-verify" (3-63 chars, a-z0-9-)');
+  .check(z.regex(/^[a-z][a-z0-9-]{2,62}$/, 'expected a job name like "backup-verify" (3-63 chars, a-z0-9-)'));
 
 /**
  * One Cloud Scheduler job (`schedules/<name>.yaml`): the single source for Terraform (`yamldecode`)
@@ -23,21 +25,22 @@ export const JobNameSchema = z
  */
 export const ScheduleSchema = z.strictObject({
   name: JobNameSchema,
-  description: z.string().default(''),
+  description: z._default(z.string(), ''),
   schedule: CronSchema,
   /** IANA zone; when omitted the estate's `timezone` applies. */
-  timeZone: z.string().optional(),
+  timeZone: z.optional(z.string()),
   /** The entry point the job starts (`backupVerify`). */
-  function: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'expected a camelCase entry point like "backupVerify"'),
-  payload: z.record(z.string(), z.unknown()).default({}),
-  retry: z
-    .strictObject({
-      count: z.number().int().min(0).max(5).default(1),
-      minBackoff: DurationSchema.default(10_000),
-      maxBackoff: DurationSchema.default(300_000),
-      maxDoublings: z.number().int().min(0).max(16).default(3),
-    })
-    .prefault({}),
-  paused: z.boolean().default(false),
+  function: z.string().check(z.regex(/^[a-z][A-Za-z0-9]*$/, 'expected a camelCase entry point like "backupVerify"')),
+  payload: z._default(z.record(z.string(), z.unknown()), {}),
+  retry: z.prefault(
+    z.strictObject({
+      count: z._default(z.number().check(z.int(), z.gte(0), z.lte(5)), 1),
+      minBackoff: z._default(DurationSchema, 10_000),
+      maxBackoff: z._default(DurationSchema, 300_000),
+      maxDoublings: z._default(z.number().check(z.int(), z.gte(0), z.lte(16)), 3),
+    }),
+    {},
+  ),
+  paused: z._default(z.boolean(), false),
 });
 export type Schedule = z.infer<typeof ScheduleSchema>;

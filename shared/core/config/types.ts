@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/;
@@ -37,14 +37,16 @@ export function formatDuration(ms: number): string {
 }
 
 /** A duration in config (`26h`, `5m`, `7d`), parsed to milliseconds. */
-export const DurationSchema = z.string({ error: 'expected duration like "26h"' }).transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected duration like "26h", got "${text}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const DurationSchema = z.pipe(
+  z.string({ error: 'expected duration like "26h"' }),
+  z.transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      return z.reject(ctx, `expected duration like "26h", got "${text}"`);
+    }
+    return ms;
+  }),
+);
 
 const SIZE_UNITS: Record<string, number> = {
   b: 1,
@@ -67,43 +69,46 @@ export function parseSize(text: string): number | undefined {
 }
 
 /** A size in config (`1MiB`, `200MB`, or a number of bytes), parsed to bytes. */
-export const SizeSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  const bytes = parseSize(value);
-  if (bytes === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected size like "1MiB", got "${value}"` });
-    return z.NEVER;
-  }
-  return bytes;
-});
+export const SizeSchema = z.pipe(
+  z.union([z.number().check(z.int(), z.nonnegative()), z.string()]),
+  z.transform((value, ctx) => {
+    if (typeof value === 'number') return value;
+    const bytes = parseSize(value);
+    if (bytes === undefined) {
+      return z.reject(ctx, `expected size like "1MiB", got "${value}"`);
+    }
+    return bytes;
+  }),
+);
 
 const SECRET_NAME = /^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/;
 
 /** A reference to a secret: an environment variable or a Secret Manager version; never the value itself. */
 export const SecretRefSchema = z.union([
-  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') }),
   z.strictObject({
-    secret: z.string().regex(SECRET_NAME, 'expected "projects/P/secrets/S/versions/V"'),
+    env: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')),
+  }),
+  z.strictObject({
+    secret: z.string().check(z.regex(SECRET_NAME, 'expected "projects/P/secrets/S/versions/V"')),
   }),
 ]);
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 /** A ratio threshold: a number (`0.01`) or a percentage string (`"1%"`), parsed to a ratio in (0, 1]. */
-export const RatioSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : undefined;
-  const ratio = typeof value === 'number' ? value : m ? Number(m[1]) / 100 : Number.NaN;
-  if (!(ratio > 0 && ratio <= 1)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected a ratio in (0, 1] like 0.01 or "1%", got ${JSON.stringify(value)}`,
-    });
-    return z.NEVER;
-  }
-  return ratio;
-});
+export const RatioSchema = z.pipe(
+  z.union([z.number(), z.string()]),
+  z.transform((value, ctx) => {
+    const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : undefined;
+    const ratio = typeof value === 'number' ? value : m ? Number(m[1]) / 100 : Number.NaN;
+    if (!(ratio > 0 && ratio <= 1)) {
+      return z.reject(ctx, `expected a ratio in (0, 1] like 0.01 or "1%", got ${JSON.stringify(value)}`);
+    }
+    return ratio;
+  }),
+);
 
 /** A non-empty identifier used as a key or a name. */
-export const NameSchema = z.string().min(1, 'expected a non-empty name').max(200);
+export const NameSchema = z.string().check(z.minLength(1, 'expected a non-empty name'), z.maxLength(200));
 
 /** A `string → string` label map. */
 export const LabelsSchema = z.record(z.string(), z.string());

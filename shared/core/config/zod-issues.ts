@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../schema/index.js';
 
 /** How many issues an error message echoes; the rest are counted, so a hostile payload cannot grow the reply. */
 export const MAX_ECHOED_ISSUES = 20;
@@ -12,12 +12,12 @@ function formatIssue(issue: z.core.$ZodIssue, prefix: string): string {
 }
 
 /** Renders zod issues as `path.to.field: expectation` lines, the form every opsfn error uses. */
-export function formatZodIssues(error: z.ZodError, prefix = ''): string[] {
+export function formatZodIssues(error: z.core.$ZodError, prefix = ''): string[] {
   return error.issues.map((issue) => formatIssue(issue, prefix));
 }
 
 /** The first `max` issues joined with `; `, then `… and N more` when there are more. */
-export function summarizeZodIssues(error: z.ZodError, max = MAX_ECHOED_ISSUES): string {
+export function summarizeZodIssues(error: z.core.$ZodError, max = MAX_ECHOED_ISSUES): string {
   const shown = error.issues.slice(0, max).map((issue) => formatIssue(issue, ''));
   const more = error.issues.length - shown.length;
   return more > 0 ? `${shown.join('; ')}; … and ${more} more` : shown.join('; ');

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 import { parseOrThrow } from './errors.js';
 import { BoundedAnnotationsSchema, BoundedLabelsSchema, IntakeLimits, Rfc3339Schema, toIsoTime } from './limits.js';
 import type { Alert, AlertTrigger } from './trigger.js';
@@ -6,9 +6,11 @@ import type { Alert, AlertTrigger } from './trigger.js';
 // Alertmanager blanks the end of an alert that has not ended to Go's zero time.
 const GO_ZERO_TIME = '0001-01-01T00:00:00';
 
-const AlertLabelsSchema = BoundedLabelsSchema.superRefine((labels, ctx) => {
-  if (!labels.alertname) ctx.addIssue({ code: 'custom', path: ['alertname'], message: 'expected a non-empty label' });
-});
+const AlertLabelsSchema = BoundedLabelsSchema.check(
+  z.superRefine((labels, ctx) => {
+    if (!labels.alertname) ctx.addIssue({ code: 'custom', path: ['alertname'], message: 'expected a non-empty label' });
+  }),
+);
 
 /**
  * One alert of an Alertmanager webhook batch (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config);
@@ -17,40 +19,42 @@ const AlertLabelsSchema = BoundedLabelsSchema.superRefine((labels, ctx) => {
 export const AlertmanagerAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   labels: AlertLabelsSchema,
-  annotations: BoundedAnnotationsSchema.nullish(),
+  annotations: z.nullish(BoundedAnnotationsSchema),
   startsAt: Rfc3339Schema,
-  endsAt: Rfc3339Schema.nullish(),
-  generatorURL: z.string().max(8192).nullish(),
-  fingerprint: z.string().regex(/^[0-9a-fA-F]{1,64}$/, 'expected a hex fingerprint'),
+  endsAt: z.nullish(Rfc3339Schema),
+  generatorURL: z.nullish(z.string().check(z.maxLength(8192))),
+  fingerprint: z.string().check(z.regex(/^[0-9a-fA-F]{1,64}$/, 'expected a hex fingerprint')),
 });
 export type AlertmanagerAlert = z.infer<typeof AlertmanagerAlertSchema>;
 
 /** Fields shared by the Alertmanager and Grafana webhook bodies. */
 export const WebhookGroupShape = {
-  groupKey: z.string().max(8192).nullish(),
-  truncatedAlerts: z.number().int().nonnegative().nullish(),
-  status: z.enum(['firing', 'resolved']).nullish(),
-  receiver: z.string().max(1024).nullish(),
-  groupLabels: BoundedLabelsSchema.nullish(),
-  commonLabels: BoundedLabelsSchema.nullish(),
-  commonAnnotations: BoundedAnnotationsSchema.nullish(),
-  externalURL: z.string().max(8192).nullish(),
+  groupKey: z.nullish(z.string().check(z.maxLength(8192))),
+  truncatedAlerts: z.nullish(z.number().check(z.int(), z.nonnegative())),
+  status: z.nullish(z.enum(['firing', 'resolved'])),
+  receiver: z.nullish(z.string().check(z.maxLength(1024))),
+  groupLabels: z.nullish(BoundedLabelsSchema),
+  commonLabels: z.nullish(BoundedLabelsSchema),
+  commonAnnotations: z.nullish(BoundedAnnotationsSchema),
+  externalURL: z.nullish(z.string().check(z.maxLength(8192))),
 };
 
 /** A Prometheus Alertmanager webhook body, `version: "4"`; `notification_reason` and `routeLabels` are optional. */
 export const AlertmanagerWebhookSchema = z.object({
   ...WebhookGroupShape,
   version: z.literal('4'),
-  notification_reason: z.string().max(256).nullish(),
-  routeLabels: BoundedLabelsSchema.nullish(),
-  alerts: z.array(AlertmanagerAlertSchema).min(1, 'expected at least one alert'),
+  notification_reason: z.nullish(z.string().check(z.maxLength(256))),
+  routeLabels: z.nullish(BoundedLabelsSchema),
+  alerts: z.array(AlertmanagerAlertSchema).check(z.minLength(1, 'expected at least one alert')),
 });
 
 // Checked before the full schema so a hostile batch is refused without validating every element.
 const BatchSizeSchema = z.object({
   alerts: z
     .array(z.unknown(), { error: 'expected an array of alerts' })
-    .max(IntakeLimits.alertsPerBatch, `expected at most ${IntakeLimits.alertsPerBatch} alerts per batch`),
+    .check(
+      z.maxLength(IntakeLimits.alertsPerBatch, `expected at most ${IntakeLimits.alertsPerBatch} alerts per batch`),
+    ),
 });
 
 /** Throws when a webhook batch holds more alerts than intake accepts. */

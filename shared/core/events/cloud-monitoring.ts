@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 import { parseOrThrow } from './errors.js';
 import { BoundedLabelsSchema, IdPartSchema, parseNumeric } from './limits.js';
 import type { Alert, AlertTrigger } from './trigger.js';
@@ -7,9 +7,8 @@ import type { Alert, AlertTrigger } from './trigger.js';
 const MAX_EPOCH_SECONDS = 253_402_300_799;
 const EpochSecondsSchema = z
   .number({ error: 'expected epoch seconds' })
-  .nonnegative('expected epoch seconds')
-  .max(MAX_EPOCH_SECONDS, 'expected epoch seconds before year 10000');
-const NumericTextSchema = z.union([z.string().max(256), z.number()]).nullish();
+  .check(z.nonnegative('expected epoch seconds'), z.lte(MAX_EPOCH_SECONDS, 'expected epoch seconds before year 10000'));
+const NumericTextSchema = z.nullish(z.union([z.string().check(z.maxLength(256)), z.number()]));
 const POLICY_IN_CONDITION = /^projects\/[^/]+\/alertPolicies\/([^/]+)\/conditions\/[^/]+$/;
 
 /**
@@ -20,21 +19,28 @@ export const MonitoringIncidentSchema = z.object({
   incident_id: IdPartSchema,
   state: z.enum(['open', 'closed', 'acknowledged']),
   started_at: EpochSecondsSchema,
-  ended_at: EpochSecondsSchema.nullish(),
-  url: z.string().max(4096).nullish(),
-  summary: z.string().max(65_536).nullish(),
-  severity: z.string().max(256).nullish(),
+  ended_at: z.nullish(EpochSecondsSchema),
+  url: z.nullish(z.string().check(z.maxLength(4096))),
+  summary: z.nullish(z.string().check(z.maxLength(65_536))),
+  severity: z.nullish(z.string().check(z.maxLength(256))),
   observed_value: NumericTextSchema,
   threshold_value: NumericTextSchema,
-  resource: z.object({ type: z.string().max(256).nullish(), labels: BoundedLabelsSchema.nullish() }).nullish(),
-  metric: z.object({ type: z.string().max(1024).nullish(), labels: BoundedLabelsSchema.nullish() }).nullish(),
-  policy_name: z.string().min(1, 'expected a non-empty string').max(1024),
-  policy_user_labels: BoundedLabelsSchema.nullish(),
-  condition_name: z.string().max(1024).nullish(),
-  condition: z.object({ name: z.string().max(1024).nullish() }).nullish(),
-  documentation: z
-    .object({ content: z.string().max(65_536).nullish(), subject: z.string().max(1024).nullish() })
-    .nullish(),
+  resource: z.nullish(
+    z.object({ type: z.nullish(z.string().check(z.maxLength(256))), labels: z.nullish(BoundedLabelsSchema) }),
+  ),
+  metric: z.nullish(
+    z.object({ type: z.nullish(z.string().check(z.maxLength(1024))), labels: z.nullish(BoundedLabelsSchema) }),
+  ),
+  policy_name: z.string().check(z.minLength(1, 'expected a non-empty string'), z.maxLength(1024)),
+  policy_user_labels: z.nullish(BoundedLabelsSchema),
+  condition_name: z.nullish(z.string().check(z.maxLength(1024))),
+  condition: z.nullish(z.object({ name: z.nullish(z.string().check(z.maxLength(1024))) })),
+  documentation: z.nullish(
+    z.object({
+      content: z.nullish(z.string().check(z.maxLength(65_536))),
+      subject: z.nullish(z.string().check(z.maxLength(1024))),
+    }),
+  ),
 });
 export type MonitoringIncident = z.infer<typeof MonitoringIncidentSchema>;
 

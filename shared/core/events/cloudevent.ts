@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 import { fieldError, formatPath, parseOrThrow } from './errors.js';
 import { IdPartSchema, Rfc3339Schema } from './limits.js';
 import { looksLikePubsubPush, MessagePublishedDataSchema, parsePubsubPush, pubsubTriggers } from './pubsub.js';
@@ -11,28 +11,29 @@ export const MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished'
 /** The context attributes of a CloudEvent 1.0 that intake reads. */
 export const CloudEventAttributesSchema = z.object({
   specversion: z.literal('1.0'),
-  type: z.string().min(1, 'expected the event type').max(1024),
-  source: z.string().min(1, 'expected the event source').max(4096),
+  type: z.string().check(z.minLength(1, 'expected the event type'), z.maxLength(1024)),
+  source: z.string().check(z.minLength(1, 'expected the event source'), z.maxLength(4096)),
   id: IdPartSchema,
-  time: Rfc3339Schema.optional(),
+  time: z.optional(Rfc3339Schema),
 });
 type CloudEventAttributes = z.infer<typeof CloudEventAttributesSchema>;
 
-const BinaryAttributesSchema = z
-  .object({
+const BinaryAttributesSchema = z.pipe(
+  z.object({
     'ce-specversion': CloudEventAttributesSchema.shape.specversion,
     'ce-type': CloudEventAttributesSchema.shape.type,
     'ce-source': CloudEventAttributesSchema.shape.source,
     'ce-id': CloudEventAttributesSchema.shape.id,
     'ce-time': CloudEventAttributesSchema.shape.time,
-  })
-  .transform((h) => ({
+  }),
+  z.transform((h) => ({
     specversion: h['ce-specversion'],
     type: h['ce-type'],
     source: h['ce-source'],
     id: h['ce-id'],
     time: h['ce-time'],
-  }));
+  })),
+);
 
 interface EventScope {
   format: string;

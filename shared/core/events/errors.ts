@@ -1,5 +1,5 @@
-import type * as z from 'zod';
 import { BadInputError } from '../errors/index.js';
+import type * as z from '../schema/index.js';
 
 /** One rejected field of an intake body: its dotted path and what was expected there. */
 export interface IntakeIssue {
@@ -29,7 +29,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** Builds the `BadInputError` for a body that failed its format's schema, naming the first failing field. */
-export function intakeError(format: string, prefix: readonly PropertyKey[], error: z.ZodError): BadInputError {
+export function intakeError(format: string, prefix: readonly PropertyKey[], error: z.core.$ZodError): BadInputError {
   const issues: IntakeIssue[] = error.issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => ({
     path: formatPath([...prefix, ...issue.path]),
     message: describeIssue(issue),
@@ -50,7 +50,7 @@ export function fieldError(format: string, path: string, message: string, cause?
 }
 
 /** Parses `value` with `schema`, or throws the intake error naming the first failing field under `prefix`. */
-export function parseOrThrow<T extends z.ZodType>(
+export function parseOrThrow<T extends z.ZodMiniType>(
   schema: T,
   value: unknown,
   format: string,

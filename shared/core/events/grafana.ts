@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 import {
   AlertmanagerAlertSchema,
   checkBatchSize,
@@ -9,31 +9,32 @@ import {
 import { parseOrThrow } from './errors.js';
 import type { AlertTrigger } from './trigger.js';
 
-const UrlSchema = z.string().max(8192).optional();
+const UrlSchema = z.optional(z.string().check(z.maxLength(8192)));
 
 /** One alert of a Grafana webhook contact point: Alertmanager's fields plus links and the query values by refID. */
-export const GrafanaAlertSchema = AlertmanagerAlertSchema.extend({
+export const GrafanaAlertSchema = z.extend(AlertmanagerAlertSchema, {
   silenceURL: UrlSchema,
   dashboardURL: UrlSchema,
   panelURL: UrlSchema,
   imageURL: UrlSchema,
-  values: z
-    .record(z.string().max(256), z.number().nullable())
-    .refine((values) => Object.keys(values).length <= 256, 'expected at most 256 values')
-    .nullish(),
-  valueString: z.string().max(65_536).optional(),
-  orgId: z.number().optional(),
+  values: z.nullish(
+    z
+      .record(z.string().check(z.maxLength(256)), z.nullable(z.number()))
+      .check(z.refine((values) => Object.keys(values).length <= 256, 'expected at most 256 values')),
+  ),
+  valueString: z.optional(z.string().check(z.maxLength(65_536))),
+  orgId: z.optional(z.number()),
 });
 
 /** A Grafana-managed alerting webhook body, `version: "1"`. */
 export const GrafanaWebhookSchema = z.object({
   ...WebhookGroupShape,
   version: z.literal('1'),
-  orgId: z.number().optional(),
-  title: z.string().max(65_536).optional(),
-  message: z.string().max(1_048_576).optional(),
-  state: z.string().max(64).optional(),
-  alerts: z.array(GrafanaAlertSchema).min(1, 'expected at least one alert'),
+  orgId: z.optional(z.number()),
+  title: z.optional(z.string().check(z.maxLength(65_536))),
+  message: z.optional(z.string().check(z.maxLength(1_048_576))),
+  state: z.optional(z.string().check(z.maxLength(64))),
+  alerts: z.array(GrafanaAlertSchema).check(z.minLength(1, 'expected at least one alert')),
 });
 
 function definedValues(values: Record<string, number | null> | null | undefined): Record<string, number> | undefined {

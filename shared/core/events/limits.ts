@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 
 /**
  * Bounds on what one request may carry; anything beyond is hostile or broken and is rejected
@@ -16,12 +16,21 @@ export const IntakeLimits = {
 function boundedMap(valueLength: number) {
   return z
     .record(
-      z.string().max(IntakeLimits.labelKeyLength, `expected keys of at most ${IntakeLimits.labelKeyLength} characters`),
-      z.string().max(valueLength, `expected values of at most ${valueLength} characters`),
+      z
+        .string()
+        .check(
+          z.maxLength(
+            IntakeLimits.labelKeyLength,
+            `expected keys of at most ${IntakeLimits.labelKeyLength} characters`,
+          ),
+        ),
+      z.string().check(z.maxLength(valueLength, `expected values of at most ${valueLength} characters`)),
     )
-    .refine((map) => Object.keys(map).length <= IntakeLimits.labelsPerMap, {
-      message: `expected at most ${IntakeLimits.labelsPerMap} entries`,
-    });
+    .check(
+      z.refine((map) => Object.keys(map).length <= IntakeLimits.labelsPerMap, {
+        message: `expected at most ${IntakeLimits.labelsPerMap} entries`,
+      }),
+    );
 }
 
 /** A `string → string` label map of bounded size. */
@@ -33,8 +42,10 @@ export const BoundedAnnotationsSchema = boundedMap(IntakeLimits.annotationValueL
 /** A non-empty identifier that goes into a trigger id. */
 export const IdPartSchema = z
   .string()
-  .min(1, 'expected a non-empty string')
-  .max(IntakeLimits.idLength, `expected at most ${IntakeLimits.idLength} characters`);
+  .check(
+    z.minLength(1, 'expected a non-empty string'),
+    z.maxLength(IntakeLimits.idLength, `expected at most ${IntakeLimits.idLength} characters`),
+  );
 
 /** An RFC 3339 time such as `2026-01-01T10:00:00.000Z`, any sub-second precision, any offset. */
 export const Rfc3339Schema = z.iso.datetime({ offset: true, error: 'expected RFC 3339 time' });

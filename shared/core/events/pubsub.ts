@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 import { looksLikeCloudMonitoring, parseCloudMonitoring } from './cloud-monitoring.js';
 import { fieldError, formatPath, parseOrThrow } from './errors.js';
 import { BoundedLabelsSchema, IdPartSchema, Rfc3339Schema, toIsoTime } from './limits.js';
@@ -18,34 +18,34 @@ export const CONTINUE_ATTRIBUTE = 'opsfn-continue';
 export const DEAD_LETTER_DELIVERIES = 'CloudPubSubDeadLetterSourceDeliveryCount';
 export const DEAD_LETTER_SUBSCRIPTION = 'CloudPubSubDeadLetterSourceSubscription';
 
-const Base64Schema = z
-  .string()
-  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64')
-  .refine((text) => text.length % 4 !== 1, 'expected base64');
+const Base64Schema = z.string().check(
+  z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+  z.refine((text) => text.length % 4 !== 1, 'expected base64'),
+);
 
 /** A Pub/Sub message as pushed or wrapped in a CloudEvent; snake_case twins and `orderingKey` are optional. */
 export const PubsubMessageSchema = z.object({
-  data: Base64Schema.optional(),
-  attributes: BoundedLabelsSchema.nullish(),
-  messageId: IdPartSchema.optional(),
-  message_id: IdPartSchema.optional(),
-  publishTime: Rfc3339Schema.optional(),
-  publish_time: Rfc3339Schema.optional(),
-  orderingKey: z.string().optional(),
+  data: z.optional(Base64Schema),
+  attributes: z.nullish(BoundedLabelsSchema),
+  messageId: z.optional(IdPartSchema),
+  message_id: z.optional(IdPartSchema),
+  publishTime: z.optional(Rfc3339Schema),
+  publish_time: z.optional(Rfc3339Schema),
+  orderingKey: z.optional(z.string()),
 });
 export type PubsubMessage = z.infer<typeof PubsubMessageSchema>;
 
 /** A raw push-subscription body, `{ subscription, message }` (https://cloud.google.com/pubsub/docs/push). */
 export const PubsubPushSchema = z.object({
-  subscription: z.string().min(1, 'expected the subscription name').max(1024),
+  subscription: z.string().check(z.minLength(1, 'expected the subscription name'), z.maxLength(1024)),
   message: PubsubMessageSchema,
-  deliveryAttempt: z.number().int().optional(),
+  deliveryAttempt: z.optional(z.number().check(z.int())),
 });
 
 /** The `data` of a `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent: `{ message, subscription }`, as Eventarc sends it. */
 export const MessagePublishedDataSchema = z.object({
   message: PubsubMessageSchema,
-  subscription: z.string().max(1024).optional(),
+  subscription: z.optional(z.string().check(z.maxLength(1024))),
 });
 
 /** Where error messages place a message's data, attributes and id. */
@@ -144,7 +144,7 @@ export function messageTriggers(data: unknown, message: PubsubMessage, scope: Me
   ];
 }
 
-const DeliveriesSchema = z.string().regex(/^\d{1,6}$/, 'expected a delivery count');
+const DeliveriesSchema = z.string().check(z.regex(/^\d{1,6}$/, 'expected a delivery count'));
 
 function deadLetterOf(message: PubsubMessage, scope: MessageScope, paths: MessagePaths) {
   const deliveries = message.attributes?.[DEAD_LETTER_DELIVERIES];

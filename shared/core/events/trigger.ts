@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { LabelsSchema } from '../config/index.js';
+import * as z from '../schema/index.js';
 
 /** Where an alert came from. */
 export const AlertSources = ['cloud-monitoring', 'alertmanager', 'grafana'] as const;
@@ -16,17 +16,17 @@ export const AlertSchema = z.object({
   labels: LabelsSchema,
   annotations: LabelsSchema,
   startedAt: z.string(),
-  endedAt: z.string().optional(),
+  endedAt: z.optional(z.string()),
   fingerprint: z.string(),
-  url: z.string().optional(),
-  summary: z.string().optional(),
+  url: z.optional(z.string()),
+  summary: z.optional(z.string()),
   /** Cloud Monitoring: the alert policy id parsed from `condition.name`. */
-  policy: z.string().optional(),
+  policy: z.optional(z.string()),
   /** The observed value and threshold, when the source gives them. */
-  observed: z.number().optional(),
-  threshold: z.number().optional(),
+  observed: z.optional(z.number()),
+  threshold: z.optional(z.number()),
   /** Grafana: the value of each query or expression of the rule, by refID. */
-  values: z.record(z.string(), z.number()).optional(),
+  values: z.optional(z.record(z.string(), z.number())),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 
@@ -41,7 +41,7 @@ export const ScheduledTriggerSchema = z.object({
    * Set when the message comes back through a dead-letter topic: every delivery of it failed, so it is not
    * worked again; a function records what it stood for as failed (a shard) or skips it.
    */
-  deadLettered: z.object({ deliveries: z.number().int().min(0), subscription: z.string() }).optional(),
+  deadLettered: z.optional(z.object({ deliveries: z.number().check(z.int(), z.gte(0)), subscription: z.string() })),
 });
 
 /** An alert notification: one per alert of a batch. */
@@ -57,7 +57,7 @@ export const ManualTriggerSchema = z.object({
   kind: z.literal('manual'),
   id: z.string(),
   payload: z.record(z.string(), z.unknown()),
-  caller: z.string().optional(),
+  caller: z.optional(z.string()),
 });
 
 /** Every way a function can be started, as one discriminated union. */

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { type Severity, SeveritySchema } from '../config/index.js';
+import * as z from '../schema/index.js';
 
 /** One message for people: routed to channels by severity. */
 export interface Notification {
@@ -34,11 +34,11 @@ export interface Notifier {
 /** Validates a notification at the notifier's edge, so a malformed one is reported instead of half-sent. */
 export const NotificationSchema = z.object({
   severity: SeveritySchema,
-  title: z.string().trim().min(1, 'expected a non-empty title'),
+  title: z.string().check(z.trim(), z.minLength(1, 'expected a non-empty title')),
   text: z.string(),
-  dedupKey: z.string().min(1, 'expected a non-empty dedupKey').optional(),
-  resolve: z.boolean().optional(),
-  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-  links: z.array(z.object({ title: z.string().min(1), url: z.string() })).optional(),
-  function: z.string().min(1).optional(),
+  dedupKey: z.optional(z.string().check(z.minLength(1, 'expected a non-empty dedupKey'))),
+  resolve: z.optional(z.boolean()),
+  fields: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+  links: z.optional(z.array(z.object({ title: z.string().check(z.minLength(1)), url: z.string() }))),
+  function: z.optional(z.string().check(z.minLength(1))),
 });

@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 import type { Context, RunResult } from './types.js';
 
 /** The `shard` field of a continued invocation's payload: which shard of which run it is. */
 export const ShardRefSchema = z.strictObject({
-  run: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'expected the run id of a run split into shards'),
-  index: z.number().int().min(0).max(9_999),
+  run: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'expected the run id of a run split into shards')),
+  index: z.number().check(z.int(), z.gte(0), z.lte(9_999)),
 });
 export type ShardRef = z.infer<typeof ShardRefSchema>;
 

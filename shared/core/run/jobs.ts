@@ -1,9 +1,8 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 
 const ConfigPathSchema = z
-  .array(z.union([z.string().max(200), z.number().int().min(0)]))
-  .min(1)
-  .max(12);
+  .array(z.union([z.string().check(z.maxLength(200)), z.number().check(z.int(), z.gte(0))]))
+  .check(z.minLength(1), z.maxLength(12));
 
 /**
  * Loads one dump into a scratch database a function has already created (through its guard): the part of a
@@ -15,16 +14,13 @@ export const RestoreLoadTaskSchema = z.strictObject({
   /** Path of the backup entry (`url`, `endpoint`, `region`, `credentials`): `['backups', 'orders']`. */
   store: ConfigPathSchema,
   /** The dump's object key. */
-  key: z.string().min(1).max(2_000),
+  key: z.string().check(z.minLength(1), z.maxLength(2_000)),
   /** Path of the scratch server (`{ postgres: … }` or `{ mysql: … }`). */
   scratch: ConfigPathSchema,
-  database: z.string().regex(/^[a-z0-9_]{1,63}$/, 'expected a scratch database name'),
-  loader: z
-    .string()
-    .regex(/^[a-z0-9_]{1,63}$/)
-    .optional(),
-  timeoutMs: z.number().int().positive(),
-  idleTimeoutMs: z.number().int().positive(),
+  database: z.string().check(z.regex(/^[a-z0-9_]{1,63}$/, 'expected a scratch database name')),
+  loader: z.optional(z.string().check(z.regex(/^[a-z0-9_]{1,63}$/))),
+  timeoutMs: z.number().check(z.int(), z.positive()),
+  idleTimeoutMs: z.number().check(z.int(), z.positive()),
   stripOwnership: z.boolean(),
 });
 export type RestoreLoadTask = z.infer<typeof RestoreLoadTaskSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schema/index.js';
 
 /**
  * Bounds on what one payload may ask for: a request names at most 1,000 things, each of bounded
@@ -15,18 +15,22 @@ export const PayloadLimits = {
  * thing twice asks for it once (two runs of one restore would collide on its scratch database).
  * @example uniqueList(z.string().max(200), 'backups').parse(['a', 'b', 'a']) // ['a', 'b']
  */
-export function uniqueList<T extends z.ZodType<string>>(item: T, what: string, min = 0) {
-  return z
-    .array(item)
-    .min(min, `expected at least ${min} ${what}`)
-    .max(PayloadLimits.listItems, `expected at most ${PayloadLimits.listItems} ${what}`)
-    .transform((list) => [...new Set(list)]);
+export function uniqueList<T extends z.ZodMiniType<string>>(item: T, what: string, min = 0) {
+  return z.pipe(
+    z
+      .array(item)
+      .check(
+        z.minLength(min, `expected at least ${min} ${what}`),
+        z.maxLength(PayloadLimits.listItems, `expected at most ${PayloadLimits.listItems} ${what}`),
+      ),
+    z.transform((list) => [...new Set(list)]),
+  );
 }
 
 /** A free-text field (a reason for the audit trail) of bounded length. */
 export const PayloadTextSchema = z
   .string()
-  .max(PayloadLimits.textLength, `expected at most ${PayloadLimits.textLength} characters`);
+  .check(z.maxLength(PayloadLimits.textLength, `expected at most ${PayloadLimits.textLength} characters`));
 
 /** The first `max` values joined with `, `, then `and N more`: for messages that name what a request got wrong. */
 export function describeSome(values: readonly string[], max = 20): string {

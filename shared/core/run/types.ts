@@ -1,10 +1,10 @@
-import type * as z from 'zod';
 import type { Logger } from '../audit/index.js';
 import type { Estate, SecretRef } from '../config/index.js';
 import type { ErrorKind } from '../errors/index.js';
 import type { Trigger, TriggerKind } from '../events/index.js';
 import type { Act, ActionRecord } from '../guard/index.js';
 import type { DeliveryResult, Notification } from '../notify/index.js';
+import type * as z from '../schema/index.js';
 import type { StateStore } from '../state/index.js';
 import type { JobRunner } from './jobs.js';
 
@@ -151,8 +151,8 @@ export interface FunctionDefinition<Input = unknown> {
   description: string;
   /** Trigger kinds this function accepts; others are rejected with 400. */
   triggers: readonly TriggerKind[];
-  /** Schema of the payload of scheduled and manual triggers. */
-  input: z.ZodType<Input>;
+  /** Schema of the payload of scheduled and manual triggers: any zod 4 schema (`zod` or `zod/mini`). */
+  input: z.core.$ZodType<Input>;
   run(ctx: Context, input: Input | undefined): Promise<RunResult>;
   /** Extra HTTP routes (progress, approvals); matched before trigger intake. */
   routes?: readonly FunctionRoute[];

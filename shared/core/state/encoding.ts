@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { BadInputError, DependencyError, TooLargeError } from '../errors/index.js';
+import * as z from '../schema/index.js';
 import type { Claim } from './state-store.js';
 
 /** Largest JSON record or claim outcome a state store accepts, in bytes of UTF-8. */

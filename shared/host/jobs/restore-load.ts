@@ -1,21 +1,21 @@
-import * as z from 'zod';
 import { restoreDump, scratchDatabaseAs } from '../../adapters/databases/index.js';
 import { openObjectStore, s3SettingsOf } from '../../adapters/storage/index.js';
 import { type Estate, ScratchServerSchema, type SecretRef, SecretRefSchema } from '../../core/config/index.js';
 import { BadInputError, errorMessage } from '../../core/errors/index.js';
 import type { JobResult, RestoreLoadTask } from '../../core/run/index.js';
+import * as z from '../../core/schema/index.js';
 
 // The parts of a backup entry a load reads; the entry's other keys (checks, restore test) are not its business.
 const StoreEntrySchema = z.looseObject({
-  url: z.string().regex(/^(gs|s3|file):\/\//, 'expected gs://, s3:// or file://'),
-  endpoint: z.string().optional(),
-  region: z.string().optional(),
-  forcePathStyle: z.boolean().optional(),
-  credentials: z.strictObject({ accessKeyId: SecretRefSchema, secretAccessKey: SecretRefSchema }).optional(),
+  url: z.string().check(z.regex(/^(gs|s3|file):\/\//, 'expected gs://, s3:// or file://')),
+  endpoint: z.optional(z.string()),
+  region: z.optional(z.string()),
+  forcePathStyle: z.optional(z.boolean()),
+  credentials: z.optional(z.strictObject({ accessKeyId: SecretRefSchema, secretAccessKey: SecretRefSchema })),
 });
 
 /** The value at `path` in the estate as parsed, validated by `schema`; a wrong path names itself. */
-function at<T>(estate: Estate, path: readonly (string | number)[], schema: z.ZodType<T>): T {
+function at<T>(estate: Estate, path: readonly (string | number)[], schema: z.ZodMiniType<T>): T {
   let value: unknown = estate;
   for (const step of path) value = (value as Record<string | number, unknown> | undefined)?.[step];
   const parsed = schema.safeParse(value);

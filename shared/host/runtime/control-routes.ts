@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { CONTROL_ROUTES, summarizeZodIssues } from '../../core/config/index.js';
 import { BadInputError } from '../../core/errors/index.js';
 import { GuardKeys, type PauseRecord, readPauseFile } from '../../core/guard/index.js';
 import type { FunctionRoute, RouteRequest } from '../../core/run/index.js';
+import * as z from '../../core/schema/index.js';
 import type { Runtime } from './runtime.js';
 
 /** The path of the kill switch's routes on `opsfn serve`: `GET /control`, `POST /control/pause`, `POST /control/resume`. */
@@ -10,8 +10,8 @@ export const CONTROL_PATH = CONTROL_ROUTES;
 
 const ControlBodySchema = z.strictObject({
   /** One function's entry point; every function when omitted. */
-  function: z.string().min(1).max(100).optional(),
-  reason: z.string().min(1).max(500).optional(),
+  function: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
 });
 
 /** One pause in force, where it is kept. */

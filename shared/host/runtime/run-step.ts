@@ -3,6 +3,7 @@ import { summarizeZodIssues } from '../../core/config/index.js';
 import { BadInputError, type OpsError, toOpsError } from '../../core/errors/index.js';
 import type { Trigger } from '../../core/events/index.js';
 import type { Context, FunctionDefinition, ResultEnvelope, RunResult } from '../../core/run/index.js';
+import { safeParse } from '../../core/schema/index.js';
 import type { RunOptions, Services } from './services.js';
 
 /** One invocation of a function as the steps of its run see it. */
@@ -39,7 +40,7 @@ function validateInput<Input>(definition: FunctionDefinition<Input>, trigger: Tr
     );
   }
   if (trigger.kind === 'alert') return undefined;
-  const parsed = definition.input.safeParse(trigger.payload);
+  const parsed = safeParse(definition.input, trigger.payload);
   if (!parsed.success) {
     throw new BadInputError(
       `invalid ${trigger.kind} payload for ${definition.name}: ${summarizeZodIssues(parsed.error)}`,

@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from '../../core/schema/index.js';
 import type { HistoryEntry } from '../runtime/index.js';
 
 const DrillExtraSchema = z.object({
   plan: z.string(),
-  status: z.string().optional(),
-  rto: z.number().nullable().optional(),
-  rpo: z.number().nullable().optional(),
+  status: z.optional(z.string()),
+  rto: z.optional(z.nullable(z.number())),
+  rpo: z.optional(z.nullable(z.number())),
   targets: z.object({ rto: z.number(), rpo: z.number() }),
 });
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { defineFunction } from '../../../shared/core/run/define-function.js';
+import * as z from '../../../shared/core/schema/index.js';
 import {
   alertTrigger,
   createTestRunner,
@@ -20,7 +20,7 @@ const reporter = defineFunction({
   name: 'reporter',
   description: 'notifies, then mutates once with a ten-minute cooldown',
   triggers: ['manual', 'alert', 'scheduled'],
-  input: z.object({ title: z.string().default('finding') }),
+  input: z.object({ title: z._default(z.string(), 'finding') }),
   async run(ctx, input) {
     await ctx.notify({ severity: 'warning', title: input?.title ?? ctx.trigger.id, text: 'seen' });
     const outcome = await ctx.act('restart', 'web', async () => 'restarted', { cooldownMs: 600_000 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schema/index.js';
 import { SecretRefSchema } from '../types.js';
 
 /**
@@ -7,23 +7,25 @@ import { SecretRefSchema } from '../types.js';
  */
 export const RoutePatternSchema = z
   .string()
-  .regex(/^(GET|POST) \/[A-Za-z0-9_./-]*\*?$/, 'expected "METHOD /path" like "POST /", "POST /approve" or "GET /*"');
+  .check(
+    z.regex(/^(GET|POST) \/[A-Za-z0-9_./-]*\*?$/, 'expected "METHOD /path" like "POST /", "POST /approve" or "GET /*"'),
+  );
 
 /**
  * What a scoped token may call: one function (or `control`, the kill switch's routes on `opsfn serve`), all of its
  * routes unless `routes` narrows them.
  */
 export const GrantSchema = z.strictObject({
-  function: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'expected a function entry point like "rollback"'),
-  routes: z.array(RoutePatternSchema).min(1).optional(),
+  function: z.string().check(z.regex(/^[a-z][A-Za-z0-9]*$/, 'expected a function entry point like "rollback"')),
+  routes: z.optional(z.array(RoutePatternSchema).check(z.minLength(1))),
 });
 export type Grant = z.infer<typeof GrantSchema>;
 
 /** A named bearer token; the caller becomes `token:<name>`, limited to `allow` when it is given. */
 export const ScopedTokenSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case name like "alertmanager"'),
+  name: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case name like "alertmanager"')),
   token: SecretRefSchema,
-  allow: z.array(GrantSchema).min(1).optional(),
+  allow: z.optional(z.array(GrantSchema).check(z.minLength(1))),
 });
 export type ScopedToken = z.infer<typeof ScopedTokenSchema>;
 
@@ -31,7 +33,7 @@ export type ScopedToken = z.infer<typeof ScopedTokenSchema>;
 export const TokenEntrySchema = z.union([SecretRefSchema, ScopedTokenSchema]);
 export type TokenEntry = z.infer<typeof TokenEntrySchema>;
 
-const Emails = z.array(z.email({ error: 'expected an email address' })).optional();
+const Emails = z.optional(z.array(z.email({ error: 'expected an email address' })));
 
 /**
  * Google-signed ID tokens. Anyone can mint one for any audience, so the callers are named: `emails`,
@@ -40,18 +42,25 @@ const Emails = z.array(z.email({ error: 'expected an email address' })).optional
  */
 export const OidcConfigSchema = z
   .strictObject({
-    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    audience: z.union([
+      z.string().check(z.minLength(1)),
+      z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+    ]),
     emails: Emails,
-    domains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'expected a domain like "example.com"')).optional(),
-    subjects: z.array(z.string().min(1)).optional(),
+    domains: z.optional(
+      z.array(z.string().check(z.regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'expected a domain like "example.com"'))),
+    ),
+    subjects: z.optional(z.array(z.string().check(z.minLength(1)))),
     scheduler: Emails,
   })
-  .refine(
-    (oidc) => [oidc.emails, oidc.domains, oidc.subjects, oidc.scheduler].some((list) => (list?.length ?? 0) > 0),
-    {
-      message:
-        'name who may call: emails, domains, subjects or scheduler (any Google identity can mint a token for any audience)',
-    },
+  .check(
+    z.refine(
+      (oidc) => [oidc.emails, oidc.domains, oidc.subjects, oidc.scheduler].some((list) => (list?.length ?? 0) > 0),
+      {
+        message:
+          'name who may call: emails, domains, subjects or scheduler (any Google identity can mint a token for any audience)',
+      },
+    ),
   );
 export type OidcConfig = z.infer<typeof OidcConfigSchema>;
 
@@ -61,31 +70,37 @@ export type OidcConfig = z.infer<typeof OidcConfigSchema>;
  */
 export const AuthConfigSchema = z
   .strictObject({
-    mode: z.enum(['app', 'platform']).default('app'),
-    tokens: z.array(TokenEntrySchema).default([]),
-    oidc: OidcConfigSchema.optional(),
+    mode: z._default(z.enum(['app', 'platform']), 'app'),
+    tokens: z._default(z.array(TokenEntrySchema), []),
+    oidc: z.optional(OidcConfigSchema),
   })
-  .superRefine((auth, ctx) => {
-    if (auth.mode === 'platform' && (auth.tokens.length > 0 || auth.oidc)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mode'],
-        message: 'platform mode checks no credentials in opsfn: drop tokens and oidc, or drop mode',
-      });
-    }
-    if (auth.mode === 'app' && auth.tokens.length === 0 && !auth.oidc) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [],
-        message: 'give tokens or oidc, or mode: platform (Cloud Run IAM only)',
-      });
-    }
-    const seen = new Set<string>();
-    for (const [i, entry] of auth.tokens.entries()) {
-      if (!('name' in entry)) continue;
-      if (seen.has(entry.name))
-        ctx.addIssue({ code: 'custom', path: ['tokens', i, 'name'], message: `duplicate token name "${entry.name}"` });
-      seen.add(entry.name);
-    }
-  });
+  .check(
+    z.superRefine((auth, ctx) => {
+      if (auth.mode === 'platform' && (auth.tokens.length > 0 || auth.oidc)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mode'],
+          message: 'platform mode checks no credentials in opsfn: drop tokens and oidc, or drop mode',
+        });
+      }
+      if (auth.mode === 'app' && auth.tokens.length === 0 && !auth.oidc) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: 'give tokens or oidc, or mode: platform (Cloud Run IAM only)',
+        });
+      }
+      const seen = new Set<string>();
+      for (const [i, entry] of auth.tokens.entries()) {
+        if (!('name' in entry)) continue;
+        if (seen.has(entry.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tokens', i, 'name'],
+            message: `duplicate token name "${entry.name}"`,
+          });
+        seen.add(entry.name);
+      }
+    }),
+  );
 export type AuthConfig = z.infer<typeof AuthConfigSchema>;

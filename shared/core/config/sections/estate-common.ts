@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schema/index.js';
 import { knownNames } from '../references.js';
 import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
 import { ComposeServiceSchema } from './compose-service.js';
@@ -16,13 +16,13 @@ export const CloudRunServiceSchema = z.strictObject({
 export const KubernetesServiceSchema = z
   .strictObject({
     platform: z.literal('kubernetes'),
-    context: NameSchema.optional(),
-    server: z.url().optional(),
-    token: SecretRefSchema.optional(),
-    namespace: NameSchema.default('default'),
+    context: z.optional(NameSchema),
+    server: z.optional(z.url()),
+    token: z.optional(SecretRefSchema),
+    namespace: z._default(NameSchema, 'default'),
     deployment: NameSchema,
   })
-  .refine((s) => !(s.context && s.server), { message: 'give either "context" or "server", not both' });
+  .check(z.refine((s) => !(s.context && s.server), { message: 'give either "context" or "server", not both' }));
 
 /** One service of the estate, by platform. */
 export const ServiceSchema = z.discriminatedUnion('platform', [
@@ -34,7 +34,7 @@ export type Service = z.infer<typeof ServiceSchema>;
 export type CloudRunService = z.infer<typeof CloudRunServiceSchema>;
 export type KubernetesService = z.infer<typeof KubernetesServiceSchema>;
 
-const DbUrlSchema = z.union([z.string().regex(/^[a-z][a-z0-9+.-]*:\/\//i, 'expected a URL'), SecretRefSchema]);
+const DbUrlSchema = z.union([z.string().check(z.regex(/^[a-z][a-z0-9+.-]*:\/\//i, 'expected a URL')), SecretRefSchema]);
 
 /** One database of the estate, by kind. */
 export const DatabaseSchema = z.discriminatedUnion('kind', [
@@ -48,24 +48,24 @@ export type Database = z.infer<typeof DatabaseSchema>;
 export const StateConfigSchema = z.union([
   z.literal('memory'),
   z.strictObject({
-    redis: z.union([z.string().regex(/^rediss?:\/\//, 'expected redis:// URL'), SecretRefSchema]),
-    prefix: z.string().default('opsfn:'),
+    redis: z.union([z.string().check(z.regex(/^rediss?:\/\//, 'expected redis:// URL')), SecretRefSchema]),
+    prefix: z._default(z.string(), 'opsfn:'),
   }),
 ]);
 export type StateConfig = z.infer<typeof StateConfigSchema>;
 
-const EndpointSchema = z.strictObject({ url: z.url(), credentials: z.literal('none').optional() });
+const EndpointSchema = z.strictObject({ url: z.url(), credentials: z.optional(z.literal('none')) });
 export type Endpoint = z.infer<typeof EndpointSchema>;
 
 /** API root overrides: private endpoints in production, local fakes in tests. */
 export const EndpointsSchema = z.strictObject({
-  run: EndpointSchema.optional(),
-  sqladmin: EndpointSchema.optional(),
-  monitoring: EndpointSchema.optional(),
-  storage: EndpointSchema.optional(),
-  s3: EndpointSchema.optional(),
-  kubernetes: EndpointSchema.optional(),
-  prometheus: PrometheusEndpointSchema.optional(),
+  run: z.optional(EndpointSchema),
+  sqladmin: z.optional(EndpointSchema),
+  monitoring: z.optional(EndpointSchema),
+  storage: z.optional(EndpointSchema),
+  s3: z.optional(EndpointSchema),
+  kubernetes: z.optional(EndpointSchema),
+  prometheus: z.optional(PrometheusEndpointSchema),
 });
 export type Endpoints = z.infer<typeof EndpointsSchema>;
 
@@ -76,21 +76,21 @@ export type Severity = z.infer<typeof SeveritySchema>;
 
 const ChannelSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('slack'), url: SecretRefSchema }),
-  z.strictObject({ type: z.literal('pagerduty'), routingKey: SecretRefSchema, url: z.url().optional() }),
+  z.strictObject({ type: z.literal('pagerduty'), routingKey: SecretRefSchema, url: z.optional(z.url()) }),
   z.strictObject({
     type: z.literal('feishu'),
     url: SecretRefSchema,
-    secret: SecretRefSchema.optional(),
-    msgType: z.enum(['interactive', 'text']).default('interactive'),
+    secret: z.optional(SecretRefSchema),
+    msgType: z._default(z.enum(['interactive', 'text']), 'interactive'),
   }),
   z.strictObject({
     type: z.literal('webhook'),
     url: z.union([z.url(), SecretRefSchema]),
-    headers: z.record(z.string(), z.union([z.string(), SecretRefSchema])).optional(),
+    headers: z.optional(z.record(z.string(), z.union([z.string(), SecretRefSchema]))),
   }),
   z.strictObject({
     type: z.literal('pubsub'),
-    topic: z.string().regex(/^projects\/[^/]+\/topics\/[^/]+$/, 'expected "projects/P/topics/T"'),
+    topic: z.string().check(z.regex(/^projects\/[^/]+\/topics\/[^/]+$/, 'expected "projects/P/topics/T"')),
   }),
 ]);
 export type Channel = z.infer<typeof ChannelSchema>;
@@ -98,96 +98,106 @@ export type Channel = z.infer<typeof ChannelSchema>;
 /** Notification channels and the routes that pick them by severity. */
 export const NotifyConfigSchema = z
   .strictObject({
-    channels: z.record(NameSchema, ChannelSchema).default({}),
-    routes: z
-      .array(
+    channels: z._default(z.record(NameSchema, ChannelSchema), {}),
+    routes: z._default(
+      z.array(
         z.strictObject({
           severity: z.union([SeveritySchema, z.array(SeveritySchema)]),
-          channels: z.array(NameSchema).min(1),
-          functions: z.array(NameSchema).optional(),
+          channels: z.array(NameSchema).check(z.minLength(1)),
+          functions: z.optional(z.array(NameSchema)),
         }),
-      )
-      .default([]),
-    timeout: DurationSchema.default(5_000),
-    retries: z.number().int().min(0).max(10).default(3),
+      ),
+      [],
+    ),
+    timeout: z._default(DurationSchema, 5_000),
+    retries: z._default(z.number().check(z.int(), z.gte(0), z.lte(10)), 3),
   })
-  .superRefine((notify, ctx) => {
-    // A typo in a route would otherwise surface only when the page it should carry is lost.
-    const defined = Object.keys(notify.channels);
-    notify.routes.forEach((route, r) => {
-      route.channels.forEach((name, c) => {
-        if (defined.includes(name)) return;
-        ctx.addIssue({
-          code: 'custom',
-          path: ['routes', r, 'channels', c],
-          message: `unknown channel "${name}" ${knownNames(name, defined)}`,
+  .check(
+    z.superRefine((notify, ctx) => {
+      // A typo in a route would otherwise surface only when the page it should carry is lost.
+      const defined = Object.keys(notify.channels);
+      notify.routes.forEach((route, r) => {
+        route.channels.forEach((name, c) => {
+          if (defined.includes(name)) return;
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', r, 'channels', c],
+            message: `unknown channel "${name}" ${knownNames(name, defined)}`,
+          });
         });
       });
-    });
-  });
+    }),
+  );
 export type NotifyConfig = z.infer<typeof NotifyConfigSchema>;
 
-const WindowSchema = z.strictObject({ max: z.number().int().positive(), window: DurationSchema });
+const WindowSchema = z.strictObject({ max: z.number().check(z.int(), z.positive()), window: DurationSchema });
 
 /** Guardrails shared by every mutation: freeze windows, rate limits, breaker, lock lifetime. */
 export const GuardConfigSchema = z.strictObject({
-  freezeWindows: z
-    .array(
+  freezeWindows: z._default(
+    z.array(
       z.union([
         z.strictObject({
           start: z.iso.datetime({ offset: true }),
           end: z.iso.datetime({ offset: true }),
-          reason: z.string().default('freeze'),
+          reason: z._default(z.string(), 'freeze'),
         }),
-        z.strictObject({ cron: z.string().min(9), duration: DurationSchema, reason: z.string().default('freeze') }),
+        z.strictObject({
+          cron: z.string().check(z.minLength(9)),
+          duration: DurationSchema,
+          reason: z._default(z.string(), 'freeze'),
+        }),
       ]),
-    )
-    .default([]),
-  rateLimit: z
-    .strictObject({
-      perTarget: WindowSchema.default({ max: 3, window: 3_600_000 }),
-      global: WindowSchema.default({ max: 10, window: 3_600_000 }),
-    })
-    .prefault({}),
-  breaker: z
-    .strictObject({ max: z.number().int().positive(), window: DurationSchema, open: DurationSchema })
-    .prefault({ max: 20, window: '1h', open: '1h' }),
-  lockTtl: DurationSchema.default(15 * 60_000),
+    ),
+    [],
+  ),
+  rateLimit: z.prefault(
+    z.strictObject({
+      perTarget: z._default(WindowSchema, { max: 3, window: 3_600_000 }),
+      global: z._default(WindowSchema, { max: 10, window: 3_600_000 }),
+    }),
+    {},
+  ),
+  breaker: z.prefault(
+    z.strictObject({ max: z.number().check(z.int(), z.positive()), window: DurationSchema, open: DurationSchema }),
+    { max: 20, window: '1h', open: '1h' },
+  ),
+  lockTtl: z._default(DurationSchema, 15 * 60_000),
   /**
    * A kill switch on the host's disk, for an estate without a shared store: while this file exists every function
    * refuses mutations, while `<pauseFile>.<function>` exists that one does (the first line is the reason).
    */
-  pauseFile: z
-    .string()
-    .regex(/^\/[^\0]*[^/]$/, 'expected an absolute file path like "/var/lib/opsfn/pause"')
-    .optional(),
+  pauseFile: z.optional(
+    z.string().check(z.regex(/^\/[^\0]*[^/]$/, 'expected an absolute file path like "/var/lib/opsfn/pause"')),
+  ),
 });
 export type GuardConfig = z.infer<typeof GuardConfigSchema>;
 
 /** Runtime limits of the HTTP intake. */
 export const LimitsSchema = z.strictObject({
-  body: SizeSchema.default(1024 * 1024),
+  body: z._default(SizeSchema, 1024 * 1024),
   // The idempotency claim lives for timeout + 1 min; it must expire well inside Pub/Sub's redelivery
   // window (message retention, at least 10 min) so a crashed run's message is run again.
-  timeout: DurationSchema.refine(
-    (ms) => ms <= 3_600_000,
-    'expected at most 1h (the longest Cloud Run request)',
-  ).default(540_000),
+  timeout: z._default(
+    DurationSchema.check(z.refine((ms) => ms <= 3_600_000, 'expected at most 1h (the longest Cloud Run request)')),
+    540_000,
+  ),
   /**
    * When a run is split into shards, each run as an invocation of its own (backupVerify and certExpiry READMEs):
    * work per shard, and how long a run waits for its shards before reporting the missing ones failed.
    */
-  shards: z
-    .strictObject({
-      backups: z.number().int().min(1, 'expected at least 1').max(1_000).default(16),
-      endpoints: z.number().int().min(1, 'expected at least 1').max(10_000).default(2_000),
+  shards: z.prefault(
+    z.strictObject({
+      backups: z._default(z.number().check(z.int(), z.gte(1, 'expected at least 1'), z.lte(1_000)), 16),
+      endpoints: z._default(z.number().check(z.int(), z.gte(1, 'expected at least 1'), z.lte(10_000)), 2_000),
       // Five deliveries of a 9-minute invocation with Pub/Sub's backoff (up to 10 min) end within about 95 min.
-      deadline: DurationSchema.refine((ms) => ms >= 60_000, 'expected at least 1m').default(2 * 3_600_000),
-    })
-    .prefault({}),
+      deadline: z._default(DurationSchema.check(z.refine((ms) => ms >= 60_000, 'expected at least 1m')), 2 * 3_600_000),
+    }),
+    {},
+  ),
 });
 
 /** Where run reports are written: gs://, s3:// or file://. */
 export const ReportsSchema = z.strictObject({
-  url: z.string().regex(/^(gs|s3|file):\/\//, 'expected gs://, s3:// or file:// URL'),
+  url: z.string().check(z.regex(/^(gs|s3|file):\/\//, 'expected gs://, s3:// or file:// URL')),
 });

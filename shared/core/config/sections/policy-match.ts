@@ -1,15 +1,17 @@
-import * as z from 'zod';
+import * as z from '../../schema/index.js';
 import { LabelsSchema } from '../types.js';
 
 /** Which alerts a policy answers: every given field must match. */
 export const PolicyMatchSchema = z
   .strictObject({
-    alert: z.string().min(1).optional(),
-    policy: z.string().min(1).optional(),
-    labels: LabelsSchema.optional(),
+    alert: z.optional(z.string().check(z.minLength(1))),
+    policy: z.optional(z.string().check(z.minLength(1))),
+    labels: z.optional(LabelsSchema),
   })
-  .refine((m) => m.alert !== undefined || m.policy !== undefined || m.labels !== undefined, {
-    message: 'expected at least one of "alert", "policy" or "labels"',
-  });
+  .check(
+    z.refine((m) => m.alert !== undefined || m.policy !== undefined || m.labels !== undefined, {
+      message: 'expected at least one of "alert", "policy" or "labels"',
+    }),
+  );
 /** A validated `match` of an alert-driven policy. */
 export type PolicyMatch = z.infer<typeof PolicyMatchSchema>;

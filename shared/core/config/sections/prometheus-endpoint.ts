@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schema/index.js';
 import { SecretRefSchema } from '../types.js';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -11,7 +11,7 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 export const PrometheusCredentialsSchema = z.union([
   z.enum(['none', 'google']),
   z.strictObject({ bearer: SecretRefSchema }),
-  z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: SecretRefSchema }) }),
+  z.strictObject({ basic: z.strictObject({ username: z.string().check(z.minLength(1)), password: SecretRefSchema }) }),
 ]);
 /** Prometheus credentials as the estate gives them. */
 export type PrometheusCredentials = z.infer<typeof PrometheusCredentialsSchema>;
@@ -21,14 +21,16 @@ export type PrometheusCredentials = z.infer<typeof PrometheusCredentialsSchema>;
  * for Managed Service for Prometheus) and its credentials, which never travel over plain http off the machine.
  */
 export const PrometheusEndpointSchema = z
-  .strictObject({ url: z.url(), credentials: PrometheusCredentialsSchema.optional() })
-  .refine(
-    (e) =>
-      e.credentials === undefined ||
-      e.credentials === 'none' ||
-      new URL(e.url).protocol === 'https:' ||
-      LOOPBACK.has(new URL(e.url).hostname),
-    { message: 'credentials are sent only to an https:// URL (or a loopback one)', path: ['credentials'] },
+  .strictObject({ url: z.url(), credentials: z.optional(PrometheusCredentialsSchema) })
+  .check(
+    z.refine(
+      (e) =>
+        e.credentials === undefined ||
+        e.credentials === 'none' ||
+        new URL(e.url).protocol === 'https:' ||
+        LOOPBACK.has(new URL(e.url).hostname),
+      { message: 'credentials are sent only to an https:// URL (or a loopback one)', path: ['credentials'] },
+    ),
   );
 /** The validated `endpoints.prometheus`. */
 export type PrometheusEndpoint = z.infer<typeof PrometheusEndpointSchema>;

@@ -1,22 +1,24 @@
-import * as z from 'zod';
+import * as z from '../../schema/index.js';
 import { SecretRefSchema } from '../types.js';
 
 /** A URL matching `pattern`, or a secret reference resolved at run time (it may carry a password). */
 export const UrlOrSecretSchema = (pattern: RegExp, expectation: string) =>
-  z.union([z.string().regex(pattern, expectation), SecretRefSchema]);
+  z.union([z.string().check(z.regex(pattern, expectation)), SecretRefSchema]);
 
 /** One SQL assertion run against a restored scratch database: the first column of the first row is compared. */
 export const AssertionSchema = z
   .strictObject({
-    name: z.string().min(1).optional(),
-    sql: z.string().min(1, 'expected a SQL query'),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    equals: z.union([z.number(), z.string(), z.boolean()]).optional(),
+    name: z.optional(z.string().check(z.minLength(1))),
+    sql: z.string().check(z.minLength(1, 'expected a SQL query')),
+    min: z.optional(z.number()),
+    max: z.optional(z.number()),
+    equals: z.optional(z.union([z.number(), z.string(), z.boolean()])),
   })
-  .refine((a) => a.min !== undefined || a.max !== undefined || a.equals !== undefined, {
-    message: 'expected at least one of "min", "max" or "equals"',
-  });
+  .check(
+    z.refine((a) => a.min !== undefined || a.max !== undefined || a.equals !== undefined, {
+      message: 'expected at least one of "min", "max" or "equals"',
+    }),
+  );
 /** A validated SQL assertion. */
 export type Assertion = z.infer<typeof AssertionSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../core/schema/index.js';
 import { callFunctionRoute } from '../function-routes.js';
 import { badge, duration, html, relative, type SafeHtml } from '../html.js';
 import { csrfField, type PageContext } from '../page.js';
@@ -6,9 +6,9 @@ import { csrfField, type PageContext } from '../page.js';
 const StepSchema = z.object({
   name: z.string(),
   status: z.string(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  detail: z.string().optional(),
+  startedAt: z.optional(z.string()),
+  finishedAt: z.optional(z.string()),
+  detail: z.optional(z.string()),
 });
 
 const DrillSchema = z.object({
@@ -16,30 +16,28 @@ const DrillSchema = z.object({
   plan: z.string(),
   status: z.string(),
   startedAt: z.string(),
-  finishedAt: z.string().nullable().optional(),
-  steps: z.array(StepSchema).default([]),
-  resources: z.array(z.object({ kind: z.string(), name: z.string(), state: z.string() }).loose()).default([]),
-  approval: z
-    .object({ approvedBy: z.string().optional(), approvedAt: z.string().optional() })
-    .loose()
-    .nullable()
-    .optional(),
-  cancel: z.object({ by: z.string(), at: z.string() }).nullable().optional(),
-  measurements: z
-    .object({
-      rto: z.number().optional(),
-      rpo: z.number().optional(),
-      targets: z.object({ rto: z.number(), rpo: z.number() }),
-      rtoOk: z.boolean().optional(),
-      rpoOk: z.boolean().optional(),
-      notes: z.array(z.string()).default([]),
-    })
-    .nullable()
-    .optional(),
-  report: z
-    .object({ json: z.string().optional(), html: z.string().optional(), error: z.string().optional() })
-    .nullable()
-    .optional(),
+  finishedAt: z.optional(z.nullable(z.string())),
+  steps: z._default(z.array(StepSchema), []),
+  resources: z._default(z.array(z.looseObject({ kind: z.string(), name: z.string(), state: z.string() })), []),
+  approval: z.optional(
+    z.nullable(z.looseObject({ approvedBy: z.optional(z.string()), approvedAt: z.optional(z.string()) })),
+  ),
+  cancel: z.optional(z.nullable(z.object({ by: z.string(), at: z.string() }))),
+  measurements: z.optional(
+    z.nullable(
+      z.object({
+        rto: z.optional(z.number()),
+        rpo: z.optional(z.number()),
+        targets: z.object({ rto: z.number(), rpo: z.number() }),
+        rtoOk: z.optional(z.boolean()),
+        rpoOk: z.optional(z.boolean()),
+        notes: z._default(z.array(z.string()), []),
+      }),
+    ),
+  ),
+  report: z.optional(
+    z.nullable(z.object({ json: z.optional(z.string()), html: z.optional(z.string()), error: z.optional(z.string()) })),
+  ),
 });
 type Drill = z.infer<typeof DrillSchema>;
 
@@ -111,8 +109,7 @@ export async function drillsPage(ctx: PageContext): Promise<SafeHtml> {
     return html`<p class="muted">drDrill is not served here.</p>`;
   const answer = await callFunctionRoute(ctx.runtime, 'drDrill', { method: 'GET', subpath: '', caller: ctx.caller });
   const drills = z
-    .array(DrillSchema.pick({ id: true, plan: true, status: true, startedAt: true, finishedAt: true }))
-    .catch([])
+    .catch(z.array(z.pick(DrillSchema, { id: true, plan: true, status: true, startedAt: true, finishedAt: true })), [])
     .parse(answer.body.drills);
   const plans = Object.keys(ctx.runtime.config.drills ?? {});
   return html`<p>Start a drill from <a href="/console/run?function=drDrill">Run now</a>${plans.length ? html` (plans: ${plans.join(', ')})` : ''}.</p>

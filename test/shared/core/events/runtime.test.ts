@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { parseRequest, type Trigger } from '../../../../shared/core/events/index.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { runForTest } from '../../../../shared/testing/index.js';
 import { testEstate } from '../../../support/estate.js';
@@ -12,7 +12,7 @@ function recorder(seen: string[]) {
     name: 'recordIntake',
     description: 'Records what it was started by.',
     triggers: ['alert', 'scheduled', 'manual'],
-    input: z.object({ backups: z.array(z.string()).optional() }),
+    input: z.object({ backups: z.optional(z.array(z.string())) }),
     async run(ctx) {
       const t = ctx.trigger;
       seen.push(t.kind === 'alert' ? `${t.alert.name}/${t.alert.labels.deployment ?? '-'}` : t.kind);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { createNotifier } from '../../../../shared/core/notify/create-notifier.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { createRuntime } from '../../../../shared/host/runtime/runtime.js';
 import { runForTest } from '../../../../shared/testing/index.js';
 import { captureLogs, testEstateOf } from '../../../support/estate.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { BadInputError, DependencyError } from '../../../../shared/core/errors/ops-error.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { finishOverdue, runShard, startFanout } from '../../../../shared/core/run/fanout.js';
 import { type Fanout, FanoutKeys, ShardRefSchema } from '../../../../shared/core/run/fanout-types.js';
 import type { ResultEnvelope } from '../../../../shared/core/run/types.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { createRunner } from '../../../../shared/host/runtime/invoke.js';
 import { createServices } from '../../../../shared/host/runtime/services.js';
@@ -41,7 +41,7 @@ function harness(keys: string[], behaviour: { fail?: Map<string, Error> } = {}) 
     name: 'fanned',
     description: 'splits its keys into shards',
     triggers: ['scheduled', 'manual'],
-    input: z.strictObject({ shard: ShardRefSchema.optional() }),
+    input: z.strictObject({ shard: z.optional(ShardRefSchema) }),
     deadLetters: true,
     async run(ctx, input) {
       if (input?.shard) return runShard(ctx, input.shard, fanout);

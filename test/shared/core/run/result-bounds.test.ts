@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import { boundEnvelope, boundList, boundText, ResultLimits } from '../../../../shared/core/run/result-bounds.js';
 import type { ResultEnvelope } from '../../../../shared/core/run/types.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { idempotencyKey } from '../../../../shared/host/runtime/idempotency.js';
 import { runForTest } from '../../../../shared/testing/index.js';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { EstateSchema } from '../../../../functions/estate.js';
 import type { Trigger } from '../../../../shared/core/events/trigger.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { RedisStateStore } from '../../../../shared/core/state/redis.js';
 import { runForTest } from '../../../../shared/testing/index.js';
 

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { composeEstateSchema } from '../../../../shared/core/config/compose.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import type { CliCommand } from '../../../../shared/host/cli/command.js';
 import { main } from '../../../../shared/host/cli/main.js';
 import { captureIo } from '../../../support/cli-io.js';
@@ -19,7 +19,7 @@ const echo = defineFunction({
   name: 'echo',
   description: 'returns its payload',
   triggers: ['manual'],
-  input: z.strictObject({ plan: z.string().optional(), quick: z.boolean().optional() }),
+  input: z.strictObject({ plan: z.optional(z.string()), quick: z.optional(z.boolean()) }),
   flags: [
     { flag: 'plan', field: 'plan', type: 'string', value: 'NAME' },
     { flag: 'quick', field: 'quick', type: 'boolean' },

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import type { EstateInput } from '../../../../functions/estate.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { captureLogs, testEstateOf } from '../../../support/estate.js';
 import { type CallLog, makeMutateFunction } from '../../../support/mutate-function.js';

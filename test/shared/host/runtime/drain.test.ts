@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import type { Trigger } from '../../../../shared/core/events/trigger.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { REDELIVER_PREFIX } from '../../../../shared/host/runtime/drain.js';
 import { ShutdownError } from '../../../../shared/host/runtime/errors.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import type { EstateInput } from '../../../../functions/estate.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import type { RuntimeOptions } from '../../../../shared/host/runtime/runtime.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { DependencyError, NotFoundError } from '../../../../shared/core/errors/index.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { runForTest } from '../../../../shared/testing/index.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { type FrameworkRegistrar, registerFunctions, targetNames } from '../../../../shared/host/runtime/register.js';
 import { createRuntime } from '../../../../shared/host/runtime/runtime.js';

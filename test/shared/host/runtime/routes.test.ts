@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';
 import { recordingNotifier } from '../../../support/recording-notifier.js';
@@ -16,7 +16,7 @@ const job = defineFunction({
   name: 'job',
   description: 'two steps across invocations',
   triggers: ['manual', 'scheduled'],
-  input: z.strictObject({ id: z.string(), step: z.number().int().default(1) }),
+  input: z.strictObject({ id: z.string(), step: z._default(z.number().check(z.int()), 1) }),
   async run(ctx, input) {
     const { id, step } = input!;
     await ctx.state.put(`job:${id}`, { step, at: ctx.now().toISOString() });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { ScheduleSchema } from '../../../../shared/core/config/schedule.js';
 import { DependencyError } from '../../../../shared/core/errors/index.js';
 import type { Trigger } from '../../../../shared/core/events/trigger.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { createRuntime } from '../../../../shared/host/runtime/runtime.js';
 import { type Scheduler, startScheduler } from '../../../../shared/host/runtime/scheduler.js';

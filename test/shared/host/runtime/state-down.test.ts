@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
+import * as z from '../../../../shared/core/schema/index.js';
 import { createRuntime } from '../../../../shared/host/runtime/runtime.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';
 import { type CallLog, makeMutateFunction } from '../../../support/mutate-function.js';
