@@ -21,6 +21,9 @@ describe('deploy/compose', () => {
     // biome-ignore lint/suspicious/noExplicitAny: compose output is free-form YAML
     const opsfn = (parse(stdout) as any).services.opsfn;
     expect(opsfn.environment.REDIS_URL).toBe('redis://redis:6379');
+    // Restarted when it outgrows its memory, as the Kubernetes Deployment is (compose v1 prints 512m, v2 bytes).
+    expect(opsfn.restart).toBe('unless-stopped');
+    expect(String(opsfn.mem_limit)).toMatch(/^(512m|536870912)$/);
     // compose v1 prints volumes as `source:target:mode`, v2 as objects.
     const mounts = (opsfn.volumes as (string | { source: string; target: string })[]).map((v) =>
       typeof v === 'string' ? v.split(':').slice(0, 2).join(':') : `${v.source}:${v.target}`,

@@ -45,6 +45,8 @@ describe('deploy/kubernetes', () => {
     expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    // A replica that outgrows its memory is restarted, not left to grow.
+    expect(container.resources.limits.memory).toBe('512Mi');
     expect(manifest('pdb.yaml').spec.minAvailable).toBe(1);
     expect(manifest('rolebinding.yaml').roleRef.name).toBe(manifest('role.yaml').metadata.name);
   });
