@@ -140,6 +140,16 @@ describe('the import rules of the layers', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('builds schemas only through shared/core/schema: no source file imports zod itself', () => {
+    // Full `zod` would put every schema method back into every bundle (about 2 MiB of cold start).
+    const direct = sourceFiles().filter(
+      (file) =>
+        !file.startsWith('shared/core/schema/') &&
+        /(?:^|[\s;])(?:import|export)\b[^'";]*['"]zod(?:\/[^'"]*)?['"]/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(direct).toEqual([]);
+  });
+
   it('resolves every relative import to a file that exists', () => {
     const missing = [...graph].flatMap(([file, targets]) =>
       targets.filter((t) => !existsSync(join(ROOT, t))).map((t) => `${file} → ${t}`),
