@@ -1,5 +1,6 @@
 import {
   AssertionSchema,
+  compilesAsRegex,
   DurationSchema,
   NameSchema,
   ScratchServerSchema,
@@ -158,19 +159,7 @@ export const HttpCheckStepSchema = z.strictObject({
         200,
       ),
       /** A regular expression the body must match. */
-      body: z.optional(
-        z.string().check(
-          z.minLength(1),
-          z.refine((source) => {
-            try {
-              new RegExp(source);
-              return true;
-            } catch {
-              return false;
-            }
-          }, 'expected a valid regular expression'),
-        ),
-      ),
+      body: z.optional(z.string().check(z.minLength(1), compilesAsRegex())),
       maxLatency: z.optional(DurationSchema),
     }),
     {},

@@ -1,19 +1,14 @@
-import { DurationSchema, NameSchema, RatioSchema, SecretRefSchema } from '../../shared/core/config/index.js';
+import {
+  compilesAsRegex,
+  DurationSchema,
+  NameSchema,
+  RatioSchema,
+  SecretRefSchema,
+} from '../../shared/core/config/index.js';
 import * as z from '../../shared/core/schema/index.js';
 
 /** A regular expression in config, checked to compile. */
-const RegexSchema = z.string().check(
-  z.minLength(1),
-  z.maxLength(1_000),
-  z.refine((text) => {
-    try {
-      new RegExp(text);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected a valid regular expression'),
-);
+const RegexSchema = z.string().check(z.minLength(1), z.maxLength(1_000), compilesAsRegex());
 
 const ValueRefSchema = z.union([z.string(), SecretRefSchema]);
 const UrlRefSchema = z.union([

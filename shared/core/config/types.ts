@@ -107,6 +107,18 @@ export const RatioSchema = z.pipe(
   }),
 );
 
+/** A check that a config string compiles as a regular expression (a body to match, say). */
+export function compilesAsRegex() {
+  return z.refine<string>((source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected a valid regular expression');
+}
+
 /** A non-empty identifier used as a key or a name. */
 export const NameSchema = z.string().check(z.minLength(1, 'expected a non-empty name'), z.maxLength(200));
 
