@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EstateSchema } from '../../../../functions/estate.js';
 import { isTimeZone } from '../../../../shared/core/config/time-zone.js';
 import { parseDuration, parseSize } from '../../../../shared/core/config/types.js';
@@ -42,6 +42,23 @@ describe('time zones', () => {
       expect(isTimeZone(tz), tz).toBe(true);
     }
     for (const tz of ['Mars/Olympus', '', 'asia/nowhere', 'UTC+25']) expect(isTimeZone(tz), tz).toBe(false);
+  });
+
+  it('answers UTC without listing the zones or building a formatter (what a cold start reads)', async () => {
+    vi.resetModules();
+    const list = vi.spyOn(Intl, 'supportedValuesOf');
+    const format = vi.spyOn(Intl, 'DateTimeFormat');
+    try {
+      const fresh = await import('../../../../shared/core/config/time-zone.js');
+      for (const tz of ['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']) expect(fresh.isTimeZone(tz), tz).toBe(true);
+      expect(list).not.toHaveBeenCalled();
+      expect(format).not.toHaveBeenCalled();
+      expect(fresh.isTimeZone('Asia/Shanghai')).toBe(true);
+      expect(list).toHaveBeenCalledTimes(1);
+    } finally {
+      list.mockRestore();
+      format.mockRestore();
+    }
   });
 });
 
