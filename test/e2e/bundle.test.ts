@@ -97,6 +97,34 @@ describe('buildBundles', () => {
       expect(JSON.parse(served.body).summary, bundle.name).toContain('Unrecognized key: "opsfnProbe"');
     }
   }, 120_000);
+
+  it('starts with a config that is missing or invalid and answers the first request with why, crashing on neither', async () => {
+    // The runtime is built right after import (warm): its failure must neither crash the instance nor be kept.
+    const dir = await mkdtemp(join(tmpdir(), 'opsfn-config-'));
+    const config = join(dir, 'opsfn.json');
+    const bundle = bundles.find((b) => b.name === 'rollback')!;
+    try {
+      const missing = await measureColdStart({
+        source: bundle.dir,
+        target: bundle.name,
+        env: { OPSFN_CONFIG: config },
+        timeoutMs: 30_000,
+      });
+      expect(missing.status, missing.body).toBeGreaterThanOrEqual(400);
+      expect(missing.body).toContain(config);
+      await writeFile(config, '{"estate": "warm", "timezone": "Mars/Olympus"}');
+      const invalid = await measureColdStart({
+        source: bundle.dir,
+        target: bundle.name,
+        env: { OPSFN_CONFIG: config },
+        timeoutMs: 30_000,
+      });
+      expect(invalid.status, invalid.body).toBeGreaterThanOrEqual(400);
+      expect(invalid.body).toContain('timezone');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('the certExpiry bundle', () => {

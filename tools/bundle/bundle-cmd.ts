@@ -62,7 +62,7 @@ function entryPlugin(
     `import { ${name} } from ${JSON.stringify(handler)};`,
     ...own.map((s) => `import { ${s.exportName} } from ${JSON.stringify(s.file)};`),
     `const estate = composeEstateSchema([${own.map((s) => s.exportName).join(', ')}], { unchecked: ${JSON.stringify(unchecked)} });`,
-    `registerFunctions([${name}], { estate });`,
+    `registerFunctions([${name}], { estate, warm: true });`,
   ].join('\n');
   return {
     name: 'opsfn-entry',

@@ -16,6 +16,12 @@ export interface RegisterOptions {
   /** Builds the runtime on the first request; defaults to one built from `OPSFN_CONFIG` and `estate`. */
   loadRuntime?: RuntimeLoader;
   registrar?: FrameworkRegistrar;
+  /**
+   * Starts building the runtime on the next turn of the event loop instead of on the first request, so
+   * reading and checking the config overlaps the framework's start and the request's way in (the bundles
+   * do). A failure is not kept: the first request builds again and answers with the error.
+   */
+  warm?: boolean;
 }
 
 /**
@@ -27,7 +33,8 @@ export function targetNames(definition: AnyFunction): { http: string; cloudEvent
   return { http: definition.name, cloudEvent: `${definition.name}Event` };
 }
 
-// Config is read on the first request, not at import: a bad config answers with an error instead of a crash loop.
+// Config is read after import (on the first request, or just before it when warm), never during it: a bad config
+// answers with an error instead of a crash loop.
 function deployedRuntime(functions: readonly AnyFunction[], estate: EstateSchema | undefined): RuntimeLoader {
   if (!estate) throw new Error('registerFunctions needs the estate schema (or loadRuntime) to load the config');
   return memoizeRuntime(async () => createRuntime({ config: await loadConfig(estate), functions }));
@@ -35,7 +42,8 @@ function deployedRuntime(functions: readonly AnyFunction[], estate: EstateSchema
 
 /**
  * Registers every definition with functions-framework as `http(<name>)` and `http(<name>Event)`,
- * all sharing one runtime built lazily on the first request, and returns that runtime's loader.
+ * all sharing one runtime built on the first request (or, `warm`, right after import), and returns that
+ * runtime's loader.
  */
 export function registerFunctions(functions: readonly AnyFunction[], options: RegisterOptions = {}): RuntimeLoader {
   const seen = new Set<string>();
@@ -43,12 +51,15 @@ export function registerFunctions(functions: readonly AnyFunction[], options: Re
     if (seen.has(definition.name)) throw new Error(`function "${definition.name}" is registered twice`);
     seen.add(definition.name);
   }
-  const loadRuntime = options.loadRuntime ?? deployedRuntime(functions, options.estate);
+  const given = options.loadRuntime ?? deployedRuntime(functions, options.estate);
+  const loadRuntime = options.warm ? memoizeRuntime(given) : given;
   const registrar = options.registrar ?? framework;
   for (const definition of functions) {
     const names = targetNames(definition);
     registrar.http(names.http, httpHandler(definition, loadRuntime));
     registrar.http(names.cloudEvent, eventHandler(definition, loadRuntime));
   }
+  // Swallowed here only: the memoized loader forgets a failed build, so the request that needs it sees the error.
+  if (options.warm) setImmediate(() => loadRuntime().catch(() => undefined));
   return loadRuntime;
 }

@@ -63,4 +63,53 @@ describe('registerFunctions', () => {
     expect(runtime.find('alpha').name).toBe('alpha');
     expect(built).toBe(1);
   });
+
+  it('warm: builds the runtime once, on the turn after registering, and the first request gets that runtime', async () => {
+    const { registrar } = recorder();
+    let built = 0;
+    const loader = registerFunctions([make('alpha')], {
+      registrar,
+      warm: true,
+      loadRuntime: async () => {
+        built += 1;
+        return createRuntime({
+          config: testEstate(),
+          functions: [make('alpha')],
+          state: new MemoryStateStore(),
+          notifier: recordingNotifier(),
+        });
+      },
+    });
+    expect(built).toBe(0);
+    await new Promise((turn) => setImmediate(turn));
+    expect(built).toBe(1);
+    const first = await loader();
+    expect(await loader()).toBe(first);
+    expect(built).toBe(1);
+  });
+
+  it('warm: a build that fails is not kept and leaves no unhandled rejection; the first request builds again and sees the error', async () => {
+    const { registrar } = recorder();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let built = 0;
+      const loader = registerFunctions([make('alpha')], {
+        registrar,
+        warm: true,
+        loadRuntime: async () => {
+          built += 1;
+          throw new Error(`config unreadable (build ${built})`);
+        },
+      });
+      await new Promise((turn) => setImmediate(turn));
+      await new Promise((turn) => setImmediate(turn));
+      expect(built).toBe(1);
+      await expect(loader()).rejects.toThrow('config unreadable (build 2)');
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
