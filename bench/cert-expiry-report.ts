@@ -9,6 +9,7 @@ import type { Timed } from './measure.js';
 export { type Timed, timed } from './measure.js';
 
 const best = (values: number[]) => Math.round(Math.min(...values));
+const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 /** Items per status. */
 export const statusesOf = (items: CertItem[]) =>
   Object.fromEntries(['ok', 'warn', 'critical', 'error'].map((s) => [s, items.filter((i) => i.status === s).length]));
@@ -68,6 +69,9 @@ export function summarize(measured: Measured) {
     },
     blackbox: blackbox ? { version: blackbox.version, succeeded: bb[0]?.succeeded } : null,
     ratioVsBlackbox: blackboxMs === undefined ? null : Number((certExpiryMs / blackboxMs).toFixed(2)),
+    // Best rounds are the ratio judged; the medians say how much one run's rounds moved.
+    medianRatioVsBlackbox:
+      bb.length > 0 ? Number((middle(ms(runs.pooled)) / middle(bb.map((r) => r.ms))).toFixed(2)) : null,
     speedupVsOpenssl: Number((opensslScaled / certExpiryMs).toFixed(1)),
     ratioVsPlainSweep: Number((Math.min(...ms(runs.plain)) / certExpiryMs).toFixed(2)),
     targets: { ratioVsBlackbox: 1, speedupVsOpenssl: 20, ratioVsPlainSweep: 1 },
@@ -106,7 +110,9 @@ export function report(r: ReturnType<typeof summarize>): void {
   console.log(
     `load average: ${r.loadAverage.start.toFixed(1)} at start, ${r.loadAverage.end.toFixed(1)} at end, on ${r.cores} cores`,
   );
-  console.log(`certExpiry time / blackbox_exporter time: ${r.ratioVsBlackbox ?? '-'} (target <= 1)`);
+  console.log(
+    `certExpiry time / blackbox_exporter time: ${r.ratioVsBlackbox ?? '-'} (target <= 1; medians of the rounds ${r.medianRatioVsBlackbox ?? '-'})`,
+  );
   console.log(`speed-up vs openssl loop: ${r.speedupVsOpenssl}x (target >= 20x)`);
   console.log(`plain sweep time / certExpiry time: ${r.ratioVsPlainSweep} (target >= 1)`);
 }
