@@ -103,22 +103,14 @@ describe('buildBundles', () => {
     const dir = await mkdtemp(join(tmpdir(), 'opsfn-config-'));
     const config = join(dir, 'opsfn.json');
     const bundle = bundles.find((b) => b.name === 'rollback')!;
+    const serve = () =>
+      measureColdStart({ source: bundle.dir, target: bundle.name, env: { OPSFN_CONFIG: config }, timeoutMs: 30_000 });
     try {
-      const missing = await measureColdStart({
-        source: bundle.dir,
-        target: bundle.name,
-        env: { OPSFN_CONFIG: config },
-        timeoutMs: 30_000,
-      });
+      const missing = await serve();
       expect(missing.status, missing.body).toBeGreaterThanOrEqual(400);
       expect(missing.body).toContain(config);
       await writeFile(config, '{"estate": "warm", "timezone": "Mars/Olympus"}');
-      const invalid = await measureColdStart({
-        source: bundle.dir,
-        target: bundle.name,
-        env: { OPSFN_CONFIG: config },
-        timeoutMs: 30_000,
-      });
+      const invalid = await serve();
       expect(invalid.status, invalid.body).toBeGreaterThanOrEqual(400);
       expect(invalid.body).toContain('timezone');
     } finally {

@@ -16,6 +16,21 @@ const make = (name: string) =>
     run: async () => ({ outcome: 'ok', summary: name }),
   });
 
+/** A loader that counts its builds, each a runtime serving `alpha` on memory state. */
+function countingLoader() {
+  const counter = { built: 0 };
+  const load = async () => {
+    counter.built += 1;
+    return createRuntime({
+      config: testEstate(),
+      functions: [make('alpha')],
+      state: new MemoryStateStore(),
+      notifier: recordingNotifier(),
+    });
+  };
+  return { counter, load };
+}
+
 function recorder() {
   const registered: { kind: 'http'; name: string }[] = [];
   const registrar: FrameworkRegistrar = { http: (name) => registered.push({ kind: 'http', name }) };
@@ -45,47 +60,24 @@ describe('registerFunctions', () => {
 
   it('returns the loader it registered with, which builds nothing until the first request', async () => {
     const { registrar } = recorder();
-    let built = 0;
-    const loader = registerFunctions([make('alpha')], {
-      registrar,
-      loadRuntime: async () => {
-        built += 1;
-        return createRuntime({
-          config: testEstate(),
-          functions: [make('alpha')],
-          state: new MemoryStateStore(),
-          notifier: recordingNotifier(),
-        });
-      },
-    });
-    expect(built).toBe(0);
+    const { counter, load } = countingLoader();
+    const loader = registerFunctions([make('alpha')], { registrar, loadRuntime: load });
+    expect(counter.built).toBe(0);
     const runtime = await loader();
     expect(runtime.find('alpha').name).toBe('alpha');
-    expect(built).toBe(1);
+    expect(counter.built).toBe(1);
   });
 
   it('warm: builds the runtime once, on the turn after registering, and the first request gets that runtime', async () => {
     const { registrar } = recorder();
-    let built = 0;
-    const loader = registerFunctions([make('alpha')], {
-      registrar,
-      warm: true,
-      loadRuntime: async () => {
-        built += 1;
-        return createRuntime({
-          config: testEstate(),
-          functions: [make('alpha')],
-          state: new MemoryStateStore(),
-          notifier: recordingNotifier(),
-        });
-      },
-    });
-    expect(built).toBe(0);
+    const { counter, load } = countingLoader();
+    const loader = registerFunctions([make('alpha')], { registrar, warm: true, loadRuntime: load });
+    expect(counter.built).toBe(0);
     await new Promise((turn) => setImmediate(turn));
-    expect(built).toBe(1);
+    expect(counter.built).toBe(1);
     const first = await loader();
     expect(await loader()).toBe(first);
-    expect(built).toBe(1);
+    expect(counter.built).toBe(1);
   });
 
   it('warm: a build that fails is not kept and leaves no unhandled rejection; the first request builds again and sees the error', async () => {
