@@ -4,12 +4,11 @@ import type { Blackbox } from './blackbox.js';
 
 // How the certExpiry bench measures one contender, and the figures it prints and writes.
 
-import type { Timed } from './measure.js';
+import { median, type Timed } from './measure.js';
 
 export { type Timed, timed } from './measure.js';
 
 const best = (values: number[]) => Math.round(Math.min(...values));
-const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 /** Items per status. */
 export const statusesOf = (items: CertItem[]) =>
   Object.fromEntries(['ok', 'warn', 'critical', 'error'].map((s) => [s, items.filter((i) => i.status === s).length]));
@@ -71,7 +70,7 @@ export function summarize(measured: Measured) {
     ratioVsBlackbox: blackboxMs === undefined ? null : Number((certExpiryMs / blackboxMs).toFixed(2)),
     // Best rounds are the ratio judged; the medians say how much one run's rounds moved.
     medianRatioVsBlackbox:
-      bb.length > 0 ? Number((middle(ms(runs.pooled)) / middle(bb.map((r) => r.ms))).toFixed(2)) : null,
+      bb.length > 0 ? Number((median(ms(runs.pooled)) / median(bb.map((r) => r.ms))).toFixed(2)) : null,
     speedupVsOpenssl: Number((opensslScaled / certExpiryMs).toFixed(1)),
     ratioVsPlainSweep: Number((Math.min(...ms(runs.plain)) / certExpiryMs).toFixed(2)),
     targets: { ratioVsBlackbox: 1, speedupVsOpenssl: 20, ratioVsPlainSweep: 1 },

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { startFakeGcs } from '../test/fakes/gcs.js';
 import { buildBundles, directoryBytes } from '../tools/bundle/bundle-cmd.js';
+import { median } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FRAMEWORK_MAIN = join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
@@ -101,13 +102,6 @@ export async function measureColdStart(spec: ServeSpec): Promise<ColdStart> {
   } finally {
     await stop(child);
   }
-}
-
-/** The middle value; the mean of the two middle ones for an even count. */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 /** One line of the report: medians, and for a function bundle whether it met the targets. */

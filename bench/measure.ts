@@ -24,3 +24,10 @@ export async function timed<T>(work: () => Promise<T>): Promise<Timed<T>> {
   peak = Math.max(peak, process.memoryUsage.rss());
   return { ms, cpuMs: (used.user + used.system) / 1_000, rssGrowthMiB: (peak - before) / 2 ** 20, value };
 }
+
+/** The middle value; the mean of the two middle ones for an even count. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
