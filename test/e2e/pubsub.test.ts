@@ -7,7 +7,6 @@ import { loadSchedules } from '../../shared/core/config/schedules-load.js';
 import { defineFunction } from '../../shared/core/run/define-function.js';
 import * as z from '../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../shared/core/state/memory.js';
-import { memoizeRuntime } from '../../shared/host/runtime/framework.js';
 import { registerFunctions } from '../../shared/host/runtime/register.js';
 import { createRuntime } from '../../shared/host/runtime/runtime.js';
 import { kebabCase } from '../../tools/bundle/bundle-cmd.js';
@@ -91,10 +90,10 @@ beforeAll(async () => {
     auth: { mode: 'platform' },
     certificates: { caFile: ca.path, endpoints: [{ host: 'ok.test.local', address: '127.0.0.1', port: tls.port }] },
   });
-  const loadRuntime = memoizeRuntime(() =>
-    createRuntime({ config, functions: served, state, notifier: recordingNotifier(), logSink: logs.sink }),
-  );
-  registerFunctions(served, { loadRuntime });
+  registerFunctions(served, {
+    loadRuntime: () =>
+      createRuntime({ config, functions: served, state, notifier: recordingNotifier(), logSink: logs.sink }),
+  });
   topology = await readTopology(ROOT, PROJECT);
   emulator = await started;
   for (const topic of [...topology.topics, ...topology.deadLetterTopics]) await emulator.createTopic(PROJECT, topic);

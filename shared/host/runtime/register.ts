@@ -13,7 +13,10 @@ export interface FrameworkRegistrar {
 export interface RegisterOptions {
   /** The estate schema composed from the function registry; what `OPSFN_CONFIG` is validated against. */
   estate?: EstateSchema;
-  /** Builds the runtime on the first request; defaults to one built from `OPSFN_CONFIG` and `estate`. */
+  /**
+   * Builds the runtime; defaults to one built from `OPSFN_CONFIG` and `estate`. Registered memoized: every
+   * target shares the one it builds, and a failed build is tried again by the next request.
+   */
   loadRuntime?: RuntimeLoader;
   registrar?: FrameworkRegistrar;
   /**
@@ -37,7 +40,7 @@ export function targetNames(definition: AnyFunction): { http: string; cloudEvent
 // answers with an error instead of a crash loop.
 function deployedRuntime(functions: readonly AnyFunction[], estate: EstateSchema | undefined): RuntimeLoader {
   if (!estate) throw new Error('registerFunctions needs the estate schema (or loadRuntime) to load the config');
-  return memoizeRuntime(async () => createRuntime({ config: await loadConfig(estate), functions }));
+  return async () => createRuntime({ config: await loadConfig(estate), functions });
 }
 
 /**
@@ -51,8 +54,7 @@ export function registerFunctions(functions: readonly AnyFunction[], options: Re
     if (seen.has(definition.name)) throw new Error(`function "${definition.name}" is registered twice`);
     seen.add(definition.name);
   }
-  const given = options.loadRuntime ?? deployedRuntime(functions, options.estate);
-  const loadRuntime = options.warm ? memoizeRuntime(given) : given;
+  const loadRuntime = memoizeRuntime(options.loadRuntime ?? deployedRuntime(functions, options.estate));
   const registrar = options.registrar ?? framework;
   for (const definition of functions) {
     const names = targetNames(definition);

@@ -58,13 +58,15 @@ describe('registerFunctions', () => {
     expect(registered).toEqual([]);
   });
 
-  it('returns the loader it registered with, which builds nothing until the first request', async () => {
+  it('returns the loader it registered with, which builds nothing until the first request and then once', async () => {
     const { registrar } = recorder();
     const { counter, load } = countingLoader();
     const loader = registerFunctions([make('alpha')], { registrar, loadRuntime: load });
     expect(counter.built).toBe(0);
     const runtime = await loader();
     expect(runtime.find('alpha').name).toBe('alpha');
+    // Every target and request shares that one runtime.
+    expect(await loader()).toBe(runtime);
     expect(counter.built).toBe(1);
   });
 
