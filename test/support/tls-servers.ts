@@ -4,6 +4,12 @@ import { createSecureContext, createServer as createTlsServer, type SecureContex
 import type { TestCert } from './tls-pki.js';
 
 /** A listening test server and how to stop it. */
+/**
+ * A loopback port that refuses connections: tcpmux's port 1, below the ephemeral range, so no test server
+ * listening on port 0 can take it (a port freed by closing a server can be taken by a parallel test).
+ */
+export const REFUSED_PORT = 1;
+
 export interface RunningServer {
   port: number;
   close(): Promise<void>;

@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCertificates, createLimiter } from '../../../functions/cert-expiry/check.js';
 import type { Target } from '../../../functions/cert-expiry/types.js';
-import { type RunningServer, startHangingServer } from '../../support/tls-servers.js';
+import { REFUSED_PORT, type RunningServer, startHangingServer } from '../../support/tls-servers.js';
 
 let hanging: RunningServer;
-let closedPort: number;
 
 beforeAll(async () => {
   hanging = await startHangingServer();
-  const closed = await startHangingServer();
-  await closed.close();
-  closedPort = closed.port;
 });
 
 afterAll(() => hanging.close());
@@ -59,7 +55,7 @@ describe.each([0, 2])('checkCertificates bounds on %i worker threads', (threads)
       active--;
       return ['127.0.0.1'];
     };
-    const targets = Array.from({ length: 10 }, (_, i) => target(`n${i}.test.local`, closedPort));
+    const targets = Array.from({ length: 10 }, (_, i) => target(`n${i}.test.local`, REFUSED_PORT));
     const items = await checkCertificates(targets, {
       ...base,
       threads,

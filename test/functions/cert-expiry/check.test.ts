@@ -5,6 +5,7 @@ import { targetsOf } from '../../../functions/cert-expiry/targets.js';
 import type { CertItem } from '../../../functions/cert-expiry/types.js';
 import { createTlsFixtures, type TlsFixtures } from '../../support/tls-fixtures.js';
 import {
+  REFUSED_PORT,
   type RunningServer,
   serveOptions,
   startHangingServer,
@@ -51,9 +52,7 @@ beforeAll(async () => {
   await serve('smtpPlain', startSmtpServer(serveOptions(fx.leaves.ok, chain), false));
   await serve('hanging', startHangingServer());
   await serve('http', startHttpServer());
-  const closed = await startHangingServer();
-  await closed.close();
-  ports.refused = closed.port;
+  ports.refused = REFUSED_PORT;
 
   const local = (name: string, extra: Record<string, unknown> = {}) => ({
     host: `${name}.test.local`,

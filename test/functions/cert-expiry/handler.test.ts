@@ -7,7 +7,7 @@ import type { DeliveryResult, Notification, Notifier } from '../../../shared/cor
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { runForTest } from '../../../shared/testing/index.js';
 import { createTlsFixtures, type TlsFixtures } from '../../support/tls-fixtures.js';
-import { type RunningServer, serveOptions, startHangingServer, startTlsServer } from '../../support/tls-servers.js';
+import { REFUSED_PORT, type RunningServer, serveOptions, startTlsServer } from '../../support/tls-servers.js';
 
 // Certificates carry whole seconds; half a second past keeps day counts away from a boundary.
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000 + 500);
@@ -34,8 +34,6 @@ beforeAll(async () => {
     servers.push(server);
     return server.port;
   };
-  const closed = await startHangingServer();
-  await closed.close();
   estate = EstateSchema.parse({
     certificates: {
       caFile: fx.caFile,
@@ -44,7 +42,7 @@ beforeAll(async () => {
         { host: 'ok.test.local', address: '127.0.0.1', port: await start('ok') },
         { host: 'warn.test.local', address: '127.0.0.1', port: await start('warn') },
         { host: 'expired.test.local', address: '127.0.0.1', port: await start('expired') },
-        { host: 'down.test.local', address: '127.0.0.1', port: closed.port },
+        { host: 'down.test.local', address: '127.0.0.1', port: REFUSED_PORT },
       ],
     },
   });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../../../shared/core/notify/create-notifier.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
+import { REFUSED_PORT } from '../../../support/tls-servers.js';
 import { fixedNow, notifyConfig, recordingSleep, secretsFrom } from './notify-config.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
@@ -94,10 +95,7 @@ describe('createNotifier', () => {
   });
 
   it('reports an unreachable receiver as a network error without the URL', async () => {
-    const closed = await startReceiver();
-    const url = `${closed.url}${SLACK_PATH}`;
-    await closed.close();
-    const { notifier } = make({ retries: 1, url });
+    const { notifier } = make({ retries: 1, url: `http://127.0.0.1:${REFUSED_PORT}${SLACK_PATH}` });
     const [result] = await notifier.notify(message);
     expect(result?.ok).toBe(false);
     expect(result?.attempts).toBe(2);
