@@ -63,6 +63,16 @@ describe('buildBundles', () => {
     }
   });
 
+  it('loads node:http and node:util through require in every file, never as an ES module namespace', () => {
+    // On Node 22 the namespace of node:http loads undici (about 10 MiB), that of node:util worker_threads.
+    const esmImport = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)["'](?:node:)?(?:http|util)["']/;
+    for (const bundle of bundles) {
+      for (const file of [...bundle.startupFiles, ...bundle.lazyFiles]) {
+        expect(esmImport.exec(readFileSync(file, 'utf8'))?.[0], file).toBeUndefined();
+      }
+    }
+  });
+
   it('loads every lazy chunk (SDKs, drivers) in a fresh node process without a missing module or global', () => {
     // Chunks are named by content hash: the same chunk in several bundles is checked once.
     const seen = new Set<string>();

@@ -7,6 +7,7 @@ import type { Plugin } from 'esbuild';
 import { errorMessage } from '../../shared/core/errors/index.js';
 import type { AnyFunction } from '../../shared/host/runtime/index.js';
 import { packageRoot } from '../../shared/host/runtime/index.js';
+import { builtinImportsPlugin } from './builtin-imports.js';
 import { externalDependencies, startupClosure } from './bundle-metafile.js';
 import { cjsInteropPlugin } from './cjs-interop.js';
 import { BANNER, BUNDLE_EXTERNALS } from './esbuild-options.js';
@@ -89,7 +90,11 @@ async function buildOne(
   const result = await build({
     absWorkingDir: root,
     entryPoints: { index: `opsfn-entry:${name}` },
-    plugins: [entryPlugin(root, name, handler, sections, checked), cjsInteropPlugin(BUNDLE_EXTERNALS)],
+    plugins: [
+      entryPlugin(root, name, handler, sections, checked),
+      cjsInteropPlugin(BUNDLE_EXTERNALS),
+      builtinImportsPlugin(),
+    ],
     bundle: true,
     splitting: true,
     format: 'esm',

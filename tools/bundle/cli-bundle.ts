@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { errorMessage } from '../../shared/core/errors/index.js';
+import { builtinImportsPlugin } from './builtin-imports.js';
 import { cjsInteropPlugin } from './cjs-interop.js';
 import { BANNER, BUNDLE_EXTERNALS } from './esbuild-options.js';
 
@@ -28,7 +29,7 @@ export async function buildCliBundle(root: string, outDir = join(root, CLI_BUNDL
     chunkNames: 'chunks/[name]-[hash]',
     // Run from the checkout, next to node_modules: what the function bundles leave out stays out here too.
     external: [...BUNDLE_EXTERNALS],
-    plugins: [cjsInteropPlugin(BUNDLE_EXTERNALS)],
+    plugins: [cjsInteropPlugin(BUNDLE_EXTERNALS), builtinImportsPlugin()],
     banner: { js: BANNER },
     treeShaking: true,
     minifySyntax: true,
