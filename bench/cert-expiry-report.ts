@@ -77,6 +77,7 @@ export function summarize(measured: Measured) {
     loadAverage: { start: loadAtStart, end: loadavg()[0]! },
     smoke,
     node: process.version,
+    openssl: process.versions.openssl,
     at: new Date().toISOString(),
   };
   return result;
@@ -85,6 +86,7 @@ export function summarize(measured: Measured) {
 /** Prints the figures. */
 export function report(r: ReturnType<typeof summarize>): void {
   const cpu = r.cpuMs;
+  console.log(`on Node ${r.node} (OpenSSL ${r.openssl})`);
   console.log(
     `certExpiry: ${r.endpoints} endpoints in ${r.certExpiryMs} ms on ${r.threads} worker threads (${JSON.stringify(r.statuses)})`,
   );

@@ -2,12 +2,38 @@ import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { nodeBinary } from '../tools/node/node-runtime.js';
 
-// `npm run bench [-- --smoke] [-- <name filter>]`: every bench/*.bench.ts in its own child process, one
-// after the other (timings from benches running side by side on a small machine would be noise).
+// `npm run bench [-- --smoke] [-- --node 22] [-- <name filter>]`: every bench/*.bench.ts in its own child
+// process, one after the other (timings from benches running side by side on a small machine would be noise).
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const ONE = '--one';
+/** Flags that take a value: passed on to each bench with it (`--runs 9`). */
+const VALUED = new Set(['--runs']);
+
+/** The command line split: flags for the benches, name filters, and the Node version to run on. */
+export function parseBenchArgs(args: string[]): { flags: string[]; filters: string[]; node?: string } {
+  const flags: string[] = [];
+  const filters: string[] = [];
+  let node: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = String(args[i]);
+    if (arg === '--node' || arg.startsWith('--node=')) {
+      node = arg === '--node' ? args[++i] : arg.slice('--node='.length);
+      if (!node) throw new Error('--node takes a version, such as --node 22');
+    } else if (VALUED.has(arg)) {
+      const value = args[++i];
+      if (value === undefined) throw new Error(`${arg} takes a value`);
+      flags.push(arg, value);
+    } else if (arg.startsWith('--')) {
+      flags.push(arg);
+    } else {
+      filters.push(arg);
+    }
+  }
+  return { flags, filters, ...(node ? { node } : {}) };
+}
 
 /** The bench files to run, sorted; `filters` keep only names containing one of them. */
 export async function benchFiles(dir: string, filters: string[] = []): Promise<string[]> {
@@ -15,9 +41,9 @@ export async function benchFiles(dir: string, filters: string[] = []): Promise<s
   return filters.length === 0 ? files : files.filter((name) => filters.some((f) => name.includes(f)));
 }
 
-function runChild(file: string, flags: string[]): Promise<number> {
+function runChild(node: string, file: string, flags: string[]): Promise<number> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ONE, file, ...flags], {
+    const child = spawn(node, ['--import', 'tsx', fileURLToPath(import.meta.url), ONE, file, ...flags], {
       stdio: 'inherit',
       env: { ...process.env, ...(flags.includes('--smoke') ? { BENCH_SMOKE: '1' } : {}) },
     });
@@ -28,8 +54,8 @@ function runChild(file: string, flags: string[]): Promise<number> {
 
 /** Runs every bench sequentially, each in a fresh process; resolves to the process exit code. */
 export async function runAll(args: string[]): Promise<number> {
-  const flags = args.filter((a) => a.startsWith('--'));
-  const filters = args.filter((a) => !a.startsWith('--'));
+  const { flags, filters, node: version } = parseBenchArgs(args);
+  const node = version ? await nodeBinary(version) : process.execPath;
   const files = await benchFiles(BENCH_DIR, filters);
   if (files.length === 0) {
     console.error(`no bench/*.bench.ts matches ${filters.join(', ') || 'anything'}`);
@@ -37,9 +63,9 @@ export async function runAll(args: string[]): Promise<number> {
   }
   const failed: string[] = [];
   for (const file of files) {
-    console.log(`\n▶ ${file}${flags.length > 0 ? ` ${flags.join(' ')}` : ''}`);
+    console.log(`\n▶ ${file}${flags.length > 0 ? ` ${flags.join(' ')}` : ''}${version ? ` on Node ${version}` : ''}`);
     const started = Date.now();
-    const code = await runChild(join(BENCH_DIR, file), flags);
+    const code = await runChild(node, join(BENCH_DIR, file), flags);
     console.log(`${code === 0 ? '✓' : '✗'} ${file} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     if (code !== 0) failed.push(file);
   }
