@@ -35,7 +35,10 @@ export async function nodeBinary(version: string, cacheDir = NODE_CACHE): Promis
     if (!existsSync(join(work, 'package', 'bin', 'node'))) {
       throw new Error(`${spec} has no bin/node (found ${(await readdir(join(work, 'package'))).join(', ')})`);
     }
-    await rename(join(work, 'package'), dir);
+    // Another process fetching the same version at once may have put its copy in place first.
+    await rename(join(work, 'package'), dir).catch((error: unknown) => {
+      if (!existsSync(binary)) throw error;
+    });
   } finally {
     await rm(work, { recursive: true, force: true });
   }

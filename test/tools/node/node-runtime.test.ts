@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 /** An `npm` first on PATH whose `pack` writes a tarball of `files` and logs its arguments. */
-function fakeNpm(name: string, files: Record<string, string>): string {
+function fakeNpm(name: string, files: Record<string, string>, alsoRun = ''): string {
   const root = join(dir, name);
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(join(root, 'src', 'package', file, '..'), { recursive: true });
@@ -24,7 +24,7 @@ function fakeNpm(name: string, files: Record<string, string>): string {
   const npm = join(root, 'bin', 'npm');
   writeFileSync(
     npm,
-    `#!/bin/sh\necho "$@" >> ${join(root, 'calls')}\nwhile [ "$1" != --pack-destination ]; do shift; done\ncp ${join(root, 'node.tgz')} "$2"/node.tgz\necho node.tgz\n`,
+    `#!/bin/sh\necho "$@" >> ${join(root, 'calls')}\n${alsoRun}\nwhile [ "$1" != --pack-destination ]; do shift; done\ncp ${join(root, 'node.tgz')} "$2"/node.tgz\necho node.tgz\n`,
   );
   chmodSync(npm, 0o755);
   process.env.PATH = [join(root, 'bin'), PATH].join(delimiter);
@@ -50,6 +50,14 @@ describe('nodeBinary', () => {
         new RegExp(`^pack node-${process.platform}-${process.arch}@7 --silent --pack-destination `),
       ),
     ]);
+  });
+
+  it('keeps the copy another process put in place first', async () => {
+    const cache = join(dir, 'cache-race');
+    const theirs = join(cache, `node-9-${process.platform}-${process.arch}`, 'bin');
+    fakeNpm('race', { 'bin/node': 'ours' }, `mkdir -p ${theirs} && echo theirs > ${theirs}/node`);
+    expect(readFileSync(await nodeBinary('9', cache), 'utf8')).toBe('theirs\n');
+    expect(readdirSync(cache)).toEqual([`node-9-${process.platform}-${process.arch}`]);
   });
 
   it('refuses a package without bin/node and keeps nothing of it', async () => {
