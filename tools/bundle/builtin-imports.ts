@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Plugin } from 'esbuild';
+import { exportableNames } from './cjs-interop.js';
 
 /**
  * Builtins whose ES module namespace costs far more than the module, and the exports it must not read.
@@ -15,8 +16,6 @@ const HEAVY_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   util: [],
 };
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
 /** The builtin an import specifier names when it is one {@link HEAVY_EXPORTS} lists (`http` or `node:http`). */
 function heavyBuiltin(specifier: string): string | undefined {
   const name = specifier.replace(/^node:/, '');
@@ -25,9 +24,8 @@ function heavyBuiltin(specifier: string): string | undefined {
 
 /** The ES module put in place of `node:<name>`: its CommonJS exports, named, without the heavy ones. */
 export function builtinFacade(name: string): string {
-  const skip = new Set(HEAVY_EXPORTS[name] ?? []);
   const exported = createRequire(import.meta.url)(`node:${name}`) as Record<string, unknown>;
-  const names = Object.keys(exported).filter((n) => IDENTIFIER.test(n) && n !== 'default' && !skip.has(n));
+  const names = exportableNames(exported, HEAVY_EXPORTS[name]);
   return [
     "import { createRequire } from 'node:module';",
     `const builtin = createRequire(import.meta.url)(${JSON.stringify(`node:${name}`)});`,

@@ -6,6 +6,11 @@ import type { Plugin } from 'esbuild';
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const RESERVED = new Set(['default', 'await', 'break', 'case', 'class', 'const', 'delete', 'enum', 'export', 'import']);
 
+/** The keys of a CommonJS module's exports that an ES module can export by name, but for `skip`. */
+export function exportableNames(exported: Record<string, unknown>, skip: readonly string[] = []): string[] {
+  return Object.keys(exported).filter((n) => IDENTIFIER.test(n) && !RESERVED.has(n) && !skip.includes(n));
+}
+
 /**
  * Whether `file` is CommonJS: `.cjs`, or a `.js` file with no top-level `import`/`export` statement (many
  * packages ship ES modules as `.js` without `"type": "module"`, under a `module` or `exports` entry).
@@ -40,7 +45,7 @@ export function cjsInteropPlugin(externals: readonly string[]): Plugin {
       });
       build.onLoad({ filter: /.*/, namespace: 'opsfn-cjs' }, (args) => {
         const exported = createRequire(args.path)(args.path) as Record<string, unknown>;
-        const names = Object.keys(exported).filter((n) => IDENTIFIER.test(n) && !RESERVED.has(n));
+        const names = exportableNames(exported);
         const contents = [
           `import * as ns from ${JSON.stringify(args.path)};`,
           'export default ns;',
