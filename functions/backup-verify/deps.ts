@@ -1,3 +1,4 @@
+import { type ScratchServer, scratchServerNow } from '../../shared/adapters/databases/index.js';
 import { createGoogleAccess } from '../../shared/adapters/google/index.js';
 import { type OpenedStore, type OpenObjectStoreOptions, openObjectStore } from '../../shared/adapters/storage/index.js';
 import type { Endpoint } from '../../shared/core/config/index.js';
@@ -11,6 +12,8 @@ export interface BackupVerifyDeps {
   sqlAdmin(endpoint: Endpoint | undefined, timeoutMs: number, signal: AbortSignal): Promise<SqlAdminClient>;
   /** The `INFO persistence` text of the Redis server at `url`. */
   redisInfo(url: string, timeoutMs: number): Promise<string>;
+  /** A scratch server's own clock, in epoch milliseconds. */
+  scratchClock(server: ScratchServer): Promise<number>;
 }
 
 /** Production dependencies, built once per process: the object-store opener, SQL Admin and Redis clients. */
@@ -21,5 +24,6 @@ export function defaultBackupVerifyDeps(): BackupVerifyDeps {
     openStore: openObjectStore,
     sqlAdmin: (endpoint, timeoutMs, signal) => createSqlAdminClient(endpoint, timeoutMs, signal, google),
     redisInfo: readPersistenceInfo,
+    scratchClock: (server) => scratchServerNow(server),
   };
 }

@@ -13,7 +13,7 @@ async function run(ctx: Context, input: BackupVerifyInput | undefined, deps: Bac
   const dead = skipDeadLetter(ctx, input?.shard);
   if (dead) return dead;
   if (input?.selfTest) return selfTest(ctx);
-  if (input?.sweep) return sweepOnly(ctx);
+  if (input?.sweep) return sweepOnly(ctx, deps.scratchClock);
   if (input?.restoreJob)
     return finishRestoreJob(ctx, input.restoreJob, (results) => reportBackups(ctx, ctx.runId, results));
   const verify = verifyDeps(ctx, input, deps);
@@ -39,6 +39,7 @@ function verifyDeps(ctx: Context, input: BackupVerifyInput | undefined, deps: Ba
     openStore: deps.openStore,
     sqlAdmin: (timeoutMs) => deps.sqlAdmin(ctx.config.endpoints.sqladmin, timeoutMs, ctx.signal),
     redisInfo: deps.redisInfo,
+    scratchClock: deps.scratchClock,
     forceRestore: input?.restore === true,
     act: ctx.act,
     jobs: ctx.jobs,

@@ -3,7 +3,13 @@ import { localDay } from '../../shared/core/config/index.js';
 import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { boundList, ResultLimits } from '../../shared/core/run/index.js';
-import { describeSweep, restoreServers, type SweepItem, sweepRestoreDatabases } from './checks/restore-sweep.js';
+import {
+  describeSweep,
+  restoreServers,
+  type SweepDeps,
+  type SweepItem,
+  sweepRestoreDatabases,
+} from './checks/restore-sweep.js';
 import type { BackupResult } from './types.js';
 import { describeProblems, runOutcome, runSummary } from './verdict.js';
 import { type VerifyDeps, verifyBackup } from './verify-backup.js';
@@ -56,7 +62,7 @@ export async function checkBackups(
   const backups = ctx.config.backups;
   // Before this run makes scratch databases of its own: drop those that crashed runs left behind.
   const servers = restoreServers(backups, request.names);
-  const swept = servers.length === 0 ? [] : await sweep(ctx, servers);
+  const swept = servers.length === 0 ? [] : await sweep(ctx, servers, deps.scratchClock);
   let verified = 0;
   let bytesRead = 0;
   const results = await mapLimit(request.names, request.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
@@ -98,14 +104,23 @@ export async function reportBackups(
   };
 }
 
-function sweep(ctx: Context, servers: Parameters<typeof sweepRestoreDatabases>[0]): Promise<SweepItem[]> {
-  return sweepRestoreDatabases(servers, { act: ctx.act, nowMs: ctx.now().getTime(), secret: (ref) => ctx.secret(ref) });
+function sweep(
+  ctx: Context,
+  servers: Parameters<typeof sweepRestoreDatabases>[0],
+  serverNowMs: SweepDeps['serverNowMs'],
+): Promise<SweepItem[]> {
+  return sweepRestoreDatabases(servers, {
+    act: ctx.act,
+    nowMs: ctx.now().getTime(),
+    serverNowMs,
+    secret: (ref) => ctx.secret(ref),
+  });
 }
 
 /** `opsfn sweep`: only the sweep, over every restore test's scratch server; `fail` when something could not be dropped. */
-export async function sweepOnly(ctx: Context): Promise<RunResult<SweepItem>> {
+export async function sweepOnly(ctx: Context, serverNowMs: SweepDeps['serverNowMs']): Promise<RunResult<SweepItem>> {
   const servers = restoreServers(ctx.config.backups, Object.keys(ctx.config.backups));
-  const items = await sweep(ctx, servers);
+  const items = await sweep(ctx, servers, serverNowMs);
   const stuck = items.filter((i) => i.action === 'failed' || i.action === 'refused');
   return {
     outcome: stuck.length > 0 ? 'fail' : 'ok',

@@ -1,3 +1,4 @@
+import type { ScratchServer } from '../../shared/adapters/databases/index.js';
 import type { OpenedStore, OpenObjectStoreOptions } from '../../shared/adapters/storage/index.js';
 import type { Estate, SecretRef } from '../../shared/core/config/index.js';
 import { entryOf } from '../../shared/core/config/index.js';
@@ -25,6 +26,8 @@ export interface VerifyDeps {
   openStore(url: string, options: OpenObjectStoreOptions): Promise<OpenedStore>;
   sqlAdmin(timeoutMs: number): Promise<SqlAdminClient>;
   redisInfo(url: string, timeoutMs: number): Promise<string>;
+  /** A scratch server's own clock, which the sweep asks as well as the run's. */
+  scratchClock(server: ScratchServer): Promise<number>;
   /** Restore tests run whatever `restoreEvery` says. */
   forceRestore: boolean;
   /** The run's guard: scratch databases are created and dropped through it (dry-run included). */

@@ -23,6 +23,8 @@ export interface SweepItem {
 export interface SweepDeps {
   act: Act;
   nowMs: number;
+  /** The scratch server's own clock (`scratchServerNow`). */
+  serverNowMs(server: ScratchServer): Promise<number>;
   secret(ref: SecretRef): Promise<string>;
 }
 
@@ -41,6 +43,8 @@ export function restoreServers(backups: Record<string, Backup>, names: readonly 
  * Drops, through the guard, every `opsfn_restore_*` database whose name carries a deadline already
  * past: a run that crashed or was killed left it. A database still inside its deadline may belong to
  * a live run and is kept; one without a deadline (made before names carried one) is reported, not dropped.
+ * The deadline must be past by this run's clock and by the scratch server's own: a run on a host whose
+ * clock runs ahead would otherwise drop the live restores of every other instance sharing the server.
  */
 export async function sweepRestoreDatabases(configs: ScratchServerConfig[], deps: SweepDeps): Promise<SweepItem[]> {
   const items: SweepItem[] = [];
@@ -50,6 +54,7 @@ export async function sweepRestoreDatabases(configs: ScratchServerConfig[], deps
     const ref = 'postgres' in config ? config.postgres : config.mysql;
     let server: ScratchServer;
     let names: string[];
+    let serverNow: number;
     try {
       server = { engine, url: typeof ref === 'string' ? ref : await deps.secret(ref) };
       if (done.has(server.url)) continue;
@@ -59,14 +64,28 @@ export async function sweepRestoreDatabases(configs: ScratchServerConfig[], deps
       items.push({ server: engine, action: 'failed', detail: `cannot list scratch databases: ${message(error)}` });
       continue;
     }
+    try {
+      serverNow = names.length === 0 ? deps.nowMs : await deps.serverNowMs(server);
+    } catch (error) {
+      // Without the server's word no database is taken for left behind.
+      items.push({
+        server: engine,
+        action: 'failed',
+        detail: `cannot read the scratch server's clock: ${message(error)}`,
+      });
+      continue;
+    }
     const where = describeServer(engine, server.url);
+    const iso = (ms: number) => new Date(ms).toISOString();
     for (const database of names) {
       const deadline = scratchDeadline(database);
-      if (deadline === undefined || deadline > deps.nowMs) {
+      if (deadline === undefined || deadline > deps.nowMs || deadline > serverNow) {
         const detail =
           deadline === undefined
             ? 'its name carries no deadline: drop it by hand once no restore test runs'
-            : `within its run's deadline ${new Date(deadline).toISOString()}: may be in use`;
+            : deadline > deps.nowMs
+              ? `within its run's deadline ${iso(deadline)}: may be in use`
+              : `past its run's deadline ${iso(deadline)} by this run's clock but not by the server's (${iso(serverNow)}): may be in use`;
         items.push({ server: where, database, action: 'kept', detail });
         continue;
       }

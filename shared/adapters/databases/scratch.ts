@@ -116,3 +116,22 @@ export async function listScratchDatabases(
   );
   return rows.map((row) => String((row as { name: unknown }).name)).filter((name) => name.startsWith(prefix));
 }
+
+/**
+ * The scratch server's own clock, in epoch milliseconds. Every opsfn instance that shares a scratch server
+ * reads the same clock here, so the sweep can ask it too before it takes a database for left behind.
+ */
+export async function scratchServerNow(server: ScratchServer, options: ScratchOptions = {}): Promise<number> {
+  const rows = await withAdmin(server, options.timeoutMs ?? 15_000, (admin) =>
+    admin.run(
+      server.engine === 'postgres'
+        ? 'SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::text AS ms'
+        : 'SELECT CAST(FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000) AS CHAR) AS ms',
+    ),
+  );
+  const ms = Number((rows[0] as { ms?: unknown } | undefined)?.ms);
+  if (!Number.isFinite(ms)) {
+    throw new RestoreError('connect', `${describeServer(server.engine, server.url)} gave no time of day`);
+  }
+  return ms;
+}

@@ -95,6 +95,7 @@ describe('backupVerify on s3:// (loopback S3 server)', () => {
         throw new Error('unused');
       },
       redisInfo: async () => '',
+      scratchClock: async () => Date.now(),
       forceRestore: false,
     });
     expect(result.status).toBe('ok');

@@ -190,6 +190,7 @@ describe('backupVerify on file:// dumps', () => {
         throw new Error('unused');
       },
       redisInfo: async () => '',
+      scratchClock: async () => Date.now(),
       forceRestore: false,
     });
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupVerify } from '../../../functions/backup-verify/handler.js';
+import { defaultBackupVerifyDeps } from '../../../functions/backup-verify/deps.js';
+import { backupVerify, createBackupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
 import { scratchDatabaseName } from '../../../shared/adapters/databases/connection.js';
 import { createScratchDatabase, dropScratchDatabase } from '../../../shared/adapters/databases/scratch.js';
@@ -86,12 +87,18 @@ async function verify(
     now?: () => Date;
     dryRun?: boolean;
     limits?: Record<string, unknown>;
+    /** The scratch server's clock as the sweep reads it; the server's own by default. */
+    serverClock?: () => Date;
   } = {},
 ) {
   const runId = `t${suffix()}`;
   const logs = captureLogs();
+  const { serverClock } = options;
+  const definition = serverClock
+    ? createBackupVerify({ ...defaultBackupVerifyDeps(), scratchClock: async () => serverClock().getTime() })
+    : backupVerify;
   const { envelope } = await runForTest(
-    backupVerify,
+    definition,
     { kind: 'manual', id: `m-${suffix()}`, payload: options.payload ?? {} },
     {
       estate: testEstate({
@@ -184,10 +191,33 @@ describe('backupVerify restore tests under the guard', () => {
   });
 
   // Other runs on these shared servers sweep too, on the real clock: the databases here expire two
-  // minutes from now, and only these runs, four minutes ahead, see them as left behind. Live
-  // databases of other runs carry deadlines at least eight minutes out, so these runs keep them.
+  // minutes from now, and only these runs, four minutes ahead by their own clock and the server's as
+  // the sweep reads it, see them as left behind. Live databases of other runs carry deadlines at least
+  // eight minutes out, so these runs keep them.
   const MINUTE = 60_000;
   const later = () => new Date(Date.now() + 4 * MINUTE);
+
+  it("keeps a live database that a run whose clock runs days ahead takes for left behind: the server's clock says not yet", async () => {
+    const server = { engine: 'postgres' as const, url: PG_URL };
+    const live = scratchDatabaseName(`ahead${suffix()}`, 'pg', Date.now() + 2 * MINUTE);
+    await createScratchDatabase(server, live);
+    try {
+      const { envelope } = await verify(
+        'pg',
+        { scratch: { postgres: PG_URL } },
+        { payload: { sweep: true }, now: () => new Date(Date.now() + 7 * 24 * 60 * MINUTE) },
+      );
+      expect(envelope.items).toContainEqual({
+        server: expect.any(String),
+        database: live,
+        action: 'kept',
+        detail: expect.stringMatching(/by this run's clock but not by the server's \(\d{4}-.*Z\): may be in use$/),
+      });
+      expect(await databaseExists('postgres', live)).toBe(true);
+    } finally {
+      await dropScratchDatabase(server, live);
+    }
+  });
 
   it('sweeps a database a crashed run left past its deadline, audited, and keeps one still in its deadline', async () => {
     const server = { engine: 'postgres' as const, url: PG_URL };
@@ -200,7 +230,7 @@ describe('backupVerify restore tests under the guard', () => {
         const { envelope, logs } = await verify(
           'pg',
           { scratch: { postgres: PG_URL } },
-          { payload: { sweep: true }, now: later, dryRun },
+          { payload: { sweep: true }, now: later, serverClock: later, dryRun },
         );
         return { envelope, audits: logs.audits() };
       };
@@ -222,12 +252,42 @@ describe('backupVerify restore tests under the guard', () => {
     }
   });
 
+  it('drops nothing on a server whose clock it cannot read, and says so', async () => {
+    const server = { engine: 'postgres' as const, url: PG_URL };
+    const crashed = scratchDatabaseName(`noclock${suffix()}`, 'pg', Date.now() + 2 * MINUTE);
+    await createScratchDatabase(server, crashed);
+    try {
+      const { envelope } = await verify(
+        'pg',
+        { scratch: { postgres: PG_URL } },
+        {
+          payload: { sweep: true },
+          now: later,
+          serverClock: () => {
+            throw new Error('clock query timed out');
+          },
+        },
+      );
+      expect(envelope.items).toEqual([
+        {
+          server: 'postgres',
+          action: 'failed',
+          detail: "cannot read the scratch server's clock: clock query timed out",
+        },
+      ]);
+      expect(envelope.outcome).toBe('fail');
+      expect(await databaseExists('postgres', crashed)).toBe(true);
+    } finally {
+      await dropScratchDatabase(server, crashed);
+    }
+  });
+
   it('sweeps at the start of every restore run', async () => {
     const server = { engine: 'postgres' as const, url: PG_URL };
     const crashed = scratchDatabaseName(`crashed${suffix()}`, 'pg', Date.now() + 2 * MINUTE);
     await createScratchDatabase(server, crashed);
     try {
-      const { envelope } = await verify('pg', { scratch: { postgres: PG_URL } }, { now: later });
+      const { envelope } = await verify('pg', { scratch: { postgres: PG_URL } }, { now: later, serverClock: later });
       expect(envelope.summary).toMatch(/sweep: \d+ left-behind scratch database\(s\) dropped/);
       expect(envelope.sweep).toContainEqual(expect.objectContaining({ database: crashed, action: 'dropped' }));
       expect(await databaseExists('postgres', crashed)).toBe(false);
