@@ -196,12 +196,21 @@ describe('backupVerify restore tests under the guard', () => {
   // eight minutes out, so these runs keep them.
   const MINUTE = 60_000;
   const later = () => new Date(Date.now() + 4 * MINUTE);
+  const server = { engine: 'postgres' as const, url: PG_URL };
+
+  /** Runs `fn` with a scratch database on the shared PostgreSQL whose run ends in two minutes; drops it after. */
+  async function withExpiring(label: string, fn: (name: string) => Promise<void>): Promise<void> {
+    const name = scratchDatabaseName(`${label}${suffix()}`, 'pg', Date.now() + 2 * MINUTE);
+    await createScratchDatabase(server, name);
+    try {
+      await fn(name);
+    } finally {
+      await dropScratchDatabase(server, name);
+    }
+  }
 
   it("keeps a live database that a run whose clock runs days ahead takes for left behind: the server's clock says not yet", async () => {
-    const server = { engine: 'postgres' as const, url: PG_URL };
-    const live = scratchDatabaseName(`ahead${suffix()}`, 'pg', Date.now() + 2 * MINUTE);
-    await createScratchDatabase(server, live);
-    try {
+    await withExpiring('ahead', async (live) => {
       const { envelope } = await verify(
         'pg',
         { scratch: { postgres: PG_URL } },
@@ -214,13 +223,10 @@ describe('backupVerify restore tests under the guard', () => {
         detail: expect.stringMatching(/by this run's clock but not by the server's \(\d{4}-.*Z\): may be in use$/),
       });
       expect(await databaseExists('postgres', live)).toBe(true);
-    } finally {
-      await dropScratchDatabase(server, live);
-    }
+    });
   });
 
   it('sweeps a database a crashed run left past its deadline, audited, and keeps one still in its deadline', async () => {
-    const server = { engine: 'postgres' as const, url: PG_URL };
     const crashed = scratchDatabaseName(`crashed${suffix()}`, 'pg', Date.now() + 2 * MINUTE);
     const live = scratchDatabaseName(`live${suffix()}`, 'pg', Date.now() + 60 * MINUTE);
     await createScratchDatabase(server, crashed);
@@ -253,10 +259,7 @@ describe('backupVerify restore tests under the guard', () => {
   });
 
   it('drops nothing on a server whose clock it cannot read, and says so', async () => {
-    const server = { engine: 'postgres' as const, url: PG_URL };
-    const crashed = scratchDatabaseName(`noclock${suffix()}`, 'pg', Date.now() + 2 * MINUTE);
-    await createScratchDatabase(server, crashed);
-    try {
+    await withExpiring('noclock', async (crashed) => {
       const { envelope } = await verify(
         'pg',
         { scratch: { postgres: PG_URL } },
@@ -277,23 +280,16 @@ describe('backupVerify restore tests under the guard', () => {
       ]);
       expect(envelope.outcome).toBe('fail');
       expect(await databaseExists('postgres', crashed)).toBe(true);
-    } finally {
-      await dropScratchDatabase(server, crashed);
-    }
+    });
   });
 
   it('sweeps at the start of every restore run', async () => {
-    const server = { engine: 'postgres' as const, url: PG_URL };
-    const crashed = scratchDatabaseName(`crashed${suffix()}`, 'pg', Date.now() + 2 * MINUTE);
-    await createScratchDatabase(server, crashed);
-    try {
+    await withExpiring('crashed', async (crashed) => {
       const { envelope } = await verify('pg', { scratch: { postgres: PG_URL } }, { now: later, serverClock: later });
       expect(envelope.summary).toMatch(/sweep: \d+ left-behind scratch database\(s\) dropped/);
       expect(envelope.sweep).toContainEqual(expect.objectContaining({ database: crashed, action: 'dropped' }));
       expect(await databaseExists('postgres', crashed)).toBe(false);
-    } finally {
-      await dropScratchDatabase(server, crashed);
-    }
+    });
   });
 
   it('`opsfn sweep` runs the sweep through the guard and fails when it cannot look', async () => {
