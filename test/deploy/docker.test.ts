@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,8 +46,26 @@ describe('deploy/docker: the runtime image, reproduced without a registry', () =
   });
 
   it('serves `opsfn serve` as a non-root user from the production dependencies alone', async () => {
-    // Lay the app out as the runtime stage's COPY lines do: the compiled output, then each copied path.
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(app, 'dist')], { cwd: ROOT });
+    // The build stage as written: its COPY lines into a source tree (the dev dependencies linked, not installed),
+    // then its last RUN, whose dist/ the runtime stage copies.
+    const build = stage(dockerfile, 'build');
+    const src = join(app, 'src');
+    for (const line of build.filter((l) => l.startsWith('COPY '))) {
+      const [, ...words] = line.split(/\s+/);
+      const target = words.pop() as string;
+      for (const source of words) {
+        await cp(join(ROOT, source), target.endsWith('/') ? join(src, source) : join(src, target), { recursive: true });
+      }
+    }
+    await symlink(join(ROOT, 'node_modules'), join(src, 'node_modules'), 'dir');
+    const buildStep = (build.filter((l) => l.startsWith('RUN ')).pop() ?? '').slice('RUN '.length);
+    expect(buildStep).toBe('npm run build');
+    await run('sh', ['-c', buildStep], { cwd: src, maxBuffer: 16 * 1024 * 1024 });
+    expect(runtime).toContain('COPY --from=build /src/dist ./dist');
+    await cp(join(src, 'dist'), join(app, 'dist'), { recursive: true });
+    await rm(src, { recursive: true, force: true });
+    // bin/opsfn.js runs the CLI bundle when there is one, which is what the build stage is for.
+    expect(existsSync(join(app, 'dist', 'cli', 'opsfn.js'))).toBe(true);
     for (const line of runtime.filter((l) => l.startsWith('COPY ') && !l.includes('--from='))) {
       const [, ...words] = line.split(/\s+/);
       const target = words.pop() as string;
