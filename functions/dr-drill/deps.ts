@@ -1,25 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ScratchDatabase, ScratchServer } from '../../shared/adapters/databases/index.js';
-import {
-  type AssertionResult,
-  checkRestoreClient,
-  createScratchDatabase,
-  dropScratchDatabase,
-  listScratchDatabases,
-  type RestoreOptions,
-  type RestoreStats,
-  restoreDump,
-  runAssertions,
-  type SqlAssertion,
+import type {
+  AssertionResult,
+  RestoreOptions,
+  RestoreStats,
+  ScratchDatabase,
+  ScratchServer,
+  SqlAssertion,
 } from '../../shared/adapters/databases/index.js';
 import { createGoogleAccess } from '../../shared/adapters/google/index.js';
-import {
-  type OpenedStore,
-  type OpenObjectStoreOptions,
-  openObjectStore,
-  writeUrl,
-} from '../../shared/adapters/storage/index.js';
+import type { OpenedStore, OpenObjectStoreOptions } from '../../shared/adapters/storage/index.js';
 import type { Endpoint } from '../../shared/core/config/index.js';
 import type { CloudRunDrill } from './adapters/cloud-run.js';
 import type { CloudSqlDrill } from './adapters/cloud-sql.js';
@@ -48,7 +38,11 @@ export interface DrDrillDeps {
   cloudRun(endpoint: Endpoint | undefined, timeoutMs: number, signal: AbortSignal): Promise<CloudRunDrill>;
 }
 
-/** Production dependencies, built once per process; cloud clients load their SDK only when a plan uses them. */
+// The restore, scratch-database and object-store adapters load when a step first uses them: a drill step runs
+// seconds into a run, while every cold start of the function would otherwise load and compile them first.
+const io = () => import('./adapters/restore-io.js');
+
+/** Production dependencies, built once per process; adapters and cloud clients load only when a plan uses them. */
 export function defaultDrDrillDeps(): DrDrillDeps {
   // One credentials client for ID tokens, Cloud SQL and Cloud Run, so its tokens are reused.
   const google = createGoogleAccess();
@@ -60,16 +54,17 @@ export function defaultDrDrillDeps(): DrDrillDeps {
     fetch: (input, init) => fetch(input, init),
     idToken: (audience) => google.idToken(audience),
     scratch: {
-      create: (server, name) => createScratchDatabase(server, name),
-      drop: (server, name) => dropScratchDatabase(server, name),
-      list: (server, prefix) => listScratchDatabases(server, prefix),
+      create: async (server, name) => (await io()).createScratchDatabase(server, name),
+      drop: async (server, name) => (await io()).dropScratchDatabase(server, name),
+      list: async (server, prefix) => (await io()).listScratchDatabases(server, prefix),
     },
-    openStore: openObjectStore,
-    checkClient: (engine) => checkRestoreClient(engine),
-    restore: (source, db, options) => restoreDump(source as never, db, options),
-    assertions: (db, assertions, timeoutMs) => runAssertions(db, assertions, { timeoutMs }),
+    openStore: async (url, options) => (await io()).openObjectStore(url, options),
+    checkClient: async (engine) => (await io()).checkRestoreClient(engine),
+    restore: async (source, db, options) => (await io()).restoreDump(source as never, db, options),
+    assertions: async (db, assertions, timeoutMs) => (await io()).runAssertions(db, assertions, { timeoutMs }),
     writeHeartbeat,
-    writeReport: (url, body, contentType, options) => writeUrl(url, body, { ...options, contentType }),
+    writeReport: async (url, body, contentType, options) =>
+      (await io()).writeUrl(url, body, { ...options, contentType }),
     cloudSql: async (endpoint, timeoutMs, signal) =>
       (await import('./adapters/cloud-sql.js')).createCloudSqlDrill(endpoint, timeoutMs, signal, undefined, google),
     cloudRun: async (endpoint, timeoutMs, signal) =>

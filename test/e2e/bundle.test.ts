@@ -63,6 +63,27 @@ describe('buildBundles', () => {
     }
   });
 
+  it('leaves what a run reaches late out of the startup files: the restore and store adapters of drDrill, remote config readers', () => {
+    const drDrill = bundles.find((b) => b.name === 'drDrill') as BundleReport;
+    // The list is the bundle's own sources: the function and the adapters' helpers its steps use are in it.
+    expect(drDrill.startupModules).toEqual(
+      expect.arrayContaining(['functions/dr-drill/handler.ts', 'shared/adapters/storage/s3-settings.ts']),
+    );
+    const onFirstUse = [
+      'shared/adapters/databases/restore.ts',
+      'shared/adapters/databases/assertions.ts',
+      'shared/adapters/storage/open-object-store.ts',
+      'shared/adapters/storage/s3-object-store.ts',
+      'shared/adapters/storage/gcs-object-store.ts',
+      'shared/adapters/storage/file-object-store.ts',
+    ];
+    expect(drDrill.startupModules.filter((m) => onFirstUse.includes(m))).toEqual([]);
+    // A config on gs:// or s3:// is read through a chunk of its own, even where the storage adapters load at start.
+    for (const bundle of bundles) {
+      expect(bundle.startupModules, bundle.folder).not.toContain('shared/adapters/storage/gcs-read.ts');
+    }
+  });
+
   it('loads node:http and node:util through require in every file, never as an ES module namespace', () => {
     // On Node 22 the namespace of node:http loads undici (about 10 MiB), that of node:util worker_threads.
     const esmImport = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)["'](?:node:)?(?:http|util)["']/;

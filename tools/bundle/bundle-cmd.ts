@@ -29,6 +29,8 @@ export interface BundleReport {
   startupFiles: string[];
   /** npm packages in or imported by the cold-start files. */
   startupPackages: string[];
+  /** opsfn's own source files with code in the cold-start files, relative to the root. */
+  startupModules: string[];
   /** Bytes of the chunks loaded only through `import()` (cloud SDKs, database drivers). */
   lazyBytes: number;
   lazyFiles: string[];
@@ -132,6 +134,7 @@ async function buildOne(
     startupBytes: sizes.startupBytes,
     startupFiles: sizes.startup,
     startupPackages: sizes.startupPackages,
+    startupModules: sizes.startupModules,
     lazyBytes: sizes.lazyBytes,
     lazyFiles: sizes.lazy,
     dependencies,

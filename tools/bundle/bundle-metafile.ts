@@ -27,10 +27,12 @@ export function startupClosure(root: string, metafile: Metafile, outDir: string,
   const lazy = js.filter((k) => !startup.has(k));
   const absolute = (files: string[]) => files.map((f) => resolve(root, f));
   const packages = new Set<string>();
+  const modules = new Set<string>();
   for (const file of startup) {
-    for (const input of Object.keys(outputs[file]?.inputs ?? {})) {
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[file]?.inputs ?? {})) {
       const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
       if (pkg) packages.add(pkg);
+      else if (bytesInOutput > 0 && !input.includes(':')) modules.add(input);
     }
     for (const imported of outputs[file]?.imports ?? []) {
       // A dynamic import() of an external loads it on first use, not at cold start.
@@ -40,6 +42,7 @@ export function startupClosure(root: string, metafile: Metafile, outDir: string,
   }
   return {
     startupPackages: [...packages].sort(),
+    startupModules: [...modules].sort(),
     startup: absolute([...startup]),
     lazy: absolute(lazy),
     startupBytes: sum([...startup]),

@@ -7,4 +7,5 @@ export * from './object-store.js';
 export * from './open-object-store.js';
 export * from './read-url.js';
 export * from './s3-object-store.js';
+export * from './s3-settings.js';
 export * from './store-url.js';

@@ -5,30 +5,8 @@ import { FileObjectStore } from './file-object-store.js';
 import { GcsObjectStore } from './gcs-object-store.js';
 import type { ObjectStore, StoreLocation } from './object-store.js';
 import { S3ObjectStore } from './s3-object-store.js';
+import type { S3StoreConfig } from './s3-settings.js';
 import { parseStoreUrl } from './store-url.js';
-
-/** S3 connection settings as written in config: credentials are secret references, resolved at open time. */
-export interface S3StoreConfig {
-  endpoint?: string;
-  region?: string;
-  forcePathStyle?: boolean;
-  credentials?: { accessKeyId: SecretRef | string; secretAccessKey: SecretRef | string; sessionToken?: SecretRef };
-}
-
-/** The S3 settings a config entry (a backup) writes beside its URL, the ones it leaves out left out. */
-export function s3SettingsOf(entry: {
-  endpoint?: string | undefined;
-  region?: string | undefined;
-  forcePathStyle?: boolean | undefined;
-  credentials?: S3StoreConfig['credentials'] | undefined;
-}): S3StoreConfig {
-  return {
-    ...(entry.endpoint ? { endpoint: entry.endpoint } : {}),
-    ...(entry.region ? { region: entry.region } : {}),
-    ...(entry.forcePathStyle !== undefined ? { forcePathStyle: entry.forcePathStyle } : {}),
-    ...(entry.credentials ? { credentials: entry.credentials } : {}),
-  };
-}
 
 /** What {@link openObjectStore} needs besides the URL: endpoint overrides, S3 settings, a secret resolver, a timeout. */
 export interface OpenObjectStoreOptions {

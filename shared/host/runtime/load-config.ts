@@ -18,10 +18,10 @@ export interface LoadConfigOptions {
 async function defaultRemoteReader(url: string, maxBytes: number, env: NodeJS.ProcessEnv): Promise<Buffer> {
   const gs = /^gs:\/\/([^/]+)\/(.+)$/.exec(url);
   if (gs?.[1] && gs[2] && !gs[2].endsWith('/')) {
-    const { readGcsObject } = await import('../../adapters/storage/index.js');
+    const { readGcsObject } = await import('./remote-config.js');
     return readGcsObject(gs[1], gs[2], { maxBytes, env });
   }
-  const { readUrl } = await import('../../adapters/storage/index.js');
+  const { readUrl } = await import('./remote-config.js');
   return readUrl(url, { maxBytes });
 }
 
