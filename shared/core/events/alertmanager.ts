@@ -6,56 +6,68 @@ import type { Alert, AlertTrigger } from './trigger.js';
 // Alertmanager blanks the end of an alert that has not ended to Go's zero time.
 const GO_ZERO_TIME = '0001-01-01T00:00:00';
 
-const AlertLabelsSchema = BoundedLabelsSchema.check(
-  z.superRefine((labels, ctx) => {
-    if (!labels.alertname) ctx.addIssue({ code: 'custom', path: ['alertname'], message: 'expected a non-empty label' });
+/**
+ * The fields of one alert of an Alertmanager webhook batch
+ * (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config); Grafana's alerts extend them.
+ * A function, so the schemas are built by the first parse that needs them.
+ */
+export function alertmanagerAlertShape() {
+  return {
+    status: z.enum(['firing', 'resolved']),
+    labels: BoundedLabelsSchema.check(
+      z.superRefine((labels, ctx) => {
+        if (!labels.alertname) {
+          ctx.addIssue({ code: 'custom', path: ['alertname'], message: 'expected a non-empty label' });
+        }
+      }),
+    ),
+    annotations: z.nullish(BoundedAnnotationsSchema),
+    startsAt: Rfc3339Schema,
+    endsAt: z.nullish(Rfc3339Schema),
+    generatorURL: z.nullish(z.string().check(z.maxLength(8192))),
+    fingerprint: z.string().check(z.regex(/^[0-9a-fA-F]{1,64}$/, 'expected a hex fingerprint')),
+  };
+}
+
+/** One alert of an Alertmanager webhook batch. */
+export const AlertmanagerAlertSchema = z.lazy(() => z.object(alertmanagerAlertShape()));
+export type AlertmanagerAlert = z.infer<typeof AlertmanagerAlertSchema>;
+
+/** The fields shared by the Alertmanager and Grafana webhook bodies. */
+export function webhookGroupShape() {
+  return {
+    groupKey: z.nullish(z.string().check(z.maxLength(8192))),
+    truncatedAlerts: z.nullish(z.number().check(z.int(), z.nonnegative())),
+    status: z.nullish(z.enum(['firing', 'resolved'])),
+    receiver: z.nullish(z.string().check(z.maxLength(1024))),
+    groupLabels: z.nullish(BoundedLabelsSchema),
+    commonLabels: z.nullish(BoundedLabelsSchema),
+    commonAnnotations: z.nullish(BoundedAnnotationsSchema),
+    externalURL: z.nullish(z.string().check(z.maxLength(8192))),
+  };
+}
+
+/** A Prometheus Alertmanager webhook body, `version: "4"`; `notification_reason` and `routeLabels` are optional. */
+export const AlertmanagerWebhookSchema = z.lazy(() =>
+  z.object({
+    ...webhookGroupShape(),
+    version: z.literal('4'),
+    notification_reason: z.nullish(z.string().check(z.maxLength(256))),
+    routeLabels: z.nullish(BoundedLabelsSchema),
+    alerts: z.array(AlertmanagerAlertSchema).check(z.minLength(1, 'expected at least one alert')),
   }),
 );
 
-/**
- * One alert of an Alertmanager webhook batch (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config);
- * Grafana's alerts extend it.
- */
-export const AlertmanagerAlertSchema = z.object({
-  status: z.enum(['firing', 'resolved']),
-  labels: AlertLabelsSchema,
-  annotations: z.nullish(BoundedAnnotationsSchema),
-  startsAt: Rfc3339Schema,
-  endsAt: z.nullish(Rfc3339Schema),
-  generatorURL: z.nullish(z.string().check(z.maxLength(8192))),
-  fingerprint: z.string().check(z.regex(/^[0-9a-fA-F]{1,64}$/, 'expected a hex fingerprint')),
-});
-export type AlertmanagerAlert = z.infer<typeof AlertmanagerAlertSchema>;
-
-/** Fields shared by the Alertmanager and Grafana webhook bodies. */
-export const WebhookGroupShape = {
-  groupKey: z.nullish(z.string().check(z.maxLength(8192))),
-  truncatedAlerts: z.nullish(z.number().check(z.int(), z.nonnegative())),
-  status: z.nullish(z.enum(['firing', 'resolved'])),
-  receiver: z.nullish(z.string().check(z.maxLength(1024))),
-  groupLabels: z.nullish(BoundedLabelsSchema),
-  commonLabels: z.nullish(BoundedLabelsSchema),
-  commonAnnotations: z.nullish(BoundedAnnotationsSchema),
-  externalURL: z.nullish(z.string().check(z.maxLength(8192))),
-};
-
-/** A Prometheus Alertmanager webhook body, `version: "4"`; `notification_reason` and `routeLabels` are optional. */
-export const AlertmanagerWebhookSchema = z.object({
-  ...WebhookGroupShape,
-  version: z.literal('4'),
-  notification_reason: z.nullish(z.string().check(z.maxLength(256))),
-  routeLabels: z.nullish(BoundedLabelsSchema),
-  alerts: z.array(AlertmanagerAlertSchema).check(z.minLength(1, 'expected at least one alert')),
-});
-
 // Checked before the full schema so a hostile batch is refused without validating every element.
-const BatchSizeSchema = z.object({
-  alerts: z
-    .array(z.unknown(), { error: 'expected an array of alerts' })
-    .check(
-      z.maxLength(IntakeLimits.alertsPerBatch, `expected at most ${IntakeLimits.alertsPerBatch} alerts per batch`),
-    ),
-});
+const BatchSizeSchema = z.lazy(() =>
+  z.object({
+    alerts: z
+      .array(z.unknown(), { error: 'expected an array of alerts' })
+      .check(
+        z.maxLength(IntakeLimits.alertsPerBatch, `expected at most ${IntakeLimits.alertsPerBatch} alerts per batch`),
+      ),
+  }),
+);
 
 /** Throws when a webhook batch holds more alerts than intake accepts. */
 export function checkBatchSize(body: unknown, format: string): void {

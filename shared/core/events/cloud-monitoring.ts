@@ -5,50 +5,57 @@ import type { Alert, AlertTrigger } from './trigger.js';
 
 // Year 9999: beyond it `toISOString` throws, so a hostile epoch is rejected at the schema.
 const MAX_EPOCH_SECONDS = 253_402_300_799;
-const EpochSecondsSchema = z
-  .number({ error: 'expected epoch seconds' })
-  .check(z.nonnegative('expected epoch seconds'), z.lte(MAX_EPOCH_SECONDS, 'expected epoch seconds before year 10000'));
-const NumericTextSchema = z.nullish(z.union([z.string().check(z.maxLength(256)), z.number()]));
 const POLICY_IN_CONDITION = /^projects\/[^/]+\/alertPolicies\/([^/]+)\/conditions\/[^/]+$/;
 
 /**
  * The `incident` object of a Cloud Monitoring notification, schema version 1.2
  * (https://cloud.google.com/monitoring/support/notification-options#webhooks).
  */
-export const MonitoringIncidentSchema = z.object({
-  incident_id: IdPartSchema,
-  state: z.enum(['open', 'closed', 'acknowledged']),
-  started_at: EpochSecondsSchema,
-  ended_at: z.nullish(EpochSecondsSchema),
-  url: z.nullish(z.string().check(z.maxLength(4096))),
-  summary: z.nullish(z.string().check(z.maxLength(65_536))),
-  severity: z.nullish(z.string().check(z.maxLength(256))),
-  observed_value: NumericTextSchema,
-  threshold_value: NumericTextSchema,
-  resource: z.nullish(
-    z.object({ type: z.nullish(z.string().check(z.maxLength(256))), labels: z.nullish(BoundedLabelsSchema) }),
-  ),
-  metric: z.nullish(
-    z.object({ type: z.nullish(z.string().check(z.maxLength(1024))), labels: z.nullish(BoundedLabelsSchema) }),
-  ),
-  policy_name: z.string().check(z.minLength(1, 'expected a non-empty string'), z.maxLength(1024)),
-  policy_user_labels: z.nullish(BoundedLabelsSchema),
-  condition_name: z.nullish(z.string().check(z.maxLength(1024))),
-  condition: z.nullish(z.object({ name: z.nullish(z.string().check(z.maxLength(1024))) })),
-  documentation: z.nullish(
-    z.object({
-      content: z.nullish(z.string().check(z.maxLength(65_536))),
-      subject: z.nullish(z.string().check(z.maxLength(1024))),
-    }),
-  ),
+export const MonitoringIncidentSchema = z.lazy(() => {
+  const epochSeconds = z
+    .number({ error: 'expected epoch seconds' })
+    .check(
+      z.nonnegative('expected epoch seconds'),
+      z.lte(MAX_EPOCH_SECONDS, 'expected epoch seconds before year 10000'),
+    );
+  const numericText = z.nullish(z.union([z.string().check(z.maxLength(256)), z.number()]));
+  return z.object({
+    incident_id: IdPartSchema,
+    state: z.enum(['open', 'closed', 'acknowledged']),
+    started_at: epochSeconds,
+    ended_at: z.nullish(epochSeconds),
+    url: z.nullish(z.string().check(z.maxLength(4096))),
+    summary: z.nullish(z.string().check(z.maxLength(65_536))),
+    severity: z.nullish(z.string().check(z.maxLength(256))),
+    observed_value: numericText,
+    threshold_value: numericText,
+    resource: z.nullish(
+      z.object({ type: z.nullish(z.string().check(z.maxLength(256))), labels: z.nullish(BoundedLabelsSchema) }),
+    ),
+    metric: z.nullish(
+      z.object({ type: z.nullish(z.string().check(z.maxLength(1024))), labels: z.nullish(BoundedLabelsSchema) }),
+    ),
+    policy_name: z.string().check(z.minLength(1, 'expected a non-empty string'), z.maxLength(1024)),
+    policy_user_labels: z.nullish(BoundedLabelsSchema),
+    condition_name: z.nullish(z.string().check(z.maxLength(1024))),
+    condition: z.nullish(z.object({ name: z.nullish(z.string().check(z.maxLength(1024))) })),
+    documentation: z.nullish(
+      z.object({
+        content: z.nullish(z.string().check(z.maxLength(65_536))),
+        subject: z.nullish(z.string().check(z.maxLength(1024))),
+      }),
+    ),
+  });
 });
 export type MonitoringIncident = z.infer<typeof MonitoringIncidentSchema>;
 
 /** A Cloud Monitoring webhook body (or Pub/Sub channel message): `{ version: "1.2", incident }`. */
-export const MonitoringNotificationSchema = z.object({
-  version: z.literal('1.2'),
-  incident: MonitoringIncidentSchema,
-});
+export const MonitoringNotificationSchema = z.lazy(() =>
+  z.object({
+    version: z.literal('1.2'),
+    incident: MonitoringIncidentSchema,
+  }),
+);
 
 function compact(entries: Record<string, string | null | undefined>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -9,31 +9,38 @@ import type { Intake, Trigger } from './trigger.js';
 export const MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 
 /** The context attributes of a CloudEvent 1.0 that intake reads. */
-export const CloudEventAttributesSchema = z.object({
-  specversion: z.literal('1.0'),
-  type: z.string().check(z.minLength(1, 'expected the event type'), z.maxLength(1024)),
-  source: z.string().check(z.minLength(1, 'expected the event source'), z.maxLength(4096)),
-  id: IdPartSchema,
-  time: z.optional(Rfc3339Schema),
-});
+export const CloudEventAttributesSchema = z.lazy(() => z.object(cloudEventAttributesShape()));
 type CloudEventAttributes = z.infer<typeof CloudEventAttributesSchema>;
 
-const BinaryAttributesSchema = z.pipe(
-  z.object({
-    'ce-specversion': CloudEventAttributesSchema.shape.specversion,
-    'ce-type': CloudEventAttributesSchema.shape.type,
-    'ce-source': CloudEventAttributesSchema.shape.source,
-    'ce-id': CloudEventAttributesSchema.shape.id,
-    'ce-time': CloudEventAttributesSchema.shape.time,
-  }),
-  z.transform((h) => ({
-    specversion: h['ce-specversion'],
-    type: h['ce-type'],
-    source: h['ce-source'],
-    id: h['ce-id'],
-    time: h['ce-time'],
-  })),
-);
+function cloudEventAttributesShape() {
+  return {
+    specversion: z.literal('1.0'),
+    type: z.string().check(z.minLength(1, 'expected the event type'), z.maxLength(1024)),
+    source: z.string().check(z.minLength(1, 'expected the event source'), z.maxLength(4096)),
+    id: IdPartSchema,
+    time: z.optional(Rfc3339Schema),
+  };
+}
+
+const BinaryAttributesSchema = z.lazy(() => {
+  const attributes = cloudEventAttributesShape();
+  return z.pipe(
+    z.object({
+      'ce-specversion': attributes.specversion,
+      'ce-type': attributes.type,
+      'ce-source': attributes.source,
+      'ce-id': attributes.id,
+      'ce-time': attributes.time,
+    }),
+    z.transform((h) => ({
+      specversion: h['ce-specversion'],
+      type: h['ce-type'],
+      source: h['ce-source'],
+      id: h['ce-id'],
+      time: h['ce-time'],
+    })),
+  );
+});
 
 interface EventScope {
   format: string;

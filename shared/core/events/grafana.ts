@@ -1,41 +1,45 @@
 import * as z from '../schema/index.js';
 import {
-  AlertmanagerAlertSchema,
+  alertmanagerAlertShape,
   checkBatchSize,
-  WebhookGroupShape,
   webhookAlert,
   webhookAlertId,
+  webhookGroupShape,
 } from './alertmanager.js';
 import { parseOrThrow } from './errors.js';
 import type { AlertTrigger } from './trigger.js';
 
-const UrlSchema = z.optional(z.string().check(z.maxLength(8192)));
-
 /** One alert of a Grafana webhook contact point: Alertmanager's fields plus links and the query values by refID. */
-export const GrafanaAlertSchema = z.extend(AlertmanagerAlertSchema, {
-  silenceURL: UrlSchema,
-  dashboardURL: UrlSchema,
-  panelURL: UrlSchema,
-  imageURL: UrlSchema,
-  values: z.nullish(
-    z
-      .record(z.string().check(z.maxLength(256)), z.nullable(z.number()))
-      .check(z.refine((values) => Object.keys(values).length <= 256, 'expected at most 256 values')),
-  ),
-  valueString: z.optional(z.string().check(z.maxLength(65_536))),
-  orgId: z.optional(z.number()),
+export const GrafanaAlertSchema = z.lazy(() => {
+  const url = z.optional(z.string().check(z.maxLength(8192)));
+  return z.object({
+    ...alertmanagerAlertShape(),
+    silenceURL: url,
+    dashboardURL: url,
+    panelURL: url,
+    imageURL: url,
+    values: z.nullish(
+      z
+        .record(z.string().check(z.maxLength(256)), z.nullable(z.number()))
+        .check(z.refine((values) => Object.keys(values).length <= 256, 'expected at most 256 values')),
+    ),
+    valueString: z.optional(z.string().check(z.maxLength(65_536))),
+    orgId: z.optional(z.number()),
+  });
 });
 
 /** A Grafana-managed alerting webhook body, `version: "1"`. */
-export const GrafanaWebhookSchema = z.object({
-  ...WebhookGroupShape,
-  version: z.literal('1'),
-  orgId: z.optional(z.number()),
-  title: z.optional(z.string().check(z.maxLength(65_536))),
-  message: z.optional(z.string().check(z.maxLength(1_048_576))),
-  state: z.optional(z.string().check(z.maxLength(64))),
-  alerts: z.array(GrafanaAlertSchema).check(z.minLength(1, 'expected at least one alert')),
-});
+export const GrafanaWebhookSchema = z.lazy(() =>
+  z.object({
+    ...webhookGroupShape(),
+    version: z.literal('1'),
+    orgId: z.optional(z.number()),
+    title: z.optional(z.string().check(z.maxLength(65_536))),
+    message: z.optional(z.string().check(z.maxLength(1_048_576))),
+    state: z.optional(z.string().check(z.maxLength(64))),
+    alerts: z.array(GrafanaAlertSchema).check(z.minLength(1, 'expected at least one alert')),
+  }),
+);
 
 function definedValues(values: Record<string, number | null> | null | undefined): Record<string, number> | undefined {
   if (!values) return undefined;

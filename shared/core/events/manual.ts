@@ -4,9 +4,9 @@ import { type HeaderMap, isJsonObject, jsonType, readHeader } from './request.js
 import type { ManualTrigger } from './trigger.js';
 
 /** An `Idempotency-Key` header: 1–200 visible ASCII characters, so it is safe in ids and log lines. */
-export const IdempotencyKeySchema = z
-  .string()
-  .check(z.regex(/^[\x21-\x7e]{1,200}$/, 'expected 1 to 200 visible ASCII characters'));
+export const IdempotencyKeySchema = z.lazy(() =>
+  z.string().check(z.regex(/^[\x21-\x7e]{1,200}$/, 'expected 1 to 200 visible ASCII characters')),
+);
 
 /**
  * Parses a manual request (any other JSON object, or an empty body) into a manual trigger. Its id is

@@ -18,35 +18,41 @@ export const CONTINUE_ATTRIBUTE = 'opsfn-continue';
 export const DEAD_LETTER_DELIVERIES = 'CloudPubSubDeadLetterSourceDeliveryCount';
 export const DEAD_LETTER_SUBSCRIPTION = 'CloudPubSubDeadLetterSourceSubscription';
 
-const Base64Schema = z.string().check(
-  z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
-  z.refine((text) => text.length % 4 !== 1, 'expected base64'),
-);
-
 /** A Pub/Sub message as pushed or wrapped in a CloudEvent; snake_case twins and `orderingKey` are optional. */
-export const PubsubMessageSchema = z.object({
-  data: z.optional(Base64Schema),
-  attributes: z.nullish(BoundedLabelsSchema),
-  messageId: z.optional(IdPartSchema),
-  message_id: z.optional(IdPartSchema),
-  publishTime: z.optional(Rfc3339Schema),
-  publish_time: z.optional(Rfc3339Schema),
-  orderingKey: z.optional(z.string()),
-});
+export const PubsubMessageSchema = z.lazy(() =>
+  z.object({
+    data: z.optional(
+      z.string().check(
+        z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+        z.refine((text) => text.length % 4 !== 1, 'expected base64'),
+      ),
+    ),
+    attributes: z.nullish(BoundedLabelsSchema),
+    messageId: z.optional(IdPartSchema),
+    message_id: z.optional(IdPartSchema),
+    publishTime: z.optional(Rfc3339Schema),
+    publish_time: z.optional(Rfc3339Schema),
+    orderingKey: z.optional(z.string()),
+  }),
+);
 export type PubsubMessage = z.infer<typeof PubsubMessageSchema>;
 
 /** A raw push-subscription body, `{ subscription, message }` (https://cloud.google.com/pubsub/docs/push). */
-export const PubsubPushSchema = z.object({
-  subscription: z.string().check(z.minLength(1, 'expected the subscription name'), z.maxLength(1024)),
-  message: PubsubMessageSchema,
-  deliveryAttempt: z.optional(z.number().check(z.int())),
-});
+export const PubsubPushSchema = z.lazy(() =>
+  z.object({
+    subscription: z.string().check(z.minLength(1, 'expected the subscription name'), z.maxLength(1024)),
+    message: PubsubMessageSchema,
+    deliveryAttempt: z.optional(z.number().check(z.int())),
+  }),
+);
 
 /** The `data` of a `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent: `{ message, subscription }`, as Eventarc sends it. */
-export const MessagePublishedDataSchema = z.object({
-  message: PubsubMessageSchema,
-  subscription: z.optional(z.string().check(z.maxLength(1024))),
-});
+export const MessagePublishedDataSchema = z.lazy(() =>
+  z.object({
+    message: PubsubMessageSchema,
+    subscription: z.optional(z.string().check(z.maxLength(1024))),
+  }),
+);
 
 /** Where error messages place a message's data, attributes and id. */
 export interface MessagePaths {
@@ -144,7 +150,7 @@ export function messageTriggers(data: unknown, message: PubsubMessage, scope: Me
   ];
 }
 
-const DeliveriesSchema = z.string().check(z.regex(/^\d{1,6}$/, 'expected a delivery count'));
+const DeliveriesSchema = z.lazy(() => z.string().check(z.regex(/^\d{1,6}$/, 'expected a delivery count')));
 
 function deadLetterOf(message: PubsubMessage, scope: MessageScope, paths: MessagePaths) {
   const deliveries = message.attributes?.[DEAD_LETTER_DELIVERIES];

@@ -32,13 +32,15 @@ export interface Notifier {
 }
 
 /** Validates a notification at the notifier's edge, so a malformed one is reported instead of half-sent. */
-export const NotificationSchema = z.object({
-  severity: SeveritySchema,
-  title: z.string().check(z.trim(), z.minLength(1, 'expected a non-empty title')),
-  text: z.string(),
-  dedupKey: z.optional(z.string().check(z.minLength(1, 'expected a non-empty dedupKey'))),
-  resolve: z.optional(z.boolean()),
-  fields: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
-  links: z.optional(z.array(z.object({ title: z.string().check(z.minLength(1)), url: z.string() }))),
-  function: z.optional(z.string().check(z.minLength(1))),
-});
+export const NotificationSchema = z.lazy(() =>
+  z.object({
+    severity: SeveritySchema,
+    title: z.string().check(z.trim(), z.minLength(1, 'expected a non-empty title')),
+    text: z.string(),
+    dedupKey: z.optional(z.string().check(z.minLength(1, 'expected a non-empty dedupKey'))),
+    resolve: z.optional(z.boolean()),
+    fields: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+    links: z.optional(z.array(z.object({ title: z.string().check(z.minLength(1)), url: z.string() }))),
+    function: z.optional(z.string().check(z.minLength(1))),
+  }),
+);

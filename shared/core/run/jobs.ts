@@ -1,32 +1,36 @@
 import * as z from '../schema/index.js';
 
-const ConfigPathSchema = z
-  .array(z.union([z.string().check(z.maxLength(200)), z.number().check(z.int(), z.gte(0))]))
-  .check(z.minLength(1), z.maxLength(12));
-
 /**
  * Loads one dump into a scratch database a function has already created (through its guard): the part of a
  * restore that can outlast an invocation. Where the dump and the server are is given as paths into the estate
  * config, never as values, so no URL or credential travels in a job execution's environment.
  */
-export const RestoreLoadTaskSchema = z.strictObject({
-  kind: z.literal('restore-load'),
-  /** Path of the backup entry (`url`, `endpoint`, `region`, `credentials`): `['backups', 'orders']`. */
-  store: ConfigPathSchema,
-  /** The dump's object key. */
-  key: z.string().check(z.minLength(1), z.maxLength(2_000)),
-  /** Path of the scratch server (`{ postgres: … }` or `{ mysql: … }`). */
-  scratch: ConfigPathSchema,
-  database: z.string().check(z.regex(/^[a-z0-9_]{1,63}$/, 'expected a scratch database name')),
-  loader: z.optional(z.string().check(z.regex(/^[a-z0-9_]{1,63}$/))),
-  timeoutMs: z.number().check(z.int(), z.positive()),
-  idleTimeoutMs: z.number().check(z.int(), z.positive()),
-  stripOwnership: z.boolean(),
+export const RestoreLoadTaskSchema = z.lazy(() => {
+  const configPath = z
+    .array(z.union([z.string().check(z.maxLength(200)), z.number().check(z.int(), z.gte(0))]))
+    .check(z.minLength(1), z.maxLength(12));
+  return z.strictObject({
+    kind: z.literal('restore-load'),
+    /** Path of the backup entry (`url`, `endpoint`, `region`, `credentials`): `['backups', 'orders']`. */
+    store: configPath,
+    /** The dump's object key. */
+    key: z.string().check(z.minLength(1), z.maxLength(2_000)),
+    /** Path of the scratch server (`{ postgres: … }` or `{ mysql: … }`). */
+    scratch: configPath,
+    database: z.string().check(z.regex(/^[a-z0-9_]{1,63}$/, 'expected a scratch database name')),
+    loader: z.optional(z.string().check(z.regex(/^[a-z0-9_]{1,63}$/))),
+    timeoutMs: z.number().check(z.int(), z.positive()),
+    idleTimeoutMs: z.number().check(z.int(), z.positive()),
+    stripOwnership: z.boolean(),
+  });
 });
 export type RestoreLoadTask = z.infer<typeof RestoreLoadTaskSchema>;
 
-/** Work that runs as a job of its own (a Cloud Run Job execution, or a child process locally). */
-export const JobTaskSchema = z.discriminatedUnion('kind', [RestoreLoadTaskSchema]);
+/**
+ * Work that runs as a job of its own (a Cloud Run Job execution, or a child process locally). Built by the
+ * job's own parse (`z.lazy`), not at the import of every function that starts one.
+ */
+export const JobTaskSchema = z.lazy(() => z.discriminatedUnion('kind', [RestoreLoadTaskSchema]));
 export type JobTask = z.infer<typeof JobTaskSchema>;
 
 /** What a job writes under {@link jobResultKey} before it exits. */

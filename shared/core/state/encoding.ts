@@ -70,10 +70,12 @@ export function decodeJson<T>(key: string, text: string): T {
   }
 }
 
-const StoredClaimSchema = z.discriminatedUnion('state', [
-  z.object({ state: z.literal('running') }),
-  z.object({ state: z.literal('done'), outcome: z.unknown() }),
-]);
+const StoredClaimSchema = z.lazy(() =>
+  z.discriminatedUnion('state', [
+    z.object({ state: z.literal('running') }),
+    z.object({ state: z.literal('done'), outcome: z.unknown() }),
+  ]),
+);
 
 /** The stored form of a claim that is still running. */
 export const RUNNING_CLAIM = JSON.stringify({ state: 'running' });
