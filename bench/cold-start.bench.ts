@@ -33,6 +33,8 @@ export interface ServeSpec {
   env?: NodeJS.ProcessEnv;
   /** The request body; an empty manual trigger by default. */
   body?: string;
+  /** Headers sent besides `content-type` (a bearer token). */
+  headers?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -84,7 +86,7 @@ export async function measureColdStart(spec: ServeSpec): Promise<ColdStart> {
       try {
         response = await fetch(`http://127.0.0.1:${port}/`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...spec.headers },
           body: spec.body ?? '{}',
           signal: AbortSignal.timeout(30_000),
         });

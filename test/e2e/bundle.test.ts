@@ -5,6 +5,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { measureColdStart } from '../../bench/cold-start.bench.js';
 import { defaultThreads } from '../../functions/cert-expiry/check.js';
 import { registry } from '../../functions/registry.js';
@@ -128,6 +129,53 @@ describe('buildBundles', () => {
       expect(JSON.parse(served.body).summary, bundle.name).toContain('Unrecognized key: "opsfnProbe"');
     }
   }, 120_000);
+
+  it('accepts the estate a deployment uploads, every function’s section in it, and checks its own', async () => {
+    // As terraform/examples/000-marketplace uploads it: the whole estate as JSON, secrets from the environment.
+    const dir = await mkdtemp(join(tmpdir(), 'opsfn-estate-'));
+    const config = join(dir, 'opsfn.json');
+    const estate = parseYaml(readFileSync(join(ROOT, 'examples', '000-marketplace.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const env = {
+      OPSFN_CONFIG: config,
+      OPSFN_TOKEN: 'bundle-test-oncall-token',
+      OPSFN_TOKEN_DRILL_APPROVER: 'bundle-test-approver-token',
+      OPSFN_REDIS_URL: 'redis://127.0.0.1:6379/15',
+      DR_READER_MYSQL_URL: 'mysql://reader@127.0.0.1:3306/dr',
+      MARKETPLACE_MYSQL_URL: 'mysql://app@127.0.0.1:3306/marketplace',
+      MEMORYSTORE_URL: 'redis://127.0.0.1:6379/14',
+    };
+    const headers = { authorization: `Bearer ${env.OPSFN_TOKEN}` };
+    const body = JSON.stringify({ opsfnProbe: 1 });
+    const serve = (bundle: BundleReport) =>
+      measureColdStart({ source: bundle.dir, target: bundle.name, env, headers, body, timeoutMs: 30_000 });
+    try {
+      await writeFile(config, JSON.stringify(estate));
+      for (const bundle of bundles) {
+        const served = await serve(bundle);
+        // The config was read and the caller admitted: the payload is what is refused, before any work.
+        expect(served.status, `${bundle.name}: ${served.body}`).toBe(400);
+        expect(JSON.parse(served.body), bundle.name).toMatchObject({ function: bundle.name, outcome: 'rejected' });
+        expect(JSON.parse(served.body).summary, bundle.name).toContain('Unrecognized key: "opsfnProbe"');
+      }
+      // Its own section is checked, another function's is not: a bad backups entry fails backupVerify alone.
+      const backups = estate.backups as Record<string, unknown>;
+      await writeFile(config, JSON.stringify({ ...estate, backups: { ...backups, broken: { kind: 'nothing' } } }));
+      for (const bundle of bundles.filter((b) => ['backupVerify', 'rollback'].includes(b.name))) {
+        const served = await serve(bundle);
+        if (bundle.name === 'backupVerify') {
+          expect(served.status, served.body).toBe(400);
+          expect(served.body).toMatch(/invalid config[^]*backups\.broken/);
+        } else {
+          expect(JSON.parse(served.body).summary, served.body).toContain('Unrecognized key: "opsfnProbe"');
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('starts with a config that is missing or invalid and answers the first request with why, crashing on neither', async () => {
     // The runtime is built right after import (warm): its failure must neither crash the instance nor be kept.

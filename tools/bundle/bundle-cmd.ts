@@ -47,13 +47,17 @@ export interface BundleOptions {
 
 // The entry registers the one function with the estate schema it needs: the common part, its own section and
 // those it reads, checked; the other functions' sections are allowed unchecked (the config file is shared, and
-// loading every function's schema would cost each cold start what only `opsfn config validate` needs).
+// loading every function's schema would cost each cold start what only `opsfn config validate` needs). The
+// estate's checks know the registered functions' names; a bundle carries no job files, so `schedules`
+// overrides are checked by `opsfn config validate` only. The entry is generated text no type check reads: the
+// bundle test serves every bundle a full estate.
 function entryPlugin(
   root: string,
   name: string,
   handler: string,
   sections: readonly LocatedSection[],
   checked: ReadonlySet<string>,
+  functions: readonly string[],
 ): Plugin {
   const register = join(root, 'shared', 'host', 'runtime', 'register.ts');
   const config = join(root, 'shared', 'core', 'config', 'index.ts');
@@ -64,7 +68,7 @@ function entryPlugin(
     `import { composeEstateSchema } from ${JSON.stringify(config)};`,
     `import { ${name} } from ${JSON.stringify(handler)};`,
     ...own.map((s) => `import { ${s.exportName} } from ${JSON.stringify(s.file)};`),
-    `const estate = composeEstateSchema([${own.map((s) => s.exportName).join(', ')}], { unchecked: ${JSON.stringify(unchecked)} });`,
+    `const estate = composeEstateSchema([${own.map((s) => s.exportName).join(', ')}], ${JSON.stringify({ functions })}, ${JSON.stringify({ unchecked })});`,
     `registerFunctions([${name}], { estate, warm: true });`,
   ].join('\n');
   return {
@@ -83,6 +87,7 @@ async function buildOne(
   handler: string,
   sections: readonly LocatedSection[],
   checked: ReadonlySet<string>,
+  functions: readonly string[],
   minify: boolean,
 ) {
   const { build } = await import('esbuild');
@@ -93,7 +98,7 @@ async function buildOne(
     absWorkingDir: root,
     entryPoints: { index: `opsfn-entry:${name}` },
     plugins: [
-      entryPlugin(root, name, handler, sections, checked),
+      entryPlugin(root, name, handler, sections, checked, functions),
       cjsInteropPlugin(BUNDLE_EXTERNALS),
       builtinImportsPlugin(),
     ],
@@ -165,6 +170,7 @@ export async function buildBundles(options: BundleOptions): Promise<BundleReport
   const sections = await locateSections(root, registry);
   await mkdir(outDir, { recursive: true });
   await removeStale(outDir, new Set([...handlers.keys()].map(kebabCase)));
+  const names = [...new Set([...registry.map((d) => d.name), ...handlers.keys()])];
   const reports: BundleReport[] = [];
   for (const [name, handler] of handlers) {
     const descriptor = registry.find((d) => d.name === name);
@@ -172,7 +178,7 @@ export async function buildBundles(options: BundleOptions): Promise<BundleReport
     const checked = new Set(
       descriptor ? [descriptor.configKey, ...(descriptor.reads ?? [])] : sections.map((s) => s.key),
     );
-    reports.push(await buildOne(root, outDir, name, handler, sections, checked, options.minify ?? true));
+    reports.push(await buildOne(root, outDir, name, handler, sections, checked, names, options.minify ?? true));
   }
   return reports;
 }
