@@ -4,9 +4,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { startFakeGcs } from '../test/fakes/gcs.js';
 import { buildBundles, directoryBytes } from '../tools/bundle/bundle-cmd.js';
+import {
+  DEPLOYED_ESTATE_YAML,
+  deployedEstateEnv,
+  deployedEstateJson,
+  ONCALL_HEADERS,
+  PROBE_BODY,
+} from './fixtures/deployed-estate.js';
 import { median } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -151,12 +157,17 @@ export async function main(args: string[] = process.argv.slice(2)) {
   const smoke = args.includes('--smoke') || process.env.BENCH_SMOKE === '1';
   const runsArg = args.indexOf('--runs');
   const runs = smoke ? 1 : Math.max(1, Number(runsArg >= 0 ? args[runsArg + 1] : 5) || 5);
-  // As Terraform deploys it: the estate YAML uploaded as JSON (terraform/main.tf), read without a YAML parser.
-  const yamlConfig = join(ROOT, 'bench', 'fixtures', 'deployed.yaml');
+  // As Terraform deploys it: the whole estate uploaded as JSON (terraform/main.tf), read without a YAML parser,
+  // and the on-call engineer's request, which each function refuses by its payload after the config and auth.
+  const yamlConfig = DEPLOYED_ESTATE_YAML;
   await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
   const jsonConfig = join(ROOT, 'bench', 'results', 'deployed.json');
-  await writeFile(jsonConfig, JSON.stringify(parseYaml(readFileSync(yamlConfig, 'utf8'))));
-  const env = { OPSFN_CONFIG: jsonConfig, NODE_ENV: 'production' };
+  await writeFile(jsonConfig, deployedEstateJson());
+  const env = deployedEstateEnv(jsonConfig);
+  // The same estate with its state in memory: what the bundle costs apart from the Redis client.
+  const memoryConfig = join(ROOT, 'bench', 'results', 'deployed-memory-state.json');
+  await writeFile(memoryConfig, deployedEstateJson({ state: 'memory' }));
+  const request = { headers: ONCALL_HEADERS, body: PROBE_BODY };
   const bundles = await buildBundles({ root: ROOT });
   const subjects: Subject[] = [
     { label: 'googleapis baseline', spec: { source: BASELINE, target: 'baseline', env }, samples: [] },
@@ -166,8 +177,15 @@ export async function main(args: string[] = process.argv.slice(2)) {
   for (const bundle of bundles) {
     subjects.push({
       label: bundle.name,
-      spec: { source: bundle.dir, target: bundle.name, env },
+      spec: { source: bundle.dir, target: bundle.name, env, ...request },
       diskBytes: await directoryBytes(bundle.dir),
+      samples: [],
+    });
+  }
+  for (const bundle of bundles) {
+    subjects.push({
+      label: `${bundle.name} (memory state)`,
+      spec: { source: bundle.dir, target: bundle.name, env: { ...env, OPSFN_CONFIG: memoryConfig }, ...request },
       samples: [],
     });
   }
@@ -175,7 +193,7 @@ export async function main(args: string[] = process.argv.slice(2)) {
   const gcs = await startFakeGcs();
   gcs.createBucket('estate');
   gcs.buckets.get('estate')?.set('opsfn.json', {
-    body: readFileSync(env.OPSFN_CONFIG),
+    body: readFileSync(jsonConfig),
     contentType: 'application/json',
     generation: 1,
     updated: new Date(),
@@ -188,13 +206,14 @@ export async function main(args: string[] = process.argv.slice(2)) {
         source: deployed.dir,
         target: deployed.name,
         env: { ...env, OPSFN_CONFIG: 'gs://estate/opsfn.json', STORAGE_EMULATOR_HOST: gcs.url },
+        ...request,
       },
       samples: [],
     });
     // The same bundle reading the YAML itself: what loading the YAML parser costs.
     subjects.push({
       label: `${deployed.name} (YAML config)`,
-      spec: { source: deployed.dir, target: deployed.name, env: { ...env, OPSFN_CONFIG: yamlConfig } },
+      spec: { source: deployed.dir, target: deployed.name, env: { ...env, OPSFN_CONFIG: yamlConfig }, ...request },
       samples: [],
     });
   }
@@ -246,7 +265,7 @@ export async function main(args: string[] = process.argv.slice(2)) {
         ? 'reference'
         : `${row.fastEnough ? 'ok' : 'MISSED'} ≤${TARGET_TIME_RATIO}× floor, ${row.smallEnough ? 'ok' : 'MISSED'} ≤ floor+${TARGET_RSS_OVER_FLOOR_MIB} MiB`;
     console.log(
-      `  ${row.subject.padEnd(24)} ${String(row.medianMs).padStart(6)} ms  ${row.medianRssMiB.toFixed(1).padStart(6)} MiB` +
+      `  ${row.subject.padEnd(28)} ${String(row.medianMs).padStart(6)} ms  ${row.medianRssMiB.toFixed(1).padStart(6)} MiB` +
         `  ${row.overFloor.toFixed(2).padStart(5)}× floor  +${row.rssOverFloorMiB.toFixed(1).padStart(4)} MiB  ${verdict}`,
     );
   }

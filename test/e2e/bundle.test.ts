@@ -5,8 +5,13 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { measureColdStart } from '../../bench/cold-start.bench.js';
+import {
+  deployedEstateEnv,
+  deployedEstateJson,
+  ONCALL_HEADERS,
+  PROBE_BODY,
+} from '../../bench/fixtures/deployed-estate.js';
 import { defaultThreads } from '../../functions/cert-expiry/check.js';
 import { registry } from '../../functions/registry.js';
 import { defineFunction } from '../../shared/core/run/define-function.js';
@@ -134,23 +139,17 @@ describe('buildBundles', () => {
     // As terraform/examples/000-marketplace uploads it: the whole estate as JSON, secrets from the environment.
     const dir = await mkdtemp(join(tmpdir(), 'opsfn-estate-'));
     const config = join(dir, 'opsfn.json');
-    const estate = parseYaml(readFileSync(join(ROOT, 'examples', '000-marketplace.yaml'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    const env = {
-      OPSFN_CONFIG: config,
-      OPSFN_TOKEN: 'bundle-test-oncall-token',
-      OPSFN_TOKEN_DRILL_APPROVER: 'bundle-test-approver-token',
-      OPSFN_REDIS_URL: 'redis://127.0.0.1:6379/15',
-      DR_READER_MYSQL_URL: 'mysql://reader@127.0.0.1:3306/dr',
-      MARKETPLACE_MYSQL_URL: 'mysql://app@127.0.0.1:3306/marketplace',
-      MEMORYSTORE_URL: 'redis://127.0.0.1:6379/14',
-    };
-    const headers = { authorization: `Bearer ${env.OPSFN_TOKEN}` };
-    const body = JSON.stringify({ opsfnProbe: 1 });
+    const estate = JSON.parse(deployedEstateJson()) as Record<string, unknown>;
+    const env = deployedEstateEnv(config);
     const serve = (bundle: BundleReport) =>
-      measureColdStart({ source: bundle.dir, target: bundle.name, env, headers, body, timeoutMs: 30_000 });
+      measureColdStart({
+        source: bundle.dir,
+        target: bundle.name,
+        env,
+        headers: ONCALL_HEADERS,
+        body: PROBE_BODY,
+        timeoutMs: 30_000,
+      });
     try {
       await writeFile(config, JSON.stringify(estate));
       for (const bundle of bundles) {
@@ -167,7 +166,7 @@ describe('buildBundles', () => {
         const served = await serve(bundle);
         if (bundle.name === 'backupVerify') {
           expect(served.status, served.body).toBe(400);
-          expect(served.body).toMatch(/invalid config[^]*backups\.broken/);
+          expect(served.body).toMatch(/invalid config[\s\S]*backups\.broken/);
         } else {
           expect(JSON.parse(served.body).summary, served.body).toContain('Unrecognized key: "opsfnProbe"');
         }
