@@ -55,6 +55,11 @@ export interface ComposeOptions {
   unchecked?: readonly string[] | 'any';
 }
 
+// Every key of EstateContext, and nothing else: the compiler keeps this list whole.
+const CONTEXT_KEYS: ReadonlySet<string> = new Set(
+  Object.keys({ jobs: true, functions: true } satisfies Record<keyof EstateContext, true>),
+);
+
 /**
  * Composes the estate schema: the base keys, then each section under its key, strict about unknown keys;
  * each section's checks run on the parsed estate in the given order, then the base's own. `context` (the
@@ -65,6 +70,12 @@ export function composeEstateSchema(
   context: EstateContext = {},
   options: ComposeOptions = {},
 ): EstateSchema {
+  // A bundle's entry calls this from generated text no type check reads: options passed where the context goes
+  // would otherwise be ignored, and every other function's section refused as an unknown key.
+  const stray = Object.keys(context).filter((key) => !CONTEXT_KEYS.has(key));
+  if (stray.length > 0) {
+    throw new Error(`estate context has unknown keys ${stray.join(', ')} (composition options are the third argument)`);
+  }
   const shape: Record<string, z.ZodMiniType> = { ...EstateBaseSchema.shape };
   for (const section of sections) {
     if (section.key in shape) throw new Error(`config section "${section.key}" is already a key of the estate`);
