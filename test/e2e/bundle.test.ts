@@ -139,7 +139,6 @@ describe('buildBundles', () => {
     // As terraform/examples/000-marketplace uploads it: the whole estate as JSON, secrets from the environment.
     const dir = await mkdtemp(join(tmpdir(), 'opsfn-estate-'));
     const config = join(dir, 'opsfn.json');
-    const estate = JSON.parse(deployedEstateJson()) as Record<string, unknown>;
     const env = deployedEstateEnv(config);
     const serve = (bundle: BundleReport) =>
       measureColdStart({
@@ -151,7 +150,7 @@ describe('buildBundles', () => {
         timeoutMs: 30_000,
       });
     try {
-      await writeFile(config, JSON.stringify(estate));
+      await writeFile(config, deployedEstateJson());
       for (const bundle of bundles) {
         const served = await serve(bundle);
         // The config was read and the caller admitted: the payload is what is refused, before any work.
@@ -160,8 +159,8 @@ describe('buildBundles', () => {
         expect(JSON.parse(served.body).summary, bundle.name).toContain('Unrecognized key: "opsfnProbe"');
       }
       // Its own section is checked, another function's is not: a bad backups entry fails backupVerify alone.
-      const backups = estate.backups as Record<string, unknown>;
-      await writeFile(config, JSON.stringify({ ...estate, backups: { ...backups, broken: { kind: 'nothing' } } }));
+      const { backups } = JSON.parse(deployedEstateJson()) as { backups: Record<string, unknown> };
+      await writeFile(config, deployedEstateJson({ backups: { ...backups, broken: { kind: 'nothing' } } }));
       for (const bundle of bundles.filter((b) => ['backupVerify', 'rollback'].includes(b.name))) {
         const served = await serve(bundle);
         if (bundle.name === 'backupVerify') {
