@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RespCommand } from './resp-client.js';
+import type { RespReply } from './resp-reader.js';
 
 /** A Lua script run by its SHA1, loaded on first use. */
 export interface LuaScript {
@@ -65,11 +66,16 @@ return {added, redis.call('SCARD', KEYS[1])}
 `);
 
 /** Runs a script by SHA1 and falls back to sending its source when the server does not have it cached. */
-export async function runScript(client: Redis, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+export async function runScript(
+  send: (command: RespCommand) => Promise<RespReply>,
+  script: LuaScript,
+  keys: string[],
+  args: string[],
+): Promise<RespReply> {
   try {
-    return await client.evalsha(script.sha, keys.length, ...keys, ...args);
+    return await send(['EVALSHA', script.sha, keys.length, ...keys, ...args]);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return await client.eval(script.source, keys.length, ...keys, ...args);
+    return await send(['EVAL', script.source, keys.length, ...keys, ...args]);
   }
 }

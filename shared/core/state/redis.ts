@@ -12,12 +12,14 @@ import {
 } from './encoding.js';
 import {
   DEFAULT_REDIS_TIMEOUTS,
+  parseRedisUrl,
   RedisConnection,
   type RedisTimeouts,
   redactRedisUrl,
-  redisClientFactory,
 } from './redis-connection.js';
 import { ADD_MEMBER_SCRIPT, CLAIM_SCRIPT, HIT_SCRIPT, PUSH_SCRIPT, runScript, UNLOCK_SCRIPT } from './redis-scripts.js';
+import { RespClient } from './resp-client.js';
+import { RespProtocolError, type RespReply } from './resp-reader.js';
 import type { Claim, StateStore } from './state-store.js';
 
 /** Options of the Redis state store. */
@@ -37,7 +39,7 @@ export interface RedisStateStoreOptions extends RedisTimeouts {
 const SCAN_BATCH = 500;
 
 /**
- * The state store on Redis (ioredis): claims with SET NX PX, locks with owner tokens released by
+ * The state store on Redis (its own small client, `resp-client.ts`): claims with SET NX PX, locks with owner tokens released by
  * compare-and-delete, cooldowns as PX marks, sliding windows as sorted sets, JSON records.
  * Fails fast with `DependencyError` when Redis is down or hangs; never queues commands offline.
  */
@@ -60,27 +62,33 @@ export class RedisStateStore implements StateStore {
       connectTimeoutMs: checkMs('open', 'connectTimeoutMs', connectTimeoutMs),
       commandTimeoutMs: checkMs('open', 'commandTimeoutMs', commandTimeoutMs),
     };
-    const open = await redisClientFactory(options.url, timeouts, options.connectionName ?? 'opsfn', options.ca);
-    const connection = new RedisConnection(open, redactRedisUrl(options.url), timeouts.connectTimeoutMs);
+    const endpoint = parseRedisUrl(options.url);
+    const client = new RespClient({
+      ...endpoint,
+      ...timeouts,
+      name: options.connectionName ?? 'opsfn',
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+    });
+    const connection = new RedisConnection(client, redactRedisUrl(options.url));
     return new RedisStateStore(connection, options.prefix, options.token ?? randomUUID);
   }
 
   async claim<T = unknown>(key: string, ttlMs: number): Promise<Claim<T>> {
     const k = checkKey('claim', key);
     const ttl = checkMs('claim', 'ttlMs', ttlMs);
-    const reply = await this.#connection.run('claim', k, (c) =>
-      runScript(c, CLAIM_SCRIPT, [this.#full(k)], [RUNNING_CLAIM, String(ttl)]),
+    const reply = await this.#connection.run('claim', k, (send) =>
+      runScript(send, CLAIM_SCRIPT, [this.#full(k)], [RUNNING_CLAIM, String(ttl)]),
     );
-    const [won, held] = reply as [number, string | null];
+    const [won, held] = array(reply);
     if (won === 1) return { claimed: true };
-    return decodeClaim<T>(k, held ?? '');
+    return decodeClaim<T>(k, text(held ?? null) ?? '');
   }
 
   async complete(key: string, outcome: unknown, ttlMs: number): Promise<void> {
     const k = checkKey('complete', key);
     const ttl = checkMs('complete', 'ttlMs', ttlMs);
     const value = encodeDone(k, outcome);
-    await this.#connection.run('complete', k, (c) => c.set(this.#full(k), value, 'PX', ttl));
+    await this.#connection.send('complete', k, ['SET', this.#full(k), value, 'PX', ttl]);
   }
 
   async unclaim(key: string): Promise<void> {
@@ -91,27 +99,29 @@ export class RedisStateStore implements StateStore {
     const k = checkKey('lock', key);
     const ttl = checkMs('lock', 'ttlMs', ttlMs);
     const token = this.#token();
-    const reply = await this.#connection.run('lock', k, (c) => c.set(this.#full(k), token, 'PX', ttl, 'NX'));
+    const reply = await this.#connection.send('lock', k, ['SET', this.#full(k), token, 'PX', ttl, 'NX']);
     return reply === 'OK' ? token : undefined;
   }
 
   async unlock(key: string, token: string): Promise<boolean> {
     const k = checkKey('unlock', key);
     if (typeof token !== 'string' || token === '') return false;
-    const reply = await this.#connection.run('unlock', k, (c) => runScript(c, UNLOCK_SCRIPT, [this.#full(k)], [token]));
+    const reply = await this.#connection.run('unlock', k, (send) =>
+      runScript(send, UNLOCK_SCRIPT, [this.#full(k)], [token]),
+    );
     return reply === 1;
   }
 
   async setCooldown(key: string, ttlMs: number): Promise<void> {
     const k = checkKey('setCooldown', key);
     const ttl = checkMs('setCooldown', 'ttlMs', ttlMs);
-    await this.#connection.run('setCooldown', k, (c) => c.set(this.#full(k), '1', 'PX', ttl));
+    await this.#connection.send('setCooldown', k, ['SET', this.#full(k), '1', 'PX', ttl]);
   }
 
   async cooldownLeft(key: string): Promise<number> {
     const k = checkKey('cooldownLeft', key);
     // PTTL answers -2 for a missing key and -1 for one without expiry; neither is a cooldown.
-    const left = await this.#connection.run('cooldownLeft', k, (c) => c.pttl(this.#full(k)));
+    const left = integer(await this.#connection.send('cooldownLeft', k, ['PTTL', this.#full(k)]));
     return Math.max(0, left);
   }
 
@@ -122,82 +132,81 @@ export class RedisStateStore implements StateStore {
     // A unique member per event: ZADD with a repeated member would only move it, not count it.
     const member = `${at}:${randomUUID()}`;
     const args = [String(at), String(at - window), member, String(window)];
-    const reply = await this.#connection.run('hit', k, (c) => runScript(c, HIT_SCRIPT, [this.#full(k)], args));
-    return Number(reply);
+    const reply = await this.#connection.run('hit', k, (send) => runScript(send, HIT_SCRIPT, [this.#full(k)], args));
+    return integer(reply);
   }
 
   async count(key: string, windowMs: number, nowMs: number): Promise<number> {
     const k = checkKey('count', key);
     const window = checkMs('count', 'windowMs', windowMs);
     const at = checkTimestamp('count', nowMs);
-    return await this.#connection.run('count', k, (c) => c.zcount(this.#full(k), `(${at - window}`, '+inf'));
+    return integer(await this.#connection.send('count', k, ['ZCOUNT', this.#full(k), `(${at - window}`, '+inf']));
   }
 
   async addMember(key: string, member: string, ttlMs: number): Promise<{ added: boolean; size: number }> {
     const k = checkKey('addMember', key);
     const m = checkKey('addMember', member);
     const ttl = checkMs('addMember', 'ttlMs', ttlMs);
-    const reply = await this.#connection.run('addMember', k, (c) =>
-      runScript(c, ADD_MEMBER_SCRIPT, [this.#full(k)], [m, String(ttl)]),
+    const reply = await this.#connection.run('addMember', k, (send) =>
+      runScript(send, ADD_MEMBER_SCRIPT, [this.#full(k)], [m, String(ttl)]),
     );
-    const [added, size] = reply as [number, number];
-    return { added: added === 1, size: Number(size) };
+    const [added, size] = array(reply);
+    return { added: integer(added ?? null) === 1, size: integer(size ?? null) };
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const k = checkKey('get', key);
-    const text = await this.#connection.run('get', k, (c) => c.get(this.#full(k)));
-    return text === null ? undefined : decodeJson<T>(k, text);
+    const found = text(await this.#connection.send('get', k, ['GET', this.#full(k)]));
+    return found === null ? undefined : decodeJson<T>(k, found);
   }
 
   async put(key: string, value: unknown, ttlMs?: number): Promise<void> {
     const k = checkKey('put', key);
     const ttl = ttlMs === undefined ? undefined : checkMs('put', 'ttlMs', ttlMs);
-    const text = encodeJson('put', k, value);
-    await this.#connection.run('put', k, (c) =>
-      ttl === undefined ? c.set(this.#full(k), text) : c.set(this.#full(k), text, 'PX', ttl),
-    );
+    const json = encodeJson('put', k, value);
+    const expiry = ttl === undefined ? [] : ['PX', ttl];
+    await this.#connection.send('put', k, ['SET', this.#full(k), json, ...expiry]);
   }
 
   async push(key: string, value: unknown, max: number, ttlMs?: number): Promise<void> {
     const k = checkKey('push', key);
     const limit = checkMax('push', max);
     const ttl = ttlMs === undefined ? '' : String(checkMs('push', 'ttlMs', ttlMs));
-    const text = encodeJson('push', k, value);
-    await this.#connection.run('push', k, (c) =>
-      runScript(c, PUSH_SCRIPT, [this.#full(k)], [text, String(limit), ttl]),
+    const json = encodeJson('push', k, value);
+    await this.#connection.run('push', k, (send) =>
+      runScript(send, PUSH_SCRIPT, [this.#full(k)], [json, String(limit), ttl]),
     );
   }
 
   async list<T = unknown>(key: string, limit?: number): Promise<T[]> {
     const k = checkKey('list', key);
     const last = limit === undefined ? -1 : checkMax('list', limit) - 1;
-    const texts = await this.#connection.run('list', k, (c) => c.lrange(this.#full(k), 0, last));
-    return texts.map((text) => decodeJson<T>(k, text));
+    const entries = array(await this.#connection.send('list', k, ['LRANGE', this.#full(k), 0, last]));
+    return entries.map((entry) => decodeJson<T>(k, text(entry) ?? ''));
   }
 
   async delete(key: string): Promise<void> {
     const k = checkKey('delete', key);
-    await this.#connection.run('delete', k, (c) => c.del(this.#full(k)));
+    await this.#connection.send('delete', k, ['DEL', this.#full(k)]);
   }
 
   async keys(prefix: string): Promise<string[]> {
     const pattern = `${escapeGlob(this.#prefix + prefix)}*`;
     const found = new Set<string>();
     // SCAN, never KEYS: KEYS blocks a shared Redis for the whole keyspace walk.
-    await this.#connection.run('keys', prefix, async (c) => {
+    await this.#connection.run('keys', prefix, async (send) => {
       let cursor = '0';
       do {
-        const [next, batch] = await c.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH);
-        for (const full of batch) found.add(full.slice(this.#prefix.length));
-        cursor = next;
+        const [next, batch] = array(await send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH]));
+        for (const full of array(batch ?? null)) found.add((text(full) ?? '').slice(this.#prefix.length));
+        cursor = text(next ?? null) ?? '0';
       } while (cursor !== '0');
     });
     return [...found].sort();
   }
 
   async ping(): Promise<void> {
-    await this.#connection.run('ping', '', (c) => c.ping());
+    await this.#connection.send('ping', '', ['PING']);
   }
 
   async close(): Promise<void> {
@@ -207,6 +216,32 @@ export class RedisStateStore implements StateStore {
   #full(key: string): string {
     return this.#prefix + key;
   }
+}
+
+function integer(reply: RespReply): number {
+  if (typeof reply !== 'number') throw new RespProtocolError(`expected an integer reply, got ${describe(reply)}`);
+  return reply;
+}
+
+function text(reply: RespReply): string | null {
+  if (typeof reply !== 'string' && reply !== null)
+    throw new RespProtocolError(`expected a string reply, got ${describe(reply)}`);
+  return reply;
+}
+
+function array(reply: RespReply): RespReply[] {
+  if (!Array.isArray(reply)) throw new RespProtocolError(`expected an array reply, got ${describe(reply)}`);
+  return reply;
+}
+
+function describe(reply: RespReply): string {
+  return reply === null
+    ? 'null'
+    : Array.isArray(reply)
+      ? 'an array'
+      : typeof reply === 'object'
+        ? 'an error'
+        : typeof reply;
 }
 
 /** Escapes Redis glob metacharacters so a prefix matches literally. */
