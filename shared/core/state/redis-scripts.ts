@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { RespCommand } from './resp-client.js';
 import type { RespReply } from './resp-reader.js';
 
@@ -8,8 +7,12 @@ export interface LuaScript {
   readonly sha: string;
 }
 
-function lua(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
+/**
+ * A script with its SHA1 written out rather than computed: hashing at import would make every cold start
+ * initialise OpenSSL's SHA1 for scripts it may never run. A test recomputes each one.
+ */
+function lua(sha: string, source: string): LuaScript {
+  return { source, sha };
 }
 
 /**
@@ -17,53 +20,68 @@ function lua(source: string): LuaScript {
  * that expires between "SET NX failed" and "GET" cannot be misread as absent.
  * Returns `{1}` when claimed, `{0, value}` otherwise.
  */
-export const CLAIM_SCRIPT = lua(`
+export const CLAIM_SCRIPT = lua(
+  '80be56670cd32d96eb0c343d1f0fec8bd9f0af66',
+  `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {1}
 end
 return {0, redis.call('GET', KEYS[1])}
-`);
+`,
+);
 
 /** Deletes KEYS[1] only while it still holds the owner token ARGV[1]; returns 1 when it did. */
-export const UNLOCK_SCRIPT = lua(`
+export const UNLOCK_SCRIPT = lua(
+  'f4f23e4b63559980e4fd8dd1b2bf8e156fe4c29f',
+  `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
-`);
+`,
+);
 
 /**
  * Adds member ARGV[3] at score ARGV[1] to the window KEYS[1], drops events at or before the cutoff
  * ARGV[2], keeps the set alive for ARGV[4] ms and returns how many events remain.
  */
-export const HIT_SCRIPT = lua(`
+export const HIT_SCRIPT = lua(
+  '81d7759e8d4492e7198a51652d85ddb57adcdb38',
+  `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return redis.call('ZCARD', KEYS[1])
-`);
+`,
+);
 
 /**
  * Pushes ARGV[1] at the head of the list KEYS[1], keeps its first ARGV[2] entries and, when ARGV[3]
  * is not empty, lets the list expire ARGV[3] ms from now. One round trip, so concurrent pushers
  * never trim each other's entries away.
  */
-export const PUSH_SCRIPT = lua(`
+export const PUSH_SCRIPT = lua(
+  '094a0a2eae2fa172851874b258fd7a7f1058aac4',
+  `
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1
-`);
+`,
+);
 
 /**
  * Adds member ARGV[1] to the set KEYS[1], keeps the set alive for ARGV[2] ms and returns `{added, size}`:
  * one round trip, so no other writer's member lands between the add and the count.
  */
-export const ADD_MEMBER_SCRIPT = lua(`
+export const ADD_MEMBER_SCRIPT = lua(
+  'b2c37694f799e3925c0b59b144ba39a75c58c649',
+  `
 local added = redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {added, redis.call('SCARD', KEYS[1])}
-`);
+`,
+);
 
 /** Runs a script by SHA1 and falls back to sending its source when the server does not have it cached. */
 export async function runScript(
