@@ -44,7 +44,7 @@ const topLevel = {
 
 const stateAndAuth = {
   'state.redis':
-    '`redis://` or `rediss://` URL (TLS, verified against the system CAs or the PEM in `OPSFN_REDIS_CA`), or a secret reference to one',
+    '`redis[s]://[user][:password]@host[:port][/db]`, user and password percent-encoded, no `?options` (`rediss://` is TLS, verified against the system CAs or the PEM in `OPSFN_REDIS_CA`), or a secret reference to one',
   'state.prefix': 'every key is stored under it',
   'auth.mode':
     '`app`: opsfn checks `tokens` / `oidc` (one of them required); `platform`: Cloud Run IAM alone admits callers, opsfn checks nothing (no `tokens`, no `oidc`) and every caller is `platform`',

@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './estate.js';
 export * from './literal-secrets.js';
 export * from './lookup.js';
+export * from './redis-url.js';
 export * from './references.js';
 export * from './schedule.js';
 export * from './schedule-overrides.js';

@@ -1,5 +1,5 @@
-import { BadInputError, DependencyError, errorMessage, OpsError } from '../errors/index.js';
-import type { RedisEndpoint, RespClient, RespCommand } from './resp-client.js';
+import { DependencyError, errorMessage, OpsError } from '../errors/index.js';
+import type { RespClient, RespCommand } from './resp-client.js';
 import { RedisReplyError, RespProtocolError, type RespReply } from './resp-reader.js';
 
 /** How long the Redis adapter waits before it calls the store unavailable. */
@@ -12,58 +12,6 @@ export interface RedisTimeouts {
 
 /** Default bounds: an ops run must learn quickly that its state store is gone, not hang on it. */
 export const DEFAULT_REDIS_TIMEOUTS = { connectTimeoutMs: 1_000, commandTimeoutMs: 1_000 } as const;
-
-/** The host and port of a Redis URL without its credentials, safe for messages and logs. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
-  } catch {
-    return 'redis://(unparseable URL)';
-  }
-}
-
-/**
- * Reads a `redis://` or `rediss://` URL: `[user][:password]@host[:port][/db]`, credentials
- * percent-decoded. Anything else it could carry (query parameters, a fragment) is refused rather
- * than ignored, and no message repeats the password.
- */
-export function parseRedisUrl(url: string): RedisEndpoint {
-  const safe = redactRedisUrl(url);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new BadInputError(`state.redis: ${safe} is not a URL`);
-  }
-  const tls = parsed.protocol === 'rediss:';
-  if (!tls && parsed.protocol !== 'redis:')
-    throw new BadInputError(`state.redis: ${safe} is not a redis:// or rediss:// URL`);
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host === '') throw new BadInputError(`state.redis: ${safe} names no host`);
-  const db = /^\/?$/.test(parsed.pathname) ? '0' : /^\/(\d{1,5})$/.exec(parsed.pathname)?.[1];
-  if (db === undefined) throw new BadInputError(`state.redis: ${safe}: the path must be a database number, as /0`);
-  if (parsed.search !== '' || parsed.hash !== '') {
-    const names = [...parsed.searchParams.keys()].join(', ') || parsed.hash;
-    throw new BadInputError(`state.redis: ${safe}: options in the URL are not supported (${names})`);
-  }
-  return {
-    host,
-    port: parsed.port === '' ? 6379 : Number(parsed.port),
-    tls,
-    db: Number(db),
-    ...(parsed.username === '' ? {} : { username: decodeCredential(parsed.username, 'user name', safe) }),
-    ...(parsed.password === '' ? {} : { password: decodeCredential(parsed.password, 'password', safe) }),
-  };
-}
-
-function decodeCredential(text: string, what: string, safe: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw new BadInputError(`state.redis: ${safe}: the ${what} is not percent-encoded correctly`);
-  }
-}
 
 /** Runs the state store's commands on one `RespClient` and words each failure as one `DependencyError`. */
 export class RedisConnection {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parseRedisUrl, redactRedisUrl } from '../config/index.js';
 import {
   checkKey,
   checkMax,
@@ -10,13 +11,7 @@ import {
   encodeJson,
   RUNNING_CLAIM,
 } from './encoding.js';
-import {
-  DEFAULT_REDIS_TIMEOUTS,
-  parseRedisUrl,
-  RedisConnection,
-  type RedisTimeouts,
-  redactRedisUrl,
-} from './redis-connection.js';
+import { DEFAULT_REDIS_TIMEOUTS, RedisConnection, type RedisTimeouts } from './redis-connection.js';
 import { ADD_MEMBER_SCRIPT, CLAIM_SCRIPT, HIT_SCRIPT, PUSH_SCRIPT, runScript, UNLOCK_SCRIPT } from './redis-scripts.js';
 import { RespClient } from './resp-client.js';
 import { RespProtocolError, type RespReply } from './resp-reader.js';

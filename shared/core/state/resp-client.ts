@@ -1,17 +1,6 @@
 import { connect as connectTcp, type Socket } from 'node:net';
+import type { RedisEndpoint } from '../config/index.js';
 import { INCOMPLETE, RedisReplyError, RespProtocolError, RespReader, type RespReply } from './resp-reader.js';
-
-/** Where a Redis server is and how to sign in to it, as a `redis://` or `rediss://` URL says. */
-export interface RedisEndpoint {
-  host: string;
-  port: number;
-  /** `rediss://`: TLS, the server's certificate verified against `ca` or the system CAs. */
-  tls: boolean;
-  username?: string;
-  password?: string;
-  /** The logical database `SELECT`ed on every connection. */
-  db: number;
-}
 
 /** A `RespClient`'s endpoint, name and bounds. */
 export interface RespClientOptions extends RedisEndpoint {

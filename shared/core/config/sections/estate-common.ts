@@ -1,4 +1,5 @@
 import * as z from '../../schema/index.js';
+import { redisUrlProblem } from '../redis-url.js';
 import { knownNames } from '../references.js';
 import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
 import { ComposeServiceSchema } from './compose-service.js';
@@ -48,7 +49,17 @@ export type Database = z.infer<typeof DatabaseSchema>;
 export const StateConfigSchema = z.union([
   z.literal('memory'),
   z.strictObject({
-    redis: z.union([z.string().check(z.regex(/^rediss?:\/\//, 'expected redis:// URL')), SecretRefSchema]),
+    redis: z.union([
+      z.string().check(
+        // The pattern is what the published JSON Schema can say; the refinement reads the rest.
+        z.regex(/^rediss?:\/\//, 'expected redis:// URL'),
+        z.superRefine((url, ctx) => {
+          const problem = redisUrlProblem(url);
+          if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      ),
+      SecretRefSchema,
+    ]),
     prefix: z._default(z.string(), 'opsfn:'),
   }),
 ]);
