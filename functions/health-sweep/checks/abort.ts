@@ -1,6 +1,6 @@
 /**
  * Calls `close` once when `signal` aborts (or at once when it already has), so a client a library cannot
- * cancel by itself (pg, mysql2, ioredis, a socket) is torn down at the check's deadline. Returns the detacher.
+ * cancel by itself (pg, mysql2, a socket) is torn down at the check's deadline. Returns the detacher.
  */
 export function closeOnAbort(signal: AbortSignal, close: () => void): () => void {
   const run = () => {

@@ -1,12 +1,11 @@
-import type { Redis } from 'ioredis';
-import { withRedis as withRedisSession } from '../../../shared/adapters/databases/index.js';
+import { type RedisSession, withRedis as withRedisSession } from '../../../shared/adapters/databases/index.js';
 
 /** Runs `fn` on one fresh, bounded Redis connection that the check's deadline drops. */
 export function withRedis<T>(
   url: string,
   timeoutMs: number,
   signal: AbortSignal,
-  fn: (client: Redis) => Promise<T>,
+  fn: (redis: RedisSession) => Promise<T>,
 ): Promise<T> {
   return withRedisSession(url, timeoutMs, fn, signal);
 }

@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { RedisSession } from '../../../shared/adapters/databases/index.js';
 import { formatDuration } from '../../../shared/core/config/index.js';
+import { replyArray, replyText } from '../../../shared/core/state/index.js';
 import type { RedisStreamCheck } from '../config.js';
 import { withRedis } from './redis-client.js';
 import { against, type CheckResult, type CheckStatus, type ProbeEnv, since, worst } from './types.js';
@@ -25,30 +26,36 @@ function pairs(reply: unknown): Record<string, unknown> {
   return out;
 }
 
-async function matchStreams(client: Redis, pattern: string): Promise<{ streams: string[]; cut: boolean }> {
-  if (!GLOB.test(pattern)) return { streams: (await client.type(pattern)) === 'stream' ? [pattern] : [], cut: false };
+async function matchStreams(redis: RedisSession, pattern: string): Promise<{ streams: string[]; cut: boolean }> {
+  if (!GLOB.test(pattern)) {
+    return { streams: (await redis.send(['TYPE', pattern])) === 'stream' ? [pattern] : [], cut: false };
+  }
   const found = new Set<string>();
   let cursor = '0';
   do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000, 'TYPE', 'stream');
-    for (const key of keys) found.add(key);
-    cursor = next;
+    const [next, keys] = replyArray(
+      await redis.send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000, 'TYPE', 'stream']),
+    );
+    for (const key of replyArray(keys ?? null)) found.add(String(key));
+    cursor = replyText(next ?? null) ?? '0';
   } while (cursor !== '0' && found.size < MAX_STREAMS);
   const streams = [...found].sort();
   return { streams: streams.slice(0, MAX_STREAMS), cut: streams.length > MAX_STREAMS || cursor !== '0' };
 }
 
-async function readGroups(client: Redis, stream: string, only: string | undefined): Promise<GroupReading[]> {
-  const groups = ((await client.xinfo('GROUPS', stream)) as unknown[]).map(pairs);
+async function readGroups(redis: RedisSession, stream: string, only: string | undefined): Promise<GroupReading[]> {
+  const groups = replyArray(await redis.send(['XINFO', 'GROUPS', stream])).map(pairs);
   const readings: GroupReading[] = [];
   for (const g of groups) {
     const group = String(g.name);
     if (only !== undefined && group !== only) continue;
-    const consumers = ((await client.xinfo('CONSUMERS', stream, group)) as unknown[]).map(pairs).map((c) => ({
-      name: String(c.name),
-      pending: Number(c.pending ?? 0),
-      idleMs: Number(c.inactive ?? c.idle ?? 0),
-    }));
+    const consumers = replyArray(await redis.send(['XINFO', 'CONSUMERS', stream, group]))
+      .map(pairs)
+      .map((c) => ({
+        name: String(c.name),
+        pending: Number(c.pending ?? 0),
+        idleMs: Number(c.inactive ?? c.idle ?? 0),
+      }));
     const lag = g.lag === null || g.lag === undefined ? undefined : Number(g.lag);
     readings.push({ stream, group, pending: Number(g.pending ?? 0), ...(lag === undefined ? {} : { lag }), consumers });
   }
@@ -79,8 +86,8 @@ export function judgeGroup(r: GroupReading, check: Pick<RedisStreamCheck, 'pendi
   return { status: worst(...statuses), text: parts.join(', ') };
 }
 
-async function entriesAdded(client: Redis, stream: string): Promise<number> {
-  const info = pairs(await client.xinfo('STREAM', stream));
+async function entriesAdded(redis: RedisSession, stream: string): Promise<number> {
+  const info = pairs(await redis.send(['XINFO', 'STREAM', stream]));
   // `entries-added` (Redis 7) counts every entry ever added, so trimming a DLQ never hides new dead letters.
   return Number(info['entries-added'] ?? info.length ?? 0);
 }
@@ -92,8 +99,8 @@ async function entriesAdded(client: Redis, stream: string): Promise<number> {
 export async function probeRedisStream(check: RedisStreamCheck, env: ProbeEnv): Promise<CheckResult> {
   const url = typeof check.url === 'string' ? check.url : await env.ctx.secret(check.url);
   const started = performance.now();
-  return withRedis(url, check.timeout, env.signal, async (client) => {
-    const { streams, cut } = await matchStreams(client, check.stream);
+  return withRedis(url, check.timeout, env.signal, async (redis) => {
+    const { streams, cut } = await matchStreams(redis, check.stream);
     if (streams.length === 0) {
       const what = GLOB.test(check.stream)
         ? `no stream matches ${check.stream}`
@@ -106,7 +113,7 @@ export async function probeRedisStream(check: RedisStreamCheck, env: ProbeEnv): 
       const first = env.notes === undefined;
       let added = 0;
       for (const stream of streams) {
-        const now = await entriesAdded(client, stream);
+        const now = await entriesAdded(redis, stream);
         notes[stream] = now;
         // A dead-letter stream that appeared since the previous sweep holds only new dead letters.
         if (!first) added += Math.max(0, now - (env.notes?.[stream] ?? 0));
@@ -118,7 +125,7 @@ export async function probeRedisStream(check: RedisStreamCheck, env: ProbeEnv): 
       return { status, latencyMs: since(started), detail, notes, data: { streams: streams.length, added } };
     }
     const groups: GroupReading[] = [];
-    for (const stream of streams) groups.push(...(await readGroups(client, stream, check.group)));
+    for (const stream of streams) groups.push(...(await readGroups(redis, stream, check.group)));
     if (groups.length === 0) {
       const detail = `${check.group ? `group ${check.group}` : 'no consumer group'} on ${check.stream}${more}`;
       return { status: 'fail', latencyMs: since(started), detail: check.group ? `no ${detail}` : detail };

@@ -1,3 +1,4 @@
+import { replyText } from '../../../shared/core/state/index.js';
 import type { RedisCheck } from '../config.js';
 import { parseInfo, withRedis } from './redis-client.js';
 import { against, type CheckResult, type CheckStatus, type ProbeEnv, percent, since, worst } from './types.js';
@@ -42,11 +43,11 @@ export function judgeRedis(reading: RedisReading, check: Pick<RedisCheck, 'memor
 export async function probeRedis(check: RedisCheck, env: ProbeEnv): Promise<CheckResult> {
   const url = typeof check.url === 'string' ? check.url : await env.ctx.secret(check.url);
   const started = performance.now();
-  const reading = await withRedis(url, check.timeout, env.signal, async (client) => {
+  const reading = await withRedis(url, check.timeout, env.signal, async (redis) => {
     const ping = performance.now();
-    await client.ping();
+    await redis.send(['PING']);
     const pingMs = since(ping);
-    const info = parseInfo(await client.info());
+    const info = parseInfo(replyText(await redis.send(['INFO'])) ?? '');
     const role = info.role ?? 'unknown';
     const lastIo = Number(info.master_last_io_seconds_ago);
     return {

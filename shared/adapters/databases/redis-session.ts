@@ -1,5 +1,12 @@
-import type { Redis } from 'ioredis';
+import { parseRedisUrl } from '../../core/config/index.js';
 import { DependencyError, errorMessage } from '../../core/errors/index.js';
+import { RespClient, type RespCommand, type RespReply } from '../../core/state/index.js';
+
+/** One Redis connection a check or a restore test sends its commands on. */
+export interface RedisSession {
+  /** Sends one command; an error reply rejects with `RedisReplyError`. */
+  send(command: RespCommand): Promise<RespReply>;
+}
 
 /** `host:port` of a Redis URL, without credentials, for messages. */
 function hostOf(url: string): string {
@@ -12,41 +19,32 @@ function hostOf(url: string): string {
 }
 
 /**
- * Runs `fn` on one fresh ioredis connection to `url` (loaded on first use; no offline queue, no retries, every
- * command bounded by `timeoutMs`) and closes it. A connection error becomes a DependencyError naming the host
- * and the socket's own reason, never the password; when `signal` aborts, the connection is dropped at once.
+ * Runs `fn` on one fresh connection to `url` (the state store's own client: no offline queue, no retries,
+ * connecting and every command bounded by `timeoutMs`) and closes it. Any failure becomes a DependencyError
+ * naming the host and the reason, never the password; when `signal` aborts, the connection is dropped at once.
  */
 export async function withRedis<T>(
   url: string,
   timeoutMs: number,
-  fn: (client: Redis) => Promise<T>,
+  fn: (session: RedisSession) => Promise<T>,
   signal?: AbortSignal,
+  field = 'url',
 ): Promise<T> {
-  const { Redis } = await import('ioredis');
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
+  const client = new RespClient({
+    ...parseRedisUrl(url, field),
+    name: 'opsfn-check',
+    connectTimeoutMs: timeoutMs,
+    commandTimeoutMs: timeoutMs,
   });
-  // ioredis rejects with a bare "Connection is closed"; the socket error says why.
-  let lastError: Error | undefined;
-  client.on('error', (error: Error) => {
-    lastError = error;
-  });
-  const drop = () => client.disconnect();
+  const drop = () => client.destroy(new Error('aborted'));
   signal?.addEventListener('abort', drop, { once: true });
   try {
-    await client.connect();
-    return await fn(client);
+    return await fn({ send: (command) => client.send(command) });
   } catch (cause) {
     if (signal?.aborted) throw cause;
-    const reason = lastError?.message ?? errorMessage(cause);
-    throw new DependencyError(`Redis ${hostOf(url)}: ${reason}`, { cause: lastError ?? cause });
+    throw new DependencyError(`Redis ${hostOf(url)}: ${errorMessage(cause)}`, { cause });
   } finally {
     signal?.removeEventListener('abort', drop);
-    client.disconnect();
+    await client.close();
   }
 }

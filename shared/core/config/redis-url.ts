@@ -27,9 +27,9 @@ export function redactRedisUrl(url: string): string {
  * percent-decoded. Anything else it could carry (query parameters, a fragment) is refused rather
  * than ignored; the error says what was wrong and never repeats the password.
  */
-export function parseRedisUrl(url: string): RedisEndpoint {
+export function parseRedisUrl(url: string, field = 'state.redis'): RedisEndpoint {
   const read = readRedisUrl(url);
-  if (typeof read === 'string') throw new BadInputError(`state.redis: ${read}`);
+  if (typeof read === 'string') throw new BadInputError(`${field}: ${read}`);
   return read;
 }
 

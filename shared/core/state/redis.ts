@@ -14,7 +14,7 @@ import {
 import { DEFAULT_REDIS_TIMEOUTS, RedisConnection, type RedisTimeouts } from './redis-connection.js';
 import { ADD_MEMBER_SCRIPT, CLAIM_SCRIPT, HIT_SCRIPT, PUSH_SCRIPT, runScript, UNLOCK_SCRIPT } from './redis-scripts.js';
 import { RespClient } from './resp-client.js';
-import { RespProtocolError, type RespReply } from './resp-reader.js';
+import { replyArray as array, replyInteger as integer, replyText as text } from './resp-reader.js';
 import type { Claim, StateStore } from './state-store.js';
 
 /** Options of the Redis state store. */
@@ -211,32 +211,6 @@ export class RedisStateStore implements StateStore {
   #full(key: string): string {
     return this.#prefix + key;
   }
-}
-
-function integer(reply: RespReply): number {
-  if (typeof reply !== 'number') throw new RespProtocolError(`expected an integer reply, got ${describe(reply)}`);
-  return reply;
-}
-
-function text(reply: RespReply): string | null {
-  if (typeof reply !== 'string' && reply !== null)
-    throw new RespProtocolError(`expected a string reply, got ${describe(reply)}`);
-  return reply;
-}
-
-function array(reply: RespReply): RespReply[] {
-  if (!Array.isArray(reply)) throw new RespProtocolError(`expected an array reply, got ${describe(reply)}`);
-  return reply;
-}
-
-function describe(reply: RespReply): string {
-  return reply === null
-    ? 'null'
-    : Array.isArray(reply)
-      ? 'an array'
-      : typeof reply === 'object'
-        ? 'an error'
-        : typeof reply;
 }
 
 /** Escapes Redis glob metacharacters so a prefix matches literally. */

@@ -130,6 +130,8 @@ export class RespClient {
   readonly #options: RespClientOptions;
   #socket: RespSocket | undefined;
   #opening: Promise<RespSocket> | undefined;
+  /** The socket `#open` is connecting and signing in, not yet given commands. */
+  #signingIn: RespSocket | undefined;
   #closed = false;
 
   constructor(options: RespClientOptions) {
@@ -151,6 +153,13 @@ export class RespClient {
     await socket?.end(this.#options.connectTimeoutMs);
   }
 
+  /** Drops the connection at once, failing the commands in flight with `reason`; for a caller's deadline. */
+  destroy(reason: Error): void {
+    this.#closed = true;
+    this.#socket?.fail(reason);
+    this.#signingIn?.fail(reason);
+  }
+
   #connect(): Promise<RespSocket> {
     this.#opening ??= this.#open().finally(() => {
       this.#opening = undefined;
@@ -161,10 +170,13 @@ export class RespClient {
   async #open(): Promise<RespSocket> {
     const o = this.#options;
     // node:tls costs a cold start megabytes to load; a plain redis:// store never pays for it.
-    const raw = o.tls
-      ? (await import('node:tls')).connect({ host: o.host, port: o.port, ...(o.ca === undefined ? {} : { ca: o.ca }) })
+    const tls = o.tls ? await import('node:tls') : undefined;
+    if (this.#closed) throw new Error('client is closed');
+    const raw = tls
+      ? tls.connect({ host: o.host, port: o.port, ...(o.ca === undefined ? {} : { ca: o.ca }) })
       : connectTcp({ host: o.host, port: o.port });
     const socket = new RespSocket(raw, o.tls ? 'secureConnect' : 'connect', o.commandTimeoutMs);
+    this.#signingIn = socket;
     const ms = o.connectTimeoutMs;
     // One deadline for TCP, TLS and sign-in: a server that accepts and never answers stalls none of them.
     const timer = setTimeout(() => socket.fail(new Error(`connect: no answer within ${ms}ms`)), ms);
@@ -183,6 +195,7 @@ export class RespClient {
       throw error;
     } finally {
       clearTimeout(timer);
+      this.#signingIn = undefined;
     }
     if (this.#closed) {
       await socket.end(ms);

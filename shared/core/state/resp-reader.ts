@@ -11,6 +11,32 @@ export class RespProtocolError extends Error {
 /** One RESP2 reply: a simple or bulk string, an integer, a null, or an array of replies (which may hold errors). */
 export type RespReply = string | number | null | RedisReplyError | RespReply[];
 
+/** The reply as an integer; a reply of another kind throws `RespProtocolError`. */
+export function replyInteger(reply: RespReply): number {
+  if (typeof reply !== 'number') throw new RespProtocolError(`expected an integer reply, got ${describeReply(reply)}`);
+  return reply;
+}
+
+/** The reply as a string or null; a reply of another kind throws `RespProtocolError`. */
+export function replyText(reply: RespReply): string | null {
+  if (typeof reply !== 'string' && reply !== null) {
+    throw new RespProtocolError(`expected a string reply, got ${describeReply(reply)}`);
+  }
+  return reply;
+}
+
+/** The reply as an array; a reply of another kind throws `RespProtocolError`. */
+export function replyArray(reply: RespReply): RespReply[] {
+  if (!Array.isArray(reply)) throw new RespProtocolError(`expected an array reply, got ${describeReply(reply)}`);
+  return reply;
+}
+
+function describeReply(reply: RespReply): string {
+  if (reply === null) return 'null';
+  if (Array.isArray(reply)) return 'an array';
+  return typeof reply === 'object' ? 'an error' : `a ${typeof reply}`;
+}
+
 /** Returned by `RespReader.next` while the buffered bytes do not yet hold a whole reply. */
 export const INCOMPLETE: unique symbol = Symbol('incomplete');
 

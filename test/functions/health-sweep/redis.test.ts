@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,5 +117,37 @@ describe('healthSweep redis checks on a real server', () => {
     expect(items.missing).toMatchObject({ status: 'fail', detail: `stream ${p}missing does not exist` });
     expect(items.nogroup).toMatchObject({ status: 'fail', detail: `no group ghost on ${p}orders` });
     expect(items.down?.detail).toMatch(/^Redis 127\.0\.0\.1:1: .*ECONNREFUSED/);
+  });
+
+  it('bounds a server that accepts and never answers, and names a URL it cannot use', async () => {
+    const accepted: Socket[] = [];
+    const silent = createServer((socket) => {
+      accepted.push(socket.on('error', () => undefined));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const h = healthHarness({
+        health: {
+          checks: [
+            { name: 'hung', kind: 'redis', url: `redis://127.0.0.1:${port}`, timeout: '300ms' },
+            { name: 'options', kind: 'redis', url: 'redis://:secret@127.0.0.1:6379?db=2' },
+          ],
+        },
+      });
+      const started = Date.now();
+      const items = itemsOf(await h.invoke());
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(items.hung).toMatchObject({ status: 'fail' });
+      // The check's own deadline and the connect bound are the same 300 ms; either may speak first.
+      expect(items.hung?.detail).toContain('no answer within 300ms');
+      expect(items.options?.status).toBe('fail');
+      expect(items.options?.detail).toContain('options in the URL are not supported (db)');
+      expect(items.options?.detail).not.toContain('secret');
+    } finally {
+      // A socket nobody reads from never sees the client hang up; close the server's side too.
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

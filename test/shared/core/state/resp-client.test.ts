@@ -292,6 +292,26 @@ describe('RespClient against a broken server', () => {
     await expect(c.send(['PING'])).rejects.toThrow('client is closed');
   });
 
+  it('drops the connection at once when destroyed, mid-command or mid-connect', async () => {
+    const server = await serve((command, socket) => {
+      signedIn(command, socket);
+    });
+    const answering = client(server.url);
+    await answering.send(['CLIENT', 'SETNAME', 'x']);
+    const inFlight = answering.send(['PING']).catch((e: unknown) => e);
+    answering.destroy(new Error('deadline'));
+    expect(((await inFlight) as Error).message).toBe('deadline');
+    const silent = await serve(() => undefined);
+    const connecting = client(silent.url, { connectTimeoutMs: 5_000 });
+    const started = Date.now();
+    const pending = connecting.send(['PING']).catch((e: unknown) => e);
+    await sleep(50);
+    connecting.destroy(new Error('deadline'));
+    expect(((await pending) as Error).message).toBe('deadline');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await expect(connecting.send(['PING'])).rejects.toThrow('client is closed');
+  });
+
   it('closes within the connect timeout when the server never hangs up', async () => {
     const server = await serve((command, socket) => {
       signedIn(command, socket);
