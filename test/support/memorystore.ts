@@ -6,18 +6,28 @@ import { Redis } from 'ioredis';
 import { freePort, spawnTracked } from './local-process.js';
 
 /**
- * Commands Memorystore for Redis blocks (cloud.google.com/memorystore/docs/redis/product-constraints), renamed
- * away here so a test server refuses them as Memorystore does ("ERR unknown command").
+ * Commands Memorystore for Redis blocks (cloud.google.com/memorystore/docs/redis/product-constraints, "Blocked
+ * Redis commands": every ACL subcommand, BGREWRITEAOF, BGSAVE, CLIENT, CLUSTER, COMMAND, CONFIG, DEBUG, LASTSAVE,
+ * MIGRATE, MONITOR, OBJECT, SHUTDOWN, REPLICAOF, SAVE), renamed away here so a test server refuses them as
+ * Memorystore does ("ERR unknown command"). CLIENT is left in: supported-commands on the same site lists its
+ * GETNAME, SETNAME, LIST, KILL… for Redis 6.x and later, and the instances Terraform creates run 7.2; a test of
+ * a 5.0 instance renames it away itself.
  */
 export const MEMORYSTORE_BLOCKED = [
+  'ACL',
   'BGREWRITEAOF',
   'BGSAVE',
+  'CLUSTER',
+  'COMMAND',
   'CONFIG',
   'DEBUG',
   'LASTSAVE',
   'MIGRATE',
   'MONITOR',
+  'OBJECT',
+  'REPLICAOF',
   'SAVE',
+  'SHUTDOWN',
 ];
 
 /** A local stand-in for a Memorystore instance: a primary (and a replica, for Standard tier), blocked commands refused. */

@@ -6,7 +6,7 @@ import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { runFunction } from '../../../shared/host/runtime/invoke.js';
 import { configIssues, testEstate } from '../../support/estate.js';
-import { type MemorystoreLike, startMemorystoreLike } from '../../support/memorystore.js';
+import { MEMORYSTORE_BLOCKED, type MemorystoreLike, startMemorystoreLike } from '../../support/memorystore.js';
 import { healthHarness, itemsOf } from '../health-sweep/harness.js';
 
 let standard: MemorystoreLike;
@@ -35,6 +35,11 @@ describe('Redis checks on a Memorystore-like server (BGSAVE, LASTSAVE, CONFIG bl
       await expect(client.call('CONFIG', 'GET', 'save')).rejects.toThrow(/unknown command/);
       await expect(client.call('LASTSAVE')).rejects.toThrow(/unknown command/);
       await expect(client.call('BGSAVE')).rejects.toThrow(/unknown command/);
+      for (const command of MEMORYSTORE_BLOCKED) {
+        await expect(client.call(command), command).rejects.toThrow(/unknown command/);
+      }
+      // What the checks send is still answered.
+      expect(await client.call('INFO', 'persistence')).toMatch(/rdb_last_bgsave_status/);
     } finally {
       client.disconnect();
     }
