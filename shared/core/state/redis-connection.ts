@@ -29,6 +29,11 @@ export class RedisConnection {
     return await this.run(op, key, (send) => send(command));
   }
 
+  /** Sends one command and reads its reply with `as` (`replyInteger`…), wrapping a reply of the wrong kind too. */
+  async read<T>(op: string, key: string, command: RespCommand, as: (reply: RespReply) => T): Promise<T> {
+    return await this.run(op, key, async (send) => as(await send(command)));
+  }
+
   /** Runs several commands for one operation, wrapping whatever they throw. */
   async run<T>(
     op: string,

@@ -71,12 +71,12 @@ export class RedisStateStore implements StateStore {
   async claim<T = unknown>(key: string, ttlMs: number): Promise<Claim<T>> {
     const k = checkKey('claim', key);
     const ttl = checkMs('claim', 'ttlMs', ttlMs);
-    const reply = await this.#connection.run('claim', k, (send) =>
-      runScript(send, CLAIM_SCRIPT, [this.#full(k)], [RUNNING_CLAIM, String(ttl)]),
-    );
-    const [won, held] = array(reply);
+    const [won, held] = await this.#connection.run('claim', k, async (send) => {
+      const [flag, value] = array(await runScript(send, CLAIM_SCRIPT, [this.#full(k)], [RUNNING_CLAIM, String(ttl)]));
+      return [integer(flag ?? null), text(value ?? null)] as const;
+    });
     if (won === 1) return { claimed: true };
-    return decodeClaim<T>(k, text(held ?? null) ?? '');
+    return decodeClaim<T>(k, held ?? '');
   }
 
   async complete(key: string, outcome: unknown, ttlMs: number): Promise<void> {
@@ -116,7 +116,7 @@ export class RedisStateStore implements StateStore {
   async cooldownLeft(key: string): Promise<number> {
     const k = checkKey('cooldownLeft', key);
     // PTTL answers -2 for a missing key and -1 for one without expiry; neither is a cooldown.
-    const left = integer(await this.#connection.send('cooldownLeft', k, ['PTTL', this.#full(k)]));
+    const left = await this.#connection.read('cooldownLeft', k, ['PTTL', this.#full(k)], integer);
     return Math.max(0, left);
   }
 
@@ -127,31 +127,31 @@ export class RedisStateStore implements StateStore {
     // A unique member per event: ZADD with a repeated member would only move it, not count it.
     const member = `${at}:${randomUUID()}`;
     const args = [String(at), String(at - window), member, String(window)];
-    const reply = await this.#connection.run('hit', k, (send) => runScript(send, HIT_SCRIPT, [this.#full(k)], args));
-    return integer(reply);
+    return await this.#connection.run('hit', k, async (send) =>
+      integer(await runScript(send, HIT_SCRIPT, [this.#full(k)], args)),
+    );
   }
 
   async count(key: string, windowMs: number, nowMs: number): Promise<number> {
     const k = checkKey('count', key);
     const window = checkMs('count', 'windowMs', windowMs);
     const at = checkTimestamp('count', nowMs);
-    return integer(await this.#connection.send('count', k, ['ZCOUNT', this.#full(k), `(${at - window}`, '+inf']));
+    return await this.#connection.read('count', k, ['ZCOUNT', this.#full(k), `(${at - window}`, '+inf'], integer);
   }
 
   async addMember(key: string, member: string, ttlMs: number): Promise<{ added: boolean; size: number }> {
     const k = checkKey('addMember', key);
     const m = checkKey('addMember', member);
     const ttl = checkMs('addMember', 'ttlMs', ttlMs);
-    const reply = await this.#connection.run('addMember', k, (send) =>
-      runScript(send, ADD_MEMBER_SCRIPT, [this.#full(k)], [m, String(ttl)]),
-    );
-    const [added, size] = array(reply);
-    return { added: integer(added ?? null) === 1, size: integer(size ?? null) };
+    return await this.#connection.run('addMember', k, async (send) => {
+      const [added, size] = array(await runScript(send, ADD_MEMBER_SCRIPT, [this.#full(k)], [m, String(ttl)]));
+      return { added: integer(added ?? null) === 1, size: integer(size ?? null) };
+    });
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const k = checkKey('get', key);
-    const found = text(await this.#connection.send('get', k, ['GET', this.#full(k)]));
+    const found = await this.#connection.read('get', k, ['GET', this.#full(k)], text);
     return found === null ? undefined : decodeJson<T>(k, found);
   }
 
@@ -176,8 +176,10 @@ export class RedisStateStore implements StateStore {
   async list<T = unknown>(key: string, limit?: number): Promise<T[]> {
     const k = checkKey('list', key);
     const last = limit === undefined ? -1 : checkMax('list', limit) - 1;
-    const entries = array(await this.#connection.send('list', k, ['LRANGE', this.#full(k), 0, last]));
-    return entries.map((entry) => decodeJson<T>(k, text(entry) ?? ''));
+    const texts = await this.#connection.read('list', k, ['LRANGE', this.#full(k), 0, last], (reply) =>
+      array(reply).map((entry) => text(entry) ?? ''),
+    );
+    return texts.map((entry) => decodeJson<T>(k, entry));
   }
 
   async delete(key: string): Promise<void> {

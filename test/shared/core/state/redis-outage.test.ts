@@ -114,4 +114,25 @@ describe('RedisStateStore when Redis is unreachable', () => {
       await proxy.close();
     }
   });
+
+  it('wraps a reply of the wrong kind as a state store error, not a crash', async () => {
+    // Answers every command with an integer: after sign-in, GET gets a reply no Redis would send it.
+    const odd = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.on('data', () => socket.write(':1\r\n'));
+    });
+    const port = await listen(odd);
+    const store = await RedisStateStore.open({ url: `redis://127.0.0.1:${port}`, prefix });
+    try {
+      const error = await store.get('k').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as DependencyError).message).toBe(
+        `state store error: get "k" on redis://127.0.0.1:${port}: expected a string reply, got a number`,
+      );
+      expect((error as DependencyError).retryable).toBe(false);
+    } finally {
+      await store.close();
+      await new Promise((resolve) => odd.close(resolve));
+    }
+  });
 });
