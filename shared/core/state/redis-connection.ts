@@ -13,6 +13,13 @@ export interface RedisTimeouts {
 /** Default bounds: an ops run must learn quickly that its state store is gone, not hang on it. */
 export const DEFAULT_REDIS_TIMEOUTS = { connectTimeoutMs: 1_000, commandTimeoutMs: 1_000 } as const;
 
+/**
+ * Error replies of a server that cannot serve now but will soon (redis.io error prefixes): still loading its
+ * dataset after a restart, a replica where a failover left the address pointing (`READONLY`), a replica cut
+ * off from its primary, a long script, a cluster resharding. A retry, on a new connection, may succeed.
+ */
+const TRANSIENT_REPLY = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN)\b/;
+
 /** Runs the state store's commands on one `RespClient` and words each failure as one `DependencyError`. */
 export class RedisConnection {
   readonly #client: RespClient;
@@ -59,6 +66,14 @@ export class RedisConnection {
     if (error instanceof OpsError) return error;
     const message = errorMessage(error);
     const what = key === '' ? op : `${op} "${key}"`;
+    if (error instanceof RedisReplyError && TRANSIENT_REPLY.test(message)) {
+      // After a failover the same address may lead to the new primary; this connection still reaches the old one.
+      this.#client.reset(error);
+      return new DependencyError(`state store unavailable: ${what} on ${this.#target}: ${message}`, {
+        cause: error,
+        details: { store: this.#target },
+      });
+    }
     // Redis answered and refused (wrong type, script error, wrong password), or the peer is not Redis:
     // retrying will not help.
     if (error instanceof RedisReplyError || error instanceof RespProtocolError) {

@@ -153,6 +153,11 @@ export class RespClient {
     await socket?.end(this.#options.connectTimeoutMs);
   }
 
+  /** Drops the current connection, failing the commands in flight with `reason`; the next command opens a new one. */
+  reset(reason: Error): void {
+    this.#socket?.fail(reason);
+  }
+
   /** Drops the connection at once, failing the commands in flight with `reason`; for a caller's deadline. */
   destroy(reason: Error): void {
     this.#closed = true;

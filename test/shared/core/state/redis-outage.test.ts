@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyError } from '../../../../shared/core/errors/ops-error.js';
 import { RedisStateStore } from '../../../../shared/core/state/redis.js';
+import { startLocalRedis } from '../../../support/memorystore.js';
 
 const prefix = `opsfn-test:state-outage:${randomUUID()}:`;
 
@@ -133,6 +135,69 @@ describe('RedisStateStore when Redis is unreachable', () => {
     } finally {
       await store.close();
       await new Promise((resolve) => odd.close(resolve));
+    }
+  });
+
+  it('calls a server still loading its dataset unavailable, so the run is retried', async () => {
+    const loading = createServer((socket) => {
+      socket.on('error', () => undefined);
+      let signedIn = false;
+      socket.on('data', () => {
+        socket.write(signedIn ? '-LOADING Redis is loading the dataset in memory\r\n' : '+OK\r\n');
+        signedIn = true;
+      });
+    });
+    const port = await listen(loading);
+    const store = await RedisStateStore.open({ url: `redis://127.0.0.1:${port}`, prefix });
+    try {
+      const error = await store.claim('k', 1_000).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as DependencyError).message).toMatch(/^state store unavailable: claim "k" on .*: LOADING /);
+      expect((error as DependencyError).retryable).toBe(true);
+    } finally {
+      await store.close();
+      await new Promise((resolve) => loading.close(resolve));
+    }
+  });
+});
+
+describe('RedisStateStore on a replica, where a failover can leave its address', () => {
+  let primary: { url: string; stop: () => Promise<void> };
+  let replica: { url: string; stop: () => Promise<void> };
+  beforeAll(async () => {
+    primary = await startLocalRedis([], false);
+    replica = await startLocalRedis(['--replicaof', '127.0.0.1', new URL(primary.url).port], false);
+  });
+  afterAll(async () => {
+    await replica?.stop();
+    await primary?.stop();
+  });
+
+  it('refuses writes as retryable and reconnects for the next call', async () => {
+    const name = `opsfn-readonly-${randomUUID()}`;
+    const store = await RedisStateStore.open({ url: replica.url, prefix, connectionName: name });
+    const admin = new Redis(replica.url, { lazyConnect: true });
+    const ids = async () => {
+      const list = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'normal'));
+      return list
+        .split('\n')
+        .filter((l) => l.includes(` name=${name} `))
+        .map((l) => /\bid=(\d+)/.exec(l)?.[1]);
+    };
+    try {
+      await store.ping();
+      const [before] = await ids();
+      const error = await store.put('k', 1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as DependencyError).message).toMatch(/^state store unavailable: put "k" on .*: READONLY /);
+      expect((error as DependencyError).retryable).toBe(true);
+      await expect(store.get('k')).resolves.toBeUndefined();
+      const after = await ids();
+      expect(after).toHaveLength(1);
+      expect(after[0]).not.toBe(before);
+    } finally {
+      admin.disconnect();
+      await store.close();
     }
   });
 });
