@@ -8,16 +8,6 @@ export interface RedisSession {
   send(command: RespCommand): Promise<RespReply>;
 }
 
-/** `host:port` of a Redis URL, without credentials, for messages. */
-function hostOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || 6379}`;
-  } catch {
-    return '(malformed URL)';
-  }
-}
-
 /**
  * Runs `fn` on one fresh connection to `url` (the state store's own client: no offline queue, no retries,
  * connecting and every command bounded by `timeoutMs`) and closes it. Any failure becomes a DependencyError
@@ -28,10 +18,12 @@ export async function withRedis<T>(
   timeoutMs: number,
   fn: (session: RedisSession) => Promise<T>,
   signal?: AbortSignal,
-  field = 'url',
 ): Promise<T> {
+  const endpoint = parseRedisUrl(url, 'url');
+  // host:port for messages, never the credentials.
+  const where = `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
   const client = new RespClient({
-    ...parseRedisUrl(url, field),
+    ...endpoint,
     name: 'opsfn-check',
     connectTimeoutMs: timeoutMs,
     commandTimeoutMs: timeoutMs,
@@ -42,7 +34,7 @@ export async function withRedis<T>(
     return await fn({ send: (command) => client.send(command) });
   } catch (cause) {
     if (signal?.aborted) throw cause;
-    throw new DependencyError(`Redis ${hostOf(url)}: ${errorMessage(cause)}`, { cause });
+    throw new DependencyError(`Redis ${where}: ${errorMessage(cause)}`, { cause });
   } finally {
     signal?.removeEventListener('abort', drop);
     await client.close();
