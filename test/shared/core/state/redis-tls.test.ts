@@ -5,7 +5,8 @@ import type { StateStore } from '../../../../shared/core/state/state-store.js';
 import { freePort, spawnTracked } from '../../../support/local-process.js';
 import { type TestCert, TestPki } from '../../../support/tls-pki.js';
 
-// A TLS-only Redis with a certificate from a private CA, as Memorystore with in-transit encryption is.
+// A TLS-only Redis with a certificate from a private CA and an AUTH string, as Memorystore with in-transit
+// encryption and AUTH is (the URL Terraform builds: rediss://:<auth string>@<host>:6378).
 let pki: TestPki;
 let ca: TestCert;
 let url: string;
@@ -41,6 +42,8 @@ beforeAll(async () => {
       ca.path,
       '--tls-auth-clients',
       'no',
+      '--requirepass',
+      'memorystore-auth-string',
       '--save',
       '',
       '--appendonly',
@@ -51,7 +54,7 @@ beforeAll(async () => {
     `${pki.dir}/redis-run`,
   );
   stop = server.stop;
-  url = `rediss://127.0.0.1:${port}`;
+  url = `rediss://:memorystore-auth-string@127.0.0.1:${port}`;
   for (let i = 0; i < 100 && !/Ready to accept connections/.test(server.output()); i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -70,6 +73,18 @@ describe('the Redis state store over TLS', () => {
     try {
       await state.put('probe', { ok: true }, 10_000);
       await expect(state.get('probe')).resolves.toEqual({ ok: true });
+    } finally {
+      await state.close();
+    }
+  });
+
+  it('refuses a wrong AUTH string, naming the reply and not the string', async () => {
+    const state = await open({ OPSFN_REDIS_CA: ca.pem }, url.replace('memorystore-auth-string', 'wrong'));
+    try {
+      const error = await state.get('probe').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as Error).message).toMatch(/^state store error: get "probe": WRONGPASS /);
+      expect((error as Error).message).not.toContain('wrong@');
     } finally {
       await state.close();
     }
