@@ -1,4 +1,4 @@
-import type { SecretRef, StateConfig } from '../config/index.js';
+import { redisUrlProblem, type SecretRef, type StateConfig } from '../config/index.js';
 import { BadInputError } from '../errors/index.js';
 import { MemoryStateStore } from './memory.js';
 import { RedisStateStore } from './redis.js';
@@ -30,10 +30,13 @@ export async function createStateStore(config: StateConfig, options: CreateState
   }
   const url = typeof config.redis === 'string' ? config.redis : await options.secret(config.redis);
   // The value may be a secret holding a password: name where it came from, never echo it.
+  const source = typeof config.redis === 'string' ? 'the config' : `secret ${describeRef(config.redis)}`;
   if (typeof url !== 'string' || !REDIS_URL.test(url.trim())) {
-    const source = typeof config.redis === 'string' ? 'the config' : `secret ${describeRef(config.redis)}`;
     throw new BadInputError(`state.redis: expected a redis:// or rediss:// URL from ${source}`);
   }
+  // The config's own URL was checked when it was read; one from a secret is checked here, the same way.
+  const problem = redisUrlProblem(url.trim());
+  if (problem !== undefined) throw new BadInputError(`state.redis: ${problem} (from ${source})`);
   const ca = (options.env ?? process.env).OPSFN_REDIS_CA?.trim() || undefined;
   if (ca !== undefined && !url.trim().startsWith('rediss://')) {
     throw new BadInputError('OPSFN_REDIS_CA is set but state.redis is a redis:// URL: use rediss:// so the CA is used');

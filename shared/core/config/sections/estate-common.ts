@@ -45,15 +45,19 @@ export const DatabaseSchema = z.discriminatedUnion('kind', [
 ]);
 export type Database = z.infer<typeof DatabaseSchema>;
 
+const REDIS_SCHEME = /^rediss?:\/\//;
+
 /** Where state (idempotency, locks, cooldowns, drills) lives. */
 export const StateConfigSchema = z.union([
   z.literal('memory'),
   z.strictObject({
     redis: z.union([
       z.string().check(
-        // The pattern is what the published JSON Schema can say; the refinement reads the rest.
-        z.regex(/^rediss?:\/\//, 'expected redis:// URL'),
+        // The pattern is what the published JSON Schema can say; the refinement reads the rest, once the
+        // scheme is right, so one mistake is one issue.
+        z.regex(REDIS_SCHEME, 'expected redis:// URL'),
         z.superRefine((url, ctx) => {
+          if (!REDIS_SCHEME.test(url)) return;
           const problem = redisUrlProblem(url);
           if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
         }),

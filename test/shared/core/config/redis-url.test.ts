@@ -37,6 +37,11 @@ describe('state.redis in the config', () => {
     expect(messages.join('\n')).not.toContain('secret');
   });
 
+  it('says a wrong scheme once', () => {
+    const parsed = StateConfigSchema.safeParse({ redis: 'http://cache:6379' });
+    expect(parsed.success ? [] : formatZodIssues(parsed.error)).toEqual(['redis: expected redis:// URL']);
+  });
+
   it('accepts a well-formed URL and a secret reference', () => {
     expect(redisUrlProblem('rediss://:pw@10.0.0.3:6378')).toBeUndefined();
     expect(StateConfigSchema.safeParse({ redis: 'rediss://:pw@10.0.0.3:6378' }).success).toBe(true);

@@ -55,4 +55,14 @@ describe('createStateStore', () => {
       'state.redis: expected a redis:// or rediss:// URL from secret env STATE_URL',
     );
   });
+
+  it('names the secret a Redis URL it cannot use came from, without its password', async () => {
+    const config = StateConfigSchema.parse({ redis: { env: 'STATE_URL' } });
+    const secret = async () => 'rediss://:hunter2@10.0.0.3:6378?tls=true';
+    const error = await createStateStore(config, { secret }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadInputError);
+    expect((error as Error).message).toBe(
+      'state.redis: rediss://10.0.0.3:6378: options in the URL are not supported (tls) (from secret env STATE_URL)',
+    );
+  });
 });
