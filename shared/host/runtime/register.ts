@@ -20,9 +20,10 @@ export interface RegisterOptions {
   loadRuntime?: RuntimeLoader;
   registrar?: FrameworkRegistrar;
   /**
-   * Starts building the runtime on the next turn of the event loop instead of on the first request, so
-   * reading and checking the config overlaps the framework's start and the request's way in (the bundles
-   * do). A failure is not kept: the first request builds again and answers with the error.
+   * Starts building the runtime on the next turn of the event loop instead of on the first request, and then
+   * opens its state store's connection, so reading and checking the config and connecting to Redis overlap the
+   * framework's start and the request's way in (the bundles do). A failure is not kept: the first request builds
+   * again and answers with the error, and a run whose state store is unreachable runs as it would without warm.
    */
   warm?: boolean;
 }
@@ -61,7 +62,13 @@ export function registerFunctions(functions: readonly AnyFunction[], options: Re
     registrar.http(names.http, httpHandler(definition, loadRuntime));
     registrar.http(names.cloudEvent, eventHandler(definition, loadRuntime));
   }
-  // Swallowed here only: the memoized loader forgets a failed build, so the request that needs it sees the error.
-  if (options.warm) setImmediate(() => loadRuntime().catch(() => undefined));
+  // Swallowed here only: the memoized loader forgets a failed build, so the request that needs it sees the error,
+  // and a state store that cannot be reached yet is tried again by the first run's own check.
+  if (options.warm)
+    setImmediate(() =>
+      loadRuntime()
+        .then((runtime) => runtime.state.ping())
+        .catch(() => undefined),
+    );
   return loadRuntime;
 }

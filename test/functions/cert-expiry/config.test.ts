@@ -62,6 +62,10 @@ describe('CertificatesSchema', () => {
     ['host', { host: 'host', port: 443 }],
     ['10.0.0.1:25', { host: '10.0.0.1', port: 25 }],
     ['2001:db8::1', { host: '2001:db8::1', port: 443 }],
+    ['[2001:db8::1]:8443', { host: '2001:db8::1', port: 8443 }],
+    ['::1', { host: '::1', port: 443 }],
+    ['api.example.com:8443', { host: 'api.example.com', port: 8443 }],
+    ['api.example.com:99999', undefined],
     ['a:b:c', undefined],
     ['', undefined],
   ])('parses %j', (text, expected) => {

@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import * as z from '../../../../shared/core/schema/index.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
+import { RedisStateStore } from '../../../../shared/core/state/redis.js';
 import { type FrameworkRegistrar, registerFunctions, targetNames } from '../../../../shared/host/runtime/register.js';
 import { createRuntime } from '../../../../shared/host/runtime/runtime.js';
 import { testEstate } from '../../../support/estate.js';
 import { recordingNotifier } from '../../../support/recording-notifier.js';
+import { REDIS_URL } from '../../../support/redis-prefix.js';
 
 const make = (name: string) =>
   defineFunction({
@@ -29,6 +33,36 @@ function countingLoader() {
     });
   };
   return { counter, load };
+}
+
+/** A loader building a runtime on a Redis state store whose connection is named `name`. */
+function redisLoader(url: string, name: string) {
+  const stores: RedisStateStore[] = [];
+  const load = async () => {
+    const state = await RedisStateStore.open({ url, prefix: `opsfn-test:warm:${name}:`, connectionName: name });
+    stores.push(state);
+    return createRuntime({ config: testEstate(), functions: [make('alpha')], state, notifier: recordingNotifier() });
+  };
+  return { stores, load };
+}
+
+/** The `CLIENT LIST` lines of the test Redis naming `name`. */
+async function connectionsNamed(name: string): Promise<string[]> {
+  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    const list = (await admin.call('CLIENT', 'LIST')) as string;
+    return list.split('\n').filter((line) => line.includes(` name=${name} `));
+  } finally {
+    admin.disconnect();
+  }
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 function recorder() {
@@ -80,6 +114,48 @@ describe('registerFunctions', () => {
     const first = await loader();
     expect(await loader()).toBe(first);
     expect(counter.built).toBe(1);
+  });
+
+  it('warm: opens the state store connection before the first request, which then uses it', async () => {
+    const name = `opsfn-warm-${randomUUID()}`;
+    const { stores, load } = redisLoader(REDIS_URL, name);
+    const loader = registerFunctions([make('alpha')], {
+      registrar: recorder().registrar,
+      warm: true,
+      loadRuntime: load,
+    });
+    try {
+      await until(async () => (await connectionsNamed(name)).length === 1, `a connection named ${name}`);
+      const runtime = await loader();
+      const envelope = await runtime.invoke('alpha', { kind: 'manual', id: randomUUID(), payload: {} });
+      expect(envelope.outcome).toBe('ok');
+      expect(await connectionsNamed(name)).toHaveLength(1);
+      expect(stores).toHaveLength(1);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it('warm: a state store it cannot reach leaves no unhandled rejection, and the first run goes on without it', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const { stores, load } = redisLoader('redis://127.0.0.1:1', `opsfn-warm-${randomUUID()}`);
+    try {
+      const loader = registerFunctions([make('alpha')], {
+        registrar: recorder().registrar,
+        warm: true,
+        loadRuntime: load,
+      });
+      await until(async () => stores.length === 1, 'the warm build');
+      const runtime = await loader();
+      const envelope = await runtime.invoke('alpha', { kind: 'manual', id: randomUUID(), payload: {} });
+      expect(envelope).toMatchObject({ outcome: 'ok', state: 'unavailable' });
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await Promise.all(stores.map((store) => store.close()));
+    }
   });
 
   it('warm: a build that fails is not kept and leaves no unhandled rejection; the first request builds again and sees the error', async () => {
