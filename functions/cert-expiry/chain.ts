@@ -19,6 +19,12 @@ export type ChainCache = WeakMap<TrustStore, Map<string, ChainPath>>;
 
 const MAX_DEPTH = 8;
 const MAX_PATHS = 32;
+/**
+ * Paths tried per chain, whether or not they reach a root. With the loop rule below a presented chain of 16
+ * certificates cannot come near it; it bounds what a hostile one costs all the same, since a chain is judged
+ * on the thread that probes and nothing else runs on it meanwhile (timers, the run's deadline).
+ */
+export const MAX_STEPS = 2_048;
 
 function issued(child: ParsedCert, parent: ParsedCert, cache: IssuedCache): boolean {
   const key = `${child.fingerprint}>${parent.fingerprint}`;
@@ -56,18 +62,36 @@ function earliestEnd(path: ParsedCert[]): number {
   return min;
 }
 
+// A path holds no certificate twice, nor two with one subject and key (RFC 4158 §5.2: that is a loop, however
+// many copies were issued): certificates sharing a name and key would otherwise each issue every other.
+function inPath(path: ParsedCert[], candidate: ParsedCert): boolean {
+  return path.some(
+    (c) =>
+      c.fingerprint === candidate.fingerprint ||
+      (c.subjectKey === candidate.subjectKey && c.publicKey === candidate.publicKey),
+  );
+}
+
 /**
  * Finds every path from the leaf to a trusted root through the presented certificates and the store,
  * then judges the one that verifies now and lasts longest, so an unneeded expired cross-sign is ignored.
+ * Gives up after `maxSteps` paths tried, judging what it found by then.
  */
-export function buildChain(presented: ParsedCert[], store: TrustStore, now: Date, cache: IssuedCache): ChainPath {
+export function buildChain(
+  presented: ParsedCert[],
+  store: TrustStore,
+  now: Date,
+  cache: IssuedCache,
+  maxSteps = MAX_STEPS,
+): ChainPath {
   const [leaf, ...rest] = presented;
   if (!leaf) throw new RangeError('no certificate presented');
   const complete: ParsedCert[][] = [];
   let longest: ParsedCert[] = [leaf];
+  let steps = 0;
 
   const extend = (path: ParsedCert[]): void => {
-    if (complete.length >= MAX_PATHS) return;
+    if (complete.length >= MAX_PATHS || ++steps > maxSteps) return;
     const tip = path[path.length - 1]!;
     if (isAnchor(store, tip)) {
       complete.push(path);
@@ -77,7 +101,7 @@ export function buildChain(presented: ParsedCert[], store: TrustStore, now: Date
     if (path.length >= MAX_DEPTH) return;
     const candidates = [...rest, ...rootsNamed(store, tip.issuerKey)];
     for (const candidate of candidates) {
-      if (path.some((c) => c.fingerprint === candidate.fingerprint)) continue;
+      if (inPath(path, candidate)) continue;
       if (issued(tip, candidate, cache)) extend([...path, candidate]);
     }
   };

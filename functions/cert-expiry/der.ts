@@ -91,6 +91,8 @@ export interface DerFacts {
   /** The issuer and subject names as hex of their DER, compared the way chain building matches names. */
   issuerKey: string;
   subjectKey: string;
+  /** The subject public key info as hex of its DER contents: with `subjectKey`, who a certificate says it is. */
+  publicKey: string;
   notBefore: Date;
   notAfter: Date;
 }
@@ -104,13 +106,17 @@ export function readDerFacts(der: Buffer): DerFacts {
   const issuer = tbsFields[skip + 2];
   const validity = tbsFields[skip + 3];
   const subject = tbsFields[skip + 4];
-  if (!issuer || !validity || !subject) throw new RangeError('certificate without issuer, validity or subject');
+  const spki = tbsFields[skip + 5];
+  if (!issuer || !validity || !subject || !spki) {
+    throw new RangeError('certificate without issuer, validity, subject or public key');
+  }
   const [from, to] = children(der, validity);
   if (!from || !to) throw new RangeError('certificate without validity');
   return {
     signature: signatureName(der, sigAlg),
     issuerKey: der.toString('hex', issuer.start, issuer.end),
     subjectKey: der.toString('hex', subject.start, subject.end),
+    publicKey: der.toString('hex', spki.start, spki.end),
     notBefore: readTime(der, from),
     notAfter: readTime(der, to),
   };

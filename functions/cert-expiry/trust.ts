@@ -12,6 +12,7 @@ export interface ParsedCert {
   issuer: string;
   subjectKey: string;
   issuerKey: string;
+  publicKey: string;
   notBefore: Date;
   notAfter: Date;
   signature: string;

@@ -49,6 +49,10 @@ describe('readDerFacts', () => {
     expect(facts.notBefore.getTime()).toBe(new Date(cert.validFrom).getTime());
     expect(facts.subjectKey).toBe(facts.issuerKey);
     expect(readSubjectKey(cert.raw)).toBe(facts.subjectKey);
+    // The contents of the SubjectPublicKeyInfo, without its tag and length (as for the names).
+    const spki = cert.publicKey.export({ type: 'spki', format: 'der' }).toString('hex');
+    expect(spki.endsWith(facts.publicKey)).toBe(true);
+    expect(spki.length - facts.publicKey.length).toBeLessThanOrEqual(8);
   });
 
   it('rejects bytes that are not a certificate', () => {

@@ -1,0 +1,76 @@
+import { X509Certificate } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildChain, MAX_STEPS } from '../../../functions/cert-expiry/chain.js';
+import { buildTrustStore, type ParsedCert, parseCert } from '../../../functions/cert-expiry/trust.js';
+import { type TestCert, TestPki } from '../../support/tls-pki.js';
+
+const pki = new TestPki();
+afterAll(() => pki.cleanup());
+
+const parsed = (cert: TestCert): ParsedCert => parseCert(new X509Certificate(cert.pem));
+
+describe('buildChain', () => {
+  const root = pki.issue({
+    name: 'root',
+    cn: 'Chain Root',
+    key: pki.key('root'),
+    fromDays: -10,
+    toDays: 3650,
+    ca: true,
+  });
+  const mid = pki.issue({
+    name: 'mid',
+    cn: 'Chain Intermediate',
+    key: pki.key('mid'),
+    issuer: root,
+    fromDays: -10,
+    toDays: 365,
+    ca: true,
+  });
+  const leaf = pki.issue({
+    name: 'leaf',
+    cn: 'svc.example',
+    key: pki.key('leaf'),
+    issuer: mid,
+    fromDays: -1,
+    toDays: 90,
+    sans: ['DNS:svc.example'],
+  });
+  const store = buildTrustStore([root.pem]);
+
+  it('reaches the trusted root through the presented intermediate', () => {
+    const chain = buildChain([parsed(leaf), parsed(mid)], store, new Date(), new Map());
+    expect(chain.trusted).toBe(true);
+    expect(chain.certs.map((c) => c.subject)).toEqual(['CN=svc.example', 'CN=Chain Intermediate', 'CN=Chain Root']);
+  });
+
+  it('stops after its step budget and judges the chain untrusted rather than searching on', () => {
+    const chain = buildChain([parsed(leaf), parsed(mid)], store, new Date(), new Map(), 2);
+    expect(chain).toMatchObject({ trusted: false, error: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' });
+    expect(chain.certs.map((c) => c.subject)).toEqual(['CN=svc.example', 'CN=Chain Intermediate']);
+    expect(MAX_STEPS).toBeGreaterThan(100);
+  });
+
+  it('ends at once on a chain of certificates that share one name and key, each of which issues every other', () => {
+    // A hostile or broken server: 15 CA certificates with one subject and one key. Each path through them is
+    // a loop; counting every ordering would take hours on the thread that probes, with its timers stopped.
+    const key = pki.key('loop');
+    const loop = Array.from({ length: 15 }, (_, i) =>
+      pki.issue({ name: `loop${i}`, cn: 'Loop CA', key, fromDays: -1, toDays: 365, ca: true }),
+    );
+    const victim = pki.issue({
+      name: 'victim',
+      cn: 'victim.example',
+      key: pki.key('victim'),
+      issuer: loop[0],
+      fromDays: -1,
+      toDays: 90,
+    });
+    const issued = new Map<string, boolean>();
+    const chain = buildChain([victim, ...loop].map(parsed), store, new Date(), issued);
+    expect(chain).toMatchObject({ trusted: false, error: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    expect(chain.certs).toHaveLength(2);
+    // One signature check per pair at most: the leaf against each CA, and each CA against the others.
+    expect(issued.size).toBeLessThanOrEqual(15 + 15 * 14);
+  });
+});
