@@ -112,7 +112,7 @@ export async function sweepCertificates(targets: Target[], options: CheckOptions
         if (signal.aborted) throw new ResolveError('run deadline reached before DNS lookup');
         const started = Date.now();
         try {
-          return await resolveAddresses(name, lookup, options.timeoutMs);
+          return await resolveAddresses(name, lookup, options.timeoutMs, signal);
         } finally {
           if (!isIP(name)) dnsMs = Date.now() - started;
         }

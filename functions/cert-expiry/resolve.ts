@@ -17,20 +17,29 @@ export class ResolveError extends Error {
 }
 
 /**
- * Every distinct address of `host`, bounded by `timeoutMs`: an IP resolves to itself, a lookup that
- * errors, hangs or finds nothing throws ResolveError.
+ * Every distinct address of `host`, bounded by `timeoutMs` and by `signal` (the run's deadline): an IP resolves
+ * to itself, a lookup that errors, hangs, finds nothing or outlasts the run throws ResolveError.
  */
-export async function resolveAddresses(host: string, lookup: Lookup, timeoutMs: number): Promise<string[]> {
+export async function resolveAddresses(
+  host: string,
+  lookup: Lookup,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
   if (isIP(host)) return [host];
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+  let onAbort: (() => void) | undefined;
+  const bounds = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new ResolveError(`DNS lookup of ${host} took longer than ${timeoutMs}ms`)),
       timeoutMs,
     );
+    onAbort = () => reject(new ResolveError(`run deadline reached during the DNS lookup of ${host}`));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    const addresses = await Promise.race([lookup(host), timeout]);
+    const addresses = await Promise.race([lookup(host), bounds]);
     const unique = [...new Set(addresses)];
     if (unique.length === 0) throw new ResolveError(`${host} has no A or AAAA record`);
     return unique;
@@ -40,5 +49,6 @@ export async function resolveAddresses(host: string, lookup: Lookup, timeoutMs: 
     throw new ResolveError(`cannot resolve ${host}: ${code ?? errorMessage(error)}`, { cause: error });
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }

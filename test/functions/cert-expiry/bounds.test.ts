@@ -125,6 +125,23 @@ describe.each([0, 2])('checkCertificates bounds on %i worker threads', (threads)
     expect(elapsed).toBeLessThan(2_700);
   });
 
+  it('ends a DNS lookup in flight at the run deadline, whatever the probe timeout', async () => {
+    const started = Date.now();
+    const items = await checkCertificates([target('stuck.test.local', 443), target('stuck2.test.local', 443)], {
+      ...base,
+      threads,
+      timeoutMs: 30_000,
+      concurrency: 2,
+      runTimeoutMs: 500,
+      lookup: () => new Promise<string[]>(() => undefined),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(items.map((i) => [i.host, i.status, i.problems, i.error])).toEqual([
+      ['stuck.test.local', 'error', ['timeout'], 'run deadline reached during the DNS lookup of stuck.test.local'],
+      ['stuck2.test.local', 'error', ['timeout'], 'run deadline reached during the DNS lookup of stuck2.test.local'],
+    ]);
+  });
+
   it('turns a resolver that hangs or fails into dns items', async () => {
     const items = await checkCertificates([target('slow.test.local', 443), target('gone.test.local', 443)], {
       ...base,
