@@ -51,7 +51,10 @@ function createReader(socket: Socket) {
 
 type Reader = ReturnType<typeof createReader>;
 
-/** One SMTP reply (multi-line `250-…` until `250 …`): its code and its lines. */
+/**
+ * One SMTP reply (multi-line `250-…` until `250 …`, or a bare `250` on its last line, RFC 5321 §4.2): its code
+ * and its lines.
+ */
 function smtpReply(buf: Buffer): { value: { code: number; lines: string[] }; used: number } | undefined {
   const text = buf.toString('latin1');
   const lines: string[] = [];
@@ -62,9 +65,9 @@ function smtpReply(buf: Buffer): { value: { code: number; lines: string[] }; use
     const line = text.slice(at, eol).replace(/\r$/, '');
     at = eol + 1;
     lines.push(line);
-    const m = /^(\d{3})([ -])/.exec(line);
+    const m = /^(\d{3})([ -]|$)/.exec(line);
     if (!m) throw new NotTlsError(`not an SMTP reply: "${line.slice(0, 60)}"`);
-    if (m[2] === ' ') return { value: { code: Number(m[1]), lines }, used: at };
+    if (m[2] !== '-') return { value: { code: Number(m[1]), lines }, used: at };
   }
 }
 

@@ -94,15 +94,19 @@ export function startHttpServer(host = '127.0.0.1'): Promise<RunningServer> {
   return track(server, host, 0);
 }
 
-/** A tiny SMTP server that offers STARTTLS (or not) and upgrades to TLS with `options`. */
+/**
+ * A tiny SMTP server that offers STARTTLS (or not) and upgrades to TLS with `options`. `terse` ends its greeting
+ * and its STARTTLS answer with a bare code, which RFC 5321 §4.2 allows (`Reply-code [ SP textstring ] CRLF`).
+ */
 export function startSmtpServer(
   options: SecureContextOptions,
   offerStartTls = true,
   host = '127.0.0.1',
+  terse = false,
 ): Promise<RunningServer> {
   const context = createSecureContext(options);
   const server = createNetServer((socket) => {
-    socket.write('220 mx.test.local ESMTP opsfn-test\r\n');
+    socket.write(terse ? '220-mx.test.local ESMTP opsfn-test\r\n220\r\n' : '220 mx.test.local ESMTP opsfn-test\r\n');
     let pending = '';
     const onData = (chunk: Buffer) => {
       pending += chunk.toString('latin1');
@@ -115,7 +119,7 @@ export function startSmtpServer(
           );
         } else if (line === 'STARTTLS' && offerStartTls) {
           socket.off('data', onData);
-          socket.write('220 2.0.0 Ready to start TLS\r\n');
+          socket.write(terse ? '220\r\n' : '220 2.0.0 Ready to start TLS\r\n');
           const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
           secure.on('error', () => undefined);
           secure.on('secure', () => secure.end());

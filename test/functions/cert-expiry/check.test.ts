@@ -50,6 +50,7 @@ beforeAll(async () => {
   );
   await serve('smtp', startSmtpServer(serveOptions(fx.leaves.ok, chain)));
   await serve('smtpPlain', startSmtpServer(serveOptions(fx.leaves.ok, chain), false));
+  await serve('smtpTerse', startSmtpServer(serveOptions(fx.leaves.ok, chain), true, '127.0.0.1', true));
   await serve('hanging', startHangingServer());
   await serve('http', startHttpServer());
   ports.refused = REFUSED_PORT;
@@ -76,6 +77,7 @@ beforeAll(async () => {
       `127.0.0.1:${ports.ok}`,
       local('smtp', { protocol: 'smtp' }),
       local('smtpPlain', { protocol: 'smtp' }),
+      local('smtpTerse', { protocol: 'smtp' }),
       local('hanging'),
       local('hanging', { host: 'hanging-smtp.test.local', protocol: 'smtp' }),
       local('http'),
@@ -142,6 +144,7 @@ describe('checkCertificates', () => {
     ['oldProtocol.test.local', 'warn', ['old-protocol']],
     ['smtp.test.local', 'ok', []],
     ['smtpPlain.test.local', 'error', ['not-tls']],
+    ['smtpTerse.test.local', 'ok', []],
     ['hanging.test.local', 'error', ['timeout']],
     ['hanging-smtp.test.local', 'error', ['timeout']],
     ['http.test.local', 'error', ['not-tls']],
