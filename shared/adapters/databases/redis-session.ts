@@ -19,6 +19,7 @@ export async function withRedis<T>(
   fn: (session: RedisSession) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
+  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   const endpoint = parseRedisUrl(url, 'url');
   // host:port for messages, never the credentials.
   const where = `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;

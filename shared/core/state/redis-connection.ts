@@ -16,9 +16,16 @@ export const DEFAULT_REDIS_TIMEOUTS = { connectTimeoutMs: 1_000, commandTimeoutM
 /**
  * Error replies of a server that cannot serve now but will soon (redis.io error prefixes): still loading its
  * dataset after a restart, a replica where a failover left the address pointing (`READONLY`), a replica cut
- * off from its primary, a long script, a cluster resharding. A retry, on a new connection, may succeed.
+ * off from its primary, a long script, a cluster resharding, every client slot taken (sent at connect, then
+ * the server hangs up). A retry, on a new connection, may succeed.
  */
-const TRANSIENT_REPLY = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN)\b/;
+const RECONNECT_REPLY = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN)\b|^ERR max number of clients reached/;
+
+/**
+ * Error replies refusing a write for a state of the server that passes (memory full up to `maxmemory`, snapshots
+ * failing to persist, too few replicas in sync): retryable, on the same connection, which stays good.
+ */
+const REFUSED_FOR_NOW = /^(OOM|MISCONF|NOREPLICAS)\b/;
 
 /** Runs the state store's commands on one `RespClient` and words each failure as one `DependencyError`. */
 export class RedisConnection {
@@ -66,9 +73,9 @@ export class RedisConnection {
     if (error instanceof OpsError) return error;
     const message = errorMessage(error);
     const what = key === '' ? op : `${op} "${key}"`;
-    if (error instanceof RedisReplyError && TRANSIENT_REPLY.test(message)) {
+    if (error instanceof RedisReplyError && (RECONNECT_REPLY.test(message) || REFUSED_FOR_NOW.test(message))) {
       // After a failover the same address may lead to the new primary; this connection still reaches the old one.
-      this.#client.reset(error);
+      if (RECONNECT_REPLY.test(message)) this.#client.reset(error);
       return new DependencyError(`state store unavailable: ${what} on ${this.#target}: ${message}`, {
         cause: error,
         details: { store: this.#target },

@@ -1,4 +1,4 @@
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import type { RedisEndpoint } from '../config/index.js';
 import { INCOMPLETE, RedisReplyError, RespProtocolError, RespReader, type RespReply } from './resp-reader.js';
 
@@ -149,8 +149,9 @@ export class RespClient {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const socket = this.#socket ?? (await this.#opening?.catch(() => undefined));
-    await socket?.end(this.#options.connectTimeoutMs);
+    // A connection being opened ends itself once it sees the client closed; its promise settles after that.
+    const opening = this.#opening?.catch(() => undefined);
+    await Promise.all([this.#socket?.end(this.#options.connectTimeoutMs), opening]);
   }
 
   /** Drops the current connection, failing the commands in flight with `reason`; the next command opens a new one. */
@@ -177,8 +178,14 @@ export class RespClient {
     // node:tls costs a cold start megabytes to load; a plain redis:// store never pays for it.
     const tls = o.tls ? await import('node:tls') : undefined;
     if (this.#closed) throw new Error('client is closed');
+    // The server name (SNI) too, which Node does not take from `host`: a TLS front that routes by it needs it.
     const raw = tls
-      ? tls.connect({ host: o.host, port: o.port, ...(o.ca === undefined ? {} : { ca: o.ca }) })
+      ? tls.connect({
+          host: o.host,
+          port: o.port,
+          ...(isIP(o.host) ? {} : { servername: o.host }),
+          ...(o.ca === undefined ? {} : { ca: o.ca }),
+        })
       : connectTcp({ host: o.host, port: o.port });
     const socket = new RespSocket(raw, o.tls ? 'secureConnect' : 'connect', o.commandTimeoutMs);
     this.#signingIn = socket;
@@ -190,9 +197,10 @@ export class RespClient {
       await Promise.all([
         ...signIn(o).map((command) => socket.send(command)),
         // Memorystore for Redis before 6.x refuses CLIENT altogether
-        // (cloud.google.com/memorystore/docs/redis/supported-commands): the name is a courtesy, not a need.
+        // (cloud.google.com/memorystore/docs/redis/supported-commands), and an ACL may deny it: the name is a
+        // courtesy, not a need. Any other error reply (no client slot left, still loading) fails the sign-in.
         socket.send(['CLIENT', 'SETNAME', o.name]).catch((error: unknown) => {
-          if (!(error instanceof RedisReplyError)) throw error;
+          if (!(error instanceof RedisReplyError && CLIENT_REFUSED.test(error.message))) throw error;
         }),
       ]);
     } catch (error) {
@@ -211,11 +219,14 @@ export class RespClient {
   }
 }
 
+/** How a server refuses the `CLIENT` command itself: unknown (renamed or blocked), or not allowed to this user. */
+const CLIENT_REFUSED = /^(ERR unknown (sub)?command|NOPERM)/i;
+
 function signIn(o: RespClientOptions): RespCommand[] {
   const commands: RespCommand[] = [];
-  if (o.password !== undefined) {
-    commands.push(o.username === undefined ? ['AUTH', o.password] : ['AUTH', o.username, o.password]);
-  }
+  // A user with no password signs in with an empty one, which an ACL user marked `nopass` accepts.
+  if (o.username !== undefined) commands.push(['AUTH', o.username, o.password ?? '']);
+  else if (o.password !== undefined) commands.push(['AUTH', o.password]);
   if (o.db !== 0) commands.push(['SELECT', o.db]);
   return commands;
 }

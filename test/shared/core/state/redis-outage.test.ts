@@ -201,3 +201,69 @@ describe('RedisStateStore on a replica, where a failover can leave its address',
     }
   });
 });
+
+describe('RedisStateStore when Redis refuses for a while', () => {
+  it('calls every client slot taken unavailable and retryable, with the server’s reason', async () => {
+    const full = await startLocalRedis(['--maxclients', '1'], false);
+    const store = await RedisStateStore.open({ url: full.url, prefix });
+    // The one slot, once the start-up check's connection has gone.
+    let holder = new Redis(full.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      for (let i = 0; i < 50; i++) {
+        holder.on('error', () => undefined);
+        if (
+          await holder.ping().then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
+        holder.disconnect();
+        await new Promise((wait) => setTimeout(wait, 50));
+        holder = new Redis(full.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      }
+      const error = await store.get('k').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as DependencyError).message).toMatch(
+        /^state store unavailable: get "k" on .*: ERR max number of clients reached/,
+      );
+      expect((error as DependencyError).retryable).toBe(true);
+      holder.disconnect();
+      await new Promise((wait) => setTimeout(wait, 100));
+      await expect(store.get('k')).resolves.toBeUndefined();
+    } finally {
+      holder.disconnect();
+      await store.close();
+      await full.stop();
+    }
+  });
+
+  it('calls a write refused at maxmemory unavailable and retryable, and keeps the connection', async () => {
+    const tight = await startLocalRedis(['--maxmemory', '2mb', '--maxmemory-policy', 'noeviction'], false);
+    const name = `opsfn-oom-${randomUUID()}`;
+    const store = await RedisStateStore.open({ url: tight.url, prefix, connectionName: name });
+    const admin = new Redis(tight.url, { lazyConnect: true });
+    const ids = async () =>
+      String(await admin.call('CLIENT', 'LIST'))
+        .split('\n')
+        .filter((l) => l.includes(` name=${name} `))
+        .map((l) => /\bid=(\d+)/.exec(l)?.[1]);
+    try {
+      await store.put('small', 'kept');
+      let error: unknown;
+      for (let i = 0; i < 20 && error === undefined; i++) {
+        error = await store.put(`big:${i}`, 'x'.repeat(512 * 1024)).catch((e: unknown) => e);
+      }
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as DependencyError).message).toMatch(/^state store unavailable: put "big:\d+" on .*: OOM /);
+      expect((error as DependencyError).retryable).toBe(true);
+      const [before] = await ids();
+      await expect(store.get('small')).resolves.toBe('kept');
+      expect(await ids()).toEqual([before]);
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await tight.stop();
+    }
+  });
+});

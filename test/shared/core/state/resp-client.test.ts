@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createServer as createTlsServer } from 'node:tls';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseRedisUrl } from '../../../../shared/core/config/redis-url.js';
@@ -17,6 +18,7 @@ import {
 } from '../../../../shared/core/state/resp-reader.js';
 import { freePort, spawnTracked } from '../../../support/local-process.js';
 import { startLocalRedis } from '../../../support/memorystore.js';
+import { TestPki } from '../../../support/tls-pki.js';
 
 const key = (name: string) => `opsfn-test:resp:${randomUUID()}:${name}`;
 const clients: RespClient[] = [];
@@ -134,6 +136,8 @@ describe('RespClient signing in', () => {
       [
         ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
         ...['--requirepass', 'pä ss', '--user', 'ops', 'on', '>s3cret:/@', '~*', '&*', '+@all'],
+        ...['--user', 'open', 'on', 'nopass', '~*', '&*', '+@all'],
+        ...['--user', 'nameless', 'on', '>n4meless', '~*', '&*', '+@all', '-client'],
       ],
       dir,
     );
@@ -152,6 +156,18 @@ describe('RespClient signing in', () => {
 
   it('signs in as the URL user', async () => {
     expect(await client(at('ops:s3cret%3A%2F%40')).send(['ACL', 'WHOAMI'])).toBe('ops');
+  });
+
+  it('signs in as a URL user given without a password, as a user marked nopass, and refuses one that needs it', async () => {
+    expect(await client(at('open')).send(['ACL', 'WHOAMI'])).toBe('open');
+    const error = await client(at('ops'))
+      .send(['PING'])
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^WRONGPASS /);
+  });
+
+  it('signs in where an ACL denies the user CLIENT: the connection name is a courtesy', async () => {
+    expect(await client(at('nameless:n4meless')).send(['ACL', 'WHOAMI'])).toBe('nameless');
   });
 
   it('rejects a wrong password with the server’s reply and keeps no connection', async () => {
@@ -179,6 +195,77 @@ describe('RespClient signing in', () => {
       expect(await admin.get(k)).toBeNull();
     } finally {
       admin.disconnect();
+    }
+  });
+});
+
+describe('RespClient refused at sign-in', () => {
+  it('fails the sign-in with the server’s reason when every client slot is taken, not a broken pipe', async () => {
+    const full = await startLocalRedis(['--maxclients', '1'], false);
+    let holder: Redis | undefined;
+    try {
+      for (let i = 0; i < 50; i++) {
+        holder = new Redis(full.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        holder.on('error', () => undefined);
+        if (
+          await holder.ping().then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
+        holder.disconnect();
+        await sleep(50);
+      }
+      const error = await client(full.url)
+        .send(['PING'])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RedisReplyError);
+      expect((error as Error).message).toBe('ERR max number of clients reached');
+    } finally {
+      holder?.disconnect();
+      await full.stop();
+    }
+  });
+});
+
+describe('RespClient over TLS', () => {
+  it('names the server it wants (SNI) when the URL names a host, as TLS fronts routing by name need', async () => {
+    const pki = new TestPki();
+    const root = pki.issue({ name: 'root', cn: 'RESP Root', key: pki.key('root'), fromDays: -1, toDays: 30, ca: true });
+    const leaf = pki.issue({
+      name: 'leaf',
+      cn: 'localhost',
+      key: pki.key('leaf'),
+      issuer: root,
+      fromDays: -1,
+      toDays: 30,
+      sans: ['DNS:localhost', 'IP:127.0.0.1'],
+    });
+    const names: (string | false)[] = [];
+    const server = createTlsServer({ key: leaf.key.pem, cert: leaf.pem }, (socket) => {
+      names.push((socket as unknown as { servername: string | false }).servername);
+      socket.on('error', () => undefined);
+      const reader = new RespReader();
+      socket.on('data', (chunk) => {
+        reader.feed(chunk);
+        for (let command = reader.next(); command !== INCOMPLETE; command = reader.next()) {
+          socket.write((command as string[])[0] === 'PING' ? '+PONG\r\n' : '+OK\r\n');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      expect(await client(`rediss://localhost:${port}`, { ca: root.pem }).send(['PING'])).toBe('PONG');
+      expect(await client(`rediss://127.0.0.1:${port}`, { ca: root.pem }).send(['PING'])).toBe('PONG');
+      // An address is never sent as a server name (RFC 6066 §3 allows host names only).
+      expect(names).toEqual(['localhost', false]);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await new Promise((resolve) => server.close(resolve));
+      pki.cleanup();
     }
   });
 });
@@ -310,6 +397,42 @@ describe('RespClient against a broken server', () => {
     expect(((await pending) as Error).message).toBe('deadline');
     expect(Date.now() - started).toBeLessThan(1_000);
     await expect(connecting.send(['PING'])).rejects.toThrow('client is closed');
+  });
+
+  it('has ended a connection still signing in by the time close() resolves, after the last one broke', async () => {
+    const ended: boolean[] = [];
+    const slow = createServer((socket) => {
+      const index = ended.push(false) - 1;
+      socket.on('error', () => undefined);
+      socket.on('end', () => {
+        ended[index] = true;
+        socket.end();
+      });
+      const reader = new RespReader();
+      socket.on('data', (chunk) => {
+        reader.feed(chunk);
+        for (let command = reader.next(); command !== INCOMPLETE; command = reader.next()) {
+          // The first connection breaks on its first PING; the next one signs in slowly.
+          if (index === 0 && (command as string[])[0] === 'PING') socket.destroy();
+          else if (index === 0) socket.write('+OK\r\n');
+          else setTimeout(() => socket.writable && socket.write('+OK\r\n'), 150);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const address = slow.address();
+    try {
+      const c = client(`redis://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+      await c.send(['CLIENT', 'SETNAME', 'x']);
+      await expect(c.send(['PING'])).rejects.toThrow();
+      const pending = c.send(['PING']).catch((e: unknown) => e);
+      await sleep(50);
+      await c.close();
+      expect(ended).toEqual([false, true]);
+      expect(((await pending) as Error).message).toBe('client is closed');
+    } finally {
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 
   it('closes within the connect timeout when the server never hangs up', async () => {
