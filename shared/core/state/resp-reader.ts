@@ -48,44 +48,87 @@ const MAX_LINE_BYTES = 64 * 1024;
 const CR = 0x0d;
 const LF = 0x0a;
 
+/** An array whose header has been read, with the elements that have arrived so far. */
+interface OpenArray {
+  readonly items: RespReply[];
+  readonly length: number;
+}
+
+/** Returned by `#value` for an array header with elements still to come: the array is now open on the stack. */
+const OPENED: unique symbol = Symbol('opened');
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Reads RESP2 replies (redis.io/docs/latest/develop/reference/protocol-spec) out of a byte stream in
- * whatever chunks TCP delivers them. Chunks are joined only once the bytes a reply needs have all
- * arrived, so a 4 MiB value in 64 KiB chunks is copied once, not once per chunk.
+ * whatever chunks TCP delivers them. The parse resumes where the last call stopped, so the work done is
+ * linear in the bytes received however a reply is cut: the chunks stay in a list, each value (a line, or
+ * a bulk string's body) is taken off its front as soon as all its bytes are there, and the arrays it
+ * belongs to wait half built on a stack. Only the bytes of one value that spans chunks are joined, so a
+ * 4 MiB value in 64 KiB chunks is copied once, and a 10 MB array reply is never copied whole.
  */
 export class RespReader {
+  /** Unread bytes: `#chunks[#head]` from `#off`, then the chunks after it. */
   #chunks: Buffer[] = [];
+  #head = 0;
+  #off = 0;
   #buffered = 0;
-  /** Bytes that must be buffered before parsing is worth another try. */
-  #need = 1;
-  #buf: Buffer = Buffer.alloc(0);
-  #at = 0;
+  /** How far the search for the current line's CR has got: chunk index, offset in it, bytes from the line start. */
+  #scanChunk = 0;
+  #scanOff = 0;
+  #scanned = 0;
+  /** The length of the bulk string whose header has been read and whose body has not, or -1. */
+  #bulk = -1;
+  /** Where the bytes the last `#take` returned start in its buffer. */
+  #from = 0;
+  /** The arrays the next value belongs to, innermost last. */
+  #open: OpenArray[] = [];
+  /** The reader cannot go on past bytes that are not RESP2, so every later call throws the same error. */
+  #failure: Error | undefined;
 
   /** Adds bytes from the socket. */
   feed(chunk: Buffer): void {
+    if (chunk.length === 0) return;
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
   }
 
   /** The next whole reply, or `INCOMPLETE`; throws `RespProtocolError` on bytes that are not RESP2. */
   next(): RespReply | typeof INCOMPLETE {
-    if (this.#buffered < this.#need) return INCOMPLETE;
-    if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks, this.#buffered)];
-    this.#buf = this.#chunks[0] ?? Buffer.alloc(0);
-    this.#at = 0;
-    const reply = this.#read(0);
-    if (reply === INCOMPLETE) return INCOMPLETE;
-    const rest = this.#buf.subarray(this.#at);
-    this.#chunks = rest.length > 0 ? [rest] : [];
-    this.#buffered = rest.length;
-    this.#need = 1;
-    return reply;
+    if (this.#failure !== undefined) throw this.#failure;
+    try {
+      return this.#next();
+    } catch (error) {
+      this.#failure = error as Error;
+      throw error;
+    }
   }
 
-  #read(depth: number): RespReply | typeof INCOMPLETE {
-    const type = this.#buf[this.#at];
-    const line = this.#line();
-    if (line === INCOMPLETE) return INCOMPLETE;
+  #next(): RespReply | typeof INCOMPLETE {
+    for (;;) {
+      let reply = this.#value();
+      if (reply === INCOMPLETE) return INCOMPLETE;
+      if (reply === OPENED) continue;
+      // A whole value completes the array it belongs to, perhaps with it the arrays around that, perhaps the reply.
+      for (;;) {
+        const array = this.#open[this.#open.length - 1];
+        if (array === undefined) return reply;
+        array.items.push(reply);
+        if (array.items.length < array.length) break;
+        this.#open.pop();
+        reply = array.items;
+      }
+    }
+  }
+
+  /** The next value, or `OPENED` for the header of an array with elements to come; consumes its bytes. */
+  #value(): RespReply | typeof OPENED | typeof INCOMPLETE {
+    if (this.#bulk >= 0) return this.#bulkBody();
+    const end = this.#lineEnd();
+    if (end === INCOMPLETE) return INCOMPLETE;
+    const bytes = this.#take(end + 2);
+    const from = this.#from;
+    const type = bytes[from];
+    const line = bytes.toString('utf8', from + 1, from + end);
     switch (type) {
       case 0x2b: // +
         return line;
@@ -93,10 +136,24 @@ export class RespReader {
         return new RedisReplyError(line);
       case 0x3a: // :
         return this.#integer(line);
-      case 0x24: // $
-        return this.#bulk(this.#integer(line));
-      case 0x2a: // *
-        return this.#array(this.#integer(line), depth);
+      case 0x24: {
+        // $
+        const length = this.#integer(line);
+        if (length === -1) return null;
+        if (length < 0 || length > MAX_BULK_BYTES) throw new RespProtocolError(`bulk string of ${length} bytes`);
+        this.#bulk = length;
+        return this.#bulkBody();
+      }
+      case 0x2a: {
+        // *
+        const length = this.#integer(line);
+        if (length === -1) return null;
+        if (length < 0) throw new RespProtocolError(`array of ${length} elements`);
+        if (this.#open.length >= MAX_DEPTH) throw new RespProtocolError(`arrays nested deeper than ${MAX_DEPTH}`);
+        if (length === 0) return [];
+        this.#open.push({ items: [], length });
+        return OPENED;
+      }
       default:
         throw new RespProtocolError(
           `not a Redis reply: it starts with byte 0x${(type ?? 0).toString(16).padStart(2, '0')}`,
@@ -104,19 +161,32 @@ export class RespReader {
     }
   }
 
-  /** The rest of the current line after its type byte; moves past its CRLF. */
-  #line(): string | typeof INCOMPLETE {
-    const end = this.#buf.indexOf(CR, this.#at);
-    if (end === -1 || end + 1 >= this.#buf.length) {
-      // Redis's lines are a status, an error or a length; kilobytes without an end mean the peer is not Redis.
-      if (this.#buf.length - this.#at > MAX_LINE_BYTES)
-        throw new RespProtocolError(`a line longer than ${MAX_LINE_BYTES} bytes`);
-      return this.#short(this.#buf.length + 1);
+  /**
+   * Where the CR ending the line at the front of the unread bytes is, counted from the line's type byte, once
+   * its LF has arrived too. The search goes on from where the last one stopped, so no byte is looked at twice.
+   */
+  #lineEnd(): number | typeof INCOMPLETE {
+    const chunks = this.#chunks;
+    while (this.#scanChunk < chunks.length) {
+      const chunk = chunks[this.#scanChunk]!;
+      const cr = chunk.indexOf(CR, this.#scanOff);
+      if (cr === -1) {
+        this.#scanned += chunk.length - this.#scanOff;
+        this.#scanChunk++;
+        this.#scanOff = 0;
+        continue;
+      }
+      // Stop on the CR, so that when its LF is still to come the next search finds it again at once.
+      this.#scanned += cr - this.#scanOff;
+      this.#scanOff = cr;
+      const after = cr + 1 < chunk.length ? chunk[cr + 1] : chunks[this.#scanChunk + 1]?.[0];
+      if (after === undefined) break;
+      if (after !== LF) throw new RespProtocolError('a line ending in CR without LF');
+      return this.#scanned;
     }
-    if (this.#buf[end + 1] !== LF) throw new RespProtocolError('a line ending in CR without LF');
-    const text = this.#buf.toString('utf8', this.#at + 1, end);
-    this.#at = end + 2;
-    return text;
+    // Redis's lines are a status, an error or a length; kilobytes without an end mean the peer is not Redis.
+    if (this.#buffered > MAX_LINE_BYTES) throw new RespProtocolError(`a line longer than ${MAX_LINE_BYTES} bytes`);
+    return INCOMPLETE;
   }
 
   #integer(text: string): number {
@@ -124,33 +194,64 @@ export class RespReader {
     return Number(text);
   }
 
-  #bulk(length: number): string | null | typeof INCOMPLETE {
-    if (length === -1) return null;
-    if (length < 0 || length > MAX_BULK_BYTES) throw new RespProtocolError(`bulk string of ${length} bytes`);
-    const end = this.#at + length;
-    if (end + 2 > this.#buf.length) return this.#short(end + 2);
-    if (this.#buf[end] !== CR || this.#buf[end + 1] !== LF)
+  /** The body of the bulk string whose header has been read, once all of it and its CRLF have arrived. */
+  #bulkBody(): string | typeof INCOMPLETE {
+    const length = this.#bulk;
+    if (this.#buffered < length + 2) return INCOMPLETE;
+    const bytes = this.#take(length + 2);
+    const end = this.#from + length;
+    if (bytes[end] !== CR || bytes[end + 1] !== LF)
       throw new RespProtocolError(`bulk string of ${length} bytes not ended by CRLF`);
-    const text = this.#buf.toString('utf8', this.#at, end);
-    this.#at = end + 2;
-    return text;
+    this.#bulk = -1;
+    return bytes.toString('utf8', this.#from, end);
   }
 
-  #array(length: number, depth: number): RespReply[] | null | typeof INCOMPLETE {
-    if (length === -1) return null;
-    if (length < 0) throw new RespProtocolError(`array of ${length} elements`);
-    if (depth >= MAX_DEPTH) throw new RespProtocolError(`arrays nested deeper than ${MAX_DEPTH}`);
-    const items: RespReply[] = [];
-    for (let i = 0; i < length; i++) {
-      const item = this.#read(depth + 1);
-      if (item === INCOMPLETE) return INCOMPLETE;
-      items.push(item);
+  /**
+   * Removes the first `count` unread bytes (all buffered) and returns a buffer holding them from `#from` on: the
+   * chunk they lie in, or when they span chunks a copy of just them.
+   */
+  #take(count: number): Buffer {
+    const chunks = this.#chunks;
+    const first = chunks[this.#head]!;
+    let bytes: Buffer;
+    if (first.length - this.#off >= count) {
+      bytes = first;
+      this.#from = this.#off;
+      this.#off += count;
+    } else {
+      const pieces: Buffer[] = [];
+      let left = count;
+      while (left > 0) {
+        const chunk = chunks[this.#head]!;
+        const piece = chunk.subarray(this.#off, this.#off + left);
+        pieces.push(piece);
+        left -= piece.length;
+        this.#off += piece.length;
+        if (this.#off === chunk.length && left > 0) this.#dropHead();
+      }
+      bytes = Buffer.concat(pieces, count);
+      this.#from = 0;
     }
-    return items;
+    if (this.#off === chunks[this.#head]!.length) this.#dropHead();
+    this.#buffered -= count;
+    if (this.#head === chunks.length) {
+      this.#chunks = [];
+      this.#head = 0;
+    } else if (this.#head >= 64 && this.#head * 2 >= chunks.length) {
+      // Forget read chunks in one go once they are most of the list, so each is moved at most once on average.
+      this.#chunks = chunks.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#scanChunk = this.#head;
+    this.#scanOff = this.#off;
+    this.#scanned = 0;
+    return bytes;
   }
 
-  #short(need: number): typeof INCOMPLETE {
-    this.#need = need;
-    return INCOMPLETE;
+  /** Moves past the front chunk, all of it read, and lets it go. */
+  #dropHead(): void {
+    this.#chunks[this.#head] = EMPTY;
+    this.#head++;
+    this.#off = 0;
   }
 }
