@@ -19,6 +19,11 @@ export interface RunContext {
   notifications: DeliveryResult[];
 }
 
+/** Whether a run acts for real: a dry run when its caller asked for one or the estate runs in dry-run mode. */
+export function isDryRun(options: Pick<RunOptions, 'dryRun'>, config: { mode?: string }): boolean {
+  return options.dryRun === true || config.mode === 'dry-run';
+}
+
 /** Builds the context of one run of `functionName` from the process's services and this run's options. */
 export function createContext(
   services: Services,
@@ -29,7 +34,7 @@ export function createContext(
   const { config, redactor, notifier, continuation } = services;
   const now = () => services.now();
   const runId = options.runId ?? randomUUID();
-  const dryRun = options.dryRun === true || config.mode === 'dry-run';
+  const dryRun = isDryRun(options, config);
   const actions: ActionRecord[] = [];
   const notifications: DeliveryResult[] = [];
   const stateAvailable = options.stateAvailable ?? true;

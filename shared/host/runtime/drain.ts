@@ -10,6 +10,7 @@ import { HeldLocks } from './run-state.js';
 interface Run {
   name: string;
   trigger: Trigger;
+  dryRun: boolean;
   controller: AbortController;
   locks: HeldLocks;
   done: Promise<ResultEnvelope>;
@@ -87,6 +88,7 @@ export class InflightRuns {
     name: string,
     trigger: Trigger,
     start: (signal: AbortSignal, locks: HeldLocks) => Promise<ResultEnvelope>,
+    options: { dryRun?: boolean } = {},
   ): Promise<ResultEnvelope> {
     if (this.#draining) return Promise.reject(new ShutdownError());
     const controller = new AbortController();
@@ -103,7 +105,7 @@ export class InflightRuns {
           this.#runs.delete(run);
         }
       });
-    run = { name, trigger, controller, locks, settled: false, done };
+    run = { name, trigger, dryRun: options.dryRun === true, controller, locks, settled: false, done };
     this.#runs.add(run);
     return done;
   }
@@ -131,7 +133,7 @@ export class InflightRuns {
     const { state } = options;
     const locksReleased = run.settled ? [] : await run.locks.release(state);
     // A run that never settled still holds its claim: release it so the redelivery is not a duplicate.
-    if (!run.settled) await state.unclaim(idempotencyKey(run.name, run.trigger)).catch(() => undefined);
+    if (!run.settled) await state.unclaim(idempotencyKey(run.name, run.trigger, run.dryRun)).catch(() => undefined);
     const redeliver = !run.settled || run.envelope?.error?.retryable === true;
     if (redeliver) {
       await recordRedelivery(state, run.name, run.trigger, options.now()).catch((error: unknown) =>

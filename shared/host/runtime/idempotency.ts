@@ -24,15 +24,17 @@ function canonicalJson(value: unknown): unknown {
  * The idempotency key of one trigger of one function. A delivery's id (Pub/Sub message, alert,
  * continuation) is its identity; a manual trigger's id is chosen by its caller (`Idempotency-Key`),
  * so its key is scoped by the caller and a hash of the payload: one caller cannot replay or block
- * another's request, nor a different payload under a reused key.
+ * another's request, nor a different payload under a reused key. A dry run has keys of its own: a
+ * preview of an alert must not use up the one run the real delivery of that alert gets.
  */
-export function idempotencyKey(functionName: string, trigger: Trigger): string {
-  if (trigger.kind !== 'manual') return `idem:${functionName}:${trigger.id}`;
+export function idempotencyKey(functionName: string, trigger: Trigger, dryRun = false): string {
+  const space = dryRun ? `idem:${functionName}:dry-run` : `idem:${functionName}`;
+  if (trigger.kind !== 'manual') return `${space}:${trigger.id}`;
   const scope = createHash('sha256')
     .update(JSON.stringify([trigger.caller ?? '', trigger.id, canonicalJson(trigger.payload)]))
     .digest('hex')
     .slice(0, 40);
-  return `idem:${functionName}:manual:${scope}`;
+  return `${space}:manual:${scope}`;
 }
 
 /** How long an idempotency claim of a run in progress lives: the run's time limit plus a minute. */
@@ -53,7 +55,7 @@ export const idempotencyStep: RunStep = {
     const { ctx, log } = run;
     let claim: Claim<ResultEnvelope>;
     try {
-      const key = idempotencyKey(run.definition.name, run.trigger);
+      const key = idempotencyKey(run.definition.name, run.trigger, run.ctx.dryRun);
       claim = await ctx.state.claim<ResultEnvelope>(key, claimTtl(ctx.config.limits.timeout));
     } catch (thrown) {
       const error = toOpsError(thrown);
@@ -70,7 +72,7 @@ export const idempotencyStep: RunStep = {
     return run.envelope({ outcome: 'skipped', summary: busy.message, extra: { duplicate: true } }, busy);
   },
   async after(run, result) {
-    const key = idempotencyKey(run.definition.name, run.trigger);
+    const key = idempotencyKey(run.definition.name, run.trigger, run.ctx.dryRun);
     try {
       if (result.error?.retryable === true) await run.ctx.state.unclaim(key);
       else await run.ctx.state.complete(key, result, IDEMPOTENCY_TTL_MS);

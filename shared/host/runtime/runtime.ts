@@ -8,6 +8,7 @@ import { createNotifier } from '../../core/notify/index.js';
 import type { Continuation, FunctionDefinition, ResultEnvelope } from '../../core/run/index.js';
 import type { StateStore } from '../../core/state/index.js';
 import { createStateStore } from '../../core/state/index.js';
+import { isDryRun } from './context.js';
 import { pubsubContinuation } from './continuation.js';
 import { type DrainReport, InflightRuns, recordRedelivery, takeRedeliveries } from './drain.js';
 import { createRunner } from './invoke.js';
@@ -103,13 +104,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     find,
     invoke(name, trigger, invokeOptions = {}) {
       const definition = find(name);
-      return inflight.track(name, trigger, async (signal, locks) =>
-        run(definition, trigger, {
-          ...invokeOptions,
-          stateAvailable: await stateAvailable(),
-          signal: invokeOptions.signal ? AbortSignal.any([invokeOptions.signal, signal]) : signal,
-          locks,
-        }),
+      return inflight.track(
+        name,
+        trigger,
+        async (signal, locks) =>
+          run(definition, trigger, {
+            ...invokeOptions,
+            stateAvailable: await stateAvailable(),
+            signal: invokeOptions.signal ? AbortSignal.any([invokeOptions.signal, signal]) : signal,
+            locks,
+          }),
+        { dryRun: isDryRun(invokeOptions, options.config) },
       );
     },
     reject(name, reason, evidence) {

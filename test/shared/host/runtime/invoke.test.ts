@@ -42,6 +42,27 @@ describe('runFunction', () => {
     expect(second).toMatchObject({ runId: first.runId, duplicate: true, outcome: 'ok' });
   });
 
+  it('keeps a dry run of an event apart from its real run: the preview does not use up the one real run', async () => {
+    const calls: CallLog = new Map();
+    const state = new MemoryStateStore();
+    const fn = makeMutateFunction(calls);
+    const run = (dryRun: boolean) =>
+      runForTest(fn, manual('alert-7', { target: 'web' }), { estate: testEstate(), state, dryRun }).then(
+        (r) => r.envelope,
+      );
+    const preview = await run(true);
+    expect(preview).toMatchObject({ dryRun: true, outcome: 'ok' });
+    expect(calls.get('web')).toBeUndefined();
+    const real = await run(false);
+    expect(real).toMatchObject({ dryRun: false, outcome: 'ok', actions: [{ status: 'done' }] });
+    expect(real.duplicate).toBeUndefined();
+    expect(calls.get('web')).toBe(1);
+    // Each stays once: a repeated preview or delivery gets its own recorded outcome.
+    expect(await run(true)).toMatchObject({ runId: preview.runId, duplicate: true, dryRun: true });
+    expect(await run(false)).toMatchObject({ runId: real.runId, duplicate: true, dryRun: false });
+    expect(calls.get('web')).toBe(1);
+  });
+
   it('runs 100 concurrent deliveries of one event exactly once', async () => {
     const calls: CallLog = new Map();
     const state = new MemoryStateStore();
