@@ -28,7 +28,8 @@ export async function onAlert(ctx: Context, alert: Alert, deps: AutoscaleDeps): 
   }
   const service = ref.key;
   const incident = `${alert.source}:${alert.name}:${alert.fingerprint}`;
-  if (ctx.stateAvailable) await noteAlert(ctx, service, alert, policy);
+  // A dry run changes nothing, its service's alert trail included; its decision reads the trail as if it had.
+  if (ctx.stateAvailable && !ctx.dryRun) await noteAlert(ctx, service, alert, policy);
 
   if (alert.state === 'firing' && ctx.stateAvailable) {
     // A storm's later alerts stop here, before any API call: the first one already stepped.
@@ -57,7 +58,13 @@ export async function onAlert(ctx: Context, alert: Alert, deps: AutoscaleDeps): 
   const decision =
     alert.state === 'firing'
       ? decideUp({ policy, knob, record, coolingMs: 0 })
-      : decideDown({ policy, knob, record, signals: await readSignals(ctx, service), now: ctx.now() });
+      : decideDown({
+          policy,
+          knob,
+          record,
+          signals: await readSignals(ctx, service, ctx.dryRun ? alert : undefined),
+          now: ctx.now(),
+        });
   const item = await execute(
     ctx,
     { service, policy, policyName: name, platform, knob, record, alerts: [incident] },

@@ -21,16 +21,34 @@ export async function noteAlert(ctx: Context, service: string, alert: Alert, pol
   await ctx.state.put(AutoscaleKeys.lastResolved(service), at, policy.down.staleAfter + policy.down.after);
 }
 
-/** Reads the service's alert trail: how many alerts still fire, and when one last fired or resolved. */
-export async function readSignals(ctx: Context, service: string): Promise<Signals> {
-  const [firing, lastFiringAt, lastResolvedAt] = await Promise.all([
+/**
+ * Reads the service's alert trail: how many alerts still fire, and when one last fired or resolved. A dry run
+ * leaves the trail as it is (a preview of a resolved alert would otherwise clear the real firing mark, and the
+ * sweep scale down while it still fires), so it passes its alert as `unrecorded`: the trail is read as if
+ * {@link noteAlert} had recorded it.
+ */
+export async function readSignals(ctx: Context, service: string, unrecorded?: Alert): Promise<Signals> {
+  const [marks, lastFiringAt, lastResolvedAt] = await Promise.all([
     ctx.state.keys(AutoscaleKeys.firingPrefix(service)),
     ctx.state.get<string>(AutoscaleKeys.lastFiring(service)),
     ctx.state.get<string>(AutoscaleKeys.lastResolved(service)),
   ]);
-  return {
-    firing: firing.length,
+  const firing = new Set(marks);
+  const signals: Signals = {
+    firing: 0,
     ...(lastFiringAt ? { lastFiringAt } : {}),
     ...(lastResolvedAt ? { lastResolvedAt } : {}),
   };
+  if (unrecorded) {
+    const mark = AutoscaleKeys.firing(service, unrecorded.fingerprint);
+    const at = ctx.now().toISOString();
+    if (unrecorded.state === 'firing') {
+      firing.add(mark);
+      signals.lastFiringAt = at;
+    } else {
+      firing.delete(mark);
+      signals.lastResolvedAt = at;
+    }
+  }
+  return { ...signals, firing: firing.size };
 }

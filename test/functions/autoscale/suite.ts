@@ -58,9 +58,29 @@ export function runAutoscaleSuite(name: string, make: () => Promise<AutoscaleSub
       expect(await s.level()).toBe(s.from);
       expect(await s.state.get(AutoscaleKeys.scale(s.service))).toBeUndefined();
       await s.unchanged();
-      // Even a dry-run records the alert in the trail; forget it so the next test starts with none firing.
+      expect(await s.state.keys(AutoscaleKeys.firingPrefix(s.service))).toEqual([]);
       for (const key of await s.state.keys('')) await s.state.delete(key);
     }, 30_000);
+
+    it('leaves the alert trail alone in a dry run: a previewed resolve does not let the sweep scale down', async () => {
+      await s.invoke(s.alert('slow'));
+      expect(await s.level()).toBe(s.to);
+      const preview = await s.invoke(s.alert('slow', 'resolved'), { dryRun: true });
+      expect(preview.dryRun).toBe(true);
+      expect(await s.state.keys(AutoscaleKeys.firingPrefix(s.service))).toHaveLength(1);
+      s.advance(s.downAfter + MINUTE);
+      const held = await s.invoke(sweep());
+      expect(held.summary).not.toMatch(/down/);
+      expect(await s.level()).toBe(s.to);
+
+      await s.invoke(s.alert('slow', 'resolved'));
+      s.advance(s.downAfter + MINUTE);
+      const down = await s.invoke(sweep());
+      expect(down.summary).toBe(`${s.service}: down ${s.to} → ${s.from}`);
+      expect(await s.level()).toBe(s.from);
+      // Past the guard's hourly rate limit, which a platform sharing one runner across tests would otherwise spend.
+      s.advance(60 * MINUTE);
+    }, 60_000);
 
     it('steps up on an alert and back to the baseline once it has resolved', async () => {
       const up = await s.invoke(s.alert('slow'));
