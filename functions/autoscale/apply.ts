@@ -28,7 +28,13 @@ export interface ScalePlan {
 
 /** What the mutation did once the guard let it run. */
 export type ApplyResult =
-  | { applied: true; stateError?: string; reached?: { revision: string; percent: number } }
+  | {
+      applied: true;
+      stateError?: string;
+      /** The platform call failed, yet the value read back afterwards is the new one: what the call said. */
+      platformError?: string;
+      reached?: { revision: string; percent: number };
+    }
   | { applied: false; reason: string };
 
 /**
@@ -108,8 +114,13 @@ export async function applyScale(
       try {
         ({ reached } = await platform.apply(knobRequest(fresh, plan.to, state), { signal: ctx.signal }));
       } catch (error) {
-        if (await landed(platform, plan)) await finish();
-        else if (plan.afterwards === 'track') await restore().catch(() => undefined);
+        if (await landed(platform, plan)) {
+          // The change is in place though the call failed (its answer lost, a read-back that erred): it happened,
+          // so it is recorded, audited and cooled down as done; failing it would have a redelivery step again.
+          const stateError = await finish();
+          return { applied: true, platformError: errorMessage(error), ...(stateError ? { stateError } : {}) };
+        }
+        if (plan.afterwards === 'track') await restore().catch(() => undefined);
         throw error;
       }
       const stateError = await finish();

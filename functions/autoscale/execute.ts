@@ -104,13 +104,18 @@ export async function execute(ctx: Context, s: Subject, decision: Decision): Pro
   if (outcome.status === 'refused') return { ...moved, status: 'refused', reasons: [...base.reasons, outcome.reason] };
   if (!outcome.value.applied) return { ...moved, status: 'skipped', reasons: [...base.reasons, outcome.value.reason] };
   // A template change lands in a new revision: say which, and how much traffic it serves.
-  const { reached, stateError } = outcome.value;
-  const reasons = reached
-    ? [
-        ...decision.reasons,
-        `the change created revision ${reached.revision}, which serves ${reached.percent} % of traffic`,
-      ]
-    : decision.reasons;
+  const { reached, stateError, platformError } = outcome.value;
+  const reasons = [
+    ...decision.reasons,
+    ...(reached
+      ? [`the change created revision ${reached.revision}, which serves ${reached.percent} % of traffic`]
+      : []),
+    ...(platformError
+      ? [
+          `the platform's call failed (${platformError}), but ${s.knob.label} reads ${decision.to} now: the change is in place`,
+        ]
+      : []),
+  ];
   await ctx.notify({
     severity: 'info',
     title: `autoscale: ${s.service} ${decision.kind} ${decision.from} → ${decision.to}`,
