@@ -67,7 +67,13 @@ export async function actAndVerify(
           incident: subject.incident,
           chainTtlMs: order.chainTtlMs,
         }),
-      { cooldownMs: order.cooldownMs, evidence: order.evidence, change: { traffic: { from, to }, ...command } },
+      {
+        cooldownMs: order.cooldownMs,
+        evidence: order.evidence,
+        change: { traffic: { from, to }, ...command },
+        // Traffic moved by someone else first: nothing changed, so it is not audited done and starts no cooldown.
+        unchanged: (result) => (result.moved ? undefined : result.reason),
+      },
     )
     .catch(async (error: unknown) => {
       // A confirmed rollback that failed leaves the incident unhandled: page before the error ends the run.

@@ -62,7 +62,7 @@ describe('autoscale when the platform changed but its answer was lost', () => {
     const first = await s.runner.run(s.alert('am:abc:1:firing'));
     expect(first.envelope).toMatchObject({ outcome: 'ok', summary: 'backend: up 3 → 5' });
     expect(first.envelope.actions.map((a) => [a.action, a.status])).toEqual([['scale-up', 'done']]);
-    expect(first.envelope.items?.[0]?.reasons?.at(-1)).toMatch(
+    expect((first.envelope.items?.[0] as { reasons?: string[] } | undefined)?.reasons?.at(-1)).toMatch(
       /^the platform's call failed \(PATCH scale: socket hang up\), but .* reads 5 now: the change is in place$/,
     );
     expect(first.sent.map((m) => m.severity)).toEqual(['info']);

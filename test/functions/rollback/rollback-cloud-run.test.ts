@@ -209,5 +209,8 @@ describe('rollback racing another change', () => {
     expect(envelope.summary).toMatch(/expected web-00003-ccc to serve, found web-00001-aaa/);
     expect(h.run.server.find('PATCH', PATCH_PATH)).toHaveLength(0);
     expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
+    // Nothing changed, so nothing is audited done and no cooldown starts: the next confirmed rollback may act.
+    expect(envelope.actions.map((a) => [a.action, a.status])).toEqual([['rollback', 'unchanged']]);
+    expect(await h.state.cooldownLeft('cooldown:rollback:web')).toBe(0);
   });
 });
