@@ -88,19 +88,9 @@ async function perform<T>(
   audit: Audit,
 ): Promise<ActOutcome<T>> {
   const started = Date.now();
+  let value: T;
   try {
-    const value = await fn();
-    const durationMs = Date.now() - started;
-    const unchanged = options.unchanged?.(value);
-    if (unchanged !== undefined) {
-      audit({ decision: 'skipped', reason: `no change: ${unchanged}`, durationMs, outcome: 'unchanged' });
-      note({ status: 'unchanged', reason: unchanged, durationMs });
-      return { status: 'done', value, durationMs };
-    }
-    for (const pass of passed) await pass.after?.();
-    audit({ decision: 'done', reason: 'applied', durationMs, outcome: 'ok' });
-    note({ status: 'done', durationMs });
-    return { status: 'done', value, durationMs };
+    value = await fn();
   } catch (error) {
     const durationMs = Date.now() - started;
     const reason = errorMessage(error);
@@ -108,4 +98,23 @@ async function perform<T>(
     note({ status: 'failed', reason, durationMs });
     throw error;
   }
+  const durationMs = Date.now() - started;
+  const unchanged = options.unchanged?.(value);
+  if (unchanged !== undefined) {
+    audit({ decision: 'skipped', reason: `no change: ${unchanged}`, durationMs, outcome: 'unchanged' });
+    note({ status: 'unchanged', reason: unchanged, durationMs });
+    return { status: 'done', value, durationMs };
+  }
+  // The change happened: bookkeeping that fails after it (a cooldown the state store did not take) is said in
+  // the audit, never turned into a failure, which would have a redelivery make the change a second time.
+  const missed: string[] = [];
+  for (const pass of passed) {
+    await pass.after?.().catch((error: unknown) => {
+      missed.push(errorMessage(error));
+    });
+  }
+  const reason = missed.length === 0 ? 'applied' : `applied; not recorded: ${missed.join('; ')}`;
+  audit({ decision: 'done', reason, durationMs, outcome: 'ok' });
+  note({ status: 'done', durationMs, ...(missed.length === 0 ? {} : { reason }) });
+  return { status: 'done', value, durationMs };
 }

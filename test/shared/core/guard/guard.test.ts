@@ -160,6 +160,33 @@ describe('ctx.act', () => {
     expect((await make().ctx.act('scale', 'web', async () => 1)).status).toBe('done');
   });
 
+  it('keeps a change that happened done when its cooldown cannot be recorded, saying so in the audit', async () => {
+    const store = new MemoryStateStore({ now: () => NOW.getTime() });
+    const state = new Proxy(store, {
+      get(target, name) {
+        if (name === 'setCooldown') return () => Promise.reject(new Error('state store unavailable: setCooldown'));
+        const value = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { make, logs } = setup({ state });
+    const { ctx, actions } = make();
+    let calls = 0;
+    const outcome = await ctx.act('scale', 'web', async () => ++calls, { cooldownMs: 600_000 });
+    expect(outcome).toMatchObject({ status: 'done', value: 1 });
+    expect(calls).toBe(1);
+    expect(actions[0]).toMatchObject({
+      status: 'done',
+      reason: 'applied; not recorded: state store unavailable: setCooldown',
+    });
+    expect(logs.audits().map((a) => [a.decision, a.reason])).toEqual([
+      ['intent', 'guardrails passed'],
+      ['done', 'applied; not recorded: state store unavailable: setCooldown'],
+    ]);
+    // The lock was released all the same.
+    expect((await make().ctx.act('scale', 'web', async () => ++calls)).status).toBe('done');
+  });
+
   it('records a failed mutation, releases the lock and rethrows', async () => {
     const { make, logs } = setup();
     const { ctx, actions } = make();
