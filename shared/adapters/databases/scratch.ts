@@ -19,7 +19,13 @@ async function createIn(admin: AdminSession, server: ScratchServer, name: string
     let made = await createLoader(admin, server, name);
     const owner =
       made.loader !== undefined && server.engine === 'postgres' ? ` OWNER ${quoteIdent('postgres', made.loader)}` : '';
-    await admin.run(`CREATE DATABASE ${quoteIdent(server.engine, name)}${owner}`);
+    try {
+      await admin.run(`CREATE DATABASE ${quoteIdent(server.engine, name)}${owner}`);
+    } catch (error) {
+      // The sweep of leftovers lists databases, not logins: a loader without its database would stay forever.
+      if (made.loader !== undefined) await dropLoader(admin, name).catch(() => undefined);
+      throw error;
+    }
     if (made.loader !== undefined) {
       try {
         await grantLoader(admin, name);

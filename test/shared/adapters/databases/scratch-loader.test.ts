@@ -37,6 +37,18 @@ describe('scratch database loaders', () => {
     expect(await adminSql('postgres', `SELECT 1 FROM pg_roles WHERE rolname = '${db.loader}'`)).toEqual([]);
   });
 
+  it.each([
+    ['postgres', PG_URL, `SELECT 1 FROM pg_roles WHERE rolname = '%s'`],
+    ['mysql', MYSQL_URL, `SELECT 1 FROM mysql.user WHERE user = '%s'`],
+  ] as const)('leaves no %s loader behind when the database cannot be created', async (engine, url, query) => {
+    const name = scratchDatabaseName(`t${suffix()}`);
+    // Any CREATE DATABASE failure: here the name is taken, as after a create that timed out but landed.
+    await adminSql(engine, `CREATE DATABASE ${name}`);
+    undo.push(() => adminSql(engine, `DROP DATABASE IF EXISTS ${name}`));
+    await expect(createScratchDatabase({ engine, url }, name)).rejects.toThrow(/cannot create scratch database/);
+    expect(await adminSql(engine, query.replace('%s', loaderName(name)))).toEqual([]);
+  });
+
   it('makes a MySQL loader granted that one database only, and drops it with the database', async () => {
     const name = scratchDatabaseName(`t${suffix()}`);
     const server = { engine: 'mysql' as const, url: MYSQL_URL };
