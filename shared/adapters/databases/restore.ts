@@ -45,6 +45,8 @@ const STDERR_KEEP = 4096;
 // zlib pays a threadpool round trip per output chunk: its 16 KiB default costs more than psql's load.
 const INFLATE_CHUNK_BYTES = 256 * 1024;
 const COPY_TAG = /^COPY (\d+)$/;
+/** The longest line of psql's output read as a command tag (`COPY 18446744073709551615` is 25 characters). */
+const MAX_TAG_LINE = 64;
 
 /**
  * Streams a plain pg_dump or mysqldump (gzip or not, detected from its first bytes) into an existing
@@ -97,15 +99,25 @@ export async function restoreDump(
       stderr = (stderr + text).slice(-STDERR_KEEP);
     });
     // psql prints one command tag per statement; the COPY tags count the loaded rows exactly, for free.
+    // Only short lines can be tags: a longer one (a dump's `SELECT repeat('x', 1e8)` prints one) is skipped to
+    // its end, never gathered, so what psql prints costs time and memory in proportion to it.
     let rows: number | undefined;
     let partial = '';
+    let skipping = false;
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
       if (scratch.engine !== 'postgres') return;
-      const lines = (partial + text).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        const copy = COPY_TAG.exec(line);
+      for (let at = 0; at < text.length; ) {
+        const end = text.indexOf('\n', at);
+        if (end === -1) {
+          if (!skipping) partial += text.slice(at);
+          if (partial.length > MAX_TAG_LINE) [partial, skipping] = ['', true];
+          return;
+        }
+        const line = skipping ? '' : partial + text.slice(at, end);
+        [partial, skipping] = ['', false];
+        const copy = line.length <= MAX_TAG_LINE ? COPY_TAG.exec(line) : null;
         if (copy) rows = (rows ?? 0) + Number(copy[1]);
+        at = end + 1;
       }
     });
     const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
