@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import type { OpsError } from '../../core/errors/index.js';
 import { mapGcsError, missingError } from './gcs-errors.js';
-import type { ObjectInfo, ObjectStore } from './object-store.js';
+import { listingBounds, type ObjectInfo, type ObjectStore } from './object-store.js';
 import { assertObjectKey } from './store-url.js';
 import { deadline, guardStream } from './stream-guard.js';
 
@@ -19,6 +19,8 @@ export interface GcsObjectStoreOptions {
   timeoutMs?: number;
   /** Objects per list page (default 1000). */
   pageSize?: number;
+  /** The most objects one listing gathers before it is refused (default 250,000: `MAX_LISTED_OBJECTS`). */
+  maxObjects?: number;
 }
 
 interface GcsMetadata {
@@ -110,6 +112,7 @@ export class GcsObjectStore implements ObjectStore {
 
   async list(prefix: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
+    const bounds = listingBounds(this.target(prefix), this.options.maxObjects);
     let pageToken: string | undefined;
     do {
       const query = {
@@ -121,7 +124,7 @@ export class GcsObjectStore implements ObjectStore {
       const [files, next] = await this.call('list', prefix, options.signal, (b) => b.getFiles(query));
       // Names ending in "/" are folder placeholders the console creates, not objects.
       for (const file of files) if (!file.name.endsWith('/')) out.push(toInfo(file.name, file.metadata as GcsMetadata));
-      pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
+      pageToken = bounds(out.length, (next as { pageToken?: string } | null | undefined)?.pageToken);
     } while (pageToken);
     return out;
   }

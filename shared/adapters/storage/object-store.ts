@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { DependencyError, TooLargeError } from '../../core/errors/index.js';
 
 /** Metadata of one stored object; checksums as the store gives them (hex for sha256, base64 for md5/crc32c). */
 export interface ObjectInfo {
@@ -37,4 +38,38 @@ export interface StoreLocation {
   scheme: 'gs' | 's3' | 'file';
   bucket: string;
   prefix: string;
+}
+
+/** The most objects one listing gathers by default: a prefix holding more is no backup folder, and would fill memory. */
+export const MAX_LISTED_OBJECTS = 250_000;
+
+/**
+ * The bounds of one paginated listing of `target`: called after each page with the objects gathered so far and
+ * the token of the next page, it returns that token, or throws when the listing passed `maxObjects` or the store
+ * handed back a token it gave before (a store looping on one page would otherwise list until memory ran out).
+ */
+export function listingBounds(
+  target: string,
+  maxObjects = MAX_LISTED_OBJECTS,
+): (listed: number, next: string | undefined) => string | undefined {
+  const seen = new Set<string>();
+  return (listed, next) => {
+    if (listed > maxObjects) {
+      throw new TooLargeError(`listing ${target} passed ${maxObjects} objects; point it at a narrower prefix`, {
+        details: { target, maxObjects },
+      });
+    }
+    if (next === undefined || next === '') return undefined;
+    if (seen.has(next)) {
+      throw new DependencyError(
+        `listing ${target}: the store sent a page token it had sent before, so it would never end`,
+        {
+          retryable: false,
+          details: { target },
+        },
+      );
+    }
+    seen.add(next);
+    return next;
+  };
 }

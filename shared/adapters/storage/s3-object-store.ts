@@ -4,7 +4,7 @@ import type { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BadInputError, DependencyError, type OpsError } from '../../core/errors/index.js';
-import type { ObjectInfo, ObjectStore } from './object-store.js';
+import { listingBounds, type ObjectInfo, type ObjectStore } from './object-store.js';
 import { mapS3Error, s3Status } from './s3-errors.js';
 import { uploadStream } from './s3-upload.js';
 import { assertObjectKey } from './store-url.js';
@@ -22,6 +22,8 @@ export interface S3ObjectStoreOptions {
   timeoutMs?: number;
   /** ListObjectsV2 page size (default 1000). */
   pageSize?: number;
+  /** The most objects one listing gathers before it is refused (default 250,000: `MAX_LISTED_OBJECTS`). */
+  maxObjects?: number;
   /** Part size for streamed writes (default 8 MiB, at least 5 MiB as S3 requires). */
   partSize?: number;
   /** A custom agent, for proxies or DNS overrides. */
@@ -106,6 +108,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async list(prefix: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
+    const bounds = listingBounds(this.target(prefix), this.options.maxObjects);
     let token: string | undefined;
     do {
       const page = await this.call('list', prefix, options.signal, (client, sdk, abortSignal) =>
@@ -131,7 +134,7 @@ export class S3ObjectStore implements ObjectStore {
       if (page.IsTruncated && !page.NextContinuationToken) {
         throw mapS3Error(new Error('truncated listing without a continuation token'), 'list', this.target(prefix));
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      token = bounds(out.length, page.IsTruncated ? page.NextContinuationToken : undefined);
     } while (token);
     return out;
   }
