@@ -70,7 +70,9 @@ export function advance(
     transitions,
     flapping,
     lastRunAt: at,
-    ...(result.notes ? { notes: result.notes } : {}),
+    // A check that could not measure (Redis down, a timeout) says nothing new: the last measurement stays the
+    // baseline, so what grew meanwhile (dead letters, restarts) is counted on the next sweep, not forgotten.
+    ...(result.notes ? { notes: result.notes } : previous?.notes ? { notes: previous.notes } : {}),
   };
   const wasFlapping = previous?.flapping ?? false;
   if (flapping && !wasFlapping) return { memory, event: 'flapping' };

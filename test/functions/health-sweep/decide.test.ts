@@ -9,6 +9,14 @@ const fail = { status: 'fail' as const, detail: 'down' };
 const ok = { status: 'ok' as const, detail: 'up' };
 
 describe('advance', () => {
+  it('keeps the last measurement through a sweep that could not measure, so growth meanwhile is counted', () => {
+    const measured = advance(undefined, { ...ok, notes: { 'dlq:orders': 12 } }, policy, at(0));
+    const blind = advance(measured.memory, fail, policy, at(5));
+    expect(blind.memory.notes).toEqual({ 'dlq:orders': 12 });
+    const back = advance(blind.memory, { ...ok, notes: { 'dlq:orders': 512 } }, policy, at(10));
+    expect(back.memory.notes).toEqual({ 'dlq:orders': 512 });
+  });
+
   it('counts failures, goes down after failAfter and comes back up on the first pass', () => {
     const one = advance(undefined, fail, policy, at(0));
     expect(one).toEqual({ memory: expect.objectContaining({ failures: 1, down: false, since: T0.toISOString() }) });

@@ -1,4 +1,4 @@
-import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,46 @@ describe('healthSweep redis checks on a real server', () => {
       status: 'ok',
       detail: '0 new dead letter(s) in 2 stream(s) since the previous sweep',
     });
+  });
+
+  it('counts dead letters added while Redis could not be reached, from the last measurement', async () => {
+    let reachable = true;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      if (!reachable) return void client.destroy();
+      const upstream = connect(6379, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      await redis.xadd(`${p}outage:dlq`, '*', 'id', 'old');
+      const h = healthHarness({
+        health: {
+          checks: [{ name: 'dlq', kind: 'redis-stream', url, stream: `${p}outage:dlq`, dlq: { warn: 1, fail: 50 } }],
+        },
+      });
+      expect(itemsOf(await h.invoke()).dlq).toMatchObject({ status: 'ok' });
+      reachable = false;
+      for (const s of sockets) s.destroy();
+      expect(itemsOf(await h.invoke()).dlq).toMatchObject({ status: 'fail' });
+      for (let i = 0; i < 60; i++) await redis.xadd(`${p}outage:dlq`, '*', 'id', String(i));
+      reachable = true;
+      expect(itemsOf(await h.invoke()).dlq).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^60 new dead letter\(s\) in 1 stream\(s\) since the previous sweep/),
+      });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('fails a pattern that matches nothing, a missing stream, a missing group and an unreachable server', async () => {
