@@ -44,9 +44,22 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 const NAME_TIME =
-  /(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?:[T_\-.]?([01]\d|2[0-3])[:\-.]?([0-5]\d)(?:[:\-.]?([0-5]\d))?)?(?!\d)/;
+  /(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?:[T_\-.]?([01]\d|2[0-3])[:\-.]?([0-5]\d)(?:[:\-.]?([0-5]\d))?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?(?!\d)/i;
 
-/** The time a backup was taken, from a timestamp in its name (read in `timeZone`) or else the object time. */
+/** Minutes east of UTC of a name's zone suffix: `Z`, `+08:00`, `-0500`. */
+function offsetMinutes(zone: string): number {
+  if (zone.toUpperCase() === 'Z') return 0;
+  const digits = zone.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2));
+  return zone.startsWith('-') ? -minutes : minutes;
+}
+
+/**
+ * The time a backup was taken, from a timestamp in its name or else the object time. A name's time is read in
+ * its own zone when it carries one (`…T120000Z`, `…+0800`), else in `timeZone`; and it is never later than the
+ * object's own time, since a backup cannot be taken after it was stored: a wrongly dated name (in the future, a
+ * zone misread) makes a backup look older, never fresher, and cannot stay the newest for ever.
+ */
 export function backupTime(
   name: string,
   updated: Date,
@@ -64,7 +77,12 @@ export function backupTime(
       Number(m[5]),
       Number(m[6] ?? 0),
     ];
-    return { takenAt: zonedTimeToUtc(wall, timeZone), source: 'name' };
+    const zone = m[7];
+    const named =
+      zone === undefined
+        ? zonedTimeToUtc(wall, timeZone)
+        : Date.UTC(y, mo - 1, d, wall[3], wall[4], wall[5]) - offsetMinutes(zone) * 60_000;
+    return { takenAt: Math.min(named, updated.getTime()), source: 'name' };
   }
   // A date without a time: the object time, but never later than the end of the named day, so a fresh copy of an old dump stays old.
   const endOfDay = zonedTimeToUtc([y, mo, d, 23, 59, 59], timeZone);

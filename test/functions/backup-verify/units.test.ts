@@ -70,6 +70,37 @@ describe('object listing', () => {
     expect(backupTime('latest.sql.gz', updated, 'UTC')).toEqual({ takenAt: updated.getTime(), source: 'object' });
   });
 
+  it('reads a zone written in the name, whatever the estate zone', () => {
+    const updated = new Date('2026-11-22T10:00:00Z');
+    const la = 'America/Los_Angeles';
+    expect(backupTime('db_20261121T120000Z.sql.gz', updated, la).takenAt).toBe(Date.parse('2026-11-21T12:00:00Z'));
+    expect(backupTime('db_2026-11-21T12:00:00+08:00.sql.gz', updated, la).takenAt).toBe(
+      Date.parse('2026-11-21T04:00:00Z'),
+    );
+    expect(backupTime('db_20261121_120000-0500.dump', updated, 'UTC').takenAt).toBe(Date.parse('2026-11-21T17:00:00Z'));
+    // Without a zone the estate's applies, as before.
+    expect(backupTime('db_20261121_120000.dump', updated, la).takenAt).toBe(Date.parse('2026-11-21T20:00:00Z'));
+  });
+
+  it('never dates a backup after the object was stored: a future-dated name cannot stay the newest', () => {
+    const at = (iso: string) => new Date(iso);
+    const stored = at('2026-11-21T02:05:00Z');
+    expect(backupTime('db_20270101_020000.sql.gz', stored, 'UTC')).toEqual({
+      takenAt: stored.getTime(),
+      source: 'name',
+    });
+    const picked = selectCandidates(
+      [
+        { key: 'pg/db_20270101_020000.sql.gz', bytes: 1, updated: at('2026-10-01T02:05:00Z') },
+        { key: 'pg/db_20261121_020000.sql.gz', bytes: 1, updated: at('2026-11-21T02:05:00Z') },
+      ],
+      'pg/',
+      '*',
+      'UTC',
+    );
+    expect(picked.map((c) => c.name)).toEqual(['db_20261121_020000.sql.gz', 'db_20270101_020000.sql.gz']);
+  });
+
   it('picks the newest backup and leaves sidecars out', () => {
     const at = (iso: string) => new Date(iso);
     const picked = selectCandidates(
