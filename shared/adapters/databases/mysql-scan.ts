@@ -3,6 +3,9 @@ import { MysqlScanner, type MysqlScanOptions } from './mysql-scanner.js';
 
 export type { MysqlScanOptions, ScanViolation } from './mysql-scanner.js';
 
+/** The longest dump line the scan holds by default: mysqldump writes one row per line at most, and a row this long is past any `max_allowed_packet` in use. */
+const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
 /**
  * A streaming scan of a mysqldump for statements that reach another database: `USE other`,
  * `CREATE|DROP|ALTER DATABASE other`, `other.table` where a table is named, three-part names,
@@ -12,12 +15,19 @@ export type { MysqlScanOptions, ScanViolation } from './mysql-scanner.js';
  */
 export function scanMysqlDump(options: MysqlScanOptions): Transform {
   const scanner = new MysqlScanner(options);
+  const maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
   let carry = '';
   return new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       if (scanner.stopped) return done();
       const nl = chunk.lastIndexOf(0x0a);
       if (nl < 0) {
+        // A line is scanned whole: one that never ends would be held until memory or V8's string limit gave out.
+        if (carry.length + chunk.length > maxLine) {
+          carry = '';
+          scanner.refuseLine(`a line longer than ${maxLine} bytes`);
+          return done();
+        }
         carry += chunk.toString('latin1');
         return done();
       }

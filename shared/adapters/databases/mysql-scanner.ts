@@ -23,6 +23,8 @@ export interface MysqlScanOptions {
   stripDefiners: boolean;
   /** Called once, before anything of the offending line is passed on; nothing more is passed after it. */
   onViolation(violation: ScanViolation): void;
+  /** The longest line the scan holds while it waits for the line's end (default 256 MiB: one row of a dump). */
+  maxLineBytes?: number;
 }
 
 /** The scan's lexer: strings, comments, DELIMITER and INSERT values; statements go to the grammar. */
@@ -58,6 +60,13 @@ export class MysqlScanner {
     let out = text;
     for (const [from, to] of this.blanks) out = out.slice(0, from) + ' '.repeat(to - from) + out.slice(to);
     return out;
+  }
+
+  /** Refuses the line being read, before any of it was scanned: it is longer than the scan will hold. */
+  refuseLine(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.options.onViolation({ line: this.line, reason });
   }
 
   private refuse(at: number, reason: string): number {

@@ -3,6 +3,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 const COPY_END = Buffer.from('\n\\.\n');
 const DROP = /^(ALTER\s.*\sOWNER TO\s|GRANT\s|REVOKE\s|ALTER DEFAULT PRIVILEGES\s)/;
 const COPY_START = /^COPY\s.*\sFROM stdin;$/;
+/** How much of one schema line is held to be judged whole; a longer one (an INSERT of a large value) streams. */
+const HOLD_LINE_BYTES = 1024 * 1024;
 
 /**
  * A plain pg_dump filter with the effect of `pg_restore --no-owner --no-acl`: empties `ALTER … OWNER TO`,
@@ -11,10 +13,13 @@ const COPY_START = /^COPY\s.*\sFROM stdin;$/;
  * terminator only, so the filter costs little on row-heavy dumps; text is handled as latin1, which
  * round-trips every byte whatever the dump's encoding.
  */
-export function stripOwnership(): Transform {
+export function stripOwnership(options: { holdLineBytes?: number } = {}): Transform {
+  const hold = options.holdLineBytes ?? HOLD_LINE_BYTES;
   let inCopy = false;
   // Schema text (latin1) waiting for its line end; COPY data never waits here.
   let pending = '';
+  // A schema line longer than `hold`, judged by its start and streamed (or dropped) to its end.
+  let longLine: 'pass' | 'drop' | undefined;
   // The last bytes of COPY data already passed on, so a terminator split across chunks is found.
   let copyTail = Buffer.alloc(0);
 
@@ -60,9 +65,27 @@ export function stripOwnership(): Transform {
           buf = buf.subarray(cut);
           continue;
         }
+        if (longLine !== undefined) {
+          const end = buf.indexOf(0x0a);
+          if (end < 0) {
+            if (longLine === 'pass') this.push(buf);
+            break;
+          }
+          if (longLine === 'pass') this.push(buf.subarray(0, end + 1));
+          else push('\n');
+          longLine = undefined;
+          buf = buf.subarray(end + 1);
+          continue;
+        }
         const nl = buf.lastIndexOf(0x0a);
         if (nl < 0) {
           pending += buf.toString('latin1');
+          if (pending.length > hold) {
+            // No statement the filter drops or acts on is this long: its start decides, the rest streams.
+            longLine = DROP.test(pending) ? 'drop' : 'pass';
+            if (longLine === 'pass') push(pending);
+            pending = '';
+          }
           break;
         }
         const rest = schemaLines(pending + buf.toString('latin1', 0, nl + 1), push);
@@ -77,7 +100,7 @@ export function stripOwnership(): Transform {
       done();
     },
     flush(done: TransformCallback) {
-      if (pending !== '' && !DROP.test(pending)) this.push(Buffer.from(pending, 'latin1'));
+      if (longLine === undefined && pending !== '' && !DROP.test(pending)) this.push(Buffer.from(pending, 'latin1'));
       done();
     },
   });

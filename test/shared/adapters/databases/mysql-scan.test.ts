@@ -18,6 +18,23 @@ async function scan(text: string | Buffer, chunk = 7, stripDefiners = false) {
 }
 
 describe('scanMysqlDump', () => {
+  it('refuses a line longer than it will hold, naming the line, and passes nothing of it', async () => {
+    const violations: ScanViolation[] = [];
+    const scanner = scanMysqlDump({
+      database: DB,
+      stripDefiners: false,
+      maxLineBytes: 100_000,
+      onViolation: (v) => violations.push(v),
+    });
+    const pieces = [
+      Buffer.from('CREATE TABLE t (a int);\nINSERT INTO t VALUES ('),
+      ...Array(40).fill(Buffer.alloc(4096, 0x31)),
+    ];
+    const out = await buffer(Readable.from(pieces).pipe(scanner));
+    expect(violations).toEqual([{ line: 2, reason: 'a line longer than 100000 bytes' }]);
+    expect(out.toString('latin1')).toBe('CREATE TABLE t (a int);\n');
+  });
+
   it.each([
     ['USE other;', 'USE other: another database'],
     ['use `other`', 'USE other: another database'],
