@@ -1,4 +1,5 @@
 const BLOCK = 512;
+const ZEROS = Buffer.alloc(64 * 1024);
 
 /** What a full read of a tar archive found. */
 export interface TarSummary {
@@ -23,6 +24,7 @@ export class TarWalker {
 
   write(chunk: Buffer): void {
     let offset = 0;
+    if (this.ended && this.error === undefined) this.trailing(chunk, 0);
     while (offset < chunk.length && this.error === undefined && !this.ended) {
       if (this.skip > 0) {
         const n = Math.min(this.skip, chunk.length - offset);
@@ -37,6 +39,21 @@ export class TarWalker {
       if (this.filled === BLOCK) {
         this.filled = 0;
         this.readHeader();
+        if (this.ended) this.trailing(chunk, offset);
+      }
+    }
+  }
+
+  /**
+   * After the end-of-archive zero block only zeros may follow (the second block, the record's padding): anything
+   * else means a header was zeroed out (a crashed writer's preallocated file) and the entries after it go unread.
+   */
+  private trailing(chunk: Buffer, from: number): void {
+    for (let at = from; at < chunk.length; at += ZEROS.length) {
+      const piece = chunk.subarray(at, Math.min(at + ZEROS.length, chunk.length));
+      if (!piece.equals(ZEROS.subarray(0, piece.length))) {
+        this.error = `data after a zero block where header ${this.entries + 1} was expected (a header zeroed out, or data past the end of the archive)`;
+        return;
       }
     }
   }
@@ -44,7 +61,7 @@ export class TarWalker {
   private readHeader(): void {
     if (this.header.every((b) => b === 0)) {
       this.zeroBlocks += 1;
-      // One zero block is enough: some writers omit the second; what follows is padding.
+      // One zero block is enough: some writers omit the second; what follows must be zero padding.
       if (this.zeroBlocks >= 1) this.ended = true;
       return;
     }

@@ -33,6 +33,25 @@ describe('TarWalker', () => {
     broken.write(bad);
     expect(broken.finish().error).toMatch(/bad checksum/);
   });
+
+  it('fails an archive whose header was zeroed out, whatever follows the zero block, and accepts zero padding', async () => {
+    const tar = await tarArchive(false);
+    const entry = 512 + Math.ceil(Number.parseInt(tar.toString('latin1', 124, 135).trim(), 8) / 512) * 512;
+    const zeroed = Buffer.from(tar);
+    zeroed.fill(0, entry, entry + 512);
+    for (const size of [333, 512, 1 << 20]) {
+      const walker = new TarWalker();
+      for (let i = 0; i < zeroed.length; i += size) walker.write(zeroed.subarray(i, i + size));
+      expect(walker.finish()).toMatchObject({
+        entries: 1,
+        complete: false,
+        error: expect.stringMatching(/^data after a zero block where header 2 was expected/),
+      });
+    }
+    const padded = new TarWalker();
+    padded.write(Buffer.concat([tar, Buffer.alloc(100_000)]));
+    expect(padded.finish()).toEqual({ entries: 3, complete: true });
+  });
 });
 
 describe('object listing', () => {
