@@ -21,7 +21,7 @@ export interface VerifyDeps {
   runId: string;
   now: () => number;
   signal: AbortSignal;
-  state: Pick<StateStore, 'get' | 'put'>;
+  state: Pick<StateStore, 'get' | 'put' | 'delete'>;
   secret(ref: SecretRef): Promise<string>;
   openStore(url: string, options: OpenObjectStoreOptions): Promise<OpenedStore>;
   sqlAdmin(timeoutMs: number): Promise<SqlAdminClient>;

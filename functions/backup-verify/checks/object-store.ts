@@ -44,7 +44,7 @@ export async function verifyObjectStore(backup: ObjectStoreBackup, deps: ObjectS
   } catch (error) {
     return { checks: [check('access', 'fail', `cannot list ${backup.url}: ${message(error)}`)], store };
   }
-  const candidates = selectCandidates(listing, location.prefix, backup.pattern, deps.timeZone);
+  const candidates = selectCandidates(listing, location.prefix, backup.pattern, deps.timeZone, deps.nowMs);
   const newest = candidates[0];
   if (!newest) {
     return {

@@ -8,7 +8,7 @@ import type { StateStore } from '../../../shared/core/state/index.js';
 import type { ObjectStoreBackup, RestoreTest } from '../config.js';
 import { type Check, check } from '../types.js';
 import type { Candidate } from './object-listing.js';
-import { restoreStateKey, startRestoreJob } from './restore-job.js';
+import { restoreJobKey, restoreStateKey, startRestoreJob } from './restore-job.js';
 import { loadAndAssert } from './restore-load.js';
 import { createGuarded, dropGuarded, settleDrop } from './scratch-guard.js';
 
@@ -23,7 +23,7 @@ export interface RestoreDeps {
   format?: string;
   /** The run's own bound (`limits.timeout`): no restore outlives it. */
   runTimeoutMs: number;
-  state: Pick<StateStore, 'get' | 'put'>;
+  state: Pick<StateStore, 'get' | 'put' | 'delete'>;
   secret(ref: SecretRef): Promise<string>;
   /** The run's guard: every scratch database is created and dropped through it. */
   act: Act;
@@ -98,11 +98,28 @@ export async function restoreTestChecks(
     return [check('restore', status, detail, { database: name }), ...skipped('no scratch database')];
   }
   if (asJob && deps.jobs && deps.continueJob) {
-    return startRestoreJob({ ...deps, jobs: deps.jobs, continueJob: deps.continueJob }, test, newest, created.db, {
-      engine,
-      startedAt: new Date(started).toISOString(),
-      deadline: new Date(deadline).toISOString(),
-    });
+    try {
+      return await startRestoreJob(
+        { ...deps, jobs: deps.jobs, continueJob: deps.continueJob },
+        test,
+        newest,
+        created.db,
+        {
+          engine,
+          startedAt: new Date(started).toISOString(),
+          deadline: new Date(deadline).toISOString(),
+        },
+      );
+    } catch (error) {
+      // A load that could not be handed over has nobody to finish it: its copy goes now, not hours later when
+      // the leftover sweep finds it past its deadline (a job that did start then fails on the missing database).
+      await deps.state.delete(restoreJobKey(deps.backupName)).catch(() => undefined);
+      const failed = [
+        check('restore', 'fail', `the restore job could not be started: ${message(error)}`, { database: name }),
+        ...skipped('the restore job did not start'),
+      ];
+      return settleDrop(failed, await dropGuarded(deps.act, server, name, evidence), name);
+    }
   }
   let checks: Check[];
   try {

@@ -31,7 +31,13 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep, record: St
     s3: s3SettingsOf(backup),
   });
   const listing = await store.list(location.prefix, { signal });
-  const newest = selectCandidates(listing, location.prefix, backup.pattern, ctx.config.timezone)[0];
+  const newest = selectCandidates(
+    listing,
+    location.prefix,
+    backup.pattern,
+    ctx.config.timezone,
+    ctx.now().getTime(),
+  )[0];
   if (!newest) return { status: 'fail', detail: `no dump matching "${backup.pattern}" under ${backup.url}` };
 
   const server = await scratchServer(env, step.scratch);

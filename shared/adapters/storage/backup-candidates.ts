@@ -54,16 +54,20 @@ function offsetMinutes(zone: string): number {
   return zone.startsWith('-') ? -minutes : minutes;
 }
 
+/** How far past `now` a name's time may be and still be believed: clocks that disagree by a few minutes. */
+const FUTURE_SKEW_MS = 15 * 60_000;
+
 /**
  * The time a backup was taken, from a timestamp in its name or else the object time. A name's time is read in
- * its own zone when it carries one (`…T120000Z`, `…+0800`), else in `timeZone`; and it is never later than the
- * object's own time, since a backup cannot be taken after it was stored: a wrongly dated name (in the future, a
- * zone misread) makes a backup look older, never fresher, and cannot stay the newest for ever.
+ * its own zone when it carries one (`…T120000Z`, `…+0800`), else in `timeZone`. A name dated after `nowMs` (a
+ * wrong date, a zone misread) is not believed: the object time is used, so such a backup neither passes as
+ * fresh nor sorts first as the newest.
  */
 export function backupTime(
   name: string,
   updated: Date,
   timeZone: string,
+  nowMs = Number.POSITIVE_INFINITY,
 ): { takenAt: number; source: Candidate['source'] } {
   const m = NAME_TIME.exec(name.split('/').pop() ?? name) ?? NAME_TIME.exec(name);
   if (!m) return { takenAt: updated.getTime(), source: 'object' };
@@ -82,7 +86,8 @@ export function backupTime(
       zone === undefined
         ? zonedTimeToUtc(wall, timeZone)
         : Date.UTC(y, mo - 1, d, wall[3], wall[4], wall[5]) - offsetMinutes(zone) * 60_000;
-    return { takenAt: Math.min(named, updated.getTime()), source: 'name' };
+    if (named > nowMs + FUTURE_SKEW_MS) return { takenAt: updated.getTime(), source: 'object' };
+    return { takenAt: named, source: 'name' };
   }
   // A date without a time: the object time, but never later than the end of the named day, so a fresh copy of an old dump stays old.
   const endOfDay = zonedTimeToUtc([y, mo, d, 23, 59, 59], timeZone);
@@ -95,6 +100,7 @@ export function selectCandidates(
   prefix: string,
   pattern: string,
   timeZone: string,
+  nowMs?: number,
 ): Candidate[] {
   const glob = globToRegExp(pattern);
   const out: Candidate[] = [];
@@ -102,7 +108,7 @@ export function selectCandidates(
     if (!info.key.startsWith(prefix)) continue;
     const name = info.key.slice(prefix.length);
     if (SIDECAR.test(name) || !glob.test(name)) continue;
-    out.push({ info, name, ...backupTime(name, info.updated, timeZone) });
+    out.push({ info, name, ...backupTime(name, info.updated, timeZone, nowMs) });
   }
   return out.sort((a, b) => b.takenAt - a.takenAt || b.info.updated.getTime() - a.info.updated.getTime());
 }

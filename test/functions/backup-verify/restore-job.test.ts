@@ -37,7 +37,12 @@ describe('backupVerify restore tests as jobs', () => {
   });
 
   /** The runtime with a job runner over child processes; `remote` makes it act as Cloud Run Jobs do. */
-  async function start(options: { timeout: string; remote: boolean; jobEnv?: NodeJS.ProcessEnv }) {
+  async function start(options: {
+    timeout: string;
+    remote: boolean;
+    jobEnv?: NodeJS.ProcessEnv;
+    startFails?: boolean;
+  }) {
     const input = {
       estate: 'restore-job',
       limits: { timeout: '60s' },
@@ -60,6 +65,7 @@ describe('backupVerify restore tests as jobs', () => {
       remote: options.remote,
       start: (id, task) => {
         tasks.push(task);
+        if (options.startFails) return Promise.reject(new Error('run.jobs.run: 429 quota exceeded'));
         return local.start(id, task);
       },
       get: (name) => local.get(name),
@@ -135,6 +141,19 @@ describe('backupVerify restore tests as jobs', () => {
       process.env.PATH = path;
     }
   });
+  it('drops the scratch database at once and fails the restore when the job cannot be started', async () => {
+    await start({ timeout: '2h', remote: false, startFails: true });
+    const first = await runtime.invoke('backupVerify', { kind: 'manual', id: 'm-4', payload: { restore: true } });
+    const restore = (first.items as BackupResult[])[0]?.checks.find((c) => c.name === 'restore');
+    expect(restore).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^the restore job could not be started: .*429 quota exceeded/),
+    });
+    expect(tasks).toHaveLength(1);
+    expect(await databasesLike('postgres', first.runId)).toEqual([]);
+    expect(await state.keys('backupVerify:restore-job:')).toEqual([]);
+  });
+
   it('loads in a job, then a later invocation asserts on the copy, drops it and records the restore', async () => {
     await start({ timeout: '2h', remote: false });
     const first = await runtime.invoke('backupVerify', { kind: 'manual', id: 'm-1', payload: { restore: true } });

@@ -101,21 +101,25 @@ describe('object listing', () => {
     expect(backupTime('db_20261121_120000.dump', updated, la).takenAt).toBe(Date.parse('2026-11-21T20:00:00Z'));
   });
 
-  it('never dates a backup after the object was stored: a future-dated name cannot stay the newest', () => {
+  it('does not believe a name dated in the future: its object time stands, so it neither passes as fresh nor sorts first', () => {
     const at = (iso: string) => new Date(iso);
-    const stored = at('2026-11-21T02:05:00Z');
-    expect(backupTime('db_20270101_020000.sql.gz', stored, 'UTC')).toEqual({
+    const now = Date.parse('2026-11-22T03:00:00Z');
+    const stored = at('2026-10-01T02:05:00Z');
+    expect(backupTime('db_20270101_020000.sql.gz', stored, 'UTC', now)).toEqual({
       takenAt: stored.getTime(),
-      source: 'name',
+      source: 'object',
     });
+    // Minutes ahead is a clock that disagrees, not a wrong date.
+    expect(backupTime('db_20261122_030500.sql.gz', stored, 'UTC', now).source).toBe('name');
     const picked = selectCandidates(
       [
-        { key: 'pg/db_20270101_020000.sql.gz', bytes: 1, updated: at('2026-10-01T02:05:00Z') },
+        { key: 'pg/db_20270101_020000.sql.gz', bytes: 1, updated: stored },
         { key: 'pg/db_20261121_020000.sql.gz', bytes: 1, updated: at('2026-11-21T02:05:00Z') },
       ],
       'pg/',
       '*',
       'UTC',
+      now,
     );
     expect(picked.map((c) => c.name)).toEqual(['db_20261121_020000.sql.gz', 'db_20270101_020000.sql.gz']);
   });
