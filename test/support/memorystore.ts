@@ -108,3 +108,22 @@ export async function startMemorystoreLike(tier: 'basic' | 'standard', maxmemory
     },
   };
 }
+
+/**
+ * Takes the one client slot of a server started with `--maxclients 1`, once the start-up check's connection has
+ * gone; the caller disconnects it to free the slot.
+ */
+export async function holdOnlySlot(url: string): Promise<Redis> {
+  for (let i = 0; ; i++) {
+    const holder = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    holder.on('error', () => undefined);
+    const pinged = await holder.ping().then(
+      () => true,
+      () => false,
+    );
+    if (pinged) return holder;
+    holder.disconnect();
+    if (i >= 50) throw new Error(`could not take the one client slot of ${url}`);
+    await delay(50);
+  }
+}

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyError } from '../../../../shared/core/errors/ops-error.js';
 import { RedisStateStore } from '../../../../shared/core/state/redis.js';
-import { startLocalRedis } from '../../../support/memorystore.js';
+import { holdOnlySlot, startLocalRedis } from '../../../support/memorystore.js';
 
 const prefix = `opsfn-test:state-outage:${randomUUID()}:`;
 
@@ -206,22 +206,8 @@ describe('RedisStateStore when Redis refuses for a while', () => {
   it('calls every client slot taken unavailable and retryable, with the server’s reason', async () => {
     const full = await startLocalRedis(['--maxclients', '1'], false);
     const store = await RedisStateStore.open({ url: full.url, prefix });
-    // The one slot, once the start-up check's connection has gone.
-    let holder = new Redis(full.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const holder = await holdOnlySlot(full.url);
     try {
-      for (let i = 0; i < 50; i++) {
-        holder.on('error', () => undefined);
-        if (
-          await holder.ping().then(
-            () => true,
-            () => false,
-          )
-        )
-          break;
-        holder.disconnect();
-        await new Promise((wait) => setTimeout(wait, 50));
-        holder = new Redis(full.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      }
       const error = await store.get('k').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DependencyError);
       expect((error as DependencyError).message).toMatch(

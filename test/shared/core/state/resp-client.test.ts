@@ -17,7 +17,7 @@ import {
   type RespReply,
 } from '../../../../shared/core/state/resp-reader.js';
 import { freePort, spawnTracked } from '../../../support/local-process.js';
-import { startLocalRedis } from '../../../support/memorystore.js';
+import { holdOnlySlot, startLocalRedis } from '../../../support/memorystore.js';
 import { TestPki } from '../../../support/tls-pki.js';
 
 const key = (name: string) => `opsfn-test:resp:${randomUUID()}:${name}`;
@@ -204,19 +204,7 @@ describe('RespClient refused at sign-in', () => {
     const full = await startLocalRedis(['--maxclients', '1'], false);
     let holder: Redis | undefined;
     try {
-      for (let i = 0; i < 50; i++) {
-        holder = new Redis(full.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-        holder.on('error', () => undefined);
-        if (
-          await holder.ping().then(
-            () => true,
-            () => false,
-          )
-        )
-          break;
-        holder.disconnect();
-        await sleep(50);
-      }
+      holder = await holdOnlySlot(full.url);
       const error = await client(full.url)
         .send(['PING'])
         .catch((e: unknown) => e);
