@@ -73,9 +73,10 @@ export class RedisConnection {
     if (error instanceof OpsError) return error;
     const message = errorMessage(error);
     const what = key === '' ? op : `${op} "${key}"`;
-    if (error instanceof RedisReplyError && (RECONNECT_REPLY.test(message) || REFUSED_FOR_NOW.test(message))) {
+    const reconnect = RECONNECT_REPLY.test(message);
+    if (error instanceof RedisReplyError && (reconnect || REFUSED_FOR_NOW.test(message))) {
       // After a failover the same address may lead to the new primary; this connection still reaches the old one.
-      if (RECONNECT_REPLY.test(message)) this.#client.reset(error);
+      if (reconnect) this.#client.reset(error);
       return new DependencyError(`state store unavailable: ${what} on ${this.#target}: ${message}`, {
         cause: error,
         details: { store: this.#target },

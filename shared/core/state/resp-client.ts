@@ -1,4 +1,4 @@
-import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { connect as connectTcp, type Socket } from 'node:net';
 import type { RedisEndpoint } from '../config/index.js';
 import { INCOMPLETE, RedisReplyError, RespProtocolError, RespReader, type RespReply } from './resp-reader.js';
 
@@ -183,7 +183,7 @@ export class RespClient {
       ? tls.connect({
           host: o.host,
           port: o.port,
-          ...(isIP(o.host) ? {} : { servername: o.host }),
+          ...(IP_ADDRESS.test(o.host) ? {} : { servername: o.host }),
           ...(o.ca === undefined ? {} : { ca: o.ca }),
         })
       : connectTcp({ host: o.host, port: o.port });
@@ -218,6 +218,9 @@ export class RespClient {
     return socket;
   }
 }
+
+/** An IPv4 or IPv6 address, never a server name (`net.isIP` would compile Node's IPv6 pattern on a cold start). */
+const IP_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}$|:/;
 
 /** How a server refuses the `CLIENT` command itself: unknown (renamed or blocked), or not allowed to this user. */
 const CLIENT_REFUSED = /^(ERR unknown (sub)?command|NOPERM)/i;
