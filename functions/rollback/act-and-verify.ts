@@ -101,6 +101,7 @@ export async function actAndVerify(
   }
   await ctx.notify(rolledBackMessage(subject, from, to, order.reasons));
   if (outcome.value.stateError) item.stateError = outcome.value.stateError;
+  if (outcome.value.platformError) item.platformError = outcome.value.platformError;
 
   await deps.sleep(order.settleMs, ctx.signal);
   const windowMs = Math.max(order.settleMs, 1_000);

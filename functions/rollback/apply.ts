@@ -11,7 +11,13 @@ import { BAD_MAX, BAD_TTL_MS, type PinRecord, RollbackKeys } from './state-keys.
 
 /** What the guarded rollback did. */
 export type ApplyResult =
-  | { moved: true; after: ServiceStatus; stateError?: string }
+  | {
+      moved: true;
+      after: ServiceStatus;
+      stateError?: string;
+      /** The platform call failed, yet the service read back afterwards serves the target: what the call said. */
+      platformError?: string;
+    }
   | { moved: false; serving: string | undefined; reason: string };
 
 /** One rollback to run inside `ctx.act`. */
@@ -31,12 +37,22 @@ export interface RollbackPlan {
  */
 export async function applyRollback(ctx: Context, platform: ServicePlatform, plan: RollbackPlan): Promise<ApplyResult> {
   let after: ServiceStatus;
+  let platformError: string | undefined;
   try {
     after = await platform.routeAll(plan.to, { signal: ctx.signal, expectServing: plan.from });
   } catch (error) {
-    if (!(error instanceof ServingChangedError)) throw error;
-    return { moved: false, serving: error.actual, reason: `${plan.service}: ${error.message}` };
+    if (error instanceof ServingChangedError) {
+      return { moved: false, serving: error.actual, reason: `${plan.service}: ${error.message}` };
+    }
+    // The write may have landed though its answer did not (a lost response, an operation that timed out): a
+    // service that serves the target now was rolled back, and is recorded so, or a redelivery would decide again
+    // without the bad revision and chain marks.
+    const landed = await platform.status().catch(() => undefined);
+    if (landed?.serving !== plan.to) throw error;
+    after = landed;
+    platformError = errorMessage(error);
   }
+  const moved = platformError === undefined ? {} : { platformError };
   const at = ctx.now().toISOString();
   try {
     const bad = (await ctx.state.get<string[]>(RollbackKeys.bad(plan.service))) ?? [];
@@ -52,7 +68,7 @@ export async function applyRollback(ctx: Context, platform: ServicePlatform, pla
     // Traffic already moved: report the lost bookkeeping instead of failing a rollback that happened.
     const stateError = errorMessage(error);
     ctx.log.error('rollback applied but its state was not recorded', { service: plan.service, error: stateError });
-    return { moved: true, after, stateError };
+    return { moved: true, after, stateError, ...moved };
   }
-  return { moved: true, after };
+  return { moved: true, after, ...moved };
 }

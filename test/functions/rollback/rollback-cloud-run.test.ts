@@ -174,6 +174,31 @@ describe('rollback on Cloud Run', () => {
     ]);
   });
 
+  it('counts a PATCH whose answer was lost as the rollback it was: marks recorded, verified, never done twice', async () => {
+    failingDeploy(h);
+    h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
+    const platform = h.deps.platform;
+    h.deps.platform = async (ref, ctx) => {
+      const real = await platform(ref, ctx);
+      return Object.assign(Object.create(real) as typeof real, {
+        routeAll: async (revision: string, options: object) => {
+          await real.routeAll(revision, options);
+          throw new Error('PATCH services/web: socket hang up');
+        },
+      });
+    };
+    const envelope = await h.invoke(alertTrigger('inc-lost'));
+    expect(envelope.outcome).toBe('ok');
+    expect(envelope.summary).toMatch(/rolled web back .*; recovered/);
+    expect(envelope.actions).toMatchObject([{ action: 'rollback', status: 'done' }]);
+    expect(envelope.items?.[0]).toMatchObject({ platformError: 'PATCH services/web: socket hang up' });
+    expect(await h.state.get(RollbackKeys.bad('web'))).toEqual(['web-00003-ccc']);
+    expect(await h.state.get(RollbackKeys.pin('web'))).toMatchObject({ revision: 'web-00002-bbb' });
+    const again = await h.invoke(alertTrigger('inc-lost-2'));
+    expect(again.outcome).not.toBe('fail');
+    expect(patches()).toHaveLength(1);
+  });
+
   it('records and notifies a resolved alert without acting', async () => {
     const envelope = await h.invoke(alertTrigger('inc-14', 'resolved'));
     expect(envelope.summary).toMatch(/resolved for web: recorded, no action/);
