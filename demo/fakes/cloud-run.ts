@@ -75,9 +75,22 @@ export class FakeCloudRun {
     });
   }
 
-  /** Adds a revision, as a deploy would (traffic pinned elsewhere stays where it is). */
+  /**
+   * Adds a revision, as a deploy would: a new template, so a new generation and etag (service.proto: generation
+   * "monotonically increases every time the user modifies the desired state"); traffic pinned elsewhere stays.
+   */
   addRevision(path: string, revision: FakeRevisionSpec): void {
-    this.services.get(path)?.revisions.push(revision);
+    const s = this.services.get(path);
+    if (!s) return;
+    s.revisions.push(revision);
+    s.generation += 1;
+    s.etag = `"e${s.generation}"`;
+  }
+
+  /** Marks a revision Ready or not, as Cloud Run does when a deploy's revision starts serving: no new generation. */
+  setReady(path: string, name: string, ready: boolean): void {
+    const revision = this.services.get(path)?.revisions.find((r) => r.name === name);
+    if (revision) revision.ready = ready;
   }
 
   /** The current traffic of a service. */

@@ -1,6 +1,6 @@
-import { isPinnable, previewChange } from '../../shared/adapters/platforms/index.js';
+import { isPinnable, LatestChangedError, previewChange } from '../../shared/adapters/platforms/index.js';
 import { entryOf } from '../../shared/core/config/index.js';
-import { BadInputError, NotFoundError } from '../../shared/core/errors/index.js';
+import { BadInputError, errorMessage, NotFoundError } from '../../shared/core/errors/index.js';
 import { policyFor } from '../../shared/core/policy/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { decisionPolicy } from './act-and-verify.js';
@@ -10,9 +10,16 @@ import { describeReading, readErrorRate } from './evidence.js';
 import { type PinRecord, RollbackKeys } from './state-keys.js';
 
 /**
+ * What the guarded release did: released onto a revision (despite a failed call, which `platformError` tells, when
+ * the service read back follows the latest), or not.
+ */
+type Release = { released: true; onto: string; platformError?: string } | { released: false; reason: string };
+
+/**
  * `opsfn release-pin <service>`: after a rollback pinned a Cloud Run service's traffic to an old revision (or a
  * compose service to an old image), sends 100 % to the latest ready revision again (compose: the image its files
- * name), once it is Ready, not marked bad and not failing; through `ctx.act`.
+ * name), once it is Ready, not marked bad and not failing; through `ctx.act`. The release goes only onto the revision
+ * judged: one deployed since is refused before the write, and one that became the latest during it fails the run.
  */
 export async function releasePin(
   ctx: Context,
@@ -62,18 +69,33 @@ export async function releasePin(
   }
 
   const command = await previewChange(platform, { kind: 'release' });
+  const dropPin = async () => {
+    await ctx.state.delete(RollbackKeys.pin(serviceName));
+    await ctx.state.delete(RollbackKeys.chain(serviceName));
+  };
   const outcome = await ctx.act(
     'release-pin',
     serviceName,
-    async () => {
-      const after = await platform.followLatest({ signal: ctx.signal });
-      await ctx.state.delete(RollbackKeys.pin(serviceName));
-      await ctx.state.delete(RollbackKeys.chain(serviceName));
-      return after;
+    async (): Promise<Release> => {
+      try {
+        await platform.followLatest({ signal: ctx.signal, expectLatest: latest.name });
+      } catch (error) {
+        // A deploy landed since the judgement: nothing changed, and the new revision is for the next judgement.
+        if (error instanceof LatestChangedError && !error.landed) return { released: false, reason: error.message };
+        // The release may have landed although the call failed (a lost answer, a deploy that finished during it):
+        // then nothing is pinned any more, and the records saying so go.
+        const now = await platform.status().catch(() => undefined);
+        if (now?.traffic.length !== 1 || !now.serving || now.serving !== now.latestReady) throw error;
+        await dropPin();
+        return { released: true, onto: now.serving, platformError: errorMessage(error) };
+      }
+      await dropPin();
+      return { released: true, onto: latest.name };
     },
     {
       evidence: item,
       change: { traffic: { from: status.traffic, to: [{ latest: latest.name, percent: 100 }] }, ...command },
+      unchanged: (release) => (release.released ? undefined : release.reason),
     },
   );
   if (outcome.status === 'dry-run') {
@@ -82,10 +104,26 @@ export async function releasePin(
   if (outcome.status === 'refused') {
     return { outcome: 'skipped', summary: `release-pin refused by ${outcome.by}: ${outcome.reason}`, items: [item] };
   }
+  if (!outcome.value.released) return refuse(`${outcome.value.reason}; run release-pin again to judge it`);
+  const { onto, platformError } = outcome.value;
+  if (platformError) item.platformError = platformError;
+  const was = status.traffic.map((t) => `${t.revision} ${t.percent}%`).join(', ');
+  if (onto !== latest.name) {
+    // The release landed, onto a revision that became the latest during it and that nothing judged.
+    item.onto = onto;
+    const why = `traffic follows ${onto}, which a deploy made the latest during the release; it was not judged, ${latest.name} was`;
+    await ctx.notify({
+      severity: 'warning',
+      title: `rollback ${serviceName}: pin released onto ${onto}, which was not judged`,
+      text: `${why}. Watch ${onto}'s error rate, or roll back (was ${was}).`,
+      dedupKey: `release-pin:${serviceName}:${onto}`,
+    });
+    return { outcome: 'fail', summary: `released the pin of ${serviceName}, but ${why}`, items: [item] };
+  }
   await ctx.notify({
     severity: 'info',
     title: `rollback ${serviceName}: pin released, 100% to ${latest.name}`,
-    text: `Traffic follows the latest ready revision again (was ${status.traffic.map((t) => `${t.revision} ${t.percent}%`).join(', ')}).`,
+    text: `Traffic follows the latest ready revision again (was ${was}).`,
     dedupKey: `release-pin:${serviceName}:${latest.name}`,
   });
   return { outcome: 'ok', summary: `released the pin of ${serviceName}: 100% to ${latest.name}`, items: [item] };

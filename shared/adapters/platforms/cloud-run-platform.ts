@@ -14,8 +14,9 @@ import {
 import { toCloudRunHealth } from './cloud-run-health.js';
 import { shortRevision, toServiceStatus } from './cloud-run-parse.js';
 import { checkWrite, describeTraffic, scalingHeld, scalingWrite } from './cloud-run-write.js';
-import { PlatformOperationError, PlatformTimeoutError, ServingChangedError } from './errors.js';
+import { LatestChangedError, PlatformOperationError, PlatformTimeoutError, ServingChangedError } from './errors.js';
 import type {
+  FollowOptions,
   PinnablePlatform,
   PlatformHealth,
   RestartOptions,
@@ -141,14 +142,25 @@ export class CloudRunPlatform implements PinnablePlatform {
     return this.status();
   }
 
-  /** Releases a pin: 100 % to the latest ready revision (type LATEST), so new deploys get traffic again. */
-  async followLatest(options: WaitOptions = {}): Promise<ServiceStatus> {
+  /**
+   * Releases a pin: 100 % to the latest ready revision (type LATEST), so new deploys get traffic again. With
+   * `expectLatest`, only while that is the latest ready revision, before the write and after it.
+   */
+  async followLatest(options: FollowOptions = {}): Promise<ServiceStatus> {
+    const { expectLatest } = options;
+    const latestOf = (s: RunService) => (s.latestReadyRevision ? shortRevision(s.latestReadyRevision) : undefined);
     const service = await this.getService();
+    if (expectLatest !== undefined && latestOf(service) !== expectLatest) {
+      throw new LatestChangedError(expectLatest, latestOf(service), false);
+    }
     const traffic = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }];
-    await this.write('traffic', { traffic }, service, options, (after) => {
-      const latest = (after.traffic ?? []).every((t) => t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST');
-      return latest ? undefined : `traffic is ${describeTraffic(after)}, not the latest revision 100 %`;
+    const after = await this.write('traffic', { traffic }, service, options, (s) => {
+      const latest = (s.traffic ?? []).every((t) => t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST');
+      return latest ? undefined : `traffic is ${describeTraffic(s)}, not the latest revision 100 %`;
     });
+    if (expectLatest !== undefined && latestOf(after) !== expectLatest) {
+      throw new LatestChangedError(expectLatest, latestOf(after), true);
+    }
     return this.status();
   }
 

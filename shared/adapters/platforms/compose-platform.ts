@@ -16,8 +16,9 @@ import {
   toComposeStatus,
 } from './compose-status.js';
 import { type ContainerView, DockerEngine } from './docker-engine.js';
-import { PlatformTimeoutError, ServingChangedError } from './errors.js';
+import { LatestChangedError, PlatformTimeoutError, ServingChangedError } from './errors.js';
 import type {
+  FollowOptions,
   PinnablePlatform,
   PlatformHealth,
   RestartOptions,
@@ -118,12 +119,24 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
     return this.status();
   }
 
-  /** Removes the pin and recreates the containers on the image the compose files name; waits until they serve. */
-  async followLatest(options: WaitOptions = {}): Promise<ServiceStatus> {
+  /**
+   * Removes the pin and recreates the containers on the image the compose files name; waits until they serve.
+   * With `expectLatest`, only while the files name that image, before the command and after it.
+   */
+  async followLatest(options: FollowOptions = {}): Promise<ServiceStatus> {
+    const { expectLatest } = options;
     const replicas = Math.max(1, runningContainers(await this.containers()).length);
+    if (expectLatest !== undefined) {
+      const named = await this.compose.image();
+      if (named !== expectLatest) throw new LatestChangedError(expectLatest, named, false);
+    }
     await this.compose.runPinned(undefined, this.compose.up(replicas, true), options.signal);
     await this.waitFor(replicas, undefined, options.signal);
-    return this.status();
+    const after = await this.status();
+    if (expectLatest !== undefined && after.serving !== expectLatest) {
+      throw new LatestChangedError(expectLatest, after.serving, true);
+    }
+    return after;
   }
 
   /** The number of running containers. */

@@ -31,6 +31,28 @@ export class ServingChangedError extends OpsError {
 }
 
 /**
+ * The latest ready revision (compose: the image the files name) is not the one the caller judged: a deploy
+ * landed in between. `landed` false: found before the write, nothing changed; true: found on the read after it,
+ * so traffic now follows `actual`, which nobody judged.
+ */
+export class LatestChangedError extends OpsError {
+  override readonly name = 'LatestChangedError';
+  constructor(
+    readonly expected: string,
+    readonly actual: string | undefined,
+    readonly landed: boolean,
+  ) {
+    super(
+      'locked',
+      landed
+        ? `traffic follows the latest revision, which became ${actual ?? 'nothing'} during the change, not the judged ${expected}`
+        : `the latest revision is ${actual ?? 'nothing'}, not the judged ${expected}: a deploy landed since`,
+      { retryable: false, details: { expected, actual, landed } },
+    );
+  }
+}
+
+/**
  * A change that did not end as written: on the read after it, someone else's write had replaced it or had
  * landed around it. Cloud Run's etag is output-only, so only this read-back catches such a race.
  */

@@ -148,10 +148,20 @@ export interface RestartOptions extends WaitOptions {
   at: Date;
 }
 
+/** Options of {@link PinnablePlatform.followLatest}. */
+export interface FollowOptions extends WaitOptions {
+  /**
+   * Release only onto this revision (compose: image): checked on the read that guards the write, where another
+   * latest refuses with `LatestChangedError` and nothing changes, and on the read after it, where another
+   * latest (a deploy that finished during the release) fails with the error's `landed` set.
+   */
+  expectLatest?: string;
+}
+
 /** A platform whose traffic can be pinned to one revision (Cloud Run), and so released again. */
 export interface PinnablePlatform extends ServicePlatform {
   /** Sends 100 % of traffic to the latest ready revision (traffic type LATEST) and waits for the operation. */
-  followLatest(options?: WaitOptions): Promise<ServiceStatus>;
+  followLatest(options?: FollowOptions): Promise<ServiceStatus>;
 }
 
 /** Whether a platform supports {@link PinnablePlatform.followLatest}. */

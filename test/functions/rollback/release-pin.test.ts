@@ -69,4 +69,51 @@ describe('manual rollback and release-pin', () => {
     expect(envelope.summary).toMatch(/web-00003-ccc is failing/);
     expect(h.run.server.find('PATCH', PATCH_PATH)).toHaveLength(0);
   });
+
+  /** Pins web to web-00002-bbb after an incident, marking web-00003-ccc bad; web-00004-ddd then deploys. */
+  async function pinnedWithFix(ready = true) {
+    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
+    await h.invoke(alertTrigger('inc-p2'));
+    h.run.addRevision(SERVICE, { name: 'web-00004-ddd', createTime: minutesAgo(1).toISOString(), ready });
+  }
+  const pinnedTo = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00002-bbb', percent: 100 }];
+
+  it('refuses, changing nothing, when another revision was deployed after it judged the latest', async () => {
+    await pinnedWithFix();
+    // The deploy lands while release-pin reads web-00004-ddd's error rate.
+    h.monitoring.server.listeners.push(() => {
+      if (!h.run.traffic(SERVICE)[0]?.revision) return;
+      h.run.addRevision(SERVICE, { name: 'web-00005-eee', createTime: new Date().toISOString() });
+      h.monitoring.server.listeners.length = 0;
+    });
+    const envelope = await h.invoke(manual('m6', { action: 'release-pin', service: 'web', reason: 'fixed' }));
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.summary).toMatch(
+      /latest revision is web-00005-eee, not the judged web-00004-ddd: a deploy landed since; run release-pin again/,
+    );
+    expect(envelope.actions).toMatchObject([{ action: 'release-pin', status: 'unchanged' }]);
+    expect(h.run.traffic(SERVICE)).toEqual(pinnedTo);
+    expect(await h.state.get(RollbackKeys.pin('web'))).toBeDefined();
+  });
+
+  it('fails the run, warns and drops the pin records when a deploy became the latest during the release', async () => {
+    await pinnedWithFix(false);
+    h.run.addRevision(SERVICE, { name: 'web-00005-eee', createTime: new Date().toISOString(), ready: false });
+    // web-00004-ddd is ready now; web-00005-eee, deployed before the release read the service, turns Ready
+    // while the traffic write is in flight: no generation changes, traffic LATEST now means web-00005-eee.
+    h.run.setReady(SERVICE, 'web-00004-ddd', true);
+    h.run.server.listeners.push((r) => {
+      if (r.method === 'PATCH') h.run.setReady(SERVICE, 'web-00005-eee', true);
+    });
+    const envelope = await h.invoke(manual('m7', { action: 'release-pin', service: 'web', reason: 'fixed' }));
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.summary).toMatch(
+      /released the pin of web, but traffic follows web-00005-eee, which a deploy made the latest during the release; it was not judged, web-00004-ddd was/,
+    );
+    expect(envelope.actions).toMatchObject([{ action: 'release-pin', status: 'done' }]);
+    expect(h.sent.map((m) => m.title)).toContain('rollback web: pin released onto web-00005-eee, which was not judged');
+    expect(h.run.traffic(SERVICE)).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]);
+    expect(await h.state.get(RollbackKeys.pin('web'))).toBeUndefined();
+    expect(await h.state.get(RollbackKeys.chain('web'))).toBeUndefined();
+  });
 });

@@ -141,7 +141,12 @@ describe('ComposePlatform against a real Docker daemon', () => {
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
 
     await writeComposeFile(dir, services(`${repo}:v1`));
-    const released = await app.followLatest();
+    // Judged for v2, the files name v1 now: nothing runs and the pin stays.
+    await expect(app.followLatest({ expectLatest: `${repo}:v2` })).rejects.toThrow(
+      `the latest revision is ${repo}:v1, not the judged ${repo}:v2: a deploy landed since`,
+    );
+    expect(existsSync(pinFile)).toBe(true);
+    const released = await app.followLatest({ expectLatest: `${repo}:v1` });
     expect(released).toMatchObject({ ready: true, serving: `${repo}:v1` });
     expect(existsSync(pinFile)).toBe(false);
   });
