@@ -16,5 +16,11 @@ export const DrDrillInputSchema = z
     z.refine((i) => [i.plan, i.drill, i.task].filter((v) => v !== undefined).length === 1, {
       message: 'give exactly one of "plan" (start a drill), "drill" (continue one) or "task" (janitor, heartbeat)',
     }),
+    // In the body, dryRun previews a plan; a task or a drill would run for real, so it is refused there.
+    z.refine((i) => i.dryRun === undefined || i.plan !== undefined, {
+      message:
+        '"dryRun" in the body previews a "plan" only; for a task or a drill ask for a dry run (?dryRun=true, --dry-run)',
+      path: ['dryRun'],
+    }),
   );
 export type DrDrillInput = z.infer<typeof DrDrillInputSchema>;

@@ -68,6 +68,33 @@ describe('drDrill janitor and plan checks', () => {
     expect(after.resources.map((r) => r.state)).toEqual(['deleted', 'leaked']);
   });
 
+  it('refuses "dryRun" in the body of a task or a drill, which would run for real, and changes nothing', async () => {
+    const config = await estate();
+    const state = new MemoryStateStore();
+    const id = suffix();
+    const name = `opsfn_drill_${id}_restore`;
+    await createDatabase('postgres', name);
+    cleanups.push(() => dropDatabase('postgres', name));
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const resource = { kind: 'scratch-db', name, step: 'restore', engine: 'postgres', server: { postgres: PG_SERVER } };
+    await state.put(drillKey(id), {
+      ...{ id, plan: 'quarterly-db', definition: config.drills['quarterly-db'], status: 'failed', startedAt: past },
+      ...{ startedBy: 'token:0', updatedAt: past, steps: [], runs: [] },
+      resources: [{ ...resource, expiresAt: past, state: 'created', recordedAt: past }],
+    });
+    for (const body of [
+      { task: 'janitor', dryRun: true },
+      { drill: id, dryRun: true },
+    ]) {
+      const { envelope } = await runForTest(drDrill, manual(body), { estate: config, state });
+      expect(envelope.outcome).toBe('rejected');
+      expect(envelope.summary).toContain('"dryRun" in the body previews a "plan" only');
+      expect(envelope.actions).toEqual([]);
+    }
+    expect(await databasesLike('postgres', name)).toEqual([name]);
+    expect((await state.get<DrillRecord>(drillKey(id)))?.resources[0]?.state).toBe('created');
+  });
+
   it('refuses an unknown plan at run time, and a plan that names a missing backup when the estate loads', async () => {
     const config = await estate();
     const state = new MemoryStateStore();
