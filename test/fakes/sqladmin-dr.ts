@@ -3,6 +3,7 @@ import { type FakeReply, googleError, type RecordedRequest, RecordingServer } fr
 /** The settings of a fake instance that the drill reads or the real API acts on. */
 export interface FakeDrSettings {
   tier: string;
+  deletionProtectionEnabled?: boolean;
   userLabels?: Record<string, string>;
   ipConfiguration?: { privateNetwork?: string; ipv4Enabled?: boolean };
   backupConfiguration?: {
@@ -57,7 +58,7 @@ function patchSettings(current: FakeDrSettings, patch: Record<string, unknown>):
  * backupRuns.list and operations.get, where each operation finishes after `operationPolls` polls and only
  * then changes the instances. It holds to the real API where a drill depends on it (test/fakes/README.md):
  * lists page at `pageSize`, a missing instance answers 403, a clone copies the source's settings (labels,
- * network), a private address needs `ipConfiguration.privateNetwork`, a point-in-time clone needs PITR
+ * network, deletion protection), a protected instance refuses its delete, a private address needs `ipConfiguration.privateNetwork`, a point-in-time clone needs PITR
  * (binary logs for MySQL) and a time within the log retention, and patched labels merge.
  */
 export class FakeSqlAdminDr {
@@ -190,7 +191,17 @@ export class FakeSqlAdminDr {
       return this.page(r, runs, 'sql#backupRunsList');
     }
     if (r.method === 'GET' && !verb) return { status: 200, body: instance };
-    if (r.method === 'DELETE' && !verb) return this.op(project, 'DELETE', id ?? '', () => this.instances.delete(key));
+    if (r.method === 'DELETE' && !verb) {
+      // "deletion is prevented at the instance level" while the option is on (the deletion-protection page).
+      if (instance.settings.deletionProtectionEnabled === true) {
+        return googleError(
+          400,
+          'FAILED_PRECONDITION',
+          'The instance is protected from deletion; disable deletion protection first.',
+        );
+      }
+      return this.op(project, 'DELETE', id ?? '', () => this.instances.delete(key));
+    }
     if (r.method === 'PATCH' && !verb) {
       const settings = patchSettings(instance.settings, body.settings ?? {});
       return this.op(project, 'UPDATE', id ?? '', () => Object.assign(instance, { settings }));

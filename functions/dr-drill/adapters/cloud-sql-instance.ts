@@ -13,6 +13,8 @@ export interface SqlInstance {
   publicIp: boolean;
   /** Whether point-in-time recovery is on (binary logs for MySQL, PITR otherwise) and how many days of logs it keeps. */
   pitr: { enabled: boolean; retentionDays: number };
+  /** `settings.deletionProtectionEnabled`: a delete is refused while it is on. */
+  deletionProtection: boolean;
 }
 
 /** A SQL Admin operation as far as a drill cares. */
@@ -31,6 +33,7 @@ export type Op = {
 
 interface InstanceSettings {
   tier?: string;
+  deletionProtectionEnabled?: boolean;
   userLabels?: Record<string, string>;
   ipConfiguration?: { privateNetwork?: string; ipv4Enabled?: boolean };
   backupConfiguration?: {
@@ -61,6 +64,7 @@ export function toInstance(d: Record<string, unknown>): SqlInstance {
       enabled: (mysql ? backup.binaryLogEnabled : backup.pointInTimeRecoveryEnabled) === true,
       retentionDays: backup.transactionLogRetentionDays ?? 7,
     },
+    deletionProtection: settings.deletionProtectionEnabled === true,
   };
 }
 

@@ -26,8 +26,11 @@ export interface CloudSqlDrill {
     name: string,
     options: { tier?: string | undefined; network?: string | undefined; labels: Record<string, string> },
   ): Promise<SqlOperation>;
-  /** Makes `labels` the instance's only labels: patch merges labels, so every other one is sent as null. */
-  replaceLabels(project: string, instance: SqlInstance, labels: Record<string, string>): Promise<SqlOperation>;
+  /**
+   * Makes `labels` the instance's only labels (patch merges labels, so every other one is sent as null) and turns
+   * its deletion protection off: a clone takes the source's, and a protected copy could never be cleaned up.
+   */
+  claimCopy(project: string, instance: SqlInstance, labels: Record<string, string>): Promise<SqlOperation>;
   restoreBackup(project: string, target: string, source: string, backupRunId: string): Promise<SqlOperation>;
   latestSuccessfulBackup(
     project: string,
@@ -91,11 +94,14 @@ export async function createCloudSqlDrill(
         }),
       );
     },
-    async replaceLabels(project, { name: instance, labels: current }, labels) {
+    async claimCopy(project, { name: instance, labels: current }, labels) {
       // A null value deletes a label (https://cloud.google.com/sql/docs/mysql/label-instance); the typings lack null.
       const removed = Object.fromEntries(Object.keys(current).map((k) => [k, null]));
       const userLabels = { ...removed, ...labels } as Record<string, string>;
-      return toOperation(await client.patchInstance(project, instance, { settings: { userLabels } }));
+      // "When you clone an instance, the new instance receives the deletion protection option (enabled or disabled)
+      // from the source instance" (https://cloud.google.com/sql/docs/postgres/deletion-protection).
+      const settings = { userLabels, deletionProtectionEnabled: false };
+      return toOperation(await client.patchInstance(project, instance, { settings }));
     },
     async restoreBackup(project, instance, source, backupRunId) {
       const restoreBackupContext = { backupRunId, instanceId: source, project };
@@ -123,6 +129,29 @@ export async function createCloudSqlDrill(
       return toOperation(await client.getOperation(project, operation));
     },
     async deleteInstance(project, instance, budgetMs) {
+      const timeLeft = deadlineIn(budgetMs);
+      const wait = async (first: Parameters<SqlAdmin['waitOperation']>[1], what: string) => {
+        const { operation, finished } = await client.waitOperation(project, first, {
+          intervalMs: pollMs,
+          timeLeft,
+          signal,
+        });
+        if (!finished) {
+          throw new DependencyError(
+            `SQL Admin ${what} of ${instance} still running after ${Math.round(budgetMs / 1000)}s`,
+          );
+        }
+        const op = toOperation(operation);
+        if (op.error) throw new DependencyError(`SQL Admin ${what} of ${instance} failed: ${op.error}`);
+      };
+      // A protected instance refuses its delete: one the drill did not get to claim (a crash after the clone) is
+      // unprotected first. The caller deletes only the drill's own instances.
+      const found = await api.getInstance(project, instance);
+      if (!found) return;
+      if (found.deletionProtection) {
+        const settings = { deletionProtectionEnabled: false };
+        await wait(await client.patchInstance(project, instance, { settings }), 'deletion-protection removal');
+      }
       let first: Awaited<ReturnType<SqlAdmin['deleteInstance']>>;
       try {
         first = await client.deleteInstance(project, instance);
@@ -130,17 +159,7 @@ export async function createCloudSqlDrill(
         if (await gone(project, instance, error)) return;
         throw error;
       }
-      const { operation, finished } = await client.waitOperation(project, first, {
-        intervalMs: pollMs,
-        timeLeft: deadlineIn(budgetMs),
-        signal,
-      });
-      if (!finished)
-        throw new DependencyError(
-          `SQL Admin delete of ${instance} still running after ${Math.round(budgetMs / 1000)}s`,
-        );
-      const op = toOperation(operation);
-      if (op.error) throw new DependencyError(`SQL Admin delete of ${instance} failed: ${op.error}`);
+      await wait(first, 'delete');
     },
   };
   return api;

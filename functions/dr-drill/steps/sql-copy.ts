@@ -50,9 +50,10 @@ export function pitrRefusal(source: SqlInstance, agoMs: number): string | undefi
 }
 
 /**
- * Makes the drill's labels the copy's only labels and checks them: a clone keeps the source's labels, and a
- * copy labelled like production must neither pass for it nor escape the janitor. Only the drill's own,
- * just-created instance is patched, outside the guard, so labels spend no action budget.
+ * Makes the drill's labels the copy's only labels, turns its deletion protection off, and checks both: a clone
+ * keeps the source's labels and protection, and a copy labelled like production must neither pass for it nor
+ * escape the janitor, nor refuse the delete that cleans it up. Only the drill's own, just-created instance is
+ * patched, outside the guard, so this spends no action budget.
  */
 export async function relabelCopy(
   env: StepEnv,
@@ -68,13 +69,17 @@ export async function relabelCopy(
     if (record.data?.labelOperation === undefined) {
       const copy = await sql.getInstance(project, target);
       if (!copy) return { state: 'failed', error: `${target} is not there to label` };
-      await remember(env, record, { labelOperation: (await sql.replaceLabels(project, copy, wanted)).name });
+      await remember(env, record, { labelOperation: (await sql.claimCopy(project, copy, wanted)).name });
     }
     const polled = await pollStored(env, record, 'labelOperation', intervalMs, (name) => sql.operation(project, name));
     if (polled.state !== 'done') return polled;
-    const labels = (await sql.getInstance(project, target))?.labels ?? {};
+    const copy = await sql.getInstance(project, target);
+    const labels = copy?.labels ?? {};
     const same = JSON.stringify(Object.entries(labels).sort()) === JSON.stringify(Object.entries(wanted).sort());
-    return same ? { state: 'done' } : { state: 'failed', error: `its labels are ${JSON.stringify(labels)}` };
+    if (!same) return { state: 'failed', error: `its labels are ${JSON.stringify(labels)}` };
+    return copy?.deletionProtection
+      ? { state: 'failed', error: 'its deletion protection is still on' }
+      : { state: 'done' };
   } catch (error) {
     return { state: 'failed', error: message(error) };
   }

@@ -100,6 +100,27 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
   });
 
   describe('deleting what the drill made', () => {
+    it('turns off the deletion protection a clone takes from production, so cleanup deletes it', async () => {
+      addSource('pg1', 'POSTGRES_16', { deletionProtectionEnabled: true });
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
+      expect(envelope.outcome).toBe('ok');
+      const patch = cloud.sql().server.find('PATCH', /instances\/opsfn-drill-/)[0]?.body as { settings: object };
+      expect(patch.settings).toMatchObject({ deletionProtectionEnabled: false });
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+      expect(cloud.sql().instances.get('p1/pg1')?.settings.deletionProtectionEnabled).toBe(true);
+    });
+
+    it('unprotects a protected copy it never got to claim before deleting it', async () => {
+      addSource('pg1', 'POSTGRES_16', { deletionProtectionEnabled: true });
+      const unavailable = { status: 503, body: { error: { code: 503, message: 'backend unavailable' } } };
+      cloud.sql().server.failNext('PATCH', /\/instances\/opsfn-drill-/, unavailable);
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
+      expect(envelope.outcome).toBe('fail');
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+    });
+
     it('counts a 403 on its own instance as gone once the listing no longer has it', async () => {
       addSource('pg1', 'POSTGRES_16');
       const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
