@@ -5,12 +5,17 @@ import type { StateStore } from '../../core/state/index.js';
 import { ShutdownError } from './errors.js';
 import { IDEMPOTENCY_TTL_MS, idempotencyKey } from './idempotency.js';
 import { HeldLocks } from './run-state.js';
+import type { RunOptions } from './services.js';
+
+/** How a run is delivered again after a shutdown interrupted it: as it was asked for, or not at all. */
+export type RedeliverAs = Pick<RunOptions, 'dryRun' | 'format' | 'trace'> | false;
 
 /** One invocation in progress. */
 interface Run {
   name: string;
   trigger: Trigger;
   dryRun: boolean;
+  redeliverAs: RedeliverAs;
   controller: AbortController;
   locks: HeldLocks;
   done: Promise<ResultEnvelope>;
@@ -18,14 +23,15 @@ interface Run {
   envelope?: ResultEnvelope;
 }
 
-/** Where work interrupted by a shutdown waits for the next start: `serve:redeliver:<function>:<trigger id>`. */
+/** Where work interrupted by a shutdown waits for the next start: `serve:redeliver:<function>:[dry-run:]<trigger id>`. */
 export const REDELIVER_PREFIX = 'serve:redeliver:';
 
-/** Work interrupted by a shutdown, as stored for the next start. */
+/** Work interrupted by a shutdown, as stored for the next start: a dry run stays a dry run. */
 export interface Redelivery {
   function: string;
   trigger: Trigger;
   at: string;
+  options?: Exclude<RedeliverAs, false>;
 }
 
 /** What a drain saw: runs that finished within the grace period, and those it interrupted. */
@@ -45,10 +51,20 @@ export interface DrainOptions {
   now: () => Date;
 }
 
-/** Stores `trigger` so the next start of `opsfn serve` delivers it again, as Pub/Sub redelivers an unacked message. */
-export async function recordRedelivery(state: StateStore, name: string, trigger: Trigger, now: Date): Promise<void> {
-  const record: Redelivery = { function: name, trigger, at: now.toISOString() };
-  await state.put(`${REDELIVER_PREFIX}${name}:${trigger.id}`, record, IDEMPOTENCY_TTL_MS);
+/**
+ * Stores `trigger` so the next start of `opsfn serve` delivers it again, as Pub/Sub redelivers an unacked message,
+ * with the options it ran with: a dry run interrupted by a shutdown must not come back as a real one.
+ */
+export async function recordRedelivery(
+  state: StateStore,
+  name: string,
+  trigger: Trigger,
+  now: Date,
+  options: Exclude<RedeliverAs, false> = {},
+): Promise<void> {
+  const record: Redelivery = { function: name, trigger, at: now.toISOString(), options };
+  const space = options.dryRun === true ? `${name}:dry-run:` : `${name}:`;
+  await state.put(`${REDELIVER_PREFIX}${space}${trigger.id}`, record, IDEMPOTENCY_TTL_MS);
 }
 
 /** Takes every stored redelivery out of state (each once, even with two instances starting together). */
@@ -88,7 +104,7 @@ export class InflightRuns {
     name: string,
     trigger: Trigger,
     start: (signal: AbortSignal, locks: HeldLocks) => Promise<ResultEnvelope>,
-    options: { dryRun?: boolean } = {},
+    options: { dryRun?: boolean; redeliverAs?: RedeliverAs } = {},
   ): Promise<ResultEnvelope> {
     if (this.#draining) return Promise.reject(new ShutdownError());
     const controller = new AbortController();
@@ -105,7 +121,9 @@ export class InflightRuns {
           this.#runs.delete(run);
         }
       });
-    run = { name, trigger, dryRun: options.dryRun === true, controller, locks, settled: false, done };
+    const dryRun = options.dryRun === true;
+    const redeliverAs = options.redeliverAs ?? { dryRun };
+    run = { name, trigger, dryRun, redeliverAs, controller, locks, settled: false, done };
     this.#runs.add(run);
     return done;
   }
@@ -134,9 +152,10 @@ export class InflightRuns {
     const locksReleased = run.settled ? [] : await run.locks.release(state);
     // A run that never settled still holds its claim: release it so the redelivery is not a duplicate.
     if (!run.settled) await state.unclaim(idempotencyKey(run.name, run.trigger, run.dryRun)).catch(() => undefined);
-    const redeliver = !run.settled || run.envelope?.error?.retryable === true;
-    if (redeliver) {
-      await recordRedelivery(state, run.name, run.trigger, options.now()).catch((error: unknown) =>
+    const interrupted = !run.settled || run.envelope?.error?.retryable === true;
+    const redeliverAs = interrupted ? run.redeliverAs : false;
+    if (redeliverAs !== false) {
+      await recordRedelivery(state, run.name, run.trigger, options.now(), redeliverAs).catch((error: unknown) =>
         options.log(run.name).error('interrupted work could not be stored for redelivery', { error }),
       );
     }
@@ -148,7 +167,7 @@ export class InflightRuns {
         ? 'interrupted by shutdown; it stopped and recorded where it was'
         : `interrupted by shutdown; it did not stop in time, ${locksReleased.length} lock(s) released for it`,
       outcome: 'interrupted',
-      evidence: { trigger: run.trigger.id, locksReleased, redeliver },
+      evidence: { trigger: run.trigger.id, locksReleased, redeliver: redeliverAs !== false },
     });
     return { function: run.name, trigger: run.trigger.id, settled: run.settled, locksReleased };
   }

@@ -114,10 +114,14 @@ export async function runIntake(
   const dryRun = wantsDryRun(head);
   const log = runtime.logger(name);
   const envelopes: ResultEnvelope[] = [];
+  // A manual request without an Idempotency-Key has a fresh id: its caller, answered 503 by a shutdown, retries
+  // under another, so a redelivery at the next start would run it a second time.
+  const keyed = head.headers['idempotency-key'] !== undefined;
   for (const trigger of intake.triggers) {
     const admitted = admitTrigger(name, trigger, caller, log);
+    const redeliver = trigger.kind !== 'manual' || keyed;
     envelopes.push(
-      await runtime.invoke(name, admitted, { format: intake.format, dryRun, ...(trace ? { trace } : {}) }),
+      await runtime.invoke(name, admitted, { format: intake.format, dryRun, redeliver, ...(trace ? { trace } : {}) }),
     );
   }
   return envelopes;

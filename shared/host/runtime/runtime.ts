@@ -35,7 +35,7 @@ export type RuntimeOptions = Omit<ServicesOptions, 'state'> & {
 /** Per-invocation options of {@link Runtime.invoke}: only what varies per run. */
 export type InvokeOptions = Pick<
   RunOptions,
-  'dryRun' | 'format' | 'trace' | 'runId' | 'onProgress' | 'signal' | 'idempotency'
+  'dryRun' | 'format' | 'trace' | 'runId' | 'onProgress' | 'signal' | 'idempotency' | 'redeliver'
 >;
 
 /** The composition root of one process: its services, built once, and the function registry. */
@@ -104,6 +104,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     find,
     invoke(name, trigger, invokeOptions = {}) {
       const definition = find(name);
+      const dryRun = isDryRun(invokeOptions, options.config);
+      const { format, trace } = invokeOptions;
+      const redeliverAs =
+        invokeOptions.redeliver === false
+          ? false
+          : { dryRun, ...(format ? { format } : {}), ...(trace ? { trace } : {}) };
       return inflight.track(
         name,
         trigger,
@@ -114,7 +120,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             signal: invokeOptions.signal ? AbortSignal.any([invokeOptions.signal, signal]) : signal,
             locks,
           }),
-        { dryRun: isDryRun(invokeOptions, options.config) },
+        { dryRun, redeliverAs },
       );
     },
     reject(name, reason, evidence) {
@@ -173,15 +179,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       inflight.drain({ graceMs, abortGraceMs, state, now, log: (name) => runtime.logger(name) }),
     async redeliver() {
       const pending = await takeRedeliveries(state);
-      for (const { function: name, trigger } of pending) {
+      for (const { function: name, trigger, options: as = {} } of pending) {
         runtime.logger(name).audit({
           decision: 'decided',
           action: 'redeliver',
           target: `${name}:${trigger.id}`,
-          reason: 'interrupted by the last shutdown; delivered again',
+          reason: `interrupted by the last shutdown; delivered again${as.dryRun ? ' as the dry run it was' : ''}`,
         });
         void runtime
-          .invoke(name, trigger)
+          .invoke(name, trigger, as)
           .catch((error: unknown) => runtime.logger(name).error('redelivery failed', { trigger: trigger.id, error }));
       }
       return pending.length;

@@ -81,6 +81,11 @@ export interface RunOptions {
   stateAvailable?: boolean;
   /** Set to false to run without idempotency: a redelivery of the same trigger runs again. */
   idempotency?: boolean;
+  /**
+   * Set to false when a shutdown that interrupts this run must not deliver it again at the next start: its caller
+   * was answered (503, retry) and a retry of theirs comes under a new identity, so a redelivery would run it twice.
+   */
+  redeliver?: boolean;
   /** Where the locks the run takes are noted, so a shutdown can release them. */
   locks?: HeldLocks;
 }

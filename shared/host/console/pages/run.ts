@@ -16,6 +16,7 @@ interface DryRunRecord {
 
 const runKey = (runId: string) => `console:run:${runId}`;
 const dryRunKey = (runId: string) => `console:dry-run:${runId}`;
+const dryRunUsedKey = (runId: string) => `console:dry-run-used:${runId}`;
 const RUN_TTL_MS = 86_400_000;
 // Long enough to read a dry run's envelope, short enough that "run for real" acts on today's view.
 const DRY_RUN_TTL_MS = 30 * 60_000;
@@ -54,7 +55,10 @@ export async function runNow(
     if (!dry || dry.caller !== caller) {
       throw new DryRunFirstError();
     }
-    // One dry run, one real run: a double click must not act twice.
+    // One dry run, one real run: a double click must not act twice, so the record is taken atomically (a claim),
+    // not read and then deleted, which two requests at once would both pass.
+    const taken = await runtime.state.claim(dryRunUsedKey(request.after as string), DRY_RUN_TTL_MS);
+    if (!taken.claimed) throw new DryRunFirstError('this dry run has already been run for real: run it dry again');
     await runtime.state.delete(dryRunKey(request.after as string));
     fn = dry.function;
     payload = dry.payload;
@@ -75,7 +79,8 @@ export async function runNow(
   const envelope = await runtime.invoke(
     fn,
     { kind: 'manual', id: `console:${randomUUID()}`, payload, caller },
-    { dryRun: request.mode === 'dry-run', format: 'manual' },
+    // The person sees the shutdown's error and decides; a redelivery at the next start would act unasked.
+    { dryRun: request.mode === 'dry-run', format: 'manual', redeliver: false },
   );
   await runtime.state.put(runKey(envelope.runId), historyEntry(envelope), RUN_TTL_MS);
   if (request.mode === 'dry-run' && envelope.dryRun && envelope.outcome !== 'rejected') {

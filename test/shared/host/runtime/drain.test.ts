@@ -11,7 +11,7 @@ import { createRuntime } from '../../../../shared/host/runtime/runtime.js';
 import { captureLogs, testEstate } from '../../../support/estate.js';
 
 /** Takes a lock, then waits: for an abort (`stop`), forever (`hang`), or not at all (`quick`). */
-function holder(calls: string[]) {
+function holder(calls: string[], dryRuns: boolean[] = []) {
   return defineFunction<{ mode: 'stop' | 'hang' | 'quick' }>({
     name: 'holder',
     description: 'holds a lock while it works',
@@ -19,6 +19,7 @@ function holder(calls: string[]) {
     input: z.object({ mode: z.enum(['stop', 'hang', 'quick']) }),
     async run(ctx, input) {
       calls.push(input?.mode ?? 'none');
+      dryRuns.push(ctx.dryRun);
       const token = await ctx.state.lock('holder:work', 60_000);
       if (!token) return { outcome: 'skipped', summary: 'locked' };
       try {
@@ -92,6 +93,55 @@ describe('draining a runtime on shutdown', () => {
     expect(second.logs.audits()).toContainEqual(
       expect.objectContaining({ decision: 'decided', action: 'redeliver', target: 'holder:h' }),
     );
+  });
+
+  it('delivers an interrupted dry run again as a dry run, never as a real one', async () => {
+    const state = new MemoryStateStore();
+    const dryRuns: boolean[] = [];
+    const config = testEstate();
+    const first = await createRuntime({ config, functions: [holder([], dryRuns)], state, logSink: captureLogs().sink });
+    const stopping = first.invoke('holder', manual('d', 'stop'), { dryRun: true });
+    await new Promise((r) => setTimeout(r, 20));
+    await first.drain({ graceMs: 20, abortGraceMs: 20 });
+    await stopping;
+    expect(await state.keys(REDELIVER_PREFIX)).toEqual([`${REDELIVER_PREFIX}holder:dry-run:d`]);
+
+    const logs = captureLogs();
+    const second = await createRuntime({ config, functions: [holder([], dryRuns)], state, logSink: logs.sink });
+    expect(await second.redeliver()).toBe(1);
+    while (dryRuns.length < 2) await new Promise((r) => setTimeout(r, 5));
+    expect(dryRuns).toEqual([true, true]);
+    expect(logs.audits()).toContainEqual(
+      expect.objectContaining({ action: 'redeliver', reason: expect.stringContaining('as the dry run it was') }),
+    );
+  });
+
+  it('stores an interrupted manual request for the next start only when its caller gave an Idempotency-Key', async () => {
+    // Both callers are told to retry; one without a key retries under a new id, so a redelivery would run it twice.
+    for (const [headers, kept] of [
+      [{}, []],
+      [{ 'idempotency-key': 'k1' }, [`${REDELIVER_PREFIX}holder:manual:k1`]],
+    ] as const) {
+      const state = new MemoryStateStore();
+      const { runtime } = await runtimeWith(state, []);
+      const server = createHttpServer(runtime);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const answer = fetch(`${url}/holder`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ mode: 'stop' }),
+        });
+        await new Promise((r) => setTimeout(r, 50));
+        await runtime.drain({ graceMs: 20, abortGraceMs: 20 });
+        expect((await answer).status).toBe(503);
+        expect(await state.keys(REDELIVER_PREFIX)).toEqual(kept);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
   });
 
   it('answers 503 to requests that arrive while draining, with an audit record', async () => {
