@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import type { CliCommand } from '../../shared/host/cli/index.js';
 import { ExitCodes, exitCodeOf, formatEnvelope } from '../../shared/host/cli/index.js';
 
@@ -12,12 +13,18 @@ export const releasePinCommand: CliCommand = {
   name: 'release-pin',
   usage: USAGE,
   async run(runtime, args, io) {
-    const json = args.includes('--json');
-    const dryRun = args.includes('--dry-run');
-    const at = args.indexOf('--reason');
-    const reason = at === -1 ? 'pin released from the CLI' : args[at + 1];
-    const positional = args.filter((a, i) => !a.startsWith('--') && (at === -1 || i !== at + 1));
-    if (positional.length !== 1 || reason === undefined || reason === '') {
+    // Strict: an unknown or mistyped flag (`--dryrun`) is a usage error, never dropped, which would act for real.
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        reason: { type: 'string', default: 'pin released from the CLI' },
+        'dry-run': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    const { reason, json, 'dry-run': dryRun } = values;
+    if (positionals.length !== 1 || reason === '') {
       io.err(`usage: ${USAGE}\n`);
       return ExitCodes.usage;
     }
@@ -26,7 +33,7 @@ export const releasePinCommand: CliCommand = {
       {
         kind: 'manual',
         id: `manual:${randomUUID()}`,
-        payload: { action: 'release-pin', service: positional[0], reason },
+        payload: { action: 'release-pin', service: positionals[0], reason },
         caller: `cli:${io.env.USER ?? 'unknown'}`,
       },
       { dryRun, format: 'manual' },

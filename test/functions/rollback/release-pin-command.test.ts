@@ -29,6 +29,19 @@ describe('opsfn release-pin', () => {
     expect(io.stderr()).toMatch(/usage: opsfn release-pin <service>/);
   });
 
+  it('refuses a flag it does not know, so a mistyped --dry-run never acts for real', async () => {
+    for (const args of [
+      ['web', '--dryrun'],
+      ['web', '--dry_run'],
+      ['web', '--reason'],
+    ]) {
+      await expect(releasePinCommand.run(runtime, args, captureIo())).rejects.toMatchObject({
+        code: expect.stringMatching(/^ERR_PARSE_ARGS_/),
+      });
+    }
+    expect(h.run.server.find('PATCH', /./)).toHaveLength(0);
+  });
+
   it('releases the pin left by a rollback once a fixed revision is deployed', async () => {
     h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
     await h.invoke(alertTrigger('inc-cli'));
