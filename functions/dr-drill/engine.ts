@@ -95,6 +95,13 @@ async function takeTurn(ctx: Context, ports: DrDrillDeps, drill: DrillRecord, de
       drill.status = 'awaiting-approval';
       drill.approval = { required: true, requestedAt: ctx.now().toISOString() };
       await saveDrill(ctx, drill);
+      // An approval (or cancel) given before the gate, or by a route that read the drill before this save, came
+      // with no continuation, since the drill was running: it is taken now, or the drill would wait for it.
+      await applySignals(ctx, drill);
+      if (drill.approval?.approvedAt || drill.cancel) {
+        await saveDrill(ctx, drill);
+        return { next: 'continue' };
+      }
       await ctx.notify({
         severity: 'info',
         title: `DR drill ${drill.id} (${drill.plan}) waits for approval`,

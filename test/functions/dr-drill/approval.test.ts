@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { drDrill } from '../../../functions/dr-drill/handler.js';
+import { approvalKey, type DrillRecord, drillKey, type Signal } from '../../../functions/dr-drill/model.js';
+import { drillRoutes } from '../../../functions/dr-drill/routes.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { createRuntime } from '../../../shared/host/runtime/runtime.js';
+import { recordingNotifier } from '../../support/recording-notifier.js';
+import { databasesLike } from './fixtures.js';
+import { continued, manual, standardEstate, useCleanups } from './harness.js';
+
+const cleanups = useCleanups();
+
+/** A drill of plan `quarterly-db` needing approval, whose continuations run only when the test delivers them. */
+async function heldDrill(state: MemoryStateStore) {
+  const config = await standardEstate(cleanups, { approval: 'required' });
+  const sent: { key: string; payload: Record<string, unknown> }[] = [];
+  const runtime = await createRuntime({
+    config,
+    functions: [drDrill],
+    state,
+    notifier: recordingNotifier(),
+    logSink: () => undefined,
+    continuation: async (_fn, key, payload) => {
+      sent.push({ key, payload });
+    },
+  });
+  const id = (await runtime.invoke('drDrill', manual({ plan: 'quarterly-db' }))).drill as string;
+  const route = drillRoutes.find((r) => r.subpath === 'approve');
+  const approve = (caller: string) =>
+    route?.handle({
+      ...{ method: 'POST', subpath: 'approve', query: new URLSearchParams(), body: { id }, caller, config, state },
+      now: () => new Date(),
+      log: runtime.logger('drDrill'),
+      continue: async (key, payload) => {
+        sent.push({ key, payload });
+      },
+    });
+  /** Delivers continuations until none is left; the drill as it then is. */
+  const deliver = async () => {
+    for (let next = sent.shift(); next; next = sent.shift()) {
+      await runtime.invoke('drDrill', continued(next.key, next.payload));
+    }
+    return (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
+  };
+  return { id, approve, deliver };
+}
+
+describe('drDrill approval', () => {
+  it('counts an approval given before the drill reached its gate', async () => {
+    const state = new MemoryStateStore();
+    const drill = await heldDrill(state);
+    // The second person approves at once, while the drill is still running towards its first creating step.
+    expect((await drill.approve('token:1'))?.status).toBe(200);
+    const done = await drill.deliver();
+    expect(done.status).toBe('passed');
+    expect(done.approval).toMatchObject({ approvedBy: 'token:1' });
+    expect(await databasesLike('postgres', `opsfn_drill_${drill.id}`)).toEqual([]);
+  });
+
+  it('takes an approval stored while the turn that reached the gate was saving, which sent no continuation', async () => {
+    const state = new MemoryStateStore();
+    const drill = await heldDrill(state);
+    // The route read the drill as running (so it sends no continuation) and stores its approval just as the
+    // engine saves the drill at the gate.
+    const put = state.put.bind(state);
+    state.put = async (key, value, ttl) => {
+      await put(key, value, ttl);
+      const saved = value as Partial<DrillRecord>;
+      if (
+        key === drillKey(drill.id) &&
+        saved.status === 'awaiting-approval' &&
+        !(await state.get(approvalKey(drill.id)))
+      ) {
+        await put(approvalKey(drill.id), { by: 'token:1', at: new Date().toISOString() } satisfies Signal);
+      }
+    };
+    const done = await drill.deliver();
+    expect(done.status).toBe('passed');
+    expect(done.approval).toMatchObject({ approvedBy: 'token:1' });
+  });
+});
