@@ -53,6 +53,8 @@ export interface DrillRecord {
   status: DrillStatus;
   startedAt: string;
   startedBy: string;
+  /** The id of the trigger that started it: its redelivery continues this drill instead of refusing a second. */
+  startTrigger?: string;
   updatedAt: string;
   finishedAt?: string;
   steps: StepRecord[];

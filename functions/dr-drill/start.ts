@@ -20,13 +20,23 @@ export function callerOf(trigger: Trigger): string {
 
 /**
  * Starts a drill of `planName`: checks the plan against the estate, refuses a second concurrent
- * drill of the same plan, and stores the state machine. Returns the new record.
+ * drill of the same plan, and stores the state machine. Returns the new record, or, to a redelivery of
+ * the trigger that started the plan's running drill (whose continuation was not sent), that drill.
  */
 export async function startDrill(ctx: Context, ports: DrDrillDeps, planName: string): Promise<DrillRecord> {
   const { plan, steps } = resolvePlan(ctx.config, planName);
   const running = await ctx.state.get<string>(activeKey(planName));
   if (running) {
     const other = await ctx.state.get<DrillRecord>(drillKey(running));
+    if (other && !isOver(other.status) && other.startTrigger === ctx.trigger.id) {
+      ctx.log.audit({
+        decision: 'decided',
+        action: 'drill.start',
+        target: other.id,
+        reason: `plan ${planName}: a redelivery of the trigger that started drill ${other.id}, which goes on`,
+      });
+      return other;
+    }
     if (other && !isOver(other.status)) {
       throw new LockedError(
         `drill ${running} of plan ${planName} is still ${other.status}; one drill per plan at a time`,
@@ -41,6 +51,7 @@ export async function startDrill(ctx: Context, ports: DrDrillDeps, planName: str
     status: 'running',
     startedAt: now,
     startedBy: callerOf(ctx.trigger),
+    startTrigger: ctx.trigger.id,
     updatedAt: now,
     steps: steps.map((s) => ({ name: s.name, step: s.step, status: 'pending', attempts: 0 })),
     resources: [],

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { drDrill } from '../../../functions/dr-drill/handler.js';
 import { approvalKey, type DrillRecord, drillKey, type Signal } from '../../../functions/dr-drill/model.js';
 import { drillRoutes } from '../../../functions/dr-drill/routes.js';
+import { activeKey } from '../../../functions/dr-drill/start.js';
+import { DependencyError } from '../../../shared/core/errors/index.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { createRuntime } from '../../../shared/host/runtime/runtime.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { databasesLike } from './fixtures.js';
-import { continued, manual, standardEstate, useCleanups } from './harness.js';
+import { continued, manual, scheduled, standardEstate, useCleanups } from './harness.js';
 
 const cleanups = useCleanups();
 
@@ -77,5 +79,40 @@ describe('drDrill approval', () => {
     const done = await drill.deliver();
     expect(done.status).toBe('passed');
     expect(done.approval).toMatchObject({ approvedBy: 'token:1' });
+  });
+});
+
+describe('drDrill start', () => {
+  it('goes on with the drill a redelivered start trigger began, when its continuation could not be sent', async () => {
+    const config = await standardEstate(cleanups);
+    const state = new MemoryStateStore();
+    const sent: { key: string; payload: Record<string, unknown> }[] = [];
+    let publish: 'fail' | 'ok' = 'fail';
+    const runtime = await createRuntime({
+      config,
+      functions: [drDrill],
+      state,
+      notifier: recordingNotifier(),
+      logSink: () => undefined,
+      continuation: async (_fn, key, payload) => {
+        if (publish === 'fail') throw new DependencyError('Pub/Sub unavailable', { retryable: true });
+        sent.push({ key, payload });
+      },
+    });
+    const start = scheduled({ plan: 'quarterly-db' });
+    const first = await runtime.invoke('drDrill', start);
+    expect(first.error).toMatchObject({ retryable: true });
+    const id = (await state.get<string>(activeKey('quarterly-db'))) as string;
+    publish = 'ok';
+    // Pub/Sub delivers the same Scheduler message again; another trigger still finds one drill per plan.
+    const again = await runtime.invoke('drDrill', start);
+    expect(again).toMatchObject({ outcome: 'ok', drill: id });
+    const other = await runtime.invoke('drDrill', scheduled({ plan: 'quarterly-db' }));
+    expect(other.outcome).toBe('skipped');
+    expect(sent).toEqual([{ key: expect.stringMatching(new RegExp(`^${id}:start`)), payload: { drill: id } }]);
+    for (let next = sent.shift(); next; next = sent.shift()) {
+      await runtime.invoke('drDrill', continued(next.key, next.payload));
+    }
+    expect((await state.get<DrillRecord>(drillKey(id)))?.status).toBe('passed');
   });
 });
