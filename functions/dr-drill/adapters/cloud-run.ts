@@ -7,6 +7,7 @@ import {
   type RunOperation,
   type RunService,
 } from '../../../shared/adapters/google/index.js';
+import { shortRevision, trafficShares } from '../../../shared/adapters/platforms/cloud-run-parse.js';
 import type { Endpoint } from '../../../shared/core/config/index.js';
 import { DependencyError, NotFoundError } from '../../../shared/core/errors/index.js';
 
@@ -91,10 +92,9 @@ export async function createCloudRunDrill(
     },
     async currentImage(project, region, name) {
       const service = await client.getService(path(project, region, name));
-      const pinned = (service.traffic ?? [])
-        .filter((t) => t.revision && (t.percent ?? 0) > 0)
-        .sort((a, b) => (b.percent ?? 0) - (a.percent ?? 0))[0]?.revision;
-      const revision = pinned ?? service.latestReadyRevision?.split('/').pop();
+      // What serves most: a LATEST entry (no revision field) is the latest ready revision's share.
+      const latest = service.latestReadyRevision ? shortRevision(service.latestReadyRevision) : undefined;
+      const revision = trafficShares(service.traffic ?? [], latest)[0]?.revision ?? latest;
       if (revision) {
         const rev = await client.getRevision(`${path(project, region, name)}/revisions/${revision}`);
         const image = rev.containers?.[0]?.image;

@@ -122,6 +122,25 @@ describe('drDrill cloud steps', () => {
     expect(envelope.rpo as number).toBeLessThan(1900);
   });
 
+  it("deploys the image serving most traffic when the latest revision's share has no revision name", async () => {
+    // 90 % follows the latest ready revision (a LATEST entry names none), 10 % stays on an old canary.
+    run.services.get(PROD)!.traffic = [
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 90 },
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'frontend-00042', percent: 10 },
+    ];
+    run.revisions.set('frontend-00043', {
+      name: `${PROD}/revisions/frontend-00043`,
+      containers: [{ image: 'gcr.io/p1/frontend@sha256:latest' }],
+    });
+    const cloudRun = await createCloudRunDrill(
+      { url: run.server.url, credentials: 'none' },
+      5_000,
+      AbortSignal.timeout(5_000),
+      10,
+    );
+    expect(await cloudRun.currentImage('p1', 'us-central1', 'frontend')).toBe('gcr.io/p1/frontend@sha256:latest');
+  });
+
   it('clones at a point in time, labels the clone with the drill id and its expiry, and takes the RPO from that time', async () => {
     const { envelope } = await runForTest(drill, cli({ plan: 'quarterly-dr' }), {
       estate: estate([{ step: 'sql.clone', database: 'main', pointInTime: '45m', pollInterval: '10ms' }]),
