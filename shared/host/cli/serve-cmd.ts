@@ -21,6 +21,8 @@ export interface ServeArgs {
 
 /** The default grace period: inside the 10 s that Cloud Run and `docker stop` allow after SIGTERM. */
 export const DEFAULT_GRACE_MS = 8_000;
+/** After the drain, how long open connections may take to finish before they are cut. */
+const CLOSE_GRACE_MS = 1_000;
 
 /** A running `opsfn serve`. */
 export interface Serving {
@@ -84,8 +86,12 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
       io.err(
         `opsfn stopping: ${report.finished} run(s) finished within ${graceMs / 1000}s${cut.length > 0 ? `, interrupted and kept for the next start: ${cut.join(', ')}` : ''}\n`,
       );
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      // Answers already on their way get a moment; a connection still sending a request (a stalled upload, a
+      // slow client) would hold close() up to Node's request timeout, past the platform's kill.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const cutOff = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      await closed.finally(() => clearTimeout(cutOff));
       await runtime.close();
     },
   };
