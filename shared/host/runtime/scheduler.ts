@@ -28,6 +28,8 @@ export function startScheduler(
   const known = new Set(runtime.functions.map((f) => f.name));
   const zoneOf = (job: Schedule) => job.timeZone ?? runtime.config.timezone;
   const crons: { job: Schedule; cron: Cron }[] = [];
+  // Jobs run by hand (`trigger`), which are named by when they ran: no tick was due.
+  const forcedRuns = new Set<string>();
   for (const job of schedules.filter((s) => !s.paused && known.has(s.function))) {
     const cron = new Cron(
       job.schedule,
@@ -41,7 +43,12 @@ export function startScheduler(
         catch: true,
       },
       async (self: Cron) => {
-        const scheduledAt = (self.currentRun() ?? runtime.now()).toISOString();
+        // A tick is named by the instant it was due, not when its timer fired (croner's currentRun): a replica
+        // whose event loop was held past that second would otherwise give the same tick another id, and run it.
+        const firedAt = self.currentRun() ?? new Date();
+        const forced = forcedRuns.delete(job.name);
+        const due = forced ? undefined : self.previousRuns(1, new Date(firedAt.getTime() + 1))[0];
+        const scheduledAt = (due ?? firedAt).toISOString();
         let backoff = job.retry.minBackoff;
         for (let attempt = 0; ; attempt++) {
           const envelope = await runtime.invoke(job.function, {
@@ -73,6 +80,7 @@ export function startScheduler(
     async trigger(name) {
       const entry = crons.find((c) => c.job.name === name);
       if (!entry) throw new Error(`no scheduled job "${name}"`);
+      forcedRuns.add(name);
       await entry.cron.trigger();
     },
     stop: () => {

@@ -56,6 +56,25 @@ describe('startScheduler', () => {
     expect(seen[0]?.id).toMatch(/^local:tick-job:/);
   });
 
+  it('names a tick by the instant it was due, though its timer fired a second late', async () => {
+    const seen: Trigger[] = [];
+    await schedule(async (t) => void seen.push(t), { schedule: '*/2 * * * * *' });
+    // Hold the event loop from 100 ms before the next even second for 1.3 s: that tick fires in the odd second.
+    let wait = 2_000 - (Date.now() % 2_000) - 100;
+    if (wait < 200) wait += 2_000;
+    await sleep(wait);
+    const before = seen.length;
+    const due = new Date(Math.ceil(Date.now() / 2_000) * 2_000).toISOString();
+    const until = Date.now() + 1_300;
+    while (Date.now() < until) {
+      // busy: a long GC pause or CPU-bound work
+    }
+    for (let i = 0; i < 60 && seen.length === before; i++) await sleep(50);
+    const late = seen[before] as Extract<Trigger, { kind: 'scheduled' }> | undefined;
+    expect(late?.scheduledAt).toBe(due);
+    expect(late?.id).toBe(`local:tick-job:${due}`);
+  });
+
   it('skips a tick while the previous run of the same job is still going, and audits the skip', async () => {
     let active = 0;
     let maxActive = 0;
