@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toOpsError } from '../../core/errors/index.js';
+import { discardUnread } from '../runtime/discard-body.js';
 import {
   ANONYMOUS,
   callerMay,
@@ -87,7 +88,7 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
     const refusal = guardRequest(method, headers, { loopback: options.loopback });
     if (refusal) {
       runtime.reject('console', `refused: ${refusal.message}`, { method, path: url.pathname, origin: headers.origin });
-      req.resume();
+      discardUnread(req, res);
       send(res, { status: refusal.status, type: 'html', body: bare('Refused', html`<p>${refusal.message}</p>`) });
       return true;
     }
@@ -130,7 +131,7 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
               body: bare('Something went wrong', html`<p>${message}</p><p><a href="/">back to the overview</a></p>`),
             };
     }
-    if (!req.readableEnded) req.resume();
+    discardUnread(req, res);
     send(res, reply);
     return true;
   };

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { ForbiddenError, toOpsError } from '../../core/errors/index.js';
+import { discardUnread } from '../runtime/discard-body.js';
 import {
   authenticate,
   callerMay,
@@ -26,7 +27,7 @@ export function metricsMount(runtime: Runtime, metrics: OpsMetrics, options: { l
     if (url.pathname !== '/metrics') return false;
     const method = req.method ?? 'GET';
     const headers = normalizeHeaders(req.headers);
-    req.resume();
+    discardUnread(req, res);
     if (method !== 'GET') {
       sendJson(res, 405, { error: 'route', message: 'GET /metrics only' });
       return true;
