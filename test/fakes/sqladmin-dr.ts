@@ -136,6 +136,15 @@ export class FakeSqlAdminDr {
     return undefined;
   }
 
+  /** Finishes every operation still running, as the real API does on its own however long nobody polls. */
+  finishAll(): void {
+    for (const op of this.ops.values()) {
+      op.polls = Math.max(op.polls, this.operationPolls);
+      if (op.done && !op.error) op.done();
+      op.done = undefined;
+    }
+  }
+
   private pollOperation(id: string): FakeReply {
     const op = this.ops.get(id);
     if (!op) return googleError(404, 'NOT_FOUND', 'no such operation');

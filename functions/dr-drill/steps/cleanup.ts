@@ -1,10 +1,50 @@
 import type { ScratchServerConfig } from '../../../shared/core/config/index.js';
 import { deleteResource } from '../delete-resource.js';
+import type { ResourceRecord } from '../model.js';
 import { databasePrefix } from '../naming.js';
+import { pollStored } from './pending.js';
 import { message, type StepEnv, type StepResult, scratchServer } from './types.js';
 
+/** The step data keys under which the cloud steps keep the names of the operations they started. */
+const OPERATION_KEYS = ['operation', 'insertOperation', 'restoreOperation', 'labelOperation'] as const;
+
 /**
- * `cleanup`: deletes exactly the recorded resources, newest first, each verified gone; then looks on
+ * An operation the step that made `resource` started on it and that is still running (a clone, create, restore
+ * or relabel cut short by a cancel or a failed poll), polled within the invocation's budget: a delete during it
+ * is refused, or lands before the create and leaves the copy behind. Waited for no longer than the step's own
+ * `timeout` from its start; undefined when nothing runs (or it cannot be told).
+ */
+async function operationInFlight(env: StepEnv, resource: ResourceRecord): Promise<string | undefined> {
+  if (resource.kind === 'scratch-db') return undefined;
+  const record = env.drill.steps.find((s) => s.name === resource.step);
+  const step = env.steps.find((s) => s.name === resource.step);
+  if (!record?.data || record.status === 'ok' || !step || !('pollInterval' in step)) return undefined;
+  if (env.ctx.now().getTime() > Date.parse(record.startedAt ?? '') + step.timeout) return undefined;
+  const { ctx, ports } = env;
+  const get =
+    resource.kind === 'cloud-sql'
+      ? async (name: string) =>
+          (await ports.cloudSql(ctx.config.endpoints.sqladmin, 60_000, ctx.signal)).operation(
+            resource.project ?? '',
+            name,
+          )
+      : async (name: string) => (await ports.cloudRun(ctx.config.endpoints.run, 60_000, ctx.signal)).operation(name);
+  for (const key of OPERATION_KEYS) {
+    const name = record.data[key];
+    if (typeof name !== 'string' || name === '') continue;
+    try {
+      const polled = await pollStored(env, record, key, step.pollInterval, get);
+      if (polled.state === 'pending') return `operation ${name} on ${resource.name}`;
+    } catch {
+      // Unreadable: the delete goes ahead and reports what it finds.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `cleanup`: deletes exactly the recorded resources, newest first, each verified gone, each once the operation
+ * its step started on it has finished (the cleanup step stays pending meanwhile); then looks on
  * every scratch server the drill used for databases with its prefix that are still there. Anything
  * left behind is `leaked` and fails the drill.
  */
@@ -13,6 +53,11 @@ export async function runCleanup(env: StepEnv): Promise<StepResult> {
   const lines: string[] = [];
   for (const resource of [...drill.resources].reverse()) {
     if (resource.state === 'deleted') continue;
+    const inFlight = await operationInFlight(env, resource);
+    if (inFlight) {
+      await env.save();
+      return { status: 'pending', detail: `waiting for ${inFlight} to finish before deleting ${resource.name}` };
+    }
     const outcome = await deleteResource(ctx, ports, resource, drill.id);
     resource.state = outcome.state;
     resource.detail = outcome.detail;

@@ -111,6 +111,20 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
       expect(cloud.sql().instances.get('p1/pg1')?.settings.deletionProtectionEnabled).toBe(true);
     });
 
+    it('waits for a clone still running when its step failed before deleting the copy', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      cloud.sql().operationPolls = 4;
+      // One read of the clone's operation fails: the step fails while the clone goes on.
+      const unavailable = { status: 503, body: { error: { code: 503, message: 'backend unavailable' } } };
+      cloud.sql().server.failNext('GET', /\/operations\//, unavailable);
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
+      expect(envelope.outcome).toBe('fail');
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+      // Time passes: a clone still running would now exist, with production's labels, out of the janitor's sight.
+      cloud.sql().finishAll();
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+    });
+
     it('unprotects a protected copy it never got to claim before deleting it', async () => {
       addSource('pg1', 'POSTGRES_16', { deletionProtectionEnabled: true });
       const unavailable = { status: 503, body: { error: { code: 503, message: 'backend unavailable' } } };
