@@ -1,3 +1,4 @@
+import { readBounded } from '../../../shared/core/notify/http-post.js';
 import type * as z from '../../../shared/core/schema/index.js';
 import type { HttpCheckStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
@@ -70,7 +71,8 @@ async function probe(env: StepEnv, step: CheckStep, url: string, headers: Record
       redirect: 'manual',
       signal: AbortSignal.any([env.ctx.signal, AbortSignal.timeout(step.timeout)]),
     });
-    const body = step.method === 'HEAD' ? '' : (await res.text()).slice(0, BODY_KEEP);
+    // Only what is kept is read: a large or endless answer is not buffered within the attempt's timeout.
+    const body = step.method === 'HEAD' ? '' : await readBounded(res, BODY_KEEP);
     const latencyMs = Math.round(performance.now() - started);
     const expected = Array.isArray(step.expect.status) ? step.expect.status : [step.expect.status];
     if (!expected.includes(res.status)) problems.push(`status ${res.status}, expected ${expected.join(' or ')}`);

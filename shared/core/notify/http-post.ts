@@ -19,7 +19,8 @@ export interface JsonPost {
 const MAX_REPLY_BYTES = 64 * 1024;
 const RETRY_AFTER_STATUSES = new Set([408, 425, 429]);
 
-async function readBounded(response: Response, limit: number): Promise<string> {
+/** The first `limit` bytes of a response's body as UTF-8; the rest is not read (the stream is cancelled). */
+export async function readBounded(response: Response, limit: number): Promise<string> {
   if (!response.body) return '';
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
