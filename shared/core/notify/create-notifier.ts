@@ -73,6 +73,22 @@ export function createNotifier(config: NotifyConfig, options: NotifierOptions): 
   for (const { value, url } of literalSecrets(config.channels)) redactor.add(value, { url });
   const marks = options.state ? createDeliveryMarks(options.state, options.dedupTtlMs ?? 4 * 3_600_000) : undefined;
 
+  /**
+   * The channels a message goes to: its severity's routes, and for a resolve also every channel that carried a
+   * trigger of its dedupKey. A recovery is sent as info while the page it resolves was critical, and PagerDuty
+   * keeps an incident open until the resolve reaches the channel that opened it.
+   */
+  async function channelsFor(message: Notification): Promise<string[]> {
+    const bySeverity = routeChannels(config.routes, message);
+    const { dedupKey } = message;
+    if (!message.resolve || dedupKey === undefined || !marks) return bySeverity;
+    const carried: string[] = [];
+    for (const name of routeChannels(config.routes, message, { anySeverity: true })) {
+      if (!bySeverity.includes(name) && (await marks.carried(name, dedupKey))) carried.push(name);
+    }
+    return [...bySeverity, ...carried];
+  }
+
   async function deliver(name: string, message: Notification, signal?: AbortSignal): Promise<DeliveryResult> {
     const channel = entryOf(config.channels, name);
     if (channel === undefined) {
@@ -118,7 +134,7 @@ export function createNotifier(config: NotifyConfig, options: NotifierOptions): 
           const error = `invalid notification: ${summarizeZodIssues(parsed.error)}`;
           return [{ channel: INVALID_CHANNEL, ok: false, attempts: 0, error }];
         }
-        names = routeChannels(config.routes, message);
+        names = await channelsFor(message);
         return await Promise.all(names.map((name) => deliver(name, message, notifyOptions.signal)));
       } catch (error) {
         // Only a bug lands here; it must still not fail the run that is reporting.

@@ -10,10 +10,14 @@ export interface DeliveryMarks {
   delivered(channel: string, message: Notification): Promise<void>;
   /** Drops the claim after a failure so the next run tries again. */
   failed(channel: string, message: Notification): Promise<void>;
+  /** Whether `channel` delivered a trigger with this dedupKey that no resolve has cleared (true when unknown). */
+  carried(channel: string, dedupKey: string): Promise<boolean>;
 }
 
 // The state store is a convenience here: a slow or broken one must not hold back a page.
 const STATE_TIMEOUT_MS = 1_000;
+// How many distinct messages of one dedupKey a channel's record keeps (an incident has a handful).
+const MAX_KINDS = 32;
 
 function bounded<T>(work: Promise<T>, fallback: T): Promise<T> {
   return new Promise<T>((resolve) => {
@@ -22,30 +26,67 @@ function bounded<T>(work: Promise<T>, fallback: T): Promise<T> {
   });
 }
 
-function markKey(channel: string, dedupKey: string, resolve: boolean): string {
-  const key = dedupKey.length > 200 ? createHash('sha256').update(dedupKey).digest('hex') : dedupKey;
-  return `notify:sent:${channel}:${resolve ? 'resolve' : 'trigger'}:${key}`;
+const hashed = (text: string) => createHash('sha256').update(text).digest('hex');
+const keyOf = (dedupKey: string) => (dedupKey.length > 200 ? hashed(dedupKey) : dedupKey);
+
+/**
+ * What makes a trigger a repeat: its severity and title. An incident's messages share a dedupKey (PagerDuty groups
+ * them by it) but say different things, "rolled back" then "still failing: escalating", and each must go out;
+ * only the same message again is a repeat. The text is left out: it carries figures that change every run.
+ */
+const kindOf = (message: Notification) => hashed(`${message.severity}\n${message.title}`).slice(0, 16);
+
+function markKey(channel: string, message: Notification, dedupKey: string): string {
+  return message.resolve
+    ? `notify:sent:${channel}:resolve:${keyOf(dedupKey)}`
+    : `notify:sent:${channel}:trigger:${keyOf(dedupKey)}:${kindOf(message)}`;
 }
+
+/** The triggers a channel delivered under one dedupKey: their kinds, so a resolve can clear every one. */
+const carriedKey = (channel: string, dedupKey: string) => `notify:carried:${channel}:${keyOf(dedupKey)}`;
 
 /**
  * Delivery marks kept in the state store for `ttlMs`; messages without a dedupKey are never skipped, and when the
  * store fails the message is delivered anyway.
  */
 export function createDeliveryMarks(state: StateStore, ttlMs: number): DeliveryMarks {
+  const triggerKey = (channel: string, dedupKey: string, kind: string) =>
+    `notify:sent:${channel}:trigger:${keyOf(dedupKey)}:${kind}`;
   return {
     async claim(channel, message) {
       if (message.dedupKey === undefined) return true;
-      const key = markKey(channel, message.dedupKey, message.resolve ?? false);
-      const claim = await bounded(state.claim(key, ttlMs), { claimed: true } as const);
+      const claim = await bounded(state.claim(markKey(channel, message, message.dedupKey), ttlMs), {
+        claimed: true,
+      } as const);
       return claim.claimed;
     },
     async delivered(channel, message) {
-      if (message.dedupKey === undefined) return;
-      await bounded(state.delete(markKey(channel, message.dedupKey, !(message.resolve ?? false))), undefined);
+      const { dedupKey } = message;
+      if (dedupKey === undefined) return;
+      const carried = carriedKey(channel, dedupKey);
+      if (message.resolve) {
+        // Every trigger of the key goes out again after a resolve: the incident may come back.
+        const kinds = (await bounded(state.get<string[]>(carried), undefined)) ?? [];
+        for (const kind of kinds) await bounded(state.unclaim(triggerKey(channel, dedupKey, kind)), undefined);
+        await bounded(state.delete(carried), undefined);
+        return;
+      }
+      await bounded(state.unclaim(markKey(channel, { ...message, resolve: true }, dedupKey)), undefined);
+      const kinds = (await bounded(state.get<string[]>(carried), undefined)) ?? [];
+      const kind = kindOf(message);
+      const next = [...kinds.filter((k) => k !== kind), kind].slice(-MAX_KINDS);
+      await bounded(state.put(carried, next, ttlMs), undefined);
     },
     async failed(channel, message) {
       if (message.dedupKey === undefined) return;
-      await bounded(state.unclaim(markKey(channel, message.dedupKey, message.resolve ?? false)), undefined);
+      await bounded(state.unclaim(markKey(channel, message, message.dedupKey)), undefined);
+    },
+    async carried(channel, dedupKey) {
+      const kinds = await bounded(
+        state.get<string[]>(carriedKey(channel, dedupKey)).then((k) => k ?? []),
+        ['(unknown)'],
+      );
+      return kinds.length > 0;
     },
   };
 }

@@ -168,6 +168,47 @@ describe('createNotifier', () => {
     expect(receiver.requests).toHaveLength(3);
   });
 
+  it('sends each different message of one dedupKey, an escalation included, and skips only the same again', async () => {
+    const state = new MemoryStateStore();
+    const { notifier } = make({}, state);
+    const incident = { function: 'rollback', dedupKey: 'rollback:web:inc-1' };
+    const rolledBack = { ...incident, severity: 'critical' as const, title: 'rolled back', text: '5xx 12%' };
+    const escalated = { ...incident, severity: 'critical' as const, title: 'still failing: escalating', text: '11%' };
+    expect((await notifier.notify(rolledBack))[0]).toMatchObject({ ok: true, attempts: 1 });
+    expect((await notifier.notify(escalated))[0]).toMatchObject({ ok: true, attempts: 1 });
+    // The same message again, its figures moved on: a repeat.
+    expect((await notifier.notify({ ...escalated, text: '10%' }))[0]?.duplicate).toBe(true);
+    expect(receiver.requests).toHaveLength(2);
+  });
+
+  it('sends a resolve to every channel that carried a trigger of its dedupKey, whatever its own severity', async () => {
+    const config = notifyConfig({
+      channels: {
+        pager: { type: 'slack', url: { env: 'PAGER' } },
+        chat: { type: 'slack', url: { env: 'CHAT' } },
+        log: { type: 'slack', url: { env: 'LOG' } },
+      },
+      routes: [
+        { severity: 'critical', channels: ['pager'] },
+        { severity: 'warning', channels: ['chat'] },
+        { severity: 'info', channels: ['log'] },
+      ],
+    });
+    const secret = secretsFrom({
+      PAGER: `${receiver.url}/pager`,
+      CHAT: `${receiver.url}/chat`,
+      LOG: `${receiver.url}/log`,
+    });
+    const notifier = createNotifier(config, { secret, now: fixedNow, state: new MemoryStateStore() });
+    const down = { severity: 'critical' as const, title: 'web down', text: 'http', dedupKey: 'health:web:1' };
+    await notifier.notify(down);
+    const recovered = { ...down, severity: 'info' as const, title: 'web recovered', resolve: true };
+    expect((await notifier.notify(recovered)).map((r) => r.channel).sort()).toEqual(['log', 'pager']);
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/pager', '/log', '/pager']);
+    // Resolved: the next outage pages again.
+    expect((await notifier.notify(down))[0]).toMatchObject({ channel: 'pager', attempts: 1 });
+  });
+
   it('tries again after a failed delivery of a dedupKey', async () => {
     const state = new MemoryStateStore();
     receiver.script({ status: 400 });
