@@ -50,6 +50,12 @@ export function createAct(deps: GuardDeps, guardrails: readonly Guardrail[] = GU
           passed.push(verdict);
           continue;
         }
+        // What the guardrails before it spent is taken back: an action stopped here must not use up budget.
+        for (const pass of passed) {
+          await pass
+            .refund?.()
+            .catch((error: unknown) => log.warn('a refused action could not refund its budget', { error }));
+        }
         if (name === 'dry-run') {
           const evidence = { ...options.evidence, change: options.change };
           log.audit({ decision: 'dry-run', action, target, reason: verdict.stop, evidence });

@@ -36,6 +36,8 @@ export interface Attempt {
 export interface Pass {
   /** Runs once every guardrail passed, before the action: spends budget even if the action then fails. */
   before?: () => Promise<void>;
+  /** Takes back what the check spent when a later guardrail refuses the action after all. */
+  refund?: () => Promise<void>;
   /** Runs after an action that changed something. */
   after?: () => Promise<void>;
   /** Runs last, whatever happened: frees what the guardrail holds. */
@@ -128,15 +130,38 @@ export const GUARDRAILS: readonly Guardrail[] = [
     },
   },
   {
+    name: 'rate-limit',
+    summary:
+      'Refuses when `guard.rateLimit.perTarget`, then `guard.rateLimit.global`, is spent in its window. Each is spent atomically as the action passes (taken back if a later guardrail refuses), so an action that is called always counted, a failed one too, and concurrent runs cannot overspend a window.',
+    async check({ run, target, now }) {
+      const { perTarget, global } = run.guard.rateLimit;
+      const nowMs = now.getTime();
+      const onTarget = await run.state.spend(GuardKeys.rateTarget(target), perTarget.window, nowMs, perTarget.max);
+      if (onTarget === undefined) return { stop: `${perTarget.max} actions on ${target} in the window` };
+      const overall = await run.state.spend(GuardKeys.rateGlobal, global.window, nowMs, global.max);
+      if (overall === undefined) {
+        await run.state.refund(GuardKeys.rateTarget(target), onTarget);
+        return { stop: `${global.max} actions in the window across all targets` };
+      }
+      return {
+        async refund() {
+          await run.state.refund(GuardKeys.rateTarget(target), onTarget);
+          await run.state.refund(GuardKeys.rateGlobal, overall);
+        },
+      };
+    },
+  },
+  {
     name: 'breaker',
     summary:
-      'Refuses while the circuit breaker is open; at `guard.breaker.max` actions in its window it opens for `guard.breaker.open`, sends one critical notification and refuses.',
+      'Refuses while the circuit breaker is open; at `guard.breaker.max` actions in its window it opens for `guard.breaker.open`, sends one critical notification and refuses. Its window is spent atomically as the action passes, so concurrent runs cannot all take its last action; it comes last, so it counts only actions every other guardrail let through.',
     async check({ run, action, target, now }) {
       const { breaker } = run.guard;
       if (await run.state.get(GuardKeys.breakerOpen)) {
         return { stop: 'circuit breaker is open: too many actions recently' };
       }
-      if ((await run.state.count(GuardKeys.breakerActions, breaker.window, now.getTime())) >= breaker.max) {
+      const spent = await run.state.spend(GuardKeys.breakerActions, breaker.window, now.getTime(), breaker.max);
+      if (spent === undefined) {
         await run.state.put(GuardKeys.breakerOpen, { at: now.toISOString() }, breaker.open);
         await run.notify({
           severity: 'critical',
@@ -147,28 +172,7 @@ export const GUARDRAILS: readonly Guardrail[] = [
         });
         return { stop: `breaker tripped: ${breaker.max} actions in the window` };
       }
-      return { before: () => run.state.hit(GuardKeys.breakerActions, breaker.window, now.getTime()).then(() => {}) };
-    },
-  },
-  {
-    name: 'rate-limit',
-    summary:
-      'Refuses when `guard.rateLimit.perTarget`, then `guard.rateLimit.global`, is spent in its window. An action that passed every guardrail is counted (here and by the breaker) before it is called, so a failed one still spends budget.',
-    async check({ run, target, now }) {
-      const { perTarget, global } = run.guard.rateLimit;
-      const nowMs = now.getTime();
-      if ((await run.state.count(GuardKeys.rateTarget(target), perTarget.window, nowMs)) >= perTarget.max) {
-        return { stop: `${perTarget.max} actions on ${target} in the window` };
-      }
-      if ((await run.state.count(GuardKeys.rateGlobal, global.window, nowMs)) >= global.max) {
-        return { stop: `${global.max} actions in the window across all targets` };
-      }
-      return {
-        async before() {
-          await run.state.hit(GuardKeys.rateTarget(target), perTarget.window, nowMs);
-          await run.state.hit(GuardKeys.rateGlobal, global.window, nowMs);
-        },
-      };
+      return { refund: () => run.state.refund(GuardKeys.breakerActions, spent) };
     },
   },
 ];

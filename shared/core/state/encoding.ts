@@ -43,6 +43,14 @@ export function checkMax(op: string, value: unknown): number {
   return value;
 }
 
+/** Checks a budget's size: a whole number of events, 0 (nothing may be spent) or more. */
+export function checkBudget(op: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new BadInputError(`state ${op}: expected max to be a whole number of events, got ${String(value)}`);
+  }
+  return value;
+}
+
 /** Serializes a value to JSON, refusing what JSON cannot carry and anything over {@link MAX_RECORD_BYTES}. */
 export function encodeJson(op: string, key: string, value: unknown): string {
   let text: string | undefined;

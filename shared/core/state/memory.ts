@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DependencyError } from '../errors/index.js';
 import {
+  checkBudget,
   checkKey,
   checkMax,
   checkMs,
@@ -111,6 +112,28 @@ export class MemoryStateStore implements StateStore {
     const window = checkMs('count', 'windowMs', windowMs);
     const at = checkTimestamp('count', nowMs);
     return this.#events('count', k).filter((t) => t > at - window).length;
+  }
+
+  async spend(key: string, windowMs: number, nowMs: number, max: number): Promise<string | undefined> {
+    const k = this.#key('spend', key);
+    const window = checkMs('spend', 'windowMs', windowMs);
+    const at = checkTimestamp('spend', nowMs);
+    const budget = checkBudget('spend', max);
+    const events = this.#events('spend', k).filter((t) => t > at - window);
+    if (events.length >= budget) return undefined;
+    events.push(at);
+    this.#set(k, events, window);
+    // The event is its time; a refund takes one event of that time back, which counts the same.
+    return `${at}:${this.#token()}`;
+  }
+
+  async refund(key: string, id: string): Promise<void> {
+    const k = this.#key('refund', key);
+    const at = Number(checkKey('refund', id).split(':')[0]);
+    const entry = this.#live(k);
+    if (!entry || !Array.isArray(entry.value)) return;
+    const i = entry.value.indexOf(at);
+    if (i >= 0) entry.value.splice(i, 1);
   }
 
   async addMember(key: string, member: string, ttlMs: number): Promise<{ added: boolean; size: number }> {

@@ -56,6 +56,25 @@ return redis.call('ZCARD', KEYS[1])
 );
 
 /**
+ * Spends one event of a budget: drops events at or before the cutoff ARGV[2] from the window KEYS[1] and, while
+ * it holds fewer than ARGV[5], adds member ARGV[3] at score ARGV[1], keeps the set alive for ARGV[4] ms and
+ * returns 1; returns 0 when the budget is spent. Counting and adding in one step, so concurrent runs cannot all
+ * find one event left and all take it.
+ */
+export const SPEND_SCRIPT = lua(
+  '2a79d8b17fc4c31bec33553dd336a93b36811c9f',
+  `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[5]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`,
+);
+
+/**
  * Pushes ARGV[1] at the head of the list KEYS[1], keeps its first ARGV[2] entries and, when ARGV[3]
  * is not empty, lets the list expire ARGV[3] ms from now. One round trip, so concurrent pushers
  * never trim each other's entries away.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseRedisUrl, redactRedisUrl } from '../config/index.js';
 import {
+  checkBudget,
   checkKey,
   checkMax,
   checkMs,
@@ -12,7 +13,15 @@ import {
   RUNNING_CLAIM,
 } from './encoding.js';
 import { DEFAULT_REDIS_TIMEOUTS, RedisConnection, type RedisTimeouts } from './redis-connection.js';
-import { ADD_MEMBER_SCRIPT, CLAIM_SCRIPT, HIT_SCRIPT, PUSH_SCRIPT, runScript, UNLOCK_SCRIPT } from './redis-scripts.js';
+import {
+  ADD_MEMBER_SCRIPT,
+  CLAIM_SCRIPT,
+  HIT_SCRIPT,
+  PUSH_SCRIPT,
+  runScript,
+  SPEND_SCRIPT,
+  UNLOCK_SCRIPT,
+} from './redis-scripts.js';
 import { RespClient } from './resp-client.js';
 import { replyArray as array, replyInteger as integer, replyText as text } from './resp-reader.js';
 import type { Claim, StateStore } from './state-store.js';
@@ -137,6 +146,23 @@ export class RedisStateStore implements StateStore {
     const window = checkMs('count', 'windowMs', windowMs);
     const at = checkTimestamp('count', nowMs);
     return await this.#connection.read('count', k, ['ZCOUNT', this.#full(k), `(${at - window}`, '+inf'], integer);
+  }
+
+  async spend(key: string, windowMs: number, nowMs: number, max: number): Promise<string | undefined> {
+    const k = checkKey('spend', key);
+    const window = checkMs('spend', 'windowMs', windowMs);
+    const at = checkTimestamp('spend', nowMs);
+    const member = `${at}:${randomUUID()}`;
+    const args = [String(at), String(at - window), member, String(window), String(checkBudget('spend', max))];
+    const spent = await this.#connection.run('spend', k, async (send) =>
+      integer(await runScript(send, SPEND_SCRIPT, [this.#full(k)], args)),
+    );
+    return spent === 1 ? member : undefined;
+  }
+
+  async refund(key: string, id: string): Promise<void> {
+    const k = checkKey('refund', key);
+    await this.#connection.send('refund', k, ['ZREM', this.#full(k), checkKey('refund', id)]);
   }
 
   async addMember(key: string, member: string, ttlMs: number): Promise<{ added: boolean; size: number }> {

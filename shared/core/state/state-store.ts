@@ -31,6 +31,13 @@ export interface StateStore {
   hit(key: string, windowMs: number, nowMs: number): Promise<number>;
   /** Counts events inside the sliding window without adding one. */
   count(key: string, windowMs: number, nowMs: number): Promise<number>;
+  /**
+   * Spends one event of a budget of `max` per sliding window, atomically: adds an event at `nowMs` only while the
+   * window holds fewer than `max`, and returns its id (for {@link StateStore.refund}), or undefined when spent.
+   */
+  spend(key: string, windowMs: number, nowMs: number, max: number): Promise<string | undefined>;
+  /** Takes back an event {@link StateStore.spend} added (an action refused after all). */
+  refund(key: string, id: string): Promise<void>;
 
   /**
    * Adds `member` to the set at `key`, which lives `ttlMs` from this call, in one atomic step: whether it was

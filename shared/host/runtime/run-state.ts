@@ -62,6 +62,8 @@ export function runState(store: StateStore, options: RunStateOptions): StateStor
     cooldownLeft: (key) => store.cooldownLeft(key),
     hit: (key, windowMs, nowMs) => store.hit(key, windowMs, nowMs),
     count: (key, windowMs, nowMs) => store.count(key, windowMs, nowMs),
+    spend: (key, windowMs, nowMs, max) => store.spend(key, windowMs, nowMs, max),
+    refund: (key, id) => store.refund(key, id),
     addMember: (key, member, ttlMs) => store.addMember(key, member, ttlMs),
     get: <T>(key: string) => store.get<T>(key),
     put: (key, value, ttlMs) => store.put(key, scrub(value), ttlMs),

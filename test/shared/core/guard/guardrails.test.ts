@@ -19,8 +19,8 @@ describe('GUARDRAILS', () => {
       'dry-run',
       'lock',
       'cooldown',
-      'breaker',
       'rate-limit',
+      'breaker',
     ]);
   });
 

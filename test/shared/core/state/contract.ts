@@ -130,6 +130,33 @@ export function runStateStoreContract(name: string, make: () => Promise<StateSto
       });
     });
 
+    describe('spend', () => {
+      it('spends a budget of max per window, refunds one, and frees what left the window', async () => {
+        const t0 = 1_700_000_000_000;
+        const a = await store.spend(key('b'), 1_000, t0, 2);
+        expect(a).toBeTypeOf('string');
+        expect(await store.spend(key('b'), 1_000, t0 + 100, 2)).toBeTypeOf('string');
+        expect(await store.spend(key('b'), 1_000, t0 + 200, 2)).toBeUndefined();
+        expect(await store.count(key('b'), 1_000, t0 + 200)).toBe(2);
+        await store.refund(key('b'), a as string);
+        expect(await store.count(key('b'), 1_000, t0 + 200)).toBe(1);
+        expect(await store.spend(key('b'), 1_000, t0 + 300, 2)).toBeTypeOf('string');
+        expect(await store.spend(key('b'), 1_000, t0 + 1_150, 2)).toBeTypeOf('string');
+        expect(await store.spend(key('b'), 1_000, t0 + 0, 0)).toBeUndefined();
+      });
+
+      it('lets exactly max of many concurrent spends through', async () => {
+        const t0 = 1_700_000_000_000;
+        const spent = await Promise.all(Array.from({ length: 40 }, () => store.spend(key('c'), 60_000, t0, 3)));
+        expect(spent.filter((id) => id !== undefined)).toHaveLength(3);
+        expect(await store.count(key('c'), 60_000, t0)).toBe(3);
+      });
+
+      it('refuses a budget that is not a whole number', async () => {
+        await expect(store.spend(key('d'), 1_000, 0, 1.5)).rejects.toBeInstanceOf(BadInputError);
+      });
+    });
+
     describe('sets', () => {
       it('counts each member once and tells which add was new', async () => {
         expect(await store.addMember(key('s'), 'shard-0', 10_000)).toEqual({ added: true, size: 1 });

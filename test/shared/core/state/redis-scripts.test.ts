@@ -13,6 +13,7 @@ describe('the state store’s Lua scripts', () => {
       'CLAIM_SCRIPT',
       'HIT_SCRIPT',
       'PUSH_SCRIPT',
+      'SPEND_SCRIPT',
       'UNLOCK_SCRIPT',
     ]);
   });
