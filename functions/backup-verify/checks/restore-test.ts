@@ -40,6 +40,15 @@ interface LastRestore {
 
 export { restoreStateKey } from './restore-job.js';
 
+/** What a restore test reads of a load running as a job (its record is restore-job.ts's). */
+interface LoadingJob {
+  execution: string;
+  database: string;
+  dump: string;
+  startedAt: string;
+  deadline: string;
+}
+
 /** After the load: a minute per assertion, two for row statistics, one for the drop, five to spare. */
 const afterLoadMs = (assertions: number) => (assertions + 8) * 60_000;
 
@@ -60,6 +69,12 @@ export async function restoreTestChecks(
     notes.push(`last restore unknown (state: ${message(error)})`);
   }
   const started = deps.nowMs();
+  // A load still running as a job records its test only when it ends: until its deadline it is the restore.
+  const loading = await deps.state.get<LoadingJob>(restoreJobKey(deps.backupName)).catch(() => undefined);
+  if (loading && Date.parse(loading.deadline) > started) {
+    const detail = `${loading.dump} is still loading as job execution ${loading.execution} since ${loading.startedAt}; nothing else started`;
+    return [check('restore', 'skipped', detail, { execution: loading.execution, database: loading.database })];
+  }
   if (!deps.force && last && started - Date.parse(last.at) < test.restoreEvery) {
     const due = new Date(Date.parse(last.at) + test.restoreEvery).toISOString();
     return [check('restore', 'skipped', `last restore ${last.at} of ${last.key}; next due ${due}`, { nextDue: due })];

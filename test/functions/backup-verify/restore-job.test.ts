@@ -154,6 +154,25 @@ describe('backupVerify restore tests as jobs', () => {
     expect(await state.keys('backupVerify:restore-job:')).toEqual([]);
   });
 
+  it('starts no second load while one still runs as a job, a forced restore included', async () => {
+    await start({ timeout: '2h', remote: false });
+    const now = Date.now();
+    await state.put(restoreJobKey('pg'), {
+      ...{ execution: 'local:earlier', jobId: 'j-1', database: 'opsfn_restore_x', engine: 'postgres' },
+      ...{ dump: 'app.sql.gz', startedAt: new Date(now - 3_600_000).toISOString() },
+      deadline: new Date(now + 3_600_000).toISOString(),
+    });
+    const second = await runtime.invoke('backupVerify', { kind: 'manual', id: 'm-3', payload: { restore: true } });
+    const restore = (second.items as BackupResult[])[0]?.checks.find((c) => c.name === 'restore');
+    expect(restore).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(/app\.sql\.gz is still loading as job execution local:earlier since/),
+    });
+    expect(tasks).toEqual([]);
+    expect(await databasesLike('postgres', second.runId)).toEqual([]);
+    expect(await state.get(restoreJobKey('pg'))).toMatchObject({ execution: 'local:earlier' });
+  });
+
   it('loads in a job, then a later invocation asserts on the copy, drops it and records the restore', async () => {
     await start({ timeout: '2h', remote: false });
     const first = await runtime.invoke('backupVerify', { kind: 'manual', id: 'm-1', payload: { restore: true } });
