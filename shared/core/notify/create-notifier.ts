@@ -10,6 +10,7 @@ import { preparePubSub, publishWithClient } from './channels/pubsub.js';
 import { prepareSlack } from './channels/slack.js';
 import { prepareWebhook } from './channels/webhook.js';
 import { createDeliveryMarks, type DeliveryMarks } from './dedup.js';
+import { reportedError } from './http-post.js';
 import { type DeliveryResult, type Notification, NotificationSchema, type Notifier } from './notification.js';
 import { type RetryPolicy, runWithRetry, type Sleep } from './retry.js';
 import { routeChannels } from './routing.js';
@@ -121,7 +122,7 @@ export function createNotifier(config: NotifyConfig, options: NotifierOptions): 
       channel: name,
       ok: false,
       attempts: outcome.attempts,
-      error: redactor.scrub(`${channel.type}: ${detail}`),
+      error: reportedError(`${channel.type}: ${detail}`, (text) => redactor.scrub(text)),
     };
   }
 

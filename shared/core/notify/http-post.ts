@@ -38,6 +38,15 @@ export async function readBounded(response: Response, limit: number): Promise<st
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
+/** How much of a failed delivery's error is reported, once scrubbed. */
+const REPORTED_CHARS = 300;
+
+/** A delivery error as reported: scrubbed of secrets first, then cut to length. */
+export function reportedError(text: string, scrub: (text: string) => string): string {
+  const clean = scrub(text);
+  return clean.length > REPORTED_CHARS ? `${clean.slice(0, REPORTED_CHARS)}…` : clean;
+}
+
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds from `now`; undefined when absent or malformed. */
 export function parseRetryAfter(value: string | null, now: Date): number | undefined {
   if (value === null || value.trim() === '') return undefined;
@@ -73,11 +82,15 @@ export async function postJson(fetchFn: typeof fetch, request: JsonPost, signal:
   return { status: response.status, headers: response.headers, body };
 }
 
-/** Throws a DeliveryError for a non-2xx reply: retryable on 408, 425, 429 and 5xx, with the receiver's Retry-After. */
+/**
+ * Throws a DeliveryError for a non-2xx reply: retryable on 408, 425, 429 and 5xx, with the receiver's Retry-After.
+ * Its message carries the whole (bounded) reply: it is cut to length only after secrets are scrubbed from it
+ * ({@link reportedError}), since a secret a receiver echoes across the cut would no longer match whole.
+ */
 export function assertSuccess(reply: HttpReply, now: Date): void {
   if (reply.status >= 200 && reply.status < 300) return;
   const retryable = reply.status >= 500 || RETRY_AFTER_STATUSES.has(reply.status);
-  const snippet = reply.body.replace(/\s+/g, ' ').trim().slice(0, 200);
+  const snippet = reply.body.replace(/\s+/g, ' ').trim();
   throw new DeliveryError(`HTTP ${reply.status}${snippet ? `: ${snippet}` : ''}`, {
     retryable,
     status: reply.status,

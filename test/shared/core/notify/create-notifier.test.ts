@@ -57,12 +57,23 @@ describe('createNotifier', () => {
     expect(sleep.delays).toEqual([7_000]);
   });
 
-  it('reads only the start of a huge error body and quotes at most 200 characters of it', async () => {
+  it('reads only the start of a huge error body and quotes at most 300 characters of the error', async () => {
     receiver.script({ status: 400, body: 'e'.repeat(5 * 1024 * 1024) });
     const { notifier } = make();
     const [result] = await notifier.notify(message);
     expect(result?.ok).toBe(false);
-    expect(result?.error).toBe(`slack: HTTP 400: ${'e'.repeat(200)}`);
+    expect(result?.error).toBe(`${`slack: HTTP 400: ${'e'.repeat(300)}`.slice(0, 300)}…`);
+  });
+
+  it('scrubs a secret a receiver echoes before it cuts the error to length, wherever the cut falls', async () => {
+    const secret = `${receiver.url}${SLACK_PATH}`;
+    for (let pad = 120; pad <= 290; pad += 5) {
+      receiver.script({ status: 401, body: `${'x'.repeat(pad)} you sent ${secret}` });
+      const { notifier } = make();
+      const [result] = await notifier.notify(message);
+      expect(result?.error).not.toContain('very-secret');
+      expect(result?.error).not.toContain('/services/T9');
+    }
   });
 
   it('does not retry when Retry-After asks for longer than the cap', async () => {
