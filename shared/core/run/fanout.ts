@@ -201,9 +201,14 @@ export async function finishRun<Item>(ctx: Context, run: FanoutRun, fanout: Fano
   const ttl = retain(run, ctx.now());
   const claim = await ctx.state.claim(FanoutKeys.final(run.function, run.runId), ctx.config.limits.timeout + 60_000);
   if (!claim.claimed) {
-    if (claim.state === 'done') return { outcome: 'skipped', summary: `run ${run.runId} has already finished` };
+    if (claim.state === 'done') {
+      // Finished, though its open mark outlived it (its delete failed): it is not overdue, so it goes now.
+      await ctx.state.delete(FanoutKeys.open(run.function, run.runId)).catch(() => undefined);
+      return { outcome: 'skipped', summary: `run ${run.runId} has already finished` };
+    }
     throw new LockedError(`run ${run.runId} is being finished by another invocation`);
   }
+  let completed = false;
   try {
     const shards = await Promise.all(
       Array.from({ length: run.shards }, (_, i) =>
@@ -237,7 +242,14 @@ export async function finishRun<Item>(ctx: Context, run: FanoutRun, fanout: Fano
       ttl,
     );
     await ctx.state.complete(FanoutKeys.final(run.function, run.runId), { finishedBy: ctx.runId }, ttl);
-    await ctx.state.delete(FanoutKeys.open(run.function, run.runId));
+    completed = true;
+    // The run is finished from here: a failure to tidy up must not unclaim it, or an overdue sweep finishes it
+    // again (a second report and notifications); a later invocation deletes the open mark instead.
+    await ctx.state
+      .delete(FanoutKeys.open(run.function, run.runId))
+      .catch((error: unknown) =>
+        ctx.log.warn('the finished run keeps its open mark for now', { run: run.runId, error }),
+      );
     ctx.log.audit({
       decision: 'decided',
       action: 'fanout.finish',
@@ -248,7 +260,7 @@ export async function finishRun<Item>(ctx: Context, run: FanoutRun, fanout: Fano
     });
     return { ...result, summary, extra: { ...result.extra, fanout: fanoutInfo } };
   } catch (error) {
-    await ctx.state.unclaim(FanoutKeys.final(run.function, run.runId)).catch(() => undefined);
+    if (!completed) await ctx.state.unclaim(FanoutKeys.final(run.function, run.runId)).catch(() => undefined);
     throw error;
   }
 }

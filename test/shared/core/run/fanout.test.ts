@@ -173,6 +173,26 @@ describe('a run split into shards', () => {
     expect(audits).toHaveLength(1);
   });
 
+  it('finishes a run once though tidying up after it failed: an overdue sweep does not finish it again', async () => {
+    const h = harness(keys);
+    const started = await h.start();
+    // The state store drops the delete of the run's open mark, right after the run was finished.
+    const remove = h.state.delete.bind(h.state);
+    let dropped = 0;
+    h.state.delete = async (key) => {
+      if (key === FanoutKeys.open('fanned', started.runId) && dropped++ === 0) throw new DependencyError('blip');
+      return remove(key);
+    };
+    for (const { payload } of h.sent) await h.deliver(payload);
+    expect(h.finished).toHaveLength(1);
+    h.clock.t += 3_600_000 + 1;
+    h.sent.length = 0;
+    await h.start();
+    expect(h.finished).toHaveLength(1);
+    expect(await h.state.get(FanoutKeys.open('fanned', started.runId))).toBeUndefined();
+    expect(h.logs.audits().filter((a) => a.action === 'fanout.finish')).toHaveLength(1);
+  });
+
   it('reports a shard failed when its message comes back dead-lettered, and the run ends then, not at its deadline', async () => {
     const h = harness(keys, { fail: new Map([['k0', new DependencyError('store down')]]) });
     const started = await h.start();
