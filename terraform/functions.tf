@@ -38,6 +38,8 @@ module "function" {
     each.value.continuation == null ? {} : { OPSFN_CONTINUATION_TOPIC = google_pubsub_topic.inbox[each.value.continuation].id },
     # Its restore job (jobs.tf) when there is one, named rather than referenced.
     contains(keys(local.restore_jobs), each.key) ? { OPSFN_RESTORE_JOB = "projects/${var.project_id}/locations/${var.region}/jobs/opsfn-restore-${each.value.folder}" } : {},
+    # The account a drill's run.deploy copy runs as: the one drDrill may act as (iam-drill.tf).
+    each.key == "drDrill" && var.dr_runtime_service_account != null ? { OPSFN_DR_SERVICE_ACCOUNT = var.dr_runtime_service_account } : {},
   )
   secret_environment = merge(local.base_secret_environment, lookup(var.function_secrets, each.key, {}))
 

@@ -80,3 +80,56 @@ resource "google_service_account_iam_member" "drill_act_as" {
   role               = "roles/iam.serviceAccountUser"
   member             = local.sa["drDrill"]
 }
+
+# run.deploy copies a production service: drDrill reads it and the revision it serves (the image) on the
+# services listed in run_targets; its own create and delete answer with operations, children of the location,
+# and the janitor's sweep lists services there, so those two are granted on the project.
+resource "google_project_iam_custom_role" "drill_run_source" {
+  count      = local.has_drill && var.dr_region != null ? 1 : 0
+  depends_on = [google_project_service.apis]
+
+  project     = var.project_id
+  role_id     = "opsfnDrillRunSource"
+  title       = "opsfn DR drill: read a service to copy"
+  description = "Lets drDrill read a Cloud Run service and its revisions, to deploy the image it serves."
+  permissions = ["run.revisions.get", "run.services.get"]
+}
+
+resource "google_cloud_run_v2_service_iam_member" "drill_run_source" {
+  for_each = local.has_drill && var.dr_region != null ? var.run_targets : {}
+
+  project  = var.project_id
+  location = each.value.region
+  name     = each.value.service
+  role     = google_project_iam_custom_role.drill_run_source[0].id
+  member   = local.sa["drDrill"]
+}
+
+resource "google_project_iam_custom_role" "drill_run_project" {
+  count      = local.has_drill && var.dr_region != null ? 1 : 0
+  depends_on = [google_project_service.apis]
+
+  project     = var.project_id
+  role_id     = "opsfnDrillRunProject"
+  title       = "opsfn DR drill: wait for Cloud Run operations, list services"
+  description = "Lets drDrill poll the operations of its own deploys and deletes, and list services for its janitor."
+  permissions = ["run.operations.get", "run.services.list"]
+}
+
+resource "google_project_iam_member" "drill_run_project" {
+  count = local.has_drill && var.dr_region != null ? 1 : 0
+
+  project = var.project_id
+  role    = google_project_iam_custom_role.drill_run_project[0].id
+  member  = local.sa["drDrill"]
+}
+
+# db.restoreDump restores the dumps backupVerify checks: drDrill (and its restore job, which runs as it) reads
+# the same buckets.
+resource "google_storage_bucket_iam_member" "drill_backup_reader" {
+  for_each = toset(local.has_drill ? var.backup_buckets : [])
+
+  bucket = each.key
+  role   = "roles/storage.objectViewer"
+  member = local.sa["drDrill"]
+}

@@ -72,7 +72,7 @@ variable "run_targets" {
 
 variable "backup_buckets" {
   type        = list(string)
-  description = "GCS buckets holding dumps backupVerify reads (object viewer on each)."
+  description = "GCS buckets holding dumps backupVerify (and drDrill's db.restoreDump) reads (object viewer on each)."
   default     = []
 }
 

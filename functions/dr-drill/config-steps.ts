@@ -133,6 +133,13 @@ export const RunDeployStepSchema = z.strictObject({
   service: NameSchema,
   region: z.string().check(z.regex(/^[a-z]+-[a-z]+\d{1,2}$/, 'expected a region like "us-west1" or "europe-west10"')),
   env: z._default(z.record(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), z.string()), {}),
+  /**
+   * The account the copy runs as (its revisions' `serviceAccount`); default `OPSFN_DR_SERVICE_ACCOUNT`, which
+   * Terraform sets from `dr_runtime_service_account`, else Cloud Run's default (the project's compute account).
+   */
+  serviceAccount: z.optional(
+    z.string().check(z.regex(/^[^@\s]+@[^@\s]+\.gserviceaccount\.com$/, 'expected a service account email')),
+  ),
   timeout: z._default(DurationSchema, 15 * MINUTE),
   pollInterval: z._default(DurationSchema, 5_000),
 });

@@ -66,6 +66,27 @@ describe('terraform IAM against what the code calls', () => {
     expect(source).toEqual(expect.arrayContaining(['cloudsql.instances.list', 'cloudsql.instances.clone']));
   });
 
+  it('gives the drill what run.deploy calls: the source service and revision, its operations, the listing', () => {
+    // functions/dr-drill/adapters/cloud-run.ts: getService and getRevision on production (currentImage), create,
+    // operations.get and delete on its copy, services.list for the janitor.
+    const source = resource(root, 'google_project_iam_custom_role', 'drill_run_source');
+    expect(source.permissions).toEqual(['run.revisions.get', 'run.services.get']);
+    expect(resource(root, 'google_cloud_run_v2_service_iam_member', 'drill_run_source').for_each).toBe(
+      hcl('local.has_drill && var.dr_region != null ? var.run_targets : {}'),
+    );
+    const project = resource(root, 'google_project_iam_custom_role', 'drill_run_project');
+    expect(project.permissions).toEqual(['run.operations.get', 'run.services.list']);
+    expect(resource(root, 'google_project_iam_member', 'drill_run_project').member).toBe(hcl('local.sa["drDrill"]'));
+    // Its copies run as the account it may act as, which functions.tf hands it.
+    expect(root?.text).toContain('OPSFN_DR_SERVICE_ACCOUNT = var.dr_runtime_service_account');
+  });
+
+  it('lets the drill read the dumps db.restoreDump restores, in the buckets backupVerify reads', () => {
+    const reader = resource(root, 'google_storage_bucket_iam_member', 'drill_backup_reader');
+    expect(reader).toMatchObject({ role: 'roles/storage.objectViewer', member: hcl('local.sa["drDrill"]') });
+    expect(reader.for_each).toBe(hcl('toset(local.has_drill ? var.backup_buckets : [])'));
+  });
+
   it('builds the functions with a build service account of their own unless one is given', () => {
     // Cloud Functions builds as a custom account: https://cloud.google.com/functions/docs/securing/build-custom-sa
     expect(resource(root, 'google_service_account', 'build').count).toBe(

@@ -38,6 +38,8 @@ export interface CloudRunDrill {
     image: string,
     env: Record<string, string>,
     labels: Record<string, string>,
+    /** The account its revisions run as; Cloud Run's default (the compute account) when undefined. */
+    serviceAccount?: string,
   ): Promise<DrillOperation>;
   operation(name: string): Promise<DrillOperation>;
   /** Deletes and waits for the operation (up to `budgetMs`); no error when the service is already gone. */
@@ -105,11 +107,10 @@ export async function createCloudRunDrill(
         throw new DependencyError(`Cloud Run service ${name} in ${region} has no container image to deploy from`);
       return image;
     },
-    async createService(project, region, name, image, env, labels) {
+    async createService(project, region, name, image, env, labels, serviceAccount) {
       const containers = [{ image, env: Object.entries(env).map(([n, value]) => ({ name: n, value })) }];
-      return toOperation(
-        await client.createService(path(project, region), name, { labels, template: { labels, containers } }),
-      );
+      const template = { labels, containers, ...(serviceAccount ? { serviceAccount } : {}) };
+      return toOperation(await client.createService(path(project, region), name, { labels, template }));
     },
     async operation(name) {
       return toOperation(await client.getOperation(name));

@@ -20,16 +20,20 @@ export async function runRunDeploy(env: StepEnv, step: DeployStep, record: StepR
     const image = await run.currentImage(service.project, service.region, service.name);
     await env.track({ kind: 'cloud-run', name: target, project: service.project, region: step.region });
     const labels = drillLabels(env.drill.id, new Date(Date.parse(env.drill.startedAt) + env.drill.definition.ttl));
+    // The copy runs as the DR account the deployment names: creating it acts as that account, which Terraform
+    // lets drDrill do for dr_runtime_service_account only.
+    const serviceAccount = step.serviceAccount ?? (process.env.OPSFN_DR_SERVICE_ACCOUNT?.trim() || undefined);
     const made = await env.ctx.act(
       'drill.create-cloud-run',
       target,
-      () => run.createService(service.project, step.region, target, image, step.env, labels),
+      () => run.createService(service.project, step.region, target, image, step.env, labels, serviceAccount),
       {
         evidence: {
           drill: env.drill.id,
           from: `${service.project}/${service.region}/${service.name}`,
           image,
           region: step.region,
+          ...(serviceAccount ? { serviceAccount } : {}),
         },
       },
     );

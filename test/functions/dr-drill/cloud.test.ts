@@ -122,6 +122,25 @@ describe('drDrill cloud steps', () => {
     expect(envelope.rpo as number).toBeLessThan(1900);
   });
 
+  it('runs the copy as the DR account the step or OPSFN_DR_SERVICE_ACCOUNT names', async () => {
+    const deploy = (extra: Record<string, unknown>) => [
+      { step: 'run.deploy', service: 'frontend', region: 'us-west1', pollInterval: '10ms', ...extra },
+    ];
+    const account = 'opsfn-dr@p1.iam.gserviceaccount.com';
+    await runForTest(drill, cli({ plan: 'quarterly-dr' }), { estate: estate(deploy({ serviceAccount: account })) });
+    process.env.OPSFN_DR_SERVICE_ACCOUNT = 'dr-default@p1.iam.gserviceaccount.com';
+    try {
+      await runForTest(drill, cli({ plan: 'quarterly-dr' }), { estate: estate(deploy({})) });
+    } finally {
+      delete process.env.OPSFN_DR_SERVICE_ACCOUNT;
+    }
+    const created = run.server.find('POST', /\/locations\/us-west1\/services$/);
+    expect(created.map((r) => (r.body as { template: { serviceAccount?: string } }).template.serviceAccount)).toEqual([
+      account,
+      'dr-default@p1.iam.gserviceaccount.com',
+    ]);
+  });
+
   it("deploys the image serving most traffic when the latest revision's share has no revision name", async () => {
     // 90 % follows the latest ready revision (a LATEST entry names none), 10 % stays on an old canary.
     run.services.get(PROD)!.traffic = [
