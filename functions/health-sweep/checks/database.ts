@@ -15,6 +15,13 @@ export interface DatabaseReading {
   lagSeconds?: number | null;
 }
 
+/**
+ * One round trip. A replica's lag: none when it has replayed all it received, else the age of the last replayed
+ * transaction; and stopped (null) when it streamed (it has a receive position) but runs no WAL receiver now, whose
+ * replay has then caught up with a position that no longer moves: "all replayed" is not "in step". The
+ * `pg_stat_wal_receiver` row (the receiver's pid) shows to every role; only its details need `pg_read_all_stats`.
+ * A replica restoring from an archive alone has no receive position and is judged by its replay.
+ */
 const POSTGRES_SQL = `SELECT current_setting('server_version') AS version,
   current_setting('max_connections')::int AS max,
   (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS used,
@@ -23,6 +30,7 @@ const POSTGRES_SQL = `SELECT current_setting('server_version') AS version,
   (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user AND backend_type = 'client backend')::int AS role_used,
   pg_is_in_recovery() AS replica,
   CASE WHEN NOT pg_is_in_recovery() THEN NULL
+       WHEN pg_last_wal_receive_lsn() IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver) THEN NULL
        WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
        ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END AS lag`;
 
