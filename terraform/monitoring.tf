@@ -8,7 +8,7 @@ locals {
   estate_rollback_policies = try([for i, p in local.estate.rollback.policies : merge(p, { index = tostring(i) })], [])
   estate_error_rate_alerts = {
     for p in local.estate_rollback_policies : try(p.name, "rollback-${p.index}") => {
-      kind         = can(regex("/[sm]$", tostring(p.errorRate.threshold))) ? "rate" : "ratio"
+      kind         = can(regex("/[sm]$", local.estate_threshold_text[p.index])) ? "rate" : "ratio"
       threshold    = local.estate_thresholds[p.index]
       duration     = "${max(60, ceil(sum([for part in regexall("([0-9.]+)(ms|s|m|h|d|w)", try(p.errorRate.window, "5m")) : tonumber(part[0]) * local.duration_seconds[part[1]]]) / 60) * 60)}s"
       service      = try(local.estate.services[p.service].name, null)
@@ -18,7 +18,8 @@ locals {
     }
     if try(p.match.labels["opsfn-function"], "") == "rollback" && try(p.errorRate.query, null) == null && try(p.errorRate.probe, null) == null
   }
-  estate_threshold_text = { for p in local.estate_rollback_policies : p.index => trimspace(tostring(p.errorRate.threshold)) }
+  # Without spaces: the estate accepts "1 / m" as it does "1/m".
+  estate_threshold_text = { for p in local.estate_rollback_policies : p.index => replace(tostring(p.errorRate.threshold), " ", "") }
   # "5%" and 0.05 are shares of requests, "0.01/s" and "1/m" rates of 5xx responses (ErrorThresholdSchema).
   estate_thresholds = {
     for p in local.estate_rollback_policies : p.index => tonumber(regex("^[0-9.]+", local.estate_threshold_text[p.index])) / (

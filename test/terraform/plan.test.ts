@@ -222,6 +222,17 @@ describe("the error-rate alert policies come from the estate's rollback policies
     });
   });
 
+  it('reads a rate written with spaces as the estate does: "1 / m" is a rate, not a share of 100 %', () => {
+    const derived = alerts({
+      rollback: {
+        policies: [
+          { name: 'spaced', match: { labels: { 'opsfn-function': 'rollback' } }, errorRate: { threshold: ' 1 / m' } },
+        ],
+      },
+    });
+    expect(derived.spaced).toMatchObject({ kind: 'rate', threshold: 1 / 60, display_name: 'spaced: 5xx 1/m for 5m' });
+  });
+
   it('creates none for an estate without such policies, and takes explicit ones instead when given', () => {
     expect(alerts({ estate: 'local' })).toEqual({});
     const explicit = {
