@@ -6,8 +6,9 @@ import {
   type GoogleAccess,
   type RunOperation,
   type RunService,
+  shortRevision,
+  trafficShares,
 } from '../../../shared/adapters/google/index.js';
-import { shortRevision, trafficShares } from '../../../shared/adapters/platforms/cloud-run-parse.js';
 import type { Endpoint } from '../../../shared/core/config/index.js';
 import { DependencyError, NotFoundError } from '../../../shared/core/errors/index.js';
 

@@ -1,4 +1,4 @@
-import { readBounded } from '../../../shared/core/notify/http-post.js';
+import { readBounded } from '../../../shared/core/notify/index.js';
 import type * as z from '../../../shared/core/schema/index.js';
 import type { HttpCheckStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';

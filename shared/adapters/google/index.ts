@@ -3,6 +3,7 @@ export * from './auth.js';
 export * from './call.js';
 export * from './cloud-run.js';
 export * from './cloud-run-jobs.js';
+export * from './cloud-run-traffic.js';
 export * from './cloud-run-types.js';
 export * from './endpoint.js';
 export * from './errors.js';

@@ -1,28 +1,11 @@
-import type { RunRevision, RunService, RunTraffic } from '../google/index.js';
+import { type RunRevision, type RunService, shortRevision, trafficShares } from '../google/index.js';
 import type { RevisionInfo, ServiceStatus, TrafficShare } from './service-platform.js';
 
-/** The short revision name from a short or full (`projects/…/revisions/x`) name. */
-export function shortRevision(name: string): string {
-  const at = name.lastIndexOf('/revisions/');
-  return at === -1 ? name : name.slice(at + '/revisions/'.length);
-}
+export { shortRevision, trafficShares };
 
 function revisionNumber(name: string): number | undefined {
   const m = /-(\d{5})-[a-z0-9]+$/.exec(name);
   return m ? Number(m[1]) : undefined;
-}
-
-/** Resolves a traffic list (LATEST entries become the latest ready revision) into per-revision shares. */
-export function trafficShares(entries: readonly RunTraffic[], latestReady: string | undefined): TrafficShare[] {
-  const byRevision = new Map<string, number>();
-  for (const entry of entries) {
-    const percent = entry.percent ?? 0;
-    const latest = entry.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST' || (entry.type as unknown) === 1;
-    const revision = latest ? latestReady : entry.revision ? shortRevision(entry.revision) : undefined;
-    if (revision === undefined || percent <= 0) continue;
-    byRevision.set(revision, (byRevision.get(revision) ?? 0) + percent);
-  }
-  return [...byRevision].map(([revision, percent]) => ({ revision, percent })).sort((a, b) => b.percent - a.percent);
 }
 
 function toRevisionInfo(revision: RunRevision, shares: readonly TrafficShare[]): RevisionInfo | undefined {

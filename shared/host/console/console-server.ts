@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toOpsError } from '../../core/errors/index.js';
-import { discardUnread } from '../runtime/discard-body.js';
 import {
   ANONYMOUS,
   callerMay,
+  discardUnread,
   guardRequest,
   type HostMount,
   normalizeHeaders,

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { ForbiddenError, toOpsError } from '../../core/errors/index.js';
-import { discardUnread } from '../runtime/discard-body.js';
 import {
   authenticate,
   callerMay,
+  discardUnread,
   errorReply,
   guardRequest,
   type HostMount,

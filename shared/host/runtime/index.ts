@@ -1,5 +1,6 @@
 export * from './auth.js';
 export * from './context.js';
+export * from './discard-body.js';
 export * from './errors.js';
 export * from './grants.js';
 export * from './http.js';
