@@ -87,7 +87,7 @@ describe('two opsfn serve replicas on one Redis', () => {
   }, 30_000);
 
   it('runs a per-second scheduled job once per tick between them', async () => {
-    await delay(4_500);
+    await delay(5_500);
     const finished = replicas.map((r) =>
       audits(r)
         .filter((a) => a.decision === 'finished')
@@ -101,7 +101,9 @@ describe('two opsfn serve replicas on one Redis', () => {
             .map((a) => a.trigger?.id),
         ),
     );
-    const both = [...(received[0] ?? [])].filter((id) => received[1]?.has(id));
+    // A tick of the last moments may still be running on a loaded machine: only those due a while ago count.
+    const settled = (id: string) => Date.parse(id.split(':every-second:')[1] ?? '') < Date.now() - 1_500;
+    const both = [...(received[0] ?? [])].filter((id) => received[1]?.has(id) && settled(id));
     expect(both.length, 'ticks both replicas fired').toBeGreaterThanOrEqual(3);
     for (const tick of both) {
       expect(
