@@ -102,7 +102,7 @@ describe('two opsfn serve replicas on one Redis', () => {
         ),
     );
     // A tick of the last moments may still be running on a loaded machine: only those due a while ago count.
-    const settled = (id: string) => Date.parse(id.split(':every-second:')[1] ?? '') < Date.now() - 1_500;
+    const settled = (id: string | undefined) => Date.parse(id?.split(':every-second:')[1] ?? '') < Date.now() - 1_500;
     const both = [...(received[0] ?? [])].filter((id) => received[1]?.has(id) && settled(id));
     expect(both.length, 'ticks both replicas fired').toBeGreaterThanOrEqual(3);
     for (const tick of both) {
