@@ -43,8 +43,10 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${globSource(glob)}$`);
 }
 
+// A fraction of a second (`toISOString()`'s `.000`, `,123`, or `-123` before a `Z`) may sit between the seconds and the zone, which
+// must then still be read: skipped, the zone was lost and the time read in the estate's zone instead.
 const NAME_TIME =
-  /(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?:[T_\-.]?([01]\d|2[0-3])[:\-.]?([0-5]\d)(?:[:\-.]?([0-5]\d))?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?(?!\d)/i;
+  /(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?:[T_\-.]?([01]\d|2[0-3])[:\-.]?([0-5]\d)(?:[:\-.]?([0-5]\d)(?:[.,]\d{1,9}|-\d{1,9}(?=Z))?)?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?(?!\d)/i;
 
 /** Minutes east of UTC of a name's zone suffix: `Z`, `+08:00`, `-0500`. */
 function offsetMinutes(zone: string): number {

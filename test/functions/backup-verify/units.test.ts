@@ -99,6 +99,16 @@ describe('object listing', () => {
     expect(backupTime('db_20261121_120000-0500.dump', updated, 'UTC').takenAt).toBe(Date.parse('2026-11-21T17:00:00Z'));
     // Without a zone the estate's applies, as before.
     expect(backupTime('db_20261121_120000.dump', updated, la).takenAt).toBe(Date.parse('2026-11-21T20:00:00Z'));
+    // A fraction of a second before the zone (toISOString()) keeps the zone.
+    expect(backupTime('db_2026-11-21T12:00:00.000Z.sql.gz', updated, la).takenAt).toBe(
+      Date.parse('2026-11-21T12:00:00Z'),
+    );
+    expect(backupTime('db_2026-11-21T12-00-00-123Z.sql.gz', updated, la).takenAt).toBe(
+      Date.parse('2026-11-21T12:00:00Z'),
+    );
+    expect(backupTime('db_20261121T120000,5+0800.sql.gz', updated, la).takenAt).toBe(
+      Date.parse('2026-11-21T04:00:00Z'),
+    );
   });
 
   it('does not believe a name dated in the future: its object time stands, so it neither passes as fresh nor sorts first', () => {
