@@ -9,7 +9,14 @@ export interface FakeGcsObject {
   body: Buffer;
   contentType: string;
   generation: number;
+  /** When this generation was written: `timeCreated`, and `updated` until its metadata changes. */
   updated: Date;
+  /**
+   * The last change of its metadata (a lifecycle storage-class change, a hold, custom metadata), which moves
+   * `updated` and not `timeCreated` (JSON API Objects resource: `updated` is "the modification time of the
+   * object metadata").
+   */
+  metadataUpdated?: Date;
 }
 
 /**
@@ -63,7 +70,7 @@ function resource(bucket: string, name: string, o: FakeGcsObject): Record<string
     crc32c: crc32c(o.body),
     etag: `C${o.generation}`,
     timeCreated: o.updated.toISOString(),
-    updated: o.updated.toISOString(),
+    updated: (o.metadataUpdated ?? o.updated).toISOString(),
   };
 }
 

@@ -26,6 +26,7 @@ export interface GcsObjectStoreOptions {
 interface GcsMetadata {
   name?: string;
   size?: string | number;
+  timeCreated?: string;
   updated?: string;
   md5Hash?: string;
   crc32c?: string;
@@ -36,7 +37,9 @@ function toInfo(key: string, m: GcsMetadata): ObjectInfo {
   return {
     key,
     bytes: Number(m.size ?? 0),
-    updated: new Date(m.updated ?? 0),
+    // When the object was written: `updated` also moves on any metadata change (a lifecycle storage-class
+    // change, a hold), which would make an old dump look fresh and sort first.
+    updated: new Date(m.timeCreated ?? m.updated ?? 0),
     // Composite objects have no md5Hash; crc32c is always there.
     ...(m.md5Hash ? { md5: m.md5Hash } : {}),
     ...(m.crc32c ? { crc32c: m.crc32c } : {}),

@@ -59,6 +59,19 @@ describe('GcsObjectStore', () => {
     expect((await store('contract-bucket').list('folder/')).map((o) => o.key)).toEqual(['folder/real.txt']);
   });
 
+  it('dates an object by when it was written, not by its last metadata change', async () => {
+    const s = store('contract-bucket');
+    await s.write('aged/db.sql.gz', 'dump');
+    const object = fake.buckets.get('contract-bucket')?.get('aged/db.sql.gz');
+    if (!object) throw new Error('not written');
+    object.updated = new Date('2026-11-01T02:00:00Z');
+    // A lifecycle rule moved it to NEARLINE today: `updated` moves, `timeCreated` does not.
+    object.metadataUpdated = new Date();
+    const [listed] = await s.list('aged/');
+    expect(listed?.updated.toISOString()).toBe('2026-11-01T02:00:00.000Z');
+    expect((await s.stat('aged/db.sql.gz'))?.updated.toISOString()).toBe('2026-11-01T02:00:00.000Z');
+  });
+
   it('follows list pages until the last token', async () => {
     const s = store('contract-bucket');
     await Promise.all(['p/1', 'p/2', 'p/3', 'p/4', 'p/5'].map((k) => s.write(k, k)));
