@@ -131,10 +131,13 @@ export async function sweepOnly(ctx: Context, serverNowMs: SweepDeps['serverNowM
   };
 }
 
-/** Sends one notification per backup and local day: the claim in `ctx.state` makes reruns quiet. */
+/**
+ * Sends one notification per backup, local day and verdict: the claim in `ctx.state` makes reruns quiet, and a
+ * fail after the day's warning (a restore job's result after the morning run) still pages.
+ */
 async function notifyOnce(ctx: Context, result: BackupResult): Promise<void> {
   const day = localDay(ctx.now().getTime(), ctx.config.timezone);
-  const key = `backupVerify:notified:${result.backup}:${day}`;
+  const key = `backupVerify:notified:${result.backup}:${day}:${result.status}`;
   let claimed = true;
   try {
     claimed = (await ctx.state.claim(key, 48 * 3_600_000)).claimed;

@@ -154,6 +154,17 @@ describe('backupVerify on file:// dumps', () => {
     expect(first.notifier.sent[0]).toMatchObject({ severity: 'critical', title: 'Backup stale: FAIL' });
     expect(first.notifier.sent[0]?.text).toMatch(/FAIL freshness: newest backup db.sql.gz is 72\.\dh old/);
     expect(second.notifier.sent).toHaveLength(0);
+    // A warning earlier the same day does not silence a later failure of the same backup.
+    // (A dump past its retention warns; the backup then read from the stale folder fails.)
+    await tmp.put('warned/db_new.sql.gz', await gzDump(100), 0);
+    await tmp.put('warned/db_old.sql.gz', await gzDump(100), 10 * DAY);
+    const warned = (folder: string) => ({
+      warned: { kind: 'object-store', url: `file://${tmp.dir}/${folder}/`, retentionDays: 3 },
+    });
+    const warnFirst = await verify(warned('warned'), {}, state);
+    expect(warnFirst.notifier.sent.map((m) => m.severity)).toEqual(['warning']);
+    const failLater = await verify(warned('dumps'), {}, state);
+    expect(failLater.notifier.sent.map((m) => m.severity)).toEqual(['critical']);
     const day = (await readdir(join(tmp.dir, 'reports', 'backup-verify')))[0]!;
     const files = await readdir(join(tmp.dir, 'reports', 'backup-verify', day));
     expect(files).toHaveLength(2);
