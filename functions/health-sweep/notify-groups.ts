@@ -1,3 +1,4 @@
+import type { DeliveryResult } from '../../shared/core/notify/index.js';
 import type { Context } from '../../shared/core/run/index.js';
 import type { CheckEntry, HealthConfig } from './config.js';
 import { type CheckMemory, type IncidentMemory, planGroup } from './decide.js';
@@ -52,15 +53,25 @@ export async function notifyGroups(
       now,
     );
     if (plan.kind === 'none') continue;
+    // The incident is recorded (or closed) only once a channel took the message: a page no channel heard is sent
+    // again by the next sweep, and a recovery no channel heard leaves the incident open until one does (a pager
+    // keeps its incident open until the resolve reaches it).
     if (plan.kind === 'recovered') {
-      await memory.delete(HealthKeys.incident(group));
-      await ctx.notify(recoveredMessage(group, plan.closed, plan.outageMs));
+      if (heard(await ctx.notify(recoveredMessage(group, plan.closed, plan.outageMs)))) {
+        await memory.delete(HealthKeys.incident(group));
+      }
       continue;
     }
-    await memory.put(HealthKeys.incident(group), plan.incident);
     const checks = plan.checks.map(describe);
-    if (plan.kind === 'open') await ctx.notify(downMessage(group, plan.incident, checks));
-    else if (plan.kind === 'more') await ctx.notify(moreMessage(group, checks));
-    else await ctx.notify(remindMessage(group, plan.incident, checks, now));
+    const message =
+      plan.kind === 'open'
+        ? downMessage(group, plan.incident, checks)
+        : plan.kind === 'more'
+          ? moreMessage(group, checks)
+          : remindMessage(group, plan.incident, checks, now);
+    if (heard(await ctx.notify(message))) await memory.put(HealthKeys.incident(group), plan.incident);
   }
 }
+
+/** Whether a message reached someone: a channel took it, or no route sends it anywhere (nothing to retry). */
+const heard = (deliveries: readonly DeliveryResult[]) => deliveries.length === 0 || deliveries.some((d) => d.ok);

@@ -5,6 +5,7 @@ import { defaultHealthSweepDeps, type HealthSweepDeps } from '../../../functions
 import { createHealthSweep } from '../../../functions/health-sweep/handler.js';
 import type { SweepItem } from '../../../functions/health-sweep/sweep-types.js';
 import type { Trigger } from '../../../shared/core/events/trigger.js';
+import type { Notifier } from '../../../shared/core/notify/index.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
 import { createTestRunner, manualTrigger, scheduledTrigger, testClock } from '../../../shared/testing/index.js';
 
@@ -22,7 +23,11 @@ export function manual(payload: Record<string, unknown>): Trigger {
  * The health sweep over production adapters (short timeouts, an instant re-check wait), an estate with the
  * given `health` section, memory state, a recording notifier and a clock the test moves.
  */
-export function healthHarness(estate: Partial<EstateInput>, deps: Partial<HealthSweepDeps> = {}) {
+export function healthHarness(
+  estate: Partial<EstateInput>,
+  deps: Partial<HealthSweepDeps> = {},
+  options: { notifier?: Notifier } = {},
+) {
   const config = EstateSchema.parse({ estate: 'test', ...estate });
   const clock = testClock('2026-03-02T09:00:00Z');
   const sleeps: number[] = [];
@@ -34,7 +39,11 @@ export function healthHarness(estate: Partial<EstateInput>, deps: Partial<Health
     ...deps,
   };
   const definition = createHealthSweep(fullDeps);
-  const runner = createTestRunner(definition, { estate: config, now: clock.now });
+  const runner = createTestRunner(definition, {
+    estate: config,
+    now: clock.now,
+    ...(options.notifier ? { notifier: options.notifier } : {}),
+  });
   const invoke = async (trigger: Trigger = scheduled(), options: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
     (await runner.run(trigger, options)).envelope;
   return {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Notifier } from '../../../shared/core/notify/index.js';
 import { healthHarness, httpServer, itemsOf } from './harness.js';
 
 const health = { api: true, worker: true };
@@ -55,6 +56,54 @@ describe('healthSweep notifications', () => {
       resolve: true,
       dedupKey: 'health:api:2026-03-02T09:00:00.000Z',
     });
+  });
+
+  it('pages again at the next sweep when no channel took the page, and keeps the incident until a recovery is heard', async () => {
+    health.api = true;
+    let reachable = false;
+    const notifier: Notifier = {
+      notify: async () => [
+        reachable
+          ? { channel: 'pager', ok: true, attempts: 1 }
+          : { channel: 'pager', ok: false, attempts: 4, error: 'HTTP 503' },
+      ],
+    };
+    const h = healthHarness(
+      {
+        services,
+        health: { checks: [{ name: 'api-health', kind: 'http', service: 'api', url: `${app.url}/api`, failAfter: 1 }] },
+      },
+      {},
+      { notifier },
+    );
+    await h.invoke();
+    health.api = false;
+    h.advance(5 * 60_000);
+    await h.invoke();
+    h.advance(5 * 60_000);
+    await h.invoke();
+    // Nobody heard either page: each sweep sent it again.
+    expect(h.sent.map((m) => m.title)).toEqual(['api down: api-health', 'api down: api-health']);
+    reachable = true;
+    h.advance(5 * 60_000);
+    await h.invoke();
+    h.advance(5 * 60_000);
+    await h.invoke();
+    expect(h.sent.map((m) => m.title)).toEqual(Array(3).fill('api down: api-health'));
+    // The recovery reaches nobody: the incident stays open and the next sweep resolves it again.
+    health.api = true;
+    reachable = false;
+    h.advance(5 * 60_000);
+    await h.invoke();
+    reachable = true;
+    h.advance(5 * 60_000);
+    await h.invoke();
+    const resolves = h.sent.filter((m) => m.resolve);
+    expect(resolves).toHaveLength(2);
+    h.advance(5 * 60_000);
+    await h.invoke();
+    expect(h.sent.filter((m) => m.resolve)).toHaveLength(2);
+    health.api = true;
   });
 
   it('groups the checks of one service into one page and notes a later one without a second page', async () => {
