@@ -3,7 +3,7 @@ import type { FunctionDefinition } from '../../shared/core/run/index.js';
 import { defineFunction } from '../../shared/core/run/index.js';
 import { type AutoscaleDeps, defaultAutoscaleDeps } from './deps.js';
 import { type AutoscaleInput, AutoscaleInputSchema, manualRequest } from './input.js';
-import { onAlert } from './on-alert.js';
+import { noteRepeat, onAlert } from './on-alert.js';
 import { onManual } from './on-manual.js';
 import { onSweep } from './on-sweep.js';
 
@@ -26,6 +26,10 @@ export function createAutoscale(deps: AutoscaleDeps = defaultAutoscaleDeps()): F
       }
       // Scheduled, `{}` or `{ "sweep": true }` by hand: a sweep is safe to run at any time.
       return onSweep(ctx, deps);
+    },
+    // Alertmanager repeats a firing alert every repeat_interval under the same id: it still fires.
+    seenAgain: async (ctx) => {
+      if (ctx.trigger.kind === 'alert') await noteRepeat(ctx, ctx.trigger.alert);
     },
   });
 }

@@ -9,6 +9,19 @@ import { readKnob } from './knob.js';
 import { AutoscaleKeys, type ScaleRecord } from './state-keys.js';
 import { noteAlert, readSignals } from './track.js';
 
+/**
+ * Notes a repeat of an alert already handled: one that still fires refreshes its mark, so an incident that
+ * outlasts `down.staleAfter` is not taken for a lost resolve and scaled down while it fires.
+ */
+export async function noteRepeat(ctx: Context, alert: Alert): Promise<void> {
+  if (alert.state !== 'firing' || !ctx.stateAvailable) return;
+  const policy = findPolicy(ctx.config.autoscale?.policies ?? [], alert);
+  if (!policy) return;
+  const ref = resolveService(ctx.config.services, policy, alert.labels);
+  if ('error' in ref) return;
+  await noteAlert(ctx, ref.key, alert, policy);
+}
+
 /** Handles one alert: record it in the service's trail, then one step up (firing) or a due step down (resolved). */
 export async function onAlert(ctx: Context, alert: Alert, deps: AutoscaleDeps): Promise<RunResult> {
   const policies = ctx.config.autoscale?.policies ?? [];

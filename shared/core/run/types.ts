@@ -164,4 +164,11 @@ export interface FunctionDefinition<Input = unknown> {
    * audit record: work whose every delivery failed is never worked again.
    */
   deadLetters?: boolean;
+  /**
+   * Called, instead of `run`, for a delivery of a trigger already handled (or being handled): what the function
+   * notes of a repeat, which otherwise runs nothing. Autoscale refreshes the mark of an alert that still fires,
+   * which Alertmanager repeats every `repeat_interval` under the same id. Not in a dry run; a failure is logged,
+   * never the run's.
+   */
+  seenAgain?(ctx: Context, input: Input | undefined): Promise<void>;
 }

@@ -65,6 +65,11 @@ export const idempotencyStep: RunStep = {
     if (claim.claimed) return undefined;
     const reason = claim.state === 'running' ? 'a run for this event is in progress' : 'this event was already handled';
     log.audit({ decision: 'skipped', reason: `duplicate: ${reason}`, outcome: 'skipped' });
+    if (run.definition.seenAgain && !ctx.dryRun) {
+      await run.definition.seenAgain(ctx, run.input).catch((error: unknown) => {
+        log.warn('a repeat of a handled event could not be noted', { error: toOpsError(error).message });
+      });
+    }
     if (claim.state === 'done') return { ...claim.outcome, duplicate: true };
     // Not acknowledged: the first run may have crashed, and its claim expires within claimTtl, so a
     // redelivery after that runs the event instead of losing it.

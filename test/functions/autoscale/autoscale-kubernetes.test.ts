@@ -151,3 +151,26 @@ describe('autoscale on Kubernetes, state in Redis', () => {
     expect(hpaMin()).toBe(6);
   });
 });
+
+describe('autoscale through an incident longer than down.staleAfter', () => {
+  it('keeps the step while Alertmanager repeats the firing alert under the same id', async () => {
+    const h = await autoscaleHarness();
+    try {
+      // As intake names an Alertmanager alert: the same id for each repeat of one firing alert.
+      const firing = {
+        ...alert('BackendSlow', 'long1', 'firing', backend),
+        id: 'am:long1:2026-03-01T10:00:00.000Z:firing',
+      };
+      expect((await h.invoke(firing)).summary).toBe('backend: up 3 → 5');
+      // repeat_interval 4h: a repeat, answered as a duplicate, that still says the alert fires.
+      h.advance(4 * 60 * MINUTE);
+      expect((await h.invoke({ ...firing })).duplicate).toBe(true);
+      h.advance(2 * 60 * MINUTE + MINUTE);
+      const held = await h.invoke(sweep());
+      expect(held.summary).not.toMatch(/down/);
+      expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
+    } finally {
+      await h.stop();
+    }
+  }, 30_000);
+});
