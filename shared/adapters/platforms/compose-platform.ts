@@ -113,7 +113,8 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
         `${this.target}: with ${pin.variable.name}=${pin.variable.value} the compose files do not name ${revision}`,
       );
     }
-    const replicas = Math.max(1, runningContainers(containers).length);
+    // As many as the service is scaled to, a crashed one included: a rollback does not shrink the service.
+    const replicas = Math.max(1, containers.length);
     await this.compose.runPinned(pin, this.compose.up(replicas, true), options.signal);
     await this.waitFor(replicas, revision, options.signal);
     return this.status();
@@ -125,7 +126,7 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
    */
   async followLatest(options: FollowOptions = {}): Promise<ServiceStatus> {
     const { expectLatest } = options;
-    const replicas = Math.max(1, runningContainers(await this.containers()).length);
+    const replicas = Math.max(1, (await this.containers()).length);
     if (expectLatest !== undefined) {
       const named = await this.compose.image();
       if (named !== expectLatest) throw new LatestChangedError(expectLatest, named, false);
@@ -139,9 +140,13 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
     return after;
   }
 
-  /** The number of running containers. */
+  /**
+   * The service's scale: its containers, a stopped or crashed one included, as `--scale` counts them. Counted
+   * running only, a container that died during an incident lowered the baseline a scale-up records, and the
+   * scale-down after it cut the service below its size.
+   */
   async scaling(): Promise<ScalingState> {
-    return { platform: 'compose', replicas: runningContainers(await this.containers()).length };
+    return { platform: 'compose', replicas: (await this.containers()).length };
   }
 
   /** `up --scale SERVICE=N --no-recreate` with the pin in effect, so running containers stay as they are. */

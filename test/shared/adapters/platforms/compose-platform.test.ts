@@ -15,6 +15,7 @@ import {
   appService,
   composeCli,
   composeUp,
+  docker,
   importAppImage,
   removeImages,
   removeProject,
@@ -150,6 +151,17 @@ describe('ComposePlatform against a real Docker daemon', () => {
     expect(released).toMatchObject({ ready: true, serving: `${repo}:v1` });
     expect(existsSync(pinFile)).toBe(false);
   });
+
+  it('reads its scale as compose counts it, a crashed container included, and brings that one back with --scale', async () => {
+    const worker = platform('worker');
+    const engine = new DockerEngine();
+    const [victim] = await engine.containers(project, 'worker');
+    await docker('kill', victim?.id ?? '');
+    expect((await engine.containers(project, 'worker')).filter((c) => c.state === 'running')).toHaveLength(2);
+    expect(await worker.scaling()).toEqual({ platform: 'compose', replicas: 3 });
+    await worker.scale({ platform: 'compose', replicas: 3 });
+    expect((await engine.containers(project, 'worker')).filter((c) => c.state === 'running')).toHaveLength(3);
+  }, 60_000);
 
   it('scales down with --scale, and restarts in place', async () => {
     const worker = platform('worker');
