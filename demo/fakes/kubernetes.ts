@@ -7,6 +7,30 @@ type Json = Record<string, any>;
 
 const REV = 'deployment.kubernetes.io/revision';
 
+/** The PATCH media types the API server accepts (json, merge, strategic merge, apply). */
+const PATCH_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+];
+
+/**
+ * 409 Conflict when a write names a `metadata.resourceVersion` the object no longer has: the API server's
+ * optimistic concurrency (API conventions, "Concurrency Control and Consistency"), for the scale subresource too,
+ * whose Scale carries its Deployment's version (`kubectl scale --resource-version`: "it is guaranteed that the
+ * precondition holds true when the scale is sent to the server").
+ */
+function conflict(r: RecordedRequest, object: Json, resource: string): FakeReply | undefined {
+  const wanted = (r.body as Json)?.metadata?.resourceVersion;
+  if (wanted === undefined || wanted === object.metadata.resourceVersion) return undefined;
+  return status(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${resource} "${object.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+  );
+}
+
 function status(code: number, reason: string, message: string): FakeReply {
   return { status: code, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code } };
 }
@@ -245,16 +269,20 @@ export class FakeKubernetes {
     if (oneHpa) {
       const h = this.hpas.find((x) => x.metadata.namespace === oneHpa[1] && x.metadata.name === oneHpa[2]);
       if (!h) return status(404, 'NotFound', `horizontalpodautoscalers "${oneHpa[2]}" not found`);
+      h.metadata.resourceVersion ??= '1';
       if (r.method === 'PATCH') {
         const type = String(r.headers['content-type'] ?? '');
         if (!type.startsWith('application/merge-patch+json')) {
           return status(415, 'UnsupportedMediaType', `this fake takes a merge patch for HPAs, got ${type}`);
         }
+        const stale = conflict(r, h, 'horizontalpodautoscalers.autoscaling');
+        if (stale) return stale;
         const min = (r.body as Json)?.spec?.minReplicas;
         if (!Number.isInteger(min) || min < 1 || min > h.spec.maxReplicas) {
           return status(422, 'Invalid', 'spec.minReplicas must be between 1 and spec.maxReplicas');
         }
         h.spec.minReplicas = min;
+        h.metadata.resourceVersion = String(Number(h.metadata.resourceVersion) + 1);
       }
       return { status: 200, body: h };
     }
@@ -286,10 +314,21 @@ export class FakeKubernetes {
     if (!m || !d) return status(404, 'NotFound', `${r.path} not found`);
     if (m[3]) {
       if (r.method === 'PATCH' || r.method === 'PUT') {
+        const type = String(r.headers['content-type'] ?? '');
+        if (r.method === 'PATCH' && !PATCH_TYPES.some((t) => type.startsWith(t))) {
+          return status(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`,
+          );
+        }
+        const stale = conflict(r, d, 'deployments.apps');
+        if (stale) return stale;
         const replicas = (r.body as Json)?.spec?.replicas;
         if (!Number.isInteger(replicas) || replicas < 0) return status(422, 'Invalid', 'spec.replicas must be >= 0');
         d.spec.replicas = replicas;
         d.metadata.generation += 1;
+        d.metadata.resourceVersion = String(Number(d.metadata.resourceVersion) + 1);
       }
       const selector = Object.entries(d.spec.selector.matchLabels)
         .map(([k, v]) => `${k}=${v}`)
@@ -299,7 +338,8 @@ export class FakeKubernetes {
         body: {
           apiVersion: 'autoscaling/v1',
           kind: 'Scale',
-          metadata: { name: m[2], namespace: m[1] },
+          // The Scale carries its Deployment's resourceVersion, and a write giving one is held to it.
+          metadata: { name: m[2], namespace: m[1], resourceVersion: d.metadata.resourceVersion },
           spec: { replicas: d.spec.replicas },
           status: { replicas: d.status.replicas, selector },
         },

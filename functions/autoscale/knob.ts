@@ -67,8 +67,10 @@ export function knobRequest(knob: Knob, value: number, state: ScalingState): Sca
     const field = kind === 'max' ? { max: value } : { min: value };
     return { platform: 'cloud-run', level: level === 'template' ? 'template' : 'service', ...field };
   }
+  // The versions of the read the decision was re-checked on: a concurrent change is refused, not overwritten.
   if (state.hpa && knob.id.startsWith('kubernetes:hpa:')) {
-    return { platform: 'kubernetes', hpa: state.hpa.name, min: value, max: state.hpa.max };
+    const version = state.hpa.version ? { version: state.hpa.version } : {};
+    return { platform: 'kubernetes', hpa: state.hpa.name, min: value, max: state.hpa.max, ...version };
   }
-  return { platform: 'kubernetes', replicas: value };
+  return { platform: 'kubernetes', replicas: value, ...(state.version ? { version: state.version } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { AutoscalingV2Api, ConfigurationOptions } from '@kubernetes/client-node';
-import { BadInputError } from '../../core/errors/index.js';
-import { wrapPlatformError } from './errors.js';
+import { BadInputError, httpStatusOf } from '../../core/errors/index.js';
+import { ConcurrentChangeError, wrapPlatformError } from './errors.js';
 import { loadKubernetesClient } from './kubernetes-client.js';
 import type { KubernetesPlatformOptions } from './kubernetes-platform.js';
 
@@ -33,8 +33,11 @@ export class KubernetesHpaClient {
     };
   }
 
-  /** Sets `spec.minReplicas` of HPA `name`; refuses values outside 1..`spec.maxReplicas` as the API would. */
-  async setMinReplicas(name: string, min: number, max: number): Promise<void> {
+  /**
+   * Sets `spec.minReplicas` of HPA `name`, on the HPA as read when `version` is given; refuses values outside
+   * 1..`spec.maxReplicas` as the API would.
+   */
+  async setMinReplicas(name: string, min: number, max: number, version?: string): Promise<void> {
     if (!Number.isInteger(min) || min < 1 || min > max) {
       throw new BadInputError(`HPA ${this.options.namespace}/${name}: minReplicas must be 1..${max}, got ${min}`);
     }
@@ -42,10 +45,21 @@ export class KubernetesHpaClient {
     try {
       // Writes are not retried: a timed-out PATCH may have landed; the caller re-reads instead.
       await clients.autoscaling.patchNamespacedHorizontalPodAutoscaler(
-        { name, namespace: this.options.namespace, body: { spec: { minReplicas: min } } },
+        {
+          name,
+          namespace: this.options.namespace,
+          // With the version read, a concurrent change of the HPA is refused (409), not overwritten.
+          body: { ...(version ? { metadata: { resourceVersion: version } } : {}), spec: { minReplicas: min } },
+        },
         clients.mergePatch,
       );
     } catch (error) {
+      if (version && httpStatusOf(error) === 409) {
+        throw new ConcurrentChangeError(
+          `HPA ${this.options.namespace}/${name} changed since it was read (resourceVersion ${version}): another change got there first`,
+          { version },
+        );
+      }
       throw wrapPlatformError(error, `setting minReplicas of HPA ${this.options.namespace}/${name}`);
     }
   }

@@ -1,7 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppsV1Api, AutoscalingV2Api, ConfigurationOptions, CoreV1Api } from '@kubernetes/client-node';
-import { BadInputError } from '../../core/errors/index.js';
-import { PlatformOperationError, PlatformTimeoutError, ServingChangedError, wrapPlatformError } from './errors.js';
+import { BadInputError, httpStatusOf } from '../../core/errors/index.js';
+import {
+  ConcurrentChangeError,
+  PlatformOperationError,
+  PlatformTimeoutError,
+  ServingChangedError,
+  wrapPlatformError,
+} from './errors.js';
 import { type KubernetesConnection, loadKubernetesClient } from './kubernetes-client.js';
 import { type K8sPod, restartedTemplate, toKubernetesHealth } from './kubernetes-health.js';
 import {
@@ -200,19 +206,24 @@ export class KubernetesPlatform implements ServicePlatform {
     return {
       platform: 'kubernetes',
       ...(scale.spec?.replicas === undefined ? {} : { replicas: scale.spec.replicas }),
+      ...(scale.metadata?.resourceVersion ? { version: scale.metadata.resourceVersion } : {}),
       ...(hpa?.spec
         ? {
             hpa: {
               name: hpa.metadata?.name ?? '',
               max: hpa.spec.maxReplicas,
               ...(hpa.spec.minReplicas === undefined ? {} : { min: hpa.spec.minReplicas }),
+              ...(hpa.metadata?.resourceVersion ? { version: hpa.metadata.resourceVersion } : {}),
             },
           }
         : {}),
     };
   }
 
-  /** Sets desired replicas through the scale subresource (merge patch). */
+  /**
+   * Sets desired replicas through the scale subresource (merge patch); with `change.version`, only on the
+   * Deployment as it was read (a 409 otherwise), so a concurrent `kubectl scale` is not overwritten.
+   */
   async scale(change: ScalingChange): Promise<ScalingState> {
     if (change.platform !== 'kubernetes') throw new BadInputError(`${this.target}: not a Kubernetes scaling change`);
     if (!Number.isInteger(change.replicas) || change.replicas < 0) {
@@ -223,10 +234,23 @@ export class KubernetesPlatform implements ServicePlatform {
     const clients = await this.api();
     try {
       await clients.apps.patchNamespacedDeploymentScale(
-        { name, namespace, body: { spec: { replicas: change.replicas } } },
+        {
+          name,
+          namespace,
+          body: {
+            ...(change.version ? { metadata: { resourceVersion: change.version } } : {}),
+            spec: { replicas: change.replicas },
+          },
+        },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch, clients.patchOptions as never),
       );
     } catch (error) {
+      if (change.version && httpStatusOf(error) === 409) {
+        throw new ConcurrentChangeError(
+          `${this.target}: its replicas changed since they were read (resourceVersion ${change.version}): another change got there first`,
+          { version: change.version },
+        );
+      }
       throw wrapPlatformError(error, `scaling ${this.target}`);
     }
     return this.scaling();

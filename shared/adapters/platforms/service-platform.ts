@@ -54,8 +54,10 @@ export interface ScalingState {
   template?: { min?: number; max?: number };
   /** Kubernetes: desired replicas from the scale subresource; compose: the service's containers. */
   replicas?: number;
-  /** Kubernetes: the HorizontalPodAutoscaler that manages this Deployment, if any. */
-  hpa?: { name: string; min?: number; max: number };
+  /** Kubernetes: the HorizontalPodAutoscaler that manages this Deployment, if any, and its resourceVersion. */
+  hpa?: { name: string; min?: number; max: number; version?: string };
+  /** Kubernetes: the resourceVersion of the scale read, which a change based on it carries as a precondition. */
+  version?: string;
   /** Cloud Run, after a template change: the revision it created and the share of traffic that revision gets. */
   reached?: { revision: string; percent: number };
 }
@@ -63,7 +65,12 @@ export interface ScalingState {
 /** A scaling change; only the given fields change. */
 export type ScalingChange =
   | { platform: 'cloud-run'; level: 'service' | 'template'; min?: number; max?: number }
-  | { platform: 'kubernetes'; replicas: number }
+  | {
+      platform: 'kubernetes';
+      replicas: number;
+      /** The resourceVersion the change is based on: the API server refuses it (409) if the Deployment changed since. */
+      version?: string;
+    }
   | { platform: 'compose'; replicas: number };
 
 /** Options of a mutation that waits for the platform to finish. */

@@ -62,7 +62,7 @@ describe('autoscale behind a real Alertmanager', () => {
   it('steps the Deployment up on the firing webhook and records the resolve', async () => {
     expect((await post()).status).toBe(200);
     const patch = await waitFor('the scale PATCH', () => h.k8s.server.find('PATCH', SCALE_PATCH)[0]);
-    expect(patch.body).toEqual({ spec: { replicas: 5 } });
+    expect(patch.body).toEqual({ metadata: { resourceVersion: expect.any(String) }, spec: { replicas: 5 } });
     expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
     expect(await h.state.keys(AutoscaleKeys.firingPrefix('backend'))).toHaveLength(1);
 

@@ -53,7 +53,7 @@ runAutoscaleSuite('Kubernetes, state in Redis (runbook 004)', async () => {
       const patches = scalePatches();
       expect(patches).toHaveLength(1);
       expect(patches[0]?.headers['content-type']).toMatch(/^application\/merge-patch\+json/);
-      expect(patches[0]?.body).toEqual({ spec: { replicas: 5 } });
+      expect(patches[0]?.body).toEqual({ metadata: { resourceVersion: expect.any(String) }, spec: { replicas: 5 } });
     },
     close: h.stop,
   };
@@ -169,6 +169,28 @@ describe('autoscale through an incident longer than down.staleAfter', () => {
       const held = await h.invoke(sweep());
       expect(held.summary).not.toMatch(/down/);
       expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
+    } finally {
+      await h.stop();
+    }
+  }, 30_000);
+});
+
+describe('autoscale against a concurrent kubectl scale', () => {
+  it('does not overwrite replicas someone set between its re-read and its write', async () => {
+    const h = await autoscaleHarness();
+    try {
+      // `kubectl scale --replicas=8` lands just before autoscale's PATCH reaches the API server.
+      h.k8s.server.listeners.push((r) => {
+        const d = h.k8s.deployments.get('shop/backend');
+        if (r.method !== 'PATCH' || !/\/scale$/.test(r.path) || !d) return;
+        d.spec.replicas = 8;
+        d.metadata.resourceVersion = String(Number(d.metadata.resourceVersion) + 1);
+        h.k8s.server.listeners.length = 0;
+      });
+      const envelope = await h.invoke(alert('BackendSlow', 'kc1', 'firing', backend));
+      expect(envelope.summary).toMatch(/another change got there first/);
+      expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(8);
+      expect(await h.state.get(AutoscaleKeys.scale('backend'))).toBeUndefined();
     } finally {
       await h.stop();
     }

@@ -126,6 +126,7 @@ describe('KubernetesPlatform', () => {
     await expect(platform.scaling()).resolves.toEqual({
       platform: 'kubernetes',
       replicas: 2,
+      version: '1',
       hpa: { name: 'backend-hpa', min: 2, max: 8 },
     });
   });
@@ -136,5 +137,15 @@ describe('KubernetesPlatform', () => {
     expect(patch?.headers['content-type']).toMatch(/^application\/merge-patch\+json/);
     expect(patch?.body).toEqual({ spec: { replicas: 5 } });
     expect(state.replicas).toBe(5);
+  });
+
+  it('refuses to overwrite replicas someone changed since the read the change is based on', async () => {
+    const read = await platform.scaling();
+    // kubectl scale --replicas=8 lands in between.
+    await platform.scale({ platform: 'kubernetes', replicas: 8 });
+    await expect(platform.scale({ platform: 'kubernetes', replicas: 5, version: read.version })).rejects.toMatchObject({
+      kind: 'locked',
+    });
+    expect((await platform.scaling()).replicas).toBe(8);
   });
 });
