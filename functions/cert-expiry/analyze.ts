@@ -32,8 +32,21 @@ function sansOf(cert: ParsedCert): string[] {
   return text ? text.split(/,\s*/).filter((s) => s !== '') : [];
 }
 
+// Names only from subjectAltName, never the subject's CN: browsers, Go (1.15+) and Python refuse a certificate
+// that names its host only there (RFC 6125 §6.4.4 lets a client that finds DNS-IDs ignore the CN).
 function matchesName(cert: ParsedCert, servername: string): boolean {
-  return isIP(servername) ? cert.x509.checkIP(servername) !== undefined : cert.x509.checkHost(servername) !== undefined;
+  return isIP(servername)
+    ? cert.x509.checkIP(servername) !== undefined
+    : cert.x509.checkHost(servername, { subject: 'never' }) !== undefined;
+}
+
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+
+/** Whether the leaf may serve TLS: no extended key usage, or one naming serverAuth (or any), as OpenSSL checks. */
+function servesTls(cert: ParsedCert): boolean {
+  const usages = cert.x509.keyUsage;
+  return usages === undefined || usages.includes(SERVER_AUTH) || usages.includes(ANY_EXTENDED_KEY_USAGE);
 }
 
 /** An item with nothing known but why the probe failed, or why there was none (`not-probed`). */
@@ -89,7 +102,8 @@ export function analyzeProbe(target: Target, address: string, probe: ProbeResult
   judgeLeafExpiry(findings, leaf.notBefore, leaf.notAfter, now, thresholds);
   judgeChainExpiry(findings, above, now, thresholds);
   if (!matchesName(leaf, target.servername)) addFinding(findings, 'hostname-mismatch', 'critical');
-  if (!chain.trusted) addFinding(findings, 'untrusted', 'critical');
+  const purpose = servesTls(leaf) ? undefined : 'INVALID_PURPOSE';
+  if (!chain.trusted || purpose) addFinding(findings, 'untrusted', 'critical');
   if (chain.selfSigned) addFinding(findings, 'self-signed', 'critical');
   if (chain.certs.some((c) => isWeakKey(c.keyType, c.keyBits))) addFinding(findings, 'weak-key', 'warn');
   // The anchor's self-signature is never checked by clients, so only certificates below it count.
@@ -113,7 +127,7 @@ export function analyzeProbe(target: Target, address: string, probe: ProbeResult
     protocol: probe.protocol,
     fingerprint: leaf.fingerprint,
     trusted: chain.trusted,
-    authorizationError: verificationError(chain.error, findings),
+    authorizationError: verificationError(chain.error ?? purpose, findings),
     problems: problemList(findings),
   };
 }

@@ -102,6 +102,9 @@ export function buildChain(
     const candidates = [...rest, ...rootsNamed(store, tip.issuerKey)];
     for (const candidate of candidates) {
       if (inPath(path, candidate)) continue;
+      // Only a CA issues (basicConstraints CA:TRUE), as OpenSSL's path check demands; a trusted root counts as
+      // one whatever it says (old v1 roots carry no extensions).
+      if (!candidate.x509.ca && !isAnchor(store, candidate)) continue;
       if (issued(tip, candidate, cache)) extend([...path, candidate]);
     }
   };

@@ -7,10 +7,14 @@ function label(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+const unqualified = (name: string) => (name.length > 1 && name.endsWith('.') ? name.slice(0, -1) : name);
+
 /** Every configured endpoint with its defaults resolved. */
 export function targetsOf(section: Certificates): Target[] {
   return section.endpoints.map((e) => {
-    const servername = 'servername' in e && e.servername ? e.servername : e.host;
+    // A fully qualified name's trailing dot is no part of the name a certificate carries nor of SNI (RFC 6066
+    // §3: "without a trailing dot"); Node's own client drops it too.
+    const servername = unqualified('servername' in e && e.servername ? e.servername : e.host);
     const caFiles = [section.caFile, 'caFile' in e ? e.caFile : undefined].filter((f): f is string => !!f);
     return {
       endpoint: label(e.host, e.port),

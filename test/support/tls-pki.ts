@@ -32,6 +32,8 @@ export interface IssueSpec {
   ca?: boolean;
   sans?: string[];
   md?: 'sha256' | 'sha1';
+  /** Extension lines in place of the usual CA or server ones (basicConstraints, keyUsage, extendedKeyUsage). */
+  extensions?: string[];
 }
 
 function stamp(date: Date): string {
@@ -86,13 +88,15 @@ export class TestPki {
     const csr = join(this.dir, `${spec.name}.csr`);
     const out = join(this.dir, `${spec.name}.pem`);
     const ext = join(this.dir, `${spec.name}.ext`);
-    const lines = spec.ca
-      ? ['basicConstraints = critical,CA:TRUE', 'keyUsage = critical,keyCertSign,cRLSign']
-      : [
-          'basicConstraints = CA:FALSE',
-          'keyUsage = critical,digitalSignature,keyEncipherment',
-          'extendedKeyUsage = serverAuth',
-        ];
+    const lines = spec.extensions
+      ? [...spec.extensions]
+      : spec.ca
+        ? ['basicConstraints = critical,CA:TRUE', 'keyUsage = critical,keyCertSign,cRLSign']
+        : [
+            'basicConstraints = CA:FALSE',
+            'keyUsage = critical,digitalSignature,keyEncipherment',
+            'extendedKeyUsage = serverAuth',
+          ];
     lines.push('subjectKeyIdentifier = hash');
     if (spec.issuer) lines.push('authorityKeyIdentifier = keyid');
     if (spec.sans?.length) lines.push(`subjectAltName = ${spec.sans.join(',')}`);

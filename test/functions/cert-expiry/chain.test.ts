@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeProbe } from '../../../functions/cert-expiry/analyze.js';
 import { buildChain, MAX_STEPS } from '../../../functions/cert-expiry/chain.js';
 import { buildTrustStore, type ParsedCert, parseCert } from '../../../functions/cert-expiry/trust.js';
 import { type TestCert, TestPki } from '../../support/tls-pki.js';
@@ -72,5 +73,89 @@ describe('buildChain', () => {
     expect(chain.certs).toHaveLength(2);
     // One signature check per pair at most: the leaf against each CA, and each CA against the others.
     expect(issued.size).toBeLessThanOrEqual(15 + 15 * 14);
+  });
+
+  it('does not let a certificate that is not a CA issue one, though its signature checks out', () => {
+    const notCa = pki.issue({
+      name: 'not-ca',
+      cn: 'Not A CA',
+      key: pki.key('not-ca'),
+      issuer: root,
+      fromDays: -10,
+      toDays: 365,
+      extensions: ['basicConstraints = CA:FALSE'],
+    });
+    const below = pki.issue({
+      name: 'below-not-ca',
+      cn: 'api.example',
+      key: pki.key('below-not-ca'),
+      issuer: notCa,
+      fromDays: -1,
+      toDays: 90,
+      sans: ['DNS:api.example'],
+    });
+    expect(buildChain([parsed(below), parsed(notCa)], store, new Date(), new Map())).toMatchObject({ trusted: false });
+  });
+});
+
+describe('judging a leaf as clients do', () => {
+  const root = pki.issue({
+    name: 'judge-root',
+    cn: 'Judge Root',
+    key: pki.key('judge-root'),
+    fromDays: -10,
+    toDays: 3650,
+    ca: true,
+  });
+  const store = buildTrustStore([root.pem]);
+  const leafWith = (name: string, extensions: string[], sans?: string[]) =>
+    pki.issue({
+      name,
+      cn: 'api.example.com',
+      key: pki.key(name),
+      issuer: root,
+      fromDays: -1,
+      toDays: 90,
+      extensions: [
+        'basicConstraints = CA:FALSE',
+        'keyUsage = critical,digitalSignature,keyEncipherment',
+        ...extensions,
+      ],
+      ...(sans ? { sans } : {}),
+    });
+  const judge = (leaf: TestCert) =>
+    analyzeProbe(
+      {
+        endpoint: 'api.example.com:443',
+        host: 'api.example.com',
+        port: 443,
+        servername: 'api.example.com',
+        protocol: 'tls',
+        caFiles: [],
+      },
+      '127.0.0.1',
+      { ok: true, chain: [new X509Certificate(leaf.pem)], protocol: 'TLSv1.3' },
+      {
+        now: new Date(),
+        thresholds: { warnDays: 30, criticalDays: 7 },
+        store,
+        cache: new Map(),
+        chains: new WeakMap(),
+        parsed: new Map(),
+      } as never,
+    );
+
+  it('takes the names from subjectAltName only: a certificate naming its host only in the CN is a mismatch', () => {
+    const cnOnly = judge(leafWith('cn-only', ['extendedKeyUsage = serverAuth']));
+    expect(cnOnly).toMatchObject({ status: 'critical', authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    expect(JSON.stringify(cnOnly.problems)).toContain('hostname-mismatch');
+    expect(judge(leafWith('san', ['extendedKeyUsage = serverAuth'], ['DNS:api.example.com'])).status).toBe('ok');
+  });
+
+  it('refuses a leaf whose extended key usage leaves out serverAuth, as a client verifying its purpose does', () => {
+    const clientOnly = judge(leafWith('client-only', ['extendedKeyUsage = clientAuth'], ['DNS:api.example.com']));
+    expect(clientOnly).toMatchObject({ status: 'critical', trusted: true, authorizationError: 'INVALID_PURPOSE' });
+    expect(JSON.stringify(clientOnly.problems)).toContain('untrusted');
+    expect(judge(leafWith('no-eku', [], ['DNS:api.example.com'])).status).toBe('ok');
   });
 });

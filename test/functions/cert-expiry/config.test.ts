@@ -73,6 +73,13 @@ describe('CertificatesSchema', () => {
   });
 });
 
+describe('targetsOf', () => {
+  it('sends and checks a fully qualified name without its trailing dot', () => {
+    const [target] = targetsOf(CertificatesSchema.parse({ endpoints: ['api.example.com.:443'] }));
+    expect(target).toMatchObject({ host: 'api.example.com.', servername: 'api.example.com' });
+  });
+});
+
 describe('selectTargets', () => {
   const targets = targetsOf(
     CertificatesSchema.parse({
