@@ -6,6 +6,7 @@ import type { Context } from '../../shared/core/run/index.js';
 import type { AutoscalePolicy } from './config.js';
 import { type Knob, knobRequest, readKnob } from './knob.js';
 import { ALERTS_MAX, AutoscaleKeys, RECORD_TTL_MS, type ScaleRecord } from './state-keys.js';
+import { readSignals } from './track.js';
 
 /** One guarded scaling change. */
 export interface ScalePlan {
@@ -93,6 +94,12 @@ export async function applyScale(
           applied: false,
           reason: `${fresh.label} is now ${fresh.value}, not ${before}: another change got there first`,
         };
+      }
+      if (plan.action === 'scale-down') {
+        // The trail was read before the lock: an alert that came in since, held by this lock or by the step it
+        // already took, fires now, and scaling down under it would leave the service short for the incident.
+        const { firing } = await readSignals(ctx, plan.service);
+        if (firing > 0) return { applied: false, reason: `${firing} alert(s) fire now: no step down` };
       }
       if (plan.afterwards === 'track') {
         // The baseline is on record before the platform is touched: a crash mid-change still finds its way down.

@@ -196,3 +196,26 @@ describe('autoscale against a concurrent kubectl scale', () => {
     }
   }, 30_000);
 });
+
+describe('autoscale sweeping while an alert comes in', () => {
+  it('does not step down under an alert that started firing after the sweep read the trail', async () => {
+    const h = await autoscaleHarness();
+    try {
+      await h.invoke(alert('BackendSlow', 'first', 'firing', backend));
+      await h.invoke(alert('BackendSlow', 'first', 'resolved', backend));
+      h.advance(31 * MINUTE);
+      // A new alert is recorded just as the sweep, having decided to step down, re-reads the scale under its lock.
+      let reads = 0;
+      h.k8s.server.listeners.push((r) => {
+        if (r.method !== 'GET' || !/\/deployments\/backend\/scale$/.test(r.path) || ++reads !== 2) return;
+        void h.state.put(AutoscaleKeys.firing('backend', 'second'), { name: 'BackendSlow', seenAt: '' }, 3_600_000);
+      });
+      const swept = await h.invoke(sweep());
+      expect(swept.actions).toMatchObject([{ action: 'scale-down', status: 'unchanged' }]);
+      expect(JSON.stringify(swept.actions)).toContain('alert(s) fire now');
+      expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
+    } finally {
+      await h.stop();
+    }
+  }, 30_000);
+});
