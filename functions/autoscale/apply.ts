@@ -121,13 +121,23 @@ export async function applyScale(
       try {
         ({ reached } = await platform.apply(knobRequest(fresh, plan.to, state), { signal: ctx.signal }));
       } catch (error) {
-        if (await landed(platform, plan)) {
+        const now = await readBack(platform, plan);
+        if (now === plan.to) {
           // The change is in place though the call failed (its answer lost, a read-back that erred): it happened,
           // so it is recorded, audited and cooled down as done; failing it would have a redelivery step again.
           const stateError = await finish();
           return { applied: true, platformError: errorMessage(error), ...(stateError ? { stateError } : {}) };
         }
-        if (plan.afterwards === 'track') await restore().catch(() => undefined);
+        if (plan.afterwards === 'track') {
+          // Part of it landed (compose started some of the containers asked for): the record keeps what runs now,
+          // so the scale-down still finds its way back to the baseline; otherwise it is put back as it was.
+          // Only a value between the two is this change's part; any other is someone else's (a concurrent scale).
+          const partial =
+            now !== undefined && (now - before) * (plan.to - now) > 0
+              ? ctx.state.put(key, { ...(plan.record ?? {}), ...partialRecord(plan, now, ctx.now()) }, RECORD_TTL_MS)
+              : restore();
+          await partial.catch(() => undefined);
+        }
         throw error;
       }
       const stateError = await finish();
@@ -142,11 +152,25 @@ export async function applyScale(
   );
 }
 
-async function landed(platform: ScalingPlatform, plan: ScalePlan): Promise<boolean> {
+/** The knob's value read back after a failed call; undefined when it cannot be read or is another knob now. */
+async function readBack(platform: ScalingPlatform, plan: ScalePlan): Promise<number | undefined> {
   try {
     const again = readKnob(await platform.scaling(), plan.shape);
-    return !('error' in again) && again.id === plan.knob.id && again.value === plan.to;
+    return 'error' in again || again.id !== plan.knob.id ? undefined : again.value;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** The record of a scale-up that landed only in part: at the value that runs now, the baseline as planned. */
+function partialRecord(plan: ScalePlan, value: number, now: Date): ScaleRecord {
+  return {
+    service: plan.service,
+    knob: plan.knob.id,
+    baseline: plan.baseline,
+    applied: value,
+    appliedAt: now.toISOString(),
+    policy: plan.policyName,
+    alerts: [...(plan.record?.alerts ?? []), ...plan.alerts].slice(-ALERTS_MAX),
+  };
 }

@@ -219,3 +219,28 @@ describe('autoscale sweeping while an alert comes in', () => {
     }
   }, 30_000);
 });
+
+describe('autoscale when a step lands in part', () => {
+  it('keeps a record at the value that runs now, so the scale-down still comes back to the baseline', async () => {
+    const h = await autoscaleHarness();
+    try {
+      // The platform takes the service to 4 of the 5 asked for, then fails the call (as compose does when one of
+      // the new containers does not come up).
+      h.k8s.server.listeners.push((r) => {
+        const d = h.k8s.deployments.get('shop/backend');
+        if (r.method !== 'PATCH' || !/\/scale$/.test(r.path) || !d) return;
+        d.spec.replicas = 4;
+        h.k8s.server.listeners.length = 0;
+      });
+      h.k8s.server.failNext('PATCH', /\/deployments\/backend\/scale$/, { status: 500, body: { message: 'boom' } });
+      const up = await h.invoke(alert('BackendSlow', 'part', 'firing', backend));
+      expect(up.outcome).not.toBe('ok');
+      expect(await h.state.get(AutoscaleKeys.scale('backend'))).toMatchObject({ baseline: 3, applied: 4 });
+      await h.invoke(alert('BackendSlow', 'part', 'resolved', backend));
+      h.advance(31 * MINUTE);
+      expect((await h.invoke(sweep())).summary).toBe('backend: down 4 → 3');
+    } finally {
+      await h.stop();
+    }
+  }, 30_000);
+});
