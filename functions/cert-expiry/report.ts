@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Notification } from '../../shared/core/notify/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
@@ -71,26 +70,28 @@ export function findingsOf(items: CertItem[]): Finding[] {
   return [...byKey.values()];
 }
 
+/** The dedupKey of the open incident of a severity: each day's report joins it, and a clean run resolves it. */
+export const incidentKey = (severity: Finding['severity']) => `certExpiry:${severity}`;
+
+/** Where the state store remembers that an incident of a severity is open (so a clean run resolves it). */
+const openKey = (severity: Finding['severity']) => `certExpiry:open:${severity}`;
+const OPEN_TTL_MS = 90 * 86_400_000;
+
 /** The claim key that makes a finding notify once per endpoint, problem and day. */
 export function claimKey(finding: Finding, day: string): string {
   return `certExpiry:notified:${day}:${finding.endpoint}:${finding.problem}`;
 }
 
 /** One message for every finding of a severity, naming each endpoint. */
-export function buildNotification(
-  severity: Finding['severity'],
-  findings: Finding[],
-  day: string,
-  note?: string,
-): Notification {
+export function buildNotification(severity: Finding['severity'], findings: Finding[], note?: string): Notification {
   const lines = findings.map((f) => `- ${f.endpoint} (${f.addresses.join(', ')}): ${f.problem}: ${f.detail}`);
   const endpoints = new Set(findings.map((f) => f.endpoint));
-  const digest = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
   return {
     severity,
     title: `certExpiry: ${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'} ${severity}`,
     text: [...lines, ...(note ? ['', note] : [])].join('\n'),
-    dedupKey: `certExpiry:${severity}:${day}:${digest}`,
+    // One incident per severity (PagerDuty groups by it) that the first clean full run resolves.
+    dedupKey: incidentKey(severity),
     fields: { endpoints: endpoints.size, findings: findings.length },
     function: 'certExpiry',
   };
@@ -100,6 +101,8 @@ export function buildNotification(
 export interface NotifyReport {
   sent: number;
   suppressed: number;
+  /** Incidents a clean full run resolved. */
+  resolved?: number;
   stateNote?: string;
 }
 
@@ -110,12 +113,14 @@ export interface NotifyReport {
 export async function notifyFindings(
   ctx: Pick<Context, 'state' | 'stateAvailable' | 'notify' | 'now'>,
   items: CertItem[],
+  options: { complete?: boolean } = {},
 ): Promise<NotifyReport> {
   const day = ctx.now().toISOString().slice(0, 10);
   const fresh: { finding: Finding; key?: string }[] = [];
   let suppressed = 0;
   let stateNote = ctx.stateAvailable ? undefined : 'State store unavailable: repeats of today are not suppressed.';
-  for (const finding of findingsOf(items)) {
+  const findings = findingsOf(items);
+  for (const finding of findings) {
     if (stateNote) {
       fresh.push({ finding });
       continue;
@@ -137,15 +142,43 @@ export async function notifyFindings(
     const notification = buildNotification(
       severity,
       group.map((g) => g.finding),
-      day,
       stateNote,
     );
     const deliveries = await ctx.notify(notification);
-    if (deliveries.some((d) => d.ok)) sent++;
+    if (deliveries.some((d) => d.ok)) {
+      sent++;
+      if (!stateNote) await ctx.state.put(openKey(severity), day, OPEN_TTL_MS).catch(() => undefined);
+    }
     if (deliveries.length > 0 && deliveries.every((d) => !d.ok)) {
       // A failed unclaim only delays the retry to tomorrow's key, so it must not hide the delivery report.
       for (const { key } of group) if (key) await ctx.state.unclaim(key).catch(() => undefined);
     }
   }
-  return { sent, suppressed, ...(stateNote ? { stateNote } : {}) };
+  // A run over every endpoint with nothing left of a severity resolves its open incident; one over some of
+  // them (a request naming endpoints) cannot tell the others are clean.
+  const resolved = options.complete && !stateNote ? await resolveCleared(ctx, findings) : 0;
+  return { sent, suppressed, ...(resolved > 0 ? { resolved } : {}), ...(stateNote ? { stateNote } : {}) };
+}
+
+/** Resolves the incident of each severity no finding has any more; kept open when the resolve reached no one. */
+async function resolveCleared(ctx: Pick<Context, 'state' | 'notify'>, findings: readonly Finding[]): Promise<number> {
+  let resolved = 0;
+  for (const severity of ['critical', 'warning'] as const) {
+    if (findings.some((f) => f.severity === severity)) continue;
+    const since = await ctx.state.get<string>(openKey(severity)).catch(() => undefined);
+    if (since === undefined) continue;
+    const deliveries = await ctx.notify({
+      severity: 'info',
+      title: `certExpiry: no endpoint ${severity} any more`,
+      text: `Every endpoint checked is clear of ${severity} problems, open since ${since}.`,
+      dedupKey: incidentKey(severity),
+      resolve: true,
+      function: 'certExpiry',
+    });
+    if (deliveries.length === 0 || deliveries.some((d) => d.ok)) {
+      await ctx.state.delete(openKey(severity)).catch(() => undefined);
+      resolved++;
+    }
+  }
+  return resolved;
 }

@@ -6,6 +6,7 @@ import type { Certificates } from './config.js';
 import type { CertExpiryDeps } from './deps.js';
 import { gaugeSeries } from './gauge.js';
 import { notifyFindings, summarize } from './report.js';
+import { targetsOf } from './targets.js';
 import type { CertItem, Target } from './types.js';
 
 /** Probes `targets`: the work of a run or of one of its shards. */
@@ -46,7 +47,10 @@ export async function reportCertificates(
 ): Promise<RunResult<CertItem>> {
   const section = ctx.config.certificates;
   const { outcome, summary } = summarize(items);
-  const notified = await notifyFindings(ctx, items);
+  // Every configured endpoint checked (no request naming some): a severity with nothing left is resolved.
+  const checked = new Set(items.map((i) => i.endpoint));
+  const complete = targetsOf(section).every((t) => checked.has(t.endpoint));
+  const notified = await notifyFindings(ctx, items, { complete });
   ctx.log.info('certExpiry notifications', { ...notified });
   const gauge = section.gauge ? await recordGauge(ctx, deps, items, section.gauge, section.timeout) : undefined;
   return { outcome, summary, items, extra: { notified, ...(gauge ? { gauge } : {}) } };

@@ -118,6 +118,31 @@ describe('certExpiry progress', () => {
     expect(notifier.sent).toHaveLength(4);
   });
 
+  it('resolves the incident of a severity once a run over every endpoint finds none of it', async () => {
+    const notifier = new RecordingNotifier();
+    const state = new MemoryStateStore();
+    await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
+    expect(notifier.sent.map((m) => m.dedupKey)).toEqual(['certExpiry:critical', 'certExpiry:warning']);
+    // Renewed and repaired: only the healthy endpoint is left to check, and nothing is found.
+    const ok = estate.certificates?.endpoints[0];
+    const healthy = EstateSchema.parse({
+      certificates: {
+        caFile: fx.caFile,
+        timeout: '1s',
+        endpoints: [{ host: 'ok.test.local', address: '127.0.0.1', port: ok?.port }],
+      },
+    });
+    // A request naming endpoints cannot tell the others are clean: nothing is resolved.
+    await runForTest(certExpiry, manual({ endpoints: ['ok.test.local'] }), { estate, state, notifier, now: () => NOW });
+    expect(notifier.sent.filter((m) => m.resolve)).toEqual([]);
+    const { envelope } = await runForTest(certExpiry, manual(), { estate: healthy, state, notifier, now: () => NOW });
+    const resolves = notifier.sent.filter((m) => m.resolve);
+    expect(resolves.map((m) => m.dedupKey)).toEqual(['certExpiry:critical', 'certExpiry:warning']);
+    expect(envelope.notified).toMatchObject({ resolved: 2 });
+    await runForTest(certExpiry, manual(), { estate: healthy, state, notifier, now: () => NOW });
+    expect(notifier.sent.filter((m) => m.resolve)).toHaveLength(2);
+  });
+
   it('still notifies without a state store and says repeats are not suppressed', async () => {
     const notifier = new RecordingNotifier();
     const { envelope } = await runForTest(certExpiry, manual(), {

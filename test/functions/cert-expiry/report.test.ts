@@ -95,19 +95,19 @@ describe('findingsOf', () => {
 });
 
 describe('buildNotification', () => {
-  it('names every endpoint in one message whose dedupKey follows its content', () => {
+  it('names every endpoint in one message under the one incident key of its severity', () => {
     const findings = findingsOf([
       item({ status: 'critical', problems: ['expired'] }),
       item({ endpoint: 'b:443', status: 'critical', problems: ['hostname-mismatch'] }),
     ]);
-    const one = buildNotification('critical', findings, '2026-06-01');
-    const other = buildNotification('critical', findings.slice(0, 1), '2026-06-01');
+    const one = buildNotification('critical', findings);
+    const other = buildNotification('critical', findings.slice(0, 1));
     expect(one.title).toBe('certExpiry: 2 endpoints critical');
     expect(one.text.split('\n')).toEqual([
       '- api.example.com:443 (192.0.2.1): expired: 200 days left, notAfter 2027-01-01T00:00:00.000Z',
       '- b:443 (192.0.2.1): hostname-mismatch: certificate for DNS:api.example.com',
     ]);
-    expect(one.dedupKey).not.toBe(other.dedupKey);
+    expect([one.dedupKey, other.dedupKey]).toEqual(['certExpiry:critical', 'certExpiry:critical']);
     expect(claimKey(findings[0]!, '2026-06-01')).toBe('certExpiry:notified:2026-06-01:api.example.com:443:expired');
   });
 });
