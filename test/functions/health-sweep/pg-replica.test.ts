@@ -15,6 +15,20 @@ const sweep = (role?: string) =>
     health: { checks: [{ name: 'replica', kind: 'postgres', url: replicaUrl(role), maxLag: '30s' }] },
   }).invoke();
 
+/** The rows of one query on the replica (port) or the primary. */
+async function rowsOn(port: number, sql: string): Promise<Record<string, unknown>[]> {
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const db = await connectPostgres(url, { connectTimeoutMs: 5_000, queryTimeoutMs: 5_000 });
+  try {
+    return (await db.query(sql)).rows as Record<string, unknown>[];
+  } finally {
+    await db.end();
+  }
+}
+
+const receivers = async () =>
+  Number((await rowsOn(pair.replicaPort, 'SELECT count(*)::int AS n FROM pg_stat_wal_receiver'))[0]?.n);
+
 async function until(what: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await what())) {
@@ -25,50 +39,23 @@ async function until(what: () => Promise<boolean>, ms = 20_000): Promise<void> {
 
 describe('healthSweep on a PostgreSQL streaming replica', () => {
   it('reads no lag from a replica in step with its primary', async () => {
-    await until(async () => {
-      const db = await connectPostgres(replicaUrl(), { connectTimeoutMs: 5_000, queryTimeoutMs: 5_000 });
-      try {
-        return (await db.query('SELECT count(*)::int AS n FROM pg_stat_wal_receiver')).rows[0]?.n === 1;
-      } finally {
-        await db.end();
-      }
-    });
+    await until(async () => (await receivers()) === 1);
     const items = itemsOf(await sweep());
     expect(items.replica).toMatchObject({ status: 'ok', detail: expect.stringMatching(/replica lag 0s/) });
   });
 
   it('reads the same as a role without pg_read_all_stats, which sees the receiver but not its details', async () => {
-    const primary = await connectPostgres(`postgres://postgres@127.0.0.1:${pair.primaryPort}/postgres`, {
-      connectTimeoutMs: 5_000,
-      queryTimeoutMs: 5_000,
-    });
-    try {
-      await primary.query('CREATE ROLE opsfn_check LOGIN');
-    } finally {
-      await primary.end();
-    }
-    await until(async () => {
-      const db = await connectPostgres(replicaUrl(), { connectTimeoutMs: 5_000, queryTimeoutMs: 5_000 });
-      try {
-        return (await db.query("SELECT 1 FROM pg_roles WHERE rolname = 'opsfn_check'")).rows.length === 1;
-      } finally {
-        await db.end();
-      }
-    });
+    await rowsOn(pair.primaryPort, 'CREATE ROLE opsfn_check LOGIN');
+    await until(
+      async () => (await rowsOn(pair.replicaPort, "SELECT 1 FROM pg_roles WHERE rolname = 'opsfn_check'")).length === 1,
+    );
     const items = itemsOf(await sweep('opsfn_check'));
     expect(items.replica).toMatchObject({ status: 'ok', detail: expect.stringMatching(/replica lag 0s/) });
   });
 
   it('fails a replica whose primary is gone, though what it received is all replayed', async () => {
     pair.stopPrimary();
-    await until(async () => {
-      const db = await connectPostgres(replicaUrl(), { connectTimeoutMs: 5_000, queryTimeoutMs: 5_000 });
-      try {
-        return (await db.query('SELECT count(*)::int AS n FROM pg_stat_wal_receiver')).rows[0]?.n === 0;
-      } finally {
-        await db.end();
-      }
-    });
+    await until(async () => (await receivers()) === 0);
     const items = itemsOf(await sweep());
     expect(items.replica).toMatchObject({ status: 'fail', detail: expect.stringMatching(/replication stopped/) });
   });

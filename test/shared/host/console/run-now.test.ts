@@ -24,17 +24,22 @@ function acting(real: string[]) {
   });
 }
 
+/** A runtime over memory state running `acting`, and the run-now context of a signed-in caller. */
+async function signedIn() {
+  const real: string[] = [];
+  const state = new MemoryStateStore();
+  const runtime = await createRuntime({
+    config: testEstate(),
+    functions: [acting(real)],
+    state,
+    logSink: captureLogs().sink,
+  });
+  return { real, state, runtime, ctx: { runtime, caller: 'token:alice', may: () => true } };
+}
+
 describe("the console's run now", () => {
   it('runs a dry run for real once, however many requests come at once', async () => {
-    const real: string[] = [];
-    const state = new MemoryStateStore();
-    const runtime = await createRuntime({
-      config: testEstate(),
-      functions: [acting(real)],
-      state,
-      logSink: captureLogs().sink,
-    });
-    const ctx = { runtime, caller: 'token:alice', may: () => true };
+    const { real, ctx } = await signedIn();
     const dry = await runNow(ctx, { function: 'act', mode: 'dry-run', payload: '{}' });
     const after = dry.split('/').pop() as string;
     const results = await Promise.allSettled([1, 2, 3].map(() => runNow(ctx, { function: 'act', mode: 'run', after })));
@@ -46,15 +51,7 @@ describe("the console's run now", () => {
   });
 
   it('does not store a real run a shutdown interrupted for the next start: the person saw it fail', async () => {
-    const real: string[] = [];
-    const state = new MemoryStateStore();
-    const runtime = await createRuntime({
-      config: testEstate(),
-      functions: [acting(real)],
-      state,
-      logSink: captureLogs().sink,
-    });
-    const ctx = { runtime, caller: 'token:alice', may: () => true };
+    const { real, state, runtime, ctx } = await signedIn();
     const dry = await runNow(ctx, { function: 'act', mode: 'dry-run', payload: '{"wait":true}' });
     const running = runNow(ctx, { function: 'act', mode: 'run', after: dry.split('/').pop() as string });
     while (real.length === 0) await new Promise((r) => setTimeout(r, 5));
