@@ -36,22 +36,29 @@ const keyOf = (dedupKey: string) => (dedupKey.length > 200 ? hashed(dedupKey) : 
  */
 const kindOf = (message: Notification) => hashed(`${message.severity}\n${message.title}`).slice(0, 16);
 
+const triggerKey = (channel: string, dedupKey: string, kind: string) =>
+  `notify:sent:${channel}:trigger:${keyOf(dedupKey)}:${kind}`;
+
 function markKey(channel: string, message: Notification, dedupKey: string): string {
   return message.resolve
     ? `notify:sent:${channel}:resolve:${keyOf(dedupKey)}`
-    : `notify:sent:${channel}:trigger:${keyOf(dedupKey)}:${kindOf(message)}`;
+    : triggerKey(channel, dedupKey, kindOf(message));
 }
 
 /** The triggers a channel delivered under one dedupKey: their kinds, so a resolve can clear every one. */
 const carriedKey = (channel: string, dedupKey: string) => `notify:carried:${channel}:${keyOf(dedupKey)}`;
 
 /**
+ * How long a channel is known to carry an incident, whatever the repeat window: an outage of days must still
+ * have its resolve reach the pager that opened it.
+ */
+const CARRIED_TTL_MS = 30 * 86_400_000;
+
+/**
  * Delivery marks kept in the state store for `ttlMs`; messages without a dedupKey are never skipped, and when the
  * store fails the message is delivered anyway.
  */
 export function createDeliveryMarks(state: StateStore, ttlMs: number): DeliveryMarks {
-  const triggerKey = (channel: string, dedupKey: string, kind: string) =>
-    `notify:sent:${channel}:trigger:${keyOf(dedupKey)}:${kind}`;
   return {
     async claim(channel, message) {
       if (message.dedupKey === undefined) return true;
@@ -75,7 +82,7 @@ export function createDeliveryMarks(state: StateStore, ttlMs: number): DeliveryM
       const kinds = (await bounded(state.get<string[]>(carried), undefined)) ?? [];
       const kind = kindOf(message);
       const next = [...kinds.filter((k) => k !== kind), kind].slice(-MAX_KINDS);
-      await bounded(state.put(carried, next, ttlMs), undefined);
+      await bounded(state.put(carried, next, Math.max(ttlMs, CARRIED_TTL_MS)), undefined);
     },
     async failed(channel, message) {
       if (message.dedupKey === undefined) return;

@@ -210,9 +210,13 @@ describe('createNotifier', () => {
       CHAT: `${receiver.url}/chat`,
       LOG: `${receiver.url}/log`,
     });
-    const notifier = createNotifier(config, { secret, now: fixedNow, state: new MemoryStateStore() });
+    let clock = Date.parse('2026-03-02T09:00:00Z');
+    const state = new MemoryStateStore({ now: () => clock });
+    const notifier = createNotifier(config, { secret, now: fixedNow, state });
     const down = { severity: 'critical' as const, title: 'web down', text: 'http', dedupKey: 'health:web:1' };
     await notifier.notify(down);
+    // An outage of two days: long past the four hours that suppress repeats.
+    clock += 2 * 86_400_000;
     const recovered = { ...down, severity: 'info' as const, title: 'web recovered', resolve: true };
     expect((await notifier.notify(recovered)).map((r) => r.channel).sort()).toEqual(['log', 'pager']);
     expect(receiver.requests.map((r) => r.path)).toEqual(['/pager', '/log', '/pager']);
