@@ -78,6 +78,10 @@ export function decideUp(input: {
   const max = knob.ceiling === undefined ? policy.up.max : Math.min(policy.up.max, knob.ceiling);
   if (from >= max) {
     const bound = max < policy.up.max ? `the platform's ceiling ${max}` : `up.max ${policy.up.max}`;
+    // A deploy reset the value under an alert that still fires: put back what was applied, not hold at the reset.
+    if (rel === 'reset' && record && knob.value < max) {
+      return reapply(knob, { ...record, applied: Math.min(record.applied, max) }, [`already at ${bound}`]);
+    }
     return { kind: 'hold', reasons: [`${knob.label} is ${from}, already at ${bound}`] };
   }
   const stepped = stepUp(from, policy.up.step);

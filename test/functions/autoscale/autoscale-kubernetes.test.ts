@@ -244,3 +244,21 @@ describe('autoscale when a step lands in part', () => {
     }
   }, 30_000);
 });
+
+describe('autoscale after a deploy reset the replicas mid-incident', () => {
+  it('puts the active value back on the next alert, though that value is already up.max', async () => {
+    const h = await autoscaleHarness();
+    try {
+      await h.invoke(alert('BackendSlow', 'reset1', 'firing', backend));
+      expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
+      h.advance(30 * MINUTE);
+      const d = h.k8s.deployments.get('shop/backend');
+      if (d) d.spec.replicas = 3;
+      const again = await h.invoke(alert('BackendSlow', 'reset2', 'firing', backend));
+      expect(again.actions).toMatchObject([{ action: 'reapply', status: 'done' }]);
+      expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
+    } finally {
+      await h.stop();
+    }
+  }, 30_000);
+});

@@ -111,6 +111,13 @@ describe('decideUp', () => {
     ],
     ['steps from the active value after a reset', policy(), knob(2), record(), { kind: 'up', from: 2, to: 5 }],
     ['leaves a hand-made change alone', policy(), knob(7), record(), { kind: 'manual', observed: 7, expected: 3 }],
+    [
+      'puts back a value a deploy reset though the active one is already at up.max',
+      policy({ up: { max: 3 } }),
+      knob(2),
+      record(),
+      { kind: 'reapply', from: 2, to: 3 },
+    ],
   ] as const)('%s', (_, p, k, r, expected) => {
     expect(decideUp({ policy: p, knob: k, record: r, coolingMs: 0 })).toMatchObject(expected);
   });
