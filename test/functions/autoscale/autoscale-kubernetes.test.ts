@@ -152,10 +152,15 @@ describe('autoscale on Kubernetes, state in Redis', () => {
   });
 });
 
-describe('autoscale through an incident longer than down.staleAfter', () => {
-  it('keeps the step while Alertmanager repeats the firing alert under the same id', async () => {
-    const h = await autoscaleHarness();
-    try {
+describe('autoscale on Kubernetes, state in memory on the test clock', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await autoscaleHarness();
+  });
+  afterEach(() => h.stop());
+
+  describe('autoscale through an incident longer than down.staleAfter', () => {
+    it('keeps the step while Alertmanager repeats the firing alert under the same id', async () => {
       // As intake names an Alertmanager alert: the same id for each repeat of one firing alert.
       const firing = {
         ...alert('BackendSlow', 'long1', 'firing', backend),
@@ -169,16 +174,11 @@ describe('autoscale through an incident longer than down.staleAfter', () => {
       const held = await h.invoke(sweep());
       expect(held.summary).not.toMatch(/down/);
       expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
-    } finally {
-      await h.stop();
-    }
-  }, 30_000);
-});
+    }, 30_000);
+  });
 
-describe('autoscale against a concurrent kubectl scale', () => {
-  it('does not overwrite replicas someone set between its re-read and its write', async () => {
-    const h = await autoscaleHarness();
-    try {
+  describe('autoscale against a concurrent kubectl scale', () => {
+    it('does not overwrite replicas someone set between its re-read and its write', async () => {
       // `kubectl scale --replicas=8` lands just before autoscale's PATCH reaches the API server.
       h.k8s.server.listeners.push((r) => {
         const d = h.k8s.deployments.get('shop/backend');
@@ -191,16 +191,11 @@ describe('autoscale against a concurrent kubectl scale', () => {
       expect(envelope.summary).toMatch(/another change got there first/);
       expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(8);
       expect(await h.state.get(AutoscaleKeys.scale('backend'))).toBeUndefined();
-    } finally {
-      await h.stop();
-    }
-  }, 30_000);
-});
+    }, 30_000);
+  });
 
-describe('autoscale sweeping while an alert comes in', () => {
-  it('does not step down under an alert that started firing after the sweep read the trail', async () => {
-    const h = await autoscaleHarness();
-    try {
+  describe('autoscale sweeping while an alert comes in', () => {
+    it('does not step down under an alert that started firing after the sweep read the trail', async () => {
       await h.invoke(alert('BackendSlow', 'first', 'firing', backend));
       await h.invoke(alert('BackendSlow', 'first', 'resolved', backend));
       h.advance(31 * MINUTE);
@@ -214,16 +209,11 @@ describe('autoscale sweeping while an alert comes in', () => {
       expect(swept.actions).toMatchObject([{ action: 'scale-down', status: 'unchanged' }]);
       expect(JSON.stringify(swept.actions)).toContain('alert(s) fire now');
       expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
-    } finally {
-      await h.stop();
-    }
-  }, 30_000);
-});
+    }, 30_000);
+  });
 
-describe('autoscale when a step lands in part', () => {
-  it('keeps a record at the value that runs now, so the scale-down still comes back to the baseline', async () => {
-    const h = await autoscaleHarness();
-    try {
+  describe('autoscale when a step lands in part', () => {
+    it('keeps a record at the value that runs now, so the scale-down still comes back to the baseline', async () => {
       // The platform takes the service to 4 of the 5 asked for, then fails the call (as compose does when one of
       // the new containers does not come up).
       h.k8s.server.listeners.push((r) => {
@@ -239,16 +229,11 @@ describe('autoscale when a step lands in part', () => {
       await h.invoke(alert('BackendSlow', 'part', 'resolved', backend));
       h.advance(31 * MINUTE);
       expect((await h.invoke(sweep())).summary).toBe('backend: down 4 → 3');
-    } finally {
-      await h.stop();
-    }
-  }, 30_000);
-});
+    }, 30_000);
+  });
 
-describe('autoscale after a deploy reset the replicas mid-incident', () => {
-  it('puts the active value back on the next alert, though that value is already up.max', async () => {
-    const h = await autoscaleHarness();
-    try {
+  describe('autoscale after a deploy reset the replicas mid-incident', () => {
+    it('puts the active value back on the next alert, though that value is already up.max', async () => {
       await h.invoke(alert('BackendSlow', 'reset1', 'firing', backend));
       expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
       h.advance(30 * MINUTE);
@@ -257,8 +242,6 @@ describe('autoscale after a deploy reset the replicas mid-incident', () => {
       const again = await h.invoke(alert('BackendSlow', 'reset2', 'firing', backend));
       expect(again.actions).toMatchObject([{ action: 'reapply', status: 'done' }]);
       expect(h.k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
-    } finally {
-      await h.stop();
-    }
-  }, 30_000);
+    }, 30_000);
+  });
 });
