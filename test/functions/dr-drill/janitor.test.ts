@@ -10,49 +10,31 @@ import { manual, standardEstate, useCleanups } from './harness.js';
 const cleanups = useCleanups();
 const estate = (plan?: Record<string, unknown>) => standardEstate(cleanups, plan);
 
+/** A failed drill whose scratch database `opsfn_drill_<id>_restore` exists, its resources expired a minute ago. */
+async function crashedDrill() {
+  const config = await estate();
+  const state = new MemoryStateStore();
+  const id = suffix();
+  const name = `opsfn_drill_${id}_restore`;
+  await createDatabase('postgres', name);
+  cleanups.push(() => dropDatabase('postgres', name));
+  const past = new Date(Date.now() - 60_000).toISOString();
+  const scratch = (database: string) => ({
+    ...{ kind: 'scratch-db', name: database, step: 'restore', engine: 'postgres', server: { postgres: PG_SERVER } },
+    ...{ expiresAt: past, state: 'created', recordedAt: past },
+  });
+  const save = (resources: unknown[]) =>
+    state.put(drillKey(id), {
+      ...{ id, plan: 'quarterly-db', definition: config.drills['quarterly-db'], status: 'failed', startedAt: past },
+      ...{ startedBy: 'token:0', updatedAt: past, steps: [], runs: [], resources },
+    });
+  return { config, state, id, name, scratch, save };
+}
+
 describe('drDrill janitor and plan checks', () => {
   it('janitor deletes the expired resources of a crashed drill and refuses names without the prefix', async () => {
-    const config = await estate();
-    const state = new MemoryStateStore();
-    const id = suffix();
-    const name = `opsfn_drill_${id}_restore`;
-    await createDatabase('postgres', name);
-    cleanups.push(() => dropDatabase('postgres', name));
-    const past = new Date(Date.now() - 60_000).toISOString();
-    const record = {
-      id,
-      plan: 'quarterly-db',
-      definition: config.drills['quarterly-db'],
-      status: 'failed',
-      startedAt: past,
-      startedBy: 'token:0',
-      updatedAt: past,
-      steps: [],
-      runs: [],
-      resources: [
-        {
-          kind: 'scratch-db',
-          name,
-          step: 'restore',
-          engine: 'postgres',
-          server: { postgres: PG_SERVER },
-          expiresAt: past,
-          state: 'created',
-          recordedAt: past,
-        },
-        {
-          kind: 'scratch-db',
-          name: 'postgres',
-          step: 'restore',
-          engine: 'postgres',
-          server: { postgres: PG_SERVER },
-          expiresAt: past,
-          state: 'created',
-          recordedAt: past,
-        },
-      ],
-    };
-    await state.put(drillKey(id), record);
+    const { config, state, id, name, scratch, save } = await crashedDrill();
+    await save([scratch(name), scratch('postgres')]);
     const { envelope } = await runForTest(drDrill, manual({ task: 'janitor' }), {
       estate: config,
       state,
@@ -69,19 +51,8 @@ describe('drDrill janitor and plan checks', () => {
   });
 
   it('refuses "dryRun" in the body of a task or a drill, which would run for real, and changes nothing', async () => {
-    const config = await estate();
-    const state = new MemoryStateStore();
-    const id = suffix();
-    const name = `opsfn_drill_${id}_restore`;
-    await createDatabase('postgres', name);
-    cleanups.push(() => dropDatabase('postgres', name));
-    const past = new Date(Date.now() - 60_000).toISOString();
-    const resource = { kind: 'scratch-db', name, step: 'restore', engine: 'postgres', server: { postgres: PG_SERVER } };
-    await state.put(drillKey(id), {
-      ...{ id, plan: 'quarterly-db', definition: config.drills['quarterly-db'], status: 'failed', startedAt: past },
-      ...{ startedBy: 'token:0', updatedAt: past, steps: [], runs: [] },
-      resources: [{ ...resource, expiresAt: past, state: 'created', recordedAt: past }],
-    });
+    const { config, state, id, name, scratch, save } = await crashedDrill();
+    await save([scratch(name)]);
     for (const body of [
       { task: 'janitor', dryRun: true },
       { drill: id, dryRun: true },

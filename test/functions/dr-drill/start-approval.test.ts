@@ -12,10 +12,15 @@ import { continued, manual, scheduled, standardEstate, useCleanups } from './har
 
 const cleanups = useCleanups();
 
-/** A drill of plan `quarterly-db` needing approval, whose continuations run only when the test delivers them. */
-async function heldDrill(state: MemoryStateStore) {
-  const config = await standardEstate(cleanups, { approval: 'required' });
-  const sent: { key: string; payload: Record<string, unknown> }[] = [];
+type Sent = { key: string; payload: Record<string, unknown> };
+
+/**
+ * drDrill over `state` with the standard estate (its plan given `plan`), whose continuations are kept for the
+ * test to deliver, or refused while `refuse()` says so.
+ */
+async function drillRuntime(state: MemoryStateStore, plan: Record<string, unknown> = {}, refuse = () => false) {
+  const config = await standardEstate(cleanups, plan);
+  const sent: Sent[] = [];
   const runtime = await createRuntime({
     config,
     functions: [drDrill],
@@ -23,9 +28,23 @@ async function heldDrill(state: MemoryStateStore) {
     notifier: recordingNotifier(),
     logSink: () => undefined,
     continuation: async (_fn, key, payload) => {
+      if (refuse()) throw new DependencyError('Pub/Sub unavailable', { retryable: true });
       sent.push({ key, payload });
     },
   });
+  /** Delivers continuations until none is left; the drill as it then is. */
+  const deliver = async (id: string) => {
+    for (let next = sent.shift(); next; next = sent.shift()) {
+      await runtime.invoke('drDrill', continued(next.key, next.payload));
+    }
+    return (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
+  };
+  return { config, runtime, sent, deliver };
+}
+
+/** A drill of plan `quarterly-db` needing approval, whose continuations run only when the test delivers them. */
+async function heldDrill(state: MemoryStateStore) {
+  const { config, runtime, sent, deliver } = await drillRuntime(state, { approval: 'required' });
   const id = (await runtime.invoke('drDrill', manual({ plan: 'quarterly-db' }))).drill as string;
   const route = drillRoutes.find((r) => r.subpath === 'approve');
   const approve = (caller: string) =>
@@ -37,14 +56,7 @@ async function heldDrill(state: MemoryStateStore) {
         sent.push({ key, payload });
       },
     });
-  /** Delivers continuations until none is left; the drill as it then is. */
-  const deliver = async () => {
-    for (let next = sent.shift(); next; next = sent.shift()) {
-      await runtime.invoke('drDrill', continued(next.key, next.payload));
-    }
-    return (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
-  };
-  return { id, approve, deliver };
+  return { id, approve, deliver: () => deliver(id) };
 }
 
 describe('drDrill approval', () => {
@@ -84,21 +96,9 @@ describe('drDrill approval', () => {
 
 describe('drDrill start', () => {
   it('goes on with the drill a redelivered start trigger began, when its continuation could not be sent', async () => {
-    const config = await standardEstate(cleanups);
     const state = new MemoryStateStore();
-    const sent: { key: string; payload: Record<string, unknown> }[] = [];
     let publish: 'fail' | 'ok' = 'fail';
-    const runtime = await createRuntime({
-      config,
-      functions: [drDrill],
-      state,
-      notifier: recordingNotifier(),
-      logSink: () => undefined,
-      continuation: async (_fn, key, payload) => {
-        if (publish === 'fail') throw new DependencyError('Pub/Sub unavailable', { retryable: true });
-        sent.push({ key, payload });
-      },
-    });
+    const { runtime, sent, deliver } = await drillRuntime(state, {}, () => publish === 'fail');
     const start = scheduled({ plan: 'quarterly-db' });
     const first = await runtime.invoke('drDrill', start);
     expect(first.error).toMatchObject({ retryable: true });
@@ -110,9 +110,6 @@ describe('drDrill start', () => {
     const other = await runtime.invoke('drDrill', scheduled({ plan: 'quarterly-db' }));
     expect(other.outcome).toBe('skipped');
     expect(sent).toEqual([{ key: expect.stringMatching(new RegExp(`^${id}:start`)), payload: { drill: id } }]);
-    for (let next = sent.shift(); next; next = sent.shift()) {
-      await runtime.invoke('drDrill', continued(next.key, next.payload));
-    }
-    expect((await state.get<DrillRecord>(drillKey(id)))?.status).toBe('passed');
+    expect((await deliver(id)).status).toBe('passed');
   });
 });
