@@ -62,17 +62,7 @@ export async function applyScale(
         await ctx.state.delete(key);
         return undefined;
       }
-      const alerts = [...(plan.record?.alerts ?? []), ...plan.alerts].slice(-ALERTS_MAX);
-      const next: ScaleRecord = {
-        service: plan.service,
-        knob: plan.knob.id,
-        baseline: plan.baseline,
-        applied: plan.to,
-        appliedAt: ctx.now().toISOString(),
-        policy: plan.policyName,
-        alerts,
-      };
-      await ctx.state.put(key, next, RECORD_TTL_MS);
+      await ctx.state.put(key, recordAt(plan, plan.to, ctx.now()), RECORD_TTL_MS);
       return undefined;
     } catch (error) {
       // The platform already changed: report the lost bookkeeping instead of failing a change that happened.
@@ -134,7 +124,7 @@ export async function applyScale(
           // Only a value between the two is this change's part; any other is someone else's (a concurrent scale).
           const partial =
             now !== undefined && (now - before) * (plan.to - now) > 0
-              ? ctx.state.put(key, { ...(plan.record ?? {}), ...partialRecord(plan, now, ctx.now()) }, RECORD_TTL_MS)
+              ? ctx.state.put(key, recordAt(plan, now, ctx.now()), RECORD_TTL_MS)
               : restore();
           await partial.catch(() => undefined);
         }
@@ -162,8 +152,8 @@ async function readBack(platform: ScalingPlatform, plan: ScalePlan): Promise<num
   }
 }
 
-/** The record of a scale-up that landed only in part: at the value that runs now, the baseline as planned. */
-function partialRecord(plan: ScalePlan, value: number, now: Date): ScaleRecord {
+/** The record of a tracked scale-up once `value` runs: the plan's whole step, or the part of it that landed. */
+function recordAt(plan: ScalePlan, value: number, now: Date): ScaleRecord {
   return {
     service: plan.service,
     knob: plan.knob.id,
