@@ -159,6 +159,17 @@ describe('autoscale on Kubernetes, state in memory on the test clock', () => {
   });
   afterEach(() => h.stop());
 
+  /** Changes shop/backend once, as the first PATCH of its replicas reaches the API server, before it is handled. */
+  const beforeScalePatch = (
+    change: (deployment: NonNullable<ReturnType<Harness['k8s']['deployments']['get']>>) => void,
+  ) =>
+    h.k8s.server.listeners.push((r) => {
+      const d = h.k8s.deployments.get('shop/backend');
+      if (r.method !== 'PATCH' || !/\/scale$/.test(r.path) || !d) return;
+      change(d);
+      h.k8s.server.listeners.length = 0;
+    });
+
   describe('autoscale through an incident longer than down.staleAfter', () => {
     it('keeps the step while Alertmanager repeats the firing alert under the same id', async () => {
       // As intake names an Alertmanager alert: the same id for each repeat of one firing alert.
@@ -180,12 +191,9 @@ describe('autoscale on Kubernetes, state in memory on the test clock', () => {
   describe('autoscale against a concurrent kubectl scale', () => {
     it('does not overwrite replicas someone set between its re-read and its write', async () => {
       // `kubectl scale --replicas=8` lands just before autoscale's PATCH reaches the API server.
-      h.k8s.server.listeners.push((r) => {
-        const d = h.k8s.deployments.get('shop/backend');
-        if (r.method !== 'PATCH' || !/\/scale$/.test(r.path) || !d) return;
+      beforeScalePatch((d) => {
         d.spec.replicas = 8;
         d.metadata.resourceVersion = String(Number(d.metadata.resourceVersion) + 1);
-        h.k8s.server.listeners.length = 0;
       });
       const envelope = await h.invoke(alert('BackendSlow', 'kc1', 'firing', backend));
       expect(envelope.summary).toMatch(/another change got there first/);
@@ -216,11 +224,8 @@ describe('autoscale on Kubernetes, state in memory on the test clock', () => {
     it('keeps a record at the value that runs now, so the scale-down still comes back to the baseline', async () => {
       // The platform takes the service to 4 of the 5 asked for, then fails the call (as compose does when one of
       // the new containers does not come up).
-      h.k8s.server.listeners.push((r) => {
-        const d = h.k8s.deployments.get('shop/backend');
-        if (r.method !== 'PATCH' || !/\/scale$/.test(r.path) || !d) return;
+      beforeScalePatch((d) => {
         d.spec.replicas = 4;
-        h.k8s.server.listeners.length = 0;
       });
       h.k8s.server.failNext('PATCH', /\/deployments\/backend\/scale$/, { status: 500, body: { message: 'boom' } });
       const up = await h.invoke(alert('BackendSlow', 'part', 'firing', backend));
