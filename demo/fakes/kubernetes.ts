@@ -80,6 +80,7 @@ export class FakeKubernetes {
   /** Deployment reads before a rollout reports done. */
   rolloutPolls = 1;
   private pending = new Map<string, number>();
+  private readonly stalled = new Set<string>();
   private uid = 1;
 
   /** With `rbac`, a request no rule allows gets 403 Forbidden, as from an API server enforcing that Role. */
@@ -171,6 +172,15 @@ export class FakeKubernetes {
     ];
   }
 
+  /**
+   * Makes the Deployment's next rollout stall: the controller observes the new template, its pods never become
+   * available, and past progressDeadlineSeconds the Deployment reports ProgressDeadlineExceeded, as
+   * `kubectl rollout status` then says ("deployment exceeded its progress deadline").
+   */
+  stallNextRollout(namespace: string, name: string): void {
+    this.stalled.add(`${namespace}/${name}`);
+  }
+
   /** The image the Deployment's pod template runs now. */
   image(namespace: string, name: string): string | undefined {
     return this.deployments.get(`${namespace}/${name}`)?.spec.template.spec.containers[0]?.image;
@@ -217,6 +227,11 @@ export class FakeKubernetes {
       return;
     }
     this.pending.delete(key);
+    if (this.stalled.delete(key)) {
+      this.observe(d);
+      this.failRollout(d.metadata.namespace, d.metadata.name);
+      return;
+    }
     for (const rs of this.owned(d)) rs.status = { replicas: rs.spec.replicas, readyReplicas: rs.spec.replicas };
     const n = d.spec.replicas;
     d.status = {

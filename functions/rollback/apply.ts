@@ -1,4 +1,5 @@
 import {
+  ConcurrentChangeError,
   isPinnable,
   type ServicePlatform,
   type ServiceStatus,
@@ -19,6 +20,15 @@ export type ApplyResult =
       platformError?: string;
     }
   | { moved: false; serving: string | undefined; reason: string };
+
+/** Whether `status` is settled with every share of traffic on `revision`: what a finished rollback leaves. */
+export function whollyServes(status: ServiceStatus, revision: string): boolean {
+  return (
+    status.ready &&
+    status.serving === revision &&
+    status.traffic.every((share) => share.revision === revision || share.percent === 0)
+  );
+}
 
 /** One rollback to run inside `ctx.act`. */
 export interface RollbackPlan {
@@ -44,11 +54,15 @@ export async function applyRollback(ctx: Context, platform: ServicePlatform, pla
     if (error instanceof ServingChangedError) {
       return { moved: false, serving: error.actual, reason: `${plan.service}: ${error.message}` };
     }
+    // Another writer changed the service between the read and this write: whatever serves now is not this
+    // rollback's doing alone, so it fails and pages rather than being reported as done.
+    if (error instanceof ConcurrentChangeError) throw error;
     // The write may have landed though its answer did not (a lost response, an operation that timed out): a
-    // service that serves the target now was rolled back, and is recorded so, or a redelivery would decide again
-    // without the bad revision and chain marks.
+    // service that wholly serves the target now was rolled back, and is recorded so, or a redelivery would decide
+    // again without the bad revision and chain marks. Anything less (a canary still taking a share, a rollout
+    // whose pods never became available) is the failure the error says.
     const landed = await platform.status().catch(() => undefined);
-    if (landed?.serving !== plan.to) throw error;
+    if (!landed || !whollyServes(landed, plan.to)) throw error;
     after = landed;
     platformError = errorMessage(error);
   }

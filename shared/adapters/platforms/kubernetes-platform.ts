@@ -117,8 +117,13 @@ export class KubernetesPlatform implements ServicePlatform {
     if (d.spec?.paused) throw new BadInputError(`deployment ${this.target} is paused: resume it before a rollback`);
     const all = await this.replicaSets(d);
     if (options.expectServing !== undefined) {
-      // The Deployment's current ReplicaSet only: an old one still draining does not count as serving.
-      const serving = toDeploymentStatus(this.target, d, all).serving;
+      // The Deployment's current ReplicaSet only: an old one still draining does not count as serving. A
+      // template no ReplicaSet has yet is a deploy the controller has not picked up: it serves next, so
+      // the expected revision no longer counts as serving and the rollback would undo a deploy nobody judged.
+      const pending = !ownedReplicaSets(d, all).some((rs) => sameTemplate(rs.spec?.template, d.spec?.template));
+      const serving = pending
+        ? `a new template not yet rolled out (generation ${d.metadata?.generation ?? '?'})`
+        : toDeploymentStatus(this.target, d, all).serving;
       if (serving !== options.expectServing) throw new ServingChangedError(options.expectServing, serving);
     }
     const rs = ownedReplicaSets(d, all).find((r) => r.metadata?.name === revision);

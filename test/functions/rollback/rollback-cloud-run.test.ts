@@ -80,6 +80,27 @@ describe('rollback on Cloud Run', () => {
     ]);
   });
 
+  it('fails and pages when a canary rollback PATCH is refused, though the target already takes the most traffic', async () => {
+    h.run.setTraffic(SERVICE, [
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00002-bbb', percent: 90 },
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00003-ccc', percent: 10 },
+    ]);
+    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 500, 100);
+    h.monitoring.traffic('web', 'web-00002-bbb', minutesAgo(1), 5000, 1);
+    h.run.server.failNext('PATCH', PATCH_PATH, {
+      status: 403,
+      body: { error: { code: 403, status: 'PERMISSION_DENIED', message: 'Permission run.services.update denied' } },
+    });
+    const trigger = alertTrigger('inc-canary-refused');
+    trigger.alert.labels.revision_name = 'web-00003-ccc';
+    const envelope = await h.invoke(trigger);
+    expect(envelope.outcome).toBe('fail');
+    expect(h.run.traffic(SERVICE)).toContainEqual(expect.objectContaining({ revision: 'web-00003-ccc', percent: 10 }));
+    expect(h.sent.map((m) => m.severity)).toEqual(['critical']);
+    expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
+    expect(await h.state.get(RollbackKeys.chain('web'))).toBeUndefined();
+  });
+
   it('skips an earlier revision that never served and rolls back to the one serving before the deploy', async () => {
     // web-00002-bbb was deployed without traffic: only web-00001-aaa served until web-00003-ccc took over.
     h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
@@ -237,5 +258,29 @@ describe('rollback racing another change', () => {
     // Nothing changed, so nothing is audited done and no cooldown starts: the next confirmed rollback may act.
     expect(envelope.actions.map((a) => [a.action, a.status])).toEqual([['rollback', 'unchanged']]);
     expect(await h.state.cooldownLeft('cooldown:rollback:web')).toBe(0);
+  });
+
+  it('pages when another traffic change lands between the read and the PATCH, instead of reporting a rollback', async () => {
+    failingDeploy(h);
+    h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
+    let raced = false;
+    h.run.server.listeners.push((request) => {
+      if (raced || request.method !== 'PATCH' || !PATCH_PATH.test(request.path)) return;
+      raced = true;
+      // An operator's `gcloud run services update-traffic --to-revisions=web-00001-aaa=100`, a moment earlier.
+      h.run.setTraffic(SERVICE, [
+        { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00001-aaa', percent: 100 },
+      ]);
+    });
+    const envelope = await h.invoke(alertTrigger('inc-concurrent'));
+    expect(envelope.outcome).not.toBe('ok');
+    expect(h.sent).toMatchObject([
+      {
+        severity: 'critical',
+        text: expect.stringMatching(/another change to .*web landed around this one \(generation 1 → 3\)/),
+      },
+    ]);
+    expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
+    expect(await h.state.get(RollbackKeys.chain('web'))).toBeUndefined();
   });
 });

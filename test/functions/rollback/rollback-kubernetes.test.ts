@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
 import { kubernetesAlert as alert, DEPLOYMENT, kubernetesHarness } from './harness.js';
 import { runRollbackSuite } from './suite.js';
 
@@ -58,6 +59,38 @@ describe('rollback on Kubernetes with Prometheus', () => {
       { severity: 'critical', title: expect.stringMatching(/rollback backend-h17 → backend-h07 failed$/) },
     ]);
     expect(h.sent[0]?.text).toMatch(/is paused: resume it before a rollback/);
+  });
+
+  it('fails and pages, recording nothing, when the rollback rollout exceeds its progress deadline', async () => {
+    h.k8s.stallNextRollout('prod', 'backend');
+    // The old ReplicaSet's pods never become ready, so after the settle time it has served nothing.
+    h.ratio = (time, rs) => (rs === 'backend-h17' ? '0.2' : time > h.deployedAt ? undefined : '0.001');
+    const envelope = await h.invoke(alert('stalled'));
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.actions).toMatchObject([{ action: 'rollback', status: 'failed' }]);
+    expect(h.sent).toMatchObject([
+      {
+        severity: 'critical',
+        title: expect.stringMatching(/rollback backend-h17 → backend-h07 failed$/),
+        text: expect.stringMatching(/timed out progressing/),
+      },
+    ]);
+    expect(await h.state.get(RollbackKeys.bad('backend'))).toBeUndefined();
+    expect(await h.state.get(RollbackKeys.chain('backend'))).toBeUndefined();
+  });
+
+  it('leaves alone a deploy the controller has not rolled out yet: no ReplicaSet has its template', async () => {
+    // `kubectl set image deployment/backend app=app:3` has just landed; no ReplicaSet has the template yet.
+    const d = h.k8s.deployments.get('prod/backend');
+    if (!d) throw new Error('no deployment');
+    d.spec.template.spec.containers[0].image = 'app:3';
+    d.metadata.generation += 1;
+    d.metadata.resourceVersion = String(Number(d.metadata.resourceVersion) + 1);
+    const envelope = await h.invoke(alert('pending'));
+    expect(envelope.outcome).toBe('skipped');
+    expect(envelope.summary).toMatch(/expected backend-h17 to serve, found a new template not yet rolled out/);
+    expect(h.k8s.server.find('PATCH', DEPLOYMENT)).toHaveLength(0);
+    expect(h.k8s.image('prod', 'backend')).toBe('app:3');
   });
 
   it('fails with nothing changed when the API server hangs', async () => {
