@@ -34,16 +34,20 @@ export function historyKey(project: string, service: string): string {
 }
 
 /**
- * Folds one observation into the history (pure): the image serving now keeps its entry (and its `since`) if it
- * served before with the same content, else becomes a new entry numbered after every other.
+ * Folds one observation into the history (pure): the image serving now keeps its entry (and its `since`) while
+ * it is the newest and has the same content; an earlier image serving again (rolled back by hand with
+ * `docker compose up -d` on the old tag) takes the next number and a new `since`, the way `kubectl rollout
+ * undo` renumbers a ReplicaSet, so "the image that served before" is the one that served last, not the one
+ * first seen; anything else becomes a new entry numbered after every other.
  */
 export function observe(history: readonly ImageEntry[], seen: Observation): ImageEntry[] {
   const known = history.find((e) => e.image === seen.image);
-  if (known && known.imageId === seen.imageId) {
+  const newest = Math.max(0, ...history.map((e) => e.number));
+  if (known && known.imageId === seen.imageId && known.number === newest) {
     return history.map((e) => (e === known ? { ...e, lastSeen: seen.at } : e));
   }
   const others = history.filter((e) => e.image !== seen.image);
-  const number = Math.max(0, ...history.map((e) => e.number)) + 1;
+  const number = newest + 1;
   const entry: ImageEntry = { image: seen.image, imageId: seen.imageId, since: seen.since, lastSeen: seen.at, number };
   return [...others, entry].sort((a, b) => a.number - b.number).slice(-HISTORY_MAX);
 }

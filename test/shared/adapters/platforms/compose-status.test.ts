@@ -18,15 +18,36 @@ const container = (image: string, extra: Partial<ContainerView> = {}): Container
 const at = '2026-03-01T12:00:00.000Z';
 
 describe('compose image history', () => {
-  it('numbers each new image after the others and keeps the first sighting of one that serves again', () => {
+  it('numbers each new image after the others and keeps the sighting of the newest while it serves', () => {
+    let history: ImageEntry[] = [];
+    history = observe(history, { image: 'app:v1', imageId: 'sha256:1', since: '2026-03-01T09:00:00.000Z', at });
+    history = observe(history, { image: 'app:v2', imageId: 'sha256:2', since: '2026-03-01T11:00:00.000Z', at });
+    history = observe(history, { image: 'app:v2', imageId: 'sha256:2', since: '2026-03-01T11:00:00.000Z', at });
+    expect(history.map((e) => [e.image, e.number, e.since])).toEqual([
+      ['app:v1', 1, '2026-03-01T09:00:00.000Z'],
+      ['app:v2', 2, '2026-03-01T11:00:00.000Z'],
+    ]);
+  });
+
+  it('renumbers an earlier image that serves again, so the next failed deploy goes back to it', () => {
+    // v1, v2, then an operator's rollback by hand to v1 (runbook: the previous tag, `docker compose up -d`).
     let history: ImageEntry[] = [];
     history = observe(history, { image: 'app:v1', imageId: 'sha256:1', since: '2026-03-01T09:00:00.000Z', at });
     history = observe(history, { image: 'app:v2', imageId: 'sha256:2', since: '2026-03-01T11:00:00.000Z', at });
     history = observe(history, { image: 'app:v1', imageId: 'sha256:1', since: '2026-03-01T11:30:00.000Z', at });
     expect(history.map((e) => [e.image, e.number, e.since])).toEqual([
-      ['app:v1', 1, '2026-03-01T09:00:00.000Z'],
       ['app:v2', 2, '2026-03-01T11:00:00.000Z'],
+      ['app:v1', 3, '2026-03-01T11:30:00.000Z'],
     ]);
+    history = observe(history, { image: 'app:v3', imageId: 'sha256:3', since: '2026-03-01T12:00:00.000Z', at });
+    const status = toComposeStatus({
+      target: 'p/app',
+      containers: [container('app:v3')],
+      history,
+      deployable: new Set(['app:v1', 'app:v2']),
+      now: new Date(at),
+    });
+    expect(status.revisions.map((r) => r.name)).toEqual(['app:v3', 'app:v1', 'app:v2']);
   });
 
   it('counts a tag moved to other content as a new deploy', () => {
