@@ -6,6 +6,7 @@ import { actAndVerify, decisionPolicy, MANUAL_DEFAULTS } from './act-and-verify.
 import { chooseTarget, type DecisionPolicy } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import type { RollbackInput } from './input.js';
+import { findPrevious } from './previous.js';
 import { releasePin } from './release-pin.js';
 import { RollbackKeys } from './state-keys.js';
 
@@ -30,7 +31,22 @@ export async function onManual(ctx: Context, input: RollbackInput, deps: Rollbac
   if (from === undefined) throw new BadInputError(`${input.service}: nothing serves, nothing to roll back from`);
   const bad = ctx.stateAvailable ? ((await ctx.state.get<string[]>(RollbackKeys.bad(input.service))) ?? []) : [];
   const named = input.toRevision;
-  const target = named ? status.revisions.find((r) => r.name === named) : chooseTarget(status, bad);
+  const metrics = deps.metrics(ref, policy, ctx);
+  // As on an alert: an earlier revision the metrics show never served before the current one (deployed with
+  // no traffic) is passed over, so "roll back" means the revision that served before.
+  const unproven =
+    named || !policy
+      ? []
+      : (
+          await findPrevious(
+            metrics,
+            status,
+            bad,
+            status.revisions.find((r) => r.name === from),
+            { windowMs: policy.errorRate.window, signal: ctx.signal },
+          )
+        ).unproven;
+  const target = named ? status.revisions.find((r) => r.name === named) : chooseTarget(status, [...bad, ...unproven]);
   if (!target) {
     throw new BadInputError(
       named
@@ -52,7 +68,8 @@ export async function onManual(ctx: Context, input: RollbackInput, deps: Rollbac
         chainTtlMs: Math.max(policy.recentDeploy, policy.cooldown),
       }
     : MANUAL_DEFAULTS;
-  return actAndVerify(ctx, deps, platform, deps.metrics(ref, policy, ctx), {
+  if (unproven.length > 0) reasons.push(`passed over ${unproven.join(', ')}: no traffic before ${from} was deployed`);
+  return actAndVerify(ctx, deps, platform, metrics, {
     subject: { service: input.service, platform: service.platform, incident: ctx.trigger.id },
     from,
     to: target.name,

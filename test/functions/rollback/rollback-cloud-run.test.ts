@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
+import { manualTrigger } from '../../../shared/testing/index.js';
 import { alertTrigger, cloudRunHarness, minutesAgo, PATCH_PATH, SERVICE } from './harness.js';
 import { runRollbackSuite } from './suite.js';
 
@@ -109,6 +110,14 @@ describe('rollback on Cloud Run', () => {
     expect(envelope.summary).toMatch(/^rolled web back web-00003-ccc → web-00001-aaa/);
     expect(patches()[0]?.body).toMatchObject({ traffic: [{ revision: 'web-00001-aaa', percent: 100 }] });
     expect(JSON.stringify(envelope.items)).toContain('skipped web-00002-bbb: no requests before the deploy');
+  });
+
+  it('passes over a revision that never served on a manual rollback too, when no revision is named', async () => {
+    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
+    h.monitoring.traffic('web', 'web-00001-aaa', minutesAgo(12), 1000, 1);
+    const envelope = await h.invoke(manualTrigger({ service: 'web', reason: 'errors after the deploy' }));
+    expect(envelope.summary).toMatch(/web-00003-ccc → web-00001-aaa/);
+    expect(patches()[0]?.body).toMatchObject({ traffic: [{ revision: 'web-00001-aaa', percent: 100 }] });
   });
 
   it('takes no action when the error rate is already below the threshold', async () => {
