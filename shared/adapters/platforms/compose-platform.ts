@@ -165,11 +165,17 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
   }
 
   /**
-   * `compose restart SERVICE`, then waits until every container runs and none is unhealthy. Compose records no
-   * restart time of its own, so `at` is only the audit's.
+   * `compose restart SERVICE`, then waits until every container runs and none is unhealthy: every one, an exited
+   * one included, since `compose restart` starts stopped containers too. Compose records no restart time of its
+   * own, so `at` is only the audit's.
    */
   async restart(options: Partial<RestartOptions> = {}): Promise<PlatformHealth> {
-    const replicas = runningContainers(await this.containers()).length;
+    const replicas = (await this.containers()).length;
+    if (replicas === 0) {
+      throw new BadInputError(
+        `${this.target}: no containers to restart (the service was never started or was removed)`,
+      );
+    }
     const pin = await this.compose.pin();
     await this.compose.run(await this.compose.call(['restart', this.o.service], pin), options.signal);
     await this.waitFor(replicas, undefined, options.signal);
@@ -178,15 +184,16 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
 
   /** The exact compose command a change runs, with the variables set for it. */
   async preview(change: PlannedChange): Promise<string> {
-    const running = runningContainers(await this.containers()).length;
+    // Sized as the change sizes it: every container, a crashed one included.
+    const replicas = Math.max(1, (await this.containers()).length);
     const current = await this.compose.pin();
     const shown = this.o.imageVariable ? [this.o.imageVariable] : [];
     if (change.kind === 'route') {
       const pin = this.compose.pinFor(change.revision, this.now());
-      return showCall(await this.compose.call(this.compose.up(Math.max(1, running), true), pin), shown);
+      return showCall(await this.compose.call(this.compose.up(replicas, true), pin), shown);
     }
     if (change.kind === 'release') {
-      return showCall(await this.compose.call(this.compose.up(Math.max(1, running), true), undefined), shown);
+      return showCall(await this.compose.call(this.compose.up(replicas, true), undefined), shown);
     }
     const sub = change.kind === 'scale' ? this.compose.up(change.replicas, false) : ['restart', this.o.service];
     return showCall(await this.compose.call(sub, current), shown);

@@ -174,4 +174,17 @@ describe('ComposePlatform against a real Docker daemon', () => {
     expect(after?.id).toBe(before?.id);
     expect(Date.parse(after?.startedAt ?? '')).toBeGreaterThan(Date.parse(before?.startedAt ?? ''));
   }, 60_000);
+
+  it('restarts a service with a crashed container back to all running, and previews the change the rollback runs', async () => {
+    const worker = platform('worker');
+    await worker.scale({ platform: 'compose', replicas: 2 });
+    const engine = new DockerEngine();
+    const [victim] = await engine.containers(project, 'worker');
+    await docker('kill', victim?.id ?? '');
+    // A rollback recreates as many containers as the service has, the crashed one included, and says so.
+    expect(await worker.preview({ kind: 'route', revision: `${repo}:v1` })).toContain('--scale worker=2 worker');
+    // `compose restart` starts the stopped container too: done when both run.
+    await expect(worker.restart()).resolves.toMatchObject({ ready: true });
+    expect((await engine.containers(project, 'worker')).filter((c) => c.state === 'running')).toHaveLength(2);
+  }, 90_000);
 });
