@@ -1,3 +1,4 @@
+import { DependencyError } from '../../core/errors/index.js';
 import { createGoogleAccess, type GoogleAccess, type GoogleScope, GoogleScopes, headersOf } from './auth.js';
 import type { CallBounds } from './call.js';
 import { authClientFor, type GoogleAuthOption, restRoot } from './endpoint.js';
@@ -28,6 +29,31 @@ export interface MonitoringSeries {
 interface TimeSeriesPage {
   timeSeries?: MonitoringSeries[];
   nextPageToken?: string;
+  /** google.rpc.Status of query execution errors that may have left the answer incomplete. */
+  executionErrors?: { code?: number; message?: string }[];
+  /** Cloud regions that could not be reached, which may have left the answer incomplete. */
+  unreachable?: string[];
+}
+
+/**
+ * Refuses a page the API marks as possibly incomplete (`executionErrors`, `unreachable`): a ratio summed from
+ * part of the series would read as a confident answer (the 5xx series missing reads as no errors).
+ */
+function completePage(page: TimeSeriesPage, project: string): TimeSeriesPage {
+  const errors = page.executionErrors ?? [];
+  const regions = page.unreachable ?? [];
+  if (errors.length === 0 && regions.length === 0) return page;
+  const why = [
+    ...errors.map((e) => `execution error ${e.code ?? '?'}${e.message ? ` (${e.message})` : ''}`),
+    ...(regions.length > 0 ? [`unreachable regions ${regions.join(', ')}`] : []),
+  ];
+  throw new DependencyError(
+    `Cloud Monitoring timeSeries.list for ${project} answered incomplete data: ${why.join('; ')}`,
+    {
+      retryable: true,
+      details: { executionErrors: errors, unreachable: regions },
+    },
+  );
 }
 
 /** The root below which a project's Cloud Monitoring PromQL API answers `/api/v1/query`. */
@@ -71,10 +97,13 @@ export class CloudMonitoring {
       async (pageToken) => {
         const query = new URLSearchParams(params);
         if (pageToken) query.set('pageToken', pageToken);
-        const page = (await requestJson(
-          { method: 'GET', url: this.timeSeriesUrl(project, query), headers },
-          { ...this.options, signal },
-        )) as TimeSeriesPage;
+        const page = completePage(
+          (await requestJson(
+            { method: 'GET', url: this.timeSeriesUrl(project, query), headers },
+            { ...this.options, signal },
+          )) as TimeSeriesPage,
+          project,
+        );
         return { items: page.timeSeries ?? [], next: page.nextPageToken };
       },
       { maxPages },

@@ -56,6 +56,28 @@ describe('CloudMonitoringMetrics', () => {
     await expect(metrics.errorRate({ end: END, windowMs: 300_000 })).resolves.toBeUndefined();
   });
 
+  it('refuses an answer the API marks incomplete instead of reading a ratio from part of it', async () => {
+    // Only the 2xx series came back; the region holding the 5xx series was unreachable.
+    fake.server.failNext('GET', TS, {
+      status: 200,
+      body: {
+        timeSeries: [
+          {
+            metric: { type: 'run.googleapis.com/request_count', labels: { response_code_class: '2xx' } },
+            points: [{ interval: { endTime: END.toISOString() }, value: { int64Value: '1000' } }],
+          },
+        ],
+        executionErrors: [{ code: 14, message: 'backend unavailable' }],
+        unreachable: ['europe-west1'],
+      },
+    });
+    const reading = metrics.errorRate({ revision: 'web-2', end: END, windowMs: 300_000 });
+    await expect(reading).rejects.toBeInstanceOf(DependencyError);
+    await expect(reading).rejects.toThrow(
+      /incomplete data: execution error 14 \(backend unavailable\); unreachable regions europe-west1/,
+    );
+  });
+
   it('retries 5xx within its bound, then throws a DependencyError', async () => {
     fake.server.failNext('GET', TS, { status: 503, body: {} }, 10);
     await expect(metrics.errorRate({ end: END, windowMs: 300_000 })).rejects.toBeInstanceOf(DependencyError);
