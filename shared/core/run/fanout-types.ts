@@ -46,6 +46,12 @@ export const FanoutKeys = {
   shard: (fn: string, run: string, index: number) => `fanout:${fn}:${run}:shard:${index}`,
   done: (fn: string, run: string) => `fanout:${fn}:${run}:done`,
   final: (fn: string, run: string) => `fanout:${fn}:${run}:final`,
+  /** Held while an invocation works a shard, so a re-sent shard never runs beside the one still working it. */
+  working: (fn: string, run: string, index: number) => `fanout:${fn}:${run}:shard:${index}:working`,
+  /** The last error a shard's own work threw: a dead-lettered shard with one failed, one without was never worked. */
+  tried: (fn: string, run: string, index: number) => `fanout:${fn}:${run}:shard:${index}:tried`,
+  /** The dead-lettered deliveries of a shard that was re-sent instead of reported failed. */
+  resent: (fn: string, run: string, index: number) => `fanout:${fn}:${run}:shard:${index}:resent`,
   /** The run's envelope, written by the invocation that finished it. */
   result: (fn: string, run: string) => `fanout:${fn}:${run}:result`,
   /** Runs not yet finished, by function: what the deadline sweep looks at. */

@@ -153,23 +153,79 @@ export async function runShard<Item>(ctx: Context, ref: ShardRef, fanout: Fanout
   const keys = shardKeys(run, ref.index);
   const dead = deadLettered(ctx);
   if (dead) {
+    const tried = await ctx.state.get<string>(FanoutKeys.tried(run.function, run.runId, ref.index));
+    if (tried === undefined) {
+      const resent = await resendUnworked(ctx, run, ref);
+      if (resent) return resent;
+    }
     // Every delivery failed: the shard is reported failed now rather than at the run's deadline.
-    const why = `${label(run, ref.index)} failed: dead-lettered after ${dead.deliveries} deliveries`;
+    const why = `${label(run, ref.index)} failed: dead-lettered after ${dead.deliveries} deliveries${
+      tried === undefined
+        ? `, never worked (re-sent ${MAX_RESENDS} times, each delivery found it busy or refused)`
+        : `: ${tried}`
+    }`;
     const items = keys.map((k) => fanout.missing(ctx, k, why));
     return record(ctx, run, { index: ref.index, status: 'failed', items, detail: why }, fanout);
   }
+  // One invocation works a shard at a time: a re-sent shard meets the one still working it (409, redelivered).
+  const ttl = retain(run, ctx.now());
+  const working = FanoutKeys.working(run.function, run.runId, ref.index);
+  const token = await ctx.state.lock(working, ctx.config.limits.timeout + 60_000);
+  if (token === undefined) throw new LockedError(`${label(run, ref.index)} is being worked by another invocation`);
   ctx.progress(`${label(run, ref.index)}: ${keys.length} to do`);
   let result: ShardResult<Item>;
   try {
     result = { index: ref.index, status: 'done', items: await fanout.work(ctx, keys) };
   } catch (thrown) {
     const error = toOpsError(thrown);
-    // Redelivered by Pub/Sub; after the dead-letter policy the deadline sweep reports the shard failed.
-    if (error.retryable) throw error;
+    if (error.retryable) {
+      // Redelivered by Pub/Sub; once dead-lettered the shard is reported failed with this error.
+      await ctx.state
+        .put(FanoutKeys.tried(run.function, run.runId, ref.index), error.message, ttl)
+        .catch(() => undefined);
+      await ctx.state.unlock(working, token).catch(() => undefined);
+      throw error;
+    }
     const why = `${label(run, ref.index)} failed: ${error.message}`;
     result = { index: ref.index, status: 'failed', items: keys.map((k) => fanout.missing(ctx, k, why)), detail: why };
   }
-  return record(ctx, run, result, fanout);
+  try {
+    return await record(ctx, run, result, fanout);
+  } finally {
+    await ctx.state.unlock(working, token).catch(() => undefined);
+  }
+}
+
+/** How often a dead-lettered shard that was never worked is sent again before it is reported failed. */
+export const MAX_RESENDS = 3;
+
+/**
+ * A shard dead-lettered though its own work never failed (every delivery found it claimed by an invocation
+ * that died, or the platform refused it: 429 past max instances) is sent again, up to {@link MAX_RESENDS}
+ * times and only before the run's deadline, rather than reported failed unworked.
+ */
+async function resendUnworked(ctx: Context, run: FanoutRun, ref: ShardRef): Promise<RunResult<never> | undefined> {
+  if (Date.parse(run.deadline) <= ctx.now().getTime()) return undefined;
+  const ttl = retain(run, ctx.now());
+  const { added, size } = await ctx.state.addMember(
+    FanoutKeys.resent(run.function, run.runId, ref.index),
+    ctx.trigger.id,
+    ttl,
+  );
+  if (size > MAX_RESENDS) return undefined;
+  // A redelivery of a dead-lettered message already re-sent sends nothing more.
+  if (added) await ctx.continue(`${run.runId}:shard:${ref.index}`, { shard: { run: run.runId, index: ref.index } });
+  ctx.log.audit({
+    decision: 'decided',
+    action: 'fanout.resend',
+    target: run.runId,
+    reason: `${label(run, ref.index)} was dead-lettered without its work failing: sent again (${size} of ${MAX_RESENDS})`,
+    evidence: { shard: ref.index, resends: size },
+  });
+  return {
+    outcome: 'skipped',
+    summary: `${label(run, ref.index)}: dead-lettered unworked, sent again (${size} of ${MAX_RESENDS})`,
+  };
 }
 
 async function record<Item>(

@@ -212,6 +212,45 @@ describe('a run split into shards', () => {
     expect(await h.state.get(FanoutKeys.result('fanned', started.runId))).toMatchObject({ fanout: { failed: [0] } });
   });
 
+  it('sends again a shard dead-lettered unworked (its worker died holding it), and works it once it is free', async () => {
+    const h = harness(keys);
+    const started = await h.start();
+    const [first, ...rest] = h.sent.map((s) => s.payload);
+    for (const payload of rest) await h.deliver(payload);
+    // An instance died mid-shard: its hold on the shard outlives every redelivery.
+    const working = FanoutKeys.working('fanned', started.runId, 0);
+    await h.state.lock(working, 600_000);
+    expect((await h.deliver(first!)).error).toMatchObject({ kind: 'locked' });
+    h.sent.length = 0;
+    const dead = await h.deadLetter(first!);
+    expect(dead).toMatchObject({
+      outcome: 'skipped',
+      summary: expect.stringMatching(/dead-lettered unworked, sent again \(1 of 3\)/),
+    });
+    expect(h.finished).toEqual([]);
+    expect(h.sent).toHaveLength(1);
+    // The dead instance's hold expires; the re-sent shard is worked and finishes the run, all items ok.
+    h.clock.t += 600_001;
+    await h.deliver(h.sent[0]!.payload);
+    expect(h.finished).toHaveLength(1);
+    expect((h.finished[0] as Item[]).every((i) => i.status === 'ok')).toBe(true);
+  });
+
+  it('reports a shard that was never worked failed after its re-sends run out', async () => {
+    const h = harness(keys);
+    const started = await h.start();
+    const [first, ...rest] = h.sent.map((s) => s.payload);
+    for (const payload of rest) await h.deliver(payload);
+    await h.state.lock(FanoutKeys.working('fanned', started.runId, 0), 3_000_000);
+    for (let i = 1; i <= 3; i++) {
+      expect(await h.deadLetter(first!)).toMatchObject({ outcome: 'skipped' });
+    }
+    const dead = await h.deadLetter(first!);
+    expect(dead).toMatchObject({ outcome: 'fail', fanout: { failed: [0], finished: true } });
+    expect((h.finished[0] as Item[])[0]?.by).toMatch(/never worked \(re-sent 3 times/);
+    expect(h.worked).toHaveLength(2);
+  });
+
   it('counts a dead-lettered shard that had already reported once, as it reported', async () => {
     const h = harness(keys);
     await h.start();
