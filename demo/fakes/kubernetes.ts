@@ -31,6 +31,14 @@ function conflict(r: RecordedRequest, object: Json, resource: string): FakeReply
   );
 }
 
+/**
+ * Every write moves `metadata.resourceVersion`, status writes of the controllers included (API conventions,
+ * "Concurrency Control and Consistency"); only a change of the spec moves `metadata.generation`.
+ */
+function bumpVersion(object: Json): void {
+  object.metadata.resourceVersion = String(Number(object.metadata.resourceVersion ?? '1') + 1);
+}
+
 function status(code: number, reason: string, message: string): FakeReply {
   return { status: code, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code } };
 }
@@ -170,6 +178,22 @@ export class FakeKubernetes {
       AVAILABLE,
       progressing('False', 'ProgressDeadlineExceeded', `ReplicaSet "${name}" has timed out progressing.`),
     ];
+    bumpVersion(d);
+  }
+
+  /**
+   * A status write of the deployment controller (a pod's readiness flapping, say): `status` is written
+   * through the status subresource, which moves `metadata.resourceVersion` but not `metadata.generation`.
+   */
+  writeStatus(namespace: string, name: string): void {
+    const d = this.deployments.get(`${namespace}/${name}`);
+    if (d) bumpVersion(d);
+  }
+
+  /** The HPA controller's status write of each sync (current metrics, replicas), which moves resourceVersion. */
+  writeHpaStatus(namespace: string, name: string): void {
+    const h = this.hpas.find((x) => x.metadata.namespace === namespace && x.metadata.name === name);
+    if (h) bumpVersion(h);
   }
 
   /**
@@ -233,6 +257,7 @@ export class FakeKubernetes {
       return;
     }
     for (const rs of this.owned(d)) rs.status = { replicas: rs.spec.replicas, readyReplicas: rs.spec.replicas };
+    bumpVersion(d);
     const n = d.spec.replicas;
     d.status = {
       observedGeneration: d.metadata.generation,
@@ -248,6 +273,7 @@ export class FakeKubernetes {
   }
 
   private observe(d: Json): void {
+    bumpVersion(d);
     d.status = {
       ...d.status,
       observedGeneration: d.metadata.generation,
@@ -266,8 +292,13 @@ export class FakeKubernetes {
     }
     const ops = r.body as Json[];
     for (const op of ops.filter((o) => o.op === 'test')) {
-      if (op.path !== '/metadata/resourceVersion') return status(422, 'Invalid', `test of ${op.path} not supported`);
-      if (op.value !== d.metadata.resourceVersion) return status(422, 'Invalid', 'the test operation failed');
+      // RFC 6902 `test`: the value at the pointer must equal the operation's (JSON equality); else the whole
+      // patch is refused, 422 as the API server answers a patch it cannot apply.
+      const at = String(op.path)
+        .split('/')
+        .slice(1)
+        .reduce<Json>((node, part) => node?.[part.replaceAll('~1', '/').replaceAll('~0', '~')], d);
+      if (!isDeepStrictEqual(at, op.value)) return status(422, 'Invalid', `testing value ${op.path} failed`);
     }
     for (const op of ops.filter((o) => o.op !== 'test')) {
       if (op.op !== 'replace') return status(422, 'Invalid', `op ${op.op} not supported`);

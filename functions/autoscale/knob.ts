@@ -70,7 +70,13 @@ export function knobRequest(knob: Knob, value: number, state: ScalingState): Sca
   // The versions of the read the decision was re-checked on: a concurrent change is refused, not overwritten.
   if (state.hpa && knob.id.startsWith('kubernetes:hpa:')) {
     const version = state.hpa.version ? { version: state.hpa.version } : {};
-    return { platform: 'kubernetes', hpa: state.hpa.name, min: value, max: state.hpa.max, ...version };
+    const from = state.hpa.min === undefined ? {} : { from: state.hpa.min };
+    return { platform: 'kubernetes', hpa: state.hpa.name, min: value, max: state.hpa.max, ...version, ...from };
   }
-  return { platform: 'kubernetes', replicas: value, ...(state.version ? { version: state.version } : {}) };
+  return {
+    platform: 'kubernetes',
+    replicas: value,
+    ...(state.version ? { version: state.version } : {}),
+    ...(state.replicas === undefined ? {} : { from: state.replicas }),
+  };
 }

@@ -4,6 +4,9 @@ import { ConcurrentChangeError, wrapPlatformError } from './errors.js';
 import { loadKubernetesClient } from './kubernetes-client.js';
 import type { KubernetesPlatformOptions } from './kubernetes-platform.js';
 
+/** How often a write goes again after a status write of the HPA controller moved its resourceVersion. */
+const VERSION_RETRIES = 3;
+
 interface HpaClients {
   autoscaling: AutoscalingV2Api;
   options: ConfigurationOptions;
@@ -37,30 +40,48 @@ export class KubernetesHpaClient {
    * Sets `spec.minReplicas` of HPA `name`, on the HPA as read when `version` is given; refuses values outside
    * 1..`spec.maxReplicas` as the API would.
    */
-  async setMinReplicas(name: string, min: number, max: number, version?: string): Promise<void> {
+  async setMinReplicas(name: string, min: number, max: number, version?: string, from?: number): Promise<void> {
     if (!Number.isInteger(min) || min < 1 || min > max) {
       throw new BadInputError(`HPA ${this.options.namespace}/${name}: minReplicas must be 1..${max}, got ${min}`);
     }
     const clients = await this.api();
-    try {
-      // Writes are not retried: a timed-out PATCH may have landed; the caller re-reads instead.
-      await clients.autoscaling.patchNamespacedHorizontalPodAutoscaler(
-        {
-          name,
-          namespace: this.options.namespace,
-          // With the version read, a concurrent change of the HPA is refused (409), not overwritten.
-          body: { ...(version ? { metadata: { resourceVersion: version } } : {}), spec: { minReplicas: min } },
-        },
-        clients.mergePatch,
-      );
-    } catch (error) {
-      if (version && httpStatusOf(error) === 409) {
-        throw new ConcurrentChangeError(
-          `HPA ${this.options.namespace}/${name} changed since it was read (resourceVersion ${version}): another change got there first`,
-          { version },
+    const { namespace } = this.options;
+    let current = version;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Writes are not retried on errors: a timed-out PATCH may have landed; the caller re-reads instead.
+        await clients.autoscaling.patchNamespacedHorizontalPodAutoscaler(
+          {
+            name,
+            namespace,
+            // With the version read, a concurrent change of the HPA is refused (409), not overwritten.
+            body: { ...(current ? { metadata: { resourceVersion: current } } : {}), spec: { minReplicas: min } },
+          },
+          clients.mergePatch,
         );
+        return;
+      } catch (error) {
+        if (!current || httpStatusOf(error) !== 409) {
+          throw wrapPlatformError(error, `setting minReplicas of HPA ${namespace}/${name}`);
+        }
+        // The HPA controller writes its status every sync (15 s by default), moving resourceVersion: while the
+        // bounds are still those the change was based on, it goes again on the new version.
+        // Listed, not read: the Role grants `list` on HPAs, as the scaling read uses.
+        const listed = await clients.autoscaling
+          .listNamespacedHorizontalPodAutoscaler({ namespace }, clients.options)
+          .catch((read: unknown) => {
+            throw wrapPlatformError(read, `listing autoscalers in ${namespace}`);
+          });
+        const now = listed.items.find((h) => h.metadata?.name === name) ?? {};
+        const same = from !== undefined && now.spec?.minReplicas === from && now.spec?.maxReplicas === max;
+        if (attempt >= VERSION_RETRIES || !same) {
+          throw new ConcurrentChangeError(
+            `HPA ${namespace}/${name} changed since it was read (minReplicas ${from ?? '?'} → ${now.spec?.minReplicas ?? '?'}, maxReplicas ${max} → ${now.spec?.maxReplicas}): another change got there first`,
+            { version: current },
+          );
+        }
+        current = now.metadata?.resourceVersion;
       }
-      throw wrapPlatformError(error, `setting minReplicas of HPA ${this.options.namespace}/${name}`);
     }
   }
 }

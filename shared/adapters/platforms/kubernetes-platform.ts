@@ -31,6 +31,9 @@ import type {
   WaitOptions,
 } from './service-platform.js';
 
+/** How often a guarded write goes again after the object moved under it in a way that leaves its base intact. */
+const VERSION_RETRIES = 3;
+
 /** How a Kubernetes adapter reaches the API server and how long it waits. */
 export interface KubernetesPlatformOptions extends KubernetesConnection {
   deployment: string;
@@ -129,19 +132,9 @@ export class KubernetesPlatform implements ServicePlatform {
     const rs = ownedReplicaSets(d, all).find((r) => r.metadata?.name === revision);
     if (!rs) throw new BadInputError(`replicaset ${revision} is not a revision of deployment ${this.target}`);
     if (!sameTemplate(rs.spec?.template, d.spec?.template)) {
-      const { deployment: name, namespace } = this.options;
-      const clients = await this.api();
-      const version = d.metadata?.resourceVersion;
-      // A JSON Patch `test` on resourceVersion makes the write fail if the Deployment changed since the read.
-      const guard = version ? [{ op: 'test', path: '/metadata/resourceVersion', value: version }] : [];
-      try {
-        await clients.apps.patchNamespacedDeployment(
-          { name, namespace, body: [...guard, ...undoPatch(d, rs)] },
-          clients.patchOptions,
-        );
-      } catch (error) {
-        throw wrapPlatformError(error, `patching deployment ${this.target}`);
-      }
+      const moved = await this.patchTemplate(d, undoPatch(d, rs), `patching deployment ${this.target}`);
+      if (moved)
+        throw new ServingChangedError(options.expectServing ?? revision, 'a pod template written since the read');
     }
     await this.waitForRollout(options);
     return this.status();
@@ -173,24 +166,47 @@ export class KubernetesPlatform implements ServicePlatform {
   }
 
   /**
+   * Applies a JSON Patch that writes the pod template, guarded by a `test` of `metadata.generation` (which only a
+   * change of the spec moves, not the controllers' status writes that move resourceVersion every few seconds).
+   * A failed test (422) is looked at on a fresh read: a replicas change (an HPA's scale) leaves the template as
+   * read and the patch goes again on the new generation; a template written since is returned as `true`, and
+   * nothing was changed.
+   */
+  private async patchTemplate(read: K8sDeployment, ops: object[], what: string): Promise<boolean> {
+    const { deployment: name, namespace } = this.options;
+    const clients = await this.api();
+    let generation = read.metadata?.generation;
+    for (let attempt = 1; ; attempt++) {
+      const guard = generation === undefined ? [] : [{ op: 'test', path: '/metadata/generation', value: generation }];
+      try {
+        await clients.apps.patchNamespacedDeployment(
+          { name, namespace, body: [...guard, ...ops] },
+          clients.patchOptions,
+        );
+        return false;
+      } catch (error) {
+        if (generation === undefined || httpStatusOf(error) !== 422) throw wrapPlatformError(error, what);
+        const now = await this.deployment();
+        if (!sameTemplate(now.spec?.template, read.spec?.template)) return true;
+        if (attempt >= VERSION_RETRIES || now.metadata?.generation === generation) throw wrapPlatformError(error, what);
+        generation = now.metadata?.generation;
+      }
+    }
+  }
+
+  /**
    * `kubectl rollout restart`: sets the pod template's `restartedAt` annotation (a JSON Patch guarded by the
-   * read's resourceVersion) and waits for the rollout. Refused on a paused Deployment, which would not roll out.
+   * template as read) and waits for the rollout. Refused on a paused Deployment, which would not roll out.
    */
   async restart(options: RestartOptions): Promise<PlatformHealth> {
     const d = await this.deployment();
     if (d.spec?.paused) throw new BadInputError(`deployment ${this.target} is paused: resume it before a restart`);
-    const { deployment: name, namespace } = this.options;
-    const clients = await this.api();
-    const version = d.metadata?.resourceVersion;
-    const guard = version ? [{ op: 'test', path: '/metadata/resourceVersion', value: version }] : [];
     const replace = { op: 'replace', path: '/spec/template', value: restartedTemplate(d, options.at) };
-    try {
-      await clients.apps.patchNamespacedDeployment(
-        { name, namespace, body: [...guard, replace] },
-        clients.patchOptions,
+    if (await this.patchTemplate(d, [replace], `restarting deployment ${this.target}`)) {
+      throw new ConcurrentChangeError(
+        `${this.target}: its pod template changed since it was read (a deploy got there first); not restarted`,
+        { generation: d.metadata?.generation },
       );
-    } catch (error) {
-      throw wrapPlatformError(error, `restarting deployment ${this.target}`);
     }
     await this.waitForRollout(options);
     return this.health();
@@ -237,27 +253,37 @@ export class KubernetesPlatform implements ServicePlatform {
     const k8s = await import('@kubernetes/client-node');
     const { deployment: name, namespace } = this.options;
     const clients = await this.api();
-    try {
-      await clients.apps.patchNamespacedDeploymentScale(
-        {
-          name,
-          namespace,
-          body: {
-            ...(change.version ? { metadata: { resourceVersion: change.version } } : {}),
-            spec: { replicas: change.replicas },
+    let version = change.version;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await clients.apps.patchNamespacedDeploymentScale(
+          {
+            name,
+            namespace,
+            body: {
+              ...(version ? { metadata: { resourceVersion: version } } : {}),
+              spec: { replicas: change.replicas },
+            },
           },
-        },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch, clients.patchOptions as never),
-      );
-    } catch (error) {
-      if (change.version && httpStatusOf(error) === 409) {
-        throw new ConcurrentChangeError(
-          `${this.target}: its replicas changed since they were read (resourceVersion ${change.version}): another change got there first`,
-          { version: change.version },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch, clients.patchOptions as never),
         );
+        return this.scaling();
+      } catch (error) {
+        if (!version || httpStatusOf(error) !== 409) throw wrapPlatformError(error, `scaling ${this.target}`);
+        // The Scale carries the Deployment's resourceVersion, which every status write of the controllers moves:
+        // while the replicas are still those the change was based on, it goes on the new version.
+        const now = await this.read(`reading scale of ${this.target}`, (c) =>
+          c.apps.readNamespacedDeploymentScale({ name, namespace }, c.patchOptions),
+        );
+        const replicas = now.spec?.replicas;
+        if (attempt >= VERSION_RETRIES || change.from === undefined || replicas !== change.from) {
+          throw new ConcurrentChangeError(
+            `${this.target}: its replicas changed since they were read (${change.from ?? '?'} → ${replicas ?? '?'}, resourceVersion ${version}): another change got there first`,
+            { version, from: change.from, now: replicas },
+          );
+        }
+        version = now.metadata?.resourceVersion;
       }
-      throw wrapPlatformError(error, `scaling ${this.target}`);
     }
-    return this.scaling();
   }
 }

@@ -9,7 +9,7 @@ import type { PlatformKind, ScalingChange, ScalingState, WaitOptions } from './s
 /** A change to scaling: a platform change, or the `minReplicas` of the HPA that owns a Deployment. */
 export type ScaleRequest =
   | ScalingChange
-  | { platform: 'kubernetes'; hpa: string; min: number; max: number; version?: string };
+  | { platform: 'kubernetes'; hpa: string; min: number; max: number; version?: string; from?: number };
 
 /**
  * The scaling port, bound to one service: reads instance or replica bounds (with the HPA, if any)
@@ -47,7 +47,7 @@ export async function createScalingPlatform(service: Service, deps: PlatformDeps
     async apply(request, options = {}) {
       if ('hpa' in request) {
         if (!hpa) throw new BadInputError(`${platform.target}: HPA changes apply to Kubernetes services only`);
-        await hpa.setMinReplicas(request.hpa, request.min, request.max, request.version);
+        await hpa.setMinReplicas(request.hpa, request.min, request.max, request.version, request.from);
         return {};
       }
       const { reached } = await platform.scale(request, options);

@@ -70,6 +70,11 @@ export type ScalingChange =
       replicas: number;
       /** The resourceVersion the change is based on: the API server refuses it (409) if the Deployment changed since. */
       version?: string;
+      /**
+       * The replicas read with `version`: after a 409 the change goes again on the new version while the replicas
+       * are still these (a status write of the controllers moved the version), and is refused when they are not.
+       */
+      from?: number;
     }
   | { platform: 'compose'; replicas: number };
 

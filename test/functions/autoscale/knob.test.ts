@@ -34,8 +34,8 @@ describe('knobRequest', () => {
   it.each([
     [run, { knob: 'min', level: 'service' }, 4, { platform: 'cloud-run', level: 'service', min: 4 }],
     [run, { knob: 'max', level: 'template' }, 12, { platform: 'cloud-run', level: 'template', max: 12 }],
-    [deployment, { knob: 'min', level: 'service' }, 5, { platform: 'kubernetes', replicas: 5 }],
-    [withHpa, { knob: 'min', level: 'service' }, 4, { platform: 'kubernetes', hpa: 'api', min: 4, max: 10 }],
+    [deployment, { knob: 'min', level: 'service' }, 5, { platform: 'kubernetes', replicas: 5, from: 3 }],
+    [withHpa, { knob: 'min', level: 'service' }, 4, { platform: 'kubernetes', hpa: 'api', min: 4, max: 10, from: 2 }],
   ] as const)('builds the platform request (%#)', (state, shape, value, expected) => {
     const knob = readKnob(state as ScalingState, shape);
     if ('error' in knob) expect.fail(knob.error);

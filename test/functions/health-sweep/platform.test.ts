@@ -108,7 +108,7 @@ describe('healthSweep remediation', () => {
       path: string;
       value: { metadata: { annotations: Record<string, string> } };
     }[];
-    expect(ops[0]).toMatchObject({ op: 'test', path: '/metadata/resourceVersion' });
+    expect(ops[0]).toMatchObject({ op: 'test', path: '/metadata/generation' });
     expect(ops[1]?.path).toBe('/spec/template');
     expect(ops[1]?.value.metadata.annotations[RESTARTED_AT_ANNOTATION]).toBe(h.clock.now().toISOString());
     expect(envelope.actions).toMatchObject([{ action: 'restart', target: 'kube', status: 'done' }]);

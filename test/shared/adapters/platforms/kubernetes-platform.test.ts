@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConcurrentChangeError, ServingChangedError } from '../../../../shared/adapters/platforms/errors.js';
+import { KubernetesHpaClient } from '../../../../shared/adapters/platforms/kubernetes-hpa.js';
 import { KubernetesPlatform } from '../../../../shared/adapters/platforms/kubernetes-platform.js';
 import { BadInputError } from '../../../../shared/core/errors/ops-error.js';
 import { FakeKubernetes } from '../../../fakes/kubernetes.js';
@@ -72,7 +74,7 @@ describe('KubernetesPlatform', () => {
     expect(patch?.headers['content-type']).toMatch(/^application\/json-patch\+json/);
     const ops = patch?.body as { op: string; path: string; value: { metadata?: { labels?: object } } }[];
     expect(ops.map((o) => `${o.op} ${o.path}`)).toEqual([
-      'test /metadata/resourceVersion',
+      'test /metadata/generation',
       'replace /spec/template',
       'replace /metadata/annotations',
     ]);
@@ -147,5 +149,98 @@ describe('KubernetesPlatform', () => {
       kind: 'locked',
     });
     expect((await platform.scaling()).replicas).toBe(8);
+  });
+});
+
+describe('KubernetesPlatform writes while the controllers write status', () => {
+  let fake: FakeKubernetes;
+  let platform: KubernetesPlatform;
+
+  beforeEach(async () => {
+    ({ fake, platform } = await kubernetes());
+  });
+  afterEach(() => fake.server.stop());
+
+  /** Runs `write` once, on the first request matching `method` and `path`, before the fake answers it. */
+  const before = (method: string, path: RegExp, write: () => void) => {
+    let done = false;
+    fake.server.listeners.push((r) => {
+      if (done || r.method !== method || !path.test(r.path)) return;
+      done = true;
+      write();
+    });
+  };
+
+  it('rolls back though a status write moved the resourceVersion between the read and the patch', async () => {
+    const target = (await platform.status()).revisions[1]?.name as string;
+    before('PATCH', DEPLOYMENT, () => fake.writeStatus('prod', 'backend'));
+    const after = await platform.routeAll(target, { expectServing: 'backend-h27' });
+    expect(fake.image('prod', 'backend')).toBe('app:2');
+    expect(after.serving).toBe(target);
+  });
+
+  it('goes again on the new generation after an HPA scale, and refuses a template written since the read', async () => {
+    const target = (await platform.status()).revisions[1]?.name as string;
+    // The HPA scales the Deployment (spec.replicas: generation moves, the template does not).
+    before('PATCH', DEPLOYMENT, () => {
+      const d = fake.deployments.get('prod/backend') ?? {};
+      d.spec.replicas += 1;
+      d.metadata.generation += 1;
+    });
+    await platform.routeAll(target, { expectServing: 'backend-h27' });
+    expect(fake.image('prod', 'backend')).toBe('app:2');
+    expect(fake.server.find('PATCH', DEPLOYMENT)).toHaveLength(2);
+
+    // `kubectl set image … app:3` between the read and the patch: the rollback would undo a deploy nobody judged.
+    const again = (await platform.status()).revisions.find((r) => r.name === 'backend-h07')?.name as string;
+    before('PATCH', DEPLOYMENT, () => {
+      const d = fake.deployments.get('prod/backend') ?? {};
+      d.spec.template.spec.containers[0].image = 'app:3';
+      d.metadata.generation += 1;
+    });
+    await expect(platform.routeAll(again, { expectServing: 'backend-h17' })).rejects.toBeInstanceOf(
+      ServingChangedError,
+    );
+    expect(fake.image('prod', 'backend')).toBe('app:3');
+  });
+
+  it('scales though a status write moved the Scale’s resourceVersion since the read, but not over a change of replicas', async () => {
+    const read = await platform.scaling();
+    fake.writeStatus('prod', 'backend');
+    const change = { platform: 'kubernetes', replicas: 5, version: read.version, from: read.replicas } as const;
+    await expect(platform.scale(change)).resolves.toMatchObject({ replicas: 5 });
+    const second = await platform.scaling();
+    await platform.scale({ platform: 'kubernetes', replicas: 8 });
+    await expect(
+      platform.scale({ platform: 'kubernetes', replicas: 6, version: second.version, from: second.replicas }),
+    ).rejects.toBeInstanceOf(ConcurrentChangeError);
+    expect((await platform.scaling()).replicas).toBe(8);
+  });
+
+  it('sets an HPA’s minReplicas though its controller wrote status since the read, but not over a change of bounds', async () => {
+    fake.hpas.push({
+      metadata: { name: 'backend-hpa', namespace: 'prod', resourceVersion: '1' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'backend' },
+        minReplicas: 2,
+        maxReplicas: 8,
+      },
+    });
+    const hpa = new KubernetesHpaClient({
+      server: fake.server.url,
+      token: 'k8s-token',
+      namespace: 'prod',
+      deployment: 'backend',
+    });
+    const read = (await platform.scaling()).hpa;
+    fake.writeHpaStatus('prod', 'backend-hpa');
+    await hpa.setMinReplicas('backend-hpa', 4, 8, read?.version, read?.min);
+    expect(fake.hpas[0]?.spec.minReplicas).toBe(4);
+    const second = (await platform.scaling()).hpa;
+    await hpa.setMinReplicas('backend-hpa', 3, 8);
+    await expect(hpa.setMinReplicas('backend-hpa', 5, 8, second?.version, second?.min)).rejects.toBeInstanceOf(
+      ConcurrentChangeError,
+    );
+    expect(fake.hpas[0]?.spec.minReplicas).toBe(3);
   });
 });
