@@ -162,7 +162,7 @@ describe('KubernetesPlatform writes while the controllers write status', () => {
   afterEach(() => fake.server.stop());
 
   /** Runs `write` once, on the first request matching `method` and `path`, before the fake answers it. */
-  const before = (method: string, path: RegExp, write: () => void) => {
+  const onceBefore = (method: string, path: RegExp, write: () => void) => {
     let done = false;
     fake.server.listeners.push((r) => {
       if (done || r.method !== method || !path.test(r.path)) return;
@@ -173,7 +173,7 @@ describe('KubernetesPlatform writes while the controllers write status', () => {
 
   it('rolls back though a status write moved the resourceVersion between the read and the patch', async () => {
     const target = (await platform.status()).revisions[1]?.name as string;
-    before('PATCH', DEPLOYMENT, () => fake.writeStatus('prod', 'backend'));
+    onceBefore('PATCH', DEPLOYMENT, () => fake.writeStatus('prod', 'backend'));
     const after = await platform.routeAll(target, { expectServing: 'backend-h27' });
     expect(fake.image('prod', 'backend')).toBe('app:2');
     expect(after.serving).toBe(target);
@@ -182,7 +182,7 @@ describe('KubernetesPlatform writes while the controllers write status', () => {
   it('goes again on the new generation after an HPA scale, and refuses a template written since the read', async () => {
     const target = (await platform.status()).revisions[1]?.name as string;
     // The HPA scales the Deployment (spec.replicas: generation moves, the template does not).
-    before('PATCH', DEPLOYMENT, () => {
+    onceBefore('PATCH', DEPLOYMENT, () => {
       const d = fake.deployments.get('prod/backend') ?? {};
       d.spec.replicas += 1;
       d.metadata.generation += 1;
@@ -193,7 +193,7 @@ describe('KubernetesPlatform writes while the controllers write status', () => {
 
     // `kubectl set image … app:3` between the read and the patch: the rollback would undo a deploy nobody judged.
     const again = (await platform.status()).revisions.find((r) => r.name === 'backend-h07')?.name as string;
-    before('PATCH', DEPLOYMENT, () => {
+    onceBefore('PATCH', DEPLOYMENT, () => {
       const d = fake.deployments.get('prod/backend') ?? {};
       d.spec.template.spec.containers[0].image = 'app:3';
       d.metadata.generation += 1;
