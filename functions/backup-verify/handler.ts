@@ -10,12 +10,13 @@ import { selfTest } from './self-test/self-test.js';
 import type { VerifyDeps } from './verify-backup.js';
 
 async function run(ctx: Context, input: BackupVerifyInput | undefined, deps: BackupVerifyDeps) {
+  // A restore job's poll, dead-lettered too, still ends its restore test: one last look, then a verdict.
+  if (input?.restoreJob)
+    return finishRestoreJob(ctx, input.restoreJob, (results) => reportBackups(ctx, ctx.runId, results));
   const dead = skipDeadLetter(ctx, input?.shard);
   if (dead) return dead;
   if (input?.selfTest) return selfTest(ctx);
   if (input?.sweep) return sweepOnly(ctx, deps.scratchClock);
-  if (input?.restoreJob)
-    return finishRestoreJob(ctx, input.restoreJob, (results) => reportBackups(ctx, ctx.runId, results));
   const verify = verifyDeps(ctx, input, deps);
   const configured = Object.keys(ctx.config.backups);
   const names = input?.backups ?? configured;

@@ -1,6 +1,6 @@
 import { type CreatedScratch, runAssertions, scratchDatabaseAs } from '../../../shared/adapters/databases/index.js';
 import { entryOf } from '../../../shared/core/config/index.js';
-import { BadInputError } from '../../../shared/core/errors/index.js';
+import { BadInputError, errorMessage } from '../../../shared/core/errors/index.js';
 import {
   type Context,
   type JobResult,
@@ -103,12 +103,33 @@ export async function finishRestoreJob(
   }
   if (!ctx.jobs)
     throw new BadInputError(`the load of ${backup} runs as job ${record.execution}; this process has no job runner`);
-  const until = ctx.now().getTime() + ctx.config.limits.timeout * 0.6;
+  const jobs = ctx.jobs;
+  const look = async () => jobOutcome(ctx.state, await jobs.get(record.execution), record.jobId);
+  const dead = ctx.trigger.deadLettered;
   let outcome: JobResult | undefined;
-  for (;;) {
-    outcome = await jobOutcome(ctx.state, await ctx.jobs.get(record.execution), record.jobId);
-    if (outcome || ctx.now().getTime() + POLL_MS > until || ctx.signal.aborted) break;
-    await new Promise((wait) => setTimeout(wait, POLL_MS));
+  if (dead) {
+    // Every delivery of this poll failed: one last look, and a verdict either way, never a restore left unread.
+    outcome = await look().catch((error: unknown) => ({
+      status: 'fail' as const,
+      detail: `job execution ${record.execution} could not be read: ${errorMessage(error)}`,
+    }));
+    outcome ??= {
+      status: 'fail',
+      detail: `job execution ${record.execution} was still loading when its polls were dead-lettered after ${dead.deliveries} deliveries; its result is not read`,
+    };
+  } else {
+    const until = Math.min(ctx.now().getTime() + ctx.config.limits.timeout * 0.6, Date.parse(record.deadline));
+    for (;;) {
+      outcome = await look();
+      if (outcome || ctx.now().getTime() + POLL_MS > until || ctx.signal.aborted) break;
+      await new Promise((wait) => setTimeout(wait, POLL_MS));
+    }
+    if (!outcome && Date.parse(record.deadline) <= ctx.now().getTime() + POLL_MS) {
+      outcome = {
+        status: 'fail',
+        detail: `job execution ${record.execution} still loading past its deadline ${record.deadline}`,
+      };
+    }
   }
   if (!outcome) {
     await ctx.continue(`restore-job:${backup}`, { restoreJob: backup });

@@ -13,8 +13,9 @@ import type { Context, RunResult } from './types.js';
 const deadLettered = (ctx: Context) => (ctx.trigger.kind === 'scheduled' ? ctx.trigger.deadLettered : undefined);
 
 /**
- * A dead-lettered continuation that is no shard (a restore job's poll, say) is not worked again: its run ends
- * at its own deadline. Undefined for any other invocation.
+ * A dead-lettered continuation that is no shard is not worked again (a function that must still end what it
+ * stood for, as backupVerify's restore-job poll does, handles its dead letter before asking). Undefined for any
+ * other invocation.
  */
 export function skipDeadLetter(ctx: Context, shard: ShardRef | undefined): RunResult | undefined {
   const dead = deadLettered(ctx);

@@ -42,6 +42,8 @@ describe('backupVerify restore tests as jobs', () => {
     remote: boolean;
     jobEnv?: NodeJS.ProcessEnv;
     startFails?: boolean;
+    /** Every execution reads as still running (a load that never ends). */
+    stuck?: boolean;
   }) {
     const input = {
       estate: 'restore-job',
@@ -68,7 +70,7 @@ describe('backupVerify restore tests as jobs', () => {
         if (options.startFails) return Promise.reject(new Error('run.jobs.run: 429 quota exceeded'));
         return local.start(id, task);
       },
-      get: (name) => local.get(name),
+      get: (name) => (options.stuck ? Promise.resolve({ name, state: 'running' as const }) : local.get(name)),
     };
     runtime = await createRuntime({
       config: testEstate(input as never),
@@ -171,6 +173,55 @@ describe('backupVerify restore tests as jobs', () => {
     expect(tasks).toEqual([]);
     expect(await databasesLike('postgres', second.runId)).toEqual([]);
     expect(await state.get(restoreJobKey('pg'))).toMatchObject({ execution: 'local:earlier' });
+  });
+
+  /** A load recorded as running as job execution `local:stuck`, its deadline `deadlineMs` from now. */
+  async function loading(deadlineMs: number) {
+    const now = Date.now();
+    await state.put(restoreJobKey('pg'), {
+      ...{ execution: 'local:stuck', jobId: 'j-stuck', database: 'opsfn_restore_stuck', engine: 'postgres' },
+      ...{ dump: 'app.sql.gz', startedAt: new Date(now - 3_600_000).toISOString() },
+      deadline: new Date(now + deadlineMs).toISOString(),
+    });
+  }
+
+  const poll = (id: string, deadLettered?: { deliveries: number; subscription: string }) =>
+    runtime.invoke('backupVerify', {
+      kind: 'scheduled',
+      id: `continue:restore-job:pg:${id}`,
+      job: 'continue:backupVerify',
+      scheduledAt: new Date().toISOString(),
+      payload: { restoreJob: 'pg' },
+      ...(deadLettered ? { deadLettered } : {}),
+    });
+
+  it('reports the restore failed when its poll is dead-lettered while the job still loads, and forgets the job', async () => {
+    await start({ timeout: '2h', remote: false, stuck: true });
+    await loading(3_600_000);
+    const envelope = await poll('dead', { deliveries: 5, subscription: 'opsfn-backupVerify-continue' });
+    const [result] = envelope.items as BackupResult[];
+    expect(result?.status).toBe('fail');
+    expect(result?.checks[0]).toMatchObject({
+      name: 'restore',
+      status: 'fail',
+      detail: expect.stringMatching(
+        /local:stuck was still loading when its polls were dead-lettered after 5 deliveries/,
+      ),
+    });
+    expect(await state.get(restoreJobKey('pg'))).toBeUndefined();
+    expect(notifier.sent).toMatchObject([{ severity: 'critical' }]);
+  });
+
+  it('reports the restore failed when the job still loads past its deadline, instead of polling on', async () => {
+    await start({ timeout: '2h', remote: false, stuck: true });
+    await loading(-1_000);
+    const envelope = await poll('late');
+    expect(envelope.accepted).toBeFalsy();
+    expect((envelope.items as BackupResult[])[0]?.checks[0]).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/local:stuck still loading past its deadline/),
+    });
+    expect(await state.get(restoreJobKey('pg'))).toBeUndefined();
   });
 
   it('loads in a job, then a later invocation asserts on the copy, drops it and records the restore', async () => {
