@@ -36,6 +36,9 @@ export interface ActionRequest {
   throttle: SignInThrottle;
 }
 
+/** The largest sign-in form read: a token (an OIDC ID token runs to about 1–2 KiB) and the form's CSRF value. */
+const SIGN_IN_BODY_BYTES = 16 * 1024;
+
 const json = (status: number, body: unknown, headers?: Record<string, string>): ConsoleReply => ({
   status,
   type: 'json',
@@ -107,11 +110,22 @@ export async function handleAction(
   headers: Record<string, string | undefined>,
 ): Promise<ConsoleReply> {
   const { runtime, session } = request;
-  const parsed: unknown = readBody(await readBodyUpTo(req, runtime.config.limits.body));
+  const signingIn = url.pathname === '/console/sign-in';
+  // Refused before the body is read: nobody without a session makes this process hold a body, and a sign-in
+  // form is a token and a CSRF value, never more than a few KiB.
+  // The session must come with the request's own cookie: without credentials to check every browser shares
+  // one, and a POST without its cookie could never carry its CSRF token anyway.
+  const carried = parseCookies(headers.cookie).get(SESSION_COOKIE);
+  if (!signingIn && (!session || carried !== request.sessionId)) {
+    throw new UnauthorizedError('sign in first (or reload the page: this form carries no session)');
+  }
+  const parsed: unknown = readBody(
+    await readBodyUpTo(req, signingIn ? SIGN_IN_BODY_BYTES : runtime.config.limits.body),
+  );
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new BadInputError('expected a JSON object');
   const body = parsed as Record<string, unknown>;
-  if (url.pathname === '/console/sign-in') return signIn(request, body, headers, req.socket.remoteAddress ?? 'unknown');
+  if (signingIn) return signIn(request, body, headers, req.socket.remoteAddress ?? 'unknown');
   if (!session) throw new UnauthorizedError('sign in first');
   if (!sameSecret(text(body, 'csrf'), session.csrf)) {
     runtime.reject('console', `refused: ${url.pathname} without the session's CSRF token`, { caller: session.caller });

@@ -69,7 +69,9 @@ export function createHttpServer(runtime: Runtime, options: HttpServerOptions = 
     send(res, reply);
   };
 
-  return createServer((req, res) => {
+  // Bounds on a client that sends slowly (headers, then the whole request): Node's defaults (60 s, 5 min) let
+  // a few hundred connections trickling bodies hold this process's memory.
+  return createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     route(req, res).catch((thrown: unknown) => {
       const error = toOpsError(thrown);
       if (!res.headersSent) send(res, errorReply(error));
