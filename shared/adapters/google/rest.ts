@@ -22,6 +22,34 @@ export interface RestOptions extends CallBounds {
 
 const MAX_BODY = 8 * 1024 * 1024;
 
+/**
+ * The body of `response` as UTF-8, read chunk by chunk and abandoned (the stream cancelled) as soon as it passes
+ * `limit` bytes, or at once when its declared length does: a huge answer costs a bounded read, never its size.
+ */
+async function boundedText(response: Response, limit: number, label: string): Promise<string> {
+  const tooLarge = () => new DependencyError(`${label}: response over ${limit} bytes`, { retryable: false });
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
 const googleAnswer = (status: number, text: string, label: string): OpsError =>
   googleError(label, failureOf(status, text, text.slice(0, 200)));
 
@@ -40,10 +68,7 @@ export async function requestJson(request: RestRequest, options: RestOptions = {
   const text = await boundedCall(
     async (signal) => {
       const response = await fetch(request.url, { ...init, signal });
-      const body = await response.text();
-      if (body.length > MAX_BODY) {
-        throw new DependencyError(`${label}: response over ${MAX_BODY} bytes`, { retryable: false });
-      }
+      const body = await boundedText(response, MAX_BODY, label);
       if (response.status < 200 || response.status >= 300) throw mapAnswer(response.status, body, label);
       return body;
     },
