@@ -94,10 +94,22 @@ export class DockerEngine {
         filters: { label: [`${COMPOSE_PROJECT}=${project}`, `${COMPOSE_SERVICE}=${service}`] },
       });
       const own = listed.filter((c) => c.Labels?.[COMPOSE_ONEOFF] !== 'True');
-      const inspected = await Promise.all(own.map((c) => docker.getContainer(c.Id).inspect()));
-      return inspected.map((c) => {
+      // A container listed, then removed before its inspect (a `compose up` recreating it) is gone: 404 skips it.
+      const inspected = await Promise.all(
+        own.map((c) =>
+          docker
+            .getContainer(c.Id)
+            .inspect()
+            .catch((error: { statusCode?: number }) => {
+              if (error?.statusCode === 404) return undefined;
+              throw error;
+            }),
+        ),
+      );
+      return inspected.flatMap((c) => {
+        if (!c) return [];
         const health = c.State.Health?.Status;
-        return {
+        const view: ContainerView = {
           id: c.Id,
           name: c.Name.replace(/^\//, ''),
           image: c.Config.Image,
@@ -108,6 +120,7 @@ export class DockerEngine {
           ...(health === 'starting' || health === 'healthy' || health === 'unhealthy' ? { health } : {}),
           restartCount: c.RestartCount ?? 0,
         };
+        return [view];
       });
     } catch (error) {
       throw this.wrap(error, doing, started);
