@@ -206,7 +206,7 @@ export class S3ObjectStore implements ObjectStore {
       single: async (buffer) => {
         await put(buffer);
       },
-      call: (action, run) => this.call(action, key, options.signal, run),
+      call: (action, run, detached) => this.call(action, key, detached ? undefined : options.signal, run),
       bucket: this.options.bucket,
       key,
       ...(options.contentType ? { contentType: options.contentType } : {}),

@@ -16,7 +16,15 @@ export interface UploadStreamArgs {
   key: string;
   contentType?: string;
   single: (buffer: Buffer) => Promise<void>;
-  call: <T>(action: string, run: (client: S3Client, sdk: Sdk, abortSignal: AbortSignal) => Promise<T>) => Promise<T>;
+  /**
+   * Runs one bounded call under the caller's signal, or, with `detached`, under its own deadline only: the
+   * abort of a failed upload still goes out when it was the caller's signal that failed it.
+   */
+  call: <T>(
+    action: string,
+    run: (client: S3Client, sdk: Sdk, abortSignal: AbortSignal) => Promise<T>,
+    detached?: boolean,
+  ) => Promise<T>;
 }
 
 /** Cuts a stream into buffers of exactly `size` bytes (the last one shorter), holding one part in memory at a time. */
@@ -24,8 +32,10 @@ export async function* cutParts(body: AsyncIterable<Uint8Array | string>, size: 
   let pending: Buffer[] = [];
   let length = 0;
   for await (const chunk of body) {
-    pending.push(Buffer.from(chunk));
-    length += chunk.length;
+    // Counted in bytes: a string chunk's length is in UTF-16 units, fewer than its bytes once it holds "é".
+    const bytes = Buffer.from(chunk);
+    pending.push(bytes);
+    length += bytes.length;
     while (length >= size) {
       const all = Buffer.concat(pending, length);
       yield all.subarray(0, size);
@@ -97,10 +107,13 @@ export async function uploadStream(args: UploadStreamArgs): Promise<void> {
     );
   } catch (error) {
     await args
-      .call('abort upload', (client, sdk, abortSignal) =>
-        client.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), {
-          abortSignal,
-        }),
+      .call(
+        'abort upload',
+        (client, sdk, abortSignal) =>
+          client.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), {
+            abortSignal,
+          }),
+        true,
       )
       .catch(() => undefined);
     throw error;
