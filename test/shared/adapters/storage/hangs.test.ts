@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GcsObjectStore } from '../../../../shared/adapters/storage/gcs-object-store.js';
@@ -80,4 +81,36 @@ describe('S3ObjectStore with credentials none', () => {
     await store.write('public/a.txt', 'anon');
     expect((await store.stat('public/a.txt'))?.bytes).toBe(4);
   });
+});
+
+describe('a GCS download whose body stalls after its headers', () => {
+  it.each([
+    ['goes silent', false],
+    ['drops the connection without an error', true],
+  ])(
+    'fails with a retryable DependencyError when the server %s',
+    async (_what, drop) => {
+      const server = createHttpServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 1024 * 1024 });
+        res.write(Buffer.alloc(10, 0x61));
+        if (drop) setTimeout(() => res.socket?.destroy(), 50);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      try {
+        const store = new GcsObjectStore({ bucket: 'b', apiEndpoint: endpoint, credentials: 'none', timeoutMs: 300 });
+        const { error, ms } = await failure(async () => {
+          for await (const _chunk of await store.read('x')) {
+            // drained
+          }
+        });
+        expect(error).toMatchObject({ kind: 'dependency', retryable: true });
+        expect(ms).toBeLessThan(5_000);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+    15_000,
+  );
 });
