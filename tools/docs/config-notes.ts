@@ -59,7 +59,8 @@ const stateAndAuth = {
   'auth.oidc': 'Google-signed ID tokens; name the callers: anyone can mint a token for any audience',
   'auth.oidc.audience': 'the audience (or audiences) tokens must be issued for: the functions’ URLs',
   'auth.oidc.emails': 'callers by email',
-  'auth.oidc.domains': 'callers by hosted domain or the domain of their verified email',
+  'auth.oidc.domains':
+    "callers by hosted domain (the token's `hd` claim: a Google Workspace or Cloud Identity member), or by the domain of a service account's email (`*.gserviceaccount.com`); a verified email in another domain without `hd` is not a member",
   'auth.oidc.subjects': 'callers by subject',
   'auth.oidc.scheduler': 'the accounts whose Scheduler jobs and Pub/Sub pushes may send scheduled triggers',
 } as const;

@@ -164,12 +164,7 @@ export class GcsObjectStore implements ObjectStore {
     });
     // The client sets no deadline once the headers are in: a body that stalls or a connection dropped without an
     // error would hang the read, so `timeoutMs` without a byte fails it.
-    return guardStream(
-      stream,
-      (error) => mapGcsError(error, 'read', this.target(key)),
-      options.signal,
-      this.timeoutMs,
-    );
+    return guardStream(stream, (error) => mapGcsError(error, 'read', this.target(key)), options.signal, this.timeoutMs);
   }
 
   async write(

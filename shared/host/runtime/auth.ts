@@ -33,6 +33,14 @@ function constantTimeEquals(a: string, b: string): boolean {
 
 const describeRef = (ref: SecretRef) => ('env' in ref ? `env ${ref.env}` : `secret ${ref.secret}`);
 
+/**
+ * Domains whose addresses only Google issues (service accounts): an email there proves the account. Any other
+ * address's domain proves nothing about an organisation (a consumer Google account may carry a verified
+ * `@example.com` address, an ex-employee's included); membership is the token's `hd` claim.
+ */
+const googleIssued = (domain: string | undefined) =>
+  domain === 'gserviceaccount.com' || domain?.endsWith('.gserviceaccount.com') === true;
+
 function allowedByOidc(identity: OidcIdentity, oidc: OidcConfig): boolean {
   const email = identity.email?.toLowerCase();
   const domain = email?.split('@')[1];
@@ -42,7 +50,7 @@ function allowedByOidc(identity: OidcIdentity, oidc: OidcConfig): boolean {
     has(oidc.emails, email) ||
     has(oidc.scheduler, email) ||
     has(oidc.domains, identity.hostedDomain?.toLowerCase()) ||
-    has(oidc.domains, domain) ||
+    (googleIssued(domain) && has(oidc.domains, domain)) ||
     (oidc.subjects ?? []).includes(identity.subject)
   );
 }

@@ -37,7 +37,7 @@ const Emails = z.optional(z.array(z.email({ error: 'expected an email address' }
 
 /**
  * Google-signed ID tokens. Anyone can mint one for any audience, so the callers are named: `emails`,
- * `domains` (the token's hosted domain or its verified email's domain), `subjects`, and `scheduler`,
+ * `domains` (the token's hosted domain `hd`, or a service account's email domain), `subjects`, and `scheduler`,
  * the service accounts of Cloud Scheduler and Pub/Sub push whose triggers may claim to be scheduled.
  */
 export const OidcConfigSchema = z

@@ -60,13 +60,15 @@ describe('Google OIDC ID tokens', () => {
     ['another issuer', key.sign(AUDIENCE, { iss: 'https://issuer.example' })],
     ['a signature by another key', other.sign(AUDIENCE)],
     ['a valid token of an identity that is not allowed', key.sign(AUDIENCE, { email: 'someone@else.example' })],
+    // A consumer Google account with a verified address in the organisation's domain, but no `hd`: not a member.
+    ['an email in an allowed domain without the hosted-domain claim', key.sign(AUDIENCE, { email: 'ex@example.com' })],
     ['an unverified email', key.sign(AUDIENCE, { email_verified: false })],
   ])('refuses %s', async (_what, token) => {
     const verify = googleIdTokenVerifier({ certsUrl: certs.url });
     await expect(
       authenticate(
         bearer(token),
-        oidc({ emails: [SCHEDULER], domains: ['p1.iam.gserviceaccount.com'] }),
+        oidc({ emails: [SCHEDULER], domains: ['p1.iam.gserviceaccount.com', 'example.com'] }),
         noSecrets,
         verify,
       ),
