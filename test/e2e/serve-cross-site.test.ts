@@ -116,3 +116,62 @@ describe('opsfn serve on loopback against a web page', () => {
     expect(k8s.deployments.get('shop/backend')?.spec.replicas).toBe(5);
   });
 });
+
+describe('opsfn serve off loopback with auth.mode platform', () => {
+  const platformConfig = join(dir, 'platform.yaml');
+  const start = async (extra: string[]) => {
+    writeFileSync(
+      platformConfig,
+      `estate: laptop
+auth: { mode: platform }
+services:
+  backend: { platform: kubernetes, namespace: shop, deployment: backend, server: "${k8s.server.url}" }
+autoscale:
+  policies:
+    - { name: backend-slow, match: { alert: BackendSlow }, service: backend, up: { step: "+2", max: 5 } }
+`,
+    );
+    let started: Serving | undefined;
+    const io = captureIo({});
+    const code = await main(
+      ['serve', '--config', platformConfig, '--port', '0', '--no-scheduler', '--host', '0.0.0.0', ...extra],
+      { functions, estate, io, logSink: () => undefined, onServing: (s) => (started = s) },
+    );
+    return { code, started, stderr: io.stderr() };
+  };
+
+  it('refuses to start without the Host names it is reached by: it checks no credentials', async () => {
+    const { code, started, stderr } = await start([]);
+    expect(code).not.toBe(0);
+    expect(started).toBeUndefined();
+    expect(stderr).toMatch(
+      /no --allowed-host: it checks no credentials, so a web page could reach it through DNS rebinding/,
+    );
+  });
+
+  it('answers only to its allowed Host names, so a rebinding page is refused (421) and scales nothing', async () => {
+    const { started } = await start(['--allowed-host', 'opsfn.internal']);
+    if (!started) throw new Error('serve did not start');
+    try {
+      const at = new URL(started.url.replace('0.0.0.0', '127.0.0.1'));
+      const rebinding = await rawRequest(`${at.origin}/autoscale`, {
+        headers: { host: `rebind.evil.example:${at.port}`, 'content-type': 'application/json' },
+        body: scale,
+      });
+      expect(rebinding.status).toBe(421);
+      const console = await rawRequest(`${at.origin}/`, {
+        method: 'GET',
+        headers: { host: `rebind.evil.example:${at.port}` },
+      });
+      expect(console.status).toBe(421);
+      expect(k8s.server.find('PATCH', SCALE)).toHaveLength(1);
+      const named = await rawRequest(`${at.origin}/healthz`, {
+        method: 'GET',
+        headers: { host: `opsfn.internal:${at.port}` },
+      });
+      expect(named.status).toBe(200);
+    } finally {
+      await started.stop();
+    }
+  });
+});

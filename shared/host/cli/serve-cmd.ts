@@ -11,6 +11,12 @@ import type { CliIo } from './io.js';
 export interface ServeArgs {
   port: number;
   host?: string;
+  /**
+   * The `Host` names clients reach it by (`--allowed-host`); requests naming any other are refused. Required
+   * when it listens off loopback and checks no credentials (`auth.mode: platform`): a web page could
+   * otherwise reach it through DNS rebinding wherever its port is published.
+   */
+  allowedHosts?: readonly string[];
   schedules?: string;
   scheduler: boolean;
   /** How long running work may take to finish once a stop is asked for; 8 s by default. */
@@ -45,6 +51,12 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   if (!checked && !loopback && auth?.mode !== 'platform') {
     throw new Error(`refusing to listen on ${host} without auth in the config; add auth.tokens or auth.oidc`);
   }
+  const hosts = args.allowedHosts?.length ? args.allowedHosts : undefined;
+  if (!checked && !loopback && !hosts) {
+    throw new Error(
+      `refusing to listen on ${host} with auth.mode platform and no --allowed-host: it checks no credentials, so a web page could reach it through DNS rebinding; name the Host names it is reached by`,
+    );
+  }
   if (!checked && !loopback) {
     io.err(`auth.mode is platform: opsfn checks no credentials on ${host}; something in front of it must\n`);
   }
@@ -54,10 +66,10 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   const packaged = args.scheduler ? await loadSchedules(args.schedules ?? join(packageRoot(), 'schedules')) : [];
   const schedules = effectiveSchedules(packaged, runtime.config);
   const mounts = [
-    createConsole(runtime, { loopback, jobs: () => scheduler?.jobs ?? [] }),
-    ...(args.metrics ? [metricsMount(runtime, args.metrics, { loopback })] : []),
+    createConsole(runtime, { loopback, ...(hosts ? { hosts } : {}), jobs: () => scheduler?.jobs ?? [] }),
+    ...(args.metrics ? [metricsMount(runtime, args.metrics, { loopback, ...(hosts ? { hosts } : {}) })] : []),
   ];
-  const server = createHttpServer(runtime, { loopback, mounts });
+  const server = createHttpServer(runtime, { loopback, ...(hosts ? { hosts } : {}), mounts });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(args.port, host, () => resolve());

@@ -33,6 +33,7 @@ export async function serveMain(args: string[], deps: ServeDeps, io: CliIo): Pro
       ...COMMON_OPTIONS,
       port: { type: 'string', default: '8080' },
       host: { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
       'no-scheduler': { type: 'boolean', default: false },
       grace: { type: 'string', default: '8s' },
       schedules: { type: 'string' },
@@ -69,6 +70,7 @@ export async function serveMain(args: string[], deps: ServeDeps, io: CliIo): Pro
       scheduler: !values['no-scheduler'],
       // The demo's tokens are printed on the terminal: it listens on this machine only.
       ...(values.host ? { host: values.host } : demo ? { host: '127.0.0.1' } : {}),
+      ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
       ...(values.schedules ? { schedules: values.schedules } : {}),
     },
     io,

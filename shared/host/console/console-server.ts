@@ -22,6 +22,8 @@ import { SignInThrottle } from './sign-in-throttle.js';
 export interface ConsoleOptions {
   /** The server listens on loopback only: the request guard answers only to a loopback `Host`. */
   loopback: boolean;
+  /** The `Host` names the server answers to; others are refused. */
+  hosts?: readonly string[];
   /** The embedded scheduler's jobs with their next run, for the overview. */
   jobs?: () => readonly ScheduledJob[];
 }
@@ -85,7 +87,7 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
     if (!isConsolePath(url.pathname)) return false;
     const method = req.method ?? 'GET';
     const headers = normalizeHeaders(req.headers);
-    const refusal = guardRequest(method, headers, { loopback: options.loopback });
+    const refusal = guardRequest(method, headers, { loopback: options.loopback, hosts: options.hosts });
     if (refusal) {
       runtime.reject('console', `refused: ${refusal.message}`, { method, path: url.pathname, origin: headers.origin });
       discardUnread(req, res);

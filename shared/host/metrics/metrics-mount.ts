@@ -22,7 +22,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
  * the caller's credentials; a scoped token needs a grant for the function name `metrics`
  * (`allow: [{ function: metrics }]`), so the scraper's token can read figures and nothing else.
  */
-export function metricsMount(runtime: Runtime, metrics: OpsMetrics, options: { loopback: boolean }): HostMount {
+export function metricsMount(
+  runtime: Runtime,
+  metrics: OpsMetrics,
+  options: { loopback: boolean; hosts?: readonly string[] },
+): HostMount {
   return async (req, res, url) => {
     if (url.pathname !== '/metrics') return false;
     const method = req.method ?? 'GET';
@@ -32,7 +36,7 @@ export function metricsMount(runtime: Runtime, metrics: OpsMetrics, options: { l
       sendJson(res, 405, { error: 'route', message: 'GET /metrics only' });
       return true;
     }
-    const refusal = guardRequest(method, headers, { loopback: options.loopback });
+    const refusal = guardRequest(method, headers, { loopback: options.loopback, hosts: options.hosts });
     if (refusal) {
       runtime.reject('metrics', `refused: ${refusal.message}`, { path: url.pathname });
       sendJson(res, refusal.status, { error: refusal.error, message: refusal.message });

@@ -17,6 +17,8 @@ export type BodyReader = (limit: number) => Promise<Buffer>;
 export interface HttpOptions {
   /** The server listens on loopback only: a `Host` naming anything else is refused. */
   loopback?: boolean;
+  /** The `Host` names the server answers to; others are refused. */
+  hosts?: readonly string[] | undefined;
   /** The caller when the platform already established it (Cloud Run IAM in front of a CloudEvent target). */
   caller?: Caller;
   /** The only wire formats this entry point takes; others are refused with 400. */
@@ -104,7 +106,7 @@ export async function admitTo(
       },
     };
   }
-  const refusal = guardRequest(head.method, head.headers, { loopback: options.loopback === true });
+  const refusal = guardRequest(head.method, head.headers, { loopback: options.loopback === true, hosts: options.hosts });
   if (refusal) {
     runtime.reject(name, `refused: ${refusal.message}`, evidenceOf(head));
     return refusalReply(refusal);

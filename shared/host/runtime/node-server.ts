@@ -28,6 +28,8 @@ export type HostMount = (req: IncomingMessage, res: ServerResponse, url: URL) =>
 export interface HttpServerOptions {
   /** The server listens on loopback only: requests naming another `Host` are refused (DNS rebinding). */
   loopback?: boolean;
+  /** The `Host` names it answers to; others are refused (DNS rebinding) wherever it listens. */
+  hosts?: readonly string[];
   /** Asked in order before the functions; each applies the request guard and credentials itself. */
   mounts?: readonly HostMount[];
 }
@@ -58,7 +60,7 @@ export function createHttpServer(runtime: Runtime, options: HttpServerOptions = 
       headers: normalizeHeaders(req.headers),
     };
     const read = (limit: number) => readBodyUpTo(req, limit);
-    const http = { loopback: options.loopback === true };
+    const http = { loopback: options.loopback === true, hosts: options.hosts };
     const subpath = subpathOf(rest.join('/'));
     const reply =
       name === CONTROL_PATH

@@ -10,6 +10,8 @@ export interface Refusal {
 /** What the guard knows about the server: whether it listens on loopback only. */
 export interface GuardOptions {
   loopback: boolean;
+  /** The `Host` names the server answers to (any port); others are refused, as a loopback bind refuses. */
+  hosts?: readonly string[] | undefined;
 }
 
 // Media types a browser cannot send without a CORS preflight, which opsfn never grants.
@@ -53,7 +55,7 @@ function originMatches(origin: string, host: URL | undefined): boolean {
 
 /**
  * Refuses what a web page could make a browser send: a `Host` that is not this machine while bound
- * to loopback (DNS rebinding, 421), an `Origin` other than the server's own or `Sec-Fetch-Site:
+ * to loopback, or not one of the names the server was given (DNS rebinding, 421), an `Origin` other than the server's own or `Sec-Fetch-Site:
  * cross-site|same-site` (403), and a POST whose body is not JSON (415: a `no-cors` page can only send
  * `text/plain`, form or multipart bodies). Unwrapped Pub/Sub pushes carry their message in any media
  * type; they are recognised by a header no page can send without a preflight.
@@ -69,6 +71,14 @@ export function guardRequest(
       status: 421,
       error: 'misdirectedRequest',
       message: 'this server listens on loopback and answers only to a loopback Host (localhost, 127.0.0.1, [::1])',
+    };
+  }
+  const named = options.hosts ?? [];
+  if (named.length > 0 && !(host && named.some((h) => h.toLowerCase() === host.hostname.toLowerCase()))) {
+    return {
+      status: 421,
+      error: 'misdirectedRequest',
+      message: `this server answers only to the Host names it was given (${named.join(', ')})`,
     };
   }
   const origin = headers.origin;
