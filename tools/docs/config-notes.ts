@@ -56,6 +56,8 @@ const stateAndAuth = {
   'auth.tokens[].allow[].function': 'an entry point, like `rollback`',
   'auth.tokens[].allow[].routes':
     '`"POST /"` (trigger intake), `"POST /approve"`, `"GET /*"` …; every route of the function when omitted',
+  'auth.tokens[].allow[].triggers':
+    'the trigger kinds it may send to the intake (`[alert]` for Alertmanager: no manual request, no scheduled one); every kind when omitted',
   'auth.oidc': 'Google-signed ID tokens; name the callers: anyone can mint a token for any audience',
   'auth.oidc.audience': 'the audience (or audiences) tokens must be issued for: the functions’ URLs',
   'auth.oidc.emails': 'callers by email',

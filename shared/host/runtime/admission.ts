@@ -106,7 +106,10 @@ export async function admitTo(
       },
     };
   }
-  const refusal = guardRequest(head.method, head.headers, { loopback: options.loopback === true, hosts: options.hosts });
+  const refusal = guardRequest(head.method, head.headers, {
+    loopback: options.loopback === true,
+    hosts: options.hosts,
+  });
   if (refusal) {
     runtime.reject(name, `refused: ${refusal.message}`, evidenceOf(head));
     return refusalReply(refusal);

@@ -27,6 +27,22 @@ export function grantsAllow(grants: readonly Grant[], call: RouteCall): boolean 
   );
 }
 
+/**
+ * The trigger kinds `caller` may send to `call`'s intake: undefined when any (no allow list, or a matching grant
+ * that does not narrow them), else those its matching grants name.
+ */
+export function triggerKindsFor(caller: Caller, call: RouteCall): ReadonlySet<string> | undefined {
+  if (caller.allow === undefined) return undefined;
+  const kinds = new Set<string>();
+  for (const grant of caller.allow) {
+    if (grant.function !== call.function) continue;
+    if (grant.routes !== undefined && !grant.routes.some((pattern) => matchesPattern(pattern, call))) continue;
+    if (grant.triggers === undefined) return undefined;
+    for (const kind of grant.triggers) kinds.add(kind);
+  }
+  return kinds;
+}
+
 /** Whether `caller` may make `call`: callers without an allow list may call every route. */
 export function callerMay(caller: Caller, call: RouteCall): boolean {
   return caller.allow === undefined || grantsAllow(caller.allow, call);

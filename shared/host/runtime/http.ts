@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { traceFromHeaders } from '../../core/audit/index.js';
-import { BadInputError, toOpsError } from '../../core/errors/index.js';
-import type { WireFormat } from '../../core/events/index.js';
+import { BadInputError, ForbiddenError, toOpsError } from '../../core/errors/index.js';
+import type { Trigger, WireFormat } from '../../core/events/index.js';
 import { parseRequest, readBody } from '../../core/events/index.js';
 import type { FunctionRoute, ResultEnvelope, RouteRequest } from '../../core/run/index.js';
 import {
@@ -14,6 +14,7 @@ import {
   refuse,
 } from './admission.js';
 import { continuationKey } from './continuation.js';
+import { triggerKindsFor } from './grants.js';
 import type { HttpReply } from './http-reply.js';
 import { statusOf } from './http-reply.js';
 import type { Runtime } from './runtime.js';
@@ -117,11 +118,31 @@ export async function runIntake(
   // A manual request without an Idempotency-Key has a fresh id: its caller, answered 503 by a shutdown, retries
   // under another, so a redelivery at the next start would run it a second time.
   const keyed = head.headers['idempotency-key'] !== undefined;
-  for (const trigger of intake.triggers) {
-    const admitted = admitTrigger(name, trigger, caller, log);
+  const admitted = intake.triggers.map((trigger) => admitTrigger(name, trigger, caller, log));
+  // A grant that names trigger kinds holds the whole request to them, before anything runs.
+  const kinds = triggerKindsFor(caller, { function: name, method: head.method, subpath: '' });
+  const foreign = kinds && admitted.find((trigger) => !kinds.has(trigger.kind));
+  if (kinds && foreign) {
+    const may = [...kinds].join(', ');
+    return refuse(
+      runtime,
+      name,
+      head,
+      new ForbiddenError(
+        `${caller.id} may send ${may} triggers to ${name}, not a ${foreign.kind} one (${intake.format})`,
+      ),
+      { caller: caller.id },
+    );
+  }
+  for (const [i, trigger] of intake.triggers.entries()) {
     const redeliver = trigger.kind !== 'manual' || keyed;
     envelopes.push(
-      await runtime.invoke(name, admitted, { format: intake.format, dryRun, redeliver, ...(trace ? { trace } : {}) }),
+      await runtime.invoke(name, admitted[i] as Trigger, {
+        format: intake.format,
+        dryRun,
+        redeliver,
+        ...(trace ? { trace } : {}),
+      }),
     );
   }
   return envelopes;

@@ -13,11 +13,13 @@ export const RoutePatternSchema = z
 
 /**
  * What a scoped token may call: one function (or `control`, the kill switch's routes on `opsfn serve`), all of its
- * routes unless `routes` narrows them.
+ * routes unless `routes` narrows them, and every kind of trigger at its intake unless `triggers` narrows them (an
+ * Alertmanager token: `[alert]`, so it cannot order a manual rollback or scale).
  */
 export const GrantSchema = z.strictObject({
   function: z.string().check(z.regex(/^[a-z][A-Za-z0-9]*$/, 'expected a function entry point like "rollback"')),
   routes: z.optional(z.array(RoutePatternSchema).check(z.minLength(1))),
+  triggers: z.optional(z.array(z.enum(['alert', 'manual', 'scheduled'])).check(z.minLength(1))),
 });
 export type Grant = z.infer<typeof GrantSchema>;
 

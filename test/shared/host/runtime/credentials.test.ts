@@ -90,6 +90,35 @@ describe('scoped tokens', () => {
   });
 });
 
+describe('a token granted alerts only', () => {
+  const auth = {
+    tokens: [
+      {
+        name: 'alertmanager',
+        token: { env: 'AM' },
+        allow: [{ function: 'mutate', routes: ['POST /'], triggers: ['alert' as const] }],
+      },
+    ],
+  };
+  const env = { AM: 'am-token-5e0a' };
+
+  it('posts alerts, but cannot order the same function by hand: 403, audited, nothing run', async () => {
+    const { call, calls, logs } = await start(auth, env);
+    expect((await call(env.AM, '/mutate', ALERTS)).status).toBe(200);
+    const ran = calls.size;
+    expect(ran).toBeGreaterThan(0);
+    const manual = await call(env.AM, '/mutate', { target: 'db' });
+    expect(manual.status).toBe(403);
+    expect(JSON.parse(manual.text)).toMatchObject({
+      error: 'forbidden',
+      message: 'token:alertmanager may send alert triggers to mutate, not a manual one (manual)',
+    });
+    expect(logs.audits().at(-1)).toMatchObject({ decision: 'rejected', reason: expect.stringMatching(/^forbidden: /) });
+    expect(calls.size).toBe(ran);
+    expect(calls.has('db')).toBe(false);
+  });
+});
+
 describe('a token secret that cannot be read', () => {
   const auth = { tokens: [{ env: 'OPSFN_SET_TOKEN' }, { env: 'OPSFN_UNSET_TOKEN' }] };
   const env = { OPSFN_SET_TOKEN: 'set-token-4b8e' };
