@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { JobExecution, JobResult, JobRunner, JobTask } from '../../core/run/index.js';
 
 /** Options of {@link localJobs}. */
@@ -7,6 +7,8 @@ export interface LocalJobsOptions {
   entry: string;
   /** The environment the job starts with, besides its task; the process's own by default. */
   env?: NodeJS.ProcessEnv;
+  /** How long a job process may take to stop after SIGTERM when this process closes; 5 s by default. */
+  stopGraceMs?: number;
 }
 
 /**
@@ -17,6 +19,7 @@ export interface LocalJobsOptions {
  */
 export function localJobs(options: LocalJobsOptions): JobRunner {
   const executions = new Map<string, JobExecution>();
+  const children = new Set<ChildProcess>();
   return {
     // A child of this process: the same PATH, so the same restore clients.
     remote: false,
@@ -33,6 +36,8 @@ export function localJobs(options: LocalJobsOptions): JobRunner {
         },
         stdio: ['ignore', 2, 2, 'pipe'],
       });
+      children.add(child);
+      child.once('close', () => children.delete(child));
       const running: JobExecution = { name, state: 'running' };
       executions.set(name, running);
       let reported = '';
@@ -51,6 +56,22 @@ export function localJobs(options: LocalJobsOptions): JobRunner {
         });
       });
       return running;
+    },
+    async close(): Promise<void> {
+      const running = [...children].filter((child) => child.exitCode === null && child.signalCode === null);
+      await Promise.all(
+        running.map(
+          (child) =>
+            new Promise<void>((done) => {
+              const kill = setTimeout(() => child.kill('SIGKILL'), options.stopGraceMs ?? 5_000);
+              child.once('close', () => {
+                clearTimeout(kill);
+                done();
+              });
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
     },
     async get(name: string): Promise<JobExecution> {
       return (

@@ -66,6 +66,11 @@ export interface JobRunner {
   start(id: string, task: JobTask): Promise<JobExecution>;
   /** Where an execution stands. */
   get(name: string): Promise<JobExecution>;
+  /**
+   * Ends what the runner holds when its process stops: a local runner stops its child processes (SIGTERM,
+   * which aborts a load, then SIGKILL), so none outlives the process that would report it.
+   */
+  close?(): Promise<void>;
 }
 
 /**

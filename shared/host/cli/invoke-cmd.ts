@@ -57,6 +57,11 @@ export async function invokeCommand(runtime: Runtime, args: InvokeArgs, io: CliI
       }),
     );
   }
+  // Work the run handed to later invocations of this process (a restore loading as a local job, a drill past
+  // one invocation's bound) is waited for: the verdict a person at the terminal asked for is theirs.
+  if (!args.json && envelopes.some((e) => e.accepted))
+    progress(`${args.function}: waiting for the work it handed over`);
+  envelopes.push(...(await runtime.settled()));
   if (io.tty && !args.json) io.err('\r\x1b[2K');
   if (args.json) io.out(`${JSON.stringify(envelopes.length === 1 ? envelopes[0] : { results: envelopes }, null, 2)}\n`);
   else for (const envelope of envelopes) io.out(formatEnvelope(envelope));

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 /** Where the CLI writes: stdout for results, stderr for logs and progress. Injected so tests capture both. */
 export interface CliIo {
   out(text: string): void;
@@ -31,4 +33,10 @@ export function progressPrinter(io: CliIo): (text: string) => void {
     if (io.tty) io.err(`\r\x1b[2K${text}`);
     else io.err(`${text}\n`);
   };
+}
+
+/** The environment with `OPSFN_CONFIG` set to the estate `--config` named, for the processes this one starts. */
+export function withConfigPath(env: NodeJS.ProcessEnv, config: string | undefined): NodeJS.ProcessEnv {
+  if (config === undefined) return env;
+  return { ...env, OPSFN_CONFIG: /^[a-z][a-z0-9+.-]*:\/\//i.test(config) ? config : resolve(config) };
 }

@@ -7,7 +7,7 @@ import { type CliCommand, COMMON_OPTIONS } from './command.js';
 import type { DemoStarter } from './demo-estate.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
 import { invokeUsage, parseInvokeArgs } from './invoke-args.js';
-import { type CliIo, processIo } from './io.js';
+import { type CliIo, processIo, withConfigPath } from './io.js';
 import { logModeOf, logSinkFor } from './log-mode.js';
 import type { Serving } from './serve-cmd.js';
 
@@ -85,8 +85,10 @@ async function withRuntime(
   const logSink = logSinkFor(logModeOf(options.log, io), io);
   const { loaded, estate } = await loadFor(catalogue, scope, options.config, io);
   const { createRuntime } = await import('../runtime/index.js');
-  // Logs go to stderr so stdout carries only the result (`--json` prints the envelope alone).
-  const runtime = await createRuntime({ config: estate, functions: loaded.functions, env: io.env, logSink });
+  // Logs go to stderr so stdout carries only the result (`--json` prints the envelope alone). A job this process
+  // starts (`OPSFN_RESTORE_JOB=local`) reads the estate `--config` named, as the process does.
+  const env = withConfigPath(io.env, options.config);
+  const runtime = await createRuntime({ config: estate, functions: loaded.functions, env, logSink });
   try {
     return await use(runtime, loaded);
   } finally {

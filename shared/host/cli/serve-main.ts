@@ -6,7 +6,7 @@ import { type AnyFunction, createRuntime, loadConfig, RUN_STEPS } from '../runti
 import { COMMON_OPTIONS } from './command.js';
 import type { DemoEstate, DemoStarter } from './demo-estate.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { type CliIo, withConfigPath } from './io.js';
 import { type Serving, serve } from './serve-cmd.js';
 
 /** What `opsfn serve` is built from. */
@@ -51,7 +51,8 @@ export async function serveMain(args: string[], deps: ServeDeps, io: CliIo): Pro
     if (!deps.demo) throw new UsageError('--demo: this build has no demo estate');
     demo = await deps.demo(join(process.cwd(), '.opsfn', 'demo'));
   }
-  const env = demo ? { ...io.env, ...demo.env } : io.env;
+  // A job this process starts (`OPSFN_RESTORE_JOB=local`) reads the estate `--config` named, as the process does.
+  const env = withConfigPath(demo ? { ...io.env, ...demo.env } : io.env, demo?.config ?? values.config);
   const estate = await loadConfig(deps.estate, demo?.config ?? values.config, { env });
   const metrics = createOpsMetrics({ config: estate, functions: deps.functions });
   const runtime = await createRuntime({

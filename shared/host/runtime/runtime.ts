@@ -61,6 +61,12 @@ export interface Runtime extends Services {
   drain(options: { graceMs: number; abortGraceMs?: number }): Promise<DrainReport>;
   /** Runs again, in the background, the work a previous shutdown interrupted; returns how many. */
   redeliver(): Promise<number>;
+  /**
+   * Waits until the continuations this process runs itself (no continuation topic: `opsfn invoke`, `serve`)
+   * have all ended, retries included; returns the envelopes of those that ended since the last call, oldest
+   * first. `opsfn invoke` waits so, as a person at the terminal waits for the whole run.
+   */
+  settled(): Promise<ResultEnvelope[]>;
   close(): Promise<void>;
 }
 
@@ -73,6 +79,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const notifier = options.notifier ?? createNotifier(options.config.notify, { secret, state, now, redactor });
   const byName = new Map(options.functions.map((f) => [f.name, f]));
   const inflight = new InflightRuns();
+  // Continuations run in this process: how many are scheduled or running, who waits for none, what they answered.
+  const local = { pending: 0, waiters: [] as (() => void)[], ended: [] as ResultEnvelope[] };
+  const localEnded = (envelope?: ResultEnvelope) => {
+    if (envelope) local.ended.push(envelope);
+    local.pending -= 1;
+    if (local.pending === 0) for (const wake of local.waiters.splice(0)) wake();
+  };
 
   const stateAvailable = async (): Promise<boolean> => {
     try {
@@ -163,13 +176,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
                 (envelope) => {
                   const delay = LOCAL_REDELIVERY_MS[attempt];
                   // A run a shutdown interrupted is already kept for the next start by the drain.
-                  if (!envelope?.error?.retryable || delay === undefined || inflight.draining) return;
+                  if (!envelope?.error?.retryable || delay === undefined || inflight.draining) {
+                    return localEnded(envelope);
+                  }
                   runtime.logger(name).warn('continuation failed; delivering it again', { key, attempt, delay });
                   setTimeout(() => deliver(attempt + 1), delay).unref();
                 },
-                (error: unknown) => runtime.logger(name).error('continuation failed', { key, error }),
+                (error: unknown) => {
+                  runtime.logger(name).error('continuation failed', { key, error });
+                  localEnded();
+                },
               );
             };
+            local.pending += 1;
             setImmediate(() => deliver(0));
           }),
     get draining() {
@@ -192,7 +211,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
       return pending.length;
     },
+    async settled() {
+      if (local.pending > 0) {
+        // A retry's timer does not hold the process open by itself: the wait does, while there is one.
+        const hold = setInterval(() => undefined, 60_000);
+        await new Promise<void>((wake) => local.waiters.push(wake)).finally(() => clearInterval(hold));
+      }
+      return local.ended.splice(0);
+    },
     async close() {
+      // A local job's process ends with this one: SIGTERM aborts its load (its scratch copy is the sweep's).
+      await runtime.jobs?.close?.().catch(() => undefined);
       await state.close();
     },
   };

@@ -9,9 +9,12 @@ import { localJobs } from '../../../shared/adapters/jobs/local-jobs.js';
 import type { JobRunner, JobTask } from '../../../shared/core/run/jobs.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
+import { main } from '../../../shared/host/cli/main.js';
 import { jobEntry } from '../../../shared/host/runtime/jobs-env.js';
 import { createRuntime, type Runtime } from '../../../shared/host/runtime/runtime.js';
 import { databasesLike, PG_URL, pgDump } from '../../shared/adapters/databases/seed.js';
+import { estate, functions } from '../../support/catalogue.js';
+import { captureIo } from '../../support/cli-io.js';
 import { testEstate } from '../../support/estate.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { tempDir } from './fixtures.js';
@@ -250,5 +253,52 @@ describe('backupVerify restore tests as jobs', () => {
     expect(await state.get(restoreJobKey('pg'))).toBeUndefined();
     expect(await databasesLike('postgres', first.runId)).toEqual([]);
     expect(notifier.sent).toEqual([]);
+  }, 90_000);
+});
+
+describe('opsfn invoke with OPSFN_RESTORE_JOB=local', () => {
+  it('waits for the restore it handed to a local job, prints its verdict and leaves no scratch database', async () => {
+    const tmp = await tempDir();
+    try {
+      await tmp.put('pg/app.sql.gz', await pgDump(120));
+      const file = join(tmp.dir, 'opsfn.yaml');
+      await writeFile(
+        file,
+        stringify({
+          estate: 'invoke-job',
+          limits: { timeout: '60s' },
+          backups: {
+            pg: {
+              kind: 'object-store',
+              url: `file://${tmp.dir}/pg/`,
+              restoreTest: {
+                scratch: { postgres: PG_URL },
+                timeout: '2h',
+                assertions: [{ sql: 'SELECT count(*) FROM conversations', equals: 120 }],
+              },
+            },
+          },
+        }),
+      );
+      // The estate comes from --config only: the job process must be told where it is.
+      const { OPSFN_CONFIG: _unset, ...env } = process.env;
+      const io = captureIo({ ...env, OPSFN_RESTORE_JOB: 'local' });
+      const code = await main(
+        ['invoke', 'backupVerify', '--config', file, '--payload', '{"restore":true}', '--json', '--log', 'json'],
+        { functions, estate, io },
+      );
+      const { results } = JSON.parse(io.stdout()) as { results: ResultEnvelope[] };
+      const handed = ((results[0]?.items ?? []) as BackupResult[])[0]?.checks.find((c) => c.name === 'restore');
+      expect(handed).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/as job execution local:/) });
+      const finished = ((results[1]?.items ?? []) as BackupResult[])[0];
+      expect(finished?.checks.map((c) => [c.name, c.status])).toEqual([
+        ['restore', 'ok'],
+        ['assertion', 'ok'],
+      ]);
+      expect(code).toBe(0);
+      expect(await databasesLike('postgres', results[0]?.runId ?? '')).toEqual([]);
+    } finally {
+      await tmp.remove();
+    }
   }, 90_000);
 });
