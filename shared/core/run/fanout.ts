@@ -65,8 +65,9 @@ export async function fanOut<Item>(
   request: FanOutRequest,
   fanout: Fanout<Item>,
 ): Promise<RunResult<Item> | undefined> {
-  if (request.shard) return runShard(ctx, request.shard, fanout);
+  // Every invocation, a shard's too, first ends this function's runs past their deadline.
   await finishOverdue(ctx, fanout);
+  if (request.shard) return runShard(ctx, request.shard, fanout);
   const { keys, perShard, what } = request;
   if (!splitsIntoShards(ctx, keys.length, perShard)) return undefined;
   if (ctx.dryRun) return shardPlan(keys.length, perShard, what);
@@ -267,6 +268,14 @@ export async function finishRun<Item>(ctx: Context, run: FanoutRun, fanout: Fano
   }
   let completed = false;
   try {
+    // Its envelope already written: an earlier finish got that far and then failed to mark its claim done (a
+    // state blip). It reported and notified then; this one only completes the bookkeeping.
+    if ((await ctx.state.get(FanoutKeys.result(run.function, run.runId))) !== undefined) {
+      await ctx.state.complete(FanoutKeys.final(run.function, run.runId), { finishedBy: 'an earlier finish' }, ttl);
+      completed = true;
+      await ctx.state.delete(FanoutKeys.open(run.function, run.runId)).catch(() => undefined);
+      return { outcome: 'skipped', summary: `run ${run.runId} has already finished` };
+    }
     const shards = await Promise.all(
       Array.from({ length: run.shards }, (_, i) =>
         ctx.state.get<ShardResult<Item>>(FanoutKeys.shard(run.function, run.runId, i)),

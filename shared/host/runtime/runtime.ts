@@ -30,6 +30,8 @@ export type RuntimeOptions = Omit<ServicesOptions, 'state'> & {
   state?: StateStore;
   /** The steps around every run; `RUN_STEPS` by default (a server adds its metrics step). */
   steps?: readonly RunStep[];
+  /** The waits before each local redelivery of a continuation (1, 2, 4 and 8 s by default: five deliveries). */
+  localRedeliveryMs?: readonly number[];
 };
 
 /** Per-invocation options of {@link Runtime.invoke}: only what varies per run. */
@@ -166,18 +168,32 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
               payload,
             };
             // Locally the next step runs in this process, after the current invocation has returned; a
-            // retryable failure is delivered again a few times, as Pub/Sub would; a process that is stopping
-            // keeps it for its next start instead.
-            const deliver = (attempt: number) => {
+            // retryable failure is delivered again a few times, as Pub/Sub would, and once they are spent a
+            // function that takes dead letters gets it as one (a shard is then reported failed at once, as
+            // deployed); a process that is stopping keeps it for its next start instead.
+            const deliver = (attempt: number, dead = false) => {
+              const sent: Trigger = dead
+                ? {
+                    ...trigger,
+                    id: `dead:${trigger.id}`,
+                    deadLettered: { deliveries: attempt, subscription: 'local' },
+                  }
+                : trigger;
               const next = inflight.draining
-                ? recordRedelivery(state, name, trigger, now()).then(() => undefined)
-                : runtime.invoke(name, trigger);
+                ? recordRedelivery(state, name, sent, now()).then(() => undefined)
+                : runtime.invoke(name, sent);
               void next.then(
                 (envelope) => {
-                  const delay = LOCAL_REDELIVERY_MS[attempt];
+                  const delay = (options.localRedeliveryMs ?? LOCAL_REDELIVERY_MS)[attempt];
                   // A run a shutdown interrupted is already kept for the next start by the drain.
-                  if (!envelope?.error?.retryable || delay === undefined || inflight.draining) {
-                    return localEnded(envelope);
+                  if (dead || !envelope?.error?.retryable || inflight.draining) return localEnded(envelope);
+                  if (delay === undefined) {
+                    if (!find(name).deadLetters) return localEnded(envelope);
+                    runtime.logger(name).warn('continuation failed on every delivery; delivering it dead-lettered', {
+                      key,
+                      deliveries: attempt + 1,
+                    });
+                    return deliver(attempt + 1, true);
                   }
                   runtime.logger(name).warn('continuation failed; delivering it again', { key, attempt, delay });
                   setTimeout(() => deliver(attempt + 1), delay).unref();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError, DependencyError } from '../../../../shared/core/errors/ops-error.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
-import { finishOverdue, runShard, startFanout } from '../../../../shared/core/run/fanout.js';
+import { fanOut, runShard } from '../../../../shared/core/run/fanout.js';
 import { type Fanout, FanoutKeys, ShardRefSchema } from '../../../../shared/core/run/fanout-types.js';
 import type { ResultEnvelope } from '../../../../shared/core/run/types.js';
 import * as z from '../../../../shared/core/schema/index.js';
@@ -44,14 +44,15 @@ function harness(keys: string[], behaviour: { fail?: Map<string, Error> } = {}) 
     input: z.strictObject({ shard: z.optional(ShardRefSchema) }),
     deadLetters: true,
     async run(ctx, input) {
-      if (input?.shard) return runShard(ctx, input.shard, fanout);
-      await finishOverdue(ctx, fanout);
-      return startFanout(ctx, keys, { perShard: 3, deadlineMs: 3_600_000, what: 'keys' }, fanout);
+      // As a function splits its runs: every invocation first ends the overdue ones, then works its shard or splits.
+      const split = await fanOut(ctx, { keys, shard: input?.shard, perShard: 3, what: 'keys' }, fanout);
+      if (!split) throw new Error('expected the run to split');
+      return split;
     },
   });
   const logs = captureLogs();
   const services = createServices({
-    config: testEstate(),
+    config: testEstate({ limits: { shards: { deadline: '1h' } } as never }),
     state,
     logSink: logs.sink,
     now: () => new Date(clock.t),
@@ -171,6 +172,41 @@ describe('a run split into shards', () => {
     });
     const audits = h.logs.audits().filter((a) => a.action === 'fanout.finish');
     expect(audits).toHaveLength(1);
+  });
+
+  it('ends an overdue run from a shard invocation too, the late shard then finding it finished', async () => {
+    const h = harness(keys);
+    await h.start();
+    const [first, ...rest] = h.sent.map((s) => s.payload);
+    for (const payload of rest) await h.deliver(payload);
+    h.clock.t += 3_600_000 + 1;
+    const late = await h.deliver(first!);
+    expect(late.outcome).toBe('skipped');
+    expect(h.finished).toHaveLength(1);
+    const items = h.finished[0] as Item[];
+    expect(items.slice(0, 3).every((i) => i.status === 'fail' && /no result by the deadline/.test(i.by ?? ''))).toBe(
+      true,
+    );
+    expect(h.worked).toHaveLength(2);
+  });
+
+  it('finishes a run once though marking its end done failed after its envelope was written', async () => {
+    const h = harness(keys);
+    const started = await h.start();
+    // The state store refuses the claim's completion once (a failover's READONLY), after the envelope was kept.
+    const complete = h.state.complete.bind(h.state);
+    let refused = 0;
+    h.state.complete = async (key, outcome, ttl) => {
+      if (key === FanoutKeys.final('fanned', started.runId) && refused++ === 0) throw new DependencyError('READONLY');
+      return complete(key, outcome, ttl);
+    };
+    for (const { payload } of h.sent) await h.deliver(payload);
+    expect(h.finished).toHaveLength(1);
+    h.clock.t += 3_600_000 + 1;
+    h.sent.length = 0;
+    await h.start();
+    expect(h.finished).toHaveLength(1);
+    expect(await h.state.get(FanoutKeys.open('fanned', started.runId))).toBeUndefined();
   });
 
   it('finishes a run once though tidying up after it failed: an overdue sweep does not finish it again', async () => {
