@@ -105,9 +105,10 @@ export function judge(reading: Reading, policy: DecisionPolicy): { state: 'high'
       ? [s.ratio, s.ratio === undefined ? '' : pct(s.ratio), 'error ratio']
       : [s.perSecond, s.perSecond === undefined ? '' : `${Number(s.perSecond.toPrecision(3))}/s`, '5xx rate'];
   if (value === undefined) return { state: 'unknown', reason: `the metrics source gives no ${what}` };
-  return value >= (threshold.kind === 'ratio' ? threshold.ratio : threshold.perSecond)
-    ? { state: 'high', reason: `${what} ${text}${counts} ≥ threshold ${formatThreshold(threshold)}` }
-    : { state: 'low', reason: `${what} ${text}${counts} < threshold ${formatThreshold(threshold)}` };
+  // Strictly above, as the runbooks' alert conditions compare (COMPARISON_GREATER_THAN, PromQL `> 0.01`).
+  return value > (threshold.kind === 'ratio' ? threshold.ratio : threshold.perSecond)
+    ? { state: 'high', reason: `${what} ${text}${counts} > threshold ${formatThreshold(threshold)}` }
+    : { state: 'low', reason: `${what} ${text}${counts} ≤ threshold ${formatThreshold(threshold)}` };
 }
 
 /**

@@ -232,7 +232,7 @@ describe('estate 000 (marketplace on Cloud Run) on local stand-ins', () => {
     expect(run.traffic(BACKEND)).toEqual([
       expect.objectContaining({ revision: 'business-exchange-backend-00001-b1', percent: 100 }),
     ]);
-    expect(JSON.stringify(reply.body.items)).toContain('error ratio 20.00% over 800 requests ≥ threshold 5.00%');
+    expect(JSON.stringify(reply.body.items)).toContain('error ratio 20.00% over 800 requests > threshold 5.00%');
     expect(waited.slice(before)).toContain(180_000);
     expect(inbox.find('POST', /^\/(pagerduty|slack\/)/).length).toBeGreaterThan(0);
   });

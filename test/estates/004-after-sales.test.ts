@@ -177,7 +177,7 @@ describe('estate 004 (after-sales on Kubernetes) on local stand-ins', () => {
     expect(reply.body).toMatchObject({ outcome: 'ok' });
     expect(String(reply.body.summary)).toMatch(/rolled backend back .*→ .*; recovered/);
     expect(image()).toBe('registry/backend:v1');
-    expect(JSON.stringify(reply.body.items)).toContain('5xx rate 0.05/s over 600 requests ≥ threshold 0.01/s');
+    expect(JSON.stringify(reply.body.items)).toContain('5xx rate 0.05/s over 600 requests > threshold 0.01/s');
     // It settled for the estate's 3m before it judged the recovery.
     expect(waited.slice(before)).toContain(180_000);
     expect(inbox.find('POST', /^\/feishu\//).length).toBeGreaterThan(0);

@@ -39,8 +39,10 @@ describe('judge', () => {
   const rate = { ...base.policy, threshold: { kind: 'rate' as const, perSecond: 0.01 } };
 
   it.each([
-    [{ sample: { perSecond: 0.02, total: 600 } }, 'high', '5xx rate 0.02/s over 600 requests ≥ threshold 0.01/s'],
-    [{ sample: { perSecond: 0.005, total: 600 } }, 'low', '5xx rate 0.005/s over 600 requests < threshold 0.01/s'],
+    [{ sample: { perSecond: 0.02, total: 600 } }, 'high', '5xx rate 0.02/s over 600 requests > threshold 0.01/s'],
+    [{ sample: { perSecond: 0.005, total: 600 } }, 'low', '5xx rate 0.005/s over 600 requests ≤ threshold 0.01/s'],
+    // At the threshold exactly is not above it: the runbooks' alerts compare `> 0.01`, COMPARISON_GREATER_THAN.
+    [{ sample: { perSecond: 0.01, total: 600 } }, 'low', '5xx rate 0.01/s over 600 requests ≤ threshold 0.01/s'],
     [{ sample: { ratio: 0.5, total: 600 } }, 'unknown', 'the metrics source gives no 5xx rate'],
   ])('judges %j against a rate threshold', (reading, state, reason) => {
     expect(judge(reading, rate)).toEqual({ state, reason });
@@ -49,7 +51,7 @@ describe('judge', () => {
   it('judges a share of requests against a ratio threshold, and says so when the source gives only a rate', () => {
     expect(judge({ sample: { ratio: 0.2, total: 1000 } }, base.policy)).toEqual({
       state: 'high',
-      reason: 'error ratio 20.00% over 1000 requests ≥ threshold 1.00%',
+      reason: 'error ratio 20.00% over 1000 requests > threshold 1.00%',
     });
     expect(judge({ sample: { perSecond: 3, total: 1000 } }, base.policy).reason).toBe(
       'the metrics source gives no error ratio',
@@ -151,7 +153,7 @@ describe('decide', () => {
 
   it('explains the confirmation in its reasons', () => {
     const decision = decide(base);
-    expect(decision.reasons.join('\n')).toMatch(/error ratio 20\.00% over 1000 requests ≥ threshold 1\.00%/);
+    expect(decision.reasons.join('\n')).toMatch(/error ratio 20\.00% over 1000 requests > threshold 1\.00%/);
   });
 });
 
