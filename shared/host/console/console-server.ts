@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Estate } from '../../core/config/index.js';
 import { toOpsError } from '../../core/errors/index.js';
 import {
   ANONYMOUS,
@@ -62,6 +63,22 @@ const isConsolePath = (path: string) => path === '/' || path === '/console' || p
  * cross-site fetch, JSON-only POSTs), then a session: a cookie (`HttpOnly`, `SameSite=Strict`)
  * that sign-in issues to a caller the API would authenticate, and whose CSRF token every POST carries.
  */
+/**
+ * Whether the config in force still admits a session's caller: `anonymous` only without `auth`, `platform` only
+ * in platform mode, `token:<name>` or `token:<index>` only while that unscoped token is configured, and an OIDC
+ * identity only while `auth.oidc` is (its lists were checked on the ID token at sign-in).
+ */
+export function stillAdmitted(caller: string, auth: Estate['auth']): boolean {
+  if (caller === ANONYMOUS.id) return auth === undefined;
+  if (caller === PLATFORM.id) return auth?.mode === 'platform';
+  if (auth === undefined || auth.mode === 'platform') return false;
+  const token = /^token:(.+)$/.exec(caller)?.[1];
+  if (token === undefined) return auth.oidc !== undefined;
+  return auth.tokens.some((entry, i) =>
+    'name' in entry ? entry.name === token && entry.allow === undefined : String(i) === token,
+  );
+}
+
 export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMount {
   const sessions = new Sessions(runtime.state, () => runtime.now());
   const throttle = new SignInThrottle(() => runtime.now().getTime());
@@ -75,7 +92,13 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
   let shared: { id: string; session: Session } | undefined;
   const sessionOf = async (headers: Record<string, string | undefined>) => {
     const id = parseCookies(headers.cookie).get(SESSION_COOKIE);
-    const session = await sessions.find(id);
+    let session = await sessions.find(id);
+    // A session outlives a restart on the same state store: it holds only while the config still admits its
+    // caller (a token removed from auth.tokens, a switch from open to credentials, ends it).
+    if (session && !stillAdmitted(session.caller, auth)) {
+      await sessions.destroy(id).catch(() => undefined);
+      session = undefined;
+    }
     if (session || !open) return { id, session, setCookie: undefined };
     if (!shared || !(await sessions.find(shared.id))) {
       shared = await sessions.create((auth === undefined ? ANONYMOUS : PLATFORM).id);

@@ -1,6 +1,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { serve } from '../../../../shared/host/cli/serve-cmd.js';
+import { stillAdmitted } from '../../../../shared/host/console/console-server.js';
 import { createRuntime } from '../../../../shared/host/runtime/index.js';
 import { functions } from '../../../support/catalogue.js';
 import { captureIo } from '../../../support/cli-io.js';
@@ -167,6 +169,47 @@ describe('the console of a loopback serve without auth', () => {
     } finally {
       await serving.stop();
     }
+  });
+});
+
+describe('a console session across a change of auth', () => {
+  it('ends when the config in force no longer admits its caller: an open session after tokens are required', async () => {
+    const state = new MemoryStateStore();
+    const open = await createRuntime({ config: testEstate(), functions, state, logSink: () => {} });
+    const before = await serve(open, { port: 0, scheduler: false }, captureIo());
+    const first = await fetch(`${before.url}/`, { redirect: 'manual' });
+    const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect(first.status).toBe(200);
+    // The same state store, now served with tokens: the anonymous session must not open pages any more.
+    const guarded = await createRuntime({
+      config: testEstate({ auth: { tokens: [{ name: 'alice', token: { env: 'ALICE' } }] } }),
+      functions,
+      state,
+      env: { ALICE: 'alice-token-0c4f' },
+      logSink: () => {},
+    });
+    const after = await serve(guarded, { port: 0, scheduler: false, host: '127.0.0.1' }, captureIo());
+    try {
+      const res = await fetch(`${after.url}/`, { headers: { cookie }, redirect: 'manual' });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/console/sign-in');
+    } finally {
+      await after.stop();
+      await before.stop();
+    }
+  });
+
+  it.each([
+    ['anonymous', undefined, true],
+    ['anonymous', { mode: 'platform' as const, tokens: [] }, false],
+    ['platform', { mode: 'platform' as const, tokens: [] }, true],
+    ['token:alice', { mode: 'app' as const, tokens: [{ name: 'alice', token: { env: 'A' } }] }, true],
+    ['token:alice', { mode: 'app' as const, tokens: [{ name: 'bob', token: { env: 'B' } }] }, false],
+    ['token:0', { mode: 'app' as const, tokens: [{ env: 'A' }] }, true],
+    ['token:1', { mode: 'app' as const, tokens: [{ env: 'A' }] }, false],
+    ['ana@example.com', { mode: 'app' as const, tokens: [{ env: 'A' }] }, false],
+  ])('holds a session of %s under auth %j: %s', (caller, auth, admitted) => {
+    expect(stillAdmitted(caller, auth as never)).toBe(admitted);
   });
 });
 
