@@ -112,7 +112,7 @@ export function toComposeHealth(target: string, containers: readonly ContainerVi
   });
   const available = pods.filter((p) => p.ready).length;
   const ready = containersReady(containers);
-  const unwell = containers.find((c) => c.state !== 'running' || c.health === 'unhealthy');
+  const unwell = containers.find((c) => c.state !== 'running' || c.health === 'unhealthy' || c.health === 'starting');
   return {
     platform: 'compose',
     target,

@@ -57,6 +57,16 @@ describe('compose image history', () => {
   });
 });
 
+describe('toComposeHealth', () => {
+  it('says which container keeps the service from being ready, one still starting included', () => {
+    const health = toComposeHealth('p/app', [
+      container('app:v2'),
+      container('app:v2', { name: 'p-app-2', health: 'starting' }),
+    ]);
+    expect(health).toMatchObject({ ready: false, message: 'p-app-2 is starting' });
+  });
+});
+
 describe('toComposeStatus', () => {
   const history: ImageEntry[] = [
     { image: 'app:v1', imageId: 'sha256:app:v1', since: '2026-03-01T08:00:00.000Z', lastSeen: at, number: 1 },
