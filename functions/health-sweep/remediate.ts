@@ -5,7 +5,7 @@ import type { CheckEntry, HealthCheck, HealthConfig } from './config.js';
 import type { CheckMemory } from './decide.js';
 import type { HealthSweepDeps } from './deps.js';
 import type { SweepMemory } from './memory.js';
-import { decideRemedy, type RemedyDecision, type RemedyMemory } from './remedy.js';
+import { decideRemedy, type RemedyDecision, type RemedyMemory, remedyIncident } from './remedy.js';
 import { runBounded } from './run-bounded.js';
 import { HealthKeys } from './state-keys.js';
 import type { CheckRun } from './sweep-types.js';
@@ -61,6 +61,9 @@ async function restart(
   memories: ReadonlyMap<string, CheckMemory>,
 ): Promise<RemedyItem> {
   const key = HealthKeys.remedy(service);
+  const past = await memory.get<RemedyMemory>(key);
+  const episode = past?.episode ?? ctx.now().toISOString();
+  const dedupKey = remedyIncident(service, episode);
   const triggering = failing.filter((c) => decision.checks.includes(c.name));
   const cooldownMs = Math.max(...triggering.map((c) => c.remediate?.cooldown ?? 0));
   const at = ctx.now();
@@ -83,29 +86,27 @@ async function restart(
       },
     );
   } catch (error) {
-    await memory.put(key, { restartedAt: at.toISOString(), escalated: true } satisfies RemedyMemory);
+    await memory.put(key, { episode, restartedAt: at.toISOString(), escalated: true } satisfies RemedyMemory);
     const text = `${decision.reasons.join('; ')}. The restart failed: ${errorMessage(error)}`;
-    await ctx.notify({
-      severity: 'critical',
-      title: `${service}: restart failed`,
-      text,
-      dedupKey: `health:restart:${service}:${at.toISOString()}`,
-    });
+    await ctx.notify({ severity: 'critical', title: `${service}: restart failed`, text, dedupKey });
     return { ...base, status: 'failed', summary: `restart of ${service} failed: ${errorMessage(error)}` };
   }
   if (outcome.status === 'dry-run') return { ...base, status: 'dry-run', summary: `dry-run: would restart ${service}` };
   if (outcome.status === 'refused') {
-    // A held lock or a fresh cooldown means a restart is already in hand; any other refusal leaves it to people.
-    if (outcome.by !== 'lock' && outcome.by !== 'cooldown') {
+    // A held lock or a fresh cooldown means a restart is already in hand; any other refusal leaves it to people,
+    // paged once per guard: the next sweeps ask again (a freeze ends) without paging again.
+    if (outcome.by !== 'lock' && outcome.by !== 'cooldown' && past?.blockedBy !== outcome.by) {
       await ctx.notify({
         severity: 'critical',
         title: `${service}: restart blocked by ${outcome.by}`,
         text: `${decision.reasons.join('; ')}. Not restarted: ${outcome.reason}.`,
+        dedupKey,
       });
+      await memory.put(key, { ...past, episode, blockedBy: outcome.by } satisfies RemedyMemory);
     }
     return { ...base, status: 'refused', summary: `restart of ${service} refused by ${outcome.by}: ${outcome.reason}` };
   }
-  await memory.put(key, { restartedAt: at.toISOString() } satisfies RemedyMemory);
+  await memory.put(key, { episode, restartedAt: at.toISOString() } satisfies RemedyMemory);
   const check = await verify(ctx, deps, health, failing, memories);
   if (check.healed) {
     await ctx.notify({
@@ -115,15 +116,35 @@ async function restart(
     });
     return { ...base, status: 'verified', summary: `restarted ${service}: ${check.detail}` };
   }
-  await memory.put(key, { restartedAt: at.toISOString(), escalated: true } satisfies RemedyMemory);
+  await memory.put(key, { episode, restartedAt: at.toISOString(), escalated: true } satisfies RemedyMemory);
   const within = formatDuration(Math.max(...triggering.map((c) => c.remediate?.verifyWithin ?? 0)));
   await ctx.notify({
     severity: 'critical',
     title: `${service} still failing ${within} after a restart`,
     text: `${decision.reasons.join('; ')}. Restarted at ${at.toISOString()}, still failing: ${check.detail}. No further restart until it recovers.`,
-    dedupKey: `health:restart:${service}:${at.toISOString()}`,
+    dedupKey,
   });
   return { ...base, status: 'still-failing', summary: `restarted ${service}, still failing: escalated` };
+}
+
+/**
+ * A service healthy again: the pages remediation sent about its failure (a restart that failed or did not heal
+ * it, one a guard blocked, a hold for a down dependency) are resolved, then its memory is forgotten; kept while
+ * no channel heard the resolve, so the next sweep sends it again.
+ */
+async function recovered(ctx: Context, memory: SweepMemory, service: string, past: RemedyMemory): Promise<void> {
+  const paged = past.escalated || past.blockedBy !== undefined || past.heldAt !== undefined;
+  if (paged && past.episode) {
+    const deliveries = await ctx.notify({
+      severity: 'info',
+      title: `${service}: healthy again`,
+      text: `Every check of ${service} passes; the remediation pages since ${past.episode} are resolved.`,
+      dedupKey: remedyIncident(service, past.episode),
+      resolve: true,
+    });
+    if (deliveries.length > 0 && !deliveries.some((d) => d.ok)) return;
+  }
+  await memory.delete(HealthKeys.remedy(service));
 }
 
 /**
@@ -148,7 +169,7 @@ export async function remediateServices(
     const key = HealthKeys.remedy(service);
     const past = await memory.get<RemedyMemory>(key);
     if (members.every((c) => memories.get(c.name)?.status !== 'fail')) {
-      if (past) await memory.delete(key);
+      if (past) await recovered(ctx, memory, service, past);
       continue;
     }
     const decision = decideRemedy(
@@ -163,7 +184,8 @@ export async function remediateServices(
     );
     if (decision.kind === 'none') continue;
     if (decision.kind === 'hold') {
-      await memory.put(key, { ...past, heldAt: ctx.now().toISOString() } satisfies RemedyMemory);
+      const episode = past?.episode ?? ctx.now().toISOString();
+      await memory.put(key, { ...past, episode, heldAt: ctx.now().toISOString() } satisfies RemedyMemory);
       ctx.log.audit({
         decision: 'decided',
         action: 'restart',
@@ -174,6 +196,7 @@ export async function remediateServices(
         severity: 'critical',
         title: `${service}: not restarting, a dependency is down`,
         text: `${decision.reasons.join('; ')}. Failing: ${decision.checks.join(', ')}.`,
+        dedupKey: remedyIncident(service, episode),
       });
       items.push({
         service,

@@ -8,7 +8,17 @@ export interface RemedyMemory {
   escalated?: boolean;
   /** People were paged that the failure is a dependency's, so no restart. */
   heldAt?: string;
+  /** The guard that refused the last restart (a freeze, the kill switch…): people were paged once for it. */
+  blockedBy?: string;
+  /**
+   * When remediation first acted on this failure, RFC 3339: every page about it carries one dedupKey built from
+   * it, resolved when the service is healthy again.
+   */
+  episode?: string;
 }
+
+/** The dedupKey of every remediation page about one failure of `service`, resolved once it is healthy again. */
+export const remedyIncident = (service: string, episode: string) => `health:remedy:${service}:${episode}`;
 
 /** One failing check of a service as the remediation decision reads it. */
 export interface RemedyCandidate {

@@ -172,6 +172,30 @@ describe('healthSweep remediation', () => {
     expect(run.server.find('PATCH', /services\/web$/)).toHaveLength(0);
   });
 
+  it('pages once that a guard blocks the restart, not at every sweep while it does', async () => {
+    const freeze = { start: '2020-01-01T00:00:00Z', end: '2100-01-01T00:00:00Z', reason: 'release freeze' };
+    const h = healthHarness(estate([ready('kube')], { guard: { freezeWindows: [freeze] } }));
+    app.up = false;
+    for (let i = 0; i < 8; i++) {
+      await h.invoke();
+      h.clock.advance(5 * 60_000);
+    }
+    expect(kube.server.find('PATCH', /deployments/)).toHaveLength(0);
+    expect(h.sent.filter((m) => m.title === 'kube: restart blocked by freeze')).toHaveLength(1);
+  });
+
+  it('resolves the pages remediation sent once the service is healthy again, under the key they carried', async () => {
+    const h = healthHarness(estate([ready('run')]));
+    app.up = false;
+    await h.invoke();
+    await h.invoke();
+    const escalated = h.sent.find((m) => m.title === 'run still failing 30s after a restart');
+    expect(escalated?.dedupKey).toMatch(/^health:remedy:run:/);
+    app.up = true;
+    await h.invoke();
+    expect(h.sent.filter((m) => m.resolve).map((m) => m.dedupKey)).toContain(escalated?.dedupKey);
+  });
+
   it('only pretends in a dry run', async () => {
     const h = healthHarness(estate([ready('kube')]));
     app.up = false;
