@@ -17,8 +17,19 @@ export async function noteAlert(ctx: Context, service: string, alert: Alert, pol
     await ctx.state.put(AutoscaleKeys.lastFiring(service), at, policy.down.staleAfter + policy.down.after);
     return;
   }
+  // A resolve of an earlier firing of the same alert (same fingerprint), arriving after it fired again (an HA
+  // Alertmanager pair, two deliveries at once), ends that earlier firing only: the one firing now stays marked.
+  if (!endsFiring(await ctx.state.get<FiringMark>(mark), alert)) return;
   await ctx.state.delete(mark);
   await ctx.state.put(AutoscaleKeys.lastResolved(service), at, policy.down.staleAfter + policy.down.after);
+}
+
+/** Whether a resolved `alert` ends the firing `mark` records: not when the mark is of a later firing. */
+function endsFiring(mark: FiringMark | undefined, alert: Alert): boolean {
+  if (!mark) return true;
+  const marked = Date.parse(mark.startedAt);
+  const resolved = Date.parse(alert.startedAt);
+  return !(Number.isFinite(marked) && Number.isFinite(resolved) && resolved < marked);
 }
 
 /**
@@ -45,7 +56,7 @@ export async function readSignals(ctx: Context, service: string, unrecorded?: Al
     if (unrecorded.state === 'firing') {
       firing.add(mark);
       signals.lastFiringAt = at;
-    } else {
+    } else if (endsFiring(await ctx.state.get<FiringMark>(mark), unrecorded)) {
       firing.delete(mark);
       signals.lastResolvedAt = at;
     }

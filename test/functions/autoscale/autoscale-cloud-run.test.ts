@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
+import { alertTrigger } from '../../../shared/testing/index.js';
 import { googleError } from '../../fakes/recording-server.js';
 import { alert, autoscaleHarness, MINUTE, RUN_PATCH, sweep } from './harness.js';
 import { runAutoscaleSuite } from './suite.js';
@@ -115,6 +116,21 @@ describe('autoscale on Cloud Run', () => {
     expect(h.webScaling()?.minInstanceCount).toBe(2);
     expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
     expect((await h.invoke(sweep())).summary).toBe('no active scale-up');
+  });
+
+  it('keeps the service up when a late resolve of an earlier firing of the same alert arrives after it fired again', async () => {
+    // It fired at 09:00, resolved at 09:50, fired again at 10:00 (same labels: same fingerprint); the resolve of
+    // the 09:00 firing reaches autoscale last (an HA Alertmanager pair, two deliveries at once).
+    expect((await fire('again')).summary).toBe('web: up 2 → 3');
+    const late = alertTrigger('WebLatency', {
+      state: 'resolved',
+      fingerprint: 'again',
+      startedAt: '2026-03-01T09:00:00.000Z',
+    });
+    await h.invoke(late);
+    h.advance(31 * MINUTE);
+    expect((await h.invoke(sweep())).summary).toBe('web: hold — 1 alert still firing');
+    expect(h.webScaling()?.minInstanceCount).toBe(3);
   });
 
   it('scales down on the sweep when the resolve was lost', async () => {
