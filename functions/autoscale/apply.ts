@@ -1,5 +1,5 @@
 import type { ScalingPlatform } from '../../shared/adapters/platforms/index.js';
-import { previewChange } from '../../shared/adapters/platforms/index.js';
+import { PlatformOperationError, previewChange } from '../../shared/adapters/platforms/index.js';
 import { errorMessage } from '../../shared/core/errors/index.js';
 import type { ActOutcome } from '../../shared/core/guard/index.js';
 import type { Context } from '../../shared/core/run/index.js';
@@ -112,6 +112,14 @@ export async function applyScale(
         ({ reached } = await platform.apply(knobRequest(fresh, plan.to, state), { signal: ctx.signal }));
       } catch (error) {
         const now = await readBack(platform, plan);
+        if (now === plan.to && error instanceof PlatformOperationError) {
+          // The platform stored the value and then said its operation failed (Cloud Run: the revision the change
+          // created never got Ready, traffic stays where it was): no capacity may have come of it. It is kept on
+          // record, so the scale-down still puts the baseline back, and the step fails and pages.
+          const stateError = await finish();
+          if (stateError) ctx.log.error('a failed scaling step left its value but no record', { stateError });
+          throw error;
+        }
         if (now === plan.to) {
           // The change is in place though the call failed (its answer lost, a read-back that erred): it happened,
           // so it is recorded, audited and cooled down as done; failing it would have a redelivery step again.
@@ -122,11 +130,15 @@ export async function applyScale(
           // Part of it landed (compose started some of the containers asked for): the record keeps what runs now,
           // so the scale-down still finds its way back to the baseline; otherwise it is put back as it was.
           // Only a value between the two is this change's part; any other is someone else's (a concurrent scale).
-          const partial =
-            now !== undefined && (now - before) * (plan.to - now) > 0
-              ? ctx.state.put(key, recordAt(plan, now, ctx.now()), RECORD_TTL_MS)
-              : restore();
-          await partial.catch(() => undefined);
+          // A value that cannot be read back may be the step in place: the record keeps it pending (the step's value
+          // counts as autoscale's own), so it is neither lost nor taken for someone else's change.
+          if (now !== undefined) {
+            const partial =
+              (now - before) * (plan.to - now) > 0
+                ? ctx.state.put(key, recordAt(plan, now, ctx.now()), RECORD_TTL_MS)
+                : restore();
+            await partial.catch(() => undefined);
+          }
         }
         throw error;
       }

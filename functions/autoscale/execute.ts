@@ -91,10 +91,17 @@ export async function execute(ctx: Context, s: Subject, decision: Decision): Pro
     });
   } catch (error) {
     const message = errorMessage(error);
+    // A failed step whose value the platform kept (or part of it, or one that cannot be read back) stays on record,
+    // so the scale-down still finds its way back to the baseline.
+    const kept = await ctx.state.get<ScaleRecord>(AutoscaleKeys.scale(s.service)).catch(() => undefined);
+    const recorded = kept !== undefined && (kept.pending !== undefined || kept.applied !== s.record?.applied);
+    const what = recorded
+      ? 'The change failed; what it left is kept on record, so the scale-down returns to the baseline'
+      : 'The change failed and was not recorded';
     await ctx.notify({
       severity: 'warning',
       title: `autoscale could not ${action} ${s.service}`,
-      text: `${decision.reasons.join('; ')}. The change failed and was not recorded: ${message}`,
+      text: `${decision.reasons.join('; ')}. ${what}: ${message}`,
       fields: { service: s.service, knob: s.knob.label, from: decision.from, to: decision.to },
     });
     throw error;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
 import { alert, autoscaleHarness, SERVICE } from './harness.js';
 
 type Harness = Awaited<ReturnType<typeof autoscaleHarness>>;
@@ -30,6 +31,21 @@ describe('autoscale on Cloud Run at template level', () => {
         reasons: expect.arrayContaining(['the change created revision web-00002-n2x, which serves 100 % of traffic']),
       },
     ]);
+  });
+
+  it('fails and notifies when the revision the change created never gets Ready, keeping the record to scale down', async () => {
+    // Cloud Run stores the template, then the operation ends in error: traffic stays on the old revision.
+    h.run.failOperationWith = 'Revision web-00002-n2x is not ready and cannot serve traffic.';
+    const envelope = await h.invoke(alert('WebLatency', 't3'));
+    expect(envelope.outcome).toBe('fail');
+    expect(envelope.actions).toMatchObject([{ action: 'scale-up', status: 'failed' }]);
+    expect(h.notifier.sent.at(-1)).toMatchObject({
+      title: 'autoscale could not scale-up web',
+      text: expect.stringMatching(
+        /what it left is kept on record, so the scale-down returns to the baseline: .*not ready/,
+      ),
+    });
+    expect(await h.state.get(AutoscaleKeys.scale('web'))).toMatchObject({ baseline: 10, applied: 15 });
   });
 
   it('refuses while traffic is pinned to a revision, and changes nothing', async () => {

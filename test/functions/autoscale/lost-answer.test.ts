@@ -4,7 +4,7 @@ import { createAutoscale } from '../../../functions/autoscale/handler.js';
 import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
 import { EstateSchema } from '../../../functions/estate.js';
 import { DependencyError } from '../../../shared/core/errors/index.js';
-import { alertTrigger, createTestRunner, testClock } from '../../../shared/testing/index.js';
+import { alertTrigger, createTestRunner, scheduledTrigger, testClock } from '../../../shared/testing/index.js';
 import { FakeKubernetes } from '../../fakes/kubernetes.js';
 
 // A scale write that lands on the platform while its answer is lost (a reset connection, a client timeout, a
@@ -15,7 +15,7 @@ describe('autoscale when the platform changed but its answer was lost', () => {
   beforeAll(() => k8s.server.start());
   afterAll(() => k8s.server.stop());
 
-  function subject(losses: number) {
+  function subject(losses: number, options: { readsFailAfter?: boolean } = {}) {
     k8s.addDeployment('shop', 'backend', ['app:1'], [new Date('2026-02-01T00:00:00Z')], 3);
     const config = EstateSchema.parse({
       services: {
@@ -31,6 +31,8 @@ describe('autoscale when the platform changed but its answer was lost', () => {
       timing: { timeoutMs: 2_000, retries: 1, retryDelayMs: 5, pollMs: 5, waitTimeoutMs: 2_000 },
     });
     let lose = losses;
+    // With `readsFailAfter`, the API server stops answering reads right after a lost write (overloaded mid-incident).
+    const outage = { on: false };
     const definition = createAutoscale({
       async platform(ref, ctx) {
         const platform = await real.platform(ref, ctx);
@@ -38,10 +40,13 @@ describe('autoscale when the platform changed but its answer was lost', () => {
           ...platform,
           kind: platform.kind,
           target: platform.target,
-          scaling: () => platform.scaling(),
-          async apply(request, options) {
-            const reached = await platform.apply(request, options);
-            if (lose-- > 0) throw new DependencyError('PATCH scale: socket hang up');
+          scaling: () => (outage.on ? Promise.reject(new DependencyError('GET scale: HTTP 503')) : platform.scaling()),
+          async apply(request, applyOptions) {
+            const reached = await platform.apply(request, applyOptions);
+            if (lose-- > 0) {
+              if (options.readsFailAfter) outage.on = true;
+              throw new DependencyError('PATCH scale: socket hang up');
+            }
             return reached;
           },
         };
@@ -53,7 +58,7 @@ describe('autoscale when the platform changed but its answer was lost', () => {
     const patches = () => k8s.server.find('PATCH', /\/scale$/).length;
     const alert = (id: string) =>
       alertTrigger('BackendSlow', { id, fingerprint: 'abc', startedAt: '2026-03-01T09:59:00.000Z' });
-    return { runner, clock, replicas, patches, alert };
+    return { runner, clock, replicas, patches, alert, outage };
   }
 
   it('counts the change as done, records it and cools down: a redelivery and the storm’s next alert hold', async () => {
@@ -76,5 +81,25 @@ describe('autoscale when the platform changed but its answer was lost', () => {
     expect(next.envelope.summary).toMatch(/^backend: hold — cooling down/);
     expect(s.replicas()).toBe(5);
     expect(s.patches() - before).toBe(1);
+  });
+
+  it('keeps the step pending when it landed but cannot be read back, so the service still returns to its baseline', async () => {
+    const s = subject(1, { readsFailAfter: true });
+    const first = await s.runner.run(s.alert('am:abc:3:firing'));
+    expect(first.envelope.outcome).not.toBe('ok');
+    expect(s.replicas()).toBe(5);
+    expect(await s.runner.state.get(AutoscaleKeys.scale('backend'))).toMatchObject({ baseline: 3, pending: 5 });
+    s.outage.on = false;
+    await s.runner.run(
+      alertTrigger('BackendSlow', {
+        id: 'am:abc:3:resolved',
+        fingerprint: 'abc',
+        state: 'resolved',
+        startedAt: '2026-03-01T09:59:00.000Z',
+      }),
+    );
+    s.clock.advance(31 * 60_000);
+    await s.runner.run(scheduledTrigger({}, { job: 'autoscale-sweep' }));
+    expect(s.replicas()).toBe(3);
   });
 });
