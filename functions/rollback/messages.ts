@@ -21,6 +21,10 @@ export function pinNote(subject: MessageSubject, revision: string): string {
     : '';
 }
 
+/** The dedupKey of every message about one alert's incident on one service: the trigger's pages and its resolve. */
+export const incidentKey = (subject: Pick<MessageSubject, 'service' | 'incident'>) =>
+  `rollback:${subject.service}:${subject.incident}`;
+
 function base(
   subject: MessageSubject,
   severity: Notification['severity'],
@@ -31,7 +35,7 @@ function base(
     severity,
     title,
     text: lines.filter((l) => l !== '').join('\n'),
-    dedupKey: `rollback:${subject.service}:${subject.incident}`,
+    dedupKey: incidentKey(subject),
     fields: { service: subject.service, incident: subject.incident },
     ...(subject.url ? { links: [{ title: 'alert', url: subject.url }] } : {}),
   };

@@ -7,7 +7,7 @@ import { actAndVerify, decisionPolicy } from './act-and-verify.js';
 import { blamedRevision, type ChainMark, decide } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import { describeReading, readErrorRate } from './evidence.js';
-import { decisionMessage, type MessageSubject, resolvedMessage } from './messages.js';
+import { decisionMessage, incidentKey, type MessageSubject, resolvedMessage } from './messages.js';
 import { findPrevious } from './previous.js';
 import { type PinRecord, RollbackKeys } from './state-keys.js';
 
@@ -30,6 +30,17 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
   const ref = resolveService(ctx.config.services, policy, alert.labels);
   if ('error' in ref) {
     const text = `${policyName('rollback', policies, policy)}: ${ref.error}`;
+    if (alert.state === 'resolved') {
+      // The page its firing sent is resolved under the key it carried.
+      await ctx.notify({
+        severity: 'info',
+        title: `rollback: ${alert.name} resolved`,
+        text,
+        dedupKey: incident,
+        resolve: true,
+      });
+      return { outcome: 'skipped', summary: `alert ${alert.name} resolved: ${text}` };
+    }
     await ctx.notify({ severity: 'critical', title: `rollback cannot act on ${alert.name}`, text, dedupKey: incident });
     return { outcome: 'fail', summary: text };
   }
@@ -59,11 +70,12 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
   } catch (error) {
     // The alert stays unhandled: people must know, and the sender retries on the 5xx that follows.
     const text = `could not read ${ref.key}, nothing changed: ${errorMessage(error)}`;
+    // Under the incident's key, which the alert's resolve carries too (resolvedMessage): the page closes with it.
     await ctx.notify({
       severity: 'critical',
       title: `rollback ${ref.key}: platform unreachable`,
       text,
-      dedupKey: incident,
+      dedupKey: incidentKey(subject),
     });
     throw error;
   }

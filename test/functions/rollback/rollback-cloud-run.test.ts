@@ -177,13 +177,20 @@ describe('rollback on Cloud Run', () => {
   it('fails with nothing changed when Cloud Run keeps answering 5xx', async () => {
     failingDeploy(h);
     h.run.server.failNext('GET', /\/services\/web/, { status: 500, body: { error: { code: 500 } } }, 100);
-    const envelope = await h.invoke(alertTrigger('inc-12'));
+    const firing = alertTrigger('inc-12');
+    const envelope = await h.invoke(firing);
     expect(envelope.outcome).toBe('fail');
     expect(envelope.error).toMatchObject({ kind: 'dependency', retryable: true });
     expect(h.run.server.find('GET', PATCH_PATH).length).toBeLessThanOrEqual(3);
     expect(patches()).toHaveLength(0);
     expect(h.run.traffic(SERVICE)).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]);
     expect(h.sent).toMatchObject([{ severity: 'critical', title: 'rollback web: platform unreachable' }]);
+    // The alert's resolve closes that page: it carries the page's key.
+    const resolved = alertTrigger('inc-12', 'resolved');
+    resolved.alert.startedAt = firing.alert.startedAt;
+    await h.invoke(resolved);
+    const [page, resolve] = h.sent;
+    expect(resolve).toMatchObject({ resolve: true, dedupKey: page?.dedupKey });
   });
 
   it('fails without bookkeeping when the traffic PATCH fails, is not retried and pages', async () => {
