@@ -1,7 +1,10 @@
 import * as z from '../schema/index.js';
-import { parseOrThrow } from './errors.js';
+import { intakeError, parseOrThrow } from './errors.js';
 import { BoundedAnnotationsSchema, BoundedLabelsSchema, IntakeLimits, Rfc3339Schema, toIsoTime } from './limits.js';
 import type { Alert, AlertTrigger } from './trigger.js';
+
+/** The longest link an alert carries on; a longer one is dropped, the alert kept. */
+export const MAX_URL = 8192;
 
 // Alertmanager blanks the end of an alert that has not ended to Go's zero time.
 const GO_ZERO_TIME = '0001-01-01T00:00:00';
@@ -24,7 +27,9 @@ export function alertmanagerAlertShape() {
     annotations: z.nullish(BoundedAnnotationsSchema),
     startsAt: Rfc3339Schema,
     endsAt: z.nullish(Rfc3339Schema),
-    generatorURL: z.nullish(z.string().check(z.maxLength(8192))),
+    // Kept as the alert's link only up to 8 KiB (webhookAlert); a longer one (a long PromQL expression) is no
+    // reason to refuse the alert.
+    generatorURL: z.nullish(z.string()),
     fingerprint: z.string().check(z.regex(/^[0-9a-fA-F]{1,64}$/, 'expected a hex fingerprint')),
   };
 }
@@ -47,16 +52,42 @@ export function webhookGroupShape() {
   };
 }
 
-/** A Prometheus Alertmanager webhook body, `version: "4"`; `notification_reason` and `routeLabels` are optional. */
+/**
+ * A Prometheus Alertmanager webhook body, `version: "4"`; `notification_reason` and `routeLabels` are optional. Its
+ * alerts are checked one by one ({@link parseAlerts}).
+ */
 export const AlertmanagerWebhookSchema = z.lazy(() =>
   z.object({
     ...webhookGroupShape(),
     version: z.literal('4'),
     notification_reason: z.nullish(z.string().check(z.maxLength(256))),
     routeLabels: z.nullish(BoundedLabelsSchema),
-    alerts: z.array(AlertmanagerAlertSchema).check(z.minLength(1, 'expected at least one alert')),
+    alerts: z.array(z.unknown()).check(z.minLength(1, 'expected at least one alert')),
   }),
 );
+
+/**
+ * Checks each alert of a batch on its own: the valid ones are kept, each invalid one is named in `rejected`
+ * (`alerts[1].labels.team: …`), and only a batch with no valid alert at all is refused, with its first one's error.
+ */
+export function parseAlerts<T>(
+  alerts: readonly unknown[],
+  schema: z.ZodMiniType<T>,
+  format: string,
+): { alerts: T[]; rejected: string[] } {
+  const kept: T[] = [];
+  const rejected: string[] = [];
+  let first: Error | undefined;
+  alerts.forEach((raw, index) => {
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return void kept.push(parsed.data);
+    const error = intakeError(format, ['alerts', index], parsed.error);
+    first ??= error;
+    rejected.push(error.message);
+  });
+  if (kept.length === 0 && first) throw first;
+  return { alerts: kept, rejected };
+}
 
 // Checked before the full schema so a hostile batch is refused without validating every element.
 const BatchSizeSchema = z.lazy(() =>
@@ -89,7 +120,7 @@ export function webhookAlert(source: 'alertmanager' | 'grafana', alert: Alertman
   if (alert.status === 'resolved' && alert.endsAt && !alert.endsAt.startsWith(GO_ZERO_TIME)) {
     out.endedAt = toIsoTime(alert.endsAt);
   }
-  if (alert.generatorURL) out.url = alert.generatorURL;
+  if (alert.generatorURL && alert.generatorURL.length <= MAX_URL) out.url = alert.generatorURL;
   if (annotations.summary) out.summary = annotations.summary;
   return out;
 }
@@ -99,12 +130,22 @@ export function webhookAlertId(prefix: 'am' | 'grafana', alert: Alert): string {
   return `${prefix}:${alert.fingerprint}:${alert.startedAt}:${alert.state}`;
 }
 
-/** Parses an Alertmanager webhook body into one alert trigger per alert of the batch. */
-export function parseAlertmanager(body: unknown): AlertTrigger[] {
+/**
+ * Parses an Alertmanager webhook body into one alert trigger per valid alert of the batch; `rejected` names each
+ * alert refused on its own.
+ */
+export function parseAlertmanagerBatch(body: unknown): { triggers: AlertTrigger[]; rejected: string[] } {
   checkBatchSize(body, 'alertmanager');
   const webhook = parseOrThrow(AlertmanagerWebhookSchema, body, 'alertmanager');
-  return webhook.alerts.map((raw) => {
+  const { alerts, rejected } = parseAlerts(webhook.alerts, AlertmanagerAlertSchema, 'alertmanager');
+  const triggers = alerts.map((raw): AlertTrigger => {
     const alert = webhookAlert('alertmanager', raw);
     return { kind: 'alert', id: webhookAlertId('am', alert), alert };
   });
+  return { triggers, rejected };
+}
+
+/** Parses an Alertmanager webhook body into one alert trigger per valid alert of the batch. */
+export function parseAlertmanager(body: unknown): AlertTrigger[] {
+  return parseAlertmanagerBatch(body).triggers;
 }

@@ -1,18 +1,23 @@
 import { BadInputError } from '../errors/index.js';
-import { parseAlertmanager } from './alertmanager.js';
+import { parseAlertmanagerBatch } from './alertmanager.js';
 import { looksLikeCloudMonitoring, parseCloudMonitoring } from './cloud-monitoring.js';
 import { parseBinaryCloudEvent, parseStructuredCloudEvent } from './cloudevent.js';
-import { parseGrafana } from './grafana.js';
+import { parseGrafanaBatch } from './grafana.js';
 import { parseManual } from './manual.js';
 import { isUnwrappedPush, looksLikePubsubPush, parsePubsubPush, parseUnwrappedPush } from './pubsub.js';
 import { cloudEventHeaders, isJsonObject, type JsonObject, jsonType, readBody, readHeader } from './request.js';
 import { isSchedulerRequest, parseSchedulerHttp } from './scheduler.js';
-import type { IncomingRequest, Intake } from './trigger.js';
+import type { IncomingRequest, Intake, Trigger } from './trigger.js';
 
 /** What intake needs besides the request: an id generator for manual runs and the clock. */
 export interface IntakeOptions {
   newId: () => string;
   now: () => Date;
+}
+
+/** A webhook batch's intake: its valid alerts' triggers, and the alerts refused one by one when there are any. */
+function batch(format: 'grafana' | 'alertmanager', parsed: { triggers: Trigger[]; rejected: string[] }): Intake {
+  return { format, triggers: parsed.triggers, ...(parsed.rejected.length > 0 ? { rejected: parsed.rejected } : {}) };
 }
 
 function isGrafana(body: JsonObject): boolean {
@@ -36,8 +41,8 @@ function parseMarkedBody(
   }
   if (looksLikePubsubPush(body)) return { format: 'pubsub-push', triggers: parsePubsubPush(body, options.now) };
   if (looksLikeCloudMonitoring(body)) return { format: 'cloud-monitoring', triggers: [parseCloudMonitoring(body)] };
-  if (isGrafana(body)) return { format: 'grafana', triggers: parseGrafana(body) };
-  if (isAlertmanager(body)) return { format: 'alertmanager', triggers: parseAlertmanager(body) };
+  if (isGrafana(body)) return batch('grafana', parseGrafanaBatch(body));
+  if (isAlertmanager(body)) return batch('alertmanager', parseAlertmanagerBatch(body));
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import * as z from '../schema/index.js';
 import {
   alertmanagerAlertShape,
   checkBatchSize,
+  parseAlerts,
   webhookAlert,
   webhookAlertId,
   webhookGroupShape,
@@ -11,7 +12,8 @@ import type { AlertTrigger } from './trigger.js';
 
 /** One alert of a Grafana webhook contact point: Alertmanager's fields plus links and the query values by refID. */
 export const GrafanaAlertSchema = z.lazy(() => {
-  const url = z.optional(z.string().check(z.maxLength(8192)));
+  // Links opsfn does not read: no length of theirs refuses an alert (Grafana builds silenceURL from every label).
+  const url = z.optional(z.string());
   return z.object({
     ...alertmanagerAlertShape(),
     silenceURL: url,
@@ -37,7 +39,7 @@ export const GrafanaWebhookSchema = z.lazy(() =>
     title: z.optional(z.string().check(z.maxLength(65_536))),
     message: z.optional(z.string().check(z.maxLength(1_048_576))),
     state: z.optional(z.string().check(z.maxLength(64))),
-    alerts: z.array(GrafanaAlertSchema).check(z.minLength(1, 'expected at least one alert')),
+    alerts: z.array(z.unknown()).check(z.minLength(1, 'expected at least one alert')),
   }),
 );
 
@@ -48,14 +50,24 @@ function definedValues(values: Record<string, number | null> | null | undefined)
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
-/** Parses a Grafana webhook body into one alert trigger per alert, ids `grafana:<fingerprint>:<startsAt>:<status>`. */
-export function parseGrafana(body: unknown): AlertTrigger[] {
+/**
+ * Parses a Grafana webhook body into one alert trigger per valid alert, ids `grafana:<fingerprint>:<startsAt>:<status>`;
+ * `rejected` names each alert refused on its own.
+ */
+export function parseGrafanaBatch(body: unknown): { triggers: AlertTrigger[]; rejected: string[] } {
   checkBatchSize(body, 'grafana');
   const webhook = parseOrThrow(GrafanaWebhookSchema, body, 'grafana');
-  return webhook.alerts.map((raw) => {
+  const { alerts, rejected } = parseAlerts(webhook.alerts, GrafanaAlertSchema, 'grafana');
+  const triggers = alerts.map((raw): AlertTrigger => {
     const alert = webhookAlert('grafana', raw);
     const values = definedValues(raw.values);
     if (values) alert.values = values;
     return { kind: 'alert', id: webhookAlertId('grafana', alert), alert };
   });
+  return { triggers, rejected };
+}
+
+/** Parses a Grafana webhook body into one alert trigger per valid alert. */
+export function parseGrafana(body: unknown): AlertTrigger[] {
+  return parseGrafanaBatch(body).triggers;
 }

@@ -99,4 +99,9 @@ export interface IncomingRequest {
 export interface Intake {
   format: WireFormat;
   triggers: Trigger[];
+  /**
+   * Alerts of a webhook batch refused one by one (an oversized label, a malformed field), each naming why: the
+   * batch's other alerts still run, since Alertmanager and Grafana never resend a batch answered 4xx.
+   */
+  rejected?: string[];
 }

@@ -111,6 +111,10 @@ export async function runIntake(
   } catch (thrown) {
     return refuse(runtime, name, head, toOpsError(thrown), { bytes: body.length, caller: caller.id });
   }
+  // An alert of a batch refused on its own is audited; the batch's other alerts run (its sender never resends).
+  for (const why of intake.rejected ?? []) {
+    runtime.reject(name, `refused one alert of the batch: ${why}`, { caller: caller.id, format: intake.format });
+  }
   const trace = traceFromHeaders(head.headers);
   const dryRun = wantsDryRun(head);
   const log = runtime.logger(name);

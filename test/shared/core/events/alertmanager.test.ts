@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseAlertmanagerBatch } from '../../../../shared/core/events/alertmanager.js';
 import { IntakeLimits, parseAlertmanager, parseGrafana } from '../../../../shared/core/events/index.js';
 import { fixtureJson } from './load-fixture.js';
 
@@ -44,6 +45,22 @@ describe('parseAlertmanager', () => {
     expect(t?.alert).not.toHaveProperty('summary');
   });
 
+  it('keeps the good alerts of a batch and names each one refused on its own (Alertmanager never resends a 4xx)', () => {
+    const { triggers, rejected } = parseAlertmanagerBatch(
+      batch({}, { fingerprint: 'ab', labels: { alertname: 'Big', team: 'x'.repeat(5000) } }),
+    );
+    expect(triggers.map((t) => t.alert.name)).toEqual(['HighErrorRate']);
+    expect(rejected).toEqual([expect.stringMatching(/^alertmanager: alerts\[1\]\.labels\.team: /)]);
+    // A batch with no valid alert at all is refused as before.
+    expect(() => parseAlertmanager(batch({ fingerprint: 'zz' }))).toThrow(/^alertmanager: alerts\[0\]\.fingerprint: /);
+  });
+
+  it('keeps an alert whose generatorURL is longer than a link is kept, without the link', () => {
+    const [t] = parseAlertmanager(batch({ generatorURL: `http://prometheus/graph?g0.expr=${'x'.repeat(9000)}` }));
+    expect(t?.alert.name).toBe('HighErrorRate');
+    expect(t?.alert.url).toBeUndefined();
+  });
+
   it('accepts a batch of exactly the limit', () => {
     const alerts = Array.from({ length: IntakeLimits.alertsPerBatch }, (_, i) => ({
       fingerprint: i.toString(16).padStart(4, '0'),
@@ -63,6 +80,14 @@ describe('parseGrafana', () => {
   it('uses the grafana prefix in ids and as source', () => {
     const [t] = parseGrafana({ version: '1', alerts: [base] });
     expect(t?.id).toBe('grafana:c6eadffa33fcdf37:2026-01-01T10:00:00.000Z:firing');
+    expect(t?.alert.source).toBe('grafana');
+  });
+
+  it('keeps an alert whose links opsfn does not read run long (silenceURL is built from every label)', () => {
+    const [t] = parseGrafana({
+      version: '1',
+      alerts: [{ ...base, silenceURL: `http://grafana/silence?${'x'.repeat(9000)}` }],
+    });
     expect(t?.alert.source).toBe('grafana');
   });
 

@@ -119,6 +119,25 @@ describe('a token granted alerts only', () => {
   });
 });
 
+describe('an Alertmanager batch with one alert refused', () => {
+  it('runs the batch’s good alerts and audits the refused one, answering 200 so nothing is lost', async () => {
+    const auth = { tokens: [{ env: 'AM' }] };
+    const env = { AM: 'am-token-77c1' };
+    const { call, calls, logs } = await start(auth, env);
+    const body = JSON.parse(ALERTS) as { alerts: Record<string, unknown>[] };
+    const bad = { ...body.alerts[0], fingerprint: 'ab', labels: { alertname: 'Huge', team: 'x'.repeat(5000) } };
+    const res = await call(env.AM, '/mutate', JSON.stringify({ ...body, alerts: [...body.alerts, bad] }));
+    expect(res.status).toBe(200);
+    expect(calls.size).toBeGreaterThan(0);
+    expect(logs.audits()).toContainEqual(
+      expect.objectContaining({
+        decision: 'rejected',
+        reason: expect.stringMatching(/^refused one alert of the batch: alertmanager: alerts\[3\]\.labels\.team: /),
+      }),
+    );
+  });
+});
+
 describe('a token secret that cannot be read', () => {
   const auth = { tokens: [{ env: 'OPSFN_SET_TOKEN' }, { env: 'OPSFN_UNSET_TOKEN' }] };
   const env = { OPSFN_SET_TOKEN: 'set-token-4b8e' };
