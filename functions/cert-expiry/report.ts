@@ -3,11 +3,20 @@ import type { Notification } from '../../shared/core/notify/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import type { CertItem, CertProblem } from './types.js';
 
+/**
+ * The incidents findings join: certificates critical or warning, and `probe` for endpoints the checker could not
+ * probe (a resolver failure, a refused connection, the run's deadline): the checker's own trouble, a warning apart
+ * from the certificates' incidents, so it neither pages as a certificate problem nor keeps one open.
+ */
+export type Incident = 'critical' | 'warning' | 'probe';
+const INCIDENTS: readonly Incident[] = ['critical', 'warning', 'probe'];
+
 /** One problem of one endpoint, over all the addresses that show it. */
 export interface Finding {
   endpoint: string;
   problem: CertProblem;
   severity: 'critical' | 'warning';
+  incident: Incident;
   addresses: string[];
   detail: string;
 }
@@ -46,7 +55,8 @@ export function findingsOf(items: CertItem[]): Finding[] {
   const byKey = new Map<string, Finding>();
   for (const item of items) {
     if (item.status === 'ok') continue;
-    const severity = item.status === 'warn' ? 'warning' : 'critical';
+    const severity = item.status === 'critical' ? 'critical' : 'warning';
+    const incident: Incident = item.status === 'error' ? 'probe' : severity;
     for (const problem of item.problems) {
       const key = `${item.endpoint}\n${problem}`;
       const found = byKey.get(key);
@@ -56,6 +66,7 @@ export function findingsOf(items: CertItem[]): Finding[] {
           endpoint: item.endpoint,
           problem,
           severity,
+          incident,
           addresses: [address],
           detail: describe(item, problem),
         });
@@ -64,35 +75,49 @@ export function findingsOf(items: CertItem[]): Finding[] {
       found.addresses.push(address);
       // Which address serves which certificate is the whole point of this finding.
       if (problem === 'inconsistent') found.detail += `, ${describe(item, problem)}`;
-      if (severity === 'critical') found.severity = 'critical';
+      if (severity === 'critical' && found.incident !== 'probe') {
+        found.severity = 'critical';
+        found.incident = 'critical';
+      }
     }
   }
   return [...byKey.values()];
 }
 
-/** The dedupKey of the open incident of a severity: each day's report joins it, and a clean run resolves it. */
-export const incidentKey = (severity: Finding['severity']) => `certExpiry:${severity}`;
+/** The dedupKey of an open incident: each day's report joins it, and a clean run resolves it. */
+export const incidentKey = (incident: Incident) => `certExpiry:${incident}`;
 
-/** Where the state store remembers that an incident of a severity is open (so a clean run resolves it). */
-const openKey = (severity: Finding['severity']) => `certExpiry:open:${severity}`;
+/** Where the state store remembers that an incident is open (so a clean run resolves it). */
+const openKey = (incident: Incident) => `certExpiry:open:${incident}`;
 const OPEN_TTL_MS = 90 * 86_400_000;
 
-/** The claim key that makes a finding notify once per endpoint, problem and day. */
+/** The prefix of a day's claims of one incident: dropped when the incident is resolved, so a return notifies. */
+const claimPrefix = (day: string, incident: Incident) => `certExpiry:notified:${day}:${incident}:`;
+
+/**
+ * The claim key that makes a finding notify once per endpoint, problem, incident and day: a finding that turns
+ * critical the same day is told again, in the critical incident.
+ */
 export function claimKey(finding: Finding, day: string): string {
-  return `certExpiry:notified:${day}:${finding.endpoint}:${finding.problem}`;
+  return `${claimPrefix(day, finding.incident)}${finding.endpoint}:${finding.problem}`;
 }
 
-/** One message for every finding of a severity, naming each endpoint. */
-export function buildNotification(severity: Finding['severity'], findings: Finding[], note?: string): Notification {
+const plural = (n: number) => `${n} endpoint${n === 1 ? '' : 's'}`;
+
+/** One message for every finding of an incident, naming each endpoint. */
+export function buildNotification(incident: Incident, findings: Finding[], note?: string): Notification {
   const lines = findings.map((f) => `- ${f.endpoint} (${f.addresses.join(', ')}): ${f.problem}: ${f.detail}`);
-  const endpoints = new Set(findings.map((f) => f.endpoint));
+  const endpoints = new Set(findings.map((f) => f.endpoint)).size;
   return {
-    severity,
-    title: `certExpiry: ${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'} ${severity}`,
+    severity: incident === 'probe' ? 'warning' : incident,
+    title:
+      incident === 'probe'
+        ? `certExpiry: could not probe ${plural(endpoints)}`
+        : `certExpiry: ${plural(endpoints)} ${incident}`,
     text: [...lines, ...(note ? ['', note] : [])].join('\n'),
-    // One incident per severity (PagerDuty groups by it) that the first clean full run resolves.
-    dedupKey: incidentKey(severity),
-    fields: { endpoints: endpoints.size, findings: findings.length },
+    // One incident each (PagerDuty groups by it) that the first clean full run resolves.
+    dedupKey: incidentKey(incident),
+    fields: { endpoints, findings: findings.length },
     function: 'certExpiry',
   };
 }
@@ -136,18 +161,18 @@ export async function notifyFindings(
     }
   }
   let sent = 0;
-  for (const severity of ['critical', 'warning'] as const) {
-    const group = fresh.filter((f) => f.finding.severity === severity);
+  for (const incident of INCIDENTS) {
+    const group = fresh.filter((f) => f.finding.incident === incident);
     if (group.length === 0) continue;
     const notification = buildNotification(
-      severity,
+      incident,
       group.map((g) => g.finding),
       stateNote,
     );
     const deliveries = await ctx.notify(notification);
     if (deliveries.some((d) => d.ok)) {
       sent++;
-      if (!stateNote) await ctx.state.put(openKey(severity), day, OPEN_TTL_MS).catch(() => undefined);
+      if (!stateNote) await ctx.state.put(openKey(incident), day, OPEN_TTL_MS).catch(() => undefined);
     }
     if (deliveries.length > 0 && deliveries.every((d) => !d.ok)) {
       // A failed unclaim only delays the retry to tomorrow's key, so it must not hide the delivery report.
@@ -156,27 +181,37 @@ export async function notifyFindings(
   }
   // A run over every endpoint with nothing left of a severity resolves its open incident; one over some of
   // them (a request naming endpoints) cannot tell the others are clean.
-  const resolved = options.complete && !stateNote ? await resolveCleared(ctx, findings) : 0;
+  const resolved = options.complete && !stateNote ? await resolveCleared(ctx, findings, day) : 0;
   return { sent, suppressed, ...(resolved > 0 ? { resolved } : {}), ...(stateNote ? { stateNote } : {}) };
 }
 
-/** Resolves the incident of each severity no finding has any more; kept open when the resolve reached no one. */
-async function resolveCleared(ctx: Pick<Context, 'state' | 'notify'>, findings: readonly Finding[]): Promise<number> {
+/**
+ * Resolves each incident no finding has any more, and drops the day's claims of it, so a problem that comes back
+ * the same day is told again; kept open when the resolve reached no one.
+ */
+async function resolveCleared(
+  ctx: Pick<Context, 'state' | 'notify'>,
+  findings: readonly Finding[],
+  day: string,
+): Promise<number> {
   let resolved = 0;
-  for (const severity of ['critical', 'warning'] as const) {
-    if (findings.some((f) => f.severity === severity)) continue;
-    const since = await ctx.state.get<string>(openKey(severity)).catch(() => undefined);
+  for (const incident of INCIDENTS) {
+    if (findings.some((f) => f.incident === incident)) continue;
+    const since = await ctx.state.get<string>(openKey(incident)).catch(() => undefined);
     if (since === undefined) continue;
+    const what = incident === 'probe' ? 'endpoint the checker could not probe' : `endpoint ${incident}`;
     const deliveries = await ctx.notify({
       severity: 'info',
-      title: `certExpiry: no endpoint ${severity} any more`,
-      text: `Every endpoint checked is clear of ${severity} problems, open since ${since}.`,
-      dedupKey: incidentKey(severity),
+      title: `certExpiry: no ${what} any more`,
+      text: `Every endpoint checked is clear of ${incident === 'probe' ? 'probe failures' : `${incident} problems`}, open since ${since}.`,
+      dedupKey: incidentKey(incident),
       resolve: true,
       function: 'certExpiry',
     });
     if (deliveries.length === 0 || deliveries.some((d) => d.ok)) {
-      await ctx.state.delete(openKey(severity)).catch(() => undefined);
+      await ctx.state.delete(openKey(incident)).catch(() => undefined);
+      const claims = await ctx.state.keys(claimPrefix(day, incident)).catch(() => [] as string[]);
+      for (const claim of claims) await ctx.state.unclaim(claim).catch(() => undefined);
       resolved++;
     }
   }

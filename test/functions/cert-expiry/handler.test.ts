@@ -87,11 +87,18 @@ describe('certExpiry progress', () => {
       ['down.test.local', 'error'],
     ]);
     expect(envelope.summary).toMatch(/^4 addresses of 4 endpoints: 1 ok, 1 warn, 1 critical, 1 error/);
-    expect(notifier.sent.map((n) => n.severity)).toEqual(['critical', 'warning']);
+    // A refused connection is the checker's own trouble, told apart from the certificates' incidents.
+    expect(notifier.sent.map((n) => [n.severity, n.dedupKey])).toEqual([
+      ['critical', 'certExpiry:critical'],
+      ['warning', 'certExpiry:warning'],
+      ['warning', 'certExpiry:probe'],
+    ]);
     expect(notifier.sent[0]!.text).toMatch(/expired\.test\.local:\d+ \(127\.0\.0\.1\): expired/);
-    expect(notifier.sent[0]!.text).toMatch(/down\.test\.local:\d+ \(127\.0\.0\.1\): refused: ECONNREFUSED/);
+    expect(notifier.sent[0]!.text).not.toMatch(/down\.test\.local/);
     expect(notifier.sent[1]!.text).toMatch(/warn\.test\.local:\d+ \(127\.0\.0\.1\): expiring: 19 days left/);
-    expect(envelope.notifications).toHaveLength(2);
+    expect(notifier.sent[2]).toMatchObject({ title: 'certExpiry: could not probe 1 endpoint' });
+    expect(notifier.sent[2]!.text).toMatch(/down\.test\.local:\d+ \(127\.0\.0\.1\): refused: ECONNREFUSED/);
+    expect(envelope.notifications).toHaveLength(3);
     // Four endpoints are not worth starting a worker thread for.
     expect(envelope.threads).toBe(0);
   });
@@ -101,11 +108,11 @@ describe('certExpiry progress', () => {
     const state = new MemoryStateStore();
     await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
     const { envelope: again } = await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
-    expect(notifier.sent).toHaveLength(2);
+    expect(notifier.sent).toHaveLength(3);
     expect(again.notified).toEqual({ sent: 0, suppressed: 3 });
     const tomorrow = new Date(NOW.getTime() + 86_400_000);
     await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => tomorrow });
-    expect(notifier.sent).toHaveLength(4);
+    expect(notifier.sent).toHaveLength(6);
   });
 
   it('tells again on the next run when every channel failed', async () => {
@@ -115,14 +122,18 @@ describe('certExpiry progress', () => {
     await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
     notifier.ok = true;
     await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
-    expect(notifier.sent).toHaveLength(4);
+    expect(notifier.sent).toHaveLength(6);
   });
 
   it('resolves the incident of a severity once a run over every endpoint finds none of it', async () => {
     const notifier = new RecordingNotifier();
     const state = new MemoryStateStore();
     await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
-    expect(notifier.sent.map((m) => m.dedupKey)).toEqual(['certExpiry:critical', 'certExpiry:warning']);
+    expect(notifier.sent.map((m) => m.dedupKey)).toEqual([
+      'certExpiry:critical',
+      'certExpiry:warning',
+      'certExpiry:probe',
+    ]);
     // Renewed and repaired: only the healthy endpoint is left to check, and nothing is found.
     const ok = estate.certificates?.endpoints[0];
     const healthy = EstateSchema.parse({
@@ -137,10 +148,20 @@ describe('certExpiry progress', () => {
     expect(notifier.sent.filter((m) => m.resolve)).toEqual([]);
     const { envelope } = await runForTest(certExpiry, manual(), { estate: healthy, state, notifier, now: () => NOW });
     const resolves = notifier.sent.filter((m) => m.resolve);
-    expect(resolves.map((m) => m.dedupKey)).toEqual(['certExpiry:critical', 'certExpiry:warning']);
-    expect(envelope.notified).toMatchObject({ resolved: 2 });
+    expect(resolves.map((m) => m.dedupKey)).toEqual(['certExpiry:critical', 'certExpiry:warning', 'certExpiry:probe']);
+    expect(envelope.notified).toMatchObject({ resolved: 3 });
     await runForTest(certExpiry, manual(), { estate: healthy, state, notifier, now: () => NOW });
-    expect(notifier.sent.filter((m) => m.resolve)).toHaveLength(2);
+    expect(notifier.sent.filter((m) => m.resolve)).toHaveLength(3);
+    // The same day it comes back: resolved incidents start over, so the return is told, not taken for a repeat.
+    await runForTest(certExpiry, manual(), { estate, state, notifier, now: () => NOW });
+    expect(notifier.sent.filter((m) => !m.resolve).map((m) => m.dedupKey)).toEqual([
+      'certExpiry:critical',
+      'certExpiry:warning',
+      'certExpiry:probe',
+      'certExpiry:critical',
+      'certExpiry:warning',
+      'certExpiry:probe',
+    ]);
   });
 
   it('still notifies without a state store and says repeats are not suppressed', async () => {
@@ -152,7 +173,7 @@ describe('certExpiry progress', () => {
       now: () => NOW,
     });
     expect(envelope.state).toBe('unavailable');
-    expect(notifier.sent).toHaveLength(2);
+    expect(notifier.sent).toHaveLength(3);
     expect(notifier.sent[0]!.text).toMatch(/State store unavailable/);
   });
 

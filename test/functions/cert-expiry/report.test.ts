@@ -108,6 +108,22 @@ describe('buildNotification', () => {
       '- b:443 (192.0.2.1): hostname-mismatch: certificate for DNS:api.example.com',
     ]);
     expect([one.dedupKey, other.dedupKey]).toEqual(['certExpiry:critical', 'certExpiry:critical']);
-    expect(claimKey(findings[0]!, '2026-06-01')).toBe('certExpiry:notified:2026-06-01:api.example.com:443:expired');
+    expect(claimKey(findings[0]!, '2026-06-01')).toBe(
+      'certExpiry:notified:2026-06-01:critical:api.example.com:443:expired',
+    );
+    // The same finding turned critical the same day is a claim of its own: it is told again.
+    const warned = findingsOf([item({ status: 'warn', problems: ['expiring'] })]);
+    const critical = findingsOf([item({ status: 'critical', problems: ['expiring'] })]);
+    expect(claimKey(warned[0]!, '2026-06-01')).not.toBe(claimKey(critical[0]!, '2026-06-01'));
+  });
+
+  it('keeps probe failures in an incident of their own, a warning', () => {
+    const findings = findingsOf([item({ status: 'error', address: null, problems: ['dns'], error: 'EAI_AGAIN' })]);
+    expect(findings).toMatchObject([{ incident: 'probe', severity: 'warning' }]);
+    expect(buildNotification('probe', findings)).toMatchObject({
+      severity: 'warning',
+      title: 'certExpiry: could not probe 1 endpoint',
+      dedupKey: 'certExpiry:probe',
+    });
   });
 });
