@@ -78,13 +78,16 @@ export function parseAlerts<T>(
   const kept: T[] = [];
   const rejected: string[] = [];
   let first: Error | undefined;
-  alerts.forEach((raw, index) => {
+  for (const [index, raw] of alerts.entries()) {
     const parsed = schema.safeParse(raw);
-    if (parsed.success) return void kept.push(parsed.data);
+    if (parsed.success) {
+      kept.push(parsed.data);
+      continue;
+    }
     const error = intakeError(format, ['alerts', index], parsed.error);
     first ??= error;
     rejected.push(error.message);
-  });
+  }
   if (kept.length === 0 && first) throw first;
   return { alerts: kept, rejected };
 }
