@@ -37,7 +37,9 @@ function sansOf(cert: ParsedCert): string[] {
 function matchesName(cert: ParsedCert, servername: string): boolean {
   return isIP(servername)
     ? cert.x509.checkIP(servername) !== undefined
-    : cert.x509.checkHost(servername, { subject: 'never' }) !== undefined;
+    : // No partial wildcards (`w*.example.com`): RFC 6125 §6.4.3 leaves them to the client, and browsers and Go
+      // refuse them, so a certificate that needs one fails its strict clients.
+      cert.x509.checkHost(servername, { subject: 'never', partialWildcards: false }) !== undefined;
 }
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
@@ -102,7 +104,10 @@ export function analyzeProbe(target: Target, address: string, probe: ProbeResult
   judgeLeafExpiry(findings, leaf.notBefore, leaf.notAfter, now, thresholds);
   judgeChainExpiry(findings, above, now, thresholds);
   if (!matchesName(leaf, target.servername)) addFinding(findings, 'hostname-mismatch', 'critical');
-  const purpose = servesTls(leaf) ? undefined : 'INVALID_PURPOSE';
+  // The leaf and every CA between it and the anchor must allow serverAuth where they name usages at all: OpenSSL
+  // (X509_verify_cert's purpose check) and Node refuse an intermediate limited to, say, clientAuth.
+  const between = chain.trusted ? above.slice(0, -1) : above;
+  const purpose = servesTls(leaf) && between.every(servesTls) ? undefined : 'INVALID_PURPOSE';
   if (!chain.trusted || purpose) addFinding(findings, 'untrusted', 'critical');
   if (chain.selfSigned) addFinding(findings, 'self-signed', 'critical');
   if (chain.certs.some((c) => isWeakKey(c.keyType, c.keyBits))) addFinding(findings, 'weak-key', 'warn');

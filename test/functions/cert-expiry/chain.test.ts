@@ -123,7 +123,7 @@ describe('judging a leaf as clients do', () => {
       ],
       ...(sans ? { sans } : {}),
     });
-  const judge = (leaf: TestCert) =>
+  const judge = (leaf: TestCert, above: TestCert[] = []) =>
     analyzeProbe(
       {
         endpoint: 'api.example.com:443',
@@ -134,7 +134,7 @@ describe('judging a leaf as clients do', () => {
         caFiles: [],
       },
       '127.0.0.1',
-      { ok: true, chain: [new X509Certificate(leaf.pem)], protocol: 'TLSv1.3' },
+      { ok: true, chain: [leaf, ...above].map((c) => new X509Certificate(c.pem)), protocol: 'TLSv1.3' },
       {
         now: new Date(),
         thresholds: { warnDays: 30, criticalDays: 7 },
@@ -157,5 +157,40 @@ describe('judging a leaf as clients do', () => {
     expect(clientOnly).toMatchObject({ status: 'critical', trusted: true, authorizationError: 'INVALID_PURPOSE' });
     expect(JSON.stringify(clientOnly.problems)).toContain('untrusted');
     expect(judge(leafWith('no-eku', [], ['DNS:api.example.com'])).status).toBe('ok');
+  });
+
+  it('refuses a chain whose intermediate is limited to another purpose, as OpenSSL and Node do', () => {
+    const mid = pki.issue({
+      name: 'eku-mid',
+      cn: 'Client-only Intermediate',
+      key: pki.key('eku-mid'),
+      issuer: root,
+      fromDays: -1,
+      toDays: 365,
+      extensions: [
+        'basicConstraints = critical,CA:TRUE',
+        'keyUsage = critical,keyCertSign,cRLSign',
+        'extendedKeyUsage = clientAuth',
+      ],
+    });
+    const leaf = pki.issue({
+      name: 'eku-mid-leaf',
+      cn: 'api.example.com',
+      key: pki.key('eku-mid-leaf'),
+      issuer: mid,
+      fromDays: -1,
+      toDays: 90,
+      sans: ['DNS:api.example.com'],
+    });
+    const judged = judge(leaf, [mid]);
+    expect(judged).toMatchObject({ status: 'critical', authorizationError: 'INVALID_PURPOSE' });
+    expect(JSON.stringify(judged.problems)).toContain('untrusted');
+  });
+
+  it('matches no partial wildcard (w*.example.com), as browsers and Go refuse them', () => {
+    const partial = judge(leafWith('partial', ['extendedKeyUsage = serverAuth'], ['DNS:ap*.example.com']));
+    expect(JSON.stringify(partial.problems)).toContain('hostname-mismatch');
+    const whole = judge(leafWith('whole', ['extendedKeyUsage = serverAuth'], ['DNS:*.example.com']));
+    expect(whole.status).toBe('ok');
   });
 });
