@@ -182,6 +182,13 @@ resource "google_monitoring_alert_policy" "latency" {
     auto_close = "1800s"
     # CLOSED matters: autoscale steps back down when the incident resolves.
     notification_prompts = ["OPENED", "CLOSED"]
+    # Reminders of the open incident reach autoscale as repeats of its firing, the way Alertmanager's
+    # repeat_interval does: an incident longer than the policy's down.staleAfter (6h) stays scaled up,
+    # never taken for one whose CLOSED was lost.
+    notification_channel_strategy {
+      notification_channel_names = [google_monitoring_notification_channel.alerts.id]
+      renotify_interval          = "3600s"
+    }
   }
 
   documentation {

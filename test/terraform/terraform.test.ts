@@ -159,6 +159,10 @@ describe('terraform', () => {
     const latency = resource(root, 'google_monitoring_alert_policy', 'latency');
     expect(JSON.stringify(latency.conditions)).toContain('local.run_latencies');
     expect(JSON.stringify(latency.user_labels)).toContain('opsfn-function');
+    // Reminders of an open latency incident keep autoscale's firing mark fresh past down.staleAfter (6h).
+    const strategy = JSON.stringify(latency.alert_strategy);
+    expect(strategy).toContain('"renotify_interval":"3600s"');
+    expect(strategy).toContain('google_monitoring_notification_channel.alerts.id');
   });
 
   it('keeps audit records 400 days in their own log bucket', () => {

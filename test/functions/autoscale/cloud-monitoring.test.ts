@@ -6,11 +6,11 @@ import { autoscaleHarness, MINUTE, RUN_PATCH, sweep } from './harness.js';
 const TOKEN = 'autoscale-cm-token';
 
 /** A Cloud Monitoring incident (schema 1.2) from a latency policy labelled for autoscale. */
-function incident(state: 'open' | 'closed'): Record<string, unknown> {
+function incident(state: 'open' | 'closed', id = '0.latency1'): Record<string, unknown> {
   return {
     version: '1.2',
     incident: {
-      incident_id: '0.latency1',
+      incident_id: id,
       scoping_project_id: 'p1',
       started_at: 1_772_359_200,
       ended_at: state === 'closed' ? 1_772_359_800 : null,
@@ -77,6 +77,19 @@ describe('autoscale on Cloud Monitoring incidents over HTTP', () => {
     h.advance(31 * MINUTE);
     expect((await h.invoke(sweep())).summary).toBe('web: down 3 → 2');
     expect(h.webScaling()?.minInstanceCount).toBe(2);
+  });
+
+  it('stays scaled up through an incident longer than down.staleAfter while its reminders come', async () => {
+    h.advance(60 * MINUTE);
+    expect(JSON.stringify((await post(incident('open', '0.latency2'))).body)).toContain('web: up 2 → 3');
+    // The policy's hourly reminders of the open incident (terraform: renotify_interval) are repeats of its firing.
+    for (let hour = 1; hour <= 7; hour++) {
+      h.advance(60 * MINUTE);
+      expect((await post(incident('open', '0.latency2'))).status).toBe(200);
+    }
+    expect((await h.invoke(sweep())).summary).toBe('web: hold — 1 alert still firing');
+    expect(h.webScaling()?.minInstanceCount).toBe(3);
+    await post(incident('closed', '0.latency2'));
   });
 
   it('refuses an unauthenticated alert without touching the service', async () => {
