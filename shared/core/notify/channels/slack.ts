@@ -20,6 +20,8 @@ const FIELD_TEXT_MAX = 2_000;
 const MAX_FIELDS = 40;
 const MAX_BUTTONS = 25;
 const BUTTON_TEXT_MAX = 75;
+// Block Kit button element: `url` at most 3,000 characters.
+const BUTTON_URL_MAX = 3000;
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeSlack(text: string): string {
@@ -44,7 +46,9 @@ export function buildSlackPayload(message: Notification): Record<string, unknown
   for (let i = 0; i < fields.length; i += FIELDS_PER_SECTION) {
     blocks.push({ type: 'section', fields: fields.slice(i, i + FIELDS_PER_SECTION) });
   }
-  const links = httpLinks(message, MAX_BUTTONS);
+  // Block Kit refuses a button whose url runs past 3,000 characters, and the whole message with it: such a link
+  // (a long PromQL expression in a generatorURL) is left out rather than losing the page.
+  const links = httpLinks(message, MAX_BUTTONS).filter((link) => link.url.length <= BUTTON_URL_MAX);
   if (links.length > 0) {
     blocks.push({
       type: 'actions',

@@ -108,6 +108,21 @@ describe('buildSlackPayload', () => {
     expect(blocks.some((b) => b.type === 'actions')).toBe(false);
   });
 
+  it('leaves out a link longer than a button url may be (3,000 characters), keeping the others', () => {
+    const payload = buildSlackPayload({
+      severity: 'critical',
+      title: 'rollback web',
+      text: '',
+      links: [
+        { title: 'alert', url: `https://prometheus/graph?g0.expr=${'x'.repeat(4000)}` },
+        { title: 'runbook', url: 'https://runbooks.example/web' },
+      ],
+    });
+    const blocks = (payload.attachments as { blocks: Record<string, unknown>[] }[])[0]?.blocks ?? [];
+    const actions = blocks.find((b) => b.type === 'actions') as { elements: { url: string }[] } | undefined;
+    expect(actions?.elements.map((e) => e.url)).toEqual(['https://runbooks.example/web']);
+  });
+
   it('escapes mrkdwn control characters', () => {
     expect(escapeSlack('<!channel> & co')).toBe('&lt;!channel&gt; &amp; co');
   });
