@@ -33,6 +33,9 @@ export async function copyDatabase(
  * The copy's database through `connect`: its URL with the host replaced by the copy's `address`, so
  * whatever host the URL names (production's, typically) is never the one reached.
  */
+/** URL query parameters that choose where a client connects, whatever the URL's host says. */
+const ROUTING_PARAMS = new Set(['host', 'hostaddr', 'port', 'service', 'servicefile', 'socketpath', 'socket']);
+
 export async function connectToCopy(
   env: Pick<StepEnv, 'secret'>,
   connect: CopyConnect,
@@ -47,6 +50,14 @@ export async function connectToCopy(
     url = new URL(server.url);
   } catch (cause) {
     throw new BadInputError(`connect: malformed ${server.engine} URL`, { cause });
+  }
+  // A query parameter that routes the connection (`?host=`, pg-connection-string's override of the URL's host, or
+  // a socket path) would reach wherever it names, production included, past the copy's address: refused.
+  const routing = [...url.searchParams.keys()].filter((key) => ROUTING_PARAMS.has(key.toLowerCase()));
+  if (routing.length > 0) {
+    throw new BadInputError(
+      `connect: the ${server.engine} URL's ${routing.map((k) => `"${k}"`).join(', ')} parameter would route past the copy's address; remove it`,
+    );
   }
   url.hostname = address.includes(':') ? `[${address}]` : address;
   const name = parseDatabaseUrl(server.engine, url.toString()).database;

@@ -46,6 +46,19 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
       expect(cloud.sql().server.find('GET', /\/backupRuns$/).length).toBeGreaterThan(1);
     });
 
+    it('refuses a connect URL whose ?host= would reach past the copy, e.g. production, and checks nothing there', async () => {
+      addSource('pg1', 'POSTGRES_16', { ipConfiguration: { privateNetwork: VPC, ipv4Enabled: false } });
+      // The copy answers nowhere (TEST-NET-1): a check that passed would have read another server.
+      cloud.sql().addressesFor = () => [{ type: 'PRIVATE', ipAddress: '192.0.2.10' }];
+      const envelope = await start([
+        step({ connect: { postgres: `postgres://postgres@prod-db.invalid:5432/${prod.name}?host=127.0.0.1` } }),
+        { step: 'db.assert', assertions: [{ name: 'rows', sql: 'SELECT count(*) FROM conversations', min: 1 }] },
+      ]);
+      expect(envelope.outcome).toBe('fail');
+      expect(JSON.stringify(envelope.items)).toContain('\\"host\\" parameter would route past the copy');
+      expect((envelope.items as Item[]).some((i) => i.name === 'db.assert' && i.status === 'ok')).toBe(false);
+    });
+
     it('takes a configured network over the source one', async () => {
       addSource('pg1', 'POSTGRES_16');
       const envelope = await start([step({ network: 'projects/p1/global/networks/dr' })]);
