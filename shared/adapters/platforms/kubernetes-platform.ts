@@ -14,6 +14,7 @@ import {
   type K8sDeployment,
   type K8sReplicaSet,
   ownedReplicaSets,
+  rollingOut,
   rolloutState,
   sameTemplate,
   selectorString,
@@ -196,11 +197,17 @@ export class KubernetesPlatform implements ServicePlatform {
 
   /**
    * `kubectl rollout restart`: sets the pod template's `restartedAt` annotation (a JSON Patch guarded by the
-   * template as read) and waits for the rollout. Refused on a paused Deployment, which would not roll out.
+   * template as read) and waits for the rollout. Refused on a paused Deployment, which would not roll out, and on
+   * one in the middle of a rollout.
    */
   async restart(options: RestartOptions): Promise<PlatformHealth> {
     const d = await this.deployment();
     if (d.spec?.paused) throw new BadInputError(`deployment ${this.target} is paused: resume it before a restart`);
+    // A restart mid-rollout would start yet another rollout over the one in progress (a stuck deploy is the
+    // rollback's, or a person's): refused, so remediation pages instead.
+    const rolling = rollingOut(d);
+    if (rolling)
+      throw new BadInputError(`deployment ${this.target} is rolling out (${rolling}): not restarting it now`);
     const replace = { op: 'replace', path: '/spec/template', value: restartedTemplate(d, options.at) };
     if (await this.patchTemplate(d, [replace], `restarting deployment ${this.target}`)) {
       throw new ConcurrentChangeError(

@@ -123,6 +123,23 @@ export function undoPatch(
  * `DeploymentStatusViewer.Status`): nothing in `status` counts until the controller has observed the latest
  * generation, because until then its conditions and counts describe the previous rollout.
  */
+/**
+ * Why a Deployment is in the middle of a rollout, or undefined when it is not: a generation the controller has not
+ * observed, or pods of its template still fewer than desired while older ones run. Pods of the current template
+ * that crash or are not ready are no rollout (what a restart is for).
+ */
+export function rollingOut(d: K8sDeployment): string | undefined {
+  const s = d.status ?? {};
+  if ((d.metadata?.generation ?? 0) > (s.observedGeneration ?? 0))
+    return 'a change the controller has not observed yet';
+  const want = d.spec?.replicas ?? 1;
+  const updated = s.updatedReplicas ?? 0;
+  if (updated < want || (s.replicas ?? 0) > updated) {
+    return `${updated} of ${want} pod(s) on the current template, ${Math.max(0, (s.replicas ?? 0) - updated)} older`;
+  }
+  return undefined;
+}
+
 export function rolloutState(d: K8sDeployment): { done: boolean; failed?: string } {
   const s = d.status ?? {};
   if ((d.metadata?.generation ?? 0) > (s.observedGeneration ?? 0)) return { done: false };

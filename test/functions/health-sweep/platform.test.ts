@@ -196,6 +196,20 @@ describe('healthSweep remediation', () => {
     expect(h.sent.filter((m) => m.resolve).map((m) => m.dedupKey)).toContain(escalated?.dedupKey);
   });
 
+  it('does not restart a Deployment in the middle of a rollout, and pages instead', async () => {
+    const h = healthHarness(estate([ready('kube')]));
+    app.up = false;
+    await h.invoke();
+    // A deploy has just been applied: the controller has not observed its generation yet.
+    const d = kube.deployments.get('default/web');
+    if (d) d.metadata.generation += 1;
+    const envelope = await h.invoke();
+    expect(kube.server.find('PATCH', /deployments\/web$/)).toHaveLength(0);
+    expect(envelope.actions).toMatchObject([{ action: 'restart', status: 'failed' }]);
+    expect(h.sent.at(-1)).toMatchObject({ severity: 'critical', title: 'kube: restart failed' });
+    expect(h.sent.at(-1)?.text).toMatch(/is rolling out \(a change the controller has not observed yet\)/);
+  });
+
   it('only pretends in a dry run', async () => {
     const h = healthHarness(estate([ready('kube')]));
     app.up = false;
