@@ -36,6 +36,14 @@ export function assertDrillResource(kind: ResourceKind, name: string, id?: strin
 }
 
 /** Cloud labels of a drill resource: the drill id and its expiry (Unix seconds, as label values allow). */
+/**
+ * When a resource the drill creates now expires: `ttl` from its creation, not from the drill's start, so one made
+ * after a long wait for approval is not already expired (and deleted by the janitor mid-drill).
+ */
+export function expiryFrom(now: Date, ttlMs: number): Date {
+  return new Date(now.getTime() + ttlMs);
+}
+
 export function drillLabels(id: string, expiresAt: Date): Record<string, string> {
   return { 'opsfn-drill': id, 'opsfn-expires': String(Math.floor(expiresAt.getTime() / 1000)) };
 }

@@ -1,7 +1,7 @@
 import type { Context } from '../../shared/core/run/index.js';
 import type { DrDrillDeps } from './deps.js';
 import { DRILL_RECORD_TTL_MS, type DrillRecord, drillKey, type ResourceRecord } from './model.js';
-import { assertDrillResource } from './naming.js';
+import { assertDrillResource, expiryFrom } from './naming.js';
 import type { NamedStep } from './plan.js';
 import type { StepEnv } from './steps/types.js';
 import { drillSecret } from './unseal.js';
@@ -35,7 +35,7 @@ export function stepEnv(
       const record: ResourceRecord = {
         ...resource,
         step: stepName,
-        expiresAt: new Date(Date.parse(drill.startedAt) + drill.definition.ttl).toISOString(),
+        expiresAt: expiryFrom(ctx.now(), drill.definition.ttl).toISOString(),
         state: 'recorded',
         recordedAt: ctx.now().toISOString(),
       };

@@ -2,7 +2,7 @@ import { entryOf } from '../../../shared/core/config/index.js';
 import type * as z from '../../../shared/core/schema/index.js';
 import type { RunDeployStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
-import { drillLabels, resourceName } from '../naming.js';
+import { drillLabels, expiryFrom, resourceName } from '../naming.js';
 import type { NamedStep } from '../plan.js';
 import { pollStored, remember } from './pending.js';
 import type { StepEnv, StepResult } from './types.js';
@@ -19,7 +19,7 @@ export async function runRunDeploy(env: StepEnv, step: DeployStep, record: StepR
   if (record.data?.operation === undefined) {
     const image = await run.currentImage(service.project, service.region, service.name);
     await env.track({ kind: 'cloud-run', name: target, project: service.project, region: step.region });
-    const labels = drillLabels(env.drill.id, new Date(Date.parse(env.drill.startedAt) + env.drill.definition.ttl));
+    const labels = drillLabels(env.drill.id, expiryFrom(env.ctx.now(), env.drill.definition.ttl));
     // The copy runs as the DR account the deployment names: creating it acts as that account, which Terraform
     // lets drDrill do for dr_runtime_service_account only.
     const serviceAccount = step.serviceAccount ?? (process.env.OPSFN_DR_SERVICE_ACCOUNT?.trim() || undefined);

@@ -3,7 +3,7 @@ import type * as z from '../../../shared/core/schema/index.js';
 import type { CloudSqlDrill, SqlInstance } from '../adapters/cloud-sql.js';
 import type { SqlCloneStepSchema, SqlRestoreBackupStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
-import { assertDrillResource, drillLabels } from '../naming.js';
+import { assertDrillResource, drillLabels, expiryFrom } from '../naming.js';
 import type { NamedStep } from '../plan.js';
 import { connectToCopy, recoveredAt } from './copy.js';
 import { pollStored, remember } from './pending.js';
@@ -31,7 +31,7 @@ export const sqlClient = (env: StepEnv, step: CloneStep | RestoreBackupStep) =>
 
 /** The labels of the drill's resources: its id and its expiry. */
 export const labelsOf = (env: StepEnv) =>
-  drillLabels(env.drill.id, new Date(Date.parse(env.drill.startedAt) + env.drill.definition.ttl));
+  drillLabels(env.drill.id, expiryFrom(env.ctx.now(), env.drill.definition.ttl));
 
 /**
  * Why the source cannot be recovered to `agoMs` before now, checked before anything is created: point-in-time

@@ -151,7 +151,6 @@ describe('drDrill lifecycle', () => {
     const config = await estate();
     const state = new MemoryStateStore();
     const notifier = recordingNotifier();
-    const before = await databasesLike('postgres', 'opsfn_drill_');
     const { envelope } = await runForTest(drDrill, manual({ plan: 'quarterly-db' }), {
       estate: config,
       state,
@@ -174,6 +173,7 @@ describe('drDrill lifecycle', () => {
     ]);
     expect((await state.keys('drill')).length).toBe(0);
     expect(notifier.sent).toEqual([]);
-    expect(await restoredSince(before)).toEqual([]);
+    // What it would create is only named: its one guarded action is a dry run. The server's database list is not
+    // compared, since a dry run has no drill id to tell its databases from those other files' drills create meanwhile.
   });
 });
