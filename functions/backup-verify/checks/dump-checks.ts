@@ -78,6 +78,16 @@ export function dumpFormat(head: string): 'pg_dump' | 'mysqldump' | 'pg_custom' 
 export function completenessCheck(scan: ScanResult, isTar: boolean): Check {
   if (scan.decodeError !== undefined) return check('completeness', 'skipped', 'not judged: the object does not decode');
   if (isTar) return check('completeness', 'skipped', 'tar archive: see integrity for the end-of-archive marker');
+  // `pg_dump … | gzip > f.sql.gz` writes a valid, empty gzip when pg_dump fails at once; `gunzip -t` passes it.
+  const decoded = scan.gzip ? scan.decodedBytes : scan.bytes;
+  if (decoded === 0) {
+    return check(
+      'completeness',
+      'fail',
+      'the dump holds no data (it decodes to 0 bytes): the dump command failed before writing anything',
+      { bytes: scan.bytes },
+    );
+  }
   const format = dumpFormat(scan.head);
   if (format === 'pg_dump') {
     return scan.tail.includes(PG_TAIL)

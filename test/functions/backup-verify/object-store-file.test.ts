@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ObjectStoreBackupSchema } from '../../../functions/backup-verify/config.js';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
@@ -141,6 +142,14 @@ describe('backupVerify on file:// dumps', () => {
     });
     expect(detail(items[0], 'completeness')).toMatch(/mysqldump trailer present \(-- Dump completed/);
     expect(statuses(items[1])).toMatchObject({ integrity: 'ok', completeness: 'fail' });
+  });
+
+  it('fails an empty gzip, what `pg_dump | gzip` writes when pg_dump fails at once', async () => {
+    await tmp.put(`pg/db_${stamp(Date.now())}.sql.gz`, gzipSync(Buffer.alloc(0)));
+    const { items, envelope } = await verify({ pg: { kind: 'object-store', url: `file://${tmp.dir}/pg/` } });
+    expect(statuses(items[0])).toMatchObject({ integrity: 'ok', completeness: 'fail' });
+    expect(detail(items[0], 'completeness')).toMatch(/holds no data \(it decodes to 0 bytes\)/);
+    expect(envelope.outcome).toBe('fail');
   });
 
   it('notifies once per backup and day and writes the report', async () => {
