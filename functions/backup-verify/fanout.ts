@@ -7,9 +7,11 @@ import type { VerifyDeps } from './verify-backup.js';
 /** backupVerify's shards: each verifies its backups; the last writes the run's report and notifies. */
 export function backupFanout(deps: VerifyDeps): Fanout<BackupResult> {
   return {
-    async work(ctx, keys) {
+    async work(ctx, keys, run) {
       const configured = keys.filter((name) => ctx.config.backups[name] !== undefined);
-      const { results } = await checkBackups(ctx, { names: configured }, deps);
+      // A restore the run was asked for (`restore: true`: the weekly restore job, a person) is every shard's.
+      const forceRestore = deps.forceRestore || run.options?.restore === true;
+      const { results } = await checkBackups(ctx, { names: configured }, { ...deps, forceRestore });
       const gone = keys.filter((name) => !configured.includes(name));
       return [...results, ...gone.map((name) => missing(ctx, name, 'no longer in the estate’s backups'))];
     },
@@ -35,5 +37,6 @@ export function fanOutBackups(
   deps: VerifyDeps,
 ): Promise<RunResult<BackupResult> | undefined> {
   const perShard = ctx.config.limits.shards.backups;
-  return fanOut(ctx, { keys: names, shard, perShard, what: 'backups' }, backupFanout(deps));
+  const options = deps.forceRestore ? { options: { restore: true } } : {};
+  return fanOut(ctx, { keys: names, shard, perShard, what: 'backups', ...options }, backupFanout(deps));
 }

@@ -20,6 +20,8 @@ export interface FanoutRun {
   perShard: number;
   shards: number;
   trigger: { kind: string; id: string };
+  /** What the run was asked beyond its keys (backupVerify's `restore: true`), which every shard works with. */
+  options?: Record<string, unknown>;
 }
 
 /** What one shard recorded: its items, or why it failed after its deliveries. */
@@ -33,7 +35,7 @@ export interface ShardResult<Item> {
 /** What a function hands the fan-out: how to run a shard, what stands for unfinished work, how to end the run. */
 export interface Fanout<Item> {
   /** Runs the work of one shard; a retryable error is left to Pub/Sub's redelivery, any other fails the shard. */
-  work(ctx: Context, keys: string[]): Promise<Item[]>;
+  work(ctx: Context, keys: string[], run: FanoutRun): Promise<Item[]>;
   /** The item reported for a key whose shard failed or never reported. */
   missing(ctx: Context, key: string, why: string): Item;
   /** Ends the run, once: its report and notifications, with every key's item in order; the run's result. */

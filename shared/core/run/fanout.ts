@@ -53,6 +53,8 @@ export interface FanOutRequest {
   perShard: number;
   /** What the keys are, for the plan and the audit (`backups`, `endpoints`). */
   what: string;
+  /** What the run was asked beyond its keys, kept with the run for every shard to work with. */
+  options?: Record<string, unknown>;
 }
 
 /**
@@ -68,10 +70,11 @@ export async function fanOut<Item>(
   // Every invocation, a shard's too, first ends this function's runs past their deadline.
   await finishOverdue(ctx, fanout);
   if (request.shard) return runShard(ctx, request.shard, fanout);
-  const { keys, perShard, what } = request;
+  const { keys, perShard, what, options } = request;
   if (!splitsIntoShards(ctx, keys.length, perShard)) return undefined;
   if (ctx.dryRun) return shardPlan(keys.length, perShard, what);
-  return startFanout(ctx, keys, { perShard, deadlineMs: ctx.config.limits.shards.deadline, what }, fanout);
+  const deadlineMs = ctx.config.limits.shards.deadline;
+  return startFanout(ctx, keys, { perShard, deadlineMs, what, ...(options ? { options } : {}) }, fanout);
 }
 
 const retain = (run: FanoutRun, now: Date) =>
@@ -86,7 +89,7 @@ const label = (run: FanoutRun, index: number) => `shard ${index + 1}/${run.shard
 export async function startFanout<Item>(
   ctx: Context,
   keys: string[],
-  options: { perShard: number; deadlineMs: number; what: string },
+  options: { perShard: number; deadlineMs: number; what: string; options?: Record<string, unknown> },
   fanout: Fanout<Item>,
 ): Promise<RunResult<Item>> {
   const now = ctx.now();
@@ -99,6 +102,7 @@ export async function startFanout<Item>(
     perShard: options.perShard,
     shards: shardCount(keys.length, options.perShard),
     trigger: { kind: ctx.trigger.kind, id: ctx.trigger.id },
+    ...(options.options && Object.keys(options.options).length > 0 ? { options: options.options } : {}),
   };
   const ttl = retain(run, now);
   await ctx.state.put(FanoutKeys.run(run.function, run.runId), run, ttl);
@@ -177,7 +181,7 @@ export async function runShard<Item>(ctx: Context, ref: ShardRef, fanout: Fanout
   ctx.progress(`${label(run, ref.index)}: ${keys.length} to do`);
   let result: ShardResult<Item>;
   try {
-    result = { index: ref.index, status: 'done', items: await fanout.work(ctx, keys) };
+    result = { index: ref.index, status: 'done', items: await fanout.work(ctx, keys, run) };
   } catch (thrown) {
     const error = toOpsError(thrown);
     if (error.retryable) {

@@ -73,6 +73,50 @@ describe('a backupVerify run past limits.shards.backups', () => {
     expect(verified.map((a) => a.target).sort()).toEqual(Array.from({ length: BACKUPS }, (_, i) => `backup:db${i}`));
   });
 
+  it('carries restore: true to every shard, so a forced restore test is not skipped as not yet due', async () => {
+    // Four backups with a dump (db3 has none), each restored a day ago: not due for a week, unless the run asks.
+    const restoring = Object.fromEntries(
+      [0, 1, 2, 4].map((i) => [
+        `db${i}`,
+        {
+          kind: 'object-store',
+          url: `file://${join(tmp.dir, `db${i}`)}/`,
+          pattern: '*.sql.gz',
+          restoreTest: { scratch: { postgres: 'postgres://postgres@127.0.0.1:5432/postgres' }, restoreEvery: '8d' },
+        },
+      ]),
+    );
+    await runtime.close();
+    state = new MemoryStateStore();
+    for (const name of Object.keys(restoring)) {
+      await state.put(`backupVerify:restore:${name}`, {
+        at: new Date(Date.now() - 86_400_000).toISOString(),
+        key: 'x',
+      });
+    }
+    runtime = await createRuntime({
+      config: testEstate({ backups: restoring as never, limits: { shards: { backups: 2 } } as never }),
+      functions: [backupVerify],
+      state,
+      notifier,
+      logSink: logs.sink,
+    });
+    const started = await runtime.invoke('backupVerify', {
+      kind: 'scheduled',
+      id: 'ps:restore',
+      job: 'backup-restore-test',
+      scheduledAt: new Date().toISOString(),
+      payload: { restore: true },
+    });
+    expect(started).toMatchObject({ accepted: true, fanout: { shards: 2 } });
+    const key = FanoutKeys.result('backupVerify', started.runId);
+    const deadline = Date.now() + 60_000;
+    while ((await state.get(key)) === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const result = await state.get<ResultEnvelope<BackupResult>>(key);
+    const restores = result?.items.map((i) => i.checks.find((c) => c.name === 'restore')?.status);
+    expect(restores).toEqual(['ok', 'ok', 'ok', 'ok']);
+  }, 90_000);
+
   it('reports the plan instead of splitting a dry run', async () => {
     const planned = await runtime.invoke(
       'backupVerify',
