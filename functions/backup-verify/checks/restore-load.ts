@@ -31,11 +31,10 @@ export async function loadAndAssert(
     rows === undefined
       ? ''
       : `, ${stats.rows === undefined ? '≈' : ''}${rows} rows (${Math.round(rows / seconds)} rows/s)`;
-  const loader = db.noLoader === undefined ? '' : `; loaded as the scratch URL's user: ${db.noLoader}`;
   const restore = check(
     'restore',
     'ok',
-    `${newest.name} restored into ${db.name} in ${(stats.durationMs / 1000).toFixed(1)}s${rate}${loader}`,
+    `${newest.name} restored into ${db.name} in ${(stats.durationMs / 1000).toFixed(1)}s${rate}`,
     {
       durationMs: stats.durationMs,
       bytes: stats.bytes,

@@ -10,33 +10,53 @@ export interface ScratchOptions {
   timeoutMs?: number;
 }
 
-/** A new scratch database and, when the server allowed none, why no loader owns it. */
-export type CreatedScratch = ScratchDatabase & { noLoader?: string };
+/** A new scratch database, owned by its loader login. */
+export type CreatedScratch = ScratchDatabase;
+
+/**
+ * Refuses a restore no loader login could be made for: the dump would run as the scratch URL's user, with its
+ * rights over every database it reaches (other runs' copies, production's if that user has any); a dump is
+ * untrusted, and no scan of its text closes every way of naming another database (`EXECUTE IMMEDIATE`,
+ * `COMMIT; DROP DATABASE … WITH (FORCE)`).
+ */
+function noLoaderRefusal(name: string, where: string, reason: string): RestoreError {
+  return new RestoreError(
+    'refused',
+    `refused: no loader login could own scratch database ${name} on ${where} (${reason}), so the dump would run with the scratch user's own rights over every database it reaches; give that user CREATEROLE (PostgreSQL) or CREATE USER and GRANT OPTION (MySQL)`,
+  );
+}
 
 async function createIn(admin: AdminSession, server: ScratchServer, name: string): Promise<CreatedScratch> {
   const where = describeServer(server.engine, server.url);
+  let made: Awaited<ReturnType<typeof createLoader>>;
   try {
-    let made = await createLoader(admin, server, name);
-    const owner =
-      made.loader !== undefined && server.engine === 'postgres' ? ` OWNER ${quoteIdent('postgres', made.loader)}` : '';
+    made = await createLoader(admin, server, name);
+  } catch (cause) {
+    throw new RestoreError('create', `cannot create scratch database ${name} on ${where}: ${message(cause)}`, {
+      cause,
+    });
+  }
+  if (made.loader === undefined) throw noLoaderRefusal(name, where, made.reason);
+  const { loader } = made;
+  try {
+    const owner = server.engine === 'postgres' ? ` OWNER ${quoteIdent('postgres', loader)}` : '';
     try {
       await admin.run(`CREATE DATABASE ${quoteIdent(server.engine, name)}${owner}`);
     } catch (error) {
       // The sweep of leftovers lists databases, not logins: a loader without its database would stay forever.
-      if (made.loader !== undefined) await dropLoader(admin, name).catch(() => undefined);
+      await dropLoader(admin, name).catch(() => undefined);
       throw error;
     }
-    if (made.loader !== undefined) {
-      try {
-        await grantLoader(admin, name);
-      } catch (error) {
-        await dropLoader(admin, name);
-        made = { reason: `the scratch user may not grant on ${name} (${message(error)})` };
-      }
+    try {
+      await grantLoader(admin, name);
+    } catch (error) {
+      // Nothing is loaded into a database its loader cannot reach: the database and the loader go again.
+      await dropIn(admin, name).catch(() => undefined);
+      throw noLoaderRefusal(name, where, `the scratch user may not grant on ${name}: ${message(error)}`);
     }
-    const db = scratchDatabaseAs(server, name, made.loader);
-    return made.loader === undefined ? { ...db, noLoader: made.reason } : db;
+    return scratchDatabaseAs(server, name, loader);
   } catch (cause) {
+    if (cause instanceof RestoreError) throw cause;
     throw new RestoreError('create', `cannot create scratch database ${name} on ${where}: ${message(cause)}`, {
       cause,
     });
