@@ -87,7 +87,11 @@ export function scratchDatabaseName(runId: string, label?: string, deadlineMs?: 
   const clean = (text: string) => text.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
   const deadline = deadlineMs === undefined ? '' : `e${Math.ceil(deadlineMs / 1000).toString(36)}_`;
   const base = `${RESTORE_PREFIX}${deadline}${clean(runId)}`;
-  const name = label === undefined ? base : `${base}_${clean(label)}`;
+  // A label the cleaning changed (`orders-db`, `Orders.DB`) carries a hash of itself: two backups whose names
+  // clean alike would otherwise share one scratch database, and one restore drop the other's loader.
+  const tag = (text: string) =>
+    clean(text) === text ? text : `${clean(text)}_${createHash('sha256').update(text).digest('hex').slice(0, 6)}`;
+  const name = label === undefined ? base : `${base}_${tag(label)}`;
   if (name.length <= 63) return name;
   // Truncating alone could give two long labels one name; a hash of the whole name keeps them apart.
   return `${name.slice(0, 54)}_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;

@@ -189,7 +189,11 @@ describe('restoreDump ownership', () => {
 
 describe('scratchDatabaseName', () => {
   it('keeps names short, safe and distinct', () => {
-    expect(scratchDatabaseName('Run-42', 'pg dumps')).toBe('opsfn_restore_run_42_pg_dumps');
+    expect(scratchDatabaseName('Run-42', 'pg_dumps')).toBe('opsfn_restore_run_42_pg_dumps');
+    expect(scratchDatabaseName('Run-42', 'pg dumps')).toMatch(/^opsfn_restore_run_42_pg_dumps_[0-9a-f]{6}$/);
+    // Backup names that clean alike still get databases of their own, restored side by side in one run.
+    const alike = ['orders-db', 'Orders.DB', 'orders_db'].map((label) => scratchDatabaseName('run-1', label));
+    expect(new Set(alike).size).toBe(3);
     const a = scratchDatabaseName('r'.repeat(40), `${'x'.repeat(40)}a`);
     const b = scratchDatabaseName('r'.repeat(40), `${'x'.repeat(40)}b`);
     expect(a.length).toBeLessThanOrEqual(63);
