@@ -2,16 +2,21 @@ import { Cron } from 'croner';
 import * as z from '../schema/index.js';
 import { DurationSchema } from './types.js';
 
-/** A unix-cron expression croner accepts (`30 3 * * *`), as Cloud Scheduler takes it. */
+// Five fields of numbers, names (`fri`, `jan`), `*`, ranges, lists and steps: unix-cron as Cloud Scheduler takes
+// it, not croner's extensions (seconds, `L`, `#`, `@daily`, an ISO date that would run once).
+const UNIX_CRON = /^[0-9A-Za-z*,/-]+(\s+[0-9A-Za-z*,/-]+){4}$/;
+
+/** A unix-cron expression (`30 3 * * *`), as Cloud Scheduler takes it, that croner also reads the same. */
 export const CronSchema = z.string().check(
   z.refine((expr) => {
+    if (!UNIX_CRON.test(expr.trim())) return false;
     try {
       new Cron(expr, { paused: true });
       return true;
     } catch {
       return false;
     }
-  }, 'expected a unix-cron expression like "30 3 * * *"'),
+  }, 'expected a unix-cron expression of five fields like "30 3 * * *" (a range such as fri-mon must not wrap)'),
 );
 
 /** The name of a Scheduler job: its file name under `schedules/` and its Cloud Scheduler job's suffix. */

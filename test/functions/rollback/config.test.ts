@@ -43,7 +43,12 @@ describe('rollback config', () => {
     ],
     [
       [{ match: {}, errorRate: { threshold: 0.1 } }],
-      'rollback.policies[0].match: expected at least one of "alert", "policy" or "labels"',
+      'rollback.policies[0].match: expected at least one of "alert", "policy" or a non-empty "labels"',
+    ],
+    [
+      // An empty labels map narrows nothing: the policy would answer every alert.
+      [{ match: { labels: {} }, errorRate: { threshold: 0.1 } }],
+      'rollback.policies[0].match: expected at least one of "alert", "policy" or a non-empty "labels"',
     ],
     [
       [{ match: { alert: 'a' }, errorRate: { threshold: 5 } }],

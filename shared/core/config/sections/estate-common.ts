@@ -1,6 +1,7 @@
 import * as z from '../../schema/index.js';
 import { redisUrlProblem } from '../redis-url.js';
 import { knownNames } from '../references.js';
+import { CronSchema } from '../schedule.js';
 import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
 import { ComposeServiceSchema } from './compose-service.js';
 import { PrometheusEndpointSchema } from './prometheus-endpoint.js';
@@ -152,13 +153,21 @@ export const GuardConfigSchema = z.strictObject({
   freezeWindows: z._default(
     z.array(
       z.union([
+        z
+          .strictObject({
+            start: z.iso.datetime({ offset: true }),
+            end: z.iso.datetime({ offset: true }),
+            reason: z._default(z.string(), 'freeze'),
+          })
+          .check(
+            z.refine((w) => Date.parse(w.end) > Date.parse(w.start), {
+              message: 'expected "end" after "start": this window would never freeze anything',
+              path: ['end'],
+            }),
+          ),
         z.strictObject({
-          start: z.iso.datetime({ offset: true }),
-          end: z.iso.datetime({ offset: true }),
-          reason: z._default(z.string(), 'freeze'),
-        }),
-        z.strictObject({
-          cron: z.string().check(z.minLength(9)),
+          // Checked when the estate loads: a pattern croner cannot read would otherwise fail every action.
+          cron: CronSchema,
           duration: DurationSchema,
           reason: z._default(z.string(), 'freeze'),
         }),

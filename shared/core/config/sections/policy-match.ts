@@ -9,9 +9,14 @@ export const PolicyMatchSchema = z
     labels: z.optional(LabelsSchema),
   })
   .check(
-    z.refine((m) => m.alert !== undefined || m.policy !== undefined || m.labels !== undefined, {
-      message: 'expected at least one of "alert", "policy" or "labels"',
-    }),
+    z.refine(
+      (m) =>
+        m.alert !== undefined || m.policy !== undefined || (m.labels !== undefined && Object.keys(m.labels).length > 0),
+      {
+        // An empty `labels` narrows nothing: the policy would answer every alert.
+        message: 'expected at least one of "alert", "policy" or a non-empty "labels"',
+      },
+    ),
   );
 /** A validated `match` of an alert-driven policy. */
 export type PolicyMatch = z.infer<typeof PolicyMatchSchema>;
