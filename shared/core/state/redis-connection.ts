@@ -27,6 +27,15 @@ const RECONNECT_REPLY = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN
  */
 const REFUSED_FOR_NOW = /^(OOM|MISCONF|NOREPLICAS)\b/;
 
+/**
+ * The error a script's own call got, as Redis before 7.0 words it inside its wrapper (`ERR Error running script
+ * (call to f_…): @user_script:2: -READONLY You can't write…`); Redis 7 returns it as is (7.0-RC2 notes, #10218).
+ */
+function scriptError(message: string): string {
+  const inner = /^ERR Error running script \(call to [^)]*\):.*?-([A-Z]+ .*)$/s.exec(message);
+  return inner?.[1] ?? message;
+}
+
 /** Runs the state store's commands on one `RespClient` and words each failure as one `DependencyError`. */
 export class RedisConnection {
   readonly #client: RespClient;
@@ -71,7 +80,7 @@ export class RedisConnection {
 
   #wrap(op: string, key: string, error: unknown): OpsError {
     if (error instanceof OpsError) return error;
-    const message = errorMessage(error);
+    const message = scriptError(errorMessage(error));
     const what = key === '' ? op : `${op} "${key}"`;
     const reconnect = RECONNECT_REPLY.test(message);
     if (error instanceof RedisReplyError && (reconnect || REFUSED_FOR_NOW.test(message))) {

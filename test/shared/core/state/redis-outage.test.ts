@@ -161,6 +161,39 @@ describe('RedisStateStore when Redis is unreachable', () => {
   });
 });
 
+describe('RedisStateStore on Redis before 7, which wraps a script call’s error', () => {
+  it('reads a READONLY inside a script error as the replica it is: retryable, and a new connection next', async () => {
+    let connections = 0;
+    // Redis 6 answers a script whose write a replica refused with the error wrapped (fixed in 7.0: #10218).
+    const replica6 = createServer((socket) => {
+      connections += 1;
+      socket.on('error', () => undefined);
+      let signedIn = false;
+      socket.on('data', () => {
+        socket.write(
+          signedIn
+            ? "-ERR Error running script (call to f_8f2b): @user_script:1: @user_script: 1: -READONLY You can't write against a read only replica.\r\n"
+            : '+OK\r\n',
+        );
+        signedIn = true;
+      });
+    });
+    const port = await listen(replica6);
+    const store = await RedisStateStore.open({ url: `redis://127.0.0.1:${port}`, prefix });
+    try {
+      const error = await store.claim('k', 1_000).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyError);
+      expect((error as DependencyError).message).toMatch(/^state store unavailable: claim "k" on .*: READONLY /);
+      expect((error as DependencyError).retryable).toBe(true);
+      await store.claim('k', 1_000).catch(() => undefined);
+      expect(connections).toBeGreaterThan(1);
+    } finally {
+      await store.close();
+      await new Promise((resolve) => replica6.close(resolve));
+    }
+  });
+});
+
 describe('RedisStateStore on a replica, where a failover can leave its address', () => {
   let primary: { url: string; stop: () => Promise<void> };
   let replica: { url: string; stop: () => Promise<void> };
