@@ -106,7 +106,8 @@ const guardAndLimits = {
   'guard.freezeWindows[].reason': 'said in every refusal',
   'guard.rateLimit.perTarget': 'actions per target in a sliding window',
   'guard.rateLimit.global': 'actions across all targets in a sliding window',
-  'guard.breaker': 'past `max` actions in `window`, refuse everything for `open` and page',
+  'guard.breaker':
+    'past `max` actions in `window`, refuse everything for `open` and page; it counts only actions the global rate limit let through, so `max` must be reachable under that limit within `window`',
   'guard.lockTtl': 'a lock held by a crashed run expires after this',
   'limits.body': 'request body limit; a larger body is refused (413) before it is read past the limit',
   'limits.timeout': 'run time limit (at most `1h`); an idempotency claim lives this long plus a minute',

@@ -182,9 +182,12 @@ export const GuardConfigSchema = z.strictObject({
     }),
     {},
   ),
+  // The breaker counts only actions the global rate limit let through, which passes at most 30 in three hours: more
+  // than 15 (a runaway that keeps hitting the limit, hour after hour) opens it. With the limit's own hour, no max
+  // above the limit's could ever be reached.
   breaker: z.prefault(
     z.strictObject({ max: z.number().check(z.int(), z.positive()), window: DurationSchema, open: DurationSchema }),
-    { max: 20, window: '1h', open: '1h' },
+    { max: 15, window: '3h', open: '1h' },
   ),
   lockTtl: z._default(DurationSchema, 15 * 60_000),
   /**

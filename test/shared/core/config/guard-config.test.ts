@@ -23,4 +23,11 @@ describe('guard config', () => {
       ),
     ).toEqual([]);
   });
+
+  it('defaults to a breaker the default global rate limit can reach: it counts only actions that limit let through', async () => {
+    const { EstateSchema } = await import('../../../../functions/estate.js');
+    const { guard } = EstateSchema.parse({});
+    const passable = guard.rateLimit.global.max * Math.ceil(guard.breaker.window / guard.rateLimit.global.window);
+    expect(guard.breaker.max).toBeLessThanOrEqual(passable);
+  });
 });

@@ -73,7 +73,7 @@ describe('loadConfig', () => {
     const estate = await loadConfig(EstateSchema, file);
     expect(estate).toMatchObject({ mode: 'enforce', state: 'memory', timezone: 'UTC', limits: { body: 1_048_576 } });
     expect(estate.guard.rateLimit.perTarget).toEqual({ max: 3, window: 3_600_000 });
-    expect(estate.guard.breaker).toMatchObject({ max: 20, window: 3_600_000 });
+    expect(estate.guard.breaker).toMatchObject({ max: 15, window: 3 * 3_600_000 });
   });
 
   it.each(['gs://ops-config/opsfn.yaml', 's3://ops-config/prod/opsfn.yaml'])(
