@@ -42,20 +42,35 @@ export function createAct(deps: GuardDeps, guardrails: readonly Guardrail[] = GU
       run: deps,
     };
     const passed: Pass[] = [];
+    // What the guardrails passed so far spent is taken back: an action stopped, or whose check failed, must not use
+    // up budget.
+    const refund = async () => {
+      for (const pass of passed) {
+        await pass
+          .refund?.()
+          .catch((error: unknown) => log.warn('a refused action could not refund its budget', { error }));
+      }
+    };
     try {
       for (const { name, check } of guardrails) {
-        const verdict = await check(attempt);
+        let verdict: Awaited<ReturnType<typeof check>>;
+        try {
+          verdict = await check(attempt);
+        } catch (error) {
+          // A guardrail that could not decide (the state store timed out) stops the action, which did not happen:
+          // its budget is given back, and the attempt is audited and recorded as failed before the error goes on.
+          await refund();
+          const reason = `${name}: could not check: ${errorMessage(error)}`;
+          log.audit({ decision: 'failed', action, target, reason, evidence: options.evidence, outcome: 'error' });
+          note({ status: 'failed', reason, durationMs: 0 });
+          throw error;
+        }
         if (verdict === undefined) continue;
         if (!('stop' in verdict)) {
           passed.push(verdict);
           continue;
         }
-        // What the guardrails before it spent is taken back: an action stopped here must not use up budget.
-        for (const pass of passed) {
-          await pass
-            .refund?.()
-            .catch((error: unknown) => log.warn('a refused action could not refund its budget', { error }));
-        }
+        await refund();
         if (name === 'dry-run') {
           const evidence = { ...options.evidence, change: options.change };
           log.audit({ decision: 'dry-run', action, target, reason: verdict.stop, evidence });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EstateInput } from '../../../../functions/estate.js';
+import { DependencyError } from '../../../../shared/core/errors/ops-error.js';
 import { GuardKeys } from '../../../../shared/core/guard/keys.js';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import type { StateStore } from '../../../../shared/core/state/state-store.js';
@@ -133,6 +134,28 @@ describe('ctx.act', () => {
     expect(notifier.sent).toHaveLength(1);
     expect(notifier.sent[0]).toMatchObject({ severity: 'critical' });
     expect(await state.get(GuardKeys.breakerOpen)).toBeDefined();
+  });
+
+  it('gives back the budget of an action a later guardrail could not check, and audits the attempt as failed', async () => {
+    const store = new MemoryStateStore({ now: () => NOW.getTime() });
+    const get = store.get.bind(store);
+    let blips = 3;
+    // The breaker's read times out three times (a Redis blip); the rate limits before it had already spent.
+    store.get = (async (key: string) => {
+      if (key.endsWith(GuardKeys.breakerOpen) && blips-- > 0)
+        throw new DependencyError('state store unavailable: get timed out');
+      return get(key);
+    }) as typeof store.get;
+    const { make, logs } = setup({ state: store });
+    for (let i = 0; i < 3; i++) {
+      const { ctx, actions } = make();
+      await expect(ctx.act('restart', 'web', async () => 1)).rejects.toBeInstanceOf(DependencyError);
+      expect(actions).toEqual([expect.objectContaining({ status: 'failed' })]);
+    }
+    expect(logs.audits().map((a) => a.decision)).toEqual(['failed', 'failed', 'failed']);
+    // Nothing was spent: the per-target budget (3 an hour) still lets the next one through.
+    const { ctx } = make();
+    await expect(ctx.act('restart', 'web', async () => 1)).resolves.toMatchObject({ status: 'done' });
   });
 
   it('fails closed when the state store is unavailable', async () => {
