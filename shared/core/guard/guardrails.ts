@@ -132,7 +132,7 @@ export const GUARDRAILS: readonly Guardrail[] = [
   {
     name: 'rate-limit',
     summary:
-      'Refuses when `guard.rateLimit.perTarget`, then `guard.rateLimit.global`, is spent in its window. Each is spent atomically as the action passes (taken back if a later guardrail refuses), so an action that is called always counted, a failed one too, and concurrent runs cannot overspend a window.',
+      'Refuses when `guard.rateLimit.perTarget`, then `guard.rateLimit.global`, is spent in its window. Each is spent atomically as the action passes (taken back if a later guardrail refuses, or cannot check: a state store timeout, which also audits the attempt `failed`), so an action that is called always counted, a failed one too, and concurrent runs cannot overspend a window.',
     async check({ run, target, now }) {
       const { perTarget, global } = run.guard.rateLimit;
       const nowMs = now.getTime();
