@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseRedisUrl, redactRedisUrl } from '../config/index.js';
+import type { OpsError } from '../errors/index.js';
 import {
   checkBudget,
   checkKey,
@@ -27,6 +28,9 @@ import { replyArray as array, replyInteger as integer, replyText as text } from 
 import type { Claim, StateStore } from './state-store.js';
 
 /** Options of the Redis state store. */
+/** How long a lock whose answer was lost waits between attempts at releasing it. */
+const RELEASE_RETRY_MS = 1_000;
+
 export interface RedisStateStoreOptions extends RedisTimeouts {
   /** `redis://` or `rediss://` URL, credentials included. */
   url: string;
@@ -103,8 +107,28 @@ export class RedisStateStore implements StateStore {
     const k = checkKey('lock', key);
     const ttl = checkMs('lock', 'ttlMs', ttlMs);
     const token = this.#token();
-    const reply = await this.#connection.send('lock', k, ['SET', this.#full(k), token, 'PX', ttl, 'NX']);
-    return reply === 'OK' ? token : undefined;
+    try {
+      const reply = await this.#connection.send('lock', k, ['SET', this.#full(k), token, 'PX', ttl, 'NX']);
+      return reply === 'OK' ? token : undefined;
+    } catch (error) {
+      // A SET Redis ran after the client stopped waiting (a timeout while a script held the server) would hold the
+      // lock for its whole ttl under a token nobody has: the token is released, best effort, a few times over.
+      if ((error as OpsError).retryable) this.#releaseLater(k, token);
+      throw error;
+    }
+  }
+
+  /** Unlocks `key` held by `token` in the background, at once and twice more as the server comes back. */
+  #releaseLater(key: string, token: string): void {
+    const attempt = (left: number) => {
+      this.unlock(key, token).then(
+        () => undefined,
+        () => {
+          if (left > 0) setTimeout(() => attempt(left - 1), RELEASE_RETRY_MS);
+        },
+      );
+    };
+    attempt(2);
   }
 
   async unlock(key: string, token: string): Promise<boolean> {

@@ -286,3 +286,31 @@ describe('RedisStateStore when Redis refuses for a while', () => {
     }
   });
 });
+
+describe('RedisStateStore when a lock’s answer is lost', () => {
+  it('releases the lock Redis took after the client stopped waiting, so it is not held for its whole ttl', async () => {
+    const server = await startLocalRedis([], false);
+    const store = await RedisStateStore.open({ url: server.url, prefix, commandTimeoutMs: 300 });
+    const admin = new Redis(server.url, { lazyConnect: true });
+    try {
+      await store.ping();
+      // A script holds the server for a second: the SET behind it runs after the client's 300 ms are up.
+      const busy = admin.eval(
+        'local t = redis.call("TIME") while true do local n = redis.call("TIME") if (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 1000000 then break end end return 1',
+        0,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await expect(store.lock('lock:web', 900_000)).rejects.toMatchObject({ retryable: true });
+      await busy;
+      // The SET runs once the script is done, in whatever order Redis takes its waiting clients; the release is
+      // tried again a second and two seconds later, past that.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(await admin.exists(`${prefix}lock:web`)).toBe(0);
+      await expect(store.lock('lock:web', 900_000)).resolves.toEqual(expect.any(String));
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await server.stop();
+    }
+  }, 20_000);
+});
