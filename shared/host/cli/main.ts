@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Estate, EstateSchema } from '../../core/config/index.js';
 import { NotFoundError, OpsError } from '../../core/errors/index.js';
@@ -137,7 +138,8 @@ async function dispatch(argv: string[], deps: CliDeps, catalogue: CliCatalogue, 
     case 'schedules': {
       const { values } = parseArgs({ args: rest, options: common });
       let estate: Pick<Estate, 'timezone' | 'schedules'> = { timezone: 'UTC', schedules: {} };
-      if (values.config || io.env.OPSFN_CONFIG) {
+      // The estate every other command reads: --config, else OPSFN_CONFIG, else ./opsfn.yaml when there is one.
+      if (values.config || io.env.OPSFN_CONFIG || existsSync('opsfn.yaml')) {
         // Only the common part is read (time zone, schedule overrides): no function's section is loaded or checked.
         estate = (await loadFor(catalogue, { functions: [] }, values.config, io)).estate as Estate;
       }

@@ -254,6 +254,23 @@ describe('opsfn schedules', () => {
     );
   });
 
+  it('reads ./opsfn.yaml without --config, as every other command does', async () => {
+    const here = mkdtempSync(join(tmpdir(), 'opsfn-sched-cwd-'));
+    writeFileSync(join(here, 'opsfn.yaml'), 'estate: cli-test\ntimezone: Asia/Shanghai\n');
+    const cwd = process.cwd();
+    process.chdir(here);
+    try {
+      const { io, run } = cli();
+      expect(await run(['schedules', '--json'])).toBe(0);
+      const jobs = JSON.parse(io.stdout()) as { timeZone: string }[];
+      expect(jobs.length).toBeGreaterThan(0);
+      expect(jobs.every((job) => job.timeZone === 'Asia/Shanghai' || job.timeZone === 'UTC')).toBe(true);
+      expect(jobs.some((job) => job.timeZone === 'Asia/Shanghai')).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('refuses an override naming no job, with the names it knows', async () => {
     const io = captureIo();
     const estate = { timezone: 'UTC', schedules: { 'backup-verfy': { schedule: '0 10 * * *' } } };
