@@ -113,6 +113,8 @@ describe('terraform', () => {
       expect(service).toContain(key);
     }
     expect(service).toContain('google_service_account.function.email');
+    // The runtime ends a run inside the platform's request timeout: it is told that timeout.
+    expect(service).toMatch(/OPSFN_FUNCTION_TIMEOUT = tostring\(var\.timeout_seconds\)/);
     expect(JSON.stringify(fn.build_config)).toContain('local.target');
     expect(String(functionModule?.locals.target)).toMatch(/var\.entry_point\}Event.*: var\.entry_point/);
     expect(JSON.stringify(root?.modules.function?.environment)).toContain('OPSFN_CONFIG');

@@ -72,10 +72,27 @@ export interface Runtime extends Services {
   close(): Promise<void>;
 }
 
+/** What is left of the platform's request timeout for the run itself: the rest ends it cleanly and audits. */
+const PLATFORM_MARGIN_MS = 15_000;
+
+/**
+ * The estate with `limits.timeout` capped by the platform's own request timeout (`OPSFN_FUNCTION_TIMEOUT`, seconds,
+ * which Terraform sets to each function's `timeout_seconds`), less a margin: the runtime then ends a run, audits it
+ * and releases its lock and claim before the platform cuts the request off and none of that happens.
+ */
+export function boundByPlatform<E extends { limits: { timeout: number } }>(config: E, env: NodeJS.ProcessEnv): E {
+  const seconds = Number(env.OPSFN_FUNCTION_TIMEOUT);
+  if (!Number.isFinite(seconds) || seconds <= 0) return config;
+  const bound = Math.max(seconds * 1000 - PLATFORM_MARGIN_MS, Math.min(seconds * 1000, 5_000));
+  if (config.limits.timeout <= bound) return config;
+  return { ...config, limits: { ...config.limits, timeout: bound } };
+}
+
 /** Builds the runtime once per process (cold start) and reuses it for every request. */
-export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+export async function createRuntime(given: RuntimeOptions): Promise<Runtime> {
+  const env = given.env ?? process.env;
+  const options = { ...given, config: boundByPlatform(given.config, env) };
   const { redactor, secret } = secretsOf(options);
-  const env = options.env ?? process.env;
   const now = options.now ?? (() => new Date());
   const state = options.state ?? (await createStateStore(options.config.state, { secret }));
   const notifier = options.notifier ?? createNotifier(options.config.notify, { secret, state, now, redactor });

@@ -57,7 +57,12 @@ resource "google_cloudfunctions2_function" "function" {
     service_account_email            = google_service_account.function.email
     vpc_connector                    = var.vpc_connector
     vpc_connector_egress_settings    = var.vpc_connector == null ? null : var.vpc_egress
-    environment_variables            = merge(var.environment, { LOG_EXECUTION_ID = "true" })
+    # OPSFN_FUNCTION_TIMEOUT: the runtime ends a run inside the platform's request timeout, so it is audited and its
+    # lock released before the platform cuts the request off.
+    environment_variables = merge(var.environment, {
+      LOG_EXECUTION_ID       = "true"
+      OPSFN_FUNCTION_TIMEOUT = tostring(var.timeout_seconds)
+    })
 
     dynamic "secret_environment_variables" {
       for_each = var.secret_environment
