@@ -101,7 +101,8 @@ function functions(dir: string): Record<string, (...a: Value[]) => Value> {
         .filter((f) => re.test(f))
         .sort();
     },
-    yamldecode: (s) => parseYaml(str(s)),
+    // Terraform's yamldecode reads YAML 1.1 (go-cty-yaml): a plain yes/no/on/off/y/n is a boolean there.
+    yamldecode: (s) => parseYaml(str(s), { version: '1.1' }),
     jsonencode: (v) => JSON.stringify(v),
     base64encode: (s) => Buffer.from(str(s)).toString('base64'),
     filesha256: () => 'sha256',

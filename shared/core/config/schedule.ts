@@ -3,8 +3,11 @@ import * as z from '../schema/index.js';
 import { DurationSchema } from './types.js';
 
 // Five fields of numbers, names (`fri`, `jan`), `*`, ranges, lists and steps: unix-cron as Cloud Scheduler takes
-// it, not croner's extensions (seconds, `L`, `#`, `@daily`, an ISO date that would run once).
-const UNIX_CRON = /^[0-9A-Za-z*,/-]+(\s+[0-9A-Za-z*,/-]+){4}$/;
+// it (a sixth, leading field of seconds only `opsfn serve` runs), not croner's other extensions (`L`, `#`,
+// `@daily`, an ISO date that would run once).
+const ITEM = String.raw`(?:\*|[0-9]+|[A-Za-z]{3})(?:-(?:[0-9]+|[A-Za-z]{3}))?(?:/[0-9]+)?`;
+const FIELD = `${ITEM}(?:,${ITEM})*`;
+const UNIX_CRON = new RegExp(`^${FIELD}(?:\\s+${FIELD}){4,5}$`);
 
 /** A unix-cron expression (`30 3 * * *`), as Cloud Scheduler takes it, that croner also reads the same. */
 export const CronSchema = z.string().check(
@@ -16,7 +19,7 @@ export const CronSchema = z.string().check(
     } catch {
       return false;
     }
-  }, 'expected a unix-cron expression of five fields like "30 3 * * *" (a range such as fri-mon must not wrap)'),
+  }, 'expected a unix-cron expression like "30 3 * * *" (a range such as fri-mon must not wrap)'),
 );
 
 /** The name of a Scheduler job: its file name under `schedules/` and its Cloud Scheduler job's suffix. */

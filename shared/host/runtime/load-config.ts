@@ -32,6 +32,9 @@ export function parseConfig(schema: EstateSchema, document: unknown, source = 'c
   return parsed.data;
 }
 
+/** The plain scalars YAML 1.1 (Terraform's `yamldecode`) reads as booleans and YAML 1.2 as strings. */
+const YAML11_BOOLEAN = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+
 /**
  * Parses YAML (or JSON) text and validates it against the estate schema. JSON, which Terraform deploys, is
  * read with `JSON.parse`; only YAML loads the YAML parser, which would otherwise weigh on every cold start.
@@ -39,13 +42,32 @@ export function parseConfig(schema: EstateSchema, document: unknown, source = 'c
 export async function parseConfigText(schema: EstateSchema, text: string, source = 'config'): Promise<Estate> {
   const json = jsonDocument(text);
   if (json !== undefined) return parseConfig(schema, json.value, source);
-  const { parseDocument } = await import('yaml');
+  const { parseDocument, visit, isScalar } = await import('yaml');
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0)
     throw new ConfigError(
       source,
       doc.errors.map((e) => `yaml: ${e.message.split('\n')[0]}`),
     );
+  // Terraform deploys this file through `yamldecode`, which reads YAML 1.1: a plain yes/no/on/off/y/n is a boolean
+  // there and a string here, so the deployed functions would see another value than `config validate` checked.
+  const ambiguous: string[] = [];
+  visit(doc, {
+    Scalar(_key, node) {
+      if (
+        isScalar(node) &&
+        node.type === 'PLAIN' &&
+        typeof node.value === 'string' &&
+        YAML11_BOOLEAN.test(node.value)
+      ) {
+        const line = node.range ? text.slice(0, node.range[0]).split('\n').length : '?';
+        ambiguous.push(
+          `yaml: line ${line}: "${node.value}" is a string here but a boolean to Terraform's yamldecode: quote it ("${node.value}") or write true/false`,
+        );
+      }
+    },
+  });
+  if (ambiguous.length > 0) throw new ConfigError(source, ambiguous);
   let document: unknown;
   try {
     document = doc.toJS({ maxAliasCount: 100 });

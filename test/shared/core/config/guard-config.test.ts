@@ -5,8 +5,9 @@ describe('guard config', () => {
   it.each([
     // A weekday range that wraps (fri-mon) is no range to croner: every action would fail on it, dry runs too.
     ['guard: { freezeWindows: [ { cron: "0 22 * * fri-mon", duration: 2d } ] }', 'guard.freezeWindows[0]'],
-    // croner's extensions are not unix-cron: seconds, `@daily`, an ISO date that would freeze once.
-    ['guard: { freezeWindows: [ { cron: "0 0 22 * * 5", duration: 2d } ] }', 'guard.freezeWindows[0]'],
+    // croner's extensions are not unix-cron: `@daily`, `L`, an ISO date that would freeze once.
+    ['guard: { freezeWindows: [ { cron: "0 22 L * *", duration: 2d } ] }', 'guard.freezeWindows[0]'],
+    ['guard: { freezeWindows: [ { cron: "2027-01-01T02:00:00", duration: 2d } ] }', 'guard.freezeWindows[0]'],
     ['guard: { freezeWindows: [ { cron: "@daily", duration: 2h } ] }', 'guard.freezeWindows[0]'],
     [
       'guard: { freezeWindows: [ { start: "2026-12-24T18:00:00+08:00", end: "2026-12-04T08:00:00+08:00" } ] }',

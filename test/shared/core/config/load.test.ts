@@ -131,6 +131,19 @@ describe('loadConfig', () => {
     expect((await configIssues(bomb)).join('\n')).toMatch(/yaml|alias|unknown/i);
   });
 
+  it('refuses a plain yes/no/on/off that Terraform’s yamldecode (YAML 1.1) would deploy as a boolean', async () => {
+    const text = [
+      'estate: yaml11',
+      'rollback:',
+      '  policies:',
+      '    - { match: { alert: HighErrorRate, labels: { page: yes } }, errorRate: { threshold: 5% } }',
+    ].join('\n');
+    expect((await configIssues(text)).join('\n')).toContain(
+      'yaml: line 4: "yes" is a string here but a boolean to Terraform\'s yamldecode: quote it ("yes") or write true/false',
+    );
+    expect(await configIssues(text.replace('page: yes', 'page: "yes"'))).toEqual([]);
+  });
+
   it('reads a JSON config, as Terraform deploys it, to the same estate as its YAML', async () => {
     const yaml = 'estate: json\nlimits: { timeout: 5m }\nnotify: { channels: {}, routes: [] }\n';
     const json = JSON.stringify({ estate: 'json', limits: { timeout: '5m' }, notify: { channels: {}, routes: [] } });
