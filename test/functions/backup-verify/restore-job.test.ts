@@ -22,6 +22,25 @@ import { tempDir } from './fixtures.js';
 // A restore test whose load may take longer than an invocation: the load runs as a job (a child process here,
 // as with OPSFN_RESTORE_JOB=local), and a continuation of the run polls it, asserts, drops and records.
 
+/** An estate of one backup `pg` under `dir`, restore-tested with `timeout`, asserting its `rows` conversations. */
+function restoreEstate(estate: string, dir: string, timeout: string, rows: number) {
+  return {
+    estate,
+    limits: { timeout: '60s' },
+    backups: {
+      pg: {
+        kind: 'object-store',
+        url: `file://${dir}/pg/`,
+        restoreTest: {
+          scratch: { postgres: PG_URL },
+          timeout,
+          assertions: [{ sql: 'SELECT count(*) FROM conversations', equals: rows }],
+        },
+      },
+    },
+  };
+}
+
 describe('backupVerify restore tests as jobs', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let runtime: Runtime;
@@ -48,21 +67,7 @@ describe('backupVerify restore tests as jobs', () => {
     /** Every execution reads as still running (a load that never ends). */
     stuck?: boolean;
   }) {
-    const input = {
-      estate: 'restore-job',
-      limits: { timeout: '60s' },
-      backups: {
-        pg: {
-          kind: 'object-store',
-          url: `file://${tmp.dir}/pg/`,
-          restoreTest: {
-            scratch: { postgres: PG_URL },
-            timeout: options.timeout,
-            assertions: [{ sql: 'SELECT count(*) FROM conversations', equals: 300 }],
-          },
-        },
-      },
-    };
+    const input = restoreEstate('restore-job', tmp.dir, options.timeout, 300);
     const file = join(tmp.dir, 'opsfn.yaml');
     await writeFile(file, stringify(input));
     const local = localJobs({ entry: jobEntry(), env: { ...(options.jobEnv ?? process.env), OPSFN_CONFIG: file } });
@@ -262,24 +267,7 @@ describe('opsfn invoke with OPSFN_RESTORE_JOB=local', () => {
     try {
       await tmp.put('pg/app.sql.gz', await pgDump(120));
       const file = join(tmp.dir, 'opsfn.yaml');
-      await writeFile(
-        file,
-        stringify({
-          estate: 'invoke-job',
-          limits: { timeout: '60s' },
-          backups: {
-            pg: {
-              kind: 'object-store',
-              url: `file://${tmp.dir}/pg/`,
-              restoreTest: {
-                scratch: { postgres: PG_URL },
-                timeout: '2h',
-                assertions: [{ sql: 'SELECT count(*) FROM conversations', equals: 120 }],
-              },
-            },
-          },
-        }),
-      );
+      await writeFile(file, stringify(restoreEstate('invoke-job', tmp.dir, '2h', 120)));
       // The estate comes from --config only: the job process must be told where it is.
       const { OPSFN_CONFIG: _unset, ...env } = process.env;
       const io = captureIo({ ...env, OPSFN_RESTORE_JOB: 'local' });

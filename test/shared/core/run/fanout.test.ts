@@ -84,6 +84,17 @@ function harness(keys: string[], behaviour: { fail?: Map<string, Error> } = {}) 
   return { clock, state, sent, finished, worked, deliver, deadLetter, start, logs, runner };
 }
 
+/** Delivers every shard (the run ends), then runs the overdue sweep past the deadline: the run ended once. */
+async function finishedOnceThroughTheSweep(h: ReturnType<typeof harness>, runId: string): Promise<void> {
+  for (const { payload } of h.sent) await h.deliver(payload);
+  expect(h.finished).toHaveLength(1);
+  h.clock.t += 3_600_000 + 1;
+  h.sent.length = 0;
+  await h.start();
+  expect(h.finished).toHaveLength(1);
+  expect(await h.state.get(FanoutKeys.open('fanned', runId))).toBeUndefined();
+}
+
 const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
 const fanout = (envelope: ResultEnvelope) => envelope.fanout as { run: string; shards: number; failed?: number[] };
 
@@ -200,13 +211,7 @@ describe('a run split into shards', () => {
       if (key === FanoutKeys.final('fanned', started.runId) && refused++ === 0) throw new DependencyError('READONLY');
       return complete(key, outcome, ttl);
     };
-    for (const { payload } of h.sent) await h.deliver(payload);
-    expect(h.finished).toHaveLength(1);
-    h.clock.t += 3_600_000 + 1;
-    h.sent.length = 0;
-    await h.start();
-    expect(h.finished).toHaveLength(1);
-    expect(await h.state.get(FanoutKeys.open('fanned', started.runId))).toBeUndefined();
+    await finishedOnceThroughTheSweep(h, started.runId);
   });
 
   it('finishes a run once though tidying up after it failed: an overdue sweep does not finish it again', async () => {
@@ -219,13 +224,7 @@ describe('a run split into shards', () => {
       if (key === FanoutKeys.open('fanned', started.runId) && dropped++ === 0) throw new DependencyError('blip');
       return remove(key);
     };
-    for (const { payload } of h.sent) await h.deliver(payload);
-    expect(h.finished).toHaveLength(1);
-    h.clock.t += 3_600_000 + 1;
-    h.sent.length = 0;
-    await h.start();
-    expect(h.finished).toHaveLength(1);
-    expect(await h.state.get(FanoutKeys.open('fanned', started.runId))).toBeUndefined();
+    await finishedOnceThroughTheSweep(h, started.runId);
     expect(h.logs.audits().filter((a) => a.action === 'fanout.finish')).toHaveLength(1);
   });
 
