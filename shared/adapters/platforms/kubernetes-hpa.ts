@@ -2,10 +2,7 @@ import type { AutoscalingV2Api, ConfigurationOptions } from '@kubernetes/client-
 import { BadInputError, httpStatusOf } from '../../core/errors/index.js';
 import { ConcurrentChangeError, wrapPlatformError } from './errors.js';
 import { loadKubernetesClient } from './kubernetes-client.js';
-import type { KubernetesPlatformOptions } from './kubernetes-platform.js';
-
-/** How often a write goes again after a status write of the HPA controller moved its resourceVersion. */
-const VERSION_RETRIES = 3;
+import { type KubernetesPlatformOptions, VERSION_RETRIES } from './kubernetes-platform.js';
 
 interface HpaClients {
   autoscaling: AutoscalingV2Api;

@@ -32,8 +32,11 @@ import type {
   WaitOptions,
 } from './service-platform.js';
 
-/** How often a guarded write goes again after the object moved under it in a way that leaves its base intact. */
-const VERSION_RETRIES = 3;
+/**
+ * How often a guarded write goes again after the object moved under it in a way that leaves its base intact (a
+ * controller's status write, an HPA's scale); the HPA client's writes go again as often.
+ */
+export const VERSION_RETRIES = 3;
 
 /** How a Kubernetes adapter reaches the API server and how long it waits. */
 export interface KubernetesPlatformOptions extends KubernetesConnection {
