@@ -66,6 +66,29 @@ async function waitReady(url: string, child: ChildProcess, output: () => string,
   throw new Error(`Pub/Sub emulator not ready after ${timeoutMs}ms:\n${output()}`);
 }
 
+/**
+ * Calls the emulator once over gRPC, as the code under test does. The REST probe above does not load the JVM's
+ * gRPC path, nor this process its Pub/Sub client: on a loaded machine that first call alone has taken over ten
+ * seconds, which a test's bounded publish attempt must not pay.
+ */
+async function warmGrpc(host: string, deadline: number): Promise<void> {
+  const { PubSub } = await import('@google-cloud/pubsub');
+  const client = new PubSub({ projectId: 'ready-probe', apiEndpoint: host, emulatorMode: true });
+  try {
+    for (;;) {
+      try {
+        await client.getTopics({ gaxOpts: { timeout: Math.max(1_000, deadline - Date.now()), retry: null } });
+        return;
+      } catch (error) {
+        if (Date.now() >= deadline) throw new Error(`Pub/Sub emulator answers no gRPC call: ${String(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
 function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -114,7 +137,10 @@ export async function startPubSubEmulator(
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   try {
-    await waitReady(url, child, () => log, options.timeoutMs ?? 60_000);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
+    await waitReady(url, child, () => log, timeoutMs);
+    await warmGrpc(host, deadline);
   } catch (error) {
     await stopProcess(child);
     throw error;

@@ -29,12 +29,13 @@ describe('Pub/Sub channel (emulator)', () => {
       channels: { bus: { type: 'pubsub', topic } },
       routes: [{ severity: ['warning', 'critical'], channels: ['bus'] }],
       retries: 1,
-      timeout: '10s',
+      // Generous: these tests check what is sent and which errors are retried; the bound has its own test below.
+      timeout: '25s',
     });
     return createNotifier(config, { secret: secretsFrom({}), now: fixedNow, sleep: recordingSleep() });
   }
 
-  it('publishes the notification JSON with filterable attributes', async () => {
+  it('publishes the notification JSON with filterable attributes', { timeout: 60_000 }, async () => {
     const topic = await emulator.createTopic(PROJECT, `notify-${suffix}`);
     const subscription = await emulator.createSubscription(PROJECT, `notify-sub-${suffix}`, topic);
     const message = {
@@ -63,7 +64,7 @@ describe('Pub/Sub channel (emulator)', () => {
     });
   });
 
-  it('reports a missing topic as a failure without retrying', async () => {
+  it('reports a missing topic as a failure without retrying', { timeout: 60_000 }, async () => {
     const [result] = await notifier(`projects/${PROJECT}/topics/absent-${suffix}`).notify({
       severity: 'warning',
       title: 't',
