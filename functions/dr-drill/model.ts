@@ -53,6 +53,11 @@ export interface DrillRecord {
   status: DrillStatus;
   startedAt: string;
   startedBy: string;
+  /**
+   * The account that started it when `startedBy` is one of its names (`oidc:<subject>`): the approver must be
+   * another account, whichever name its token gives.
+   */
+  startedByPrincipal?: string;
   /** The id of the trigger that started it: its redelivery continues this drill instead of refusing a second. */
   startTrigger?: string;
   updatedAt: string;

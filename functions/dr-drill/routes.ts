@@ -104,7 +104,11 @@ const approve: FunctionRoute = {
     // Two people means two identities opsfn told apart: not nobody, not "whoever Cloud Run IAM let in".
     if (req.caller === 'anonymous' || req.caller === 'platform')
       return refused(req, id, 'approval needs a caller opsfn authenticates (auth.tokens or auth.oidc)');
-    if (req.caller === drill.startedBy)
+    // One account, whatever name its token gives it: an OIDC caller is its email with the email claim and
+    // `oidc:<subject>` without; the subject is the account.
+    const approver = req.principal ?? req.caller;
+    const starter = drill.startedByPrincipal ?? drill.startedBy;
+    if (approver === starter || req.caller === drill.startedBy)
       return refused(req, id, `${req.caller} started drill ${id}; a different caller must approve it`);
     const signal: Signal = { by: req.caller, at: req.now().toISOString() };
     await req.state.put(approvalKey(id), signal, 180 * 86_400_000);

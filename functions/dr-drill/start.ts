@@ -18,6 +18,12 @@ export function callerOf(trigger: Trigger): string {
   return 'alert';
 }
 
+/** The account behind `callerOf` when the caller has more than one name (an OIDC subject). */
+function principalOf(trigger: Trigger): string | undefined {
+  if (trigger.kind !== 'manual' || trigger.principal === undefined) return undefined;
+  return trigger.principal === callerOf(trigger) ? undefined : trigger.principal;
+}
+
 /**
  * Starts a drill of `planName`: checks the plan against the estate, refuses a second concurrent
  * drill of the same plan, and stores the state machine. Returns the new record, or, to a redelivery of
@@ -51,6 +57,7 @@ export async function startDrill(ctx: Context, ports: DrDrillDeps, planName: str
     status: 'running',
     startedAt: now,
     startedBy: callerOf(ctx.trigger),
+    ...(principalOf(ctx.trigger) ? { startedByPrincipal: principalOf(ctx.trigger) } : {}),
     startTrigger: ctx.trigger.id,
     updatedAt: now,
     steps: steps.map((s) => ({ name: s.name, step: s.step, status: 'pending', attempts: 0 })),

@@ -58,6 +58,8 @@ export const ManualTriggerSchema = z.object({
   id: z.string(),
   payload: z.record(z.string(), z.unknown()),
   caller: z.optional(z.string()),
+  /** The account behind `caller` when it has more than one name (`oidc:<subject>`); absent, `caller` is it. */
+  principal: z.optional(z.string()),
 });
 
 /** Every way a function can be started, as one discriminated union. */

@@ -113,6 +113,11 @@ export interface RouteRequest {
   body: unknown;
   /** The authenticated caller (`token:0`, an OIDC email, `anonymous`). */
   caller: string;
+  /**
+   * The account behind `caller` (`oidc:<subject>` for a Google identity, which may come with or without its email);
+   * compare this, not `caller`, to tell two callers apart. Absent, `caller` is the account.
+   */
+  principal?: string;
   config: Estate;
   state: StateStore;
   now(): Date;

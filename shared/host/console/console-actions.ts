@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { BadInputError, ForbiddenError, RateLimitedError, UnauthorizedError } from '../../core/errors/index.js';
 import { readBody } from '../../core/events/index.js';
-import { authenticate, type Runtime, readBodyUpTo } from '../runtime/index.js';
+import { authenticate, principalOf, type Runtime, readBodyUpTo } from '../runtime/index.js';
 import { callFunctionRoute } from './function-routes.js';
 import { runNow } from './pages/run.js';
 import {
@@ -91,7 +91,7 @@ async function signIn(
     throw new ForbiddenError(`${caller.id} is a scoped token for a machine; sign in with an operator's token`);
   }
   throttle.succeeded(address);
-  const { id } = await request.sessions.create(caller.id);
+  const { id } = await request.sessions.create(caller.id, { principal: principalOf(caller) });
   runtime
     .logger('console')
     .audit({ decision: 'decided', action: 'sign-in', target: caller.id, reason: 'console session started' });
@@ -140,7 +140,7 @@ export async function handleAction(
       const after = text(body, 'after');
       const payload = text(body, 'payload');
       const location = await runNow(
-        { runtime, caller: session.caller, may: request.may },
+        { runtime, caller: session.caller, principal: session.principal ?? session.caller, may: request.may },
         {
           function: text(body, 'function') ?? '',
           mode,
@@ -159,6 +159,7 @@ export async function handleAction(
         method: 'POST',
         subpath,
         caller: session.caller,
+        principal: session.principal ?? session.caller,
         body: { id: body.id },
       });
       if (answer.status >= 400) return json(answer.status, answer.body);

@@ -15,7 +15,14 @@ export interface RouteAnswer {
 export async function callFunctionRoute(
   runtime: Runtime,
   name: string,
-  call: { method: 'GET' | 'POST'; subpath: string; caller: string; query?: URLSearchParams; body?: unknown },
+  call: {
+    method: 'GET' | 'POST';
+    subpath: string;
+    caller: string;
+    principal?: string;
+    query?: URLSearchParams;
+    body?: unknown;
+  },
 ): Promise<RouteAnswer> {
   const route = runtime.find(name).routes?.find((r) => r.method === call.method && r.subpath === call.subpath);
   if (!route) throw new NotFoundError(`${call.method} /${name}/${call.subpath} is not served`);
@@ -26,6 +33,7 @@ export async function callFunctionRoute(
       query: call.query ?? new URLSearchParams(),
       body: call.body,
       caller: call.caller,
+      ...(call.principal ? { principal: call.principal } : {}),
     }),
   );
   const body = runtime.redactor.scrubValue(reply.body);

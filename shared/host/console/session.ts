@@ -12,6 +12,8 @@ export const SESSION_TTL_MS = 8 * 3_600_000;
 /** A signed-in browser: who it is (as the API would name the caller) and its CSRF token. */
 export interface Session {
   caller: string;
+  /** The account behind `caller` when it has more than one name (an OIDC subject); absent, `caller` is it. */
+  principal?: string;
   /** The grants of a scoped caller; absent for callers that may call everything. */
   allow?: readonly Grant[];
   csrf: string;
@@ -65,11 +67,16 @@ export class Sessions {
     private readonly now: () => Date,
   ) {}
 
-  /** Starts a session for `caller`; returns the id for the cookie and the session. */
-  async create(caller: string, allow?: readonly Grant[]): Promise<{ id: string; session: Session }> {
+  /** Starts a session for `caller` (and its account, `principal`); returns the id for the cookie and the session. */
+  async create(
+    caller: string,
+    options: { principal?: string; allow?: readonly Grant[] } = {},
+  ): Promise<{ id: string; session: Session }> {
+    const { principal, allow } = options;
     const id = newSecret();
     const session: Session = {
       caller,
+      ...(principal && principal !== caller ? { principal } : {}),
       ...(allow ? { allow } : {}),
       csrf: newSecret(),
       createdAt: this.now().toISOString(),

@@ -8,11 +8,20 @@ import type { SecretResolver } from './secrets.js';
 export interface Caller {
   /** `token:<name>` (or `token:<index>`), an OIDC email, `oidc:<subject>`, `platform` or `anonymous`. */
   id: string;
+  /**
+   * The account behind `id` where one account has more than one name: `oidc:<subject>` for a Google identity,
+   * whose tokens carry its email only when asked for. Rules that hold two callers apart (a drill's approver is
+   * not its starter) compare this; absent, `id` is the account. See `principalOf`.
+   */
+  principal?: string;
   /** May carry scheduled triggers (Scheduler jobs, Pub/Sub pushes, continuations). */
   scheduler: boolean;
   /** The routes a scoped token may call; absent means every route. */
   allow?: readonly Grant[];
 }
+
+/** The account a caller is, for rules that compare callers: its `principal`, else its `id`. */
+export const principalOf = (caller: Caller): string => caller.principal ?? caller.id;
 
 /** A caller nobody authenticated: `opsfn serve` on loopback without `auth`. */
 export const ANONYMOUS: Caller = { id: 'anonymous', scheduler: false };
@@ -112,7 +121,7 @@ export async function authenticate(
     if (!allowedByOidc(identity, auth.oidc)) throw new UnauthorizedError();
     const email = identity.email?.toLowerCase();
     const scheduler = email !== undefined && (auth.oidc.scheduler ?? []).some((s) => s.toLowerCase() === email);
-    return { id: identity.email ?? `oidc:${identity.subject}`, scheduler };
+    return { id: identity.email ?? `oidc:${identity.subject}`, principal: `oidc:${identity.subject}`, scheduler };
   }
   if (unresolved.length > 0) {
     throw new DependencyError('the server cannot check credentials: a configured secret is unavailable', {

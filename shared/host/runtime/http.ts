@@ -13,6 +13,7 @@ import {
   type RequestHead,
   refuse,
 } from './admission.js';
+import { principalOf } from './auth.js';
 import { continuationKey } from './continuation.js';
 import { triggerKindsFor } from './grants.js';
 import type { HttpReply } from './http-reply.js';
@@ -46,7 +47,7 @@ export async function handleRoutes(
 export function routeRequest(
   runtime: Runtime,
   name: string,
-  call: Pick<RouteRequest, 'method' | 'subpath' | 'query' | 'body' | 'caller'>,
+  call: Pick<RouteRequest, 'method' | 'subpath' | 'query' | 'body' | 'caller' | 'principal'>,
 ): RouteRequest {
   return {
     ...call,
@@ -79,6 +80,7 @@ async function runRoute(
         query: new URL(head.path, 'http://local').searchParams,
         body: parsed,
         caller: caller.id,
+        principal: principalOf(caller),
       }),
     );
     // A route answers from state, which holds references only; scrub anyway, a reply is the last gate.

@@ -5,6 +5,7 @@ import type { Estate } from '../../../functions/estate.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { createRuntime } from '../../../shared/host/runtime/runtime.js';
 import { runForTest } from '../../../shared/testing/index.js';
+import { unsignedIdToken } from '../../support/id-tokens.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
 import { serveRuntime } from '../../support/serve.js';
 import { databasesLike } from './fixtures.js';
@@ -121,6 +122,63 @@ describe('drDrill lifecycle', () => {
     const done = (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
     expect(done.status).toBe('passed');
     expect(done.approval).toMatchObject({ approvedBy: 'token:1' });
+  });
+
+  it('holds one Google account to one caller for the two-person rule, with or without its email claim', async () => {
+    const config = {
+      ...(await estate({ approval: 'required' })),
+      auth: {
+        mode: 'app',
+        tokens: [],
+        oidc: { audience: 'https://fn.example/drDrill', emails: ['alice@example.com'], subjects: ['1001', '2002'] },
+      },
+    };
+    // The same account (subject 1001) asks once with its email claim and once without: a token minted without the
+    // email scope, or a service account's generateIdToken with includeEmail false. Subject 2002 is someone else.
+    const withEmail = unsignedIdToken({ sub: '1001' }, 'with-email');
+    const withoutEmail = unsignedIdToken({ sub: '1001' }, 'without-email');
+    const someoneElse = unsignedIdToken({ sub: '2002' }, 'bob');
+    const identities = new Map([
+      [withEmail, { subject: '1001', email: 'alice@example.com' }],
+      [withoutEmail, { subject: '1001' }],
+      [someoneElse, { subject: '2002' }],
+    ]);
+    const state = new MemoryStateStore();
+    const served = await serveRuntime({
+      config: config as Estate,
+      functions: [drDrill],
+      state,
+      notifier: recordingNotifier(),
+      logSink: () => undefined,
+      verifyOidc: async (token) => {
+        const identity = identities.get(token);
+        if (!identity) throw new Error('bad signature');
+        return identity;
+      },
+    });
+    cleanups.push(() => served.stop());
+    const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    const res = await fetch(`${served.url}/drDrill`, {
+      method: 'POST',
+      headers: as(withEmail),
+      body: '{"plan":"quarterly-db"}',
+    });
+    expect(res.status).toBe(202);
+    const { drill: id } = (await res.json()) as { drill: string };
+    const record = async () => (await state.get<DrillRecord>(drillKey(id))) as DrillRecord;
+    for (let i = 0; i < 100 && (await record()).status !== 'awaiting-approval'; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await record()).toMatchObject({ status: 'awaiting-approval', startedBy: 'alice@example.com' });
+
+    const approve = (token: string) =>
+      fetch(`${served.url}/drDrill/approve`, { method: 'POST', headers: as(token), body: JSON.stringify({ id }) });
+    const self = await approve(withoutEmail);
+    expect(self.status).toBe(403);
+    expect(((await self.json()) as { message: string }).message).toContain('a different caller must approve');
+    expect((await record()).approval?.approvedAt).toBeUndefined();
+    const other = await approve(someoneElse);
+    expect(other.status).toBe(200);
+    expect(await other.json()).toMatchObject({ approvedBy: 'oidc:2002' });
   });
 
   it('answers POST /drDrill with dryRun in the body with the plan, and starts nothing', async () => {

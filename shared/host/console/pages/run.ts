@@ -44,10 +44,10 @@ export interface RunRequest {
 
 /** Runs a function for the signed-in caller: a dry run, or for real after that caller's dry run of the same payload. */
 export async function runNow(
-  ctx: Pick<PageContext, 'runtime' | 'caller'> & { may: (fn: string) => boolean },
+  ctx: Pick<PageContext, 'runtime' | 'caller'> & { principal?: string; may: (fn: string) => boolean },
   request: RunRequest,
 ): Promise<string> {
-  const { runtime, caller } = ctx;
+  const { runtime, caller, principal } = ctx;
   let fn = request.function;
   let payload: Record<string, unknown>;
   if (request.mode === 'run') {
@@ -78,7 +78,7 @@ export async function runNow(
   if (!ctx.may(fn)) throw new ForbiddenError(`${caller} may not call POST /${fn}`);
   const envelope = await runtime.invoke(
     fn,
-    { kind: 'manual', id: `console:${randomUUID()}`, payload, caller },
+    { kind: 'manual', id: `console:${randomUUID()}`, payload, caller, ...(principal ? { principal } : {}) },
     // The person sees the shutdown's error and decides; a redelivery at the next start would act unasked.
     { dryRun: request.mode === 'dry-run', format: 'manual', redeliver: false },
   );

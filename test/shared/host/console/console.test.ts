@@ -8,6 +8,7 @@ import { functions } from '../../../support/catalogue.js';
 import { captureIo } from '../../../support/cli-io.js';
 import { serveDemo } from '../../../support/demo.js';
 import { testEstate } from '../../../support/estate.js';
+import { unsignedIdToken } from '../../../support/id-tokens.js';
 
 type Demo = Awaited<ReturnType<typeof serveDemo>>;
 
@@ -210,6 +211,72 @@ describe('a console session across a change of auth', () => {
     ['ana@example.com', { mode: 'app' as const, tokens: [{ env: 'A' }] }, false],
   ])('holds a session of %s under auth %j: %s', (caller, auth, admitted) => {
     expect(stillAdmitted(caller, auth as never)).toBe(admitted);
+  });
+});
+
+describe('a console session of a Google account', () => {
+  it('approves nothing the same account started, whether or not its token carried the email', async () => {
+    const noEmail = unsignedIdToken({ sub: '1001' }, 'no-email');
+    const other = unsignedIdToken({ sub: '2002' }, 'other');
+    const runtime = await createRuntime({
+      config: testEstate({
+        auth: {
+          tokens: [],
+          oidc: { audience: 'https://opsfn.example', emails: ['ana@example.com'], subjects: ['1001', '2002'] },
+        },
+      }),
+      functions,
+      state: new MemoryStateStore(),
+      logSink: () => {},
+      verifyOidc: async (token) => {
+        if (token === noEmail) return { subject: '1001' };
+        if (token === other) return { subject: '2002' };
+        throw new Error('bad signature');
+      },
+    });
+    const served = await serve(runtime, { port: 0, scheduler: false, host: '127.0.0.1' }, captureIo());
+    try {
+      const now = new Date().toISOString();
+      await runtime.state.put('drill:0badc0de', {
+        id: '0badc0de',
+        plan: 'quarterly',
+        definition: { approval: 'required', steps: [] },
+        status: 'awaiting-approval',
+        startedAt: now,
+        startedBy: 'ana@example.com',
+        startedByPrincipal: 'oidc:1001',
+        updatedAt: now,
+        steps: [],
+        resources: [],
+        approval: { required: true, requestedAt: now },
+        runs: [],
+      });
+      const approveAs = async (token: string) => {
+        const form = await fetch(`${served.url}/console/sign-in`);
+        const formCookie = (form.headers.get('set-cookie') ?? '').split(';')[0] as string;
+        const formCsrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+        const post = (path: string, body: unknown, cookie: string) =>
+          fetch(`${served.url}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', cookie },
+            body: JSON.stringify(body),
+            redirect: 'manual',
+          });
+        const signedIn = await post('/console/sign-in', { token, csrf: formCsrf }, formCookie);
+        expect(signedIn.status).toBe(200);
+        const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+        const page = await (await fetch(`${served.url}/`, { headers: { cookie } })).text();
+        const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+        return post('/console/drills/approve', { csrf, id: '0badc0de' }, cookie);
+      };
+      const self = await approveAs(noEmail);
+      expect(self.status).toBe(403);
+      expect(await runtime.state.get('drill:0badc0de:approval')).toBeUndefined();
+      expect((await approveAs(other)).status).toBe(200);
+      expect(await runtime.state.get('drill:0badc0de:approval')).toMatchObject({ by: 'oidc:2002' });
+    } finally {
+      await served.stop();
+    }
   });
 });
 
