@@ -17,8 +17,12 @@ export interface FakeReply {
   body?: unknown;
 }
 
-/** A scripted failure: an HTTP status, or a hang that never answers. */
-export type ScriptedFailure = FakeReply | { hang: true };
+/**
+ * A scripted failure: an HTTP status, or a hang that never answers (`reset`: the connection is closed instead);
+ * with `handled`, the request is acted on first (the route runs) and only its answer is lost, as when a connection
+ * drops after the server took the request.
+ */
+export type ScriptedFailure = FakeReply | { hang: true; handled?: boolean; reset?: boolean };
 
 interface Script {
   method?: string;
@@ -78,7 +82,11 @@ export class RecordingServer {
     let reply: FakeReply;
     if (script) {
       script.left -= 1;
-      if ('hang' in script.reply) return;
+      if ('hang' in script.reply) {
+        if (script.reply.handled) await this.route(request);
+        if (script.reply.reset) res.socket?.destroy();
+        return;
+      }
       reply = script.reply;
     } else {
       reply = await this.route(request);

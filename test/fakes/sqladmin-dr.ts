@@ -20,6 +20,8 @@ export interface FakeDrInstance {
   region: string;
   settings: FakeDrSettings;
   ipAddresses?: { type: string; ipAddress: string }[];
+  /** `PENDING_CREATE` while a create or clone runs, `RUNNABLE` after, `FAILED` when the create failed. */
+  state?: 'PENDING_CREATE' | 'RUNNABLE' | 'FAILED';
 }
 
 interface FakeOp {
@@ -28,7 +30,10 @@ interface FakeOp {
   type: string;
   target: string;
   polls: number;
+  finished: boolean;
   done?: () => void;
+  /** What a failed operation leaves: a create's instance in `FAILED`. */
+  failed?: () => void;
   error?: string;
 }
 
@@ -56,7 +61,9 @@ function patchSettings(current: FakeDrSettings, patch: Record<string, unknown>):
 /**
  * A SQL Admin v1 fake for DR drills: instances get/list/insert/patch/delete/clone/restoreBackup,
  * backupRuns.list and operations.get, where each operation finishes after `operationPolls` polls and only
- * then changes the instances. It holds to the real API where a drill depends on it (test/fakes/README.md):
+ * then changes the instances, except that an instance being created (insert, clone) is there at once in
+ * `PENDING_CREATE`, and an instance with an operation running refuses its delete (409). It holds to the real
+ * API where a drill depends on it (test/fakes/README.md):
  * lists page at `pageSize`, a missing instance answers 403, a clone copies the source's settings (labels,
  * network, deletion protection), a protected instance refuses its delete, a private address needs `ipConfiguration.privateNetwork`, a point-in-time clone needs PITR
  * (binary logs for MySQL) and a time within the log retention, and patched labels merge.
@@ -90,12 +97,13 @@ export class FakeSqlAdminDr {
 
   addInstance(project: string, instance: FakeDrInstance): void {
     this.instances.set(`${project}/${instance.name}`, {
+      state: 'RUNNABLE',
       ...instance,
       ipAddresses: instance.ipAddresses ?? addressesOf(instance.settings),
     });
   }
 
-  private op(project: string, type: string, target: string, done?: () => void): FakeReply {
+  private op(project: string, type: string, target: string, done?: () => void, failed?: () => void): FakeReply {
     const name = `op-${this.nextOp++}`;
     const failing = this.failNextOperation?.type === type ? this.failNextOperation : undefined;
     if (failing) this.failNextOperation = undefined;
@@ -105,7 +113,9 @@ export class FakeSqlAdminDr {
       type,
       target,
       polls: 0,
+      finished: false,
       ...(done ? { done } : {}),
+      ...(failed ? { failed } : {}),
       ...(failing ? { error: failing.message } : {}),
     });
     const body = { kind: 'sql#operation', name, status: 'PENDING', operationType: type, targetProject: project };
@@ -140,9 +150,32 @@ export class FakeSqlAdminDr {
   finishAll(): void {
     for (const op of this.ops.values()) {
       op.polls = Math.max(op.polls, this.operationPolls);
-      if (op.done && !op.error) op.done();
-      op.done = undefined;
+      this.finish(op);
     }
+  }
+
+  private finish(op: FakeOp): void {
+    if (op.finished) return;
+    op.finished = true;
+    if (op.error) op.failed?.();
+    else op.done?.();
+  }
+
+  /**
+   * Starts creating `name` (a clone or an insert): the instance is there at once, `PENDING_CREATE`, and becomes
+   * `RUNNABLE` when the operation is done, or stays `FAILED` when it fails.
+   */
+  private create(project: string, type: string, instance: FakeDrInstance): FakeReply {
+    const key = `${project}/${instance.name}`;
+    const created: FakeDrInstance = { ...instance, state: 'PENDING_CREATE' };
+    this.instances.set(key, created);
+    return this.op(
+      project,
+      type,
+      instance.name,
+      () => Object.assign(created, { state: 'RUNNABLE' }),
+      () => Object.assign(created, { state: 'FAILED' }),
+    );
   }
 
   private pollOperation(id: string): FakeReply {
@@ -150,10 +183,7 @@ export class FakeSqlAdminDr {
     if (!op) return googleError(404, 'NOT_FOUND', 'no such operation');
     op.polls++;
     const finished = op.polls >= this.operationPolls;
-    if (finished && op.done && !op.error) {
-      op.done();
-      op.done = undefined;
-    }
+    if (finished) this.finish(op);
     const error = { kind: 'sql#operationErrors', errors: [{ code: 'ERROR', message: op.error }] };
     return {
       status: 200,
@@ -182,13 +212,11 @@ export class FakeSqlAdminDr {
       const wanted = body as unknown as FakeDrInstance;
       if (this.instances.has(`${project}/${wanted.name}`)) return googleError(409, 'ALREADY_EXISTS', 'instance exists');
       const settings = wanted.settings ?? { tier: 'db-f1-micro' };
-      return this.op(project, 'CREATE', wanted.name, () =>
-        this.instances.set(`${project}/${wanted.name}`, {
-          ...wanted,
-          settings,
-          ipAddresses: this.addressesFor(wanted.name, settings),
-        }),
-      );
+      return this.create(project, 'CREATE', {
+        ...wanted,
+        settings,
+        ipAddresses: this.addressesFor(wanted.name, settings),
+      });
     }
     const instance = this.instances.get(key);
     // Cloud SQL answers 403 notAuthorized, not 404, for an instance that does not exist.
@@ -201,6 +229,15 @@ export class FakeSqlAdminDr {
     }
     if (r.method === 'GET' && !verb) return { status: 200, body: instance };
     if (r.method === 'DELETE' && !verb) {
+      // One operation at a time on an instance: a delete while its create, clone or restore runs is refused.
+      const running = [...this.ops.values()].find((o) => !o.finished && o.project === project && o.target === id);
+      if (running) {
+        return googleError(
+          409,
+          'ABORTED',
+          'Operation failed because another operation was already in progress. Try your request after the current operation is complete.',
+        );
+      }
       // "deletion is prevented at the instance level" while the option is on (the deletion-protection page).
       if (instance.settings.deletionProtectionEnabled === true) {
         return googleError(
@@ -221,14 +258,12 @@ export class FakeSqlAdminDr {
       const refusal = this.pitrRefusal(instance, body.cloneContext?.pointInTime);
       if (refusal) return googleError(400, 'INVALID_ARGUMENT', refusal);
       const settings = structuredClone(instance.settings);
-      return this.op(project, 'CLONE', target, () =>
-        this.instances.set(`${project}/${target}`, {
-          ...structuredClone(instance),
-          name: target,
-          settings,
-          ipAddresses: this.addressesFor(target, settings),
-        }),
-      );
+      return this.create(project, 'CLONE', {
+        ...structuredClone(instance),
+        name: target,
+        settings,
+        ipAddresses: this.addressesFor(target, settings),
+      });
     }
     if (r.method === 'POST' && verb === 'restoreBackup') return this.op(project, 'RESTORE_VOLUME', id ?? '');
     return googleError(404, 'NOT_FOUND', `no route ${r.method} ${r.path}`);

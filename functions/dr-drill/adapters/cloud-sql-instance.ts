@@ -15,6 +15,8 @@ export interface SqlInstance {
   pitr: { enabled: boolean; retentionDays: number };
   /** `settings.deletionProtectionEnabled`: a delete is refused while it is on. */
   deletionProtection: boolean;
+  /** `state`: `PENDING_CREATE` while it is created or cloned, `RUNNABLE`, `FAILED` when its creation failed, … */
+  state?: string;
 }
 
 /** A SQL Admin operation as far as a drill cares. */
@@ -65,6 +67,7 @@ export function toInstance(d: Record<string, unknown>): SqlInstance {
       retentionDays: backup.transactionLogRetentionDays ?? 7,
     },
     deletionProtection: settings.deletionProtectionEnabled === true,
+    ...(typeof d.state === 'string' ? { state: d.state } : {}),
   };
 }
 

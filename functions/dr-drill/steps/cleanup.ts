@@ -12,7 +12,8 @@ const OPERATION_KEYS = ['operation', 'insertOperation', 'restoreOperation', 'lab
  * An operation the step that made `resource` started on it and that is still running (a clone, create, restore
  * or relabel cut short by a cancel or a failed poll), polled within the invocation's budget: a delete during it
  * is refused, or lands before the create and leaves the copy behind. Waited for no longer than the step's own
- * `timeout` from its start; undefined when nothing runs (or it cannot be told).
+ * `timeout` from its start; undefined when nothing runs (or it cannot be told). A Cloud SQL copy whose create
+ * answer was lost (no operation known) is in flight while the instance reads `PENDING_CREATE`.
  */
 async function operationInFlight(env: StepEnv, resource: ResourceRecord): Promise<string | undefined> {
   if (resource.kind === 'scratch-db') return undefined;
@@ -29,6 +30,11 @@ async function operationInFlight(env: StepEnv, resource: ResourceRecord): Promis
             name,
           )
       : async (name: string) => (await ports.cloudRun(ctx.config.endpoints.run, 60_000, ctx.signal)).operation(name);
+  if (resource.kind === 'cloud-sql' && record.data.adoptFrom !== undefined) {
+    const sql = await ports.cloudSql(ctx.config.endpoints.sqladmin, 60_000, ctx.signal);
+    const copy = await sql.getInstance(resource.project ?? '', resource.name).catch(() => undefined);
+    if (copy?.state === 'PENDING_CREATE') return `the creation of ${resource.name}`;
+  }
   for (const key of OPERATION_KEYS) {
     const name = record.data[key];
     if (typeof name !== 'string' || name === '') continue;

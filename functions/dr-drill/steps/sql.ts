@@ -11,6 +11,7 @@ import {
   sourceOf,
   sqlClient,
 } from './sql-copy.js';
+import { awaitCreated, startCreate } from './sql-create.js';
 import type { StepEnv, StepResult } from './types.js';
 
 /**
@@ -21,7 +22,8 @@ export async function runSqlClone(env: StepEnv, step: CloneStep, record: StepRec
   const { project, instance } = sourceOf(env, step);
   const target = resourceName('cloud-sql', env.drill.id, step.name);
   const sql = await sqlClient(env, step);
-  if (record.data?.operation === undefined) {
+  const create = { project, target, key: 'operation' };
+  if (record.data?.operation === undefined && record.data?.adoptFrom === undefined) {
     let pointInTime: string | undefined;
     if (step.pointInTime !== undefined) {
       const from = await sql.getInstance(project, instance);
@@ -29,22 +31,16 @@ export async function runSqlClone(env: StepEnv, step: CloneStep, record: StepRec
       if (refusal) return { status: 'fail', detail: `not cloned: ${refusal}` };
       pointInTime = new Date(env.ctx.now().getTime() - step.pointInTime).toISOString();
     }
-    await env.track({ kind: 'cloud-sql', name: target, project });
-    const made = await env.ctx.act(
-      'drill.create-cloud-sql',
-      target,
-      () => sql.clone(project, instance, target, pointInTime),
-      { evidence: { drill: env.drill.id, source: `${project}/${instance}`, pointInTime } },
-    );
-    if (made.status !== 'done')
-      return {
-        status: 'fail',
-        detail: `clone into ${target} was ${made.status}${'reason' in made ? `: ${made.reason}` : ''}`,
-      };
-    await env.created(target);
-    await remember(env, record, { operation: made.value.name, instance: target, project, pointInTime });
+    const notMade = await startCreate(env, record, {
+      ...create,
+      action: 'drill.create-cloud-sql',
+      call: () => sql.clone(project, instance, target, pointInTime),
+      evidence: { drill: env.drill.id, source: `${project}/${instance}`, pointInTime },
+      data: { pointInTime },
+    });
+    if (notMade) return { status: 'fail', detail: `clone into ${target} was ${notMade}` };
   }
-  const polled = await pollStored(env, record, 'operation', step.pollInterval, (name) => sql.operation(project, name));
+  const polled = await awaitCreated(env, sql, record, create, step.pollInterval, step.timeout);
   if (polled.state === 'pending') return { status: 'pending', detail: `cloning ${project}/${instance} into ${target}` };
   if (polled.state === 'failed') return { status: 'fail', detail: `clone into ${target} failed: ${polled.error}` };
   const relabelled = await relabelCopy(env, sql, record, project, target, step.pollInterval);
@@ -72,7 +68,8 @@ export async function runSqlRestoreBackup(
     if (!run) return { status: 'fail', detail: `no SUCCESSFUL backup run of ${project}/${instance}` };
     await remember(env, record, { backupRun: run.id, backupTakenAt: run.startTime ?? run.endTime });
   }
-  if (record.data?.insertOperation === undefined) {
+  const create = { project, target, key: 'insertOperation' };
+  if (record.data?.insertOperation === undefined && record.data?.adoptFrom === undefined) {
     const like = await sql.getInstance(project, instance);
     if (!like) return { status: 'fail', detail: `source instance ${project}/${instance} not found` };
     const network = step.network ?? like.network;
@@ -82,26 +79,15 @@ export async function runSqlRestoreBackup(
         detail: `not created: ${project}/${instance} is on no VPC, so a copy would have no PRIVATE address; set network or connect.ipType: PRIMARY`,
       };
     }
-    await env.track({ kind: 'cloud-sql', name: target, project });
-    const made = await env.ctx.act(
-      'drill.create-cloud-sql',
-      target,
-      () => sql.insertInstance(project, like, target, { tier: step.tier, network, labels: labelsOf(env) }),
-      {
-        evidence: { drill: env.drill.id, like: `${project}/${instance}`, tier: step.tier ?? like.tier, network },
-      },
-    );
-    if (made.status !== 'done')
-      return {
-        status: 'fail',
-        detail: `creating ${target} was ${made.status}${'reason' in made ? `: ${made.reason}` : ''}`,
-      };
-    await env.created(target);
-    await remember(env, record, { insertOperation: made.value.name, instance: target, project });
+    const notMade = await startCreate(env, record, {
+      ...create,
+      action: 'drill.create-cloud-sql',
+      call: () => sql.insertInstance(project, like, target, { tier: step.tier, network, labels: labelsOf(env) }),
+      evidence: { drill: env.drill.id, like: `${project}/${instance}`, tier: step.tier ?? like.tier, network },
+    });
+    if (notMade) return { status: 'fail', detail: `creating ${target} was ${notMade}` };
   }
-  const inserted = await pollStored(env, record, 'insertOperation', step.pollInterval, (name) =>
-    sql.operation(project, name),
-  );
+  const inserted = await awaitCreated(env, sql, record, create, step.pollInterval, step.timeout);
   if (inserted.state === 'pending') return { status: 'pending', detail: `creating scratch instance ${target}` };
   if (inserted.state === 'failed') return { status: 'fail', detail: `creating ${target} failed: ${inserted.error}` };
   if (record.data?.restoreOperation === undefined) {

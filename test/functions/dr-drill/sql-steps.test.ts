@@ -59,6 +59,23 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
       expect((envelope.items as Item[]).some((i) => i.name === 'db.assert' && i.status === 'ok')).toBe(false);
     });
 
+    it('finds the scratch instance whose create answer was lost, and restores into it', async () => {
+      addSource('pg1', 'POSTGRES_16', { ipConfiguration: { privateNetwork: VPC, ipv4Enabled: false } });
+      cloud
+        .sql()
+        .server.failNext('POST', /^\/v1\/projects\/p1\/instances$/, { hang: true, handled: true, reset: true });
+      cloud.sql().server.listeners.push((r) => {
+        if (r.method === 'GET' && /\/instances\/opsfn-drill-[^/]+$/.test(r.path)) cloud.sql().finishAll();
+      });
+      const envelope = await start([step()]);
+      const items = envelope.items as Item[];
+      expect(items[0]?.status).toBe('ok');
+      expect(items[0]?.detail).toContain('backup run 2 of p1/pg1 restored');
+      expect(cloud.sql().server.find('POST', /^\/v1\/projects\/p1\/instances$/)).toHaveLength(1);
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+    });
+
     it('takes a configured network over the source one', async () => {
       addSource('pg1', 'POSTGRES_16');
       const envelope = await start([step({ network: 'projects/p1/global/networks/dr' })]);
@@ -109,6 +126,93 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
       expect(patch.settings.userLabels).toMatchObject({ env: null, team: null, 'opsfn-drill': id });
       expect(Object.keys(labelsWhenDeleted ?? {}).sort()).toEqual(['opsfn-drill', 'opsfn-expires']);
       expect(cloud.sql().instances.get('p1/pg1')?.settings.userLabels).toEqual({ env: 'prod', team: 'core' });
+    });
+  });
+
+  describe('a clone whose answer was lost', () => {
+    it('finds the clone the API took, waits for it, and labels, checks and deletes it like any other', async () => {
+      addSource('pg1', 'POSTGRES_16', { userLabels: { env: 'prod' } });
+      // The API takes the clone and the connection drops before its answer: the call times out.
+      cloud.sql().server.failNext('POST', /\/clone$/, { hang: true, handled: true });
+      // Time passes once the drill looks for the copy: the clone finishes on its own, as the real one does.
+      cloud.sql().server.listeners.push((r) => {
+        if (r.method === 'GET' && /\/instances\/opsfn-drill-/.test(r.path)) cloud.sql().finishAll();
+      });
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms', timeout: '1s' }]);
+      const [clone] = envelope.items as Item[];
+      expect(clone?.status).toBe('ok');
+      expect(clone?.detail).toContain('p1/pg1 cloned into opsfn-drill-');
+      expect(cloud.sql().server.find('POST', /\/clone$/)).toHaveLength(1);
+      expect(cloud.sql().server.find('PATCH', /instances\/opsfn-drill-/)).toHaveLength(1);
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+    });
+
+    it('takes a 409 for its own name as its earlier attempt, whose record was lost to a crash, and goes on', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      // An earlier attempt of this very step made the copy, and the process died before it kept the operation.
+      cloud.sql().server.listeners.push((r) => {
+        const target = (r.body as { cloneContext?: { destinationInstanceName?: string } } | undefined)?.cloneContext
+          ?.destinationInstanceName;
+        if (r.method === 'POST' && target) {
+          cloud.sql().addInstance('p1', {
+            ...structuredClone(cloud.sql().instances.get('p1/pg1')!),
+            name: target,
+            state: 'PENDING_CREATE',
+          });
+        }
+        const looked = /\/instances\/(opsfn-drill-[^/]+)$/.exec(r.path)?.[1];
+        const copy = r.method === 'GET' && looked ? cloud.sql().instances.get(`p1/${looked}`) : undefined;
+        if (copy) copy.state = 'RUNNABLE';
+      });
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
+      expect((envelope.items as Item[])[0]?.status).toBe('ok');
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+    });
+
+    it('fails the step on a clone that failed, and deletes the FAILED instance it left', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      cloud.sql().failNextOperation = { type: 'CLONE', message: 'out of capacity in the region' };
+      cloud.sql().server.failNext('POST', /\/clone$/, { hang: true, handled: true });
+      cloud.sql().server.listeners.push((r) => {
+        if (r.method === 'GET' && /\/instances\/opsfn-drill-/.test(r.path)) cloud.sql().finishAll();
+      });
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms', timeout: '1s' }]);
+      const [clone] = envelope.items as Item[];
+      expect(clone?.status).toBe('fail');
+      expect(clone?.detail).toMatch(/opsfn-drill-\w+-clone is FAILED/);
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+    });
+
+    it('waits for a copy still being created when its step failed, before deleting it', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      cloud.sql().server.failNext('POST', /\/clone$/, { hang: true, handled: true, reset: true });
+      // The first look at the copy fails, so the step fails while the clone goes on; it finishes on the fifth look.
+      const unavailable = { status: 503, body: { error: { code: 503, message: 'backend unavailable' } } };
+      cloud.sql().server.failNext('GET', /\/instances\/opsfn-drill-/, unavailable);
+      let looks = 0;
+      cloud.sql().server.listeners.push((r) => {
+        if (r.method === 'GET' && /\/instances\/opsfn-drill-/.test(r.path) && ++looks === 5) cloud.sql().finishAll();
+      });
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
+      expect((envelope.items as Item[])[0]?.status).toBe('fail');
+      expect(cloud.sql().server.find('DELETE', /instances\/opsfn-drill-/)).toHaveLength(1);
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+    });
+
+    it('fails the step when no copy appears, and leaves nothing behind', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      // The request never reached the API: nothing was taken, nothing answered.
+      cloud.sql().server.failNext('POST', /\/clone$/, { hang: true });
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms', timeout: '1s' }]);
+      const [clone] = envelope.items as Item[];
+      expect(clone?.status).toBe('fail');
+      expect(clone?.detail).toMatch(/answer was lost.*did not appear/);
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
     });
   });
 
