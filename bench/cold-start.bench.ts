@@ -30,6 +30,8 @@ export interface ColdStart {
   rssMiB: number;
   status: number;
   body: string;
+  /** The last 4,000 characters the process printed (its logs) up to the response. */
+  output: string;
 }
 
 /** What to serve: a functions-framework source directory and its target. */
@@ -105,7 +107,7 @@ export async function measureColdStart(spec: ServeSpec): Promise<ColdStart> {
       const ms = performance.now() - started;
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const peakKiB = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-      return { ms, rssMiB: peakKiB / 1024, status: response.status, body };
+      return { ms, rssMiB: peakKiB / 1024, status: response.status, body, output };
     }
   } finally {
     await stop(child);
@@ -168,7 +170,8 @@ export async function main(args: string[] = process.argv.slice(2)) {
   const memoryConfig = join(ROOT, 'bench', 'results', 'deployed-memory-state.json');
   await writeFile(memoryConfig, deployedEstateJson({ state: 'memory' }));
   const request = { headers: ONCALL_HEADERS, body: PROBE_BODY };
-  const bundles = await buildBundles({ root: ROOT });
+  // As the deployment builds them (`npm run bundle -- --estate`): each carries the estate, validated at build time.
+  const bundles = await buildBundles({ root: ROOT, estate: yamlConfig });
   const subjects: Subject[] = [
     { label: 'googleapis baseline', spec: { source: BASELINE, target: 'baseline', env }, samples: [] },
     // Shown so the figures can be read against what functions-framework alone costs.

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureColdStart } from '../../bench/cold-start.bench.js';
 import {
+  DEPLOYED_ESTATE_YAML,
   deployedEstateEnv,
   deployedEstateJson,
   ONCALL_HEADERS,
@@ -174,6 +175,59 @@ describe('buildBundles', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('carries the estate it was built with, validated, and takes it only for that estate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsfn-validated-bundle-'));
+    try {
+      await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      const rollback = functions.find((f) => f.name === 'rollback')!;
+      const [bundle] = await buildBundles({
+        root: ROOT,
+        outDir: dir,
+        functions: [rollback],
+        estate: DEPLOYED_ESTATE_YAML,
+      });
+      const config = join(dir, 'opsfn.json');
+      const serve = () =>
+        measureColdStart({
+          source: bundle!.dir,
+          target: 'rollback',
+          env: deployedEstateEnv(config),
+          headers: ONCALL_HEADERS,
+          body: PROBE_BODY,
+          timeoutMs: 30_000,
+        });
+      const taken = /the config is the estate validated when this bundle was built/;
+      // As Terraform uploads it: the same estate as JSON, its keys in another order.
+      await writeFile(config, deployedEstateJson());
+      const same = await serve();
+      expect(JSON.parse(same.body).summary, same.body).toContain('Unrecognized key: "opsfnProbe"');
+      expect(same.output).toMatch(taken);
+      // Another estate is validated at start as always: an invalid rollback section is refused, named.
+      const { rollback: section } = JSON.parse(deployedEstateJson()) as { rollback: Record<string, unknown> };
+      await writeFile(config, deployedEstateJson({ rollback: { ...section, errorRate: 'high' } }));
+      const changed = await serve();
+      expect(changed.status, changed.body).toBe(400);
+      expect(changed.body).toMatch(/invalid config[\s\S]*rollback/);
+      expect(changed.output).not.toMatch(taken);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('refuses to build bundles for an estate that is invalid, naming the file and the path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsfn-invalid-estate-'));
+    try {
+      const estate = join(dir, 'opsfn.yaml');
+      await writeFile(estate, 'estate: broken\ntimezone: Mars/Olympus\n');
+      const rollback = functions.find((f) => f.name === 'rollback')!;
+      await expect(buildBundles({ root: ROOT, outDir: dir, functions: [rollback], estate })).rejects.toThrow(
+        new RegExp(`${estate}[\\s\\S]*timezone`),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('starts with a config that is missing or invalid and answers the first request with why, crashing on neither', async () => {
     // The runtime is built right after import (warm): its failure must neither crash the instance nor be kept.

@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import type { Plugin } from 'esbuild';
+import { type AnyConfigSection, composeEstateSchema } from '../../shared/core/config/index.js';
 import { errorMessage } from '../../shared/core/errors/index.js';
-import type { AnyFunction } from '../../shared/host/runtime/index.js';
-import { packageRoot } from '../../shared/host/runtime/index.js';
+import type { AnyFunction, ValidatedEstate } from '../../shared/host/runtime/index.js';
+import { documentDigest, packageRoot, parseConfig, readConfigDocument } from '../../shared/host/runtime/index.js';
 import { builtinImportsPlugin } from './builtin-imports.js';
 import { externalDependencies, startupClosure } from './bundle-metafile.js';
 import { cjsInteropPlugin } from './cjs-interop.js';
@@ -43,6 +44,12 @@ export interface BundleOptions {
   outDir?: string;
   functions?: readonly AnyFunction[];
   minify?: boolean;
+  /**
+   * The estate the bundles will serve (the file Terraform's `estate_config_path` names): validated now against each
+   * bundle's schema, which fails the build when it is invalid, and carried in the bundle, so a function whose
+   * config is this estate does not validate it again at every cold start.
+   */
+  estate?: string;
 }
 
 // The entry registers the one function with the estate schema it needs: the common part, its own section and
@@ -58,6 +65,7 @@ function entryPlugin(
   sections: readonly LocatedSection[],
   checked: ReadonlySet<string>,
   functions: readonly string[],
+  validated: ValidatedEstate | undefined,
 ): Plugin {
   const register = join(root, 'shared', 'host', 'runtime', 'register.ts');
   const config = join(root, 'shared', 'core', 'config', 'index.ts');
@@ -69,7 +77,7 @@ function entryPlugin(
     `import { ${name} } from ${JSON.stringify(handler)};`,
     ...own.map((s) => `import { ${s.exportName} } from ${JSON.stringify(s.file)};`),
     `const estate = composeEstateSchema([${own.map((s) => s.exportName).join(', ')}], ${JSON.stringify({ functions })}, ${JSON.stringify({ unchecked })});`,
-    `registerFunctions([${name}], { estate, warm: true });`,
+    `registerFunctions([${name}], { estate, warm: true${validated ? `, validated: ${JSON.stringify(validated)}` : ''} });`,
   ].join('\n');
   return {
     name: 'opsfn-entry',
@@ -89,6 +97,7 @@ async function buildOne(
   checked: ReadonlySet<string>,
   functions: readonly string[],
   minify: boolean,
+  validated: ValidatedEstate | undefined,
 ) {
   const { build } = await import('esbuild');
   const folder = kebabCase(name);
@@ -98,7 +107,7 @@ async function buildOne(
     absWorkingDir: root,
     entryPoints: { index: `opsfn-entry:${name}` },
     plugins: [
-      entryPlugin(root, name, handler, sections, checked, functions),
+      entryPlugin(root, name, handler, sections, checked, functions, validated),
       cjsInteropPlugin(BUNDLE_EXTERNALS),
       builtinImportsPlugin(),
     ],
@@ -158,6 +167,31 @@ async function removeStale(outDir: string, keep: Set<string>): Promise<void> {
   }
 }
 
+/**
+ * Validates `document` (the estate at `path`) against the schema a bundle's entry composes, the same call with the
+ * same sections, and returns it in the form the entry carries. Throws the ConfigError of an invalid estate.
+ */
+async function validateForBundle(
+  document: unknown,
+  path: string,
+  sections: readonly LocatedSection[],
+  checked: ReadonlySet<string>,
+  functions: readonly string[],
+): Promise<ValidatedEstate> {
+  const own = sections.filter((s) => checked.has(s.key));
+  const unchecked = sections.filter((s) => !checked.has(s.key)).map((s) => s.key);
+  const imported: AnyConfigSection[] = [];
+  for (const s of own) {
+    imported.push(((await import(pathToFileURL(s.file).href)) as Record<string, AnyConfigSection>)[s.exportName]!);
+  }
+  const estate = parseConfig(composeEstateSchema(imported, { functions }, { unchecked }), document, path);
+  const json = JSON.stringify(estate);
+  // A start takes the estate back from this JSON: anything validation makes that JSON does not keep is refused.
+  if (!isDeepStrictEqual(JSON.parse(json), estate))
+    throw new Error(`${path}: the validated estate does not read back equal from JSON; cannot carry it in the bundle`);
+  return { digest: documentDigest(document), estate: json };
+}
+
 /** Builds one bundle per registered function into `<outDir>/<kebab-name>/` (index.js + package.json). */
 export async function buildBundles(options: BundleOptions): Promise<BundleReport[]> {
   const root = options.root;
@@ -171,6 +205,8 @@ export async function buildBundles(options: BundleOptions): Promise<BundleReport
   await mkdir(outDir, { recursive: true });
   await removeStale(outDir, new Set([...handlers.keys()].map(kebabCase)));
   const names = [...new Set([...registry.map((d) => d.name), ...handlers.keys()])];
+  const estatePath = options.estate ? resolve(options.estate) : undefined;
+  const document = estatePath ? await readConfigDocument(await readFile(estatePath, 'utf8'), estatePath) : undefined;
   const reports: BundleReport[] = [];
   for (const [name, handler] of handlers) {
     const descriptor = registry.find((d) => d.name === name);
@@ -178,7 +214,10 @@ export async function buildBundles(options: BundleOptions): Promise<BundleReport
     const checked = new Set(
       descriptor ? [descriptor.configKey, ...(descriptor.reads ?? [])] : sections.map((s) => s.key),
     );
-    reports.push(await buildOne(root, outDir, name, handler, sections, checked, names, options.minify ?? true));
+    const validated = estatePath ? await validateForBundle(document, estatePath, sections, checked, names) : undefined;
+    reports.push(
+      await buildOne(root, outDir, name, handler, sections, checked, names, options.minify ?? true, validated),
+    );
   }
   return reports;
 }
@@ -194,17 +233,26 @@ export async function directoryBytes(dir: string): Promise<number> {
   return total;
 }
 
-/** `npm run bundle [-- --out DIR] [--no-minify]`: builds every bundle and prints its sizes; returns the exit code. */
+/**
+ * `npm run bundle [-- --out DIR] [--no-minify] [--estate FILE]`: builds every bundle and prints its sizes; returns
+ * the exit code.
+ */
 export async function main(argv: string[], root: string, write = (line: string) => process.stdout.write(line)) {
   const { values } = parseArgs({
     args: argv,
-    options: { out: { type: 'string' }, 'no-minify': { type: 'boolean', default: false } },
+    options: {
+      out: { type: 'string' },
+      'no-minify': { type: 'boolean', default: false },
+      estate: { type: 'string' },
+    },
   });
   const reports = await buildBundles({
     root,
     ...(values.out ? { outDir: values.out } : {}),
+    ...(values.estate ? { estate: values.estate } : {}),
     minify: !values['no-minify'],
   });
+  if (values.estate) write(`estate ${values.estate} validated and carried in every bundle\n`);
   for (const r of reports) {
     const deps = Object.entries(r.dependencies).map(([p, v]) => `${p}@${v}`);
     write(

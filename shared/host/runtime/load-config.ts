@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, type Estate, type EstateSchema, formatZodIssues } from '../../core/config/index.js';
 import { errorMessage } from '../../core/errors/index.js';
@@ -8,10 +9,44 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Reads a remote config object (`gs://`, `s3://`); injected so tests and the CLI share one loader. */
 export type RemoteReader = (url: string, maxBytes: number) => Promise<Buffer>;
 
+/**
+ * An estate validated ahead of time, when a bundle was built (`npm run bundle -- --estate FILE`): the digest of its
+ * document and what validating it against the bundle's own schema gave, as JSON. A config whose document has this
+ * digest is that estate, so the schema is not run again at start; any other config is validated as always.
+ */
+export interface ValidatedEstate {
+  /** `documentDigest` of the config document that was validated. */
+  digest: string;
+  /** The validated estate, JSON (validation's output is plain data: the bundle build checks it reads back equal). */
+  estate: string;
+}
+
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   readRemote?: RemoteReader;
+  /** The estate this bundle validated when it was built; used only for a config with the same document. */
+  validated?: ValidatedEstate;
+  /** Told when the config was that estate (logged by the runtime once it has a logger). */
+  onValidated?: (digest: string) => void;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * SHA-256 of a config document in canonical JSON (keys sorted at every level): the same for the estate YAML and
+ * the JSON Terraform uploads from it (`jsonencode(yamldecode(...))` sorts keys and escapes otherwise).
+ */
+export function documentDigest(document: unknown): string {
+  return createHash('sha256').update(canonicalJson(document)).digest('hex');
 }
 
 // gs:// (how deployed functions get their config) is one plain request, not the Storage client.
@@ -25,8 +60,24 @@ async function defaultRemoteReader(url: string, maxBytes: number, env: NodeJS.Pr
   return readUrl(url, { maxBytes });
 }
 
-/** Validates an already parsed config document against the estate schema; throws ConfigError naming each bad path. */
-export function parseConfig(schema: EstateSchema, document: unknown, source = 'config'): Estate {
+/**
+ * Validates an already parsed config document against the estate schema; throws ConfigError naming each bad path.
+ * A document that is the `validated` estate's (same digest) gets that estate without running the schema.
+ */
+export function parseConfig(
+  schema: EstateSchema,
+  document: unknown,
+  source = 'config',
+  options: Pick<LoadConfigOptions, 'validated' | 'onValidated'> = {},
+): Estate {
+  const { validated } = options;
+  if (validated) {
+    const digest = documentDigest(document ?? {});
+    if (digest === validated.digest) {
+      options.onValidated?.(digest);
+      return JSON.parse(validated.estate) as Estate;
+    }
+  }
   const parsed = schema.safeParse(document ?? {});
   if (!parsed.success) throw new ConfigError(source, formatZodIssues(parsed.error));
   return parsed.data;
@@ -39,9 +90,22 @@ const YAML11_BOOLEAN = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
  * Parses YAML (or JSON) text and validates it against the estate schema. JSON, which Terraform deploys, is
  * read with `JSON.parse`; only YAML loads the YAML parser, which would otherwise weigh on every cold start.
  */
-export async function parseConfigText(schema: EstateSchema, text: string, source = 'config'): Promise<Estate> {
+export async function parseConfigText(
+  schema: EstateSchema,
+  text: string,
+  source = 'config',
+  options: Pick<LoadConfigOptions, 'validated' | 'onValidated'> = {},
+): Promise<Estate> {
+  return parseConfig(schema, await readConfigDocument(text, source), source, options);
+}
+
+/**
+ * The document of config text, JSON or YAML, before any schema: a YAML scalar that Terraform's YAML 1.1 would read
+ * otherwise, an alias bomb or a syntax error is a ConfigError.
+ */
+export async function readConfigDocument(text: string, source = 'config'): Promise<unknown> {
   const json = jsonDocument(text);
-  if (json !== undefined) return parseConfig(schema, json.value, source);
+  if (json !== undefined) return json.value;
   const { parseDocument, visit, isScalar } = await import('yaml');
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0)
@@ -68,14 +132,12 @@ export async function parseConfigText(schema: EstateSchema, text: string, source
     },
   });
   if (ambiguous.length > 0) throw new ConfigError(source, ambiguous);
-  let document: unknown;
   try {
-    document = doc.toJS({ maxAliasCount: 100 });
+    return doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     // The yaml library refuses alias bombs (billion laughs) by throwing while it expands them.
     throw new ConfigError(source, [`yaml: ${errorMessage(error)}`], { cause: error });
   }
-  return parseConfig(schema, document, source);
 }
 
 // A JSON object is YAML too; parsed as JSON it means the same, except that JSON.parse keeps the last of two
@@ -123,5 +185,5 @@ export async function loadConfig(
   }
   if (bytes.length > MAX_CONFIG_BYTES)
     throw new ConfigError(where, [`file is ${bytes.length} bytes; the limit is ${MAX_CONFIG_BYTES}`]);
-  return parseConfigText(schema, bytes.toString('utf8'), where);
+  return parseConfigText(schema, bytes.toString('utf8'), where, options);
 }

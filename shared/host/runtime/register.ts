@@ -1,7 +1,7 @@
 import * as framework from '@google-cloud/functions-framework';
 import type { EstateSchema } from '../../core/config/index.js';
 import { eventHandler, httpHandler, memoizeRuntime, type RuntimeLoader } from './framework.js';
-import { loadConfig } from './load-config.js';
+import { loadConfig, type ValidatedEstate } from './load-config.js';
 import { type AnyFunction, createRuntime } from './runtime.js';
 
 /** The registration call of functions-framework that opsfn uses; tests hand in a recorder. */
@@ -13,6 +13,11 @@ export interface FrameworkRegistrar {
 export interface RegisterOptions {
   /** The estate schema composed from the function registry; what `OPSFN_CONFIG` is validated against. */
   estate?: EstateSchema;
+  /**
+   * The estate validated against `estate` when the bundle was built: a config with the same document is not
+   * validated again at start (see `ValidatedEstate`).
+   */
+  validated?: ValidatedEstate;
   /**
    * Builds the runtime; defaults to one built from `OPSFN_CONFIG` and `estate`. Registered memoized: every
    * target shares the one it builds, and a failed build is tried again by the next request.
@@ -39,9 +44,28 @@ export function targetNames(definition: AnyFunction): { http: string; cloudEvent
 
 // Config is read after import (on the first request, or just before it when warm), never during it: a bad config
 // answers with an error instead of a crash loop.
-function deployedRuntime(functions: readonly AnyFunction[], estate: EstateSchema | undefined): RuntimeLoader {
+function deployedRuntime(
+  functions: readonly AnyFunction[],
+  estate: EstateSchema | undefined,
+  validated: ValidatedEstate | undefined,
+): RuntimeLoader {
   if (!estate) throw new Error('registerFunctions needs the estate schema (or loadRuntime) to load the config');
-  return async () => createRuntime({ config: await loadConfig(estate), functions });
+  return async () => {
+    let matched: string | undefined;
+    const onValidated = (digest: string) => {
+      matched = digest;
+    };
+    const config = await loadConfig(estate, undefined, validated ? { validated, onValidated } : {});
+    const runtime = await createRuntime({ config, functions });
+    if (matched) {
+      runtime
+        .logger('runtime')
+        .info('the config is the estate validated when this bundle was built: not validated again', {
+          digest: matched,
+        });
+    }
+    return runtime;
+  };
 }
 
 /**
@@ -55,7 +79,9 @@ export function registerFunctions(functions: readonly AnyFunction[], options: Re
     if (seen.has(definition.name)) throw new Error(`function "${definition.name}" is registered twice`);
     seen.add(definition.name);
   }
-  const loadRuntime = memoizeRuntime(options.loadRuntime ?? deployedRuntime(functions, options.estate));
+  const loadRuntime = memoizeRuntime(
+    options.loadRuntime ?? deployedRuntime(functions, options.estate, options.validated),
+  );
   const registrar = options.registrar ?? framework;
   for (const definition of functions) {
     const names = targetNames(definition);

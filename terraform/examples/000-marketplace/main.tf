@@ -1,7 +1,7 @@
 # Root module for the Business Exchange Marketplace estate (examples/000-marketplace.yaml):
 # three Cloud Run services, Cloud SQL MySQL `business-exchange-db`, Memorystore for opsfn state.
 #
-#   npm run bundle
+#   npm run bundle -- --estate examples/000-marketplace.yaml
 #   terraform init -backend-config="bucket=<state bucket>"
 #   terraform plan -var="project_id=<project>" -out=tfplan
 terraform {

@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { EstateSchema } from '../../../../functions/estate.js';
+import type { EstateSchema as EstateSchemaType } from '../../../../shared/core/config/index.js';
+import {
+  documentDigest,
+  loadConfig,
+  parseConfig,
+  readConfigDocument,
+  type ValidatedEstate,
+} from '../../../../shared/host/runtime/load-config.js';
+
+const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
+const EXAMPLE = join(ROOT, 'examples', '000-marketplace.yaml');
+const exampleText = readFileSync(EXAMPLE, 'utf8');
+
+/** A schema that counts its runs, so a test can tell a validated estate taken from one that was validated again. */
+function counting(schema: EstateSchemaType) {
+  const counter = { runs: 0 };
+  const wrapped = {
+    safeParse: (value: unknown) => {
+      counter.runs++;
+      return schema.safeParse(value);
+    },
+  } as unknown as EstateSchemaType;
+  return { schema: wrapped, counter };
+}
+
+/** Key order reversed at every level: the same document as JSON Terraform writes it would order it its own way. */
+function reordered(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reordered);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([k, v]) => [k, reordered(v)]),
+  );
+}
+
+async function validatedExample(): Promise<ValidatedEstate> {
+  const document = await readConfigDocument(exampleText, EXAMPLE);
+  return { digest: documentDigest(document), estate: JSON.stringify(parseConfig(EstateSchema, document, EXAMPLE)) };
+}
+
+describe('an estate validated ahead of time', () => {
+  it('is taken for the same document, YAML or JSON in any key order, without running the schema', async () => {
+    const validated = await validatedExample();
+    const full = parseConfig(EstateSchema, parseYaml(exampleText), EXAMPLE);
+    const dir = mkdtempSync(join(tmpdir(), 'opsfn-validated-'));
+    const json = join(dir, 'opsfn.json');
+    writeFileSync(json, JSON.stringify(reordered(parseYaml(exampleText))));
+    for (const source of [EXAMPLE, json]) {
+      const { schema, counter } = counting(EstateSchema);
+      const digests: string[] = [];
+      const estate = await loadConfig(schema, source, { validated, onValidated: (d) => digests.push(d) });
+      expect(estate, source).toEqual(full);
+      expect(counter.runs, source).toBe(0);
+      expect(digests, source).toEqual([validated.digest]);
+    }
+  });
+
+  it('is not taken for any other document: one changed value is validated, and refused when invalid', async () => {
+    const validated = await validatedExample();
+    const document = parseYaml(exampleText) as Record<string, unknown>;
+    const { schema, counter } = counting(EstateSchema);
+    const calls: string[] = [];
+    const onValidated = (d: string) => calls.push(d);
+    const other = parseConfig(schema, { ...document, estate: 'another' }, 'x', { validated, onValidated });
+    expect(other.estate).toBe('another');
+    expect(counter.runs).toBe(1);
+    expect(() =>
+      parseConfig(schema, { ...document, timezone: 'Mars/Olympus' }, 'x', { validated, onValidated }),
+    ).toThrow(/timezone/);
+    expect(counter.runs).toBe(2);
+    expect(calls).toEqual([]);
+  });
+
+  it('gives each start its own copy of the estate', async () => {
+    const validated = await validatedExample();
+    const document = parseYaml(exampleText);
+    const first = parseConfig(EstateSchema, document, 'x', { validated });
+    (first as { estate: string }).estate = 'changed by a run';
+    expect(parseConfig(EstateSchema, document, 'x', { validated }).estate).not.toBe('changed by a run');
+  });
+
+  it('digests documents apart by value and alike by key order only', () => {
+    expect(documentDigest({ a: 1, b: [1, 2] })).toBe(documentDigest({ b: [1, 2], a: 1 }));
+    expect(documentDigest({ a: 1, b: [1, 2] })).not.toBe(documentDigest({ a: 1, b: [2, 1] }));
+    expect(documentDigest({ a: '1' })).not.toBe(documentDigest({ a: 1 }));
+    expect(documentDigest({ a: null })).not.toBe(documentDigest({}));
+  });
+});
