@@ -88,7 +88,11 @@ describe('buildBundles', () => {
     // A config on gs:// or s3:// is read through a chunk of its own, even where the storage adapters load at start.
     for (const bundle of bundles) {
       expect(bundle.startupModules, bundle.folder).not.toContain('shared/adapters/storage/gcs-read.ts');
+      // The estate schema is composed in a chunk imported when a config needs validating, not at every start.
+      expect(bundle.startupModules, bundle.folder).not.toContain('shared/core/config/compose.ts');
     }
+    // drDrill's config schemas (plans, steps) are needed by that validation alone.
+    expect(drDrill.startupModules.filter((m) => /^functions\/dr-drill\/config/.test(m))).toEqual([]);
   });
 
   it('loads node:http and node:util through require in every file, never as an ES module namespace', () => {

@@ -71,19 +71,36 @@ function entryPlugin(
   const config = join(root, 'shared', 'core', 'config', 'index.ts');
   const own = sections.filter((s) => checked.has(s.key));
   const unchecked = sections.filter((s) => !checked.has(s.key)).map((s) => s.key);
-  const contents = [
-    `import { registerFunctions } from ${JSON.stringify(register)};`,
+  // The schema is composed in a module of its own, imported when a config needs validating: with the estate the
+  // bundle carries validated (`validated`), a start builds none of the config's schemas it needs not run.
+  const schema = [
     `import { composeEstateSchema } from ${JSON.stringify(config)};`,
-    `import { ${name} } from ${JSON.stringify(handler)};`,
     ...own.map((s) => `import { ${s.exportName} } from ${JSON.stringify(s.file)};`),
-    `const estate = composeEstateSchema([${own.map((s) => s.exportName).join(', ')}], ${JSON.stringify({ functions })}, ${JSON.stringify({ unchecked })});`,
+    `export const estate = composeEstateSchema([${own.map((s) => s.exportName).join(', ')}], ${JSON.stringify({ functions })}, ${JSON.stringify({ unchecked })});`,
+  ].join('\n');
+  const entry = [
+    `import { registerFunctions } from ${JSON.stringify(register)};`,
+    `import { ${name} } from ${JSON.stringify(handler)};`,
+    `const estate = () => import('opsfn-estate:${name}').then((m) => m.estate);`,
     `registerFunctions([${name}], { estate, warm: true${validated ? `, validated: ${JSON.stringify(validated)}` : ''} });`,
   ].join('\n');
   return {
     name: 'opsfn-entry',
     setup(build) {
-      build.onResolve({ filter: /^opsfn-entry:/ }, (args) => ({ path: args.path, namespace: 'opsfn-entry' }));
-      build.onLoad({ filter: /.*/, namespace: 'opsfn-entry' }, () => ({ contents, loader: 'ts', resolveDir: root }));
+      build.onResolve({ filter: /^opsfn-(entry|estate):/ }, (args) => ({
+        path: args.path,
+        namespace: args.path.startsWith('opsfn-entry:') ? 'opsfn-entry' : 'opsfn-estate',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'opsfn-entry' }, () => ({
+        contents: entry,
+        loader: 'ts',
+        resolveDir: root,
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'opsfn-estate' }, () => ({
+        contents: schema,
+        loader: 'ts',
+        resolveDir: root,
+      }));
     },
   };
 }

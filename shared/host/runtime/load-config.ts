@@ -21,6 +21,12 @@ export interface ValidatedEstate {
   estate: string;
 }
 
+/**
+ * The estate schema, or how to get it when a config needs validating: a bundle imports its schemas on that first
+ * need, so a start whose config is the estate it carries validated never builds them.
+ */
+export type EstateSchemaSource = EstateSchema | (() => EstateSchema | Promise<EstateSchema>);
+
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
@@ -70,17 +76,24 @@ export function parseConfig(
   source = 'config',
   options: Pick<LoadConfigOptions, 'validated' | 'onValidated'> = {},
 ): Estate {
-  const { validated } = options;
-  if (validated) {
-    const digest = documentDigest(document ?? {});
-    if (digest === validated.digest) {
-      options.onValidated?.(digest);
-      return JSON.parse(validated.estate) as Estate;
-    }
-  }
+  const taken = takeValidated(document, options);
+  if (taken) return taken;
   const parsed = schema.safeParse(document ?? {});
   if (!parsed.success) throw new ConfigError(source, formatZodIssues(parsed.error));
   return parsed.data;
+}
+
+/** The carried estate when `document` is the one it was validated from (a fresh copy), else undefined. */
+function takeValidated(
+  document: unknown,
+  options: Pick<LoadConfigOptions, 'validated' | 'onValidated'>,
+): Estate | undefined {
+  const { validated } = options;
+  if (!validated) return undefined;
+  const digest = documentDigest(document ?? {});
+  if (digest !== validated.digest) return undefined;
+  options.onValidated?.(digest);
+  return JSON.parse(validated.estate) as Estate;
 }
 
 /** The plain scalars YAML 1.1 (Terraform's `yamldecode`) reads as booleans and YAML 1.2 as strings. */
@@ -91,12 +104,15 @@ const YAML11_BOOLEAN = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
  * read with `JSON.parse`; only YAML loads the YAML parser, which would otherwise weigh on every cold start.
  */
 export async function parseConfigText(
-  schema: EstateSchema,
+  schema: EstateSchemaSource,
   text: string,
   source = 'config',
   options: Pick<LoadConfigOptions, 'validated' | 'onValidated'> = {},
 ): Promise<Estate> {
-  return parseConfig(schema, await readConfigDocument(text, source), source, options);
+  const document = await readConfigDocument(text, source);
+  const taken = takeValidated(document, options);
+  if (taken) return taken;
+  return parseConfig(typeof schema === 'function' ? await schema() : schema, document, source);
 }
 
 /**
@@ -164,7 +180,7 @@ function keyCount(value: unknown): number {
  * `OPSFN_CONFIG`, else `./opsfn.yaml`; validated against the estate schema the composition root built.
  */
 export async function loadConfig(
-  schema: EstateSchema,
+  schema: EstateSchemaSource,
   source?: string,
   options: LoadConfigOptions = {},
 ): Promise<Estate> {

@@ -1,7 +1,6 @@
 import * as framework from '@google-cloud/functions-framework';
-import type { EstateSchema } from '../../core/config/index.js';
 import { eventHandler, httpHandler, memoizeRuntime, type RuntimeLoader } from './framework.js';
-import { loadConfig, type ValidatedEstate } from './load-config.js';
+import { type EstateSchemaSource, loadConfig, type ValidatedEstate } from './load-config.js';
 import { type AnyFunction, createRuntime } from './runtime.js';
 
 /** The registration call of functions-framework that opsfn uses; tests hand in a recorder. */
@@ -11,8 +10,11 @@ export interface FrameworkRegistrar {
 
 /** Options of {@link registerFunctions}; the defaults are those of a deployed instance. */
 export interface RegisterOptions {
-  /** The estate schema composed from the function registry; what `OPSFN_CONFIG` is validated against. */
-  estate?: EstateSchema;
+  /**
+   * The estate schema composed from the function registry; what `OPSFN_CONFIG` is validated against. A bundle
+   * gives how to import it, so a start whose config is the `validated` estate never loads it.
+   */
+  estate?: EstateSchemaSource;
   /**
    * The estate validated against `estate` when the bundle was built: a config with the same document is not
    * validated again at start (see `ValidatedEstate`).
@@ -46,7 +48,7 @@ export function targetNames(definition: AnyFunction): { http: string; cloudEvent
 // answers with an error instead of a crash loop.
 function deployedRuntime(
   functions: readonly AnyFunction[],
-  estate: EstateSchema | undefined,
+  estate: EstateSchemaSource | undefined,
   validated: ValidatedEstate | undefined,
 ): RuntimeLoader {
   if (!estate) throw new Error('registerFunctions needs the estate schema (or loadRuntime) to load the config');
