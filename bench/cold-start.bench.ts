@@ -185,7 +185,13 @@ export async function main(args: string[] = process.argv.slice(2)) {
       samples: [],
     });
   }
-  for (const bundle of bundles) {
+  // Built for that estate as its deployment would be, so these rows differ from the first by the state store only.
+  const memoryBundles = await buildBundles({
+    root: ROOT,
+    outDir: join(ROOT, 'bench', 'results', 'bundles-memory-state'),
+    estate: memoryConfig,
+  });
+  for (const bundle of memoryBundles) {
     subjects.push({
       label: `${bundle.name} (memory state)`,
       spec: { source: bundle.dir, target: bundle.name, env: { ...env, OPSFN_CONFIG: memoryConfig }, ...request },
@@ -211,6 +217,12 @@ export async function main(args: string[] = process.argv.slice(2)) {
         env: { ...env, OPSFN_CONFIG: 'gs://estate/opsfn.json', STORAGE_EMULATOR_HOST: gcs.url },
         ...request,
       },
+      samples: [],
+    });
+    // The same bundle given an estate other than the one it was built with: validated at start, its schemas loaded.
+    subjects.push({
+      label: `${deployed.name} (another estate)`,
+      spec: { source: deployed.dir, target: deployed.name, env: { ...env, OPSFN_CONFIG: memoryConfig }, ...request },
       samples: [],
     });
     // The same bundle reading the YAML itself: what loading the YAML parser costs.
