@@ -214,10 +214,31 @@ describe('buildBundles', () => {
       expect(changed.status, changed.body).toBe(400);
       expect(changed.body).toMatch(/invalid config[\s\S]*rollback/);
       expect(changed.output).not.toMatch(taken);
+      // A valid estate other than the carried one is validated, and the log says why.
+      await writeFile(config, deployedEstateJson({ state: 'memory' }));
+      const other = await serve();
+      expect(JSON.parse(other.body).summary, other.body).toContain('Unrecognized key: "opsfnProbe"');
+      expect(other.output).toMatch(/the config was validated at start: its document \(sha256 \w+\) is not the estate/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('refuses to carry an estate holding a literal secret, which would go into every source archive', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsfn-literal-estate-'));
+    try {
+      const estate = join(dir, 'opsfn.json');
+      const { databases } = JSON.parse(deployedEstateJson()) as { databases: Record<string, unknown> };
+      const literal = { kind: 'postgres', url: 'postgres://app:hunter2@db.internal/app' };
+      await writeFile(estate, deployedEstateJson({ databases: { ...databases, literal } }));
+      const rollback = functions.find((f) => f.name === 'rollback')!;
+      const build = buildBundles({ root: ROOT, outDir: dir, functions: [rollback], estate });
+      await expect(build).rejects.toThrow(/holds 1 secret\(s\) as literal values/);
+      await expect(build).rejects.not.toThrow(/hunter2/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('refuses to build bundles for an estate that is invalid, naming the file and the path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'opsfn-invalid-estate-'));

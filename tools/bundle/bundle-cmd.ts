@@ -4,10 +4,16 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import type { Plugin } from 'esbuild';
-import { type AnyConfigSection, composeEstateSchema } from '../../shared/core/config/index.js';
+import { type AnyConfigSection, composeEstateSchema, literalSecrets } from '../../shared/core/config/index.js';
 import { errorMessage } from '../../shared/core/errors/index.js';
 import type { AnyFunction, ValidatedEstate } from '../../shared/host/runtime/index.js';
-import { documentDigest, packageRoot, parseConfig, readConfigDocument } from '../../shared/host/runtime/index.js';
+import {
+  documentDigest,
+  packageRoot,
+  parseConfig,
+  readConfigDocument,
+  validationRuntime,
+} from '../../shared/host/runtime/index.js';
 import { builtinImportsPlugin } from './builtin-imports.js';
 import { externalDependencies, startupClosure } from './bundle-metafile.js';
 import { cjsInteropPlugin } from './cjs-interop.js';
@@ -206,7 +212,7 @@ async function validateForBundle(
   // A start takes the estate back from this JSON: anything validation makes that JSON does not keep is refused.
   if (!isDeepStrictEqual(JSON.parse(json), estate))
     throw new Error(`${path}: the validated estate does not read back equal from JSON; cannot carry it in the bundle`);
-  return { digest: documentDigest(document), estate: json };
+  return { digest: documentDigest(document ?? {}), estate: json, runtime: validationRuntime() };
 }
 
 /** Builds one bundle per registered function into `<outDir>/<kebab-name>/` (index.js + package.json). */
@@ -224,6 +230,15 @@ export async function buildBundles(options: BundleOptions): Promise<BundleReport
   const names = [...new Set([...registry.map((d) => d.name), ...handlers.keys()])];
   const estatePath = options.estate ? resolve(options.estate) : undefined;
   const document = estatePath ? await readConfigDocument(await readFile(estatePath, 'utf8'), estatePath) : undefined;
+  // The estate goes into every bundle's source archive: a secret written in it would go with it.
+  const literals = estatePath ? literalSecrets(document).length : 0;
+  if (literals > 0) {
+    throw new Error(
+      `${estatePath} holds ${literals} secret(s) as literal values (URLs with passwords, webhook URLs, header values); ` +
+        'a bundle carrying the estate would put them in its source archive: reference them ({ env: … } or ' +
+        '{ secret: … }), or bundle without --estate',
+    );
+  }
   const reports: BundleReport[] = [];
   for (const [name, handler] of handlers) {
     const descriptor = registry.find((d) => d.name === name);

@@ -17,6 +17,11 @@ export type RemoteReader = (url: string, maxBytes: number) => Promise<Buffer>;
 export interface ValidatedEstate {
   /** `documentDigest` of the config document that was validated. */
   digest: string;
+  /**
+   * What the checks depended on besides the document (`validationRuntime`): time zones are Node's ICU data, patterns
+   * and URLs its engine's. A start on another Node major or time-zone data validates the config again.
+   */
+  runtime: string;
   /** The validated estate, JSON (validation's output is plain data: the bundle build checks it reads back equal). */
   estate: string;
 }
@@ -35,10 +40,20 @@ export interface LoadConfigOptions {
   validated?: ValidatedEstate;
   /** Told when the config was that estate (logged by the runtime once it has a logger). */
   onValidated?: (digest: string) => void;
+  /** Told why a config was validated although the bundle carries an estate (another document, another Node). */
+  onNotValidated?: (why: string) => void;
+}
+
+/** The Node major and time-zone data a validation ran on (see `ValidatedEstate.runtime`). */
+export function validationRuntime(): string {
+  return `node ${process.versions.node.split('.')[0]}, tz ${process.versions.tz ?? 'unknown'}`;
 }
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  // JSON would write -0 as 0 and NaN or ±Infinity (YAML's .nan, .inf) as null: spelled out, they digest apart.
+  if (typeof value === 'number' && (Object.is(value, -0) || !Number.isFinite(value)))
+    return Object.is(value, -0) ? '-0' : String(value);
   if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>;
     const keys = Object.keys(record).sort();
@@ -74,7 +89,7 @@ export function parseConfig(
   schema: EstateSchema,
   document: unknown,
   source = 'config',
-  options: Pick<LoadConfigOptions, 'validated' | 'onValidated'> = {},
+  options: Pick<LoadConfigOptions, 'validated' | 'onValidated' | 'onNotValidated'> = {},
 ): Estate {
   const taken = takeValidated(document, options);
   if (taken) return taken;
@@ -86,12 +101,20 @@ export function parseConfig(
 /** The carried estate when `document` is the one it was validated from (a fresh copy), else undefined. */
 function takeValidated(
   document: unknown,
-  options: Pick<LoadConfigOptions, 'validated' | 'onValidated'>,
+  options: Pick<LoadConfigOptions, 'validated' | 'onValidated' | 'onNotValidated'>,
 ): Estate | undefined {
   const { validated } = options;
   if (!validated) return undefined;
   const digest = documentDigest(document ?? {});
-  if (digest !== validated.digest) return undefined;
+  if (digest !== validated.digest) {
+    options.onNotValidated?.(`its document (sha256 ${digest.slice(0, 12)}) is not the estate the bundle carries`);
+    return undefined;
+  }
+  const runtime = validationRuntime();
+  if (runtime !== validated.runtime) {
+    options.onNotValidated?.(`the bundle validated it on ${validated.runtime}, this is ${runtime}`);
+    return undefined;
+  }
   options.onValidated?.(digest);
   return JSON.parse(validated.estate) as Estate;
 }
@@ -107,7 +130,7 @@ export async function parseConfigText(
   schema: EstateSchemaSource,
   text: string,
   source = 'config',
-  options: Pick<LoadConfigOptions, 'validated' | 'onValidated'> = {},
+  options: Pick<LoadConfigOptions, 'validated' | 'onValidated' | 'onNotValidated'> = {},
 ): Promise<Estate> {
   const document = await readConfigDocument(text, source);
   const taken = takeValidated(document, options);

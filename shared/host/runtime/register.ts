@@ -54,18 +54,22 @@ function deployedRuntime(
   if (!estate) throw new Error('registerFunctions needs the estate schema (or loadRuntime) to load the config');
   return async () => {
     let matched: string | undefined;
+    let missed: string | undefined;
     const onValidated = (digest: string) => {
       matched = digest;
     };
-    const config = await loadConfig(estate, undefined, validated ? { validated, onValidated } : {});
+    const onNotValidated = (why: string) => {
+      missed = why;
+    };
+    const config = await loadConfig(estate, undefined, validated ? { validated, onValidated, onNotValidated } : {});
     const runtime = await createRuntime({ config, functions });
+    const log = runtime.logger('runtime');
     if (matched) {
-      runtime
-        .logger('runtime')
-        .info('the config is the estate validated when this bundle was built: not validated again', {
-          digest: matched,
-        });
+      log.info('the config is the estate validated when this bundle was built: not validated again', {
+        digest: matched,
+      });
     }
+    if (missed) log.info(`the config was validated at start: ${missed}`);
     return runtime;
   };
 }

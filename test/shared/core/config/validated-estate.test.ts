@@ -12,6 +12,7 @@ import {
   parseConfig,
   readConfigDocument,
   type ValidatedEstate,
+  validationRuntime,
 } from '../../../../shared/host/runtime/load-config.js';
 
 const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
@@ -43,7 +44,11 @@ function reordered(value: unknown): unknown {
 
 async function validatedExample(): Promise<ValidatedEstate> {
   const document = await readConfigDocument(exampleText, EXAMPLE);
-  return { digest: documentDigest(document), estate: JSON.stringify(parseConfig(EstateSchema, document, EXAMPLE)) };
+  return {
+    digest: documentDigest(document),
+    estate: JSON.stringify(parseConfig(EstateSchema, document, EXAMPLE)),
+    runtime: validationRuntime(),
+  };
 }
 
 describe('an estate validated ahead of time', () => {
@@ -79,6 +84,16 @@ describe('an estate validated ahead of time', () => {
     expect(calls).toEqual([]);
   });
 
+  it('is not taken on another Node major or time-zone data than it was validated on', async () => {
+    const validated = { ...(await validatedExample()), runtime: 'node 18, tz 2019a' };
+    const { schema, counter } = counting(EstateSchema);
+    const why: string[] = [];
+    const estate = parseConfig(schema, parseYaml(exampleText), 'x', { validated, onNotValidated: (w) => why.push(w) });
+    expect(estate.estate).toBe(parseYaml(exampleText).estate);
+    expect(counter.runs).toBe(1);
+    expect(why).toEqual([`the bundle validated it on node 18, tz 2019a, this is ${validationRuntime()}`]);
+  });
+
   it('gives each start its own copy of the estate', async () => {
     const validated = await validatedExample();
     const document = parseYaml(exampleText);
@@ -92,5 +107,9 @@ describe('an estate validated ahead of time', () => {
     expect(documentDigest({ a: 1, b: [1, 2] })).not.toBe(documentDigest({ a: 1, b: [2, 1] }));
     expect(documentDigest({ a: '1' })).not.toBe(documentDigest({ a: 1 }));
     expect(documentDigest({ a: null })).not.toBe(documentDigest({}));
+    // YAML's .inf, .nan and -0, which JSON would write as null and 0.
+    expect(documentDigest({ a: Number.POSITIVE_INFINITY })).not.toBe(documentDigest({ a: null }));
+    expect(documentDigest({ a: Number.NaN })).not.toBe(documentDigest({ a: null }));
+    expect(documentDigest({ a: -0 })).not.toBe(documentDigest({ a: 0 }));
   });
 });
