@@ -39,6 +39,14 @@ interface FakeOp {
 
 const DAY = 86_400_000;
 
+/**
+ * A SQL Admin v1 error as the API writes it: `error.errors[]` with a reason (`instanceAlreadyExists`,
+ * `operationInProgress`) besides the canonical `status`.
+ */
+function sqlError(code: number, status: string, reason: string, message: string): FakeReply {
+  return { status: code, body: { error: { code, status, message, errors: [{ message, domain: 'global', reason }] } } };
+}
+
 /** The addresses the real API gives an instance: PRIVATE only on a VPC (`privateNetwork`), PRIMARY unless `ipv4Enabled: false`. */
 export function addressesOf(settings: FakeDrSettings): { type: string; ipAddress: string }[] {
   const ip = settings.ipConfiguration;
@@ -146,6 +154,16 @@ export class FakeSqlAdminDr {
     return undefined;
   }
 
+  /** Starts an operation of the API's own on an instance (a backup, maintenance) that runs until `finishAll`. */
+  busy(project: string, instance: string): void {
+    this.op(project, 'BACKUP_VOLUME', instance);
+  }
+
+  /** Whether an operation on `instance` is still running: the API takes one at a time. */
+  private running(project: string, instance: string): boolean {
+    return [...this.ops.values()].some((o) => !o.finished && o.project === project && o.target === instance);
+  }
+
   /** Finishes every operation still running, as the real API does on its own however long nobody polls. */
   finishAll(): void {
     for (const op of this.ops.values()) {
@@ -210,7 +228,8 @@ export class FakeSqlAdminDr {
     }
     if (r.method === 'POST' && !id) {
       const wanted = body as unknown as FakeDrInstance;
-      if (this.instances.has(`${project}/${wanted.name}`)) return googleError(409, 'ALREADY_EXISTS', 'instance exists');
+      if (this.instances.has(`${project}/${wanted.name}`))
+        return sqlError(409, 'ALREADY_EXISTS', 'instanceAlreadyExists', 'The Cloud SQL instance already exists.');
       const settings = wanted.settings ?? { tier: 'db-f1-micro' };
       return this.create(project, 'CREATE', {
         ...wanted,
@@ -230,14 +249,7 @@ export class FakeSqlAdminDr {
     if (r.method === 'GET' && !verb) return { status: 200, body: instance };
     if (r.method === 'DELETE' && !verb) {
       // One operation at a time on an instance: a delete while its create, clone or restore runs is refused.
-      const running = [...this.ops.values()].find((o) => !o.finished && o.project === project && o.target === id);
-      if (running) {
-        return googleError(
-          409,
-          'ABORTED',
-          'Operation failed because another operation was already in progress. Try your request after the current operation is complete.',
-        );
-      }
+      if (this.running(project, id ?? '')) return operationInProgress();
       // "deletion is prevented at the instance level" while the option is on (the deletion-protection page).
       if (instance.settings.deletionProtectionEnabled === true) {
         return googleError(
@@ -254,7 +266,9 @@ export class FakeSqlAdminDr {
     }
     if (r.method === 'POST' && verb === 'clone') {
       const target = String(body.cloneContext?.destinationInstanceName ?? '');
-      if (this.instances.has(`${project}/${target}`)) return googleError(409, 'ALREADY_EXISTS', 'instance exists');
+      if (this.instances.has(`${project}/${target}`))
+        return sqlError(409, 'ALREADY_EXISTS', 'instanceAlreadyExists', 'The Cloud SQL instance already exists.');
+      if (this.running(project, id ?? '')) return operationInProgress();
       const refusal = this.pitrRefusal(instance, body.cloneContext?.pointInTime);
       if (refusal) return googleError(400, 'INVALID_ARGUMENT', refusal);
       const settings = structuredClone(instance.settings);
@@ -268,4 +282,14 @@ export class FakeSqlAdminDr {
     if (r.method === 'POST' && verb === 'restoreBackup') return this.op(project, 'RESTORE_VOLUME', id ?? '');
     return googleError(404, 'NOT_FOUND', `no route ${r.method} ${r.path}`);
   }
+}
+
+/** What the API answers a call on an instance while another operation runs on it. */
+function operationInProgress(): FakeReply {
+  return sqlError(
+    409,
+    'ABORTED',
+    'operationInProgress',
+    'Operation failed because another operation was already in progress. Try your request after the current operation is complete.',
+  );
 }

@@ -3,6 +3,7 @@ import { deleteResource } from '../delete-resource.js';
 import type { ResourceRecord } from '../model.js';
 import { databasePrefix } from '../naming.js';
 import { pollStored } from './pending.js';
+import { lostAnswerGrace } from './sql-create.js';
 import { message, type StepEnv, type StepResult, scratchServer } from './types.js';
 
 /** The step data keys under which the cloud steps keep the names of the operations they started. */
@@ -20,8 +21,21 @@ async function operationInFlight(env: StepEnv, resource: ResourceRecord): Promis
   const record = env.drill.steps.find((s) => s.name === resource.step);
   const step = env.steps.find((s) => s.name === resource.step);
   if (!record?.data || record.status === 'ok' || !step || !('pollInterval' in step)) return undefined;
-  if (env.ctx.now().getTime() > Date.parse(record.startedAt ?? '') + step.timeout) return undefined;
   const { ctx, ports } = env;
+  // A create whose answer was lost: in flight while the copy reads PENDING_CREATE, and, within the grace the step
+  // gives it, while it is not there (yet) or cannot be read, since it may still appear and must not be left.
+  if (resource.kind === 'cloud-sql' && record.data.adoptFrom !== undefined) {
+    const sql = await ports.cloudSql(ctx.config.endpoints.sqladmin, 60_000, ctx.signal);
+    const copy = await sql.getInstance(resource.project ?? '', resource.name).then(
+      (found) => ({ found }),
+      () => undefined,
+    );
+    if (copy?.found?.state === 'PENDING_CREATE') return `the creation of ${resource.name}`;
+    const since = Date.parse(String(record.data.adoptFrom));
+    if (!copy?.found && ctx.now().getTime() - since <= lostAnswerGrace(step.timeout))
+      return `the create of ${resource.name}, whose answer was lost, to show`;
+  }
+  if (ctx.now().getTime() > Date.parse(record.startedAt ?? '') + step.timeout) return undefined;
   const get =
     resource.kind === 'cloud-sql'
       ? async (name: string) =>
@@ -30,11 +44,6 @@ async function operationInFlight(env: StepEnv, resource: ResourceRecord): Promis
             name,
           )
       : async (name: string) => (await ports.cloudRun(ctx.config.endpoints.run, 60_000, ctx.signal)).operation(name);
-  if (resource.kind === 'cloud-sql' && record.data.adoptFrom !== undefined) {
-    const sql = await ports.cloudSql(ctx.config.endpoints.sqladmin, 60_000, ctx.signal);
-    const copy = await sql.getInstance(resource.project ?? '', resource.name).catch(() => undefined);
-    if (copy?.state === 'PENDING_CREATE') return `the creation of ${resource.name}`;
-  }
   for (const key of OPERATION_KEYS) {
     const name = record.data[key];
     if (typeof name !== 'string' || name === '') continue;

@@ -1,4 +1,5 @@
 import { answerStatusOf, pollOperation } from '../../../shared/adapters/google/index.js';
+import { OpsError } from '../../../shared/core/errors/index.js';
 import type { CloudSqlDrill, SqlInstance, SqlOperation } from '../adapters/cloud-sql.js';
 import type { StepRecord } from '../model.js';
 import { pollStored, remember } from './pending.js';
@@ -7,15 +8,26 @@ import { message, type StepEnv } from './types.js';
 /** How long an instance whose create answer was lost is looked for, at most (and no longer than the step's timeout). */
 const LOST_ANSWER_GRACE_MS = 5 * 60_000;
 
+/** What SQL Admin says of a create whose name is taken: `ALREADY_EXISTS`, reason `instanceAlreadyExists`. */
+const ALREADY_EXISTS = new Set(['ALREADY_EXISTS', 'instanceAlreadyExists']);
+
 /**
- * Whether a create call that threw may have been taken all the same: no answer at all (a timeout, a dropped
- * connection) or a 5xx, after which the API may have acted; or 409 for the drill's own name, which only an earlier
- * attempt of this step can have made (the name carries the drill id), its answer or its record lost to a crash.
+ * Whether a create call that threw once it was sent may have been taken all the same: no answer at all (a timeout,
+ * a dropped connection) or a 5xx, after which the API may have acted; or a 409 saying the drill's own name exists,
+ * which only an earlier attempt of this step can have made (the name carries the drill id), its answer or its record
+ * lost to a crash. Another 409 (`operationInProgress`: the source is busy) is an answer, and so is any 4xx.
  */
 function mayHaveLanded(error: unknown): boolean {
   const status = answerStatusOf(error);
-  return status === undefined || status >= 500 || status === 409;
+  if (status === 409) {
+    const reasons = error instanceof OpsError ? error.details.reasons : undefined;
+    return Array.isArray(reasons) && reasons.some((r) => ALREADY_EXISTS.has(String(r)));
+  }
+  return status === undefined || status >= 500;
 }
+
+/** How long the step looks for an instance whose create answer was lost: 5 minutes, or the step's timeout if less. */
+export const lostAnswerGrace = (timeoutMs: number) => Math.min(LOST_ANSWER_GRACE_MS, timeoutMs);
 
 /** One Cloud SQL instance a step creates (a clone, or the scratch instance of a backup restore). */
 export interface CreateCall {
@@ -41,10 +53,17 @@ export async function startCreate(env: StepEnv, record: StepRecord, create: Crea
   const { action, project, target, key, call, evidence, data } = create;
   await env.track({ kind: 'cloud-sql', name: target, project });
   let made: Awaited<ReturnType<typeof env.ctx.act<SqlOperation>>>;
+  // Set as the call goes out: a guardrail that could not decide, or a client that failed to load, sent nothing.
+  let sent = false;
+  const send = () => {
+    sent = true;
+    return call();
+  };
   try {
-    made = await env.ctx.act(action, target, call, { evidence });
+    made = await env.ctx.act(action, target, send, { evidence });
   } catch (error) {
-    if (!mayHaveLanded(error)) throw error;
+    // Cut off by a shutdown, the step runs again from the start: its create then meets the name it made (409).
+    if (!sent || env.ctx.signal.aborted || !mayHaveLanded(error)) throw error;
     env.ctx.log.audit({
       decision: 'decided',
       action,
@@ -80,7 +99,7 @@ export async function awaitCreated(
   if (typeof record.data?.[key] === 'string')
     return pollStored(env, record, key, intervalMs, (name) => sql.operation(project, name));
   const since = Date.parse(String(record.data?.adoptFrom));
-  const graceMs = Math.min(LOST_ANSWER_GRACE_MS, timeoutMs);
+  const graceMs = lostAnswerGrace(timeoutMs);
   const look = async (): Promise<Creation> => {
     const copy: SqlInstance | undefined = await sql.getInstance(project, target);
     if (!copy) {

@@ -203,6 +203,45 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
       expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
     });
 
+    it('fails at once on a 409 that is an answer: the source is busy with an operation of its own', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      cloud.sql().busy('p1', 'pg1');
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
+      const [clone] = envelope.items as Item[];
+      expect(clone?.status).toBe('fail');
+      expect(clone?.detail).toContain('another operation was already in progress');
+      expect(clone?.detail).not.toContain('did not appear');
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+    });
+
+    it('keeps cleanup waiting for a copy whose create answer was lost until it shows, then deletes it', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      // The request is cut off unanswered; the clone it started shows only on the third look, done on the fifth.
+      cloud.sql().server.failNext('POST', /\/clone$/, { hang: true, reset: true });
+      const unavailable = { status: 503, body: { error: { code: 503, message: 'backend unavailable' } } };
+      cloud.sql().server.failNext('GET', /\/instances\/opsfn-drill-/, unavailable);
+      let looks = 0;
+      cloud.sql().server.listeners.push((r) => {
+        const name = /\/instances\/(opsfn-drill-[^/]+)$/.exec(r.path)?.[1];
+        if (r.method !== 'GET' || !name) return;
+        looks++;
+        if (looks === 3) {
+          cloud.sql().addInstance('p1', {
+            ...structuredClone(cloud.sql().instances.get('p1/pg1')!),
+            name,
+            state: 'PENDING_CREATE',
+          });
+        }
+        const copy = cloud.sql().instances.get(`p1/${name}`);
+        if (looks >= 5 && copy) copy.state = 'RUNNABLE';
+      });
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '10ms' }]);
+      expect((envelope.items as Item[])[0]?.status).toBe('fail');
+      expect(cloud.sql().server.find('DELETE', /instances\/opsfn-drill-/)).toHaveLength(1);
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['deleted']);
+      expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+    });
+
     it('fails the step when no copy appears, and leaves nothing behind', async () => {
       addSource('pg1', 'POSTGRES_16');
       // The request never reached the API: nothing was taken, nothing answered.
