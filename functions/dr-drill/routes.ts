@@ -110,6 +110,14 @@ const approve: FunctionRoute = {
     const starter = drill.startedByPrincipal ?? drill.startedBy;
     if (approver === starter || req.caller === drill.startedBy)
       return refused(req, id, `${req.caller} started drill ${id}; a different caller must approve it`);
+    // Started before accounts were recorded, by an email: a token without the email claim cannot show it is not
+    // that same account.
+    if (drill.startedByPrincipal === undefined && drill.startedBy.includes('@') && req.caller.startsWith('oidc:'))
+      return refused(
+        req,
+        id,
+        `${drill.startedBy} started drill ${id} before accounts were recorded: approve with a token that carries your email`,
+      );
     const signal: Signal = { by: req.caller, at: req.now().toISOString() };
     await req.state.put(approvalKey(id), signal, 180 * 86_400_000);
     req.log.audit({ decision: 'decided', action: 'drill.approve', target: id, reason: `approved by ${req.caller}` });

@@ -13,6 +13,7 @@ import {
   type Sessions,
   SIGN_IN_COOKIE,
   sameSecret,
+  tokenDigest,
 } from './session.js';
 import { SIGN_IN_FAILURES, SIGN_IN_WINDOW_MS, type SignInThrottle } from './sign-in-throttle.js';
 
@@ -91,7 +92,8 @@ async function signIn(
     throw new ForbiddenError(`${caller.id} is a scoped token for a machine; sign in with an operator's token`);
   }
   throttle.succeeded(address);
-  const { id } = await request.sessions.create(caller.id, { principal: principalOf(caller) });
+  const credential = caller.oidc ? { oidc: caller.oidc } : { token: tokenDigest(token) };
+  const { id } = await request.sessions.create(caller.id, { principal: principalOf(caller), credential });
   runtime
     .logger('console')
     .audit({ decision: 'decided', action: 'sign-in', target: caller.id, reason: 'console session started' });

@@ -3,6 +3,7 @@ import type { Estate } from '../../core/config/index.js';
 import { toOpsError } from '../../core/errors/index.js';
 import {
   ANONYMOUS,
+  allowedByOidc,
   callerMay,
   discardUnread,
   guardRequest,
@@ -10,13 +11,23 @@ import {
   normalizeHeaders,
   PLATFORM,
   type Runtime,
+  type SecretResolver,
 } from '../runtime/index.js';
 import { APP_JS, STYLE_CSS } from './assets.js';
 import { type ConsoleReply, handleAction } from './console-actions.js';
 import { renderPage } from './console-pages.js';
 import { html } from './html.js';
 import { bare, type ScheduledJob } from './page.js';
-import { cookie, parseCookies, SESSION_COOKIE, SESSION_TTL_MS, type Session, Sessions } from './session.js';
+import {
+  cookie,
+  parseCookies,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  type Session,
+  Sessions,
+  sameSecret,
+  tokenDigest,
+} from './session.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 
 /** Options of {@link createConsole}. */
@@ -64,19 +75,33 @@ const isConsolePath = (path: string) => path === '/' || path === '/console' || p
  * that sign-in issues to a caller the API would authenticate, and whose CSRF token every POST carries.
  */
 /**
- * Whether the config in force still admits a session's caller: `anonymous` only without `auth`, `platform` only
- * in platform mode, `token:<name>` or `token:<index>` only while that unscoped token is configured, and an OIDC
- * identity only while `auth.oidc` is (its lists were checked on the ID token at sign-in).
+ * Whether the config in force still admits a session's caller, by the credential that signed in: `anonymous` only
+ * without `auth`, `platform` only in platform mode, `token:<name>` or `token:<index>` only while that unscoped
+ * token is configured AND its secret is still the one presented (a rotated secret, or another token now at that
+ * index, ends it), and an OIDC identity only while `auth.oidc` admits it by its lists. A session that kept no
+ * credential (made before they were kept) ends: its caller signs in again.
  */
-export function stillAdmitted(caller: string, auth: Estate['auth']): boolean {
+export async function stillAdmitted(
+  session: Pick<Session, 'caller' | 'credential'>,
+  auth: Estate['auth'],
+  secret: SecretResolver,
+): Promise<boolean> {
+  const { caller, credential } = session;
   if (caller === ANONYMOUS.id) return auth === undefined;
   if (caller === PLATFORM.id) return auth?.mode === 'platform';
-  if (auth === undefined || auth.mode === 'platform') return false;
+  if (auth === undefined || auth.mode === 'platform' || credential === undefined) return false;
+  if ('oidc' in credential) return auth.oidc !== undefined && allowedByOidc(credential.oidc, auth.oidc);
   const token = /^token:(.+)$/.exec(caller)?.[1];
-  if (token === undefined) return auth.oidc !== undefined;
-  return auth.tokens.some((entry, i) =>
-    'name' in entry ? entry.name === token && entry.allow === undefined : String(i) === token,
+  const entry = auth.tokens.find((e, i) =>
+    'name' in e ? e.name === token && e.allow === undefined : String(i) === token,
   );
+  if (!entry) return false;
+  try {
+    return sameSecret(tokenDigest(await secret('name' in entry ? entry.token : entry)), credential.token);
+  } catch {
+    // The secret cannot be read now: nothing shows the session's token is still the configured one.
+    return false;
+  }
 }
 
 export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMount {
@@ -95,7 +120,7 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
     let session = await sessions.find(id);
     // A session outlives a restart on the same state store: it holds only while the config still admits its
     // caller (a token removed from auth.tokens, a switch from open to credentials, ends it).
-    if (session && !stillAdmitted(session.caller, auth)) {
+    if (session && !(await stillAdmitted(session, auth, runtime.secret))) {
       await sessions.destroy(id).catch(() => undefined);
       session = undefined;
     }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Grant } from '../../core/config/index.js';
 import type { StateStore } from '../../core/state/index.js';
+import type { OidcIdentity } from '../runtime/index.js';
 
 /** The cookie that carries a console session. */
 export const SESSION_COOKIE = 'opsfn_session';
@@ -14,6 +15,11 @@ export interface Session {
   caller: string;
   /** The account behind `caller` when it has more than one name (an OIDC subject); absent, `caller` is it. */
   principal?: string;
+  /**
+   * What signed in, checked again on every request: `sha256:<hex>` of the token presented, or the verified Google
+   * identity. A rotated or removed token, or an identity the config no longer admits, ends the session.
+   */
+  credential?: { token: string } | { oidc: OidcIdentity };
   /** The grants of a scoped caller; absent for callers that may call everything. */
   allow?: readonly Grant[];
   csrf: string;
@@ -52,6 +58,9 @@ export function cookie(
   return `${name}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${age}${secure ? '; Secure' : ''}`;
 }
 
+/** How a session remembers the token it signed in with: a digest, never the token. */
+export const tokenDigest = (token: string) => `sha256:${createHash('sha256').update(token).digest('hex')}`;
+
 /** Compares two secrets in constant time for equal lengths. */
 export function sameSecret(a: string | undefined, b: string | undefined): boolean {
   if (typeof a !== 'string' || typeof b !== 'string') return false;
@@ -70,13 +79,14 @@ export class Sessions {
   /** Starts a session for `caller` (and its account, `principal`); returns the id for the cookie and the session. */
   async create(
     caller: string,
-    options: { principal?: string; allow?: readonly Grant[] } = {},
+    options: { principal?: string; allow?: readonly Grant[]; credential?: Session['credential'] } = {},
   ): Promise<{ id: string; session: Session }> {
-    const { principal, allow } = options;
+    const { principal, allow, credential } = options;
     const id = newSecret();
     const session: Session = {
       caller,
       ...(principal && principal !== caller ? { principal } : {}),
+      ...(credential ? { credential } : {}),
       ...(allow ? { allow } : {}),
       csrf: newSecret(),
       createdAt: this.now().toISOString(),

@@ -14,6 +14,8 @@ export interface Caller {
    * not its starter) compare this; absent, `id` is the account. See `principalOf`.
    */
   principal?: string;
+  /** The verified Google identity behind an OIDC caller, kept so a console session can be checked again later. */
+  oidc?: OidcIdentity;
   /** May carry scheduled triggers (Scheduler jobs, Pub/Sub pushes, continuations). */
   scheduler: boolean;
   /** The routes a scoped token may call; absent means every route. */
@@ -50,7 +52,8 @@ const describeRef = (ref: SecretRef) => ('env' in ref ? `env ${ref.env}` : `secr
 const googleIssued = (domain: string | undefined) =>
   domain === 'gserviceaccount.com' || domain?.endsWith('.gserviceaccount.com') === true;
 
-function allowedByOidc(identity: OidcIdentity, oidc: OidcConfig): boolean {
+/** Whether `auth.oidc` admits a verified identity: its email, its Workspace domain (`hd`) or its subject listed. */
+export function allowedByOidc(identity: OidcIdentity, oidc: OidcConfig): boolean {
   const email = identity.email?.toLowerCase();
   const domain = email?.split('@')[1];
   const has = (list: string[] | undefined, value: string | undefined) =>
@@ -121,7 +124,12 @@ export async function authenticate(
     if (!allowedByOidc(identity, auth.oidc)) throw new UnauthorizedError();
     const email = identity.email?.toLowerCase();
     const scheduler = email !== undefined && (auth.oidc.scheduler ?? []).some((s) => s.toLowerCase() === email);
-    return { id: identity.email ?? `oidc:${identity.subject}`, principal: `oidc:${identity.subject}`, scheduler };
+    return {
+      id: identity.email ?? `oidc:${identity.subject}`,
+      principal: `oidc:${identity.subject}`,
+      oidc: identity,
+      scheduler,
+    };
   }
   if (unresolved.length > 0) {
     throw new DependencyError('the server cannot check credentials: a configured secret is unavailable', {

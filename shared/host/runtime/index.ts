@@ -10,6 +10,7 @@ export * from './invoke.js';
 export * from './jobs-env.js';
 export * from './load-config.js';
 export * from './node-server.js';
+export type { OidcIdentity } from './oidc.js';
 export * from './package-root.js';
 export * from './register.js';
 export * from './request-guard.js';

@@ -172,6 +172,19 @@ describe('drDrill lifecycle', () => {
     const other = await approve(someoneElse);
     expect(other.status).toBe(200);
     expect(await other.json()).toMatchObject({ approvedBy: 'oidc:2002' });
+
+    // A drill recorded before accounts were (no startedByPrincipal): a caller without an email cannot show it is
+    // not the starter, and is refused.
+    const legacy = { ...(await record()), id: '0ddba11a', status: 'awaiting-approval', approval: { required: true } };
+    delete (legacy as Partial<DrillRecord>).startedByPrincipal;
+    await state.put(drillKey('0ddba11a'), legacy);
+    const unsure = await fetch(`${served.url}/drDrill/approve`, {
+      method: 'POST',
+      headers: as(withoutEmail),
+      body: JSON.stringify({ id: '0ddba11a' }),
+    });
+    expect(unsure.status).toBe(403);
+    expect(((await unsure.json()) as { message: string }).message).toContain('before accounts were recorded');
   });
 
   it('answers POST /drDrill with dryRun in the body with the plan, and starts nothing', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { serve } from '../../../../shared/host/cli/serve-cmd.js';
 import { stillAdmitted } from '../../../../shared/host/console/console-server.js';
+import { tokenDigest } from '../../../../shared/host/console/session.js';
 import { createRuntime } from '../../../../shared/host/runtime/index.js';
 import { functions } from '../../../support/catalogue.js';
 import { captureIo } from '../../../support/cli-io.js';
@@ -200,17 +201,55 @@ describe('a console session across a change of auth', () => {
     }
   });
 
+  const secrets: Record<string, string> = { A: 'secret-a-1', B: 'secret-b-1', ROTATED: 'secret-a-2' };
+  const secret = async (ref: { env?: string; secret?: string }) => {
+    const value = ref.env ? secrets[ref.env] : undefined;
+    if (value === undefined) throw new Error('unset');
+    return value;
+  };
+  const app = (extra: Record<string, unknown>) => ({ mode: 'app' as const, tokens: [], ...extra });
+  const ana = { oidc: { subject: '1001', email: 'ana@example.com' } };
   it.each([
-    ['anonymous', undefined, true],
-    ['anonymous', { mode: 'platform' as const, tokens: [] }, false],
-    ['platform', { mode: 'platform' as const, tokens: [] }, true],
-    ['token:alice', { mode: 'app' as const, tokens: [{ name: 'alice', token: { env: 'A' } }] }, true],
-    ['token:alice', { mode: 'app' as const, tokens: [{ name: 'bob', token: { env: 'B' } }] }, false],
-    ['token:0', { mode: 'app' as const, tokens: [{ env: 'A' }] }, true],
-    ['token:1', { mode: 'app' as const, tokens: [{ env: 'A' }] }, false],
-    ['ana@example.com', { mode: 'app' as const, tokens: [{ env: 'A' }] }, false],
-  ])('holds a session of %s under auth %j: %s', (caller, auth, admitted) => {
-    expect(stillAdmitted(caller, auth as never)).toBe(admitted);
+    ['anonymous', undefined, undefined, true],
+    ['anonymous', undefined, { mode: 'platform' as const, tokens: [] }, false],
+    ['platform', undefined, { mode: 'platform' as const, tokens: [] }, true],
+    [
+      'token:alice',
+      { token: tokenDigest('secret-a-1') },
+      app({ tokens: [{ name: 'alice', token: { env: 'A' } }] }),
+      true,
+    ],
+    // Rotated after a leak: the session made with the old secret ends.
+    [
+      'token:alice',
+      { token: tokenDigest('secret-a-1') },
+      app({ tokens: [{ name: 'alice', token: { env: 'ROTATED' } }] }),
+      false,
+    ],
+    [
+      'token:alice',
+      { token: tokenDigest('secret-a-1') },
+      app({ tokens: [{ name: 'bob', token: { env: 'A' } }] }),
+      false,
+    ],
+    [
+      'token:alice',
+      { token: tokenDigest('secret-a-1') },
+      app({ tokens: [{ name: 'alice', token: { env: 'UNSET' } }] }),
+      false,
+    ],
+    ['token:0', { token: tokenDigest('secret-a-1') }, app({ tokens: [{ env: 'A' }] }), true],
+    // Token A removed: B moved to index 0, and A's session must not carry on as B.
+    ['token:0', { token: tokenDigest('secret-a-1') }, app({ tokens: [{ env: 'B' }] }), false],
+    ['token:1', { token: tokenDigest('secret-a-1') }, app({ tokens: [{ env: 'A' }] }), false],
+    ['ana@example.com', ana, app({ oidc: { audience: 'x', emails: ['ana@example.com'] } }), true],
+    ['ana@example.com', ana, app({ oidc: { audience: 'x', emails: ['bo@example.com'] } }), false],
+    ['ana@example.com', ana, app({ tokens: [{ env: 'A' }] }), false],
+    // Made before sessions kept their credential: signed in again.
+    ['ana@example.com', undefined, app({ oidc: { audience: 'x', emails: ['ana@example.com'] } }), false],
+  ])('holds a session of %s (%j) under auth %j: %s', async (caller, credential, auth, admitted) => {
+    const session = { caller, ...(credential ? { credential } : {}) };
+    expect(await stillAdmitted(session as never, auth as never, secret as never)).toBe(admitted);
   });
 });
 
