@@ -52,6 +52,8 @@ export interface EstateContext {
 
 /** Names a scoped token may be allowed beside the functions: the kill switch's routes on `opsfn serve`. */
 export const CONTROL_ROUTES = 'control';
+/** …and `GET /metrics` on `opsfn serve`, for a scraper's token that reads figures and nothing else. */
+export const METRICS_ROUTE = 'metrics';
 
 /** `schedules` overrides: each names a packaged job of a registered function. */
 function scheduleIssues(estate: EstateBase, context: EstateContext): ConfigIssue[] {
@@ -81,7 +83,7 @@ function functionNameIssues(estate: EstateBase, context: EstateContext): ConfigI
         });
     });
   });
-  const grantable = [...known, CONTROL_ROUTES];
+  const grantable = [...known, CONTROL_ROUTES, METRICS_ROUTE];
   (estate.auth?.tokens ?? []).forEach((token, t) => {
     if (!('allow' in token)) return;
     (token.allow ?? []).forEach((grant, g) => {

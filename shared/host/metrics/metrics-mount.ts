@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { METRICS_ROUTE } from '../../core/config/index.js';
 import { ForbiddenError, toOpsError } from '../../core/errors/index.js';
 import {
   authenticate,
@@ -44,7 +45,7 @@ export function metricsMount(
     }
     try {
       const caller = await authenticate(headers, runtime.config.auth, runtime.secret, runtime.verifyOidc);
-      if (!callerMay(caller, { function: 'metrics', method: 'GET', subpath: '' })) {
+      if (!callerMay(caller, { function: METRICS_ROUTE, method: 'GET', subpath: '' })) {
         throw new ForbiddenError(`${caller.id} may not call GET /metrics`);
       }
       const { contentType, body } = await metrics.render();

@@ -12,7 +12,8 @@ export const RoutePatternSchema = z
   );
 
 /**
- * What a scoped token may call: one function (or `control`, the kill switch's routes on `opsfn serve`), all of its
+ * What a scoped token may call: one function (or `control`, the kill switch's routes on `opsfn serve`, or `metrics`,
+ * its `GET /metrics`), all of its
  * routes unless `routes` narrows them, and every kind of trigger at its intake unless `triggers` narrows them (an
  * Alertmanager token: `[alert]`, so it cannot order a manual rollback or scale).
  */

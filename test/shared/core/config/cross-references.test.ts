@@ -112,7 +112,7 @@ describe('cross-references checked when the estate loads', () => {
     [
       'a scoped token grant',
       { auth: { tokens: [{ name: 'am', token: { env: 'AM' }, allow: [{ function: 'autoScale' }] }] } },
-      'auth.tokens[0].allow[0].function: unknown function "autoScale" (known: backupVerify, certExpiry, autoscale, rollback, drDrill, healthSweep, control; did you mean "autoscale"?)',
+      'auth.tokens[0].allow[0].function: unknown function "autoScale" (known: backupVerify, certExpiry, autoscale, rollback, drDrill, healthSweep, control, metrics; did you mean "autoscale"?)',
     ],
     [
       "a drill's scratch engine against the backup's restore test",
