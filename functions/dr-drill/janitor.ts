@@ -22,16 +22,24 @@ export async function runJanitor(ctx: Context, ports: DrDrillDeps): Promise<RunR
   const resume: string[] = [];
   const ids = await drillIds(ctx.state);
   const known = new Set<string>();
+  // What a record still holds is its own pass's to delete; one it says is gone and that is there all the same (a
+  // create that landed after a look found nothing) is the cloud sweep's, like a resource no record knows.
+  const hold = (drill: { resources: readonly { name: string; state: string }[] } | undefined) => {
+    for (const r of drill?.resources ?? []) if (r.state !== 'deleted') known.add(r.name);
+  };
   for (const id of ids) {
-    const token = await ctx.state.lock(advanceLock(id), 10 * 60_000);
+    // As long as a drill's advance may hold it, so that a slow delete never outlives the lock.
+    const token = await ctx.state.lock(advanceLock(id), ctx.config.limits.timeout + 60_000);
     if (!token) {
+      // Its cleanup is at work: the sweep keeps off what its record holds.
+      hold(await loadDrill(ctx, id).catch(() => undefined));
       items.push({ drill: id, action: 'skipped', detail: 'being advanced right now' });
       continue;
     }
     try {
       const drill = await loadDrill(ctx, id);
       if (!drill) continue;
-      for (const r of drill.resources) known.add(r.name);
+      hold(drill);
       let changed = false;
       for (const resource of drill.resources) {
         if (resource.state === 'deleted' || Date.parse(resource.expiresAt) > now) continue;

@@ -4,6 +4,7 @@ import { createCloudSqlDrill } from '../../../functions/dr-drill/adapters/cloud-
 import { defaultDrDrillDeps } from '../../../functions/dr-drill/deps.js';
 import { createDrDrill } from '../../../functions/dr-drill/handler.js';
 import type { ResultEnvelope } from '../../../shared/core/run/types.js';
+import type { StateStore } from '../../../shared/core/state/index.js';
 import { manualTrigger, runForTest } from '../../../shared/testing/index.js';
 import { FakeCloudRunDr } from '../../fakes/cloud-run-dr.js';
 import { type FakeDrSettings, FakeSqlAdminDr } from '../../fakes/sqladmin-dr.js';
@@ -41,7 +42,12 @@ export function useCloudFakes() {
         settings: { tier: 't', ...settings },
       }),
     /** Runs drDrill with `payload` (a plan, or `task: janitor`) over `steps` as plan `dr`. */
-    invoke: (payload: Record<string, unknown>, steps: unknown[], dryRun = false): Promise<ResultEnvelope> => {
+    invoke: (
+      payload: Record<string, unknown>,
+      steps: unknown[],
+      dryRun = false,
+      state?: StateStore,
+    ): Promise<ResultEnvelope> => {
       const config = testEstate({
         endpoints: {
           sqladmin: { url: fakes.sql.server.url, credentials: 'none' },
@@ -55,6 +61,7 @@ export function useCloudFakes() {
       return runForTest(cloudDrill, trigger, {
         estate: config,
         dryRun,
+        ...(state ? { state } : {}),
       }).then((r) => r.envelope);
     },
   };

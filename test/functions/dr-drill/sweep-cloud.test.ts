@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { drillKey } from '../../../functions/dr-drill/model.js';
+import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { useCloudFakes } from './cloud-harness.js';
 
 const DR = 'projects/p1/locations/us-west1/services';
@@ -36,6 +38,49 @@ describe('the drill janitor in the cloud', () => {
     ]);
     expect([...cloud.run().services.keys()].sort()).toEqual([`${DR}/frontend-dr`, `${DR}/opsfn-drill-bbbbbbbb-deploy`]);
     expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
+  });
+
+  it("sweeps a resource a record calls deleted that is there all the same, besides a live record's own", async () => {
+    // Drill aaaaaaaa's record says its service was never created (deleted); the create landed after that look.
+    cloud.run().addService(`${DR}/opsfn-drill-aaaaaaaa-deploy`, { labels: labels('aaaaaaaa') });
+    // Drill bbbbbbbb's record still holds its (expired) copy: the record's own pass deletes that, not the sweep.
+    cloud.run().addService(`${DR}/opsfn-drill-bbbbbbbb-deploy`, { labels: labels('bbbbbbbb') });
+    addInstance('pg1');
+    const state = new MemoryStateStore();
+    const at = new Date().toISOString();
+    const record = (id: string, resourceState: string) => ({
+      id,
+      plan: 'dr',
+      definition: { approval: 'none', steps: [], ttl: 43_200_000, approvalTimeout: 86_400_000 },
+      status: 'passed',
+      startedAt: at,
+      startedBy: 'cli:tester',
+      updatedAt: at,
+      finishedAt: at,
+      steps: [],
+      resources: [
+        {
+          kind: 'cloud-run',
+          name: `opsfn-drill-${id}-deploy`,
+          project: 'p1',
+          region: 'us-west1',
+          step: 'deploy',
+          state: resourceState,
+          expiresAt: new Date(Date.now() - 60_000).toISOString(),
+          recordedAt: at,
+        },
+      ],
+      runs: [],
+    });
+    await state.put(drillKey('aaaaaaaa'), record('aaaaaaaa', 'deleted'));
+    await state.put(drillKey('bbbbbbbb'), record('bbbbbbbb', 'created'));
+    const envelope = await cloud.invoke({ task: 'janitor' }, PLAN, false, state);
+    expect(actions(envelope).sort()).toEqual([
+      ['opsfn-drill-aaaaaaaa-deploy', 'deleted'],
+      ['opsfn-drill-bbbbbbbb-deploy', 'deleted'],
+    ]);
+    expect([...cloud.run().services.keys()]).toEqual([]);
+    expect(cloud.run().server.find('DELETE', /.*/)).toHaveLength(2);
   });
 
   it('follows every list to its last page and never matches by copied labels alone', async () => {
