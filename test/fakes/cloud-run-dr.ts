@@ -8,6 +8,9 @@ export interface FakeDrService {
   latestReadyRevision?: string;
   traffic?: { type?: string; revision?: string; percent?: number }[];
   template?: { containers?: { image?: string }[] };
+  /** True while a create rolls out: the service is there, its `uri` not yet. */
+  reconciling?: boolean;
+  terminalCondition?: { type: string; state: string; message?: string };
 }
 
 interface FakeOp {
@@ -19,8 +22,9 @@ interface FakeOp {
 
 /**
  * A Cloud Run Admin v2 fake for DR drills: services get/list/create/delete, revisions.get and
- * operations.get; operations finish after `operationPolls` polls, services.list pages at `pageSize`
- * (test/fakes/README.md). New services answer at `uriFor(name)`.
+ * operations.get; operations finish after `operationPolls` polls (or `finishAll`), services.list pages at
+ * `pageSize` (test/fakes/README.md). A created service is there at once, `reconciling` and without a `uri`, and
+ * ready at `uriFor(name)` when its operation is done; a create of a name that exists is 409 ALREADY_EXISTS.
  */
 export class FakeCloudRunDr {
   readonly server = new RecordingServer((r) => this.route(r));
@@ -44,6 +48,15 @@ export class FakeCloudRunDr {
   /** Adds a service under `projects/P/locations/L/services/S`. */
   addService(path: string, service: Omit<FakeDrService, 'name'>): void {
     this.services.set(path, { name: path, ...service });
+  }
+
+  /** Finishes every operation still running, as the real API does on its own however long nobody polls. */
+  finishAll(): void {
+    for (const op of this.ops.values()) {
+      op.polls = Math.max(op.polls, this.operationPolls);
+      op.done?.();
+      op.done = undefined;
+    }
   }
 
   private op(location: string, done: () => void): FakeReply {
@@ -81,9 +94,22 @@ export class FakeCloudRunDr {
     if (!serviceId && r.method === 'POST') {
       const id = r.query.get('serviceId') ?? '';
       const full = `${location}/services/${id}`;
-      if (this.services.has(full)) return googleError(409, 'ALREADY_EXISTS', 'service exists');
+      if (this.services.has(full)) return googleError(409, 'ALREADY_EXISTS', `Resource '${id}' already exists.`);
       const body = r.body as FakeDrService;
-      return this.op(location, () => this.services.set(full, { ...body, name: full, uri: this.uriFor(id) }));
+      const created: FakeDrService = {
+        ...body,
+        name: full,
+        reconciling: true,
+        terminalCondition: { type: 'Ready', state: 'CONDITION_RECONCILING' },
+      };
+      this.services.set(full, created);
+      return this.op(location, () =>
+        Object.assign(created, {
+          reconciling: false,
+          uri: this.uriFor(id),
+          terminalCondition: { type: 'Ready', state: 'CONDITION_SUCCEEDED' },
+        }),
+      );
     }
     const full = `${location}/services/${serviceId}`;
     const service = this.services.get(full);

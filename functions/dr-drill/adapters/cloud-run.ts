@@ -17,6 +17,10 @@ export interface DrillService {
   name: string;
   uri?: string;
   labels: Record<string, string>;
+  /** `reconciling`: a create or change is still being rolled out (its `uri` may not be there yet). */
+  reconciling: boolean;
+  /** `terminalCondition.state` (`CONDITION_SUCCEEDED`, `CONDITION_FAILED`, …) and its message. */
+  condition?: { state: string; message?: string };
 }
 
 /** A long-running Cloud Run operation. */
@@ -57,6 +61,15 @@ const toService = (s: RunService): DrillService => ({
   name: (s.name ?? '').split('/').pop() ?? '',
   ...(s.uri ? { uri: s.uri } : {}),
   labels: s.labels ?? {},
+  reconciling: s.reconciling === true,
+  ...(s.terminalCondition?.state
+    ? {
+        condition: {
+          state: s.terminalCondition.state,
+          ...(s.terminalCondition.message ? { message: s.terminalCondition.message } : {}),
+        },
+      }
+    : {}),
 });
 
 /** Undefined for a resource that is not there (404); any other failure is thrown. */

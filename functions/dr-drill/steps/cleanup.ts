@@ -2,8 +2,10 @@ import type { ScratchServerConfig } from '../../../shared/core/config/index.js';
 import { deleteResource } from '../delete-resource.js';
 import type { ResourceRecord } from '../model.js';
 import { databasePrefix } from '../naming.js';
+import { adoptionInFlight } from './create-adopt.js';
 import { pollStored } from './pending.js';
-import { lostAnswerGrace } from './sql-create.js';
+import { runSighting } from './run-deploy.js';
+import { sqlSighting } from './sql-copy.js';
 import { message, type StepEnv, type StepResult, scratchServer } from './types.js';
 
 /** The step data keys under which the cloud steps keep the names of the operations they started. */
@@ -22,19 +24,28 @@ async function operationInFlight(env: StepEnv, resource: ResourceRecord): Promis
   const step = env.steps.find((s) => s.name === resource.step);
   if (!record?.data || record.status === 'ok' || !step || !('pollInterval' in step)) return undefined;
   const { ctx, ports } = env;
-  // A create whose answer was lost: in flight while the copy reads PENDING_CREATE, and, within the grace the step
-  // gives it, while it is not there (yet) or cannot be read, since it may still appear and must not be left.
-  if (resource.kind === 'cloud-sql' && record.data.adoptFrom !== undefined) {
-    const sql = await ports.cloudSql(ctx.config.endpoints.sqladmin, 60_000, ctx.signal);
-    const copy = await sql.getInstance(resource.project ?? '', resource.name).then(
-      (found) => ({ found }),
-      () => undefined,
-    );
-    if (copy?.found?.state === 'PENDING_CREATE') return `the creation of ${resource.name}`;
-    const since = Date.parse(String(record.data.adoptFrom));
-    if (!copy?.found && ctx.now().getTime() - since <= lostAnswerGrace(step.timeout))
-      return `the create of ${resource.name}, whose answer was lost, to show`;
-  }
+  // A create whose answer was lost: in flight while it is being created, and, within its step's grace, until it shows.
+  const adopting = await adoptionInFlight(
+    env,
+    record,
+    resource.name,
+    async () =>
+      resource.kind === 'cloud-sql'
+        ? sqlSighting(
+            await ports.cloudSql(ctx.config.endpoints.sqladmin, 60_000, ctx.signal),
+            resource.project ?? '',
+            resource.name,
+          )
+        : runSighting(
+            await ports.cloudRun(ctx.config.endpoints.run, 60_000, ctx.signal),
+            resource.project ?? '',
+            resource.region ?? '',
+            resource.name,
+            env.drill.id,
+          ),
+    step.timeout,
+  );
+  if (adopting) return adopting;
   if (ctx.now().getTime() > Date.parse(record.startedAt ?? '') + step.timeout) return undefined;
   const get =
     resource.kind === 'cloud-sql'

@@ -6,6 +6,7 @@ import type { StepRecord } from '../model.js';
 import { assertDrillResource, drillLabels, expiryFrom } from '../naming.js';
 import type { NamedStep } from '../plan.js';
 import { connectToCopy, recoveredAt } from './copy.js';
+import type { Sighting } from './create-adopt.js';
 import { pollStored, remember } from './pending.js';
 import { message, type StepEnv, type StepResult } from './types.js';
 
@@ -23,6 +24,14 @@ export function sourceOf(env: StepEnv, step: CloneStep | RestoreBackupStep): { p
     if (db?.kind === 'cloud-sql') return { project: db.project, instance: db.instance };
   }
   return { project: step.project ?? '', instance: step.instance ?? '' };
+}
+
+/** How a Cloud SQL instance a step creates stands, by its `state`. */
+export async function sqlSighting(sql: CloudSqlDrill, project: string, name: string): Promise<Sighting> {
+  const copy = await sql.getInstance(project, name);
+  if (!copy) return 'absent';
+  if (copy.state === 'FAILED') return { failed: `${name} is FAILED` };
+  return copy.state === 'PENDING_CREATE' ? 'creating' : 'ready';
 }
 
 /** The SQL Admin client of a step, each call bounded by the step's timeout (at most a minute). */

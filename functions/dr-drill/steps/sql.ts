@@ -1,5 +1,6 @@
 import type { StepRecord } from '../model.js';
 import { resourceName } from '../naming.js';
+import { awaitCreated, startCreate } from './create-adopt.js';
 import { pollStored, remember } from './pending.js';
 import {
   type CloneStep,
@@ -10,8 +11,8 @@ import {
   relabelCopy,
   sourceOf,
   sqlClient,
+  sqlSighting,
 } from './sql-copy.js';
-import { awaitCreated, startCreate } from './sql-create.js';
 import type { StepEnv, StepResult } from './types.js';
 
 /**
@@ -22,7 +23,7 @@ export async function runSqlClone(env: StepEnv, step: CloneStep, record: StepRec
   const { project, instance } = sourceOf(env, step);
   const target = resourceName('cloud-sql', env.drill.id, step.name);
   const sql = await sqlClient(env, step);
-  const create = { project, target, key: 'operation' };
+  const create = { target, key: 'operation' };
   if (record.data?.operation === undefined && record.data?.adoptFrom === undefined) {
     let pointInTime: string | undefined;
     if (step.pointInTime !== undefined) {
@@ -34,13 +35,22 @@ export async function runSqlClone(env: StepEnv, step: CloneStep, record: StepRec
     const notMade = await startCreate(env, record, {
       ...create,
       action: 'drill.create-cloud-sql',
+      resource: { kind: 'cloud-sql', name: target, project },
       call: () => sql.clone(project, instance, target, pointInTime),
       evidence: { drill: env.drill.id, source: `${project}/${instance}`, pointInTime },
       data: { pointInTime },
     });
     if (notMade) return { status: 'fail', detail: `clone into ${target} was ${notMade}` };
   }
-  const polled = await awaitCreated(env, sql, record, create, step.pollInterval, step.timeout);
+  const polled = await awaitCreated(
+    env,
+    record,
+    create,
+    (name) => sql.operation(project, name),
+    () => sqlSighting(sql, project, target),
+    step.pollInterval,
+    step.timeout,
+  );
   if (polled.state === 'pending') return { status: 'pending', detail: `cloning ${project}/${instance} into ${target}` };
   if (polled.state === 'failed') return { status: 'fail', detail: `clone into ${target} failed: ${polled.error}` };
   const relabelled = await relabelCopy(env, sql, record, project, target, step.pollInterval);
@@ -68,7 +78,7 @@ export async function runSqlRestoreBackup(
     if (!run) return { status: 'fail', detail: `no SUCCESSFUL backup run of ${project}/${instance}` };
     await remember(env, record, { backupRun: run.id, backupTakenAt: run.startTime ?? run.endTime });
   }
-  const create = { project, target, key: 'insertOperation' };
+  const create = { target, key: 'insertOperation' };
   if (record.data?.insertOperation === undefined && record.data?.adoptFrom === undefined) {
     const like = await sql.getInstance(project, instance);
     if (!like) return { status: 'fail', detail: `source instance ${project}/${instance} not found` };
@@ -82,12 +92,21 @@ export async function runSqlRestoreBackup(
     const notMade = await startCreate(env, record, {
       ...create,
       action: 'drill.create-cloud-sql',
+      resource: { kind: 'cloud-sql', name: target, project },
       call: () => sql.insertInstance(project, like, target, { tier: step.tier, network, labels: labelsOf(env) }),
       evidence: { drill: env.drill.id, like: `${project}/${instance}`, tier: step.tier ?? like.tier, network },
     });
     if (notMade) return { status: 'fail', detail: `creating ${target} was ${notMade}` };
   }
-  const inserted = await awaitCreated(env, sql, record, create, step.pollInterval, step.timeout);
+  const inserted = await awaitCreated(
+    env,
+    record,
+    create,
+    (name) => sql.operation(project, name),
+    () => sqlSighting(sql, project, target),
+    step.pollInterval,
+    step.timeout,
+  );
   if (inserted.state === 'pending') return { status: 'pending', detail: `creating scratch instance ${target}` };
   if (inserted.state === 'failed') return { status: 'fail', detail: `creating ${target} failed: ${inserted.error}` };
   if (record.data?.restoreOperation === undefined) {

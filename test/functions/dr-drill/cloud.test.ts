@@ -141,6 +141,41 @@ describe('drDrill cloud steps', () => {
     ]);
   });
 
+  describe('a Cloud Run create whose answer was lost', () => {
+    const DR = 'projects/p1/locations/us-west1/services/';
+    const deploy = [{ step: 'run.deploy', service: 'frontend', region: 'us-west1', pollInterval: '10ms' }];
+    type Item = { status: string; detail: string };
+
+    it('finds the service the API took, waits for it to be ready, checks it and deletes it', async () => {
+      run.server.failNext('POST', /\/us-west1\/services$/, { hang: true, handled: true, reset: true });
+      // The create rolls out on its own once the drill looks: nobody polls an operation whose name was lost.
+      run.server.listeners.push((r) => {
+        if (r.method === 'GET' && r.path.includes(`/${DR}opsfn-drill-`)) run.finishAll();
+      });
+      const { envelope } = await runForTest(drill, cli({ plan: 'quarterly-dr' }), { estate: estate(deploy) });
+      const [step] = envelope.items as Item[];
+      expect(step?.status, step?.detail).toBe('ok');
+      expect(step?.detail).toContain(`serves gcr.io/p1/frontend@sha256:good at ${svc.url}`);
+      expect(run.server.find('POST', /\/us-west1\/services$/)).toHaveLength(1);
+      expect((envelope.resources as { state: string }[]).map((r) => r.state)).toEqual(['deleted']);
+      expect([...run.services.keys()].filter((k) => k.startsWith(DR))).toEqual([]);
+    });
+
+    it('takes a 409 for its own name as its earlier attempt, whose record was lost to a crash, and goes on', async () => {
+      // An earlier attempt of this very step made it, and the process died before it kept the operation.
+      run.server.listeners.push((r) => {
+        const id = r.query.get('serviceId');
+        if (r.method === 'POST' && id) {
+          const labels = (r.body as { labels: Record<string, string> }).labels;
+          run.addService(`${DR}${id}`, { labels, uri: svc.url, reconciling: false });
+        }
+      });
+      const { envelope } = await runForTest(drill, cli({ plan: 'quarterly-dr' }), { estate: estate(deploy) });
+      expect((envelope.items as Item[])[0]?.status).toBe('ok');
+      expect((envelope.resources as { state: string }[]).map((r) => r.state)).toEqual(['deleted']);
+    });
+  });
+
   it("deploys the image serving most traffic when the latest revision's share has no revision name", async () => {
     // 90 % follows the latest ready revision (a LATEST entry names none), 10 % stays on an old canary.
     run.services.get(PROD)!.traffic = [
