@@ -54,7 +54,9 @@ export function createOpsMetrics(process: {
     async load(state) {
       store = state;
       for (const fn of functions) {
-        const history = await readHistory(state, fn).catch(() => []);
+        const history = await readHistory(state, fn).catch(() => undefined);
+        // Unread, the streak is unknown: a 0 would resolve a "failed runs in a row" alert that is still true.
+        if (history === undefined) continue;
         histories.set(fn, history);
         runs.seed(
           fn,

@@ -12,16 +12,20 @@ export interface CertRow extends CertItem {
 const URGENCY: Record<string, number> = { error: 0, critical: 1, warn: 2, ok: 3 };
 
 /**
- * Every address of every endpoint of the recent certExpiry runs as its newest run saw it, most urgent
- * first: errors, then critical, warn and ok, fewest days first.
+ * Every endpoint of the recent certExpiry runs as the newest run that probed it saw it, each of its addresses then
+ * (an address DNS no longer returns goes with that run, not kept with its old certificate counting down), most
+ * urgent first: errors, then critical, warn and ok, fewest days first.
  */
 export function certRows(history: readonly HistoryEntry[], now: Date): CertRow[] {
   const newest = new Map<string, CertItem & { checkedAt: string }>();
+  const probed = new Set<string>();
   for (const { envelope } of history) {
-    for (const item of itemsOf(CertItemSchema, envelope)) {
+    const items = itemsOf(CertItemSchema, envelope).filter((item) => !probed.has(item.endpoint));
+    for (const item of items) {
       const key = `${item.endpoint} ${item.address ?? ''}`;
       if (!newest.has(key)) newest.set(key, { ...item, checkedAt: envelope.finishedAt });
     }
+    for (const item of items) probed.add(item.endpoint);
   }
   const items = [...newest.values()];
   const prints = new Map<string, Set<string>>();

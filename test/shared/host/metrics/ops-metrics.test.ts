@@ -70,4 +70,15 @@ describe('the metrics of a serve', () => {
     ]);
     expect(series((await metrics.render()).body, 'opsfn_breaker_open')).toEqual(['opsfn_breaker_open 0']);
   });
+
+  it('leaves the failure streak unknown, not 0, when the kept history cannot be read at start', async () => {
+    const state = new MemoryStateStore();
+    state.list = async () => {
+      throw new Error('state store unreachable');
+    };
+    const metrics = createOpsMetrics({ config: testEstate(), functions: [makeMutateFunction(new Map())] });
+    await metrics.load(state);
+    // A 0 would resolve a ">= 3 failed runs" alert that is still true.
+    expect(series((await metrics.render()).body, 'opsfn_consecutive_failed_runs')).toEqual([]);
+  });
 });

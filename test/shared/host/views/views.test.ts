@@ -90,6 +90,24 @@ describe('certRows', () => {
     ]);
     expect(rows[3]?.secondsLeft).toBe(200 * 86_400);
   });
+
+  it('shows an endpoint as its newest run saw it: an address DNS no longer returns is gone with its old certificate', () => {
+    const rows = certRows(
+      [
+        // Newest first: the renewed certificate on the address DNS returns now.
+        run('certExpiry', '2026-06-01T11:00:00Z', [cert('a:443', '10.0.0.2', 'ok', 80, 'NEW')]),
+        run('certExpiry', '2026-05-31T11:00:00Z', [
+          cert('a:443', '10.0.0.1', 'critical', 5, 'OLD'),
+          cert('b:443', '10.0.0.9', 'ok', 60, 'B'),
+        ]),
+      ],
+      NOW,
+    );
+    expect(rows.map((r) => [r.endpoint, r.address, r.status, r.consistent])).toEqual([
+      ['b:443', '10.0.0.9', 'ok', true],
+      ['a:443', '10.0.0.2', 'ok', true],
+    ]);
+  });
 });
 
 describe('healthMatrix', () => {
