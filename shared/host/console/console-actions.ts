@@ -35,6 +35,8 @@ export interface ActionRequest {
   may: (fn: string, subpath?: string) => boolean;
   /** Counts refused sign-ins per client address. */
   throttle: SignInThrottle;
+  /** No credentials to check (no `auth`, or `auth.mode: platform`): one shared session, no sign-in. */
+  open?: boolean;
 }
 
 /** The largest sign-in form read: a token (an OIDC ID token runs to about 1–2 KiB) and the form's CSRF value. */
@@ -92,6 +94,8 @@ async function signIn(
     throw new ForbiddenError(`${caller.id} is a scoped token for a machine; sign in with an operator's token`);
   }
   throttle.succeeded(address);
+  // A browser signing in again ends the session it came with, rather than leaving it to live out its 8 hours.
+  await request.sessions.destroy(parseCookies(headers.cookie).get(SESSION_COOKIE)).catch(() => undefined);
   const credential = caller.oidc ? { oidc: caller.oidc } : { token: tokenDigest(token) };
   const { id } = await request.sessions.create(caller.id, { principal: principalOf(caller), credential });
   runtime
@@ -113,6 +117,12 @@ export async function handleAction(
 ): Promise<ConsoleReply> {
   const { runtime, session } = request;
   const signingIn = url.pathname === '/console/sign-in';
+  // Open (no credentials to check), every browser shares the one session: nobody signs in to another, and nobody
+  // signs everyone out.
+  if (request.open && (signingIn || url.pathname === '/console/sign-out'))
+    throw new ForbiddenError(
+      'this console has no sign-in: without credentials to check, every browser is the same caller',
+    );
   // Refused before the body is read: nobody without a session makes this process hold a body, and a sign-in
   // form is a token and a CSRF value, never more than a few KiB.
   // The session must come with the request's own cookie: without credentials to check every browser shares

@@ -142,7 +142,17 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
       send(res, { status: refusal.status, type: 'html', body: bare('Refused', html`<p>${refusal.message}</p>`) });
       return true;
     }
-    const asset = method === 'GET' ? ASSETS[url.pathname] : undefined;
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+      discardUnread(req, res);
+      res.writeHead(405, {
+        allow: 'GET, HEAD, POST',
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+      });
+      res.end(`${method} is not served by the console\n`);
+      return true;
+    }
+    const asset = method === 'GET' || method === 'HEAD' ? ASSETS[url.pathname] : undefined;
     if (asset) {
       send(res, { status: 200, ...asset });
       return true;

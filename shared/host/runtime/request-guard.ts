@@ -78,7 +78,8 @@ export function guardRequest(
     return {
       status: 421,
       error: 'misdirectedRequest',
-      message: `this server answers only to the Host names it was given (${named.join(', ')})`,
+      // Not which names: an unauthenticated client would learn the internal ones.
+      message: 'this server answers only to the Host names it was given (--allowed-host)',
     };
   }
   const origin = headers.origin;

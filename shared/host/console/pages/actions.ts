@@ -19,7 +19,7 @@ function entryCard(entry: TimelineEntry, ctx: PageContext): SafeHtml {
     d?.from !== undefined || d?.to !== undefined ? html` ${String(d?.from ?? '?')} → ${String(d?.to ?? '?')}` : '';
   return html`<div class="card" data-run="${entry.runId}">
 <h3>${entry.service} · ${entry.function} ${d?.decision ? html`· ${d.decision}` : ''}${change} ${badge(entry.outcome)}${entry.dryRun ? html` <span class="badge info">dry-run</span>` : ''}</h3>
-<div class="muted">${relative(entry.at, ctx.now)} · ${entry.at} · trigger ${entry.triggerId}${entry.traceId ? html` · trace <a href="/console/actions?trace=${entry.traceId}">${entry.traceId}</a>` : ''} · <a href="/console/runs/${entry.function}/${entry.runId}">run ${entry.runId.slice(0, 8)}</a></div>
+<div class="muted">${relative(entry.at, ctx.now)} · ${entry.at} · trigger ${entry.triggerId}${entry.traceId ? html` · trace <a href="/console/actions?trace=${encodeURIComponent(entry.traceId)}">${entry.traceId}</a>` : ''} · <a href="/console/runs/${entry.function}/${entry.runId}">run ${entry.runId.slice(0, 8)}</a></div>
 <p>${entry.summary}</p>
 <dl>
 ${d?.reasons.length ? html`<dt>reasons</dt><dd>${d.reasons.join('; ')}</dd>` : ''}

@@ -148,6 +148,27 @@ describe('the console over HTTP', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('answers a method it does not serve with 405 and the ones it does', async () => {
+    const res = await fetch(`${demo.url}/`, { method: 'PUT', redirect: 'manual' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
+  });
+
+  it('ends the session a browser signs in again from', async () => {
+    const first = await signIn(demo.tokens.alice);
+    const form = await get('/console/sign-in', { cookie: first.cookie });
+    const formCookie = cookieOf(form);
+    const formCsrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    const again = await post(
+      '/console/sign-in',
+      { token: demo.tokens.bob, csrf: formCsrf },
+      { cookie: `${formCookie}; ${first.cookie}` },
+    );
+    expect(again.status).toBe(200);
+    expect((await get('/', { cookie: first.cookie })).status).toBe(303);
+    expect((await get('/', { cookie: cookieOf(again) })).status).toBe(200);
+  });
+
   it('serves /metrics to an authenticated caller only', async () => {
     expect((await get('/metrics')).status).toBe(401);
     const res = await get('/metrics', { authorization: `Bearer ${demo.tokens.alice}` });

@@ -50,13 +50,20 @@ describe('a refused console upload', () => {
 
   it.each([
     // Same-origin JSON, as the console's own script posts: without a session, refused before the body is read.
-    ['/console/run', /^HTTP\/1\.1 401 /],
+    ['/console/run', /^HTTP\/1\.1 401 /, undefined],
     // A sign-in form is a few KiB at most: a longer one is refused at that bound, not at limits.body.
-    ['/console/sign-in', /^HTTP\/1\.1 413 /],
+    ['/console/sign-in', /^HTTP\/1\.1 413 /, { tokens: [{ name: 'ana', token: { env: 'ANA' } }] }],
+    // Open (no credentials to check), there is no sign-in at all.
+    ['/console/sign-in', /^HTTP\/1\.1 403 /, undefined],
   ])(
     'answers a same-origin POST %s at once, not after a body that stalls below limits.body',
-    async (path, answer) => {
-      const runtime = await createRuntime({ config: testEstate(), functions, logSink: captureLogs().sink });
+    async (path, answer, auth) => {
+      const runtime = await createRuntime({
+        config: testEstate(auth ? { auth: auth as never } : {}),
+        functions,
+        env: { ANA: 'ana-token-31c9' },
+        logSink: captureLogs().sink,
+      });
       const serving = await serve(runtime, { port: 0, scheduler: false, graceMs: 100 }, captureIo());
       const host = new URL(serving.url).host;
       const socket = connect(Number(new URL(serving.url).port), '127.0.0.1');

@@ -34,13 +34,14 @@ describe('Google OIDC ID tokens', () => {
   it('accepts a token signed by the issuer for the configured audience from an allowed email', async () => {
     const verify = googleIdTokenVerifier({ certsUrl: certs.url });
     const caller = await authenticate(bearer(key.sign(AUDIENCE)), oidc({ emails: [SCHEDULER] }), noSecrets, verify);
-    expect(caller).toEqual({ id: SCHEDULER, principal: 'oidc:1234', scheduler: false });
+    expect(caller).toMatchObject({ id: SCHEDULER, principal: 'oidc:1234', scheduler: false });
+    expect(caller.oidc).toMatchObject({ subject: '1234', email: SCHEDULER });
   });
 
   it('marks an identity listed under scheduler as one that may send scheduled triggers', async () => {
     const verify = googleIdTokenVerifier({ certsUrl: certs.url });
     const caller = await authenticate(bearer(key.sign(AUDIENCE)), oidc({ scheduler: [SCHEDULER] }), noSecrets, verify);
-    expect(caller).toEqual({ id: SCHEDULER, principal: 'oidc:1234', scheduler: true });
+    expect(caller).toMatchObject({ id: SCHEDULER, principal: 'oidc:1234', scheduler: true });
   });
 
   it.each([

@@ -16,6 +16,14 @@ describe('guardRequest', () => {
     (host) => expect(statusOf('POST', { ...json, ...(host ? { host } : {}) })).toBe(421),
   );
 
+  it('refuses a Host other than the names it was given without telling them', () => {
+    const hosts = ['opsfn.internal.example', 'opsfn-admin.corp.example'];
+    const refusal = guardRequest('GET', { host: 'attacker.example' }, { loopback: false, hosts });
+    expect(refusal?.status).toBe(421);
+    expect(refusal?.message).not.toContain('opsfn');
+    expect(guardRequest('GET', { host: 'opsfn.internal.example:8080' }, { loopback: false, hosts })).toBeUndefined();
+  });
+
   it('takes any Host when the server does not listen on loopback only', () => {
     expect(statusOf('POST', { ...json, host: 'opsfn.internal.example' }, false)).toBe('ok');
   });
