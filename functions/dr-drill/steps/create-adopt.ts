@@ -97,9 +97,34 @@ type Creation = { state: 'done' } | { state: 'pending' } | { state: 'failed'; er
  * Follows what `startCreate` started: its operation, polled; or, its answer lost, the resource itself, looked at by
  * name until it is ready (`look`: a Cloud SQL instance's `PENDING_CREATE` / `RUNNABLE` / `FAILED`, a Cloud Run
  * service's `reconciling` and terminal condition). The first sight of it marks it created, so cleanup deletes it;
- * when it has not appeared within the grace, nothing was created.
+ * when it has not appeared within the grace, nothing was created. Still being created `timeoutMs` after the step
+ * started, it fails the step rather than keep the drill (and its plan) waiting on an operation that never ends.
  */
 export async function awaitCreated(
+  env: StepEnv,
+  record: StepRecord,
+  create: { target: string; key: string },
+  operation: (name: string) => Promise<PolledOperation>,
+  look: () => Promise<Sighting>,
+  intervalMs: number,
+  timeoutMs: number,
+): Promise<Creation> {
+  const started = Date.parse(record.startedAt ?? '');
+  const deadline = started + timeoutMs;
+  // Polled no longer than the step's timeout allows, whatever this invocation's budget.
+  const bounded: StepEnv = { ...env, budgetMs: () => Math.min(env.budgetMs(), deadline - env.ctx.now().getTime()) };
+  const result = await follow(bounded, record, create, operation, look, intervalMs, timeoutMs);
+  if (result.state === 'pending' && env.ctx.now().getTime() > deadline) {
+    const after = `${Math.round(timeoutMs / 1000)}s`;
+    return {
+      state: 'failed',
+      error: `${create.target} was still being created ${after} after the step started (its timeout)`,
+    };
+  }
+  return result;
+}
+
+async function follow(
   env: StepEnv,
   record: StepRecord,
   create: { target: string; key: string },

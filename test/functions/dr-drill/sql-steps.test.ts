@@ -242,6 +242,19 @@ describe('drDrill Cloud SQL steps against the API as it behaves', () => {
       expect([...cloud.sql().instances.keys()]).toEqual(['p1/pg1']);
     });
 
+    it('fails a clone still running past the step timeout rather than keep the drill waiting on it', async () => {
+      addSource('pg1', 'POSTGRES_16');
+      // An operation that does not end while the drill watches.
+      cloud.sql().operationPolls = 1_000_000;
+      const envelope = await start([{ step: 'sql.clone', database: 'pg', pollInterval: '50ms', timeout: '1s' }]);
+      const [clone] = envelope.items as Item[];
+      expect(clone?.status).toBe('fail');
+      expect(clone?.detail).toMatch(/was still being created 1s after the step started \(its timeout\)/);
+      // The delete is refused while the clone runs: left for a person, named, and the drill says so.
+      expect(envelope.outcome).toBe('fail');
+      expect((envelope.resources as Resource[]).map((r) => r.state)).toEqual(['leaked']);
+    });
+
     it('fails the step when no copy appears, and leaves nothing behind', async () => {
       addSource('pg1', 'POSTGRES_16');
       // The request never reached the API: nothing was taken, nothing answered.
