@@ -116,10 +116,11 @@ export async function awaitCreated(
   const result = await follow(bounded, record, create, operation, look, intervalMs, timeoutMs);
   if (result.state === 'pending' && env.ctx.now().getTime() > deadline) {
     const after = `${Math.round(timeoutMs / 1000)}s`;
-    return {
-      state: 'failed',
-      error: `${create.target} was still being created ${after} after the step started (its timeout)`,
-    };
+    const unseen = record.data?.adoptFrom !== undefined && record.data?.adopted !== true;
+    const error = unseen
+      ? `its answer was lost and ${create.target} did not appear within ${after} of the step's start (its timeout)`
+      : `${create.target} was still being created ${after} after the step started (its timeout)`;
+    return { state: 'failed', error };
   }
   return result;
 }
