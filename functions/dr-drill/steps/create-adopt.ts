@@ -93,6 +93,15 @@ export type Sighting = 'creating' | 'ready' | { failed: string } | { foreign: st
 
 type Creation = { state: 'done' } | { state: 'pending' } | { state: 'failed'; error: string };
 
+/** How `awaitCreated` follows a create: its operation by name, the resource by sight, how often and how long. */
+export interface Watch {
+  operation: (name: string) => Promise<PolledOperation>;
+  look: () => Promise<Sighting>;
+  intervalMs: number;
+  /** The step's timeout: the grace for a lost answer (at most 5 minutes) and the bound of the whole wait. */
+  timeoutMs: number;
+}
+
 /**
  * Follows what `startCreate` started: its operation, polled; or, its answer lost, the resource itself, looked at by
  * name until it is ready (`look`: a Cloud SQL instance's `PENDING_CREATE` / `RUNNABLE` / `FAILED`, a Cloud Run
@@ -104,16 +113,14 @@ export async function awaitCreated(
   env: StepEnv,
   record: StepRecord,
   create: { target: string; key: string },
-  operation: (name: string) => Promise<PolledOperation>,
-  look: () => Promise<Sighting>,
-  intervalMs: number,
-  timeoutMs: number,
+  watch: Watch,
 ): Promise<Creation> {
+  const { timeoutMs } = watch;
   const started = Date.parse(record.startedAt ?? '');
   const deadline = started + timeoutMs;
   // Polled no longer than the step's timeout allows, whatever this invocation's budget.
   const bounded: StepEnv = { ...env, budgetMs: () => Math.min(env.budgetMs(), deadline - env.ctx.now().getTime()) };
-  const result = await follow(bounded, record, create, operation, look, intervalMs, timeoutMs);
+  const result = await follow(bounded, record, create, watch);
   if (result.state === 'pending' && env.ctx.now().getTime() > deadline) {
     const after = `${Math.round(timeoutMs / 1000)}s`;
     const unseen = record.data?.adoptFrom !== undefined && record.data?.adopted !== true;
@@ -129,12 +136,10 @@ async function follow(
   env: StepEnv,
   record: StepRecord,
   create: { target: string; key: string },
-  operation: (name: string) => Promise<PolledOperation>,
-  look: () => Promise<Sighting>,
-  intervalMs: number,
-  timeoutMs: number,
+  watch: Watch,
 ): Promise<Creation> {
   const { target, key } = create;
+  const { operation, look, intervalMs, timeoutMs } = watch;
   if (typeof record.data?.[key] === 'string') return pollStored(env, record, key, intervalMs, operation);
   const since = Date.parse(String(record.data?.adoptFrom));
   const graceMs = lostAnswerGrace(timeoutMs);

@@ -60,15 +60,12 @@ export async function runRunDeploy(env: StepEnv, step: DeployStep, record: StepR
     });
     if (notMade) return { status: 'fail', detail: `deploying ${target} was ${notMade}` };
   }
-  const polled = await awaitCreated(
-    env,
-    record,
-    create,
-    (name) => run.operation(name),
-    () => runSighting(run, service.project, step.region, target, env.drill.id),
-    step.pollInterval,
-    step.timeout,
-  );
+  const polled = await awaitCreated(env, record, create, {
+    operation: (name) => run.operation(name),
+    look: () => runSighting(run, service.project, step.region, target, env.drill.id),
+    intervalMs: step.pollInterval,
+    timeoutMs: step.timeout,
+  });
   if (polled.state === 'pending') return { status: 'pending', detail: `deploying ${target} in ${step.region}` };
   if (polled.state === 'failed') return { status: 'fail', detail: `deploying ${target} failed: ${polled.error}` };
   const deployed = await run.getService(service.project, step.region, target);

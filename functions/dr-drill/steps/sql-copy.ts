@@ -6,7 +6,7 @@ import type { StepRecord } from '../model.js';
 import { assertDrillResource, drillLabels, expiryFrom } from '../naming.js';
 import type { NamedStep } from '../plan.js';
 import { connectToCopy, recoveredAt } from './copy.js';
-import type { Sighting } from './create-adopt.js';
+import type { Sighting, Watch } from './create-adopt.js';
 import { pollStored, remember } from './pending.js';
 import { message, type StepEnv, type StepResult } from './types.js';
 
@@ -33,6 +33,19 @@ export async function sqlSighting(sql: CloudSqlDrill, project: string, name: str
   if (copy.state === 'FAILED') return { failed: `${name} is FAILED` };
   return copy.state === 'PENDING_CREATE' ? 'creating' : 'ready';
 }
+
+/** How a step follows the instance it creates (see `awaitCreated`). */
+export const sqlWatch = (
+  sql: CloudSqlDrill,
+  project: string,
+  target: string,
+  step: { pollInterval: number; timeout: number },
+): Watch => ({
+  operation: (name) => sql.operation(project, name),
+  look: () => sqlSighting(sql, project, target),
+  intervalMs: step.pollInterval,
+  timeoutMs: step.timeout,
+});
 
 /** The SQL Admin client of a step, each call bounded by the step's timeout (at most a minute). */
 export const sqlClient = (env: StepEnv, step: CloneStep | RestoreBackupStep) =>

@@ -11,7 +11,7 @@ import {
   relabelCopy,
   sourceOf,
   sqlClient,
-  sqlSighting,
+  sqlWatch,
 } from './sql-copy.js';
 import type { StepEnv, StepResult } from './types.js';
 
@@ -42,15 +42,7 @@ export async function runSqlClone(env: StepEnv, step: CloneStep, record: StepRec
     });
     if (notMade) return { status: 'fail', detail: `clone into ${target} was ${notMade}` };
   }
-  const polled = await awaitCreated(
-    env,
-    record,
-    create,
-    (name) => sql.operation(project, name),
-    () => sqlSighting(sql, project, target),
-    step.pollInterval,
-    step.timeout,
-  );
+  const polled = await awaitCreated(env, record, create, sqlWatch(sql, project, target, step));
   if (polled.state === 'pending') return { status: 'pending', detail: `cloning ${project}/${instance} into ${target}` };
   if (polled.state === 'failed') return { status: 'fail', detail: `clone into ${target} failed: ${polled.error}` };
   const relabelled = await relabelCopy(env, sql, record, project, target, step.pollInterval);
@@ -98,15 +90,7 @@ export async function runSqlRestoreBackup(
     });
     if (notMade) return { status: 'fail', detail: `creating ${target} was ${notMade}` };
   }
-  const inserted = await awaitCreated(
-    env,
-    record,
-    create,
-    (name) => sql.operation(project, name),
-    () => sqlSighting(sql, project, target),
-    step.pollInterval,
-    step.timeout,
-  );
+  const inserted = await awaitCreated(env, record, create, sqlWatch(sql, project, target, step));
   if (inserted.state === 'pending') return { status: 'pending', detail: `creating scratch instance ${target}` };
   if (inserted.state === 'failed') return { status: 'fail', detail: `creating ${target} failed: ${inserted.error}` };
   if (record.data?.restoreOperation === undefined) {

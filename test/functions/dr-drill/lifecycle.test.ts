@@ -15,6 +15,21 @@ import { continued, manual, standardEstate, useCleanups } from './harness.js';
 const cleanups = useCleanups();
 const estate = (plan?: Record<string, unknown>) => standardEstate(cleanups, plan);
 
+/** drDrill served over HTTP for an estate, its state in memory; `extra` adds the secrets or the OIDC verifier. */
+async function serveDrills(config: unknown, extra: Partial<Parameters<typeof serveRuntime>[0]>) {
+  const state = new MemoryStateStore();
+  const served = await serveRuntime({
+    config: config as Estate,
+    functions: [drDrill],
+    state,
+    notifier: recordingNotifier(),
+    logSink: () => undefined,
+    ...extra,
+  });
+  cleanups.push(() => served.stop());
+  return { state, served };
+}
+
 describe('drDrill lifecycle', () => {
   it('resumes after a crash between steps without repeating finished work, found stalled by the janitor', async () => {
     const config = await estate();
@@ -74,16 +89,9 @@ describe('drDrill lifecycle', () => {
       ...(await estate({ approval: 'required' })),
       auth: { tokens: [{ env: 'DR_T0' }, { env: 'DR_T1' }] },
     };
-    const state = new MemoryStateStore();
-    const served = await serveRuntime({
-      config: config as Estate,
-      functions: [drDrill],
-      state,
-      notifier: recordingNotifier(),
-      logSink: () => undefined,
+    const { state, served } = await serveDrills(config, {
       env: { DR_T0: 'token-zero-secret', DR_T1: 'token-one-secret' },
     });
-    cleanups.push(() => served.stop());
     const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
     const res = await fetch(`${served.url}/drDrill`, {
       method: 'POST',
@@ -136,20 +144,13 @@ describe('drDrill lifecycle', () => {
       [withoutEmail, { subject: '1001' }],
       [someoneElse, { subject: '2002' }],
     ]);
-    const state = new MemoryStateStore();
-    const served = await serveRuntime({
-      config: config as Estate,
-      functions: [drDrill],
-      state,
-      notifier: recordingNotifier(),
-      logSink: () => undefined,
-      verifyOidc: async (token) => {
+    const { state, served } = await serveDrills(config, {
+      verifyOidc: async (token: string) => {
         const identity = identities.get(token);
         if (!identity) throw new Error('bad signature');
         return identity;
       },
     });
-    cleanups.push(() => served.stop());
     const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
     const res = await fetch(`${served.url}/drDrill`, {
       method: 'POST',
