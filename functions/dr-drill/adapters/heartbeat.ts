@@ -13,7 +13,8 @@ export const heartbeatQuery = (table: string) => `SELECT max(at_ms) FROM ${table
 
 /**
  * Upserts the single heartbeat row of `table` (creating the table when missing) with time `at`,
- * taken from the function's clock so the restored copy tells how old its newest data is.
+ * taken from the function's clock so the restored copy tells how old its newest data is; an older time than the
+ * row holds (a delayed write) leaves it as it is.
  */
 export async function writeHeartbeat(target: HeartbeatTarget, at: Date, timeoutMs: number): Promise<void> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(target.table))
@@ -37,7 +38,8 @@ export async function writeHeartbeat(target: HeartbeatTarget, at: Date, timeoutM
           `CREATE TABLE IF NOT EXISTS ${t} (id int PRIMARY KEY, at_ms bigint NOT NULL, at timestamptz NOT NULL)`,
         );
         await client.query(
-          `INSERT INTO ${t} (id, at_ms, at) VALUES (1, $1::bigint, to_timestamp($2::double precision / 1000)) ON CONFLICT (id) DO UPDATE SET at_ms = EXCLUDED.at_ms, at = EXCLUDED.at`,
+          // Never backwards: a write delayed behind a newer one (the janitor's and the schedule's) keeps the newer.
+          `INSERT INTO ${t} (id, at_ms, at) VALUES (1, $1::bigint, to_timestamp($2::double precision / 1000)) ON CONFLICT (id) DO UPDATE SET at_ms = EXCLUDED.at_ms, at = EXCLUDED.at WHERE ${t}.at_ms < EXCLUDED.at_ms`,
           [ms, ms],
         );
       } finally {
@@ -62,7 +64,8 @@ export async function writeHeartbeat(target: HeartbeatTarget, at: Date, timeoutM
         timeout: timeoutMs,
       });
       await connection.query({
-        sql: `INSERT INTO ${t} (id, at_ms, at) VALUES (1, ?, ?) ON DUPLICATE KEY UPDATE at_ms = VALUES(at_ms), at = VALUES(at)`,
+        // `at` first: MySQL assigns left to right, so the comparison still sees the stored time.
+        sql: `INSERT INTO ${t} (id, at_ms, at) VALUES (1, ?, ?) ON DUPLICATE KEY UPDATE at = IF(VALUES(at_ms) > at_ms, VALUES(at), at), at_ms = GREATEST(at_ms, VALUES(at_ms))`,
         values: [ms, at.toISOString()],
         timeout: timeoutMs,
       });
