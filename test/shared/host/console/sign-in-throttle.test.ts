@@ -29,6 +29,17 @@ describe('SignInThrottle', () => {
     expect(throttle.waitFor('10.0.0.1')).toBeGreaterThan(0);
   });
 
+  it('counts an IPv6 client by its /64, which one host can rotate through, and IPv4 behind ::ffff: as IPv4', () => {
+    const time = clock();
+    const throttle = new SignInThrottle(time.now);
+    for (let i = 1; i <= SIGN_IN_FAILURES; i++) throttle.failed(`2001:db8:0:42::${i.toString(16)}`);
+    expect(throttle.waitFor('2001:db8:0:42:ffff:1:2:3')).toBeGreaterThan(0);
+    expect(throttle.waitFor('2001:0db8:0000:0042::9')).toBeGreaterThan(0);
+    expect(throttle.waitFor('2001:db8:0:43::1')).toBe(0);
+    for (let i = 0; i < SIGN_IN_FAILURES; i++) throttle.failed('::ffff:192.0.2.7');
+    expect(throttle.waitFor('192.0.2.7')).toBeGreaterThan(0);
+  });
+
   it('forgets an address that signs in', () => {
     const time = clock();
     const throttle = new SignInThrottle(time.now);
