@@ -6,7 +6,7 @@ import { callFunctionRoute } from './function-routes.js';
 import { runNow } from './pages/run.js';
 import {
   cookie,
-  parseCookies,
+  readCookie,
   SESSION_COOKIE,
   SESSION_TTL_MS,
   type Session,
@@ -71,7 +71,7 @@ async function signIn(
     );
     throw new RateLimitedError(`too many failed sign-ins from this address; try again in ${Math.ceil(wait / 1000)}s`);
   }
-  if (!sameSecret(text(body, 'csrf'), parseCookies(headers.cookie).get(SIGN_IN_COOKIE))) {
+  if (!sameSecret(text(body, 'csrf'), readCookie(headers, SIGN_IN_COOKIE))) {
     throw new ForbiddenError('the sign-in form expired; load it again');
   }
   const token = text(body, 'token')?.trim();
@@ -95,7 +95,7 @@ async function signIn(
   }
   throttle.succeeded(address);
   // A browser signing in again ends the session it came with, rather than leaving it to live out its 8 hours.
-  await request.sessions.destroy(parseCookies(headers.cookie).get(SESSION_COOKIE)).catch(() => undefined);
+  await request.sessions.destroy(readCookie(headers, SESSION_COOKIE)).catch(() => undefined);
   const credential = caller.oidc ? { oidc: caller.oidc } : { token: tokenDigest(token) };
   const { id } = await request.sessions.create(caller.id, { principal: principalOf(caller), credential });
   runtime
@@ -127,7 +127,7 @@ export async function handleAction(
   // form is a token and a CSRF value, never more than a few KiB.
   // The session must come with the request's own cookie: without credentials to check every browser shares
   // one, and a POST without its cookie could never carry its CSRF token anyway.
-  const carried = parseCookies(headers.cookie).get(SESSION_COOKIE);
+  const carried = readCookie(headers, SESSION_COOKIE);
   if (!signingIn && (!session || carried !== request.sessionId)) {
     throw new UnauthorizedError('sign in first (or reload the page: this form carries no session)');
   }

@@ -20,7 +20,7 @@ import { html } from './html.js';
 import { bare, type ScheduledJob } from './page.js';
 import {
   cookie,
-  parseCookies,
+  readCookie,
   SESSION_COOKIE,
   SESSION_TTL_MS,
   type Session,
@@ -116,7 +116,7 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
   // the store from growing by one record per cookieless request.
   let shared: { id: string; session: Session } | undefined;
   const sessionOf = async (headers: Record<string, string | undefined>) => {
-    const id = parseCookies(headers.cookie).get(SESSION_COOKIE);
+    const id = readCookie(headers, SESSION_COOKIE);
     let session = await sessions.find(id);
     // A session outlives a restart on the same state store: it holds only while the config still admits its
     // caller (a token removed from auth.tokens, a switch from open to credentials, ends it).

@@ -42,10 +42,26 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return cookies;
 }
 
+/** Whether the browser reached opsfn over HTTPS through a proxy (`X-Forwarded-Proto: https`). */
+const overHttps = (headers: Record<string, string | undefined>) =>
+  headers['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase() === 'https';
+
 /**
- * A `Set-Cookie` value: HttpOnly, `SameSite=Strict`, whole site, `Secure` when the browser reached opsfn
- * over HTTPS through a proxy (`X-Forwarded-Proto: https`; a forged header only makes the cookie stricter);
- * `maxAgeMs` 0 deletes it.
+ * The name a cookie goes by: over HTTPS `__Host-` prefixed, which a browser takes only from this very host (Secure,
+ * `Path=/`, no Domain), so a sibling subdomain cannot plant one it would send ahead of ours; a forged header only
+ * makes the cookie stricter.
+ */
+const cookieName = (name: string, headers: Record<string, string | undefined>) =>
+  overHttps(headers) ? `__Host-${name}` : name;
+
+/** The value of one of the console's cookies in a request, under the name `cookie` gave it. */
+export function readCookie(headers: Record<string, string | undefined>, name: string): string | undefined {
+  return parseCookies(headers.cookie).get(cookieName(name, headers));
+}
+
+/**
+ * A `Set-Cookie` value: HttpOnly, `SameSite=Strict`, whole site, `Secure` (and `__Host-` named) when the browser
+ * reached opsfn over HTTPS through a proxy; `maxAgeMs` 0 deletes it.
  */
 export function cookie(
   name: string,
@@ -54,8 +70,8 @@ export function cookie(
   headers: Record<string, string | undefined>,
 ): string {
   const age = Math.max(0, Math.floor(maxAgeMs / 1000));
-  const secure = headers['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase() === 'https';
-  return `${name}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${age}${secure ? '; Secure' : ''}`;
+  const secure = overHttps(headers);
+  return `${cookieName(name, headers)}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${age}${secure ? '; Secure' : ''}`;
 }
 
 /** How a session remembers the token it signed in with: a digest, never the token. */

@@ -2,7 +2,7 @@ import type { Runtime } from '../../runtime/index.js';
 import type { ConsoleReply } from '../console-actions.js';
 import { html } from '../html.js';
 import { bare } from '../page.js';
-import { cookie, parseCookies, Sessions, SIGN_IN_COOKIE } from '../session.js';
+import { cookie, readCookie, Sessions, SIGN_IN_COOKIE } from '../session.js';
 
 // The sign-in form's CSRF token lives as long as someone may take to find their token.
 const SIGN_IN_TTL_MS = 30 * 60_000;
@@ -10,7 +10,7 @@ const SIGN_IN_TTL_MS = 30 * 60_000;
 /** The sign-in form: a token the API accepts (`auth.tokens`, or a Google ID token from an allowed identity). */
 export function signInPage(runtime: Runtime, open: boolean, headers: Record<string, string | undefined>): ConsoleReply {
   if (open) return { status: 303, type: 'html', body: '', headers: { location: '/' } };
-  const held = parseCookies(headers.cookie).get(SIGN_IN_COOKIE);
+  const held = readCookie(headers, SIGN_IN_COOKIE);
   const token = held && /^[A-Za-z0-9_-]{43}$/.test(held) ? held : Sessions.signInToken();
   const body = bare(
     `Sign in to ${runtime.config.estate}`,

@@ -69,6 +69,12 @@ describe('the console over HTTP', () => {
       { cookie: cookieOf(form), 'x-forwarded-proto': 'https' },
     );
     expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict; Max-Age=28800; Secure$/);
+    // Over HTTPS the cookies go by __Host- names, which no sibling subdomain can set, and only those are read.
+    expect(res.headers.get('set-cookie')).toMatch(/^__Host-opsfn_session=[\w-]+; Path=\/;/);
+    const id = /^__Host-opsfn_session=([\w-]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+    const https = { 'x-forwarded-proto': 'https' };
+    expect((await get('/', { ...https, cookie: `__Host-opsfn_session=${id}` })).status).toBe(200);
+    expect((await get('/', { ...https, cookie: `opsfn_session=${id}` })).status).toBe(303);
   });
 
   it('refuses a sign-in with a wrong token, or without the form cookie its CSRF token is bound to', async () => {
