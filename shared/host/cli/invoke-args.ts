@@ -39,11 +39,25 @@ export function parseInvokeArgs(
   }).positionals;
   if (!name) throw new UsageError('invoke: name the function (e.g. opsfn invoke backupVerify)');
   const flags = functions.find((f) => f.name === name)?.flags ?? [];
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: { ...optionsOf(flags), ...INVOKE_OPTIONS },
   });
+  // A word the command does not take (a flag after `--`, a second function) is refused, never ignored: an ignored
+  // `--dry-run` would run for real.
+  if (positionals.length > 1)
+    throw new UsageError(
+      `invoke: unexpected ${positionals
+        .slice(1)
+        .map((p) => JSON.stringify(p))
+        .join(' ')}`,
+    );
+  if (
+    values.event !== undefined &&
+    (values.payload !== undefined || flags.some((f) => values[f.flag as keyof typeof values] !== undefined))
+  )
+    throw new UsageError('invoke: --event replays a request as it came; give it alone, without --payload or flags');
   const set = values as Record<string, string | boolean | undefined>;
   const extra = Object.fromEntries(
     flags.filter((f) => set[f.flag] !== undefined && set[f.flag] !== '').map((f) => [f.field, set[f.flag]]),

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Trigger } from '../../core/events/index.js';
 import type { ResultEnvelope } from '../../core/run/index.js';
 import type { Runtime } from '../runtime/index.js';
-import { exitCodeOf, UsageError } from './exit-codes.js';
+import { ExitCodes, exitCodeOf, UsageError } from './exit-codes.js';
 import { formatEnvelope } from './format.js';
 import type { InvokeArgs } from './invoke-args.js';
 import { type CliIo, progressPrinter } from './io.js';
@@ -12,7 +12,7 @@ async function triggersFrom(
   args: InvokeArgs,
   io: CliIo,
   runtime: Runtime,
-): Promise<{ triggers: Trigger[]; format: string }> {
+): Promise<{ triggers: Trigger[]; format: string; rejected: string[] }> {
   if (args.event !== undefined) {
     const body = args.event === '-' ? await io.stdin() : await readFile(args.event);
     const { parseRequest } = await import('../../core/events/index.js');
@@ -20,7 +20,13 @@ async function triggersFrom(
       { method: 'POST', path: `/${args.function}`, headers: { 'content-type': 'application/json' }, body },
       { newId: randomUUID, now: () => runtime.now() },
     );
-    return { triggers: intake.triggers, format: intake.format };
+    // An alert of the batch that could not be read is refused in words and audited, as over HTTP.
+    const rejected = intake.rejected ?? [];
+    for (const why of rejected) {
+      runtime.reject(args.function, `refused one alert of the batch: ${why}`, { format: intake.format });
+      io.err(`opsfn: ${args.function}: refused one alert of the batch: ${why}\n`);
+    }
+    return { triggers: intake.triggers, format: intake.format, rejected };
   }
   let payload: Record<string, unknown> = {};
   if (args.payload !== undefined) {
@@ -39,13 +45,14 @@ async function triggersFrom(
       },
     ],
     format: 'manual',
+    rejected: [],
   };
 }
 
 /** `opsfn invoke`: runs one function in the foreground; `--json` prints the envelope alone on stdout. */
 export async function invokeCommand(runtime: Runtime, args: InvokeArgs, io: CliIo): Promise<number> {
   runtime.find(args.function);
-  const { triggers, format } = await triggersFrom(args, io, runtime);
+  const { triggers, format, rejected } = await triggersFrom(args, io, runtime);
   const progress = progressPrinter(io);
   const envelopes: ResultEnvelope[] = [];
   for (const trigger of triggers) {
@@ -65,5 +72,6 @@ export async function invokeCommand(runtime: Runtime, args: InvokeArgs, io: CliI
   if (io.tty && !args.json) io.err('\r\x1b[2K');
   if (args.json) io.out(`${JSON.stringify(envelopes.length === 1 ? envelopes[0] : { results: envelopes }, null, 2)}\n`);
   else for (const envelope of envelopes) io.out(formatEnvelope(envelope));
-  return Math.max(...envelopes.map((e) => exitCodeOf(e.outcome)));
+  // A batch with a refused alert is not a success, whatever the others did.
+  return Math.max(...envelopes.map((e) => exitCodeOf(e.outcome)), rejected.length > 0 ? ExitCodes.usage : 0);
 }

@@ -154,6 +154,10 @@ async function dispatch(argv: string[], deps: CliDeps, catalogue: CliCatalogue, 
         options: { ...common, reason: { type: 'string' } },
       });
       known(catalogue, positionals[0]);
+      if (positionals.length > 1)
+        throw new UsageError(
+          `${command}: one function at a time, or none for every function (got ${positionals.join(' ')})`,
+        );
       const { controlCommand } = await import('./admin-cmds.js');
       return withRuntime(catalogue, { functions: positionals.slice(0, 1) }, io, values, (runtime) =>
         controlCommand(runtime, command, positionals[0], values.reason, io),

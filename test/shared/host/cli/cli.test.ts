@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +99,30 @@ describe('opsfn invoke', () => {
     expect(await run(['invoke', 'mutate', '--config', valid, '--dry-run'])).toBe(0);
     expect(calls.size).toBe(0);
     expect(io.stdout()).toContain('(dry-run)');
+  });
+
+  it('refuses words it does not take rather than ignore them: a --dry-run after --, an event with a payload', async () => {
+    const calls: CallLog = new Map();
+    const { io, run } = cli(calls);
+    expect(await run(['invoke', 'mutate', '--config', valid, '--', '--dry-run'])).toBe(2);
+    expect(io.stderr()).toContain('unexpected "--dry-run"');
+    const event = new URL('../../../fixtures/alertmanager/firing-batch.json', import.meta.url).pathname;
+    expect(await run(['invoke', 'mutate', '--config', valid, '--event', event, '--payload', '{}'])).toBe(2);
+    expect(calls.size).toBe(0);
+    expect(await run(['pause', 'mutate', 'failing', '--config', valid])).toBe(2);
+  });
+
+  it('refuses in words, audits and exits 2 for an alert of a replayed batch it cannot read, running the rest', async () => {
+    const calls: CallLog = new Map();
+    const { io, run } = cli(calls);
+    const batch = JSON.parse(
+      readFileSync(new URL('../../../fixtures/alertmanager/firing-batch.json', import.meta.url), 'utf8'),
+    ) as { alerts: Record<string, unknown>[] };
+    const broken = write('broken-batch.json', JSON.stringify({ ...batch, alerts: [...batch.alerts, { labels: 7 }] }));
+    expect(await run(['invoke', 'mutate', '--config', valid, '--event', broken, '--json'])).toBe(2);
+    expect((JSON.parse(io.stdout()) as { results: unknown[] }).results).toHaveLength(batch.alerts.length);
+    expect(io.stderr()).toMatch(/opsfn: mutate: refused one alert of the batch: .*alerts\[\d+\]/);
+    expect(io.stderr()).toMatch(/"decision":"rejected"/);
   });
 
   it('replays a wire-format event file', async () => {
