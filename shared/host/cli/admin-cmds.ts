@@ -103,7 +103,7 @@ export async function controlCommand(
   reason: string | undefined,
   io: CliIo,
 ): Promise<number> {
-  if (fn) runtime.find(fn);
+  // The name was checked against the registry: no function is loaded here, so a broken section cannot block this.
   const { pauseFile } = runtime.config.guard;
   const who = fn ?? 'every function';
   if (runtime.config.state === 'memory') {
@@ -122,15 +122,36 @@ export async function controlCommand(
     return ExitCodes.ok;
   }
   const key = fn ? GuardKeys.pausedFunction(fn) : GuardKeys.paused;
+  const record = pauseRecord(runtime, reason, io);
+  if (verb === 'pause') await runtime.state.put(key, record);
+  else await runtime.state.delete(key);
+  // Who threw or lifted the kill switch, in the audit trail as over POST /control.
+  runtime.logger(fn ?? 'control').audit({
+    decision: 'done',
+    action: verb,
+    target: who,
+    reason: reason ?? `${verb} through opsfn ${verb}`,
+    evidence: { by: `cli:${record.by}` },
+  });
   if (verb === 'pause') {
-    await runtime.state.put(key, pauseRecord(runtime, reason, io));
     io.out(`paused ${who}: mutations are refused until "opsfn resume${fn ? ` ${fn}` : ''}"\n`);
-  } else {
-    await runtime.state.delete(key);
-    io.out(`resumed ${who}\n`);
-    const held = pauseFile === undefined ? undefined : await readPauseFile(pauseFile, fn);
-    if (held)
-      io.err(`note: ${held.by?.slice('file:'.length) ?? 'a pause file'} still pauses on this host: remove it too\n`);
+    return ExitCodes.ok;
+  }
+  io.out(`resumed ${who}\n`);
+  const held = pauseFile === undefined ? undefined : await readPauseFile(pauseFile, fn);
+  if (held)
+    io.err(`note: ${held.by?.slice('file:'.length) ?? 'a pause file'} still pauses on this host: remove it too\n`);
+  // A pause of the other scope still holds: resuming one function leaves "every function" paused, and the reverse.
+  const still = fn
+    ? (await runtime.state.get<PauseRecord>(GuardKeys.paused))
+      ? ['every function']
+      : []
+    : (await runtime.state.keys(GuardKeys.pausedFunction(''))).map((k) => k.slice(GuardKeys.pausedFunction('').length));
+  if (still.length > 0) {
+    io.err(
+      `note: ${fn ?? 'functions'} still paused by a pause of ${still.join(', ')}: resume ${fn ? 'without a function' : 'each'} too\n`,
+    );
+    return ExitCodes.fail;
   }
   return ExitCodes.ok;
 }

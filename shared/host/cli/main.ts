@@ -159,7 +159,8 @@ async function dispatch(argv: string[], deps: CliDeps, catalogue: CliCatalogue, 
           `${command}: one function at a time, or none for every function (got ${positionals.join(' ')})`,
         );
       const { controlCommand } = await import('./admin-cmds.js');
-      return withRuntime(catalogue, { functions: positionals.slice(0, 1) }, io, values, (runtime) =>
+      // No function's section is loaded: a kill switch must work whatever state a function's config is in.
+      return withRuntime(catalogue, { functions: [] }, io, values, (runtime) =>
         controlCommand(runtime, command, positionals[0], values.reason, io),
       );
     }

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cliCatalogue } from '../../../../functions/catalogue.js';
+import { registry } from '../../../../functions/registry.js';
 import { composeEstateSchema } from '../../../../shared/core/config/compose.js';
 import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import * as z from '../../../../shared/core/schema/index.js';
@@ -150,9 +152,39 @@ describe('opsfn pause / resume', () => {
     expect(await paused.run(['invoke', 'mutate', '--config', redis, '--json'])).toBe(0);
     expect(JSON.parse(paused.io.stdout())).toMatchObject({ actions: [{ status: 'refused', by: 'kill-switch' }] });
     expect(calls.size).toBe(0);
-    expect(await cli().run(['resume', 'mutate', '--config', redis])).toBe(0);
+    const resumed = cli();
+    expect(await resumed.run(['resume', 'mutate', '--config', redis, '--log', 'json'])).toBe(0);
+    expect(resumed.io.stderr()).toMatch(/"decision":"done".*"action":"resume"/);
     expect(await cli(calls).run(['invoke', 'mutate', '--config', redis])).toBe(0);
     expect(calls.get('svc')).toBe(1);
+  });
+
+  it('pauses a function whose own config section does not load: the kill switch does not depend on it', async () => {
+    const prefix = `opsfn-test-${randomUUID()}:`;
+    const broken = write(
+      'redis-broken.yaml',
+      `state: { redis: "redis://127.0.0.1:6379", prefix: "${prefix}" }\nrollback: { policies: 5 }\n`,
+    );
+    // The catalogue the binary runs with: each command loads the sections of the functions it names.
+    const deps = () => ({ catalogue: cliCatalogue(registry), io: captureIo({}) });
+    const pause = deps();
+    expect(await main(['pause', 'rollback', '--config', broken], pause)).toBe(0);
+    expect(pause.io.stdout()).toContain('paused rollback');
+    expect(await main(['resume', 'rollback', '--config', broken], deps())).toBe(0);
+  });
+
+  it('says so, and exits 1, when a pause of the other scope still holds after a resume', async () => {
+    const prefix = `opsfn-test-${randomUUID()}:`;
+    const redis = write('redis-scopes.yaml', `state: { redis: "redis://127.0.0.1:6379", prefix: "${prefix}" }\n`);
+    expect(await cli().run(['pause', '--config', redis])).toBe(0);
+    const one = cli();
+    expect(await one.run(['resume', 'mutate', '--config', redis])).toBe(1);
+    expect(one.io.stderr()).toContain('mutate still paused by a pause of every function');
+    expect(await cli().run(['resume', '--config', redis])).toBe(0);
+    expect(await cli().run(['pause', 'mutate', '--config', redis])).toBe(0);
+    const all = cli();
+    expect(await all.run(['resume', '--config', redis])).toBe(1);
+    expect(all.io.stderr()).toContain('still paused by a pause of mutate');
   });
 });
 
