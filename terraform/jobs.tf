@@ -5,11 +5,21 @@
 # in its environment (jobs.run with overrides), polls it and records the result like any step.
 locals {
   restore_jobs = var.restore_job_image == null ? {} : { for name in ["backupVerify", "drDrill"] : name => local.functions[name] if contains(keys(local.functions), name) }
+  # A job loads untrusted dumps and serves no HTTP: it gets the state store and its function's own secrets, never the
+  # bearer tokens (OPSFN_TOKEN, OPSFN_TOKEN_<NAME>) that would let whatever runs in it call any function.
+  job_secret_environment = {
+    for name, fn in local.restore_jobs : name => merge(
+      var.redis_mode == "none" ? {} : { OPSFN_REDIS_URL = google_secret_manager_secret.redis_url[0].secret_id },
+      lookup(var.function_secrets, name, {}),
+    )
+  }
 }
 
 resource "google_cloud_run_v2_job" "restore" {
-  for_each   = local.restore_jobs
-  depends_on = [google_project_service.apis]
+  for_each = local.restore_jobs
+  # Its account's secret grants (the function module) and the Redis URL's version exist first: a job created before
+  # them fails to deploy on a secret its account may not read yet.
+  depends_on = [google_project_service.apis, module.function, google_secret_manager_secret_version.redis_url]
 
   project             = var.project_id
   location            = var.region
@@ -49,7 +59,7 @@ resource "google_cloud_run_v2_job" "restore" {
         }
 
         dynamic "env" {
-          for_each = merge(local.base_secret_environment, lookup(var.function_secrets, each.key, {}))
+          for_each = local.job_secret_environment[each.key]
           content {
             name = env.key
             value_source {

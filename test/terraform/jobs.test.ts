@@ -38,6 +38,24 @@ describe('terraform restore jobs', () => {
     expect(without.attribute(hcl('local.restore_jobs'))).toEqual({});
   });
 
+  it('gives a job the state store and its function’s own secrets, never the bearer tokens', () => {
+    const vars = {
+      token_secret: 'opsfn-token',
+      caller_tokens: { alertmanager: { secret: 'opsfn-token-alertmanager', functions: ['rollback'] } },
+      function_secrets: { backupVerify: { BACKUP_S3_KEY: 'backup-s3-key' } },
+    };
+    const env = plan(vars).attribute(hcl('local.job_secret_environment')) as Record<string, Record<string, string>>;
+    expect(Object.keys(env.backupVerify ?? {}).sort()).toEqual(['BACKUP_S3_KEY', 'OPSFN_REDIS_URL']);
+    expect(Object.keys(env.drDrill ?? {})).toEqual(['OPSFN_REDIS_URL']);
+    expect(JSON.stringify(job())).not.toContain('base_secret_environment');
+  });
+
+  it('is created after its account may read its secrets and the Redis URL has a version', () => {
+    expect(job().depends_on).toEqual(
+      expect.arrayContaining([hcl('module.function'), hcl('google_secret_manager_secret_version.redis_url')]),
+    );
+  });
+
   it('runs the job entry of the image deploy/docker builds, as the function, without retries', () => {
     const container = first(template().containers);
     expect(container.image).toBe(hcl('var.restore_job_image'));
