@@ -62,20 +62,29 @@ export async function serveMain(args: string[], deps: ServeDeps, io: CliIo): Pro
     steps: [...RUN_STEPS, metrics.step],
     ...(deps.logSink ? { logSink: deps.logSink } : {}),
   });
-  const serving = await serve(
-    runtime,
-    {
-      port,
-      graceMs,
-      metrics,
-      scheduler: !values['no-scheduler'],
-      // The demo's tokens are printed on the terminal: it listens on this machine only.
-      ...(values.host ? { host: values.host } : demo ? { host: '127.0.0.1' } : {}),
-      ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
-      ...(values.schedules ? { schedules: values.schedules } : {}),
-    },
-    io,
-  );
+  let serving: Awaited<ReturnType<typeof serve>>;
+  try {
+    serving = await serve(
+      runtime,
+      {
+        port,
+        graceMs,
+        metrics,
+        scheduler: !values['no-scheduler'],
+        // The demo's tokens are printed on the terminal: it listens on this machine only.
+        ...(values.host ? { host: values.host } : demo ? { host: '127.0.0.1' } : {}),
+        ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
+        ...(values.schedules ? { schedules: values.schedules } : {}),
+      },
+      io,
+    );
+  } catch (error) {
+    // Not serving (a port taken, a bind refused): what was opened is closed, so the process exits with the error
+    // instead of living on with a state store connection and a supervisor seeing it up.
+    await runtime.close().catch(() => undefined);
+    await demo?.stop().catch(() => undefined);
+    throw error;
+  }
   if (demo) {
     for (const line of demo.banner) io.err(`  ${line}\n`);
     demo.started(runtime, (line) => io.err(`${line}\n`));
