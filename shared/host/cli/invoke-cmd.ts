@@ -49,9 +49,35 @@ async function triggersFrom(
   };
 }
 
-/** `opsfn invoke`: runs one function in the foreground; `--json` prints the envelope alone on stdout. */
+/** The exit code of a command a signal stopped: 128 + its number, as a shell reports it. */
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * `opsfn invoke`: runs one function in the foreground; `--json` prints the envelope alone on stdout. Ctrl-C (or
+ * SIGTERM) stops the run as a shutdown does: it is aborted, what it holds (locks, its claim) is released and the stop
+ * audited, handed-over jobs are stopped, and the exit is 130 (143); a second signal stops the process at once.
+ */
 export async function invokeCommand(runtime: Runtime, args: InvokeArgs, io: CliIo): Promise<number> {
   runtime.find(args.function);
+  let stopped: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stopped) process.exit(SIGNAL_EXIT[signal]);
+    stopped = signal;
+    io.err(`\nopsfn: ${signal}: stopping ${args.function} and releasing what it holds (again to stop at once)\n`);
+    // The command then returns without waiting for handed-over work; closing the runtime stops its job processes.
+    void runtime.drain({ graceMs: 0, abortGraceMs: 5_000 });
+  };
+  const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
+  for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
+  try {
+    const code = await invokeRuns(runtime, args, io, () => stopped !== undefined);
+    return stopped ? SIGNAL_EXIT[stopped] : code;
+  } finally {
+    for (const [signal, handler] of Object.entries(handlers)) process.off(signal, handler);
+  }
+}
+
+async function invokeRuns(runtime: Runtime, args: InvokeArgs, io: CliIo, stopped: () => boolean): Promise<number> {
   const { triggers, format, rejected } = await triggersFrom(args, io, runtime);
   const progress = progressPrinter(io);
   const envelopes: ResultEnvelope[] = [];
@@ -60,15 +86,17 @@ export async function invokeCommand(runtime: Runtime, args: InvokeArgs, io: CliI
       await runtime.invoke(args.function, trigger, {
         dryRun: args.dryRun,
         format,
+        // The person at the terminal decides what to do after a stop: a later start must not run it unasked.
+        redeliver: false,
         ...(args.json ? {} : { onProgress: progress }),
       }),
     );
   }
   // Work the run handed to later invocations of this process (a restore loading as a local job, a drill past
   // one invocation's bound) is waited for: the verdict a person at the terminal asked for is theirs.
-  if (!args.json && envelopes.some((e) => e.accepted))
+  if (!args.json && !stopped() && envelopes.some((e) => e.accepted))
     progress(`${args.function}: waiting for the work it handed over`);
-  envelopes.push(...(await runtime.settled()));
+  if (!stopped()) envelopes.push(...(await runtime.settled()));
   if (io.tty && !args.json) io.err('\r\x1b[2K');
   if (args.json) io.out(`${JSON.stringify(envelopes.length === 1 ? envelopes[0] : { results: envelopes }, null, 2)}\n`);
   else for (const envelope of envelopes) io.out(formatEnvelope(envelope));

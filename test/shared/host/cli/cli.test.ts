@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { cliCatalogue } from '../../../../functions/catalogue.js';
 import { registry } from '../../../../functions/registry.js';
@@ -125,6 +126,51 @@ describe('opsfn invoke', () => {
     expect((JSON.parse(io.stdout()) as { results: unknown[] }).results).toHaveLength(batch.alerts.length);
     expect(io.stderr()).toMatch(/opsfn: mutate: refused one alert of the batch: .*alerts\[\d+\]/);
     expect(io.stderr()).toMatch(/"decision":"rejected"/);
+  });
+
+  it('stops a run on Ctrl-C as a shutdown does: aborted, its lock released, audited, exit 130', async () => {
+    const prefix = `opsfn-test-${randomUUID()}:`;
+    const redis = write('redis-sigint.yaml', `state: { redis: "redis://127.0.0.1:6379", prefix: "${prefix}" }\n`);
+    let acting: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      acting = resolve;
+    });
+    // A change that waits until its run is aborted, holding the target's lock meanwhile.
+    const holding = defineFunction({
+      name: 'holding',
+      description: '',
+      triggers: ['manual'],
+      input: z.object({}),
+      run: async (ctx) => {
+        await ctx.act('hold', 'db-primary', () => {
+          acting();
+          return new Promise((_, reject) =>
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }),
+          );
+        });
+        return { outcome: 'ok', summary: 'held' };
+      },
+    });
+    const io = captureIo({});
+    const running = main(['invoke', 'holding', '--config', redis, '--log', 'json'], {
+      functions: [holding],
+      estate,
+      io,
+    });
+    await started;
+    const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+    try {
+      await client.connect();
+      expect(await client.keys(`${prefix}lock:*`)).toHaveLength(1);
+      process.emit('SIGINT');
+      expect(await running).toBe(130);
+      expect(io.stderr()).toContain('SIGINT: stopping holding');
+      expect(io.stderr()).toMatch(/"action":"shutdown"/);
+      expect(await client.keys(`${prefix}lock:*`)).toEqual([]);
+      expect(process.listenerCount('SIGINT')).toBe(0);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('replays a wire-format event file', async () => {
