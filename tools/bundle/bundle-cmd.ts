@@ -58,6 +58,14 @@ export interface BundleOptions {
   estate?: string;
 }
 
+/** The sections a bundle checks (its function's and those it reads) and the keys of the others, allowed unchecked. */
+function splitSections(sections: readonly LocatedSection[], checked: ReadonlySet<string>) {
+  return {
+    own: sections.filter((s) => checked.has(s.key)),
+    unchecked: sections.filter((s) => !checked.has(s.key)).map((s) => s.key),
+  };
+}
+
 // The entry registers the one function with the estate schema it needs: the common part, its own section and
 // those it reads, checked; the other functions' sections are allowed unchecked (the config file is shared, and
 // loading every function's schema would cost each cold start what only `opsfn config validate` needs). The
@@ -75,8 +83,7 @@ function entryPlugin(
 ): Plugin {
   const register = join(root, 'shared', 'host', 'runtime', 'register.ts');
   const config = join(root, 'shared', 'core', 'config', 'index.ts');
-  const own = sections.filter((s) => checked.has(s.key));
-  const unchecked = sections.filter((s) => !checked.has(s.key)).map((s) => s.key);
+  const { own, unchecked } = splitSections(sections, checked);
   // The schema is composed in a module of its own, imported when a config needs validating: with the estate the
   // bundle carries validated (`validated`), a start builds none of the config's schemas it needs not run.
   const schema = [
@@ -201,8 +208,7 @@ async function validateForBundle(
   checked: ReadonlySet<string>,
   functions: readonly string[],
 ): Promise<ValidatedEstate> {
-  const own = sections.filter((s) => checked.has(s.key));
-  const unchecked = sections.filter((s) => !checked.has(s.key)).map((s) => s.key);
+  const { own, unchecked } = splitSections(sections, checked);
   const imported: AnyConfigSection[] = [];
   for (const s of own) {
     imported.push(((await import(pathToFileURL(s.file).href)) as Record<string, AnyConfigSection>)[s.exportName]!);

@@ -106,6 +106,16 @@ export async function controlCommand(
   // The name was checked against the registry: no function is loaded here, so a broken section cannot block this.
   const { pauseFile } = runtime.config.guard;
   const who = fn ?? 'every function';
+  const record = pauseRecord(runtime, reason, io);
+  // Who threw or lifted the kill switch, in the audit trail as over POST /control, wherever the switch is kept.
+  const audit = () =>
+    runtime.logger(fn ?? 'control').audit({
+      decision: 'done',
+      action: verb,
+      target: who,
+      reason: reason ?? `${verb} through opsfn ${verb}`,
+      evidence: { by: `cli:${record.by}` },
+    });
   if (runtime.config.state === 'memory') {
     if (pauseFile === undefined) {
       throw new UsageError(
@@ -113,26 +123,20 @@ export async function controlCommand(
       );
     }
     if (verb === 'pause') {
-      const path = await writePauseFile(pauseFile, fn, pauseRecord(runtime, reason, io));
+      const path = await writePauseFile(pauseFile, fn, record);
+      audit();
       io.out(`paused ${who}: ${path} exists, mutations are refused until "opsfn resume${fn ? ` ${fn}` : ''}"\n`);
     } else {
       const removed = await removePauseFile(pauseFile, fn);
+      audit();
       io.out(removed ? `resumed ${who}: removed ${pauseFilePath(pauseFile, fn)}\n` : `${who} was not paused\n`);
     }
     return ExitCodes.ok;
   }
   const key = fn ? GuardKeys.pausedFunction(fn) : GuardKeys.paused;
-  const record = pauseRecord(runtime, reason, io);
   if (verb === 'pause') await runtime.state.put(key, record);
   else await runtime.state.delete(key);
-  // Who threw or lifted the kill switch, in the audit trail as over POST /control.
-  runtime.logger(fn ?? 'control').audit({
-    decision: 'done',
-    action: verb,
-    target: who,
-    reason: reason ?? `${verb} through opsfn ${verb}`,
-    evidence: { by: `cli:${record.by}` },
-  });
+  audit();
   if (verb === 'pause') {
     io.out(`paused ${who}: mutations are refused until "opsfn resume${fn ? ` ${fn}` : ''}"\n`);
     return ExitCodes.ok;
@@ -142,11 +146,7 @@ export async function controlCommand(
   if (held)
     io.err(`note: ${held.by?.slice('file:'.length) ?? 'a pause file'} still pauses on this host: remove it too\n`);
   // A pause of the other scope still holds: resuming one function leaves "every function" paused, and the reverse.
-  const still = fn
-    ? (await runtime.state.get<PauseRecord>(GuardKeys.paused))
-      ? ['every function']
-      : []
-    : (await runtime.state.keys(GuardKeys.pausedFunction(''))).map((k) => k.slice(GuardKeys.pausedFunction('').length));
+  const still = await pausedElsewhere(runtime, fn);
   if (still.length > 0) {
     io.err(
       `note: ${fn ?? 'functions'} still paused by a pause of ${still.join(', ')}: resume ${fn ? 'without a function' : 'each'} too\n`,
@@ -154,6 +154,13 @@ export async function controlCommand(
     return ExitCodes.fail;
   }
   return ExitCodes.ok;
+}
+
+/** The pauses in the state store of the scope `fn` is not: every function's for one function, single ones for all. */
+async function pausedElsewhere(runtime: Runtime, fn: string | undefined): Promise<string[]> {
+  if (fn) return (await runtime.state.get<PauseRecord>(GuardKeys.paused)) ? ['every function'] : [];
+  const prefix = GuardKeys.pausedFunction('');
+  return (await runtime.state.keys(prefix)).map((key) => key.slice(prefix.length));
 }
 
 function pauseRecord(runtime: Runtime, reason: string | undefined, io: CliIo): PauseRecord {

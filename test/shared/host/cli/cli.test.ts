@@ -219,6 +219,17 @@ describe('opsfn pause / resume', () => {
     expect(await main(['resume', 'rollback', '--config', broken], deps())).toBe(0);
   });
 
+  it('audits a pause kept in the pause file, as one kept in the state store', async () => {
+    const pauseFile = join(dir, `paused-${randomUUID()}`);
+    const config = write('pause-file.yaml', `guard: { pauseFile: "${pauseFile}" }\n`);
+    const pause = cli();
+    expect(await pause.run(['pause', '--config', config, '--reason', 'game day', '--log', 'json'])).toBe(0);
+    expect(pause.io.stderr()).toMatch(/"decision":"done".*"action":"pause".*"reason":"game day"/);
+    const resume = cli();
+    expect(await resume.run(['resume', '--config', config, '--log', 'json'])).toBe(0);
+    expect(resume.io.stderr()).toMatch(/"decision":"done".*"action":"resume"/);
+  });
+
   it('says so, and exits 1, when a pause of the other scope still holds after a resume', async () => {
     const prefix = `opsfn-test-${randomUUID()}:`;
     const redis = write('redis-scopes.yaml', `state: { redis: "redis://127.0.0.1:6379", prefix: "${prefix}" }\n`);
