@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -90,6 +90,13 @@ describe('buildBundles', () => {
       expect(bundle.startupModules, bundle.folder).not.toContain('shared/adapters/storage/gcs-read.ts');
       // The estate schema is composed in a chunk imported when a config needs validating, not at every start.
       expect(bundle.startupModules, bundle.folder).not.toContain('shared/core/config/compose.ts');
+      // Nor the section schemas it composes (each module builds its schemas where it is evaluated), nor croner,
+      // which checks the schedules' cron expressions.
+      const sectionSchemas = bundle.startupModules.filter(
+        (m) => m.startsWith('shared/core/config/sections/') || /^functions\/[^/]+\/config[^/]*\.ts$/.test(m),
+      );
+      expect(sectionSchemas, bundle.folder).toEqual([]);
+      expect(bundle.startupPackages, bundle.folder).not.toContain('croner');
     }
     // drDrill's config schemas (plans, steps) are needed by that validation alone.
     expect(drDrill.startupModules.filter((m) => /^functions\/dr-drill\/config/.test(m))).toEqual([]);
@@ -219,6 +226,28 @@ describe('buildBundles', () => {
       const other = await serve();
       expect(JSON.parse(other.body).summary, other.body).toContain('Unrecognized key: "opsfnProbe"');
       expect(other.output).toMatch(/the config was validated at start: its document \(sha256 \w+\) is not the estate/);
+      // Bundled on one Node and served by another (the deployer's Node 20, the nodejs22 runtime): taken when this
+      // runtime knows every time zone the estate names, validated at start when it does not.
+      const entry = join(bundle!.dir, 'index.js');
+      const built = await readFile(entry, 'utf8');
+      const carried = /runtime:"node \d+, tz [^"]*"/;
+      expect(built).toMatch(carried);
+      expect(built).toContain('zones:["Asia/Taipei"]');
+      await writeFile(config, deployedEstateJson());
+      await writeFile(entry, built.replace(carried, 'runtime:"node 18, tz 2019a"'));
+      const elsewhere = await serve();
+      expect(elsewhere.output).toMatch(taken);
+      await writeFile(
+        entry,
+        built
+          .replace(carried, 'runtime:"node 18, tz 2019a"')
+          .replace('zones:["Asia/Taipei"]', 'zones:["Asia/Taipei","Mars/Olympus"]'),
+      );
+      const unknownZone = await serve();
+      expect(JSON.parse(unknownZone.body).summary, unknownZone.body).toContain('Unrecognized key: "opsfnProbe"');
+      expect(unknownZone.output).toMatch(
+        /validated at start: the bundle validated it on node 18, tz 2019a; this runtime \(node \d+, tz \w+\) does not know its time zone \\?"Mars\/Olympus/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,12 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import type { Plugin } from 'esbuild';
-import { type AnyConfigSection, composeEstateSchema, literalSecrets } from '../../shared/core/config/index.js';
+import {
+  type AnyConfigSection,
+  composeEstateSchema,
+  literalSecrets,
+  timeZonesCheckedBy,
+} from '../../shared/core/config/index.js';
 import { errorMessage } from '../../shared/core/errors/index.js';
 import type { AnyFunction, ValidatedEstate } from '../../shared/host/runtime/index.js';
 import {
@@ -213,12 +218,13 @@ async function validateForBundle(
   for (const s of own) {
     imported.push(((await import(pathToFileURL(s.file).href)) as Record<string, AnyConfigSection>)[s.exportName]!);
   }
-  const estate = parseConfig(composeEstateSchema(imported, { functions }, { unchecked }), document, path);
+  const schema = composeEstateSchema(imported, { functions }, { unchecked });
+  const { value: estate, zones } = timeZonesCheckedBy(() => parseConfig(schema, document, path));
   const json = JSON.stringify(estate);
   // A start takes the estate back from this JSON: anything validation makes that JSON does not keep is refused.
   if (!isDeepStrictEqual(JSON.parse(json), estate))
     throw new Error(`${path}: the validated estate does not read back equal from JSON; cannot carry it in the bundle`);
-  return { digest: documentDigest(document ?? {}), estate: json, runtime: validationRuntime() };
+  return { digest: documentDigest(document ?? {}), estate: json, runtime: validationRuntime(), zones };
 }
 
 /** Builds one bundle per registered function into `<outDir>/<kebab-name>/` (index.js + package.json). */

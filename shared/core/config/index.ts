@@ -14,6 +14,7 @@ export * from './sections/estate-common.js';
 export * from './sections/policy-match.js';
 export * from './sections/prometheus-endpoint.js';
 export * from './sections/scratch.js';
+export * from './severity.js';
 export * from './time-zone.js';
 export * from './types.js';
 export * from './zod-issues.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ConfigError, type Estate, type EstateSchema, formatZodIssues } from '../../core/config/index.js';
+import { ConfigError, type Estate, type EstateSchema, formatZodIssues, isTimeZone } from '../../core/config/index.js';
 import { errorMessage } from '../../core/errors/index.js';
 
 /** Config files are small; anything larger is a mistake or an attack. */
@@ -17,11 +17,15 @@ export type RemoteReader = (url: string, maxBytes: number) => Promise<Buffer>;
 export interface ValidatedEstate {
   /** `documentDigest` of the config document that was validated. */
   digest: string;
-  /**
-   * What the checks depended on besides the document (`validationRuntime`): time zones are Node's ICU data, patterns
-   * and URLs its engine's. A start on another Node major or time-zone data validates the config again.
-   */
+  /** The Node major and time-zone data the build validated on (`validationRuntime`), for the log. */
   runtime: string;
+  /**
+   * The time zones validation checked against the runtime's time-zone data (`timeZonesCheckedBy`), the one thing
+   * the schema's checks take from the runtime: the rest is the bundle's own code (zod, croner, opsfn's checks) and
+   * what ECMAScript and the WHATWG URL standard define alike on every Node. A start whose time-zone data differs
+   * from the build's takes the estate only if it knows each of these zones, and validates the config otherwise.
+   */
+  zones: string[];
   /** The validated estate, JSON (validation's output is plain data: the bundle build checks it reads back equal). */
   estate: string;
 }
@@ -44,7 +48,7 @@ export interface LoadConfigOptions {
   onNotValidated?: (why: string) => void;
 }
 
-/** The Node major and time-zone data a validation ran on (see `ValidatedEstate.runtime`). */
+/** The Node major and time-zone data a validation runs on (see `ValidatedEstate.runtime`). */
 export function validationRuntime(): string {
   return `node ${process.versions.node.split('.')[0]}, tz ${process.versions.tz ?? 'unknown'}`;
 }
@@ -111,8 +115,12 @@ function takeValidated(
     return undefined;
   }
   const runtime = validationRuntime();
-  if (runtime !== validated.runtime) {
-    options.onNotValidated?.(`the bundle validated it on ${validated.runtime}, this is ${runtime}`);
+  // The same time-zone data gives the same answers; other data (another Node, a runtime update) is asked again.
+  const unknown = runtime === validated.runtime ? undefined : validated.zones.find((tz) => !isTimeZone(tz));
+  if (unknown !== undefined) {
+    options.onNotValidated?.(
+      `the bundle validated it on ${validated.runtime}; this runtime (${runtime}) does not know its time zone "${unknown}"`,
+    );
     return undefined;
   }
   options.onValidated?.(digest);

@@ -2,6 +2,7 @@ import * as z from '../../schema/index.js';
 import { redisUrlProblem } from '../redis-url.js';
 import { knownNames } from '../references.js';
 import { CronSchema } from '../schedule.js';
+import { SeveritySchema } from '../severity.js';
 import { DurationSchema, NameSchema, SecretRefSchema, SizeSchema } from '../types.js';
 import { ComposeServiceSchema } from './compose-service.js';
 import { PrometheusEndpointSchema } from './prometheus-endpoint.js';
@@ -84,11 +85,6 @@ export const EndpointsSchema = z.strictObject({
   prometheus: z.optional(PrometheusEndpointSchema),
 });
 export type Endpoints = z.infer<typeof EndpointsSchema>;
-
-/** Notification severities, lowest first. */
-export const Severities = ['info', 'warning', 'critical'] as const;
-export const SeveritySchema = z.enum(Severities);
-export type Severity = z.infer<typeof SeveritySchema>;
 
 const ChannelSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('slack'), url: SecretRefSchema }),

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { EstateSchema } from '../../../../functions/estate.js';
-import type { EstateSchema as EstateSchemaType } from '../../../../shared/core/config/index.js';
+import { type EstateSchema as EstateSchemaType, timeZonesCheckedBy } from '../../../../shared/core/config/index.js';
 import {
   documentDigest,
   loadConfig,
@@ -44,11 +44,8 @@ function reordered(value: unknown): unknown {
 
 async function validatedExample(): Promise<ValidatedEstate> {
   const document = await readConfigDocument(exampleText, EXAMPLE);
-  return {
-    digest: documentDigest(document),
-    estate: JSON.stringify(parseConfig(EstateSchema, document, EXAMPLE)),
-    runtime: validationRuntime(),
-  };
+  const { value, zones } = timeZonesCheckedBy(() => parseConfig(EstateSchema, document, EXAMPLE));
+  return { digest: documentDigest(document), estate: JSON.stringify(value), runtime: validationRuntime(), zones };
 }
 
 describe('an estate validated ahead of time', () => {
@@ -84,14 +81,49 @@ describe('an estate validated ahead of time', () => {
     expect(calls).toEqual([]);
   });
 
-  it('is not taken on another Node major or time-zone data than it was validated on', async () => {
+  it('records the time zones its validation asked the runtime about', async () => {
+    // The example's estate zone and its schedules' zones: what a runtime with other time-zone data is asked again.
+    expect((await validatedExample()).zones).toEqual(['Asia/Taipei']);
+    const paris = { estate: 'x', timezone: 'Europe/Paris' };
+    expect(timeZonesCheckedBy(() => parseConfig(EstateSchema, paris, 'x')).zones).toEqual(['Europe/Paris']);
+  });
+
+  it('is taken on another Node or time-zone data that knows every time zone it names', async () => {
+    // As deployed: bundled on the deployer's Node 20, served by the nodejs22 runtime with its own time-zone data.
     const validated = { ...(await validatedExample()), runtime: 'node 18, tz 2019a' };
+    const { schema, counter } = counting(EstateSchema);
+    const why: string[] = [];
+    const taken: string[] = [];
+    const estate = parseConfig(schema, parseYaml(exampleText), 'x', {
+      validated,
+      onValidated: (d) => taken.push(d),
+      onNotValidated: (w) => why.push(w),
+    });
+    expect(estate).toEqual(JSON.parse(validated.estate));
+    expect(counter.runs).toBe(0);
+    expect(why).toEqual([]);
+    expect(taken).toEqual([validated.digest]);
+  });
+
+  it('is validated again on time-zone data that does not know a time zone it names', async () => {
+    const validated = {
+      ...(await validatedExample()),
+      runtime: 'node 18, tz 2019a',
+      zones: ['Asia/Taipei', 'Mars/Olympus'],
+    };
     const { schema, counter } = counting(EstateSchema);
     const why: string[] = [];
     const estate = parseConfig(schema, parseYaml(exampleText), 'x', { validated, onNotValidated: (w) => why.push(w) });
     expect(estate.estate).toBe(parseYaml(exampleText).estate);
     expect(counter.runs).toBe(1);
-    expect(why).toEqual([`the bundle validated it on node 18, tz 2019a, this is ${validationRuntime()}`]);
+    expect(why).toEqual([
+      `the bundle validated it on node 18, tz 2019a; this runtime (${validationRuntime()}) does not know its time zone "Mars/Olympus"`,
+    ]);
+    // On the build's own time-zone data the answers are the build's: nothing is asked again.
+    const same = { ...validated, runtime: validationRuntime() };
+    const again = counting(EstateSchema);
+    parseConfig(again.schema, parseYaml(exampleText), 'x', { validated: same });
+    expect(again.counter.runs).toBe(0);
   });
 
   it('gives each start its own copy of the estate', async () => {
