@@ -30,7 +30,9 @@ export function builtinFacade(name: string): string {
     "import { createRequire } from 'node:module';",
     `const builtin = createRequire(import.meta.url)(${JSON.stringify(`node:${name}`)});`,
     'export default builtin;',
-    `export const { ${names.join(', ')} } = builtin;`,
+    // One statement per export, so the bundler drops those nothing imports: reading one can load a module
+    // (`node:util`'s `parseArgs`, `diff`, `transferableAbortSignal`), as reading them all at once would.
+    ...names.map((n) => `export const ${n} = /* @__PURE__ */ (() => builtin.${n})();`),
   ].join('\n');
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,6 +52,20 @@ describe('builtinImportsPlugin', () => {
     expect(mod.named?.()).toEqual(['function', 'Not Found', 'function']);
     expect(mod.namespace?.()).toEqual(['function', 'function']);
     expect(await mod.dynamic?.()).toBe('function');
+  }, 60_000);
+
+  it('reads only the exports a bundle imports, so the others load nothing (util.parseArgs loads its parser)', async () => {
+    const source =
+      "import { promisify } from 'node:util'; export const loaded = () => [typeof promisify, process.moduleLoadList];";
+    const { out, text } = await bundle('one-export', source, true);
+    expect(text).not.toMatch(/\bparseArgs\b/);
+    const script = `import(${JSON.stringify(pathToFileURL(join(out, 'one-export.js')).href)}).then((m) => {
+      const [type, list] = m.loaded();
+      process.stdout.write(JSON.stringify({ type, parseArgs: list.some((n) => n.includes('parse_args')) }));
+    });`;
+    // A fresh process: this one may have loaded the parser already.
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(child.stdout), child.stderr).toEqual({ type: 'function', parseArgs: false });
   }, 60_000);
 
   it("leaves out http's exports that load undici, and fails the build of a module importing one", async () => {
