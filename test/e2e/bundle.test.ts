@@ -98,6 +98,20 @@ describe('buildBundles', () => {
       expect(sectionSchemas, bundle.folder).toEqual([]);
       expect(bundle.startupPackages, bundle.folder).not.toContain('croner');
     }
+    // Each platform's adapter is imported on its first service: an estate's cold start compiles none of them.
+    const platforms = [
+      'shared/adapters/platforms/cloud-run-platform.ts',
+      'shared/adapters/platforms/compose-platform.ts',
+      'shared/adapters/platforms/docker-engine.ts',
+      'shared/adapters/platforms/kubernetes-platform.ts',
+      'shared/adapters/platforms/kubernetes-hpa.ts',
+    ];
+    for (const bundle of bundles) {
+      expect(
+        bundle.startupModules.filter((m) => platforms.includes(m)),
+        bundle.folder,
+      ).toEqual([]);
+    }
     // drDrill's config schemas (plans, steps) are needed by that validation alone.
     expect(drDrill.startupModules.filter((m) => /^functions\/dr-drill\/config/.test(m))).toEqual([]);
   });

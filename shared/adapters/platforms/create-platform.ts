@@ -1,14 +1,15 @@
 import type { Service } from '../../core/config/index.js';
 import { endpointAuth } from '../google/index.js';
-import { CloudRunPlatform } from './cloud-run-platform.js';
-import { ComposePlatform } from './compose-platform.js';
 import { kubernetesAccess } from './kubernetes-client.js';
-import { KubernetesPlatform } from './kubernetes-platform.js';
 import type { PlatformDeps, ServicePlatform } from './service-platform.js';
 
 export type { PlatformDeps, PlatformTiming } from './service-platform.js';
 
-/** Builds the adapter for one estate service: Cloud Run Admin v2, the Kubernetes API, or Docker and compose. */
+/**
+ * Builds the adapter for one estate service: Cloud Run Admin v2, the Kubernetes API, or Docker and compose. Each
+ * platform's code is imported on its first service, so a bundle does not load (or compile, at a cold start) the
+ * platforms its estate does not use.
+ */
 export async function createServicePlatform(service: Service, deps: PlatformDeps): Promise<ServicePlatform> {
   const t = deps.timing ?? {};
   const common = {
@@ -18,6 +19,7 @@ export async function createServicePlatform(service: Service, deps: PlatformDeps
     ...(t.pollMs === undefined ? {} : { pollMs: t.pollMs }),
   };
   if (service.platform === 'cloud-run') {
+    const { CloudRunPlatform } = await import('./cloud-run-platform.js');
     const endpoint = deps.endpoints.run;
     const auth = endpointAuth(endpoint);
     return new CloudRunPlatform({
@@ -32,6 +34,7 @@ export async function createServicePlatform(service: Service, deps: PlatformDeps
     });
   }
   if (service.platform === 'compose') {
+    const { ComposePlatform } = await import('./compose-platform.js');
     const { platform: _, ...config } = service;
     return new ComposePlatform({
       ...config,
@@ -41,6 +44,7 @@ export async function createServicePlatform(service: Service, deps: PlatformDeps
       ...(t.pollMs === undefined ? {} : { pollMs: t.pollMs }),
     });
   }
+  const { KubernetesPlatform } = await import('./kubernetes-platform.js');
   return new KubernetesPlatform({
     namespace: service.namespace,
     deployment: service.deployment,

@@ -3,7 +3,7 @@ import { BadInputError } from '../../core/errors/index.js';
 import { type ChangePreview, canPreview } from './change-preview.js';
 import { createServicePlatform, type PlatformDeps } from './create-platform.js';
 import { kubernetesAccess } from './kubernetes-client.js';
-import { KubernetesHpaClient } from './kubernetes-hpa.js';
+import type { KubernetesHpaClient } from './kubernetes-hpa.js';
 import type { PlatformKind, ScalingChange, ScalingState, WaitOptions } from './service-platform.js';
 
 /** A change to scaling: a platform change, or the `minReplicas` of the HPA that owns a Deployment. */
@@ -32,6 +32,7 @@ export async function createScalingPlatform(service: Service, deps: PlatformDeps
   let hpa: KubernetesHpaClient | undefined;
   if (service.platform === 'kubernetes') {
     const t = deps.timing ?? {};
+    const { KubernetesHpaClient } = await import('./kubernetes-hpa.js');
     hpa = new KubernetesHpaClient({
       namespace: service.namespace,
       deployment: service.deployment,
