@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startFakeGcs } from '../test/fakes/gcs.js';
-import { buildBundles, directoryBytes } from '../tools/bundle/bundle-cmd.js';
+import { type BundleOptions, type BundleReport, buildBundles, directoryBytes } from '../tools/bundle/bundle-cmd.js';
 import {
   DEPLOYED_ESTATE_YAML,
   deployedEstateEnv,
@@ -19,6 +19,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FRAMEWORK_MAIN = join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
 const BASELINE = join(ROOT, 'bench', 'fixtures', 'googleapis-baseline');
 const FLOOR = join(ROOT, 'bench', 'fixtures', 'framework-floor');
+/** What a start that takes the estate its bundle carries logs. */
+const CARRIED = /the config is the estate validated when this bundle was built/;
 /** Each bundle within this factor of the floor's time (an empty functions-framework function)… */
 const TARGET_TIME_RATIO = 1.2;
 /** …and within this many MiB of its peak memory. */
@@ -30,7 +32,7 @@ export interface ColdStart {
   rssMiB: number;
   status: number;
   body: string;
-  /** The last 4,000 characters the process printed (its logs) up to the response. */
+  /** The last 16,000 characters the process printed (its logs) up to the response. */
   output: string;
 }
 
@@ -81,7 +83,7 @@ export async function measureColdStart(spec: ServeSpec): Promise<ColdStart> {
     { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-4_000);
+    output = (output + chunk.toString('utf8')).slice(-16_000);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
@@ -152,6 +154,30 @@ interface Subject {
   diskBytes?: number;
   samples: ColdStart[];
   reference?: boolean;
+  /** Whether the bundle takes the estate it carries (a start that validated it would measure something else). */
+  carried?: boolean;
+}
+
+/**
+ * `buildBundles` as a deployer runs it: on `OPSFN_BENCH_BUILD_NODE` when the bench runs on another Node
+ * (`--node 22`: bundles built on this machine's Node, served on the runtime's), so a start checks the carried
+ * estate's time zones as a deployed one does; in this process otherwise.
+ */
+async function buildAsDeployed(options: BundleOptions): Promise<BundleReport[]> {
+  const node = process.env.OPSFN_BENCH_BUILD_NODE;
+  if (!node || node === process.execPath) return buildBundles(options);
+  const script = [
+    `import { buildBundles } from ${JSON.stringify(pathToFileURL(join(ROOT, 'tools', 'bundle', 'bundle-cmd.ts')).href)};`,
+    `const reports = await buildBundles(${JSON.stringify(options)});`,
+    'process.stdout.write(JSON.stringify(reports));',
+  ].join('\n');
+  const built = spawnSync(node, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (built.status !== 0) throw new Error(`building the bundles on ${node} failed:\n${built.stderr}`);
+  return JSON.parse(built.stdout) as BundleReport[];
 }
 
 /** Runs the benchmark: `--smoke` for one run each, `--runs N` otherwise (default 5). */
@@ -171,7 +197,7 @@ export async function main(args: string[] = process.argv.slice(2)) {
   await writeFile(memoryConfig, deployedEstateJson({ state: 'memory' }));
   const request = { headers: ONCALL_HEADERS, body: PROBE_BODY };
   // As the deployment builds them (`npm run bundle -- --estate`): each carries the estate, validated at build time.
-  const bundles = await buildBundles({ root: ROOT, estate: yamlConfig });
+  const bundles = await buildAsDeployed({ root: ROOT, estate: yamlConfig });
   const subjects: Subject[] = [
     { label: 'googleapis baseline', spec: { source: BASELINE, target: 'baseline', env }, samples: [] },
     // Shown so the figures can be read against what functions-framework alone costs.
@@ -183,10 +209,11 @@ export async function main(args: string[] = process.argv.slice(2)) {
       spec: { source: bundle.dir, target: bundle.name, env, ...request },
       diskBytes: await directoryBytes(bundle.dir),
       samples: [],
+      carried: true,
     });
   }
   // Built for that estate as its deployment would be, so these rows differ from the first by the state store only.
-  const memoryBundles = await buildBundles({
+  const memoryBundles = await buildAsDeployed({
     root: ROOT,
     outDir: join(ROOT, 'bench', 'results', 'bundles-memory-state'),
     estate: memoryConfig,
@@ -196,6 +223,7 @@ export async function main(args: string[] = process.argv.slice(2)) {
       label: `${bundle.name} (memory state)`,
       spec: { source: bundle.dir, target: bundle.name, env: { ...env, OPSFN_CONFIG: memoryConfig }, ...request },
       samples: [],
+      carried: true,
     });
   }
   // As deployed, the config comes from gs:// (here the GCS fake); shown for one bundle beside the file-config rows.
@@ -218,6 +246,7 @@ export async function main(args: string[] = process.argv.slice(2)) {
         ...request,
       },
       samples: [],
+      carried: true,
     });
     // The same bundle given an estate other than the one it was built with: validated at start, its schemas loaded.
     subjects.push({
@@ -230,6 +259,7 @@ export async function main(args: string[] = process.argv.slice(2)) {
       label: `${deployed.name} (YAML config)`,
       spec: { source: deployed.dir, target: deployed.name, env: { ...env, OPSFN_CONFIG: yamlConfig }, ...request },
       samples: [],
+      carried: true,
     });
   }
   // Round-robin, so a burst of load on the machine hurts every subject alike rather than one.
@@ -239,6 +269,10 @@ export async function main(args: string[] = process.argv.slice(2)) {
         const sample = await measureColdStart(subject.spec);
         if (!answered(sample, subject.spec.target)) {
           throw new Error(`${subject.label}: HTTP ${sample.status} ${sample.body.slice(0, 300)}`);
+        }
+        if (subject.carried && !CARRIED.test(sample.output)) {
+          const why = /the config was validated at start: [^"]*/.exec(sample.output)?.[0] ?? 'no line says why';
+          throw new Error(`${subject.label}: did not take the estate its bundle carries (${why})`);
         }
         subject.samples.push(sample);
       }
@@ -273,7 +307,14 @@ export async function main(args: string[] = process.argv.slice(2)) {
           }),
     };
   });
-  console.log(`cold start, process spawn → first served response (median of ${runs}; node ${process.version})`);
+  const builder = process.env.OPSFN_BENCH_BUILD_NODE;
+  const builtOn =
+    builder && builder !== process.execPath
+      ? `; bundles built on node ${spawnSync(builder, ['--version'], { encoding: 'utf8' }).stdout.trim()}`
+      : '';
+  console.log(
+    `cold start, process spawn → first served response (median of ${runs}; node ${process.version}${builtOn})`,
+  );
   for (const row of rows) {
     const verdict =
       row.fastEnough === undefined

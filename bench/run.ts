@@ -45,7 +45,12 @@ function runChild(node: string, file: string, flags: string[]): Promise<number> 
   return new Promise((done) => {
     const child = spawn(node, ['--import', 'tsx', fileURLToPath(import.meta.url), ONE, file, ...flags], {
       stdio: 'inherit',
-      env: { ...process.env, ...(flags.includes('--smoke') ? { BENCH_SMOKE: '1' } : {}) },
+      env: {
+        ...process.env,
+        // The Node `npm run bundle` would run on here (a deployer's), when the bench itself runs on another.
+        ...(node === process.execPath ? {} : { OPSFN_BENCH_BUILD_NODE: process.execPath }),
+        ...(flags.includes('--smoke') ? { BENCH_SMOKE: '1' } : {}),
+      },
     });
     child.once('error', () => done(1));
     child.once('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
