@@ -1,6 +1,7 @@
 import { DurationSchema, NameSchema } from '../../shared/core/config/index.js';
 import * as z from '../../shared/core/schema/index.js';
 import { DrillStepSchema, StepNameSchema } from './config-steps.js';
+import { HEARTBEAT_TABLE } from './naming.js';
 
 const MINUTE = 60_000;
 
@@ -16,7 +17,14 @@ export const DrillPlanSchema = z
       z.strictObject({
         database: NameSchema,
         table: z._default(
-          z.string().check(z.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a table name like "opsfn_heartbeat"')),
+          z
+            .string()
+            .check(
+              z.regex(
+                HEARTBEAT_TABLE,
+                'expected a table of opsfn\'s own, named like "opsfn_heartbeat": opsfn creates and writes it in production',
+              ),
+            ),
           'opsfn_heartbeat',
         ),
       }),

@@ -1,5 +1,6 @@
 import { parseDatabaseUrl } from '../../../shared/adapters/databases/index.js';
-import { DependencyError, errorMessage } from '../../../shared/core/errors/index.js';
+import { BadInputError, DependencyError, errorMessage } from '../../../shared/core/errors/index.js';
+import { HEARTBEAT_TABLE } from '../naming.js';
 
 /** Where heartbeats are written: a production database and the table opsfn owns there. */
 export interface HeartbeatTarget {
@@ -17,8 +18,8 @@ export const heartbeatQuery = (table: string) => `SELECT max(at_ms) FROM ${table
  * row holds (a delayed write) leaves it as it is.
  */
 export async function writeHeartbeat(target: HeartbeatTarget, at: Date, timeoutMs: number): Promise<void> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(target.table))
-    throw new DependencyError(`invalid heartbeat table "${target.table}"`);
+  if (!HEARTBEAT_TABLE.test(target.table))
+    throw new BadInputError(`heartbeat table "${target.table}" is not one of opsfn's own (opsfn_…): nothing written`);
   const t = target.table;
   const ms = at.getTime();
   try {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { heartbeatQuery, writeHeartbeat } from '../../../functions/dr-drill/adapters/heartbeat.js';
+import { BadInputError } from '../../../shared/core/errors/index.js';
 import { type ProductionDb, productionDb } from './fixtures.js';
 
 async function read(db: ProductionDb): Promise<{ atMs: number; at: string }> {
@@ -29,6 +30,16 @@ async function read(db: ProductionDb): Promise<{ atMs: number; at: string }> {
 }
 
 describe('the drill heartbeat written to production', () => {
+  it("writes only a table of opsfn's own, refusing any other before it connects", async () => {
+    // Nothing listens on port 9: a write that tried to connect would fail with a dependency error instead.
+    const target = { engine: 'postgres' as const, url: 'postgres://opsfn@127.0.0.1:9/app', table: 'users' };
+    const refused = await writeHeartbeat(target, new Date(), 1_000).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(BadInputError);
+    expect((refused as Error).message).toBe(
+      'heartbeat table "users" is not one of opsfn\'s own (opsfn_…): nothing written',
+    );
+  });
+
   let db: ProductionDb | undefined;
   afterEach(async () => {
     await db?.drop();

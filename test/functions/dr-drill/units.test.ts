@@ -138,6 +138,28 @@ describe('plan schema', () => {
       ]),
     );
   });
+
+  it("takes only a heartbeat table of opsfn's own, which it creates and writes in production", () => {
+    const withTable = (table: string) =>
+      DrillsSchema.safeParse({
+        p: {
+          targets: { rto: '1h', rpo: '1h' },
+          heartbeat: { database: 'main', table },
+          steps: [{ step: 'wait', duration: '1s' }],
+        },
+      });
+    expect(withTable('opsfn_heartbeat').success).toBe(true);
+    expect(withTable('opsfn_beat_2').success).toBe(true);
+    // An application's table with the same columns would have its row overwritten; `user` is a reserved word.
+    for (const table of ['users', 'user', 'heartbeat', 'opsfn_', 'OPSFN_HEARTBEAT', `opsfn_${'x'.repeat(58)}`]) {
+      expect(
+        withTable(table).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+        table,
+      ).toEqual([
+        'p.heartbeat.table: expected a table of opsfn\'s own, named like "opsfn_heartbeat": opsfn creates and writes it in production',
+      ]);
+    }
+  });
 });
 
 describe('which steps db.assert can check', () => {
