@@ -54,14 +54,25 @@ export async function loadSections(descriptors: readonly FunctionDescriptor[]): 
 
 /**
  * What the estate's checks know beyond the file when opsfn runs from its package (the CLI, `opsfn serve`): the
- * packaged Scheduler jobs, so `schedules` overrides are checked at load, and the registered functions.
+ * Scheduler jobs it runs (`schedules`, a directory of job files; the packaged ones by default), so `schedules`
+ * overrides are checked at load against those, and the registered functions.
  */
-export async function estateContext(descriptors: readonly FunctionDescriptor[]): Promise<EstateContext> {
+export async function estateContext(
+  descriptors: readonly FunctionDescriptor[],
+  schedules?: string,
+): Promise<EstateContext> {
   const [{ loadSchedules }, { packageRoot }] = await Promise.all([
     import('../shared/core/config/index.js'),
     import('../shared/host/runtime/index.js'),
   ]);
-  return { jobs: await loadSchedules(join(packageRoot(), 'schedules')), functions: descriptors.map((d) => d.name) };
+  const jobsFrom = schedules ?? join(packageRoot(), 'schedules');
+  return { jobs: await loadSchedules(jobsFrom), jobsFrom, functions: descriptors.map((d) => d.name) };
+}
+
+/** Options of {@link loadCatalogue}. */
+export interface CatalogueOptions {
+  /** The directory of the job files the process runs (`opsfn serve --schedules`), instead of the packaged ones. */
+  schedules?: string;
 }
 
 /**
@@ -71,6 +82,7 @@ export async function estateContext(descriptors: readonly FunctionDescriptor[]):
 export async function loadCatalogue(
   registry: readonly FunctionDescriptor[],
   selected: readonly FunctionDescriptor[] = registry,
+  options: CatalogueOptions = {},
 ): Promise<Catalogue> {
   const keys = new Set(selected.flatMap((d) => [d.configKey, ...(d.reads ?? [])]));
   const sectioned = registry.filter((d) => keys.has(d.configKey));
@@ -78,7 +90,7 @@ export async function loadCatalogue(
     loadSections(sectioned),
     Promise.all(selected.map((d) => d.definition())),
     Promise.all(selected.map((d) => d.loadCommands?.() ?? [])),
-    estateContext(registry),
+    estateContext(registry, options.schedules),
     import('../shared/core/config/index.js'),
   ]);
   const wrong = selected.filter((d, i) => functions[i]?.name !== d.name);
@@ -106,6 +118,7 @@ export function cliCatalogue(registry: readonly FunctionDescriptor[]): CliCatalo
   return {
     functions: registry.map((d) => ({ name: d.name, ...(d.flags ? { flags: d.flags } : {}) })),
     commands: registry.flatMap((d) => d.commands ?? []),
-    load: (scope) => loadCatalogue(registry, pick(scope)),
+    load: (scope) =>
+      loadCatalogue(registry, pick(scope), scope.schedules === undefined ? {} : { schedules: scope.schedules }),
   };
 }

@@ -57,7 +57,7 @@ export interface ComposeOptions {
 
 // Every key of EstateContext, and nothing else: the compiler keeps this list whole.
 const CONTEXT_KEYS: ReadonlySet<string> = new Set(
-  Object.keys({ jobs: true, functions: true } satisfies Record<keyof EstateContext, true>),
+  Object.keys({ jobs: true, jobsFrom: true, functions: true } satisfies Record<keyof EstateContext, true>),
 );
 
 /**

@@ -1,7 +1,7 @@
 import * as z from '../schema/index.js';
 import { type ConfigIssue, knownNames } from './references.js';
 import type { Schedule } from './schedule.js';
-import { ScheduleOverridesSchema } from './schedule-overrides.js';
+import { ScheduleOverridesSchema, unknownJobMessage } from './schedule-overrides.js';
 import { AuthConfigSchema } from './sections/auth.js';
 import {
   DatabaseSchema,
@@ -41,11 +41,14 @@ export type EstateBase = z.infer<typeof EstateBaseSchema>;
 export type EstateBaseInput = z.input<typeof EstateBaseSchema>;
 
 /**
- * What the estate's checks know beyond the file: the packaged Scheduler jobs (`schedules/*.yaml`) and the
- * registered functions. Either may be missing (a deployed function carries no job files): its checks are skipped.
+ * What the estate's checks know beyond the file: the Scheduler jobs the process runs or shows (the packaged
+ * `schedules/*.yaml`, or the directory `opsfn serve --schedules` names) and the registered functions. Either
+ * may be missing (a deployed function carries no job files): its checks are skipped.
  */
 export interface EstateContext {
   jobs?: readonly Schedule[];
+  /** The directory `jobs` were read from, named when an override names none of them. */
+  jobsFrom?: string;
   /** The entry points of the registered functions. */
   functions?: readonly string[];
 }
@@ -55,14 +58,13 @@ export const CONTROL_ROUTES = 'control';
 /** …and `GET /metrics` on `opsfn serve`, for a scraper's token that reads figures and nothing else. */
 export const METRICS_ROUTE = 'metrics';
 
-/** `schedules` overrides: each names a packaged job of a registered function. */
+/** `schedules` overrides: each names one of the context's jobs, of a registered function. */
 function scheduleIssues(estate: EstateBase, context: EstateContext): ConfigIssue[] {
-  const { jobs, functions } = context;
+  const { jobs, jobsFrom, functions } = context;
   if (jobs === undefined) return [];
-  const names = jobs.map((job) => job.name);
   return Object.keys(estate.schedules).flatMap((name): ConfigIssue[] => {
     const job = jobs.find((j) => j.name === name);
-    if (!job) return [{ path: ['schedules', name], message: `unknown job "${name}" ${knownNames(name, names)}` }];
+    if (!job) return [{ path: ['schedules', name], message: unknownJobMessage(name, jobs, jobsFrom) }];
     return functions !== undefined && !functions.includes(job.function)
       ? [{ path: ['schedules', name], message: `job "${name}" starts ${job.function}, which is not registered` }]
       : [];

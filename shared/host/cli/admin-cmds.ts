@@ -52,8 +52,9 @@ export async function validateCommand(schema: EstateSchema, files: string[], io:
 const SOURCE_TAG = { estate: 'estate', 'job file': 'job', 'estate timezone': 'estate tz' } as const;
 
 /**
- * `opsfn schedules [--json]`: the jobs of `schedules/` with the estate's overrides applied, their next run in
- * their time zone, and where each value came from (the estate's `schedules`, the job file, the estate's timezone).
+ * `opsfn schedules [--json] [--schedules DIR]`: the jobs of `DIR` (else the packaged `schedules/`) with the
+ * estate's overrides applied, their next run in their time zone, and where each value came from (the estate's
+ * `schedules`, the job file, the estate's timezone); an override naming none of those jobs is refused.
  */
 export async function schedulesCommand(
   json: boolean,
@@ -61,7 +62,8 @@ export async function schedulesCommand(
   io: CliIo,
   dir?: string,
 ): Promise<number> {
-  const jobs = effectiveSchedules(await loadSchedules(dir ?? join(packageRoot(), 'schedules')), estate);
+  const from = dir ?? join(packageRoot(), 'schedules');
+  const jobs = effectiveSchedules(await loadSchedules(from), estate, from);
   const rows = jobs.map((job) => {
     const next = job.paused ? null : new Cron(job.schedule, { timezone: job.timeZone, paused: true }).nextRun();
     return {

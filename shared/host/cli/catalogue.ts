@@ -22,10 +22,15 @@ export interface CliLoaded {
   estate: EstateSchema;
 }
 
-/** What to load: every function (`{}`), some functions, or the function that contributes a command. */
+/**
+ * What to load: every function (`{}`), some functions, or the function that contributes a command; and the jobs
+ * the command runs or shows (`schedules`, their directory, else the packaged `schedules/`), which the estate
+ * schema checks the `schedules` overrides against.
+ */
 export interface CliScope {
   functions?: readonly string[];
   command?: string;
+  schedules?: string;
 }
 
 /**
@@ -38,7 +43,11 @@ export interface CliCatalogue {
   load(scope: CliScope): Promise<CliLoaded>;
 }
 
-/** A catalogue over functions already loaded: every command gets all of them (tests, embedders). */
+/**
+ * A catalogue over functions already loaded: every command gets all of them (tests, embedders), and the estate
+ * schema as it was composed, whatever `schedules` a scope names (`serve` and `schedules` still refuse an override
+ * naming none of the jobs they run or list when they apply the overrides).
+ */
 export function loadedCatalogue(loaded: {
   functions: readonly AnyFunction[];
   commands?: readonly CliCommand[];

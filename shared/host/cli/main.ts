@@ -15,8 +15,8 @@ import type { Serving } from './serve-cmd.js';
 const USAGE = `usage:
   opsfn serve     [--config F | --demo] [--port 8080] [--host H] [--allowed-host NAME…] [--no-scheduler] [--grace 8s] [--schedules DIR]
   opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--log json|text]
-  opsfn config    validate [--config F] [F...]
-  opsfn schedules [--json] [--config F]
+  opsfn config    validate [--config F] [--schedules DIR] [F...]
+  opsfn schedules [--json] [--config F] [--schedules DIR]
   opsfn pause     [function] [--reason R] [--config F]
   opsfn resume    [function] [--config F]
 `;
@@ -105,9 +105,14 @@ function known(catalogue: CliCatalogue, name: string | undefined): void {
 
 async function serveCommand(rest: string[], deps: CliDeps, catalogue: CliCatalogue, io: CliIo): Promise<number> {
   // The server's parts (console, prom-client) load only for `serve`: every other command starts without them.
-  const [loaded, { serveMain }] = await Promise.all([catalogue.load({}), import('./serve-main.js')]);
-  return serveMain(rest, { ...deps, functions: loaded.functions, estate: loaded.estate }, io);
+  const { serveMain } = await import('./serve-main.js');
+  // Every function, loaded once its arguments name the jobs it runs (`--schedules`): the estate is checked against those.
+  return serveMain(rest, { ...deps, load: (scope) => catalogue.load(scope) }, io);
 }
+
+/** The scope of a command that runs or shows the jobs of `--schedules DIR` (the packaged ones without it). */
+const withSchedules = (scope: CliScope, dir: string | undefined): CliScope =>
+  dir === undefined ? scope : { ...scope, schedules: dir };
 
 // Each command imports what it runs when it runs: `opsfn --help` loads no function, no schema and no SDK.
 async function dispatch(argv: string[], deps: CliDeps, catalogue: CliCatalogue, io: CliIo): Promise<number> {
@@ -126,25 +131,31 @@ async function dispatch(argv: string[], deps: CliDeps, catalogue: CliCatalogue, 
     case 'config': {
       const [sub, ...args] = rest;
       if (sub !== 'validate') throw new UsageError('config: the only subcommand is "validate"');
-      // Every other command takes --config; validate takes it too, beside positional files.
+      // Every other command takes --config; validate takes it too, beside positional files. `--schedules DIR`
+      // checks the overrides against the jobs `serve --schedules DIR` runs instead of the packaged ones.
       const { values, positionals } = parseArgs({
         args,
         allowPositionals: true,
-        options: { config: { type: 'string', multiple: true } },
+        options: { config: { type: 'string', multiple: true }, schedules: { type: 'string' } },
       });
-      const [loaded, { validateCommand }] = await Promise.all([catalogue.load({}), import('./admin-cmds.js')]);
+      const [loaded, { validateCommand }] = await Promise.all([
+        catalogue.load(withSchedules({}, values.schedules)),
+        import('./admin-cmds.js'),
+      ]);
       return validateCommand(loaded.estate, [...(values.config ?? []), ...positionals], io);
     }
     case 'schedules': {
-      const { values } = parseArgs({ args: rest, options: common });
+      const { values } = parseArgs({ args: rest, options: { ...common, schedules: { type: 'string' } } });
       let estate: Pick<Estate, 'timezone' | 'schedules'> = { timezone: 'UTC', schedules: {} };
       // The estate every other command reads: --config, else OPSFN_CONFIG, else ./opsfn.yaml when there is one.
       if (values.config || io.env.OPSFN_CONFIG || existsSync('opsfn.yaml')) {
         // Only the common part is read (time zone, schedule overrides): no function's section is loaded or checked.
-        estate = (await loadFor(catalogue, { functions: [] }, values.config, io)).estate as Estate;
+        // The overrides are checked against the jobs listed: those of --schedules DIR, else the packaged ones.
+        const scope = withSchedules({ functions: [] }, values.schedules);
+        estate = (await loadFor(catalogue, scope, values.config, io)).estate as Estate;
       }
       const { schedulesCommand } = await import('./admin-cmds.js');
-      return schedulesCommand(values.json, estate, io);
+      return schedulesCommand(values.json, estate, io, values.schedules);
     }
     case 'pause':
     case 'resume': {

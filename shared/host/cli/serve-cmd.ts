@@ -17,6 +17,7 @@ export interface ServeArgs {
    * otherwise reach it through DNS rebinding wherever its port is published.
    */
   allowedHosts?: readonly string[];
+  /** The directory of the job files the scheduler runs (`--schedules`), instead of the packaged `schedules/`. */
   schedules?: string;
   scheduler: boolean;
   /** How long running work may take to finish once a stop is asked for; 8 s by default. */
@@ -62,9 +63,11 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   }
   let scheduler: Scheduler | undefined;
   await args.metrics?.load(runtime.state);
-  // The estate's overrides are applied before anything listens, so a job they name that is not there stops the start.
-  const packaged = args.scheduler ? await loadSchedules(args.schedules ?? join(packageRoot(), 'schedules')) : [];
-  const schedules = effectiveSchedules(packaged, runtime.config);
+  // The jobs of `--schedules DIR`, else the packaged ones: the estate's overrides are applied to those before anything
+  // listens, so one naming a job that is not there stops the start. Without the scheduler no job runs and none is
+  // overridden (the estate's load checked the overrides against the same directory).
+  const jobsFrom = args.schedules ?? join(packageRoot(), 'schedules');
+  const schedules = args.scheduler ? effectiveSchedules(await loadSchedules(jobsFrom), runtime.config, jobsFrom) : [];
   const mounts = [
     createConsole(runtime, { loopback, ...(hosts ? { hosts } : {}), jobs: () => scheduler?.jobs ?? [] }),
     ...(args.metrics ? [metricsMount(runtime, args.metrics, { loopback, ...(hosts ? { hosts } : {}) })] : []),

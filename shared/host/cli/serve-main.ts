@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type EstateSchema, parseDuration } from '../../core/config/index.js';
+import { parseDuration } from '../../core/config/index.js';
 import { createOpsMetrics } from '../metrics/index.js';
-import { type AnyFunction, createRuntime, loadConfig, RUN_STEPS } from '../runtime/index.js';
+import { createRuntime, loadConfig, RUN_STEPS } from '../runtime/index.js';
+import type { CliLoaded, CliScope } from './catalogue.js';
 import { COMMON_OPTIONS } from './command.js';
 import type { DemoEstate, DemoStarter } from './demo-estate.js';
 import { ExitCodes, UsageError } from './exit-codes.js';
@@ -11,9 +12,11 @@ import { type Serving, serve } from './serve-cmd.js';
 
 /** What `opsfn serve` is built from. */
 export interface ServeDeps {
-  functions: readonly AnyFunction[];
-  /** The estate schema, composed from the functions' config sections. */
-  estate: EstateSchema;
+  /**
+   * Loads every function and the estate schema composed from their config sections, which checks the estate's
+   * `schedules` overrides against the jobs `serve` runs (`scope.schedules`, `--schedules DIR`; else the packaged).
+   */
+  load(scope: CliScope): Promise<Pick<CliLoaded, 'functions' | 'estate'>>;
   /** Called with a started server; `serve` otherwise runs until SIGINT/SIGTERM. */
   onServing?: (serving: Serving) => void;
   /** Where `serve` writes its log lines; stdout (Cloud Logging) by default. */
@@ -45,6 +48,8 @@ export async function serveMain(args: string[], deps: ServeDeps, io: CliIo): Pro
     throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
   const graceMs = parseDuration(values.grace);
   if (graceMs === undefined) throw new UsageError(`--grace: expected a duration like "8s", got "${values.grace}"`);
+  // The jobs `serve` runs, and those the estate's `schedules` overrides are checked against: one directory.
+  const { functions, estate: schema } = await deps.load(values.schedules ? { schedules: values.schedules } : {});
   // `--config` (or OPSFN_CONFIG) always wins: the demo is only for a checkout that names no estate.
   let demo: DemoEstate | undefined;
   if (values.demo && !values.config && !io.env.OPSFN_CONFIG) {
@@ -53,11 +58,11 @@ export async function serveMain(args: string[], deps: ServeDeps, io: CliIo): Pro
   }
   // A job this process starts (`OPSFN_RESTORE_JOB=local`) reads the estate `--config` named, as the process does.
   const env = withConfigPath(demo ? { ...io.env, ...demo.env } : io.env, demo?.config ?? values.config);
-  const estate = await loadConfig(deps.estate, demo?.config ?? values.config, { env });
-  const metrics = createOpsMetrics({ config: estate, functions: deps.functions });
+  const estate = await loadConfig(schema, demo?.config ?? values.config, { env });
+  const metrics = createOpsMetrics({ config: estate, functions });
   const runtime = await createRuntime({
     config: estate,
-    functions: deps.functions,
+    functions,
     env,
     steps: [...RUN_STEPS, metrics.step],
     ...(deps.logSink ? { logSink: deps.logSink } : {}),

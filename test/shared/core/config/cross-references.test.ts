@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { didYouMean, knownNames } from '../../../../shared/core/config/references.js';
+import { packageRoot } from '../../../../shared/host/runtime/index.js';
 import { configIssues } from '../../../support/estate.js';
 
 const services = {
@@ -135,7 +137,7 @@ describe('cross-references checked when the estate loads', () => {
     [
       'a schedule override naming no job',
       { schedules: { 'health-sweeep': { schedule: '0 9 * * *' } } },
-      'schedules.health-sweeep: unknown job "health-sweeep" (known: autoscale-sweep, backup-restore-test, backup-verify, cert-expiry, dr-drill-heartbeat, dr-drill-janitor, dr-drill-quarter-end, dr-drill-quarterly-full, health-sweep; did you mean "health-sweep"?)',
+      `schedules.health-sweeep: unknown job "health-sweeep" in ${join(packageRoot(), 'schedules')} (known: autoscale-sweep, backup-restore-test, backup-verify, cert-expiry, dr-drill-heartbeat, dr-drill-janitor, dr-drill-quarter-end, dr-drill-quarterly-full, health-sweep; did you mean "health-sweep"?)`,
     ],
     [
       'a schedule override starting a plan the estate has not',

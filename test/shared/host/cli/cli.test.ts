@@ -11,6 +11,7 @@ import { defineFunction } from '../../../../shared/core/run/define-function.js';
 import * as z from '../../../../shared/core/schema/index.js';
 import { schedulesCommand } from '../../../../shared/host/cli/admin-cmds.js';
 import { main } from '../../../../shared/host/cli/main.js';
+import { packageRoot } from '../../../../shared/host/runtime/index.js';
 import { captureIo } from '../../../support/cli-io.js';
 import { type CallLog, makeMutateFunction } from '../../../support/mutate-function.js';
 
@@ -30,6 +31,20 @@ const failing = defineFunction({
   input: z.object({}),
   run: async () => ({ outcome: 'fail', summary: 'backup is stale' }),
 });
+
+// Job files of an estate's own, as `opsfn serve --schedules DIR` runs them: edge-sweep is not a packaged job.
+const ownJobs = mkdtempSync(join(tmpdir(), 'opsfn-own-jobs-'));
+writeFileSync(join(ownJobs, 'edge-sweep.yaml'), 'name: edge-sweep\nschedule: "*/5 * * * *"\nfunction: healthSweep\n');
+const overridesOwnJob = write(
+  'overrides-own-job.yaml',
+  'estate: cli-test\ntimezone: Asia/Shanghai\nschedules:\n  edge-sweep: { schedule: "0 10 * * *" }\n',
+);
+const overridesPackagedJob = write(
+  'overrides-packaged-job.yaml',
+  'estate: cli-test\nschedules:\n  backup-verify: { paused: true }\n',
+);
+// The catalogue the binary runs with: the estate schema checks the overrides against the jobs a command runs.
+const binary = (io = captureIo()) => ({ catalogue: cliCatalogue(registry), io });
 
 function cli(calls: CallLog = new Map(), env: NodeJS.ProcessEnv = {}) {
   const io = captureIo(env);
@@ -70,6 +85,21 @@ describe('opsfn config validate', () => {
     expect(await both.run(['config', 'validate', '--config', valid, bad])).toBe(2);
     expect(both.io.stdout()).toContain(`${valid}: valid`);
     expect(both.io.stderr()).toContain('guard.lockTtl');
+  });
+
+  it('checks the overrides against the jobs of --schedules DIR, as serve --schedules DIR runs them', async () => {
+    expect(await main(['config', 'validate', '--schedules', ownJobs, overridesOwnJob], binary())).toBe(0);
+    const packaged = binary();
+    expect(await main(['config', 'validate', '--schedules', ownJobs, overridesPackagedJob], packaged)).toBe(2);
+    expect(packaged.io.stderr()).toContain(
+      `schedules.backup-verify: unknown job "backup-verify" in ${ownJobs} (known: edge-sweep)`,
+    );
+    // Without it, the packaged jobs: the directory they came from is named.
+    const own = binary();
+    expect(await main(['config', 'validate', overridesOwnJob], own)).toBe(2);
+    expect(own.io.stderr()).toContain(
+      `schedules.edge-sweep: unknown job "edge-sweep" in ${join(packageRoot(), 'schedules')} (known: autoscale-sweep,`,
+    );
   });
 
   it('reads OPSFN_CONFIG when no file is named', async () => {
@@ -297,8 +327,46 @@ describe('opsfn serve', () => {
     const unknown = write('unknown-job.yaml', 'estate: cli-test\nschedules:\n  mutate-dayly: { paused: true }\n');
     const refused = captureIo();
     expect(await serveWith(unknown, refused)).toBe(2);
-    expect(refused.stderr()).toContain('schedules.mutate-dayly: unknown job "mutate-dayly" (known: mutate-daily;');
+    expect(refused.stderr()).toContain(
+      `schedules.mutate-dayly: unknown job "mutate-dayly" in ${jobs} (known: mutate-daily; did you mean "mutate-daily"?)`,
+    );
     expect(stop).toBeUndefined();
+  });
+
+  it('checks the overrides at load against the jobs of --schedules DIR it runs, not the packaged ones', async () => {
+    const serveWith = async (config: string, ...flags: string[]) => {
+      const deps = binary();
+      let stop: (() => Promise<void>) | undefined;
+      const code = await main(['serve', '--config', config, '--port', '0', ...flags], {
+        ...deps,
+        logSink: () => {},
+        onServing: (s) => {
+          stop = s.stop;
+        },
+      });
+      const served = stop !== undefined;
+      await stop?.();
+      return { code, served, stderr: deps.io.stderr() };
+    };
+    // An override of a job only DIR has: taken, and applied (10:00 in Shanghai is 02:00 UTC).
+    const own = await serveWith(overridesOwnJob, '--schedules', ownJobs);
+    expect(own.stderr).not.toContain('invalid config');
+    expect(own.code).toBe(0);
+    expect(own.stderr).toMatch(/schedule edge-sweep → healthSweep, next \S+T02:00:00\.000Z \(Asia\/Shanghai\)/);
+    // An override of a packaged job DIR has not overrides nothing it runs: refused, naming DIR and its jobs.
+    const packaged = await serveWith(overridesPackagedJob, '--schedules', ownJobs);
+    expect(packaged).toMatchObject({ code: 2, served: false });
+    expect(packaged.stderr).toContain(
+      `schedules.backup-verify: unknown job "backup-verify" in ${ownJobs} (known: edge-sweep)`,
+    );
+    // Without --schedules the packaged jobs run, and the other estate is the one refused.
+    const unpackaged = await serveWith(overridesOwnJob);
+    expect(unpackaged).toMatchObject({ code: 2, served: false });
+    expect(unpackaged.stderr).toContain(
+      `schedules.edge-sweep: unknown job "edge-sweep" in ${join(packageRoot(), 'schedules')}`,
+    );
+    // With no scheduler no job runs: an estate overriding a packaged job still starts.
+    expect(await serveWith(overridesPackagedJob, '--no-scheduler')).toMatchObject({ code: 0, served: true });
   });
 
   it('refuses a non-loopback address without auth', async () => {
@@ -388,7 +456,20 @@ describe('opsfn schedules', () => {
     const io = captureIo();
     const estate = { timezone: 'UTC', schedules: { 'backup-verfy': { schedule: '0 10 * * *' } } };
     await expect(schedulesCommand(true, estate, io, schedules)).rejects.toThrow(
-      /schedules\.backup-verfy: unknown job "backup-verfy" \(known: backup-restore-test, backup-verify; did you mean "backup-verify"\?\)/,
+      `schedules.backup-verfy: unknown job "backup-verfy" in ${schedules} (known: backup-restore-test, backup-verify; did you mean "backup-verify"?)`,
+    );
+  });
+
+  it('lists the jobs of --schedules DIR with the overrides checked against them', async () => {
+    const own = binary();
+    expect(await main(['schedules', '--json', '--config', overridesOwnJob, '--schedules', ownJobs], own)).toBe(0);
+    expect(JSON.parse(own.io.stdout())).toMatchObject([
+      { name: 'edge-sweep', function: 'healthSweep', schedule: '0 10 * * *', timeZone: 'Asia/Shanghai' },
+    ]);
+    const packaged = binary();
+    expect(await main(['schedules', '--config', overridesPackagedJob, '--schedules', ownJobs], packaged)).toBe(2);
+    expect(packaged.io.stderr()).toContain(
+      `schedules.backup-verify: unknown job "backup-verify" in ${ownJobs} (known: edge-sweep)`,
     );
   });
 });
