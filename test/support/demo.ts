@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemo } from '../../demo/index.js';
-import { serve } from '../../shared/host/cli/serve-cmd.js';
+import { type ServeArgs, serve } from '../../shared/host/cli/serve-cmd.js';
 import { createOpsMetrics } from '../../shared/host/metrics/index.js';
 import { createRuntime, loadConfig, RUN_STEPS, type Runtime } from '../../shared/host/runtime/index.js';
 import { functions as registry, estate as schema } from './catalogue.js';
 import { captureIo } from './cli-io.js';
 
 /** The demo estate served as `npm start` serves it, on a free port, with its operator tokens. */
-export async function serveDemo() {
+export async function serveDemo(options: Pick<ServeArgs, 'trustedProxies'> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'opsfn-console-'));
   const demo = await startDemo(dir);
   const env = { ...process.env, ...demo.env };
@@ -24,7 +24,7 @@ export async function serveDemo() {
     logSink: (line) => logs.push(line),
   });
   const io = captureIo(env);
-  const serving = await serve(runtime, { port: 0, host: '127.0.0.1', scheduler: false, metrics }, io);
+  const serving = await serve(runtime, { port: 0, host: '127.0.0.1', scheduler: false, metrics, ...options }, io);
   return {
     url: serving.url,
     runtime,

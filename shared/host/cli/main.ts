@@ -13,7 +13,7 @@ import { logModeOf, logSinkFor } from './log-mode.js';
 import type { Serving } from './serve-cmd.js';
 
 const USAGE = `usage:
-  opsfn serve     [--config F | --demo] [--port 8080] [--host H] [--allowed-host NAME…] [--no-scheduler] [--grace 8s] [--schedules DIR]
+  opsfn serve     [--config F | --demo] [--port 8080] [--host H] [--allowed-host NAME…] [--trusted-proxy CIDR…] [--no-scheduler] [--grace 8s] [--schedules DIR]
   opsfn invoke    <function> [--config F] [--event F|-] [--payload JSON] [--dry-run] [--json] [--log json|text]
   opsfn config    validate [--config F] [--schedules DIR] [F...]
   opsfn schedules [--json] [--config F] [--schedules DIR]

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { effectiveSchedules, loadSchedules } from '../../core/config/index.js';
-import { createConsole } from '../console/index.js';
+import { createConsole, type TrustedProxies } from '../console/index.js';
 import { metricsMount, type OpsMetrics } from '../metrics/index.js';
 import type { Runtime, Scheduler } from '../runtime/index.js';
 import { createHttpServer, isLoopbackHost, packageRoot, startScheduler } from '../runtime/index.js';
@@ -17,6 +17,11 @@ export interface ServeArgs {
    * otherwise reach it through DNS rebinding wherever its port is published.
    */
   allowedHosts?: readonly string[];
+  /**
+   * The proxies in front (`--trusted-proxy`, addresses or CIDR ranges): the console counts refused sign-ins per
+   * client as their `X-Forwarded-For` names it, not per proxy (which would let one guesser lock out everyone).
+   */
+  trustedProxies?: TrustedProxies;
   /** The directory of the job files the scheduler runs (`--schedules`), instead of the packaged `schedules/`. */
   schedules?: string;
   scheduler: boolean;
@@ -69,7 +74,12 @@ export async function serve(runtime: Runtime, args: ServeArgs, io: CliIo): Promi
   const jobsFrom = args.schedules ?? join(packageRoot(), 'schedules');
   const schedules = args.scheduler ? effectiveSchedules(await loadSchedules(jobsFrom), runtime.config, jobsFrom) : [];
   const mounts = [
-    createConsole(runtime, { loopback, ...(hosts ? { hosts } : {}), jobs: () => scheduler?.jobs ?? [] }),
+    createConsole(runtime, {
+      loopback,
+      ...(hosts ? { hosts } : {}),
+      ...(args.trustedProxies ? { trustedProxies: args.trustedProxies } : {}),
+      jobs: () => scheduler?.jobs ?? [],
+    }),
     ...(args.metrics ? [metricsMount(runtime, args.metrics, { loopback, ...(hosts ? { hosts } : {}) })] : []),
   ];
   const server = createHttpServer(runtime, { loopback, ...(hosts ? { hosts } : {}), mounts });

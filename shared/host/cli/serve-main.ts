@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../core/config/index.js';
+import { errorMessage } from '../../core/errors/index.js';
+import { type TrustedProxies, trustedProxies } from '../console/index.js';
 import { createOpsMetrics } from '../metrics/index.js';
 import { createRuntime, loadConfig, RUN_STEPS } from '../runtime/index.js';
 import type { CliLoaded, CliScope } from './catalogue.js';
@@ -37,6 +39,7 @@ export async function serveMain(args: string[], deps: ServeDeps, io: CliIo): Pro
       port: { type: 'string', default: '8080' },
       host: { type: 'string' },
       'allowed-host': { type: 'string', multiple: true },
+      'trusted-proxy': { type: 'string', multiple: true },
       'no-scheduler': { type: 'boolean', default: false },
       grace: { type: 'string', default: '8s' },
       schedules: { type: 'string' },
@@ -48,6 +51,12 @@ export async function serveMain(args: string[], deps: ServeDeps, io: CliIo): Pro
     throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
   const graceMs = parseDuration(values.grace);
   if (graceMs === undefined) throw new UsageError(`--grace: expected a duration like "8s", got "${values.grace}"`);
+  let proxies: TrustedProxies | undefined;
+  try {
+    proxies = values['trusted-proxy'] ? trustedProxies(values['trusted-proxy']) : undefined;
+  } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
   // The jobs `serve` runs, and those the estate's `schedules` overrides are checked against: one directory.
   const { functions, estate: schema } = await deps.load(values.schedules ? { schedules: values.schedules } : {});
   // `--config` (or OPSFN_CONFIG) always wins: the demo is only for a checkout that names no estate.
@@ -79,6 +88,7 @@ export async function serveMain(args: string[], deps: ServeDeps, io: CliIo): Pro
         // The demo's tokens are printed on the terminal: it listens on this machine only.
         ...(values.host ? { host: values.host } : demo ? { host: '127.0.0.1' } : {}),
         ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
+        ...(proxies ? { trustedProxies: proxies } : {}),
         ...(values.schedules ? { schedules: values.schedules } : {}),
       },
       io,

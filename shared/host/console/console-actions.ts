@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { BadInputError, ForbiddenError, RateLimitedError, UnauthorizedError } from '../../core/errors/index.js';
 import { readBody } from '../../core/events/index.js';
 import { authenticate, principalOf, type Runtime, readBodyUpTo } from '../runtime/index.js';
+import { clientAddress, type TrustedProxies } from './client-address.js';
 import { callFunctionRoute } from './function-routes.js';
 import { runNow } from './pages/run.js';
 import {
@@ -35,6 +36,8 @@ export interface ActionRequest {
   may: (fn: string, subpath?: string) => boolean;
   /** Counts refused sign-ins per client address. */
   throttle: SignInThrottle;
+  /** The proxies whose `X-Forwarded-For` names the client (`clientAddress`). */
+  proxies?: TrustedProxies;
   /** No credentials to check (no `auth`, or `auth.mode: platform`): one shared session, no sign-in. */
   open?: boolean;
 }
@@ -137,7 +140,10 @@ export async function handleAction(
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new BadInputError('expected a JSON object');
   const body = parsed as Record<string, unknown>;
-  if (signingIn) return signIn(request, body, headers, req.socket.remoteAddress ?? 'unknown');
+  if (signingIn) {
+    const address = clientAddress(req.socket.remoteAddress, headers['x-forwarded-for'], request.proxies);
+    return signIn(request, body, headers, address);
+  }
   if (!session) throw new UnauthorizedError('sign in first');
   if (!sameSecret(text(body, 'csrf'), session.csrf)) {
     runtime.reject('console', `refused: ${url.pathname} without the session's CSRF token`, { caller: session.caller });

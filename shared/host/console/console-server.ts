@@ -14,6 +14,7 @@ import {
   type SecretResolver,
 } from '../runtime/index.js';
 import { APP_JS, STYLE_CSS } from './assets.js';
+import type { TrustedProxies } from './client-address.js';
 import { type ConsoleReply, handleAction } from './console-actions.js';
 import { renderPage } from './console-pages.js';
 import { html } from './html.js';
@@ -38,6 +39,11 @@ export interface ConsoleOptions {
   hosts?: readonly string[];
   /** The embedded scheduler's jobs with their next run, for the overview. */
   jobs?: () => readonly ScheduledJob[];
+  /**
+   * The proxies in front (`opsfn serve --trusted-proxy`): sign-in refusals are counted per client as their
+   * `X-Forwarded-For` names it, not per proxy, which would make every browser one client.
+   */
+  trustedProxies?: TrustedProxies;
 }
 
 const SECURITY_HEADERS = {
@@ -167,6 +173,7 @@ export function createConsole(runtime: Runtime, options: ConsoleOptions): HostMo
         runtime,
         sessions,
         throttle,
+        ...(options.trustedProxies ? { proxies: options.trustedProxies } : {}),
         open,
         sessionId: id,
         session: session as Session | undefined,

@@ -381,6 +381,24 @@ describe('opsfn serve', () => {
     ).toBe(1);
     expect(io.stderr()).toContain('without auth');
   });
+
+  it('refuses a trusted proxy that is neither an address nor a CIDR range, before it listens', async () => {
+    const io = captureIo();
+    let served = false;
+    const code = await main(['serve', '--config', valid, '--port', '0', '--trusted-proxy', 'ingress.internal'], {
+      functions: [],
+      estate,
+      io,
+      onServing: () => {
+        served = true;
+      },
+    });
+    expect(code).toBe(2);
+    expect(served).toBe(false);
+    expect(io.stderr()).toContain(
+      '--trusted-proxy ingress.internal: expected an IP address or a CIDR range like 10.0.0.0/8 or fd00::/8',
+    );
+  });
 });
 
 describe('opsfn schedules', () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../../../shared/core/state/memory.js';
 import { serve } from '../../../../shared/host/cli/serve-cmd.js';
 import { stillAdmitted } from '../../../../shared/host/console/console-server.js';
+import { trustedProxies } from '../../../../shared/host/console/index.js';
 import { tokenDigest } from '../../../../shared/host/console/session.js';
 import { createRuntime } from '../../../../shared/host/runtime/index.js';
 import { functions } from '../../../support/catalogue.js';
@@ -347,20 +348,28 @@ describe('a console session of a Google account', () => {
 });
 
 describe('sign-in attempts', () => {
+  /** One sign-in through the form, optionally as a proxy forwarding for `forwardedFor`. */
+  const attemptOn = (url: string) => async (token: string, forwardedFor?: string) => {
+    const form = await fetch(`${url}/console/sign-in`);
+    const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    return fetch(`${url}/console/sign-in`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie,
+        ...(forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }),
+      },
+      body: JSON.stringify({ token, csrf }),
+    });
+  };
+
   it('refuses an address after five refused tokens, the right token too, and audits it', async () => {
     const demo = await serveDemo();
     try {
-      const attempt = async (token: string) => {
-        const form = await fetch(`${demo.url}/console/sign-in`);
-        const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0] as string;
-        const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
-        return fetch(`${demo.url}/console/sign-in`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', cookie },
-          body: JSON.stringify({ token, csrf }),
-        });
-      };
-      for (let i = 0; i < 5; i++) expect((await attempt(`guess-${i}`)).status).toBe(401);
+      const attempt = attemptOn(demo.url);
+      // X-Forwarded-For from a peer that is not a trusted proxy is anyone's to write: a fresh one per guess changes nothing.
+      for (let i = 0; i < 5; i++) expect((await attempt(`guess-${i}`, `203.0.113.${i}`)).status).toBe(401);
       const refused = await attempt(demo.tokens.alice);
       expect(refused.status).toBe(429);
       expect((await refused.json()).message).toMatch(/^too many failed sign-ins from this address; try again in \d+s$/);
@@ -368,6 +377,24 @@ describe('sign-in attempts', () => {
         true,
       );
       expect(await demo.runtime.state.keys('console:session:')).toEqual([]);
+    } finally {
+      await demo.stop();
+    }
+  });
+
+  it('behind a trusted proxy, counts each client X-Forwarded-For names, not the proxy', async () => {
+    // The test's connections come from 127.0.0.1: here that is the ingress every browser comes through.
+    const demo = await serveDemo({ trustedProxies: trustedProxies(['127.0.0.1']) });
+    try {
+      const attempt = attemptOn(demo.url);
+      // A guesser appending forged hops still counts as the address the proxy saw (the rightmost).
+      for (let i = 0; i < 5; i++) expect((await attempt(`guess-${i}`, `10.9.9.${i}, 203.0.113.5`)).status).toBe(401);
+      expect((await attempt(demo.tokens.alice, '203.0.113.5')).status).toBe(429);
+      expect(
+        demo.logs.some((l) => l.includes('"audit":true') && l.includes('5 failed sign-ins from 203.0.113.5')),
+      ).toBe(true);
+      // Another browser behind the same proxy is not locked out by it.
+      expect((await attempt(demo.tokens.alice, '198.51.100.7')).status).toBe(200);
     } finally {
       await demo.stop();
     }
