@@ -41,48 +41,65 @@ export interface RollbackPlan {
 }
 
 /**
- * The mutation run under the service lock: moves everything to the target only if the bad revision still
- * serves (checked on the read whose etag/resourceVersion guards the write, so a concurrent change wins),
- * waits, then records the bad revision, the chain mark and (Cloud Run, compose) the pin.
+ * The bad revision and the chain mark of `plan`: written before the move is tried, so a rollback that fails or
+ * stalls half-way (a Kubernetes rollout that never finishes, an answer lost) still keeps the next alert from
+ * deciding again on a service caught in between and stepping back once more.
+ */
+async function markAttempt(ctx: Context, plan: RollbackPlan, at: string): Promise<void> {
+  const bad = (await ctx.state.get<string[]>(RollbackKeys.bad(plan.service))) ?? [];
+  const next = [...bad.filter((r) => r !== plan.from), plan.from].slice(-BAD_MAX);
+  await ctx.state.put(RollbackKeys.bad(plan.service), next, BAD_TTL_MS);
+  const chain: ChainMark = { at, from: plan.from, to: plan.to, incident: plan.incident };
+  await ctx.state.put(RollbackKeys.chain(plan.service), chain, plan.chainTtlMs);
+}
+
+/**
+ * The mutation run under the service lock: records the bad revision and the chain mark, moves everything to the
+ * target only if the bad revision still serves (checked on the read whose etag/resourceVersion guards the write, so
+ * a concurrent change wins), waits, then records (Cloud Run, compose) the pin.
  */
 export async function applyRollback(ctx: Context, platform: ServicePlatform, plan: RollbackPlan): Promise<ApplyResult> {
+  const at = ctx.now().toISOString();
+  let stateError: string | undefined;
+  try {
+    await markAttempt(ctx, plan, at);
+  } catch (error) {
+    // The state store failing is no reason to leave a confirmed bad revision serving: move, and report it.
+    stateError = errorMessage(error);
+    ctx.log.error('rollback marks not recorded before the move', { service: plan.service, error: stateError });
+  }
   let after: ServiceStatus;
   let platformError: string | undefined;
   try {
     after = await platform.routeAll(plan.to, { signal: ctx.signal, expectServing: plan.from });
   } catch (error) {
     if (error instanceof ServingChangedError) {
+      // Nothing was tried: the bad revision no longer serves. The chain mark of an attempt that never was is
+      // taken back (the bad mark stays: the revision was judged bad all the same).
+      await ctx.state.delete(RollbackKeys.chain(plan.service)).catch(() => undefined);
       return { moved: false, serving: error.actual, reason: `${plan.service}: ${error.message}` };
     }
     // Another writer changed the service between the read and this write: whatever serves now is not this
     // rollback's doing alone, so it fails and pages rather than being reported as done.
     if (error instanceof ConcurrentChangeError) throw error;
     // The write may have landed though its answer did not (a lost response, an operation that timed out): a
-    // service that wholly serves the target now was rolled back, and is recorded so, or a redelivery would decide
-    // again without the bad revision and chain marks. Anything less (a canary still taking a share, a rollout
-    // whose pods never became available) is the failure the error says.
+    // service that wholly serves the target now was rolled back. Anything less (a canary still taking a share, a
+    // rollout whose pods never became available) is the failure the error says; the marks stay either way.
     const landed = await platform.status().catch(() => undefined);
     if (!landed || !whollyServes(landed, plan.to)) throw error;
     after = landed;
     platformError = errorMessage(error);
   }
   const moved = platformError === undefined ? {} : { platformError };
-  const at = ctx.now().toISOString();
-  try {
-    const bad = (await ctx.state.get<string[]>(RollbackKeys.bad(plan.service))) ?? [];
-    const next = [...bad.filter((r) => r !== plan.from), plan.from].slice(-BAD_MAX);
-    await ctx.state.put(RollbackKeys.bad(plan.service), next, BAD_TTL_MS);
-    const chain: ChainMark = { at, from: plan.from, to: plan.to, incident: plan.incident };
-    await ctx.state.put(RollbackKeys.chain(plan.service), chain, plan.chainTtlMs);
-    if (isPinnable(platform)) {
+  if (isPinnable(platform)) {
+    try {
       const pin: PinRecord = { revision: plan.to, from: plan.from, at, incident: plan.incident };
       await ctx.state.put(RollbackKeys.pin(plan.service), pin);
+    } catch (error) {
+      // Traffic already moved: report the lost bookkeeping instead of failing a rollback that happened.
+      stateError = errorMessage(error);
+      ctx.log.error('rollback applied but its pin was not recorded', { service: plan.service, error: stateError });
     }
-  } catch (error) {
-    // Traffic already moved: report the lost bookkeeping instead of failing a rollback that happened.
-    const stateError = errorMessage(error);
-    ctx.log.error('rollback applied but its state was not recorded', { service: plan.service, error: stateError });
-    return { moved: true, after, stateError, ...moved };
   }
-  return { moved: true, after, ...moved };
+  return { moved: true, after, ...(stateError === undefined ? {} : { stateError }), ...moved };
 }

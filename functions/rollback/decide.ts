@@ -75,7 +75,13 @@ export function blamedRevision(status: ServiceStatus, alertRevision?: string): s
   return status.serving;
 }
 
-/** The rollback target: the newest revision older than `from` (default: the serving one), Ready, not marked bad. */
+/**
+ * The rollback target: the newest revision older than `from` (default: the serving one), Ready, not marked bad.
+ * Older by its number and not created after `from`: a Kubernetes `rollout undo` gives the ReplicaSet it restores
+ * the next number but keeps its creation time, so after someone's undo (or one of opsfn's that did not finish)
+ * the bad ReplicaSet has a lower number than the serving one, and only its later creation time shows it is not
+ * a step back.
+ */
 export function chooseTarget(
   status: ServiceStatus,
   bad: readonly string[],
@@ -83,10 +89,11 @@ export function chooseTarget(
 ): RevisionInfo | undefined {
   const serving = status.revisions.find((r) => r.name === from);
   if (!serving) return undefined;
+  const created = (r: RevisionInfo) => Date.parse(r.createdAt);
   const older = (r: RevisionInfo) =>
     r.number !== undefined && serving.number !== undefined
-      ? r.number < serving.number
-      : Date.parse(r.createdAt) < Date.parse(serving.createdAt);
+      ? r.number < serving.number && created(r) <= created(serving)
+      : created(r) < created(serving);
   return status.revisions.find((r) => r.name !== serving.name && older(r) && r.ready && !bad.includes(r.name));
 }
 

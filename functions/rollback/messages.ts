@@ -82,12 +82,12 @@ export function blockedMessage(
   ]);
 }
 
-/** A confirmed rollback whose platform call failed: nothing is recorded and people must take over. */
+/** A confirmed rollback whose platform call failed: people must take over; no automatic rollback follows it. */
 export function failedMessage(subject: MessageSubject, from: string, to: string, error: unknown, reasons: string[]) {
   const why = errorMessage(error);
   return base(subject, 'critical', `rollback ${subject.service}: rollback ${from} → ${to} failed`, [
     `The rollback failed: ${why}`,
-    'No bad mark, pin or chain mark was recorded; check what the service serves before acting by hand.',
+    `${from} is marked bad and a chain mark keeps any further automatic rollback of ${subject.service} off; no pin was recorded. Check what the service serves before acting by hand.`,
     ...reasons,
   ]);
 }

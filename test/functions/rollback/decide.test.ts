@@ -169,4 +169,30 @@ describe('chooseTarget', () => {
     const s = status({ serving: 'web-00002-b', traffic: [{ revision: 'web-00002-b', percent: 100 }] });
     expect(chooseTarget(s, [])?.name).toBe('web-00001-a');
   });
+
+  it('never picks the ReplicaSet a rollout undo moved away from, though undo gave it the lower number', () => {
+    // app:1 deployed at 08:30 (revision 1), app:2 at 09:50 (revision 2) failed, then someone ran `kubectl rollout
+    // undo`: app:1's ReplicaSet serves again as revision 3, its creation time unchanged.
+    const undone = status({
+      platform: 'kubernetes',
+      serving: 'backend-h17',
+      traffic: [{ revision: 'backend-h17', percent: 100 }],
+      revisions: [
+        { name: 'backend-h17', number: 3, createdAt: '2026-12-04T08:30:00Z', ready: true, percent: 100 },
+        { name: 'backend-h27', number: 2, createdAt: '2026-12-04T09:50:00Z', ready: true, percent: 0 },
+      ],
+    });
+    expect(chooseTarget(undone, [])).toBeUndefined();
+    // Before the undo the same two are an ordinary step back.
+    const deployed = status({
+      platform: 'kubernetes',
+      serving: 'backend-h27',
+      traffic: [{ revision: 'backend-h27', percent: 100 }],
+      revisions: [
+        { name: 'backend-h27', number: 2, createdAt: '2026-12-04T09:50:00Z', ready: true, percent: 100 },
+        { name: 'backend-h17', number: 1, createdAt: '2026-12-04T08:30:00Z', ready: true, percent: 0 },
+      ],
+    });
+    expect(chooseTarget(deployed, [])?.name).toBe('backend-h17');
+  });
 });

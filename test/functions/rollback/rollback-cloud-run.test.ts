@@ -98,8 +98,9 @@ describe('rollback on Cloud Run', () => {
     expect(envelope.outcome).toBe('fail');
     expect(h.run.traffic(SERVICE)).toContainEqual(expect.objectContaining({ revision: 'web-00003-ccc', percent: 10 }));
     expect(h.sent.map((m) => m.severity)).toEqual(['critical']);
-    expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
-    expect(await h.state.get(RollbackKeys.chain('web'))).toBeUndefined();
+    // Marked before the move was tried: no later alert decides again on the service left in between.
+    expect(await h.state.get(RollbackKeys.bad('web'))).toEqual(['web-00003-ccc']);
+    expect(await h.state.get(RollbackKeys.chain('web'))).toMatchObject({ from: 'web-00003-ccc', to: 'web-00002-bbb' });
   });
 
   it('skips an earlier revision that never served and rolls back to the one serving before the deploy', async () => {
@@ -193,22 +194,28 @@ describe('rollback on Cloud Run', () => {
     expect(resolve).toMatchObject({ resolve: true, dedupKey: page?.dedupKey });
   });
 
-  it('fails without bookkeeping when the traffic PATCH fails, is not retried and pages', async () => {
+  it('fails without a pin when the traffic PATCH fails, is not retried, pages, and no second rollback follows', async () => {
     failingDeploy(h);
     h.run.server.failNext('PATCH', PATCH_PATH, { status: 503, body: { error: { code: 503 } } });
     const envelope = await h.invoke(alertTrigger('inc-13'));
     expect(envelope.outcome).toBe('fail');
     expect(envelope.actions).toMatchObject([{ action: 'rollback', status: 'failed' }]);
     expect(patches()).toHaveLength(1);
-    expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
+    expect(await h.state.get(RollbackKeys.bad('web'))).toEqual(['web-00003-ccc']);
     expect(await h.state.get(RollbackKeys.pin('web'))).toBeUndefined();
     expect(h.sent).toMatchObject([
       {
         severity: 'critical',
         title: 'rollback web: rollback web-00003-ccc → web-00002-bbb failed',
-        text: expect.stringMatching(/HTTP 503[\s\S]*error ratio 20\.00%/),
+        text: expect.stringMatching(
+          /HTTP 503[\s\S]*chain mark keeps any further automatic rollback[\s\S]*error ratio 20\.00%/,
+        ),
       },
     ]);
+    // Another alert of the same incident (another series of the rule) pages instead of trying again.
+    const again = await h.invoke(alertTrigger('inc-13-b'));
+    expect(again.summary).toBe('web: paged, no rollback (chain)');
+    expect(patches()).toHaveLength(1);
   });
 
   it('counts a PATCH whose answer was lost as the rollback it was: marks recorded, verified, never done twice', async () => {
@@ -270,7 +277,9 @@ describe('rollback racing another change', () => {
     expect(envelope.outcome).toBe('skipped');
     expect(envelope.summary).toMatch(/expected web-00003-ccc to serve, found web-00001-aaa/);
     expect(h.run.server.find('PATCH', PATCH_PATH)).toHaveLength(0);
-    expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
+    // The revision was judged bad all the same; no rollback was tried, so no chain mark holds the next one off.
+    expect(await h.state.get(RollbackKeys.bad('web'))).toEqual(['web-00003-ccc']);
+    expect(await h.state.get(RollbackKeys.chain('web'))).toBeUndefined();
     // Nothing changed, so nothing is audited done and no cooldown starts: the next confirmed rollback may act.
     expect(envelope.actions.map((a) => [a.action, a.status])).toEqual([['rollback', 'unchanged']]);
     expect(await h.state.cooldownLeft('cooldown:rollback:web')).toBe(0);
@@ -296,7 +305,8 @@ describe('rollback racing another change', () => {
         text: expect.stringMatching(/another change to .*web landed around this one \(generation 1 → 3\)/),
       },
     ]);
-    expect(await h.state.get(RollbackKeys.bad('web'))).toBeUndefined();
-    expect(await h.state.get(RollbackKeys.chain('web'))).toBeUndefined();
+    // Whatever serves now is someone's doing: the marks keep an automatic rollback off it until people look.
+    expect(await h.state.get(RollbackKeys.bad('web'))).toEqual(['web-00003-ccc']);
+    expect(await h.state.get(RollbackKeys.chain('web'))).toMatchObject({ from: 'web-00003-ccc' });
   });
 });

@@ -61,7 +61,7 @@ describe('rollback on Kubernetes with Prometheus', () => {
     expect(h.sent[0]?.text).toMatch(/is paused: resume it before a rollback/);
   });
 
-  it('fails and pages, recording nothing, when the rollback rollout exceeds its progress deadline', async () => {
+  it('fails and pages when the rollback rollout exceeds its progress deadline, and no second rollback follows', async () => {
     h.k8s.stallNextRollout('prod', 'backend');
     // The old ReplicaSet's pods never become ready, so after the settle time it has served nothing.
     h.ratio = (time, rs) => (rs === 'backend-h17' ? '0.2' : time > h.deployedAt ? undefined : '0.001');
@@ -75,8 +75,15 @@ describe('rollback on Kubernetes with Prometheus', () => {
         text: expect.stringMatching(/timed out progressing/),
       },
     ]);
-    expect(await h.state.get(RollbackKeys.bad('backend'))).toBeUndefined();
-    expect(await h.state.get(RollbackKeys.chain('backend'))).toBeUndefined();
+    expect(await h.state.get(RollbackKeys.bad('backend'))).toEqual(['backend-h17']);
+    expect(await h.state.get(RollbackKeys.chain('backend'))).toMatchObject({ from: 'backend-h17', to: 'backend-h07' });
+    // Another series of the same rule fires while the Deployment is caught between the two: no second rollback.
+    // The whole Deployment still fails, as a rule without $revision reads it.
+    h.ratio = (time) => (time > h.deployedAt ? '0.2' : '0.001');
+    const image = h.k8s.image('prod', 'backend');
+    const again = await h.invoke(alert('stalled-other-pod'));
+    expect(again.summary).toBe('backend: paged, no rollback (chain)');
+    expect(h.k8s.image('prod', 'backend')).toBe(image);
   });
 
   it('leaves alone a deploy the controller has not rolled out yet: no ReplicaSet has its template', async () => {
