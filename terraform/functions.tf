@@ -10,6 +10,13 @@ locals {
     local.caller_token_environment,
     var.redis_mode == "none" ? {} : { OPSFN_REDIS_URL = google_secret_manager_secret.redis_url[0].secret_id },
   )
+  # A secret Terraform writes itself is read at the version it wrote, by secret id: a new value is a new version,
+  # hence a new revision of every function (and a new restore job template) reading it. With "latest", a warm instance
+  # keeps the value it started with until a redeploy. Secrets created outside Terraform (the tokens, function_secrets)
+  # stay at "latest": Terraform does not know their versions.
+  pinned_secret_versions = var.redis_mode == "none" ? {} : {
+    (local.redis_url_secret_id) = google_secret_manager_secret_version.redis_url[0].version
+  }
 }
 
 module "function" {
@@ -24,6 +31,7 @@ module "function" {
 
   source_bucket         = google_storage_bucket.sources.name
   build_service_account = local.build_service_account
+  docker_repository     = google_artifact_registry_repository.functions.id
   memory                = each.value.memory
   timeout_seconds       = each.value.timeout_seconds
   min_instances         = each.value.min_instances
@@ -42,6 +50,7 @@ module "function" {
     each.key == "drDrill" && var.dr_runtime_service_account != null ? { OPSFN_DR_SERVICE_ACCOUNT = var.dr_runtime_service_account } : {},
   )
   secret_environment = merge(local.base_secret_environment, lookup(var.function_secrets, each.key, {}))
+  secret_versions    = local.pinned_secret_versions
 
   vpc_connector = local.vpc_connector_id
 
@@ -72,6 +81,7 @@ module "function" {
     google_secret_manager_secret_version.redis_url,
     google_pubsub_topic_iam_member.dead_letter_publisher,
     google_project_iam_member.build,
+    google_artifact_registry_repository_iam_member.build_writer,
     google_storage_bucket_iam_member.build_source_reader,
   ]
 }

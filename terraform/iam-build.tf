@@ -4,8 +4,12 @@
 # iam.serviceAccounts.actAs on it (roles/iam.serviceAccountUser), as for the runtime accounts.
 locals {
   build_service_account = var.build_service_account != null ? var.build_service_account : google_service_account.build[0].id
-  # Writes build logs and the built image (gcf-artifacts); reads the uploaded source archive.
-  build_roles = var.build_service_account == null ? ["roles/artifactregistry.writer", "roles/logging.logWriter"] : []
+  # The id ends with the account's email: projects/P/serviceAccounts/EMAIL.
+  build_member = var.build_service_account != null ? "serviceAccount:${regex("[^/]+$", var.build_service_account)}" : google_service_account.build[0].member
+  # Project-wide, opsfn-build only writes its build logs. The image goes to opsfn's own repository and the source
+  # comes from opsfn's sources bucket, granted below on those two alone, to whichever account builds; an account
+  # given in build_service_account gets no project role here (it needs roles/logging.logWriter from its owner).
+  build_roles = var.build_service_account == null ? ["roles/logging.logWriter"] : []
 }
 
 resource "google_service_account" "build" {
@@ -26,10 +30,41 @@ resource "google_project_iam_member" "build" {
   member  = google_service_account.build[0].member
 }
 
-resource "google_storage_bucket_iam_member" "build_source_reader" {
-  count = var.build_service_account == null ? 1 : 0
+# The functions' built images, instead of the gcf-artifacts repository Cloud Functions would create (and share with
+# every other function of the project in the region): the build account may write here and nowhere else in Artifact
+# Registry
+# (https://cloud.google.com/functions/docs/building#image_registry). The provider's build_config.docker_repository
+# (https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/cloudfunctions2_function) is the
+# API's BuildConfig.dockerRepository: projects/P/locations/L/repositories/R, format DOCKER, in the function's own
+# project and location (https://cloud.google.com/dotnet/docs/reference/Google.Cloud.Functions.V2/latest/Google.Cloud.Functions.V2.BuildConfig).
+resource "google_artifact_registry_repository" "functions" {
+  depends_on = [google_project_service.apis]
 
+  project       = var.project_id
+  location      = var.region
+  repository_id = "opsfn-functions"
+  format        = "DOCKER"
+  description   = "Images Cloud Build builds of the opsfn functions."
+  labels        = local.labels
+}
+
+resource "google_artifact_registry_repository_iam_member" "build_writer" {
+  project    = var.project_id
+  location   = google_artifact_registry_repository.functions.location
+  repository = google_artifact_registry_repository.functions.name
+  role       = "roles/artifactregistry.writer"
+  member     = local.build_member
+}
+
+resource "google_storage_bucket_iam_member" "build_source_reader" {
   bucket = google_storage_bucket.sources.name
   role   = "roles/storage.objectViewer"
-  member = google_service_account.build[0].member
+  member = local.build_member
+}
+
+# This grant was opsfn-build's alone (count) before it went to whichever account builds: opsfn-build keeps the grant
+# it has instead of losing it to a destroy and a create of the same binding.
+moved {
+  from = google_storage_bucket_iam_member.build_source_reader[0]
+  to   = google_storage_bucket_iam_member.build_source_reader
 }

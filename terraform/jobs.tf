@@ -31,7 +31,7 @@ resource "google_cloud_run_v2_job" "restore" {
     task_count = 1
 
     template {
-      timeout         = "${var.restore_job_timeout_seconds}s"
+      timeout = "${var.restore_job_timeout_seconds}s"
       # A failed load is read and reported by the function, never retried blindly over a half-loaded copy.
       max_retries     = 0
       service_account = module.function[each.key].service_account_email
@@ -64,8 +64,9 @@ resource "google_cloud_run_v2_job" "restore" {
             name = env.key
             value_source {
               secret_key_ref {
-                secret  = env.value
-                version = "latest"
+                secret = env.value
+                # The Redis URL at the version Terraform wrote (functions.tf), so a new URL is a new job template.
+                version = lookup(local.pinned_secret_versions, env.value, "latest")
               }
             }
           }

@@ -109,8 +109,8 @@ resource "google_storage_bucket" "config" {
 # document: YAML is a superset): a function reads it with JSON.parse and never loads a YAML parser
 # at cold start (`opsfn config validate` checks the YAML itself before a deploy).
 resource "google_storage_bucket_object" "estate" {
-  bucket       = google_storage_bucket.config.name
-  name         = local.estate_config_object
+  bucket = google_storage_bucket.config.name
+  name   = local.estate_config_object
   # Uploaded as JSON: a deployed function reads it without loading a YAML parser at cold start.
   content      = jsonencode(local.estate)
   content_type = "application/json"

@@ -12,6 +12,7 @@ locals {
     var.redis_mode == "memorystore" ? join("\n", [for ca in google_redis_instance.state[0].server_ca_certs : ca.cert]) :
     var.redis_mode == "url" ? var.redis_ca : null
   )
+  redis_url_secret_id = "opsfn-redis-url"
 }
 
 # Memorystore has only a private address: the functions reach it through this connector.
@@ -44,7 +45,7 @@ resource "google_redis_instance" "state" {
   auth_enabled       = true
   # TLS between the functions and Redis: the AUTH string and the state never cross the VPC in clear.
   transit_encryption_mode = "SERVER_AUTHENTICATION"
-  labels             = local.labels
+  labels                  = local.labels
 
   depends_on = [google_project_service.apis]
 }
@@ -54,7 +55,7 @@ resource "google_secret_manager_secret" "redis_url" {
   count = var.redis_mode == "none" ? 0 : 1
 
   project   = var.project_id
-  secret_id = "opsfn-redis-url"
+  secret_id = local.redis_url_secret_id
   labels    = local.labels
 
   replication {
@@ -74,6 +75,13 @@ resource "google_secret_manager_secret_version" "redis_url" {
     precondition {
       condition     = var.redis_mode != "url" || var.redis_url != null
       error_message = "redis_mode = \"url\" needs redis_url."
+    }
+    # OPSFN_REDIS_CA is only for a rediss:// server: a function given it with a redis:// URL refuses to start
+    # (createStateStore), so stop here instead. Terraform before 1.9 lets a variable's validation see that
+    # variable alone, so this is a precondition; a null URL is left to the precondition above.
+    precondition {
+      condition     = var.redis_mode != "url" || var.redis_ca == null || try(startswith(trimspace(var.redis_url), "rediss://"), true)
+      error_message = "redis_ca is set but redis_url is not a rediss:// URL: the functions would refuse to start (OPSFN_REDIS_CA is set but the state URL is redis://). Use rediss:// so the CA verifies the server, or leave redis_ca null for plain redis://."
     }
   }
 }

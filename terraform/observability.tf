@@ -209,3 +209,56 @@ resource "google_monitoring_alert_policy" "opsfn_breaker" {
     content   = "Too many automatic actions in the breaker window: every further action is refused until it closes (guard.breaker.open). Look at the actions before it does."
   }
 }
+
+# Pub/Sub gave up on a trigger: after max_delivery_attempts it forwarded the message from a function's push
+# subscription (opsfn-<function>-<topic>) to the topic's dead-letter topic, so that run never happened.
+# pubsub.googleapis.com/subscription/dead_letter_message_count counts the messages Pub/Sub forwards from a
+# subscription to its dead-letter topic, on the pubsub_subscription resource labelled subscription_id
+# (https://cloud.google.com/pubsub/docs/monitoring, "Monitor forwarded undeliverable messages"). Only subscriptions
+# with a dead-letter policy report it: with delivery = "eventarc" there are none, and this never fires.
+resource "google_monitoring_alert_policy" "opsfn_dead_letters" {
+  count      = length(var.human_notification_channels) > 0 ? 1 : 0
+  depends_on = [google_project_service.apis]
+
+  project               = var.project_id
+  display_name          = "opsfn: a trigger was dead-lettered"
+  combiner              = "OR"
+  severity              = "ERROR"
+  notification_channels = var.human_notification_channels
+  user_labels           = local.labels
+
+  conditions {
+    display_name = "messages forwarded to a dead-letter topic"
+
+    condition_threshold {
+      filter          = "metric.type=\"pubsub.googleapis.com/subscription/dead_letter_message_count\" AND resource.type=\"pubsub_subscription\" AND resource.labels.subscription_id=starts_with(\"opsfn-\")"
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.labels.subscription_id"]
+      }
+
+      trigger {
+        count = 1
+      }
+
+      # No dead letters reported is none forwarded: the incident closes once they stop.
+      evaluation_missing_data = "EVALUATION_MISSING_DATA_INACTIVE"
+    }
+  }
+
+  alert_strategy {
+    auto_close = "1800s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "opsfn dead-lettered a trigger of $${resource.label.subscription_id}"
+    content   = "Pub/Sub gave up delivering a message of subscription `$${resource.label.subscription_id}` (`opsfn-<function>-<topic>`, the function in kebab case) after ${var.max_delivery_attempts} attempts and moved it to the topic's dead-letter topic: the scheduled run, alert reaction or continuation step it carried did not happen.\n\n1. Pull it from the dead-letter pull subscription `opsfn-<topic>-dlq` (Terraform output `dead_letter_subscriptions`; it keeps messages, acknowledged ones too, for 7 days): its `opsfn-job` attribute names a scheduled job, `opsfn-continue` a continuation step, `CloudPubSubDeadLetterSourceDeliveryCount` the deliveries tried.\n2. Read the function's audit records from that time in the opsfn-audit log bucket: `jsonPayload.audit=true AND jsonPayload.function=\"<entry point>\"` (backupVerify for backup-verify). A `rejected` record says why the request was refused, a `finished` one with outcome `fail` why the run failed; no record at all means the push never reached the function (Cloud Run request logs of `opsfn-<function>`: IAM, OIDC audience, the function failing to start). backupVerify and certExpiry also report a dead-lettered shard failed in their run's records.\n3. Fix the cause, then run the job again by hand or let the next schedule run it."
+  }
+}

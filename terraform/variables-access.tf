@@ -78,7 +78,7 @@ variable "backup_buckets" {
 
 variable "build_service_account" {
   type        = string
-  description = "Service account id that builds the functions (projects/P/serviceAccounts/E), given the build roles outside this module; null creates opsfn-build with log writer, Artifact Registry writer and read access to the sources bucket."
+  description = "Service account id that builds the functions (projects/P/serviceAccounts/E) instead of opsfn-build. This module grants it Artifact Registry writer on the opsfn-functions repository and read access to the sources bucket; grant it roles/logging.logWriter on the project yourself. Null creates opsfn-build with exactly these roles."
   default     = null
 
   validation {

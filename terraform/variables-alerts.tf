@@ -53,7 +53,7 @@ variable "latency_alerts" {
 
 variable "human_notification_channels" {
   type        = list(string)
-  description = "Existing notification channel ids (email, PagerDuty) that also receive the alert policies; opsfn is never the only one told."
+  description = "Existing notification channel ids (email, PagerDuty) that also receive the alert policies; opsfn is never the only one told. They alone receive the policies on opsfn itself (failed runs, the circuit breaker, dead-lettered triggers), which exist only when this is set."
   default     = []
 }
 

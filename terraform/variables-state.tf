@@ -11,7 +11,7 @@ variable "redis_mode" {
 
 variable "redis_url" {
   type        = string
-  description = "redis:// or rediss:// URL of an existing Redis when redis_mode = url; stored in Secret Manager as OPSFN_REDIS_URL."
+  description = "redis:// or rediss:// URL of an existing Redis when redis_mode = url; stored in Secret Manager as OPSFN_REDIS_URL, which the functions and restore jobs read at the version Terraform wrote (a new URL is a new revision)."
   default     = null
   sensitive   = true
 
@@ -23,7 +23,7 @@ variable "redis_url" {
 
 variable "redis_ca" {
   type        = string
-  description = "PEM of the CA that signed the server certificate of redis_url's rediss:// server, exposed as OPSFN_REDIS_CA; null to trust the system CAs. Memorystore's own CA is wired automatically."
+  description = "PEM of the CA that signed the server certificate of redis_url's rediss:// server, exposed as OPSFN_REDIS_CA; null to trust the system CAs. Only with a rediss:// redis_url: the plan refuses it beside a redis:// one, which the functions would refuse to start with. Memorystore's own CA is wired automatically."
   default     = null
 
   validation {

@@ -77,7 +77,7 @@ variable "delivery" {
 
 variable "max_delivery_attempts" {
   type        = number
-  description = "Deliveries of a message before it is moved to the topic's dead-letter topic."
+  description = "Deliveries of a message before it is moved to the topic's dead-letter topic (which alerts human_notification_channels)."
   default     = 5
 
   validation {

@@ -5,6 +5,8 @@ import { planModule } from './tf-eval.js';
 // The API each resource type is created through: a resource created before its API is enabled fails on a
 // fresh project (https://cloud.google.com/service-usage/docs/enable-disable).
 const API_OF: Record<string, string[]> = {
+  google_artifact_registry_repository: ['artifactregistry.googleapis.com'],
+  google_artifact_registry_repository_iam_member: ['artifactregistry.googleapis.com'],
   google_cloud_run_v2_job: ['run.googleapis.com'],
   google_cloud_run_v2_job_iam_member: ['run.googleapis.com'],
   google_cloud_run_v2_service_iam_member: ['run.googleapis.com'],

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hcl, ROOT, resource, root } from './repo-terraform.js';
+import { evaluateAttribute, isUnknown } from './hcl-eval.js';
+import { type HclBody, stringLeaves, type TerraformModule } from './load-terraform.js';
+import { functionModule, hcl, modules, ROOT, resource, root } from './repo-terraform.js';
 import { planModule } from './tf-eval.js';
 
 const VERBS: Record<string, string> = { get: 'get', list: 'list', patch: 'update', create: 'create', delete: 'delete' };
@@ -93,16 +95,64 @@ describe('terraform IAM against what the code calls', () => {
       hcl('var.build_service_account == null ? 1 : 0'),
     );
     const roles = plan().attribute(resource(root, 'google_project_iam_member', 'build').for_each);
-    expect(roles).toEqual(['roles/artifactregistry.writer', 'roles/logging.logWriter']);
+    expect(roles).toEqual(['roles/logging.logWriter']);
     const given = 'projects/p/serviceAccounts/b@p.iam.gserviceaccount.com';
     expect(
       plan({ build_service_account: given }).attribute(resource(root, 'google_project_iam_member', 'build').for_each),
     ).toEqual([]);
-    expect(resource(root, 'google_storage_bucket_iam_member', 'build_source_reader').role).toBe(
-      'roles/storage.objectViewer',
-    );
+    const reader = resource(root, 'google_storage_bucket_iam_member', 'build_source_reader');
+    expect(reader).toMatchObject({ role: 'roles/storage.objectViewer', member: hcl('local.build_member') });
+    expect(reader.bucket).toBe(hcl('google_storage_bucket.sources.name'));
     expect(root?.modules.function?.build_service_account).toBe(hcl('local.build_service_account'));
     expect(plan({ build_service_account: given }).local('build_service_account')).toBe(given);
+  });
+
+  it('lets the build account write images to opsfn’s own repository only, never project-wide', () => {
+    // https://cloud.google.com/functions/docs/building#image_registry: build_config.docker_repository, a DOCKER
+    // repository of the function's own project and region.
+    const repository = resource(root, 'google_artifact_registry_repository', 'functions');
+    expect(repository).toMatchObject({ format: 'DOCKER', location: hcl('var.region'), project: hcl('var.project_id') });
+    expect(repository.depends_on).toEqual(expect.arrayContaining([hcl('google_project_service.apis')]));
+    const writer = resource(root, 'google_artifact_registry_repository_iam_member', 'build_writer');
+    expect(writer).toMatchObject({
+      role: 'roles/artifactregistry.writer',
+      repository: hcl('google_artifact_registry_repository.functions.name'),
+      location: hcl('google_artifact_registry_repository.functions.location'),
+      member: hcl('local.build_member'),
+    });
+    // Every function pushes there, and is built only once the grant exists.
+    const call = root?.modules.function;
+    expect(call?.docker_repository).toBe(hcl('google_artifact_registry_repository.functions.id'));
+    expect(call?.depends_on).toEqual(
+      expect.arrayContaining([hcl('google_artifact_registry_repository_iam_member.build_writer')]),
+    );
+    const fn = resource(functionModule, 'google_cloudfunctions2_function', 'function');
+    expect((fn.build_config as HclBody[])[0]?.docker_repository).toBe(hcl('var.docker_repository'));
+    // No Artifact Registry role on the whole project, for opsfn-build or for an account given in its place.
+    const given = 'projects/p/serviceAccounts/b@p.iam.gserviceaccount.com';
+    const projectRoles = (m: TerraformModule | undefined, p: ReturnType<typeof planModule>) =>
+      Object.values(m?.resources.google_project_iam_member ?? {}).flatMap((grant) =>
+        grant.role === hcl('each.value') ? [p.attribute(grant.for_each)].flat().map(String) : [String(grant.role)],
+      );
+    for (const vars of [{}, { build_service_account: given }]) {
+      const roles = [
+        ...projectRoles(root, plan(vars)),
+        ...projectRoles(functionModule, planModule(functionModule!, {})),
+      ];
+      expect(roles).toContain('roles/logging.logWriter');
+      expect(roles.filter((role) => role.includes('artifactregistry'))).toEqual([]);
+    }
+    const registryRoles = modules.flatMap((m) =>
+      stringLeaves(m.parsed).filter((leaf) => leaf.path.at(-1) === 'role' && leaf.value.includes('artifactregistry')),
+    );
+    expect(registryRoles.map((leaf) => leaf.path.slice(0, 4).join('.'))).toEqual([
+      'iam-build.tf.resource.google_artifact_registry_repository_iam_member.build_writer',
+    ]);
+    // Whichever account builds gets the repository and the sources bucket; the member is the id's email.
+    expect(plan({ build_service_account: given }).local('build_member')).toBe(
+      'serviceAccount:b@p.iam.gserviceaccount.com',
+    );
+    expect(isUnknown(plan().local('build_member'))).toBe(true);
   });
 });
 
@@ -120,6 +170,87 @@ describe('terraform state store', () => {
     expect(env).toBeTypeOf('object');
     expect(Object.keys(env as object)).toContain('OPSFN_REDIS_CA');
     expect(JSON.stringify(root?.locals.redis_ca)).toContain('server_ca_certs');
+  });
+
+  const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  /** The error messages of the Redis URL version's preconditions that a plan with these inputs fails. */
+  const redisRefusals = (vars: Record<string, unknown>) => {
+    const p = plan(vars);
+    const lifecycle = resource(root, 'google_secret_manager_secret_version', 'redis_url').lifecycle as HclBody[];
+    const checks = (lifecycle[0]?.precondition ?? []) as { condition: string; error_message: string }[];
+    return checks.filter((c) => p.attribute(c.condition) !== true).map((c) => c.error_message);
+  };
+
+  it.each([
+    ['redis://r:6379', 'a CA', CA, 1],
+    ['redis://:pw@r:6379/2', 'a CA', CA, 1],
+    ['rediss://r:6378', 'a CA', CA, 0],
+    ['redis://r:6379', 'no CA', null, 0],
+    ['rediss://r:6378', 'no CA', null, 0],
+  ])(
+    'with redis_mode url, judges %s with %s at plan time as the functions do when they start',
+    (redis_url, _, redis_ca, refusals) => {
+      const vars = { redis_mode: 'url', redis_url, redis_ca };
+      // Each variable alone is valid: only the two together are refused.
+      expect(plan(vars).rejects('redis_url')).toEqual([]);
+      expect(plan(vars).rejects('redis_ca')).toEqual([]);
+      const refused = redisRefusals(vars);
+      expect(refused).toHaveLength(refusals);
+      if (refusals > 0) expect(refused[0]).toMatch(/redis_ca is set but redis_url is not a rediss:\/\/ URL/);
+    },
+  );
+
+  it('leaves a missing redis_url, and Memorystore’s own CA, to the checks that concern them', () => {
+    expect(redisRefusals({ redis_mode: 'url', redis_url: null, redis_ca: CA })).toEqual([
+      'redis_mode = "url" needs redis_url.',
+    ]);
+    expect(redisRefusals({ redis_mode: 'memorystore', redis_ca: CA })).toEqual([]);
+  });
+
+  it('pins the functions to the Redis URL version Terraform wrote, so a new URL is a new revision', () => {
+    // The secret OPSFN_REDIS_URL names, keyed by its id in the versions the module pins.
+    expect(plan().local('redis_url_secret_id')).toBe('opsfn-redis-url');
+    expect(resource(root, 'google_secret_manager_secret', 'redis_url').secret_id).toBe(
+      hcl('local.redis_url_secret_id'),
+    );
+    const call = root?.modules.function;
+    expect(call?.secret_versions).toBe(hcl('local.pinned_secret_versions'));
+    for (const redis_mode of ['memorystore', 'url']) {
+      const pinned = plan({ redis_mode, redis_url: 'rediss://r:6379' }).local('pinned_secret_versions') as Record<
+        string,
+        unknown
+      >;
+      expect(Object.keys(pinned)).toEqual(['opsfn-redis-url']);
+      // The version resource's own number, known once it is written.
+      expect(isUnknown(pinned['opsfn-redis-url'])).toBe(true);
+    }
+    expect(String(root?.locals.pinned_secret_versions)).toContain(
+      'google_secret_manager_secret_version.redis_url[0].version',
+    );
+    expect(plan({ redis_mode: 'none' }).local('pinned_secret_versions')).toEqual({});
+
+    // The module reads a pinned secret at its version and every other one (tokens made outside Terraform) at latest.
+    const fn = resource(functionModule, 'google_cloudfunctions2_function', 'function');
+    const first = (value: unknown): HclBody => ((value as HclBody[] | undefined) ?? [])[0] ?? {};
+    const dynamic = (first(fn.service_config).dynamic ?? {}) as HclBody;
+    const version = first(first(dynamic.secret_environment_variables).content).version;
+    const module = planModule(functionModule!, { secret_versions: { 'opsfn-redis-url': '7' } });
+    const versionOf = (key: string, secret: string) =>
+      evaluateAttribute(
+        version,
+        (n) =>
+          n === 'secret_environment_variables'
+            ? { key, value: secret }
+            : n === 'var'
+              ? { secret_versions: module.variable('secret_versions') }
+              : expect.fail(n),
+        functionModule!.dir,
+      );
+    expect(versionOf('OPSFN_REDIS_URL', 'opsfn-redis-url')).toBe('7');
+    expect(versionOf('OPSFN_TOKEN', 'opsfn-token')).toBe('latest');
+    expect(functionModule?.variables.secret_versions?.default).toEqual({});
+    expect(planModule(functionModule!, { secret_versions: { s: 'latest' } }).rejects('secret_versions')).toEqual([]);
+    expect(planModule(functionModule!, { secret_versions: { s: 'v1' } }).rejects('secret_versions')).toHaveLength(1);
   });
 });
 

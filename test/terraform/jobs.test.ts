@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evaluateAttribute, isUnknown } from './hcl-eval.js';
 import { hcl, ROOT, resource, root } from './repo-terraform.js';
 import { planModule } from './tf-eval.js';
 
@@ -48,6 +49,32 @@ describe('terraform restore jobs', () => {
     expect(Object.keys(env.backupVerify ?? {}).sort()).toEqual(['BACKUP_S3_KEY', 'OPSFN_REDIS_URL']);
     expect(Object.keys(env.drDrill ?? {})).toEqual(['OPSFN_REDIS_URL']);
     expect(JSON.stringify(job())).not.toContain('base_secret_environment');
+  });
+
+  it('reads the Redis URL at the version Terraform wrote, so a new URL is a new job template, and the rest at latest', () => {
+    const dynamic = first(template().containers).dynamic as Body;
+    const secretEnv = (dynamic.env as Body[]).find((block) => JSON.stringify(block).includes('secret_key_ref'));
+    const ref = first(first(first(secretEnv?.content).value_source).secret_key_ref);
+    expect(ref.secret).toBe(hcl('env.value'));
+    const p = plan();
+    // OPSFN_REDIS_URL names the secret opsfn-redis-url (google_secret_manager_secret.redis_url).
+    expect(String(root?.locals.job_secret_environment)).toContain(
+      'OPSFN_REDIS_URL = google_secret_manager_secret.redis_url[0].secret_id',
+    );
+    const versionOf = (secret: string) =>
+      evaluateAttribute(
+        ref.version,
+        (n) =>
+          n === 'env'
+            ? { key: '', value: secret }
+            : n === 'local'
+              ? { pinned_secret_versions: p.local('pinned_secret_versions') }
+              : expect.fail(`${n} in a job's secret version`),
+        root!.dir,
+      );
+    // google_secret_manager_secret_version.redis_url[0].version: the number of the version Terraform wrote.
+    expect(isUnknown(versionOf(String(p.local('redis_url_secret_id'))))).toBe(true);
+    expect(versionOf('backup-s3-key')).toBe('latest');
   });
 
   it('is created after its account may read its secrets and the Redis URL has a version', () => {

@@ -10,11 +10,14 @@ import { Redactor } from '../../shared/core/audit/redactor.js';
 import { GUARDRAILS } from '../../shared/core/guard/index.js';
 import { MemoryStateStore } from '../../shared/core/state/memory.js';
 import { runFunction } from '../../shared/host/runtime/invoke.js';
-import { hcl, ROOT, resource, root, TF } from './repo-terraform.js';
+import type { HclBody } from './load-terraform.js';
+import { catalogue, functionModule, hcl, ROOT, resource, root, TF } from './repo-terraform.js';
+import { planModule } from './tf-eval.js';
 
 type LogMetric = { description: string; filter: string; labels: Record<string, string> };
 const metrics = (root?.locals.log_metrics ?? {}) as Record<string, LogMetric>;
 const auditFilter = String(root?.locals.audit_filter ?? '');
+const first = (value: unknown): HclBody => ((value as HclBody[] | undefined) ?? [])[0] ?? {};
 
 /** The fields of the audit records opsfn writes, from a real finished record and a refused one. */
 function auditFields(): Set<string> {
@@ -128,10 +131,44 @@ describe('opsfn figures from its audit trail on Google Cloud', () => {
   });
 
   it('pages people about opsfn failing, never the alerts topic opsfn consumes', () => {
-    for (const label of ['opsfn_failing', 'opsfn_breaker']) {
+    for (const label of ['opsfn_failing', 'opsfn_breaker', 'opsfn_dead_letters']) {
       const policy = resource(root, 'google_monitoring_alert_policy', label);
       expect(policy.notification_channels).toBe(hcl('var.human_notification_channels'));
     }
     expect(root?.variables.failed_runs_alert?.default).toEqual({ count: 3, window: '3600s' });
+  });
+
+  it('pages people when Pub/Sub dead-letters a trigger of any opsfn subscription, and says where to look', () => {
+    // https://cloud.google.com/pubsub/docs/monitoring: subscription/dead_letter_message_count, the messages Pub/Sub
+    // forwards from a subscription to its dead-letter topic, on the pubsub_subscription resource (subscription_id).
+    const policy = resource(root, 'google_monitoring_alert_policy', 'opsfn_dead_letters');
+    expect(policy.count).toBe(resource(root, 'google_monitoring_alert_policy', 'opsfn_failing').count);
+    expect(JSON.stringify(policy)).not.toContain('google_monitoring_notification_channel.alerts');
+    const condition = first(first(policy.conditions).condition_threshold);
+    const filter = String(condition.filter);
+    expect(filter).toContain('metric.type="pubsub.googleapis.com/subscription/dead_letter_message_count"');
+    expect(filter).toContain('resource.type="pubsub_subscription"');
+    expect(condition).toMatchObject({ comparison: 'COMPARISON_GT', threshold_value: 0, duration: '0s' });
+    expect(first(condition.aggregations).group_by_fields).toEqual(['resource.labels.subscription_id']);
+    // Every subscription with a dead-letter policy is a function's push subscription, opsfn-<function>-<topic>:
+    // the filter's prefix takes all of them.
+    const prefix = /resource\.labels\.subscription_id=starts_with\("([^"]+)"\)/.exec(filter)?.[1] ?? '';
+    expect(prefix).toBe('opsfn-');
+    const push = resource(functionModule, 'google_pubsub_subscription', 'push');
+    expect(push.name).toBe(`${hcl('local.function_name')}-${hcl('each.key')}`);
+    expect(JSON.stringify(push.dynamic)).toContain('dead_letter_policy');
+    for (const { folder } of Object.values(catalogue())) {
+      expect(planModule(functionModule!, { name: folder }).local('function_name')).toMatch(new RegExp(`^${prefix}`));
+    }
+    // It names where the dead letter is kept and where the function said why.
+    const docs = first(policy.documentation);
+    expect(docs.subject).toContain('$${resource.label.subscription_id}');
+    const content = String(docs.content);
+    expect(resource(root, 'google_pubsub_subscription', 'dead_letter').name).toBe(`opsfn-${hcl('each.key')}-dlq`);
+    expect(root?.outputs.dead_letter_subscriptions).toBeDefined();
+    expect(resource(root, 'google_logging_project_bucket_config', 'audit').bucket_id).toBe('opsfn-audit');
+    for (const where of ['opsfn-<topic>-dlq', 'dead_letter_subscriptions', 'jsonPayload.audit=true', 'opsfn-audit']) {
+      expect(content).toContain(where);
+    }
   });
 });

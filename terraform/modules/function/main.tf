@@ -34,9 +34,10 @@ resource "google_cloudfunctions2_function" "function" {
   labels      = merge(var.labels, { opsfn-function = var.name })
 
   build_config {
-    runtime         = var.runtime
-    entry_point     = local.target
-    service_account = var.build_service_account
+    runtime           = var.runtime
+    entry_point       = local.target
+    service_account   = var.build_service_account
+    docker_repository = var.docker_repository
 
     source {
       storage_source {
@@ -70,7 +71,11 @@ resource "google_cloudfunctions2_function" "function" {
         key        = secret_environment_variables.key
         project_id = var.project_id
         secret     = secret_environment_variables.value
-        version    = "latest"
+        # Resolved when an instance starts: an update to "latest" reaches no running instance, while a new pinned
+        # version is a new revision. The provider recommends numeric versions for secret environment variables
+        # (secret_environment_variables.version in
+        # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/cloudfunctions2_function).
+        version = lookup(var.secret_versions, secret_environment_variables.value, "latest")
       }
     }
   }

@@ -112,8 +112,19 @@ variable "environment" {
 
 variable "secret_environment" {
   type        = map(string)
-  description = "Environment variable name => Secret Manager secret id (latest version); the function's account may read exactly these."
+  description = "Environment variable name => Secret Manager secret id, read at its latest version unless secret_versions names it; the function's account may read exactly these."
   default     = {}
+}
+
+variable "secret_versions" {
+  type        = map(string)
+  description = "Secret id => version (\"3\") for the secrets of secret_environment whose versions the caller writes itself: a new version is then a new revision, which reads it. Secrets not named here are read at \"latest\", which a warm instance never rereads."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for version in values(var.secret_versions) : can(regex("^([1-9][0-9]*|latest)$", version))])
+    error_message = "secret_versions values must be version numbers such as \"3\", or \"latest\"."
+  }
 }
 
 variable "vpc_connector" {
@@ -148,6 +159,17 @@ variable "build_service_account" {
   type        = string
   description = "Service account id (projects/P/serviceAccounts/E) that builds the function; null for the project default."
   default     = null
+}
+
+variable "docker_repository" {
+  type        = string
+  description = "Artifact Registry DOCKER repository (projects/P/locations/R/repositories/N) of the function's project and region that the built image is pushed to; the build account needs roles/artifactregistry.writer on it. Null for the gcf-artifacts repository Cloud Functions creates."
+  default     = null
+
+  validation {
+    condition     = var.docker_repository == null || can(regex("^projects/[^/]+/locations/[^/]+/repositories/[^/]+$", var.docker_repository))
+    error_message = "docker_repository must be projects/P/locations/R/repositories/N."
+  }
 }
 
 variable "labels" {
