@@ -8,6 +8,7 @@ import { type DecisionPolicy, judge } from './decide.js';
 import type { RollbackDeps } from './deps.js';
 import { describeReading, readErrorRate } from './evidence.js';
 import { blockedMessage, failedMessage, type MessageSubject, rolledBackMessage, verifiedMessage } from './messages.js';
+import { RollbackKeys } from './state-keys.js';
 
 /** A decided rollback, ready to run through the guard. */
 export interface RollbackOrder {
@@ -90,9 +91,22 @@ export async function actAndVerify(
   }
   if (outcome.status === 'refused') {
     const summary = `rollback of ${subject.service} refused by ${outcome.by}: ${outcome.reason}`;
-    // A held lock or a fresh cooldown means another run owns this incident; any other refusal leaves it unhandled.
-    if (outcome.by !== 'lock' && outcome.by !== 'cooldown') {
-      await ctx.notify(blockedMessage(subject, from, to, `${outcome.by}: ${outcome.reason}`, order.reasons));
+    // A fresh cooldown, or the lock of a rollback under way, means another run owns this incident. The lock held
+    // by another function's run (autoscale scaling the service, say) leaves it unhandled, as any other refusal.
+    const owned =
+      outcome.by === 'cooldown' ||
+      (outcome.by === 'lock' &&
+        (await ctx.state.get(RollbackKeys.active(subject.service)).then(
+          (mark) => mark !== undefined,
+          // Unreadable: a page too many beats a rollback dropped in silence.
+          () => false,
+        )));
+    if (!owned) {
+      const why =
+        outcome.by === 'lock'
+          ? `the lock on ${subject.service}, held by another function's run (no rollback is under way); the next delivery of the alert decides again`
+          : `${outcome.by}: ${outcome.reason}`;
+      await ctx.notify(blockedMessage(subject, from, to, why, order.reasons));
     }
     return { outcome: 'skipped', summary, items: [{ ...item, refused: outcome.by }] };
   }

@@ -59,6 +59,18 @@ async function markAttempt(ctx: Context, plan: RollbackPlan, at: string): Promis
  * a concurrent change wins), waits, then records (Cloud Run, compose) the pin.
  */
 export async function applyRollback(ctx: Context, platform: ServicePlatform, plan: RollbackPlan): Promise<ApplyResult> {
+  const active = RollbackKeys.active(plan.service);
+  await ctx.state
+    .put(active, { incident: plan.incident, at: ctx.now().toISOString() }, ctx.config.guard.lockTtl)
+    .catch(() => undefined);
+  try {
+    return await moveAndMark(ctx, platform, plan);
+  } finally {
+    await ctx.state.delete(active).catch(() => undefined);
+  }
+}
+
+async function moveAndMark(ctx: Context, platform: ServicePlatform, plan: RollbackPlan): Promise<ApplyResult> {
   const at = ctx.now().toISOString();
   let stateError: string | undefined;
   try {

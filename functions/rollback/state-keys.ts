@@ -6,6 +6,11 @@ export const RollbackKeys = {
   pin: (service: string) => `rollback:pin:${service}`,
   /** The last automatic rollback, so a second one never follows by itself. */
   chain: (service: string) => `rollback:chain:${service}`,
+  /**
+   * A rollback under way (set under the service lock, for as long as the lock may be held): a run refused by the
+   * lock while it is there leaves the incident to that rollback; while it is not, the lock is another function's.
+   */
+  active: (service: string) => `rollback:active:${service}`,
 } as const;
 
 /** What `rollback:pin:<service>` holds. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
+import { GuardKeys } from '../../../shared/core/guard/index.js';
 import { manualTrigger } from '../../../shared/testing/index.js';
 import { alertTrigger, cloudRunHarness, minutesAgo, PATCH_PATH, SERVICE } from './harness.js';
 import { runRollbackSuite } from './suite.js';
@@ -283,6 +284,31 @@ describe('rollback racing another change', () => {
     // Nothing changed, so nothing is audited done and no cooldown starts: the next confirmed rollback may act.
     expect(envelope.actions.map((a) => [a.action, a.status])).toEqual([['rollback', 'unchanged']]);
     expect(await h.state.cooldownLeft('cooldown:rollback:web')).toBe(0);
+  });
+
+  it("pages when another function's run holds the service lock (autoscale scaling it), not dropping the rollback", async () => {
+    failingDeploy(h);
+    // autoscale's scale-up of web holds lock:web, as its ctx.act('scale-up', 'web', …) does.
+    expect(await h.state.lock(GuardKeys.lock('web'), 120_000)).toBeTruthy();
+    const envelope = await h.invoke(alertTrigger('inc-lock'));
+    expect(envelope.outcome).toBe('skipped');
+    expect(h.run.server.find('PATCH', PATCH_PATH)).toHaveLength(0);
+    expect(h.sent).toMatchObject([
+      {
+        severity: 'critical',
+        title: 'rollback web: rollback web-00003-ccc → web-00002-bbb blocked',
+        text: expect.stringMatching(/held by another function's run/),
+      },
+    ]);
+  });
+
+  it('stays quiet when the lock is held by a rollback under way: that run owns the incident', async () => {
+    failingDeploy(h);
+    expect(await h.state.lock(GuardKeys.lock('web'), 120_000)).toBeTruthy();
+    await h.state.put(RollbackKeys.active('web'), { incident: 'inc-first', at: new Date().toISOString() }, 120_000);
+    const envelope = await h.invoke(alertTrigger('inc-second'));
+    expect(envelope.outcome).toBe('skipped');
+    expect(h.sent).toEqual([]);
   });
 
   it('pages when another traffic change lands between the read and the PATCH, instead of reporting a rollback', async () => {
