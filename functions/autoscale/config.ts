@@ -66,6 +66,11 @@ export const AutoscalePolicySchema = z
       {},
     ),
     cooldown: z._default(DurationSchema, 10 * 60_000),
+    /**
+     * How long a value set by hand (a manual request, or a change autoscale noticed and left alone) is left to the
+     * person while it stays as set: alerts step nothing up meanwhile.
+     */
+    manualHold: z._default(DurationSchema, 6 * 3_600_000),
   })
   .check(
     z.refine((p) => p.down.floor <= p.up.max, {

@@ -1,7 +1,7 @@
 import { formatDuration } from '../../shared/core/config/index.js';
 import type { AutoscalePolicy, ScaleStep } from './config.js';
 import type { Knob } from './knob.js';
-import type { ScaleRecord } from './state-keys.js';
+import type { ManualMark, ScaleRecord } from './state-keys.js';
 
 /** What autoscale decided for one service. */
 export type Decision =
@@ -58,6 +58,32 @@ function manual(knob: Knob, record: ScaleRecord): Decision {
     observed: knob.value,
     expected: record.applied,
     reasons: [`${what}: changed by hand, left alone and no longer managed`],
+  };
+}
+
+/**
+ * A firing alert meeting a value set by hand: held while the value is still the one the person set (the same knob,
+ * the same value), for `policy.manualHold` after it was set, unless autoscale has changed the service since.
+ */
+export function handedOver(input: {
+  policy: AutoscalePolicy;
+  knob: Knob;
+  record: ScaleRecord | undefined;
+  manual: ManualMark | undefined;
+  now: Date;
+}): Decision | undefined {
+  const { knob, manual, record } = input;
+  if (!manual || manual.knob !== knob.id || manual.observed !== knob.value) return undefined;
+  const at = Date.parse(manual.at);
+  if (!(at + input.policy.manualHold > input.now.getTime())) return undefined;
+  if (record && Date.parse(record.appliedAt) > at) return undefined;
+  const by = manual.by ? ` by ${manual.by}` : '';
+  return {
+    kind: 'hold',
+    reasons: [
+      `${knob.label} was set to ${knob.value} by hand${by} at ${manual.at}: left to the person while it stays so, ` +
+        `until ${new Date(at + input.policy.manualHold).toISOString()} (manualHold)`,
+    ],
   };
 }
 

@@ -2,11 +2,11 @@ import { formatDuration } from '../../shared/core/config/index.js';
 import type { Alert } from '../../shared/core/events/index.js';
 import { findPolicy, policyName, resolveService } from '../../shared/core/policy/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
-import { decideDown, decideUp } from './decide.js';
+import { decideDown, decideUp, handedOver } from './decide.js';
 import type { AutoscaleDeps } from './deps.js';
 import { describeItem, execute } from './execute.js';
 import { readKnob } from './knob.js';
-import { AutoscaleKeys, type ScaleRecord } from './state-keys.js';
+import { AutoscaleKeys, type ManualMark, type ScaleRecord } from './state-keys.js';
 import { noteAlert, readSignals } from './track.js';
 
 /**
@@ -68,9 +68,14 @@ export async function onAlert(ctx: Context, alert: Alert, deps: AutoscaleDeps): 
     await ctx.notify({ severity: 'warning', title: `autoscale cannot scale ${service}`, text: summary });
     return { outcome: 'fail', summary };
   }
+  const manual =
+    alert.state === 'firing' && ctx.stateAvailable
+      ? await ctx.state.get<ManualMark>(AutoscaleKeys.manual(service))
+      : undefined;
   const decision =
     alert.state === 'firing'
-      ? decideUp({ policy, knob, record, coolingMs: 0 })
+      ? (handedOver({ policy, knob, record, manual, now: ctx.now() }) ??
+        decideUp({ policy, knob, record, coolingMs: 0 }))
       : decideDown({
           policy,
           knob,

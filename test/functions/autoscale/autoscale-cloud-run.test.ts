@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AutoscaleKeys } from '../../../functions/autoscale/state-keys.js';
 import { alertTrigger } from '../../../shared/testing/index.js';
 import { googleError } from '../../fakes/recording-server.js';
-import { alert, autoscaleHarness, MINUTE, RUN_PATCH, sweep } from './harness.js';
+import { alert, autoscaleHarness, MINUTE, RUN_PATCH, SERVICE, sweep } from './harness.js';
 import { runAutoscaleSuite } from './suite.js';
 
 type Harness = Awaited<ReturnType<typeof autoscaleHarness>>;
@@ -170,6 +170,9 @@ describe('autoscale on Cloud Run', () => {
     h.advance(3_600_000);
     expect((await h.invoke(sweep())).summary).toBe('no active scale-up');
     expect(h.webScaling()?.minInstanceCount).toBe(8);
+    // The next alert leaves it to the person too, rather than stepping up from what they set.
+    expect((await fire('f2')).summary).toMatch(/^web: hold — minInstanceCount \(service\) was set to 8 by hand/);
+    expect(h.webScaling()?.minInstanceCount).toBe(8);
   });
 
   it('applies nothing and keeps no record when the PATCH fails', async () => {
@@ -200,6 +203,28 @@ describe('autoscale on Cloud Run', () => {
     expect(envelope.actions).toMatchObject([{ action: 'scale-set', status: 'done' }]);
     expect(h.webScaling()?.minInstanceCount).toBe(4);
     expect(await h.state.get(AutoscaleKeys.scale('web'))).toBeUndefined();
+    // An alert after the cooldown steps nothing up while the value is the person's, for manualHold (6h).
+    h.advance(30 * 60_000);
+    const held = await fire('f2');
+    expect(held.summary).toMatch(/^web: hold — minInstanceCount \(service\) was set to 4 by hand .*manualHold/);
+    expect(h.webScaling()?.minInstanceCount).toBe(4);
+    // Past manualHold, or once the value is no longer the one set by hand, alerts step it up again.
+    h.advance(6 * 3_600_000);
+    expect((await fire('f3')).summary).toBe('web: up 4 → 6');
+  });
+
+  it('leaves a value set by hand to the person only while it stays so', async () => {
+    await h.invoke({
+      kind: 'manual',
+      id: 'm2',
+      payload: { service: 'web', min: 0, reason: 'stop duplicate consumers' },
+    });
+    expect(h.webScaling()?.minInstanceCount).toBe(0);
+    expect((await fire('g1')).summary).toMatch(/^web: hold — .*set to 0 by hand/);
+    // Someone changed it again outside opsfn: the hand-over was for 0, not for this.
+    const service = h.run.scaling(SERVICE);
+    if (service) service.scaling.minInstanceCount = 1;
+    expect((await fire('g2')).summary).toBe('web: up 1 → 2');
   });
 
   it.each([

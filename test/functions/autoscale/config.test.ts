@@ -18,6 +18,7 @@ describe('autoscale config', () => {
       up: { step: { kind: 'percent', value: 50 }, max: 8 },
       down: { after: 1_800_000, floor: 0, staleAfter: 21_600_000 },
       cooldown: 600_000,
+      manualHold: 6 * 3_600_000,
     });
   });
 
