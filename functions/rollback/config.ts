@@ -99,6 +99,29 @@ declare module '../../shared/core/config/index.js' {
   }
 }
 
+/** What a probed rollback leaves for the change itself (the platform call and its wait) within the run. */
+const PROBE_CHANGE_MS = 60_000;
+
+/**
+ * A probe samples the service in real time: `window` to confirm before the rollback, then `settle` waiting and
+ * `settle` again sampling to verify, all in one run. One that cannot fit would roll back and be cut off before
+ * anyone learns whether the service recovered (and its redelivery would page "already rolled back").
+ */
+function probeTimingIssues(policy: RollbackPolicy, timeoutMs: number, i: number): ConfigIssue[] {
+  if (!policy.errorRate.probe) return [];
+  const needs = policy.errorRate.window + 2 * policy.settle + PROBE_CHANGE_MS;
+  if (needs <= timeoutMs) return [];
+  return [
+    {
+      path: ['rollback', 'policies', i, 'errorRate', 'window'],
+      message:
+        `a probe samples in real time: window (${formatDuration(policy.errorRate.window)}) + 2 × settle ` +
+        `(${formatDuration(policy.settle)}) + ${formatDuration(PROBE_CHANGE_MS)} for the change is ` +
+        `${formatDuration(needs)}, past limits.timeout (${formatDuration(timeoutMs)}); shorten them`,
+    },
+  ];
+}
+
 function policyIssues(estate: Estate): ConfigIssue[] {
   return (estate.rollback?.policies ?? []).flatMap((policy, i) => [
     ...(policy.service === undefined
@@ -114,6 +137,7 @@ function policyIssues(estate: Estate): ConfigIssue[] {
           },
         ]
       : []),
+    ...probeTimingIssues(policy, estate.limits.timeout, i),
     ...(policy.errorRate.query !== undefined && estate.endpoints.prometheus === undefined
       ? [
           {

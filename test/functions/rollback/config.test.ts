@@ -34,6 +34,11 @@ describe('rollback config', () => {
       'rollback.policies[0].errorRate.threshold: a probe counts its own requests',
     ],
     [
+      // 5m to confirm, 3m settling and 3m verifying, and the change: past the 9-minute run.
+      [{ match: { alert: 'a' }, errorRate: { threshold: '5%', minRequests: 10, probe: { url: 'http://api/health' } } }],
+      'rollback.policies[0].errorRate.window: a probe samples in real time: window (5m) + 2 × settle (3m) + 1m for the change is 12m, past limits.timeout (9m); shorten them',
+    ],
+    [
       [{ match: { alert: 'a' }, errorRate: { threshold: '0/s' } }],
       'rollback.policies[0].errorRate.threshold: expected',
     ],
