@@ -7,7 +7,7 @@ import type { AutoscaleDeps } from './deps.js';
 import { describeItem, execute } from './execute.js';
 import { readKnob } from './knob.js';
 import { AutoscaleKeys, type ManualMark, type ScaleRecord } from './state-keys.js';
-import { noteAlert, readSignals } from './track.js';
+import { noteAlert, readSignals, resolvedBefore } from './track.js';
 
 /**
  * Notes a repeat of an alert already handled: one that still fires refreshes its mark, so an incident that
@@ -41,6 +41,14 @@ export async function onAlert(ctx: Context, alert: Alert, deps: AutoscaleDeps): 
   }
   const service = ref.key;
   const incident = `${alert.source}:${alert.name}:${alert.fingerprint}`;
+  // A firing delivered after its own resolve (a retried push, the other Alertmanager of an HA pair) is old news:
+  // stepping up on it would scale a service whose incident is over, and its mark would hold off the scale-down.
+  const resolvedAt = ctx.stateAvailable ? await resolvedBefore(ctx, service, alert) : undefined;
+  if (resolvedAt !== undefined) {
+    const reason = `${alert.name} firing since ${alert.startedAt} arrived after its resolve: not acted on`;
+    ctx.log.audit({ decision: 'decided', target: service, reason, evidence: { incident } });
+    return { outcome: 'skipped', summary: `${service}: ${reason}`, items: [] };
+  }
   // A dry run changes nothing, its service's alert trail included; its decision reads the trail as if it had.
   if (ctx.stateAvailable && !ctx.dryRun) await noteAlert(ctx, service, alert, policy);
 

@@ -6,6 +6,11 @@ export const AutoscaleKeys = {
   /** One key per firing alert of a service; it expires after the policy's `down.staleAfter`. */
   firing: (service: string, fingerprint: string) => `autoscale:firing:${service}:${fingerprint}`,
   firingPrefix: (service: string) => `autoscale:firing:${service}:`,
+  /**
+   * The episode (`startedAt`) of an alert whose resolve was received, per fingerprint, so a firing of that episode
+   * delivered late (a retried push, the other Alertmanager of an HA pair) does not mark it firing again.
+   */
+  resolved: (service: string, fingerprint: string) => `autoscale:resolved:${service}:${fingerprint}`,
   /** When a firing alert about the service was last received. */
   lastFiring: (service: string) => `autoscale:last-firing:${service}`,
   /** When an alert about the service last resolved. */

@@ -154,6 +154,21 @@ describe('autoscale on Cloud Run', () => {
     expect(h.audits().filter((a) => a.decision === 'done' && a.action === 'reapply')).toHaveLength(1);
   });
 
+  it('takes a firing delivered after its own resolve for the late delivery it is: no step up, no mark', async () => {
+    await fire();
+    await resolve();
+    h.advance(30 * 60_000);
+    // The firing's push was retried after a 503 and arrives after the resolve of the same episode (same startsAt).
+    const late = await fire();
+    expect(late.outcome).toBe('skipped');
+    expect(late.summary).toMatch(/^web: WebLatency firing since 2026-03-01T10:00:00\.000Z arrived after its resolve/);
+    expect(h.runPatches()).toHaveLength(1);
+    expect(await h.state.keys(AutoscaleKeys.firingPrefix('web'))).toEqual([]);
+    // A new episode of the same alert (a later startsAt) is news again.
+    const again = await h.invoke(alert('WebLatency', 'f1', 'firing', {}, '2026-03-01T10:40:00.000Z'));
+    expect(again.summary).toMatch(/^web: up /);
+  });
+
   it('leaves a service scaled by hand alone, records and notifies it', async () => {
     await fire();
     const s = h.webScaling();

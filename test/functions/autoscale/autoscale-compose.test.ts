@@ -16,13 +16,14 @@ import {
   uniqueSuffix,
   writeComposeFile,
 } from '../../support/docker.js';
-import { alert, MINUTE } from './harness.js';
+import { episodes, MINUTE } from './harness.js';
 import { runAutoscaleSuite } from './suite.js';
 
 const suffix = uniqueSuffix();
 const image = `opsfn-test-${suffix}/api:v1`;
 const project = `opsfn-autoscale-${suffix}`;
 const clock = testClock();
+const latency = episodes('HighLatency', clock.now);
 const engine = new DockerEngine();
 let dir: string;
 let file: string;
@@ -61,7 +62,8 @@ describe('a compose project of one api container (runbook 002: scale out on late
     return {
       state: runner.state,
       service: 'api',
-      alert: (fingerprint, state) => alert('HighLatency', `${fingerprint}-${suffix}`, state),
+      // One runner across the tests: each test's alert is a new episode of its fingerprint, as it would be.
+      alert: (fingerprint, state) => latency(`${fingerprint}-${suffix}`, state),
       invoke: async (trigger, options) => (await runner.run(trigger, options)).envelope,
       advance: clock.advance,
       level: running,

@@ -38,8 +38,23 @@ export function alert(
   fingerprint: string,
   state: 'firing' | 'resolved' = 'firing',
   labels: Record<string, string> = {},
+  startedAt = '2026-03-01T10:00:00.000Z',
 ): AlertTrigger {
-  return alertTrigger(name, { state, labels, fingerprint, startedAt: '2026-03-01T10:00:00.000Z' });
+  return alertTrigger(name, { state, labels, fingerprint, startedAt });
+}
+
+/**
+ * Alerts as Alertmanager sends them over several episodes of one fingerprint: a firing after a resolve starts a new
+ * episode (`startsAt` now), its repeats and its resolve carry that episode's `startsAt`.
+ */
+export function episodes(name: string, now: () => Date) {
+  const open = new Map<string, string>();
+  return (fingerprint: string, state: 'firing' | 'resolved' = 'firing'): AlertTrigger => {
+    const startedAt = open.get(fingerprint) ?? now().toISOString();
+    if (state === 'firing') open.set(fingerprint, startedAt);
+    else open.delete(fingerprint);
+    return alert(name, fingerprint, state, {}, startedAt);
+  };
 }
 
 /** The scheduled sweep's trigger. */
