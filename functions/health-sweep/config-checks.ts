@@ -32,7 +32,7 @@ const common = {
   name: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'expected a check name like "api-health"')),
   /** The estate service the check belongs to: notifications group by it, alerts and restarts target it. */
   service: z.optional(NameSchema),
-  /** Run at most this often; the sweep skips the check until it is due. */
+  /** Run at most this often; until it is due the sweep does not run it, but its last warn or fail still counts. */
   every: z.optional(DurationSchema),
   failAfter: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), 2),
   severity: z._default(z.enum(['warning', 'critical']), 'critical'),
@@ -163,6 +163,8 @@ export const PlatformCheckSchema = z.strictObject({
   service: NameSchema,
   /** Container restarts since the previous sweep, across the Deployment's pods. */
   restarts: z.prefault(z.strictObject({ warn: z._default(CountSchema, 1), fail: z._default(CountSchema, 5) }), {}),
+  /** Kubernetes: a Deployment scaled to 0 replicas is expected (scaled down off hours, KEDA): ok, not a warning. */
+  scaleToZero: z._default(z.boolean(), false),
 });
 
 /** The check kinds, for messages. */

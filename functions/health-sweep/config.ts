@@ -92,7 +92,7 @@ export const HealthSchema = z.optional(
     z.strictObject({
       /** Checks run at once at most. */
       concurrency: z._default(z.number().check(z.int(), z.gte(1), z.lte(256)), 16),
-      /** The whole sweep's time bound; a check still running then fails as timed out. */
+      /** The whole sweep's time bound: a check still running then fails as timed out; one still queued does not run. */
       budget: z._default(DurationSchema, 2 * 60_000),
       remindEvery: z._default(DurationSchema, 4 * 3_600_000),
       flapping: z.prefault(

@@ -42,12 +42,18 @@ export function isDue(memory: CheckMemory | undefined, everyMs: number | undefin
 
 /**
  * Moves a check's memory on by one run: failures count up on `fail` (a warning is not a failure), the check is
- * down after `failAfter` failing runs, and more than `flapping.transitions` down/up changes within the window
- * make it flapping until they drop below that again.
+ * down after `failAfter` failing runs, or at once when the failure is growth since the previous run (`growth`:
+ * new dead letters, container restarts, which the next run cannot see again), and more than
+ * `flapping.transitions` down/up changes within the window make it flapping until they drop below that again.
  */
 export function advance(
   previous: CheckMemory | undefined,
-  result: { status: CheckStatus; detail: string; notes?: Record<string, number> | undefined },
+  result: {
+    status: CheckStatus;
+    detail: string;
+    notes?: Record<string, number> | undefined;
+    growth?: boolean | undefined;
+  },
   policy: AdvancePolicy,
   now: Date,
 ): Advance {
@@ -55,7 +61,8 @@ export function advance(
   const failing = result.status === 'fail';
   const failures = failing ? (previous?.failures ?? 0) + 1 : 0;
   const wasDown = previous?.down ?? false;
-  const down = failing && (wasDown || failures >= policy.failAfter || policy.confirmed === true);
+  const down =
+    failing && (wasDown || failures >= policy.failAfter || policy.confirmed === true || result.growth === true);
   const horizon = now.getTime() - policy.flapping.windowMs;
   const transitions = (previous?.transitions ?? []).filter((t) => Date.parse(t) > horizon);
   if (down !== wasDown) transitions.push(at);

@@ -3,6 +3,7 @@ import { findPolicy, policyName, resolveService } from '../../shared/core/policy
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import type { HealthSweepDeps } from './deps.js';
 import { sweep } from './sweep.js';
+import type { SweepItem } from './sweep-types.js';
 
 /**
  * An alert about a service (ServiceDown from Alertmanager, Grafana or Cloud Monitoring) runs that service's
@@ -30,7 +31,8 @@ export async function onAlert(ctx: Context, deps: HealthSweepDeps, alert: Alert)
     select: (e) => e.service === service,
     ...(firing ? { confirmedBy: `${alert.source}:${alert.name}` } : {}),
   });
-  const confirmed = result.outcome === 'fail';
+  // Confirmed by a check that ran now: a remembered failure of one the sweep had no time for confirms nothing.
+  const confirmed = ((result.items ?? []) as SweepItem[]).some((i) => i.status === 'fail' && !i.remembered);
   const verdict = firing ? (confirmed ? 'confirmed' : 'not confirmed') : 'resolved';
   ctx.log.audit({ decision: 'decided', target: service, reason: `alert ${alert.name} ${verdict}: ${result.summary}` });
   if (firing && !confirmed) {

@@ -13,6 +13,13 @@ export interface SweepItem {
   failures?: number;
   down?: boolean;
   flapping?: boolean;
+  /** The failure is growth since the previous run (dead letters, restarts): down at once. */
+  growth?: boolean;
+  /**
+   * Not run by this sweep (not due, or out of time): `status`, `detail`, `failures` and `down` are those the
+   * check's last run left, at this time (RFC 3339).
+   */
+  remembered?: string;
   dependencies?: CheckResult['dependencies'];
   data?: Record<string, unknown>;
 }

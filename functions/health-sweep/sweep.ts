@@ -1,7 +1,8 @@
 import { formatDuration } from '../../shared/core/config/index.js';
 import type { Context, RunResult } from '../../shared/core/run/index.js';
 import { type CheckResult, type CheckStatus, worst } from './checks/types.js';
-import { advance, isDue } from './decide.js';
+import type { CheckEntry } from './config.js';
+import { advance, type CheckMemory, isDue } from './decide.js';
 import type { HealthSweepDeps } from './deps.js';
 import { type SweepMemory, sweepMemory } from './memory.js';
 import { notifyGroups } from './notify-groups.js';
@@ -10,13 +11,65 @@ import { runBounded } from './run-bounded.js';
 import { HealthKeys } from './state-keys.js';
 import type { CheckRun, SweepItem, SweepOptions } from './sweep-types.js';
 
-function describeRun(runs: readonly CheckRun[], skipped: number): string {
+/** What a sweep did not run: checks not due, and checks left queued when it ran out of time. */
+interface NotRun {
+  notDue: number;
+  outOfTime: string[];
+  /** Why the time ran out: the sweep's budget, or the run's own end. */
+  timeUp: string;
+  /** Items of checks not run now whose remembered result is warn or fail. */
+  remembered: SweepItem[];
+}
+
+function describeRun(runs: readonly CheckRun[], not: NotRun): string {
   const count = (s: CheckStatus) => runs.filter((r) => r.result.status === s).length;
   const failing = runs.filter((r) => r.result.status === 'fail').map((r) => r.entry.name);
-  const head = `${runs.length} check(s): ${count('ok')} ok, ${count('warn')} warn, ${count('fail')} fail`;
-  const names =
-    failing.length > 0 ? ` (failing: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? ', …' : ''})` : '';
-  return `${head}${names}${skipped > 0 ? `; ${skipped} not due` : ''}`;
+  const list = (names: readonly string[]) => `${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`;
+  const head =
+    runs.length === 0
+      ? not.outOfTime.length > 0
+        ? 'no check ran'
+        : 'nothing due'
+      : `${runs.length} check(s): ${count('ok')} ok, ${count('warn')} warn, ${count('fail')} fail`;
+  const names = failing.length > 0 ? ` (failing: ${list(failing)})` : '';
+  const parts = [`${head}${names}`];
+  if (not.notDue > 0) parts.push(`${not.notDue} not due`);
+  if (not.outOfTime.length > 0) {
+    parts.push(`out of time: ${not.timeUp} before ${not.outOfTime.length} check(s) ran (${list(not.outOfTime)})`);
+  }
+  if (not.remembered.length > 0) {
+    const shown = not.remembered.map((i) => `${i.check} ${i.status}${i.down ? ' (down)' : ''} at ${i.remembered}`);
+    parts.push(`not run now, remembered: ${list(shown)}`);
+  }
+  return parts.join('; ');
+}
+
+/**
+ * The item of a check this sweep did not run (`why`): a remembered warn or fail keeps its status, marked as the
+ * result of its last run; otherwise it is `skipped`.
+ */
+function notRunItem(entry: CheckEntry, last: CheckMemory | undefined, why: string): SweepItem {
+  const base = {
+    check: entry.name,
+    kind: entry.kind === 'invalid' ? (entry.declared ?? 'invalid') : entry.kind,
+    ...(entry.service ? { service: entry.service } : {}),
+  };
+  if (!last || last.status === 'ok') {
+    return {
+      ...base,
+      status: 'skipped',
+      detail: `${why}; last run ${last?.lastRunAt ?? 'never'}: ${last?.status ?? '-'}`,
+    };
+  }
+  return {
+    ...base,
+    status: last.status,
+    detail: `${why}; remembered from ${last.lastRunAt}: ${last.detail}`,
+    failures: last.failures,
+    down: last.down,
+    ...(last.flapping ? { flapping: true } : {}),
+    remembered: last.lastRunAt,
+  };
 }
 
 function itemOf(run: CheckRun): SweepItem {
@@ -31,6 +84,7 @@ function itemOf(run: CheckRun): SweepItem {
     failures: memory.failures,
     down: memory.down,
     ...(memory.flapping ? { flapping: true } : {}),
+    ...(result.growth ? { growth: true } : {}),
     ...(result.dependencies ? { dependencies: result.dependencies } : {}),
     ...(result.data ? { data: result.data } : {}),
   };
@@ -61,19 +115,28 @@ export async function sweep(ctx: Context, deps: HealthSweepDeps, options: SweepO
   const now = ctx.now();
   const memories = await memory.checks(entries.map((e) => e.name));
   const due = entries.filter((e) => options.force || e.kind === 'invalid' || isDue(memories.get(e.name), e.every, now));
-  const results = await runBounded(ctx, deps, health, due, memories);
+  // Least recently run first: checks the budget left out last time go first this time, so none starves.
+  const lastRun = (e: CheckEntry) => Date.parse(memories.get(e.name)?.lastRunAt ?? '') || 0;
+  const order = [...due].sort((a, b) => lastRun(a) - lastRun(b));
+  const results = new Map(
+    (await runBounded(ctx, deps, health, order, memories)).map((result, i) => [order[i] as CheckEntry, result]),
+  );
+  // A check still queued when the time ran out did not run: its memory stays as it was, and nothing is decided.
+  const outOfTime = due.filter((e) => results.get(e)?.notRun);
   const flapping = { transitions: health.flapping.transitions, windowMs: health.flapping.window };
-  const runs: CheckRun[] = due.map((entry, i) => {
-    const result = results[i] as CheckResult;
-    const failAfter = entry.kind === 'invalid' ? 2 : entry.failAfter;
-    const step = advance(
-      memories.get(entry.name),
-      result,
-      { failAfter, flapping, confirmed: options.confirmedBy !== undefined },
-      now,
-    );
-    return { entry, result, memory: step.memory, ...(step.event ? { event: step.event } : {}) };
-  });
+  const runs: CheckRun[] = due
+    .filter((e) => !outOfTime.includes(e))
+    .map((entry) => {
+      const result = results.get(entry) as CheckResult;
+      const failAfter = entry.kind === 'invalid' ? 2 : entry.failAfter;
+      const step = advance(
+        memories.get(entry.name),
+        result,
+        { failAfter, flapping, confirmed: options.confirmedBy !== undefined },
+        now,
+      );
+      return { entry, result, memory: step.memory, ...(step.event ? { event: step.event } : {}) };
+    });
   await record(ctx, memory, runs);
   for (const run of runs) memories.set(run.entry.name, run.memory);
 
@@ -85,29 +148,42 @@ export async function sweep(ctx: Context, deps: HealthSweepDeps, options: SweepO
     ctx.log.warn('state store unavailable: failing checks are reported but nobody is paged and nothing restarts');
   }
 
+  const budget = formatDuration(health.budget);
+  const timeUp = ctx.signal.aborted ? 'the run ended' : `the sweep's ${budget} budget ran out`;
+  if (outOfTime.length > 0) {
+    ctx.log.warn(`${timeUp}: checks not run`, { budget, checks: outOfTime.map((e) => e.name) });
+  }
   const skipped = entries.filter((e) => !due.includes(e));
-  const items: SweepItem[] = [
-    ...runs.map(itemOf),
-    ...skipped.map((entry) => {
-      const last = memories.get(entry.name);
-      const every =
-        entry.kind === 'invalid' || entry.every === undefined ? '' : ` (every ${formatDuration(entry.every)})`;
-      return {
-        check: entry.name,
-        kind: entry.kind,
-        ...(entry.service ? { service: entry.service } : {}),
-        status: 'skipped' as const,
-        detail: `not due${every}; last run ${last?.lastRunAt ?? 'never'}: ${last?.status ?? '-'}`,
-      };
-    }),
+  const every = (entry: CheckEntry) =>
+    entry.kind === 'invalid' || entry.every === undefined ? '' : ` (every ${formatDuration(entry.every)})`;
+  const notRun = [
+    ...skipped.map((e) => notRunItem(e, memories.get(e.name), `not due${every(e)}`)),
+    ...outOfTime.map((e) => notRunItem(e, memories.get(e.name), 'not run: the sweep ran out of time first')),
   ];
-  const outcome = worst(...runs.map((r) => r.result.status));
+  const items: SweepItem[] = [...runs.map(itemOf), ...notRun];
+  const remembered = notRun.filter((i) => i.remembered !== undefined);
+  // Checks not run now still count with what they last showed; a sweep out of time is at least a warning.
+  const outcome = worst(
+    ...runs.map((r) => r.result.status),
+    ...remembered.map((i) => i.status as CheckStatus),
+    ...(outOfTime.length > 0 ? (['warn'] as const) : []),
+  );
+  const described = describeRun(runs, {
+    notDue: skipped.length,
+    outOfTime: outOfTime.map((e) => e.name),
+    timeUp,
+    remembered,
+  });
   const remedyText = remedies.map((r) => `; ${r.summary}`).join('');
   const stateText = memory.usable ? '' : '; state unavailable: nobody notified';
+  const extra = {
+    ...(remedies.length > 0 ? { remediation: remedies } : {}),
+    ...(outOfTime.length > 0 ? { outOfTime: { budget, notRun: outOfTime.map((e) => e.name) } } : {}),
+  };
   return {
-    outcome: runs.length === 0 ? 'ok' : outcome,
-    summary: `${runs.length === 0 ? 'nothing due' : describeRun(runs, skipped.length)}${remedyText}${stateText}`,
+    outcome,
+    summary: `${described}${remedyText}${stateText}`,
     items,
-    ...(remedies.length > 0 ? { extra: { remediation: remedies } } : {}),
+    ...(Object.keys(extra).length > 0 ? { extra } : {}),
   };
 }

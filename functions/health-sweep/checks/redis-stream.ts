@@ -122,7 +122,16 @@ export async function probeRedisStream(check: RedisStreamCheck, env: ProbeEnv): 
       const detail = first
         ? `${streams.length} dead-letter stream(s) noted; growth is measured from the next sweep${more}`
         : `${added} new dead letter(s) in ${streams.length} stream(s) since the previous sweep${more}`;
-      return { status, latencyMs: since(started), detail, notes, data: { streams: streams.length, added } };
+      // New dead letters are an event, not a state: the next sweep counts only newer ones, so waiting for
+      // `failAfter` failing sweeps in a row would never page a burst. A `fail` here is down at once.
+      return {
+        status,
+        latencyMs: since(started),
+        detail,
+        notes,
+        ...(status === 'fail' ? { growth: true } : {}),
+        data: { streams: streams.length, added },
+      };
     }
     const groups: GroupReading[] = [];
     for (const stream of streams) groups.push(...(await readGroups(redis, stream, check.group)));

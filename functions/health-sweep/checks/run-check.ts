@@ -61,12 +61,17 @@ function aborted(signal: AbortSignal): Promise<never> {
 
 /**
  * Runs one check within its own timeout and the sweep's; whatever goes wrong (bad config, DNS, a hung server,
- * a malformed answer, a thrown error) becomes a failing result naming it, never an exception.
+ * a malformed answer, a thrown error) becomes a failing result naming it, never an exception. A check the sweep
+ * had no time left to start is `notRun`.
  */
 export async function runCheck(entry: CheckEntry, env: CheckRunEnv): Promise<CheckResult> {
   if (entry.kind === 'invalid') return { status: 'fail', latencyMs: 0, detail: `invalid check: ${entry.problem}` };
   const problem = referenceProblem(entry, env.ctx.config);
   if (problem) return { status: 'fail', latencyMs: 0, detail: `invalid check: ${problem}` };
+  // Still queued when the sweep's time ran out: nothing was asked of the target, so nothing is known of it.
+  if (env.signal.aborted) {
+    return { status: 'fail', latencyMs: 0, detail: 'not run: the sweep ran out of time first', notRun: true };
+  }
   const deadline = checkDeadline(env.signal, entry.timeout);
   const { signal } = deadline;
   const started = performance.now();

@@ -24,6 +24,17 @@ export interface CheckResult {
   downDependencies?: string[];
   /** Counters kept until the next sweep (dead letters per stream, restarts per pod). */
   notes?: Record<string, number>;
+  /**
+   * The failure is growth since the previous run (new dead letters, container restarts): something that
+   * happened, which no later run sees again (the next one counts only what is newer), so the check is down at
+   * once instead of after `failAfter` failing runs.
+   */
+  growth?: boolean;
+  /**
+   * The sweep ran out of time (its `budget`, or the run's end) before the check started: it did not run, and
+   * its result says nothing about the target. A check cut short while running fails as before.
+   */
+  notRun?: boolean;
   /** Measurements for the envelope item. */
   data?: Record<string, unknown>;
 }

@@ -45,6 +45,13 @@ describe('advance', () => {
     expect(warned.memory).toMatchObject({ failures: 0, down: false });
   });
 
+  it('is down at once when the failure is growth since the previous run, which the next run cannot see again', () => {
+    const burst = advance(undefined, { ...fail, growth: true }, policy, at(0));
+    expect(burst.event).toBe('down');
+    expect(burst.memory).toMatchObject({ failures: 1, down: true });
+    expect(advance(burst.memory, ok, policy, at(5)).event).toBe('up');
+  });
+
   it('is down at once when an alert confirmed the failure', () => {
     expect(advance(undefined, fail, { ...policy, confirmed: true }, at(0)).event).toBe('down');
   });

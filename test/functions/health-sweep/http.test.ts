@@ -1,7 +1,11 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthHarness, httpServer, itemsOf, json } from './harness.js';
 
 let app: Awaited<ReturnType<typeof httpServer>>;
+const gate = { hang: false, apiDown: false };
 
 beforeAll(async () => {
   app = await httpServer((req, res) => {
@@ -13,6 +17,11 @@ beforeAll(async () => {
       return void res.end('boom');
     }
     if (path === '/hung') return;
+    if (path === '/gate') return gate.hang ? undefined : void res.end('ok');
+    if (path === '/api') {
+      res.writeHead(gate.apiDown ? 503 : 200);
+      return void res.end(gate.apiDown ? 'down' : 'ok');
+    }
     if (path === '/json') return json(res, 200, { status: 'UP', build: { version: '1.2.3' } });
     // Spring Boot actuator: 503 with components.
     if (path === '/actuator/health/readiness') {
@@ -143,7 +152,7 @@ describe('healthSweep http checks against real servers', () => {
     }
   });
 
-  it('fails a check as timed out when the whole sweep runs out of budget, and still answers', async () => {
+  it('fails a check cut short by the sweep budget, does not run the ones still queued, and still answers', async () => {
     const h = healthHarness({
       health: {
         budget: '200ms',
@@ -157,9 +166,74 @@ describe('healthSweep http checks against real servers', () => {
     const started = Date.now();
     const envelope = await h.invoke();
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(Object.values(itemsOf(envelope)).map((i) => i.detail)).toEqual([
-      'the sweep ran out of time before an answer',
-      'the sweep ran out of time before an answer',
-    ]);
+    expect(itemsOf(envelope)).toMatchObject({
+      'hung-1': { status: 'fail', detail: 'the sweep ran out of time before an answer' },
+      'hung-2': { status: 'skipped', detail: 'not run: the sweep ran out of time first; last run never: -' },
+    });
+  });
+
+  it('ends the sweep at its budget even when a garbage collection runs during it', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const h = healthHarness({
+      health: { budget: '300ms', checks: [{ name: 'hung', kind: 'http', url: `${app.url}/hung`, timeout: '5s' }] },
+    });
+    const started = Date.now();
+    const pending = h.invoke();
+    await delay(50);
+    gc();
+    const envelope = await pending;
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(itemsOf(envelope).hung).toMatchObject({
+      status: 'fail',
+      detail: 'the sweep ran out of time before an answer',
+    });
+  });
+
+  it('keeps the memory of checks the budget left queued, pages nobody for them and says so once', async () => {
+    gate.hang = false;
+    gate.apiDown = true;
+    const h = healthHarness({
+      health: {
+        budget: '300ms',
+        concurrency: 1,
+        checks: [
+          { name: 'gate', kind: 'http', url: `${app.url}/gate`, timeout: '5s', failAfter: 5 },
+          { name: 'api-health', kind: 'http', url: `${app.url}/api`, failAfter: 2 },
+        ],
+      },
+    });
+    try {
+      expect(itemsOf(await h.invoke())['api-health']).toMatchObject({ status: 'fail', failures: 1 });
+      // The gate hangs: it takes the whole budget, and api-health, queued behind it, is never probed.
+      gate.hang = true;
+      h.advance(5 * 60_000);
+      const starved = await h.invoke();
+      expect(itemsOf(starved)['api-health']).toMatchObject({
+        status: 'fail',
+        failures: 1,
+        down: false,
+        remembered: '2026-03-02T09:00:00.000Z',
+        detail: expect.stringMatching(
+          /^not run: the sweep ran out of time first; remembered from 2026-03-02T09:00:00.000Z: GET .* → 503/,
+        ),
+      });
+      expect(starved.outcome).toBe('fail');
+      expect(starved.summary).toContain(
+        "out of time: the sweep's 300ms budget ran out before 1 check(s) ran (api-health)",
+      );
+      expect(starved.outOfTime).toEqual({ budget: '300ms', notRun: ['api-health'] });
+      expect(h.sent).toEqual([]);
+      // Left out last time, it goes first now: probed, it passes, and nobody was paged for it.
+      gate.apiDown = false;
+      h.advance(5 * 60_000);
+      const next = itemsOf(await h.invoke());
+      expect(next['api-health']).toMatchObject({ status: 'ok', failures: 0 });
+      expect(next.gate).toMatchObject({ status: 'fail', detail: 'the sweep ran out of time before an answer' });
+      expect(h.sent).toEqual([]);
+    } finally {
+      gate.hang = false;
+      gate.apiDown = false;
+    }
   });
 });

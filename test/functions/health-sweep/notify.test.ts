@@ -176,6 +176,44 @@ describe('healthSweep notifications', () => {
     expect(h.sent).toEqual([]);
   });
 
+  it('counts the remembered failure of a check not due yet in the outcome and summary, until it runs again', async () => {
+    health.api = false;
+    health.worker = true;
+    const h = healthHarness({
+      health: {
+        checks: [
+          { name: 'often', kind: 'http', url: `${app.url}/worker` },
+          { name: 'hourly', kind: 'http', url: `${app.url}/api`, every: '1h', failAfter: 1 },
+        ],
+      },
+    });
+    const first = await h.invoke();
+    expect(first.outcome).toBe('fail');
+    expect(h.sent.map((m) => m.title)).toEqual(['hourly down: hourly']);
+    for (let minutes = 5; minutes < 60; minutes += 5) {
+      h.advance(5 * 60_000);
+      const later = await h.invoke();
+      expect(later.outcome).toBe('fail');
+      expect(later.summary).toBe(
+        '1 check(s): 1 ok, 0 warn, 0 fail; 1 not due; not run now, remembered: hourly fail (down) at 2026-03-02T09:00:00.000Z',
+      );
+      expect(itemsOf(later).hourly).toMatchObject({
+        status: 'fail',
+        down: true,
+        failures: 1,
+        remembered: '2026-03-02T09:00:00.000Z',
+        detail: expect.stringMatching(/^not due \(every 1h\); remembered from 2026-03-02T09:00:00.000Z: GET .* → 503/),
+      });
+    }
+    expect(h.sent).toHaveLength(1);
+    health.api = true;
+    h.advance(5 * 60_000);
+    const recovered = await h.invoke();
+    expect(recovered.outcome).toBe('ok');
+    expect(itemsOf(recovered).hourly).toMatchObject({ status: 'ok', down: false });
+    expect(h.sent.map((m) => m.title)).toEqual(['hourly down: hourly', 'hourly recovered after 1h']);
+  });
+
   it('runs a check with `every` only when it is due, and reports it as not due otherwise', async () => {
     health.api = true;
     const h = healthHarness({

@@ -91,6 +91,75 @@ describe('healthSweep platform checks', () => {
   });
 });
 
+describe('healthSweep platform checks of nothing running', () => {
+  it('fails a compose service without any container: the project is down or its names match nothing', async () => {
+    // A project no container carries: what `docker compose down`, or a misspelt project, leaves on a real engine.
+    const compose = {
+      platform: 'compose' as const,
+      project: 'opsfn-hs-absent',
+      service: 'app',
+      files: ['/srv/absent/compose.yaml'],
+    };
+    const h = healthHarness({
+      services: { app: compose },
+      health: { checks: [{ name: 'app', kind: 'platform', service: 'app' }] },
+    });
+    for (let i = 0; i < 2; i++) {
+      h.advance(5 * 60_000);
+      const envelope = await h.invoke();
+      expect(envelope.outcome).toBe('fail');
+      expect(itemsOf(envelope).app).toMatchObject({
+        status: 'fail',
+        detail:
+          'opsfn-hs-absent/app: no containers (the project is down, or no container has its project and service labels)',
+      });
+    }
+    expect(h.sent.map((m) => m.title)).toEqual(['app down: app']);
+  });
+
+  it('warns about a Deployment scaled to 0 replicas, unless the check says that is expected', async () => {
+    kube.addDeployment('default', 'idle', ['img:1'], [new Date()], 0);
+    const services = { idle: { platform: 'kubernetes' as const, namespace: 'default', deployment: 'idle' } };
+    const h = healthHarness(
+      estate(
+        [
+          { name: 'idle', kind: 'platform', service: 'idle' },
+          { name: 'idle-expected', kind: 'platform', service: 'idle', scaleToZero: true },
+        ],
+        { services },
+      ),
+    );
+    const items = itemsOf(await h.invoke());
+    expect(items.idle).toMatchObject({
+      status: 'warn',
+      detail: 'default/idle: 0/0 available; scaled to 0 replicas (set scaleToZero if that is expected)',
+    });
+    expect(items['idle-expected']).toMatchObject({
+      status: 'ok',
+      detail: 'default/idle: 0/0 available; scaled to zero',
+    });
+  });
+});
+
+describe('healthSweep platform paging', () => {
+  it('pages container restarts past `restarts.fail` at once, though the next sweep counts none new', async () => {
+    kube.addPod('default', 'web', { name: 'web-a', restarts: 0 });
+    const h = healthHarness(
+      estate([{ name: 'kube', kind: 'platform', service: 'kube', restarts: { warn: 1, fail: 3 } }]),
+    );
+    expect(itemsOf(await h.invoke()).kube).toMatchObject({ status: 'ok' });
+    const pod = kube.pods[0] as { status: { containerStatuses: { restartCount: number }[] } };
+    (pod.status.containerStatuses[0] as { restartCount: number }).restartCount = 4;
+    h.advance(5 * 60_000);
+    expect(itemsOf(await h.invoke()).kube).toMatchObject({ status: 'fail', failures: 1, down: true, growth: true });
+    expect(h.sent.map((m) => m.title)).toEqual(['kube down: kube']);
+    expect(h.sent[0]?.text).toMatch(/4 container restart\(s\) since the previous sweep/);
+    h.advance(5 * 60_000);
+    expect(itemsOf(await h.invoke()).kube).toMatchObject({ status: 'ok', down: false });
+    expect(h.sent.map((m) => m.title)).toEqual(['kube down: kube', 'kube recovered after 5m']);
+  });
+});
+
 describe('healthSweep remediation', () => {
   it('restarts a Kubernetes Deployment through the guard after `after` failures, then verifies recovery', async () => {
     const h = healthHarness(estate([ready('kube')]));

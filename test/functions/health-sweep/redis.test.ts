@@ -93,6 +93,29 @@ describe('healthSweep redis checks on a real server', () => {
     });
   });
 
+  it('pages a burst of dead letters at once, though the next sweep sees none new, and resolves after it', async () => {
+    await redis.xadd(`${p}burst:dlq`, '*', 'id', 'old');
+    const h = healthHarness({
+      health: {
+        // failAfter 2 (the default): a burst is failing in one sweep only, and must page all the same.
+        checks: [{ name: 'dlq', kind: 'redis-stream', url: URL, stream: `${p}burst:dlq`, dlq: { warn: 1, fail: 50 } }],
+      },
+    });
+    expect(itemsOf(await h.invoke()).dlq).toMatchObject({ status: 'ok' });
+    for (let i = 0; i < 150; i++) await redis.xadd(`${p}burst:dlq`, '*', 'id', String(i));
+    h.advance(5 * 60_000);
+    const burst = await h.invoke();
+    expect(burst.outcome).toBe('fail');
+    expect(itemsOf(burst).dlq).toMatchObject({ status: 'fail', failures: 1, down: true, growth: true });
+    expect(h.sent).toHaveLength(1);
+    expect(h.sent[0]).toMatchObject({ severity: 'critical', title: 'dlq down: dlq' });
+    expect(h.sent[0]?.text).toContain('150 new dead letter(s) in 1 stream(s) since the previous sweep');
+    h.advance(5 * 60_000);
+    expect(itemsOf(await h.invoke()).dlq).toMatchObject({ status: 'ok', down: false });
+    expect(h.sent.map((m) => m.title)).toEqual(['dlq down: dlq', 'dlq recovered after 5m']);
+    expect(h.sent[1]).toMatchObject({ resolve: true, dedupKey: h.sent[0]?.dedupKey });
+  });
+
   it('counts dead letters added while Redis could not be reached, from the last measurement', async () => {
     let reachable = true;
     const sockets = new Set<Socket>();
