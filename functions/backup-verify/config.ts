@@ -68,6 +68,13 @@ export const ObjectStoreBackupSchema = z.strictObject({
   minBytes: z._default(SizeSchema, 1),
   sizeDropPercent: z._default(z.number().check(z.gte(0), z.lte(100)), 50),
   retentionDays: z.optional(z.number().check(z.int(), z.positive())),
+  /**
+   * `false` for dumps in a format completeness cannot judge (pg_dump custom format, another tool's export): their
+   * `completeness` is skipped instead of warning. A plain pg_dump, pg_dumpall or mysqldump is still judged by its
+   * trailer, and a dump that decodes to nothing still fails.
+   */
+  completeness: z._default(z.boolean(), true),
+  /** Bound on the whole read; a run's own time for verifying (`limits.timeout` less its reserve) bounds it too. */
   timeout: z._default(DurationSchema, 60 * 60_000),
   /** A read that delivers no bytes this long is aborted. */
   idleTimeout: z._default(DurationSchema, 2 * 60_000),

@@ -16,7 +16,7 @@ export function backupFanout(deps: VerifyDeps): Fanout<BackupResult> {
       return [...results, ...gone.map((name) => missing(ctx, name, 'no longer in the estate’s backups'))];
     },
     missing,
-    finish: (ctx, run, items) => reportBackups(ctx, run.runId, items),
+    finish: (ctx, run, items) => reportBackups(ctx, run.runId, items, deps.budget),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type SweepItem,
   sweepRestoreDatabases,
 } from './checks/restore-sweep.js';
+import type { RunBudget } from './run-budget.js';
 import type { BackupResult } from './types.js';
 import { describeProblems, runOutcome, runSummary } from './verdict.js';
 import { type VerifyDeps, verifyBackup } from './verify-backup.js';
@@ -44,7 +45,7 @@ export async function verifyBackups(
   deps: VerifyDeps,
 ): Promise<RunResult<BackupResult>> {
   const { results, swept } = await checkBackups(ctx, request, deps);
-  const result = await reportBackups(ctx, ctx.runId, results);
+  const result = await reportBackups(ctx, ctx.runId, results, deps.budget);
   const sweepLine = describeSweep(swept);
   return {
     ...result,
@@ -86,16 +87,22 @@ export async function checkBackups(
   return { results, swept };
 }
 
-/** Notifies once per backup and day and writes the report of run `runId`: how a run, or its last shard, ends. */
+/**
+ * Notifies once per backup and day and writes the report of run `runId`: how a run, or its last shard, ends. Both
+ * at once, within what is left of the run (`budget`), so neither waits on the other's slow channel.
+ */
 export async function reportBackups(
   ctx: Context,
   runId: string,
   results: BackupResult[],
+  budget?: Pick<RunBudget, 'runLeftMs'>,
 ): Promise<RunResult<BackupResult>> {
-  for (const result of results) {
-    if (result.status !== 'ok') await notifyOnce(ctx, result);
-  }
-  const report = await writeReport(ctx, runId, results);
+  const notified = (async () => {
+    for (const result of results) {
+      if (result.status !== 'ok') await notifyOnce(ctx, result);
+    }
+  })();
+  const [report] = await Promise.all([writeReport(ctx, runId, results, budget), notified]);
   return {
     outcome: runOutcome(results),
     summary: runSummary(results),
@@ -162,10 +169,18 @@ async function notifyOnce(ctx: Context, result: BackupResult): Promise<void> {
   }
 }
 
+const REPORT_TIMEOUT_MS = 30_000;
+
+/** The longest a report write may take: what the run has left, less a second to answer, within 30s. */
+function reportTimeoutMs(budget: Pick<RunBudget, 'runLeftMs'> | undefined): number {
+  return Math.max(1, Math.min(REPORT_TIMEOUT_MS, (budget?.runLeftMs() ?? REPORT_TIMEOUT_MS + 1_000) - 1_000));
+}
+
 async function writeReport(
   ctx: Context,
   runId: string,
   results: BackupResult[],
+  budget: Pick<RunBudget, 'runLeftMs'> | undefined,
 ): Promise<{ url: string; error?: string } | undefined> {
   const base = ctx.config.reports?.url;
   if (!base) return undefined;
@@ -192,7 +207,7 @@ async function writeReport(
       endpoints: ctx.config.endpoints,
       secret: (ref) => ctx.secret(ref),
       signal: ctx.signal,
-      timeoutMs: 30_000,
+      timeoutMs: reportTimeoutMs(budget),
     });
     return { url };
   } catch (error) {

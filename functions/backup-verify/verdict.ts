@@ -15,7 +15,13 @@ export function runOutcome(results: readonly BackupResult[]): 'ok' | 'warn' | 'f
   return 'ok';
 }
 
-/** One line an on-call engineer reads first: counts, then each backup that is not ok with its failing checks. */
+/** Whether a backup's verification was cut short by time (its own timeout, or the run's time running out). */
+export const unfinished = (result: BackupResult): boolean => result.checks.some((c) => c.data?.unfinished === true);
+
+/**
+ * One line an on-call engineer reads first: counts, then each backup that is not ok with its failing checks, then
+ * the backups not finished in time (a fail that says nothing yet about the backup itself).
+ */
 export function runSummary(results: readonly BackupResult[]): string {
   if (results.length === 0) return 'no backups configured';
   const count = (v: Verdict) => results.filter((r) => r.status === v).length;
@@ -26,7 +32,9 @@ export function runSummary(results: readonly BackupResult[]): string {
       const names = [...new Set(r.checks.filter((c) => c.status === r.status).map((c) => c.name))];
       return `${r.backup} ${r.status} (${names.join(', ')})`;
     });
-  return bad.length === 0 ? head : `${head}; ${bad.join('; ')}`;
+  const late = results.filter(unfinished).map((r) => r.backup);
+  const tail = late.length === 0 ? '' : `; not finished in time: ${late.join(', ')}`;
+  return bad.length === 0 ? head : `${head}; ${bad.join('; ')}${tail}`;
 }
 
 /** The notification text for one backup that is not ok: each failing or warning check with its detail. */

@@ -12,6 +12,7 @@ import { verifyObjectStore } from './checks/object-store.js';
 import { decideRedis, parseInfo } from './checks/redis.js';
 import { restoreTestChecks } from './checks/restore-test.js';
 import type { Backup, CloudSqlBackup } from './config.js';
+import { abortCause, type RunBudget } from './run-budget.js';
 import { type BackupResult, type Check, check } from './types.js';
 import { backupVerdict } from './verdict.js';
 
@@ -20,7 +21,10 @@ export interface VerifyDeps {
   config: Estate;
   runId: string;
   now: () => number;
+  /** Aborts when the run ends, or when its time for verifying is spent (`budget`): every backup's work stops then. */
   signal: AbortSignal;
+  /** The run's time for verifying, when it has a bound (a run of the runtime always has: `limits.timeout`). */
+  budget?: Pick<RunBudget, 'leftMs' | 'runLeftMs'> | undefined;
   state: Pick<StateStore, 'get' | 'put' | 'delete'>;
   secret(ref: SecretRef): Promise<string>;
   openStore(url: string, options: OpenObjectStoreOptions): Promise<OpenedStore>;
@@ -41,6 +45,8 @@ export interface VerifyDeps {
 export async function verifyBackup(name: string, backup: Backup, deps: VerifyDeps): Promise<BackupResult> {
   let checks: Check[];
   let object: BackupResult['object'];
+  // Its turn came after the run's time for verifying ran out (every worker was held by slower backups): not started.
+  if (deps.signal.aborted) return notVerified(name, backup, deps.signal.reason);
   try {
     if (backup.kind === 'cloud-sql') checks = await cloudSql(backup, deps);
     else if (backup.kind === 'redis') checks = await redis(backup, deps);
@@ -105,7 +111,7 @@ async function cloudSql(backup: CloudSqlBackup, deps: VerifyDeps): Promise<Check
   if (project === undefined || instance === undefined)
     return [check('status', 'fail', 'no project and instance configured')];
   try {
-    const client = await deps.sqlAdmin(backup.timeout);
+    const client = await deps.sqlAdmin(boundedTimeout(backup.timeout, deps));
     const [runs, settings] = await Promise.all([
       client.listBackupRuns(project, instance, enoughRuns(backup.minCount)),
       client.getInstance(project, instance),
@@ -123,11 +129,28 @@ async function redis(backup: Extract<Backup, { kind: 'redis' }>, deps: VerifyDep
   let text: string;
   try {
     const url = typeof backup.url === 'string' ? backup.url : await deps.secret(backup.url);
-    text = await deps.redisInfo(url, backup.timeout);
+    text = await deps.redisInfo(url, boundedTimeout(backup.timeout, deps));
   } catch (error) {
     return [check('access', 'fail', errorMessage(error))];
   }
   return decideRedis(parseInfo(text), backup, deps.now());
+}
+
+/** A backup's own timeout, cut to what is left of the run's time for verifying (at least 1 ms). */
+function boundedTimeout(timeoutMs: number, deps: VerifyDeps): number {
+  return Math.max(1, Math.min(timeoutMs, deps.budget?.leftMs() ?? timeoutMs));
+}
+
+/** The result of a backup whose verification never started: it failed for want of time, not for what it holds. */
+function notVerified(name: string, backup: Backup, reason: unknown): BackupResult {
+  const { late, why } = abortCause(reason, 0);
+  const detail = late ? `not verified: its turn came too late, ${why}` : `not verified: the run was stopped (${why})`;
+  return {
+    backup: name,
+    kind: backup.kind,
+    status: 'fail',
+    checks: [check('deadline', 'fail', detail, late ? { unfinished: true } : undefined)],
+  };
 }
 
 function formatOf(checks: Check[]): { format?: string } {

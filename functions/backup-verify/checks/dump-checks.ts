@@ -14,7 +14,14 @@ export function integrityCheck(scan: ScanResult, isTar: boolean): Check {
   const tar = isTar && scan.tar ? `; tar archive of ${scan.tar.entries} entries read to its end` : '';
   if (scan.gzip)
     return check('integrity', 'ok', `gzip decoded to its end (${scan.bytes} → ${scan.decodedBytes} bytes)${tar}`, data);
-  return check('integrity', 'ok', `read ${scan.bytes} bytes (not compressed)${tar}`, data);
+  if (tar) return check('integrity', 'ok', `read ${scan.bytes} bytes (not compressed)${tar}`, data);
+  // Nothing was decoded, so nothing was proved: every byte read is all any file would show.
+  return check(
+    'integrity',
+    'skipped',
+    `nothing to decode: read ${scan.bytes} bytes, neither compressed (gzip) nor an archive (tar); see completeness`,
+    data,
+  );
 }
 
 /** Parses a `sha256sum`-style sidecar: the first 64-hex-digit word. */
@@ -63,19 +70,39 @@ function etagMd5(info: ObjectInfo): string | undefined {
 
 const PG_HEAD = '-- PostgreSQL database dump';
 const PG_TAIL = '-- PostgreSQL database dump complete';
+/**
+ * pg_dumpall writes `--\n-- PostgreSQL database cluster dump\n--\n\n` first and
+ * `--\n-- PostgreSQL database cluster dump complete\n--\n\n` last (PostgreSQL's src/bin/pg_dump/pg_dumpall.c,
+ * `main`; since 17.6 a `\unrestrict` line comes just before that trailer). Each database inside is a pg_dump of its
+ * own with its own "dump complete" trailer, so only the cluster trailer tells the whole dump was written.
+ */
+const PG_ALL_HEAD = '-- PostgreSQL database cluster dump';
+const PG_ALL_TAIL = '-- PostgreSQL database cluster dump complete';
 const MY_HEAD = /^-- (MySQL|MariaDB) dump/m;
 const MY_TAIL = '-- Dump completed';
 
+/** A dump format the first decoded bytes show. */
+export type DumpFormat = 'pg_dump' | 'pg_dumpall' | 'mysqldump' | 'pg_custom' | 'unknown';
+
+/** The formats whose end completeness can judge, as a sentence. */
+const JUDGED = 'plain pg_dump, pg_dumpall and mysqldump output (gzip or not), by the trailer each writes last';
+
 /** The dump format the first decoded bytes show. */
-export function dumpFormat(head: string): 'pg_dump' | 'mysqldump' | 'pg_custom' | 'unknown' {
+export function dumpFormat(head: string): DumpFormat {
   if (head.startsWith('PGDMP')) return 'pg_custom';
+  // Before pg_dump: the first database of a cluster dump carries pg_dump's own header.
+  if (head.includes(PG_ALL_HEAD)) return 'pg_dumpall';
   if (head.includes(PG_HEAD)) return 'pg_dump';
   if (MY_HEAD.test(head) || head.includes('mysqldump') || head.includes('mariadb-dump')) return 'mysqldump';
   return 'unknown';
 }
 
-/** `completeness`: a plain dump ends with the trailer its tool writes last. */
-export function completenessCheck(scan: ScanResult, isTar: boolean): Check {
+/**
+ * `completeness`: a plain dump ends with the trailer its tool writes last. A dump in a format it cannot judge warns,
+ * unless the backup says its dumps are such (`judgeUnknown: false`, the backup's `completeness: false`): then it is
+ * skipped. A dump it recognises is judged either way, and one that decodes to nothing fails either way.
+ */
+export function completenessCheck(scan: ScanResult, isTar: boolean, judgeUnknown = true): Check {
   if (scan.decodeError !== undefined) return check('completeness', 'skipped', 'not judged: the object does not decode');
   if (isTar) return check('completeness', 'skipped', 'tar archive: see integrity for the end-of-archive marker');
   // `pg_dump … | gzip > f.sql.gz` writes a valid, empty gzip when pg_dump fails at once; `gunzip -t` passes it.
@@ -99,6 +126,16 @@ export function completenessCheck(scan: ScanResult, isTar: boolean): Check {
           { format },
         );
   }
+  if (format === 'pg_dumpall') {
+    return scan.tail.includes(PG_ALL_TAIL)
+      ? check('completeness', 'ok', 'pg_dumpall trailer "cluster dump complete" present', { format })
+      : check(
+          'completeness',
+          'fail',
+          'pg_dumpall trailer "-- PostgreSQL database cluster dump complete" missing: the dump was cut short',
+          { format },
+        );
+  }
   if (format === 'mysqldump') {
     return scan.tail.includes(MY_TAIL)
       ? check('completeness', 'ok', `mysqldump trailer present (${lastTrailer(scan.tail)})`, { format })
@@ -106,9 +143,17 @@ export function completenessCheck(scan: ScanResult, isTar: boolean): Check {
           format,
         });
   }
-  if (format === 'pg_custom')
-    return check('completeness', 'skipped', 'pg_dump custom format has no text trailer', { format });
-  return check('completeness', 'skipped', 'not a plain pg_dump or mysqldump', { format });
+  const what =
+    format === 'pg_custom' ? 'a pg_dump custom-format archive (no text trailer)' : 'in a format not recognised';
+  if (!judgeUnknown) {
+    return check('completeness', 'skipped', `not checked (completeness: false): the dump is ${what}`, { format });
+  }
+  return check(
+    'completeness',
+    'warn',
+    `cannot tell whether the dump is complete: it is ${what}; completeness judges ${JUDGED} (completeness: false on this backup accepts dumps it cannot judge)`,
+    { format },
+  );
 }
 
 function lastTrailer(tail: string): string {

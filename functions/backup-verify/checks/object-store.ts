@@ -2,6 +2,7 @@ import type { ObjectStore, OpenedStore, OpenObjectStoreOptions } from '../../../
 import { s3SettingsOf, selectCandidates } from '../../../shared/adapters/storage/index.js';
 import { errorMessage as message } from '../../../shared/core/errors/index.js';
 import type { ObjectStoreBackup } from '../config.js';
+import { abortCause } from '../run-budget.js';
 import { scanStream } from '../scan/scan-object.js';
 import { type Check, check } from '../types.js';
 import { checksumCheck, completenessCheck, integrityCheck } from './dump-checks.js';
@@ -37,12 +38,14 @@ export async function verifyObjectStore(backup: ObjectStoreBackup, deps: ObjectS
     return { checks: [check('access', 'fail', `cannot open ${backup.url}: ${message(error)}`)] };
   }
   const { store, location } = opened;
+  // The backup's own timeout, and the run's time for verifying (in `deps.signal`): whichever ends first.
   const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(backup.timeout)]);
   let listing: Awaited<ReturnType<ObjectStore['list']>>;
   try {
     listing = await store.list(location.prefix, { signal });
   } catch (error) {
-    return { checks: [check('access', 'fail', `cannot list ${backup.url}: ${message(error)}`)], store };
+    const { why, data } = failure(error, signal, backup.timeout);
+    return { checks: [check('access', 'fail', `cannot list ${backup.url}: ${why}`, data)], store };
   }
   const candidates = selectCandidates(listing, location.prefix, backup.pattern, deps.timeZone, deps.nowMs);
   const newest = candidates[0];
@@ -109,16 +112,28 @@ async function scanChecks(
     return [
       integrityCheck(scan, isTar),
       statNote ? { ...checksum, detail: `${checksum.detail}; ${statNote}` } : checksum,
-      completenessCheck(scan, isTar),
+      completenessCheck(scan, isTar, backup.completeness),
     ];
   } catch (error) {
-    const why = signal.aborted ? `timed out or aborted (${message(signal.reason)})` : message(error);
+    const { why, data } = failure(error, signal, backup.timeout);
     return [
-      check('integrity', 'fail', `cannot read ${key} (after ${bytesSeen} of ${newest.info.bytes} bytes): ${why}`),
+      check('integrity', 'fail', `cannot read ${key} (after ${bytesSeen} of ${newest.info.bytes} bytes): ${why}`, data),
       check('checksum', 'skipped', 'not judged: the object could not be read'),
       check('completeness', 'skipped', 'not judged: the object could not be read'),
     ];
   }
+}
+
+/**
+ * Why a store call failed. Aborted by the backup's timeout or the run's time running out, it is a backup that was
+ * not finished in time (`data.unfinished`, which the run's summary names), not a broken one.
+ */
+function failure(error: unknown, signal: AbortSignal, timeoutMs: number): { why: string; data?: { unfinished: true } } {
+  if (!signal.aborted) return { why: message(error) };
+  const cause = abortCause(signal.reason, timeoutMs);
+  return cause.late
+    ? { why: `not finished in time: ${cause.why}`, data: { unfinished: true } }
+    : { why: `aborted (${cause.why})` };
 }
 
 async function readSidecar(store: ObjectStore, key: string, signal: AbortSignal): Promise<string | undefined> {

@@ -6,6 +6,7 @@ import type { Act } from '../../../shared/core/guard/index.js';
 import { type JobRunner, runsAsJob } from '../../../shared/core/run/index.js';
 import type { StateStore } from '../../../shared/core/state/index.js';
 import type { ObjectStoreBackup, RestoreTest } from '../config.js';
+import { abortCause } from '../run-budget.js';
 import { type Check, check } from '../types.js';
 import type { Candidate } from './object-listing.js';
 import { restoreJobKey, restoreStateKey, startRestoreJob } from './restore-job.js';
@@ -140,7 +141,12 @@ export async function restoreTestChecks(
   try {
     checks = await loadAndAssert(created.db, store, newest, test, deps.signal);
   } catch (error) {
-    checks = [check('restore', 'fail', message(error), { database: name }), ...skipped('the restore failed')];
+    // Stopped by the run's time for verifying running out: a restore not finished in time, as the summary says.
+    const late = deps.signal.aborted && abortCause(deps.signal.reason, test.timeout).late;
+    checks = [
+      check('restore', 'fail', message(error), { database: name, ...(late ? { unfinished: true } : {}) }),
+      ...skipped('the restore failed'),
+    ];
   }
   checks = settleDrop(checks, await dropGuarded(deps.act, server, name, evidence), name);
   if (checks.every((c) => c.status === 'ok')) {

@@ -18,6 +18,35 @@ export async function gzDump(rows = 2_000, options: { withoutTrailer?: boolean }
   return gzipSync(await buffer(sampleDump({ rows, ...options })));
 }
 
+/**
+ * A plain pg_dumpall of `databases` databases of `rows` rows each, laid out as pg_dumpall writes it (PostgreSQL's
+ * src/bin/pg_dump/pg_dumpall.c): its cluster header, the roles, each database as a pg_dump of its own, its trailer.
+ */
+export async function pgDumpall(
+  options: { roles?: number; databases?: number; rows?: number; unrestrict?: boolean } = {},
+): Promise<Buffer> {
+  const key = 'Ab3kQ9';
+  const parts = [
+    '--\n-- PostgreSQL database cluster dump\n--\n\n',
+    ...(options.unrestrict ? [`\\restrict ${key}\n\n`] : []),
+    "SET default_transaction_read_only = off;\n\nSET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n",
+    '--\n-- Roles\n--\n\n',
+  ];
+  for (let i = 0; i < (options.roles ?? 40); i++)
+    parts.push(`CREATE ROLE app_role_${i};\nALTER ROLE app_role_${i} WITH NOSUPERUSER INHERIT NOCREATEROLE LOGIN;\n`);
+  parts.push('\n--\n-- Databases\n--\n\n');
+  const dumps: Buffer[] = [];
+  for (let i = 0; i < (options.databases ?? 1); i++) {
+    dumps.push(Buffer.from(`--\n-- Database "app${i}" dump\n--\n\n`));
+    dumps.push(await buffer(sampleDump({ rows: options.rows ?? 5_000, table: `t${i}` })));
+  }
+  const tail = [
+    ...(options.unrestrict ? [`\\unrestrict ${key}\n\n`] : []),
+    '--\n-- PostgreSQL database cluster dump complete\n--\n\n',
+  ];
+  return Buffer.concat([Buffer.from(parts.join('')), ...dumps, Buffer.from(tail.join(''))]);
+}
+
 export const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex');
 
 /** A temporary directory that tests fill with backup files. */

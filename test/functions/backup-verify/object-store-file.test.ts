@@ -1,10 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ObjectStoreBackupSchema } from '../../../functions/backup-verify/config.js';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
+import { sampleDump } from '../../../functions/backup-verify/self-test/sample-dump.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
 import { verifyBackup } from '../../../functions/backup-verify/verify-backup.js';
 import type { ObjectStore } from '../../../shared/adapters/storage/object-store.js';
@@ -14,7 +16,7 @@ import { runForTest } from '../../../shared/testing/index.js';
 import { mysqlDump } from '../../shared/adapters/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
 import { recordingNotifier } from '../../support/recording-notifier.js';
-import { DAY, detail, gzDump, HOUR, sha256, stamp, statuses, tarArchive, tempDir } from './fixtures.js';
+import { DAY, detail, gzDump, HOUR, pgDumpall, sha256, stamp, statuses, tarArchive, tempDir } from './fixtures.js';
 
 const manual = (payload: Record<string, unknown> = {}): ManualTrigger => ({
   kind: 'manual',
@@ -142,6 +144,36 @@ describe('backupVerify on file:// dumps', () => {
     });
     expect(detail(items[0], 'completeness')).toMatch(/mysqldump trailer present \(-- Dump completed/);
     expect(statuses(items[1])).toMatchObject({ integrity: 'ok', completeness: 'fail' });
+  });
+
+  it('fails a cut pg_dumpall, warns on a dump it cannot judge unless told, and proves nothing of a file it does not decode', async () => {
+    const all = await pgDumpall();
+    await tmp.put('all/cluster.sql.gz', gzipSync(all.subarray(0, all.indexOf('COPY public.') + 2_000)));
+    await tmp.put('csv/orders.csv.gz', gzipSync('id,total\n'.concat('1,9.99\n'.repeat(500))));
+    await tmp.put('plain/app.sql', await buffer(sampleDump({ rows: 50 })));
+    const { items, envelope, notifier } = await verify({
+      all: { kind: 'object-store', url: `file://${tmp.dir}/all/` },
+      csv: { kind: 'object-store', url: `file://${tmp.dir}/csv/` },
+      accepted: { kind: 'object-store', url: `file://${tmp.dir}/csv/`, completeness: false },
+      plain: { kind: 'object-store', url: `file://${tmp.dir}/plain/` },
+    });
+    expect(statuses(items[0])).toMatchObject({ integrity: 'ok', checksum: 'skipped', completeness: 'fail' });
+    expect(items[0]?.status).toBe('fail');
+    expect(statuses(items[1])).toMatchObject({ integrity: 'ok', completeness: 'warn' });
+    expect(detail(items[1], 'completeness')).toMatch(/completeness judges plain pg_dump, pg_dumpall and mysqldump/);
+    expect(items[1]?.status).toBe('warn');
+    expect(statuses(items[2])).toMatchObject({ completeness: 'skipped' });
+    expect(items[2]?.status).toBe('ok');
+    expect(statuses(items[3])).toMatchObject({ integrity: 'skipped', completeness: 'ok' });
+    expect(detail(items[3], 'integrity')).toMatch(/^nothing to decode: read \d+ bytes/);
+    expect(items[3]?.status).toBe('ok');
+    expect(envelope.summary).toBe(
+      '4 backup(s): 2 ok, 1 warn, 1 fail; all fail (completeness); csv warn (completeness)',
+    );
+    expect(notifier.sent.map((n) => `${n.severity} ${n.title}`).sort()).toEqual([
+      'critical Backup all: FAIL',
+      'warning Backup csv: WARN',
+    ]);
   });
 
   it('fails an empty gzip, what `pg_dump | gzip` writes when pg_dump fails at once', async () => {

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { restoreStateKey } from '../../../functions/backup-verify/checks/restore-test.js';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
@@ -7,7 +8,7 @@ import { MemoryStateStore } from '../../../shared/core/state/memory.js';
 import { runForTest } from '../../../shared/testing/index.js';
 import { databasesLike, MYSQL_URL, mysqlDump, PG_URL, pgDump, suffix } from '../../shared/adapters/databases/seed.js';
 import { testEstate } from '../../support/estate.js';
-import { detail, statuses, tempDir } from './fixtures.js';
+import { detail, pgDumpall, statuses, tempDir } from './fixtures.js';
 
 const manual = (payload: Record<string, unknown> = {}): ManualTrigger => ({
   kind: 'manual',
@@ -145,6 +146,23 @@ describe('backupVerify restore tests', () => {
     const { runId, items } = await run(backups, new MemoryStateStore());
     expect(detail(items[0], 'restore')).toBe(
       'chat.sql.gz is a mysqldump dump; a postgres scratch server restores plain pg_dump output only',
+    );
+    expect(await databasesLike('postgres', runId)).toEqual([]);
+  });
+
+  it("refuses a pg_dumpall before creating anything: its roles and databases are not a scratch database's", async () => {
+    await tmp.put('all/cluster.sql.gz', gzipSync(await pgDumpall({ rows: 5 })));
+    const backups = {
+      all: {
+        kind: 'object-store',
+        url: `file://${tmp.dir}/all/`,
+        restoreTest: { scratch: { postgres: PG_URL }, assertions },
+      },
+    };
+    const { runId, items } = await run(backups, new MemoryStateStore());
+    expect(statuses(items[0])).toMatchObject({ completeness: 'ok', restore: 'fail' });
+    expect(detail(items[0], 'restore')).toBe(
+      'cluster.sql.gz is a pg_dumpall dump; a postgres scratch server restores plain pg_dump output only',
     );
     expect(await databasesLike('postgres', runId)).toEqual([]);
   });

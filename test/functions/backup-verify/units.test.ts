@@ -1,13 +1,24 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { gzipSync } from 'node:zlib';
 import { CRC32C } from '@google-cloud/storage';
 import { describe, expect, it } from 'vitest';
+import {
+  checksumCheck,
+  completenessCheck,
+  dumpFormat,
+  integrityCheck,
+} from '../../../functions/backup-verify/checks/dump-checks.js';
 import { BackupsSchema, backupReferenceIssues } from '../../../functions/backup-verify/config.js';
 import { Crc32c } from '../../../functions/backup-verify/scan/crc32c.js';
+import { scanStream } from '../../../functions/backup-verify/scan/scan-object.js';
 import { TarWalker } from '../../../functions/backup-verify/scan/tar-walker.js';
+import { sampleDump } from '../../../functions/backup-verify/self-test/sample-dump.js';
 import { check } from '../../../functions/backup-verify/types.js';
 import { backupVerdict, runOutcome, runSummary } from '../../../functions/backup-verify/verdict.js';
 import { backupTime, globToRegExp, selectCandidates } from '../../../shared/adapters/storage/backup-candidates.js';
-import { tarArchive } from './fixtures.js';
+import { pgDumpall, tarArchive } from './fixtures.js';
 
 describe('Crc32c', () => {
   it('matches the GCS client over odd-sized chunks', () => {
@@ -211,5 +222,86 @@ describe('BackupsSchema', () => {
         message: 'expected a cloud-sql entry of databases, "local" is not (main is)',
       },
     ]);
+  });
+});
+
+describe('dump checks', () => {
+  /** The three checks of one read of `body` (named .sql.gz when gzip), and the verdict they make. */
+  async function judge(body: Buffer, options: { gzip?: boolean; completeness?: boolean } = {}) {
+    const gzip = options.gzip ?? true;
+    const scan = await scanStream(Readable.from([gzip ? gzipSync(body) : body]), {
+      expectGzip: gzip,
+      tar: false,
+      idleTimeoutMs: 5_000,
+    });
+    const checks = [
+      integrityCheck(scan, false),
+      checksumCheck(scan, { key: 'k', bytes: 1, updated: new Date() }, undefined),
+      completenessCheck(scan, false, options.completeness),
+    ];
+    const [integrity, , completeness] = checks;
+    return { integrity, completeness, verdict: backupVerdict(checks) };
+  }
+
+  it('fails a `pg_dumpall | gzip` that died mid-COPY: gzip closed a valid stream, the cluster trailer is missing', async () => {
+    const whole = await pgDumpall();
+    const cut = whole.subarray(0, whole.indexOf('COPY public.') + 2_000);
+    const { integrity, completeness, verdict } = await judge(cut);
+    expect(integrity?.status).toBe('ok');
+    expect(completeness).toMatchObject({
+      status: 'fail',
+      detail: 'pg_dumpall trailer "-- PostgreSQL database cluster dump complete" missing: the dump was cut short',
+      data: { format: 'pg_dumpall' },
+    });
+    expect(verdict).toBe('fail');
+  });
+
+  it("fails a pg_dumpall cut between two databases, though the first one's pg_dump trailer is there", async () => {
+    const whole = await pgDumpall({ roles: 1, databases: 2 });
+    // Few roles: the first database's own pg_dump header falls within the head that names the format.
+    expect(dumpFormat(whole.subarray(0, 1024).toString())).toBe('pg_dumpall');
+    const end = '-- PostgreSQL database dump complete\n--\n\n';
+    const cut = whole.subarray(0, whole.indexOf(end) + end.length);
+    expect((await judge(cut)).completeness?.status).toBe('fail');
+  });
+
+  it('passes a whole pg_dumpall, the `\\unrestrict` line of recent releases before its trailer included', async () => {
+    const { completeness, verdict } = await judge(await pgDumpall({ unrestrict: true }));
+    expect(completeness).toMatchObject({
+      status: 'ok',
+      detail: 'pg_dumpall trailer "cluster dump complete" present',
+    });
+    expect(verdict).toBe('ok');
+  });
+
+  it('warns on a format it cannot judge, saying which it judges, unless the backup says so', async () => {
+    const csv = Buffer.from('id,title\n'.concat('1,a\n'.repeat(1_000)));
+    const warned = await judge(csv);
+    expect(warned.completeness).toMatchObject({ status: 'warn', data: { format: 'unknown' } });
+    expect(warned.completeness?.detail).toBe(
+      'cannot tell whether the dump is complete: it is in a format not recognised; completeness judges plain pg_dump, pg_dumpall and mysqldump output (gzip or not), by the trailer each writes last (completeness: false on this backup accepts dumps it cannot judge)',
+    );
+    expect(warned.verdict).toBe('warn');
+    const custom = await judge(Buffer.from('PGDMP\u0001\u000e\u0000 custom archive'), { gzip: false });
+    expect(custom.completeness).toMatchObject({ status: 'warn', data: { format: 'pg_custom' } });
+    const accepted = await judge(csv, { completeness: false });
+    expect(accepted.completeness).toMatchObject({
+      status: 'skipped',
+      detail: 'not checked (completeness: false): the dump is in a format not recognised',
+    });
+    expect(accepted.verdict).toBe('ok');
+    // A dump it does recognise is judged whatever the setting.
+    const cutPg = await buffer(sampleDump({ rows: 10, withoutTrailer: true }));
+    expect((await judge(cutPg, { completeness: false })).completeness?.status).toBe('fail');
+  });
+
+  it('reports integrity skipped, not ok, for a file that is neither compressed nor an archive', async () => {
+    const plain = await judge(await buffer(sampleDump({ rows: 10 })), { gzip: false });
+    expect(plain.integrity).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(/^nothing to decode: read \d+ bytes, neither compressed \(gzip\) nor an archive/),
+    });
+    expect(plain.completeness?.status).toBe('ok');
+    expect(plain.verdict).toBe('ok');
   });
 });
