@@ -1,7 +1,7 @@
 import { DurationSchema, NameSchema } from '../../shared/core/config/index.js';
 import * as z from '../../shared/core/schema/index.js';
 import { DrillStepSchema, StepNameSchema } from './config-steps.js';
-import { HEARTBEAT_TABLE } from './naming.js';
+import { HEARTBEAT_TABLE } from './heartbeat-table.js';
 
 const MINUTE = 60_000;
 

@@ -9,12 +9,6 @@ export const cloudPrefix = (id: string) => `opsfn-drill-${id}`;
 /** The prefix of every scratch database of drill `id` (databases take no hyphens). */
 export const databasePrefix = (id: string) => `opsfn_drill_${id}`;
 
-/**
- * A heartbeat table's name: opsfn creates and writes it in a production database, so only a table named as its own
- * (`opsfn_…`), never one of the application's that happens to have the same columns, and never a reserved word.
- */
-export const HEARTBEAT_TABLE = /^opsfn_[a-z0-9_]{1,57}$/;
-
 /** Any drill's resource, whatever its id. */
 const ANY_DRILL = /^opsfn[-_]drill[-_][0-9a-f]{8}(?:[-_]|$)/;
 

@@ -1,6 +1,6 @@
 import { parseDatabaseUrl } from '../../../shared/adapters/databases/index.js';
 import { BadInputError, DependencyError, errorMessage } from '../../../shared/core/errors/index.js';
-import { HEARTBEAT_TABLE } from '../naming.js';
+import { HEARTBEAT_TABLE } from '../heartbeat-table.js';
 
 /** Where heartbeats are written: a production database and the table opsfn owns there. */
 export interface HeartbeatTarget {
