@@ -1,6 +1,7 @@
 import type { ObjectStore, OpenedStore, OpenObjectStoreOptions } from '../../../shared/adapters/storage/index.js';
 import { s3SettingsOf, selectCandidates } from '../../../shared/adapters/storage/index.js';
 import { errorMessage as message } from '../../../shared/core/errors/index.js';
+import { withDeadline } from '../../../shared/core/run/index.js';
 import type { ObjectStoreBackup } from '../config.js';
 import { abortCause } from '../run-budget.js';
 import { scanStream } from '../scan/scan-object.js';
@@ -39,7 +40,7 @@ export async function verifyObjectStore(backup: ObjectStoreBackup, deps: ObjectS
   }
   const { store, location } = opened;
   // The backup's own timeout, and the run's time for verifying (in `deps.signal`): whichever ends first.
-  const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(backup.timeout)]);
+  const { signal } = withDeadline(deps.signal, backup.timeout);
   let listing: Awaited<ReturnType<ObjectStore['list']>>;
   try {
     listing = await store.list(location.prefix, { signal });

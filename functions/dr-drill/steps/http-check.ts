@@ -1,4 +1,5 @@
 import { readBounded } from '../../../shared/core/notify/index.js';
+import { withDeadline } from '../../../shared/core/run/index.js';
 import type * as z from '../../../shared/core/schema/index.js';
 import type { HttpCheckStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
@@ -64,12 +65,13 @@ function resolveUrl(env: StepEnv, template: string): string | undefined {
 async function probe(env: StepEnv, step: CheckStep, url: string, headers: Record<string, string>): Promise<Attempt> {
   const started = performance.now();
   const problems: string[] = [];
+  const deadline = withDeadline(env.ctx.signal, step.timeout);
   try {
     const res = await env.ports.fetch(url, {
       method: step.method,
       headers,
       redirect: 'manual',
-      signal: AbortSignal.any([env.ctx.signal, AbortSignal.timeout(step.timeout)]),
+      signal: deadline.signal,
     });
     // Only what is kept is read: a large or endless answer is not buffered within the attempt's timeout.
     const body = step.method === 'HEAD' ? '' : await readBounded(res, BODY_KEEP);
@@ -92,6 +94,8 @@ async function probe(env: StepEnv, step: CheckStep, url: string, headers: Record
     const why =
       error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${step.timeout} ms` : message(error);
     return { ok: false, latencyMs, problems: [why] };
+  } finally {
+    deadline.clear();
   }
 }
 

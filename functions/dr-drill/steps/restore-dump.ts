@@ -1,7 +1,7 @@
 import { type ScratchDatabase, scratchDatabaseAs } from '../../../shared/adapters/databases/index.js';
 import { s3SettingsOf, selectCandidates } from '../../../shared/adapters/storage/index.js';
 import { entryOf } from '../../../shared/core/config/index.js';
-import { type JobResult, type JobTask, jobOutcome, runsAsJob } from '../../../shared/core/run/index.js';
+import { type JobResult, type JobTask, jobOutcome, runsAsJob, withDeadline } from '../../../shared/core/run/index.js';
 import type * as z from '../../../shared/core/schema/index.js';
 import type { RestoreDumpStepSchema } from '../config.js';
 import type { StepRecord } from '../model.js';
@@ -24,7 +24,7 @@ export async function runRestoreDump(env: StepEnv, step: RestoreStep, record: St
   const backup = entryOf(ctx.config.backups, step.backup);
   if (backup?.kind !== 'object-store')
     return { status: 'fail', detail: `backup "${step.backup}" is not an object-store backup` };
-  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(step.timeout)]);
+  const { signal } = withDeadline(ctx.signal, step.timeout);
   const { store, location } = await ports.openStore(backup.url, {
     endpoints: ctx.config.endpoints,
     secret: (ref) => ctx.secret(ref),

@@ -1,3 +1,4 @@
+export * from './deadline.js';
 export * from './define-function.js';
 export * from './fanout.js';
 export * from './fanout-types.js';
