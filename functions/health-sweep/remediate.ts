@@ -32,7 +32,7 @@ async function verify(
   health: HealthConfig,
   checks: readonly HealthCheck[],
   memories: ReadonlyMap<string, CheckMemory>,
-): Promise<{ healed: boolean; detail: string }> {
+): Promise<{ healed: boolean; detail: string; unverified?: true }> {
   const within = Math.max(...checks.map((c) => c.remediate?.verifyWithin ?? 0));
   const attempts = Math.max(1, Math.floor(within / health.verifyInterval));
   let detail = 'not re-checked';
@@ -40,7 +40,7 @@ async function verify(
     try {
       await deps.sleep(health.verifyInterval, ctx.signal);
     } catch {
-      return { healed: false, detail: 'the run ended before the re-check' };
+      return { healed: false, detail: 'the run ended before the re-check', unverified: true };
     }
     const results = await runBounded(ctx, deps, health, checks, memories);
     const failing = results.map((r, j) => ({ r, c: checks[j] })).filter((x) => x.r.status === 'fail');
@@ -118,13 +118,25 @@ async function restart(
   }
   await memory.put(key, { episode, restartedAt: at.toISOString(), escalated: true } satisfies RemedyMemory);
   const within = formatDuration(Math.max(...triggering.map((c) => c.remediate?.verifyWithin ?? 0)));
+  // Cut off before a re-check (the run's limits.timeout came first): not known to be failing, and not known to be
+  // healed either, so it is left to people all the same, saying which.
   await ctx.notify({
     severity: 'critical',
-    title: `${service} still failing ${within} after a restart`,
-    text: `${decision.reasons.join('; ')}. Restarted at ${at.toISOString()}, still failing: ${check.detail}. No further restart until it recovers.`,
+    title: check.unverified
+      ? `${service} restarted, not re-checked before the run ended`
+      : `${service} still failing ${within} after a restart`,
+    text: check.unverified
+      ? `${decision.reasons.join('; ')}. Restarted at ${at.toISOString()}; the run ended before its checks ran again, so whether it healed is not known. No further automatic restart until it recovers: look at it.`
+      : `${decision.reasons.join('; ')}. Restarted at ${at.toISOString()}, still failing: ${check.detail}. No further restart until it recovers.`,
     dedupKey,
   });
-  return { ...base, status: 'still-failing', summary: `restarted ${service}, still failing: escalated` };
+  return check.unverified
+    ? {
+        ...base,
+        status: 'still-failing',
+        summary: `restarted ${service}, not re-checked before the run ended: escalated`,
+      }
+    : { ...base, status: 'still-failing', summary: `restarted ${service}, still failing: escalated` };
 }
 
 /**

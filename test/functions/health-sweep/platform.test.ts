@@ -192,6 +192,23 @@ describe('healthSweep remediation', () => {
     ).toEqual(['decided', 'intent', 'done']);
   });
 
+  it('says so when the run ended before the re-check, instead of calling the service still failing', async () => {
+    // The wait before the re-check is cut by the run ending (limits.timeout): nothing was re-checked.
+    const sleep = async () => {
+      throw new DOMException('the run ended', 'AbortError');
+    };
+    const h = healthHarness(estate([ready('run')]), { sleep });
+    app.up = false;
+    await h.invoke();
+    const envelope = await h.invoke();
+    expect(envelope.summary).toMatch(/restarted run, not re-checked before the run ended: escalated/);
+    expect(h.sent.map((m) => [m.severity, m.title])).toEqual([
+      ['critical', 'run down: run-ready'],
+      ['critical', 'run restarted, not re-checked before the run ended'],
+    ]);
+    expect(h.sent[1]?.text).toMatch(/whether it healed is not known/);
+  });
+
   it('creates a new Cloud Run revision from the unchanged template', async () => {
     const h = healthHarness(estate([ready('run')]));
     app.up = false;
