@@ -33,7 +33,8 @@ describe('compose services and probe error rates in the estate', () => {
       rollback: { policies: [{ match: { alert: 'HighErrorRate' }, service: 'gateway', errorRate }] },
     });
     const probe = { url: 'http://gateway:8080/health', samples: 20 };
-    expect(issues(policy({ threshold: '5%', minRequests: 20, probe }))).toEqual([]);
+    // A probe samples in real time: a window of 1m and the default 3m settle twice fit in the 9m run.
+    expect(issues(policy({ threshold: '5%', window: '1m', minRequests: 20, probe }))).toEqual([]);
     expect(issues(policy({ threshold: '5%', probe })).join('\n')).toContain(
       'rollback.policies.0.errorRate.minRequests: expected minRequests at most probe.samples',
     );
