@@ -159,9 +159,17 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
     return this.scaling();
   }
 
-  /** The containers as a health check reads them: each one's state, health and restart count. */
+  /**
+   * The containers as a health check reads them: each one's state, health and restart count. What serves is
+   * recorded in the image history too, as `status()` records it: compose keeps no history of its own, and a
+   * rollback after a deploy no rollback run saw serve needs the image that served before it.
+   */
   async health(): Promise<PlatformHealth> {
-    return toComposeHealth(this.target, await this.containers());
+    const containers = await this.containers();
+    const seen = observation(containers, this.now());
+    const store = this.o.history;
+    if (seen && store) await new ImageHistory(store, historyKey(this.o.project, this.o.service)).record(seen);
+    return toComposeHealth(this.target, containers);
   }
 
   /**

@@ -8,6 +8,7 @@ import { defaultRollbackDeps } from '../../../functions/rollback/deps.js';
 import { createRollback } from '../../../functions/rollback/handler.js';
 import { releasePinCommand } from '../../../functions/rollback/release-pin-command.js';
 import { RollbackKeys } from '../../../functions/rollback/state-keys.js';
+import { ComposePlatform } from '../../../shared/adapters/platforms/compose-platform.js';
 import { DockerEngine } from '../../../shared/adapters/platforms/docker-engine.js';
 import type { AlertTrigger } from '../../../shared/core/events/trigger.js';
 import { MemoryStateStore } from '../../../shared/core/state/memory.js';
@@ -96,10 +97,11 @@ describe('a compose deploy whose new image fails, confirmed by a probe', () => {
       notifier,
       logSink: logs.sink,
     });
-    // Deploy v1, let opsfn see it serve, then deploy the broken v2 by hand as a person would.
+    // Deploy v1, let the health sweep see it serve (a platform check reads the service as this does), then deploy
+    // the broken v2 by hand as a person would: no rollback ran while v1 served.
     file = await writeComposeFile(dir, { app: appService(`${repo}:v1`, port) });
     await composeUp(project, file);
-    await runtime.invoke('rollback', alert('seen-v1'));
+    await new ComposePlatform({ project, service: 'app', files: [file], history: state }).health();
     await writeComposeFile(dir, { app: appService(`${repo}:v2`, port) });
     await composeUp(project, file);
     // The alert fires once v2 has failed for a while, as Alertmanager's `for:` would have it.
