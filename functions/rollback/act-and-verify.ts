@@ -56,6 +56,13 @@ export async function actAndVerify(
     evidence: order.evidence,
   };
   const command = await previewChange(platform, { kind: 'route', revision: to });
+  const attempt = { marked: false };
+  const active = RollbackKeys.active(subject.service, ctx.runId);
+  if (!ctx.dryRun) {
+    await ctx.state
+      .put(active, { incident: subject.incident, at: ctx.now().toISOString() }, ctx.config.guard.lockTtl)
+      .catch(() => undefined);
+  }
   const outcome = await ctx
     .act(
       'rollback',
@@ -67,6 +74,7 @@ export async function actAndVerify(
           to,
           incident: subject.incident,
           chainTtlMs: order.chainTtlMs,
+          attempt,
         }),
       {
         cooldownMs: order.cooldownMs,
@@ -78,9 +86,10 @@ export async function actAndVerify(
     )
     .catch(async (error: unknown) => {
       // A confirmed rollback that failed leaves the incident unhandled: page before the error ends the run.
-      await ctx.notify(failedMessage(subject, from, to, error, order.reasons));
+      await ctx.notify(failedMessage(subject, from, to, error, order.reasons, attempt.marked));
       throw error;
-    });
+    })
+    .finally(() => ctx.state.delete(active).catch(() => undefined));
   if (outcome.status === 'dry-run') {
     const run = command.command ? ` by running ${command.command}` : '';
     return {
@@ -96,15 +105,15 @@ export async function actAndVerify(
     const owned =
       outcome.by === 'cooldown' ||
       (outcome.by === 'lock' &&
-        (await ctx.state.get(RollbackKeys.active(subject.service)).then(
-          (mark) => mark !== undefined,
+        (await ctx.state.keys(RollbackKeys.activePrefix(subject.service)).then(
+          (keys) => keys.some((key) => key !== active),
           // Unreadable: a page too many beats a rollback dropped in silence.
           () => false,
         )));
     if (!owned) {
       const why =
         outcome.by === 'lock'
-          ? `the lock on ${subject.service}, held by another function's run (no rollback is under way); the next delivery of the alert decides again`
+          ? `the lock on ${subject.service}, held by a run that is not a rollback of it (autoscale scaling it, a pin release, a restart); the next delivery of the alert decides again`
           : `${outcome.by}: ${outcome.reason}`;
       await ctx.notify(blockedMessage(subject, from, to, why, order.reasons));
     }

@@ -38,19 +38,32 @@ export interface RollbackPlan {
   incident: string;
   /** How long the chain mark forbids a second automatic rollback. */
   chainTtlMs: number;
+  /** Set once the bad revision and the chain mark are recorded, so a failure's page says what holds. */
+  attempt?: { marked: boolean };
 }
 
 /**
  * The bad revision and the chain mark of `plan`: written before the move is tried, so a rollback that fails or
  * stalls half-way (a Kubernetes rollout that never finishes, an answer lost) still keeps the next alert from
- * deciding again on a service caught in between and stepping back once more.
+ * deciding again on a service caught in between and stepping back once more. Returns the chain mark it replaced.
  */
-async function markAttempt(ctx: Context, plan: RollbackPlan, at: string): Promise<void> {
+async function markAttempt(ctx: Context, plan: RollbackPlan, at: string): Promise<ChainMark | undefined> {
   const bad = (await ctx.state.get<string[]>(RollbackKeys.bad(plan.service))) ?? [];
   const next = [...bad.filter((r) => r !== plan.from), plan.from].slice(-BAD_MAX);
   await ctx.state.put(RollbackKeys.bad(plan.service), next, BAD_TTL_MS);
+  const key = RollbackKeys.chain(plan.service);
+  const previous = await ctx.state.get<ChainMark>(key);
   const chain: ChainMark = { at, from: plan.from, to: plan.to, incident: plan.incident };
-  await ctx.state.put(RollbackKeys.chain(plan.service), chain, plan.chainTtlMs);
+  await ctx.state.put(key, chain, plan.chainTtlMs);
+  return previous;
+}
+
+/** Puts back the chain mark an attempt that never was replaced, for what is left of its time; else removes it. */
+async function restoreChain(ctx: Context, plan: RollbackPlan, previous: ChainMark | undefined): Promise<void> {
+  const key = RollbackKeys.chain(plan.service);
+  const left = previous ? Date.parse(previous.at) + plan.chainTtlMs - ctx.now().getTime() : 0;
+  if (previous && left > 0) await ctx.state.put(key, previous, left);
+  else await ctx.state.delete(key);
 }
 
 /**
@@ -59,22 +72,12 @@ async function markAttempt(ctx: Context, plan: RollbackPlan, at: string): Promis
  * a concurrent change wins), waits, then records (Cloud Run, compose) the pin.
  */
 export async function applyRollback(ctx: Context, platform: ServicePlatform, plan: RollbackPlan): Promise<ApplyResult> {
-  const active = RollbackKeys.active(plan.service);
-  await ctx.state
-    .put(active, { incident: plan.incident, at: ctx.now().toISOString() }, ctx.config.guard.lockTtl)
-    .catch(() => undefined);
-  try {
-    return await moveAndMark(ctx, platform, plan);
-  } finally {
-    await ctx.state.delete(active).catch(() => undefined);
-  }
-}
-
-async function moveAndMark(ctx: Context, platform: ServicePlatform, plan: RollbackPlan): Promise<ApplyResult> {
   const at = ctx.now().toISOString();
   let stateError: string | undefined;
+  let previous: ChainMark | undefined;
   try {
-    await markAttempt(ctx, plan, at);
+    previous = await markAttempt(ctx, plan, at);
+    if (plan.attempt) plan.attempt.marked = true;
   } catch (error) {
     // The state store failing is no reason to leave a confirmed bad revision serving: move, and report it.
     stateError = errorMessage(error);
@@ -86,9 +89,10 @@ async function moveAndMark(ctx: Context, platform: ServicePlatform, plan: Rollba
     after = await platform.routeAll(plan.to, { signal: ctx.signal, expectServing: plan.from });
   } catch (error) {
     if (error instanceof ServingChangedError) {
-      // Nothing was tried: the bad revision no longer serves. The chain mark of an attempt that never was is
-      // taken back (the bad mark stays: the revision was judged bad all the same).
-      await ctx.state.delete(RollbackKeys.chain(plan.service)).catch(() => undefined);
+      // Nothing was tried: the bad revision no longer serves. The chain mark of an attempt that never was gives
+      // way to the one it replaced (the bad mark stays: the revision was judged bad all the same).
+      if (stateError === undefined) await restoreChain(ctx, plan, previous).catch(() => undefined);
+      if (plan.attempt) plan.attempt.marked = false;
       return { moved: false, serving: error.actual, reason: `${plan.service}: ${error.message}` };
     }
     // Another writer changed the service between the read and this write: whatever serves now is not this

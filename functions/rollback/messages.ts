@@ -83,11 +83,20 @@ export function blockedMessage(
 }
 
 /** A confirmed rollback whose platform call failed: people must take over; no automatic rollback follows it. */
-export function failedMessage(subject: MessageSubject, from: string, to: string, error: unknown, reasons: string[]) {
+export function failedMessage(
+  subject: MessageSubject,
+  from: string,
+  to: string,
+  error: unknown,
+  reasons: string[],
+  marked: boolean,
+) {
   const why = errorMessage(error);
   return base(subject, 'critical', `rollback ${subject.service}: rollback ${from} → ${to} failed`, [
     `The rollback failed: ${why}`,
-    `${from} is marked bad and a chain mark keeps any further automatic rollback of ${subject.service} off; no pin was recorded. Check what the service serves before acting by hand.`,
+    marked
+      ? `${from} is marked bad and a chain mark keeps any further automatic rollback of ${subject.service} off; no pin was recorded. Check what the service serves before acting by hand.`
+      : `No bad mark or chain mark was recorded (the failure came first), so a later alert may decide again; no pin was recorded. Check what the service serves before acting by hand.`,
     ...reasons,
   ]);
 }

@@ -7,10 +7,12 @@ export const RollbackKeys = {
   /** The last automatic rollback, so a second one never follows by itself. */
   chain: (service: string) => `rollback:chain:${service}`,
   /**
-   * A rollback under way (set under the service lock, for as long as the lock may be held): a run refused by the
-   * lock while it is there leaves the incident to that rollback; while it is not, the lock is another function's.
+   * A rollback run going for the service's lock or holding it (`runId`), from before it asks for the lock until its
+   * guarded change is over: a run refused by the lock while another run's mark is there leaves the incident to that
+   * rollback; with none there, the lock is held by something else (autoscale, a pin release, a restart).
    */
-  active: (service: string) => `rollback:active:${service}`,
+  active: (service: string, runId: string) => `rollback:active:${service}:${runId}`,
+  activePrefix: (service: string) => `rollback:active:${service}:`,
 } as const;
 
 /** What `rollback:pin:<service>` holds. */

@@ -297,7 +297,7 @@ describe('rollback racing another change', () => {
       {
         severity: 'critical',
         title: 'rollback web: rollback web-00003-ccc → web-00002-bbb blocked',
-        text: expect.stringMatching(/held by another function's run/),
+        text: expect.stringMatching(/held by a run that is not a rollback of it/),
       },
     ]);
   });
@@ -305,10 +305,48 @@ describe('rollback racing another change', () => {
   it('stays quiet when the lock is held by a rollback under way: that run owns the incident', async () => {
     failingDeploy(h);
     expect(await h.state.lock(GuardKeys.lock('web'), 120_000)).toBeTruthy();
-    await h.state.put(RollbackKeys.active('web'), { incident: 'inc-first', at: new Date().toISOString() }, 120_000);
+    const first = RollbackKeys.active('web', 'run-of-inc-first');
+    await h.state.put(first, { incident: 'inc-first', at: new Date().toISOString() }, 120_000);
     const envelope = await h.invoke(alertTrigger('inc-second'));
     expect(envelope.outcome).toBe('skipped');
     expect(h.sent).toEqual([]);
+  });
+
+  it('gives the chain mark it replaced back when the move was never tried', async () => {
+    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
+    // An earlier chain (an automatic rollback an hour ago) still holds.
+    const earlier = { at: minutesAgo(60).toISOString(), from: 'web-00001-aaa', to: 'web-00000-zzz', incident: 'old' };
+    await h.state.put(RollbackKeys.chain('web'), earlier, 2 * 3_600_000);
+    const platform = h.deps.platform;
+    h.deps.platform = async (ref, ctx) => {
+      const real = await platform(ref, ctx);
+      return Object.assign(Object.create(real) as typeof real, {
+        routeAll: (revision: string, options: object) => {
+          h.run.setTraffic(SERVICE, [
+            { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00001-aaa', percent: 100 },
+          ]);
+          return real.routeAll(revision, options);
+        },
+      });
+    };
+    const envelope = await h.invoke(alertTrigger('inc-race-chain'));
+    expect(envelope.outcome).toBe('skipped');
+    expect(await h.state.get(RollbackKeys.chain('web'))).toEqual(earlier);
+  });
+
+  it('says no marks were recorded when the state store failed before the move that then failed', async () => {
+    failingDeploy(h);
+    h.run.server.failNext('PATCH', PATCH_PATH, { status: 503, body: { error: { code: 503 } } });
+    const get = h.state.get.bind(h.state);
+    h.state.get = (async (key: string) => {
+      if (key === RollbackKeys.bad('web')) throw new Error('state store timed out');
+      return get(key);
+    }) as typeof h.state.get;
+    const envelope = await h.invoke(alertTrigger('inc-unmarked'));
+    expect(envelope.outcome).toBe('fail');
+    expect(h.sent).toMatchObject([
+      { severity: 'critical', text: expect.stringMatching(/No bad mark or chain mark was recorded/) },
+    ]);
   });
 
   it('pages when another traffic change lands between the read and the PATCH, instead of reporting a rollback', async () => {
