@@ -1,4 +1,5 @@
 import type { ScalingPlatform } from '../../shared/adapters/platforms/index.js';
+import { formatDuration } from '../../shared/core/config/index.js';
 import { errorMessage } from '../../shared/core/errors/index.js';
 import type { Context } from '../../shared/core/run/index.js';
 import { applyScale } from './apply.js';
@@ -66,7 +67,7 @@ export async function execute(ctx: Context, s: Subject, decision: Decision): Pro
     await ctx.notify({
       severity: 'warning',
       title: `autoscale: ${s.service} was scaled by hand, left alone`,
-      text: `${decision.reasons.join('; ')}. Autoscale will not scale it back down; a new alert starts over from ${decision.observed}.`,
+      text: `${decision.reasons.join('; ')}. Autoscale will not scale it back down, and alerts step nothing up while it stays at ${decision.observed}, for ${formatDuration(s.policy.manualHold)} (manualHold); after that, or once it changes, an alert starts over from the value it finds.`,
       dedupKey: `autoscale-manual-${s.service}-${decision.observed}`,
       fields: { service: s.service, knob: s.knob.label, observed: decision.observed, expected: decision.expected },
     });

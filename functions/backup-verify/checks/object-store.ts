@@ -38,9 +38,22 @@ export async function verifyObjectStore(backup: ObjectStoreBackup, deps: ObjectS
   } catch (error) {
     return { checks: [check('access', 'fail', `cannot open ${backup.url}: ${message(error)}`)] };
   }
-  const { store, location } = opened;
   // The backup's own timeout, and the run's time for verifying (in `deps.signal`): whichever ends first.
-  const { signal } = withDeadline(deps.signal, backup.timeout);
+  const deadline = withDeadline(deps.signal, backup.timeout);
+  try {
+    return await verifyOpened(backup, deps, opened, deadline.signal);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function verifyOpened(
+  backup: ObjectStoreBackup,
+  deps: ObjectStoreDeps,
+  opened: OpenedStore,
+  signal: AbortSignal,
+): Promise<ObjectStoreOutcome> {
+  const { store, location } = opened;
   let listing: Awaited<ReturnType<ObjectStore['list']>>;
   try {
     listing = await store.list(location.prefix, { signal });

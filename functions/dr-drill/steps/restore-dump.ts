@@ -1,6 +1,6 @@
 import { type ScratchDatabase, scratchDatabaseAs } from '../../../shared/adapters/databases/index.js';
 import { s3SettingsOf, selectCandidates } from '../../../shared/adapters/storage/index.js';
-import { entryOf } from '../../../shared/core/config/index.js';
+import { type Estate, entryOf } from '../../../shared/core/config/index.js';
 import { type JobResult, type JobTask, jobOutcome, runsAsJob, withDeadline } from '../../../shared/core/run/index.js';
 import type * as z from '../../../shared/core/schema/index.js';
 import type { RestoreDumpStepSchema } from '../config.js';
@@ -19,12 +19,27 @@ type RestoreStep = z.infer<typeof RestoreDumpStepSchema> & NamedStep;
  * later turn polls the execution, and the step ends like an inline one once the job has.
  */
 export async function runRestoreDump(env: StepEnv, step: RestoreStep, record: StepRecord): Promise<StepResult> {
-  const { ctx, drill, ports } = env;
+  const { ctx } = env;
   if (typeof record.data?.job === 'string') return awaitLoad(env, step, record);
   const backup = entryOf(ctx.config.backups, step.backup);
   if (backup?.kind !== 'object-store')
     return { status: 'fail', detail: `backup "${step.backup}" is not an object-store backup` };
-  const { signal } = withDeadline(ctx.signal, step.timeout);
+  const deadline = withDeadline(ctx.signal, step.timeout);
+  try {
+    return await restoreNewest(env, step, record, backup, deadline.signal);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function restoreNewest(
+  env: StepEnv,
+  step: RestoreStep,
+  record: StepRecord,
+  backup: Extract<Estate['backups'][string], { kind: 'object-store' }>,
+  signal: AbortSignal,
+): Promise<StepResult> {
+  const { ctx, drill, ports } = env;
   const { store, location } = await ports.openStore(backup.url, {
     endpoints: ctx.config.endpoints,
     secret: (ref) => ctx.secret(ref),

@@ -168,7 +168,11 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
     const containers = await this.containers();
     const seen = observation(containers, this.now());
     const store = this.o.history;
-    if (seen && store) await new ImageHistory(store, historyKey(this.o.project, this.o.service)).record(seen);
+    // Best effort: a health read reports the containers whatever the state store does (a store down or slow is
+    // not the service failing); a rollback's own status read records it again.
+    if (seen && store) {
+      await new ImageHistory(store, historyKey(this.o.project, this.o.service)).record(seen).catch(() => undefined);
+    }
     return toComposeHealth(this.target, containers);
   }
 

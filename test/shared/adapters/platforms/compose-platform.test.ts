@@ -99,6 +99,21 @@ describe('ComposePlatform against a real Docker daemon', () => {
     );
   });
 
+  it('records the image that serves on a health read too, and reads health whatever the state store does', async () => {
+    const store = new MemoryStateStore();
+    const health = await platform('worker', { history: store }).health();
+    expect(health.pods?.length).toBeGreaterThan(0);
+    expect(await store.get(`platform:compose:history:${project}/worker`)).toMatchObject([{ image: `${repo}:v1` }]);
+    // A state store that fails is not the service failing: the containers are still read.
+    const broken = Object.assign(Object.create(store) as MemoryStateStore, {
+      get: async () => {
+        throw new Error('state store down');
+      },
+    });
+    const read = await platform('worker', { history: broken }).health();
+    expect(read.pods?.length).toBe(health.pods?.length);
+  });
+
   // The contract starts from the broken v2 deployed above, and leaves app pinned to v1 by an override file and
   // worker at three containers: where the tests after it start.
   runPlatformContract('ComposePlatform', async () => ({
