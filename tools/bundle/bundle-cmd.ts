@@ -8,7 +8,7 @@ import {
   type AnyConfigSection,
   composeEstateSchema,
   literalSecrets,
-  timeZonesCheckedBy,
+  runtimeChecksOf,
 } from '../../shared/core/config/index.js';
 import { errorMessage } from '../../shared/core/errors/index.js';
 import type { AnyFunction, ValidatedEstate } from '../../shared/host/runtime/index.js';
@@ -219,12 +219,12 @@ async function validateForBundle(
     imported.push(((await import(pathToFileURL(s.file).href)) as Record<string, AnyConfigSection>)[s.exportName]!);
   }
   const schema = composeEstateSchema(imported, { functions }, { unchecked });
-  const { value: estate, zones } = timeZonesCheckedBy(() => parseConfig(schema, document, path));
+  const { value: estate, zones, patterns } = runtimeChecksOf(() => parseConfig(schema, document, path));
   const json = JSON.stringify(estate);
   // A start takes the estate back from this JSON: anything validation makes that JSON does not keep is refused.
   if (!isDeepStrictEqual(JSON.parse(json), estate))
     throw new Error(`${path}: the validated estate does not read back equal from JSON; cannot carry it in the bundle`);
-  return { digest: documentDigest(document ?? {}), estate: json, runtime: validationRuntime(), zones };
+  return { digest: documentDigest(document ?? {}), estate: json, runtime: validationRuntime(), zones, patterns };
 }
 
 /** Builds one bundle per registered function into `<outDir>/<kebab-name>/` (index.js + package.json). */

@@ -5,6 +5,7 @@ export * from './literal-secrets.js';
 export * from './lookup.js';
 export * from './redis-url.js';
 export * from './references.js';
+export * from './runtime-checks.js';
 export * from './schedule.js';
 export * from './schedule-overrides.js';
 export * from './schedules-load.js';

@@ -1,6 +1,6 @@
+import { noteRuntimeCheck } from './runtime-checks.js';
+
 let canonicalZones: Set<string> | undefined;
-/** The zones `isTimeZone` is asked about while `timeZonesCheckedBy` runs. */
-let observed: Set<string> | undefined;
 
 /** The names of UTC itself, which every runtime knows and most estates write; none is in the canonical list. */
 const UNIVERSAL = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
@@ -12,7 +12,7 @@ const UNIVERSAL = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
  * on a cold start).
  */
 export function isTimeZone(tz: string): boolean {
-  observed?.add(tz);
+  noteRuntimeCheck('zones', tz);
   if (UNIVERSAL.has(tz)) return true;
   canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
   if (canonicalZones.has(tz)) return true;
@@ -21,22 +21,6 @@ export function isTimeZone(tz: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * Runs `run` and returns, besides its value, the time zones `isTimeZone` was asked about meanwhile, sorted: what a
- * config validation depended on in the runtime's time-zone data, the one part of it that differs between runtimes.
- */
-export function timeZonesCheckedBy<T>(run: () => T): { value: T; zones: string[] } {
-  const outer = observed;
-  const zones = new Set<string>();
-  observed = zones;
-  try {
-    return { value: run(), zones: [...zones].sort() };
-  } finally {
-    observed = outer;
-    for (const tz of zones) outer?.add(tz);
   }
 }
 

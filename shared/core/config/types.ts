@@ -1,4 +1,5 @@
 import * as z from '../schema/index.js';
+import { compiles, noteRuntimeCheck } from './runtime-checks.js';
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/;
@@ -110,12 +111,8 @@ export const RatioSchema = z.pipe(
 /** A check that a config string compiles as a regular expression (a body to match, say). */
 export function compilesAsRegex() {
   return z.refine<string>((source) => {
-    try {
-      new RegExp(source);
-      return true;
-    } catch {
-      return false;
-    }
+    noteRuntimeCheck('patterns', source);
+    return compiles(source);
   }, 'expected a valid regular expression');
 }
 

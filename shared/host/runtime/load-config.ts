@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ConfigError, type Estate, type EstateSchema, formatZodIssues, isTimeZone } from '../../core/config/index.js';
+import {
+  ConfigError,
+  compiles,
+  type Estate,
+  type EstateSchema,
+  formatZodIssues,
+  isTimeZone,
+} from '../../core/config/index.js';
 import { errorMessage } from '../../core/errors/index.js';
 
 /** Config files are small; anything larger is a mistake or an attack. */
@@ -20,12 +27,14 @@ export interface ValidatedEstate {
   /** The Node major and time-zone data the build validated on (`validationRuntime`), for the log. */
   runtime: string;
   /**
-   * The time zones validation checked against the runtime's time-zone data (`timeZonesCheckedBy`), the one thing
-   * the schema's checks take from the runtime: the rest is the bundle's own code (zod, croner, opsfn's checks) and
-   * what ECMAScript and the WHATWG URL standard define alike on every Node. A start whose time-zone data differs
-   * from the build's takes the estate only if it knows each of these zones, and validates the config otherwise.
+   * What validation asked of the runtime rather than the document (`runtimeChecksOf`): the time zones it looked up
+   * in the ICU data and the patterns it compiled (regular-expression syntax grows with V8). The rest is the bundle's
+   * own code (zod, croner, opsfn's checks) and what ECMAScript and the WHATWG URL standard define alike on every
+   * Node. A start on another Node or time-zone data takes the estate only if it knows each of these zones and
+   * compiles each of these patterns, and validates the config otherwise.
    */
   zones: string[];
+  patterns: string[];
   /** The validated estate, JSON (validation's output is plain data: the bundle build checks it reads back equal). */
   estate: string;
 }
@@ -115,13 +124,20 @@ function takeValidated(
     return undefined;
   }
   const runtime = validationRuntime();
-  // The same time-zone data gives the same answers; other data (another Node, a runtime update) is asked again.
-  const unknown = runtime === validated.runtime ? undefined : validated.zones.find((tz) => !isTimeZone(tz));
-  if (unknown !== undefined) {
-    options.onNotValidated?.(
-      `the bundle validated it on ${validated.runtime}; this runtime (${runtime}) does not know its time zone "${unknown}"`,
-    );
-    return undefined;
+  // The same Node major and time-zone data give the same answers; another runtime is asked again.
+  if (runtime !== validated.runtime) {
+    const zone = validated.zones.find((tz) => !isTimeZone(tz));
+    const pattern = zone === undefined ? validated.patterns.find((p) => !compiles(p)) : undefined;
+    const why =
+      zone !== undefined
+        ? `does not know its time zone "${zone}"`
+        : pattern !== undefined
+          ? `does not compile its pattern /${pattern}/`
+          : undefined;
+    if (why !== undefined) {
+      options.onNotValidated?.(`the bundle validated it on ${validated.runtime}; this runtime (${runtime}) ${why}`);
+      return undefined;
+    }
   }
   options.onValidated?.(digest);
   return JSON.parse(validated.estate) as Estate;

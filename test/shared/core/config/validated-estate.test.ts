@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { EstateSchema } from '../../../../functions/estate.js';
-import { type EstateSchema as EstateSchemaType, timeZonesCheckedBy } from '../../../../shared/core/config/index.js';
+import { type EstateSchema as EstateSchemaType, runtimeChecksOf } from '../../../../shared/core/config/index.js';
 import {
   documentDigest,
   loadConfig,
@@ -44,8 +44,14 @@ function reordered(value: unknown): unknown {
 
 async function validatedExample(): Promise<ValidatedEstate> {
   const document = await readConfigDocument(exampleText, EXAMPLE);
-  const { value, zones } = timeZonesCheckedBy(() => parseConfig(EstateSchema, document, EXAMPLE));
-  return { digest: documentDigest(document), estate: JSON.stringify(value), runtime: validationRuntime(), zones };
+  const { value, zones, patterns } = runtimeChecksOf(() => parseConfig(EstateSchema, document, EXAMPLE));
+  return {
+    digest: documentDigest(document),
+    estate: JSON.stringify(value),
+    runtime: validationRuntime(),
+    zones,
+    patterns,
+  };
 }
 
 describe('an estate validated ahead of time', () => {
@@ -85,7 +91,7 @@ describe('an estate validated ahead of time', () => {
     // The example's estate zone and its schedules' zones: what a runtime with other time-zone data is asked again.
     expect((await validatedExample()).zones).toEqual(['Asia/Taipei']);
     const paris = { estate: 'x', timezone: 'Europe/Paris' };
-    expect(timeZonesCheckedBy(() => parseConfig(EstateSchema, paris, 'x')).zones).toEqual(['Europe/Paris']);
+    expect(runtimeChecksOf(() => parseConfig(EstateSchema, paris, 'x')).zones).toEqual(['Europe/Paris']);
   });
 
   it('is taken on another Node or time-zone data that knows every time zone it names', async () => {
@@ -103,6 +109,30 @@ describe('an estate validated ahead of time', () => {
     expect(counter.runs).toBe(0);
     expect(why).toEqual([]);
     expect(taken).toEqual([validated.digest]);
+  });
+
+  it('records the patterns its validation compiled, and is validated again where one does not compile', async () => {
+    // Estate 001's healthSweep checks Consul's leader by a pattern on its body: compiled, and recorded.
+    const chat = join(ROOT, 'examples', '001-chat.yaml');
+    const document = await readConfigDocument(readFileSync(chat, 'utf8'), chat);
+    const checked = runtimeChecksOf(() => parseConfig(EstateSchema, document, chat));
+    expect(checked.patterns).toContain('"[^"]+:\\d+"');
+    const validated: ValidatedEstate = {
+      digest: documentDigest(document),
+      estate: JSON.stringify(checked.value),
+      runtime: validationRuntime(),
+      zones: checked.zones,
+      patterns: checked.patterns,
+    };
+    // One this runtime's engine cannot compile (as `(?i:…)` on an older V8): the carried estate is not taken.
+    const other = { ...validated, runtime: 'node 99, tz 2099a', patterns: [...validated.patterns, '(?<'] };
+    const { schema, counter } = counting(EstateSchema);
+    const why: string[] = [];
+    parseConfig(schema, document, 'x', { validated: other, onNotValidated: (w) => why.push(w) });
+    expect(counter.runs).toBe(1);
+    expect(why).toEqual([
+      `the bundle validated it on node 99, tz 2099a; this runtime (${validationRuntime()}) does not compile its pattern /(?</`,
+    ]);
   });
 
   it('is validated again on time-zone data that does not know a time zone it names', async () => {
