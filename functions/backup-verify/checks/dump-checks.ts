@@ -116,30 +116,11 @@ export function completenessCheck(scan: ScanResult, isTar: boolean, judgeUnknown
     );
   }
   const format = dumpFormat(scan.head);
-  if (format === 'pg_dump') {
-    return scan.tail.includes(PG_TAIL)
-      ? check('completeness', 'ok', 'pg_dump trailer "dump complete" present', { format })
-      : check(
-          'completeness',
-          'fail',
-          'pg_dump trailer "-- PostgreSQL database dump complete" missing: the dump was cut short',
-          { format },
-        );
-  }
-  if (format === 'pg_dumpall') {
-    return scan.tail.includes(PG_ALL_TAIL)
-      ? check('completeness', 'ok', 'pg_dumpall trailer "cluster dump complete" present', { format })
-      : check(
-          'completeness',
-          'fail',
-          'pg_dumpall trailer "-- PostgreSQL database cluster dump complete" missing: the dump was cut short',
-          { format },
-        );
-  }
-  if (format === 'mysqldump') {
-    return scan.tail.includes(MY_TAIL)
-      ? check('completeness', 'ok', `mysqldump trailer present (${lastTrailer(scan.tail)})`, { format })
-      : check('completeness', 'fail', 'mysqldump trailer "-- Dump completed" missing: the dump was cut short', {
+  const judged = TRAILERS[format];
+  if (judged) {
+    return scan.tail.includes(judged.trailer)
+      ? check('completeness', 'ok', judged.present(scan.tail), { format })
+      : check('completeness', 'fail', `${format} trailer "${judged.trailer}" missing: the dump was cut short`, {
           format,
         });
   }
@@ -155,6 +136,13 @@ export function completenessCheck(scan: ScanResult, isTar: boolean, judgeUnknown
     { format },
   );
 }
+
+/** The text formats whose end can be told, by the trailer their dump command writes last. */
+const TRAILERS: Record<string, { trailer: string; present: (tail: string) => string }> = {
+  pg_dump: { trailer: PG_TAIL, present: () => 'pg_dump trailer "dump complete" present' },
+  pg_dumpall: { trailer: PG_ALL_TAIL, present: () => 'pg_dumpall trailer "cluster dump complete" present' },
+  mysqldump: { trailer: MY_TAIL, present: (tail) => `mysqldump trailer present (${lastTrailer(tail)})` },
+};
 
 function lastTrailer(tail: string): string {
   return tail.slice(tail.lastIndexOf(MY_TAIL)).split('\n')[0]?.trim() ?? MY_TAIL;

@@ -252,6 +252,22 @@ describe('rollback on Cloud Run', () => {
   });
 });
 
+/** Someone moves all traffic to web-00001-aaa just before the rollback's write: the bad revision no longer serves. */
+function racedToOldest(h: Harness): void {
+  const platform = h.deps.platform;
+  h.deps.platform = async (ref, ctx) => {
+    const real = await platform(ref, ctx);
+    return Object.assign(Object.create(real) as typeof real, {
+      routeAll: (revision: string, options: object) => {
+        h.run.setTraffic(SERVICE, [
+          { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00001-aaa', percent: 100 },
+        ]);
+        return real.routeAll(revision, options);
+      },
+    });
+  };
+}
+
 describe('rollback racing another change', () => {
   let h: Harness;
 
@@ -262,18 +278,7 @@ describe('rollback racing another change', () => {
 
   it('leaves traffic alone when someone moved it between the decision and the write', async () => {
     h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(1), 1000, 200);
-    const platform = h.deps.platform;
-    h.deps.platform = async (ref, ctx) => {
-      const real = await platform(ref, ctx);
-      return Object.assign(Object.create(real) as typeof real, {
-        routeAll: (revision: string, options: object) => {
-          h.run.setTraffic(SERVICE, [
-            { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00001-aaa', percent: 100 },
-          ]);
-          return real.routeAll(revision, options);
-        },
-      });
-    };
+    racedToOldest(h);
     const envelope = await h.invoke(alertTrigger('inc-race'));
     expect(envelope.outcome).toBe('skipped');
     expect(envelope.summary).toMatch(/expected web-00003-ccc to serve, found web-00001-aaa/);
@@ -317,18 +322,7 @@ describe('rollback racing another change', () => {
     // An earlier chain (an automatic rollback an hour ago) still holds.
     const earlier = { at: minutesAgo(60).toISOString(), from: 'web-00001-aaa', to: 'web-00000-zzz', incident: 'old' };
     await h.state.put(RollbackKeys.chain('web'), earlier, 2 * 3_600_000);
-    const platform = h.deps.platform;
-    h.deps.platform = async (ref, ctx) => {
-      const real = await platform(ref, ctx);
-      return Object.assign(Object.create(real) as typeof real, {
-        routeAll: (revision: string, options: object) => {
-          h.run.setTraffic(SERVICE, [
-            { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00001-aaa', percent: 100 },
-          ]);
-          return real.routeAll(revision, options);
-        },
-      });
-    };
+    racedToOldest(h);
     const envelope = await h.invoke(alertTrigger('inc-race-chain'));
     expect(envelope.outcome).toBe('skipped');
     expect(await h.state.get(RollbackKeys.chain('web'))).toEqual(earlier);
