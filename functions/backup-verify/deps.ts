@@ -11,7 +11,8 @@ export interface BackupVerifyDeps {
   /** A SQL Admin client at `endpoint` (Google's API when undefined), every call bounded by `timeoutMs`. */
   sqlAdmin(endpoint: Endpoint | undefined, timeoutMs: number, signal: AbortSignal): Promise<SqlAdminClient>;
   /** The `INFO persistence` text of the Redis server at `url`. */
-  redisInfo(url: string, timeoutMs: number): Promise<string>;
+  /** `INFO persistence` and `INFO replication`; with `resample`, replication twice (see `readPersistenceInfo`). */
+  redisInfo(url: string, timeoutMs: number, resample?: boolean): Promise<string>;
   /** A scratch server's own clock, in epoch milliseconds. */
   scratchClock(server: ScratchServer): Promise<number>;
 }

@@ -29,7 +29,8 @@ export interface VerifyDeps {
   secret(ref: SecretRef): Promise<string>;
   openStore(url: string, options: OpenObjectStoreOptions): Promise<OpenedStore>;
   sqlAdmin(timeoutMs: number): Promise<SqlAdminClient>;
-  redisInfo(url: string, timeoutMs: number): Promise<string>;
+  /** `INFO persistence` and `INFO replication`; with `resample`, replication twice (see `readPersistenceInfo`). */
+  redisInfo(url: string, timeoutMs: number, resample?: boolean): Promise<string>;
   /** A scratch server's own clock, which the sweep asks as well as the run's. */
   scratchClock(server: ScratchServer): Promise<number>;
   /** Restore tests run whatever `restoreEvery` says. */
@@ -129,7 +130,7 @@ async function redis(backup: Extract<Backup, { kind: 'redis' }>, deps: VerifyDep
   let text: string;
   try {
     const url = typeof backup.url === 'string' ? backup.url : await deps.secret(backup.url);
-    text = await deps.redisInfo(url, boundedTimeout(backup.timeout, deps));
+    text = await deps.redisInfo(url, boundedTimeout(backup.timeout, deps), backup.managed === 'memorystore');
   } catch (error) {
     return [check('access', 'fail', errorMessage(error))];
   }

@@ -1,5 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseInfo } from '../../../functions/backup-verify/checks/redis.js';
+import { decideMemorystore } from '../../../functions/backup-verify/checks/redis-memorystore.js';
 import { backupVerify } from '../../../functions/backup-verify/handler.js';
 import type { BackupResult } from '../../../functions/backup-verify/types.js';
 import type { ManualTrigger } from '../../../shared/core/events/trigger.js';
@@ -51,13 +53,59 @@ describe('Redis checks on a Memorystore-like server (BGSAVE, LASTSAVE, CONFIG bl
     });
     expect(sessions?.status).toBe('ok');
     expect(sessions?.checks).toMatchObject([
-      { name: 'replica', status: 'ok', detail: expect.stringMatching(/^1 replica\(s\) online, \d+s behind at most$/) },
+      {
+        name: 'replica',
+        status: 'ok',
+        // Sampled twice a second apart: how far behind the replica's data is, not only when it last acknowledged.
+        detail: expect.stringMatching(
+          /^1 replica\(s\) online, acknowledged \d+s ago at most, \d+ bytes behind at most$/,
+        ),
+        data: expect.objectContaining({ bytesBehind: expect.any(Number) }),
+      },
       {
         name: 'snapshots',
         status: 'skipped',
         detail: expect.stringContaining('LASTSAVE, BGSAVE and CONFIG are blocked'),
       },
     ]);
+  });
+
+  it('judges how far behind in time a replica acknowledging every second is, from two samples of its primary', () => {
+    // A slow link under heavy writes: the replica acknowledges every second (lag=0), 600 MB behind, while the primary
+    // writes 1 MB/s: ten minutes of writes, over a 5-minute RPO.
+    const sample = (master: number, replica: number, prefix = '') => [
+      `${prefix}role:master`,
+      `${prefix}connected_slaves:1`,
+      `${prefix}master_repl_offset:${master}`,
+      `${prefix}slave0:ip=10.0.0.3,port=6379,state=online,offset=${replica},lag=0`,
+    ];
+    const info = (first: [number, number], second: [number, number]) =>
+      parseInfo([...sample(...first), ...sample(...second, 'later_'), 'later_elapsed_ms:1000'].join('\r\n'));
+    const rpo = {
+      kind: 'redis' as const,
+      url: 'redis://x',
+      managed: 'memorystore' as const,
+      rpo: 300_000,
+      timeout: 10_000,
+    };
+    const [behind] = decideMemorystore(
+      info([2_000_000_000, 1_400_000_000], [2_001_000_000, 1_401_000_000]),
+      rpo as never,
+    );
+    expect(behind).toMatchObject({
+      name: 'replica',
+      status: 'fail',
+      detail: 'a replica is about 600s of writes (600000000 bytes) behind its primary: over the RPO of 0.08h',
+    });
+    // No writes, and the replica got nothing either while behind: not catching up.
+    const [stuck] = decideMemorystore(info([5_000, 4_000], [5_000, 4_000]), rpo as never);
+    expect(stuck?.detail).toBe('a replica is 1000 bytes behind its primary and not catching up: over the RPO of 0.08h');
+    // Keeping up: a second's worth of writes behind at most.
+    const [fine] = decideMemorystore(
+      info([2_000_000_000, 1_999_500_000], [2_001_000_000, 2_000_500_000]),
+      rpo as never,
+    );
+    expect(fine).toMatchObject({ status: 'ok', data: { secondsBehind: 0.5, bytesBehind: 500_000 } });
   });
 
   it('fails a 5-minute RPO on the Basic tier: snapshots every hour at best hold nothing tighter', async () => {
