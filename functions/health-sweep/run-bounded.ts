@@ -1,4 +1,4 @@
-import type { Context } from '../../shared/core/run/index.js';
+import { type Context, withDeadline } from '../../shared/core/run/index.js';
 import { type CheckRunEnv, runCheck } from './checks/run-check.js';
 import type { CheckResult } from './checks/types.js';
 import type { CheckEntry, HealthConfig } from './config.js';
@@ -17,20 +17,15 @@ export async function runBounded(
   entries: readonly CheckEntry[],
   memories: ReadonlyMap<string, CheckMemory>,
 ): Promise<CheckResult[]> {
-  // The budget's own timer, held until the checks are done: an `AbortSignal.timeout` given to `AbortSignal.any`
-  // is only weakly held there, so a garbage collection during the sweep can drop it and the budget never ends.
-  const budget = new AbortController();
-  const timer = setTimeout(
-    () => budget.abort(new DOMException('the sweep budget ran out', 'TimeoutError')),
-    health.budget,
-  );
-  const signal = AbortSignal.any([ctx.signal, budget.signal]);
+  // Not AbortSignal.timeout: Node 20's AbortSignal.any can lose it to a garbage collection (`withDeadline`).
+  const budget = withDeadline(ctx.signal, health.budget);
+  const { signal } = budget;
   try {
     return await mapBounded(entries, health.concurrency, (entry) => {
       const env: CheckRunEnv = { ctx, deps, signal, notes: memories.get(entry.name)?.notes };
       return runCheck(entry, env);
     });
   } finally {
-    clearTimeout(timer);
+    budget.clear();
   }
 }

@@ -1,6 +1,6 @@
 import type { Estate } from '../../../shared/core/config/index.js';
 import { formatDuration } from '../../../shared/core/config/index.js';
-import type { Context } from '../../../shared/core/run/index.js';
+import { type Context, withDeadline } from '../../../shared/core/run/index.js';
 import type { CheckEntry, HealthCheck } from '../config.js';
 import type { HealthSweepDeps } from '../deps.js';
 import { probeDatabase } from './database.js';
@@ -72,7 +72,7 @@ export async function runCheck(entry: CheckEntry, env: CheckRunEnv): Promise<Che
   if (env.signal.aborted) {
     return { status: 'fail', latencyMs: 0, detail: 'not run: the sweep ran out of time first', notRun: true };
   }
-  const deadline = checkDeadline(env.signal, entry.timeout);
+  const deadline = withDeadline(env.signal, entry.timeout);
   const { signal } = deadline;
   const started = performance.now();
   try {
@@ -85,31 +85,6 @@ export async function runCheck(entry: CheckEntry, env: CheckRunEnv): Promise<Che
     if (env.signal.aborted) return { status: 'fail', latencyMs, detail: 'the sweep ran out of time before an answer' };
     return { status: 'fail', latencyMs, detail: describeNetworkError(error, '') };
   } finally {
-    deadline.dispose();
+    deadline.clear();
   }
-}
-
-/**
- * A signal that aborts after `ms` or with `parent`, whichever comes first. Its timer and its listener on the
- * parent are dropped by `dispose`, so a sweep of many quick checks holds no timers or listeners afterwards
- * (`AbortSignal.timeout` keeps each one until it fires).
- */
-function checkDeadline(parent: AbortSignal, ms: number) {
-  const controller = new AbortController();
-  let timedOut = false;
-  const onParent = () => controller.abort(parent.reason);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException('check timed out', 'TimeoutError'));
-  }, ms);
-  if (parent.aborted) onParent();
-  else parent.addEventListener('abort', onParent, { once: true });
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    dispose: () => {
-      clearTimeout(timer);
-      parent.removeEventListener('abort', onParent);
-    },
-  };
 }

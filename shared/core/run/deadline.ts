@@ -2,6 +2,8 @@
 export interface Deadline {
   /** Aborts when the parent does, or `ms` after it was made with a `TimeoutError`, as `AbortSignal.timeout` does. */
   readonly signal: AbortSignal;
+  /** Whether the deadline itself fired (not the parent). */
+  timedOut(): boolean;
   /** Stops the timer (work finished before the deadline); the signal then aborts only with its parent. */
   clear(): void;
 }
@@ -20,6 +22,7 @@ export function withDeadline(parent: AbortSignal | undefined, ms: number): Deadl
   timer.unref?.();
   return {
     signal: parent ? AbortSignal.any([parent, controller.signal]) : controller.signal,
+    timedOut: () => controller.signal.aborted,
     clear: () => clearTimeout(timer),
   };
 }

@@ -10,10 +10,12 @@ describe('withDeadline', () => {
     const timed = withDeadline(new AbortController().signal, 20);
     await new Promise((done) => timed.signal.addEventListener('abort', done));
     expect((timed.signal.reason as Error).name).toBe('TimeoutError');
+    expect(timed.timedOut()).toBe(true);
     const parent = new AbortController();
     const early = withDeadline(parent.signal, 60_000);
     parent.abort(new Error('run cancelled'));
     expect((early.signal.reason as Error).message).toBe('run cancelled');
+    expect(early.timedOut()).toBe(false);
     early.clear();
   });
 
