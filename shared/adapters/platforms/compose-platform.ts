@@ -71,6 +71,12 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
     return this.o.now?.() ?? new Date();
   }
 
+  /** The service's image history in the state store, when the adapter was given one. */
+  private history(): ImageHistory | undefined {
+    const store = this.o.history;
+    return store ? new ImageHistory(store, historyKey(this.o.project, this.o.service)) : undefined;
+  }
+
   private containers(): Promise<ContainerView[]> {
     return this.engine.containers(this.o.project, this.o.service);
   }
@@ -81,8 +87,7 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
     const containers = await this.containers();
     const pin = await this.compose.pin();
     const seen = observation(containers, now);
-    const store = this.o.history;
-    const history = store ? new ImageHistory(store, historyKey(this.o.project, this.o.service)) : undefined;
+    const history = this.history();
     const entries = history ? await (seen ? history.record(seen) : history.read()) : [];
     const deployable = new Set<string>();
     for (const entry of entries) {
@@ -167,12 +172,12 @@ export class ComposePlatform implements PinnablePlatform, ChangePreview {
   async health(): Promise<PlatformHealth> {
     const containers = await this.containers();
     const seen = observation(containers, this.now());
-    const store = this.o.history;
     // Best effort: a health read reports the containers whatever the state store does (a store down or slow is
     // not the service failing); a rollback's own status read records it again.
-    if (seen && store) {
-      await new ImageHistory(store, historyKey(this.o.project, this.o.service)).record(seen).catch(() => undefined);
-    }
+    if (seen)
+      await this.history()
+        ?.record(seen)
+        .catch(() => undefined);
     return toComposeHealth(this.target, containers);
   }
 
