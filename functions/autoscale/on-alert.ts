@@ -19,6 +19,7 @@ export async function noteRepeat(ctx: Context, alert: Alert): Promise<void> {
   if (!policy) return;
   const ref = resolveService(ctx.config.services, policy, alert.labels);
   if ('error' in ref) return;
+  if (await resolvedBefore(ctx, ref.key, alert)) return;
   await noteAlert(ctx, ref.key, alert, policy);
 }
 

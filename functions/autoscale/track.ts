@@ -16,32 +16,25 @@ export async function resolvedBefore(ctx: Context, service: string, alert: Alert
 /**
  * Records an alert in the service's trail: a firing alert gets its own mark (so concurrent alerts never
  * overwrite each other) that expires after `down.staleAfter`, a resolved one removes its mark and remembers
- * its episode. Returns false for a firing of an episode already resolved, which it does not record.
+ * its episode. The caller leaves out a firing of an episode already resolved ({@link resolvedBefore}).
  */
-export async function noteAlert(
-  ctx: Context,
-  service: string,
-  alert: Alert,
-  policy: AutoscalePolicy,
-): Promise<boolean> {
+export async function noteAlert(ctx: Context, service: string, alert: Alert, policy: AutoscalePolicy): Promise<void> {
   const at = ctx.now().toISOString();
   const mark = AutoscaleKeys.firing(service, alert.fingerprint);
   if (alert.state === 'firing') {
-    if (await resolvedBefore(ctx, service, alert)) return false;
     const value: FiringMark = { name: alert.name, startedAt: alert.startedAt, seenAt: at };
     await ctx.state.put(mark, value, policy.down.staleAfter);
     await ctx.state.put(AutoscaleKeys.lastFiring(service), at, policy.down.staleAfter + policy.down.after);
-    return true;
+    return;
   }
   // A resolve of an earlier firing of the same alert (same fingerprint), arriving after it fired again (an HA
   // Alertmanager pair, two deliveries at once), ends that earlier firing only: the one firing now stays marked.
-  if (!endsFiring(await ctx.state.get<FiringMark>(mark), alert)) return true;
+  if (!endsFiring(await ctx.state.get<FiringMark>(mark), alert)) return;
   if (Number.isFinite(Date.parse(alert.startedAt))) {
     await ctx.state.put(AutoscaleKeys.resolved(service, alert.fingerprint), alert.startedAt, policy.down.staleAfter);
   }
   await ctx.state.delete(mark);
   await ctx.state.put(AutoscaleKeys.lastResolved(service), at, policy.down.staleAfter + policy.down.after);
-  return true;
 }
 
 /** Whether a resolved `alert` ends the firing `mark` records: not when the mark is of a later firing. */
