@@ -1,4 +1,5 @@
 import * as framework from '@google-cloud/functions-framework';
+import { compileCacheStatus, releaseCompileCache } from './compile-cache.js';
 import { eventHandler, httpHandler, memoizeRuntime, type RuntimeLoader } from './framework.js';
 import { type EstateSchemaSource, loadConfig, type ValidatedEstate } from './load-config.js';
 import { type AnyFunction, createRuntime } from './runtime.js';
@@ -53,6 +54,9 @@ function deployedRuntime(
 ): RuntimeLoader {
   if (!estate) throw new Error('registerFunctions needs the estate schema (or loadRuntime) to load the config');
   return async () => {
+    // Right after import (warm): the startup files are compiled, the config not read yet.
+    const cache = compileCacheStatus();
+    releaseCompileCache(cache);
     let matched: string | undefined;
     let missed: string | undefined;
     const onValidated = (digest: string) => {
@@ -70,6 +74,10 @@ function deployedRuntime(
       });
     }
     if (missed) log.info(`the config was validated at start: ${missed}`);
+    if (cache) {
+      const { message, ...fields } = cache;
+      log.info(message, fields);
+    }
     return runtime;
   };
 }
