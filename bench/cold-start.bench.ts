@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import module from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startFakeGcs } from '../test/fakes/gcs.js';
 import { type BundleOptions, type BundleReport, buildBundles, directoryBytes } from '../tools/bundle/bundle-cmd.js';
+import { COMPILE_CACHE_DIR, COMPILE_CACHE_SCRIPT, freePort } from '../tools/bundle/compile-cache.js';
 import {
   DEPLOYED_ESTATE_YAML,
   deployedEstateEnv,
@@ -21,6 +22,11 @@ const BASELINE = join(ROOT, 'bench', 'fixtures', 'googleapis-baseline');
 const FLOOR = join(ROOT, 'bench', 'fixtures', 'framework-floor');
 /** What a start that takes the estate its bundle carries logs. */
 const CARRIED = /the config is the estate validated when this bundle was built/;
+/** Whether this Node has a compile cache (≥ 22.1; Node 20's types do not know it). Where it has none, a bundle's
+ * deploy step writes nothing and `NODE_COMPILE_CACHE` is ignored. */
+const HAS_COMPILE_CACHE = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+/** What Terraform sets on every function: the cache its deploy step wrote, relative to the source (the runtime's cwd). */
+const COMPILE_CACHE_ENV = { NODE_COMPILE_CACHE: COMPILE_CACHE_DIR };
 /** Each bundle within this factor of the floor's time (an empty functions-framework function)… */
 const TARGET_TIME_RATIO = 1.2;
 /** …and within this many MiB of its peak memory. */
@@ -32,7 +38,7 @@ export interface ColdStart {
   rssMiB: number;
   status: number;
   body: string;
-  /** The last 16,000 characters the process printed (its logs) up to the response. */
+  /** The last characters the process printed (its logs) up to the response: `outputChars`, 16,000 by default. */
   output: string;
 }
 
@@ -46,18 +52,8 @@ export interface ServeSpec {
   /** Headers sent besides `content-type` (a bearer token). */
   headers?: Record<string, string>;
   timeoutMs?: number;
-}
-
-/** A free loopback port (released before use: a small race another process could win). */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+  /** How much of what the process printed to keep (the last characters); 16,000 by default. */
+  outputChars?: number;
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -80,10 +76,10 @@ export async function measureColdStart(spec: ServeSpec): Promise<ColdStart> {
   const child = spawn(
     process.execPath,
     [FRAMEWORK_MAIN, `--target=${spec.target}`, `--source=${spec.source}`, `--port=${port}`],
-    { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: spec.source, env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-16_000);
+    output = (output + chunk.toString('utf8')).slice(-(spec.outputChars ?? 16_000));
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
@@ -128,6 +124,8 @@ export interface ColdStartRow {
   speedup: number;
   /** This subject's median time over the framework floor's. */
   overFloor: number;
+  /** Over the floor given the same compile cache, where this Node has one: the like-for-like ratio. */
+  overCachedFloor?: number;
   /** This subject's median peak RSS minus the framework floor's, MiB. */
   rssOverFloorMiB: number;
   reference?: boolean;
@@ -156,6 +154,41 @@ interface Subject {
   reference?: boolean;
   /** Whether the bundle takes the estate it carries (a start that validated it would measure something else). */
   carried?: boolean;
+  /** Whether its start reads the compile cache its deploy step wrote (checked before the timed starts). */
+  compileCache?: boolean;
+}
+
+/**
+ * A bundle's deploy step as the Cloud Functions build runs it (its `gcp-build`, on the Node it will run on),
+ * which writes its compile cache. Throws with the step's output when it warns or fails.
+ */
+function deployStep(dir: string, target: string): void {
+  const step = spawnSync(process.execPath, [COMPILE_CACHE_SCRIPT, target], { cwd: dir, encoding: 'utf8' });
+  if (step.status !== 0 || /WARNING/.test(step.stdout + step.stderr)) {
+    throw new Error(`${dir}: its deploy step (${COMPILE_CACHE_SCRIPT}) failed:\n${step.stdout}${step.stderr}`);
+  }
+}
+
+/** The files a start compiled instead of reading them from the compile cache, from Node's compile-cache log. */
+export function compileCacheMisses(log: string): { accepted: number; missed: string[] } {
+  const accepted = log.match(/\[compile cache\] cache for \S+ was accepted/g)?.length ?? 0;
+  const missed = [...log.matchAll(/\[compile cache\] cache for (\S+) was not initialized/g)].map((m) => m[1] as string);
+  return { accepted, missed };
+}
+
+/** One start with Node's compile-cache log on: throws unless every file it compiled came from the cache. */
+async function checkCompileCache(subject: Subject): Promise<void> {
+  const sample = await measureColdStart({
+    ...subject.spec,
+    env: { ...subject.spec.env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+    outputChars: 4_000_000,
+  });
+  const { accepted, missed } = compileCacheMisses(sample.output);
+  if (accepted === 0 || missed.length > 0) {
+    throw new Error(
+      `${subject.label}: did not start from its compile cache (${accepted} files read from it; compiled: ${missed.slice(0, 5).join(', ') || 'none'})`,
+    );
+  }
 }
 
 /**
@@ -206,10 +239,11 @@ export async function main(args: string[] = process.argv.slice(2)) {
   for (const bundle of bundles) {
     subjects.push({
       label: bundle.name,
-      spec: { source: bundle.dir, target: bundle.name, env, ...request },
+      spec: { source: bundle.dir, target: bundle.name, env: { ...env, ...COMPILE_CACHE_ENV }, ...request },
       diskBytes: await directoryBytes(bundle.dir),
       samples: [],
       carried: true,
+      compileCache: HAS_COMPILE_CACHE,
     });
   }
   // Built for that estate as its deployment would be, so these rows differ from the first by the state store only.
@@ -221,11 +255,19 @@ export async function main(args: string[] = process.argv.slice(2)) {
   for (const bundle of memoryBundles) {
     subjects.push({
       label: `${bundle.name} (memory state)`,
-      spec: { source: bundle.dir, target: bundle.name, env: { ...env, OPSFN_CONFIG: memoryConfig }, ...request },
+      spec: {
+        source: bundle.dir,
+        target: bundle.name,
+        env: { ...env, ...COMPILE_CACHE_ENV, OPSFN_CONFIG: memoryConfig },
+        ...request,
+      },
       samples: [],
       carried: true,
+      compileCache: HAS_COMPILE_CACHE,
     });
   }
+  // The deploy step each bundle's build runs after the upload (sizes above are the upload's).
+  for (const bundle of [...bundles, ...memoryBundles]) deployStep(bundle.dir, bundle.name);
   // As deployed, the config comes from gs:// (here the GCS fake); shown for one bundle beside the file-config rows.
   const gcs = await startFakeGcs();
   gcs.createBucket('estate');
@@ -242,26 +284,64 @@ export async function main(args: string[] = process.argv.slice(2)) {
       spec: {
         source: deployed.dir,
         target: deployed.name,
-        env: { ...env, OPSFN_CONFIG: 'gs://estate/opsfn.json', STORAGE_EMULATOR_HOST: gcs.url },
+        env: { ...env, ...COMPILE_CACHE_ENV, OPSFN_CONFIG: 'gs://estate/opsfn.json', STORAGE_EMULATOR_HOST: gcs.url },
         ...request,
       },
       samples: [],
       carried: true,
+      compileCache: HAS_COMPILE_CACHE,
     });
     // The same bundle given an estate other than the one it was built with: validated at start, its schemas loaded.
     subjects.push({
       label: `${deployed.name} (another estate)`,
-      spec: { source: deployed.dir, target: deployed.name, env: { ...env, OPSFN_CONFIG: memoryConfig }, ...request },
+      spec: {
+        source: deployed.dir,
+        target: deployed.name,
+        env: { ...env, ...COMPILE_CACHE_ENV, OPSFN_CONFIG: memoryConfig },
+        ...request,
+      },
       samples: [],
+      compileCache: HAS_COMPILE_CACHE,
     });
     // The same bundle reading the YAML itself: what loading the YAML parser costs.
     subjects.push({
       label: `${deployed.name} (YAML config)`,
-      spec: { source: deployed.dir, target: deployed.name, env: { ...env, OPSFN_CONFIG: yamlConfig }, ...request },
+      spec: {
+        source: deployed.dir,
+        target: deployed.name,
+        env: { ...env, ...COMPILE_CACHE_ENV, OPSFN_CONFIG: yamlConfig },
+        ...request,
+      },
       samples: [],
       carried: true,
+      compileCache: HAS_COMPILE_CACHE,
+    });
+    if (HAS_COMPILE_CACHE) {
+      // Deployed without NODE_COMPILE_CACHE, or started on a Node other than the build's: what the cache saves.
+      subjects.push({
+        label: `${deployed.name} (no compile cache)`,
+        spec: { source: deployed.dir, target: deployed.name, env, ...request },
+        samples: [],
+        carried: true,
+      });
+    }
+  }
+  if (HAS_COMPILE_CACHE) {
+    // The floor given the same deploy step: what the cache does for functions-framework alone, for reference.
+    const cachedFloor = join(ROOT, 'bench', 'results', 'framework-floor-compile-cache');
+    await rm(cachedFloor, { recursive: true, force: true });
+    await cp(FLOOR, cachedFloor, { recursive: true });
+    await cp(join((bundles[0] as BundleReport).dir, COMPILE_CACHE_SCRIPT), join(cachedFloor, COMPILE_CACHE_SCRIPT));
+    deployStep(cachedFloor, 'floor');
+    subjects.splice(2, 0, {
+      label: 'floor (compile cache)',
+      spec: { source: cachedFloor, target: 'floor', env: { ...env, ...COMPILE_CACHE_ENV } },
+      samples: [],
+      reference: true,
+      compileCache: true,
     });
   }
+  for (const subject of subjects) if (subject.compileCache) await checkCompileCache(subject);
   // Round-robin, so a burst of load on the machine hurts every subject alike rather than one.
   try {
     for (let run = 0; run < runs; run++) {
@@ -274,6 +354,10 @@ export async function main(args: string[] = process.argv.slice(2)) {
           const why = /the config was validated at start: [^"]*/.exec(sample.output)?.[0] ?? 'no line says why';
           throw new Error(`${subject.label}: did not take the estate its bundle carries (${why})`);
         }
+        // A deployed start says whether it read the cache (the floor, not opsfn, says nothing).
+        if (subject.compileCache && !subject.reference && !sample.output.includes('"compileCache":"read"')) {
+          throw new Error(`${subject.label}: did not say it read its compile cache`);
+        }
         subject.samples.push(sample);
       }
     }
@@ -285,6 +369,8 @@ export async function main(args: string[] = process.argv.slice(2)) {
   const floor = subjects[1] as Subject;
   const floorMs = median(floor.samples.map((s) => s.ms));
   const floorRssMiB = median(floor.samples.map((s) => s.rssMiB));
+  const cachedFloor = subjects.find((s) => s.label === 'floor (compile cache)');
+  const cachedFloorMs = cachedFloor ? median(cachedFloor.samples.map((s) => s.ms)) : undefined;
   const rows = subjects.map((subject): ColdStartRow => {
     const ms = median(subject.samples.map((s) => s.ms));
     const rssMiB = median(subject.samples.map((s) => s.rssMiB));
@@ -298,6 +384,7 @@ export async function main(args: string[] = process.argv.slice(2)) {
       ...(subject.diskBytes === undefined ? {} : { bundleKiB: Math.round(subject.diskBytes / 1024) }),
       speedup: Number(speedup.toFixed(2)),
       overFloor: Number((ms / floorMs).toFixed(2)),
+      ...(cachedFloorMs === undefined ? {} : { overCachedFloor: Number((ms / cachedFloorMs).toFixed(2)) }),
       rssOverFloorMiB: Number((rssMiB - floorRssMiB).toFixed(1)),
       ...(subject === baseline || subject.reference
         ? { reference: true }
@@ -322,7 +409,9 @@ export async function main(args: string[] = process.argv.slice(2)) {
         : `${row.fastEnough ? 'ok' : 'MISSED'} ≤${TARGET_TIME_RATIO}× floor, ${row.smallEnough ? 'ok' : 'MISSED'} ≤ floor+${TARGET_RSS_OVER_FLOOR_MIB} MiB`;
     console.log(
       `  ${row.subject.padEnd(28)} ${String(row.medianMs).padStart(6)} ms  ${row.medianRssMiB.toFixed(1).padStart(6)} MiB` +
-        `  ${row.overFloor.toFixed(2).padStart(5)}× floor  +${row.rssOverFloorMiB.toFixed(1).padStart(4)} MiB  ${verdict}`,
+        `  ${row.overFloor.toFixed(2).padStart(5)}× floor  +${row.rssOverFloorMiB.toFixed(1).padStart(4)} MiB` +
+        (row.overCachedFloor === undefined ? '' : `  ${row.overCachedFloor.toFixed(2).padStart(5)}× cached floor`) +
+        `  ${verdict}`,
     );
   }
   const targets = { timeOverFloor: TARGET_TIME_RATIO, rssOverFloorMiB: TARGET_RSS_OVER_FLOOR_MIB };

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import module from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureColdStart } from '../../bench/cold-start.bench.js';
+import { compileCacheMisses, measureColdStart } from '../../bench/cold-start.bench.js';
 import {
   DEPLOYED_ESTATE_YAML,
   deployedEstateEnv,
@@ -316,6 +317,79 @@ describe('buildBundles', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('the compile cache a bundle fills when it is deployed', () => {
+  // The Cloud Functions build runs `gcp-build` on the Node the function runs on: Node 22 in CI's second pass.
+  const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+  const deployStep = (dir: string, env: NodeJS.ProcessEnv = {}) => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const [node, ...args] = manifest.scripts['gcp-build']!.split(' ');
+    expect(node).toBe('node');
+    return spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+  };
+
+  it('declares its deploy step in package.json, naming its own function', () => {
+    for (const bundle of bundles) {
+      const manifest = JSON.parse(readFileSync(join(bundle.dir, 'package.json'), 'utf8'));
+      expect(manifest.scripts).toEqual({ 'gcp-build': `node compile-cache.js ${bundle.name}` });
+      expect(existsSync(join(bundle.dir, 'compile-cache.js')), bundle.dir).toBe(true);
+    }
+  });
+
+  it('fills .compile-cache so that a start compiles no file itself, for each set of flags the platform starts with', async () => {
+    const bundle = bundles.find((b) => b.name === 'rollback')!;
+    const cache = join(bundle.dir, '.compile-cache');
+    // A cache uploaded with the source was written for other paths: the step never keeps it.
+    await mkdir(join(cache, 'v0-stale'), { recursive: true });
+    const step = deployStep(bundle.dir, { GOOGLE_CONTAINER_MEMORY_HINT_MB: '512', NODE_OPTIONS: '' });
+    expect(step.status, step.stderr).toBe(0);
+    expect(step.stdout).not.toContain('WARNING');
+    const env = {
+      OPSFN_CONFIG: join(ROOT, 'bench', 'fixtures', 'deployed.yaml'),
+      NODE_COMPILE_CACHE: '.compile-cache',
+    };
+    if (!hasCompileCache) {
+      expect(step.stdout).toContain(`Node ${process.version} has none; skipped`);
+      expect(existsSync(join(cache, 'v0-stale'))).toBe(true);
+      // What Terraform sets is harmless on such a Node, and the start says it compiled its code.
+      const served = await measureColdStart({ source: bundle.dir, target: bundle.name, env, timeoutMs: 30_000 });
+      expect([200, 400], served.body).toContain(served.status);
+      expect(served.output).toContain('"compileCache":"off"');
+      return;
+    }
+    expect(step.stdout).toContain('written for no NODE_OPTIONS');
+    expect(step.stdout).toContain('written for NODE_OPTIONS="--max-old-space-size=448"');
+    expect(existsSync(join(cache, 'v0-stale'))).toBe(false);
+    for (const flags of ['', '--max-old-space-size=448']) {
+      const served = await measureColdStart({
+        source: bundle.dir,
+        target: bundle.name,
+        env: { ...env, NODE_OPTIONS: flags, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+        timeoutMs: 30_000,
+        outputChars: 4_000_000,
+      });
+      expect([200, 400], served.body).toContain(served.status);
+      const { accepted, missed } = compileCacheMisses(served.output);
+      // functions-framework, its dependencies and the bundle's startup files: well over a hundred files.
+      expect(accepted, flags).toBeGreaterThan(100);
+      expect(missed, flags).toEqual([]);
+      expect(served.output, flags).toContain('"compileCache":"read"');
+    }
+    // Other flags name another directory: a start finds no cache there and compiles as it would without one.
+    const other = await measureColdStart({
+      source: bundle.dir,
+      target: bundle.name,
+      env: { ...env, NODE_OPTIONS: '--max-semi-space-size=8', NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+      timeoutMs: 30_000,
+      outputChars: 4_000_000,
+    });
+    expect([200, 400], other.body).toContain(other.status);
+    expect(compileCacheMisses(other.output).missed.length).toBeGreaterThan(100);
+    // …and says so, naming what the build wrote, so an operator can tell from the logs.
+    expect(other.output).toContain('"compileCache":"missed"');
+    expect(other.output).toMatch(/compile cache: none for v22[^"]* \(written for v22/);
+  }, 120_000);
 });
 
 describe('the certExpiry bundle', () => {

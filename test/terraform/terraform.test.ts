@@ -115,6 +115,8 @@ describe('terraform', () => {
     expect(service).toContain('google_service_account.function.email');
     // The runtime ends a run inside the platform's request timeout: it is told that timeout.
     expect(service).toMatch(/OPSFN_FUNCTION_TIMEOUT = tostring\(var\.timeout_seconds\)/);
+    // The code cache each bundle's gcp-build step writes into its source directory, read at every cold start.
+    expect(service).toMatch(/NODE_COMPILE_CACHE *= \\"\.compile-cache\\"/);
     expect(JSON.stringify(fn.build_config)).toContain('local.target');
     expect(String(functionModule?.locals.target)).toMatch(/var\.entry_point\}Event.*: var\.entry_point/);
     expect(JSON.stringify(root?.modules.function?.environment)).toContain('OPSFN_CONFIG');

@@ -22,6 +22,7 @@ import {
 import { builtinImportsPlugin } from './builtin-imports.js';
 import { externalDependencies, startupClosure } from './bundle-metafile.js';
 import { cjsInteropPlugin } from './cjs-interop.js';
+import { COMPILE_CACHE_SCRIPT } from './compile-cache.js';
 import { BANNER, BUNDLE_EXTERNALS } from './esbuild-options.js';
 import { kebabCase, type LocatedSection, locateHandlers, locateSections } from './locate.js';
 
@@ -164,6 +165,20 @@ async function buildOne(
     logLevel: 'silent',
   });
   const dependencies = externalDependencies(root, result.metafile);
+  // The deploy-time step that fills Node's compile cache (compile-cache.ts): node builtins only, a file of its own.
+  await build({
+    absWorkingDir: root,
+    entryPoints: [join(root, 'tools', 'bundle', 'compile-cache.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outfile: join(dir, COMPILE_CACHE_SCRIPT),
+    minifySyntax: minify,
+    minifyWhitespace: minify,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
   const manifest = {
     name: `opsfn-${folder}`,
     version: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
@@ -172,6 +187,8 @@ async function buildOne(
     type: 'module',
     main: 'index.js',
     engines: { node: '>=20' },
+    // Run by the Cloud Functions build once the dependencies are installed, on the Node the function runs on.
+    scripts: { 'gcp-build': `node ${COMPILE_CACHE_SCRIPT} ${name}` },
     dependencies,
   };
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -59,10 +59,13 @@ resource "google_cloudfunctions2_function" "function" {
     vpc_connector                    = var.vpc_connector
     vpc_connector_egress_settings    = var.vpc_connector == null ? null : var.vpc_egress
     # OPSFN_FUNCTION_TIMEOUT: the runtime ends a run inside the platform's request timeout, so it is audited and its
-    # lock released before the platform cuts the request off.
+    # lock released before the platform cuts the request off. NODE_COMPILE_CACHE: the V8 code cache the bundle's
+    # gcp-build step wrote into the source directory (the runtime's working directory) when the build ran; a start
+    # reads functions-framework's and the bundle's code from it instead of compiling them (tools/bundle/README.md).
     environment_variables = merge(var.environment, {
       LOG_EXECUTION_ID       = "true"
       OPSFN_FUNCTION_TIMEOUT = tostring(var.timeout_seconds)
+      NODE_COMPILE_CACHE     = ".compile-cache"
     })
 
     dynamic "secret_environment_variables" {

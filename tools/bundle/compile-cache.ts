@@ -1,0 +1,185 @@
+/**
+ * A bundle's deploy-time step (`gcp-build`, which the Cloud Functions build runs after installing the bundle's
+ * dependencies, on the Node the function will run on): fills `.compile-cache`, Node's compile cache
+ * (`NODE_COMPILE_CACHE`, Node ≥ 22.1), with the code cache of every file a cold start compiles, so that a start
+ * with `NODE_COMPILE_CACHE=.compile-cache` (Terraform sets it) reads V8's code for functions-framework, its
+ * dependencies and the bundle instead of parsing and compiling them.
+ *
+ * It starts functions-framework on the bundle exactly as the platform does (`main.js --target --source`), sends it
+ * one request (a request loads modules of its own: the body parser's encodings, the config reader), stops it
+ * with SIGTERM (functions-framework exits, and Node writes the cache as it exits), then imports every file of
+ * the bundle once, so the chunks a first request loads later (adapters, clients) are cached too.
+ *
+ * Node names the cache's directory after its version, architecture, V8's flags and the user, so the cache is
+ * written once for each set of flags a start may run with: the build's own `NODE_OPTIONS`, and those with the heap
+ * size the functions-framework buildpack gives a function (`--max-old-space-size`, the build's
+ * `GOOGLE_CONTAINER_MEMORY_HINT_MB` less 64). A start on another Node, or with other flags, finds no cache and
+ * compiles as it would without one.
+ *
+ * Best effort, as a cache is: on a Node without a compile cache it does nothing, and a step that fails prints a
+ * warning naming it and leaves the deploy to go on with what was cached.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import module, { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The cache's directory, relative to the bundle: the runtime's working directory is the bundle's root. */
+export const COMPILE_CACHE_DIR = '.compile-cache';
+/** This script's file in a bundle, which the bundle's `gcp-build` script runs. */
+export const COMPILE_CACHE_SCRIPT = 'compile-cache.js';
+/** What the functions-framework buildpack leaves of the memory hint before it sets the heap's size. */
+const BUILDPACK_HEADROOM_MB = 64;
+const LISTEN_TIMEOUT_MS = 30_000;
+
+/** The `NODE_OPTIONS` a start may run with: the build's own, and the buildpack's heap size put before it. */
+export function flagSets(env: NodeJS.ProcessEnv): string[] {
+  const own = env.NODE_OPTIONS?.trim() ?? '';
+  const sets = [own];
+  const hint = Number(env.GOOGLE_CONTAINER_MEMORY_HINT_MB);
+  if (Number.isInteger(hint) && hint > BUILDPACK_HEADROOM_MB && !own.includes('max-old-space-size')) {
+    sets.push(`--max-old-space-size=${hint - BUILDPACK_HEADROOM_MB} ${own}`.trim());
+  }
+  return sets;
+}
+
+/** The bundle's own JavaScript files (not its dependencies, not this script). */
+function bundleFiles(root: string): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(path);
+      } else if (entry.name.endsWith('.js') && path !== fileURLToPath(import.meta.url)) {
+        files.push(path);
+      }
+    }
+  };
+  walk(root);
+  return files.sort();
+}
+
+/** A free loopback port (released before use: a small race another process could win). */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((done) => child.once('exit', (code) => done(code)));
+}
+
+/** Starts functions-framework on the bundle, sends it one request, stops it; Node writes the cache as it exits. */
+async function startOnce(root: string, target: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const framework = join(
+    dirname(createRequire(join(root, 'package.json')).resolve('@google-cloud/functions-framework')),
+    'main.js',
+  );
+  const port = await freePort();
+  const child = spawn(process.execPath, [framework, `--target=${target}`, `--source=${root}`, `--port=${port}`], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4_000);
+  });
+  const deadline = Date.now() + LISTEN_TIMEOUT_MS;
+  try {
+    for (;;) {
+      if (child.exitCode !== null)
+        throw new Error(`functions-framework exited with ${child.exitCode}: ${stderr.trim()}`);
+      if (Date.now() > deadline)
+        throw new Error(`functions-framework did not listen within ${LISTEN_TIMEOUT_MS / 1000}s`);
+      try {
+        // Whatever it answers (the build has no config for it): what matters is what answering loads.
+        await (
+          await fetch(`http://127.0.0.1:${port}/`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+            signal: AbortSignal.timeout(10_000),
+          })
+        ).arrayBuffer();
+        break;
+      } catch {
+        await new Promise((wait) => setTimeout(wait, 20));
+      }
+    }
+  } finally {
+    const done = exited(child);
+    child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await done;
+    clearTimeout(force);
+  }
+}
+
+/** Imports every file of the bundle in a process of its own, which writes their cache as it exits. */
+async function loadAll(root: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const urls = bundleFiles(root).map((file) => pathToFileURL(file).href);
+  const script = [
+    `for (const url of ${JSON.stringify(urls)}) { try { await import(url); } catch {} }`,
+    "(await import('node:module')).default.flushCompileCache?.();",
+    'process.exit(0);',
+  ].join('\n');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env, stdio: 'ignore' });
+  const code = await exited(child);
+  if (code !== 0) throw new Error(`importing the bundle's files exited with ${code}`);
+}
+
+/** Fills `<root>/.compile-cache` for `target`; returns the lines it reports. */
+export async function fillCompileCache(root: string, target: string, env = process.env): Promise<string[]> {
+  // Node 20's types do not know it (Node ≥ 22.1).
+  if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache !== 'function') {
+    return [`compile cache: Node ${process.version} has none; skipped`];
+  }
+  const dir = join(root, COMPILE_CACHE_DIR);
+  // A cache uploaded with the source was written elsewhere, for other files: never ship it.
+  rmSync(dir, { recursive: true, force: true });
+  const report: string[] = [];
+  for (const flags of flagSets(env)) {
+    // NODE_ENV as the buildpack launches the function (the build runs its scripts with `development`).
+    const childEnv: NodeJS.ProcessEnv = {
+      ...env,
+      NODE_COMPILE_CACHE: dir,
+      NODE_OPTIONS: flags,
+      NODE_ENV: 'production',
+    };
+    delete childEnv.NODE_DISABLE_COMPILE_CACHE;
+    const label = flags === '' ? 'no NODE_OPTIONS' : `NODE_OPTIONS="${flags}"`;
+    try {
+      await startOnce(root, target, childEnv);
+      await loadAll(root, childEnv);
+      report.push(`compile cache: written for ${label}`);
+    } catch (error) {
+      report.push(`WARNING compile cache: not written for ${label}: ${(error as Error).message}`);
+    }
+  }
+  let entries = 0;
+  try {
+    for (const version of readdirSync(dir)) entries += readdirSync(join(dir, version)).length;
+  } catch {}
+  report.push(`compile cache: ${entries} entries in ${relative(root, dir)} (Node ${process.version})`);
+  return report;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const target = process.env.GOOGLE_FUNCTION_TARGET ?? process.argv[2];
+  if (!target) {
+    console.error('WARNING compile cache: no function target (GOOGLE_FUNCTION_TARGET or an argument); skipped');
+  } else {
+    for (const line of await fillCompileCache(dirname(fileURLToPath(import.meta.url)), target)) console.log(line);
+  }
+}
