@@ -24,7 +24,8 @@ export function demoEstate(parts: DemoParts): Record<string, unknown> {
     },
     endpoints: {
       run: { url: parts.runUrl, credentials: 'none' },
-      monitoring: { url: parts.monitoringUrl, credentials: 'none' },
+      // The demo's stand-in shows a request count at once; Cloud Monitoring takes up to 3 minutes.
+      monitoring: { url: parts.monitoringUrl, credentials: 'none', visibleAfter: '0s' },
     },
     guard: { rateLimit: { perTarget: { max: 3, window: '1h' }, global: { max: 10, window: '1h' } }, lockTtl: '15m' },
     limits: { body: '1MiB', timeout: '5m' },

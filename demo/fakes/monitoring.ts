@@ -11,14 +11,24 @@ interface Count {
 /**
  * A Cloud Monitoring API v3 `timeSeries.list` fake for `run.googleapis.com/request_count`: the test records
  * request counts per service, revision and response class at a time; the fake filters by `service_name` /
- * `revision_name` and the interval, and answers one summed point per response class, `int64Value` as a
- * string, one series per page so callers must follow `nextPageToken` (test/fakes/README.md).
+ * `revision_name` and the interval, and answers one series per response class holding one summed point per
+ * `aggregation.alignmentPeriod` that has data (periods end at `interval.endTime`, newest first; the whole interval
+ * without one), `int64Value` as a string, one series per page so callers must follow `nextPageToken`. A count shows
+ * only `ingestionDelayMs` after its time, by the fake's clock (test/fakes/README.md).
  */
 export class FakeMonitoring {
   readonly server = new RecordingServer((r) => this.route(r));
   private readonly counts: Count[] = [];
   /** Time series per page. */
   pageSize = 1;
+  /**
+   * How long after the fact a count shows: Cloud Run's request_count is "Sampled every 60 seconds. After sampling,
+   * data is not visible for up to 180 seconds" (cloud.google.com/monitoring/api/v3/latency-n-retention). 0 by
+   * default, for tests that place their traffic in the past; 180_000 serves what the API documents.
+   */
+  ingestionDelayMs = 0;
+  /** The fake's clock, which decides what shows yet (ms since the epoch); the real one by default. */
+  now: () => number = () => Date.now();
 
   /** Records `value` requests of `codeClass` (`2xx`, `5xx`) served by a revision at time `at`. */
   record(service: string, revision: string, codeClass: string, at: Date, value: number): void {
@@ -43,18 +53,26 @@ export class FakeMonitoring {
     if (!Number.isFinite(end)) return googleError(400, 'INVALID_ARGUMENT', 'interval.endTime is required');
     const service = /resource\.labels?\.service_name = "([^"]+)"/.exec(filter)?.[1];
     const revision = /resource\.labels?\.revision_name = "([^"]+)"/.exec(filter)?.[1];
-    const byClass = new Map<string, number>();
+    const from = Number.isFinite(start) ? start : end - 60_000;
+    const aligned = /^(\d+)s$/.exec(r.query.get('aggregation.alignmentPeriod') ?? '');
+    if (aligned && Number(aligned[1]) < 60) {
+      return googleError(400, 'INVALID_ARGUMENT', 'The alignment period must be at least 60 seconds.');
+    }
+    const period = aligned ? Number(aligned[1]) * 1000 : end - from;
+    const visibleBefore = this.now() - this.ingestionDelayMs;
+    // Per response class, the summed counts of each alignment period (0 is the one ending at endTime).
+    const byClass = new Map<string, Map<number, number>>();
     for (const c of this.counts) {
       if (service !== undefined && c.service !== service) continue;
       if (revision !== undefined && c.revision !== revision) continue;
-      if (c.at <= (Number.isFinite(start) ? start : end - 60_000) || c.at > end) continue;
-      byClass.set(c.codeClass, (byClass.get(c.codeClass) ?? 0) + c.value);
+      if (c.at <= from || c.at > end || c.at > visibleBefore) continue;
+      // Periods hold (start, end]: a count at a period's end belongs to it.
+      const k = Math.floor((end - c.at) / period);
+      const periods = byClass.get(c.codeClass) ?? new Map<number, number>();
+      periods.set(k, (periods.get(k) ?? 0) + c.value);
+      byClass.set(c.codeClass, periods);
     }
-    const interval = {
-      startTime: new Date(Number.isFinite(start) ? start : end).toISOString(),
-      endTime: new Date(end).toISOString(),
-    };
-    const timeSeries = [...byClass].map(([codeClass, value]) => ({
+    const timeSeries = [...byClass].map(([codeClass, periods]) => ({
       metric: { type: 'run.googleapis.com/request_count', labels: { response_code_class: codeClass } },
       resource: {
         type: 'cloud_run_revision',
@@ -62,13 +80,21 @@ export class FakeMonitoring {
       },
       metricKind: 'DELTA',
       valueType: 'INT64',
-      points: [{ interval, value: { int64Value: String(value) } }],
+      points: [...periods]
+        .sort(([a], [b]) => a - b)
+        .map(([k, value]) => ({
+          interval: {
+            startTime: new Date(Math.max(from, end - (k + 1) * period)).toISOString(),
+            endTime: new Date(end - k * period).toISOString(),
+          },
+          value: { int64Value: String(value) },
+        })),
     }));
-    const from = Number(r.query.get('pageToken') || 0);
-    const next = from + this.pageSize < timeSeries.length ? String(from + this.pageSize) : '';
+    const page = Number(r.query.get('pageToken') || 0);
+    const next = page + this.pageSize < timeSeries.length ? String(page + this.pageSize) : '';
     return {
       status: 200,
-      body: { timeSeries: timeSeries.slice(from, from + this.pageSize), nextPageToken: next, unit: '1' },
+      body: { timeSeries: timeSeries.slice(page, page + this.pageSize), nextPageToken: next, unit: '1' },
     };
   }
 }

@@ -126,9 +126,13 @@ export async function actAndVerify(
   if (outcome.value.stateError) item.stateError = outcome.value.stateError;
   if (outcome.value.platformError) item.platformError = outcome.value.platformError;
 
-  await deps.sleep(order.settleMs, ctx.signal);
+  // The settle window is read once the metrics show all of it: Cloud Monitoring shows a minute up to 180 s late,
+  // and a window read sooner holds only what showed (often nothing: "recovery unverified" however it went).
+  const lag = metrics?.visibleAfterMs ?? 0;
+  await deps.sleep(order.settleMs + lag, ctx.signal);
   const windowMs = Math.max(order.settleMs, 1_000);
-  const reading = await readErrorRate(metrics, { revision: to, end: ctx.now(), windowMs, signal: ctx.signal });
+  const end = new Date(ctx.now().getTime() - lag);
+  const reading = await readErrorRate(metrics, { revision: to, end, windowMs, signal: ctx.signal });
   const verdict = judge(reading, order.policy);
   ctx.log.audit({
     decision: 'decided',

@@ -122,21 +122,43 @@ function probeTimingIssues(policy: RollbackPolicy, timeoutMs: number, i: number)
   ];
 }
 
+/** What Cloud Monitoring may take to show a minute when the estate does not say (`endpoints.monitoring.visibleAfter`;
+ * the metrics adapter's `CLOUD_MONITORING_VISIBLE_AFTER_MS`, not imported so the schema stays apart from it). */
+const MONITORING_VISIBLE_AFTER_MS = 180_000;
+
+/** Whether the policy is measured through Cloud Monitoring: neither a query nor a probe, on a named Cloud Run service. */
+function readsCloudMonitoring(policy: RollbackPolicy, estate: Estate): boolean {
+  if (policy.errorRate.probe || policy.errorRate.query !== undefined || policy.service === undefined) return false;
+  return estate.services[policy.service]?.platform === 'cloud-run';
+}
+
+function settleIssues(policy: RollbackPolicy, estate: Estate, i: number): ConfigIssue[] {
+  const lag = readsCloudMonitoring(policy, estate)
+    ? (estate.endpoints.monitoring?.visibleAfter ?? MONITORING_VISIBLE_AFTER_MS)
+    : 0;
+  if (policy.settle + lag < estate.limits.timeout) return [];
+  const timeout = formatDuration(estate.limits.timeout);
+  return [
+    {
+      path: ['rollback', 'policies', i, 'settle'],
+      message:
+        lag === 0
+          ? `expected less than limits.timeout (${timeout}) so the run can verify recovery`
+          : `settle (${formatDuration(policy.settle)}) + the ${formatDuration(lag)} Cloud Monitoring may take to show it ` +
+            `(endpoints.monitoring.visibleAfter) must be less than limits.timeout (${timeout}) so the run can verify recovery`,
+    },
+  ];
+}
+
 function policyIssues(estate: Estate): ConfigIssue[] {
   return (estate.rollback?.policies ?? []).flatMap((policy, i) => [
     ...(policy.service === undefined
       ? []
       : referenceIssues(['rollback', 'policies', i, 'service'], 'service', policy.service, estate.services)),
-    // A rollback waits `settle` inside its run before it verifies; a settle past the run budget would
-    // roll back and then be cut off before anyone learns whether the service recovered.
-    ...(policy.settle >= estate.limits.timeout
-      ? [
-          {
-            path: ['rollback', 'policies', i, 'settle'],
-            message: `expected less than limits.timeout (${formatDuration(estate.limits.timeout)}) so the run can verify recovery`,
-          },
-        ]
-      : []),
+    // A rollback waits `settle` inside its run before it verifies (and, reading Cloud Monitoring, until the API shows
+    // all of it); a wait past the run budget would roll back and then be cut off before anyone learns whether the
+    // service recovered.
+    ...settleIssues(policy, estate, i),
     ...probeTimingIssues(policy, estate.limits.timeout, i),
     ...(policy.errorRate.query !== undefined && estate.endpoints.prometheus === undefined
       ? [

@@ -90,6 +90,7 @@ export function defaultRollbackDeps(options: DefaultRollbackDepsOptions = {}): R
       service: ref.service.name,
       ...bounds,
       ...(monitoring ? { rootUrl: monitoring.url } : {}),
+      ...(monitoring?.visibleAfter === undefined ? {} : { visibleAfterMs: monitoring.visibleAfter }),
       auth: endpointAuth(monitoring, headers),
     });
   }

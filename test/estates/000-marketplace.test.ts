@@ -216,8 +216,16 @@ describe('estate 000 (marketplace on Cloud Run) on local stand-ins', () => {
 
   it('sends 100 % back to the previous revision on the 5xx alert, confirmed from Cloud Monitoring', async () => {
     const before = waited.length;
-    // What Cloud Monitoring counts once the traffic is back on the old revision, read after the settle time.
-    monitoring.traffic('business-exchange-backend', 'business-exchange-backend-00001-b1', new Date(), 700, 1);
+    // What Cloud Monitoring counts once the traffic is back on the old revision. The verification waits the settle
+    // time and the 180 s the API may take to show it, then reads the 3 minutes that end 180 s before it reads; the
+    // waits here are instant, so that window lies before the call.
+    monitoring.traffic(
+      'business-exchange-backend',
+      'business-exchange-backend-00001-b1',
+      new Date(Date.now() - 240_000),
+      700,
+      1,
+    );
     const reply = await served.call(
       '/rollback',
       TOKEN,
@@ -233,7 +241,7 @@ describe('estate 000 (marketplace on Cloud Run) on local stand-ins', () => {
       expect.objectContaining({ revision: 'business-exchange-backend-00001-b1', percent: 100 }),
     ]);
     expect(JSON.stringify(reply.body.items)).toContain('error ratio 20.00% over 800 requests > threshold 5.00%');
-    expect(waited.slice(before)).toContain(180_000);
+    expect(waited.slice(before)).toContain(360_000);
     expect(inbox.find('POST', /^\/(pagerduty|slack\/)/).length).toBeGreaterThan(0);
   });
 

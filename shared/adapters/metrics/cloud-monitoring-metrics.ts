@@ -12,14 +12,37 @@ export interface CloudMonitoringMetricsOptions extends FetchBounds {
   rootUrl?: string;
   /** Auth headers; `'none'` sends none; default application default credentials, loaded on first use. */
   auth?: GoogleAuthOption;
+  /** How long after the fact a count shows; default {@link CLOUD_MONITORING_VISIBLE_AFTER_MS}. */
+  visibleAfterMs?: number;
 }
 
-/** The 5xx share from Cloud Monitoring `timeSeries.list`, summed per response code class over the window. */
+/**
+ * How long after the fact `run.googleapis.com/request_count` shows in `timeSeries.list`: "Sampled every 60 seconds.
+ * After sampling, data is not visible for up to 180 seconds" (the metric's entry in Google Cloud metrics; Cloud
+ * Monitoring, Metric data latency: cloud.google.com/monitoring/api/v3/latency-n-retention).
+ */
+export const CLOUD_MONITORING_VISIBLE_AFTER_MS = 180_000;
+/** The alignment period: per minute, the metric's sampling period and the shortest the API takes. */
+const ALIGNMENT_MS = 60_000;
+
+/** The window in whole alignment periods, at least one. */
+function windowMs(query: ErrorRateQuery): number {
+  return Math.max(1, Math.ceil(query.windowMs / ALIGNMENT_MS)) * ALIGNMENT_MS;
+}
+
+/**
+ * The 5xx share from Cloud Monitoring `timeSeries.list`, summed per response code class over the window, and the
+ * 5xx rate over the part of the window the API shows: its last 180 s (`visibleAfterMs`) may not show yet, so a rate
+ * divides by the time up to the newest minute it returned, or up to 180 s before the window's end when that is later
+ * (a minute old enough to show that shows nothing was quiet).
+ */
 export class CloudMonitoringMetrics implements MetricsSource {
   readonly kind = 'cloud-monitoring';
+  readonly visibleAfterMs: number;
   private readonly monitoring: CloudMonitoring;
 
   constructor(private readonly options: CloudMonitoringMetricsOptions) {
+    this.visibleAfterMs = options.visibleAfterMs ?? CLOUD_MONITORING_VISIBLE_AFTER_MS;
     this.monitoring = new CloudMonitoring({
       rootUrl: options.rootUrl,
       auth: options.auth,
@@ -29,10 +52,10 @@ export class CloudMonitoringMetrics implements MetricsSource {
     });
   }
 
-  /** The query of one `timeSeries.list` request: request_count per response class, aligned over the window. */
+  /** The query of one `timeSeries.list` request: request_count per response class, per minute over the window. */
   params(query: ErrorRateQuery): URLSearchParams {
     const o = this.options;
-    const seconds = Math.max(60, Math.round(query.windowMs / 1000));
+    const seconds = windowMs(query) / 1000;
     const labels = [`resource.labels.service_name = "${o.service}"`];
     if (query.revision) labels.push(`resource.labels.revision_name = "${query.revision}"`);
     const filter = [
@@ -44,7 +67,7 @@ export class CloudMonitoringMetrics implements MetricsSource {
       filter,
       'interval.startTime': new Date(query.end.getTime() - seconds * 1000).toISOString(),
       'interval.endTime': query.end.toISOString(),
-      'aggregation.alignmentPeriod': `${seconds}s`,
+      'aggregation.alignmentPeriod': `${ALIGNMENT_MS / 1000}s`,
       'aggregation.perSeriesAligner': 'ALIGN_DELTA',
       'aggregation.crossSeriesReducer': 'REDUCE_SUM',
       'aggregation.groupByFields': 'metric.labels.response_code_class',
@@ -52,19 +75,27 @@ export class CloudMonitoringMetrics implements MetricsSource {
     });
   }
 
-  /** Sums 5xx and all requests over the window (and the 5xx rate per second); undefined when no request was counted. */
+  /**
+   * Sums 5xx and all requests over the window, and the 5xx rate per second over the part of it the API shows;
+   * undefined when no request was counted (nothing happened, or nothing shows yet).
+   */
   async errorRate(query: ErrorRateQuery): Promise<ErrorRateSample | undefined> {
     const series = await this.monitoring.listTimeSeries(this.options.project, this.params(query), query.signal);
-    const { errors, total } = sum(series);
+    const { errors, total, newest } = sum(series);
     if (total === 0) return undefined;
-    const seconds = Math.max(60, Math.round(query.windowMs / 1000));
+    const end = query.end.getTime();
+    const start = end - windowMs(query);
+    // Up to the newest minute returned, and at least up to what is old enough to show: an empty minute there is quiet.
+    const shown = Math.min(end, Math.max(newest, end - this.visibleAfterMs)) - start;
+    const seconds = Math.max(shown, ALIGNMENT_MS) / 1000;
     return { ratio: errors / total, perSecond: errors / seconds, total, errors };
   }
 }
 
-function sum(series: readonly MonitoringSeries[]): { errors: number; total: number } {
+function sum(series: readonly MonitoringSeries[]): { errors: number; total: number; newest: number } {
   let errors = 0;
   let total = 0;
+  let newest = Number.NEGATIVE_INFINITY;
   for (const s of series) {
     const errorClass = s.metric?.labels?.response_code_class === '5xx';
     for (const point of s.points ?? []) {
@@ -74,7 +105,9 @@ function sum(series: readonly MonitoringSeries[]): { errors: number; total: numb
       }
       total += value;
       if (errorClass) errors += value;
+      const ends = Date.parse(point.interval?.endTime ?? '');
+      if (value > 0 && Number.isFinite(ends)) newest = Math.max(newest, ends);
     }
   }
-  return { errors, total };
+  return { errors, total, newest };
 }

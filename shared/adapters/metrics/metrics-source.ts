@@ -26,6 +26,11 @@ export interface ErrorRateQuery {
 export interface MetricsSource {
   /** Names the backend in evidence (`cloud-monitoring`, `prometheus`). */
   readonly kind: string;
+  /**
+   * How long after the fact its data may take to show (Cloud Monitoring: 180 s); none when absent. A reading that
+   * must cover a window completely (a rollback's verification) waits this long past the window's end.
+   */
+  readonly visibleAfterMs?: number;
   /** Measures the error ratio; undefined when the window holds no data. */
   errorRate(query: ErrorRateQuery): Promise<ErrorRateSample | undefined>;
 }

@@ -77,6 +77,28 @@ describe('rollback config', () => {
     if (!result.success) expect(formatZodIssues(result.error).join('\n')).toContain(message);
   });
 
+  it('fits the settle time and what Cloud Monitoring takes to show it in the run, for a Cloud Run service', () => {
+    const estate = (settle: string, extra: Record<string, unknown> = {}) =>
+      EstateSchema.safeParse({
+        services: { web: { platform: 'cloud-run', project: 'p1', region: 'us-central1', name: 'web' } },
+        rollback: { policies: [{ match: { alert: 'a' }, service: 'web', errorRate: { threshold: '1%' }, settle }] },
+        ...extra,
+      });
+    const refused = estate('6m');
+    expect(refused.success).toBe(false);
+    if (!refused.success) {
+      expect(formatZodIssues(refused.error).join('\n')).toContain(
+        'rollback.policies[0].settle: settle (6m) + the 3m Cloud Monitoring may take to show it (endpoints.monitoring.visibleAfter) must be less than limits.timeout (9m)',
+      );
+    }
+    // The same settle fits a stand-in that shows counts sooner, or a run given more time.
+    expect(estate('6m', { endpoints: { monitoring: { url: 'http://127.0.0.1:1', visibleAfter: '1m' } } }).success).toBe(
+      true,
+    );
+    expect(estate('6m', { limits: { timeout: '10m' } }).success).toBe(true);
+    expect(estate('5m').success).toBe(true);
+  });
+
   it('gives the deployed function time for the longest rollout wait plus the default settle and verification', () => {
     const main = readFileSync(new URL('../../../terraform/main.tf', import.meta.url), 'utf8');
     const seconds = Number(/^\s*rollback\s*=\s*\{[^}]*timeout_seconds\s*=\s*(\d+)/m.exec(main)?.[1]);
@@ -86,6 +108,8 @@ describe('rollback config', () => {
     const settle = defaults.rollback?.policies[0]?.settle ?? 0;
     // A Kubernetes rollout may take 5 min (a Cloud Run operation 2 min); reads and notifications get 1 min.
     expect(seconds * 1000).toBeGreaterThanOrEqual(300_000 + settle + 60_000);
+    // On Cloud Run the verification also waits the 3 min Cloud Monitoring may take to show the settle window.
+    expect(seconds * 1000).toBeGreaterThanOrEqual(120_000 + settle + 180_000 + 60_000);
     // The runtime's own run limit must end the run before the platform kills it.
     expect(seconds * 1000).toBeGreaterThanOrEqual(defaults.limits.timeout);
   });

@@ -27,11 +27,20 @@ export function alertTrigger(id: string, state: 'firing' | 'resolved' = 'firing'
 
 /**
  * Fakes of Cloud Run and Cloud Monitoring, an estate pointing at them, memory state, a recording notifier
- * and the rollback function over production adapters with short timeouts and an instant settle wait.
+ * and the rollback function over production adapters with short timeouts and an instant settle wait, which moves
+ * the run's clock and the Monitoring fake's on by what it waited (`h.clock()`). `ingestionDelayMs`: how long after
+ * the fact the Monitoring fake shows a count (0; 180_000 is what the API documents).
  */
-export async function cloudRunHarness(overrides: Partial<EstateInput> = {}) {
+export async function cloudRunHarness(
+  overrides: Partial<EstateInput> = {},
+  options: { ingestionDelayMs?: number } = {},
+) {
   const run = new FakeCloudRun();
   const monitoring = new FakeMonitoring();
+  let waited = 0;
+  const clock = () => Date.now() + waited;
+  monitoring.now = clock;
+  monitoring.ingestionDelayMs = options.ingestionDelayMs ?? 0;
   await Promise.all([run.server.start(), monitoring.server.start()]);
   run.addService(SERVICE, [
     { name: 'web-00001-aaa', createTime: minutesAgo(3000).toISOString() },
@@ -58,10 +67,11 @@ export async function cloudRunHarness(overrides: Partial<EstateInput> = {}) {
     sleep: async (ms: number) => {
       settles.push(ms);
       hooks.onSettle();
+      waited += ms;
     },
   };
   const definition = createRollback(deps);
-  const runner = createTestRunner(definition, { estate: config });
+  const runner = createTestRunner(definition, { estate: config, now: () => new Date(clock()) });
   const invoke = async (trigger: Trigger, options: { dryRun?: boolean } = {}): Promise<ResultEnvelope> =>
     (await runner.run(trigger, options)).envelope;
   return {
@@ -72,6 +82,11 @@ export async function cloudRunHarness(overrides: Partial<EstateInput> = {}) {
     sent: runner.sent,
     settles,
     hooks,
+    /** The run's clock: the real one moved on by every wait so far. */
+    clock: () => new Date(clock()),
+    /** Records what a revision served 90 s into the settle wait that starts now. */
+    duringSettle: (revision: string, total: number, errors: number) =>
+      monitoring.traffic('web', revision, new Date(clock() + 90_000), total, errors),
     deps,
     invoke,
     audits: runner.audits,

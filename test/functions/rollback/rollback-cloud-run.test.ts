@@ -16,7 +16,7 @@ function failingDeploy(h: Harness): void {
 runRollbackSuite('Cloud Run', async () => {
   const h = await cloudRunHarness();
   failingDeploy(h);
-  h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
+  h.hooks.onSettle = () => h.duringSettle('web-00002-bbb', 500, 0);
   const patches = () => h.run.server.find('PATCH', PATCH_PATH);
   return {
     estate: h.config,
@@ -35,11 +35,38 @@ runRollbackSuite('Cloud Run', async () => {
       expect(patches()[0]?.body).toMatchObject({
         traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'web-00002-bbb', percent: 100 }],
       });
-      expect(h.settles).toEqual([180_000]);
+      // The settle time, then the 180 s Cloud Monitoring may take to show the last of it.
+      expect(h.settles).toEqual([360_000]);
       expect(sent.map((m) => m.severity)).toEqual(['warning', 'info']);
     },
     close: h.stop,
   };
+});
+
+describe('rollback on Cloud Run, reading Cloud Monitoring as it shows data: up to 180 s after the fact', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await cloudRunHarness({}, { ingestionDelayMs: 180_000 });
+    // The deploy's errors are old enough to show; what the alert fired on.
+    h.monitoring.traffic('web', 'web-00003-ccc', minutesAgo(4), 1000, 200);
+    h.monitoring.traffic('web', 'web-00002-bbb', minutesAgo(15), 1000, 1);
+  });
+  afterEach(() => h.stop());
+
+  it('judges recovery on the settle window once the API shows it, not on the minutes it does not show yet', async () => {
+    h.hooks.onSettle = () => h.duringSettle('web-00002-bbb', 500, 0);
+    const envelope = await h.invoke(alertTrigger('late-1'));
+    expect(envelope.summary).toMatch(/rolled web back web-00003-ccc → web-00002-bbb; recovered/);
+    // The settle time, then the 180 s the API may take to show its last minute.
+    expect(h.settles).toEqual([360_000]);
+  });
+
+  it('escalates when the settle window, once shown, still fails', async () => {
+    h.hooks.onSettle = () => h.duringSettle('web-00002-bbb', 500, 100);
+    const envelope = await h.invoke(alertTrigger('late-2'));
+    expect(envelope.summary).toMatch(/still failing: escalated/);
+  });
 });
 
 describe('rollback on Cloud Run', () => {
@@ -54,7 +81,7 @@ describe('rollback on Cloud Run', () => {
 
   it('escalates when the error rate stays high after the settle time, without a second rollback', async () => {
     failingDeploy(h);
-    h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 100);
+    h.hooks.onSettle = () => h.duringSettle('web-00002-bbb', 500, 100);
     const envelope = await h.invoke(alertTrigger('inc-2'));
     expect(envelope.outcome).toBe('warn');
     expect(envelope.summary).toMatch(/still failing: escalated/);
@@ -170,7 +197,7 @@ describe('rollback on Cloud Run', () => {
 
   it('does one rollback for two different alerts about the same service at once', async () => {
     failingDeploy(h);
-    h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
+    h.hooks.onSettle = () => h.duringSettle('web-00002-bbb', 500, 0);
     const [a, b] = await Promise.all([h.invoke(alertTrigger('inc-10')), h.invoke(alertTrigger('inc-11'))]);
     expect(patches()).toHaveLength(1);
     expect([a?.outcome, b?.outcome].sort()).toEqual(['ok', 'skipped']);
@@ -221,7 +248,7 @@ describe('rollback on Cloud Run', () => {
 
   it('counts a PATCH whose answer was lost as the rollback it was: marks recorded, verified, never done twice', async () => {
     failingDeploy(h);
-    h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
+    h.hooks.onSettle = () => h.duringSettle('web-00002-bbb', 500, 0);
     const platform = h.deps.platform;
     h.deps.platform = async (ref, ctx) => {
       const real = await platform(ref, ctx);
@@ -345,7 +372,7 @@ describe('rollback racing another change', () => {
 
   it('pages when another traffic change lands between the read and the PATCH, instead of reporting a rollback', async () => {
     failingDeploy(h);
-    h.hooks.onSettle = () => h.monitoring.traffic('web', 'web-00002-bbb', new Date(Date.now() - 1000), 500, 0);
+    h.hooks.onSettle = () => h.duringSettle('web-00002-bbb', 500, 0);
     let raced = false;
     h.run.server.listeners.push((request) => {
       if (raced || request.method !== 'PATCH' || !PATCH_PATH.test(request.path)) return;

@@ -74,11 +74,23 @@ export type StateConfig = z.infer<typeof StateConfigSchema>;
 const EndpointSchema = z.strictObject({ url: z.url(), credentials: z.optional(z.literal('none')) });
 export type Endpoint = z.infer<typeof EndpointSchema>;
 
+/** Cloud Monitoring's API root, and how late its request counts show. */
+const MonitoringEndpointSchema = z.strictObject({
+  url: z.url(),
+  credentials: z.optional(z.literal('none')),
+  /**
+   * How long after the fact a request count shows in `timeSeries.list`: 3m, what the API documents for Cloud Run's
+   * request_count, when omitted. A rollback reads its settle window this long after it ends; a stand-in that shows
+   * counts at once (the demo's) takes 0s.
+   */
+  visibleAfter: z.optional(DurationSchema),
+});
+
 /** API root overrides: private endpoints in production, local fakes in tests. */
 export const EndpointsSchema = z.strictObject({
   run: z.optional(EndpointSchema),
   sqladmin: z.optional(EndpointSchema),
-  monitoring: z.optional(EndpointSchema),
+  monitoring: z.optional(MonitoringEndpointSchema),
   storage: z.optional(EndpointSchema),
   s3: z.optional(EndpointSchema),
   kubernetes: z.optional(EndpointSchema),

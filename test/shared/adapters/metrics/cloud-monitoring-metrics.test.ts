@@ -31,11 +31,42 @@ describe('CloudMonitoringMetrics', () => {
     fake.traffic('web', 'web-1', minutesBefore(1), 1000, 0);
     fake.traffic('web', 'web-2', minutesBefore(30), 1000, 1000);
     const sample = await metrics.errorRate({ revision: 'web-2', end: END, windowMs: 300_000 });
-    // 100 errors over the 300 s window: a rate of 1/3 per second, for rate thresholds.
-    expect(sample).toEqual({ ratio: 0.1, perSecond: 100 / 300, total: 1000, errors: 100 });
+    // 100 errors over the 240 s up to the newest minute with requests (the last minute, empty, may not show yet).
+    expect(sample).toEqual({ ratio: 0.1, perSecond: 100 / 240, total: 1000, errors: 100 });
   });
 
-  it('asks timeSeries.list for request_count per response class, aligned over the window', async () => {
+  describe('as Cloud Monitoring shows data: up to 180 s after the fact', () => {
+    beforeEach(() => {
+      fake.ingestionDelayMs = 180_000;
+      fake.now = () => END.getTime();
+    });
+
+    it('reads a rate over the part of the window the API shows yet, not over the whole window', async () => {
+      // One 5xx a second for the five minutes before END (600 requests, 60 of them 5xx, each minute).
+      for (let m = 0; m < 5; m++) fake.traffic('web', 'web-2', new Date(minutesBefore(m).getTime() - 30_000), 600, 60);
+      const sample = await metrics.errorRate({ revision: 'web-2', end: END, windowMs: 300_000 });
+      // Only the two minutes older than 180 s show: 120 errors over 120 s, not over 300 s (0.4/s, under a 1/s page).
+      expect(sample).toEqual({ ratio: 0.1, perSecond: 1, total: 1200, errors: 120 });
+    });
+
+    it('counts what is older than the delay and shows nothing as quiet', async () => {
+      // Traffic in the window's first minute only: the next two minutes are old enough to show, and are empty.
+      fake.traffic('web', 'web-2', minutesBefore(4.5), 600, 60);
+      const sample = await metrics.errorRate({ revision: 'web-2', end: END, windowMs: 300_000 });
+      expect(sample).toEqual({ ratio: 0.1, perSecond: 0.5, total: 600, errors: 60 });
+    });
+
+    it('has no reading for a window the API shows nothing of yet', async () => {
+      fake.traffic('web', 'web-2', minutesBefore(1), 600, 60);
+      await expect(metrics.errorRate({ revision: 'web-2', end: END, windowMs: 120_000 })).resolves.toBeUndefined();
+    });
+
+    it('says how long after the fact its data shows, for a reading that must wait for it', () => {
+      expect(metrics.visibleAfterMs).toBe(180_000);
+    });
+  });
+
+  it('asks timeSeries.list for request_count per response class, aligned per minute over the window', async () => {
     await metrics.errorRate({ revision: 'web-2', end: END, windowMs: 300_000 });
     const [request] = fake.server.find('GET', TS);
     expect(request?.headers.authorization).toBe('Bearer mon-token');
@@ -45,7 +76,7 @@ describe('CloudMonitoringMetrics', () => {
     expect(Object.fromEntries(request?.query ?? [])).toMatchObject({
       'interval.startTime': '2026-01-01T11:55:00.000Z',
       'interval.endTime': '2026-01-01T12:00:00.000Z',
-      'aggregation.alignmentPeriod': '300s',
+      'aggregation.alignmentPeriod': '60s',
       'aggregation.perSeriesAligner': 'ALIGN_DELTA',
       'aggregation.crossSeriesReducer': 'REDUCE_SUM',
       'aggregation.groupByFields': 'metric.labels.response_code_class',
