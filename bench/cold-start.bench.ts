@@ -163,7 +163,11 @@ interface Subject {
  * which writes its compile cache. Throws with the step's output when it warns or fails.
  */
 function deployStep(dir: string, target: string): void {
-  const step = spawnSync(process.execPath, [COMPILE_CACHE_SCRIPT, target], { cwd: dir, encoding: 'utf8' });
+  const step = spawnSync(process.execPath, [COMPILE_CACHE_SCRIPT, target], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   if (step.status !== 0 || /WARNING/.test(step.stdout + step.stderr)) {
     throw new Error(`${dir}: its deploy step (${COMPILE_CACHE_SCRIPT}) failed:\n${step.stdout}${step.stderr}`);
   }
@@ -171,8 +175,11 @@ function deployStep(dir: string, target: string): void {
 
 /** The files a start compiled instead of reading them from the compile cache, from Node's compile-cache log. */
 export function compileCacheMisses(log: string): { accepted: number; missed: string[] } {
-  const accepted = log.match(/\[compile cache\] cache for \S+ was accepted/g)?.length ?? 0;
-  const missed = [...log.matchAll(/\[compile cache\] cache for (\S+) was not initialized/g)].map((m) => m[1] as string);
+  const accepted = log.match(/\[compile cache\] cache for .+? was accepted/g)?.length ?? 0;
+  // Node says `was rejected` for an entry it read and could not use, `was not initialized` for one it had none of.
+  const missed = [...log.matchAll(/\[compile cache\] cache for (.+?) was (?:rejected|not initialized)/g)].map(
+    (m) => m[1] as string,
+  );
   return { accepted, missed };
 }
 
@@ -230,7 +237,12 @@ export async function main(args: string[] = process.argv.slice(2)) {
   await writeFile(memoryConfig, deployedEstateJson({ state: 'memory' }));
   const request = { headers: ONCALL_HEADERS, body: PROBE_BODY };
   // As the deployment builds them (`npm run bundle -- --estate`): each carries the estate, validated at build time.
-  const bundles = await buildAsDeployed({ root: ROOT, estate: yamlConfig });
+  // Built under bench/results, as a deployer would under dist/bundles: the deploy step below writes each cache there.
+  const bundles = await buildAsDeployed({
+    root: ROOT,
+    outDir: join(ROOT, 'bench', 'results', 'bundles'),
+    estate: yamlConfig,
+  });
   const subjects: Subject[] = [
     { label: 'googleapis baseline', spec: { source: BASELINE, target: 'baseline', env }, samples: [] },
     // Shown so the figures can be read against what functions-framework alone costs.

@@ -326,7 +326,12 @@ describe('the compile cache a bundle fills when it is deployed', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const [node, ...args] = manifest.scripts['gcp-build']!.split(' ');
     expect(node).toBe('node');
-    return spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+    return spawnSync(process.execPath, args, {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 100_000,
+    });
   };
 
   it('declares its deploy step in package.json, naming its own function', () => {
@@ -342,7 +347,8 @@ describe('the compile cache a bundle fills when it is deployed', () => {
     const cache = join(bundle.dir, '.compile-cache');
     // A cache uploaded with the source was written for other paths: the step never keeps it.
     await mkdir(join(cache, 'v0-stale'), { recursive: true });
-    const step = deployStep(bundle.dir, { GOOGLE_CONTAINER_MEMORY_HINT_MB: '512', NODE_OPTIONS: '' });
+    // A 256 MiB function without a memory hint: the runtime buildpack's launch script gives it 80 % as its heap.
+    const step = deployStep(bundle.dir, { OPSFN_MEMORY_MB: '256', NODE_OPTIONS: '--max-old-space-size=4096' });
     expect(step.status, step.stderr).toBe(0);
     expect(step.stdout).not.toContain('WARNING');
     const env = {
@@ -359,9 +365,10 @@ describe('the compile cache a bundle fills when it is deployed', () => {
       return;
     }
     expect(step.stdout).toContain('written for no NODE_OPTIONS');
-    expect(step.stdout).toContain('written for NODE_OPTIONS="--max-old-space-size=448"');
+    expect(step.stdout).toContain('written for NODE_OPTIONS="--max-old-space-size=204"');
+    expect(JSON.parse(readFileSync(join(cache, 'written.json'), 'utf8'))).toMatchObject({ root: bundle.dir });
     expect(existsSync(join(cache, 'v0-stale'))).toBe(false);
-    for (const flags of ['', '--max-old-space-size=448']) {
+    for (const flags of ['', '--max-old-space-size=204']) {
       const served = await measureColdStart({
         source: bundle.dir,
         target: bundle.name,

@@ -118,6 +118,13 @@ describe('terraform', () => {
     // The code cache each bundle's gcp-build step writes into its source directory, read at every cold start.
     expect(service).toMatch(/NODE_COMPILE_CACHE *= \\"\.compile-cache\\"/);
     expect(JSON.stringify(fn.build_config)).toContain('local.target');
+    // What the bundle's gcp-build step cannot see in the build: the function's memory and its own NODE_OPTIONS.
+    expect(JSON.stringify(fn.build_config)).toMatch(/OPSFN_MEMORY_MB = tostring\(local\.memory_mb\)/);
+    expect(JSON.stringify(fn.build_config)).toContain(
+      'OPSFN_RUNTIME_NODE_OPTIONS = var.environment[\\"NODE_OPTIONS\\"]',
+    );
+    // A cache left in a bundle by hand is never uploaded.
+    expect(functionModule?.text).toMatch(/excludes\s*=\s*\["\.compile-cache"\]/);
     expect(String(functionModule?.locals.target)).toMatch(/var\.entry_point\}Event.*: var\.entry_point/);
     expect(JSON.stringify(root?.modules.function?.environment)).toContain('OPSFN_CONFIG');
   });

@@ -1,5 +1,5 @@
 import * as framework from '@google-cloud/functions-framework';
-import { compileCacheStatus, releaseCompileCache } from './compile-cache.js';
+import { compileCacheAtStart } from './compile-cache.js';
 import { eventHandler, httpHandler, memoizeRuntime, type RuntimeLoader } from './framework.js';
 import { type EstateSchemaSource, loadConfig, type ValidatedEstate } from './load-config.js';
 import { type AnyFunction, createRuntime } from './runtime.js';
@@ -55,8 +55,7 @@ function deployedRuntime(
   if (!estate) throw new Error('registerFunctions needs the estate schema (or loadRuntime) to load the config');
   return async () => {
     // Right after import (warm): the startup files are compiled, the config not read yet.
-    const cache = compileCacheStatus();
-    releaseCompileCache(cache);
+    const cache = compileCacheAtStart();
     let matched: string | undefined;
     let missed: string | undefined;
     const onValidated = (digest: string) => {

@@ -5,12 +5,22 @@ locals {
   target = var.delivery == "eventarc" && length(var.subscriptions) > 0 ? "${var.entry_point}Event" : var.entry_point
   # The bundle's content hash names the object, so any code change uploads a new object and redeploys.
   source_object = "${var.name}/${data.archive_file.source.output_sha256}.zip"
+  # The instance's memory in MiB, as its container's limit reads: what the runtime buildpack sizes the heap from.
+  memory_mb = (
+    endswith(var.memory, "Gi") ? tonumber(trimsuffix(var.memory, "Gi")) * 1024 :
+    endswith(var.memory, "Mi") ? tonumber(trimsuffix(var.memory, "Mi")) :
+    endswith(var.memory, "G") ? floor(tonumber(trimsuffix(var.memory, "G")) * 1000000000 / 1048576) :
+    floor(tonumber(trimsuffix(var.memory, "M")) * 1000000 / 1048576)
+  )
 }
 
 data "archive_file" "source" {
   type        = "zip"
   source_dir  = var.source_dir
   output_path = "${path.root}/.terraform/opsfn-bundles/${var.name}.zip"
+  # A compile cache left in the bundle by running its gcp-build step by hand was written for this machine's paths;
+  # the build writes its own.
+  excludes = [".compile-cache"]
 }
 
 resource "google_storage_bucket_object" "source" {
@@ -38,6 +48,12 @@ resource "google_cloudfunctions2_function" "function" {
     entry_point       = local.target
     service_account   = var.build_service_account
     docker_repository = var.docker_repository
+    # For the bundle's gcp-build step, which writes Node's compile cache for the flags the function starts with: the
+    # function's memory (the runtime buildpack's heap size) and its own NODE_OPTIONS, which the build does not see.
+    environment_variables = merge(
+      { OPSFN_MEMORY_MB = tostring(local.memory_mb) },
+      contains(keys(var.environment), "NODE_OPTIONS") ? { OPSFN_RUNTIME_NODE_OPTIONS = var.environment["NODE_OPTIONS"] } : {},
+    )
 
     source {
       storage_source {

@@ -21,7 +21,7 @@ describe('compileCacheStatus', () => {
     const dir = join(root, 'v22.23.5-x64-9de703df-33');
     await mkdir(dir);
     await writeFile(join(dir, '712488c2'), 'code');
-    expect(compileCacheStatus({ NODE_COMPILE_CACHE: root }, dir)).toEqual({
+    expect(compileCacheStatus({ NODE_COMPILE_CACHE: root }, dir, '/workspace')).toEqual({
       compileCache: 'read',
       message: 'compile cache: this start read its code from the cache',
       directory: 'v22.23.5-x64-9de703df-33',
@@ -35,7 +35,7 @@ describe('compileCacheStatus', () => {
     // Node makes its own directory at start and writes it only as the process exits.
     const dir = join(root, 'v22.24.0-x64-9de703df-33');
     await mkdir(dir);
-    expect(compileCacheStatus({ NODE_COMPILE_CACHE: root }, dir)).toEqual({
+    expect(compileCacheStatus({ NODE_COMPILE_CACHE: root }, dir, '/workspace')).toEqual({
       compileCache: 'missed',
       message:
         'compile cache: none for v22.24.0-x64-9de703df-33 (written for v22.23.5-x64-9de703df-33): this start compiled its code',
@@ -44,7 +44,21 @@ describe('compileCacheStatus', () => {
     });
   });
 
-  it('says the cache is off on a Node that has none', () => {
-    expect(compileCacheStatus({ NODE_COMPILE_CACHE: root }, undefined)).toMatchObject({ compileCache: 'off' });
+  it('says the cache is off on a Node that reads none', () => {
+    expect(compileCacheStatus({ NODE_COMPILE_CACHE: root }, null)).toMatchObject({ compileCache: 'off' });
+  });
+
+  it('counts a cache written for the files of another directory as missed: its entries are not this start’s', async () => {
+    const dir = join(root, 'v22.23.5-x64-9de703df-33');
+    await mkdir(dir);
+    await writeFile(join(dir, '712488c2'), 'code');
+    await writeFile(join(root, 'written.json'), JSON.stringify({ root: '/srv/build/rollback' }));
+    expect(compileCacheStatus({ NODE_COMPILE_CACHE: root }, dir, '/workspace')).toMatchObject({
+      compileCache: 'missed',
+      message:
+        'compile cache: written for the files under /srv/build/rollback, not /workspace: this start compiled its code',
+    });
+    await writeFile(join(root, 'written.json'), JSON.stringify({ root: '/workspace' }));
+    expect(compileCacheStatus({ NODE_COMPILE_CACHE: root }, dir, '/workspace')).toMatchObject({ compileCache: 'read' });
   });
 });
