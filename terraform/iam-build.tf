@@ -46,6 +46,26 @@ resource "google_artifact_registry_repository" "functions" {
   format        = "DOCKER"
   description   = "Images Cloud Build builds of the opsfn functions."
   labels        = local.labels
+
+  # Every deploy pushes a new image per function. A serving revision starts its instances from its image, so the
+  # newest versions of each image are kept whatever their age; older ones go after function_image_max_age_days.
+  # A keep policy wins over a delete policy that matches the same version
+  # (https://cloud.google.com/artifact-registry/docs/repositories/cleanup-policy-overview).
+  cleanup_policy_dry_run = false
+  cleanup_policies {
+    id     = "keep-newest"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = var.function_image_keep
+    }
+  }
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      older_than = "${var.function_image_max_age_days * 86400}s"
+    }
+  }
 }
 
 resource "google_artifact_registry_repository_iam_member" "build_writer" {

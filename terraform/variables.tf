@@ -115,6 +115,28 @@ variable "labels" {
   default     = {}
 }
 
+variable "function_image_keep" {
+  type        = number
+  description = "Newest versions of each function's image kept in the opsfn-functions repository whatever their age: the serving revision's and the ones before it."
+  default     = 5
+
+  validation {
+    condition     = var.function_image_keep >= 2 && floor(var.function_image_keep) == var.function_image_keep
+    error_message = "function_image_keep must be a whole number of at least 2: the serving image and the one before it."
+  }
+}
+
+variable "function_image_max_age_days" {
+  type        = number
+  description = "Days after which an image version of the opsfn-functions repository that is not among the newest function_image_keep is deleted."
+  default     = 30
+
+  validation {
+    condition     = var.function_image_max_age_days >= 1 && floor(var.function_image_max_age_days) == var.function_image_max_age_days
+    error_message = "function_image_max_age_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "restore_job_image" {
   type        = string
   description = "Image of the restore jobs (backupVerify, drDrill): opsfn with psql and the MariaDB client, such as deploy/docker's `runtime` target pushed to Artifact Registry. Cloud Functions carry no restore client, so with null no job is defined and restore tests and drill restores fail their client check on Google Cloud."

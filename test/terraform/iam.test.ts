@@ -107,6 +107,20 @@ describe('terraform IAM against what the code calls', () => {
     expect(plan({ build_service_account: given }).local('build_service_account')).toBe(given);
   });
 
+  it('keeps the newest images of each function and deletes the rest after function_image_max_age_days', () => {
+    const repository = resource(root, 'google_artifact_registry_repository', 'functions');
+    expect(repository.cleanup_policy_dry_run).toBe(false);
+    // A keep policy wins over a delete policy matching the same version, so the serving image is never deleted.
+    expect(repository.cleanup_policies).toEqual([
+      { id: 'keep-newest', action: 'KEEP', most_recent_versions: [{ keep_count: hcl('var.function_image_keep') }] },
+      {
+        id: 'delete-old',
+        action: 'DELETE',
+        condition: [{ older_than: `\${var.function_image_max_age_days * 86400}s` }],
+      },
+    ]);
+  });
+
   it('lets the build account write images to opsfn’s own repository only, never project-wide', () => {
     // https://cloud.google.com/functions/docs/building#image_registry: build_config.docker_repository, a DOCKER
     // repository of the function's own project and region.
