@@ -73,8 +73,12 @@ export function estateMetrics(registry: Registry, source: EstateSource): void {
     },
   );
   const health = () => healthMatrix(source.history('healthSweep')).rows;
+  // A remembered item carries the status of the run before (what the check is, as far as anyone knows) but no
+  // latency: that is the newest sweep that ran the check.
   const newestRan = (row: ReturnType<typeof health>[number]) =>
     row.cells.find((c) => c !== undefined && c.status !== 'skipped');
+  const newestMeasured = (row: ReturnType<typeof health>[number]) =>
+    row.cells.find((c) => c !== undefined && c.status !== 'skipped' && c.remembered === undefined);
   gauge(
     registry,
     'opsfn_health_up',
@@ -91,11 +95,11 @@ export function estateMetrics(registry: Registry, source: EstateSource): void {
   gauge(
     registry,
     'opsfn_health_latency_seconds',
-    'How long a health check took in the newest sweep.',
+    'How long a health check took in the newest sweep that ran it.',
     ['check'],
     (g) => {
       for (const row of health()) {
-        const ms = newestRan(row)?.latencyMs;
+        const ms = newestMeasured(row)?.latencyMs;
         set(g, { check: row.check }, ms === undefined ? undefined : ms / 1000);
       }
     },

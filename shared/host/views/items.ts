@@ -44,6 +44,8 @@ export const SweepItemSchema = z.object({
   status: z.string(),
   detail: z._default(z.string(), ''),
   latencyMs: z.optional(z.number()),
+  /** When the check last ran, for an item the sweep carried from that run instead of running the check. */
+  remembered: z.optional(z.string()),
 });
 export type SweepItem = z.infer<typeof SweepItemSchema>;
 

@@ -58,6 +58,39 @@ describe('the metrics of a serve', () => {
     ]);
   });
 
+  it('gives a check the sweep remembered instead of running its status, and the latency of the sweep that ran it', async () => {
+    const metrics = createOpsMetrics({ config: testEstate(), functions: [makeMutateFunction(new Map())] });
+    const sweep = (runId: string, items: unknown[]) =>
+      metrics.step.after?.(
+        {} as Invocation<unknown>,
+        envelope('fail', { function: 'healthSweep', runId, items: items as ResultEnvelope['items'] }),
+      );
+    await sweep('older', [
+      { check: 'db', kind: 'tcp', status: 'fail', detail: 'connection refused', latencyMs: 1_200 },
+      { check: 'web', kind: 'http', status: 'ok', detail: '200', latencyMs: 40 },
+    ]);
+    // The newest sweep had no time for db: its item carries db's last result, remembered, and no latency of its own.
+    await sweep('newer', [
+      {
+        check: 'db',
+        kind: 'tcp',
+        status: 'fail',
+        detail: 'not reached within the sweep budget; remembered from 2026-06-01T00:00:02.000Z: connection refused',
+        remembered: '2026-06-01T00:00:02.000Z',
+      },
+      { check: 'web', kind: 'http', status: 'ok', detail: '200', latencyMs: 30 },
+    ]);
+    const body = (await metrics.render()).body;
+    expect(series(body, 'opsfn_health_up')).toEqual([
+      'opsfn_health_up{check="db",kind="tcp",service=""} 0',
+      'opsfn_health_up{check="web",kind="http",service=""} 1',
+    ]);
+    expect(series(body, 'opsfn_health_latency_seconds')).toEqual([
+      'opsfn_health_latency_seconds{check="db"} 1.2',
+      'opsfn_health_latency_seconds{check="web"} 0.03',
+    ]);
+  });
+
   it('picks the failure streak up from the kept history after a restart', async () => {
     const state = new MemoryStateStore();
     for (const outcome of ['ok', 'fail', 'skipped', 'fail', 'fail'] as const) {
