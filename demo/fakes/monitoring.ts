@@ -1,5 +1,8 @@
 import { type FakeReply, googleError, type RecordedRequest, RecordingServer } from './recording-server.js';
 
+/** request_count is sampled every 60 seconds. */
+const SAMPLE_MS = 60_000;
+
 interface Count {
   service: string;
   revision: string;
@@ -14,7 +17,7 @@ interface Count {
  * `revision_name` and the interval, and answers one series per response class holding one summed point per
  * `aggregation.alignmentPeriod` that has data (periods end at `interval.endTime`, newest first; the whole interval
  * without one), `int64Value` as a string, one series per page so callers must follow `nextPageToken`. A count shows
- * only `ingestionDelayMs` after its time, by the fake's clock (test/fakes/README.md).
+ * only `ingestionDelayMs` after the end of its minute's sample, by the fake's clock (test/fakes/README.md).
  */
 export class FakeMonitoring {
   readonly server = new RecordingServer((r) => this.route(r));
@@ -54,18 +57,21 @@ export class FakeMonitoring {
     const service = /resource\.labels?\.service_name = "([^"]+)"/.exec(filter)?.[1];
     const revision = /resource\.labels?\.revision_name = "([^"]+)"/.exec(filter)?.[1];
     const from = Number.isFinite(start) ? start : end - 60_000;
-    const aligned = /^(\d+)s$/.exec(r.query.get('aggregation.alignmentPeriod') ?? '');
+    const alignment = r.query.get('aggregation.alignmentPeriod');
+    const aligned = alignment === null ? undefined : /^(\d+)s$/.exec(alignment);
+    if (aligned === null) return googleError(400, 'INVALID_ARGUMENT', `Invalid alignment period: ${alignment}`);
     if (aligned && Number(aligned[1]) < 60) {
       return googleError(400, 'INVALID_ARGUMENT', 'The alignment period must be at least 60 seconds.');
     }
     const period = aligned ? Number(aligned[1]) * 1000 : end - from;
-    const visibleBefore = this.now() - this.ingestionDelayMs;
+    // A count is sampled with its minute and shows `ingestionDelayMs` after that sample.
+    const shows = (at: number) => Math.ceil(at / SAMPLE_MS) * SAMPLE_MS + this.ingestionDelayMs <= this.now();
     // Per response class, the summed counts of each alignment period (0 is the one ending at endTime).
     const byClass = new Map<string, Map<number, number>>();
     for (const c of this.counts) {
       if (service !== undefined && c.service !== service) continue;
       if (revision !== undefined && c.revision !== revision) continue;
-      if (c.at <= from || c.at > end || c.at > visibleBefore) continue;
+      if (c.at <= from || c.at > end || !shows(c.at)) continue;
       // Periods hold (start, end]: a count at a period's end belongs to it.
       const k = Math.floor((end - c.at) / period);
       const periods = byClass.get(c.codeClass) ?? new Map<number, number>();

@@ -126,26 +126,39 @@ function probeTimingIssues(policy: RollbackPolicy, timeoutMs: number, i: number)
  * the metrics adapter's `CLOUD_MONITORING_VISIBLE_AFTER_MS`, not imported so the schema stays apart from it). */
 const MONITORING_VISIBLE_AFTER_MS = 180_000;
 
-/** Whether the policy is measured through Cloud Monitoring: neither a query nor a probe, on a named Cloud Run service. */
-function readsCloudMonitoring(policy: RollbackPolicy, estate: Estate): boolean {
-  if (policy.errorRate.probe || policy.errorRate.query !== undefined || policy.service === undefined) return false;
-  return estate.services[policy.service]?.platform === 'cloud-run';
+/** The longest a Cloud Run traffic change is waited for (the platform adapter's operation wait). */
+const CLOUD_RUN_CHANGE_MS = 120_000;
+
+/**
+ * Whether the policy may be measured through Cloud Monitoring: neither a query nor a probe, and its service a Cloud
+ * Run one, or taken from the alert's labels (only a Cloud Run service is measured without a query or a probe).
+ */
+function mayReadCloudMonitoring(policy: RollbackPolicy, estate: Estate): boolean {
+  if (policy.errorRate.probe || policy.errorRate.query !== undefined) return false;
+  return policy.service === undefined || estate.services[policy.service]?.platform === 'cloud-run';
 }
 
 function settleIssues(policy: RollbackPolicy, estate: Estate, i: number): ConfigIssue[] {
-  const lag = readsCloudMonitoring(policy, estate)
-    ? (estate.endpoints.monitoring?.visibleAfter ?? MONITORING_VISIBLE_AFTER_MS)
-    : 0;
-  if (policy.settle + lag < estate.limits.timeout) return [];
   const timeout = formatDuration(estate.limits.timeout);
+  if (!mayReadCloudMonitoring(policy, estate)) {
+    if (policy.settle < estate.limits.timeout) return [];
+    return [
+      {
+        path: ['rollback', 'policies', i, 'settle'],
+        message: `expected less than limits.timeout (${timeout}) so the run can verify recovery`,
+      },
+    ];
+  }
+  const lag = estate.endpoints.monitoring?.visibleAfter ?? MONITORING_VISIBLE_AFTER_MS;
+  const needs = CLOUD_RUN_CHANGE_MS + policy.settle + lag;
+  if (needs < estate.limits.timeout) return [];
   return [
     {
       path: ['rollback', 'policies', i, 'settle'],
       message:
-        lag === 0
-          ? `expected less than limits.timeout (${timeout}) so the run can verify recovery`
-          : `settle (${formatDuration(policy.settle)}) + the ${formatDuration(lag)} Cloud Monitoring may take to show it ` +
-            `(endpoints.monitoring.visibleAfter) must be less than limits.timeout (${timeout}) so the run can verify recovery`,
+        `on Cloud Run, up to ${formatDuration(CLOUD_RUN_CHANGE_MS)} for the change + settle (${formatDuration(policy.settle)}) ` +
+        `+ the ${formatDuration(lag)} Cloud Monitoring may take to show it (endpoints.monitoring.visibleAfter) is ` +
+        `${formatDuration(needs)}, not less than limits.timeout (${timeout}): the run would end before it verifies`,
     },
   ];
 }

@@ -91,6 +91,7 @@ export function defaultRollbackDeps(options: DefaultRollbackDepsOptions = {}): R
       ...bounds,
       ...(monitoring ? { rootUrl: monitoring.url } : {}),
       ...(monitoring?.visibleAfter === undefined ? {} : { visibleAfterMs: monitoring.visibleAfter }),
+      now: () => ctx.now(),
       auth: endpointAuth(monitoring, headers),
     });
   }

@@ -90,7 +90,7 @@ export async function onAlert(ctx: Context, alert: Alert, deps: RollbackDeps): P
       end: ctx.now(),
       windowMs,
       signal: ctx.signal,
-      ...(blamed ? { revision: blamed.name } : {}),
+      ...(blamed ? { revision: blamed.name, from: new Date(blamed.createdAt) } : {}),
     }),
     findPrevious(metrics, status, bad, blamed, { windowMs, signal: ctx.signal }),
   ]);

@@ -67,6 +67,11 @@ const stateAndAuth = {
   'auth.oidc.scheduler': 'the accounts whose Scheduler jobs and Pub/Sub pushes may send scheduled triggers',
 } as const;
 
+const monitoring = {
+  'endpoints.monitoring.visibleAfter':
+    'how long after the fact a request count shows in Cloud Monitoring, 3m when omitted (what the API documents): a rollback verifies the settle window this long after it ends; 0s for a stand-in that shows counts at once',
+} as const;
+
 const prometheus = {
   'endpoints.prometheus': 'the Prometheus query API rollback and healthSweep read',
   'endpoints.prometheus.url':
@@ -154,6 +159,7 @@ export const CONFIG_NOTES: Readonly<Record<string, ConfigNote>> = {
   ...topLevel,
   ...stateAndAuth,
   ...endpointNotes,
+  ...monitoring,
   ...prometheus,
   ...notify,
   ...guardAndLimits,

@@ -14,6 +14,8 @@ export interface CloudMonitoringMetricsOptions extends FetchBounds {
   auth?: GoogleAuthOption;
   /** How long after the fact a count shows; default {@link CLOUD_MONITORING_VISIBLE_AFTER_MS}. */
   visibleAfterMs?: number;
+  /** The clock that says what may not show yet (the run's); the real one by default. */
+  now?: () => Date;
 }
 
 /**
@@ -25,16 +27,20 @@ export const CLOUD_MONITORING_VISIBLE_AFTER_MS = 180_000;
 /** The alignment period: per minute, the metric's sampling period and the shortest the API takes. */
 const ALIGNMENT_MS = 60_000;
 
-/** The window in whole alignment periods, at least one. */
+/**
+ * The window in whole alignment periods, at least one: a window that is not whole minutes is read over the whole
+ * minutes that cover it, as the alert policies Terraform derives from the same window round it.
+ */
 function windowMs(query: ErrorRateQuery): number {
   return Math.max(1, Math.ceil(query.windowMs / ALIGNMENT_MS)) * ALIGNMENT_MS;
 }
 
 /**
  * The 5xx share from Cloud Monitoring `timeSeries.list`, summed per response code class over the window, and the
- * 5xx rate over the part of the window the API shows: its last 180 s (`visibleAfterMs`) may not show yet, so a rate
- * divides by the time up to the newest minute it returned, or up to 180 s before the window's end when that is later
- * (a minute old enough to show that shows nothing was quiet).
+ * 5xx rate over the part of the window the API shows. What is younger than 180 s (`visibleAfterMs`) when it reads
+ * may not show yet, so a rate divides by the time up to the newest minute the API returned, or up to 180 s ago when
+ * that is later (a minute old enough to show that shows nothing was quiet); a window that ended before that is whole.
+ * A rate counts no time before the query's `from` (a revision created inside the window).
  */
 export class CloudMonitoringMetrics implements MetricsSource {
   readonly kind = 'cloud-monitoring';
@@ -84,9 +90,10 @@ export class CloudMonitoringMetrics implements MetricsSource {
     const { errors, total, newest } = sum(series);
     if (total === 0) return undefined;
     const end = query.end.getTime();
-    const start = end - windowMs(query);
+    const start = Math.max(end - windowMs(query), query.from?.getTime() ?? Number.NEGATIVE_INFINITY);
     // Up to the newest minute returned, and at least up to what is old enough to show: an empty minute there is quiet.
-    const shown = Math.min(end, Math.max(newest, end - this.visibleAfterMs)) - start;
+    const settled = (this.options.now?.() ?? new Date()).getTime() - this.visibleAfterMs;
+    const shown = Math.min(end, Math.max(newest, settled)) - start;
     const seconds = Math.max(shown, ALIGNMENT_MS) / 1000;
     return { ratio: errors / total, perSecond: errors / seconds, total, errors };
   }
@@ -106,7 +113,7 @@ function sum(series: readonly MonitoringSeries[]): { errors: number; total: numb
       total += value;
       if (errorClass) errors += value;
       const ends = Date.parse(point.interval?.endTime ?? '');
-      if (value > 0 && Number.isFinite(ends)) newest = Math.max(newest, ends);
+      if (Number.isFinite(ends)) newest = Math.max(newest, ends);
     }
   }
   return { errors, total, newest };

@@ -16,6 +16,11 @@ export interface ErrorRateQuery {
   revision?: string;
   end: Date;
   windowMs: number;
+  /**
+   * The earliest time a rate counts, when later than the window's start: a revision created inside the window
+   * served nothing before it, and a 5xx rate over the whole window would understate what it serves.
+   */
+  from?: Date;
   signal?: AbortSignal;
 }
 

@@ -77,26 +77,37 @@ describe('rollback config', () => {
     if (!result.success) expect(formatZodIssues(result.error).join('\n')).toContain(message);
   });
 
-  it('fits the settle time and what Cloud Monitoring takes to show it in the run, for a Cloud Run service', () => {
-    const estate = (settle: string, extra: Record<string, unknown> = {}) =>
+  it('fits the change, the settle time and what Cloud Monitoring takes to show it in the run, on Cloud Run', () => {
+    const estate = (settle: string, extra: Record<string, unknown> = {}, service: string | undefined = 'web') =>
       EstateSchema.safeParse({
-        services: { web: { platform: 'cloud-run', project: 'p1', region: 'us-central1', name: 'web' } },
-        rollback: { policies: [{ match: { alert: 'a' }, service: 'web', errorRate: { threshold: '1%' }, settle }] },
+        services: {
+          web: { platform: 'cloud-run', project: 'p1', region: 'us-central1', name: 'web' },
+          api: { platform: 'kubernetes', namespace: 'prod', deployment: 'api' },
+        },
+        rollback: {
+          policies: [
+            { match: { alert: 'a' }, ...(service ? { service } : {}), errorRate: { threshold: '1%' }, settle },
+          ],
+        },
         ...extra,
       });
-    const refused = estate('6m');
+    const refused = estate('4m');
     expect(refused.success).toBe(false);
     if (!refused.success) {
       expect(formatZodIssues(refused.error).join('\n')).toContain(
-        'rollback.policies[0].settle: settle (6m) + the 3m Cloud Monitoring may take to show it (endpoints.monitoring.visibleAfter) must be less than limits.timeout (9m)',
+        'rollback.policies[0].settle: on Cloud Run, up to 2m for the change + settle (4m) + the 3m Cloud Monitoring may take to show it (endpoints.monitoring.visibleAfter) is 9m, not less than limits.timeout (9m)',
       );
     }
-    // The same settle fits a stand-in that shows counts sooner, or a run given more time.
-    expect(estate('6m', { endpoints: { monitoring: { url: 'http://127.0.0.1:1', visibleAfter: '1m' } } }).success).toBe(
+    // A service named by the alert's labels is measured the same way when the policy has neither query nor probe.
+    expect(estate('4m', {}, undefined).success).toBe(false);
+    // The same settle fits a stand-in that shows counts at once, or a run given more time; the default fits.
+    expect(estate('4m', { endpoints: { monitoring: { url: 'http://127.0.0.1:1', visibleAfter: '0s' } } }).success).toBe(
       true,
     );
-    expect(estate('6m', { limits: { timeout: '10m' } }).success).toBe(true);
-    expect(estate('5m').success).toBe(true);
+    expect(estate('4m', { limits: { timeout: '10m' } }).success).toBe(true);
+    expect(estate('3m').success).toBe(true);
+    // A Kubernetes service is not measured by Cloud Monitoring: only its settle must fit.
+    expect(estate('8m', {}, 'api').success).toBe(true);
   });
 
   it('gives the deployed function time for the longest rollout wait plus the default settle and verification', () => {

@@ -31,14 +31,22 @@ describe('CloudMonitoringMetrics', () => {
     fake.traffic('web', 'web-1', minutesBefore(1), 1000, 0);
     fake.traffic('web', 'web-2', minutesBefore(30), 1000, 1000);
     const sample = await metrics.errorRate({ revision: 'web-2', end: END, windowMs: 300_000 });
-    // 100 errors over the 240 s up to the newest minute with requests (the last minute, empty, may not show yet).
-    expect(sample).toEqual({ ratio: 0.1, perSecond: 100 / 240, total: 1000, errors: 100 });
+    // 100 errors over the 300 s window: it ended long before the read, so all of it shows.
+    expect(sample).toEqual({ ratio: 0.1, perSecond: 100 / 300, total: 1000, errors: 100 });
   });
 
   describe('as Cloud Monitoring shows data: up to 180 s after the fact', () => {
     beforeEach(() => {
       fake.ingestionDelayMs = 180_000;
       fake.now = () => END.getTime();
+      // Read at END.
+      metrics = new CloudMonitoringMetrics({
+        project: 'p1',
+        service: 'web',
+        rootUrl: fake.server.url,
+        auth: 'none',
+        now: () => END,
+      });
     });
 
     it('reads a rate over the part of the window the API shows yet, not over the whole window', async () => {
@@ -54,6 +62,25 @@ describe('CloudMonitoringMetrics', () => {
       fake.traffic('web', 'web-2', minutesBefore(4.5), 600, 60);
       const sample = await metrics.errorRate({ revision: 'web-2', end: END, windowMs: 300_000 });
       expect(sample).toEqual({ ratio: 0.1, perSecond: 0.5, total: 600, errors: 60 });
+    });
+
+    it('reads a window that ended 180 s before the read whole, quiet minutes and all', async () => {
+      // The settle window a verification reads: the 3 minutes that ended 180 s ago, traffic in its first minute only.
+      fake.traffic('web', 'web-2', minutesBefore(5.5), 600, 60);
+      const sample = await metrics.errorRate({ revision: 'web-2', end: minutesBefore(3), windowMs: 180_000 });
+      expect(sample).toEqual({ ratio: 0.1, perSecond: 60 / 180, total: 600, errors: 60 });
+    });
+
+    it('counts no time before `from`: a revision created inside the window served nothing before it', async () => {
+      fake.traffic('web', 'web-2', minutesBefore(3.5), 600, 60);
+      const sample = await metrics.errorRate({
+        revision: 'web-2',
+        end: END,
+        windowMs: 300_000,
+        from: minutesBefore(4),
+      });
+      // From its creation 4 minutes ago to 180 s ago: 60 s.
+      expect(sample).toEqual({ ratio: 0.1, perSecond: 1, total: 600, errors: 60 });
     });
 
     it('has no reading for a window the API shows nothing of yet', async () => {
