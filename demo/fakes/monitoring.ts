@@ -17,7 +17,8 @@ interface Count {
  * `revision_name` and the interval, and answers one series per response class holding one summed point per
  * `aggregation.alignmentPeriod` that has data (periods end at `interval.endTime`, newest first; the whole interval
  * without one), `int64Value` as a string, one series per page so callers must follow `nextPageToken`. A count shows
- * only `ingestionDelayMs` after the end of its minute's sample, by the fake's clock (test/fakes/README.md).
+ * only `ingestionDelayMs` after the end of its minute's sample, by the fake's clock, or at once without a delay
+ * (test/fakes/README.md).
  */
 export class FakeMonitoring {
   readonly server = new RecordingServer((r) => this.route(r));
@@ -64,8 +65,11 @@ export class FakeMonitoring {
       return googleError(400, 'INVALID_ARGUMENT', 'The alignment period must be at least 60 seconds.');
     }
     const period = aligned ? Number(aligned[1]) * 1000 : end - from;
-    // A count is sampled with its minute and shows `ingestionDelayMs` after that sample.
-    const shows = (at: number) => Math.ceil(at / SAMPLE_MS) * SAMPLE_MS + this.ingestionDelayMs <= this.now();
+    // A count is sampled with its minute and shows `ingestionDelayMs` after that sample; without a delay, at once.
+    const shows = (at: number) =>
+      this.ingestionDelayMs === 0
+        ? at <= this.now()
+        : Math.ceil(at / SAMPLE_MS) * SAMPLE_MS + this.ingestionDelayMs <= this.now();
     // Per response class, the summed counts of each alignment period (0 is the one ending at endTime).
     const byClass = new Map<string, Map<number, number>>();
     for (const c of this.counts) {
