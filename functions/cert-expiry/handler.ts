@@ -1,31 +1,12 @@
-import type { Context, FunctionDefinition, RunResult } from '../../shared/core/run/index.js';
-import { defineFunction, skipDeadLetter } from '../../shared/core/run/index.js';
-import { type CertExpiryDeps, defaultCertExpiryDeps } from './deps.js';
-import { fanOutCertificates } from './fanout.js';
+import type { FunctionDefinition } from '../../shared/core/run/index.js';
+import { defineFunction, depsOnFirstRun } from '../../shared/core/run/index.js';
+import type { CertExpiryDeps } from './deps.js';
 import { type CertExpiryInput, CertExpiryInputSchema } from './input.js';
-import { probeTargets, reportCertificates } from './sweep-run.js';
-import { selectTargets, targetsOf } from './targets.js';
-
-/** Runs one sweep with the estate's `certificates` section and notifies what is new today. */
-export async function runCertExpiry(
-  ctx: Context,
-  input: CertExpiryInput | undefined,
-  deps: CertExpiryDeps,
-): Promise<RunResult> {
-  const dead = skipDeadLetter(ctx, input?.shard);
-  if (dead) return dead;
-  const section = ctx.config.certificates;
-  const targets = input?.shard ? [] : selectTargets(targetsOf(section), input?.endpoints);
-  const split = await fanOutCertificates(ctx, targets, input?.shard, deps);
-  if (split) return split;
-  if (targets.length === 0) return { outcome: 'skipped', summary: 'no endpoints in certificates.endpoints', items: [] };
-  const { items, threads } = await probeTargets(ctx, targets, deps);
-  const result = await reportCertificates(ctx, items, deps);
-  return { ...result, extra: { ...result.extra, threads } };
-}
 
 /** Builds certExpiry over the given dependencies (resolver, trust store, Cloud Monitoring); tests hand in their own. */
-export function createCertExpiry(deps: CertExpiryDeps = defaultCertExpiryDeps()): FunctionDefinition<CertExpiryInput> {
+export function createCertExpiry(deps?: CertExpiryDeps): FunctionDefinition<CertExpiryInput> {
+  // The sweep and the production dependencies (resolver, trust store, Cloud Monitoring) load on the first run.
+  const depsOf = depsOnFirstRun(deps, async () => (await import('./deps.js')).defaultCertExpiryDeps());
   return defineFunction<CertExpiryInput>({
     name: 'certExpiry',
     description:
@@ -34,7 +15,10 @@ export function createCertExpiry(deps: CertExpiryDeps = defaultCertExpiryDeps())
     input: CertExpiryInputSchema,
     // A shard whose every delivery failed is reported failed at once (shared/core/run/fanout.ts).
     deadLetters: true,
-    run: (ctx, input) => runCertExpiry(ctx, input, deps),
+    run: async (ctx, input) => {
+      const [{ runCertExpiry }, resolved] = await Promise.all([import('./sweep.js'), depsOf()]);
+      return runCertExpiry(ctx, input, resolved);
+    },
   });
 }
 

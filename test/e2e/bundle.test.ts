@@ -73,10 +73,31 @@ describe('buildBundles', () => {
 
   it('leaves what a run reaches late out of the startup files: the restore and store adapters of drDrill, remote config readers', () => {
     const drDrill = bundles.find((b) => b.name === 'drDrill') as BundleReport;
-    // The list is the bundle's own sources: the function and the adapters' helpers its steps use are in it.
-    expect(drDrill.startupModules).toEqual(
-      expect.arrayContaining(['functions/dr-drill/handler.ts', 'shared/adapters/storage/s3-settings.ts']),
-    );
+    // The list is the bundle's own sources: the function's definition is in it, what its runs do is not.
+    expect(drDrill.startupModules).toEqual(expect.arrayContaining(['functions/dr-drill/handler.ts']));
+    // Each function's run, and the production dependencies it runs over, load on its first run.
+    const runs: Record<string, string[]> = {
+      backupVerify: ['functions/backup-verify/verify-run.ts', 'functions/backup-verify/deps.ts'],
+      certExpiry: ['functions/cert-expiry/sweep.ts', 'functions/cert-expiry/deps.ts'],
+      autoscale: ['functions/autoscale/on-alert.ts', 'functions/autoscale/on-sweep.ts', 'functions/autoscale/deps.ts'],
+      rollback: ['functions/rollback/on-alert.ts', 'functions/rollback/on-manual.ts', 'functions/rollback/deps.ts'],
+      drDrill: ['functions/dr-drill/run.ts', 'functions/dr-drill/deps.ts', 'shared/adapters/storage/s3-settings.ts'],
+      healthSweep: [
+        'functions/health-sweep/on-run.ts',
+        'functions/health-sweep/on-alert.ts',
+        'functions/health-sweep/deps.ts',
+      ],
+    };
+    expect(Object.keys(runs).sort()).toEqual(bundles.map((b) => b.name).sort());
+    for (const bundle of bundles) {
+      expect(bundle.startupModules, bundle.name).toEqual(
+        expect.arrayContaining([`functions/${bundle.folder}/handler.ts`]),
+      );
+      expect(
+        bundle.startupModules.filter((m) => runs[bundle.name]?.includes(m)),
+        bundle.name,
+      ).toEqual([]);
+    }
     const onFirstUse = [
       'shared/adapters/databases/restore.ts',
       'shared/adapters/databases/assertions.ts',
