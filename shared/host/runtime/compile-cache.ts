@@ -59,18 +59,20 @@ export function compileCacheStatus(
   }
   const base = dirname(dir);
   const directory = basename(dir);
-  const written = entries(base).filter((name) => name !== directory && entries(join(base, name)).length > 0);
   const root = marker(base)?.root;
-  if (root !== undefined && root !== cwd) {
+  const elsewhere = root !== undefined && root !== cwd;
+  if (!elsewhere && entries(dir).length > 0) {
+    return { compileCache: 'read', message: 'compile cache: this start read its code from the cache', directory };
+  }
+  // Only a start that missed the cache lists what the build wrote.
+  const written = entries(base).filter((name) => name !== directory && entries(join(base, name)).length > 0);
+  if (elsewhere) {
     return {
       compileCache: 'missed',
       message: `compile cache: written for the files under ${root}, not ${cwd}: this start compiled its code`,
       directory,
       written,
     };
-  }
-  if (entries(dir).length > 0) {
-    return { compileCache: 'read', message: 'compile cache: this start read its code from the cache', directory };
   }
   return {
     compileCache: 'missed',
