@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
-import module from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startFakeGcs } from '../test/fakes/gcs.js';
 import { type BundleOptions, type BundleReport, buildBundles, directoryBytes } from '../tools/bundle/bundle-cmd.js';
-import { COMPILE_CACHE_DIR, COMPILE_CACHE_SCRIPT, freePort } from '../tools/bundle/compile-cache.js';
+import { COMPILE_CACHE_DIR, COMPILE_CACHE_SCRIPT, freePort, HAS_COMPILE_CACHE } from '../tools/bundle/compile-cache.js';
 import {
   DEPLOYED_ESTATE_YAML,
   deployedEstateEnv,
@@ -22,9 +21,6 @@ const BASELINE = join(ROOT, 'bench', 'fixtures', 'googleapis-baseline');
 const FLOOR = join(ROOT, 'bench', 'fixtures', 'framework-floor');
 /** What a start that takes the estate its bundle carries logs. */
 const CARRIED = /the config is the estate validated when this bundle was built/;
-/** Whether this Node has a compile cache (≥ 22.1; Node 20's types do not know it). Where it has none, a bundle's
- * deploy step writes nothing and `NODE_COMPILE_CACHE` is ignored. */
-const HAS_COMPILE_CACHE = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 /** What Terraform sets on every function: the cache its deploy step wrote, relative to the source (the runtime's cwd). */
 const COMPILE_CACHE_ENV = { NODE_COMPILE_CACHE: COMPILE_CACHE_DIR };
 /** Each bundle within this factor of the floor's time (an empty functions-framework function)… */

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import module from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,6 +18,7 @@ import { registry } from '../../functions/registry.js';
 import { defineFunction } from '../../shared/core/run/define-function.js';
 import * as z from '../../shared/core/schema/index.js';
 import { type BundleReport, buildBundles, kebabCase, locateHandlers } from '../../tools/bundle/bundle-cmd.js';
+import { HAS_COMPILE_CACHE } from '../../tools/bundle/compile-cache.js';
 import { functions } from '../support/catalogue.js';
 import { createTlsFixtures } from '../support/tls-fixtures.js';
 import { serveOptions, startTlsServer } from '../support/tls-servers.js';
@@ -342,7 +342,6 @@ describe('buildBundles', () => {
 
 describe('the compile cache a bundle fills when it is deployed', () => {
   // The Cloud Functions build runs `gcp-build` on the Node the function runs on: Node 22 in CI's second pass.
-  const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
   const deployStep = (dir: string, env: NodeJS.ProcessEnv = {}) => {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const [node, ...args] = manifest.scripts['gcp-build']!.split(' ');
@@ -376,7 +375,7 @@ describe('the compile cache a bundle fills when it is deployed', () => {
       OPSFN_CONFIG: join(ROOT, 'bench', 'fixtures', 'deployed.yaml'),
       NODE_COMPILE_CACHE: '.compile-cache',
     };
-    if (!hasCompileCache) {
+    if (!HAS_COMPILE_CACHE) {
       expect(step.stdout).toContain(`Node ${process.version} has none; skipped`);
       expect(existsSync(join(cache, 'v0-stale'))).toBe(true);
       // What Terraform sets is harmless on such a Node, and the start says it compiled its code.

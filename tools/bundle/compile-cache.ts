@@ -31,6 +31,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const COMPILE_CACHE_DIR = '.compile-cache';
 /** This script's file in a bundle, which the bundle's `gcp-build` script runs. */
 export const COMPILE_CACHE_SCRIPT = 'compile-cache.js';
+/** Whether this Node has a compile cache (≥ 22.1; Node 20's types do not know it): where it has none, the step writes nothing. */
+export const HAS_COMPILE_CACHE = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 /** The file beside the cache's directories naming what they were written for. */
 export const COMPILE_CACHE_MARKER = 'written.json';
 /** What the functions-framework buildpack leaves of the memory hint before it sets the heap's size. */
@@ -179,8 +181,7 @@ export async function fillCompileCache(
   env = process.env,
   deadlines: CompileCacheDeadlines = DEADLINES,
 ): Promise<string[]> {
-  // Node 20's types do not know it (Node ≥ 22.1).
-  if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache !== 'function') {
+  if (!HAS_COMPILE_CACHE) {
     return [`compile cache: Node ${process.version} has none; skipped`];
   }
   const dir = join(root, COMPILE_CACHE_DIR);

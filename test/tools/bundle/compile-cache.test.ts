@@ -1,15 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fillCompileCache, flagSets } from '../../../tools/bundle/compile-cache.js';
+import { fillCompileCache, flagSets, HAS_COMPILE_CACHE } from '../../../tools/bundle/compile-cache.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 // The step does nothing on a Node without a compile cache: these run in CI's Node 22 pass.
-const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
 describe('flagSets', () => {
   it('writes the cache for the function’s own NODE_OPTIONS, never the build’s', () => {
@@ -53,7 +51,7 @@ describe('fillCompileCache', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it.skipIf(!hasCompileCache)('gives up on a bundle file that never lets its process end, and says so', async () => {
+  it.skipIf(!HAS_COMPILE_CACHE)('gives up on a bundle file that never lets its process end, and says so', async () => {
     await mkdir(join(dir, 'chunks'));
     // A module whose evaluation never ends: its import never settles.
     await writeFile(join(dir, 'chunks', 'forever.js'), 'await new Promise(() => setInterval(() => {}, 1_000));\n');
@@ -65,16 +63,19 @@ describe('fillCompileCache', () => {
     );
   });
 
-  it.skipIf(!hasCompileCache)('warns, without throwing, when functions-framework cannot serve the target', async () => {
-    const report = await fillCompileCache(dir, 'nothing', {}, { listenMs: 10_000, loadMs: 10_000 });
-    expect(report.join('\n')).toMatch(
-      /WARNING compile cache: not written for no NODE_OPTIONS: functions-framework exited with 1/,
-    );
-  });
+  it.skipIf(!HAS_COMPILE_CACHE)(
+    'warns, without throwing, when functions-framework cannot serve the target',
+    async () => {
+      const report = await fillCompileCache(dir, 'nothing', {}, { listenMs: 10_000, loadMs: 10_000 });
+      expect(report.join('\n')).toMatch(
+        /WARNING compile cache: not written for no NODE_OPTIONS: functions-framework exited with 1/,
+      );
+    },
+  );
 
   it('writes nothing on a Node without a compile cache', async () => {
     const report = await fillCompileCache(dir, 'hello', {});
-    if (hasCompileCache) {
+    if (HAS_COMPILE_CACHE) {
       expect(report.at(-1)).toMatch(/^compile cache: \d+ entries in \.compile-cache/);
       expect(existsSync(join(dir, '.compile-cache', 'written.json'))).toBe(true);
     } else {
